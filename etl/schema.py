@@ -1,0 +1,86 @@
+"""Warehouse tables (DuckDB). The data dictionary in docs/data_dictionary.md describes each column.
+
+Every fact table carries `batch_id`, the load batch that last wrote the row (lineage).
+Amounts are DECIMAL(14,2) so that sums of money are exact.
+"""
+
+from __future__ import annotations
+
+TABLES: dict[str, str] = {
+    "regions": """
+        region_code VARCHAR PRIMARY KEY, parent_code VARCHAR, level VARCHAR NOT NULL,
+        name_zh VARCHAR NOT NULL, name_en VARCHAR NOT NULL""",
+    "persons": """
+        person_key VARCHAR PRIMARY KEY, id_masked VARCHAR NOT NULL, gender VARCHAR,
+        birth_year SMALLINT, batch_id VARCHAR""",
+    "hardship_files": """
+        person_key VARCHAR NOT NULL, county_code VARCHAR NOT NULL, station_code VARCHAR,
+        category VARCHAR NOT NULL, registered_on DATE NOT NULL, exited_on DATE,
+        batch_id VARCHAR NOT NULL""",
+    "relief": """
+        relief_id VARCHAR PRIMARY KEY, person_key VARCHAR NOT NULL, county_code VARCHAR NOT NULL,
+        station_code VARCHAR NOT NULL, relief_date DATE NOT NULL, relief_type VARCHAR NOT NULL,
+        recipient_group VARCHAR NOT NULL, fund_source VARCHAR NOT NULL,
+        amount_yuan DECIMAL(14,2) NOT NULL, category VARCHAR, batch_id VARCHAR NOT NULL""",
+    "fund_allocations": """
+        year SMALLINT NOT NULL, county_code VARCHAR NOT NULL, fund_source VARCHAR NOT NULL,
+        allocated_yuan DECIMAL(14,2) NOT NULL, received_yuan DECIMAL(14,2) NOT NULL,
+        batch_id VARCHAR NOT NULL""",
+    "loans": """
+        loan_id VARCHAR PRIMARY KEY, person_key VARCHAR NOT NULL, county_code VARCHAR NOT NULL,
+        station_code VARCHAR, issued_on DATE NOT NULL, amount_yuan DECIMAL(14,2) NOT NULL,
+        due_on DATE NOT NULL, repaid_on DATE, jobs_created INTEGER, batch_id VARCHAR NOT NULL""",
+    "training": """
+        enrolment_id VARCHAR PRIMARY KEY, person_key VARCHAR NOT NULL, county_code VARCHAR NOT NULL,
+        course VARCHAR NOT NULL, provider VARCHAR NOT NULL, start_on DATE NOT NULL, end_on DATE,
+        completed BOOLEAN NOT NULL, placed_within_6m BOOLEAN, batch_id VARCHAR NOT NULL""",
+    "placements": """
+        person_key VARCHAR NOT NULL, county_code VARCHAR NOT NULL, placed_on DATE NOT NULL,
+        channel VARCHAR NOT NULL, batch_id VARCHAR NOT NULL""",
+    "medical_cards": """
+        person_key VARCHAR NOT NULL, county_code VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+        issued_on DATE NOT NULL, batch_id VARCHAR NOT NULL""",
+    "medical_benefits": """
+        person_key VARCHAR NOT NULL, county_code VARCHAR NOT NULL, benefit_on DATE NOT NULL,
+        kind VARCHAR NOT NULL, gross_yuan DECIMAL(14,2) NOT NULL,
+        discount_yuan DECIMAL(14,2) NOT NULL, batch_id VARCHAR NOT NULL""",
+    "petitions": """
+        petition_id VARCHAR PRIMARY KEY, county_code VARCHAR NOT NULL, received_on DATE NOT NULL,
+        channel VARCHAR NOT NULL, category VARCHAR NOT NULL, workers_involved INTEGER NOT NULL,
+        collective BOOLEAN NOT NULL, skip_level BOOLEAN NOT NULL, mediation_level VARCHAR,
+        outcome VARCHAR NOT NULL, closed_on DATE, batch_id VARCHAR NOT NULL""",
+    "union_coverage": """
+        year SMALLINT NOT NULL, county_code VARCHAR NOT NULL, enterprises INTEGER NOT NULL,
+        with_union INTEGER NOT NULL, with_bargaining INTEGER NOT NULL,
+        with_workers_congress INTEGER NOT NULL, harmonious INTEGER NOT NULL,
+        excellent_unions INTEGER, batch_id VARCHAR NOT NULL""",
+    "npc_activities": """
+        activity_on DATE NOT NULL, county_code VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+        count INTEGER NOT NULL, completed INTEGER, batch_id VARCHAR NOT NULL""",
+    "interventions": """
+        intervention_id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, name_zh VARCHAR NOT NULL,
+        name_en VARCHAR, scope_code VARCHAR NOT NULL, start_on DATE NOT NULL, end_on DATE,
+        description VARCHAR, source VARCHAR, batch_id VARCHAR""",
+    "labels": """
+        domain VARCHAR NOT NULL, code VARCHAR NOT NULL, label_zh VARCHAR NOT NULL,
+        label_en VARCHAR NOT NULL, PRIMARY KEY (domain, code)""",
+    "load_batches": """
+        batch_id VARCHAR PRIMARY KEY, file_name VARCHAR NOT NULL, content_sha256 VARCHAR NOT NULL,
+        table_name VARCHAR NOT NULL, loaded_at TIMESTAMP NOT NULL, rows_read INTEGER NOT NULL,
+        rows_loaded INTEGER NOT NULL, rows_rejected INTEGER NOT NULL,
+        rows_inserted INTEGER, rows_updated INTEGER, rows_unchanged INTEGER""",
+    # Lineage of corrections: which earlier batch's row a resent file replaced.
+    "row_replacements": """
+        batch_id VARCHAR NOT NULL, table_name VARCHAR NOT NULL, natural_key VARCHAR NOT NULL,
+        replaced_batch_id VARCHAR NOT NULL""",
+    # Rejected rows of every load, so data quality can report them by station over time.
+    "load_rejects": """
+        batch_id VARCHAR, file_name VARCHAR NOT NULL, sheet VARCHAR, excel_row INTEGER,
+        column_name VARCHAR, value VARCHAR, reason_zh VARCHAR NOT NULL, reason_en VARCHAR NOT NULL,
+        station_code VARCHAR, loaded_at TIMESTAMP NOT NULL""",
+}
+
+
+def ddl() -> list[str]:
+    """CREATE TABLE statements for an empty warehouse."""
+    return [f"CREATE TABLE IF NOT EXISTS {name} ({cols})" for name, cols in TABLES.items()]
