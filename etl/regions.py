@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The national root, so that national measures (the 2011 income-tax change) have a scope.
+COUNTRY = ("000000", "全国", "China")
+
 PROVINCES = {
     "150000": ("内蒙古自治区", "Inner Mongolia Autonomous Region"),
     "450000": ("广西壮族自治区", "Guangxi Zhuang Autonomous Region"),
@@ -78,7 +81,7 @@ _GENERIC_STATIONS = [("城区", "Urban"), ("城郊", "Suburban")]
 class Region:
     region_code: str
     parent_code: str | None
-    level: str  # province, city, county, station
+    level: str  # country, province, city, county, station
     name_zh: str
     name_en: str
 
@@ -95,7 +98,8 @@ def _stations(county_code: str, county_zh: str, county_en: str) -> list[Region]:
 
 def all_regions() -> list[Region]:
     """Every region of the sample, parents before children."""
-    out = [Region(c, None, "province", zh, en) for c, (zh, en) in PROVINCES.items()]
+    out = [Region(COUNTRY[0], None, "country", COUNTRY[1], COUNTRY[2])]
+    out += [Region(c, COUNTRY[0], "province", zh, en) for c, (zh, en) in PROVINCES.items()]
     out += [Region(c, p, "city", zh, en) for c, (p, zh, en) in CITIES.items()]
     out += [Region(c, p, "county", zh, en) for c, (p, zh, en) in COUNTIES.items()]
     for code, (_, zh, en) in COUNTIES.items():
