@@ -1,0 +1,32 @@
+"""Session fixtures shared by every test module: the sample warehouse is built once."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _pseudonym_key(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never touch the developer's real key file."""
+    key_file = tmp_path_factory.mktemp("key") / "pseudonym.key"
+    os.environ.setdefault("UNION_DASH_KEY_FILE", str(key_file))
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory: pytest.TempPathFactory):
+    """(db_path, sample_dir, report) of the bundled sample, built once per test session."""
+    from etl import sample
+
+    root = tmp_path_factory.mktemp("sample")
+    db, out = root / "warehouse.duckdb", root / "files"
+    report = sample.build(db, out)
+    return db, out, report
+
+
+@pytest.fixture(scope="session")
+def sample_db(sample_build) -> Path:
+    """Path of the sample warehouse (read-only use only: do not load into it)."""
+    return sample_build[0]
