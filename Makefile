@@ -1,0 +1,49 @@
+# One task runner for the README, CI and developers.
+PYTHON ?= python3
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+DB     ?= data/warehouse.duckdb
+
+.PHONY: run test install install-dev system-deps sample lint bench
+
+## Install, build the sample warehouse if it is missing, open the dashboard on 127.0.0.1:8501.
+run: install
+	@test -f $(DB) || $(PY) -m etl build --db $(DB)
+	$(PY) -m streamlit run dashboard.py
+
+## Install everything the tests need (Chromium and a CJK font included) and run them.
+test: system-deps install-dev
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+## Debian packages: Chromium (browser tests, PNG/SVG export) and a CJK font. Needs root.
+system-deps:
+	@if ! command -v chromium >/dev/null || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+	    chromium fonts-noto-cjk fontconfig >/dev/null; \
+	fi
+
+sample: install
+	$(PY) -m etl build --db $(DB)
+
+lint: install-dev
+	$(PY) -m ruff check .
+
+bench: install-dev
+	$(PY) bench/bench_etl.py
+	$(PY) bench/bench_pages.py
