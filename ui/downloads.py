@@ -1,0 +1,74 @@
+"""Download buttons under a chart: the figure as PNG/SVG and its data as CSV/XLSX/Parquet.
+
+Files are built only when a button is clicked (``data=callable``), and the click does not rerun
+the page (``on_click="ignore"``). Outside the staff role the data go through disclosure control
+first; when that suppresses cells, the figure (which shows the unsuppressed values) is not
+offered for download.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from analytics import export
+from analytics.privacy import DEFAULT_K, SUPPRESSED_COLUMN, DisclosureError, protect
+
+FORMATS: dict[str, tuple[str, str]] = {  # label -> (extension, MIME type)
+    "PNG": ("png", "image/png"),
+    "SVG": ("svg", "image/svg+xml"),
+    "CSV": ("csv", "text/csv"),
+    "XLSX": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "Parquet": ("parquet", "application/vnd.apache.parquet"),
+}
+_HELP_SUPPRESSED = "含小于阈值的单元格，图已隐藏；请下载已处理的数据 · small cells: figure withheld"
+_HELP_PERSON = "个人层面数据仅限工作人员导出 · person-level data: staff only"
+
+
+def file_stem(title: str) -> str:
+    """A file name from a (Chinese) title: word characters kept, the rest '_'."""
+    return re.sub(r"[^\w-]+", "_", title).strip("_")[:60] or "export"
+
+
+def export_builders(
+    fig: go.Figure | None, data: pl.DataFrame, provenance: export.Provenance,
+    *, role: str = "staff", k: int = DEFAULT_K,
+) -> dict[str, Callable[[], bytes] | str]:
+    """For each format, a function building the file, or the reason it is not offered."""
+    builders: dict[str, Callable[[], bytes] | str] = {}
+    try:
+        table = data if role == "staff" else protect(
+            data, k=k, indicators=provenance.indicators).table
+        hidden = SUPPRESSED_COLUMN in table.columns and bool(table[SUPPRESSED_COLUMN].any())
+    except DisclosureError:
+        table, hidden = None, True
+    figure_reason = _HELP_PERSON if table is None else _HELP_SUPPRESSED
+    if fig is not None:
+        builders["PNG"] = figure_reason if hidden else (lambda: export.figure_png(fig, provenance))
+        builders["SVG"] = figure_reason if hidden else (lambda: export.figure_svg(fig, provenance))
+    for label, make in (("CSV", export.data_csv), ("XLSX", export.data_xlsx),
+                        ("Parquet", export.data_parquet)):
+        builders[label] = _HELP_PERSON if table is None else (
+            lambda make=make: make(table, provenance))
+    return builders
+
+
+def download_buttons(
+    fig: go.Figure | None, data: pl.DataFrame, provenance: export.Provenance,
+    *, key: str, role: str = "staff", k: int = DEFAULT_K,
+) -> None:
+    """A compact row of download buttons; files are built on click."""
+    stem = file_stem(provenance.title)
+    with st.container(horizontal=True, gap="small", key=f"dl_{key}"):
+        for label, build in export_builders(fig, data, provenance, role=role, k=k).items():
+            ext, mime = FORMATS[label]
+            offered = callable(build)
+            st.download_button(
+                label, data=build if offered else b"", file_name=f"{stem}.{ext}", mime=mime,
+                key=f"{key}_{ext}", on_click="ignore", icon=":material/download:",
+                type="tertiary", disabled=not offered, help=None if offered else build,
+            )
