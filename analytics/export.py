@@ -71,17 +71,21 @@ class Provenance:
         }
 
     def caption(self) -> str:
-        """One line for under a chart: indicators, filters, data version, time."""
+        """Caption for under a chart: indicators and filters, then data version and time.
+
+        Two lines (joined by ``<br>``, Plotly's line break) when one would be too long.
+        """
         names = "、".join(i.get("name_zh") or i.get("code", "") for i in self.indicators)
         filters = "，".join(f"{k}={v}" for k, v in self.filters.items())
-        parts = [
-            f"指标：{names}" if names else "",
-            f"筛选：{filters}" if filters else "",
+        what = [f"指标：{names}" if names else "", f"筛选：{filters}" if filters else ""]
+        when = [
             f"数据版本：{self.data_version}" if self.data_version else "",
             f"生成：{self.generated_at:%Y-%m-%d %H:%M}",
             SAMPLE_NOTE,
         ]
-        return " | ".join(p for p in parts if p)
+        first, second = (" | ".join(p for p in part if p) for part in (what, when))
+        sep = "<br>" if len(first) + len(second) > 70 else " | "
+        return sep.join(p for p in (first, second) if p)
 
 
 # ---------------------------------------------------------------- figures
@@ -100,11 +104,13 @@ def _ensure_kaleido_server() -> None:
 def with_caption(fig: go.Figure, provenance: Provenance) -> go.Figure:
     """A copy of `fig` with the provenance caption as an annotation below the plot."""
     out = go.Figure(copy.deepcopy(fig.to_dict()))
-    margin_b = (out.layout.margin.b if out.layout.margin.b is not None else 60) + 40
+    caption = provenance.caption()
+    lines = caption.count("<br>") + 1
+    margin_b = (out.layout.margin.b if out.layout.margin.b is not None else 80) + 20 + 16 * lines
     out.add_annotation(
-        text=provenance.caption(),
+        text=caption,
         xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top",
-        yshift=-(margin_b - 12), showarrow=False, align="left",
+        yshift=-(margin_b - 8 - 16 * lines), showarrow=False, align="left",
         font={"size": CAPTION_FONT_SIZE, "color": "#555"},
     )
     out.update_layout(margin={"b": margin_b})
