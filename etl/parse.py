@@ -1,0 +1,279 @@
+"""Parsers of single cell values as station files type them, one per column type.
+
+Each parser takes the raw text of a cell and returns the typed value or raises `ParseError`
+with a reason in Chinese and English that says how to fix the cell. The scalar parsers
+(dates, amounts, integers, booleans, years) run once per DISTINCT raw value of a column
+(see etl/validate.py); ID numbers are parsed by a vectorised Polars function, because a
+roster has nearly as many distinct IDs as rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+import polars as pl
+
+EARLIEST_DATE = dt.date(1990, 1, 1)
+MAX_AMOUNT_YUAN = Decimal("1000000")  # one relief / loan / bill above this is a typing error
+_CENT = Decimal("0.01")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01 after Excel's 1900 leap-year bug
+
+
+class ParseError(ValueError):
+    """A cell that cannot be read, with the reason in Chinese and English."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh, self.en = zh, en
+
+
+def clean(text: object) -> str:
+    """Full-width letters/digits/punctuation to half-width (NFKC), outer spaces stripped."""
+    return unicodedata.normalize("NFKC", str(text)).strip()
+
+
+# ---------------------------------------------------------------- dates
+
+_YMD = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_YM = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")
+_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_SERIAL = re.compile(r"\d{4,6}(\.\d+)?")
+_TIME_TAIL = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
+
+
+def parse_date(text: object, *, earliest: dt.date = EARLIEST_DATE,
+               latest: dt.date | None = None) -> dt.date:
+    """2012-05-04, 2012/5/4, 2012.5.4, 2012年5月4日, 20120504, Excel serials (41033),
+    datetime text (2012-05-04 00:00:00); a month alone (2012-05, 2012年5月) is its first day.
+    Dates before `earliest` or after `latest` (default today) are rejected."""
+    s = _TIME_TAIL.sub("", clean(text))
+    if not s:
+        raise ParseError("日期为空；请填写日期，如 2012-05-04", "The date is empty; enter a date such as 2012-05-04")
+    try:
+        value = _date_of(s)
+    except ValueError:
+        raise ParseError(
+            f"无法识别的日期“{s}”；请写成 2012-05-04 或 2012年5月4日",
+            f"Unreadable date '{s}'; write it as 2012-05-04 or 2012年5月4日") from None
+    latest = latest or dt.date.today()
+    if not earliest <= value <= latest:
+        raise ParseError(
+            f"日期 {value} 不在合理范围（{earliest} 至 {latest}）；请核对年份是否录错",
+            f"Date {value} is outside the plausible range ({earliest} to {latest}); "
+            "check the year for a typing error")
+    return value
+
+
+def _date_of(s: str) -> dt.date:
+    for pattern in (_YMD, _COMPACT):
+        m = pattern.fullmatch(s)
+        if m:
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+    m = _YM.fullmatch(s)
+    if m:
+        return dt.date(int(m[1]), int(m[2]), 1)
+    if _SERIAL.fullmatch(s):
+        return _EXCEL_EPOCH + dt.timedelta(days=int(float(s)))
+    raise ValueError(s)
+
+
+def format_date(value: dt.date, style: str) -> str:
+    """A date written the way stations write it; `style` is one of DATE_STYLES."""
+    y, m, d = value.year, value.month, value.day
+    return {
+        "iso": value.isoformat(), "slash": f"{y}/{m}/{d}", "dot": f"{y}.{m}.{d}",
+        "zh": f"{y}年{m}月{d}日", "compact": f"{y:04d}{m:02d}{d:02d}",
+        "serial": str((value - _EXCEL_EPOCH).days), "datetime": f"{value.isoformat()} 00:00:00",
+        "fullwidth": to_fullwidth(f"{y}年{m}月{d}日"),
+    }[style]
+
+
+DATE_STYLES = ("iso", "slash", "dot", "zh", "compact", "serial", "datetime", "fullwidth")
+
+
+# ---------------------------------------------------------------- amounts
+
+_AMOUNT_NOISE = re.compile(r"[,\s¥$]|RMB|CNY|人民币|元整|元")
+
+
+def parse_amount(text: object, *, limit: Decimal = MAX_AMOUNT_YUAN) -> Decimal:
+    """Yuan with cents: "1,200.00元", "￥1200", "１２００", "1.2万"; rounded to the cent.
+    Negative amounts and amounts above `limit` are rejected."""
+    s = clean(text)
+    body = _AMOUNT_NOISE.sub("", s)
+    scale = Decimal(1)
+    if body.endswith("万"):
+        body, scale = body[:-1], Decimal(10000)
+    try:
+        value = (Decimal(body) * scale).quantize(_CENT, rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):
+        raise ParseError(
+            f"无法识别的金额“{s}”；请只填数字，如 1200.00",
+            f"Unreadable amount '{s}'; enter a number such as 1200.00") from None
+    if not value.is_finite() or value < 0:
+        raise ParseError(f"金额 {s} 为负数；请填写实际发放的正数金额",
+                         f"Amount {s} is negative; enter the positive amount paid")
+    if value > limit:
+        raise ParseError(
+            f"金额 {value} 元超过单笔上限 {limit} 元，可能多输了位数；请核对",
+            f"Amount {value} yuan exceeds the limit of {limit} yuan for one entry; "
+            "check for extra digits")
+    return value
+
+
+def format_amount(value: Decimal, style: str) -> str:
+    """An amount written the way stations write it; `style` is one of AMOUNT_STYLES."""
+    return {
+        "plain": f"{value}", "grouped_yuan": f"{value:,.2f}元", "yen": f"￥{value}",
+        "fullwidth": to_fullwidth(f"{value}"), "spaced": f" {value} ",
+    }[style]
+
+
+AMOUNT_STYLES = ("plain", "grouped_yuan", "yen", "fullwidth", "spaced")
+
+
+# ---------------------------------------------------------------- integers, booleans, years
+
+_INT_NOISE = re.compile(r"[,\s人次个家件项名]")
+
+
+def parse_int(text: object) -> int:
+    """Counts: "12", "12人", "１２", "1,200", "12.0"; negative counts are rejected."""
+    s = clean(text)
+    body = _INT_NOISE.sub("", s)
+    try:
+        number = Decimal(body)
+    except InvalidOperation:
+        number = Decimal("NaN")
+    if not number.is_finite() or number != number.to_integral_value() or number < 0:
+        raise ParseError(f"无法识别的数量“{s}”；请填写非负整数，如 12",
+                         f"Unreadable count '{s}'; enter a whole number such as 12")
+    return int(number)
+
+
+_TRUE = {"是", "1", "true", "yes", "y", "√", "✓", "有", "已结业", "结业", "已就业", "就业"}
+_FALSE = {"否", "0", "false", "no", "n", "×", "✗", "无", "未结业", "未就业"}
+
+
+def parse_bool(text: object) -> bool:
+    """是/否, Y/N, 1/0, √/×."""
+    s = clean(text).lower()
+    if s in _TRUE:
+        return True
+    if s in _FALSE:
+        return False
+    raise ParseError(f"无法识别的是/否值“{s}”；请填写“是”或“否”",
+                     f"Unreadable yes/no value '{s}'; enter 是 (yes) or 否 (no)")
+
+
+def parse_year(text: object) -> int:
+    """"2012", "2012年", "2012.0"; from 1990 to this year."""
+    s = clean(text)
+    m = re.fullmatch(r"(\d{4})(\.0+)?\s*年?度?", s)
+    this_year = dt.date.today().year
+    if not m or not EARLIEST_DATE.year <= int(m[1]) <= this_year:
+        raise ParseError(
+            f"无法识别的年度“{s}”；请填写 {EARLIEST_DATE.year}–{this_year} 之间的四位年份",
+            f"Unreadable year '{s}'; enter a four-digit year from {EARLIEST_DATE.year} "
+            f"to {this_year}")
+    return int(m[1])
+
+
+# ---------------------------------------------------------------- ID numbers (GB 11643)
+
+_WEIGHTS = [2 ** (17 - i) % 11 for i in range(17)]  # 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, ...
+_CHECK_CHARS = "10X98765432"
+_FULLWIDTH = [chr(c) for c in range(0xFF01, 0xFF5F)] + ["\u3000"]
+_HALFWIDTH = [chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)] + [" "]
+
+ID_REASONS: dict[str, tuple[str, str]] = {
+    "missing": ("身份证号码为空；请填写18位身份证号码",
+                "The ID number is empty; enter the 18-digit ID number"),
+    "scientific": (
+        "身份证号码被存成了数字（科学计数法，如 1.50702E+17），后几位已丢失；"
+        "请把该列设为“文本”格式后重新录入完整的18位号码",
+        "The ID number was stored as a number (scientific notation such as 1.50702E+17) "
+        "and its last digits are lost; format the column as Text and re-enter all 18 digits"),
+    "float": (
+        "身份证号码被存成了数字，18位号码超出数字精度、后几位已不可信；"
+        "请把该列设为“文本”格式后重新录入完整的18位号码",
+        "The ID number was stored as a number, which cannot hold 18 digits, so its last "
+        "digits cannot be trusted; format the column as Text and re-enter all 18 digits"),
+    "format": ("身份证号码应为18位（或旧式15位）数字，最后一位可为X；请核对位数",
+               "An ID number has 18 digits (or 15 in the old form), the last may be X; "
+               "check the number of digits"),
+    "birth_date": ("身份证号码中的出生日期无效；请核对第7–14位",
+                   "The birth date inside the ID number is invalid; check digits 7-14"),
+    "check_digit": ("身份证号码校验位不符（第18位），号码有录入错误；请对照身份证核对",
+                    "The ID number's check digit (18th) does not match, so a digit is "
+                    "mistyped; check it against the ID card"),
+}
+
+
+def check_char(id17: pl.Expr) -> pl.Expr:
+    """GB 11643 check character of 17-digit strings (ISO 7064 MOD 11-2), vectorised."""
+    n = id17.cast(pl.Int64, strict=False)
+    total = pl.sum_horizontal([(n // 10 ** (16 - i)) % 10 * w for i, w in enumerate(_WEIGHTS)])
+    return (total % 11).replace_strict(dict(enumerate(_CHECK_CHARS)), return_dtype=pl.String)
+
+
+def parse_ids(raw: pl.Series) -> pl.DataFrame:
+    """Columns `id18` (the 18-digit ID, or null) and `error` (a key of ID_REASONS, or null).
+
+    15-digit IDs become 18 digits by inserting "19" and computing the check digit. An ID
+    stored as a number (scientific notation, or 16+ digits with a decimal point) has lost
+    digits and is rejected; the digits are never guessed."""
+    t = (raw.str.replace_many(_FULLWIDTH, _HALFWIDTH).str.replace_all(r"\s", "")
+         .str.to_uppercase())
+    frame = pl.DataFrame({"t": t})
+    is18 = pl.col("t").str.contains(r"^\d{17}[\dX]$")
+    is15 = pl.col("t").str.contains(r"^\d{15}(\.0*)?$")
+    id17 = (pl.when(is18).then(pl.col("t").str.slice(0, 17))
+            .when(is15).then(pl.col("t").str.slice(0, 6) + "19" + pl.col("t").str.slice(6, 9)))
+    frame = frame.with_columns(id17=id17).with_columns(check=check_char(pl.col("id17")))
+    birth = pl.col("id17").str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+    today = dt.date.today()
+    error = (
+        pl.when(pl.col("t").is_null() | (pl.col("t") == "")).then(pl.lit("missing"))
+        .when(pl.col("t").str.contains(r"^[\d.]+E[+-]?\d+$")).then(pl.lit("scientific"))
+        .when(pl.col("t").str.contains(r"^\d{16,}\.\d*$")).then(pl.lit("float"))
+        .when(pl.col("id17").is_null()).then(pl.lit("format"))
+        .when(birth.is_null() | (birth < dt.date(1900, 1, 1)) | (birth > today))
+        .then(pl.lit("birth_date"))
+        .when(is18 & (pl.col("t").str.slice(17, 1) != pl.col("check")))
+        .then(pl.lit("check_digit"))
+    )
+    return frame.select(
+        id18=pl.when(error.is_null()).then(pl.col("id17") + pl.col("check")),
+        error=error,
+    )
+
+
+def parse_id(text: object) -> str:
+    """One ID number as its 18-digit form (the same code as `parse_ids`)."""
+    row = parse_ids(pl.Series([None if text is None else str(text)], dtype=pl.String)).row(0)
+    if row[1] is not None:
+        raise ParseError(*ID_REASONS[row[1]])
+    return row[0]
+
+
+def gender_from_id(id18: pl.Expr) -> pl.Expr:
+    """The 17th digit: odd = male (M), even = female (F)."""
+    odd = id18.str.slice(16, 1).cast(pl.Int8, strict=False) % 2 == 1
+    return pl.when(id18.is_null()).then(None).when(odd).then(pl.lit("M")).otherwise(pl.lit("F"))
+
+
+def birth_year_from_id(id18: pl.Expr) -> pl.Expr:
+    return id18.str.slice(6, 4).cast(pl.Int16, strict=False)
+
+
+def make_id(id17: str) -> str:
+    """The full 18-digit ID of 17 digits (for tests and the sample generator)."""
+    return id17 + pl.select(check_char(pl.lit(id17))).item()
+
+
+def to_fullwidth(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)

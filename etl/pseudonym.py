@@ -1,0 +1,71 @@
+"""ID numbers → `person_key` (keyed hash) and `id_masked`; the raw number is never stored.
+
+The key is a secret kept outside the warehouse and outside data/: from env `UNION_DASH_KEY`,
+else the key file (env `UNION_DASH_KEY_FILE`, default ~/.config/union-dashboard/pseudonym.key),
+created on first use. Without the key, a person_key cannot be turned back into an ID by
+hashing all plausible ID numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+import polars as pl
+
+from etl import config
+
+KEY_HEX_LEN = 32  # 128 bits of HMAC-SHA256: collisions are out of reach at any national scale
+
+
+def key_file() -> Path:
+    default = Path.home() / ".config" / "union-dashboard" / "pseudonym.key"
+    return Path(os.environ.get("UNION_DASH_KEY_FILE", default)).expanduser()
+
+
+def load_key() -> bytes:
+    """The HMAC key; the key file is made (mode 0600) on first use."""
+    env = os.environ.get("UNION_DASH_KEY")
+    if env:
+        return env.encode()
+    path = key_file()
+    if path.resolve().is_relative_to((config.ROOT / "data").resolve()):
+        raise RuntimeError(f"the pseudonym key must not live under data/: {path}")
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first: use theirs
+            return path.read_bytes().strip()
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_bytes().strip()
+
+
+def person_keys(id18: pl.Series, key: bytes | None = None) -> pl.Series:
+    """HMAC-SHA256 (hex, first 32 chars) of each 18-digit ID; nulls stay null.
+
+    Hashes each distinct ID once: callers pass a roster with repeated persons."""
+    base = hmac.new(key if key is not None else load_key(), digestmod=hashlib.sha256)
+
+    def one(value: str) -> str:
+        h = base.copy()
+        h.update(value.encode())
+        return h.hexdigest()[:KEY_HEX_LEN]
+
+    distinct = id18.drop_nulls().unique()
+    hashed = pl.Series([one(v) for v in distinct.to_list()], dtype=pl.String)
+    return id18.replace_strict(distinct, hashed, default=None, return_dtype=pl.String)
+
+
+def person_key(id18: str, key: bytes | None = None) -> str:
+    """One ID's person_key (the same code as `person_keys`)."""
+    return person_keys(pl.Series([id18], dtype=pl.String), key).item()
+
+
+def mask_id(id18: pl.Expr) -> pl.Expr:
+    """First 6 + 8 stars + last 4, e.g. 150702********123X: the region stays readable."""
+    return id18.str.slice(0, 6) + "********" + id18.str.slice(14, 4)

@@ -1,0 +1,45 @@
+"""Pseudonymisation: keyed, stable, masked; the key file is made once with mode 0600."""
+
+from __future__ import annotations
+
+import stat
+
+import polars as pl
+import pytest
+
+from etl import pseudonym
+
+
+def test_key_file_made_once_with_mode_0600(tmp_path, monkeypatch):
+    monkeypatch.delenv("UNION_DASH_KEY", raising=False)
+    monkeypatch.setenv("UNION_DASH_KEY_FILE", str(tmp_path / "sub" / "k.key"))
+    first = pseudonym.load_key()
+    assert stat.S_IMODE((tmp_path / "sub" / "k.key").stat().st_mode) == 0o600
+    assert pseudonym.load_key() == first and len(first) == 64
+
+
+def test_key_from_env_wins(monkeypatch):
+    monkeypatch.setenv("UNION_DASH_KEY", "secret-a")
+    a = pseudonym.person_key("11010519491231002X")
+    monkeypatch.setenv("UNION_DASH_KEY", "secret-b")
+    assert pseudonym.person_key("11010519491231002X") != a
+
+
+def test_key_file_under_data_refused(monkeypatch):
+    from etl import config
+    monkeypatch.delenv("UNION_DASH_KEY", raising=False)
+    monkeypatch.setenv("UNION_DASH_KEY_FILE", str(config.ROOT / "data" / "k.key"))
+    with pytest.raises(RuntimeError):
+        pseudonym.load_key()
+
+
+def test_person_keys_stable_and_distinct():
+    ids = pl.Series(["11010519491231002X", None, "11010519491231002X", "150702198001011239"])
+    keys = pseudonym.person_keys(ids, key=b"k").to_list()
+    assert keys[0] == keys[2] != keys[3] and keys[1] is None
+    assert len(keys[0]) == 32 and "11010519491231002X" not in keys
+
+
+def test_mask():
+    masked = pl.select(pseudonym.mask_id(pl.lit("150702198001011239"))).item()
+    assert masked == "150702********1239"
