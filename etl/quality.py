@@ -1,0 +1,378 @@
+"""Data-quality and fund-compliance checks, computed at load time into the `dq_*` tables.
+
+Whole-table checks (duplicates across stations, outliers, fund totals) take seconds on 10^7
+rows, so the load runs them once (`refresh`) and the pages only read their results.
+Every finding is stored with the masked ID (`persons.id_masked`), never the person key, so
+the tables can be shown and exported to an auditor as they are.
+
+Rules staff may change live in etl/mappings/fund_rules.csv (which relief types and recipient
+groups each fund source may pay for) and etl/mappings/relief_standards.csv (per-person
+standards); a snapshot of both is stored with the findings (`dq_fund_rules`,
+`dq_relief_standards`), so a finding can always be read against the rule that raised it.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from analytics.festival import spring_festivals
+
+_MAPPINGS = Path(__file__).parent / "mappings"
+FUND_RULES_CSV = _MAPPINGS / "fund_rules.csv"
+RELIEF_STANDARDS_CSV = _MAPPINGS / "relief_standards.csv"
+
+# Outlier rules. Iglewicz & Hoaglin: |modified z| > 3.5 on log amounts, within groups big
+# enough for a median to mean something; and a plain "more than 3x the 99th percentile of
+# the relief type" that also catches outliers in small counties.
+ROBUST_Z_LIMIT = 3.5
+ROBUST_Z_MIN_GROUP = 20
+P99_FACTOR = 3.0
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    domain: str  # quality | compliance
+    table: str
+    name_zh: str
+    name_en: str
+    rule_zh: str
+    rule_en: str
+
+
+CHECKS: tuple[Check, ...] = (
+    Check("missing_report", "quality", "dq_station_months", "漏报月份", "missing monthly reports",
+          "站点在首次报送至最近月份之间某月无任何救助记录",
+          "a station sent no relief rows for a month between its first month and the latest"),
+    Check("late_report", "quality", "dq_station_months", "迟报月份", "late monthly reports",
+          "某月数据晚于其后月份的数据才导入",
+          "a month's rows were first loaded after a later month's rows"),
+    Check("duplicate_relief", "quality", "dq_duplicate_relief", "跨站点重复救助",
+          "same person relieved by two stations",
+          "同一人同一救助类型同一批次（两节为同一慰问季，其他为同一月）由两个以上站点发放",
+          "one person, one relief type, one campaign (festival season, else month), "
+          "two or more stations"),
+    Check("relief_after_exit", "quality", "dq_relief_after_exit", "脱困后仍救助",
+          "relief after leaving the hardship file",
+          "以困难职工身份救助，发放日期晚于脱困日期且无有效档案",
+          "relief as a hardship worker dated after exited_on, with no file open on that date"),
+    Check("not_on_file", "quality", "dq_relief_not_on_file", "未建档人员使用专项资金",
+          "relief to people not on file",
+          "资金来源要求建档（fund_rules.csv），但发放日前未建档",
+          "the fund source requires a hardship file (fund_rules.csv) and none was open "
+          "by the relief date"),
+    Check("amount_outlier", "quality", "dq_amount_outliers", "金额异常", "amount outliers",
+          f"按救助类型×旗县区的对数金额稳健z分数绝对值>{ROBUST_Z_LIMIT}（组内≥{ROBUST_Z_MIN_GROUP}条），"
+          f"或超过该救助类型第99百分位数的{P99_FACTOR:g}倍",
+          f"|robust z| of log amount by relief type x county > {ROBUST_Z_LIMIT} (groups of "
+          f"{ROBUST_Z_MIN_GROUP}+ rows), or more than {P99_FACTOR:g}x the relief type's "
+          "99th percentile"),
+    Check("fund_out_of_scope", "compliance", "dq_fund_scope", "专项资金超范围使用",
+          "special funds used outside their scope",
+          "救助类型或救助对象不在该资金来源的使用范围内（fund_rules.csv）",
+          "relief type or recipient group outside the fund source's scope (fund_rules.csv)"),
+    Check("disbursed_over_received", "compliance", "dq_fund_overspend", "支出超过到位资金",
+          "disbursed more than received",
+          "旗县区×年度×资金来源的发放合计大于到位金额",
+          "relief paid per county x year x fund source exceeds the amount received"),
+    Check("matching_not_arrived", "compliance", "dq_matching_arrears", "配套资金未到位",
+          "matching funds not arrived",
+          "地方财政配套资金应拨金额>0且到位金额<应拨金额",
+          "local matching funds allocated > 0 and received < allocated"),
+    Check("above_standard", "compliance", "dq_above_standard", "超标准发放",
+          "amount per person above the standard",
+          "每人每期（两节为慰问季，其他为年度）发放合计超过标准（relief_standards.csv）",
+          "total per person per period (festival season or year) above the standard "
+          "(relief_standards.csv)"),
+)
+
+
+def read_fund_rules(path: Path = FUND_RULES_CSV) -> pl.DataFrame:
+    """One row per fund source × allowed relief type × allowed recipient group ('*' = any)."""
+    rows = []
+    for r in _csv(path):
+        for relief_type in r["relief_types"].split("|"):
+            for group in r["recipient_groups"].split("|"):
+                rows.append({
+                    "fund_source": r["fund_source"], "relief_type": relief_type.strip(),
+                    "recipient_group": group.strip(),
+                    "requires_on_file": r["requires_on_file"].strip() == "yes",
+                    "allocated": r["allocated"].strip() == "yes",
+                    "rule_zh": r["rule_zh"], "rule_en": r["rule_en"],
+                })
+    return pl.DataFrame(rows, schema={
+        "fund_source": pl.String, "relief_type": pl.String, "recipient_group": pl.String,
+        "requires_on_file": pl.Boolean, "allocated": pl.Boolean, "rule_zh": pl.String,
+        "rule_en": pl.String})
+
+
+def read_relief_standards(path: Path = RELIEF_STANDARDS_CSV) -> pl.DataFrame:
+    """Per-person standards: relief type, period (campaign | year), maximum, validity."""
+    df = pl.DataFrame(_csv(path), schema={
+        "relief_type": pl.String, "period": pl.String, "max_yuan_per_person": pl.String,
+        "valid_from": pl.String, "valid_to": pl.String, "basis_zh": pl.String,
+        "basis_en": pl.String})
+    return df.with_columns(
+        pl.col("max_yuan_per_person").cast(pl.Float64),
+        pl.col("valid_from").str.to_date(),
+        pl.when(pl.col("valid_to") == "").then(None).otherwise(pl.col("valid_to"))
+        .str.to_date().alias("valid_to"),
+    )
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def refresh(con: duckdb.DuckDBPyConnection, *, fund_rules: Path = FUND_RULES_CSV,
+            relief_standards: Path = RELIEF_STANDARDS_CSV) -> None:
+    """(Re)compute every `dq_*` table from the warehouse tables on a read-write connection."""
+    _store_rules(con, read_fund_rules(fund_rules), read_relief_standards(relief_standards))
+    con.execute(_CAMPAIGNS)
+    for sql in _CHECK_SQL:
+        con.execute(sql, {"z": ROBUST_Z_LIMIT, "n": ROBUST_Z_MIN_GROUP, "f": P99_FACTOR}
+                    if "$z" in sql else None)
+    con.execute("DROP TABLE IF EXISTS dq_relief_campaigns")
+    _store_summary(con)
+
+
+def _store_rules(con: duckdb.DuckDBPyConnection, rules: pl.DataFrame,
+                 standards: pl.DataFrame) -> None:
+    festivals = pl.DataFrame(spring_festivals(), orient="row",
+                             schema=["season", "festival_on", "start_on", "end_on"])
+    checks = pl.DataFrame([c.__dict__ for c in CHECKS])
+    for name, df in (("dq_fund_rules", rules), ("dq_relief_standards", standards),
+                     ("dq_festival_seasons", festivals), ("dq_checks", checks)):
+        con.register("_df", df)
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _df")
+        con.unregister("_df")
+
+
+# Each relief row's campaign: two-festival condolence counts by festival season (the Spring
+# Festival moves between January and February), everything else by calendar month.
+_CAMPAIGNS = """
+CREATE OR REPLACE TEMP TABLE dq_relief_campaigns AS
+SELECT r.relief_id,
+       CASE WHEN r.relief_type = 'festival_condolence' THEN s.season::VARCHAR || '两节'
+            ELSE strftime(r.relief_date, '%Y-%m') END AS campaign,
+       CASE WHEN r.relief_type = 'festival_condolence' THEN s.season::VARCHAR
+            ELSE strftime(r.relief_date, '%Y') END AS period_key
+FROM relief r
+LEFT JOIN dq_festival_seasons s
+  ON r.relief_date >= s.start_on AND r.relief_date < s.end_on
+"""
+
+_RELIEF_COLS = """r.relief_id, coalesce(p.id_masked, '?') AS id_masked, r.county_code,
+    r.station_code, r.relief_date, r.relief_type, r.recipient_group, r.fund_source,
+    r.amount_yuan, r.batch_id"""
+
+_CHECK_SQL: tuple[str, ...] = (
+    # Completeness: every station's months from its first report to the latest month of all.
+    """
+CREATE OR REPLACE TABLE dq_station_months AS
+WITH sm AS (
+    SELECT r.station_code, any_value(r.county_code) AS county_code,
+           date_trunc('month', r.relief_date)::DATE AS month, count(*) AS rows,
+           sum(r.amount_yuan) AS amount_yuan, min(b.loaded_at) AS first_loaded_at
+    FROM relief r LEFT JOIN load_batches b USING (batch_id)
+    GROUP BY r.station_code, month),
+grid AS (
+    SELECT s.station_code, unnest(generate_series(s.first_month::TIMESTAMP,
+           (SELECT max(month) FROM sm)::TIMESTAMP, INTERVAL 1 MONTH))::DATE AS month
+    FROM (SELECT station_code, min(month) AS first_month FROM sm GROUP BY ALL) s),
+joined AS (
+    SELECT g.station_code, coalesce(sm.county_code, left(g.station_code, 6)) AS county_code,
+           g.month, coalesce(sm.rows, 0)::BIGINT AS rows,
+           coalesce(sm.amount_yuan, 0)::DECIMAL(18,2) AS amount_yuan, sm.first_loaded_at,
+           min(sm.first_loaded_at) OVER (PARTITION BY g.station_code ORDER BY g.month
+               ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS later_first_loaded_at
+    FROM grid g LEFT JOIN sm USING (station_code, month))
+SELECT station_code, county_code, month, rows, amount_yuan, first_loaded_at,
+       CASE WHEN rows = 0 THEN 'missing'
+            WHEN first_loaded_at > later_first_loaded_at THEN 'late'
+            ELSE 'reported' END AS status
+FROM joined ORDER BY station_code, month
+""",
+    # The same person, relief type and campaign paid by two or more stations.
+    f"""
+CREATE OR REPLACE TABLE dq_duplicate_relief AS
+WITH rc AS (SELECT r.*, c.campaign FROM relief r JOIN dq_relief_campaigns c USING (relief_id)),
+g AS (
+    SELECT person_key, relief_type, campaign, count(DISTINCT station_code) AS n_stations,
+           string_agg(DISTINCT station_code, ',' ORDER BY station_code) AS stations
+    FROM rc GROUP BY ALL HAVING count(DISTINCT station_code) > 1)
+SELECT dense_rank() OVER (ORDER BY p.id_masked, r.person_key, g.relief_type, g.campaign)
+           AS flag_id,
+       g.campaign, g.n_stations, g.stations, {_RELIEF_COLS}
+FROM rc r JOIN g USING (person_key, relief_type, campaign)
+LEFT JOIN persons p USING (person_key)
+ORDER BY flag_id, r.relief_date
+""",
+    # Hardship-worker relief dated after the person left the file, with no file open then.
+    f"""
+CREATE OR REPLACE TABLE dq_relief_after_exit AS
+SELECT {_RELIEF_COLS}, x.exited_on, (r.relief_date - x.exited_on)::INTEGER AS days_after_exit
+FROM relief r
+JOIN (SELECT person_key, max(exited_on) AS exited_on FROM hardship_files
+      WHERE exited_on IS NOT NULL GROUP BY person_key) x
+  ON x.person_key = r.person_key AND r.relief_date > x.exited_on
+LEFT JOIN persons p ON p.person_key = r.person_key
+WHERE r.recipient_group = 'hardship_worker'
+  AND NOT EXISTS (SELECT 1 FROM hardship_files h WHERE h.person_key = r.person_key
+                  AND h.registered_on <= r.relief_date
+                  AND (h.exited_on IS NULL OR h.exited_on >= r.relief_date))
+ORDER BY r.relief_date, r.relief_id
+""",
+    # Funds that require a hardship file paying someone never registered by the relief date.
+    f"""
+CREATE OR REPLACE TABLE dq_relief_not_on_file AS
+SELECT {_RELIEF_COLS}
+FROM relief r
+LEFT JOIN persons p ON p.person_key = r.person_key
+WHERE r.fund_source IN (SELECT fund_source FROM dq_fund_rules WHERE requires_on_file)
+  AND NOT EXISTS (SELECT 1 FROM hardship_files h WHERE h.person_key = r.person_key
+                  AND h.registered_on <= r.relief_date)
+ORDER BY r.relief_date, r.relief_id
+""",
+    # Outliers: robust z of log amount within relief type x county, and > f x p99 of the type.
+    f"""
+CREATE OR REPLACE TABLE dq_amount_outliers AS
+WITH x AS (SELECT *, ln(amount_yuan::DOUBLE) AS la FROM relief WHERE amount_yuan > 0),
+g AS (
+    SELECT relief_type, county_code, count(*) AS n, median(la) AS med, mad(la) AS mad
+    FROM x GROUP BY ALL),
+gm AS (
+    SELECT g.*, avg(abs(x.la - g.med)) AS meanad
+    FROM g JOIN x USING (relief_type, county_code) GROUP BY ALL),
+t AS (SELECT relief_type, quantile_cont(amount_yuan::DOUBLE, 0.99) AS p99 FROM x GROUP BY ALL),
+scored AS (
+    SELECT x.relief_id, gm.n, exp(gm.med) AS group_median_yuan, t.p99,
+           -- Iglewicz & Hoaglin; where half the amounts are equal (MAD 0) the mean absolute
+           -- deviation stands in, scaled to the same units.
+           CASE WHEN gm.mad > 0 THEN 0.6745 * (x.la - gm.med) / gm.mad
+                WHEN gm.meanad > 0 THEN (x.la - gm.med) / (1.253314 * gm.meanad) END AS z,
+           x.amount_yuan::DOUBLE AS amount
+    FROM x JOIN gm USING (relief_type, county_code) JOIN t USING (relief_type)),
+flagged AS (
+    SELECT relief_id, 'robust_z' AS rule, z AS score, $z AS threshold, group_median_yuan
+    FROM scored WHERE n >= $n AND abs(z) > $z
+    UNION ALL
+    SELECT relief_id, 'p99x3', amount / p99, $f, group_median_yuan
+    FROM scored WHERE amount > $f * p99)
+SELECT f.rule, round(f.score, 2) AS score, f.threshold,
+       round(f.group_median_yuan, 2) AS group_median_yuan, {_RELIEF_COLS}
+FROM flagged f JOIN relief r USING (relief_id)
+LEFT JOIN persons p ON p.person_key = r.person_key
+ORDER BY r.relief_type, r.county_code, r.relief_date, f.rule
+""",
+    # Compliance: relief type or recipient group outside the fund source's scope.
+    f"""
+CREATE OR REPLACE TABLE dq_fund_scope AS
+SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM dq_fund_rules f WHERE f.fund_source = r.fund_source
+                             AND f.relief_type IN ('*', r.relief_type))
+            THEN 'relief_type' ELSE 'recipient_group' END AS outside,
+       {_RELIEF_COLS}
+FROM relief r
+LEFT JOIN persons p ON p.person_key = r.person_key
+WHERE r.fund_source IN (SELECT fund_source FROM dq_fund_rules)
+  AND NOT EXISTS (SELECT 1 FROM dq_fund_rules f WHERE f.fund_source = r.fund_source
+                  AND f.relief_type IN ('*', r.relief_type)
+                  AND f.recipient_group IN ('*', r.recipient_group))
+ORDER BY r.relief_date, r.relief_id
+""",
+    # Compliance: per county x year x allocated source, relief paid vs funds received.
+    """
+CREATE OR REPLACE TABLE dq_fund_overspend AS
+WITH paid AS (
+    SELECT county_code, year(relief_date)::SMALLINT AS year, fund_source,
+           count(*) AS relief_rows, sum(amount_yuan) AS disbursed_yuan
+    FROM relief
+    WHERE fund_source IN (SELECT fund_source FROM dq_fund_rules WHERE allocated)
+    GROUP BY ALL),
+alloc AS (
+    SELECT county_code, year, fund_source, sum(allocated_yuan) AS allocated_yuan,
+           sum(received_yuan) AS received_yuan
+    FROM fund_allocations GROUP BY ALL)
+SELECT p.county_code, p.year, p.fund_source, p.relief_rows,
+       p.disbursed_yuan::DECIMAL(18,2) AS disbursed_yuan,
+       a.allocated_yuan::DECIMAL(18,2) AS allocated_yuan,
+       coalesce(a.received_yuan, 0)::DECIMAL(18,2) AS received_yuan,
+       (p.disbursed_yuan - coalesce(a.received_yuan, 0))::DECIMAL(18,2) AS excess_yuan,
+       a.county_code IS NULL AS no_allocation
+FROM paid p LEFT JOIN alloc a USING (county_code, year, fund_source)
+WHERE p.disbursed_yuan > coalesce(a.received_yuan, 0)
+ORDER BY p.county_code, p.year, p.fund_source
+""",
+    # Compliance: local matching funds promised and not (fully) arrived.
+    """
+CREATE OR REPLACE TABLE dq_matching_arrears AS
+SELECT county_code, year, sum(allocated_yuan)::DECIMAL(18,2) AS allocated_yuan,
+       sum(received_yuan)::DECIMAL(18,2) AS received_yuan,
+       (sum(allocated_yuan) - sum(received_yuan))::DECIMAL(18,2) AS shortfall_yuan,
+       round(sum(received_yuan) / sum(allocated_yuan), 4)::DOUBLE AS arrival_rate
+FROM fund_allocations
+WHERE fund_source = 'local_matching'
+GROUP BY ALL
+HAVING sum(allocated_yuan) > 0 AND sum(received_yuan) < sum(allocated_yuan)
+ORDER BY county_code, year
+""",
+    # Compliance: total per person per period above the relief type's standard.
+    f"""
+CREATE OR REPLACE TABLE dq_above_standard AS
+WITH rc AS (
+    SELECT r.*, c.period_key, s.max_yuan_per_person, s.period
+    FROM relief r JOIN dq_relief_campaigns c USING (relief_id)
+    JOIN dq_relief_standards s ON s.relief_type = r.relief_type
+     AND r.relief_date >= s.valid_from AND (s.valid_to IS NULL OR r.relief_date <= s.valid_to)),
+g AS (
+    SELECT person_key, relief_type, period_key, any_value(period) AS period,
+           any_value(max_yuan_per_person) AS standard_yuan,
+           sum(amount_yuan)::DECIMAL(18,2) AS person_total_yuan
+    FROM rc GROUP BY ALL HAVING sum(amount_yuan) > any_value(max_yuan_per_person))
+SELECT dense_rank() OVER (ORDER BY g.relief_type, g.period_key, p.id_masked, r.person_key)
+           AS flag_id,
+       g.period, g.period_key, g.standard_yuan, g.person_total_yuan,
+       (g.person_total_yuan - g.standard_yuan)::DECIMAL(18,2) AS excess_yuan, {_RELIEF_COLS}
+FROM rc r JOIN g USING (person_key, relief_type, period_key)
+LEFT JOIN persons p ON p.person_key = r.person_key
+ORDER BY flag_id, r.relief_date
+""",
+)
+
+
+def _store_summary(con: duckdb.DuckDBPyConnection) -> None:
+    """One row per check: findings, rows behind them and the money involved."""
+    con.execute("""
+CREATE OR REPLACE TABLE dq_summary AS
+SELECT code, findings::BIGINT AS findings, coalesce(rows, 0)::BIGINT AS rows,
+       amount_yuan::DECIMAL(18,2) AS amount_yuan
+FROM (
+SELECT 'missing_report' AS code, count(*) AS findings, count(*) AS rows, 0::DECIMAL(18,2) AS amount_yuan
+  FROM dq_station_months WHERE status = 'missing'
+UNION ALL SELECT 'late_report', count(*), sum(rows), coalesce(sum(amount_yuan), 0)
+  FROM dq_station_months WHERE status = 'late'
+UNION ALL SELECT 'duplicate_relief', count(DISTINCT flag_id), count(*), coalesce(sum(amount_yuan), 0)
+  FROM dq_duplicate_relief
+UNION ALL SELECT 'relief_after_exit', count(*), count(*), coalesce(sum(amount_yuan), 0)
+  FROM dq_relief_after_exit
+UNION ALL SELECT 'not_on_file', count(*), count(*), coalesce(sum(amount_yuan), 0)
+  FROM dq_relief_not_on_file
+UNION ALL SELECT 'amount_outlier', count(*), count(*), coalesce(sum(amount_yuan), 0)
+  FROM (SELECT DISTINCT relief_id, amount_yuan FROM dq_amount_outliers)
+UNION ALL SELECT 'fund_out_of_scope', count(*), count(*), coalesce(sum(amount_yuan), 0)
+  FROM dq_fund_scope
+UNION ALL SELECT 'disbursed_over_received', count(*), coalesce(sum(relief_rows), 0),
+  coalesce(sum(excess_yuan), 0) FROM dq_fund_overspend
+UNION ALL SELECT 'matching_not_arrived', count(*), count(*), coalesce(sum(shortfall_yuan), 0)
+  FROM dq_matching_arrears
+UNION ALL SELECT 'above_standard', count(*), coalesce(sum(n), 0), coalesce(sum(excess), 0)
+  FROM (SELECT count(*) AS n, any_value(excess_yuan) AS excess FROM dq_above_standard
+        GROUP BY flag_id))
+""")
+    con.execute("CREATE OR REPLACE TABLE dq_meta AS SELECT now()::TIMESTAMP AS computed_at")
