@@ -1,0 +1,128 @@
+"""The dashboard's read-only view of the warehouse: one connection per process and path.
+
+The ETL replaces the warehouse file atomically (`os.replace`), so a reader must notice the swap.
+`duckdb.connect(path, read_only=True)` may hand back a cached database of the old file while
+another connection to the path is open (NOTES.md); attaching the file to a fresh in-memory
+connection does not, so we do that and reopen when the file's (inode, mtime) changes.
+The in-memory catalogue stays writable: helper tables (festival dates) live there.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from analytics.festival import spring_festivals
+
+
+def warehouse_path() -> Path:
+    """The warehouse the dashboard reads, from `UNION_DASH_DB` at call time (tests set it)."""
+    from etl.config import ROOT
+
+    return Path(os.environ.get("UNION_DASH_DB", ROOT / "data" / "warehouse.duckdb"))
+
+
+@dataclass(frozen=True)
+class DataVersion:
+    """What the user sees as the data version, and the cache key of every result."""
+
+    token: str  # changes whenever the file is replaced
+    loaded_at: datetime | None  # time of the last load batch
+    batches: int
+    batch_ids: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return self.token
+
+
+class Warehouse:
+    """A read-only warehouse; `sql()` takes a cursor per call, so threads can share it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._stamp: tuple[int, int] | None = None
+
+    def _file_stamp(self) -> tuple[int, int]:
+        st = os.stat(self.path)
+        return st.st_ino, st.st_mtime_ns
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        stamp = self._file_stamp()
+        with self._lock:
+            if self._con is None or stamp != self._stamp:
+                if self._con is not None:
+                    self._con.close()
+                self._con = _open(self.path)
+                self._stamp = stamp
+            return self._con
+
+    @property
+    def stamp(self) -> tuple[int, int]:
+        return self._file_stamp()
+
+    def sql(self, query: str, params: dict | list | None = None) -> pl.DataFrame:
+        cur = self._connection().cursor()
+        try:
+            cur.execute("USE w")  # a cursor starts in the in-memory catalogue
+            return cur.sql(query, params=params).pl()
+        finally:
+            cur.close()
+
+    def version(self) -> DataVersion:
+        ino, mtime = self._file_stamp()
+        rows = self.sql("SELECT batch_id, loaded_at FROM load_batches ORDER BY loaded_at")
+        ids = tuple(rows["batch_id"].to_list())
+        last = rows["loaded_at"].max() if rows.height else None
+        return DataVersion(f"{ino}-{mtime}", last, len(ids), ids)
+
+
+def _open(path: Path) -> duckdb.DuckDBPyConnection:
+    if not path.exists():
+        raise FileNotFoundError(f"warehouse not found: {path}")
+    con = duckdb.connect(":memory:", config={"threads": os.cpu_count() or 2})
+    # ATTACH takes no bound parameter; the path is ours (env/config), quoted as a literal.
+    con.sql(f"ATTACH '{_quote(str(path))}' AS w (READ_ONLY)")
+    festivals = pl.DataFrame(
+        spring_festivals(), orient="row",
+        schema={"season": pl.Int16, "festival_on": pl.Date, "start_on": pl.Date,
+                "end_on": pl.Date},
+    )
+    con.register("festivals_df", festivals)
+    con.sql("CREATE TABLE memory.main.spring_festivals AS SELECT * FROM festivals_df")
+    con.unregister("festivals_df")
+    return con
+
+
+def _quote(text: str) -> str:
+    return text.replace("'", "''")
+
+
+_warehouses: dict[Path, Warehouse] = {}
+_registry_lock = threading.Lock()
+
+
+def warehouse(path: Path | None = None) -> Warehouse:
+    """The process's shared `Warehouse` for `path` (default: `warehouse_path()`)."""
+    path = (path or warehouse_path()).resolve()
+    with _registry_lock:
+        if path not in _warehouses:
+            _warehouses[path] = Warehouse(path)
+        return _warehouses[path]
+
+
+def query(sql: str, params: dict | list | None = None) -> pl.DataFrame:
+    """Run one read-only query on the current warehouse; user values go in `params` only."""
+    return warehouse().sql(sql, params)
+
+
+def data_version() -> DataVersion:
+    return warehouse().version()

@@ -1,0 +1,131 @@
+"""The one filter object every query takes, its URL form, and its WHERE clauses.
+
+User values never enter SQL text: clauses refer to named parameters ($region, $start, ...)
+and `params()` supplies them. Region filters follow the hierarchy in the `regions` table, so a
+province selects every county and station below it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+COUNTRY = "000000"
+GRANULARITIES = ("month", "quarter", "year")
+FIRST_MONTH, LAST_MONTH = date(2005, 1, 1), date(2024, 12, 1)
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_CODE = re.compile(r"^[0-9A-Za-z_]{1,32}$")
+
+
+def month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def add_months(d: date, months: int) -> date:
+    y, m = divmod(d.year * 12 + d.month - 1 + months, 12)
+    return date(y, m + 1, 1)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Region (any level), an inclusive range of months, granularity and two optional cuts."""
+
+    region: str = COUNTRY
+    start: date = FIRST_MONTH  # first day of the first month
+    end: date = LAST_MONTH  # first day of the last month (inclusive)
+    granularity: str = "year"
+    fund_source: str | None = None
+    category: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.granularity not in GRANULARITIES:
+            raise ValueError(f"granularity must be one of {GRANULARITIES}")
+        if self.start > self.end:
+            raise ValueError("start after end")
+
+    @property
+    def end_day(self) -> date:
+        """Last day of the range."""
+        return add_months(self.end, 1) - timedelta(days=1)
+
+    @property
+    def months(self) -> int:
+        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+
+    def shifted(self, months: int) -> Filters:
+        return replace(self, start=add_months(self.start, months), end=add_months(self.end, months))
+
+    def year_ago(self) -> Filters:
+        """The same range one year earlier (同比)."""
+        return self.shifted(-12)
+
+    def previous(self) -> Filters:
+        """The range of equal length just before this one (环比)."""
+        return self.shifted(-self.months)
+
+    def params(self) -> dict[str, object]:
+        return {
+            "region": self.region, "start": self.start, "end_day": self.end_day,
+            "gran": self.granularity, "fund_source": self.fund_source, "category": self.category,
+        }
+
+    # --- the URL form: codes only, so a link means the same in either language ---
+    def to_query(self) -> dict[str, str]:
+        """Query parameters of this view (the optional cuts only when set)."""
+        out = {"region": self.region, "from": f"{self.start:%Y-%m}", "to": f"{self.end:%Y-%m}",
+               "gran": self.granularity, "source": self.fund_source, "cat": self.category}
+        return {k: v for k, v in out.items() if v}
+
+    @classmethod
+    def from_query(cls, q: dict[str, str], base: Filters | None = None) -> Filters:
+        """Filters from query parameters; a malformed value falls back to `base`."""
+        base = base or cls()
+        start, end = _month(q.get("from")) or base.start, _month(q.get("to")) or base.end
+        if start > end:
+            start, end = base.start, base.end
+        gran = q.get("gran") if q.get("gran") in GRANULARITIES else base.granularity
+        return cls(region=_code(q.get("region")) or base.region, start=start, end=end,
+                   granularity=gran, fund_source=_code(q.get("source")),
+                   category=_code(q.get("cat")))
+
+
+def _month(text: str | None) -> date | None:
+    m = _MONTH.match(text or "")
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        return None
+    return date(int(m.group(1)), int(m.group(2)), 1)
+
+
+def _code(text: str | None) -> str | None:
+    return text if text and _CODE.match(text) else None
+
+
+# --- SQL fragments; `t` is the fact table's alias -----------------------------------------
+
+SCOPE_CTE = """scope(code) AS (
+    SELECT $region::VARCHAR
+    UNION ALL SELECT r.region_code FROM regions r JOIN scope ON r.parent_code = scope.code)"""
+
+# Children of $region with every region below each child: drill-down from a region to its
+# children groups facts by `tree.child`.
+TREE_CTE = """tree(code, child) AS (
+    SELECT region_code, region_code FROM regions WHERE parent_code = $region
+    UNION ALL SELECT r.region_code, tree.child FROM regions r JOIN tree ON r.parent_code = tree.code)"""
+
+
+def region_clause(level: str, has_station: bool) -> str | None:
+    """WHERE clause selecting the facts of $region (None: table not kept at this level)."""
+    if level == "station":
+        return "t.station_code = $region" if has_station else None
+    return "t.county_code IN (SELECT code FROM scope)"
+
+
+def cut_clauses(f: Filters, columns: set[str]) -> list[str]:
+    """Fund source and hardship category, where the table records them."""
+    out = []
+    if f.fund_source and "fund_source" in columns:
+        out.append("t.fund_source = $fund_source")
+    if f.category and "category" in columns:
+        out.append("t.category = $category")
+    return out

@@ -1,0 +1,196 @@
+"""Indicator values from the warehouse: KPIs with 同比/环比, trends and breakdowns.
+
+Measures of one table are computed in one scan. Time enters through "buckets" (name, first day,
+last day): the current range and its comparison ranges for a KPI, one bucket per period for a
+trend. All user values are bound parameters; SQL text comes from the catalogue and this module.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+import polars as pl
+
+from analytics import db
+from analytics.filters import SCOPE_CTE, TREE_CTE, Filters, add_months, cut_clauses, region_clause
+from analytics.indicators import INDICATORS, TABLE_DIMS, Indicator, Measure
+
+Bucket = tuple[str, date, date]
+
+
+class Unavailable(ValueError):
+    """The table does not record the region level or dimension asked for."""
+
+
+# --- reference data ------------------------------------------------------------------------
+
+def regions() -> pl.DataFrame:
+    """region_code, parent_code, level, name_zh, name_en of every region."""
+    return db.query("SELECT region_code, parent_code, level, name_zh, name_en FROM regions "
+                    "ORDER BY region_code")
+
+
+def region_level(code: str) -> str:
+    row = db.query("SELECT level FROM regions WHERE region_code = $c", {"c": code})
+    if not row.height:
+        raise KeyError(f"unknown region {code}")
+    return row["level"][0]
+
+
+def labels(domain: str) -> dict[str, tuple[str, str]]:
+    """code → (label_zh, label_en) of one label domain."""
+    rows = db.query("SELECT code, label_zh, label_en FROM labels WHERE domain = $d",
+                    {"d": domain})
+    return {c: (z, e) for c, z, e in rows.iter_rows()}
+
+
+def data_range() -> tuple[date, date] | None:
+    """First and last month with relief, the backbone series of the sample."""
+    row = db.query("SELECT min(relief_date) AS lo, max(relief_date) AS hi FROM relief")
+    lo, hi = row["lo"][0], row["hi"][0]
+    return (lo.replace(day=1), hi.replace(day=1)) if lo else None
+
+
+# --- buckets ---------------------------------------------------------------------------------
+
+def kpi_buckets(f: Filters) -> list[Bucket]:
+    """The range, the same range a year earlier (同比) and the range just before (环比)."""
+    return [(name, g.start, g.end_day) for name, g in
+            (("cur", f), ("yoy", f.year_ago()), ("pop", f.previous()))]
+
+
+def period_buckets(f: Filters, back: int = 12) -> list[Bucket]:
+    """One bucket per period, starting `back` months early so the first periods have 同比."""
+    step = {"month": 1, "quarter": 3, "year": 12}[f.granularity]
+    first = _trunc(add_months(f.start, -back), f.granularity)
+    out, p = [], first
+    while p <= f.end:
+        nxt = add_months(p, step)
+        out.append((p.isoformat(), p, nxt - timedelta(days=1)))
+        p = nxt
+    return out
+
+
+def _trunc(d: date, granularity: str) -> date:
+    if granularity == "year":
+        return date(d.year, 1, 1)
+    if granularity == "quarter":
+        return date(d.year, (d.month - 1) // 3 * 3 + 1, 1)
+    return d.replace(day=1)
+
+
+# --- one scan of one table -------------------------------------------------------------------
+
+def _time_sql(m: Measure) -> tuple[str, str]:
+    """(join clause putting rows of `t` into bucket `b`, extra WHERE) for the measure's kind."""
+    d = f"t.{m.date_col}"
+    if m.kind == "flow":
+        return f"JOIN buckets b ON {d} BETWEEN b.s AND b.e", ""
+    if m.kind == "stock":
+        until = f"coalesce(t.{m.until_col}, DATE '9999-12-31')" if m.until_col else \
+            "DATE '9999-12-31'"
+        return f"JOIN buckets b ON {d} <= b.e AND {until} > b.e", ""
+    if m.kind == "annual":
+        return "JOIN buckets b ON t.year BETWEEN year(b.s) AND year(b.e)", ""
+    if m.kind == "annual_stock":
+        return "JOIN buckets b ON t.year = year(b.e)", ""
+    if m.kind == "annual_flow":
+        return (f"JOIN buckets b ON year({d}) BETWEEN year(b.s) AND year(b.e)",
+                f"{d} >= make_date(year($lo), 1, 1) AND {d} <= make_date(year($hi), 12, 31)")
+    if m.kind == "season":
+        return ("ASOF JOIN memory.main.spring_festivals sf ON " + d + " >= sf.start_on "
+                "JOIN buckets b ON sf.festival_on BETWEEN b.s AND b.e",
+                f"{d} BETWEEN $lo - INTERVAL 400 DAY AND $hi + INTERVAL 400 DAY")
+    raise ValueError(m.kind)
+
+
+def _dim_sql(by: str | None, table: str, level: str) -> tuple[str, str]:
+    """(join, group expression) for a breakdown; region means the children of $region."""
+    if by is None:
+        return "", ""
+    if by == "region":
+        if level == "station":
+            raise Unavailable("a help station has no sub-regions")
+        if level == "county":
+            if "station" not in TABLE_DIMS[table]:
+                raise Unavailable(f"{table} is not kept by help station")
+            return "", "t.station_code"
+        return "JOIN tree ON tree.code = t.county_code", "tree.child"
+    col = TABLE_DIMS[table].get(by)
+    if col is None:
+        raise Unavailable(f"{table} cannot be cut by {by}")
+    return "", f"t.{col}"
+
+
+def scan(measures: list[Measure], f: Filters, buckets: list[Bucket], by: str | None = None,
+         level: str | None = None) -> pl.DataFrame:
+    """bucket, [dim], m0, m1, ... for measures that share table, kind and date column."""
+    m0 = measures[0]
+    level = level or region_level(f.region)
+    where = region_clause(level, "station" in TABLE_DIMS[m0.table])
+    if where is None:
+        raise Unavailable(f"{m0.table} is not kept by help station")
+    time_join, time_where = _time_sql(m0)
+    dim_join, dim_expr = _dim_sql(by, m0.table, level)
+    conds = [where, *cut_clauses(f, set(TABLE_DIMS[m0.table])), *([time_where] * bool(time_where))]
+    ctes = ["buckets AS (SELECT unnest($names::VARCHAR[]) AS name, unnest($ss::DATE[]) AS s, "
+            "unnest($es::DATE[]) AS e)", SCOPE_CTE]
+    if "tree" in dim_join:
+        ctes.append(TREE_CTE)
+    keys = "b.name AS bucket" + (f", {dim_expr} AS dim" if dim_expr else "")
+    cols = ", ".join(f"CAST({m.expr} AS DOUBLE) AS m{i}" for i, m in enumerate(measures))
+    sql = (f"WITH RECURSIVE {', '.join(ctes)}\nSELECT {keys}, {cols}\nFROM {m0.table} t "
+           f"{time_join} {dim_join}\nWHERE {' AND '.join(conds)}\nGROUP BY ALL")
+    params = {**_used(f.params(), sql), "names": [b[0] for b in buckets],
+              "ss": [b[1] for b in buckets], "es": [b[2] for b in buckets],
+              "lo": min(b[1] for b in buckets), "hi": max(b[2] for b in buckets)}
+    return db.query(sql, _used(params, sql))
+
+
+def _used(params: dict, sql: str) -> dict:
+    """DuckDB rejects named parameters the statement does not use."""
+    return {k: v for k, v in params.items() if f"${k}" in sql}
+
+
+def evaluate(measures: list[Measure], f: Filters, buckets: list[Bucket],
+             by: str | None = None) -> dict[Measure, pl.DataFrame]:
+    """Each measure → frame of bucket, [dim], value; one scan per (table, kind, date column)."""
+    groups: dict[tuple, list[Measure]] = defaultdict(list)
+    for m in dict.fromkeys(measures):
+        groups[(m.table, m.kind, m.date_col, m.until_col)].append(m)
+    level = region_level(f.region)
+    keys = ["bucket"] + (["dim"] if by else [])
+    out = {}
+    for group in groups.values():
+        try:
+            frame = scan(group, f, buckets, by, level)
+        except Unavailable:
+            frame = pl.DataFrame(schema={k: pl.String for k in keys}
+                                 | {f"m{i}": pl.Float64 for i in range(len(group))})
+        for i, m in enumerate(group):
+            out[m] = frame.select(*keys, pl.col(f"m{i}").alias("value"))
+    return out
+
+
+def indicator_values(codes: list[str], f: Filters, buckets: list[Bucket],
+                     by: str | None = None) -> pl.DataFrame:
+    """Long frame: code, bucket, [dim], value (ratios as fractions, money in yuan)."""
+    inds = [INDICATORS[c] for c in codes]
+    measures = [m for i in inds for m in (i.numerator, i.denominator) if m is not None]
+    frames = evaluate(measures, f, buckets, by)
+    keys = ["bucket"] + (["dim"] if by else [])
+    parts = [_combine(i, frames, keys).select(pl.lit(i.code).alias("code"), *keys, "value")
+             for i in inds]
+    return pl.concat(parts, how="vertical_relaxed") if parts else pl.DataFrame()
+
+
+def _combine(ind: Indicator, frames: dict[Measure, pl.DataFrame], keys: list[str]):
+    num = frames[ind.numerator]
+    if ind.denominator is None:
+        return num
+    den = frames[ind.denominator].rename({"value": "den"})
+    joined = num.join(den, on=keys, how="full", coalesce=True)
+    return joined.with_columns(
+        pl.when(pl.col("den") > 0).then(pl.col("value").fill_null(0) / pl.col("den"))
+        .alias("value"))

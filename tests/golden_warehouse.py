@@ -1,0 +1,138 @@
+"""A tiny warehouse of hand-written rows whose indicator values are worked out by hand.
+
+Golden-row tests of the queries read it: given these rows, expect these KPIs. People:
+p1, p2, p3 in 海拉尔区 (150702, stations 150702001/002/000), p4 in 巴林左旗 (150422).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from etl import mappings, regions, schema
+
+D = date.fromisoformat
+B1, B2 = "b-2012-a", "b-2012-b"
+
+ROWS: dict[str, list[tuple]] = {
+    "hardship_files": [
+        # person, county, station, category, registered_on, exited_on
+        ("p1", "150702", "150702001", "low_income", D("2010-03-01"), None, B1),
+        ("p2", "150702", "150702002", "laid_off", D("2011-06-01"), D("2012-06-30"), B1),
+        ("p3", "150702", "150702000", "illness", D("2011-11-01"), None, B1),
+        ("p4", "150422", "150422000", "low_income", D("2009-01-01"), None, B1),
+    ],
+    "relief": [
+        # id, person, county, station, date, type, group, source, yuan, category
+        ("r1", "p1", "150702", "150702001", D("2012-01-10"), "festival_condolence",
+         "hardship_worker", "central_special", 800, "low_income", B1),
+        ("r2", "p1", "150702", "150702001", D("2012-05-04"), "temporary", "temporary_relief",
+         "union_own", 300, "low_income", B1),
+        ("r3", "p2", "150702", "150702002", D("2012-01-15"), "festival_condolence",
+         "hardship_worker", "provincial_special", 800, "laid_off", B1),
+        # 2011-12-20 lies in the 2012 Spring Festival season (festival 2012-01-23).
+        ("r4", "p3", "150702", "150702000", D("2011-12-20"), "festival_condolence",
+         "model_worker", "central_special", 500, "illness", B1),
+        ("r5", "p4", "150422", "150422000", D("2012-03-01"), "education", "hardship_worker",
+         "central_special", 1000, "low_income", B2),
+        ("r6", "p1", "150702", "150702001", D("2011-01-25"), "festival_condolence",
+         "hardship_worker", "central_special", 600, "low_income", B1),
+        ("r7", "p2", "150702", "150702002", D("2011-07-01"), "temporary", "temporary_relief",
+         "union_own", 200, "laid_off", B1),
+    ],
+    "fund_allocations": [
+        (2012, "150422", "central_special", 5000, 5000, B2),
+        (2012, "150422", "local_matching", 2000, 0, B2),
+        (2012, "150702", "central_special", 4000, 4000, B2),
+        (2012, "150702", "local_matching", 1000, 1000, B2),
+        (2011, "150702", "central_special", 1000, 800, B2),
+    ],
+    "loans": [
+        ("l1", "p1", "150702", "150702001", D("2011-03-01"), 5000, D("2012-03-01"),
+         D("2012-02-20"), 4, B2),
+        ("l2", "p2", "150702", None, D("2011-06-01"), 3000, D("2012-06-01"), None, 2, B2),
+        ("l3", "p3", "150702", None, D("2012-04-01"), 4000, D("2013-04-01"), None, 3, B2),
+    ],
+    "training": [
+        ("t1", "p1", "150702", "computer", "employment_bureau", D("2012-03-01"),
+         D("2012-05-01"), True, True, B2),
+        ("t2", "p2", "150702", "driving", "enterprise", D("2012-04-01"), D("2012-07-01"),
+         True, False, B2),
+        ("t3", "p2", "150702", "computer", "employment_bureau", D("2012-09-01"), None, False,
+         None, B2),
+        ("t4", "p4", "150422", "electrician", "enterprise", D("2011-05-01"), D("2011-08-01"),
+         True, True, B2),
+    ],
+    "placements": [
+        ("p1", "150702", D("2012-06-15"), "job_introduction", B2),
+        ("p4", "150422", D("2012-02-01"), "self_employment", B2),
+        ("p2", "150702", D("2011-10-01"), "enterprise_hire", B2),
+    ],
+    "medical_cards": [
+        ("p1", "150702", "pharmacy", D("2006-05-01"), B2),
+        ("p1", "150702", "hospital", D("2008-07-01"), B2),
+        ("p3", "150702", "pharmacy", D("2012-08-01"), B2),
+    ],
+    "medical_benefits": [
+        ("p1", "150702", D("2012-03-03"), "pharmacy", 200, 20, B2),
+        ("p3", "150702", D("2012-09-03"), "inpatient", 3000, 300, B2),
+    ],
+    "petitions": [
+        # id, county, received, channel, category, workers, collective, skip, level, outcome, closed
+        ("x1", "150702", D("2012-02-01"), "help_station", "wage_arrears", 1, False, False,
+         "enterprise", "resolved", D("2012-02-11"), B2),
+        ("x2", "150702", D("2012-03-01"), "petition_office", "wage_arrears", 30, True, True,
+         "county", "resolved", D("2012-04-10"), B2),
+        ("x3", "150702", D("2012-05-01"), "legal_aid", "social_insurance", 2, False, False,
+         "arbitration", "unresolved", D("2012-05-21"), B2),
+        ("x4", "150422", D("2012-06-01"), "npc_reception", "dismissal", 1, False, False, None,
+         "withdrawn", None, B2),
+        ("x5", "150422", D("2011-06-01"), "help_station", "other", 1, False, False,
+         "township", "resolved", D("2011-06-05"), B2),
+    ],
+    "union_coverage": [
+        (2012, "150702", 100, 80, 60, 40, 64, 3, B2),
+        (2012, "150422", 50, 30, 15, 10, 20, 1, B2),
+        (2011, "150702", 90, 70, 50, 35, 50, 2, B2),
+    ],
+    "npc_activities": [
+        (D("2012-03-01"), "150702", "reception_day", 4, None, B2),
+        (D("2012-03-01"), "150702", "proposal", 10, 7, B2),
+        (D("2012-09-01"), "150422", "proposal", 5, 2, B2),
+    ],
+    "interventions": [
+        ("i1", "finance_policy", "内政发[2010]30号", "Inner Mongolia opinion 2010/30", "150000",
+         D("2010-07-01"), None, None, None, B2),
+        ("i2", "union_measure", "合作医院", "Partner hospital", "150702", D("2008-07-01"), None,
+         None, None, B2),
+    ],
+    "load_batches": [
+        (B1, "relief_2012.xlsx", "0" * 64, "relief", datetime(2013, 1, 5, 9, 30), 6, 6, 0,
+         6, 0, 0),
+        (B2, "funds_2012.xlsx", "1" * 64, "fund_allocations", datetime(2013, 1, 6, 10, 0), 5,
+         5, 0, 5, 0, 0),
+    ],
+}
+
+
+def build(path: Path) -> Path:
+    """Write the golden warehouse to `path` (replacing it) and return the path."""
+    path = Path(path)
+    path.unlink(missing_ok=True)
+    con = duckdb.connect(str(path))
+    for stmt in schema.ddl():
+        con.execute(stmt)
+    con.executemany("INSERT INTO regions VALUES (?, ?, ?, ?, ?)",
+                    [(r.region_code, r.parent_code, r.level, r.name_zh, r.name_en)
+                     for r in regions.all_regions()])
+    con.executemany("INSERT INTO labels VALUES (?, ?, ?, ?)", mappings.labels())
+    persons = sorted({r[0] for r in ROWS["hardship_files"]})
+    con.executemany("INSERT INTO persons VALUES (?, ?, NULL, NULL, ?)",
+                    [(p, "150702********000X", B1) for p in persons])
+    for table, rows in ROWS.items():
+        marks = ", ".join("?" * len(rows[0]))
+        con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+    con.close()
+    return path
