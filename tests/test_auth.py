@@ -1,0 +1,160 @@
+"""Roles, logins and the user file: each role sees exactly its pages and downloads."""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit import config as st_config
+from streamlit.testing.v1 import AppTest
+
+from ui import auth
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "Geheim-7531-密码"
+
+# role → (actions it may do, restricted pages it may see)
+EXPECTED = {
+    "leader": (set(), set()),
+    "researcher": ({"effects", "export_aggregate"}, {"pages/effects.py"}),
+    "staff": ({"effects", "export_aggregate", "export_rows", "upload", "quality", "briefing"},
+              {"pages/effects.py", "pages/briefing.py", "pages/upload.py", "pages/quality.py",
+               "pages/compliance.py"}),
+    "admin": ({"effects", "export_aggregate", "export_rows", "upload", "quality", "briefing",
+               "users"},
+              {"pages/effects.py", "pages/briefing.py", "pages/upload.py", "pages/quality.py",
+               "pages/compliance.py"}),
+}
+RESTRICTED = {"pages/effects.py", "pages/briefing.py", "pages/upload.py", "pages/quality.py",
+              "pages/compliance.py"}
+
+
+@pytest.mark.parametrize("role", auth.ROLES)
+def test_each_role_has_exactly_its_actions(role):
+    actions = {a for a in auth.ACTIONS if a != "view" and auth.can(role, a)}
+    assert actions == EXPECTED[role][0]
+    assert auth.can(role, "view")
+
+
+@pytest.mark.parametrize("role", auth.ROLES)
+def test_each_role_sees_exactly_its_pages(role):
+    seen = {p for p in auth.PAGE_ROLES if auth.can_see(role, p)}
+    assert seen == (set(auth.PAGE_ROLES) - RESTRICTED) | EXPECTED[role][1]
+
+
+def test_unknown_role_page_and_action_are_refused():
+    assert not auth.can("guest", "view")
+    assert not auth.can("staff", "launch_missiles")
+    assert not auth.can_see("staff", "pages/not_listed.py")
+    assert not auth.can_see(None, "pages/overview.py")
+    assert auth.can_see("staff", str(ROOT / "pages" / "upload.py"))
+
+
+def test_every_page_file_is_listed():
+    pages = {f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py") if p.name != "__init__.py"}
+    assert pages <= set(auth.PAGE_ROLES)
+
+
+def test_add_user_stores_a_hash_only(tmp_path):
+    path = tmp_path / "cfg" / "auth.yaml"
+    auth.add_user("Alice", "staff", PASSWORD, path)
+    text = path.read_text(encoding="utf-8")
+    assert PASSWORD not in text and "$2b$" in text
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    user = auth.read_config(path)["credentials"]["usernames"]["alice"]
+    assert user["roles"] == ["staff"]
+    auth.add_user("alice", "leader", PASSWORD + "x", path)  # replaces, does not duplicate
+    users = auth.read_config(path)["credentials"]["usernames"]
+    assert list(users) == ["alice"] and users["alice"]["roles"] == ["leader"]
+
+
+@pytest.mark.parametrize(("role", "password"), [("boss", PASSWORD), ("staff", "short")])
+def test_add_user_refuses_bad_input(tmp_path, role, password):
+    with pytest.raises(ValueError):
+        auth.add_user("bob", role, password, tmp_path / "auth.yaml")
+    assert not (tmp_path / "auth.yaml").exists()
+
+
+def test_cli_reads_the_password_from_stdin_and_never_prints_it(tmp_path):
+    path = tmp_path / "auth.yaml"
+    env = {**os.environ, "UNION_DASH_AUTH": str(path)}
+    out = subprocess.run([sys.executable, "-m", "ui.auth", "add-user", "carol", "researcher"],
+                         input=PASSWORD + "\n", capture_output=True, text=True, cwd=ROOT,
+                         env=env, check=True)
+    listed = subprocess.run([sys.executable, "-m", "ui.auth", "list-users"], capture_output=True,
+                            text=True, cwd=ROOT, env=env, check=True)
+    assert "carol researcher" in listed.stdout
+    for text in (out.stdout, out.stderr, listed.stdout, path.read_text(encoding="utf-8")):
+        assert PASSWORD not in text
+
+
+GATE_APP = """
+import streamlit as st
+from ui.auth import login_gate
+user = login_gate()
+if user is None:
+    st.stop()
+st.markdown(f"USER {user.name} {user.role} {user.local}")
+"""
+
+
+@pytest.fixture
+def address():
+    """Set server.address for one test, restore it after."""
+    before = st_config.get_option("server.address")
+    yield lambda value: st_config.set_option("server.address", value)
+    st_config.set_option("server.address", before)
+
+
+def _gate(monkeypatch, cfg: Path) -> AppTest:
+    monkeypatch.setenv("UNION_DASH_AUTH", str(cfg))
+    monkeypatch.chdir(ROOT)
+    return AppTest.from_string(GATE_APP, default_timeout=30).run()
+
+
+def _markdown(at: AppTest) -> str:
+    return " ".join(m.value for m in at.markdown)
+
+
+def test_localhost_without_config_is_the_local_staff_user(monkeypatch, tmp_path, address):
+    address("127.0.0.1")
+    at = _gate(monkeypatch, tmp_path / "none.yaml")
+    assert not at.exception
+    assert "USER" in _markdown(at) and "staff True" in _markdown(at)
+    assert any("本机单用户" in c.value for c in at.sidebar.caption)
+
+
+@pytest.mark.parametrize("listen", ["0.0.0.0", ""])
+def test_network_without_config_is_refused(monkeypatch, tmp_path, address, listen):
+    address(listen)
+    at = _gate(monkeypatch, tmp_path / "none.yaml")
+    assert "USER" not in _markdown(at)
+    assert any("add-user" in e.value for e in at.error)
+
+
+def test_login_refuses_a_wrong_password_then_admits(monkeypatch, tmp_path, address, caplog,
+                                                     capfd):
+    caplog.set_level(logging.DEBUG)
+    address("0.0.0.0")
+    cfg = tmp_path / "auth.yaml"
+    auth.add_user("dora", "researcher", PASSWORD, cfg)
+    at = _gate(monkeypatch, cfg)
+    assert "USER" not in _markdown(at) and len(at.text_input) == 2
+    at.text_input[0].input("dora")
+    at.text_input[1].input("not-the-password")
+    at.button[0].click().run()
+    assert "USER" not in _markdown(at)
+    assert any("密码错误" in e.value for e in at.error)
+    at.text_input[0].input("dora")
+    at.text_input[1].input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception
+    assert "USER dora researcher False" in _markdown(at)
+    captured = capfd.readouterr()
+    logged = caplog.text + captured.out + captured.err
+    assert PASSWORD not in logged and PASSWORD not in cfg.read_text(encoding="utf-8")

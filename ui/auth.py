@@ -1,0 +1,282 @@
+"""Logins and roles: who may see which page and download what.
+
+Roles: leader (views), researcher (views, effect analysis, aggregate exports under disclosure
+control), staff (all of that, plus upload, data quality, flagged rows and briefings), admin
+(all of that, plus users). Passwords are bcrypt hashes in a YAML file kept outside the
+repository (`UNION_DASH_AUTH`, else ~/.config/union-dashboard/auth.yaml), written by
+`python -m ui.auth add-user NAME ROLE`; streamlit-authenticator draws the login form and keeps
+a signed re-login cookie.
+
+A login is required whenever the server listens beyond this machine. On 127.0.0.1 with no
+config file there is one local user, treated as staff, and the sidebar says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import secrets
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import bcrypt
+import streamlit as st
+import yaml
+
+ROLES = ("leader", "researcher", "staff", "admin")
+_VIEW = set(ROLES)
+_RESEARCH = {"researcher", "staff", "admin"}
+_STAFF = {"staff", "admin"}
+
+# Action → roles. Downloads and page-level powers are checked with `can`.
+ACTIONS: dict[str, set[str]] = {
+    "view": _VIEW,
+    "effects": _RESEARCH,
+    "export_aggregate": _RESEARCH,
+    "export_rows": _STAFF,
+    "upload": _STAFF,
+    "quality": _STAFF,
+    "briefing": _STAFF,
+    "users": {"admin"},
+}
+
+# Page file → roles that may see it. A page not listed here is shown to no one (fail closed);
+# tests check that every page of the frame is listed.
+PAGE_ROLES: dict[str, set[str]] = {
+    "pages/overview.py": _VIEW,
+    "pages/trends.py": _VIEW,
+    "pages/regions.py": _VIEW,
+    "pages/relief.py": _VIEW,
+    "pages/funds.py": _VIEW,
+    "pages/employment.py": _VIEW,
+    "pages/petitions.py": _VIEW,
+    "pages/coverage.py": _VIEW,
+    "pages/effects.py": _RESEARCH,
+    "pages/briefing.py": _STAFF,
+    "pages/upload.py": _STAFF,
+    "pages/quality.py": _STAFF,
+    "pages/compliance.py": _STAFF,
+}
+
+LOCAL_ADDRESSES = {"127.0.0.1", "localhost", "::1"}
+_SESSION_KEY = "union_dash_user"
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+    local: bool = False  # the single local user of a machine without logins
+
+
+def can(role: str | None, action: str) -> bool:
+    """Whether `role` may do `action` (unknown actions and roles: no)."""
+    return role in ACTIONS.get(action, set())
+
+
+def can_see(role: str | None, page: str) -> bool:
+    """Whether `role` may open the page file `page` (e.g. "pages/upload.py")."""
+    return role in PAGE_ROLES.get(_page_key(page), set())
+
+
+def _page_key(page: str) -> str:
+    """"pages/x.py" whether given relative, absolute or as a bare file name."""
+    return f"pages/{Path(page).name}"
+
+
+def config_path() -> Path:
+    """Where the user file lives; never inside the repository."""
+    env = os.environ.get("UNION_DASH_AUTH")
+    return Path(env) if env else Path.home() / ".config" / "union-dashboard" / "auth.yaml"
+
+
+def read_config(path: Path | None = None) -> dict | None:
+    path = path or config_path()
+    if not path.exists():
+        return None
+    with open(path, encoding="utf-8") as f:
+        return yaml.safe_load(f) or {}
+
+
+def login_required() -> bool:
+    """A login is needed when the server listens beyond localhost (no address = all)."""
+    address = st.get_option("server.address")
+    return not address or address not in LOCAL_ADDRESSES
+
+
+def current_user() -> User | None:
+    """The signed-in user, the local staff user, or None when a login is still needed."""
+    user = st.session_state.get(_SESSION_KEY)
+    if isinstance(user, User):
+        return user
+    if read_config() is None and not login_required():
+        return User(_msg("local_user"), "staff", local=True)
+    return None
+
+
+def login_gate() -> User | None:
+    """Render the login (when required) and the signed-in user in the sidebar; call first.
+
+    Returns the user, or None after drawing the login form or a refusal (the caller stops).
+    """
+    config = read_config()
+    if config is None:
+        if login_required():
+            st.error(_msg("no_config").format(path=config_path()))
+            return None
+        user = current_user()
+        st.sidebar.caption(_msg("local_banner"))
+        return user
+    authenticator = _authenticator(config)
+    try:
+        authenticator.login(location="main", fields=_login_fields(), max_login_attempts=5)
+    except Exception as exc:  # the library raises LoginError for too many attempts etc.
+        st.error(str(exc))
+        return None
+    if st.session_state.get("authentication_status") is False:
+        st.error(_msg("wrong_password"))
+    if not st.session_state.get("authentication_status"):
+        st.session_state.pop(_SESSION_KEY, None)
+        return None
+    user = _user_from(config, st.session_state.get("username"))
+    if user is None:
+        st.error(_msg("no_role"))
+        return None
+    st.session_state[_SESSION_KEY] = user
+    st.sidebar.caption(_msg("signed_in").format(name=user.name, role=role_label(user.role)))
+    authenticator.logout(_msg("logout"), location="sidebar", key="union_dash_logout",
+                         callback=lambda _: st.session_state.pop(_SESSION_KEY, None))
+    return user
+
+
+def require(action: str) -> User:
+    """Stop the page unless the current user may do `action` (for direct URLs)."""
+    user = current_user()
+    if user is None or not can(user.role, action):
+        st.error(_msg("refused"))
+        st.stop()
+    return user
+
+
+def _authenticator(config: dict):
+    import streamlit_authenticator as stauth
+
+    cookie = config.get("cookie", {})
+    # A copy: the library writes failed-attempt counters into the dict it is given.
+    credentials = {"usernames": {u: dict(v) for u, v in
+                                 config.get("credentials", {}).get("usernames", {}).items()}}
+    return stauth.Authenticate(credentials, cookie.get("name", "union_dash_auth"),
+                               cookie.get("key", ""), float(cookie.get("expiry_days", 1)),
+                               auto_hash=False)
+
+
+def _user_from(config: dict, username: str | None) -> User | None:
+    entry = config.get("credentials", {}).get("usernames", {}).get(username or "")
+    roles = [r for r in (entry or {}).get("roles", []) if r in ROLES]
+    if not roles:
+        return None
+    return User(entry.get("name") or username, roles[0])
+
+
+# --- messages (Chinese first) ---------------------------------------------------------------
+
+_MESSAGES = {
+    "local_user": ("本机用户", "local user"),
+    "local_banner": ("本机单用户模式：未配置登录，以“工作人员”身份使用。对外提供服务前请先添加用户。",
+                     "Single local user: no logins configured, you act as staff. Add users "
+                     "before serving a network."),
+    "no_config": ("本服务对网络开放，必须登录，但尚未配置用户。请在服务器上运行 "
+                  "`python -m ui.auth add-user 用户名 角色`（配置文件：{path}）。",
+                  "This server listens beyond this machine and needs logins, but no users are "
+                  "configured. Run `python -m ui.auth add-user NAME ROLE` on the server "
+                  "(config file: {path})."),
+    "wrong_password": ("用户名或密码错误。", "Wrong user name or password."),
+    "no_role": ("该用户没有有效角色，请联系管理员。", "This user has no valid role; ask an admin."),
+    "signed_in": ("已登录：{name}（{role}）", "Signed in: {name} ({role})"),
+    "logout": ("退出登录", "Log out"),
+    "refused": ("您的角色无权访问此页面或操作。", "Your role may not open this page or do this."),
+    "form": ("登录", "Log in"),
+    "username": ("用户名", "User name"),
+    "password": ("密码", "Password"),
+}
+_ROLE_LABELS = {"leader": ("领导", "leader"), "researcher": ("研究人员", "researcher"),
+                "staff": ("工作人员", "staff"), "admin": ("管理员", "admin")}
+
+
+def _lang() -> int:
+    return 1 if st.session_state.get("lang") == "en" else 0
+
+
+def _msg(key: str) -> str:
+    return _MESSAGES[key][_lang()]
+
+
+def role_label(role: str) -> str:
+    return _ROLE_LABELS.get(role, (role, role))[_lang()]
+
+
+def _login_fields() -> dict[str, str]:
+    return {"Form name": _msg("form"), "Username": _msg("username"),
+            "Password": _msg("password"), "Login": _msg("form")}
+
+
+# --- command line: python -m ui.auth add-user NAME ROLE --------------------------------------
+
+def add_user(name: str, role: str, password: str, path: Path | None = None) -> Path:
+    """Add or replace a user with a bcrypt hash of `password`; returns the config path."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if len(password) < 8:
+        raise ValueError("password must have at least 8 characters")
+    path = path or config_path()
+    config = read_config(path) or {}
+    config.setdefault("cookie", {"name": "union_dash_auth", "key": secrets.token_hex(32),
+                                 "expiry_days": 1})
+    users = config.setdefault("credentials", {}).setdefault("usernames", {}) or {}
+    config["credentials"]["usernames"] = users
+    hashed = bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt()).decode("ascii")
+    users[name.strip().lower()] = {"name": name.strip(), "password": hashed, "roles": [role]}
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        yaml.safe_dump(config, f, allow_unicode=True, sort_keys=False)
+    os.replace(tmp, path)
+    return path
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat password: ") != first:
+            raise SystemExit("passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ui.auth", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    add = sub.add_parser("add-user", help="add or replace a user (password from a prompt or stdin)")
+    add.add_argument("name")
+    add.add_argument("role", choices=ROLES)
+    sub.add_parser("list-users", help="user names and roles (never passwords)")
+    args = parser.parse_args(argv)
+    if args.command == "list-users":
+        users = ((read_config() or {}).get("credentials") or {}).get("usernames") or {}
+        for name, entry in users.items():
+            print(name, ",".join(entry.get("roles", [])))
+        return 0
+    try:
+        path = add_user(args.name, args.role, _read_password())
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"user {args.name.strip().lower()} ({args.role}) written to {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
