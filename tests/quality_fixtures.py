@@ -9,6 +9,7 @@ from typing import Any
 import duckdb
 
 from etl import quality
+from etl.regions import all_regions
 from etl.schema import ddl
 
 _ids = itertools.count(1)
@@ -42,12 +43,14 @@ def masked(person: str) -> str:
     return f"150702********{person.upper():>4}"
 
 
-def warehouse(*, relief_rows=(), files=(), allocations=(), batches=None,
-              **refresh_kw) -> duckdb.DuckDBPyConnection:
-    """An in-memory warehouse with these rows, the `dq_*` tables refreshed."""
-    con = duckdb.connect(":memory:")
+def warehouse(*, relief_rows=(), files=(), allocations=(), batches=None, rejects=(),
+              path: str = ":memory:", **refresh_kw) -> duckdb.DuckDBPyConnection:
+    """A warehouse (in memory unless `path`) with these rows, the `dq_*` tables refreshed."""
+    con = duckdb.connect(path)
     for stmt in ddl():
         con.execute(stmt)
+    _insert(con, "regions", [r.__dict__ for r in all_regions()])
+    _insert(con, "load_rejects", rejects)
     people = sorted({r["person_key"] for r in relief_rows} | {f["person_key"] for f in files})
     _insert(con, "persons", [{"person_key": p, "id_masked": masked(p), "gender": None,
                               "birth_year": None, "batch_id": "b1"} for p in people])

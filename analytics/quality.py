@@ -1,0 +1,164 @@
+"""Queries over the data-quality and compliance tables (`dq_*`, computed by etl.quality).
+
+Every function takes the region (any level of the hierarchy) and returns Polars; user values
+are bound parameters only. Findings carry masked IDs, never person keys.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from analytics import db
+from analytics.filters import COUNTRY
+
+_SCOPE = """WITH RECURSIVE scope(code) AS (
+    SELECT $region::VARCHAR
+    UNION ALL SELECT r.region_code FROM regions r JOIN scope ON r.parent_code = scope.code)"""
+_IN_SCOPE = "t.county_code IN (SELECT code FROM scope)"
+_IN_SCOPE_STATION = f"({_IN_SCOPE} OR t.station_code IN (SELECT code FROM scope))"
+
+# check code → (table, date column for the period filter, has station_code)
+ROW_TABLES: dict[str, tuple[str, str | None, bool]] = {
+    "duplicate_relief": ("dq_duplicate_relief", "relief_date", True),
+    "relief_after_exit": ("dq_relief_after_exit", "relief_date", True),
+    "not_on_file": ("dq_relief_not_on_file", "relief_date", True),
+    "amount_outlier": ("dq_amount_outliers", "relief_date", True),
+    "fund_out_of_scope": ("dq_fund_scope", "relief_date", True),
+    "above_standard": ("dq_above_standard", "relief_date", True),
+    "disbursed_over_received": ("dq_fund_overspend", None, False),
+    "matching_not_arrived": ("dq_matching_arrears", None, False),
+}
+
+
+def _params(region: str, start: date | None, end: date | None, **more) -> dict:
+    return {"region": region or COUNTRY, "start": start or date(1900, 1, 1),
+            "end": end or date(2999, 12, 31), **more}
+
+
+def checks() -> pl.DataFrame:
+    """code, domain, name_zh, name_en, rule_zh, rule_en of every check."""
+    return db.query("SELECT code, domain, name_zh, name_en, rule_zh, rule_en FROM dq_checks")
+
+
+def computed_at() -> object:
+    """When the findings were computed (the last load)."""
+    return db.query("SELECT computed_at FROM dq_meta")["computed_at"][0]
+
+
+def summary(domain: str, region: str = COUNTRY, start: date | None = None,
+            end: date | None = None) -> pl.DataFrame:
+    """Per check of `domain`: findings, rows behind them and money involved, in the region."""
+    parts = []
+    for code, (table, day, station) in ROW_TABLES.items():
+        where = _IN_SCOPE_STATION if station else _IN_SCOPE
+        when = f"AND t.{day} BETWEEN $start AND $end" if day else \
+            "AND t.year BETWEEN year($start) AND year($end)"
+        findings, rows, money = _measures(code)
+        if code == "amount_outlier":  # a row flagged by both rules counts once
+            table = "(SELECT DISTINCT ON (relief_id) * FROM dq_amount_outliers)"
+        parts.append(f"SELECT '{code}' AS code, {findings} AS findings, {rows} AS rows, "
+                     f"{money} AS amount_yuan FROM {table} t WHERE {where} {when}")
+    parts.append(
+        "SELECT 'missing_report', count(*) FILTER (WHERE status = 'missing'), "
+        "count(*) FILTER (WHERE status = 'missing'), 0 FROM dq_station_months t "
+        f"WHERE {_IN_SCOPE_STATION} AND t.month BETWEEN $start AND $end")
+    parts.append(
+        "SELECT 'late_report', count(*) FILTER (WHERE status = 'late'), "
+        "sum(rows) FILTER (WHERE status = 'late'), "
+        "sum(amount_yuan) FILTER (WHERE status = 'late') FROM dq_station_months t "
+        f"WHERE {_IN_SCOPE_STATION} AND t.month BETWEEN $start AND $end")
+    sql = f"""{_SCOPE}, s AS ({' UNION ALL '.join(parts)})
+        SELECT c.code, c.name_zh, c.name_en, c.rule_zh, c.rule_en,
+               coalesce(s.findings, 0)::BIGINT AS findings, coalesce(s.rows, 0)::BIGINT AS rows,
+               coalesce(s.amount_yuan, 0)::DOUBLE AS amount_yuan
+        FROM dq_checks c JOIN s USING (code) WHERE c.domain = $domain ORDER BY c.code"""
+    return db.query(sql, _params(region, start, end, domain=domain))
+
+
+def _measures(code: str) -> tuple[str, str, str]:
+    if code in ("duplicate_relief", "above_standard"):
+        return "count(DISTINCT t.flag_id)", "count(*)", "sum(t.amount_yuan)"
+    if code == "disbursed_over_received":
+        return "count(*)", "sum(t.relief_rows)", "sum(t.excess_yuan)"
+    if code == "matching_not_arrived":
+        return "count(*)", "count(*)", "sum(t.shortfall_yuan)"
+    return "count(*)", "count(*)", "sum(t.amount_yuan)"
+
+
+def findings(code: str, region: str = COUNTRY, start: date | None = None,
+             end: date | None = None) -> pl.DataFrame:
+    """The rows of one check in the region and period, as stored (masked IDs only)."""
+    table, day, station = ROW_TABLES[code]
+    where = _IN_SCOPE_STATION if station else _IN_SCOPE
+    when = f"t.{day} BETWEEN $start AND $end" if day else \
+        "t.year BETWEEN year($start) AND year($end)"
+    order = "t.flag_id, t.relief_date" if code in ("duplicate_relief", "above_standard") else \
+        ("t.county_code, t.year" if not day else f"t.{day}")
+    drop = " EXCLUDE (batch_id)" if day else ""
+    return db.query(f"{_SCOPE} SELECT t.*{drop} FROM {table} t "
+                    f"WHERE {where} AND {when} ORDER BY {order}",
+                    _params(region, start, end))
+
+
+def flag_groups(code: str, region: str = COUNTRY, start: date | None = None,
+                end: date | None = None) -> pl.DataFrame:
+    """One row per finding of a person-level check (duplicates, above standard)."""
+    detail = findings(code, region, start, end)
+    if code == "duplicate_relief":
+        keys = ["flag_id", "id_masked", "relief_type", "campaign", "stations"]
+    elif code == "above_standard":
+        keys = ["flag_id", "id_masked", "relief_type", "period", "period_key", "standard_yuan",
+                "person_total_yuan", "excess_yuan"]
+    else:
+        raise ValueError(f"{code} is not a person-level check")
+    return (detail.group_by(keys, maintain_order=True)
+            .agg(pl.len().alias("rows"), pl.col("amount_yuan").sum().alias("amount_yuan")))
+
+
+def overspend_rows(county: str, year: int, fund_source: str) -> pl.DataFrame:
+    """The relief rows behind one 'disbursed more than received' finding (masked IDs)."""
+    return db.query(
+        """SELECT r.relief_id, coalesce(p.id_masked, '?') AS id_masked, r.county_code,
+                  r.station_code, r.relief_date, r.relief_type, r.recipient_group,
+                  r.fund_source, r.amount_yuan
+           FROM relief r LEFT JOIN persons p USING (person_key)
+           WHERE r.county_code = $county AND year(r.relief_date) = $year
+             AND r.fund_source = $fund ORDER BY r.relief_date, r.relief_id""",
+        {"county": county, "year": year, "fund": fund_source})
+
+
+def station_months(region: str = COUNTRY, start: date | None = None,
+                   end: date | None = None) -> pl.DataFrame:
+    """station_code, station name, month, rows, status — the completeness heatmap's cells."""
+    return db.query(
+        f"""{_SCOPE} SELECT t.station_code, g.name_zh AS station_zh, g.name_en AS station_en,
+                   t.county_code, t.month, t.rows, t.amount_yuan::DOUBLE AS amount_yuan, t.status
+            FROM dq_station_months t LEFT JOIN regions g ON g.region_code = t.station_code
+            WHERE {_IN_SCOPE_STATION} AND t.month BETWEEN $start AND $end
+            ORDER BY t.station_code, t.month""",
+        _params(region, start, end))
+
+
+def rejects_by_reason(region: str = COUNTRY) -> pl.DataFrame:
+    """Rejected rows per load month, station and reason (table load_rejects)."""
+    return db.query(
+        f"""{_SCOPE} SELECT date_trunc('month', t.loaded_at)::DATE AS month,
+                   coalesce(t.station_code, '?') AS station_code, t.reason_zh, t.reason_en,
+                   count(*)::BIGINT AS rows
+            FROM load_rejects t
+            WHERE $region = '{COUNTRY}' OR t.station_code IN (SELECT code FROM scope)
+               OR left(t.station_code, 6) IN (SELECT code FROM scope)
+            GROUP BY ALL ORDER BY month, station_code, rows DESC""",
+        {"region": region or COUNTRY})
+
+
+def fund_rules() -> pl.DataFrame:
+    """The fund-scope rules the findings were computed with."""
+    return db.query("SELECT * FROM dq_fund_rules ORDER BY fund_source, relief_type")
+
+
+def relief_standards() -> pl.DataFrame:
+    """The per-person standards the findings were computed with."""
+    return db.query("SELECT * FROM dq_relief_standards ORDER BY relief_type, valid_from")
