@@ -39,7 +39,8 @@ def _params(region: str, start: date | None, end: date | None, **more) -> dict:
 
 def checks() -> pl.DataFrame:
     """code, domain, name_zh, name_en, rule_zh, rule_en of every check."""
-    return db.query("SELECT code, domain, name_zh, name_en, rule_zh, rule_en FROM dq_checks")
+    return db.query("SELECT code, domain, name_zh, name_en, rule_zh, rule_en FROM dq_checks "
+                    "ORDER BY ord")
 
 
 def computed_at() -> object:
@@ -73,7 +74,7 @@ def summary(domain: str, region: str = COUNTRY, start: date | None = None,
         SELECT c.code, c.name_zh, c.name_en, c.rule_zh, c.rule_en,
                coalesce(s.findings, 0)::BIGINT AS findings, coalesce(s.rows, 0)::BIGINT AS rows,
                coalesce(s.amount_yuan, 0)::DOUBLE AS amount_yuan
-        FROM dq_checks c JOIN s USING (code) WHERE c.domain = $domain ORDER BY c.code"""
+        FROM dq_checks c JOIN s USING (code) WHERE c.domain = $domain ORDER BY c.ord"""
     return db.query(sql, _params(region, start, end, domain=domain))
 
 

@@ -146,7 +146,7 @@ def _store_rules(con: duckdb.DuckDBPyConnection, rules: pl.DataFrame,
                  standards: pl.DataFrame) -> None:
     festivals = pl.DataFrame(spring_festivals(), orient="row",
                              schema=["season", "festival_on", "start_on", "end_on"])
-    checks = pl.DataFrame([c.__dict__ for c in CHECKS])
+    checks = pl.DataFrame([{**c.__dict__, "ord": i} for i, c in enumerate(CHECKS)])
     for name, df in (("dq_fund_rules", rules), ("dq_relief_standards", standards),
                      ("dq_festival_seasons", festivals), ("dq_checks", checks)):
         con.register("_df", df)

@@ -1,0 +1,73 @@
+"""资金合规 Fund compliance: scope, overspending, matching funds, per-person standards.
+
+Findings were computed at load time (etl.quality) against etl/mappings/fund_rules.csv and
+relief_standards.csv; the rules in force are shown at the bottom of the page.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from ui import auth, data
+from ui import quality_view as qv
+from ui.filters import current
+
+auth.require("quality")
+f, lang = current()
+token = data.version().token
+L = 1 if lang == "en" else 0
+
+TEXT = {
+    "title": ("资金合规", "Fund compliance"),
+    "intro": ("专款专用、支出与到位、配套资金、发放标准的检查，在每次导入数据时计算。",
+              "Checks of fund scope, spending against receipts, matching funds and standards, "
+              "run each time data are loaded."),
+    "pick": ("查看该项支出明细", "Show the relief rows behind one finding"),
+    "rules": ("现行规则", "Rules in force"),
+    "rules_note": ("规则保存在 etl/mappings/fund_rules.csv 和 relief_standards.csv；修改后重新导入数据即生效。",
+                   "Rules live in etl/mappings/fund_rules.csv and relief_standards.csv; "
+                   "edit them and load data again to apply."),
+    "fund_rules": ("资金使用范围", "Fund scope"),
+    "standards": ("发放标准", "Standards per person"),
+}
+
+
+def tr(key: str) -> str:
+    return TEXT[key][L]
+
+
+st.title(tr("title"))
+st.caption(tr("intro"))
+summary = qv.summary_metrics("compliance", f, lang, token)
+rules = {r["code"]: r["rule_en" if L else "rule_zh"] for r in summary.iter_rows(named=True)}
+names = {r["code"]: r["name_en" if L else "name_zh"] for r in summary.iter_rows(named=True)}
+
+codes = ["fund_out_of_scope", "disbursed_over_received", "matching_not_arrived",
+         "above_standard"]
+tabs = st.tabs([*(names[c] for c in codes), tr("rules")])
+
+for tab, code in zip(tabs[:-1], codes, strict=True):
+    with tab:
+        qv.findings_section(code, f, lang, token, rules[code])
+        if code == "disbursed_over_received":
+            over = qv.findings(code, f, token)
+            if not over.is_empty():
+                keys = over.select("county_code", "year", "fund_source").rows()
+                pick = st.selectbox(tr("pick"), keys, key="overspend_pick",
+                                    format_func=lambda k: f"{k[0]} · {k[1]} · {k[2]}")
+                behind = qv.overspend_rows(*pick, token)
+                qv.show_table(behind, lang, token, key="overspend_rows")
+                qv.audit_downloads(qv.labelled(behind, lang, token), "overspend_rows", f, token,
+                                   key="dl_overspend_rows")
+
+with tabs[-1]:
+    st.caption(tr("rules_note"))
+    _, fund_rules, standards = qv.rules(token)
+    st.markdown(f"**{tr('fund_rules')}**")
+    st.dataframe(fund_rules.drop("rule_en" if not L else "rule_zh"), hide_index=True,
+                 width="stretch", key="fund_rules_table")
+    st.markdown(f"**{tr('standards')}**")
+    st.dataframe(standards.drop("basis_en" if not L else "basis_zh")
+                 .with_columns(pl.col("max_yuan_per_person").round(0)),
+                 hide_index=True, width="stretch", key="standards_table")

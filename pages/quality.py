@@ -1,0 +1,73 @@
+"""数据质量 Data quality: completeness, duplicates, file status, outliers, rejected rows.
+
+Everything shown was computed when the data were loaded (etl.quality); this page only reads.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from ui import auth, data
+from ui import quality_view as qv
+from ui.filters import current
+
+auth.require("quality")
+f, lang = current()
+token = data.version().token
+L = 1 if lang == "en" else 0
+
+TEXT = {
+    "title": ("数据质量", "Data quality"),
+    "intro": ("以下检查在每次导入数据时计算。", "These checks run each time data are loaded."),
+    "completeness": ("报送完整性", "Completeness"),
+    "heatmap": ("各站点逐月报送情况（绿：已报；橙：迟报；红：漏报）",
+                "Monthly reports by station (green: reported, orange: late, red: missing)"),
+    "gaps": ("漏报和迟报月份", "Missing and late months"),
+    "rejects": ("导入拒收", "Rejected rows"),
+    "rejects_none": ("没有被拒收的记录。", "No rejected rows."),
+    "no_cells": ("当前筛选条件下没有救助记录。", "No relief rows for these filters."),
+}
+
+
+def tr(key: str) -> str:
+    return TEXT[key][L]
+
+
+st.title(tr("title"))
+st.caption(tr("intro"))
+summary = qv.summary_metrics("quality", f, lang, token)
+rules = {r["code"]: r["rule_en" if L else "rule_zh"] for r in summary.iter_rows(named=True)}
+names = {r["code"]: r["name_en" if L else "name_zh"] for r in summary.iter_rows(named=True)}
+
+row_checks = ["duplicate_relief", "relief_after_exit", "not_on_file", "amount_outlier"]
+tabs = st.tabs([tr("completeness"), *(names[c] for c in row_checks), tr("rejects")])
+
+with tabs[0]:
+    cells = qv.station_months(f, token)
+    if cells.is_empty():
+        st.info(tr("no_cells"))
+    else:
+        st.markdown(f"**{tr('heatmap')}**")
+        st.plotly_chart(qv.completeness_figure(cells, lang), key="completeness_heatmap")
+        st.caption(f"{names['missing_report']}: {rules['missing_report']}；"
+                   f"{names['late_report']}: {rules['late_report']}")
+        gaps = cells.filter(pl.col("status") != "reported").select(
+            "station_code", "station_en" if L else "station_zh", "month", "status", "rows")
+        st.markdown(f"**{tr('gaps')}**")
+        qv.show_table(gaps, lang, token, key="gaps_table")
+        qv.audit_downloads(gaps, "station_months", f, token, key="dl_gaps")
+
+for tab, code in zip(tabs[1:-1], row_checks, strict=True):
+    with tab:
+        qv.findings_section(code, f, lang, token, rules[code])
+
+with tabs[-1]:
+    rej = qv.rejects(f.region, token)
+    if rej.is_empty():
+        st.info(tr("rejects_none"))
+    else:
+        st.plotly_chart(qv.rejects_figure(rej, lang), key="rejects_chart")
+        qv.show_table(rej.drop("reason_zh" if L else "reason_en"), lang, token,
+                      key="rejects_table")
+        qv.audit_downloads(rej, "load_rejects", f, token, key="dl_rejects")

@@ -1,0 +1,204 @@
+"""What the data-quality and compliance pages share: cached queries, figures, tables, exports.
+
+Queries are cached on their arguments and the data version token, so a new load shows at once.
+Figures are pure functions of their data (tested without Streamlit).
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from analytics import export
+from analytics import quality as q
+from analytics.filters import Filters
+from ui import auth, data
+
+_CACHE = {"show_spinner": False, "max_entries": 256}
+
+STATUS_CODES = {"missing": 0, "late": 1, "reported": 2}
+STATUS_COLOURS = ("#c0392b", "#f39c12", "#27ae60")
+STATUS_LABELS = {"missing": ("漏报", "missing"), "late": ("迟报", "late"),
+                 "reported": ("已报", "reported")}
+
+# Column headers of the findings tables (codes stay in exports' second header line).
+HEADERS: dict[str, tuple[str, str]] = {
+    "flag_id": ("问题编号", "finding"), "id_masked": ("身份证号（脱敏）", "masked ID"),
+    "relief_id": ("救助记录", "relief row"), "county_code": ("旗县区", "county"),
+    "station_code": ("帮扶站点", "station"), "relief_date": ("发放日期", "date"),
+    "relief_type": ("救助类型", "relief type"), "recipient_group": ("救助对象", "recipient group"),
+    "fund_source": ("资金来源", "fund source"), "amount_yuan": ("金额（元）", "amount (yuan)"),
+    "campaign": ("批次", "campaign"), "stations": ("发放站点", "stations"),
+    "n_stations": ("站点数", "number of stations"), "exited_on": ("脱困日期", "exited on"),
+    "days_after_exit": ("脱困后天数", "days after exit"), "rule": ("规则", "rule"),
+    "score": ("得分", "score"), "threshold": ("阈值", "threshold"),
+    "group_median_yuan": ("组中位数（元）", "group median (yuan)"),
+    "outside": ("超出范围", "outside"), "year": ("年度", "year"),
+    "relief_rows": ("救助笔数", "relief rows"), "disbursed_yuan": ("发放合计（元）", "paid (yuan)"),
+    "allocated_yuan": ("下拨（元）", "allocated (yuan)"),
+    "received_yuan": ("到位（元）", "received (yuan)"), "excess_yuan": ("超出（元）", "excess (yuan)"),
+    "no_allocation": ("无下拨记录", "no allocation"),
+    "shortfall_yuan": ("未到位（元）", "shortfall (yuan)"), "arrival_rate": ("到位率", "arrival rate"),
+    "period": ("期间类型", "period"), "period_key": ("期间", "period key"),
+    "standard_yuan": ("标准（元）", "standard (yuan)"),
+    "person_total_yuan": ("每人合计（元）", "total per person (yuan)"),
+    "rows": ("笔数", "rows"), "month": ("月份", "month"), "reason_zh": ("原因", "reason"),
+    "reason_en": ("原因（英文）", "reason (English)"),
+}
+_CODED = {"relief_type": "relief_type", "recipient_group": "recipient_group",
+          "fund_source": "fund_source"}
+
+
+@st.cache_data(**_CACHE)
+def summary(domain: str, f: Filters, token: str) -> pl.DataFrame:
+    return q.summary(domain, f.region, f.start, f.end_day)
+
+
+@st.cache_data(**_CACHE)
+def findings(code: str, f: Filters, token: str) -> pl.DataFrame:
+    return q.findings(code, f.region, f.start, f.end_day)
+
+
+@st.cache_data(**_CACHE)
+def flag_groups(code: str, f: Filters, token: str) -> pl.DataFrame:
+    return q.flag_groups(code, f.region, f.start, f.end_day)
+
+
+@st.cache_data(**_CACHE)
+def station_months(f: Filters, token: str) -> pl.DataFrame:
+    return q.station_months(f.region, f.start, f.end_day)
+
+
+@st.cache_data(**_CACHE)
+def rejects(region: str, token: str) -> pl.DataFrame:
+    return q.rejects_by_reason(region)
+
+
+@st.cache_data(**_CACHE)
+def overspend_rows(county: str, year: int, fund_source: str, token: str) -> pl.DataFrame:
+    return q.overspend_rows(county, year, fund_source)
+
+
+@st.cache_data(**_CACHE)
+def rules(token: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    return q.checks(), q.fund_rules(), q.relief_standards()
+
+
+def completeness_figure(cells: pl.DataFrame, lang: str = "zh") -> go.Figure:
+    """Station × month heatmap: green reported, orange late, red missing; hover shows rows."""
+    name = "station_en" if lang == "en" else "station_zh"
+    cells = cells.with_columns(pl.col(name).fill_null(pl.col("station_code")),
+                               pl.col("month").dt.strftime("%Y-%m").alias("ym"))
+    stations = cells.select("station_code", name).unique(maintain_order=True)
+    months = sorted(cells["ym"].unique().to_list())
+    col = {m: i for i, m in enumerate(months)}
+    row = {s: i for i, s in enumerate(stations["station_code"])}
+    z = [[None] * len(months) for _ in row]
+    text = [[""] * len(months) for _ in row]
+    i18n = 1 if lang == "en" else 0
+    for r in cells.iter_rows(named=True):
+        i, j = row[r["station_code"]], col[r["ym"]]
+        z[i][j] = STATUS_CODES[r["status"]]
+        text[i][j] = f"{STATUS_LABELS[r['status']][i18n]} · {r['rows']}"
+    scale = [[0, STATUS_COLOURS[0]], [0.33, STATUS_COLOURS[0]], [0.34, STATUS_COLOURS[1]],
+             [0.66, STATUS_COLOURS[1]], [0.67, STATUS_COLOURS[2]], [1, STATUS_COLOURS[2]]]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=months, y=stations[name].to_list(), text=text, zmin=0, zmax=2,
+        colorscale=scale, showscale=False, xgap=1, ygap=1,
+        hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>"))
+    fig.update_layout(height=max(260, 22 * len(row) + 120), margin={"l": 10, "r": 10, "t": 30},
+                      xaxis={"type": "category"}, yaxis={"autorange": "reversed"})
+    return fig
+
+
+def rejects_figure(rej: pl.DataFrame, lang: str = "zh") -> go.Figure:
+    """Rejected rows per load month, stacked by reason."""
+    reason = "reason_en" if lang == "en" else "reason_zh"
+    by = (rej.with_columns(pl.col("month").dt.strftime("%Y-%m").alias("ym"))
+          .group_by("ym", reason).agg(pl.col("rows").sum()).sort("ym"))
+    fig = go.Figure([go.Bar(x=g["ym"].to_list(), y=g["rows"].to_list(), name=str(k[0]))
+                     for k, g in by.group_by(reason, maintain_order=True)])
+    fig.update_layout(barmode="stack", height=320, xaxis={"type": "category"},
+                      margin={"l": 10, "r": 10, "t": 30})
+    return fig
+
+
+def labelled(df: pl.DataFrame, lang: str, token: str) -> pl.DataFrame:
+    """Coded values as labels and headers in the reader's language, for display."""
+    i = 1 if lang == "en" else 0
+    for column, domain in _CODED.items():
+        if column in df.columns:
+            labels = {k: v[i] for k, v in data.labels(domain, token).items()}
+            df = df.with_columns(pl.col(column).replace(labels))
+    return df.rename({c: HEADERS[c][i] for c in df.columns if c in HEADERS})
+
+
+def show_table(df: pl.DataFrame, lang: str, token: str, *, key: str) -> None:
+    st.dataframe(labelled(df, lang, token), hide_index=True, width="stretch", key=key)
+
+
+def audit_downloads(df: pl.DataFrame, title: str, f: Filters, token: str, *, key: str) -> None:
+    """CSV (UTF-8 with BOM) and XLSX of flagged rows for the auditor; staff only."""
+    user = auth.current_user()
+    if user is None or not auth.can(user.role, "export_rows"):
+        return
+    prov = export.Provenance(title=title, filters={k: str(v) for k, v in f.to_query().items()},
+                             data_version=token)
+    stem = f"{title}_{f.region}_{f.start:%Y%m}-{f.end:%Y%m}"
+    with st.container(horizontal=True, gap="small"):
+        st.download_button("CSV", data=lambda: export.data_csv(df, prov),
+                           file_name=f"{stem}.csv", mime="text/csv", key=f"{key}_csv",
+                           on_click="ignore", icon=":material/download:", type="tertiary")
+        st.download_button("XLSX", data=lambda: export.data_xlsx(df, prov),
+                           file_name=f"{stem}.xlsx", key=f"{key}_xlsx", on_click="ignore",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           icon=":material/download:", type="tertiary")
+
+
+_TEXT = {
+    "none": ("当前地区和时间范围内没有发现此类问题。", "No findings of this kind for these filters."),
+    "pick": ("查看问题明细", "Show the rows behind a finding"),
+    "rows_behind": ("问题明细（脱敏）", "Rows behind it (masked IDs)"),
+    "findings": ("个问题", " findings"),
+    "rule": ("规则", "Rule"),
+}
+
+
+def text(key: str, lang: str) -> str:
+    return _TEXT[key][1 if lang == "en" else 0]
+
+
+def summary_metrics(domain: str, f: Filters, lang: str, token: str) -> pl.DataFrame:
+    """One metric per check of `domain`; returns the summary for the tabs."""
+    s = summary(domain, f, token)
+    name = "name_en" if lang == "en" else "name_zh"
+    cols = st.columns(min(len(s), 5) or 1)
+    for i, r in enumerate(s.iter_rows(named=True)):
+        cols[i % len(cols)].metric(r[name], f"{r['findings']:,}", help=r[name.replace(
+            "name", "rule")], delta=None)
+    return s
+
+
+def findings_section(code: str, f: Filters, lang: str, token: str, rule: str) -> None:
+    """A check's findings: grouped where one finding has several rows, with exports."""
+    st.caption(f"{text('rule', lang)}: {rule}")
+    detail = findings(code, f, token)
+    if detail.is_empty():
+        st.info(text("none", lang))
+        return
+    if code in ("duplicate_relief", "above_standard"):
+        groups = flag_groups(code, f, token)
+        show_table(groups, lang, token, key=f"{code}_groups")
+        pick = st.selectbox(text("pick", lang), groups["flag_id"].to_list(), key=f"{code}_pick",
+                            format_func=lambda i: _group_label(groups, i))
+        st.markdown(f"**{text('rows_behind', lang)}**")
+        show_table(detail.filter(pl.col("flag_id") == pick), lang, token, key=f"{code}_rows")
+    else:
+        show_table(detail, lang, token, key=f"{code}_rows")
+    audit_downloads(labelled(detail, lang, token), code, f, token, key=f"dl_{code}")
+
+
+def _group_label(groups: pl.DataFrame, flag_id: int) -> str:
+    row = groups.filter(pl.col("flag_id") == flag_id).row(0, named=True)
+    return f"#{flag_id} {row['id_masked']} · {row.get('campaign') or row.get('period_key')}"
