@@ -1,0 +1,50 @@
+"""Effect estimation: the public API (usable without Streamlit, on Polars frames).
+
+- `did`: difference-in-differences, 2×2 or two-way fixed effects (pyfixest);
+- `event_study`: effects by relative period with staggered adoption (Sun–Abraham, pyfixest);
+- `its`: interrupted time series, Gaussian / Poisson / quasi-Poisson GLM (statsmodels);
+- placebo runs with a fake start, `suggest_design` for method and comparison regions,
+  `sentence` for the plain-language reading.
+
+Each returns a frozen result (`EffectResult` and subclasses) with estimate, std_error,
+ci_low, ci_high, p_value, n_obs, method, diagnostics and warnings.
+"""
+
+from analytics.effects_design import Design, suggest_design, treated_counties
+from analytics.effects_did import did
+from analytics.effects_event import event_study
+from analytics.effects_its import its
+from analytics.effects_placebo import (
+    placebo_did,
+    placebo_event_study,
+    placebo_its,
+    with_placebo,
+)
+from analytics.effects_result import (
+    BLOCKING_WARNINGS,
+    Diagnostics,
+    EffectResult,
+    EventStudyResult,
+    ItsResult,
+)
+from analytics.effects_text import sentence, warning_text
+
+__all__ = [
+    "BLOCKING_WARNINGS",
+    "Design",
+    "Diagnostics",
+    "EffectResult",
+    "EventStudyResult",
+    "ItsResult",
+    "did",
+    "event_study",
+    "its",
+    "placebo_did",
+    "placebo_event_study",
+    "placebo_its",
+    "sentence",
+    "suggest_design",
+    "treated_counties",
+    "warning_text",
+    "with_placebo",
+]

@@ -1,0 +1,144 @@
+"""Plain-language sentences about an effect estimate, in Chinese or English.
+
+The sentence states the change and its 95% interval. When a diagnostic fails it opens with
+the warning and drops causal wording ("措施使…下降" becomes "实施后观察到…").
+"""
+
+from __future__ import annotations
+
+from analytics.effects_result import BLOCKING_WARNINGS, EffectResult
+
+WARNINGS: dict[str, tuple[str, str]] = {
+    "pretrend_rejected": (
+        "实施前处理组与对照组的趋势已不同（事前趋势检验 p={p}），平行趋势假设不成立",
+        "treated and comparison units already trended apart before the start "
+        "(pre-trend test p={p}); parallel trends do not hold",
+    ),
+    "few_clusters": (
+        "聚类数只有 {clusters} 个，置信区间可能过窄",
+        "only {clusters} clusters: the interval may be too narrow",
+    ),
+    "few_treated_units": (
+        "处理组只有 {treated} 个地区，差异可能来自该地区的其他变化",
+        "only {treated} treated region(s): the difference may come from anything else "
+        "that changed there",
+    ),
+    "placebo_significant": (
+        "安慰剂检验（虚构的实施日期）也显示出“效果”（p={placebo}）",
+        "the placebo check (a fake start date) also shows an 'effect' (p={placebo})",
+    ),
+    "autocorrelation": (
+        "残差存在自相关（p={auto}），请使用 Newey–West 稳健标准误",
+        "residuals are autocorrelated (p={auto}); use Newey–West (HAC) errors",
+    ),
+    "short_pre_period": (
+        "实施前只有 {pre} 期数据，趋势估计不可靠",
+        "only {pre} periods before the start: the trend is not reliable",
+    ),
+    "overdispersion": (
+        "计数数据过度离散（离散系数 {disp}），建议使用准泊松模型",
+        "counts are overdispersed (dispersion {disp}); use the quasi-Poisson model",
+    ),
+    "serial_correlation_unhandled": (
+        "面板数据未按地区聚类，标准误可能偏小",
+        "panel errors are not clustered by region and may be too small",
+    ),
+    "no_never_treated": (
+        "没有始终未实施的地区，以最后实施的地区在其实施前作为对照",
+        "no region never adopted: the last adopters serve as comparison until they start",
+    ),
+    "always_treated_dropped": (
+        "数据开始前已实施的地区已排除",
+        "regions treated before the data begin were left out",
+    ),
+    "nonpositive_dropped": (
+        "取对数时剔除了取值为零或负的观测",
+        "observations of zero or below were dropped to take logs",
+    ),
+}
+
+_DIRECTION = {
+    "zh": {"up": "上升", "down": "下降", "more": "增加", "less": "减少"},
+    "en": {"up": "higher", "down": "lower", "more": "more", "less": "fewer"},
+}
+
+
+def warning_text(code: str, result: EffectResult, lang: str = "zh") -> str:
+    """One warning, with the numbers that triggered it."""
+    zh, en = WARNINGS.get(code, (code, code))
+    d = result.diagnostics
+    values = {
+        "p": _p(d.pretrend_p),
+        "clusters": d.n_clusters,
+        "treated": d.n_treated_units,
+        "placebo": _p(d.placebo_p),
+        "auto": _p(d.autocorrelation_p),
+        "pre": d.n_pre_periods,
+        "disp": f"{d.dispersion:.2f}" if d.dispersion is not None else "—",
+    }
+    return (en if lang == "en" else zh).format(**values)
+
+
+def sentence(
+    result: EffectResult,
+    outcome_label: str,
+    *,
+    lang: str = "zh",
+    per: str | None = None,
+    digits: int = 1,
+) -> str:
+    """E.g. '实施后每月越级信访下降约18%（95%置信区间：9%–26%）。'
+
+    `per` is the period word ('每月' / 'per month'); `digits` the decimals of a level change.
+    When a blocking diagnostic fails the sentence starts with the warnings and says what was
+    observed, not what the intervention caused.
+    """
+    change = _change(result, lang, digits)
+    blocking = [w for w in result.warnings if w in BLOCKING_WARNINGS]
+    if lang == "en":
+        scope = f" {per}" if per else ""
+        if blocking:
+            reasons = "; ".join(warning_text(w, result, "en") for w in blocking)
+            return (f"Caution: {reasons}. This is not evidence of the measure's effect: after "
+                    f"the start, {outcome_label}{scope} was {change}.")
+        if not result.significant:
+            return (f"No clear change in {outcome_label}{scope} after the start "
+                    f"(estimate {change}); the interval includes no change.")
+        return f"After the start, {outcome_label}{scope} was {change}."
+    scope = per or ""
+    if blocking:
+        reasons = "；".join(warning_text(w, result, "zh") for w in blocking)
+        return (f"注意：{reasons}。以下结果不能作为措施效果的证据：实施后{scope}{outcome_label}"
+                f"观察到{change}。")
+    if not result.significant:
+        return f"实施后{scope}{outcome_label}未见明显变化（估计{change}，区间包含零变化）。"
+    return f"实施后{scope}{outcome_label}{change}。"
+
+
+def _change(result: EffectResult, lang: str, digits: int) -> str:
+    """'下降约18%（95%置信区间：9%–26%）' or '13.2% lower (95% CI 9%–26%)'."""
+    words = _DIRECTION["en" if lang == "en" else "zh"]
+    relative = result.relative()
+    if relative is not None:
+        est, low, high = (v * 100 for v in relative)
+        unit, fmt = "%", "{:.0f}"
+        up, down = words["up"], words["down"]
+    else:
+        est, low, high = result.estimate, result.ci_low, result.ci_high
+        unit, fmt = "", f"{{:,.{digits}f}}"
+        up, down = words["more"], words["less"]
+    word = up if est >= 0 else down
+    # Interval as magnitudes in the direction of the estimate: "9%–26%" for a fall of 18%.
+    sign = 1 if est >= 0 else -1
+    lo, hi = sorted((sign * low, sign * high))
+    interval = f"{fmt.format(lo)}{unit}–{fmt.format(hi)}{unit}"
+    size = f"{fmt.format(abs(est))}{unit}"
+    if lang == "en":
+        return f"about {size} {word} (95% CI: {interval})"
+    return f"{word}约{size}（95%置信区间：{interval}）"
+
+
+def _p(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
