@@ -96,8 +96,8 @@ class Indicator:
 
     def as_dict(self, lang: str = "zh") -> dict[str, str]:
         """The entry as exports carry it (Provenance.indicators)."""
-        return {"code": self.code, "name": self.name(lang), "unit": self.unit,
-                "definition": self.definition(lang),
+        return {"code": self.code, "name_zh": self.name_zh, "name_en": self.name_en,
+                "unit": self.unit, "definition": self.definition(lang),
                 "numerator": f"{self.numerator.table}: {self.numerator.expr}",
                 "denominator": (f"{self.denominator.table}: {self.denominator.expr}"
                                 if self.denominator else "")}
@@ -209,6 +209,12 @@ CATALOGUE: tuple[Indicator, ...] = (
        MATCHING_RECEIVED, MATCHING_ALLOCATED, True,
        "地方财政配套资金:到位 ÷ 应到位(下拨),按整年计。",
        "Local fiscal matching funds: received ÷ allocated, in whole years."),
+    _i("matching_allocated", "配套资金应到位", "Matching funds due", "yuan", MATCHING_ALLOCATED,
+       None, True, "地方财政配套资金应到位(下拨)金额,按年度。",
+       "Local fiscal matching funds due (allocated), by year."),
+    _i("matching_received", "配套资金实际到位", "Matching funds received", "yuan",
+       MATCHING_RECEIVED, None, True, "地方财政配套资金实际到位金额,按年度。",
+       "Local fiscal matching funds received, by year."),
     _i("trained", "培训人数", "People trained", "persons", TRAINED, None, True,
        "期内开班的培训学员人数,按人去重。", "Persons who started training in the period."),
     _i("training_completion", "培训结业率", "Training completion rate", "ratio", COMPLETED,

@@ -109,6 +109,8 @@ def _dim_sql(by: str | None, table: str, level: str) -> tuple[str, str]:
     """(join, group expression) for a breakdown; region means the children of $region."""
     if by is None:
         return "", ""
+    if by == "county":  # every county in scope, whatever the region's level
+        return "", "t.county_code"
     if by == "region":
         if level == "station":
             raise Unavailable("a help station has no sub-regions")
@@ -194,3 +196,69 @@ def _combine(ind: Indicator, frames: dict[Measure, pl.DataFrame], keys: list[str
     return joined.with_columns(
         pl.when(pl.col("den") > 0).then(pl.col("value").fill_null(0) / pl.col("den"))
         .alias("value"))
+
+
+# --- what pages ask for ----------------------------------------------------------------------
+
+def kpis(codes: list[str], f: Filters) -> pl.DataFrame:
+    """code, value, year_ago (同比 base), previous (环比 base) over the filter's range."""
+    long = indicator_values(codes, f, kpi_buckets(f))
+    wide = long.pivot(on="bucket", index="code", values="value") if long.height else long
+    base = pl.DataFrame({"code": codes})
+    out = base.join(wide, on="code", how="left") if wide.height else base
+    for col in ("cur", "yoy", "pop"):
+        if col not in out.columns:
+            out = out.with_columns(pl.lit(None, pl.Float64).alias(col))
+    return out.select("code", pl.col("cur").alias("value"), pl.col("yoy").alias("year_ago"),
+                      pl.col("pop").alias("previous"))
+
+
+def trend(codes: list[str], f: Filters, by: str | None = None) -> pl.DataFrame:
+    """period (date), code, [dim], value, year_ago for every period of the range.
+
+    Seasonal indicators have one row per Spring Festival season (period = the festival day's
+    period) and compare with the previous season.
+    """
+    buckets = period_buckets(f)
+    long = indicator_values(codes, f, buckets, by)
+    keys = ["code"] + (["dim"] if by else [])
+    if not long.height:
+        return pl.DataFrame(schema={"period": pl.Date, **{k: pl.String for k in keys},
+                                    "value": pl.Float64, "year_ago": pl.Float64})
+    long = long.with_columns(pl.col("bucket").str.to_date().alias("period")).drop("bucket")
+    back = long.select(*keys, pl.col("period").dt.offset_by("1y"),
+                       pl.col("value").alias("year_ago"))
+    out = long.join(back, on=[*keys, "period"], how="left")
+    return (out.filter(pl.col("period") >= _trunc(f.start, f.granularity))
+            .select("period", *keys, "value", "year_ago").sort([*keys, "period"]))
+
+
+def breakdown(codes: list[str], f: Filters, by: str) -> pl.DataFrame:
+    """dim, code, value, year_ago: the range cut by one dimension (region = its children)."""
+    buckets = kpi_buckets(f)[:2]
+    long = indicator_values(codes, f, buckets, by)
+    if not long.height:
+        return pl.DataFrame(schema={"dim": pl.String, "code": pl.String, "value": pl.Float64,
+                                    "year_ago": pl.Float64})
+    wide = long.pivot(on="bucket", index=["dim", "code"], values="value")
+    for col in ("cur", "yoy"):
+        if col not in wide.columns:
+            wide = wide.with_columns(pl.lit(None, pl.Float64).alias(col))
+    return (wide.filter(pl.col("dim").is_not_null())
+            .select("dim", "code", pl.col("cur").alias("value"), pl.col("yoy").alias("year_ago"))
+            .sort(["code", "dim"]))
+
+
+def interventions(f: Filters) -> pl.DataFrame:
+    """Interventions whose scope covers or lies within the region, starting in the range."""
+    sql = f"""WITH RECURSIVE {SCOPE_CTE},
+        up(code) AS (SELECT $region::VARCHAR
+                     UNION ALL SELECT r.parent_code FROM regions r JOIN up ON r.region_code = up.code
+                     WHERE r.parent_code IS NOT NULL)
+        SELECT intervention_id, kind, name_zh, coalesce(name_en, name_zh) AS name_en,
+               scope_code, start_on
+        FROM interventions
+        WHERE (scope_code IN (SELECT code FROM scope) OR scope_code IN (SELECT code FROM up))
+          AND start_on BETWEEN $start AND $end_day
+        ORDER BY start_on"""
+    return db.query(sql, _used(f.params(), sql))

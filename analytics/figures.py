@@ -1,0 +1,149 @@
+"""Pure figure functions: a Polars frame in, a Plotly figure out (no Streamlit, no SQL).
+
+Values come in base units (yuan, fractions); each function scales them for display (万元, %),
+labels periods as Chinese readers expect (2012年5月, 2012年第3季度) on a categorical axis, and
+puts the formatted value in the hover label.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import plotly.graph_objects as go
+import polars as pl
+
+from analytics import fmt
+
+FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif"
+COLORS = ["#c0392b", "#2e86c1", "#28b463", "#d68910", "#7d3c98", "#17a589", "#839192"]
+
+
+def _layout(fig: go.Figure, title: str, unit: str, lang: str, *, value_axis: str = "y"):
+    factor, axis_unit = fmt.scale(unit, lang)
+    axis = {"title": {"text": axis_unit}, "separatethousands": True, "rangemode": "tozero"}
+    if unit == "ratio":
+        axis.update(ticksuffix="%", tickformat=".0f")
+    elif unit == "yuan" and lang == "en":
+        axis.update(tickformat="~s")
+    elif unit == "yuan":
+        axis.update(tickformat=",.1f")
+    else:
+        axis.update(tickformat=",~r")
+    fig.update_layout(
+        title={"text": title, "x": 0, "font": {"size": 15}}, font={"family": FONT},
+        margin={"l": 10, "r": 10, "t": 48 if title else 16, "b": 10}, height=360,
+        legend={"orientation": "h", "y": -0.18}, hoverlabel={"font": {"family": FONT}},
+        colorway=COLORS, template="plotly_white",
+    )
+    (fig.update_yaxes if value_axis == "y" else fig.update_xaxes)(**axis)
+    return factor
+
+
+def _hover(label: str) -> str:
+    return "%{x}<br>" + label + ": %{customdata}<extra></extra>"
+
+
+def trend_figure(
+    df: pl.DataFrame, *, unit: str, lang: str, granularity: str, title: str = "",
+    series: str | None = None, name: str = "", interventions: pl.DataFrame | None = None,
+) -> go.Figure:
+    """Lines over periods. `df`: period (date), value, and a label column `series` if several.
+
+    `interventions` (start_on, label) draws a dashed vertical line and label at the period each
+    one starts in; pass None to leave them off.
+    """
+    fig = go.Figure()
+    factor = _layout(fig, title, unit, lang)
+    groups = df.partition_by(series, maintain_order=True) if series else [df]
+    for g in groups:
+        g = g.sort("period")
+        label = g[series][0] if series else name
+        x = [fmt.period(p, granularity, lang) for p in g["period"]]
+        fig.add_trace(go.Scatter(
+            x=x, y=[_scaled(v, factor) for v in g["value"]], name=label, mode="lines+markers",
+            customdata=[fmt.number(v, unit, lang) for v in g["value"]],
+            hovertemplate=_hover(label or "%{fullData.name}"), connectgaps=False))
+    fig.update_xaxes(type="category", categoryorder="array",
+                     categoryarray=_ordered_periods(df, granularity, lang))
+    if interventions is not None and df.height:
+        _mark(fig, interventions, df, granularity, lang)
+    fig.update_layout(showlegend=bool(series))
+    return fig
+
+
+def _scaled(value: float | None, factor: float) -> float | None:
+    return None if fmt.missing(value) else value * factor
+
+
+def _ordered_periods(df: pl.DataFrame, granularity: str, lang: str) -> list[str]:
+    periods = sorted(set(df["period"].to_list())) if df.height else []
+    return [fmt.period(p, granularity, lang) for p in periods]
+
+
+def _period_of(d: date, granularity: str) -> date:
+    if granularity == "year":
+        return date(d.year, 1, 1)
+    if granularity == "quarter":
+        return date(d.year, (d.month - 1) // 3 * 3 + 1, 1)
+    return d.replace(day=1)
+
+
+def _mark(fig: go.Figure, interventions: pl.DataFrame, df: pl.DataFrame, gran: str, lang: str):
+    shown = set(df["period"].to_list())
+    season = gran == "season"
+    for i, row in enumerate(interventions.iter_rows(named=True)):
+        start = row["start_on"]
+        p = _period_of(start, "year" if season else gran)
+        if season:  # seasons sit on their festival day: mark the first season from the start
+            later = sorted(x for x in shown if x >= start)
+            p = later[0] if later else None
+        elif p not in shown:
+            continue
+        if p is None:
+            continue
+        x = fmt.period(p, gran, lang)
+        fig.add_shape(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="paper",
+                      line={"dash": "dash", "color": "#7f8c8d", "width": 1})
+        fig.add_annotation(x=x, y=1 - 0.08 * (i % 3), xref="x", yref="paper", text=row["label"],
+                           showarrow=False, xanchor="left", font={"size": 10, "color": "#566573"},
+                           bgcolor="rgba(255,255,255,0.7)")
+
+
+def bar_figure(
+    df: pl.DataFrame, *, label: str, unit: str, lang: str, title: str = "",
+    series: str | None = None, horizontal: bool = True, name: str = "",
+) -> go.Figure:
+    """Bars of `value` per `label` (one bar group per `series` value if given)."""
+    fig = go.Figure()
+    factor = _layout(fig, title, unit, lang, value_axis="x" if horizontal else "y")
+    groups = df.partition_by(series, maintain_order=True) if series else [df]
+    for g in groups:
+        trace_name = g[series][0] if series else name
+        values = [_scaled(v, factor) for v in g["value"]]
+        labels = g[label].to_list()
+        text = [fmt.number(v, unit, lang) for v in g["value"]]
+        xy = {"x": values, "y": labels} if horizontal else {"x": labels, "y": values}
+        hover = ("%{y}" if horizontal else "%{x}") + "<br>" + (trace_name or "") + \
+            ": %{customdata}<extra></extra>"
+        fig.add_trace(go.Bar(**xy, name=trace_name, orientation="h" if horizontal else "v",
+                             customdata=text, hovertemplate=hover))
+    fig.update_layout(barmode="group", showlegend=bool(series))
+    if horizontal:
+        fig.update_yaxes(type="category", autorange="reversed")
+        fig.update_layout(height=max(300, 26 * df[label].n_unique() * max(1, len(groups)) + 90))
+    else:
+        fig.update_xaxes(type="category")
+    return fig
+
+
+def funnel_figure(df: pl.DataFrame, *, label: str, lang: str, title: str = "") -> go.Figure:
+    """A funnel of counts (`value`) through ordered stages (`label`)."""
+    fig = go.Figure(go.Funnel(
+        y=df[label].to_list(), x=df["value"].to_list(),
+        customdata=[fmt.number(v, "count", lang) for v in df["value"]],
+        texttemplate="%{customdata}", textinfo="text",
+        hovertemplate="%{y}: %{customdata}<extra></extra>", marker={"color": COLORS[1]}))
+    fig.update_layout(title={"text": title, "x": 0, "font": {"size": 15}}, font={"family": FONT},
+                      margin={"l": 10, "r": 10, "t": 48 if title else 16, "b": 10}, height=340,
+                      template="plotly_white")
+    return fig

@@ -1,0 +1,46 @@
+"""The frame: page config, navigation, the shared filter bar, the sample-data banner and the data
+version. Every page is registered in PAGES; pages hold layout only."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics import db
+from analytics.i18n import t
+from ui import data
+from ui.filters import filter_bar, language
+
+# (file, title message key, icon, URL path). Roles (issue 6) will filter this list.
+PAGES = [
+    ("pages/overview.py", "page_overview", ":material/dashboard:", "overview"),
+    ("pages/relief.py", "page_relief", ":material/volunteer_activism:", "relief"),
+    ("pages/funds.py", "page_funds", ":material/account_balance:", "funds"),
+    ("pages/training.py", "page_training", ":material/school:", "training"),
+    ("pages/petitions.py", "page_petitions", ":material/gavel:", "petitions"),
+]
+
+
+def version_caption(lang: str) -> str:
+    v = data.version()
+    loaded = f"{v.loaded_at:%Y-%m-%d %H:%M}" if v.loaded_at else "—"
+    return t("data_version", lang, loaded=loaded, batches=v.batches)
+
+
+def main() -> None:
+    st.set_page_config(page_title=t("app_title"), page_icon=":material/monitoring:",
+                       layout="wide")
+    lang = language()
+    path = db.warehouse_path()
+    if not path.exists():
+        st.error(t("no_warehouse", lang, path=path))
+        st.stop()
+    filter_bar(lang)
+    pages = [st.Page(file, title=t(key, lang), icon=icon, url_path=url, default=i == 0)
+             for i, (file, key, icon, url) in enumerate(PAGES)]
+    nav = st.navigation(pages)
+    st.warning(t("sample_banner", lang), icon=":material/science:")
+    st.sidebar.caption(version_caption(lang))
+    nav.run()
+
+
+main()

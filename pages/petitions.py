@@ -1,0 +1,76 @@
+"""维权诉求 Petitions and rights: volume by channel and category, collective and skip-level
+petitions, resolution, the mediation funnel, union coverage (三个普遍), NPC deputies."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from analytics import figures
+from analytics.i18n import t
+from analytics.indicators import INDICATORS
+from ui import data, sections
+from ui.charts import show_chart
+from ui.filters import current
+
+f, lang = current()
+
+
+def name(code: str) -> str:
+    return INDICATORS[code].name(lang)
+
+
+def by(code: str, dim: str) -> str:
+    return t("by_dim", lang, name=name(code), dim=t(f"dim_{dim}", lang))
+
+
+st.title(t("page_petitions", lang))
+sections.kpi_cards(["petitions", "collective", "skip_level_share", "resolution_rate",
+                    "days_to_close"])
+
+st.subheader(t("petitions_section", lang))
+left, right = st.columns(2)
+with left:
+    sections.breakdown_chart(["petitions"], "petition_channel", key="pt_channel",
+                             title=by("petitions", "petition_channel"))
+with right:
+    sections.breakdown_chart(["petitions"], "petition_category", key="pt_category",
+                             title=by("petitions", "petition_category"))
+left, right = st.columns(2)
+with left:
+    sections.trend_chart(["petitions", "collective"], key="pt_trend",
+                         title=t("trend_of", lang, name=name("petitions")))
+with right:
+    sections.trend_chart(["skip_level_share"], key="pt_skip",
+                         title=t("trend_of", lang, name=name("skip_level_share")))
+
+st.subheader(t("resolution_section", lang))
+left, right = st.columns(2)
+with left:
+    sections.region_chart("resolution_rate", key="pt_res_region")
+with right:
+    sections.trend_chart(["days_to_close"], key="pt_days",
+                         title=t("trend_of", lang, name=name("days_to_close")))
+
+st.subheader(t("funnel_section", lang))
+funnel = data.mediation_funnel(f, data.version().token)
+labels = sections.dim_labels("mediation_level", lang)
+funnel = funnel.with_columns(pl.col("level").replace_strict(labels).alias("label"))
+show_chart(figures.funnel_figure(funnel, label="label", lang=lang) if funnel.height else None,
+           funnel, key="pt_funnel", title=t("funnel_reached", lang), codes=["petitions"])
+
+st.subheader(t("coverage3_section", lang))
+COVERAGE = ["union_coverage", "bargaining_coverage", "congress_coverage", "harmonious_share"]
+sections.kpi_cards(COVERAGE, per_row=4)
+sections.trend_chart(COVERAGE, key="pt_cov", title=t("trend_of", lang,
+                                                     name=t("coverage3_section", lang)))
+
+st.subheader(t("npc_section", lang))
+sections.kpi_cards(["reception_days", "proposal_completion"], per_row=2)
+left, right = st.columns(2)
+with left:
+    sections.trend_chart(["reception_days"], key="pt_npc_days",
+                         title=t("trend_of", lang, name=name("reception_days")))
+with right:
+    sections.trend_chart(["proposal_completion"], key="pt_npc_done",
+                         title=t("trend_of", lang, name=name("proposal_completion")))

@@ -1,0 +1,71 @@
+"""The ranked list of sub-regions that need attention, and the named funding gaps."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from analytics import fmt
+from analytics.i18n import t
+from ui import data
+from ui.filters import current
+from ui.sections import dim_labels
+
+_REASON = {"drop": ("reason_drop", "count_pct"), "low_coverage": ("reason_low_coverage", "ratio"),
+           "funds": ("reason_funds", "yuan")}
+
+
+def _reason_text(reason: str, value: float, lang: str) -> str:
+    key, kind = _REASON[reason]
+    shown = f"{abs(value) * 100:.1f}%" if kind == "count_pct" else fmt.number(value, kind, lang)
+    return t(key, lang, value=shown)
+
+
+def attention_table(*, key: str) -> None:
+    f, lang = current()
+    df = data.attention(f, data.version().token)
+    if not df.height:
+        st.info(t("attention_none", lang), icon=":material/check_circle:")
+        return
+    names = dim_labels("region", lang)
+    rows = pl.DataFrame({
+        "rank": list(range(1, df.height + 1)),
+        "region": [names.get(r, r) for r in df["region"]],
+        "reason": [_reason_text(r, v, lang) for r, v in zip(df["reason"], df["value"],
+                                                            strict=True)],
+        "score": (df["score"] * 100).to_list(),
+    })
+    st.dataframe(rows, hide_index=True, key=key, column_config={
+        "rank": st.column_config.NumberColumn("#", format="%d", width="small"),
+        "region": st.column_config.TextColumn(t("region", lang)),
+        "reason": st.column_config.TextColumn(t("reason", lang), width="large"),
+        "score": st.column_config.ProgressColumn(
+            "!", min_value=0, max_value=100, format="%.0f"),
+    })
+
+
+def gap_lines(*, key: str) -> None:
+    """One sentence per county-year whose matching funds did not arrive, plus the table."""
+    f, lang = current()
+    gaps = data.matching_gaps(f, data.version().token)
+    if not gaps.height:
+        st.success(t("no_gaps", lang), icon=":material/check_circle:")
+        return
+    names = dim_labels("region", lang)
+    lines = [t("gap_line", lang, region=names.get(r["county"], r["county"]), year=r["year"],
+               allocated=fmt.yuan(r["allocated"], lang), received=fmt.yuan(r["received"], lang),
+               gap=fmt.yuan(r["gap"], lang)) for r in gaps.head(5).iter_rows(named=True)]
+    st.markdown("\n".join(f"- {line}" for line in lines))
+    factor, unit = fmt.scale("yuan", lang)
+    table = gaps.with_columns(pl.col("county").replace_strict(names, default=pl.col("county")),
+                              *(pl.col(c) * factor for c in ("allocated", "received", "gap")))
+    money = "%.1f" if lang != "en" else "localized"
+    st.dataframe(table, hide_index=True, key=key, column_config={
+        "county": st.column_config.TextColumn(t("region", lang)),
+        "year": st.column_config.NumberColumn(t("gran_year", lang), format="%d"),
+        "allocated": st.column_config.NumberColumn(f"{t('matching_due', lang)}({unit})",
+                                                   format=money),
+        "received": st.column_config.NumberColumn(f"{t('matching_got', lang)}({unit})",
+                                                  format=money),
+        "gap": st.column_config.NumberColumn(f"{t('gap', lang)}({unit})", format=money),
+    })

@@ -1,0 +1,72 @@
+"""The one place pages draw a chart: the figure, or a clear message when there is no data,
+then download buttons whose files carry the indicator definitions, filters and data version."""
+
+from __future__ import annotations
+
+import importlib.util
+from datetime import datetime
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from analytics import fmt
+from analytics.filters import Filters
+from analytics.i18n import t
+from analytics.indicators import INDICATORS
+from ui import data
+from ui.filters import current
+
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
+
+
+def describe(f: Filters, lang: str) -> dict[str, str]:
+    """The filters as an export states them: codes with their labels."""
+    token = data.version().token
+    regions = data.regions(token)
+    row = regions.filter(pl.col("region_code") == f.region)
+    name = row["name_en" if lang == "en" else "name_zh"][0] if row.height else ""
+    out = {"region": f"{f.region} {name}".strip(), "period": fmt.month_range(f.start, f.end, lang),
+           "granularity": f.granularity}
+    for key, domain, value in (("fund_source", "fund_source", f.fund_source),
+                               ("category", "hardship_category", f.category)):
+        if value:
+            label = data.labels(domain, token).get(value, (value, value))
+            out[key] = f"{value} {label[1 if lang == 'en' else 0]}"
+    return out
+
+
+def provenance(title: str, codes: list[str], f: Filters, lang: str):
+    from analytics.export import Provenance
+
+    v = data.version()
+    loaded = f"{v.loaded_at:%Y-%m-%d %H:%M}" if v.loaded_at else "—"
+    return Provenance(
+        title=title, indicators=[INDICATORS[c].as_dict(lang) for c in codes],
+        filters=describe(f, lang),
+        data_version=f"{v.batches} batches, last loaded {loaded}: {', '.join(v.batch_ids[-5:])}",
+        generated_at=datetime.now().astimezone())
+
+
+def show_chart(fig: go.Figure | None, table: pl.DataFrame, *, key: str, title: str,
+               codes: list[str]) -> bool:
+    """Draw `fig` with download buttons for it and `table`; say so when there is no data.
+
+    Returns False when there was nothing to draw.
+    """
+    f, lang = current()
+    if fig is None or table.is_empty() or not _has_values(table):
+        st.info(f"**{title}** — {t('no_data', lang)}", icon=":material/info:")
+        return False
+    st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG)
+    if importlib.util.find_spec("ui.downloads") is None:
+        return True
+    from ui.downloads import download_buttons
+
+    download_buttons(fig, table, provenance(title, codes, f, lang), key=key)
+    return True
+
+
+def _has_values(table: pl.DataFrame) -> bool:
+    numeric = [c for c, d in table.schema.items() if d.is_numeric()]
+    return any(table[c].drop_nulls().len() for c in numeric)

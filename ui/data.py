@@ -1,0 +1,83 @@
+"""The thin Streamlit cache over analytics: results keyed on the filters and the data version.
+
+Analytics stays Streamlit-free; every cached function takes the data version token, so a newly
+loaded warehouse gives new results without clearing anything.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from analytics import db, queries
+from analytics.db import DataVersion
+from analytics.filters import Filters
+
+_CACHE = {"show_spinner": False, "max_entries": 2048}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _version(path: str, stamp: tuple[int, int]) -> DataVersion:
+    return db.warehouse().version()
+
+
+def version() -> DataVersion:
+    """The current data version (one stat of the file when nothing changed)."""
+    wh = db.warehouse()
+    return _version(str(wh.path), wh.stamp)
+
+
+@st.cache_data(**_CACHE)
+def regions(token: str) -> pl.DataFrame:
+    return queries.regions()
+
+
+@st.cache_data(**_CACHE)
+def labels(domain: str, token: str) -> dict[str, tuple[str, str]]:
+    return queries.labels(domain)
+
+
+@st.cache_data(**_CACHE)
+def data_range(token: str):
+    return queries.data_range()
+
+
+@st.cache_data(**_CACHE)
+def kpis(codes: tuple[str, ...], f: Filters, token: str) -> pl.DataFrame:
+    return queries.kpis(list(codes), f)
+
+
+@st.cache_data(**_CACHE)
+def trend(codes: tuple[str, ...], f: Filters, token: str, by: str | None = None) -> pl.DataFrame:
+    return queries.trend(list(codes), f, by)
+
+
+@st.cache_data(**_CACHE)
+def breakdown(codes: tuple[str, ...], f: Filters, by: str, token: str) -> pl.DataFrame:
+    return queries.breakdown(list(codes), f, by)
+
+
+@st.cache_data(**_CACHE)
+def interventions(f: Filters, token: str) -> pl.DataFrame:
+    return queries.interventions(f)
+
+
+@st.cache_data(**_CACHE)
+def attention(f: Filters, token: str) -> pl.DataFrame:
+    from analytics.queries_attention import attention as build
+
+    return build(f)
+
+
+@st.cache_data(**_CACHE)
+def matching_gaps(f: Filters, token: str) -> pl.DataFrame:
+    from analytics.queries_attention import matching_gaps as build
+
+    return build(f)
+
+
+@st.cache_data(**_CACHE)
+def mediation_funnel(f: Filters, token: str) -> pl.DataFrame:
+    from analytics.queries_petitions import mediation_funnel as build
+
+    return build(f)

@@ -1,0 +1,148 @@
+"""The shared filter bar (sidebar) and its URL: a copied link opens the same view.
+
+The URL holds codes only (`?region=150702&from=2012-01&to=2012-12&gran=month&lang=en`), so a
+link means the same in either language. Widgets are not bound with `bind="query-params"`:
+bound selectboxes put the displayed label in the URL, which changes with the language. Instead
+the URL seeds the widgets once per session and is rewritten from them on every run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import polars as pl
+import streamlit as st
+
+from analytics import fmt
+from analytics.filters import COUNTRY, GRANULARITIES, Filters, add_months
+from analytics.i18n import LANGS, t
+from ui import data
+
+LEVELS = ("province", "city", "county", "station")
+_KEYS = {lvl: f"f_{lvl}" for lvl in LEVELS}
+
+
+def language() -> str:
+    """The language switch (first thing in the sidebar); 中文 by default."""
+    if "lang" not in st.session_state:
+        q = st.query_params.get("lang")
+        st.session_state["lang"] = q if q in LANGS else "zh"
+    return st.sidebar.segmented_control(
+        t("language"), LANGS, key="lang", required=True,
+        format_func=lambda c: "中文" if c == "zh" else "English")
+
+
+def _months(token: str) -> list[date]:
+    lo_hi = data.data_range(token) or (date(2005, 1, 1), date(2024, 12, 1))
+    out, m = [], lo_hi[0]
+    while m <= lo_hi[1]:
+        out.append(m)
+        m = add_months(m, 1)
+    return out
+
+
+def _chain(code: str, regions: pl.DataFrame) -> dict[str, str]:
+    """level → code of `code` and its ancestors."""
+    by_code = {r["region_code"]: r for r in regions.iter_rows(named=True)}
+    out = {}
+    while code in by_code and by_code[code]["level"] != "country":
+        out[by_code[code]["level"]] = code
+        code = by_code[code]["parent_code"]
+    return out
+
+
+def set_region(code: str) -> None:
+    """Point the region widgets at `code` (call from a callback, before they are drawn)."""
+    regions = data.regions(data.version().token)
+    chain = _chain(code, regions)
+    for lvl in LEVELS:
+        st.session_state[_KEYS[lvl]] = chain.get(lvl)
+
+
+def _seed_from_url(token: str, months: list[date]) -> None:
+    if st.session_state.get("_seeded"):
+        return
+    st.session_state["_seeded"] = True
+    q = {k: st.query_params.get(k) for k in ("region", "from", "to", "gran", "source", "cat")}
+    f = Filters.from_query(q, base=default_filters(months))
+    set_region(f.region)
+    start = min(max(f.start, months[0]), months[-1])
+    end = max(min(f.end, months[-1]), start)
+    st.session_state.update({"f_period": (start, end), "f_gran": f.granularity,
+                             "f_source": f.fund_source, "f_cat": f.category,
+                             "show_iv": st.query_params.get("iv") != "0"})
+
+
+def default_filters(months: list[date]) -> Filters:
+    """The whole country over the last full year of data, by month."""
+    end = months[-1]
+    last_year = end.year if end.month == 12 else end.year - 1
+    start = max(date(last_year, 1, 1), months[0])
+    return Filters(start=start, end=max(start, min(end, date(last_year, 12, 1))),
+                   granularity="month")
+
+
+def _region_select(level: str, parent: str, regions: pl.DataFrame, lang: str) -> str | None:
+    kids = regions.filter((pl.col("parent_code") == parent) & (pl.col("level") == level))
+    names = dict(zip(kids["region_code"], kids["name_en" if lang == "en" else "name_zh"],
+                     strict=True))
+    key = _KEYS[level]
+    if st.session_state.get(key) not in names:
+        st.session_state[key] = None
+    return st.sidebar.selectbox(t(level, lang), list(names), key=key, index=None,
+                                placeholder=t("all", lang), format_func=names.get)
+
+
+def _code_select(label: str, domain: str, key: str, token: str, lang: str) -> str | None:
+    labels = data.labels(domain, token)
+    if st.session_state.get(key) not in labels:
+        st.session_state[key] = None
+    return st.sidebar.selectbox(label, list(labels), key=key, index=None,
+                                placeholder=t("all", lang),
+                                format_func=lambda c: labels[c][1 if lang == "en" else 0])
+
+
+def filter_bar(lang: str) -> Filters:
+    """Draw the filter bar, keep the URL in step, and return the filters."""
+    token = data.version().token
+    months = _months(token)
+    _seed_from_url(token, months)
+    regions = data.regions(token)
+    st.sidebar.subheader(t("filters", lang))
+    region = COUNTRY
+    for level in LEVELS:
+        picked = _region_select(level, region, regions, lang)
+        if picked is None:
+            break
+        region = picked
+    start, end = st.sidebar.select_slider(
+        t("period", lang), months, key="f_period", format_func=lambda m: fmt.period(m, "month", lang))
+    gran = st.sidebar.segmented_control(
+        t("granularity", lang), GRANULARITIES, key="f_gran", required=True,
+        format_func=lambda g: t(f"gran_{g}", lang))
+    source = _code_select(t("fund_source", lang), "fund_source", "f_source", token, lang)
+    cat = _code_select(t("category", lang), "hardship_category", "f_cat", token, lang)
+    st.sidebar.caption(t("cuts_note", lang))
+    st.sidebar.toggle(t("show_interventions", lang), key="show_iv")
+    f = Filters(region=region, start=start, end=end, granularity=gran, fund_source=source,
+                category=cat)
+    st.session_state["filters"] = f
+    _write_url(f, lang)
+    return f
+
+
+def _write_url(f: Filters, lang: str) -> None:
+    want = {**f.to_query(), **({"lang": lang} if lang != "zh" else {}),
+            **({"iv": "0"} if not st.session_state.get("show_iv", True) else {})}
+    if st.query_params.to_dict() != want:
+        st.query_params.from_dict(want)
+
+
+def current() -> tuple[Filters, str]:
+    """The filters and language the frame drew this run (pages call this)."""
+    return st.session_state.get("filters", Filters()), st.session_state.get("lang", "zh")
+
+
+def with_granularity(f: Filters, granularity: str) -> Filters:
+    return replace(f, granularity=granularity)
