@@ -1,0 +1,311 @@
+"""Station files → sheets of raw text cells with their header row found and kind recognised.
+
+A file is .xlsx/.xls (one sheet per month or campaign; hidden and empty sheets skipped) or
+.csv in UTF-8, UTF-8 with BOM or GB18030/GBK. Above the header there may be title rows and a
+unit/date line; below the data a totals row (合计) and signature lines. The header row is the
+row among the first few that best matches one kind's headers (etl/mappings/columns.csv).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import fastexcel
+import polars as pl
+
+from etl import mappings
+from etl.mappings import Column
+
+HEADER_SCAN_ROWS = 12
+# Recognised, then dropped: names and contact details are never stored.
+DROPPED_HEADERS = {
+    mappings.normalise_header(h) for h in (
+        "序号", "姓名", "职工姓名", "工作单位", "单位", "所在单位", "联系电话", "电话", "手机号码",
+        "联系方式", "备注", "家庭人口", "家庭人口数", "月人均收入", "家庭月人均收入", "家庭住址",
+        "住址", "领取人签字", "签字", "签名", "本人签字")
+}
+_TOTAL_WORDS = ("合计", "总计", "小计", "共计")
+_SIGNATURE = re.compile(
+    r"^(经办人|审核人|负责人|制表人|填表人|填报人|复核人|单位负责人|主管领导|审批人|"
+    r"制表|审核|填表|填报单位|填报日期|制表日期)\s*[:：]?")
+
+
+class FileError(Exception):
+    """Nothing of this file (or sheet) can be loaded; the reason in Chinese and English."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh, self.en = zh, en
+
+
+@dataclass
+class RawSheet:
+    """The cells of one sheet (a CSV is one sheet named None) before the header is known."""
+
+    name: str | None
+    head: list[list[str | None]]  # the first rows, for finding the header
+    body: Callable[[int], pl.DataFrame]  # header row index → that row and all below, as text
+    numeric: Callable[[int, int], pl.Series] | None = None  # (header row, column) → number cell?
+
+
+@dataclass
+class Sheet:
+    """One sheet with its kind known: data rows under canonical column names, as text."""
+
+    name: str | None
+    kind: str
+    columns: dict[str, Column]  # canonical name → column definition
+    headers: dict[str, str]  # canonical name → header as typed in the file
+    data: pl.DataFrame  # canonical columns (text) + `_row`, the Excel row number
+    totals: dict[str, str] = field(default_factory=dict)  # canonical → value in the 合计 row
+    totals_row: int | None = None
+    unmatched: list[str] = field(default_factory=list)  # headers neither used nor dropped
+
+
+# ---------------------------------------------------------------- reading files
+
+
+def read_file(name: str, data: bytes) -> list[RawSheet]:
+    """The sheets of a file from its bytes, recognised by content (zip/OLE = Excel) and name."""
+    if not data.strip():
+        raise FileError("文件是空的；请重新导出后再上传", "The file is empty; export it again")
+    if data[:4] == b"PK\x03\x04" or data[:4] == b"\xd0\xcf\x11\xe0":
+        return _excel_sheets(data)
+    if name.lower().endswith((".csv", ".txt")):
+        return [_csv_sheet(data)]
+    raise FileError(
+        f"不支持的文件类型“{name}”；请上传 Excel（.xlsx）或 CSV 文件",
+        f"Unsupported file type '{name}'; upload an Excel (.xlsx) or CSV file")
+
+
+def _excel_sheets(data: bytes) -> list[RawSheet]:
+    try:
+        reader = fastexcel.read_excel(data)
+    except Exception as e:  # calamine reports damaged workbooks with many exception types
+        raise FileError(f"Excel 文件无法打开（{e}）；请在 Excel 中另存为 .xlsx 后重试",
+                        f"The Excel file cannot be opened ({e}); save it again as .xlsx") from None
+    sheets = []
+    for sheet_name in reader.sheet_names:
+        sheet = reader.load_sheet(sheet_name, header_row=None, dtypes="string", skip_rows=0)
+        if sheet.visible != "visible" or sheet.height == 0:
+            continue
+        grid = sheet.to_polars()
+        grid.columns = [f"c{i}" for i in range(grid.width)]
+        sheets.append(RawSheet(sheet_name, _head_rows(grid), _slicer(grid),
+                               _numeric_cells(reader, sheet_name)))
+    return sheets
+
+
+def _slicer(grid: pl.DataFrame) -> Callable[[int], pl.DataFrame]:
+    return lambda header: grid.slice(header)
+
+
+def _head_rows(grid: pl.DataFrame) -> list[list[str | None]]:
+    return [list(r) for r in grid.head(HEADER_SCAN_ROWS).iter_rows()]
+
+
+def _numeric_cells(reader: fastexcel.ExcelReader, sheet_name: str):
+    """Which cells of a column hold numbers (not text): an ID typed as a number lost digits."""
+    def numeric(header: int, column: int) -> pl.Series:
+        name = f"__UNNAMED__{column}"
+        mask = reader.load_sheet(sheet_name, header_row=None, skip_rows=0, use_columns=[name],
+                                 dtypes={name: "boolean"}).to_polars().to_series()
+        return mask.slice(header).is_not_null()
+    return numeric
+
+
+def _decode_head(data: bytes) -> tuple[str, str]:
+    """(encoding for Polars, decoded first 64 KB); UTF-8 first, else GB18030 (superset of GBK)."""
+    head = data[:65536]
+    try:
+        return "utf8", codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        pass
+    try:
+        return "gb18030", codecs.getincrementaldecoder("gb18030")().decode(head, final=False)
+    except UnicodeDecodeError:
+        raise FileError(
+            "CSV 文件编码无法识别（既不是 UTF-8 也不是 GBK/GB18030）；请在 Excel 中另存为“CSV UTF-8”",
+            "The CSV file's encoding is neither UTF-8 nor GBK/GB18030; save it from Excel "
+            "as 'CSV UTF-8'") from None
+
+
+def _csv_sheet(data: bytes) -> RawSheet:
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    encoding, text = _decode_head(data)
+    reader = csv.reader(io.StringIO(text))
+    head, line_starts = [], []
+    for row in reader:
+        line_starts.append(reader.line_num - _physical_lines(row))
+        head.append([c or None for c in row])
+        if len(head) == HEADER_SCAN_ROWS:
+            break
+
+    def body(header: int) -> pl.DataFrame:
+        width = len(head[header])
+        schema = {f"c{i}": pl.String for i in range(width)}
+        return _read_csv(data, encoding, line_starts[header], schema)
+    return RawSheet(None, head, body)
+
+
+def _physical_lines(row: list[str]) -> int:
+    return 1 + sum(cell.count("\n") for cell in row)
+
+
+def _read_csv(data: bytes, encoding: str, skip_lines: int, schema: dict) -> pl.DataFrame:
+    """All cells as text. An encoding error anywhere fails the file, never a silent empty load."""
+    try:
+        if encoding == "utf8":
+            try:
+                return pl.read_csv(data, has_header=False, skip_lines=skip_lines, schema=schema,
+                                   truncate_ragged_lines=True)
+            except pl.exceptions.ComputeError as e:
+                if "utf-8" not in str(e).lower() and "utf8" not in str(e).lower():
+                    raise
+            # Valid UTF-8 at the start, something else further down: GB18030 for the whole file.
+            encoding = "gb18030"
+        text = data.decode(encoding)
+        return pl.read_csv(text.encode(), has_header=False, skip_lines=skip_lines,
+                           schema=schema, truncate_ragged_lines=True)
+    except UnicodeDecodeError:
+        raise FileError(
+            "CSV 文件中有无法解码的字符（编码混杂）；请在 Excel 中另存为“CSV UTF-8”",
+            "The CSV file has bytes that cannot be decoded (mixed encodings); save it from "
+            "Excel as 'CSV UTF-8'") from None
+    except pl.exceptions.PolarsError as e:
+        raise FileError(f"CSV 文件无法读取（{e}）；请检查是否为逗号分隔的表格",
+                        f"The CSV file cannot be read ({e}); check it is comma-separated") from None
+
+
+# ---------------------------------------------------------------- recognising the header
+
+
+def header_key(cell: object) -> str:
+    return mappings.normalise_header(cell).strip("*:：") if cell is not None else ""
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    row: int
+    kind: str
+    columns: dict[int, Column]  # position in the row → column of the kind
+    dropped: int  # recognised-and-dropped headers (序号, 姓名, ...)
+
+    @property
+    def score(self) -> tuple[int, float]:
+        share = len(self.columns) / len(mappings.columns(self.kind))
+        return len(self.columns) + self.dropped, share
+
+
+def match_row(row: list[str | None], index: int) -> HeaderMatch | None:
+    """The kind whose headers this row matches best, or None if it matches none."""
+    keys = [header_key(c) for c in row]
+    dropped = sum(k in DROPPED_HEADERS for k in keys)
+    best = None
+    for kind in mappings.kinds():
+        found: dict[int, Column] = {}
+        for col in mappings.columns(kind):
+            pos = next((i for i, k in enumerate(keys) if k in col.headers and i not in found), None)
+            if pos is not None:
+                found[pos] = col
+        if len(found) >= 2:
+            match = HeaderMatch(index, kind, found, dropped)
+            if best is None or match.score > best.score:
+                best = match
+    return best
+
+
+def find_header(head: list[list[str | None]]) -> HeaderMatch | None:
+    matches = [m for i, row in enumerate(head) if (m := match_row(row, i))]
+    return max(matches, key=lambda m: m.score, default=None)
+
+
+# ---------------------------------------------------------------- sheets with their kind
+
+
+def recognise(raw: RawSheet) -> Sheet:
+    """The header row, kind and data rows of a sheet; FileError if no kind matches."""
+    match = find_header(raw.head)
+    if match is None:
+        raise FileError(
+            "未能识别表头：前几行中找不到已知报表的列名（如 身份证号码、帮扶类型、金额）；"
+            "请使用标准模板的列名",
+            "No header row recognised: the first rows have none of the known column names "
+            "(e.g. 身份证号码, 帮扶类型, 金额); use the standard template's headers")
+    cells = raw.body(match.row)
+    header_cells = cells.row(0)
+    cells = cells.slice(1).with_row_index("_row", offset=match.row + 2)
+    names = {f"c{pos}": col.name for pos, col in match.columns.items()}
+    headers = {col.name: str(header_cells[pos]).strip() for pos, col in match.columns.items()}
+    _require(match.kind, headers)
+    cells = _numbers_to_display(raw, match, cells)
+    data, totals, totals_row = _split_rows(cells, names)
+    unmatched = [str(h).strip() for i, h in enumerate(header_cells)
+                 if h and i not in match.columns and header_key(h) not in DROPPED_HEADERS]
+    columns = {col.name: col for col in match.columns.values()}
+    return Sheet(raw.name, match.kind, columns, headers, data, totals, totals_row, unmatched)
+
+
+def _require(kind: str, headers: dict[str, str]) -> None:
+    missing = [c for c in mappings.columns(kind) if c.required and c.name not in headers]
+    if missing:
+        want = "、".join(c.headers[0] for c in missing)
+        name = mappings.kinds()[kind]
+        raise FileError(
+            f"识别为“{name.name_zh}”，但缺少必填列：{want}；请补上这些列后重新上传",
+            f"Recognised as a {name.name_en}, but required columns are missing: {want}; "
+            "add them and upload again")
+
+
+def _numbers_to_display(raw: RawSheet, match: HeaderMatch, cells: pl.DataFrame) -> pl.DataFrame:
+    """ID cells that Excel holds as numbers are shown as Excel shows them (1.50702E+17) when
+    they have more digits than a number keeps, so validation rejects them instead of trusting
+    digits that were rounded away."""
+    if raw.numeric is None:
+        return cells
+    for pos, col in match.columns.items():
+        if col.type != "id":
+            continue
+        name = f"c{pos}"
+        lost = raw.numeric(match.row, pos).slice(1) & cells[name].str.contains(r"^\d{16,}$")
+        if lost.any():
+            where = lost.arg_true()
+            shown = [f"{float(v):.5E}" for v in cells[name].gather(where).to_list()]
+            cells = cells.with_columns(cells[name].scatter(where, shown))
+    return cells
+
+
+def _split_rows(cells: pl.DataFrame, names: dict[str, str]):
+    """Data rows (mapped columns, renamed, stripped) apart from empty rows, the 合计 row and
+    signature lines. Only rows with an empty mapped cell can be those: keeps big files fast."""
+    stripped = {c: pl.col(c).str.strip_chars() for c in names}
+    cells = cells.with_columns(
+        [pl.when(s != "").then(s).alias(c) for c, s in stripped.items()])
+    suspect = pl.any_horizontal([pl.col(c).is_null() for c in names])
+    cells = cells.with_columns(_suspect=suspect)
+    suspects = cells.filter(pl.col("_suspect"))
+    text = [pl.col(c).str.replace_all(r"\s", "") for c in suspects.columns
+            if c not in ("_row", "_suspect")]
+    flags = suspects.select(
+        "_row",
+        _empty=pl.all_horizontal([t.is_null() | (t == "") for t in text]),
+        _total=pl.any_horizontal([t.str.starts_with(w) for t in text for w in _TOTAL_WORDS])
+        .fill_null(False),
+        _sign=pl.any_horizontal([t.str.contains(_SIGNATURE.pattern) for t in text])
+        .fill_null(False))
+    totals, totals_row = {}, None
+    total_rows = flags.filter(pl.col("_total"))["_row"]
+    if total_rows.len():
+        totals_row = total_rows[0]
+        first = suspects.filter(pl.col("_row") == totals_row).row(0, named=True)
+        totals = {n: first[c] for c, n in names.items() if first[c] is not None}
+    drop = flags.filter(pl.col("_empty") | pl.col("_total") | pl.col("_sign"))["_row"]
+    data = cells.filter(~pl.col("_suspect") | ~pl.col("_row").is_in(drop.implode()))
+    data = data.select("_row", *[pl.col(c).alias(n) for c, n in names.items()])
+    return data, totals, totals_row

@@ -1,0 +1,457 @@
+"""Station files → the warehouse, atomically and idempotently.
+
+One command is one swap: the warehouse is copied beside itself, every file of the command is
+loaded into the copy, the copy is checkpointed and closed, and `os.replace` puts it in place.
+A reader sees the old file or the new one, never half a load; a failure (or a kill) leaves
+the original untouched. A lock file keeps two loads from interleaving.
+
+Each file is one batch (lineage in `load_batches`); a file whose content was loaded before is
+skipped. Rows are identified by the natural key of their kind (etl/mappings/kinds.csv): a
+corrected file updates changed rows, adds new ones and leaves identical ones alone, and
+`row_replacements` records which batch's row each update replaced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import os
+import shutil
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from etl import config, extract, mappings, pseudonym, regions, schema, validate
+from etl import rejects as rj
+from etl.extract import FileError
+
+# Tests set this to a callable invoked with a point name ("file_loaded", "before_swap") to
+# simulate a crash mid-load. Env UNION_DASH_FAULT_AFTER_FILES=N kills the process (SIGKILL)
+# after N files, for tests that run the CLI in a subprocess.
+FAULT_HOOK: Callable[[str], None] | None = None
+SURROGATE_IDS = {"relief": "relief_id", "loans": "loan_id", "training": "enrolment_id"}
+
+
+@dataclass
+class SheetResult:
+    name: str | None
+    kind: str | None
+    status: str  # loaded, failed, ignored
+    rows_read: int = 0
+    message_zh: str = ""
+    message_en: str = ""
+
+
+@dataclass
+class FileResult:
+    path: Path
+    kind: str | None = None
+    sheets: list[SheetResult] = field(default_factory=list)
+    status: str = "failed"  # loaded, partial, failed, skipped
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    rows_inserted: int = 0
+    rows_updated: int = 0
+    rows_unchanged: int = 0
+    message_zh: str = ""
+    message_en: str = ""
+    rejects: pl.DataFrame = field(default_factory=rj.empty)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    batch_id: str | None = None
+
+    @property
+    def line(self) -> str:
+        """One line for a terminal: file, what happened, how to fix (Chinese / English)."""
+        return f"{self.path.name}: {self.message_zh} / {self.message_en}"
+
+
+@dataclass
+class LoadReport:
+    files: list[FileResult]
+    rejects_path: Path | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """2 when a file loaded nothing, 3 when rows were rejected, else 0."""
+        statuses = {f.status for f in self.files}
+        return 2 if "failed" in statuses else 3 if "partial" in statuses else 0
+
+    @property
+    def rejects(self) -> pl.DataFrame:
+        return pl.concat([rj.empty(), *(f.rejects for f in self.files)])
+
+
+# ---------------------------------------------------------------- public entry points
+
+
+def load_files(paths: Sequence[Path], db_path: Path, *, rejects_dir: Path | None = None,
+               log: Callable[[str], None] | None = None) -> LoadReport:
+    """Load station files (xlsx/csv) into the warehouse in one atomic swap."""
+    sources = [(Path(p), _reader(Path(p))) for p in paths]
+    return _load(sources, Path(db_path), rejects_dir, log)
+
+
+def load_bytes(items: Sequence[tuple[str, bytes]], db_path: Path, *,
+               rejects_dir: Path | None = None,
+               log: Callable[[str], None] | None = None) -> LoadReport:
+    """Load uploaded files given as (file name, content), e.g. from the browser upload page."""
+    sources = [(Path(name), _constant(data)) for name, data in items]
+    return _load(sources, Path(db_path), rejects_dir, log)
+
+
+def ensure_warehouse(db_path: Path) -> None:
+    """Create the warehouse (schema, regions, labels) if it is missing or incomplete."""
+    db_path = Path(db_path)
+    if db_path.exists() and _complete(db_path):
+        return
+    with _exclusive(db_path), _working_copy(db_path) as work:
+        con = duckdb.connect(str(work))
+        try:
+            _prepare(con)
+            con.sql("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(work, db_path)
+
+
+# ---------------------------------------------------------------- the run
+
+
+def _load(sources, db_path: Path, rejects_dir: Path | None, log) -> LoadReport:
+    say = log or (lambda _msg: None)
+    key = pseudonym.load_key()
+    results: list[FileResult] = []
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    with _exclusive(db_path, say), _working_copy(db_path) as work:
+        con = duckdb.connect(str(work))
+        try:
+            _prepare(con)
+            seen: dict[str, str] = {}
+            for number, (path, read) in enumerate(sources, start=1):
+                result = _load_file(con, path, read, key, seen)
+                results.append(result)
+                say(result.line)
+                for zh, en in result.warnings:
+                    say(f"{path.name}: 注意 {zh} / warning: {en}")
+                _fault("file_loaded", number)
+            _record_rejects(con, results)
+            changed = any(r.status in ("loaded", "partial") for r in results)
+            if changed or not db_path.exists() or any(not r.rejects.is_empty() for r in results):
+                con.sql("CHECKPOINT")
+                con.close()
+                _fault("before_swap", len(results))
+                os.replace(work, db_path)
+        finally:
+            con.close()
+    report = LoadReport(results)
+    report.rejects_path = rj.write_report(report.rejects, rejects_dir or config.REJECTS_DIR)
+    if report.rejects_path:
+        say(f"拒绝清单 / rejects report: {report.rejects_path}")
+    return report
+
+
+def _load_file(con, path: Path, read, key: bytes, seen: dict[str, str]) -> FileResult:
+    """One file, one batch; bad input becomes a failed or partial result, never an exception."""
+    result = FileResult(path)
+    try:
+        data = read()
+    except OSError as e:
+        return _failed(result, f"无法读取文件（{e.strerror}）；请检查路径和权限",
+                       f"cannot read the file ({e.strerror}); check the path and permissions")
+    sha = hashlib.sha256(data).hexdigest()
+    earlier = seen.get(sha) or _loaded_batch(con, sha)
+    if earlier:
+        result.status, result.batch_id = "skipped", earlier
+        result.message_zh = f"内容与已载入的批次 {earlier} 相同，已跳过"
+        result.message_en = f"same content as batch {earlier}, already loaded; skipped"
+        return result
+    try:
+        sheets = _recognised_sheets(result, extract.read_file(path.name, data))
+    except FileError as e:
+        return _failed(result, e.zh, e.en)
+    validated = [validate.validate(s, path.name, key) for s in sheets]
+    rows = pl.concat([v.rows for v in validated], how="diagonal_relaxed")
+    rows, duplicates = validate.drop_duplicates(rows, path.name)
+    result.rejects = pl.concat([result.rejects, *(v.rejects for v in validated), duplicates])
+    result.warnings += [w for v in validated for w in v.warnings]
+    result.rows_read = sum(s.data.height for s in sheets)
+    result.rows_rejected = result.rejects.filter(pl.col("row").is_not_null()).select(
+        pl.struct("sheet", "row").n_unique()).item()
+    result.rows_loaded = rows.height
+    if rows.is_empty():
+        zh, en = (("没有数据行；请检查文件是否只有表头", "no data rows; the file has only headers")
+                  if result.rows_read == 0 else
+                  ("所有行都未通过校验，未载入；请按拒绝清单修改后重新上传",
+                   "every row failed validation, nothing loaded; fix them as the rejects "
+                   "report says and upload again"))
+        return _failed(result, zh, en)
+    now = dt.datetime.now().replace(microsecond=0)
+    result.batch_id = f"{now:%Y%m%d%H%M%S}-{sha[:12]}"
+    seen[sha] = result.batch_id
+    _write_batch(con, result, rows, sha, now)
+    _summarise(result)
+    return result
+
+
+def _recognised_sheets(result: FileResult, raws: list[extract.RawSheet]) -> list[extract.Sheet]:
+    """The sheets of the file's kind; other sheets are reported, not fatal, if one loads."""
+    sheets, problems = [], []
+    for raw in raws:
+        try:
+            sheet = extract.recognise(raw)
+        except FileError as e:
+            status = "failed" if "缺少必填列" in e.zh else "ignored"
+            result.sheets.append(SheetResult(raw.name, None, status, 0, e.zh, e.en))
+            problems.append((raw.name, e))
+            continue
+        if result.kind and sheet.kind != result.kind:
+            names = mappings.kinds()
+            zh = (f"这是“{names[sheet.kind].name_zh}”，与本文件的“{names[result.kind].name_zh}”"
+                  "不同；一个文件只放一种报表，请单独上传")
+            en = (f"this is a {names[sheet.kind].name_en}, not a {names[result.kind].name_en} "
+                  "like the rest of the file; send each kind of table as its own file")
+            result.sheets.append(SheetResult(raw.name, sheet.kind, "failed", 0, zh, en))
+            problems.append((raw.name, FileError(zh, en)))
+            continue
+        result.kind = result.kind or sheet.kind
+        result.sheets.append(SheetResult(raw.name, sheet.kind, "loaded", sheet.data.height))
+        sheets.append(sheet)
+    if not raws:
+        raise FileError("工作簿中没有可见的非空工作表；请检查文件内容",
+                        "the workbook has no visible, non-empty sheet; check its content")
+    if not sheets:
+        _, first = problems[0]
+        prefix = "" if len(problems) == 1 else "没有可载入的工作表。"
+        raise FileError(prefix + first.zh, first.en)
+    for name, e in problems:
+        where = f"工作表“{name}”：", f"sheet '{name}': "
+        level = [s for s in result.sheets if s.name == name][0].status
+        if level == "failed":
+            result.rejects = pl.concat([result.rejects, rj.file_level(
+                result.path.name, where[0] + e.zh, where[1] + e.en, name)])
+        else:
+            result.warnings.append((where[0] + "未识别，已跳过。" + e.zh,
+                                    where[1] + "not recognised, skipped. " + e.en))
+    return sheets
+
+
+def _failed(result: FileResult, zh: str, en: str) -> FileResult:
+    result.status, result.message_zh, result.message_en = "failed", zh, en
+    if result.rejects.is_empty():
+        result.rejects = rj.file_level(result.path.name, zh, en)
+    return result
+
+
+def _summarise(result: FileResult) -> None:
+    result.status = "partial" if result.rejects.height else "loaded"
+    counts_zh = (f"新增 {result.rows_inserted}，更新 {result.rows_updated}，"
+                 f"未变 {result.rows_unchanged}")
+    counts_en = (f"{result.rows_inserted} new, {result.rows_updated} updated, "
+                 f"{result.rows_unchanged} unchanged")
+    result.message_zh = f"已载入 {result.rows_loaded} 行（{counts_zh}）"
+    result.message_en = f"loaded {result.rows_loaded} rows ({counts_en})"
+    if result.rows_rejected or result.rejects.height:
+        result.message_zh += f"，拒绝 {result.rows_rejected} 行；请按拒绝清单修改后重新上传"
+        result.message_en += (f", rejected {result.rows_rejected} rows; fix them as the "
+                              "rejects report says and upload the file again")
+
+
+# ---------------------------------------------------------------- writing one batch
+
+
+def _write_batch(con, result: FileResult, rows: pl.DataFrame, sha: str, now) -> None:
+    kind = mappings.kinds()[result.kind]
+    table, batch = kind.table_name, result.batch_id
+    con.begin()
+    try:
+        if "person_key" in rows.columns:
+            _upsert_persons(con, rows, batch)
+        staged = _staged(con, table, rows, batch)
+        inserted, updated, unchanged = _upsert(con, table, kind.natural_key, staged, batch)
+        result.rows_inserted, result.rows_updated, result.rows_unchanged = (
+            inserted, updated, unchanged)
+        con.execute(
+            "INSERT INTO load_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [batch, result.path.name, sha, table, now, result.rows_read, result.rows_loaded,
+             result.rows_rejected, inserted, updated, unchanged])
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+
+
+def _table_columns(con, table: str) -> list[tuple[str, str]]:
+    return [(r[0], r[1]) for r in con.sql(f"DESCRIBE {table}").fetchall()]
+
+
+def _staged(con, table: str, rows: pl.DataFrame, batch: str) -> pl.DataFrame:
+    """The rows with exactly the table's columns (those the file lacks are NULL) + `_nk`."""
+    select = []
+    for name, sql_type in _table_columns(con, table):
+        if name == "batch_id":
+            select.append(pl.lit(batch).alias(name))
+        elif name in rows.columns:
+            select.append(pl.col(name))
+        else:
+            select.append(pl.lit(None, dtype=_POLARS_TYPES.get(sql_type, pl.String)).alias(name))
+    return rows.select(*select, "_nk")
+
+
+_POLARS_TYPES = {"VARCHAR": pl.String, "DATE": pl.Date, "BOOLEAN": pl.Boolean,
+                 "INTEGER": pl.Int32, "SMALLINT": pl.Int16, "DECIMAL(14,2)": pl.Decimal(14, 2)}
+
+
+def _upsert(con, table: str, key: tuple[str, ...], staged: pl.DataFrame, batch: str):
+    """Insert new rows, replace changed ones, leave identical ones; (inserted, updated, same)."""
+    columns = [c for c, _ in _table_columns(con, table)]
+    surrogate = SURROGATE_IDS.get(table)
+    values = ", ".join(f"md5(_nk) AS {c}" if c == surrogate else c for c in columns)
+    con.register("_staged", staged)  # replaced by the next batch's rows
+    if _one(con, f"SELECT count(*) FROM {table}")[0] == 0:
+        con.sql(f"INSERT INTO {table} SELECT {values} FROM _staged")
+        return staged.height, 0, 0
+    on = " AND ".join(f"t.{k} IS NOT DISTINCT FROM s.{k}" for k in key)
+    same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in columns
+                        if c not in ("batch_id", surrogate))
+    con.sql(f"""CREATE OR REPLACE TEMP TABLE _matched AS
+                SELECT t.rowid AS rid, s._nk, t.batch_id AS old_batch, ({same}) AS same
+                FROM {table} t JOIN _staged s ON {on}""")
+    con.sql(f"DELETE FROM {table} WHERE rowid IN (SELECT rid FROM _matched WHERE NOT same)")
+    con.sql(f"""INSERT INTO {table} SELECT {values} FROM _staged
+                WHERE _nk NOT IN (SELECT _nk FROM _matched WHERE same)""")
+    con.execute("""INSERT INTO row_replacements
+                   SELECT DISTINCT ?, ?, _nk, old_batch FROM _matched WHERE NOT same""",
+                [batch, table])
+    updated, unchanged = _one(
+        con, "SELECT count(DISTINCT _nk) FILTER (NOT same), "
+        "count(DISTINCT _nk) FILTER (same) FROM _matched")
+    con.sql("DROP TABLE _matched")
+    return staged.height - updated - unchanged, updated, unchanged
+
+
+def _upsert_persons(con, rows: pl.DataFrame, batch: str) -> None:
+    """The same person from two stations is one row; the first batch that saw them keeps it."""
+    gender = pl.col("gender_from_id")
+    if "gender_from_file" in rows.columns:
+        gender = pl.coalesce(pl.col("gender_from_file"), gender)
+    persons = rows.select("person_key", "id_masked", gender.alias("gender"),
+                          "birth_year").unique("person_key", keep="first")
+    con.register("_persons", persons)
+    con.execute("""INSERT INTO persons SELECT person_key, id_masked, gender, birth_year, ?
+                   FROM _persons ON CONFLICT DO NOTHING""", [batch])
+
+
+def _record_rejects(con, results: list[FileResult]) -> None:
+    now = dt.datetime.now().replace(microsecond=0)
+    frames = [r.rejects.with_columns(batch_id=pl.lit(r.batch_id, dtype=pl.String))
+              for r in results if not r.rejects.is_empty()]
+    if not frames:
+        return
+    con.register("_rejects", pl.concat(frames))
+    con.execute("""INSERT INTO load_rejects
+                   SELECT batch_id, file, sheet, row, "column", value, reason_zh, reason_en,
+                          station_code, ? FROM _rejects""", [now])
+
+
+def _one(con, query: str, params: list | None = None) -> tuple | None:
+    """The first row of a query, reading the result whole (DuckDB 2.0 blocks otherwise)."""
+    rows = con.execute(query, params or []).fetchall()
+    return rows[0] if rows else None
+
+
+def _loaded_batch(con, sha: str) -> str | None:
+    row = _one(con, "SELECT batch_id FROM load_batches WHERE content_sha256 = ? LIMIT 1", [sha])
+    return row[0] if row else None
+
+
+# ---------------------------------------------------------------- schema and reference data
+
+
+def _prepare(con) -> None:
+    """Schema, regions and labels (refreshed on every load: they come from code)."""
+    for statement in schema.ddl():
+        con.sql(statement)
+    con.sql("DELETE FROM regions")
+    con.executemany("INSERT INTO regions VALUES (?, ?, ?, ?, ?)",
+                    [(r.region_code, r.parent_code, r.level, r.name_zh, r.name_en)
+                     for r in regions.all_regions()])
+    labels = dict.fromkeys(mappings.labels())
+    labels.update(dict.fromkeys(("region", r.region_code, r.name_zh, r.name_en)
+                                for r in regions.all_regions()))
+    con.sql("DELETE FROM labels")
+    con.executemany("INSERT OR REPLACE INTO labels VALUES (?, ?, ?, ?)", list(labels))
+
+
+def _complete(db_path: Path) -> bool:
+    try:
+        con = duckdb.connect(str(db_path), read_only=True)
+    except duckdb.Error:
+        return False
+    try:
+        tables = {r[0] for r in con.sql("SELECT table_name FROM duckdb_tables()").fetchall()}
+        return set(schema.TABLES) <= tables and _one(
+            con, "SELECT count(*) FROM regions")[0] > 0
+    finally:
+        con.close()
+
+
+# ---------------------------------------------------------------- lock, copy, swap
+
+
+@contextlib.contextmanager
+def _exclusive(db_path: Path, say: Callable[[str], None] = lambda _m: None) -> Iterator[None]:
+    """An exclusive lock beside the warehouse: a second load waits for the first."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    lock = db_path.with_name(db_path.name + ".lock")
+    with open(lock, "a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            say("等待另一个载入任务结束 / waiting for another load to finish")
+            fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def _working_copy(db_path: Path) -> Iterator[Path]:
+    """A copy of the warehouse beside it (same file system, so os.replace is atomic);
+    removed unless it was swapped in. Copies left by a killed load are cleared first."""
+    for stale in db_path.parent.glob(f".{db_path.name}.loading-*"):
+        stale.unlink(missing_ok=True)
+    work = db_path.with_name(f".{db_path.name}.loading-{os.getpid()}")
+    if db_path.exists():
+        shutil.copyfile(db_path, work)
+        wal = db_path.with_name(db_path.name + ".wal")
+        if wal.exists():
+            shutil.copyfile(wal, work.with_name(work.name + ".wal"))
+    try:
+        yield work
+    finally:
+        work.unlink(missing_ok=True)
+        work.with_name(work.name + ".wal").unlink(missing_ok=True)
+
+
+def _fault(point: str, files_done: int) -> None:
+    if FAULT_HOOK is not None:
+        FAULT_HOOK(point)
+    after = os.environ.get("UNION_DASH_FAULT_AFTER_FILES")
+    if point == "file_loaded" and after and files_done >= int(after):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _reader(path: Path) -> Callable[[], bytes]:
+    return path.read_bytes
+
+
+def _constant(data: bytes) -> Callable[[], bytes]:
+    return lambda: data

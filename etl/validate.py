@@ -1,0 +1,347 @@
+"""A recognised sheet (text cells) → typed rows under the warehouse's column names + rejects.
+
+The column's type in etl/mappings/columns.csv decides how a cell is checked; there is no code
+per file kind. Parsers that need Python run once per DISTINCT raw value and the result is
+gathered back onto the rows, so a 10M-row roster costs a few thousand parser calls for its
+dates and amounts. ID numbers are checked vectorised and hashed once per distinct person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+import polars as pl
+
+from etl import mappings, parse, pseudonym, regions
+from etl import rejects as rj
+from etl.extract import Sheet
+from etl.mappings import Column
+from etl.parse import ParseError
+
+# Amounts of one person's relief, loan or bill above this are typing errors; tables without
+# persons hold totals per county and year, which may be far larger.
+AGGREGATE_AMOUNT_LIMIT = Decimal("10000000000")
+# Table columns named differently from the mapping's column names.
+RENAMED = {"station": "station_code", "county": "county_code", "scope": "scope_code",
+           "id_number": "person_key"}
+# Table columns NOT NULL that a file may leave out: a roster lists hardship workers unless
+# it says otherwise.
+DEFAULTS = {"recipient_group": "hardship_worker"}
+PERSON_COLUMNS = ("person_key", "id_masked", "gender_from_file", "gender_from_id", "birth_year")
+
+
+@dataclass
+class Checked:
+    """One column's values and, where a cell failed, the reason."""
+
+    value: pl.Series
+    reason_zh: pl.Series | None = None
+    reason_en: pl.Series | None = None
+
+
+@dataclass
+class Validated:
+    rows: pl.DataFrame  # table columns + `_row`, `_sheet`, `_nk` (+ person columns)
+    rejects: pl.DataFrame
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- distinct-value parsing
+
+
+def by_distinct(raw: pl.Series, fn: Callable[[str], Any], dtype: pl.DataType) -> Checked:
+    """Apply a scalar parser once per distinct raw value and gather the results onto rows."""
+    distinct = raw.drop_nulls().unique()
+    values, zh, en = [], [], []
+    for v in distinct.to_list():
+        try:
+            values.append(fn(v))
+            zh.append(None)
+            en.append(None)
+        except ParseError as e:
+            values.append(None)
+            zh.append(e.zh)
+            en.append(e.en)
+    index = raw.replace_strict(distinct, pl.Series(range(len(distinct)), dtype=pl.UInt32),
+                               default=None, return_dtype=pl.UInt32)
+    value = pl.Series(values, dtype=dtype).gather(index)
+    if not any(zh):
+        return Checked(value)
+    return Checked(value, pl.Series(zh, dtype=pl.String).gather(index),
+                   pl.Series(en, dtype=pl.String).gather(index))
+
+
+# ---------------------------------------------------------------- lookups
+
+
+def code_parser(domain: str, header: str) -> Callable[[str], str]:
+    synonyms = mappings.value_synonyms(domain)
+    allowed = [(code, zh) for d, code, zh, _ in mappings.labels() if d == domain]
+
+    def parse_code(text: str) -> str:
+        code = synonyms.get(mappings.normalise_value(parse.clean(text)))
+        if code is None:
+            raise ParseError(
+                f"“{header}”的值“{text}”无法识别；可选值：{'、'.join(zh for _, zh in allowed)}",
+                f"Unknown value '{text}' in '{header}'; allowed: "
+                + ", ".join(f"{zh} ({code})" for code, zh in allowed))
+        return code
+    return parse_code
+
+
+@cache
+def _region_index() -> dict[str, dict[str, regions.Region]]:
+    """level → every accepted spelling (code, Chinese name, name without 总工会) → region."""
+    index: dict[str, dict[str, regions.Region]] = {}
+    for r in regions.all_regions():
+        names = {r.region_code, r.name_zh, r.name_zh.replace("总工会", ""), r.name_en}
+        if r.level == "county":
+            names.add(f"{r.name_zh}总工会")
+        for level in (r.level, "any"):
+            index.setdefault(level, {}).update(
+                {mappings.normalise_value(n): r for n in names})
+    return index
+
+
+LEVEL_WORDS = {"station": ("帮扶站点", "help station", ("150702001", "海拉尔区正阳街道帮扶站")),
+               "county": ("旗县区", "county", ("150702", "海拉尔区")),
+               "any": ("地区", "region", ("150702", "海拉尔区"))}
+
+
+def region_parser(level: str) -> Callable[[str], str]:
+    index = _region_index()[level]
+    zh, en, example = LEVEL_WORDS[level]
+
+    def parse_region(text: str) -> str:
+        region = index.get(mappings.normalise_value(parse.clean(text)))
+        if region is None:
+            raise ParseError(
+                f"未知的{zh}“{text}”；请填写代码或全称，如 {example[0]} 或 {example[1]}",
+                f"Unknown {en} '{text}'; give its code or full Chinese name, e.g. "
+                f"{example[0]} or {example[1]}")
+        return region.region_code
+    return parse_region
+
+
+def county_of(station_code: pl.Expr) -> pl.Expr:
+    return station_code.str.slice(0, 6)
+
+
+# ---------------------------------------------------------------- one column
+
+
+def check_column(col: Column, raw: pl.Series, header: str, has_persons: bool) -> Checked:
+    if col.type == "id":
+        return Checked(raw)  # checked with the person columns below
+    if col.type == "text":
+        return Checked(raw)
+    if col.type == "code":
+        return by_distinct(raw, code_parser(col.domain, header), pl.String)
+    if col.type in ("station", "county", "region"):
+        level = "any" if col.type == "region" else col.type
+        return by_distinct(raw, region_parser(level), pl.String)
+    if col.type == "date":
+        return by_distinct(raw, parse.parse_date, pl.Date)
+    if col.type == "amount":
+        limit = parse.MAX_AMOUNT_YUAN if has_persons else AGGREGATE_AMOUNT_LIMIT
+        return by_distinct(raw, lambda v: parse.parse_amount(v, limit=limit), pl.Decimal(14, 2))
+    if col.type == "int":
+        return by_distinct(raw, parse.parse_int, pl.Int64)
+    if col.type == "bool":
+        return by_distinct(raw, parse.parse_bool, pl.Boolean)
+    if col.type == "year":
+        return by_distinct(raw, parse.parse_year, pl.Int16)
+    raise ValueError(f"column type {col.type!r} of {col.kind}.{col.name} has no parser")
+
+
+def person_columns(raw: pl.Series, key: bytes) -> tuple[pl.DataFrame, Checked]:
+    """person_key, id_masked, gender and birth year from the ID; raw IDs go no further."""
+    parsed = parse.parse_ids(raw)
+    id18 = parsed["id18"]
+    persons = pl.DataFrame({"id18": id18}).select(
+        person_key=pseudonym.person_keys(id18, key),
+        id_masked=pseudonym.mask_id(pl.col("id18")),
+        gender_from_id=parse.gender_from_id(pl.col("id18")),
+        birth_year=parse.birth_year_from_id(pl.col("id18")),
+    )
+    errors = parsed["error"]
+    if errors.null_count() == len(errors):
+        return persons, Checked(persons["person_key"])
+    reasons = parse.ID_REASONS
+    zh = errors.replace_strict({k: v[0] for k, v in reasons.items()}, default=None,
+                               return_dtype=pl.String)
+    en = errors.replace_strict({k: v[1] for k, v in reasons.items()}, default=None,
+                               return_dtype=pl.String)
+    return persons, Checked(persons["person_key"], zh, en)
+
+
+# ---------------------------------------------------------------- one sheet
+
+
+def validate(sheet: Sheet, file_name: str, key: bytes) -> Validated:
+    """Typed rows of a sheet (only rows whose every cell passed) and the rejects."""
+    data = sheet.data
+    has_persons = any(c.type == "id" for c in sheet.columns.values())
+    out: dict[str, pl.Series] = {"_row": data["_row"]}
+    failures: list[pl.DataFrame] = []
+    persons = None
+
+    def fail(checked: Checked, name: str) -> None:
+        if checked.reason_zh is not None:
+            failures.append(_failed_cells(data, name, sheet.headers[name], checked))
+
+    for name, col in sheet.columns.items():
+        raw = data[name]
+        if col.type == "id":
+            persons, checked = person_columns(raw, key)
+        else:
+            checked = check_column(col, raw, sheet.headers[name], has_persons)
+        if col.required:
+            checked = _require_cells(checked, raw, sheet.headers[name])
+        fail(checked, name)
+        out[RENAMED.get(name, name)] = checked.value
+    rows = pl.DataFrame(out)
+    if persons is not None:
+        rows = rows.with_columns(persons.drop("person_key"))
+        if "gender" in rows.columns:
+            rows = rows.rename({"gender": "gender_from_file"})
+    rows, region_failures = _reconcile_regions(rows, sheet, data)
+    failures += region_failures
+    rows = _derive(rows, sheet.kind)
+    rejects = _rejects_frame(failures, file_name, sheet.name, rows)
+    bad = rejects["row"].unique().implode()
+    good = rows.filter(~pl.col("_row").is_in(bad)).with_columns(_sheet=pl.lit(sheet.name))
+    return Validated(good, rejects, _check_totals(sheet, rows))
+
+
+def _require_cells(checked: Checked, raw: pl.Series, header: str) -> Checked:
+    missing = raw.is_null()
+    if not missing.any():
+        return checked
+    none = pl.repeat(None, len(raw), dtype=pl.String, eager=True)
+    reasons = pl.DataFrame({"missing": missing, "zh": checked.reason_zh if checked.reason_zh
+                            is not None else none, "en": checked.reason_en
+                            if checked.reason_en is not None else none})
+    reasons = reasons.select(
+        zh=pl.when("missing").then(pl.lit(f"必填项“{header}”为空；请填写")).otherwise("zh"),
+        en=pl.when("missing").then(pl.lit(f"Required cell '{header}' is empty; fill it in"))
+        .otherwise("en"))
+    return Checked(checked.value, reasons["zh"], reasons["en"])
+
+
+def _failed_cells(data: pl.DataFrame, name: str, header: str, checked: Checked) -> pl.DataFrame:
+    frame = pl.DataFrame({"row": data["_row"].cast(pl.Int64), "value": data[name],
+                          "reason_zh": checked.reason_zh, "reason_en": checked.reason_en})
+    return frame.filter(pl.col("reason_zh").is_not_null()).with_columns(column=pl.lit(header))
+
+
+def _reconcile_regions(rows: pl.DataFrame, sheet: Sheet, data: pl.DataFrame):
+    """A station implies its county; a county given that is not the station's is an error."""
+    failures = []
+    if "station_code" not in rows.columns:
+        return rows, failures
+    implied = county_of(pl.col("station_code"))
+    if "county_code" in rows.columns:
+        clash = (pl.col("county_code").is_not_null() & pl.col("station_code").is_not_null()
+                 & (pl.col("county_code") != implied))
+        bad = rows.with_columns(_clash=clash).filter(pl.col("_clash"))
+        if bad.height:
+            names = {r.region_code: r.name_zh for r in regions.all_regions()}
+            header = sheet.headers["county"]
+            raw = data.filter(pl.col("_row").is_in(bad["_row"].implode()))["county"]
+            failures.append(pl.DataFrame({
+                "row": bad["_row"].cast(pl.Int64), "value": raw,
+                "reason_zh": [f"所属旗县区与帮扶站点不符：站点属于{names[s[:6]]}；请核对站点或旗县区"
+                              for s in bad["station_code"]],
+                "reason_en": [f"County does not match the help station, which belongs to "
+                              f"{s[:6]}; check the station or the county"
+                              for s in bad["station_code"]],
+            }).with_columns(column=pl.lit(header)))
+        rows = rows.with_columns(county_code=pl.coalesce(implied, pl.col("county_code")))
+    else:
+        rows = rows.with_columns(county_code=implied)
+    return rows, failures
+
+
+def _derive(rows: pl.DataFrame, kind: str) -> pl.DataFrame:
+    """Ids the file does not carry (petition_id) and the natural key `_nk` of every row."""
+    if "petition_no" in rows.columns:
+        rows = rows.with_columns(
+            petition_id=pl.col("county_code") + "-" + pl.col("petition_no")).drop("petition_no")
+    own = {c.name for c in mappings.columns(kind)}
+    for column, value in DEFAULTS.items():
+        if column in rows.columns:
+            rows = rows.with_columns(pl.col(column).fill_null(value))
+        elif column in own:
+            rows = rows.with_columns(pl.lit(value).alias(column))
+    key = mappings.kinds()[kind].natural_key
+    nk = pl.concat_str([pl.col(k).cast(pl.String).fill_null("") for k in key], separator="|")
+    return rows.with_columns(_nk=nk)
+
+
+def _rejects_frame(failures: list[pl.DataFrame], file_name: str, sheet: str | None,
+                   rows: pl.DataFrame) -> pl.DataFrame:
+    if not failures:
+        return rj.empty()
+    cols = ["row", "column", "value", "reason_zh", "reason_en"]
+    found = pl.concat([f.select(cols) for f in failures]).sort("row", maintain_order=True)
+    stations = (rows.select(row=pl.col("_row").cast(pl.Int64), station_code=pl.col("station_code"))
+                if "station_code" in rows.columns else None)
+    if stations is not None:
+        found = found.join(stations, on="row", how="left")
+    else:
+        found = found.with_columns(station_code=pl.lit(None, dtype=pl.String))
+    return found.with_columns(file=pl.lit(file_name), sheet=pl.lit(sheet, dtype=pl.String)
+                              ).select(list(rj.SCHEMA))
+
+
+def _check_totals(sheet: Sheet, rows: pl.DataFrame) -> list[tuple[str, str]]:
+    """The 合计 row is not data, but is worth comparing with the sum of the rows."""
+    warnings = []
+    for name, text in sheet.totals.items():
+        if sheet.columns[name].type != "amount" or name not in rows.columns:
+            continue
+        try:
+            stated = parse.parse_amount(text, limit=AGGREGATE_AMOUNT_LIMIT)
+        except ParseError:
+            continue
+        summed = rows[name].sum() or Decimal(0)
+        if Decimal(summed) != stated:
+            where = f"{sheet.name} " if sheet.name else ""
+            header = sheet.headers[name]
+            warnings.append((
+                f"{where}第 {sheet.totals_row} 行合计“{header}”为 {stated}，与明细之和 {summed} "
+                "不符；请核对是否漏行或合计公式有误",
+                f"{where}row {sheet.totals_row}: the total of '{header}' says {stated} but "
+                f"the rows add up to {summed}; check for missing rows or a wrong formula"))
+    return warnings
+
+
+def drop_duplicates(rows: pl.DataFrame, file_name: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Rows with the same natural key in one file: keep the last, reject the earlier."""
+    rows = rows.with_columns(_order=pl.int_range(pl.len()))
+    last = pl.col("_order") == pl.col("_order").max().over("_nk")
+    dup = rows.filter(~last)
+    if dup.is_empty():
+        return rows.drop("_order"), rj.empty()
+    kept = rows.filter(last).select("_nk", kept=pl.col("_row"))
+    dup = dup.join(kept, on="_nk", how="left")
+    zh, en = rj.DUPLICATE
+    stations = dup["station_code"] if "station_code" in dup.columns else None
+    rejects = rj.frame([
+        {"file": file_name, "sheet": d["_sheet"], "row": d["_row"], "column": None,
+         "value": None, "reason_zh": zh.format(key=_key_text(d), kept=d["kept"]),
+         "reason_en": en.format(key=_key_text(d), kept=d["kept"]),
+         "station_code": stations[i] if stations is not None else None}
+        for i, d in enumerate(dup.iter_rows(named=True))])
+    return rows.filter(last).drop("_order"), rejects
+
+
+def _key_text(row: dict) -> str:
+    """The natural key without the person_key hash (meaningless to the reader)."""
+    parts = row["_nk"].split("|")
+    return "|".join(p for p in parts if len(p) != pseudonym.KEY_HEX_LEN)
