@@ -1,0 +1,76 @@
+"""Filters' URL form, Chinese/English number and date formats, Spring Festival seasons."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from analytics import fmt
+from analytics.festival import spring_festivals
+from analytics.filters import Filters
+
+
+@pytest.mark.parametrize(("value", "unit", "lang", "text"), [
+    (612345, "yuan", "zh", "61.2万元"),
+    (6800, "yuan", "zh", "6,800元"),
+    (612345, "yuan", "en", "¥612,345"),
+    (2.5e6, "yuan", "en", "¥2.50m"),
+    (0.12345, "ratio", "zh", "12.3%"),
+    (886, "persons", "zh", "886人"),
+    (886, "persons", "en", "886"),
+    (20, "days", "zh", "20天"),
+    (4.16, "per_loan", "zh", "4.2人次/笔"),
+    (None, "yuan", "zh", "—"),
+])
+def test_number(value, unit, lang, text):
+    assert fmt.number(value, unit, lang) == text
+
+
+@pytest.mark.parametrize(("d", "gran", "lang", "text"), [
+    (date(2012, 5, 1), "month", "zh", "2012年5月"),
+    (date(2012, 7, 1), "quarter", "zh", "2012年第3季度"),
+    (date(2012, 1, 1), "year", "zh", "2012年"),
+    (date(2012, 1, 23), "season", "zh", "2012年春节"),
+    (date(2012, 5, 1), "month", "en", "May 2012"),
+    (date(2012, 7, 1), "quarter", "en", "2012 Q3"),
+])
+def test_period(d, gran, lang, text):
+    assert fmt.period(d, gran, lang) == text
+
+
+def test_delta_is_points_for_rates_and_relative_otherwise():
+    assert fmt.delta(0.55, 0.50, "ratio") == "+5.0个百分点"
+    assert fmt.delta(0.55, 0.50, "ratio", "en") == "+5.0 pp"
+    assert fmt.delta(110, 100, "persons") == "+10.0%"
+    assert fmt.delta(110, 0, "persons") is None
+
+
+def test_filters_round_trip_through_the_url():
+    f = Filters(region="150702", start=date(2012, 1, 1), end=date(2012, 6, 1),
+                granularity="quarter", fund_source="local_matching", category="laid_off")
+    assert Filters.from_query(f.to_query()) == f
+
+
+@pytest.mark.parametrize("query", [
+    {"region": "1; DROP TABLE relief", "from": "2012-13", "gran": "week"},
+    {"from": "2013-01", "to": "2012-01"},
+])
+def test_bad_url_values_fall_back_to_defaults(query):
+    f = Filters.from_query(query)
+    assert f.region == "000000" and f.granularity == "year" and f.start <= f.end
+
+
+def test_year_ago_and_previous():
+    f = Filters(start=date(2012, 4, 1), end=date(2012, 6, 1))
+    assert (f.year_ago().start, f.year_ago().end) == (date(2011, 4, 1), date(2011, 6, 1))
+    assert (f.previous().start, f.previous().end) == (date(2012, 1, 1), date(2012, 3, 1))
+    assert f.end_day == date(2012, 6, 30)
+
+
+def test_festival_seasons_cover_time_without_gaps():
+    seasons = spring_festivals()
+    assert dict((y, d) for y, d, _, _ in seasons)[2012] == date(2012, 1, 23)
+    assert dict((y, d) for y, d, _, _ in seasons)[2013] == date(2013, 2, 10)
+    for (_, d, start, end), nxt in zip(seasons, seasons[1:], strict=False):
+        assert start < d < end == nxt[2]

@@ -1,0 +1,179 @@
+"""Golden rows → expected indicator values (rows in tests/golden_warehouse.py, worked by hand)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from analytics import queries
+from analytics.filters import Filters
+from analytics.indicators import CATALOGUE
+from analytics.queries_attention import attention, matching_gaps
+from analytics.queries_petitions import mediation_funnel
+from tests import golden_warehouse
+
+
+@pytest.fixture(scope="module")
+def golden_path(tmp_path_factory):
+    return golden_warehouse.build(tmp_path_factory.mktemp("golden") / "w.duckdb")
+
+
+@pytest.fixture(autouse=True)
+def _golden(golden_path, monkeypatch):
+    monkeypatch.setenv("UNION_DASH_DB", str(golden_path))
+
+
+Y2012 = Filters(region="150000", start=date(2012, 1, 1), end=date(2012, 12, 1))
+
+# code, expected value for 内蒙古 2012, expected value a year earlier (2011)
+GOLDEN = [
+    ("registered", 3, 4),  # p2 exits 2012-06-30; p3 registered 2011-11
+    ("relieved", 3, 3),  # 2012: p1 p2 p4 (p3's 2011-12-20 is in 2011)
+    ("coverage", 1.0, 0.75),
+    ("relief_amount", 2900, 1300),
+    ("amount_per_person", 2900 / 3, 1300 / 3),
+    ("festival_persons", 3, 1),  # season 2012 takes r4 of 2011-12-20
+    ("festival_amount", 2100, 600),
+    ("fund_allocated", 12000, 1000),
+    ("fund_received", 10000, 800),
+    ("fund_disbursed", 2900, 1300),
+    ("fund_execution", 0.29, 1300 / 800),
+    ("matching_arrival", 1000 / 3000, None),
+    ("trained", 2, 1),
+    ("training_completion", 2 / 3, 1.0),
+    ("placement_6m", 0.5, 1.0),
+    ("placements", 2, 1),
+    ("loans", 1, 2),
+    ("loan_repayment", 0.5, None),
+    ("jobs_per_loan", 3, 3),
+    ("petitions", 4, 1),
+    ("collective", 1, 0),
+    ("skip_level_share", 0.25, 0.0),
+    ("resolution_rate", 2 / 3, 1.0),
+    ("days_to_close", 20, 4),
+    ("union_coverage", 110 / 150, 70 / 90),
+    ("bargaining_coverage", 75 / 110, 50 / 70),
+    ("congress_coverage", 50 / 110, 35 / 70),
+    ("harmonious_share", 84 / 110, 50 / 70),
+    ("reception_days", 4, None),
+    ("proposal_completion", 9 / 15, None),
+    ("card_holders", 2, 1),
+    ("medical_discounts", 320, None),
+]
+
+
+def test_every_indicator_has_a_golden_row():
+    assert {c for c, *_ in GOLDEN} | {"relief_count", "loan_amount", "matching_allocated",
+                                      "matching_received"} == {i.code for i in CATALOGUE}
+
+
+@pytest.mark.parametrize(("code", "value", "year_ago"), GOLDEN)
+def test_kpi_golden(code, value, year_ago):
+    row = queries.kpis([code], Y2012).row(0, named=True)
+    assert row["value"] == pytest.approx(value)
+    assert (row["year_ago"] is None and year_ago in (None, 0)) or \
+        row["year_ago"] == pytest.approx(year_ago)
+
+
+@pytest.mark.parametrize(("region", "expected"), [
+    ("000000", 3), ("150700", 2), ("150702", 2), ("150702001", 1), ("150422", 1),
+    ("451030", None),
+])
+def test_region_filter_follows_hierarchy(region, expected):
+    f = Filters(region=region, start=Y2012.start, end=Y2012.end)
+    assert queries.kpis(["relieved"], f)["value"][0] == expected
+
+
+def test_cuts_fund_source_and_category():
+    by_source = Filters(region="000000", start=Y2012.start, end=Y2012.end,
+                        fund_source="central_special")
+    assert queries.kpis(["relief_amount"], by_source)["value"][0] == 1800  # r1 + r5
+    by_cat = Filters(region="000000", start=Y2012.start, end=Y2012.end, category="low_income")
+    # low income: p1 and p4 on file and both relieved
+    assert queries.kpis(["coverage"], by_cat)["value"][0] == 1.0
+
+
+def test_previous_period_is_the_range_just_before():
+    f = Filters(region="150702", start=date(2012, 4, 1), end=date(2012, 6, 1))
+    row = queries.kpis(["relief_amount"], f).row(0, named=True)
+    assert (row["value"], row["previous"]) == (300, 800 + 800)  # Apr–Jun vs Jan–Mar
+
+
+def test_trend_has_one_row_per_period_with_year_ago():
+    f = Filters(region="000000", start=date(2011, 1, 1), end=date(2012, 12, 1))
+    df = queries.trend(["relief_amount"], f)
+    assert df["period"].to_list() == [date(2011, 1, 1), date(2012, 1, 1)]
+    assert df["value"].to_list() == [1300, 2900]
+    assert df["year_ago"].to_list() == [None, 1300]
+
+
+def test_quarterly_trend_and_station_drill():
+    f = Filters(region="150702", start=date(2012, 1, 1), end=date(2012, 6, 1),
+                granularity="quarter")
+    df = queries.trend(["relief_amount"], f)
+    assert dict(zip(df["period"], df["value"], strict=True)) == {
+        date(2012, 1, 1): 1600, date(2012, 4, 1): 300}
+    stations = queries.breakdown(["relief_amount"], f, "region")
+    assert dict(zip(stations["dim"], stations["value"], strict=True)) == {
+        "150702001": 1100, "150702002": 800}
+
+
+def test_breakdown_by_children_of_country():
+    df = queries.breakdown(["relieved"], Y2012.__class__(region="000000", start=Y2012.start,
+                                                         end=Y2012.end), "region")
+    assert dict(zip(df["dim"], df["value"], strict=True)) == {"150000": 3}
+
+
+def test_station_level_on_a_table_without_stations_is_no_data():
+    f = Filters(region="150702001", start=Y2012.start, end=Y2012.end)
+    assert queries.kpis(["petitions"], f)["value"][0] is None
+
+
+def test_interventions_in_scope():
+    f = Filters(region="150702", start=date(2005, 1, 1), end=date(2012, 12, 1))
+    assert queries.interventions(f)["intervention_id"].to_list() == ["i2", "i1"]
+    g = Filters(region="451030", start=date(2005, 1, 1), end=date(2012, 12, 1))
+    assert queries.interventions(g).is_empty()
+
+
+def test_attention_names_funds_not_arrived():
+    f = Filters(region="150400", start=Y2012.start, end=Y2012.end)
+    df = attention(f)
+    assert ("150422", "funds", 2000.0) in df.select("region", "reason", "value").rows()
+
+
+def test_matching_gaps_name_bairin_left():
+    df = matching_gaps(Y2012.__class__(region="000000", start=Y2012.start, end=Y2012.end))
+    assert df.rows() == [("150422", 2012, 2000.0, 0.0, 2000.0)]
+
+
+def test_mediation_funnel_counts_petitions_reaching_each_level():
+    df = mediation_funnel(Filters(region="000000", start=date(2011, 1, 1), end=Y2012.end))
+    assert df["value"].to_list() == [4, 3, 2, 1, 0]
+
+
+def test_data_version_counts_batches():
+    from analytics import db
+
+    v = db.data_version()
+    assert v.batches == 2 and v.loaded_at.year == 2013
+
+
+def test_reopens_when_the_file_is_replaced(golden_path, tmp_path, monkeypatch):
+    import os
+    import shutil
+
+    import duckdb
+
+    path = tmp_path / "w.duckdb"
+    shutil.copy(golden_path, path)
+    monkeypatch.setenv("UNION_DASH_DB", str(path))
+    assert queries.kpis(["petitions"], Y2012)["value"][0] == 4
+    new = tmp_path / "new.duckdb"
+    shutil.copy(golden_path, new)
+    con = duckdb.connect(str(new))
+    con.execute("DELETE FROM petitions WHERE petition_id = 'x1'")
+    con.close()
+    os.replace(new, path)
+    assert queries.kpis(["petitions"], Y2012)["value"][0] == 3

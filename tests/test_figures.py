@@ -1,0 +1,66 @@
+"""Figure functions on the data they plot: values, scaling, axis formats, hover labels."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+import pytest
+
+from analytics import figures
+
+TREND = pl.DataFrame({"period": [date(2012, 1, 1), date(2012, 2, 1), date(2012, 3, 1)],
+                      "value": [612345.0, 20000.0, None]})
+
+
+def test_trend_in_wan_yuan_with_chinese_months():
+    fig = figures.trend_figure(TREND, unit="yuan", lang="zh", granularity="month", name="救助金额")
+    tr = fig.data[0]
+    assert list(tr.x) == ["2012年1月", "2012年2月", "2012年3月"]
+    assert list(tr.y)[:2] == pytest.approx([61.2345, 2.0]) and tr.y[2] is None
+    assert list(tr.customdata) == ["61.2万元", "2.0万元", "—"]
+    assert "救助金额: %{customdata}" in tr.hovertemplate
+    assert fig.layout.yaxis.title.text == "万元" and fig.layout.xaxis.type == "category"
+
+
+def test_trend_in_english_and_rates_in_percent():
+    df = TREND.with_columns(pl.lit(0.1234).alias("value"))
+    fig = figures.trend_figure(df, unit="ratio", lang="en", granularity="quarter")
+    assert list(fig.data[0].x) == ["2012 Q1"] * 3
+    assert fig.data[0].y[0] == pytest.approx(12.34) and fig.data[0].customdata[0] == "12.3%"
+    assert fig.layout.yaxis.ticksuffix == "%"
+
+
+def test_interventions_marked_on_their_period_and_can_be_left_off():
+    iv = pl.DataFrame({"start_on": [date(2012, 2, 14), date(2030, 1, 1)], "label": ["医院", "x"]})
+    fig = figures.trend_figure(TREND, unit="yuan", lang="zh", granularity="month",
+                               interventions=iv)
+    assert [s.x0 for s in fig.layout.shapes] == ["2012年2月"]
+    assert [a.text for a in fig.layout.annotations] == ["医院"]
+    bare = figures.trend_figure(TREND, unit="yuan", lang="zh", granularity="month")
+    assert not bare.layout.shapes
+
+
+def test_several_series_share_ordered_periods():
+    df = pl.DataFrame({"period": [date(2013, 1, 1), date(2012, 1, 1)] * 2,
+                       "value": [1.0, 2.0, 3.0, 4.0], "series": ["a", "a", "b", "b"]})
+    fig = figures.trend_figure(df, unit="persons", lang="zh", granularity="year", series="series")
+    assert [t.name for t in fig.data] == ["a", "b"]
+    assert list(fig.data[0].x) == ["2012年", "2013年"] and list(fig.data[0].y) == [2.0, 1.0]
+    assert list(fig.layout.xaxis.categoryarray) == ["2012年", "2013年"]
+
+
+def test_bar_figure_horizontal_with_formatted_hover():
+    df = pl.DataFrame({"label": ["海拉尔区", "巴林左旗"], "value": [0.8, 0.456]})
+    fig = figures.bar_figure(df, label="label", unit="ratio", lang="zh", name="覆盖率")
+    tr = fig.data[0]
+    assert tr.orientation == "h" and list(tr.y) == ["海拉尔区", "巴林左旗"]
+    assert list(tr.x) == [80.0, 45.6] and list(tr.customdata) == ["80.0%", "45.6%"]
+    assert fig.layout.xaxis.ticksuffix == "%"
+
+
+def test_funnel_figure():
+    df = pl.DataFrame({"label": ["企业调解", "劳动仲裁"], "value": [10.0, 2.0]})
+    fig = figures.funnel_figure(df, label="label", lang="zh")
+    assert list(fig.data[0].x) == [10.0, 2.0] and list(fig.data[0].customdata) == ["10", "2"]
