@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from etl import config, extract, mappings, pseudonym, regions, schema, validate
+from etl import config, extract, mappings, pseudonym, quality, regions, schema, validate
 from etl import rejects as rj
 from etl.extract import FileError
 
@@ -144,6 +144,7 @@ def _load(sources, db_path: Path, rejects_dir: Path | None, log) -> LoadReport:
             _record_rejects(con, results)
             changed = any(r.status in ("loaded", "partial") for r in results)
             if changed or not db_path.exists() or any(not r.rejects.is_empty() for r in results):
+                quality.refresh(con)  # the dq_* tables, whole-table checks (etl/quality.py)
                 con.sql("CHECKPOINT")
                 con.close()
                 _fault("before_swap", len(results))
