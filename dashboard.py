@@ -8,15 +8,19 @@ import streamlit as st
 from analytics import db
 from analytics.i18n import t
 from ui import data
+from ui.auth import can_see, login_gate
 from ui.filters import filter_bar, language
 
-# (file, title message key, icon, URL path). Roles (issue 6) will filter this list.
+# (file, title message key, icon, URL path). Each role sees the pages ui.auth.PAGE_ROLES gives it.
 PAGES = [
     ("pages/overview.py", "page_overview", ":material/dashboard:", "overview"),
     ("pages/relief.py", "page_relief", ":material/volunteer_activism:", "relief"),
     ("pages/funds.py", "page_funds", ":material/account_balance:", "funds"),
     ("pages/training.py", "page_training", ":material/school:", "training"),
     ("pages/petitions.py", "page_petitions", ":material/gavel:", "petitions"),
+    ("pages/upload.py", "page_upload", ":material/upload_file:", "upload"),
+    ("pages/quality.py", "page_quality", ":material/fact_check:", "quality"),
+    ("pages/compliance.py", "page_compliance", ":material/policy:", "compliance"),
 ]
 
 
@@ -30,13 +34,16 @@ def main() -> None:
     st.set_page_config(page_title=t("app_title"), page_icon=":material/monitoring:",
                        layout="wide")
     lang = language()
+    user = login_gate()  # ui/auth.py: the login when required; the role picks the pages
+    if user is None:
+        st.stop()
     path = db.warehouse_path()
     if not path.exists():
         st.error(t("no_warehouse", lang, path=path))
         st.stop()
     filter_bar(lang)
     pages = [st.Page(file, title=t(key, lang), icon=icon, url_path=url, default=i == 0)
-             for i, (file, key, icon, url) in enumerate(PAGES)]
+             for i, (file, key, icon, url) in enumerate(PAGES) if can_see(user.role, file)]
     nav = st.navigation(pages)
     st.warning(t("sample_banner", lang), icon=":material/science:")
     st.sidebar.caption(version_caption(lang))

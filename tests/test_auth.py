@@ -158,3 +158,19 @@ def test_login_refuses_a_wrong_password_then_admits(monkeypatch, tmp_path, addre
     captured = capfd.readouterr()
     logged = caplog.text + captured.out + captured.err
     assert PASSWORD not in logged and PASSWORD not in cfg.read_text(encoding="utf-8")
+
+
+def test_repeated_wrong_passwords_lock_the_user(monkeypatch, tmp_path, address):
+    address("0.0.0.0")
+    cfg = tmp_path / "auth.yaml"
+    auth.add_user("eve", "staff", PASSWORD, cfg)
+    at = _gate(monkeypatch, cfg)
+    for _ in range(auth.MAX_LOGIN_ATTEMPTS):
+        at.text_input[0].input("eve")
+        at.text_input[1].input("wrong-password")
+        at.button[0].click().run()
+    at.text_input[0].input("eve")
+    at.text_input[1].input(PASSWORD)
+    at.button[0].click().run()
+    assert "USER" not in _markdown(at)
+    assert any("锁定" in e.value for e in at.error)

@@ -46,13 +46,10 @@ ACTIONS: dict[str, set[str]] = {
 # tests check that every page of the frame is listed.
 PAGE_ROLES: dict[str, set[str]] = {
     "pages/overview.py": _VIEW,
-    "pages/trends.py": _VIEW,
-    "pages/regions.py": _VIEW,
     "pages/relief.py": _VIEW,
     "pages/funds.py": _VIEW,
-    "pages/employment.py": _VIEW,
+    "pages/training.py": _VIEW,
     "pages/petitions.py": _VIEW,
-    "pages/coverage.py": _VIEW,
     "pages/effects.py": _RESEARCH,
     "pages/briefing.py": _STAFF,
     "pages/upload.py": _STAFF,
@@ -62,6 +59,7 @@ PAGE_ROLES: dict[str, set[str]] = {
 
 LOCAL_ADDRESSES = {"127.0.0.1", "localhost", "::1"}
 _SESSION_KEY = "union_dash_user"
+MAX_LOGIN_ATTEMPTS = 5  # then the user is locked out until the user file changes or a restart
 
 
 @dataclass(frozen=True)
@@ -131,9 +129,9 @@ def login_gate() -> User | None:
         return user
     authenticator = _authenticator(config)
     try:
-        authenticator.login(location="main", fields=_login_fields(), max_login_attempts=5)
+        authenticator.login(location="main", fields=_login_fields(), max_login_attempts=MAX_LOGIN_ATTEMPTS)
     except Exception as exc:  # the library raises LoginError for too many attempts etc.
-        st.error(str(exc))
+        st.error(_msg("locked") if "attempts" in str(exc) else str(exc))
         return None
     if st.session_state.get("authentication_status") is False:
         st.error(_msg("wrong_password"))
@@ -164,12 +162,20 @@ def _authenticator(config: dict):
     import streamlit_authenticator as stauth
 
     cookie = config.get("cookie", {})
-    # A copy: the library writes failed-attempt counters into the dict it is given.
-    credentials = {"usernames": {u: dict(v) for u, v in
-                                 config.get("credentials", {}).get("usernames", {}).items()}}
+    path = config_path()
+    credentials = _credentials(str(path), path.stat().st_mtime_ns)
     return stauth.Authenticate(credentials, cookie.get("name", "union_dash_auth"),
                                cookie.get("key", ""), float(cookie.get("expiry_days", 1)),
                                auto_hash=False)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _credentials(path: str, mtime_ns: int) -> dict:
+    """One credentials dict per process and file version: the library counts failed logins
+    in it, so the count must outlive a run for the lockout to work."""
+    config = read_config(Path(path)) or {}
+    users = (config.get("credentials") or {}).get("usernames") or {}
+    return {"usernames": {u: dict(v) for u, v in users.items()}}
 
 
 def _user_from(config: dict, username: str | None) -> User | None:
@@ -193,6 +199,8 @@ _MESSAGES = {
                   "configured. Run `python -m ui.auth add-user NAME ROLE` on the server "
                   "(config file: {path})."),
     "wrong_password": ("用户名或密码错误。", "Wrong user name or password."),
+    "locked": ("密码错误次数过多，该用户已被锁定，请联系管理员。",
+               "Too many wrong passwords: this user is locked; ask an admin."),
     "no_role": ("该用户没有有效角色，请联系管理员。", "This user has no valid role; ask an admin."),
     "signed_in": ("已登录：{name}（{role}）", "Signed in: {name} ({role})"),
     "logout": ("退出登录", "Log out"),

@@ -1,0 +1,105 @@
+"""The upload page's handler: size and type checks, the load, and what the user sees of it.
+
+Uploads go through `etl.load.load_bytes`, the same rules, exit states and atomic swap as
+`python -m etl load`. The pages show the new data at once: every cached result is keyed on the
+data version, which changes when the warehouse file is replaced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import streamlit as st
+
+from etl import config, mappings
+from etl.load import LoadReport, load_bytes
+
+SUFFIXES = ("xlsx", "xls", "csv")
+STATUS = {"loaded": ("已载入", "loaded"), "partial": ("部分载入", "partly loaded"),
+          "failed": ("未载入", "not loaded"), "skipped": ("已载入过，跳过", "already loaded, skipped"),
+          "refused": ("拒收", "refused")}
+
+
+@dataclass(frozen=True)
+class Refused:
+    name: str
+    zh: str
+    en: str
+
+
+def max_upload_bytes() -> int:
+    """The server's upload limit (server.maxUploadSize, MB); the page checks it again."""
+    return int(st.get_option("server.maxUploadSize") or 50) * 1024 * 1024
+
+
+def screen(files: list[tuple[str, bytes]], limit: int) -> tuple[list[tuple[str, bytes]],
+                                                                 list[Refused]]:
+    """Files fit to load, and those refused before loading (too big, wrong type)."""
+    ok, refused = [], []
+    for name, data in files:
+        if len(data) > limit:
+            mb, limit_mb = len(data) / 2**20, limit / 2**20
+            refused.append(Refused(
+                name, f"文件大小 {mb:.1f} MB，超过上限 {limit_mb:.0f} MB；请按月份或站点拆分后分别上传",
+                f"the file is {mb:.1f} MB, over the {limit_mb:.0f} MB limit; split it by month "
+                "or station and upload the parts"))
+        elif not name.lower().endswith(tuple(f".{s}" for s in SUFFIXES)):
+            refused.append(Refused(
+                name, "不是站点报表文件：只接受 Excel（.xlsx）或 CSV 文件",
+                "not a station export: only Excel (.xlsx) or CSV files are accepted"))
+        else:
+            ok.append((name, data))
+    return ok, refused
+
+
+def run_load(files: list[tuple[str, bytes]], db_path: Path) -> LoadReport:
+    """Load the files in one atomic swap; rejects also go to the rejects folder."""
+    return load_bytes(files, db_path, rejects_dir=config.REJECTS_DIR)
+
+
+def summary_table(report: LoadReport | None, refused: list[Refused], lang: str) -> pl.DataFrame:
+    """One row per file: what it was recognised as, status, rows loaded and rejected, message."""
+    i = 1 if lang == "en" else 0
+    kinds = mappings.kinds()
+    rows = [{
+        "file": f.path.name,
+        "kind": (kinds[f.kind].name_en if i else kinds[f.kind].name_zh) if f.kind else "—",
+        "status": STATUS[f.status][i], "rows_read": f.rows_read, "rows_loaded": f.rows_loaded,
+        "rows_rejected": f.rows_rejected, "message": f.message_en if i else f.message_zh,
+    } for f in (report.files if report else [])]
+    rows += [{"file": r.name, "kind": "—", "status": STATUS["refused"][i], "rows_read": 0,
+              "rows_loaded": 0, "rows_rejected": 0, "message": r.en if i else r.zh}
+             for r in refused]
+    headers = HEADERS_EN if i else HEADERS_ZH
+    return pl.DataFrame(rows, schema={k: pl.Int64 if k.startswith("rows") else pl.String
+                                      for k in headers}).rename(headers)
+
+
+HEADERS_ZH = {"file": "文件", "kind": "识别为", "status": "状态", "rows_read": "读取行数",
+              "rows_loaded": "载入行数", "rows_rejected": "拒绝行数", "message": "说明"}
+HEADERS_EN = {"file": "file", "kind": "recognised as", "status": "status",
+              "rows_read": "rows read", "rows_loaded": "rows loaded",
+              "rows_rejected": "rows rejected", "message": "message"}
+REJECT_HEADERS = {"file": ("文件", "file"), "sheet": ("工作表", "sheet"), "row": ("行号", "row"),
+                  "column": ("列", "column"), "value": ("值", "value"),
+                  "reason_zh": ("原因", "reason"), "reason_en": ("原因（英文）", "reason (English)")}
+
+
+def rejects_table(report: LoadReport | None, refused: list[Refused]) -> pl.DataFrame:
+    """Every rejected row and refused file, with where and why (both languages)."""
+    frames = [report.rejects.drop("station_code")] if report else []
+    if refused:
+        frames.append(pl.DataFrame(
+            [{"file": r.name, "sheet": None, "row": None, "column": None, "value": None,
+              "reason_zh": r.zh, "reason_en": r.en} for r in refused],
+            schema=frames[0].schema if frames else None))
+    return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
+
+
+def rejects_csv(rejects: pl.DataFrame) -> bytes:
+    """The rejects report for Excel users: CSV in UTF-8 with a BOM, Chinese headers."""
+    headed = rejects.rename({c: f"{REJECT_HEADERS[c][0]} {c}" for c in rejects.columns
+                             if c in REJECT_HEADERS})
+    return headed.write_csv().encode("utf-8-sig")
