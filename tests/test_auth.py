@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import logging
 import os
 import stat
@@ -174,3 +175,73 @@ def test_repeated_wrong_passwords_lock_the_user(monkeypatch, tmp_path, address):
     at.button[0].click().run()
     assert "USER" not in _markdown(at)
     assert any("锁定" in e.value for e in at.error)
+
+
+# --- the frame: navigation per role, and pages refusing roles they are not for ---------------
+
+@pytest.fixture(scope="module")
+def role_env(tmp_path_factory):
+    """A small warehouse and a user file with one user per role."""
+    from tests.quality_fixtures import relief, warehouse
+
+    root = tmp_path_factory.mktemp("roles")
+    warehouse(path=str(root / "w.duckdb"),
+              relief_rows=[relief("a", "2012-01-10"), relief("b", "2012-02-10")]).close()
+    for role in auth.ROLES:
+        auth.add_user(f"u_{role}", role, PASSWORD, root / "auth.yaml")
+    return root
+
+
+def _as(role: str, role_env: Path, monkeypatch, page: str = "dashboard.py") -> AppTest:
+    monkeypatch.setenv("UNION_DASH_DB", str(role_env / "w.duckdb"))
+    monkeypatch.setenv("UNION_DASH_AUTH", str(role_env / "auth.yaml"))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / page), default_timeout=60)
+    # What a successful login leaves behind (the form itself is tested above).
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = f"u_{role}"
+    if page != "dashboard.py":
+        at.session_state["union_dash_user"] = auth.User(f"u_{role}", role)
+    return at.run()
+
+
+@pytest.mark.parametrize("role", auth.ROLES)
+def test_navigation_lists_exactly_the_role_pages(role, role_env, monkeypatch, address):
+    import streamlit
+
+    address("0.0.0.0")
+    listed: list[str] = []
+    real = streamlit.navigation
+
+    def recording(pages, **kw):
+        listed[:] = [f"pages/{Path(str(p._page)).name}" for p in pages]
+        return real(pages, **kw)
+
+    monkeypatch.setattr(streamlit, "navigation", recording)
+    at = _as(role, role_env, monkeypatch)
+    assert not at.exception, [e.value for e in at.exception]
+    assert set(listed) == {p for p in frame_pages() if auth.can_see(role, p)}
+    assert set(listed) >= {"pages/overview.py"}
+
+
+def frame_pages() -> list[str]:
+    """The page files registered in dashboard.py's PAGES (read, not imported: it runs)."""
+    tree = ast.parse((ROOT / "dashboard.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "PAGES":
+            return [elt.elts[0].value for elt in node.value.elts]
+    raise AssertionError("dashboard.py has no PAGES")
+
+
+def test_every_page_of_the_frame_has_roles():
+    assert set(frame_pages()) <= set(auth.PAGE_ROLES)
+
+
+@pytest.mark.parametrize("role", auth.ROLES)
+@pytest.mark.parametrize("page", sorted(RESTRICTED))
+def test_direct_url_to_a_page_outside_the_role_is_refused(role, page, role_env, monkeypatch):
+    if not (ROOT / page).exists():
+        pytest.skip(f"{page} not written yet")
+    at = _as(role, role_env, monkeypatch, page=page)
+    refused = any("无权" in e.value for e in at.error)
+    assert refused == (not auth.can_see(role, page))
