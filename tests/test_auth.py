@@ -182,11 +182,15 @@ def test_repeated_wrong_passwords_lock_the_user(monkeypatch, tmp_path, address):
 @pytest.fixture(scope="module")
 def role_env(tmp_path_factory):
     """A small warehouse and a user file with one user per role."""
-    from tests.quality_fixtures import relief, warehouse
+    from tests.quality_fixtures import hardship, relief, warehouse
 
     root = tmp_path_factory.mktemp("roles")
+    stations = ["150702001", "150702002", "150402000", "451030000"]
+    people = [(f"p{i}", stations[i % 4], f"20{11 + i % 2}-{1 + i % 12:02d}-05")
+              for i in range(96)]
     warehouse(path=str(root / "w.duckdb"),
-              relief_rows=[relief("a", "2012-01-10"), relief("b", "2012-02-10")]).close()
+              relief_rows=[relief(p, on, station=s) for p, s, on in people],
+              files=[hardship(p, on, county=s[:6]) for p, s, on in people]).close()
     for role in auth.ROLES:
         auth.add_user(f"u_{role}", role, PASSWORD, root / "auth.yaml")
     return root
@@ -245,3 +249,12 @@ def test_direct_url_to_a_page_outside_the_role_is_refused(role, page, role_env, 
     at = _as(role, role_env, monkeypatch, page=page)
     refused = any("无权" in e.value for e in at.error)
     assert refused == (not auth.can_see(role, page))
+
+
+@pytest.mark.parametrize("role", auth.ROLES)
+def test_downloads_follow_the_role(role, role_env, monkeypatch, address):
+    address("0.0.0.0")
+    at = _as(role, role_env, monkeypatch)
+    assert not at.exception, [e.value for e in at.exception]
+    buttons = at.get("download_button")
+    assert bool(buttons) == auth.can(role, "export_aggregate")

@@ -17,6 +17,7 @@ import streamlit as st
 
 from analytics import export
 from analytics.privacy import DEFAULT_K, SUPPRESSED_COLUMN, DisclosureError, protect
+from ui import auth
 
 FORMATS: dict[str, tuple[str, str]] = {  # label -> (extension, MIME type)
     "PNG": ("png", "image/png"),
@@ -59,9 +60,16 @@ def export_builders(
 
 def download_buttons(
     fig: go.Figure | None, data: pl.DataFrame, provenance: export.Provenance,
-    *, key: str, role: str = "staff", k: int = DEFAULT_K,
+    *, key: str, role: str | None = None, k: int = DEFAULT_K,
 ) -> None:
-    """A compact row of download buttons; files are built on click."""
+    """A compact row of download buttons; files are built on click.
+
+    `role` defaults to the signed-in user's (ui/auth.py): no buttons for a role without
+    aggregate exports, unsuppressed data only for roles with row-level exports."""
+    role = role or getattr(auth.current_user(), "role", None)
+    if not auth.can(role, "export_aggregate"):
+        return
+    role = "staff" if auth.can(role, "export_rows") else role
     stem = file_stem(provenance.title)
     with st.container(horizontal=True, gap="small", key=f"dl_{key}"):
         for label, build in export_builders(fig, data, provenance, role=role, k=k).items():
