@@ -87,8 +87,10 @@ def _excel_sheets(data: bytes) -> list[RawSheet]:
     try:
         reader = fastexcel.read_excel(data)
     except Exception as e:  # calamine reports damaged workbooks with many exception types
-        raise FileError(f"Excel 文件无法打开（{e}）；请在 Excel 中另存为 .xlsx 后重试",
-                        f"The Excel file cannot be opened ({e}); save it again as .xlsx") from None
+        why = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise FileError(f"Excel 文件无法打开（{why}）；请在 Excel 中另存为 .xlsx 后重试",
+                        f"The Excel file cannot be opened ({why}); save it again as .xlsx",
+                        ) from None
     sheets = []
     for sheet_name in reader.sheet_names:
         sheet = reader.load_sheet(sheet_name, header_row=None, dtypes="string", skip_rows=0)
@@ -190,6 +192,16 @@ def header_key(cell: object) -> str:
     return mappings.normalise_header(cell).strip("*:：") if cell is not None else ""
 
 
+def _without_unit(key: str) -> str:
+    """慰问金额（元） → 慰问金额: a unit in brackets is a variant, not another column."""
+    return re.sub(r"（[^）]*）$", "", key)
+
+
+def _header_matches(key: str, col: Column) -> bool:
+    return bool(key) and (key in col.headers or _without_unit(key) in
+                          {_without_unit(h) for h in col.headers})
+
+
 @dataclass(frozen=True)
 class HeaderMatch:
     row: int
@@ -211,7 +223,8 @@ def match_row(row: list[str | None], index: int) -> HeaderMatch | None:
     for kind in mappings.kinds():
         found: dict[int, Column] = {}
         for col in mappings.columns(kind):
-            pos = next((i for i, k in enumerate(keys) if k in col.headers and i not in found), None)
+            pos = next((i for i, k in enumerate(keys)
+                        if i not in found and _header_matches(k, col)), None)
             if pos is not None:
                 found[pos] = col
         if len(found) >= 2:

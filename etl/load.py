@@ -356,9 +356,14 @@ def _record_rejects(con, results: list[FileResult]) -> None:
     if not frames:
         return
     con.register("_rejects", pl.concat(frames))
-    con.execute("""INSERT INTO load_rejects
-                   SELECT batch_id, file, sheet, row, "column", value, reason_zh, reason_en,
-                          station_code, ? FROM _rejects""", [now])
+    # ID numbers in rejected cells are masked: the warehouse holds no raw ID (the report
+    # on disk, for the staff who fix the file, keeps the value as typed).
+    con.execute(r"""INSERT INTO load_rejects
+                   SELECT batch_id, file, sheet, row, "column",
+                          CASE WHEN regexp_matches(value, '^\s*\d{14,17}[\dXx]\s*$')
+                               THEN left(trim(value), 6) || '********' || right(trim(value), 4)
+                               ELSE value END,
+                          reason_zh, reason_en, station_code, ? FROM _rejects""", [now])
 
 
 def _one(con, query: str, params: list | None = None) -> tuple | None:
@@ -379,15 +384,19 @@ def _prepare(con) -> None:
     """Schema, regions and labels (refreshed on every load: they come from code)."""
     for statement in schema.ddl():
         con.sql(statement)
-    con.sql("DELETE FROM regions")
-    con.executemany("INSERT INTO regions VALUES (?, ?, ?, ?, ?)",
-                    [(r.region_code, r.parent_code, r.level, r.name_zh, r.name_en)
-                     for r in regions.all_regions()])
+    all_regions = regions.all_regions()
+    region_rows = pl.DataFrame([r.__dict__ for r in all_regions], orient="row")
     labels = dict.fromkeys(mappings.labels())
     labels.update(dict.fromkeys(("region", r.region_code, r.name_zh, r.name_en)
-                                for r in regions.all_regions()))
+                                for r in all_regions))
+    label_rows = pl.DataFrame(list(labels), schema=["domain", "code", "label_zh", "label_en"],
+                              orient="row")
+    con.register("_regions", region_rows)
+    con.register("_labels", label_rows)
+    con.sql("DELETE FROM regions")
+    con.sql("INSERT INTO regions BY NAME SELECT * FROM _regions")
     con.sql("DELETE FROM labels")
-    con.executemany("INSERT OR REPLACE INTO labels VALUES (?, ?, ?, ?)", list(labels))
+    con.sql("INSERT INTO labels BY NAME SELECT * FROM _labels")
 
 
 def _complete(db_path: Path) -> bool:

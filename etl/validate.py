@@ -159,24 +159,33 @@ def check_column(col: Column, raw: pl.Series, header: str, has_persons: bool) ->
 
 
 def person_columns(raw: pl.Series, key: bytes) -> tuple[pl.DataFrame, Checked]:
-    """person_key, id_masked, gender and birth year from the ID; raw IDs go no further."""
-    parsed = parse.parse_ids(raw)
-    id18 = parsed["id18"]
-    persons = pl.DataFrame({"id18": id18}).select(
-        person_key=pseudonym.person_keys(id18, key),
+    """person_key, id_masked, gender and birth year from the ID; raw IDs go no further.
+
+    Works on the distinct raw IDs (a roster repeats its persons) and gathers back."""
+    distinct = raw.drop_nulls().unique()
+    parsed = parse.parse_ids(distinct)
+    reasons = parse.ID_REASONS
+    per_id = parsed.select(
+        person_key=pseudonym.person_keys(parsed["id18"], key),
         id_masked=pseudonym.mask_id(pl.col("id18")),
         gender_from_id=parse.gender_from_id(pl.col("id18")),
         birth_year=parse.birth_year_from_id(pl.col("id18")),
+        reason_zh=pl.col("error").replace_strict({k: v[0] for k, v in reasons.items()},
+                                                 default=None, return_dtype=pl.String),
+        reason_en=pl.col("error").replace_strict({k: v[1] for k, v in reasons.items()},
+                                                 default=None, return_dtype=pl.String),
     )
-    errors = parsed["error"]
-    if errors.null_count() == len(errors):
-        return persons, Checked(persons["person_key"])
-    reasons = parse.ID_REASONS
-    zh = errors.replace_strict({k: v[0] for k, v in reasons.items()}, default=None,
-                               return_dtype=pl.String)
-    en = errors.replace_strict({k: v[1] for k, v in reasons.items()}, default=None,
-                               return_dtype=pl.String)
-    return persons, Checked(persons["person_key"], zh, en)
+    # Empty ID cells: the "missing" reason, at the position after the distinct values.
+    per_id = pl.concat([per_id, pl.DataFrame(
+        {"reason_zh": [reasons["missing"][0]], "reason_en": [reasons["missing"][1]]}).cast(
+            pl.String)], how="diagonal_relaxed")
+    index = raw.replace_strict(distinct, pl.Series(range(len(distinct)), dtype=pl.UInt32),
+                               default=len(distinct), return_dtype=pl.UInt32)
+    persons = per_id.select(pl.all().gather(index))
+    checked = Checked(persons["person_key"])
+    if persons["reason_zh"].null_count() < len(persons):
+        checked = Checked(persons["person_key"], persons["reason_zh"], persons["reason_en"])
+    return persons.drop("reason_zh", "reason_en"), checked
 
 
 # ---------------------------------------------------------------- one sheet
@@ -258,7 +267,7 @@ def _reconcile_regions(rows: pl.DataFrame, sheet: Sheet, data: pl.DataFrame):
                 "reason_zh": [f"所属旗县区与帮扶站点不符：站点属于{names[s[:6]]}；请核对站点或旗县区"
                               for s in bad["station_code"]],
                 "reason_en": [f"County does not match the help station, which belongs to "
-                              f"{s[:6]}; check the station or the county"
+                              f"{names[s[:6]]} ({s[:6]}); check the station or the county"
                               for s in bad["station_code"]],
             }).with_columns(column=pl.lit(header)))
         rows = rows.with_columns(county_code=pl.coalesce(implied, pl.col("county_code")))
@@ -323,12 +332,12 @@ def _check_totals(sheet: Sheet, rows: pl.DataFrame) -> list[tuple[str, str]]:
 
 def drop_duplicates(rows: pl.DataFrame, file_name: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Rows with the same natural key in one file: keep the last, reject the earlier."""
-    rows = rows.with_columns(_order=pl.int_range(pl.len()))
-    last = pl.col("_order") == pl.col("_order").max().over("_nk")
+    last = pl.col("_nk").is_last_distinct()
     dup = rows.filter(~last)
     if dup.is_empty():
-        return rows.drop("_order"), rj.empty()
-    kept = rows.filter(last).select("_nk", kept=pl.col("_row"))
+        return rows, rj.empty()
+    kept = rows.filter(pl.col("_nk").is_in(dup["_nk"].implode()) & last).select(
+        "_nk", kept=pl.col("_row"))
     dup = dup.join(kept, on="_nk", how="left")
     zh, en = rj.DUPLICATE
     stations = dup["station_code"] if "station_code" in dup.columns else None
@@ -338,7 +347,7 @@ def drop_duplicates(rows: pl.DataFrame, file_name: str) -> tuple[pl.DataFrame, p
          "reason_en": en.format(key=_key_text(d), kept=d["kept"]),
          "station_code": stations[i] if stations is not None else None}
         for i, d in enumerate(dup.iter_rows(named=True))])
-    return rows.filter(last).drop("_order"), rejects
+    return rows.filter(last), rejects
 
 
 def _key_text(row: dict) -> str:

@@ -1,0 +1,129 @@
+"""ETL throughput: relief rosters from CSV (and a smaller XLSX) into a fresh warehouse.
+
+    python bench/bench_etl.py --rows 10000000 --persons 1000000 [--xlsx-rows 1000000]
+
+Writes synthetic relief files with a fast Polars writer (valid IDs, a few thousand distinct
+dates and amounts, ~1 relief per person per year), then times `etl.load.load_files` on them
+(read, validate, pseudonymise, load, swap) in a child process each, reporting rows/s and the
+child's peak memory (ru_maxrss). Not run by pytest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+HEADERS = ["序号", "姓名", "身份证号码", "帮扶站点", "所属旗县区", "困难类别", "帮扶类型",
+           "资金来源", "金额（元）", "发放日期", "备注"]
+
+
+def person_ids(n: int, rng: np.random.Generator) -> np.ndarray:
+    """About n distinct valid 18-digit IDs (GB 11643 check digit)."""
+    from etl import parse, regions
+
+    counties = np.array(list(regions.COUNTIES))
+    birth = (np.datetime64("1950-01-01") + rng.integers(0, 18000, n)).astype("datetime64[D]")
+    frame = pl.DataFrame({"region": rng.choice(counties, n), "birth": birth,
+                          "seq": rng.integers(0, 1000, n)})
+    id17 = (pl.col("region") + pl.col("birth").dt.strftime("%Y%m%d")
+            + pl.col("seq").cast(pl.String).str.zfill(3))
+    ids = frame.select(id17=id17).unique().select(
+        pl.col("id17") + parse.check_char(pl.col("id17")))
+    return ids.to_series().to_numpy()
+
+
+def relief_frame(rows: int, persons: int, seed: int = 7) -> pl.DataFrame:
+    from etl import regions
+
+    rng = np.random.default_rng(seed)
+    ids = person_ids(persons, rng)
+    stations = np.array([r.region_code for r in regions.all_regions() if r.level == "station"])
+    person = rng.integers(0, len(ids), rows)
+    station = stations[person % len(stations)]  # a person belongs to one station
+    days = rng.integers(0, 365 * 14, rows)
+    dates = (np.datetime64("2010-01-01") + days).astype("datetime64[D]").astype(str)
+    amounts = (rng.integers(2, 60, rows) * 50).astype(str)
+    return pl.DataFrame({
+        "序号": np.arange(1, rows + 1).astype(str), "姓名": np.full(rows, "某某"),
+        "身份证号码": ids[person], "帮扶站点": station,
+        "所属旗县区": np.array([s[:6] for s in stations])[person % len(stations)],
+        "困难类别": rng.choice(["低收入", "下岗失业", "因病致困", "子女上大学"], rows),
+        "帮扶类型": rng.choice(["两节慰问", "送温暖", "临时救助", "医疗救助", "金秋助学"], rows),
+        "资金来源": rng.choice(["中央财政专项", "自治区专项", "工会自筹"], rows),
+        "金额（元）": amounts, "发放日期": dates, "备注": np.full(rows, ""),
+    }).unique(["身份证号码", "发放日期", "帮扶类型", "帮扶站点"], keep="first",
+              maintain_order=True)
+
+
+def run_child(kind: str, path: Path, db: Path) -> dict:
+    """Time one load in a fresh process so ru_maxrss is that load's peak."""
+    code = f"""
+import json, resource, sys, time
+from pathlib import Path
+sys.path.insert(0, {str(ROOT)!r})
+from etl.load import load_files
+t = time.perf_counter()
+r = load_files([Path({str(path)!r})], Path({str(db)!r}), rejects_dir=Path({str(db.parent)!r}))
+dt = time.perf_counter() - t
+f = r.files[0]
+print(json.dumps({{"seconds": dt, "rows_loaded": f.rows_loaded, "rows_read": f.rows_read,
+                  "rejected": f.rows_rejected, "status": f.status,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+    env = dict(os.environ, UNION_DASH_KEY="bench-key")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         check=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["kind"] = kind
+    result["rows_per_s"] = result["rows_read"] / result["seconds"]
+    return result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--persons", type=int, default=100_000)
+    ap.add_argument("--xlsx-rows", type=int, default=0)
+    ap.add_argument("--dir", type=Path, default=None)
+    args = ap.parse_args()
+    work = args.dir or Path(tempfile.mkdtemp(prefix="bench_etl_"))
+    work.mkdir(parents=True, exist_ok=True)
+    results = []
+    t = time.perf_counter()
+    frame = relief_frame(args.rows, args.persons)
+    csv_path = work / f"relief_{args.rows}.csv"
+    frame.write_csv(csv_path)
+    print(f"wrote {frame.height:,} rows CSV ({csv_path.stat().st_size / 1e6:.0f} MB) in "
+          f"{time.perf_counter() - t:.1f}s", file=sys.stderr)
+    results.append(run_child("csv", csv_path, work / "csv.duckdb"))
+    if args.xlsx_rows:
+        t = time.perf_counter()
+        xlsx_path = work / f"relief_{args.xlsx_rows}.xlsx"
+        frame.head(args.xlsx_rows).write_excel(xlsx_path, autofit=False)
+        print(f"wrote {args.xlsx_rows:,} rows XLSX in {time.perf_counter() - t:.1f}s",
+              file=sys.stderr)
+        results.append(run_child("xlsx", xlsx_path, work / "xlsx.duckdb"))
+    import duckdb
+    machine = {"python": platform.python_version(), "polars": pl.__version__,
+               "duckdb": duckdb.__version__, "cpus": os.cpu_count(),
+               "machine": platform.machine(), "system": platform.platform(),
+               "bench_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    print(json.dumps({"machine": machine, "results": results}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""Messy station files → what is loaded and what is rejected (input → expected output)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import duckdb
+import polars as pl
+import pytest
+
+from etl import extract, load
+from tests import messy_files as mf
+
+
+def _load(tmp_path, *paths):
+    return load.load_files(list(paths), tmp_path / "w.duckdb", rejects_dir=tmp_path / "rej")
+
+
+def _query(db, sql):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.sql(sql).pl()
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("builder", [mf.gb18030_csv, mf.bom_csv])
+def test_csv_encodings_and_mess(tmp_path, builder):
+    """GB18030 and UTF-8-BOM CSVs with title rows, totals, signatures, synonyms, full-width
+    digits, "1,200.00元", Excel serials, 15-digit IDs and trailing spaces load the same."""
+    report = _load(tmp_path, builder(tmp_path))
+    f = report.files[0]
+    assert (f.status, f.kind, f.rows_read, f.rows_loaded, f.rows_rejected) == (
+        "loaded", "relief", 3, 3, 0)
+    assert f.warnings == []  # the 合计 row matches the rows
+    got = _query(tmp_path / "w.duckdb", """
+        SELECT p.id_masked, station_code, county_code, relief_type, fund_source,
+               amount_yuan, relief_date
+        FROM relief r JOIN persons p USING (person_key) ORDER BY amount_yuan DESC, id_masked""")
+    expected = sorted(
+        [(pid[:6] + "********" + pid[-4:], *rest[:4], Decimal(rest[4]), rest[5])
+         for pid, *rest in mf.EXPECTED_GOOD], key=lambda r: (-r[5], r[0]))
+    assert got.rows() == expected
+    assert report.exit_code == 0
+
+
+def test_xlsx_roster(tmp_path):
+    """Merged titles, unit/date line, date cells, serials, IDs as numbers, a totals row,
+    signatures, two month sheets; hidden and empty sheets skipped, a notes sheet reported."""
+    report = _load(tmp_path, mf.roster_xlsx(tmp_path))
+    f = report.files[0]
+    assert f.status == "partial" and report.exit_code == 3
+    assert [(s.name, s.status) for s in f.sheets] == [
+        ("1月", "loaded"), ("2月", "loaded"), ("说明", "ignored")]
+    assert any("说明" in en for _, en in f.warnings)
+    got = _query(tmp_path / "w.duckdb",
+                 "SELECT relief_type, amount_yuan::VARCHAR, relief_date FROM relief")
+    assert sorted(got.rows()) == sorted(mf.EXPECTED_XLSX.values())
+    rejects = f.rejects.select("sheet", "row", "column", "value", "reason_en").rows()
+    assert len(rejects) == len(mf.EXPECTED_XLSX_REJECTS)
+    for (sheet, row, column, value, fragment), got_row in zip(
+            mf.EXPECTED_XLSX_REJECTS, rejects, strict=True):
+        assert got_row[:4] == (sheet, row, column, value) and fragment in got_row[4]
+
+
+def test_rejects_say_where_what_why(tmp_path):
+    report = _load(tmp_path, mf.bad_rows_csv(tmp_path))
+    f = report.files[0]
+    assert (f.status, f.rows_loaded, f.rows_rejected) == ("partial", 2, 9)
+    got = {(r["row"], r["column"]): r for r in f.rejects.iter_rows(named=True)}
+    for row, column, value, fragment in mf.EXPECTED_BAD:
+        r = got[(row, column)]
+        assert r["file"] == "bad_rows.csv" and r["value"] == value
+        assert fragment in r["reason_en"] and r["reason_zh"]
+    assert len(got) == len(mf.EXPECTED_BAD)
+    kept = _query(tmp_path / "w.duckdb", "SELECT amount_yuan::VARCHAR a FROM relief ORDER BY a")
+    assert kept["a"].to_list() == ["500.00", "600.00"]  # the later duplicate row won
+    # The report on disk (Excel-friendly) and the warehouse table hold the same rejects.
+    on_disk = pl.read_csv(report.rejects_path, encoding="utf8-lossy")
+    assert report.rejects_path.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert on_disk.columns == ["file", "sheet", "row", "column", "value", "reason_zh",
+                               "reason_en"]
+    assert on_disk.height == len(mf.EXPECTED_BAD)
+    stored = _query(tmp_path / "w.duckdb", "SELECT count(*) n FROM load_rejects")
+    assert stored["n"][0] == len(mf.EXPECTED_BAD)
+
+
+@pytest.mark.parametrize("builder, fragment", [
+    (mf.missing_column_csv, "required columns are missing: 资金来源"),
+    (mf.utf16_csv, "neither UTF-8 nor GBK"),
+    (mf.broken_xlsx, "cannot be opened"),
+    (mf.unknown_kind_csv, "No header row recognised"),
+])
+def test_unloadable_files(tmp_path, builder, fragment):
+    report = _load(tmp_path, builder(tmp_path))
+    f = report.files[0]
+    assert f.status == "failed" and report.exit_code == 2 and f.rows_loaded == 0
+    assert fragment in f.message_en and f.message_zh
+    assert _query(tmp_path / "w.duckdb", "SELECT count(*) n FROM load_batches")["n"][0] == 0
+
+
+def test_totals_mismatch_is_a_warning(tmp_path):
+    f = _load(tmp_path, mf.totals_mismatch_csv(tmp_path)).files[0]
+    assert f.status == "loaded"
+    assert any("9999.00" in en and "3200.00" in en for _, en in f.warnings)
+
+
+def test_header_row_found_below_titles(tmp_path):
+    raw = extract.read_file("x.csv", mf.gb18030_csv(tmp_path).read_bytes())[0]
+    sheet = extract.recognise(raw)
+    assert sheet.kind == "relief" and sheet.data["_row"].to_list() == [4, 5, 6]
+    assert sheet.totals_row == 7 and sheet.totals["amount_yuan"] == "3200"
+    assert sheet.headers["amount_yuan"] == "金额（元）"
+
+
+def test_person_at_two_stations_is_one_person(tmp_path):
+    a = mf.station_csv(tmp_path, "a.csv", "150702001", mf.ID_A, "2012-01-05")
+    b = mf.station_csv(tmp_path, "b.csv", "150702003", mf.ID_A, "2012-02-05")
+    report = _load(tmp_path, a, b)
+    assert report.exit_code == 0
+    got = _query(tmp_path / "w.duckdb", """
+        SELECT (SELECT count(*) FROM persons) persons,
+               (SELECT count(DISTINCT person_key) FROM relief) keys,
+               (SELECT count(*) FROM relief) reliefs,
+               (SELECT gender || birth_year FROM persons) who""")
+    assert got.row(0) == (1, 1, 2, "M1980")
+
+
+def test_no_raw_ids_or_names_stored(tmp_path):
+    _load(tmp_path, mf.bom_csv(tmp_path), mf.bad_rows_csv(tmp_path))
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    try:
+        for table in ("relief", "persons", "load_rejects"):
+            text = str(con.sql(f"SELECT * FROM {table}").fetchall())
+            for raw in (mf.ID_A, mf.ID_B, mf.WRONG_CHECK, "职工1"):
+                assert raw not in text
+    finally:
+        con.close()
