@@ -109,12 +109,26 @@ def protect(
     if df.select(spec.dims).is_duplicated().any() if spec.dims else df.height > 1:
         raise DisclosureError(
             f"rows are not unique by {list(spec.dims)}: not a table of aggregates")
+    if not any(df[d].n_unique() > 1 for d in spec.dims):  # one row: nothing to complement
+        small = pl.any_horizontal((pl.col(c) > 0) & (pl.col(c) < k) for c in spec.counts)
+        table = _null_suppressed(df.with_columns(small.fill_null(False).alias(SUPPRESSED_COLUMN)),
+                                 spec)
+        n = int(table[SUPPRESSED_COLUMN].sum())
+        return Suppression(table, n, 0)
     cube = _Cube.build(df, spec)
-    primary = cube.primary_mask(k, with_margins=margins)
-    mask = complementary(cube.values, primary, cube.candidates(margins))
-    table = cube.to_frame(df, mask, margins)
+    primary = np.logical_or.reduce(
+        [cube.primary_mask(v, k, with_margins=margins) for v in cube.counts])
+    mask = complementary(cube.counts, primary, cube.candidates(margins))
+    table = _null_suppressed(cube.to_frame(df, mask, margins), spec)
     n_primary = int(primary.sum())
     return Suppression(table, n_primary, int(mask.sum()) - n_primary)
+
+
+def _null_suppressed(rows: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:
+    """Every measure of a suppressed cell becomes null."""
+    return rows.with_columns(
+        pl.when(pl.col(SUPPRESSED_COLUMN)).then(None).otherwise(pl.col(c)).alias(c)
+        for c in (*spec.counts, *spec.measures))
 
 
 def protect_for_role(
@@ -138,11 +152,11 @@ def refuse_person_level(df: pl.DataFrame) -> None:
 
 @dataclass
 class _Cube:
-    """The first count column as a dense array with a total slot at the end of every axis."""
+    """Each count column as a dense array with a total slot at the end of every axis."""
 
     dims: tuple[str, ...]  # dimensions with more than one level
     levels: list[list]
-    values: np.ndarray  # shape (n1+1, ..., nd+1); index -1 on an axis = total
+    counts: list[np.ndarray]  # shape (n1+1, ..., nd+1); index -1 on an axis = total
     present: np.ndarray  # inner cells that are rows of the input
     spec: TableSpec
 
@@ -151,65 +165,57 @@ class _Cube:
         dims = tuple(d for d in spec.dims if df[d].n_unique() > 1)  # constant dims are no axis
         levels = [df[d].unique(maintain_order=True).to_list() for d in dims]
         shape = tuple(len(lv) + 1 for lv in levels)
-        values, present = np.zeros(shape), np.zeros(shape, dtype=bool)
         idx = cls._row_index(df, dims, levels)
-        counts = df[spec.counts[0]].cast(pl.Float64).fill_null(0).to_numpy()
-        values[idx], present[idx] = counts, True
-        for axis in range(len(dims)):  # fill the totals, axis by axis
-            inner = [slice(None)] * len(dims)
-            inner[axis] = slice(0, -1)
-            total = [slice(None)] * len(dims)
-            total[axis] = -1
-            values[tuple(total)] = values[tuple(inner)].sum(axis=axis)
-        return cls(dims, levels, values, present, spec)
+        present = np.zeros(shape, dtype=bool)
+        present[idx] = True
+        counts = []
+        for name in spec.counts:
+            values = np.zeros(shape)
+            values[idx] = df[name].cast(pl.Float64).fill_null(0).to_numpy()
+            for axis in range(len(dims)):  # fill the totals, axis by axis
+                inner = [slice(None)] * len(dims)
+                inner[axis] = slice(0, -1)
+                total = [slice(None)] * len(dims)
+                total[axis] = -1
+                values[tuple(total)] = values[tuple(inner)].sum(axis=axis)
+            counts.append(values)
+        return cls(dims, levels, counts, present, spec)
 
     @staticmethod
     def _row_index(df: pl.DataFrame, dims: tuple[str, ...], levels: list[list]) -> tuple:
-        if not dims:
-            return (np.zeros(df.height, dtype=int),) if df.height else ()
         return tuple(
             np.array([{v: i for i, v in enumerate(lv)}[x] for x in df[d].to_list()], dtype=int)
             for d, lv in zip(dims, levels, strict=True)
         )
 
     def is_margin(self) -> np.ndarray:
-        out = np.zeros(self.values.shape, dtype=bool)
-        for axis in range(self.values.ndim):
-            sl = [slice(None)] * self.values.ndim
+        out = np.zeros(self.present.shape, dtype=bool)
+        for axis in range(out.ndim):
+            sl = [slice(None)] * out.ndim
             sl[axis] = -1
             out[tuple(sl)] = True
         return out
 
-    def primary_mask(self, k: int, *, with_margins: bool) -> np.ndarray:
-        small = (self.values > 0) & (self.values < k)
-        if not self.dims:
-            return small
+    def primary_mask(self, values: np.ndarray, k: int, *, with_margins: bool) -> np.ndarray:
+        """Cells counting 1..k-1 persons; totals too when the export carries them."""
+        small = (values > 0) & (values < k)
         return small & (self.present | (self.is_margin() & with_margins))
 
     def candidates(self, margins: bool) -> np.ndarray:
         """Cells that may be suppressed: inner cells (absent ones become rows), and totals
         only when they are part of the export."""
-        if not self.dims:
-            return np.ones(self.values.shape, dtype=bool)
         return ~self.is_margin() | margins
 
     def to_frame(self, df: pl.DataFrame, mask: np.ndarray, margins: bool) -> pl.DataFrame:
-        inner_mask = mask if not self.dims else mask[tuple([slice(0, -1)] * len(self.dims))]
-        rows = df.with_columns(pl.lit(False).alias(SUPPRESSED_COLUMN))
-        if self.dims:
-            idx = self._row_index(df, self.dims, self.levels)
-            flags = inner_mask[idx]
-            rows = rows.with_columns(pl.Series(SUPPRESSED_COLUMN, flags))
-            rows = pl.concat([rows, self._absent_rows(df, inner_mask)], how="diagonal_relaxed")
-            if margins:
-                rows = pl.concat([rows.with_columns(pl.col(d).cast(pl.String) for d in self.dims),
-                                  self._margin_rows(df, mask)], how="diagonal_relaxed")
-        else:
-            rows = rows.with_columns(pl.lit(bool(mask.any())).alias(SUPPRESSED_COLUMN))
-        numeric = [*self.spec.counts, *self.spec.measures]
-        return rows.with_columns(
-            pl.when(pl.col(SUPPRESSED_COLUMN)).then(None).otherwise(pl.col(c)).alias(c)
-            for c in numeric)
+        """The input rows with their flags, complements that were absent, and totals."""
+        inner_mask = mask[tuple([slice(0, -1)] * len(self.dims))]
+        flags = inner_mask[self._row_index(df, self.dims, self.levels)]
+        rows = pl.concat([df.with_columns(pl.Series(SUPPRESSED_COLUMN, flags)),
+                          self._absent_rows(df, inner_mask)], how="diagonal_relaxed")
+        if margins:
+            rows = pl.concat([rows.with_columns(pl.col(d).cast(pl.String) for d in self.spec.dims),
+                              self._margin_rows(df, mask)], how="diagonal_relaxed")
+        return rows
 
     def _constant_dims(self, df: pl.DataFrame) -> dict:
         return {d: df[d][0] for d in self.spec.dims if d not in self.dims and df.height}
@@ -276,20 +282,11 @@ def determined(shape: tuple[int, ...], mask: np.ndarray) -> np.ndarray:
     """
     hidden = [tuple(i) for i in np.argwhere(mask)]
     out = np.zeros(shape, dtype=bool)
-    if not hidden or len(shape) == 0:
+    if not hidden:
         return out
-    col = {c: j for j, c in enumerate(hidden)}
-    rows = []
-    for line in lines(shape):
-        coef = np.zeros(len(hidden))
-        for pos, cell in enumerate(line):
-            if cell in col:
-                coef[col[cell]] = -1.0 if pos == len(line) - 1 else 1.0
-        if coef.any():
-            rows.append(coef)
-    if not rows:
+    a, _ = _equations(np.zeros(shape), mask, {c: j for j, c in enumerate(hidden)})
+    if not len(a):
         return out
-    a = np.array(rows)
     _, s, vt = np.linalg.svd(a)
     rank = int((s > 1e-9 * max(a.shape)).sum())
     null = vt[rank:].T  # columns span the null space
@@ -299,31 +296,75 @@ def determined(shape: tuple[int, ...], mask: np.ndarray) -> np.ndarray:
     return out
 
 
-def complementary(values: np.ndarray, primary: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-    """Grow the primary mask until no line has a lone suppressed cell and none is determined."""
-    mask = primary.copy()
-    if values.ndim == 0 or not mask.any():
+def complementary(
+    counts: list[np.ndarray], primary: np.ndarray, candidates: np.ndarray
+) -> np.ndarray:
+    """Grow the primary mask to a pattern from which no suppressed cell can be recovered.
+
+    To a fixed point: (1) no line holds a lone suppressed cell; (2) no suppressed cell is
+    determined by the totals (linear audit); (3) no primary cell is pinned to one value by the
+    totals together with "counts are never negative" (an LP per primary cell).
+    """
+    mask, values = primary.copy(), counts[0]  # complements are chosen by the first count
+    if not mask.any():
         return mask
     all_lines = lines(values.shape)
     while True:
-        changed = False
-        for line in all_lines:
-            hidden = [c for c in line if mask[c]]
-            if len(hidden) == 1:
-                changed |= _suppress_one(values, mask, candidates, line)
-        if changed:
+        lone = [ln for ln in all_lines if sum(bool(mask[c]) for c in ln) == 1]
+        if any([_suppress_one(values, mask, candidates, ln) for ln in lone]):
             continue
-        det = determined(values.shape, mask)
-        if not det.any():
+        exposed = determined(values.shape, mask)
+        for v in counts:
+            exposed |= pinned(v, mask, primary)
+        if not exposed.any():
             return mask
-        cell = tuple(np.argwhere(det)[0])
+        cell = tuple(np.argwhere(exposed)[0])
         if not any(_suppress_one(values, mask, candidates, ln) for ln in all_lines if cell in ln):
-            raise DisclosureError("cannot protect the table: no cell left to suppress")
+            raise DisclosureError(
+                "cannot protect the table: a published total reveals a small cell")
+
+
+def pinned(values: np.ndarray, mask: np.ndarray, which: np.ndarray) -> np.ndarray:
+    """Suppressed cells of `which` whose feasible range, given the published cells, the totals
+    and non-negativity, is a single value."""
+    from scipy.optimize import linprog
+
+    hidden = [tuple(i) for i in np.argwhere(mask)]
+    col = {c: j for j, c in enumerate(hidden)}
+    a_eq, b_eq = _equations(values, mask, col)
+    out = np.zeros(values.shape, dtype=bool)
+    for cell in (tuple(i) for i in np.argwhere(which & mask)):
+        c = np.zeros(len(hidden))
+        c[col[cell]] = 1.0
+        lo = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        hi = linprog(-c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        if lo.status == 0 and hi.status == 0 and (-hi.fun) - lo.fun < 0.5:
+            out[cell] = True
+    return out
+
+
+def _equations(values: np.ndarray, mask: np.ndarray, col: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Line equations over the suppressed cells: sum(inner) - total = 0, published parts moved
+    to the right-hand side."""
+    rows, rhs = [], []
+    for line in lines(values.shape):
+        coef, known = np.zeros(len(col)), 0.0
+        for pos, cell in enumerate(line):
+            sign = -1.0 if pos == len(line) - 1 else 1.0
+            if cell in col:
+                coef[col[cell]] = sign
+            else:
+                known += sign * values[cell]
+        if coef.any():
+            rows.append(coef)
+            rhs.append(-known)
+    return np.array(rows).reshape(-1, len(col)), np.array(rhs)
 
 
 def _suppress_one(values: np.ndarray, mask: np.ndarray, candidates: np.ndarray,
                   line: list[tuple[int, ...]]) -> bool:
-    """Suppress the cheapest free cell of the line: smallest non-zero count, zeros last."""
+    """Suppress the cheapest free cell of the line: smallest non-zero count, zeros last
+    (a zero complement narrows the range of its partner to [0, its total])."""
     free = [c for c in line if not mask[c] and candidates[c]]
     if not free:
         return False
