@@ -30,6 +30,10 @@ RELIEF_STANDARDS_CSV = _MAPPINGS / "relief_standards.csv"
 # enough for a median to mean something; and a plain "more than 3x the 99th percentile of
 # the relief type" that also catches outliers in small counties.
 ROBUST_Z_LIMIT = 3.5
+# Completeness: this many consecutive months without relief rows is a missing report; rows
+# that arrive more than REPORT_GRACE_DAYS after their month's end are late.
+MISSING_RUN_MONTHS = 3
+REPORT_GRACE_DAYS = 15
 ROBUST_Z_MIN_GROUP = 20
 P99_FACTOR = 3.0
 
@@ -47,11 +51,13 @@ class Check:
 
 CHECKS: tuple[Check, ...] = (
     Check("missing_report", "quality", "dq_station_months", "漏报月份", "missing monthly reports",
-          "站点在首次报送至最近月份之间某月无任何救助记录",
-          "a station sent no relief rows for a month between its first month and the latest"),
+          f"站点连续{MISSING_RUN_MONTHS}个月及以上无任何救助记录（首次报送至最近月份之间）",
+          f"a station sent no relief rows for {MISSING_RUN_MONTHS} or more months in a row "
+          "(between its first report and the latest month)"),
     Check("late_report", "quality", "dq_station_months", "迟报月份", "late monthly reports",
-          "某月数据晚于其后月份的数据才导入",
-          "a month's rows were first loaded after a later month's rows"),
+          f"某月数据在月末{REPORT_GRACE_DAYS}天后才首次导入（只评价系统启用后的截止日期）",
+          f"a month's rows first arrived more than {REPORT_GRACE_DAYS} days after the month's "
+          "end (judged for deadlines after the first load only)"),
     Check("duplicate_relief", "quality", "dq_duplicate_relief", "跨站点重复救助",
           "same person relieved by two stations",
           "同一人同一救助类型同一批次（两节为同一慰问季，其他为同一月）由两个以上站点发放",
@@ -135,9 +141,10 @@ def refresh(con: duckdb.DuckDBPyConnection, *, fund_rules: Path = FUND_RULES_CSV
     """(Re)compute every `dq_*` table from the warehouse tables on a read-write connection."""
     _store_rules(con, read_fund_rules(fund_rules), read_relief_standards(relief_standards))
     con.execute(_CAMPAIGNS)
+    params = {"z": ROBUST_Z_LIMIT, "n": ROBUST_Z_MIN_GROUP, "f": P99_FACTOR,
+              "run": MISSING_RUN_MONTHS, "grace": REPORT_GRACE_DAYS}
     for sql in _CHECK_SQL:
-        con.execute(sql, {"z": ROBUST_Z_LIMIT, "n": ROBUST_Z_MIN_GROUP, "f": P99_FACTOR}
-                    if "$z" in sql else None)
+        con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql} or None)
     con.execute("DROP TABLE IF EXISTS dq_relief_campaigns")
     _store_summary(con)
 
@@ -158,7 +165,7 @@ def _store_rules(con: duckdb.DuckDBPyConnection, rules: pl.DataFrame,
 # Festival moves between January and February), everything else by calendar month.
 _CAMPAIGNS = """
 CREATE OR REPLACE TEMP TABLE dq_relief_campaigns AS
-SELECT r.relief_id,
+SELECT r.relief_id, r.person_key, r.relief_type, r.station_code, r.relief_date, r.amount_yuan,
        CASE WHEN r.relief_type = 'festival_condolence' THEN s.season::VARCHAR || '两节'
             ELSE strftime(r.relief_date, '%Y-%m') END AS campaign,
        CASE WHEN r.relief_type = 'festival_condolence' THEN s.season::VARCHAR
@@ -174,13 +181,23 @@ _RELIEF_COLS = """r.relief_id, coalesce(p.id_masked, '?') AS id_masked, r.county
 
 _CHECK_SQL: tuple[str, ...] = (
     # Completeness: every station's months from its first report to the latest month of all.
+    # A quiet month without relief happens; a run of $run or more empty months is a missing
+    # report. A month is late when its rows first arrived more than $grace days after the
+    # month's end, judged only for deadlines after the warehouse's first load (history
+    # loaded at go-live is not late). Rows resent with corrections keep their first arrival.
     """
 CREATE OR REPLACE TABLE dq_station_months AS
-WITH sm AS (
+WITH arrived AS (
+    SELECT rr.natural_key, min(b.loaded_at) AS first_at
+    FROM row_replacements rr JOIN load_batches b ON b.batch_id = rr.replaced_batch_id
+    WHERE rr.table_name = 'relief' GROUP BY ALL),
+sm AS (
     SELECT r.station_code, any_value(r.county_code) AS county_code,
            date_trunc('month', r.relief_date)::DATE AS month, count(*) AS rows,
-           sum(r.amount_yuan) AS amount_yuan, min(b.loaded_at) AS first_loaded_at
+           sum(r.amount_yuan) AS amount_yuan,
+           min(least(b.loaded_at, coalesce(a.first_at, b.loaded_at))) AS first_loaded_at
     FROM relief r LEFT JOIN load_batches b USING (batch_id)
+    LEFT JOIN arrived a ON md5(a.natural_key) = r.relief_id
     GROUP BY r.station_code, month),
 grid AS (
     SELECT s.station_code, unnest(generate_series(s.first_month::TIMESTAMP,
@@ -190,27 +207,39 @@ joined AS (
     SELECT g.station_code, coalesce(sm.county_code, left(g.station_code, 6)) AS county_code,
            g.month, coalesce(sm.rows, 0)::BIGINT AS rows,
            coalesce(sm.amount_yuan, 0)::DECIMAL(18,2) AS amount_yuan, sm.first_loaded_at,
-           min(sm.first_loaded_at) OVER (PARTITION BY g.station_code ORDER BY g.month
-               ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS later_first_loaded_at
-    FROM grid g LEFT JOIN sm USING (station_code, month))
+           (g.month + INTERVAL 1 MONTH + to_days($grace::INTEGER))::TIMESTAMP AS deadline,
+           row_number() OVER (PARTITION BY g.station_code ORDER BY g.month)
+             - row_number() OVER (PARTITION BY g.station_code, sm.rows IS NULL
+                                  ORDER BY g.month) AS island
+    FROM grid g LEFT JOIN sm USING (station_code, month)),
+runs AS (
+    SELECT *, count(*) OVER (PARTITION BY station_code, rows = 0, island) AS run
+    FROM joined)
 SELECT station_code, county_code, month, rows, amount_yuan, first_loaded_at,
-       CASE WHEN rows = 0 THEN 'missing'
-            WHEN first_loaded_at > later_first_loaded_at THEN 'late'
+       CASE WHEN rows = 0 AND run >= $run THEN 'missing'
+            WHEN rows = 0 THEN 'empty'
+            WHEN first_loaded_at > deadline
+             AND deadline >= (SELECT min(loaded_at) FROM load_batches) THEN 'late'
             ELSE 'reported' END AS status
-FROM joined ORDER BY station_code, month
+FROM runs ORDER BY station_code, month
 """,
     # The same person, relief type and campaign paid by two or more stations.
     f"""
 CREATE OR REPLACE TABLE dq_duplicate_relief AS
-WITH rc AS (SELECT r.*, c.campaign FROM relief r JOIN dq_relief_campaigns c USING (relief_id)),
-g AS (
-    SELECT person_key, relief_type, campaign, count(DISTINCT station_code) AS n_stations,
-           string_agg(DISTINCT station_code, ',' ORDER BY station_code) AS stations
-    FROM rc GROUP BY ALL HAVING count(DISTINCT station_code) > 1)
-SELECT dense_rank() OVER (ORDER BY p.id_masked, r.person_key, g.relief_type, g.campaign)
+-- A narrow pass finds the groups (min <> max: two stations); only their rows get details.
+WITH g AS (
+    SELECT person_key, relief_type, campaign FROM dq_relief_campaigns GROUP BY ALL
+    HAVING min(station_code) <> max(station_code)),
+hit AS (
+    SELECT c.relief_id, c.campaign,
+           count(DISTINCT c.station_code) OVER w AS n_stations,
+           string_agg(DISTINCT c.station_code, ',' ORDER BY c.station_code) OVER w AS stations
+    FROM dq_relief_campaigns c SEMI JOIN g USING (person_key, relief_type, campaign)
+    WINDOW w AS (PARTITION BY c.person_key, c.relief_type, c.campaign))
+SELECT dense_rank() OVER (ORDER BY p.id_masked, r.person_key, r.relief_type, h.campaign)
            AS flag_id,
-       g.campaign, g.n_stations, g.stations, {_RELIEF_COLS}
-FROM rc r JOIN g USING (person_key, relief_type, campaign)
+       h.campaign, h.n_stations, h.stations, {_RELIEF_COLS}
+FROM hit h JOIN relief r USING (relief_id)
 LEFT JOIN persons p USING (person_key)
 ORDER BY flag_id, r.relief_date
 """,
@@ -326,20 +355,22 @@ ORDER BY county_code, year
     f"""
 CREATE OR REPLACE TABLE dq_above_standard AS
 WITH rc AS (
-    SELECT r.*, c.period_key, s.max_yuan_per_person, s.period
-    FROM relief r JOIN dq_relief_campaigns c USING (relief_id)
-    JOIN dq_relief_standards s ON s.relief_type = r.relief_type
-     AND r.relief_date >= s.valid_from AND (s.valid_to IS NULL OR r.relief_date <= s.valid_to)),
+    SELECT c.relief_id, c.person_key, c.relief_type, c.period_key, c.amount_yuan,
+           s.max_yuan_per_person, s.period
+    FROM dq_relief_campaigns c
+    JOIN dq_relief_standards s ON s.relief_type = c.relief_type
+     AND c.relief_date >= s.valid_from AND (s.valid_to IS NULL OR c.relief_date <= s.valid_to)),
 g AS (
     SELECT person_key, relief_type, period_key, any_value(period) AS period,
            any_value(max_yuan_per_person) AS standard_yuan,
            sum(amount_yuan)::DECIMAL(18,2) AS person_total_yuan
     FROM rc GROUP BY ALL HAVING sum(amount_yuan) > any_value(max_yuan_per_person))
-SELECT dense_rank() OVER (ORDER BY g.relief_type, g.period_key, p.id_masked, r.person_key)
+SELECT dense_rank() OVER (ORDER BY g.relief_type, g.period_key, p.id_masked, g.person_key)
            AS flag_id,
        g.period, g.period_key, g.standard_yuan, g.person_total_yuan,
        (g.person_total_yuan - g.standard_yuan)::DECIMAL(18,2) AS excess_yuan, {_RELIEF_COLS}
-FROM rc r JOIN g USING (person_key, relief_type, period_key)
+FROM g JOIN rc USING (person_key, relief_type, period_key)
+JOIN relief r USING (relief_id)
 LEFT JOIN persons p ON p.person_key = r.person_key
 ORDER BY flag_id, r.relief_date
 """,

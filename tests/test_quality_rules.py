@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 
 import pytest
@@ -177,22 +178,31 @@ def test_above_standard_per_person_and_period():
 
 
 def test_missing_and_late_monthly_reports():
+    resent = relief("b", "2012-03-05", station="150702002", batch="resend")
+    resent["relief_id"] = hashlib.md5(b"nk-march").hexdigest()
     con = warehouse(
         relief_rows=[
-            relief("a", "2012-01-05", station="150702001", batch="jan"),
-            relief("a", "2012-02-05", station="150702001", batch="jan"),
-            relief("a", "2012-04-05", station="150702001", batch="jan"),  # March missing
-            relief("b", "2012-01-05", station="150702002", batch="jan"),
-            relief("b", "2012-02-05", station="150702002", batch="jan"),
-            relief("b", "2012-03-05", station="150702002", batch="late"),  # after April
-            relief("b", "2012-04-05", station="150702002", batch="jan"),
+            # station 1: March quiet (one month: not flagged), May-July missing (three)
+            *(relief("a", f"2012-{m:02d}-05", batch="golive") for m in (1, 2, 4, 8)),
+            # station 2: history at go-live, March on time (resent later), April late
+            relief("b", "2012-01-05", station="150702002", batch="golive"),
+            relief("b", "2012-02-05", station="150702002", batch="golive"),
+            resent,
+            relief("b", "2012-04-05", station="150702002", batch="late"),
+            relief("b", "2012-05-05", station="150702002", batch="golive"),
         ],
-        batches={"jan": datetime(2012, 5, 1), "late": datetime(2012, 6, 1)})
+        batches={"golive": datetime(2012, 3, 1), "mar": datetime(2012, 4, 10),
+                 "late": datetime(2012, 6, 1), "resend": datetime(2012, 9, 1)})
+    con.execute("INSERT INTO row_replacements VALUES ('resend', 'relief', 'nk-march', 'mar')")
+    quality.refresh(con)
     found = rows(con, "SELECT station_code, month, status FROM dq_station_months "
-                      "WHERE status <> 'reported' ORDER BY 1")
-    assert found == [("150702001", date(2012, 3, 1), "missing"),
-                     ("150702002", date(2012, 3, 1), "late")]
-    assert rows(con, "SELECT count(*) FROM dq_station_months") == [(8,)]
+                      "WHERE status <> 'reported' ORDER BY 1, 2")
+    assert found == [("150702001", date(2012, 3, 1), "empty"),
+                     *(("150702001", date(2012, m, 1), "missing") for m in (5, 6, 7)),
+                     ("150702002", date(2012, 4, 1), "late"),
+                     *(("150702002", date(2012, m, 1), "missing") for m in (6, 7, 8))]
+    assert rows(con, "SELECT count(*) FROM dq_station_months") == [(16,)]
+    assert summary(con)["missing_report"][0] == 6
 
 
 def test_findings_carry_masked_ids_only():
