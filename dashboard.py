@@ -7,7 +7,7 @@ import streamlit as st
 
 from analytics import db
 from analytics.i18n import t
-from ui import data
+from ui import data, frame
 from ui.auth import can_see, login_gate
 from ui.filters import filter_bar, language
 
@@ -31,6 +31,7 @@ def version_caption(lang: str) -> str:
 
 
 def main() -> None:
+    frame.use_navigation_only()  # links to /relief etc. must run through this frame
     st.set_page_config(page_title=t("app_title"), page_icon=":material/monitoring:",
                        layout="wide")
     lang = language()
@@ -47,7 +48,11 @@ def main() -> None:
     nav = st.navigation(pages)
     st.warning(t("sample_banner", lang), icon=":material/science:")
     st.sidebar.caption(version_caption(lang))
-    nav.run()
+    frame.enter()
+    try:
+        nav.run()
+    finally:
+        frame.leave()
 
 
 main()

@@ -17,7 +17,7 @@ import streamlit as st
 from analytics import fmt
 from analytics.filters import COUNTRY, GRANULARITIES, Filters, add_months
 from analytics.i18n import LANGS, t
-from ui import data
+from ui import data, frame
 
 LEVELS = ("province", "city", "county", "station")
 _KEYS = {lvl: f"f_{lvl}" for lvl in LEVELS}
@@ -28,9 +28,10 @@ def language() -> str:
     if "lang" not in st.session_state:
         q = st.query_params.get("lang")
         st.session_state["lang"] = q if q in LANGS else "zh"
-    return st.sidebar.segmented_control(
+    lang = st.sidebar.segmented_control(
         t("language"), LANGS, key="lang", required=True,
         format_func=lambda c: "中文" if c == "zh" else "English")
+    return lang if lang in LANGS else "zh"
 
 
 def _months(token: str) -> list[date]:
@@ -116,11 +117,17 @@ def filter_bar(lang: str) -> Filters:
         if picked is None:
             break
         region = picked
-    start, end = st.sidebar.select_slider(
+    period = st.sidebar.select_slider(
         t("period", lang), months, key="f_period", format_func=lambda m: fmt.period(m, "month", lang))
+    if not isinstance(period, tuple | list):  # a range widget handed back one end (AppTest)
+        last = st.session_state.get("filters") or default_filters(months)
+        period = (last.start, last.end)
+    start, end = period
     gran = st.sidebar.segmented_control(
         t("granularity", lang), GRANULARITIES, key="f_gran", required=True,
         format_func=lambda g: t(f"gran_{g}", lang))
+    if gran not in GRANULARITIES:  # a page switch under AppTest can hand back a list
+        gran = (st.session_state.get("filters") or default_filters(months)).granularity
     source = _code_select(t("fund_source", lang), "fund_source", "f_source", token, lang)
     cat = _code_select(t("category", lang), "hardship_category", "f_cat", token, lang)
     st.sidebar.caption(t("cuts_note", lang))
@@ -141,6 +148,7 @@ def _write_url(f: Filters, lang: str) -> None:
 
 def current() -> tuple[Filters, str]:
     """The filters and language the frame drew this run (pages call this)."""
+    frame.require()
     return st.session_state.get("filters", Filters()), st.session_state.get("lang", "zh")
 
 
