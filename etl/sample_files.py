@@ -105,12 +105,13 @@ def _value(rng, col: mappings.Column, style: Style, n: int) -> pl.Expr:
     return c.cast(pl.String)
 
 
-def dress(rng: np.random.Generator, kind: str, table: pl.DataFrame, people: pl.DataFrame,
-          style: Style) -> pl.DataFrame:
-    """Canonical rows (codes, dates, pid) → the all-text frame a station would send."""
+def dress(rng: np.random.Generator, kind: str, table: pl.DataFrame,
+          people: dict[str, np.ndarray], style: Style) -> pl.DataFrame:
+    """Canonical rows (codes, dates, pid) → the all-text frame a station would send.
+    `people` holds the people's columns indexed by pid (sample_people.lookup)."""
     if "pid" in table.columns:
-        table = table.join(people.select("pid", "id_number", "name", "gender"), on="pid",
-                           how="left", maintain_order="left")
+        pid = table["pid"].to_numpy()
+        table = table.with_columns(**{c: pl.Series(v[pid]) for c, v in people.items()})
     n = len(table)
     cols = [c for c in mappings.columns(kind) if c.name in table.columns]
     exprs = [_value(rng, c, style, n).alias(_header(rng, c, style)) for c in cols]

@@ -15,7 +15,7 @@ import polars as pl
 from etl.regions import CITIES, COUNTIES
 from etl.sample_design import BAIRIN_LEFT, HAILAR, XILIN
 from etl.sample_files import Style, dress, header_of, write_csv
-from etl.sample_people import People
+from etl.sample_people import People, lookup
 from etl.sample_workbooks import relief_workbooks
 
 GB18030 = {"451022", "451024", "451026", "451030", "150424", "150785"}
@@ -73,7 +73,7 @@ def _inject(rng, people: People, frame: pl.DataFrame, county: str, column: str, 
 def write_all(rng, out: Path, tables: dict[str, pl.DataFrame], people: People,
               workbooks: bool = True) -> Written:
     w = Written()
-    persons = people.frame()
+    persons = lookup(people.frame())
     relief = tables["relief"]
     in_xlsx = (pl.col("county").is_in(XLSX_COUNTIES)
                & (pl.col("relief_date").dt.year() == XLSX_YEAR) & workbooks)

@@ -42,10 +42,11 @@ class People:
 
     rng: np.random.Generator
     _used: dict[str, set[int]] = field(default_factory=dict)
-    _frames: list[pl.DataFrame] = field(default_factory=list)
+    _parts: list[dict[str, np.ndarray]] = field(default_factory=list)
     _next_pid: int = 0
 
-    def new(self, county: str, n: int, born_from: int = 1950, born_to: int = 1990) -> pl.DataFrame:
+    def new(self, county: str, n: int, born_from: int = 1950,
+            born_to: int = 1990) -> dict[str, np.ndarray]:
         """n new people of a county: pid, county, id_number, name, gender, birth."""
         lo = (np.datetime64(f"{born_from}-01-01") - _EPOCH).astype(int)
         hi = (np.datetime64(f"{born_to}-12-31") - _EPOCH).astype(int)
@@ -53,17 +54,17 @@ class People:
         birth = _EPOCH + (keys // 1000).astype("timedelta64[D]")
         seq = keys % 1000
         ids = id_numbers(county, birth, seq)
-        frame = pl.DataFrame({
+        part = {
             "pid": np.arange(self._next_pid, self._next_pid + n, dtype=np.int64),
-            "county": [county] * n,
+            "county": np.full(n, county),
             "id_number": ids,
             "name": names(self.rng, n),
             "gender": np.where(seq % 2 == 1, "M", "F"),
             "birth": birth,
-        })
+        }
         self._next_pid += n
-        self._frames.append(frame)
-        return frame
+        self._parts.append(part)
+        return part
 
     def _unique_keys(self, county: str, n: int, lo: int, hi: int) -> np.ndarray:
         used = self._used.setdefault(county, set())
@@ -80,7 +81,27 @@ class People:
         return np.array(out, dtype=np.int64)
 
     def frame(self) -> pl.DataFrame:
-        return pl.concat(self._frames) if self._frames else pl.DataFrame()
+        return stack(self._parts)
+
+
+def stack(parts: list[dict[str, np.ndarray]], strings: tuple[str, ...] = ()) -> pl.DataFrame:
+    """One frame from column dicts of numpy arrays (building many small frames is slow).
+    Object columns (with None) become String, or Boolean where they hold booleans."""
+    cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    out = {}
+    for k, v in cols.items():
+        if k in strings or v.dtype == object:
+            vals = v.tolist()
+            is_bool = any(isinstance(x, bool) for x in vals)
+            out[k] = pl.Series(k, vals, dtype=pl.Boolean if is_bool else pl.String)
+        else:
+            out[k] = v
+    return pl.DataFrame(out)
+
+
+def lookup(persons: pl.DataFrame) -> dict[str, np.ndarray]:
+    """Columns of the people frame indexed by pid (pids are 0..n-1 in order)."""
+    return {c: persons[c].to_numpy() for c in ("id_number", "name", "gender")}
 
 
 def names(rng: np.random.Generator, n: int) -> np.ndarray:

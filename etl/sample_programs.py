@@ -14,7 +14,7 @@ import polars as pl
 
 from etl.regions import COUNTIES
 from etl.sample_design import FIRST_YEAR, HAILAR, LAST_YEAR, XILIN, CountyParams
-from etl.sample_people import People
+from etl.sample_people import People, stack
 from etl.sample_register import active_mask, exit_days, files_for
 
 HAILAR_LOAN_PERSONS_2012 = 48
@@ -48,7 +48,7 @@ def _loan_rows(rng, county: str, pid, station, issued: np.ndarray) -> pl.DataFra
     n = len(issued)
     year = issued.astype("datetime64[Y]").astype(int) + 1970
     amount = rng.choice([2000, 3000, 5000, 8000, 10000], n) * np.where(year >= 2010, 2, 1)
-    months = rng.choice([12, 24], n)
+    months = np.where(year >= 2023, 12, rng.choice([12, 24], n))  # due dates stay in the past
     due = (issued.astype("datetime64[M]") + months).astype("datetime64[D]") + (
         issued - issued.astype("datetime64[M]").astype("datetime64[D]"))
     fate = rng.random(n)
@@ -56,7 +56,7 @@ def _loan_rows(rng, county: str, pid, station, issued: np.ndarray) -> pl.DataFra
                                              .astype(int)).astype("timedelta64[D]"),
                       due + rng.integers(20, 180, n).astype("timedelta64[D]"))
     repaid = np.where((fate > 0.95) | (repaid > END), np.datetime64("NaT"), repaid)
-    return pl.DataFrame({"pid": np.asarray(pid, np.int64), "county": county,
+    return pl.DataFrame({"pid": np.asarray(pid, np.int64), "county": np.full(n, county),
                          "station": np.asarray(station, str), "issued_on": issued,
                          "amount_yuan": amount, "due_on": due,
                          "repaid_on": repaid.astype("datetime64[D]"),
@@ -106,7 +106,7 @@ def training(rng, people: People, files: pl.DataFrame, params: dict[str, CountyP
                          & (pl.col("county") == county))
         reg, ex, pid = f["registered_on"].to_numpy(), exit_days(f), f["pid"].to_numpy()
         pool_size = (3000 if county == XILIN else int(500 * params[county].size)) * scale
-        workers = people.new(county, pool_size, 1965, 1995)["pid"].to_numpy()
+        workers = people.new(county, pool_size, 1965, 1995)["pid"]
         for year in range(FIRST_YEAR, LAST_YEAR + 1):
             ys, ye = np.datetime64(f"{year}-01-01"), np.datetime64(f"{year}-12-31")
             idx = np.flatnonzero(active_mask(reg, ex, ys, ys))
@@ -123,20 +123,20 @@ def training(rng, people: People, files: pl.DataFrame, params: dict[str, CountyP
             parts.append(_courses(rng, county, trainees, np.full(k, "frontline_skills"),
                                   rng.choice(["enterprise", "employment_bureau"], k, p=[.8, .2]),
                                   _day(rng, ys, ye - 30, k), frontline=True))
-    return pl.concat(parts)
+    return stack(parts, strings=())
 
 
-def _courses(rng, county, pid, course, provider, start, frontline: bool = False) -> pl.DataFrame:
+def _courses(rng, county, pid, course, provider, start, frontline: bool = False) -> dict:
     n = len(pid)
     end = start + rng.integers(7 if frontline else 15, 30 if frontline else 60, n) \
         .astype("timedelta64[D]")
     completed = rng.random(n) < (0.95 if frontline else 0.88)
-    # frontline trainees already hold jobs: placement does not apply
-    placed = [None] * n if frontline else completed & (rng.random(n) < 0.55)
-    return pl.DataFrame({
-        "pid": np.asarray(pid, np.int64), "county": county, "course": np.asarray(course, str),
-        "provider": np.asarray(provider, str), "start_on": start, "end_on": end,
-        "completed": completed, "placed_within_6m": pl.Series(placed, dtype=pl.Boolean)})
+    # frontline trainees already hold jobs: placement does not apply (null)
+    placed = np.full(n, None, dtype=object) if frontline else \
+        (completed & (rng.random(n) < 0.55)).astype(object)
+    return {"pid": np.asarray(pid, np.int64), "county": np.full(n, county),
+            "course": np.asarray(course, str), "provider": np.asarray(provider, str),
+            "start_on": start, "end_on": end, "completed": completed, "placed_within_6m": placed}
 
 
 def placements(rng, training_: pl.DataFrame, loans_: pl.DataFrame) -> pl.DataFrame:

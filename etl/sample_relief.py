@@ -26,7 +26,7 @@ from etl.sample_design import (
     CountyParams,
     festival_window,
 )
-from etl.sample_people import People
+from etl.sample_people import People, stack
 from etl.sample_register import CATEGORIES, active_mask, exit_days, pick_stations
 
 SOURCES = np.array(["central_special", "provincial_special", "local_matching", "union_own",
@@ -67,16 +67,14 @@ def expected_regular(kind: str, county: str, size: float, month: np.datetime64) 
     return mu * (RR_FINANCE if treated and kind in FINANCE_TYPES else 1.0)
 
 
-def _frame(pid, county, station, day, rtype, group, source, amount, category) -> pl.DataFrame:
+def _frame(pid, county, station, day, rtype, group, source, amount, category) -> dict:
     n = len(pid)
-    return pl.DataFrame({
-        "pid": np.asarray(pid, dtype=np.int64), "county": [county] * n,
+    return {
+        "pid": np.asarray(pid, dtype=np.int64), "county": np.full(n, county),
         "station": np.asarray(station, dtype=str), "relief_date": np.asarray(day, "datetime64[D]"),
-        "relief_type": np.broadcast_to(rtype, n).astype(str),
-        "recipient_group": np.broadcast_to(group, n).astype(str),
+        "relief_type": np.full(n, rtype), "recipient_group": np.full(n, group),
         "fund_source": np.asarray(source, dtype=str), "amount_yuan": np.asarray(amount, np.int64),
-        "category": pl.Series(np.asarray(category, dtype=object), dtype=pl.String),
-    })
+        "category": np.asarray(category, dtype=object)}
 
 
 def _sources(rng, county: str, kind: str, n: int, day: np.ndarray) -> np.ndarray:
@@ -92,16 +90,16 @@ def _days(rng, start: np.datetime64, end: np.datetime64, n: int) -> np.ndarray:
     return start + rng.integers(0, span, n).astype("timedelta64[D]")
 
 
-def model_workers(rng: np.random.Generator, people: People, county: str) -> pl.DataFrame:
+def model_workers(rng: np.random.Generator, people: People, county: str) -> dict:
     p = people.new(county, MODEL_WORKERS_PER_COUNTY, 1945, 1970)
-    return p.with_columns(station=pl.Series(pick_stations(rng, county, len(p))))
+    return {"pid": p["pid"], "station": pick_stations(rng, county, len(p["pid"]))}
 
 
-def festival_season(rng, people: People, county: str, files: pl.DataFrame, models: pl.DataFrame,
-                    params: CountyParams, year: int) -> pl.DataFrame:
+def festival_season(rng, people: People, county: str, files: pl.DataFrame, models: dict,
+                    params: CountyParams, year: int) -> list[dict]:
     """One county's two-festival visits of one season."""
     start, end = (np.datetime64(d) for d in festival_window(year, county))
-    reg, ex = files["registered_on"].to_numpy(), exit_days(files)
+    reg, ex = files["registered_on"].to_numpy(), files["_exit"].to_numpy()
     idx = np.flatnonzero(active_mask(reg, ex, start, end))
     n = min(len(idx), int(round(len(idx) * params.coverage * rng.uniform(0.9, 1.0))))
     chosen = rng.choice(idx, n, replace=False)
@@ -113,8 +111,8 @@ def festival_season(rng, people: People, county: str, files: pl.DataFrame, model
                 _sources(rng, county, "festival", n, days),
                 np.minimum(amount, 1500), files["category"].to_numpy()[chosen])
     k = int(rng.integers(2, 5))
-    mw = models.sample(k, seed=int(rng.integers(2**31)))
-    mw_rows = _frame(mw["pid"], county, mw["station"], _days(rng, start, end, k),
+    mw = rng.choice(len(models["pid"]), k, replace=False)
+    mw_rows = _frame(models["pid"][mw], county, models["station"][mw], _days(rng, start, end, k),
                      "festival_condolence", "model_worker", ["union_own"] * k,
                      [1000 + 100 * (year - FIRST_YEAR) // 2] * k, [None] * k)
     t = max(1, int(round(n * rng.uniform(0.05, 0.1))))
@@ -123,14 +121,15 @@ def festival_season(rng, people: People, county: str, files: pl.DataFrame, model
                 "festival_condolence", "temporary_relief",
                 rng.choice(["union_own", "donation"], t), rng.choice([300, 400, 500, 600], t),
                 rng.choice(CATEGORIES, t))
-    out = pl.concat([hw, mw_rows, tr])
+    out = [hw, mw_rows, tr]
     if county == HAILAR:  # Hailar's two-festival money is all donations (documents)
-        out = out.with_columns(fund_source=pl.lit("donation"))
+        for part in out:
+            part["fund_source"] = np.full(len(part["pid"]), "donation")
     return out
 
 
 def regular_relief(rng, county: str, files: pl.DataFrame, params: CountyParams,
-                   scale: int) -> pl.DataFrame:
+                   scale: int) -> list[dict]:
     """One county's temporary, living, medical and education relief, month by month."""
     reg, ex = files["registered_on"].to_numpy(), exit_days(files)
     pid, station = files["pid"].to_numpy(), files["station"].to_numpy()
@@ -155,16 +154,16 @@ def regular_relief(rng, county: str, files: pl.DataFrame, params: CountyParams,
         days = _days(rng, start, end, n)
         src = np.where(kinds_arr == "temporary", _sources(rng, county, "temporary", n, days),
                        _sources(rng, county, "regular", n, days))
-        parts.append(pl.DataFrame({
-            "pid": pid[chosen], "county": [county] * n, "station": station[chosen],
-            "relief_date": days, "relief_type": kinds_arr, "recipient_group": "hardship_worker",
+        parts.append({
+            "pid": pid[chosen], "county": np.full(n, county), "station": station[chosen],
+            "relief_date": days, "relief_type": kinds_arr,
+            "recipient_group": np.full(n, "hardship_worker"),
             "fund_source": src, "amount_yuan": amount.astype(np.int64),
-            "category": category[chosen]}))
-    return pl.concat(parts)
+            "category": category[chosen].astype(object)})
+    return parts
 
 
-def hailar_2012_season(rng, people: People, files: pl.DataFrame,
-                       models: pl.DataFrame) -> pl.DataFrame:
+def hailar_2012_season(rng, people: People, files: pl.DataFrame, models: dict) -> list[dict]:
     """The documents' 2012 roster: 803 hardship workers, 2 model workers, 81 temporary cases,
     61万余元, all in January 2012 (元旦 visits 3–6 Jan, 春节 visits 9–20 Jan)."""
     reg, ex = files["registered_on"].to_numpy(), exit_days(files)
@@ -173,24 +172,25 @@ def hailar_2012_season(rng, people: People, files: pl.DataFrame,
     chosen = np.sort(rng.choice(idx, HAILAR_2012["hardship_worker"], replace=False))
     hw_amount = rng.choice([500, 600, 700, 800, 1000], len(chosen), p=[.1, .2, .3, .3, .1])
     tp = people.new(HAILAR, HAILAR_2012["temporary_relief"], 1950, 1990)
-    mw = models.head(HAILAR_2012["model_worker"])
+    mw = {k: v[:HAILAR_2012["model_worker"]] for k, v in models.items()}
     parts = [
         _frame(files["pid"].to_numpy()[chosen], HAILAR, files["station"].to_numpy()[chosen],
                [None] * len(chosen), "festival_condolence", "hardship_worker",
                ["donation"] * len(chosen), hw_amount, files["category"].to_numpy()[chosen]),
-        _frame(mw["pid"], HAILAR, mw["station"], [None] * len(mw), "festival_condolence",
-               "model_worker", ["donation"] * len(mw), [1500] * len(mw), [None] * len(mw)),
-        _frame(tp["pid"], HAILAR, pick_stations(rng, HAILAR, len(tp)), [None] * len(tp),
-               "festival_condolence", "temporary_relief", ["donation"] * len(tp),
-               rng.choice([300, 400, 500], len(tp)), rng.choice(CATEGORIES, len(tp))),
+        _frame(mw["pid"], HAILAR, mw["station"], [None] * len(mw["pid"]), "festival_condolence",
+               "model_worker", ["donation"] * len(mw["pid"]), [1500] * len(mw["pid"]), [None] * len(mw["pid"])),
+        _frame(tp["pid"], HAILAR, pick_stations(rng, HAILAR, len(tp["pid"])), [None] * len(tp["pid"]),
+               "festival_condolence", "temporary_relief", ["donation"] * len(tp["pid"]),
+               rng.choice([300, 400, 500], len(tp["pid"])), rng.choice(CATEGORIES, len(tp["pid"]))),
     ]
-    out = pl.concat(parts)
-    amounts = _fit_total(out["amount_yuan"].to_numpy().copy(), *HAILAR_2012_YUAN)
-    new_year = rng.random(len(out)) < 0.3
-    day = np.where(new_year, _days(rng, np.datetime64("2012-01-03"), np.datetime64("2012-01-06"),
-                                   len(out)),
-                   _days(rng, np.datetime64("2012-01-09"), np.datetime64("2012-01-20"), len(out)))
-    return out.with_columns(amount_yuan=pl.Series(amounts), relief_date=pl.Series(day))
+    out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    n = len(out["pid"])
+    out["amount_yuan"] = _fit_total(out["amount_yuan"].copy(), *HAILAR_2012_YUAN)
+    new_year = rng.random(n) < 0.3
+    out["relief_date"] = np.where(
+        new_year, _days(rng, np.datetime64("2012-01-03"), np.datetime64("2012-01-06"), n),
+        _days(rng, np.datetime64("2012-01-09"), np.datetime64("2012-01-20"), n))
+    return [out]
 
 
 def _fit_total(amounts: np.ndarray, lo: int, hi: int) -> np.ndarray:
@@ -210,14 +210,15 @@ def _fit_total(amounts: np.ndarray, lo: int, hi: int) -> np.ndarray:
 def county_relief(rng, people: People, county: str, files: pl.DataFrame, params: CountyParams,
                   scale: int) -> pl.DataFrame:
     models = model_workers(rng, people, county)
-    parts = []
+    files = files.with_columns(_exit=pl.Series(exit_days(files)))
+    parts: list[dict] = []
     for year in range(FIRST_YEAR, LAST_YEAR + 1):
         if county == HAILAR and year == 2012:
-            parts.append(hailar_2012_season(rng, people, files, models))
+            parts += hailar_2012_season(rng, people, files, models)
         else:
-            parts.append(festival_season(rng, people, county, files, models, params, year))
-    parts.append(regular_relief(rng, county, files, params, scale))
-    return pl.concat(parts)
+            parts += festival_season(rng, people, county, files, models, params, year)
+    parts += regular_relief(rng, county, files, params, scale)
+    return stack(parts, strings=("category",))
 
 
 def cap_yearly(relief: pl.DataFrame, caps: dict[str, int]) -> pl.DataFrame:

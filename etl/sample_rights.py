@@ -25,6 +25,7 @@ from etl.sample_design import (
     inspection_start,
     proposal_start,
 )
+from etl.sample_people import stack
 
 SKIP_BASE, OTHER_BASE, GROWTH = 1.5, 6.0, 0.02
 SEASON = [1.4, 1.2, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 1.0, 1.1, 1.4]  # wage arrears peak
@@ -53,45 +54,50 @@ def expected_petitions(county: str, size: float, month: np.datetime64) -> tuple[
 def petitions(rng, params: dict[str, CountyParams], scale: int) -> pl.DataFrame:
     parts = []
     for county in COUNTIES:
-        for month in MONTHS:
-            mu_skip, mu_other = expected_petitions(county, params[county].size * scale, month)
-            g = rng.gamma(NB_SHAPE, 1 / NB_SHAPE, 2)
-            n_skip, n_other = rng.poisson(mu_skip * g[0]), rng.poisson(mu_other * g[1])
-            parts.append(_petition_rows(rng, county, month, n_skip, n_other))
-    out = pl.concat(parts)
+        mu = np.array([expected_petitions(county, params[county].size * scale, m)
+                       for m in MONTHS])
+        counts = rng.poisson(mu * rng.gamma(NB_SHAPE, 1 / NB_SHAPE, mu.shape))
+        parts.append(_petition_rows(rng, county, counts[:, 0], counts[:, 1]))
+    out = stack(parts, strings=("mediation_level",))
     seq = pl.int_range(1, pl.len() + 1).over("county", pl.col("received_on").dt.year())
     return out.sort("county", "received_on").with_columns(petition_no=pl.format(
         "XF{}-{}-{}", "county", pl.col("received_on").dt.year(), seq.cast(pl.String)
         .str.zfill(5)))
 
 
-def _petition_rows(rng, county: str, month: np.datetime64, n_skip: int,
-                   n_other: int) -> pl.DataFrame:
-    n = n_skip + n_other
-    skip = np.arange(n) < n_skip
-    p = np.array([.3, .25, .15, .2, .1]) if treated(county, month) else np.array(
-        [.3, .25, .15, .2, 0]) / .9
-    channel = np.where(skip, "petition_office", rng.choice(CHANNELS, n, p=p))
-    start = month.astype("datetime64[D]")
-    days = (month + 1).astype("datetime64[D]") - start
-    received = start + rng.integers(0, days.astype(int), n).astype("timedelta64[D]")
+def _petition_rows(rng, county: str, n_skip: np.ndarray, n_other: np.ndarray
+                   ) -> dict[str, np.ndarray]:
+    """One county's petitions from monthly counts of skip-level and other petitions."""
+    month = np.concatenate([np.repeat(MONTHS, n_skip), np.repeat(MONTHS, n_other)])
+    skip = np.arange(len(month)) < n_skip.sum()
+    n = len(month)
+    start = RECEPTION_START.get(county)
+    after = (month >= np.datetime64(start, "M")) if start else np.zeros(n, dtype=bool)
+    # the deputies' reception day is a channel only once the county has one
+    channel = np.where(after, rng.choice(CHANNELS, n, p=[.3, .25, .15, .2, .1]),
+                       rng.choice(CHANNELS[:4], n, p=np.array([.3, .25, .15, .2]) / .9))
+    channel = np.where(skip, "petition_office", channel)
+    first = month.astype("datetime64[D]")
+    days = ((month + 1).astype("datetime64[D]") - first).astype(int)
+    received = first + (rng.random(n) * days).astype(int).astype("timedelta64[D]")
     workers = np.where(rng.random(n) < 0.7, 1, 1 + rng.geometric(0.15, n))
-    collective = workers >= 5
     level = rng.choice(list(LEVEL_DAYS), n, p=[.35, .25, .2, .15, .05])
     outcome = rng.choice(["resolved", "partly_resolved", "unresolved", "withdrawn"], n,
                          p=[.74, .13, .08, .05])
-    lo = np.array([LEVEL_DAYS[x][0] for x in level])
-    hi = np.array([LEVEL_DAYS[x][1] for x in level])
-    closed = received + rng.integers(lo, hi + 1).astype("timedelta64[D]")
+    lo = np.array([LEVEL_DAYS[x][0] for x in LEVEL_DAYS])
+    hi = np.array([LEVEL_DAYS[x][1] for x in LEVEL_DAYS])
+    li = np.searchsorted(np.array(list(LEVEL_DAYS)), level, sorter=np.argsort(list(LEVEL_DAYS)))
+    li = np.argsort(list(LEVEL_DAYS))[li]
+    closed = received + rng.integers(lo[li], hi[li] + 1).astype("timedelta64[D]")
     pending = closed > END
     outcome = np.where(pending, "pending", outcome)
-    level = np.where(pending | (outcome == "withdrawn"), None, level)
-    return pl.DataFrame({
-        "county": county, "received_on": received, "channel": channel,
+    level = np.where(pending | (outcome == "withdrawn"), None, level.astype(object))
+    return {
+        "county": np.full(n, county), "received_on": received, "channel": channel,
         "category": rng.choice(CATEGORIES[0], n, p=CATEGORIES[1]),
-        "workers_involved": workers, "collective": collective, "skip_level": skip,
-        "mediation_level": pl.Series(level.tolist(), dtype=pl.String), "outcome": outcome,
-        "closed_on": np.where(pending, np.datetime64("NaT"), closed).astype("datetime64[D]")})
+        "workers_involved": workers, "collective": workers >= 5, "skip_level": skip,
+        "mediation_level": level, "outcome": outcome,
+        "closed_on": np.where(pending, np.datetime64("NaT"), closed).astype("datetime64[D]")}
 
 
 def npc_activities(rng, params: dict[str, CountyParams]) -> pl.DataFrame:

@@ -20,7 +20,7 @@ SIGNATURE = "经办人：{}        审核人：{}        负责人：{}"
 NUMERIC_ID_SHEET = "5月"
 
 
-def relief_workbooks(rng, w, out: Path, relief: pl.DataFrame, persons: pl.DataFrame,
+def relief_workbooks(rng, w, out: Path, relief: pl.DataFrame, persons: dict,
                      people: People) -> None:
     festival = pl.col("relief_type") == "festival_condolence"
     hailar = relief.filter(pl.col("county") == HAILAR)
@@ -36,7 +36,7 @@ def _record(w, out: Path, rel: str, rows: int) -> None:
                     "rows": rows})
 
 
-def _hailar_roster(rng, w, out: Path, rows: pl.DataFrame, persons: pl.DataFrame) -> None:
+def _hailar_roster(rng, w, out: Path, rows: pl.DataFrame, persons: dict) -> None:
     title = "海拉尔区总工会2012年“两节”慰问困难职工花名册"
     unit = ("填报单位：海拉尔区总工会困难职工帮扶中心（盖章）", "填报日期：2012年1月25日")
     sign = SIGNATURE.format("王秀兰", "李建国", "张志强")
@@ -54,7 +54,7 @@ def _hailar_roster(rng, w, out: Path, rows: pl.DataFrame, persons: pl.DataFrame)
 
 
 def _monthly(rng, w, out: Path, rel: str, county_zh: str, rows: pl.DataFrame,
-             persons: pl.DataFrame, people: People | None) -> None:
+             persons: dict, people: People | None) -> None:
     sheets = []
     style = Style(header_variety=0.2)
     for m in range(1, 13):
