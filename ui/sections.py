@@ -47,7 +47,7 @@ def kpi_cards(codes: list[str], per_row: int = 5) -> None:
             color = {True: "normal", False: "inverse", None: "off"}[ind.higher_is_better]
             col.metric(
                 ind.name(lang), fmt.number(r["value"], ind.unit, lang),
-                delta=f"{t('yoy', lang)} {yoy}" if yoy else None, delta_color=color,
+                delta=yoy, delta_color=color, delta_description=t("yoy", lang) if yoy else None,
                 help=t("kpi_help", lang, definition=ind.definition(lang), yoy=yoy or "—",
                        pop=pop or "—"),
                 chart_data=spark if len(spark) > 1 else None, chart_type="area", border=True)
