@@ -39,6 +39,7 @@ def event_study(
     *,
     window: tuple[int, int] = (-12, 24),
     period_width: int = 1,
+    cohort_width: int = 1,
     estimator: Literal["sunab", "twfe"] = "sunab",
     controls: Sequence[str] = (),
     cluster: str | None = None,
@@ -50,12 +51,18 @@ def event_study(
 
     `treat_start` holds each unit's first treated time (same kind as `time`: date or int),
     null for never-treated units. `period_width` groups periods (3 = quarters of months).
+    `cohort_width` groups adoption cohorts into blocks of that many periods (12 = by year of
+    adoption for monthly data) while each unit's relative time still counts from its own
+    start: when every unit starts in a different month, one-unit cohorts leave clustered
+    errors with nothing to estimate from, so effects are allowed to differ between years of
+    adoption rather than between single units.
     Errors are clustered by `cluster` (default: the unit). `family="poisson"` fits counts
     with pyfixest's `fepois` and reports rate ratios.
     """
     require_columns(df, outcome, unit, time, treat_start, cluster, *controls)
     cluster = cluster or unit
     panel, warnings = _panel(df, outcome, unit, time, treat_start, window, period_width, log_outcome)
+    panel = _group_cohorts(panel, cohort_width)
     rhs = "i(_rel, _cohort, ref=-1, ref2=0)" if estimator == "sunab" else "i(_rel, ref=-1)"
     fml = f"_y ~ {' + '.join([rhs, *controls])} | {unit} + _t"
     cols = list(dict.fromkeys(["_y", "_rel", "_cohort", "_t", unit, cluster, *controls]))
@@ -144,6 +151,13 @@ def _panel(
     rel = ((pl.col("_t") - pl.col("_cohort")) / width).floor().cast(pl.Int64).clip(lo, hi)
     panel = panel.with_columns(_rel=pl.when(pl.col("_cohort") > 0).then(rel).otherwise(REF))
     return panel, warnings
+
+
+def _group_cohorts(panel: pl.DataFrame, width: int) -> pl.DataFrame:
+    if width <= 1:
+        return panel
+    grouped = (pl.col("_cohort") // width) * width + 1  # +1 keeps cohort 0 = comparison
+    return panel.with_columns(_cohort=pl.when(pl.col("_cohort") > 0).then(grouped).otherwise(0))
 
 
 def _cell_weights(panel: pl.DataFrame, estimator: str) -> pl.DataFrame:

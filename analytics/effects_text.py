@@ -103,7 +103,7 @@ def sentence(
                     f"the start, {outcome_label}{scope} was {change}.")
         if not result.significant:
             return (f"No clear change in {outcome_label}{scope} after the start "
-                    f"(estimate {change}); the interval includes no change.")
+                    f"(estimate {_signed(result, lang, digits)}); the interval includes no change.")
         return f"After the start, {outcome_label}{scope} was {change}."
     scope = per or ""
     if blocking:
@@ -111,7 +111,8 @@ def sentence(
         return (f"注意：{reasons}。以下结果不能作为措施效果的证据：实施后{scope}{outcome_label}"
                 f"观察到{change}。")
     if not result.significant:
-        return f"实施后{scope}{outcome_label}未见明显变化（估计{change}，区间包含零变化）。"
+        return (f"实施后{scope}{outcome_label}未见明显变化（估计{_signed(result, lang, digits)}，"
+                f"区间包含零变化）。")
     return f"实施后{scope}{outcome_label}{change}。"
 
 
@@ -136,6 +137,19 @@ def _change(result: EffectResult, lang: str, digits: int) -> str:
     if lang == "en":
         return f"about {size} {word} (95% CI: {interval})"
     return f"{word}约{size}（95%置信区间：{interval}）"
+
+
+def _signed(result: EffectResult, lang: str, digits: int) -> str:
+    """'−3%（95%置信区间：−7%至+2%）': signed, for an interval that straddles no change."""
+    relative = result.relative()
+    if relative is not None:
+        values, fmt = [v * 100 for v in relative], "{:+.0f}%"
+    else:
+        values, fmt = [result.estimate, result.ci_low, result.ci_high], f"{{:+,.{digits}f}}"
+    est, low, high = (fmt.format(v) for v in values)
+    if lang == "en":
+        return f"{est}, 95% CI {low} to {high}"
+    return f"{est}，95%置信区间：{low}至{high}"
 
 
 def _p(value: float | None) -> str:

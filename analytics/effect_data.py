@@ -1,0 +1,180 @@
+"""Data for effect estimation: outcomes, county × month panels and the intervention registry.
+
+Outcomes are the catalogue's monthly (flow) indicators plus a few counts effect studies need
+(skip-level petitions, medical discounts granted), all built from catalogue measures, so the
+definition of "a petition" or "a relief payment" is the catalogue's. SQL text comes from the
+catalogue and this module; every user value (counties, dates, codes) is a bound parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from analytics import db
+from analytics.indicators import CATALOGUE, SKIP_LEVEL, TABLE_DIMS, Measure
+
+
+@dataclass(frozen=True)
+class Outcome:
+    code: str
+    name_zh: str
+    name_en: str
+    unit: str  # the catalogue's units: count, persons, yuan, ratio, ...
+    numerator: Measure
+    denominator: Measure | None = None
+    catalogue: str | None = None  # the catalogue indicator it comes from (export provenance)
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" else self.name_zh
+
+    @property
+    def is_count(self) -> bool:
+        """Counts take Poisson-type models (rate ratios); amounts and rates Gaussian."""
+        return self.denominator is None and self.unit in ("count", "persons")
+
+    @property
+    def cut_dims(self) -> dict[str, str]:
+        """Dimensions the outcome can be restricted by (dimension → column)."""
+        return TABLE_DIMS[self.numerator.table] if self.denominator is None else {}
+
+
+_EXTRA = (
+    Outcome("skip_level", "越级信访件数", "Skip-level petitions", "count", SKIP_LEVEL,
+            catalogue="skip_level_share"),
+    Outcome("medical_benefits", "医疗减免人次", "Medical discounts granted", "count",
+            Measure("medical_benefits", "COUNT(*)", "benefit_on"), catalogue="medical_discounts"),
+)
+
+
+def outcomes() -> dict[str, Outcome]:
+    """Every outcome an effect can be estimated on: monthly catalogue indicators first."""
+    out: dict[str, Outcome] = {}
+    for ind in CATALOGUE:
+        den = ind.denominator
+        if ind.numerator.kind == "flow" and (den is None or den.kind == "flow"):
+            out[ind.code] = Outcome(ind.code, ind.name_zh, ind.name_en, ind.unit, ind.numerator,
+                                    den, ind.code)
+    for extra in _EXTRA:
+        out[extra.code] = extra
+    return out
+
+
+def _measure_sql(m: Measure, cuts: Mapping[str, Sequence[str]]) -> tuple[str, dict]:
+    """county_code, month, value of one measure over $counties and [$lo, $hi]."""
+    conds = ["t.county_code IN (SELECT unnest($counties::VARCHAR[]))",
+             f"t.{m.date_col} BETWEEN $lo AND $hi"]
+    params: dict = {}
+    for i, (dim, codes) in enumerate(sorted(cuts.items())):
+        column = TABLE_DIMS[m.table][dim]  # KeyError for a dimension the table lacks
+        conds.append(f"t.{column} IN (SELECT unnest($cut{i}::VARCHAR[]))")
+        params[f"cut{i}"] = list(codes)
+    sql = (f"SELECT t.county_code AS region_code, "
+           f"CAST(date_trunc('month', t.{m.date_col}) AS DATE) AS month, "
+           f"CAST({m.expr} AS DOUBLE) AS value FROM {m.table} t "
+           f"WHERE {' AND '.join(conds)} GROUP BY ALL")
+    return sql, params
+
+
+def _measure_panel(
+    m: Measure, counties: Sequence[str], lo: date, hi: date, cuts: Mapping[str, Sequence[str]]
+) -> pl.DataFrame:
+    sql, params = _measure_sql(m, cuts)
+    return db.query(sql, {**params, "counties": list(counties), "lo": lo, "hi": hi})
+
+
+def county_month_panel(
+    outcome: Outcome,
+    counties: Sequence[str],
+    *,
+    start: date = date(1990, 1, 1),
+    end: date = date(2100, 12, 31),
+    cuts: Mapping[str, Sequence[str]] | None = None,
+) -> pl.DataFrame:
+    """region_code, month, value (and numerator, denominator for rates) per county and month.
+
+    Months without rows count as zero between a county's first and last month with data in
+    the table; outside that span the county reported nothing, which is not zero.
+    """
+    cuts = dict(cuts or {})
+    num = _measure_panel(outcome.numerator, counties, start, end, cuts)
+    if outcome.denominator is None:
+        return _fill(num, "value").sort("region_code", "month")
+    den = _measure_panel(outcome.denominator, counties, start, end, {})
+    both = _fill(num.rename({"value": "numerator"}), "numerator").join(
+        _fill(den.rename({"value": "denominator"}), "denominator"),
+        on=["region_code", "month"], how="full", coalesce=True,
+    )
+    return both.with_columns(
+        value=pl.when(pl.col("denominator") > 0)
+        .then(pl.col("numerator").fill_null(0) / pl.col("denominator"))
+    ).sort("region_code", "month")
+
+
+def _fill(panel: pl.DataFrame, column: str) -> pl.DataFrame:
+    """Zero for months without rows inside each county's span of reported months."""
+    if panel.is_empty():
+        return panel
+    spans = panel.group_by("region_code").agg(
+        pl.date_ranges(pl.col("month").min(), pl.col("month").max(), "1mo").alias("month")
+    ).explode("month")
+    return spans.join(panel, on=["region_code", "month"], how="left").with_columns(
+        pl.col(column).fill_null(0.0)
+    )
+
+
+def total_series(panel: pl.DataFrame) -> pl.DataFrame:
+    """month, value: the counties added up (rates recomputed from their parts)."""
+    if "denominator" in panel.columns:
+        sums = panel.group_by("month").agg(pl.col("numerator", "denominator").sum())
+        return sums.select(
+            "month", value=pl.when(pl.col("denominator") > 0)
+            .then(pl.col("numerator") / pl.col("denominator"))
+        ).sort("month")
+    return panel.group_by("month").agg(pl.col("value").sum()).sort("month")
+
+
+def interventions() -> pl.DataFrame:
+    """Every registered intervention row: id, kind, names, scope and start."""
+    return db.query(
+        "SELECT intervention_id, kind, name_zh, coalesce(name_en, name_zh) AS name_en, "
+        "scope_code, start_on FROM interventions ORDER BY start_on, intervention_id"
+    )
+
+
+def intervention_groups(rows: pl.DataFrame) -> pl.DataFrame:
+    """One row per measure: rows with the same kind and English name are one measure rolled
+    out region by region (voter reception days county by county).
+
+    Columns: group (key), kind, name_zh, name_en, scopes (count), first_start.
+    """
+    groups = rows.group_by("kind", "name_en", maintain_order=True).agg(
+        pl.col("name_zh"), pl.len().alias("scopes"), pl.col("start_on").min().alias("first_start"),
+    )
+    names = [_common_name(n) for n in groups["name_zh"].to_list()]
+    return groups.with_columns(
+        name_zh=pl.Series(names, dtype=pl.String),
+        group=pl.concat_str("kind", pl.lit("|"), "name_en"),
+    ).select("group", "kind", "name_zh", "name_en", "scopes", "first_start")
+
+
+def scopes_of(rows: pl.DataFrame, group: str) -> pl.DataFrame:
+    """intervention_id, scope_code, start_on of one measure."""
+    kind, name_en = group.split("|", 1)
+    return rows.filter((pl.col("kind") == kind) & (pl.col("name_en") == name_en)).select(
+        "intervention_id", "scope_code", "start_on"
+    )
+
+
+def _common_name(names: list[str]) -> str:
+    """'海拉尔区人大代表接待选民日', '红山区人大代表接待选民日' → '人大代表接待选民日'."""
+    if len(names) == 1:
+        return names[0]
+    suffix = names[0]
+    for name in names[1:]:
+        while not name.endswith(suffix):
+            suffix = suffix[1:]
+    return suffix or names[0]

@@ -1,0 +1,138 @@
+"""Pure figures of effect analyses: a result (and its data) in, a Plotly figure out.
+
+- `counterfactual_figure`: observed against the counterfactual with its 95% band (ITS), or
+  against the counterfactual the DiD estimate implies for the treated after the start;
+- `event_figure`: effects by period relative to the start with 95% intervals.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import plotly.graph_objects as go
+import polars as pl
+
+from analytics.effects import EffectResult, EventStudyResult, ItsResult
+from analytics.figures import COLORS, FONT
+
+LABELS = {
+    "observed": ("实际值", "Observed"),
+    "fitted": ("模型拟合", "Fitted"),
+    "counterfactual": ("反事实（无干预）", "Counterfactual (no intervention)"),
+    "band": ("反事实95%置信带", "Counterfactual 95% band"),
+    "treated": ("处理组（均值）", "Treated (mean)"),
+    "comparison": ("对照组（均值）", "Comparison (mean)"),
+    "start": ("实施", "Start"),
+    "effect": ("效应", "Effect"),
+    "rel_time": ("相对实施的期数", "Periods relative to the start"),
+    "ratio_axis": ("率比", "Rate ratio"),
+    "diff_axis": ("差值", "Difference"),
+}
+
+
+def label(key: str, lang: str) -> str:
+    zh, en = LABELS[key]
+    return en if lang == "en" else zh
+
+
+def _layout(fig: go.Figure, title: str, y_title: str) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0, "font": {"size": 15}}, font={"family": FONT},
+        margin={"l": 10, "r": 10, "t": 48 if title else 16, "b": 10}, height=380,
+        legend={"orientation": "h", "y": -0.15}, hoverlabel={"font": {"family": FONT}},
+        template="plotly_white", yaxis={"title": {"text": y_title}, "separatethousands": True},
+    )
+    return fig
+
+
+def _band(fig: go.Figure, x: list, low: list, high: list, name: str) -> None:
+    """A shaded band between two lines, drawn as one closed polygon."""
+    fig.add_trace(go.Scatter(
+        x=x + x[::-1], y=high + low[::-1], fill="toself", fillcolor="rgba(46,134,193,0.18)",
+        line={"width": 0}, hoverinfo="skip", name=name))
+
+
+def _start_line(fig: go.Figure, start: date, lang: str) -> None:
+    fig.add_vline(x=start, line={"dash": "dash", "color": "#555", "width": 1})
+    fig.add_annotation(x=start, y=1, yref="paper", text=label("start", lang), showarrow=False,
+                       xanchor="left", yanchor="bottom", font={"size": 11})
+
+
+def its_figure(result: ItsResult, start: date, *, lang: str = "zh", title: str = "",
+               y_title: str = "") -> go.Figure:
+    """Observed values, the fitted segmented trend, and the counterfactual with its band
+    from the start on (before it, counterfactual and fit coincide)."""
+    s = result.series
+    fig = go.Figure()
+    post = s.filter(pl.col("post"))
+    x_post = post["time"].to_list()
+    _band(fig, x_post, post["cf_low"].to_list(), post["cf_high"].to_list(), label("band", lang))
+    fig.add_trace(go.Scatter(x=s["time"].to_list(), y=s["observed"].to_list(), mode="markers",
+                             name=label("observed", lang), marker={"size": 4, "color": "#555"}))
+    fig.add_trace(go.Scatter(x=s["time"].to_list(), y=s["fitted"].to_list(), mode="lines",
+                             name=label("fitted", lang), line={"color": COLORS[0]}))
+    fig.add_trace(go.Scatter(x=x_post, y=post["counterfactual"].to_list(), mode="lines",
+                             name=label("counterfactual", lang),
+                             line={"color": COLORS[1], "dash": "dash"}))
+    _start_line(fig, start, lang)
+    return _layout(fig, title, y_title)
+
+
+def did_series(panel: pl.DataFrame, result: EffectResult) -> pl.DataFrame:
+    """month, treated, comparison (group means) and the treated counterfactual the estimate
+    implies after the start (observed ÷ rate ratio, or observed − difference), with band."""
+    means = (
+        panel.group_by("month", "treated").agg(pl.col("value").mean())
+        .pivot(on="treated", index="month", values="value")
+        .rename({"true": "treated", "false": "comparison"}, strict=False)
+        .sort("month")
+    )
+    post = panel.filter(pl.col("post"))["month"].min()
+    ratio = result.scale == "ratio"
+
+    def implied(bound: float) -> pl.Expr:
+        shifted = pl.col("treated") / bound if ratio else pl.col("treated") - bound
+        return pl.when(pl.col("month") >= post).then(shifted)
+
+    # A larger effect implies a lower counterfactual: the band's low end uses ci_high.
+    return means.with_columns(
+        counterfactual=implied(result.estimate),
+        cf_low=implied(result.ci_high),
+        cf_high=implied(result.ci_low),
+    )
+
+
+def did_figure(series: pl.DataFrame, start: date, *, lang: str = "zh", title: str = "",
+               y_title: str = "") -> go.Figure:
+    """Treated and comparison means, and the treated counterfactual with its band."""
+    fig = go.Figure()
+    post = series.filter(pl.col("counterfactual").is_not_null())
+    x_post = post["month"].to_list()
+    _band(fig, x_post, post["cf_low"].to_list(), post["cf_high"].to_list(), label("band", lang))
+    for key, color in (("treated", COLORS[0]), ("comparison", COLORS[2])):
+        fig.add_trace(go.Scatter(x=series["month"].to_list(), y=series[key].to_list(),
+                                 mode="lines", name=label(key, lang), line={"color": color}))
+    fig.add_trace(go.Scatter(x=x_post, y=post["counterfactual"].to_list(), mode="lines",
+                             name=label("counterfactual", lang),
+                             line={"color": COLORS[1], "dash": "dash"}))
+    _start_line(fig, start, lang)
+    return _layout(fig, title, y_title)
+
+
+def event_figure(result: EventStudyResult, *, lang: str = "zh", title: str = "") -> go.Figure:
+    """Effect by relative period with 95% intervals; the reference period (-1) is fixed."""
+    p = result.periods.sort("rel_time")
+    ratio = result.scale == "ratio"
+    null = 1.0 if ratio else 0.0
+    est = p["estimate"].to_list()
+    plus = [None if h is None else h - e for e, h in zip(est, p["ci_high"].to_list(), strict=True)]
+    minus = [None if lo is None else e - lo for e, lo in zip(est, p["ci_low"].to_list(),
+                                                             strict=True)]
+    fig = go.Figure(go.Scatter(
+        x=p["rel_time"].to_list(), y=est, mode="markers+lines", name=label("effect", lang),
+        line={"color": COLORS[0]},
+        error_y={"type": "data", "array": plus, "arrayminus": minus, "visible": True}))
+    fig.add_hline(y=null, line={"color": "#555", "width": 1})
+    fig.add_vline(x=-0.5, line={"dash": "dash", "color": "#555", "width": 1})
+    fig.update_xaxes(title={"text": label("rel_time", lang)}, dtick=1)
+    return _layout(fig, title, label("ratio_axis" if ratio else "diff_axis", lang))
