@@ -43,6 +43,10 @@ class FileError(Exception):
         self.zh, self.en = zh, en
 
 
+class MissingColumns(FileError):
+    """The kind is recognised but required columns are absent: data lost, not a notes sheet."""
+
+
 @dataclass
 class RawSheet:
     """The cells of one sheet (a CSV is one sheet named None) before the header is known."""
@@ -269,10 +273,11 @@ def _require(kind: str, headers: dict[str, str]) -> None:
     missing = [c for c in mappings.columns(kind) if c.required and c.name not in headers]
     if missing:
         want = "、".join(c.headers[0] for c in missing)
+        want_en = ", ".join(c.headers[0] for c in missing)
         name = mappings.kinds()[kind]
-        raise FileError(
+        raise MissingColumns(
             f"识别为“{name.name_zh}”，但缺少必填列：{want}；请补上这些列后重新上传",
-            f"Recognised as a {name.name_en}, but required columns are missing: {want}; "
+            f"Recognised as a {name.name_en}, but required columns are missing: {want_en}; "
             "add them and upload again")
 
 

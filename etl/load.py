@@ -208,7 +208,7 @@ def _recognised_sheets(result: FileResult, raws: list[extract.RawSheet]) -> list
         try:
             sheet = extract.recognise(raw)
         except FileError as e:
-            status = "failed" if "缺少必填列" in e.zh else "ignored"
+            status = "failed" if isinstance(e, extract.MissingColumns) else "ignored"
             result.sheets.append(SheetResult(raw.name, None, status, 0, e.zh, e.en))
             problems.append((raw.name, e))
             continue

@@ -201,3 +201,18 @@ def roster_xlsx(tmp: Path) -> Path:
     notes.write(0, 0, "本表由帮扶站填写，每月5日前报送。")
     wb.close()
     return path
+
+
+def sheet_missing_column_xlsx(tmp: Path) -> Path:
+    """March loads; April lacks 资金来源, so April's rows are lost: partial, with a reject."""
+    path = tmp / "two_months.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    header = ["身份证号码", "帮扶站点", "帮扶类型", "资金来源", "金额", "发放日期"]
+    march = wb.add_worksheet("3月")
+    march.write_row(0, 0, header)
+    march.write_row(1, 0, [ID_A, "150702001", "临时救助", "工会自筹", "100", "2012-03-02"])
+    april = wb.add_worksheet("4月")
+    april.write_row(0, 0, [h for h in header if h != "资金来源"])
+    april.write_row(1, 0, [ID_B, "150702001", "临时救助", "100", "2012-04-02"])
+    wb.close()
+    return path

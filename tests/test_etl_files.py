@@ -136,3 +136,13 @@ def test_no_raw_ids_or_names_stored(tmp_path):
                 assert raw not in text
     finally:
         con.close()
+
+
+def test_sheet_missing_required_column_is_partial(tmp_path):
+    report = _load(tmp_path, mf.sheet_missing_column_xlsx(tmp_path))
+    f = report.files[0]
+    assert (f.status, f.rows_loaded, report.exit_code) == ("partial", 1, 3)
+    assert [(s.name, s.status) for s in f.sheets] == [("3月", "loaded"), ("4月", "failed")]
+    (reject,) = f.rejects.iter_rows(named=True)
+    assert reject["sheet"] == "4月" and reject["row"] is None
+    assert "required columns are missing: 资金来源" in reject["reason_en"]
