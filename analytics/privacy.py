@@ -43,7 +43,8 @@ _COUNT_NAME = re.compile(
     r"headcount|count|^n$|^n_|_n$|人数|人次|人)", re.IGNORECASE)
 _ADDITIVE_NAME = re.compile(r"(yuan|amount|sum|total|金额|元)", re.IGNORECASE)
 _DIM_INT_NAME = re.compile(r"(year|month|quarter|period|week|day|level|code|年|月|季)", re.IGNORECASE)
-_PERSON_UNITS = {"人", "人次", "persons", "person", "person-times", "people"}
+# Units whose values count persons or events about persons (payments, loans, petitions).
+_PERSON_UNITS = {"人", "人次", "件", "笔", "persons", "person", "person-times", "people", "count"}
 
 
 class DisclosureError(ValueError):
@@ -109,7 +110,7 @@ def protect(
     if df.select(spec.dims).is_duplicated().any() if spec.dims else df.height > 1:
         raise DisclosureError(
             f"rows are not unique by {list(spec.dims)}: not a table of aggregates")
-    if not any(df[d].n_unique() > 1 for d in spec.dims):  # one row: nothing to complement
+    if not axes(df, spec.dims):  # one row: nothing to complement
         small = pl.any_horizontal((pl.col(c) > 0) & (pl.col(c) < k) for c in spec.counts)
         table = _null_suppressed(df.with_columns(small.fill_null(False).alias(SUPPRESSED_COLUMN)),
                                  spec)
@@ -150,6 +151,17 @@ def refuse_person_level(df: pl.DataFrame) -> None:
 # ---------------------------------------------------------------- the table as an array
 
 
+def axes(df: pl.DataFrame, dims: tuple[str, ...]) -> tuple[str, ...]:
+    """The dimensions that span the table: constant columns and columns that only label
+    another one (``label`` beside ``period``) are no axes of their own."""
+    keep = [d for d in dims if df[d].n_unique() > 1]
+    for d in reversed(list(keep)):
+        rest = [x for x in keep if x != d]
+        if rest and df.select(rest).n_unique() == df.height:
+            keep = rest  # `d` is a function of the other columns
+    return tuple(keep)
+
+
 @dataclass
 class _Cube:
     """Each count column as a dense array with a total slot at the end of every axis."""
@@ -162,7 +174,7 @@ class _Cube:
 
     @classmethod
     def build(cls, df: pl.DataFrame, spec: TableSpec) -> _Cube:
-        dims = tuple(d for d in spec.dims if df[d].n_unique() > 1)  # constant dims are no axis
+        dims = axes(df, spec.dims)
         levels = [df[d].unique(maintain_order=True).to_list() for d in dims]
         shape = tuple(len(lv) + 1 for lv in levels)
         idx = cls._row_index(df, dims, levels)
@@ -212,13 +224,13 @@ class _Cube:
         flags = inner_mask[self._row_index(df, self.dims, self.levels)]
         rows = pl.concat([df.with_columns(pl.Series(SUPPRESSED_COLUMN, flags)),
                           self._absent_rows(df, inner_mask)], how="diagonal_relaxed")
-        if margins:
-            rows = pl.concat([rows.with_columns(pl.col(d).cast(pl.String) for d in self.spec.dims),
-                              self._margin_rows(df, mask)], how="diagonal_relaxed")
+        if margins:  # totals over every exported cell, complements added as rows included
+            rows = rows.with_columns(pl.col(d).cast(pl.String) for d in self.spec.dims)
+            rows = pl.concat([rows, self._margin_rows(rows, mask)], how="diagonal_relaxed")
         return rows
 
     def _constant_dims(self, df: pl.DataFrame) -> dict:
-        return {d: df[d][0] for d in self.spec.dims if d not in self.dims and df.height}
+        return {d: df[d][0] for d in self.spec.dims if df[d].n_unique() == 1}
 
     def _absent_rows(self, df: pl.DataFrame, inner_mask: np.ndarray) -> pl.DataFrame:
         """Cells missing from the input that were chosen as complements become suppressed rows."""
@@ -251,7 +263,7 @@ class _Cube:
         return pl.concat(frames, how="diagonal_relaxed")
 
     def _margin_index(self, pos: dict) -> tuple:
-        return tuple(self.levels[a].index(pos[d]) if d in pos else -1
+        return tuple([str(v) for v in self.levels[a]].index(str(pos[d])) if d in pos else -1
                      for a, d in enumerate(self.dims))
 
 
@@ -278,7 +290,7 @@ def determined(shape: tuple[int, ...], mask: np.ndarray) -> np.ndarray:
 
     Each line gives one equation: sum(inner cells) - total = 0. Fixing the published cells, a
     suppressed cell is determined exactly when its unit vector lies in the row space of the
-    equations restricted to suppressed cells, i.e. it is zero in every null-space vector.
+    equations restricted to suppressed cells (its projection on that space has length 1).
     """
     hidden = [tuple(i) for i in np.argwhere(mask)]
     out = np.zeros(shape, dtype=bool)
@@ -287,11 +299,10 @@ def determined(shape: tuple[int, ...], mask: np.ndarray) -> np.ndarray:
     a, _ = _equations(np.zeros(shape), mask, {c: j for j, c in enumerate(hidden)})
     if not len(a):
         return out
-    _, s, vt = np.linalg.svd(a)
-    rank = int((s > 1e-9 * max(a.shape)).sum())
-    null = vt[rank:].T  # columns span the null space
+    # Projection on the row space is A^T (A A^T)^+ A; its diagonal is each unit vector's reach.
+    reach = ((np.linalg.pinv(a @ a.T, hermitian=True) @ a) * a).sum(axis=0)
     for j, cell in enumerate(hidden):
-        if null.shape[1] == 0 or np.abs(null[j]).max() < 1e-9:
+        if reach[j] > 1 - 1e-6:
             out[cell] = True
     return out
 
@@ -329,11 +340,16 @@ def pinned(values: np.ndarray, mask: np.ndarray, which: np.ndarray) -> np.ndarra
     and non-negativity, is a single value."""
     from scipy.optimize import linprog
 
+    out = np.zeros(values.shape, dtype=bool)
+    # Fast sufficient test: a cell that stays undetermined when the suppressed zeros are fixed
+    # can move both ways along a null-space direction that touches only positive cells.
+    doubtful = which & mask & determined(values.shape, mask & (values > 0))
+    if not doubtful.any():
+        return out
     hidden = [tuple(i) for i in np.argwhere(mask)]
     col = {c: j for j, c in enumerate(hidden)}
     a_eq, b_eq = _equations(values, mask, col)
-    out = np.zeros(values.shape, dtype=bool)
-    for cell in (tuple(i) for i in np.argwhere(which & mask)):
+    for cell in (tuple(i) for i in np.argwhere(doubtful)):
         c = np.zeros(len(hidden))
         c[col[cell]] = 1.0
         lo = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")

@@ -69,6 +69,11 @@ def _published(table: pl.DataFrame, dims: list[str]) -> dict[tuple, float | None
             for r in table.select(*dims, "persons", SUPPRESSED_COLUMN).iter_rows()}
 
 
+def _inner_of(total: tuple, cells: dict[tuple, float]) -> list[tuple]:
+    return [c for c in cells if TOTAL not in c
+            and all(a == TOTAL or a == b for a, b in zip(total, c, strict=True))]
+
+
 def _lines(cells: dict[tuple, float], ndim: int) -> list[tuple[list[tuple], tuple]]:
     """(inner cells, total cell) of every 1-D slice."""
     out = []
@@ -103,9 +108,9 @@ def _check_unrecoverable(df, dims, k, table, *, small_totals_hidden: bool = True
     known = {}
     for cell, true in cells.items():
         shown = published.get(cell, "absent")
-        if shown == "absent":  # a missing row reads as nobody there
+        if shown == "absent":  # a missing row reads as nobody there, and so do sums of them
             assert TOTAL in cell or true == 0
-            if true == 0:
+            if all(c not in published for c in _inner_of(cell, cells)):
                 known[cell] = true
         elif shown is not None:
             assert shown == true
@@ -217,3 +222,14 @@ def test_k_is_configurable() -> None:
 ])
 def test_infer_spec(frame, indicators, expected) -> None:
     assert infer_spec(frame, indicators) == expected
+
+
+def test_label_columns_are_no_axis_of_their_own() -> None:
+    """A chart table (period, its label, indicator columns) is one-dimensional."""
+    df = pl.DataFrame({"period": ["2010", "2011", "2012"], "label": ["2010年", "2011年", "2012年"],
+                       "relieved": [3.0, 50.0, 60.0], "relief_amount": [900.0, 2e4, 3e4]})
+    ind = [{"code": "relieved", "unit": "persons"}, {"code": "relief_amount", "unit": "yuan"}]
+    table = protect(df, indicators=ind).table
+    assert table.height == 3
+    assert table["suppressed"].to_list() == [True, True, False]
+    assert table["relief_amount"].to_list() == [None, None, 3e4]
