@@ -332,12 +332,13 @@ def _check_totals(sheet: Sheet, rows: pl.DataFrame) -> list[tuple[str, str]]:
 
 def drop_duplicates(rows: pl.DataFrame, file_name: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Rows with the same natural key in one file: keep the last, reject the earlier."""
-    last = pl.col("_nk").is_last_distinct()
-    dup = rows.filter(~last)
+    # Hash first (cheap on u64), compare the key strings only where hashes repeat.
+    rows = rows.with_row_index("_i")
+    candidates = rows.filter(pl.col("_nk").hash().is_duplicated())
+    dup = candidates.filter(~pl.col("_nk").is_last_distinct())
     if dup.is_empty():
-        return rows, rj.empty()
-    kept = rows.filter(pl.col("_nk").is_in(dup["_nk"].implode()) & last).select(
-        "_nk", kept=pl.col("_row"))
+        return rows.drop("_i"), rj.empty()
+    kept = candidates.filter(pl.col("_nk").is_last_distinct()).select("_nk", kept=pl.col("_row"))
     dup = dup.join(kept, on="_nk", how="left")
     zh, en = rj.DUPLICATE
     stations = dup["station_code"] if "station_code" in dup.columns else None
@@ -347,7 +348,7 @@ def drop_duplicates(rows: pl.DataFrame, file_name: str) -> tuple[pl.DataFrame, p
          "reason_en": en.format(key=_key_text(d), kept=d["kept"]),
          "station_code": stations[i] if stations is not None else None}
         for i, d in enumerate(dup.iter_rows(named=True))])
-    return rows.filter(last), rejects
+    return rows.filter(~pl.col("_i").is_in(dup["_i"].implode())).drop("_i"), rejects
 
 
 def _key_text(row: dict) -> str:
