@@ -143,16 +143,29 @@ def station_months(region: str = COUNTRY, start: date | None = None,
 
 
 def rejects_by_reason(region: str = COUNTRY) -> pl.DataFrame:
-    """Rejected rows per load month, station and reason (table load_rejects)."""
+    """Rejected rows per load month, station and kind of reason (table load_rejects).
+
+    Reasons quote the offending value ("无法识别的金额“1千元”"); the values and numbers are
+    replaced by "…" so that rows with the same kind of problem count together."""
     return db.query(
         f"""{_SCOPE} SELECT date_trunc('month', t.loaded_at)::DATE AS month,
-                   coalesce(t.station_code, '?') AS station_code, t.reason_zh, t.reason_en,
+                   coalesce(t.station_code, '?') AS station_code,
+                   {_generic('t.reason_zh')} AS reason_zh, {_generic('t.reason_en')} AS reason_en,
                    count(*)::BIGINT AS rows
             FROM load_rejects t
             WHERE $region = '{COUNTRY}' OR t.station_code IN (SELECT code FROM scope)
                OR left(t.station_code, 6) IN (SELECT code FROM scope)
             GROUP BY ALL ORDER BY month, station_code, rows DESC""",
-        {"region": region or COUNTRY})
+        {"region": region or COUNTRY, "values": _VALUES})
+
+
+# Quoted values (“…”, "…", '…', ‘…’) and numbers in a reject reason.
+_VALUES = r"""“[^”]*”|"[^"]*"|'[^']*'|‘[^’]*’|[-+]?[0-9][0-9.,:/E+\-]*"""
+
+
+def _generic(column: str) -> str:
+    """SQL: a reason with its quoted values and numbers replaced by '…' ($values bound)."""
+    return f"regexp_replace({column}, $values, '…', 'g')"
 
 
 def fund_rules() -> pl.DataFrame:

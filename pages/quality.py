@@ -21,8 +21,9 @@ TEXT = {
     "title": ("数据质量", "Data quality"),
     "intro": ("以下检查在每次导入数据时计算。", "These checks run each time data are loaded."),
     "completeness": ("报送完整性", "Completeness"),
-    "heatmap": ("各站点逐月报送情况（绿：已报；橙：迟报；红：漏报）",
-                "Monthly reports by station (green: reported, orange: late, red: missing)"),
+    "heatmap": ("各站点逐月报送情况（绿：已报；灰：当月无救助；橙：迟报；红：漏报）",
+                "Monthly reports by station (green: reported, grey: no relief that month, "
+                "orange: late, red: missing)"),
     "gaps": ("漏报和迟报月份", "Missing and late months"),
     "rejects": ("导入拒收", "Rejected rows"),
     "rejects_none": ("没有被拒收的记录。", "No rejected rows."),
@@ -52,11 +53,14 @@ with tabs[0]:
         st.plotly_chart(qv.completeness_figure(cells, lang), key="completeness_heatmap")
         st.caption(f"{names['missing_report']}: {rules['missing_report']}；"
                    f"{names['late_report']}: {rules['late_report']}")
-        gaps = cells.filter(pl.col("status") != "reported").select(
+        gaps = cells.filter(pl.col("status").is_in(["missing", "late"])).select(
             "station_code", "station_en" if L else "station_zh", "month", "status", "rows")
         st.markdown(f"**{tr('gaps')}**")
-        qv.show_table(gaps, lang, token, key="gaps_table")
-        qv.audit_downloads(gaps, "station_months", f, token, key="dl_gaps")
+        if gaps.is_empty():
+            st.info(qv.text("none", lang))
+        else:
+            qv.show_table(gaps, lang, token, key="gaps_table")
+            qv.audit_downloads(gaps, "station_months", f, token, key="dl_gaps")
 
 for tab, code in zip(tabs[1:-1], row_checks, strict=True):
     with tab:
@@ -68,6 +72,7 @@ with tabs[-1]:
         st.info(tr("rejects_none"))
     else:
         st.plotly_chart(qv.rejects_figure(rej, lang), key="rejects_chart")
-        qv.show_table(rej.drop("reason_zh" if L else "reason_en"), lang, token,
+        qv.show_table(rej.drop("reason_zh" if L else "reason_en")
+                      .with_columns(pl.col("month").dt.strftime("%Y-%m")), lang, token,
                       key="rejects_table")
         qv.audit_downloads(rej, "load_rejects", f, token, key="dl_rejects")

@@ -6,6 +6,7 @@ data-quality checks are recomputed as part of it.
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
 from analytics import db
@@ -74,7 +75,8 @@ if outcome:
     rejects = uv.rejects_table(report, refused)
     if not rejects.is_empty():
         st.subheader(tr("rejects"))
-        shown = rejects.drop("reason_zh" if L else "reason_en")
+        shown = rejects.drop("reason_zh" if L else "reason_en").with_columns(
+            pl.col(pl.String).fill_null(""))
         st.dataframe(shown.rename({c: uv.REJECT_HEADERS[c][L] for c in shown.columns}),
                      hide_index=True, width="stretch", key="upload_rejects")
         st.download_button(tr("download"), data=uv.rejects_csv(rejects),

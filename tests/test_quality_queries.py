@@ -32,7 +32,12 @@ def dq_db(tmp_path_factory):
         rejects=[{"batch_id": "b1", "file_name": "x.xlsx", "sheet": "1月", "excel_row": 5,
                   "column_name": "身份证号码", "value": "1.50702E+17",
                   "reason_zh": "身份证号被存为数字", "reason_en": "ID stored as a number",
-                  "station_code": "150702001", "loaded_at": datetime(2024, 3, 2)}])
+                  "station_code": "150702001", "loaded_at": datetime(2024, 3, 2)},
+                 *({"batch_id": "b1", "file_name": "x.xlsx", "sheet": "1月", "excel_row": 6 + i,
+                    "column_name": "金额", "value": v, "reason_zh": f"无法识别的金额“{v}”；请只填数字，如 1200.00",
+                    "reason_en": f"Unreadable amount '{v}'; enter a number such as 1200.00",
+                    "station_code": "150702001", "loaded_at": datetime(2024, 3, 2)}
+                   for i, v in enumerate(["1千元", "abc"]))])
     con.close()
     mp = pytest.MonkeyPatch()
     mp.setenv("UNION_DASH_DB", str(path))
@@ -87,7 +92,9 @@ def test_station_months_and_rejects(dq_db):
     assert set(cells["station_code"]) == {"150702001", "150702002"}
     assert cells["station_zh"][0].endswith("帮扶站")
     rej = q.rejects_by_reason("150702")
-    assert rej.select("station_code", "rows").rows() == [("150702001", 1)]
+    assert sorted(rej.select("reason_zh", "rows").rows()) == [
+        ("无法识别的金额…；请只填数字，如 …", 2), ("身份证号被存为数字", 1)]
+    assert "Unreadable amount …; enter a number such as …" in set(rej["reason_en"])
     assert q.rejects_by_reason("451030").height == 0
 
 

@@ -17,10 +17,10 @@ from ui import auth, data
 
 _CACHE = {"show_spinner": False, "max_entries": 256}
 
-STATUS_CODES = {"missing": 0, "late": 1, "reported": 2}
-STATUS_COLOURS = ("#c0392b", "#f39c12", "#27ae60")
-STATUS_LABELS = {"missing": ("漏报", "missing"), "late": ("迟报", "late"),
-                 "reported": ("已报", "reported")}
+# Heatmap cell status → (code, colour, zh, en)
+STATUSES = {"missing": (0, "#c0392b", "漏报", "missing"), "late": (1, "#f39c12", "迟报", "late"),
+            "empty": (2, "#d5d8dc", "当月无救助", "no relief that month"),
+            "reported": (3, "#27ae60", "已报", "reported")}
 
 # Column headers of the findings tables (codes stay in exports' second header line).
 HEADERS: dict[str, tuple[str, str]] = {
@@ -96,15 +96,18 @@ def completeness_figure(cells: pl.DataFrame, lang: str = "zh") -> go.Figure:
     row = {s: i for i, s in enumerate(stations["station_code"])}
     z = [[None] * len(months) for _ in row]
     text = [[""] * len(months) for _ in row]
-    i18n = 1 if lang == "en" else 0
+    label = 3 if lang == "en" else 2
     for r in cells.iter_rows(named=True):
         i, j = row[r["station_code"]], col[r["ym"]]
-        z[i][j] = STATUS_CODES[r["status"]]
-        text[i][j] = f"{STATUS_LABELS[r['status']][i18n]} · {r['rows']}"
-    scale = [[0, STATUS_COLOURS[0]], [0.33, STATUS_COLOURS[0]], [0.34, STATUS_COLOURS[1]],
-             [0.66, STATUS_COLOURS[1]], [0.67, STATUS_COLOURS[2]], [1, STATUS_COLOURS[2]]]
+        status = STATUSES[r["status"]]
+        z[i][j] = status[0]
+        text[i][j] = f"{status[label]} · {r['rows']}"
+    # A stepped colour scale: each of the four codes gets one flat band.
+    scale = []
+    for code, colour, *_ in STATUSES.values():
+        scale += [[code / 4, colour], [(code + 1) / 4, colour]]
     fig = go.Figure(go.Heatmap(
-        z=z, x=months, y=stations[name].to_list(), text=text, zmin=0, zmax=2,
+        z=z, x=months, y=stations[name].to_list(), text=text, zmin=-0.5, zmax=3.5,
         colorscale=scale, showscale=False, xgap=1, ygap=1,
         hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>"))
     fig.update_layout(height=max(260, 22 * len(row) + 120), margin={"l": 10, "r": 10, "t": 30},

@@ -1,0 +1,59 @@
+"""The quality pages' figures and tables as pure functions of their data."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from ui import quality_view as qv
+
+
+def _cells() -> pl.DataFrame:
+    return pl.DataFrame({
+        "station_code": ["150702001"] * 4 + ["150702002"] * 4,
+        "station_zh": ["正阳"] * 4 + [None] * 4, "station_en": ["Zhengyang"] * 4 + [None] * 4,
+        "county_code": ["150702"] * 8,
+        "month": [date(2012, m, 1) for m in (1, 2, 3, 4)] * 2,
+        "rows": [3, 0, 0, 2, 1, 1, 0, 4], "amount_yuan": [1.0] * 8,
+        "status": ["reported", "missing", "missing", "late", "reported", "reported", "empty",
+                   "reported"]})
+
+
+def test_completeness_heatmap_codes_each_cell_by_status():
+    fig = qv.completeness_figure(_cells(), "zh")
+    heat = fig.data[0]
+    assert list(heat.x) == ["2012-01", "2012-02", "2012-03", "2012-04"]
+    assert list(heat.y) == ["正阳", "150702002"]  # a station without a name keeps its code
+    assert [list(r) for r in heat.z] == [[3, 0, 0, 1], [3, 3, 2, 3]]
+    assert heat.text[0][1] == "漏报 · 0" and heat.text[1][2] == "当月无救助 · 0"
+    # each status code lands in a band of its own colour
+    bands = {c: colour for c, colour, *_ in qv.STATUSES.values()}
+    for code, colour in bands.items():
+        position = (code + 0.5) / 4
+        (band,) = [b for a, b in zip(heat.colorscale, heat.colorscale[1:], strict=False)
+                   if a[0] <= position <= b[0] and a[1] == b[1]]
+        assert band[1] == colour
+
+
+def test_completeness_heatmap_in_english():
+    heat = qv.completeness_figure(_cells(), "en").data[0]
+    assert heat.y[0] == "Zhengyang" and heat.text[0][3] == "late · 2"
+
+
+def test_rejects_chart_stacks_reasons_by_month():
+    rej = pl.DataFrame({"month": [date(2024, 3, 1), date(2024, 3, 1), date(2024, 4, 1)],
+                        "station_code": ["a", "b", "a"],
+                        "reason_zh": ["金额无法识别", "金额无法识别", "身份证号错误"],
+                        "reason_en": ["bad amount", "bad amount", "bad ID"],
+                        "rows": [2, 3, 1]})
+    fig = qv.rejects_figure(rej, "en")
+    by_name = {t.name: (list(t.x), list(t.y)) for t in fig.data}
+    assert by_name == {"bad amount": (["2024-03"], [5]), "bad ID": (["2024-04"], [1])}
+    assert fig.layout.barmode == "stack"
+
+
+def test_headers_are_unique_in_each_language():
+    for i in (0, 1):
+        names = [h[i] for h in qv.HEADERS.values()]
+        assert len(names) == len(set(names))
