@@ -93,6 +93,15 @@ class Provenance:
 _kaleido_lock = threading.Lock()
 
 
+def warm_up() -> threading.Thread:
+    """Start Chromium and render a blank figure in the background (while queries run), so the
+    first real export does not wait the ~3 s a browser takes to start."""
+    thread = threading.Thread(
+        target=_render, args=({"data": [], "layout": {}}, "png", 1, 20, 20), daemon=True)
+    thread.start()
+    return thread
+
+
 def _ensure_kaleido_server() -> None:
     """Start one Kaleido/Chromium server per process (later exports take ~0.2 s, not ~3 s)."""
     import kaleido
@@ -101,25 +110,42 @@ def _ensure_kaleido_server() -> None:
         kaleido.start_sync_server(silence_warnings=True)
 
 
-def with_caption(fig: go.Figure, provenance: Provenance) -> go.Figure:
-    """A copy of `fig` with the provenance caption as an annotation below the plot."""
-    out = go.Figure(copy.deepcopy(fig.to_dict()))
+def captioned(fig: go.Figure | dict, provenance: Provenance) -> dict:
+    """The figure as a dict with the provenance caption added below the plot.
+
+    Works on the dict so the figure is not validated again (that costs ~0.2 s a chart).
+    """
+    out = copy.deepcopy(fig if isinstance(fig, dict) else fig.to_dict())
+    layout = out.setdefault("layout", {})
     caption = provenance.caption()
     lines = caption.count("<br>") + 1
-    margin_b = (out.layout.margin.b if out.layout.margin.b is not None else 80) + 20 + 16 * lines
-    out.add_annotation(
-        text=caption,
-        xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top",
-        yshift=-(margin_b - 8 - 16 * lines), showarrow=False, align="left",
-        font={"size": CAPTION_FONT_SIZE, "color": "#555"},
-    )
-    out.update_layout(margin={"b": margin_b})
-    if not out.layout.title.text:
-        out.update_layout(title={"text": provenance.title})
+    # Room under the plot for tick labels and an axis title (at least 70 px), then the caption;
+    # a legend placed below the plot moves above it, where the caption cannot cover it.
+    margin = dict(layout.get("margin") or {})
+    room = max(margin.get("b") or 0, 70)
+    margin["b"] = room + 16 * lines + 8
+    layout["margin"] = margin
+    legend = dict(layout.get("legend") or {})
+    if (legend.get("y") or 0) < 0:
+        layout["legend"] = {**legend, "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"}
+    layout["annotations"] = [*layout.get("annotations", ()), {
+        "text": caption, "xref": "paper", "yref": "paper", "x": 0, "y": 0,
+        "xanchor": "left", "yanchor": "top", "yshift": -(room + 2),
+        "showarrow": False, "align": "left",
+        "font": {"size": CAPTION_FONT_SIZE, "color": "#555"},
+    }]
+    title = layout.get("title") or {}
+    if not (title.get("text") if isinstance(title, dict) else title):
+        layout["title"] = {"text": provenance.title}
     return out
 
 
-def _render(fig: go.Figure, fmt: str, scale: float, width: int, height: int) -> bytes:
+def with_caption(fig: go.Figure, provenance: Provenance) -> go.Figure:
+    """A copy of `fig` with the provenance caption as an annotation below the plot."""
+    return go.Figure(captioned(fig, provenance))
+
+
+def _render(fig: dict, fmt: str, scale: float, width: int, height: int) -> bytes:
     import kaleido
 
     opts = {"format": fmt, "scale": scale, "width": width, "height": height}
@@ -132,14 +158,14 @@ def figure_png(
     fig: go.Figure, provenance: Provenance, *, scale: float = 3, width: int = 900, height: int = 520
 ) -> bytes:
     """PNG at publication resolution (900×520 CSS px × scale 3 = 2700×1560) with a caption."""
-    return _render(with_caption(fig, provenance), "png", scale, width, height)
+    return _render(captioned(fig, provenance), "png", scale, width, height)
 
 
 def figure_svg(
     fig: go.Figure, provenance: Provenance, *, width: int = 900, height: int = 520
 ) -> bytes:
     """SVG (text stays text, so Chinese is searchable) with a caption."""
-    return _render(with_caption(fig, provenance), "svg", 1, width, height)
+    return _render(captioned(fig, provenance), "svg", 1, width, height)
 
 
 # ---------------------------------------------------------------- data

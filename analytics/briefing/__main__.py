@@ -1,0 +1,46 @@
+"""python -m analytics.briefing --region CODE --period PERIOD --out FILE.docx
+[--db PATH] [--lang zh|en] [--pdf]"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m analytics.briefing",
+                                 description="Write a Word briefing (汇报材料) for a region and period.")
+    ap.add_argument("--region", required=True, help="region code, e.g. 150702 (海拉尔区)")
+    ap.add_argument("--period", required=True, help="2012, 2012Q3 or 2012-05")
+    ap.add_argument("--out", required=True, type=Path, help="the .docx to write")
+    ap.add_argument("--db", type=Path, help="warehouse (default: UNION_DASH_DB or data/)")
+    ap.add_argument("--lang", choices=("zh", "en"), default="zh")
+    ap.add_argument("--pdf", action="store_true", help="also write a PDF (needs LibreOffice)")
+    args = ap.parse_args(argv)
+    if args.db:
+        if not args.db.exists():
+            ap.error(f"no warehouse at {args.db}")
+        os.environ["UNION_DASH_DB"] = str(args.db)  # analytics.db reads it at call time
+    from analytics.briefing import build_briefing, parse_period, to_pdf
+
+    try:
+        period = parse_period(args.period)
+        briefing = build_briefing(args.region, period, lang=args.lang)
+    except (KeyError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(briefing.docx)
+    print(f"{args.out}: {len(briefing.chart_titles)} charts, "
+          f"{briefing.seconds['total']:.1f} s")
+    if args.pdf:
+        pdf = args.out.with_suffix(".pdf")
+        pdf.write_bytes(to_pdf(briefing.docx))
+        print(pdf)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

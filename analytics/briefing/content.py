@@ -1,0 +1,86 @@
+"""The numbers of a briefing, all from the indicator catalogue through analytics.queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from analytics import db, queries
+from analytics.briefing.period import Period
+from analytics.db import DataVersion
+
+# Key figures of the briefing's table, in the order they are listed.
+KEY_CODES = (
+    "registered", "relieved", "coverage", "relief_amount", "amount_per_person",
+    "festival_persons", "festival_amount", "fund_received", "fund_disbursed",
+    "matching_allocated", "matching_received", "trained", "placements", "loans", "loan_amount",
+    "petitions", "collective", "resolution_rate", "card_holders", "medical_discounts",
+)
+CHILD_CODES = ("relieved", "relief_amount", "coverage")
+FUND_CODES = ("fund_allocated", "fund_received", "fund_disbursed")
+TREND_CODES = ("relieved", "registered")
+
+
+@dataclass
+class BriefingData:
+    """Everything a briefing states about one region and period."""
+
+    region: str
+    name_zh: str
+    name_en: str
+    period: Period
+    kpis: dict[str, dict]  # code → {value, year_ago}
+    festival: pl.DataFrame  # dim (recipient group), code, value, year_ago
+    funds: pl.DataFrame  # dim (fund source), code, value, year_ago
+    children: pl.DataFrame  # dim (child region), code, value, year_ago
+    trend: pl.DataFrame  # period, code, value, year_ago
+    amount_trend: pl.DataFrame  # period, code, value, year_ago
+    labels: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
+    version: DataVersion | None = None
+
+    def value(self, code: str) -> float | None:
+        return self.kpis.get(code, {}).get("value")
+
+    def year_ago(self, code: str) -> float | None:
+        return self.kpis.get(code, {}).get("year_ago")
+
+    def name(self, lang: str = "zh") -> str:
+        return self.name_en if lang == "en" else self.name_zh
+
+    def label(self, domain: str, code: str, lang: str = "zh") -> str:
+        zh, en = self.labels.get(domain, {}).get(code, (code, code))
+        return en if lang == "en" else zh
+
+
+def _breakdown(codes: tuple[str, ...], f, by: str) -> pl.DataFrame:
+    try:
+        return queries.breakdown(list(codes), f, by)
+    except queries.Unavailable:  # e.g. a table that does not record stations
+        return pl.DataFrame(schema={"dim": pl.String, "code": pl.String, "value": pl.Float64,
+                                    "year_ago": pl.Float64})
+
+
+def gather(region: str, period: Period) -> BriefingData:
+    """Query every number of the briefing for `region` (any level) and `period`."""
+    regions = queries.regions()
+    row = regions.filter(pl.col("region_code") == region)
+    if not row.height:
+        raise KeyError(f"unknown region {region}")
+    f = period.filters(region)
+    kpis = {r["code"]: r for r in queries.kpis(list(KEY_CODES), f).iter_rows(named=True)}
+    children = _breakdown(CHILD_CODES, f, "region")
+    names = dict(zip(regions["region_code"], zip(regions["name_zh"], regions["name_en"],
+                                                  strict=True), strict=True))
+    labels = {d: queries.labels(d) for d in ("recipient_group", "fund_source")}  # label domains
+    labels["region"] = {c: names[c] for c in children["dim"].unique() if c in names}
+    return BriefingData(
+        region=region, name_zh=row["name_zh"][0], name_en=row["name_en"][0], period=period,
+        kpis=kpis,
+        festival=_breakdown(("festival_persons", "festival_amount"), f, "recipient_group"),
+        funds=_breakdown(FUND_CODES, f, "fund_source"),
+        children=children,
+        trend=queries.trend(list(TREND_CODES), period.history(region)),
+        amount_trend=queries.trend(["relief_amount"], period.history(region)),
+        labels=labels, version=db.data_version(),
+    )
