@@ -29,7 +29,8 @@ def approx(value: float, unit_word: str) -> str:
     """
     if math.isnan(value) or value < 0:
         raise ValueError(f"cannot word {value!r}")
-    if round(value) < WAN:
+    value = round(value)  # the documents count whole yuan and whole persons
+    if value < WAN:
         return f"{round(value)}{unit_word}"
     step, word = _step(value)
     kept = math.floor(value / step + 1e-9) * step
@@ -55,8 +56,9 @@ def count_zh(value: float, unit_word: str) -> str:
 
 def yuan_en(value: float) -> str:
     """English, cut the same way: 'over 610,000 yuan', '68,000 yuan'."""
+    value = round(value)
     if value < WAN:
-        return f"{round(value):,} yuan"
+        return f"{value:,} yuan"
     step, _ = _step(value)
     kept = math.floor(value / step + 1e-9) * step
     return f"{'over ' if value - kept > 1e-6 else ''}{kept:,} yuan"
