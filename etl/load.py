@@ -35,6 +35,7 @@ from etl.extract import FileError
 # simulate a crash mid-load. Env UNION_DASH_FAULT_AFTER_FILES=N kills the process (SIGKILL)
 # after N files, for tests that run the CLI in a subprocess.
 FAULT_HOOK: Callable[[str], None] | None = None
+LOAD_MEMORY_LIMIT = os.environ.get("UNION_DASH_LOAD_MEMORY", "2GB")  # DuckDB's share of a load
 SURROGATE_IDS = {"relief": "relief_id", "loans": "loan_id", "training": "enrolment_id"}
 
 
@@ -177,12 +178,16 @@ def _load_file(con, path: Path, read, key: bytes, seen: dict[str, str]) -> FileR
         sheets = _recognised_sheets(result, extract.read_file(path.name, data))
     except FileError as e:
         return _failed(result, e.zh, e.en)
-    validated = [validate.validate(s, path.name, key) for s in sheets]
-    rows = pl.concat([v.rows for v in validated], how="diagonal_relaxed")
-    rows, duplicates = validate.drop_duplicates(rows, path.name)
-    result.rejects = pl.concat([result.rejects, *(v.rejects for v in validated), duplicates])
-    result.warnings += [w for v in validated for w in v.warnings]
+    del data  # big files: keep only one copy of the rows alive at a time
     result.rows_read = sum(s.data.height for s in sheets)
+    validated = [validate.validate(s, path.name, key) for s in sheets]
+    del sheets
+    rows = pl.concat([v.rows for v in validated], how="diagonal_relaxed")
+    result.rejects = pl.concat([result.rejects, *(v.rejects for v in validated)])
+    result.warnings += [w for v in validated for w in v.warnings]
+    del validated
+    rows, duplicates = validate.drop_duplicates(rows, path.name)
+    result.rejects = pl.concat([result.rejects, duplicates])
     result.rows_rejected = result.rejects.filter(pl.col("row").is_not_null()).select(
         pl.struct("sheet", "row").n_unique()).item()
     result.rows_loaded = rows.height
@@ -382,6 +387,10 @@ def _loaded_batch(con, sha: str) -> str | None:
 
 def _prepare(con) -> None:
     """Schema, regions and labels (refreshed on every load: they come from code)."""
+    # Row order in tables carries no meaning; not keeping it lets DuckDB insert with less
+    # memory, and the limit makes it spill rather than crowd out Polars' frames.
+    con.sql("SET preserve_insertion_order = false")
+    con.sql(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
     for statement in schema.ddl():
         con.sql(statement)
     all_regions = regions.all_regions()
