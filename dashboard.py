@@ -18,9 +18,11 @@ PAGES = [
     ("pages/funds.py", "page_funds", ":material/account_balance:", "funds"),
     ("pages/training.py", "page_training", ":material/school:", "training"),
     ("pages/petitions.py", "page_petitions", ":material/gavel:", "petitions"),
+    ("pages/effects.py", "page_effects", ":material/science:", "effects"),
     ("pages/upload.py", "page_upload", ":material/upload_file:", "upload"),
     ("pages/quality.py", "page_quality", ":material/fact_check:", "quality"),
     ("pages/compliance.py", "page_compliance", ":material/policy:", "compliance"),
+    ("pages/briefing.py", "page_briefing", ":material/description:", "briefing"),
 ]
 
 

@@ -178,3 +178,8 @@ def _common_name(names: list[str]) -> str:
         while not name.endswith(suffix):
             suffix = suffix[1:]
     return suffix or names[0]
+
+
+# The outcome each kind of measure is usually judged by (the page's first choice).
+DEFAULT_OUTCOME = {"npc_deputy": "skip_level", "union_measure": "medical_benefits",
+                   "finance_policy": "relief_count"}

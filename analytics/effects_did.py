@@ -57,6 +57,7 @@ def did(
     """
     require_columns(df, outcome, treated, post, unit, time, cluster, *controls)
     data, warnings = _prepare(df, outcome, treated, post, time, log_outcome)
+    _check(data)
     cluster = cluster or unit
     fixed = [c for c in (unit, time) if c]
     rhs = " + ".join(["_d", *controls]) if fixed else " + ".join(["_treated + _post + _d", *controls])
@@ -108,6 +109,14 @@ def _prepare(
     if time and data.schema[time].is_temporal():
         data = data.with_columns(period_expr(data, time).alias(time))
     return data, warnings
+
+
+def _check(data: pl.DataFrame) -> None:
+    """Every cell of the 2×2 must have data, or the effect is not identified."""
+    cells = data.drop_nulls("_y").group_by("_treated", "_post").len()
+    if cells.height < 4:
+        raise ValueError("difference-in-differences needs treated and comparison units, "
+                         "each observed before and after the start")
 
 
 def _fit(fml: str, pdf, vcov, family: str):

@@ -63,6 +63,7 @@ def event_study(
     cluster = cluster or unit
     panel, warnings = _panel(df, outcome, unit, time, treat_start, window, period_width, log_outcome)
     panel = _group_cohorts(panel, cohort_width)
+    _check(panel, unit)
     rhs = "i(_rel, _cohort, ref=-1, ref2=0)" if estimator == "sunab" else "i(_rel, ref=-1)"
     fml = f"_y ~ {' + '.join([rhs, *controls])} | {unit} + _t"
     cols = list(dict.fromkeys(["_y", "_rel", "_cohort", "_t", unit, cluster, *controls]))
@@ -151,6 +152,19 @@ def _panel(
     rel = ((pl.col("_t") - pl.col("_cohort")) / width).floor().cast(pl.Int64).clip(lo, hi)
     panel = panel.with_columns(_rel=pl.when(pl.col("_cohort") > 0).then(rel).otherwise(REF))
     return panel, warnings
+
+
+def _check(panel: pl.DataFrame, unit: str) -> None:
+    """Refuse designs the regression cannot identify (pyfixest may abort on them)."""
+    treated = panel.filter(pl.col("_cohort") > 0)
+    comparison = panel.filter(pl.col("_cohort") == 0)
+    if treated.is_empty() or comparison.is_empty():
+        raise ValueError("an event study needs treated units and comparison units with data")
+    if treated.filter(pl.col("_rel") >= 0).is_empty() or treated.filter(
+            pl.col("_rel") < REF).is_empty():
+        raise ValueError("the treated units have no data before or after their start")
+    if panel[unit].n_unique() < 3:
+        raise ValueError("an event study needs at least three units")
 
 
 def _group_cohorts(panel: pl.DataFrame, width: int) -> pl.DataFrame:

@@ -24,7 +24,8 @@ from analytics.effects_result import Diagnostics, ItsResult
 
 Family = Literal["gaussian", "poisson", "quasipoisson"]
 SEASON_PERIOD = 12  # monthly data
-MIN_PRE_PERIODS = 8
+MIN_PRE_PERIODS = 8  # fewer: the estimate is shown with a warning
+MIN_FIT_PERIODS = 3  # fewer: a trend and a level change cannot both be estimated
 ALPHA = 0.05
 OVERDISPERSED = 1.5  # Pearson chi2/df above this: Poisson errors are too small
 
@@ -49,6 +50,10 @@ def its(
     """
     require_columns(df, outcome, time, offset)
     frame = _design(df, outcome, time, intervention, offset, seasonality)
+    n_pre, n_post = int((frame["post"] == 0).sum()), int((frame["post"] == 1).sum())
+    if n_pre < MIN_FIT_PERIODS or n_post < MIN_FIT_PERIODS:
+        raise ValueError(f"need at least {MIN_FIT_PERIODS} periods before and after the "
+                         f"intervention; the series has {n_pre} before and {n_post} after")
     terms = ["trend", "post"] + (["post_trend"] if slope_change else [])
     terms += [f"{f}{k}" for k in range(1, (seasonality or 0) + 1) for f in ("sin", "cos")]
     pdf = frame.to_pandas()

@@ -156,3 +156,19 @@ def _p(value: float | None) -> str:
     if value is None:
         return "—"
     return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def effect_figures(result: EffectResult, lang: str = "zh", digits: int = 2) -> tuple[str, str]:
+    """(estimate, interval) for a metric card: '-40%' and '-50% – -27%' on a ratio or log
+    scale (as changes), else the level difference."""
+    relative = result.relative()
+    if relative is not None:
+        est, low, high = (f"{v * 100:+.0f}%" for v in relative)
+    else:
+        est, low, high = (f"{v:+,.{digits}f}" for v in
+                          (result.estimate, result.ci_low, result.ci_high))
+    return est, f"{low} – {high}"
+
+
+def p_text(value: float | None) -> str:
+    return _p(value)

@@ -1,0 +1,155 @@
+"""干预评估 Intervention effects: pick a measure, an outcome and a method (suggested from the
+design), see the estimate with its interval, the counterfactual, the event-study plot, the
+pre-trend test, a placebo and one plain sentence. Layout only: the work is in analytics."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from analytics import effect_data, effect_figures
+from analytics.effect_messages import tr
+from analytics.effect_run import Settings, analyse
+from analytics.effects import sentence, suggest_design, warning_text
+from analytics.effects_text import effect_figures as card_values
+from analytics.effects_text import p_text
+from analytics.indicators import DIM_LABEL_DOMAIN
+from ui import data
+from ui.charts import show_chart
+from ui.filters import current
+
+f, lang = current()
+token = data.version().token
+METHODS = ("its", "did", "event_study")
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _registry(token: str) -> pl.DataFrame:
+    return effect_data.interventions()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _panel(code: str, counties: tuple[str, ...], cuts: tuple, start, end, token: str):
+    outcome = effect_data.outcomes()[code]
+    return effect_data.county_month_panel(outcome, counties, start=start, end=end,
+                                          cuts=dict(cuts))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _analysis(method: str, code: str, panel: pl.DataFrame, starts: tuple, comparison: tuple,
+              settings: Settings, token: str):
+    return analyse(method, effect_data.outcomes()[code], panel, dict(starts), comparison,
+                   settings)
+
+
+st.title(tr("page_effects", lang))
+st.caption(tr("intro", lang))
+rows = _registry(token)
+# Measures rolled out in many regions first: they carry the richest designs.
+groups = effect_data.intervention_groups(rows).sort(["scopes", "first_start"],
+                                                     descending=[True, False])
+regions = data.regions(token)
+names = dict(zip(regions["region_code"], regions["name_en" if lang == "en" else "name_zh"],
+                 strict=True))
+outcomes = effect_data.outcomes()
+counties = tuple(regions.filter(pl.col("level") == "county")["region_code"])
+
+
+def _label(g: str) -> str:
+    row = groups.filter(pl.col("group") == g).row(0, named=True)
+    name = row["name_en" if lang == "en" else "name_zh"]
+    return f"{name}（{tr('scopes', lang, n=row['scopes'], start=row['first_start'])}）"
+
+
+left, right = st.columns(2)
+group = left.selectbox(
+    tr("intervention", lang), groups["group"].to_list(), key="ef_group",
+    format_func=_label)
+kind = groups.filter(pl.col("group") == group)["kind"].item()
+default = list(outcomes).index(effect_data.DEFAULT_OUTCOME.get(kind, "relief_count"))
+code = right.selectbox(tr("outcome", lang), list(outcomes), index=default,
+                       key=f"ef_outcome_{group}",
+                       format_func=lambda c: outcomes[c].name(lang))
+outcome = outcomes[code]
+cuts = {}
+with st.expander(tr("cuts", lang), expanded=False):
+    for dim in (d for d in outcome.cut_dims if d in DIM_LABEL_DOMAIN):
+        labels = data.labels(DIM_LABEL_DOMAIN[dim], token)
+        picked = st.multiselect(tr(f"dim_{dim}", lang),
+                                list(labels), key=f"ef_cut_{dim}",
+                                format_func=lambda c, lb=labels: lb[c][1 if lang == "en" else 0])
+        if picked:
+            cuts[dim] = tuple(picked)
+
+panel = _panel(code, counties, tuple(sorted(cuts.items())), f.start, f.end_day, token)
+design = suggest_design(effect_data.scopes_of(rows, group), regions, panel=panel)
+if not design.treated:
+    st.info(tr("no_treated", lang))
+    st.stop()
+method = st.radio(tr("method", lang), METHODS, index=METHODS.index(design.method),
+                  horizontal=True, key=f"ef_method_{group}",
+                  format_func=lambda m: tr(f"method_{m}", lang))
+st.caption(tr("suggested", lang, method=tr(f"method_{design.method}", lang),
+              reason=tr(design.reason, lang)))
+st.caption(tr("treated_regions", lang, names="、".join(names[c] for c in design.treated)))
+comparison: list[str] = []
+if method != "its":
+    untreated = [c for c in counties if c not in design.starts]
+    comparison = st.multiselect(tr("comparison", lang), untreated, default=design.comparison,
+                                key=f"ef_comparison_{group}", format_func=names.get)
+    if not comparison and method == "did":
+        st.warning(tr("need_comparison", lang))
+        st.stop()
+
+with st.expander(tr("settings", lang)):
+    a, b, c = st.columns(3)
+    seasonality = a.slider(tr("seasonality", lang), 0, 3, 2, key="ef_season")
+    hac = b.selectbox(tr("hac", lang), ("auto", "on", "off"), key="ef_hac",
+                      format_func=lambda h: tr(f"hac_{h}", lang))
+    slope = c.checkbox(tr("slope_change", lang), value=True, key="ef_slope")
+    width = a.select_slider(tr("period_width", lang), (1, 3, 6, 12), value=3, key="ef_width")
+settings = Settings(seasonality=seasonality, hac=hac, slope_change=slope, period_width=width)
+
+try:
+    analysis = _analysis(method, code, panel, tuple(sorted(design.starts.items())),
+                         tuple(comparison), settings, token)
+except (ValueError, KeyError, RuntimeError) as exc:  # e.g. too few periods for the model
+    st.error(tr("failed", lang, error=exc))
+    st.stop()
+result, placebo = analysis.result, analysis.placebo
+
+label = outcome.name(lang)
+text = sentence(result, label, lang=lang, per=tr("per_month", lang))
+(st.warning if not result.causal_ok else st.success if result.significant else st.info)(text)
+est, interval = card_values(result, lang)
+cards = st.columns(5)
+cards[0].metric(tr("effect_ratio" if result.scale == "ratio" else "effect", lang), est,
+                border=True)
+cards[1].metric(tr("ci", lang), interval, border=True)
+cards[2].metric(tr("p_value", lang), p_text(result.p_value), border=True)
+cards[3].metric(tr("pretrend", lang), p_text(result.diagnostics.pretrend_p)
+                if result.diagnostics.pretrend_p is not None else tr("not_applicable", lang),
+                border=True)
+cards[4].metric(tr("placebo", lang), card_values(placebo, lang)[0] if placebo else "—",
+                delta=f"p={p_text(placebo.p_value)}" if placebo else None, delta_color="off",
+                help=tr("placebo_help", lang), border=True)
+for w in result.warnings:
+    st.caption(f":material/warning: {warning_text(w, result, lang)}")
+
+start = min(design.starts.values())
+codes = [outcome.catalogue] if outcome.catalogue else []
+title = tr("counterfactual_title", lang, outcome=label)
+if method == "its":
+    fig = effect_figures.its_figure(result, start, lang=lang, title=title, y_title=label)
+    show_chart(fig, result.series, key="ef_its", title=title, codes=codes)
+elif method == "did":
+    series = effect_figures.did_series(analysis.data, result)
+    fig = effect_figures.did_figure(series, start, lang=lang, title=title, y_title=label)
+    show_chart(fig, series, key="ef_did", title=title, codes=codes)
+else:
+    title = tr("event_title", lang, outcome=label)
+    show_chart(effect_figures.event_figure(result, lang=lang, title=title), result.periods,
+               key="ef_event", title=title, codes=codes)
+st.caption(tr("estimator", lang, text=result.estimator))
+for note in analysis.notes:
+    st.caption(note)
