@@ -189,3 +189,50 @@ def test_command_line(sample_db, tmp_path, capsys, monkeypatch) -> None:
 def test_pdf(hailar_2012) -> None:
     pdf = to_pdf(hailar_2012.docx)
     assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
+
+
+# ---------------------------------------------------------------- the page
+
+
+@pytest.fixture
+def page(sample_db, monkeypatch, tmp_path):
+    """The page run on its own, as the local staff user, with the frame's filters preset."""
+    from pathlib import Path
+
+    from streamlit import config as st_config
+    from streamlit.testing.v1 import AppTest
+
+    from analytics.filters import Filters
+
+    monkeypatch.setenv("UNION_DASH_DB", str(sample_db))
+    monkeypatch.setenv("UNION_DASH_AUTH", str(tmp_path / "no-auth.yaml"))
+    before = st_config.get_option("server.address")
+    st_config.set_option("server.address", "127.0.0.1")
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "pages" / "briefing.py"),
+                           default_timeout=120)
+    at.session_state["_inside_frame"] = True  # ui/frame.py's mark: the frame drew this run
+    at.session_state["filters"] = Filters(region=HAILAR, start=date(2012, 1, 1),
+                                          end=date(2012, 12, 1))
+    yield at.run()
+    st_config.set_option("server.address", before)
+
+
+def test_briefing_page_writes_and_offers_the_document(page) -> None:
+    assert not page.exception, [e.value for e in page.exception]
+    assert page.title[0].value == "汇报材料"
+    assert page.selectbox(key="bf_period").value == "2012"
+    page.button(key="bf_make").click().run()
+    assert not page.exception, [e.value for e in page.exception]
+    text = "\n".join(md.value for md in page.markdown)
+    assert "2012年慰问困难职工803人、劳模2人、临时救助81人，总计886人，发放慰问金61万余元。" in text
+    labels = {b.proto.label for b in page.get("download_button")}
+    assert {"下载 Word", "下载 PDF"} <= labels
+    assert "5 张图表" in page.success[0].value
+
+
+def test_briefing_page_other_periods(page) -> None:
+    page.selectbox(key="bf_kind").set_value("month").run()
+    page.selectbox(key="bf_period").set_value("2012-05").run()
+    page.button(key="bf_make").click().run()
+    assert not page.exception, [e.value for e in page.exception]
+    assert any("2012年5月" in md.value for md in page.markdown)

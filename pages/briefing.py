@@ -1,0 +1,100 @@
+"""汇报材料 Briefing: one click writes a Word briefing for the filter bar's region and a period
+(key figures with 同比, drafted paragraphs, five charts, a table), with a preview here."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from analytics.briefing import build_briefing, parse_period, soffice, to_pdf
+from analytics.briefing.document import key_rows
+from analytics.filters import add_months
+from analytics.i18n import t
+from ui import auth, data
+from ui.filters import current
+
+MSG = {
+    "zh": {"intro": "为筛选栏所选地区生成一份 Word 汇报材料：主要数据及同比、按文件体例起草的文字、"
+                    "五张图表和下级单位表。数字全部来自指标目录。",
+           "region": "地区", "kind": "期间类型", "period": "期间", "make": "生成汇报材料",
+           "kinds": {"year": "年度", "quarter": "季度", "month": "月度"},
+           "ready": "已生成（{seconds:.1f} 秒）：{n} 张图表", "docx": "下载 Word", "pdf": "下载 PDF",
+           "no_pdf": "未安装 LibreOffice，无法生成 PDF", "preview": "预览", "charts": "图表：{titles}"},
+    "en": {"intro": "Writes a Word briefing for the region chosen in the filter bar: key figures "
+                    "with year-on-year change, drafted paragraphs, five charts and a table of "
+                    "units. Every number comes from the indicator catalogue.",
+           "region": "Region", "kind": "Period type", "period": "Period", "make": "Write briefing",
+           "kinds": {"year": "Year", "quarter": "Quarter", "month": "Month"},
+           "ready": "Ready ({seconds:.1f} s): {n} charts", "docx": "Download Word",
+           "pdf": "Download PDF", "no_pdf": "LibreOffice is not installed: no PDF",
+           "preview": "Preview", "charts": "Charts: {titles}"},
+}
+
+auth.require("briefing")
+f, lang = current()
+lang = "en" if lang == "en" else "zh"
+m = MSG[lang]
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def briefing(region: str, period: str, lang: str, token: str) -> dict:
+    """The briefing's bytes and preview, cached per data version (`token`)."""
+    b = build_briefing(region, period, lang=lang)
+    return {"docx": b.docx, "paragraphs": b.paragraphs, "charts": b.chart_titles,
+            "seconds": b.seconds["total"], "rows": key_rows(b.data, lang)}
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def pdf(docx: bytes) -> bytes:
+    return to_pdf(docx)
+
+
+def period_options(kind: str, last: date) -> list[str]:
+    """Period codes (2012, 2012Q3, 2012-05) from the filter's end month back ten years."""
+    out, d = [], last
+    while d >= date(last.year - 10, 1, 1):
+        code = {"year": f"{d.year}", "quarter": f"{d.year}Q{(d.month + 2) // 3}",
+                "month": f"{d:%Y-%m}"}[kind]
+        if code not in out:
+            out.append(code)
+        d = add_months(d, -1)
+    return out
+
+
+st.title(t("page_briefing", lang))
+st.caption(m["intro"])
+token = data.version().token
+regions = data.regions(token)
+row = regions.filter(regions["region_code"] == f.region)
+name = row["name_en" if lang == "en" else "name_zh"][0] if row.height else f.region
+left, mid, right = st.columns([2, 1, 1])
+left.text_input(m["region"], f"{name} {f.region}", disabled=True)
+kind = mid.selectbox(m["kind"], list(m["kinds"]), format_func=m["kinds"].get, key="bf_kind")
+choice = right.selectbox(m["period"], period_options(kind, f.end), key="bf_period",
+                         format_func=lambda c: parse_period(c).label(lang))
+request = (f.region, choice, lang, token)
+if st.button(m["make"], type="primary", icon=":material/description:", key="bf_make"):
+    st.session_state["bf_request"] = request  # a key, not data: the result is cached
+if st.session_state.get("bf_request") == request:
+    with st.spinner(m["make"]):
+        made = briefing(*request)
+    stem = f"{f.region}_{choice}_{'briefing' if lang == 'en' else '汇报材料'}"
+    st.success(m["ready"].format(seconds=made["seconds"], n=len(made["charts"])))
+    with st.container(horizontal=True):
+        st.download_button(m["docx"], data=made["docx"], file_name=f"{stem}.docx",
+                           mime="application/vnd.openxmlformats-officedocument."
+                                "wordprocessingml.document",
+                           on_click="ignore", icon=":material/download:", key="bf_docx")
+        has_pdf = soffice() is not None
+        st.download_button(m["pdf"], data=(lambda: pdf(made["docx"])) if has_pdf else b"",
+                           file_name=f"{stem}.pdf", mime="application/pdf", on_click="ignore",
+                           disabled=not has_pdf, help=None if has_pdf else m["no_pdf"],
+                           icon=":material/picture_as_pdf:", key="bf_pdf")
+    st.subheader(m["preview"])
+    st.table({h: [r[i] for r in made["rows"]]
+              for i, h in enumerate(("指标", "本期", "上年同期", "同比") if lang != "en"
+                                    else ("Indicator", "This period", "Year before", "Change"))})
+    for heading, text in made["paragraphs"]:
+        st.markdown(f"**{heading}**  \n{text}")
+    st.caption(m["charts"].format(titles="、".join(made["charts"])))
