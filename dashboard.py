@@ -22,6 +22,7 @@ PAGES = [
     ("pages/upload.py", "page_upload", ":material/upload_file:", "upload"),
     ("pages/quality.py", "page_quality", ":material/fact_check:", "quality"),
     ("pages/compliance.py", "page_compliance", ":material/policy:", "compliance"),
+    ("pages/briefing.py", "page_briefing", ":material/description:", "briefing"),
 ]
 
 
