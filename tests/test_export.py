@@ -101,3 +101,69 @@ def test_parquet_schema_metadata_holds_provenance() -> None:
     record = json.loads(meta[b"provenance"])
     assert record["indicators"][0]["unit"] == "人"
     assert export.read_parquet_provenance(raw)["filters"]["期间"] == "2012年"
+
+
+# ---------------------------------------------------------------- download buttons
+
+def test_staff_get_every_format_unsuppressed() -> None:
+    from ui.downloads import export_builders
+
+    small = DATA.with_columns(pl.Series("relief_persons", [3, 412]))
+    builders = export_builders(_fig(), small, PROV, role="staff")
+    assert list(builders) == ["PNG", "SVG", "CSV", "XLSX", "Parquet"]
+    assert all(callable(b) for b in builders.values())
+    assert "海拉尔区,3," in builders["CSV"]().decode("utf-8-sig")
+
+
+def test_outside_staff_small_cells_are_suppressed_and_the_figure_withheld() -> None:
+    from ui.downloads import export_builders
+
+    small = pl.DataFrame({"region": ["海拉尔区", "巴林左旗", "西林县"],
+                          "relief_persons": [3, 412, 95], "amount_yuan": [900.0, 1e5, 3e4]})
+    builders = export_builders(_fig(), small, PROV, role="researcher")
+    assert isinstance(builders["PNG"], str) and isinstance(builders["SVG"], str)
+    table = pl.read_csv(io.BytesIO(builders["CSV"]()), comment_prefix="#")
+    assert table["relief_persons"].null_count() == 2  # the small cell and its complement
+    assert table["amount_yuan"].null_count() == 2
+    assert 3 not in table["relief_persons"].to_list()
+    meta = pq.read_table(io.BytesIO(builders["Parquet"]())).schema.metadata
+    assert b"provenance" in meta
+
+
+def test_outside_staff_person_rows_are_not_offered() -> None:
+    from ui.downloads import export_builders
+
+    rows = pl.DataFrame({"person_key": ["a", "b"], "amount_yuan": [1.0, 2.0]})
+    builders = export_builders(_fig(), rows, PROV, role="researcher")
+    assert not any(callable(b) for b in builders.values())
+
+
+def test_file_names_keep_chinese_titles() -> None:
+    from ui.downloads import file_stem
+
+    assert file_stem("两节慰问人数 / 2012年") == "两节慰问人数_2012年"
+    assert file_stem("///") == "export"
+
+
+def test_charts_on_a_page_have_download_buttons(sample_db, monkeypatch, tmp_path) -> None:
+    """AppTest shows the buttons (not their bytes: the builders are tested above)."""
+    from pathlib import Path
+
+    from streamlit import config as st_config
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("UNION_DASH_DB", str(sample_db))
+    monkeypatch.setenv("UNION_DASH_AUTH", str(tmp_path / "no-auth.yaml"))
+    before = st_config.get_option("server.address")
+    st_config.set_option("server.address", "127.0.0.1")  # the local staff user
+    try:
+        at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard.py"),
+                               default_timeout=120)
+        at.query_params.update({"region": "150702", "from": "2012-01", "to": "2012-12"})
+        at.run()
+    finally:
+        st_config.set_option("server.address", before)
+    assert not at.exception, [e.value for e in at.exception]
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels.count("PNG") >= 2 and labels.count("PNG") == labels.count("Parquet")
+    assert {"PNG", "SVG", "CSV", "XLSX", "Parquet"} <= set(labels)
