@@ -4,9 +4,10 @@ Every export says what it shows: the indicator definitions, the filters, the dat
 the time it was made. Where that goes depends on the format:
 
 * PNG / SVG: a caption line under the plot (a Plotly annotation added before rendering);
-* CSV: a header block of ``# key: value`` lines before the table, in UTF-8 with a BOM. Excel
-  opens it as one table whose first rows are the provenance (each ``#`` line lands in column A),
-  and ``pl.read_csv(..., comment_prefix="#")`` or ``pandas.read_csv(..., comment="#")`` skip it;
+* CSV: a header block of ``#,key,value`` rows before the table, in UTF-8 with a BOM. Excel
+  opens it as one sheet whose first rows are the provenance (``#`` | key | value, commas in
+  values quoted), and ``pl.read_csv(..., comment_prefix="#")`` or
+  ``pandas.read_csv(..., comment="#")`` skip the block;
 * XLSX: the data on sheet ``data`` and the provenance on sheet ``provenance``;
 * Parquet: key-value metadata in the Arrow schema (``provenance.*`` keys, plus the whole record
   as JSON under ``provenance``).
@@ -18,6 +19,7 @@ Kaleido server is started per process on first use and every later export reuses
 from __future__ import annotations
 
 import copy
+import csv
 import io
 import json
 import threading
@@ -183,10 +185,12 @@ def _plain(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def data_csv(df: pl.DataFrame, provenance: Provenance) -> bytes:
-    """CSV in UTF-8 with BOM, preceded by ``# key: value`` provenance lines."""
-    header = "".join(f"# {k}: {_one_line(v)}\n" for k, v in provenance.records())
-    body = _plain(df).write_csv()
-    return (header + body).encode("utf-8-sig")
+    """CSV in UTF-8 with BOM, preceded by one ``#,key,value`` line per provenance fact."""
+    head = io.StringIO()
+    writer = csv.writer(head, lineterminator="\n")
+    for key, value in provenance.records():
+        writer.writerow(["#", key, _one_line(value)])
+    return (head.getvalue() + _plain(df).write_csv()).encode("utf-8-sig")
 
 
 def _one_line(value: str) -> str:

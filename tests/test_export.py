@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import time
@@ -74,11 +75,18 @@ def test_csv_has_bom_provenance_lines_and_reads_back() -> None:
     raw = export.data_csv(DATA, PROV)
     assert raw.startswith(b"\xef\xbb\xbf")
     text = raw.decode("utf-8-sig")
-    assert "# indicator.relief_persons.definition: 期内获得救助的不同职工人数" in text
-    assert "# data_version: batch:3f2a9c" in text and "# filter.期间: 2012年" in text
+    assert "#,indicator.relief_persons.definition,期内获得救助的不同职工人数\n" in text
+    assert "#,data_version,batch:3f2a9c\n" in text and "#,filter.期间,2012年\n" in text
+    assert '#,indicator.relief_persons,救助人数 / Persons relieved [人]' in text
     back = pl.read_csv(io.BytesIO(text.encode()), comment_prefix="#")
     assert back["region"].to_list() == ["海拉尔区", "巴林左旗"]
     assert back["amount_yuan"].to_list() == [612345.5, 200000.0]
+    # As a spreadsheet sees it: three columns per provenance row, commas in values quoted.
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["#", "title", "两节慰问人数"]
+    with_comma = export.data_csv(DATA, Provenance("a, b", filters={"x": "1,2"}))
+    assert ["#", "filter.x", "1,2"] in list(csv.reader(io.StringIO(
+        with_comma.decode("utf-8-sig"))))
 
 
 def test_xlsx_has_data_and_provenance_sheets() -> None:
