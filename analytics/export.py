@@ -32,6 +32,8 @@ import pyarrow.parquet as pq
 
 SAMPLE_NOTE = "示例数据 sample data"
 CAPTION_FONT_SIZE = 10
+_CAPTION_ZH = ("指标：", "筛选：", "数据版本：", "生成：")
+_CAPTION_EN = ("Indicators: ", "Filters: ", "Data version: ", "Generated: ")
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class Provenance:
     filters: dict[str, str] = field(default_factory=dict)
     data_version: str = ""
     generated_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
+    lang: str = "zh"  # language of the caption under figures
 
     def records(self) -> list[tuple[str, str]]:
         """The provenance as ordered (key, value) pairs, one per fact."""
@@ -77,12 +80,15 @@ class Provenance:
 
         Two lines (joined by ``<br>``, Plotly's line break) when one would be too long.
         """
-        names = "、".join(i.get("name_zh") or i.get("code", "") for i in self.indicators)
-        filters = "，".join(f"{k}={v}" for k, v in self.filters.items())
-        what = [f"指标：{names}" if names else "", f"筛选：{filters}" if filters else ""]
+        en = self.lang == "en"
+        names = ("; " if en else "、").join(
+            i.get("name_en" if en else "name_zh") or i.get("code", "") for i in self.indicators)
+        filters = (", " if en else "，").join(f"{k}={v}" for k, v in self.filters.items())
+        words = _CAPTION_EN if en else _CAPTION_ZH
+        what = [words[0] + names if names else "", words[1] + filters if filters else ""]
         when = [
-            f"数据版本：{self.data_version}" if self.data_version else "",
-            f"生成：{self.generated_at:%Y-%m-%d %H:%M}",
+            words[2] + self.data_version if self.data_version else "",
+            f"{words[3]}{self.generated_at:%Y-%m-%d %H:%M}",
             SAMPLE_NOTE,
         ]
         first, second = (" | ".join(p for p in part if p) for part in (what, when))

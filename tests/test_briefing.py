@@ -236,3 +236,10 @@ def test_briefing_page_other_periods(page) -> None:
     page.button(key="bf_make").click().run()
     assert not page.exception, [e.value for e in page.exception]
     assert any("2012年5月" in md.value for md in page.markdown)
+
+
+def test_headings_are_numbered_without_gaps(sample_db, monkeypatch) -> None:
+    monkeypatch.setenv("UNION_DASH_DB", str(sample_db))
+    b = build_briefing("150422", "2012-05")  # no two-festival relief in May
+    assert [h[:2] for h, _ in b.paragraphs] == ["一、", "二、", "三、", "四、"][:len(b.paragraphs)]
+    assert not any("两节" in h for h, _ in b.paragraphs)

@@ -175,3 +175,11 @@ def test_charts_on_a_page_have_download_buttons(sample_db, monkeypatch, tmp_path
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels.count("PNG") >= 2 and labels.count("PNG") == labels.count("Parquet")
     assert {"PNG", "SVG", "CSV", "XLSX", "Parquet"} <= set(labels)
+
+
+def test_caption_follows_the_language() -> None:
+    from dataclasses import replace
+
+    en = replace(PROV, lang="en").caption()
+    assert "Indicators: Persons relieved" in en and "Data version: batch:3f2a9c" in en
+    assert "指标：救助人数" in PROV.caption()

@@ -37,7 +37,7 @@ def _provenance(b: BriefingData, title: str, codes: tuple[str, ...], lang: str) 
     return Provenance(
         title=title, indicators=[INDICATORS[c].as_dict(lang) for c in codes],
         filters={"region": f"{b.region} {b.name(lang)}", "period": b.period.label(lang)},
-        data_version=version, generated_at=datetime.now().astimezone())
+        data_version=version, generated_at=datetime.now().astimezone(), lang=lang)
 
 
 def _sized(fig: go.Figure) -> go.Figure:

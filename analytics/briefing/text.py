@@ -123,12 +123,16 @@ def medical_zh(b: BriefingData) -> str:
     return text + "。"
 
 
+_NUMERALS_ZH = "一二三四五六七八九十"
+
+
 def paragraphs_zh(b: BriefingData) -> list[tuple[str, str]]:
-    """(heading, paragraph) pairs; empty paragraphs are dropped."""
-    out = [("一、困难职工救助", relief_zh(b)), ("二、两节送温暖", festival_zh(b)),
-           ("三、帮扶资金", funds_zh(b)), ("四、培训就业与无息借款", employment_zh(b)),
-           ("五、职工维权", rights_zh(b)), ("六、医疗救助", medical_zh(b))]
-    return [(h, p) for h, p in out if p]
+    """(heading, paragraph) pairs, numbered 一、二、… after empty paragraphs are dropped."""
+    out = [("困难职工救助", relief_zh(b)), ("两节送温暖", festival_zh(b)),
+           ("帮扶资金", funds_zh(b)), ("培训就业与无息借款", employment_zh(b)),
+           ("职工维权", rights_zh(b)), ("医疗救助", medical_zh(b))]
+    kept = [(h, p) for h, p in out if p]
+    return [(f"{_NUMERALS_ZH[i]}、{h}", p) for i, (h, p) in enumerate(kept)]
 
 
 def paragraphs_en(b: BriefingData) -> list[tuple[str, str]]:
@@ -136,24 +140,24 @@ def paragraphs_en(b: BriefingData) -> list[tuple[str, str]]:
     label, out = b.period.label("en"), []
     relieved, amount = b.value("relieved"), b.value("relief_amount")
     if _ok(relieved, amount):
-        out.append(("1. Relief", f"In {label}, {b.name_en} relieved {relieved:,.0f} hardship "
+        out.append(("Relief", f"In {label}, {b.name_en} relieved {relieved:,.0f} hardship "
                     f"workers and paid {yuan_en(amount)} in relief."))
     persons, total = _cells(b.festival, "festival_persons"), b.value("festival_persons")
     if persons and _ok(total):
         parts = ", ".join(f"{b.label('recipient_group', g, 'en')}s: {v:,.0f}"
                           for g, v in persons.items() if v > 0)
         fest = b.value("festival_amount")
-        out.append(("2. Two-festival condolence",
+        out.append(("Two-festival condolence",
                     f"Condolence visits reached {total:,.0f} persons ({parts})"
                     + (f", with {yuan_en(fest)} paid." if _ok(fest) else ".")))
     due, got = b.value("matching_allocated"), b.value("matching_received")
     if _ok(due) and due > 0:
         got = got if _ok(got) else 0.0
-        out.append(("3. Funds", f"Local matching funds due: {yuan_en(due)}; received: "
+        out.append(("Funds", f"Local matching funds due: {yuan_en(due)}; received: "
                     f"{yuan_en(got)} ({got / due:.0%})."))
     petitions = b.value("petitions")
     if _ok(petitions) and petitions > 0:
         rate = b.value("resolution_rate")
-        out.append(("4. Rights protection", f"{petitions:,.0f} petitions received"
+        out.append(("Rights protection", f"{petitions:,.0f} petitions received"
                     + (f"; {rate:.1%} resolved." if _ok(rate) else ".")))
-    return out
+    return [(f"{i}. {h}", p) for i, (h, p) in enumerate(out, start=1)]
