@@ -20,8 +20,8 @@ LABELS = {
     "fitted": ("模型拟合", "Fitted"),
     "counterfactual": ("反事实（无干预）", "Counterfactual (no intervention)"),
     "band": ("反事实95%置信带", "Counterfactual 95% band"),
-    "treated": ("处理组（均值）", "Treated (mean)"),
-    "comparison": ("对照组（均值）", "Comparison (mean)"),
+    "treated": ("处理组（均值，12个月滑动平均）", "Treated (mean, 12-month average)"),
+    "comparison": ("对照组（均值，12个月滑动平均）", "Comparison (mean, 12-month average)"),
     "start": ("实施", "Start"),
     "effect": ("效应", "Effect"),
     "rel_time": ("相对实施的期数", "Periods relative to the start"),
@@ -78,21 +78,27 @@ def its_figure(result: ItsResult, start: date, *, lang: str = "zh", title: str =
     return _layout(fig, title, y_title)
 
 
-def did_series(panel: pl.DataFrame, result: EffectResult) -> pl.DataFrame:
-    """month, treated, comparison (group means) and the treated counterfactual the estimate
-    implies after the start (observed ÷ rate ratio, or observed − difference), with band."""
+def did_series(panel: pl.DataFrame, result: EffectResult, smooth: int = 12) -> pl.DataFrame:
+    """month, treated, comparison (group means, as trailing `smooth`-month averages so that
+    seasons do not hide the trend) and the treated counterfactual the estimate implies once
+    the whole window is after the start (observed ÷ rate ratio, or observed − difference),
+    with its band."""
     means = (
         panel.group_by("month", "treated").agg(pl.col("value").mean())
         .pivot(on="treated", index="month", values="value")
         .rename({"true": "treated", "false": "comparison"}, strict=False)
         .sort("month")
+        .with_columns(pl.col("treated", "comparison").rolling_mean(smooth))
     )
-    post = panel.filter(pl.col("post"))["month"].min()
+    start = panel.filter(pl.col("post"))["month"].min()
+    months = means["month"].to_list()
+    first = months.index(start) if start in months else len(months)
+    full = months[first + smooth - 1] if first + smooth - 1 < len(months) else None
     ratio = result.scale == "ratio"
 
     def implied(bound: float) -> pl.Expr:
         shifted = pl.col("treated") / bound if ratio else pl.col("treated") - bound
-        return pl.when(pl.col("month") >= post).then(shifted)
+        return pl.when(pl.col("month") >= full).then(shifted) if full else pl.lit(None)
 
     # A larger effect implies a lower counterfactual: the band's low end uses ci_high.
     return means.with_columns(
@@ -119,8 +125,10 @@ def did_figure(series: pl.DataFrame, start: date, *, lang: str = "zh", title: st
     return _layout(fig, title, y_title)
 
 
-def event_figure(result: EventStudyResult, *, lang: str = "zh", title: str = "") -> go.Figure:
-    """Effect by relative period with 95% intervals; the reference period (-1) is fixed."""
+def event_figure(result: EventStudyResult, *, lang: str = "zh", title: str = "",
+                 months_per_period: int | None = None) -> go.Figure:
+    """Effect by relative period with 95% intervals; the reference period (-1) is fixed.
+    `months_per_period` names the period length on the axis (3 = quarters)."""
     p = result.periods.sort("rel_time")
     ratio = result.scale == "ratio"
     null = 1.0 if ratio else 0.0
@@ -134,5 +142,9 @@ def event_figure(result: EventStudyResult, *, lang: str = "zh", title: str = "")
         error_y={"type": "data", "array": plus, "arrayminus": minus, "visible": True}))
     fig.add_hline(y=null, line={"color": "#555", "width": 1})
     fig.add_vline(x=-0.5, line={"dash": "dash", "color": "#555", "width": 1})
-    fig.update_xaxes(title={"text": label("rel_time", lang)}, dtick=1)
+    axis = label("rel_time", lang)
+    if months_per_period:
+        axis += (f" ({months_per_period} months each)" if lang == "en"
+                 else f"（每期{months_per_period}个月）")
+    fig.update_xaxes(title={"text": axis}, dtick=1)
     return _layout(fig, title, label("ratio_axis" if ratio else "diff_axis", lang))

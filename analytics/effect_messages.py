@@ -13,6 +13,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
               "Pick an intervention and an outcome to estimate the change after the start with "
               "its 95% interval, and check the diagnostics (pre-trends, placebo). When a "
               "diagnostic fails the estimate is not causal evidence."),
+    "all_months": ("分析使用全部月份的数据，不受侧栏时间范围限制。",
+                   " The analysis uses every month of data, whatever the sidebar's period."),
     "intervention": ("干预措施", "Intervention"),
     "scopes": ("{n}个地区，{start}起", "{n} regions, from {start}"),
     "outcome": ("结果指标", "Outcome"),
@@ -43,11 +45,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "period_width": ("事件时间单位（月）", "Event-time unit (months)"),
     "effect": ("效应", "Effect"),
     "effect_ratio": ("变化（率比）", "Change (rate ratio)"),
-    "ci": ("95%置信区间", "95% interval"),
+    "ci": ("95%置信区间", "95% CI"),
     "p_value": ("p值", "p-value"),
     "n_obs": ("观测数", "Observations"),
     "pretrend": ("事前趋势检验 p", "Pre-trend test p"),
-    "placebo": ("安慰剂检验（虚构日期）", "Placebo (fake date)"),
+    "placebo": ("安慰剂检验", "Placebo (fake date)"),
     "placebo_help": ("在实施前的数据上假设一个虚构的实施日期，重新估计。虚构日期不应有“效果”。",
                      "The same estimate on pre-intervention data with a fake start; a fake "
                      "start should show no 'effect'."),

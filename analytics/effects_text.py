@@ -167,7 +167,7 @@ def effect_figures(result: EffectResult, lang: str = "zh", digits: int = 2) -> t
     else:
         est, low, high = (f"{v:+,.{digits}f}" for v in
                           (result.estimate, result.ci_low, result.ci_high))
-    return est, f"{low} – {high}"
+    return est, f"{low} to {high}" if lang == "en" else f"{low}～{high}"
 
 
 def p_text(value: float | None) -> str:

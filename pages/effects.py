@@ -18,7 +18,7 @@ from ui import data
 from ui.charts import show_chart
 from ui.filters import current
 
-f, lang = current()
+_, lang = current()
 token = data.version().token
 METHODS = ("its", "did", "event_study")
 
@@ -29,10 +29,9 @@ def _registry(token: str) -> pl.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _panel(code: str, counties: tuple[str, ...], cuts: tuple, start, end, token: str):
+def _panel(code: str, counties: tuple[str, ...], cuts: tuple, token: str):
     outcome = effect_data.outcomes()[code]
-    return effect_data.county_month_panel(outcome, counties, start=start, end=end,
-                                          cuts=dict(cuts))
+    return effect_data.county_month_panel(outcome, counties, cuts=dict(cuts))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -43,7 +42,7 @@ def _analysis(method: str, code: str, panel: pl.DataFrame, starts: tuple, compar
 
 
 st.title(tr("page_effects", lang))
-st.caption(tr("intro", lang))
+st.caption(tr("intro", lang) + tr("all_months", lang))
 rows = _registry(token)
 # Measures rolled out in many regions first: they carry the richest designs.
 groups = effect_data.intervention_groups(rows).sort(["scopes", "first_start"],
@@ -81,7 +80,8 @@ with st.expander(tr("cuts", lang), expanded=False):
         if picked:
             cuts[dim] = tuple(picked)
 
-panel = _panel(code, counties, tuple(sorted(cuts.items())), f.start, f.end_day, token)
+# Every month, not the sidebar's period: trends before and after the start need the whole series.
+panel = _panel(code, counties, tuple(sorted(cuts.items())), token)
 design = suggest_design(effect_data.scopes_of(rows, group), regions, panel=panel)
 if not design.treated:
     st.info(tr("no_treated", lang))
@@ -122,17 +122,18 @@ label = outcome.name(lang)
 text = sentence(result, label, lang=lang, per=tr("per_month", lang))
 (st.warning if not result.causal_ok else st.success if result.significant else st.info)(text)
 est, interval = card_values(result, lang)
-cards = st.columns(5)
+plain = {"delta_color": "off", "delta_arrow": "off", "border": True}
+cards = st.columns(4)
 cards[0].metric(tr("effect_ratio" if result.scale == "ratio" else "effect", lang), est,
+                delta=f"{tr('ci', lang)} {interval}", **plain)
+cards[1].metric(tr("p_value", lang), p_text(result.p_value), border=True)
+pretrend = result.diagnostics.pretrend_p
+cards[2].metric(tr("pretrend", lang),
+                p_text(pretrend) if pretrend is not None else tr("not_applicable", lang),
                 border=True)
-cards[1].metric(tr("ci", lang), interval, border=True)
-cards[2].metric(tr("p_value", lang), p_text(result.p_value), border=True)
-cards[3].metric(tr("pretrend", lang), p_text(result.diagnostics.pretrend_p)
-                if result.diagnostics.pretrend_p is not None else tr("not_applicable", lang),
-                border=True)
-cards[4].metric(tr("placebo", lang), card_values(placebo, lang)[0] if placebo else "—",
-                delta=f"p={p_text(placebo.p_value)}" if placebo else None, delta_color="off",
-                help=tr("placebo_help", lang), border=True)
+cards[3].metric(tr("placebo", lang), card_values(placebo, lang)[0] if placebo else "—",
+                delta=f"p={p_text(placebo.p_value)}" if placebo else None,
+                help=tr("placebo_help", lang), **plain)
 for w in result.warnings:
     st.caption(f":material/warning: {warning_text(w, result, lang)}")
 
@@ -148,7 +149,9 @@ elif method == "did":
     show_chart(fig, series, key="ef_did", title=title, codes=codes)
 else:
     title = tr("event_title", lang, outcome=label)
-    show_chart(effect_figures.event_figure(result, lang=lang, title=title), result.periods,
+    fig = effect_figures.event_figure(result, lang=lang, title=title,
+                                      months_per_period=settings.period_width)
+    show_chart(fig, result.periods,
                key="ef_event", title=title, codes=codes)
 st.caption(tr("estimator", lang, text=result.estimator))
 for note in analysis.notes:

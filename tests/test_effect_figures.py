@@ -45,14 +45,27 @@ def test_did_series_implies_counterfactual_from_the_estimate():
         "post": [False, True, False, True],
         "value": [10.0, 14.0, 5.0, 5.0],
     })
-    series = ef.did_series(panel, _did_result(1.4, 1.25, 1.6))
+    series = ef.did_series(panel, _did_result(1.4, 1.25, 1.6), smooth=1)
     pre, post = series.row(0, named=True), series.row(1, named=True)
     assert pre["counterfactual"] is None and pre["treated"] == 10 and pre["comparison"] == 5
     assert post["counterfactual"] == pytest.approx(10.0)  # 14 / 1.4
     assert post["cf_low"] == pytest.approx(14 / 1.6) and post["cf_high"] == pytest.approx(14 / 1.25)
     fig = ef.did_figure(series, MONTHS[1], lang="zh")
-    assert [t.name for t in fig.data] == ["反事实95%置信带", "处理组（均值）", "对照组（均值）",
-                                          "反事实（无干预）"]
+    assert [t.name for t in fig.data][0] == "反事实95%置信带"
+    assert fig.data[1].name.startswith("处理组") and fig.data[2].name.startswith("对照组")
+
+
+def test_did_series_smoothing_waits_for_a_whole_post_window():
+    months = [dt.date(2010 + m // 12, m % 12 + 1, 1) for m in range(36)]
+    panel = pl.DataFrame({
+        "month": months * 2, "treated": [True] * 36 + [False] * 36,
+        "post": [m >= months[12] for m in months] * 2, "value": [10.0] * 72,
+    })
+    series = ef.did_series(panel, _did_result(2.0, 1.5, 2.5))
+    cf = series.filter(pl.col("counterfactual").is_not_null())
+    assert cf["month"].min() == months[23]  # 12 months after the start's window fills
+    assert cf["counterfactual"].to_list() == [5.0] * 13
+    assert series["treated"][:11].is_null().all()
 
 
 def test_event_figure_error_bars_and_reference():

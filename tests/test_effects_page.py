@@ -44,8 +44,12 @@ def _values(trace_axis) -> np.ndarray:
     return np.asarray(trace_axis, dtype=float)
 
 
+def _card(at: AppTest, label: str):
+    return next(m for m in at.metric if m.label == label)
+
+
 def _metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+    return _card(at, label).value
 
 
 def test_default_is_the_staggered_event_study(page):
@@ -77,10 +81,11 @@ def test_comparison_regions_are_editable(page):
     at = page(GROUPS["did"])
     comparison = at.multiselect(key=f"ef_comparison_{GROUPS['did']}")
     assert len(comparison.value) == 12  # Guangxi's counties
-    before = _metric(at, "95%置信区间")
+    before = _card(at, "变化（率比）").delta
+    assert before.startswith("95%置信区间 +") and "～" in before
     comparison.set_value(comparison.value[:4]).run()
     assert not at.exception
-    assert _metric(at, "95%置信区间") != before
+    assert _card(at, "变化（率比）").delta != before
 
 
 def test_switching_method_on_the_same_measure(page):

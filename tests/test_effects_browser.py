@@ -1,0 +1,47 @@
+"""The 干预评估 page in a real Chromium on the sample: charts drawn, no exception, and a
+screenshot per method in screenshots/ to look at."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_browser import DONE, SHOTS, browser, server  # noqa: F401
+
+pytestmark = pytest.mark.browser
+pytest.importorskip("etl.sample")
+
+
+@pytest.fixture(scope="module")
+def warehouse(request):
+    return request.getfixturevalue("sample_db")
+
+
+def _drawn(page) -> None:
+    page.wait_for_selector(DONE, timeout=120_000)
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+    assert not page.query_selector('[data-testid="stException"]')
+
+
+def _choose(page, label: str, option: str) -> None:
+    page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first.click()
+    page.get_by_role("option", name=option).first.click()
+    page.wait_for_timeout(500)  # the rerun starts after the click
+    _drawn(page)
+
+
+def test_effects_page_for_each_method(server, browser):  # noqa: F811
+    SHOTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 2300}, locale="zh-CN")
+    page.goto(f"{server}/effects")
+    _drawn(page)
+    assert page.get_by_text("建议：事件研究").count()
+    page.screenshot(path=str(SHOTS / "effects_event_study.png"), full_page=True)
+
+    _choose(page, "干预措施", "内政发[2010]30号")
+    assert page.get_by_text("建议：双重差分").count()
+    page.screenshot(path=str(SHOTS / "effects_did.png"), full_page=True)
+
+    _choose(page, "干预措施", "爱心医院")
+    assert page.get_by_text("建议：中断时间序列").count()
+    page.screenshot(path=str(SHOTS / "effects_its.png"), full_page=True)
+    page.close()
