@@ -22,7 +22,9 @@ import copy
 import csv
 import io
 import json
+import queue
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -153,13 +155,58 @@ def with_caption(fig: go.Figure, provenance: Provenance) -> go.Figure:
     return go.Figure(captioned(fig, provenance))
 
 
+class RenderError(RuntimeError):
+    """A figure could not be rendered (no Chromium, or the browser stopped answering)."""
+
+
+RENDER_TIMEOUT_S = 60.0
+
+
 def _render(fig: dict, fmt: str, scale: float, width: int, height: int) -> bytes:
     import kaleido
 
     opts = {"format": fmt, "scale": scale, "width": width, "height": height}
     with _kaleido_lock:  # the sync server pairs one request with one reply: no overlap
         _ensure_kaleido_server()
-        return kaleido.calc_fig_sync(fig, opts=opts)
+        box: queue.Queue = queue.Queue(maxsize=1)
+
+        def call() -> None:
+            try:
+                box.put((True, kaleido.calc_fig_sync(fig, opts=opts)))
+            except Exception as exc:  # noqa: BLE001 - handed to the caller below
+                box.put((False, exc))
+
+        # Kaleido's sync call waits for ever when its server thread has died (e.g. Chromium
+        # not found at start-up): wait here instead, watching that thread and the clock.
+        threading.Thread(target=call, daemon=True).start()
+        deadline = time.monotonic() + RENDER_TIMEOUT_S
+        while True:
+            try:
+                ok, value = box.get(timeout=0.01)
+                break
+            except queue.Empty:
+                if not _server_alive() or time.monotonic() > deadline:
+                    _forget_server()
+                    raise RenderError(
+                        "figure export failed: Chromium did not start or stopped answering "
+                        "(install chromium, or set BROWSER_PATH)") from None
+    if not ok:
+        raise value
+    return value
+
+
+def _server_alive() -> bool:
+    import kaleido
+
+    thread = getattr(kaleido._global_server, "_thread", None)
+    return thread is not None and thread.is_alive()
+
+
+def _forget_server() -> None:
+    """Let the next export start a new server (the old one's thread is dead or stuck)."""
+    import kaleido
+
+    kaleido._global_server._initialized = False
 
 
 def figure_png(

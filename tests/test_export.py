@@ -183,3 +183,19 @@ def test_caption_follows_the_language() -> None:
     en = replace(PROV, lang="en").caption()
     assert "Indicators: Persons relieved" in en and "Data version: batch:3f2a9c" in en
     assert "指标：救助人数" in PROV.caption()
+
+
+def test_missing_browser_fails_fast_instead_of_hanging() -> None:
+    """Kaleido's own sync call would wait for ever; the export raises within seconds."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import plotly.graph_objects as go\nfrom analytics import export\n"
+            "try:\n    export.figure_png(go.Figure(), export.Provenance('x'))\n"
+            "except export.RenderError:\n    print('RenderError')\n")
+    env = {**os.environ, "BROWSER_PATH": "/nonexistent/chromium"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=60, cwd=Path(__file__).resolve().parent.parent)
+    assert "RenderError" in done.stdout
