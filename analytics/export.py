@@ -106,8 +106,13 @@ _kaleido_lock = threading.Lock()
 def warm_up() -> threading.Thread:
     """Start Chromium and render a blank figure in the background (while queries run), so the
     first real export does not wait the ~3 s a browser takes to start."""
-    thread = threading.Thread(
-        target=_render, args=({"data": [], "layout": {}}, "png", 1, 20, 20), daemon=True)
+    def run() -> None:
+        try:
+            _render({"data": [], "layout": {}}, "png", 1, 20, 20)
+        except RenderError:
+            pass  # the export that needs the browser reports it
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     return thread
 

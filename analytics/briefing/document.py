@@ -17,7 +17,7 @@ from docx.shared import Cm, Pt, RGBColor
 from analytics import fmt
 from analytics.briefing.charts import Chart
 from analytics.briefing.content import CHILD_CODES, KEY_CODES, BriefingData
-from analytics.export import figure_png
+from analytics.export import RenderError, figure_png
 from analytics.indicators import INDICATORS
 
 CJK_FONT = "Noto Sans CJK SC"
@@ -26,13 +26,15 @@ _T = {
     "zh": {"title": "{region}{period}困难职工帮扶工作汇报材料", "key": "主要数据",
            "cols": ("指标", "本期", "上年同期", "同比"), "charts": "图表", "fig": "图{n}",
            "units": "下级单位情况", "unit_col": "单位", "defs": "指标说明",
-           "note": "示例数据（非官方统计）｜数据版本：{version}｜生成时间：{time}"},
+           "note": "示例数据（非官方统计）｜数据版本：{version}｜生成时间：{time}",
+           "no_chart": "（图表未能生成：{error}）"},
     "en": {"title": "{region}: relief work briefing, {period}", "key": "Key figures",
            "cols": ("Indicator", "This period", "Year before", "Change"), "charts": "Charts",
            "fig": "Figure {n}", "units": "Units below", "unit_col": "Unit",
            "defs": "Definitions",
            "note": "Sample data (not official statistics) | data version: {version} | "
-                   "generated {time}"},
+                   "generated {time}",
+           "no_chart": "(chart not rendered: {error})"},
 }
 
 
@@ -130,9 +132,13 @@ def write_docx(b: BriefingData, paragraphs: list[tuple[str, str]], charts: list[
     if charts:
         _heading(doc, t["charts"], 1)
     for n, chart in enumerate(charts, start=1):
-        png = figure_png(chart.figure, chart.provenance, scale=scale,
-                         width=int(chart.figure.layout.width or 900),
-                         height=int(chart.figure.layout.height or 420))
+        try:
+            png = figure_png(chart.figure, chart.provenance, scale=scale,
+                             width=int(chart.figure.layout.width or 900),
+                             height=int(chart.figure.layout.height or 420))
+        except RenderError as exc:  # the text and tables are still worth having
+            _para(doc, t["no_chart"].format(error=exc), size=9, color=RGBColor(0xC0, 0, 0))
+            continue
         doc.add_picture(io.BytesIO(png), width=Cm(16))
         _para(doc, f"{t['fig'].format(n=n)}  {chart.title}", size=9,
               align=WD_ALIGN_PARAGRAPH.CENTER)
