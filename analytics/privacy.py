@@ -8,16 +8,20 @@ Rules:
 3. Complementary suppression: every total of the table is assumed to be public (the dashboard
    shows them), so more cells are suppressed until no suppressed value can be computed from the
    published cells and totals: each line of the table (a row, a column, or in more dimensions any
-   1-D slice with its total) holds no suppressed cell or at least two, and an exact audit checks
-   that no suppressed cell is determined by the linear system of totals.
+   1-D slice with its total) holds no suppressed cell or at least two; an exact audit checks
+   that no suppressed cell is determined by the linear system of totals; and a linear programme
+   checks that no small cell is pinned to one value once counts are known to be non-negative.
+   With ``margins=True`` the totals are part of the export and are protected like cells.
 4. Every measure of a suppressed cell (amounts, rates) is suppressed with its count.
+5. Columns that label another (``label`` beside ``period``) and constant columns are no axes.
 
 Why not a library: ACRO (PyPI ``acro``) checks research outputs built from microdata with pandas
 crosstabs and applies primary suppression, recomputing margins from the cells it keeps; it has no
 complementary suppression for an already aggregated (Polars) table whose totals are published
 elsewhere. The R packages that do (sdcTable, GaussSuppression) are not Python. The method here is
 the usual one: a greedy choice of complements (smallest non-zero cell in the offending line)
-followed by an exact null-space audit, repeated to a fixed point.
+followed by exact audits, repeated to a fixed point. It protects against recovery from the
+table's own totals; it does not optimise the number of cells lost (no integer programme).
 """
 
 from __future__ import annotations
