@@ -22,6 +22,7 @@ LABELS = {
     "band": ("反事实95%置信带", "Counterfactual 95% band"),
     "treated": ("处理组（均值，12个月滑动平均）", "Treated (mean, 12-month average)"),
     "comparison": ("对照组（均值，12个月滑动平均）", "Comparison (mean, 12-month average)"),
+    "treated_raw": ("实施地区（均值）", "Treated regions (mean)"),
     "start": ("实施", "Start"),
     "effect": ("效应", "Effect"),
     "rel_time": ("相对实施的期数", "Periods relative to the start"),
@@ -35,11 +36,13 @@ def label(key: str, lang: str) -> str:
     return en if lang == "en" else zh
 
 
-def _layout(fig: go.Figure, title: str, y_title: str) -> go.Figure:
+def _layout(fig: go.Figure, title: str, y_title: str, x_title: bool = False) -> go.Figure:
+    """Common look; with an x-axis title the legend moves below it."""
     fig.update_layout(
         title={"text": title, "x": 0, "font": {"size": 15}}, font={"family": FONT},
         margin={"l": 10, "r": 10, "t": 48 if title else 16, "b": 10}, height=380,
-        legend={"orientation": "h", "y": -0.15}, hoverlabel={"font": {"family": FONT}},
+        legend={"orientation": "h", "y": -0.32 if x_title else -0.15},
+        hoverlabel={"font": {"family": FONT}},
         template="plotly_white", yaxis={"title": {"text": y_title}, "separatethousands": True},
     )
     return fig
@@ -49,7 +52,7 @@ def _band(fig: go.Figure, x: list, low: list, high: list, name: str) -> None:
     """A shaded band between two lines, drawn as one closed polygon."""
     fig.add_trace(go.Scatter(
         x=x + x[::-1], y=high + low[::-1], fill="toself", fillcolor="rgba(46,134,193,0.18)",
-        line={"width": 0}, hoverinfo="skip", name=name))
+        mode="lines", line={"width": 0}, hoverinfo="skip", name=name))
 
 
 def _start_line(fig: go.Figure, start: date, lang: str) -> None:
@@ -147,4 +150,54 @@ def event_figure(result: EventStudyResult, *, lang: str = "zh", title: str = "",
         axis += (f" ({months_per_period} months each)" if lang == "en"
                  else f"（每期{months_per_period}个月）")
     fig.update_xaxes(title={"text": axis}, dtick=1)
-    return _layout(fig, title, label("ratio_axis" if ratio else "diff_axis", lang))
+    return _layout(fig, title, label("ratio_axis" if ratio else "diff_axis", lang), x_title=True)
+
+
+def event_series(panel: pl.DataFrame, result: EventStudyResult, months_per_period: int,
+                 window: tuple[int, int]) -> pl.DataFrame:
+    """rel_time, observed (treated units' mean by period relative to their own start, binned
+    like the estimate) and the counterfactual each period's effect implies, with its band.
+
+    `panel`: region_code, month, value, treat_start (null for comparison units).
+    """
+    months = (pl.col("month").dt.year() * 12 + pl.col("month").dt.month()) - (
+        pl.col("treat_start").dt.year() * 12 + pl.col("treat_start").dt.month())
+    rel = (months / months_per_period).floor().cast(pl.Int64).clip(*window)
+    observed = (
+        panel.filter(pl.col("treat_start").is_not_null())
+        .group_by(rel.alias("rel_time")).agg(observed=pl.col("value").mean())
+    )
+    effects = result.periods.select("rel_time", "estimate", "ci_low", "ci_high")
+    ratio = result.scale == "ratio"
+
+    def implied(column: str) -> pl.Expr:
+        after = pl.col("rel_time") >= 0
+        value = pl.col("observed") / pl.col(column) if ratio else pl.col("observed") - pl.col(column)
+        return pl.when(after).then(value)
+
+    return observed.join(effects, on="rel_time", how="left").sort("rel_time").select(
+        "rel_time", "observed",
+        counterfactual=implied("estimate"), cf_low=implied("ci_high"), cf_high=implied("ci_low"),
+    )
+
+
+def event_counterfactual_figure(series: pl.DataFrame, *, lang: str = "zh", title: str = "",
+                                y_title: str = "", months_per_period: int = 1) -> go.Figure:
+    """Treated units' observed mean by period since their start, and the counterfactual."""
+    fig = go.Figure()
+    post = series.filter(pl.col("counterfactual").is_not_null())
+    x_post = post["rel_time"].to_list()
+    _band(fig, x_post, post["cf_low"].to_list(), post["cf_high"].to_list(), label("band", lang))
+    fig.add_trace(go.Scatter(x=series["rel_time"].to_list(), y=series["observed"].to_list(),
+                             mode="lines+markers", name=label("treated_raw", lang),
+                             line={"color": COLORS[0]}))
+    fig.add_trace(go.Scatter(x=x_post, y=post["counterfactual"].to_list(), mode="lines+markers",
+                             name=label("counterfactual", lang),
+                             line={"color": COLORS[1], "dash": "dash"}))
+    fig.add_vline(x=-0.5, line={"dash": "dash", "color": "#555", "width": 1})
+    axis = label("rel_time", lang)
+    if months_per_period > 1:
+        axis += (f" ({months_per_period} months each)" if lang == "en"
+                 else f"（每期{months_per_period}个月）")
+    fig.update_xaxes(title={"text": axis}, dtick=1)
+    return _layout(fig, title, y_title, x_title=True)

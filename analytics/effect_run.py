@@ -16,6 +16,7 @@ import polars as pl
 from analytics.effect_data import Outcome, total_series
 from analytics.effects import (
     EffectResult,
+    EventStudyResult,
     did,
     event_study,
     its,
@@ -46,6 +47,7 @@ class Analysis:
     placebo: EffectResult | None
     data: pl.DataFrame  # what the estimator saw: a series (ITS) or a panel
     notes: tuple[str, ...] = field(default_factory=tuple)  # e.g. why the placebo is missing
+    dynamic: EventStudyResult | None = None  # a DiD's effects by period (its event-study plot)
 
 
 def analyse(
@@ -61,18 +63,18 @@ def analyse(
     if method == "its":
         return _its(outcome, panel, starts, settings)
     if method == "did":
-        return _did(outcome, panel, starts, comparison)
+        return _did(outcome, panel, starts, comparison, settings)
     if method == "event_study":
         return _event(outcome, panel, starts, comparison, settings)
     raise ValueError(f"unknown method {method!r}")
 
 
-def _placebo(run) -> tuple[EffectResult | None, tuple[str, ...]]:
-    """The placebo, or a note when the pre-period cannot carry one."""
+def _optional(run, what: str = "placebo") -> tuple[EffectResult | None, tuple[str, ...]]:
+    """A secondary estimate (placebo, dynamic DiD), or a note when the data cannot carry it."""
     try:
         return run(), ()
     except (ValueError, ZeroDivisionError, KeyError) as exc:
-        return None, (f"placebo: {exc}",)
+        return None, (f"{what}: {exc}",)
 
 
 def _its(outcome: Outcome, panel: pl.DataFrame, starts: dict[str, date], s: Settings):
@@ -87,7 +89,7 @@ def _its(outcome: Outcome, panel: pl.DataFrame, starts: dict[str, date], s: Sett
         # noisier than the model-based one and can come out smaller.
         kw["hac_lags"] = s.hac_lags
         result = its(series, "value", "month", start, slope_change=s.slope_change, **kw)
-    placebo, notes = _placebo(
+    placebo, notes = _optional(
         lambda: placebo_its(series, "value", "month", start, slope_change=False, **kw))
     if placebo is not None:
         result = with_placebo(result, placebo)
@@ -100,7 +102,7 @@ def _panel(panel: pl.DataFrame, starts: dict[str, date], comparison: Sequence[st
 
 
 def _did(outcome: Outcome, panel: pl.DataFrame, starts: dict[str, date],
-         comparison: Sequence[str]):
+         comparison: Sequence[str], s: Settings):
     data = _panel(panel, starts, comparison)
     start = min(starts.values())
     data = data.with_columns(treated=pl.col("region_code").is_in(list(starts)),
@@ -108,11 +110,16 @@ def _did(outcome: Outcome, panel: pl.DataFrame, starts: dict[str, date],
     kw = dict(unit="region_code", se="cluster",
               family="poisson" if outcome.is_count else "gaussian")
     result = did(data, "value", "treated", "post", time="month", **kw)
-    placebo, notes = _placebo(
+    placebo, notes = _optional(
         lambda: placebo_did(data, "value", "treated", "month", start, **kw))
     if placebo is not None:
         result = with_placebo(result, placebo)
-    return Analysis(result, placebo, data, notes)
+    # The same design by period: one cohort, so the event study is the dynamic DiD.
+    dynamic, more = _optional(lambda: event_study(
+        data.with_columns(treat_start=pl.when("treated").then(pl.lit(start))),
+        "value", "region_code", "month", "treat_start", window=s.window,
+        period_width=s.period_width, family=kw["family"]), "event study")
+    return Analysis(result, placebo, data, notes + more, dynamic)
 
 
 def _event(outcome: Outcome, panel: pl.DataFrame, starts: dict[str, date],
@@ -124,7 +131,7 @@ def _event(outcome: Outcome, panel: pl.DataFrame, starts: dict[str, date],
     kw = dict(window=s.window, period_width=s.period_width, cohort_width=s.cohort_width,
               family="poisson" if outcome.is_count else "gaussian")
     result = event_study(data, "value", "region_code", "month", "treat_start", **kw)
-    placebo, notes = _placebo(lambda: placebo_event_study(
+    placebo, notes = _optional(lambda: placebo_event_study(
         data, "value", "region_code", "month", "treat_start", shift=s.placebo_shift, **kw))
     if placebo is not None:
         result = with_placebo(result, placebo)

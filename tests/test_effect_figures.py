@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from analytics import effect_figures as ef
-from analytics.effects import EffectResult, event_study, its
+from analytics.effects import EffectResult, EventStudyResult, event_study, its
 
 MONTHS = [dt.date(2010 + m // 12, m % 12 + 1, 1) for m in range(48)]
 
@@ -81,3 +81,23 @@ def test_event_figure_error_bars_and_reference():
     assert trace.y[ref] == 0 and trace.error_y.array[ref] is None
     assert fig.layout.yaxis.title.text == "差值"
     assert fig.layout.shapes[0].y0 == 0  # the no-effect line
+
+
+def test_event_series_counterfactual_in_event_time():
+    rows = [(u, MONTHS[t], MONTHS[24] if u < 4 else None, 10.0 - 4.0 * (u < 4 and t >= 24))
+            for u in range(8) for t in range(48)]
+    panel = pl.DataFrame(rows, schema=["region_code", "month", "treat_start", "value"],
+                         orient="row")
+    periods = pl.DataFrame({"rel_time": [-2, -1, 0, 1], "estimate": [0.0, 0.0, -4.0, -4.0],
+                            "ci_low": [-1.0, None, -5.0, -5.0], "ci_high": [1.0, None, -3.0, -3.0]})
+    result = EventStudyResult(method="event_study", outcome="value", estimate=-4.0,
+                              std_error=0.5, ci_low=-5.0, ci_high=-3.0, p_value=0.0, n_obs=384,
+                              periods=periods)
+    series = ef.event_series(panel, result, months_per_period=12, window=(-2, 1))
+    assert series["rel_time"].to_list() == [-2, -1, 0, 1]
+    assert series["observed"].to_list() == [10.0, 10.0, 6.0, 6.0]
+    post = series.filter(pl.col("rel_time") >= 0)
+    assert post["counterfactual"].to_list() == [10.0, 10.0]  # 6 − (−4)
+    assert post["cf_low"].to_list() == [9.0, 9.0] and post["cf_high"].to_list() == [11.0, 11.0]
+    fig = ef.event_counterfactual_figure(series, lang="en", months_per_period=12)
+    assert fig.layout.xaxis.title.text.endswith("(12 months each)")

@@ -34,8 +34,8 @@ def page(sample_db, monkeypatch):
     return run
 
 
-def _figure(at: AppTest) -> dict:
-    return json.loads(at.get("plotly_chart")[0].proto.spec)
+def _figure(at: AppTest, index: int = 0) -> dict:
+    return json.loads(at.get("plotly_chart")[index].proto.spec)
 
 
 def _values(trace_axis) -> np.ndarray:
@@ -61,9 +61,11 @@ def test_default_is_the_staggered_event_study(page):
     # the sentence with its interval, as a plain statement (diagnostics pass on the sample)
     text = at.success[0].value
     assert text.startswith("实施后每月越级信访件数下降约") and "95%置信区间" in text
-    fig = _figure(at)
-    x = _values(fig["data"][0]["x"])
+    counterfactual, event = _figure(at, 0), _figure(at, 1)
+    assert "反事实（无干预）" in [t.get("name") for t in counterfactual["data"]]
+    x = _values(event["data"][0]["x"])
     assert x.min() == -4 and x.max() == 8 and -1 in x
+    assert "每期3个月" in event["layout"]["xaxis"]["title"]["text"]
 
 
 @pytest.mark.parametrize("method", ["did", "its"])
@@ -74,6 +76,8 @@ def test_suggested_method_runs_and_draws_the_counterfactual(page, method):
     assert _metric(at, "变化（率比）").endswith("%")
     names = [t.get("name") for t in _figure(at)["data"]]
     assert "反事实（无干预）" in names and "反事实95%置信带" in names
+    # a DiD also shows its effects by period (the event-study plot); a time series does not
+    assert len(at.get("plotly_chart")) == (2 if method == "did" else 1)
     assert at.warning or at.success or at.info  # the sentence is always shown
 
 
