@@ -179,3 +179,35 @@ def test_twenty_counties_by_240_months_under_two_seconds(method):
     started = time.perf_counter()
     run()
     assert time.perf_counter() - started < 2.0
+
+
+def test_sun_abraham_equals_cohort_by_cohort_two_by_two_differences():
+    """With never-treated comparison units, a balanced panel and no binning, each cohort ×
+    relative-period effect is exactly the 2×2 difference of means against the period before
+    the cohort starts (Sun & Abraham 2021, sec. 4), and each period's estimate their average
+    weighted by cohort size. Computed here from plain means, independently of the regression."""
+    rng = np.random.default_rng(11)
+    starts = {u: (6, 6, 9, 9, 9, None, None, None)[u] for u in range(8)}
+    rows = [(u, t, g, rng.normal() + (0.5 * (t - g + 1) * (g == 6) if g and t >= g else 0)
+             + (1.0 if g == 9 and t >= g else 0.0) + 0.3 * u + 0.1 * t)
+            for u, g in starts.items() for t in range(14)]
+    panel = pl.DataFrame(rows, schema=["u", "t", "g", "y"], orient="row")
+    result = event_study(panel, "y", "u", "t", "g", window=(-9, 7))
+
+    means = panel.group_by("g", "t").agg(pl.col("y").mean())
+
+    def mean(g, t):
+        return means.filter(pl.col("g").eq_missing(g) & (pl.col("t") == t))["y"].item()
+
+    size = {6: 2, 9: 3}
+    for e in range(-9, 8):
+        if e == -1:
+            continue
+        cells = [(g, e) for g in size if 0 <= g + e < 14]
+        if not cells:
+            continue
+        expected = sum(size[g] * ((mean(g, g + e) - mean(g, g - 1))
+                                  - (mean(None, g + e) - mean(None, g - 1))) for g, e in cells)
+        expected /= sum(size[g] for g, _ in cells)
+        got = result.periods.filter(pl.col("rel_time") == e)["estimate"].item()
+        assert got == pytest.approx(expected, abs=1e-8), e
