@@ -121,17 +121,19 @@ def valid_ids():
         st.integers(0, 999))
 
 
+@settings(deadline=None)  # a busy shared machine must not fail a correct parser
 @given(dates, st.sampled_from(parse.DATE_STYLES))
 def test_date_round_trip(value, style):
     assert parse.parse_date(parse.format_date(value, style)) == value
 
 
+@settings(deadline=None)
 @given(amounts, st.sampled_from(parse.AMOUNT_STYLES))
 def test_amount_round_trip(value, style):
     assert parse.parse_amount(parse.format_amount(value, style)) == value
 
 
-@settings(max_examples=60)
+@settings(max_examples=60, deadline=None)
 @given(valid_ids(), st.sampled_from(["plain", "lower", "spaces", "fullwidth"]))
 def test_valid_ids_pass(id18, style):
     raw = {"plain": id18, "lower": id18.lower(), "spaces": f" {id18} ",
@@ -139,7 +141,7 @@ def test_valid_ids_pass(id18, style):
     assert parse.parse_id(raw) == id18
 
 
-@settings(max_examples=60)
+@settings(max_examples=60, deadline=None)
 @given(valid_ids(), st.integers(0, 17), st.integers(1, 10))
 def test_any_single_digit_change_fails(id18, position, shift):
     chars = "0123456789X" if position == 17 else "0123456789"
@@ -151,7 +153,7 @@ def test_any_single_digit_change_fails(id18, position, shift):
         parse.parse_id(changed)
 
 
-@settings(max_examples=40)
+@settings(max_examples=40, deadline=None)
 @given(st.dates(dt.date(1920, 1, 1), dt.date(1999, 12, 31)), st.integers(0, 999),
        st.integers(110000, 659999))
 def test_old_ids_convert(birth, seq, region):
