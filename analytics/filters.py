@@ -90,6 +90,15 @@ class Filters:
                    category=_code(q.get("cat")))
 
 
+def long_view(f: Filters, years: int = 10, first: date = FIRST_MONTH) -> Filters:
+    """The filters by whole years: the range's years, widened back to `years` years (not
+    before `first`). Series kept by year or by Spring Festival season show one point per year,
+    so a one-year range would draw a single dot."""
+    start = min(date(f.start.year, 1, 1), date(f.end.year - years + 1, 1, 1))
+    start = max(start, date(first.year, 1, 1))
+    return replace(f, start=start, end=max(start, f.end), granularity="year")
+
+
 def _month(text: str | None) -> date | None:
     m = _MONTH.match(text or "")
     if not m or not 1 <= int(m.group(2)) <= 12:

@@ -18,8 +18,12 @@ def missing(value: float | None) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def number(value: float | None, unit: str, lang: str = "zh") -> str:
-    """A value with its unit: '1,234人', '61.2万元', '12.3%', '20天' (or English)."""
+def number(value: float | None, unit: str, lang: str = "zh", *, compact: bool = False) -> str:
+    """A value with its unit: '1,234人', '61.2万元', '12.3%', '20天' (or English).
+
+    `compact` drops the "per ..." part of a unit ('1,766元' for 元/人) where the indicator's
+    name already says it and space is short (KPI cards).
+    """
     if missing(value):
         return "—"
     if unit == "ratio":
@@ -31,27 +35,39 @@ def number(value: float | None, unit: str, lang: str = "zh") -> str:
         text = f"{value:,.{digits}f}"
     else:
         text = f"{value:,.0f}"
-    return text + (_UNIT_EN if lang == "en" else _UNIT_ZH).get(unit, "")
+    suffix = (_UNIT_EN if lang == "en" else _UNIT_ZH).get(unit, "")
+    return text + (suffix.split("/")[0] if compact else suffix)
 
 
 def yuan(value: float, lang: str = "zh") -> str:
-    """Money: 万元 from ten thousand yuan up (one decimal), else 元; English in yuan."""
+    """Money: 亿元 from a hundred million (two decimals), 万元 from ten thousand (one decimal
+    below ten million, none above: '2,715万元' fits a card), else 元; English in yuan."""
     if lang == "en":
         if abs(value) >= 1e6:
             return f"¥{value / 1e6:,.2f}m"
         return f"¥{value:,.0f}"
+    if abs(value) >= 1e8:
+        return f"{value / 1e8:,.2f}亿元"
+    if abs(value) >= 1e7:
+        return f"{value / 1e4:,.0f}万元"
     if abs(value) >= 1e4:
         return f"{value / 1e4:,.1f}万元"
     return f"{value:,.0f}元"
 
 
-def delta(current: float | None, before: float | None, unit: str, lang: str = "zh") -> str | None:
-    """Change against a comparison value: percentage points for rates, else relative %."""
+def delta(current: float | None, before: float | None, unit: str, lang: str = "zh", *,
+          compact: bool = False) -> str | None:
+    """Change against a comparison value: percentage points for rates, else relative %.
+
+    `compact` writes 百分点 for 个百分点 (a KPI card's delta has room for about ten glyphs).
+    """
     if missing(current) or missing(before):
         return None
     if unit == "ratio":
         pp = (current - before) * 100
-        return f"{pp:+.1f}个百分点" if lang != "en" else f"{pp:+.1f} pp"
+        if lang == "en":
+            return f"{pp:+.1f} pp"
+        return f"{pp:+.1f}{'百分点' if compact else '个百分点'}"
     if before == 0:
         return None
     return f"{(current - before) / abs(before) * 100:+.1f}%"

@@ -88,6 +88,12 @@ class Indicator:
     def seasonal(self) -> bool:
         return self.numerator.kind == "season"
 
+    @property
+    def yearly(self) -> bool:
+        """Kept by year or Spring Festival season: a monthly series of it would be flat or
+        empty, so charts show it by year."""
+        return self.numerator.kind in ("annual", "annual_stock", "annual_flow", "season")
+
     def name(self, lang: str) -> str:
         return self.name_en if lang == "en" else self.name_zh
 
@@ -125,11 +131,21 @@ MATCHING_RECEIVED = _m("fund_allocations", "SUM(t.received_yuan) FILTER "
                        "(WHERE t.fund_source = 'local_matching')", "year", "annual")
 # Disbursed counted by year, so that it meets the yearly allocation tables on equal terms.
 DISBURSED_BY_YEAR = _m("relief", "SUM(t.amount_yuan)", "relief_date", "annual_flow")
+# Execution compares spending with the money allocated, so only the allocated (fiscal)
+# sources count: the union's own funds and donations are never allocated.
+ALLOCATED_SOURCES = ("central_special", "provincial_special", "local_matching")
+DISBURSED_ALLOCATED = _m("relief", "SUM(t.amount_yuan) FILTER (WHERE t.fund_source IN "
+                         f"{ALLOCATED_SOURCES!r})", "relief_date", "annual_flow")
 TRAINED = _m("training", "COUNT(DISTINCT t.person_key)", "start_on")
 ENROLMENTS = _m("training", "COUNT(*)", "start_on")
 COMPLETED = _m("training", "COUNT(*) FILTER (WHERE t.completed)", "start_on")
-PLACED_6M = _m("training", "COUNT(*) FILTER (WHERE t.completed AND t.placed_within_6m)",
-               "start_on")
+# Placement within six months is known only once six months have passed since the course
+# ended; later completions would read as "not placed", so both terms leave them out.
+_SIX_MONTHS_SEEN = "t.end_on + INTERVAL 6 MONTH <= (SELECT max(end_on) FROM training)"
+COMPLETED_SEEN = _m("training", f"COUNT(*) FILTER (WHERE t.completed AND {_SIX_MONTHS_SEEN})",
+                    "start_on")
+PLACED_6M = _m("training", "COUNT(*) FILTER (WHERE t.completed AND t.placed_within_6m AND "
+               f"{_SIX_MONTHS_SEEN})", "start_on")
 PLACEMENTS = _m("placements", "COUNT(*)", "placed_on")
 LOANS = _m("loans", "COUNT(*)", "issued_on")
 LOAN_YUAN = _m("loans", "SUM(t.amount_yuan)", "issued_on")
@@ -140,10 +156,15 @@ PETITIONS = _m("petitions", "COUNT(*)", "received_on")
 COLLECTIVE = _m("petitions", "COUNT(*) FILTER (WHERE t.collective)", "received_on")
 SKIP_LEVEL = _m("petitions", "COUNT(*) FILTER (WHERE t.skip_level)", "received_on")
 RESOLVED = _m("petitions", "COUNT(*) FILTER (WHERE t.outcome = 'resolved')", "received_on")
-NOT_WITHDRAWN = _m("petitions", "COUNT(*) FILTER (WHERE t.outcome <> 'withdrawn')",
-                   "received_on")
+# Petitions still open are left out of the resolution rate: counted as "not resolved" they
+# made every recent period look worse than it will be once they close.
+SETTLED = _m("petitions", "COUNT(*) FILTER (WHERE t.closed_on IS NOT NULL AND "
+             "t.outcome <> 'withdrawn')", "received_on")
+# Days to close only over petitions received at least 180 days before the last one on file:
+# in recent months only the quick cases have closed yet, which would fake a speed-up.
 DAYS_TO_CLOSE = _m("petitions", "MEDIAN(t.closed_on - t.received_on) FILTER "
-                   "(WHERE t.closed_on IS NOT NULL)", "received_on")
+                   "(WHERE t.closed_on IS NOT NULL AND t.received_on + INTERVAL 180 DAY <= "
+                   "(SELECT max(received_on) FROM petitions))", "received_on")
 ENTERPRISES = _m("union_coverage", "SUM(t.enterprises)", "year", "annual_stock")
 WITH_UNION = _m("union_coverage", "SUM(t.with_union)", "year", "annual_stock")
 WITH_BARGAINING = _m("union_coverage", "SUM(t.with_bargaining)", "year", "annual_stock")
@@ -200,11 +221,14 @@ CATALOGUE: tuple[Indicator, ...] = (
     _i("fund_disbursed", "资金支出", "Funds disbursed", "yuan", DISBURSED_BY_YEAR, None, True,
        "救助发放金额,按发放年度、资金来源(与下拨到位同口径按整年计)。",
        "Relief paid out, by year and fund source (whole years, like the allocation tables)."),
-    _i("fund_execution", "资金执行率", "Fund execution rate", "ratio", DISBURSED_BY_YEAR,
+    _i("fund_execution", "资金执行率", "Fund execution rate", "ratio", DISBURSED_ALLOCATED,
        RECEIVED, True,
-       "支出 ÷ 到位资金,按整年计;到位为零时不计算。以到位而非下拨为分母,衡量已到资金的使用。",
-       "Disbursed ÷ received, in whole years; undefined when nothing was received. Received, "
-       "not allocated, is the base: it measures the use of money that arrived."),
+       "下拨资金(中央、自治区专项与地方配套)的支出 ÷ 到位资金,按整年计;到位为零时不计算。"
+       "工会自筹与社会捐助不经下拨,不计入。以到位而非下拨为分母,衡量已到资金的使用。",
+       "Spending from allocated funds (central, provincial special and local matching) ÷ "
+       "received, in whole years; undefined when nothing was received. The union's own funds "
+       "and donations are never allocated and are left out. Received, not allocated, is the "
+       "base: it measures the use of money that arrived."),
     _i("matching_arrival", "配套资金到位率", "Matching-fund arrival rate", "ratio",
        MATCHING_RECEIVED, MATCHING_ALLOCATED, True,
        "地方财政配套资金:到位 ÷ 应到位(下拨),按整年计。",
@@ -221,8 +245,9 @@ CATALOGUE: tuple[Indicator, ...] = (
        ENROLMENTS, True, "结业人次 ÷ 参训人次(按开班日期)。",
        "Completed ÷ enrolled (by start date)."),
     _i("placement_6m", "结业六个月内就业率", "Placed within 6 months", "ratio", PLACED_6M,
-       COMPLETED, True, "结业后六个月内就业人次 ÷ 结业人次(按开班日期)。",
-       "Placed within six months of completion ÷ completed (by start date)."),
+       COMPLETED_SEEN, True, "结业后六个月内就业人次 ÷ 结业人次(按开班日期);结业未满六个月(相对数据中最后的结业日期)的不计入。",
+       "Placed within six months of completion ÷ completed (by start date); completions less "
+       "than six months before the last completion on file are not yet counted."),
     _i("placements", "就业安置人数", "Placements", "persons", PLACEMENTS, None, True,
        "期内登记的就业安置人次。", "Placements registered in the period."),
     _i("loans", "无息借款笔数", "Loans issued", "count", LOANS, None, True,
@@ -240,12 +265,13 @@ CATALOGUE: tuple[Indicator, ...] = (
        "期内受理的群体性诉求件数。", "Collective petitions received in the period."),
     _i("skip_level_share", "越级信访占比", "Skip-level share", "ratio", SKIP_LEVEL, PETITIONS,
        False, "越级信访件数 ÷ 受理件数。", "Skip-level petitions ÷ petitions received."),
-    _i("resolution_rate", "诉求解决率", "Resolution rate", "ratio", RESOLVED, NOT_WITHDRAWN,
-       True, "已解决件数 ÷ 受理件数(不含撤回),按受理日期。",
-       "Resolved ÷ received (withdrawn excluded), by date received."),
+    _i("resolution_rate", "诉求解决率", "Resolution rate", "ratio", RESOLVED, SETTLED,
+       True, "已解决件数 ÷ 已办结件数(不含撤回;尚在办理的不计入),按受理日期。",
+       "Resolved ÷ closed (withdrawn and still-open petitions excluded), by date received."),
     _i("days_to_close", "办结天数中位数", "Median days to close", "days", DAYS_TO_CLOSE, None,
-       False, "已办结诉求从受理到办结的天数中位数(按受理日期)。",
-       "Median days from receipt to closure of closed petitions (by date received)."),
+       False, "已办结诉求从受理到办结的天数中位数(按受理日期);只计受理早于数据中最后受理日期180天以上的诉求。",
+       "Median days from receipt to closure of closed petitions (by date received), over "
+       "petitions received at least 180 days before the last one on file."),
     _i("union_coverage", "建会率", "Union coverage", "ratio", WITH_UNION, ENTERPRISES, True,
        "已建会企业数 ÷ 企业数(期末年度)。", "Enterprises with a union ÷ enterprises (last year)."),
     _i("bargaining_coverage", "工资集体协商覆盖率", "Bargaining coverage", "ratio",

@@ -7,18 +7,27 @@ from dataclasses import replace
 import polars as pl
 
 from analytics.filters import Filters
-from analytics.queries import breakdown, trend
+from analytics.queries import breakdown, region_level, trend
 
 DROP_THRESHOLD = -0.05  # persons relieved down more than 5% year-on-year
 LOWEST = 3  # how many of the lowest-coverage sub-regions to name
 
 
-def attention(f: Filters, top: int = 8) -> pl.DataFrame:
-    """region, reason (drop | low_coverage | funds), value, score: the sub-regions of the
-    filter's region that most need attention, worst first (score ~ relative shortfall)."""
-    codes = ["relieved", "coverage", "matching_allocated", "matching_received"]
-    long = breakdown(codes, f, "region")
+def attention_unit(level: str) -> str | None:
+    """What attention compares under a region of `level`: counties (whatever the level above
+    them, so a leader at the top sees the counties that lag, not two provinces), the help
+    stations of a county, nothing under a station."""
+    return {"station": None, "county": "region"}.get(level, "county")
+
+
+def attention(f: Filters, top: int = 5) -> pl.DataFrame:
+    """region, reason (drop | low_coverage | funds), value, score: every reason of the `top`
+    counties (or stations) in the filter's region that most need attention, worst region
+    first (score ~ relative shortfall)."""
     schema = {"region": pl.String, "reason": pl.String, "value": pl.Float64, "score": pl.Float64}
+    by = attention_unit(region_level(f.region))
+    codes = ["relieved", "coverage", "matching_allocated", "matching_received"]
+    long = breakdown(codes, f, by) if by else pl.DataFrame()
     if not long.height:
         return pl.DataFrame(schema=schema)
     w = long.pivot(on="code", index="dim", values=["value", "year_ago"])
@@ -26,25 +35,37 @@ def attention(f: Filters, top: int = 8) -> pl.DataFrame:
     for name in [x for pair in col.values() for x in pair]:
         if name not in w.columns:
             w = w.with_columns(pl.lit(None, pl.Float64).alias(name))
-    v, ya = col["relieved"]
-    drop = (w.with_columns(((pl.col(v) - pl.col(ya)) / pl.col(ya)).alias("value"))
+    out = pl.concat([_drops(w, *col["relieved"]), _lowest(w, col["coverage"][0]),
+                     _funds(w, col["matching_allocated"][0], col["matching_received"][0])],
+                    how="vertical_relaxed").cast(schema)
+    worst = (out.group_by("region").agg(pl.col("score").max().alias("worst"))
+             .sort(["worst", "region"], descending=[True, False], nulls_last=True).head(top))
+    return (out.join(worst, on="region").sort(["worst", "region", "score"],
+                                              descending=[True, False, True], nulls_last=True)
+            .drop("worst"))
+
+
+def _drops(w: pl.DataFrame, v: str, ya: str) -> pl.DataFrame:
+    return (w.with_columns(((pl.col(v) - pl.col(ya)) / pl.col(ya)).alias("value"))
             .filter(pl.col("value") < DROP_THRESHOLD)
             .select(pl.col("dim").alias("region"), pl.lit("drop").alias("reason"), "value",
                     (-pl.col("value")).alias("score")))
-    cov = col["coverage"][0]
+
+
+def _lowest(w: pl.DataFrame, cov: str) -> pl.DataFrame:
     ranked = w.filter(pl.col(cov).is_not_null()).sort(cov)
     median = ranked[cov].median() if ranked.height else None
-    low = (ranked.head(min(LOWEST, max(ranked.height - 1, 0)))
-           .select(pl.col("dim").alias("region"), pl.lit("low_coverage").alias("reason"),
-                   pl.col(cov).alias("value"),
-                   ((pl.lit(median) - pl.col(cov)) / pl.lit(median or 1)).alias("score")))
-    alloc, recv = col["matching_allocated"][0], col["matching_received"][0]
-    funds = (w.with_columns((pl.col(alloc) - pl.col(recv).fill_null(0)).alias("value"))
-             .filter(pl.col("value") > 0)
-             .select(pl.col("dim").alias("region"), pl.lit("funds").alias("reason"), "value",
-                     (pl.col("value") / pl.col(alloc)).alias("score")))
-    out = pl.concat([drop, low, funds], how="vertical_relaxed").cast(schema)
-    return out.sort("score", descending=True, nulls_last=True).head(top)
+    return (ranked.head(min(LOWEST, max(ranked.height - 1, 0)))
+            .select(pl.col("dim").alias("region"), pl.lit("low_coverage").alias("reason"),
+                    pl.col(cov).alias("value"),
+                    ((pl.lit(median) - pl.col(cov)) / pl.lit(median or 1)).alias("score")))
+
+
+def _funds(w: pl.DataFrame, alloc: str, recv: str) -> pl.DataFrame:
+    return (w.with_columns((pl.col(alloc) - pl.col(recv).fill_null(0)).alias("value"))
+            .filter(pl.col("value") > 0)
+            .select(pl.col("dim").alias("region"), pl.lit("funds").alias("reason"), "value",
+                    (pl.col("value") / pl.col(alloc)).alias("score")))
 
 
 def matching_gaps(f: Filters) -> pl.DataFrame:

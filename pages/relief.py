@@ -50,10 +50,10 @@ st.caption(t("festival_note", lang))
 sections.kpi_cards(["festival_persons", "festival_amount"], per_row=2)
 left, right = st.columns(2)
 with left:
-    sections.trend_chart(["festival_persons"], key="rl_fest_p", seasonal=True,
+    sections.trend_chart(["festival_persons"], key="rl_fest_p",
                          title=t("trend_of", lang, name=name("festival_persons")))
 with right:
-    sections.trend_chart(["festival_amount"], key="rl_fest_y", seasonal=True,
+    sections.trend_chart(["festival_amount"], key="rl_fest_y",
                          title=t("trend_of", lang, name=name("festival_amount")))
 
 st.subheader(t("medical_section", lang))

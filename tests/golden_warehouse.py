@@ -64,6 +64,10 @@ ROWS: dict[str, list[tuple]] = {
          None, B2),
         ("t4", "p4", "150422", "electrician", "enterprise", D("2011-05-01"), D("2011-08-01"),
          True, True, B2),
+        # The last course on file ends 2013-03-01: courses ending by 2012-09-01 have had their
+        # six months of follow-up; t5's own placement is not known yet.
+        ("t5", "p4", "150422", "electrician", "enterprise", D("2013-01-05"), D("2013-03-01"),
+         True, False, B2),
     ],
     "placements": [
         ("p1", "150702", D("2012-06-15"), "job_introduction", B2),
@@ -91,6 +95,9 @@ ROWS: dict[str, list[tuple]] = {
          "withdrawn", None, B2),
         ("x5", "150422", D("2011-06-01"), "help_station", "other", 1, False, False,
          "township", "resolved", D("2011-06-05"), B2),
+        # The last petition on file: days to close count petitions received 180+ days earlier.
+        ("x6", "150702", D("2013-03-01"), "help_station", "other", 1, False, False, None,
+         "pending", None, B2),
     ],
     "union_coverage": [
         (2012, "150702", 100, 80, 60, 40, 64, 3, B2),

@@ -14,6 +14,8 @@ from analytics.filters import Filters
 @pytest.mark.parametrize(("value", "unit", "lang", "text"), [
     (612345, "yuan", "zh", "61.2万元"),
     (6800, "yuan", "zh", "6,800元"),
+    (27_147_000, "yuan", "zh", "2,715万元"),
+    (3.2e8, "yuan", "zh", "3.20亿元"),
     (612345, "yuan", "en", "¥612,345"),
     (2.5e6, "yuan", "en", "¥2.50m"),
     (0.12345, "ratio", "zh", "12.3%"),
@@ -25,6 +27,16 @@ from analytics.filters import Filters
 ])
 def test_number(value, unit, lang, text):
     assert fmt.number(value, unit, lang) == text
+
+
+@pytest.mark.parametrize(("value", "unit", "lang", "text"), [
+    (1766.4, "yuan_per_person", "zh", "1,766元"),
+    (4.16, "per_loan", "zh", "4.2人次"),
+    (1766.4, "yuan_per_person", "en", "1,766 yuan"),
+    (886, "persons", "zh", "886人"),
+])
+def test_compact_number_drops_the_per_part(value, unit, lang, text):
+    assert fmt.number(value, unit, lang, compact=True) == text
 
 
 @pytest.mark.parametrize(("d", "gran", "lang", "text"), [
@@ -41,6 +53,7 @@ def test_period(d, gran, lang, text):
 
 def test_delta_is_points_for_rates_and_relative_otherwise():
     assert fmt.delta(0.55, 0.50, "ratio") == "+5.0个百分点"
+    assert fmt.delta(0.55, 0.50, "ratio", compact=True) == "+5.0百分点"
     assert fmt.delta(0.55, 0.50, "ratio", "en") == "+5.0 pp"
     assert fmt.delta(110, 100, "persons") == "+10.0%"
     assert fmt.delta(110, 0, "persons") is None
@@ -74,3 +87,14 @@ def test_festival_seasons_cover_time_without_gaps():
     assert dict((y, d) for y, d, _, _ in seasons)[2013] == date(2013, 2, 10)
     for (_, d, start, end), nxt in zip(seasons, seasons[1:], strict=False):
         assert start < d < end == nxt[2]
+
+
+def test_long_view_widens_to_ten_whole_years_within_the_data():
+    from analytics.filters import long_view
+
+    f = Filters(start=date(2024, 1, 1), end=date(2024, 12, 1), granularity="month")
+    g = long_view(f)
+    assert (g.start, g.end, g.granularity) == (date(2015, 1, 1), date(2024, 12, 1), "year")
+    assert long_view(f, first=date(2019, 3, 1)).start == date(2019, 1, 1)
+    wide = Filters(start=date(2005, 3, 1), end=date(2024, 12, 1))
+    assert long_view(wide).start == date(2005, 1, 1)

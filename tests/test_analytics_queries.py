@@ -38,7 +38,7 @@ GOLDEN = [
     ("fund_allocated", 12000, 1000),
     ("fund_received", 10000, 800),
     ("fund_disbursed", 2900, 1300),
-    ("fund_execution", 0.29, 1300 / 800),
+    ("fund_execution", 0.26, 1100 / 800),  # allocated sources only: r2, r7 (union_own) out
     ("matching_arrival", 1000 / 3000, None),
     ("trained", 2, 1),
     ("training_completion", 2 / 3, 1.0),
@@ -177,3 +177,19 @@ def test_reopens_when_the_file_is_replaced(golden_path, tmp_path, monkeypatch):
     con.close()
     os.replace(new, path)
     assert queries.kpis(["petitions"], Y2012)["value"][0] == 3
+
+
+def test_attention_compares_counties_from_the_top_and_stations_in_a_county():
+    top = attention(Filters(region="000000", start=Y2012.start, end=Y2012.end))
+    assert top["region"][0] == "150422" and top["reason"][0] == "funds"
+    assert set(top["region"]) <= {"150702", "150422"}  # counties, never provinces
+    county = attention(Filters(region="150702", start=Y2012.start, end=Y2012.end))
+    assert all(len(r) == 9 for r in county["region"])  # help stations
+    assert attention(Filters(region="150702001", start=Y2012.start, end=Y2012.end)).is_empty()
+
+
+def test_open_petitions_and_unfinished_follow_up_are_left_out():
+    y2013 = Filters(region="150000", start=date(2013, 1, 1), end=date(2013, 12, 1))
+    row = queries.kpis(["resolution_rate", "days_to_close", "placement_6m"], y2013)
+    # x6 is still pending, t5's six months have not passed: no rate rather than a false 0
+    assert row["value"].to_list() == [None, None, None]

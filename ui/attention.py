@@ -22,25 +22,28 @@ def _reason_text(reason: str, value: float, lang: str) -> str:
 
 
 def attention_table(*, key: str) -> None:
+    """One row per county (or station) that needs attention: all its reasons, worst first."""
     f, lang = current()
     df = data.attention(f, data.version().token)
     if not df.height:
         st.info(t("attention_none", lang), icon=":material/check_circle:")
         return
     names = dim_labels("region", lang)
-    rows = pl.DataFrame({
-        "rank": list(range(1, df.height + 1)),
-        "region": [names.get(r, r) for r in df["region"]],
-        "reason": [_reason_text(r, v, lang) for r, v in zip(df["reason"], df["value"],
-                                                            strict=True)],
-        "score": (df["score"] * 100).to_list(),
-    })
+    sep = "；" if lang != "en" else "; "
+    texts = [_reason_text(r, v, lang) for r, v in zip(df["reason"], df["value"], strict=True)]
+    rows = (df.with_columns(pl.Series("text", texts))
+            .group_by("region", maintain_order=True)
+            .agg(pl.col("text").str.join(sep).alias("reason"), pl.col("score").max() * 100))
+    rows = rows.select(pl.int_range(1, rows.height + 1).alias("rank"),
+                       pl.col("region").replace_strict(names, default=pl.col("region")),
+                       "reason", "score")
     st.dataframe(rows, hide_index=True, key=key, column_config={
         "rank": st.column_config.NumberColumn("#", format="%d", width="small"),
         "region": st.column_config.TextColumn(t("region", lang)),
         "reason": st.column_config.TextColumn(t("reason", lang), width="large"),
         "score": st.column_config.ProgressColumn(
-            "!", min_value=0, max_value=100, format="%.0f"),
+            t("severity", lang), min_value=0, max_value=100, format="%.0f",
+            help=t("severity_help", lang)),
     })
 
 

@@ -10,11 +10,12 @@ import polars as pl
 import streamlit as st
 
 from analytics import figures, fmt
+from analytics.filters import Filters, long_view
 from analytics.i18n import t
 from analytics.indicators import DIM_LABEL_DOMAIN, INDICATORS
 from ui import data
 from ui.charts import show_chart
-from ui.filters import current, set_region, with_granularity
+from ui.filters import current, set_region
 
 
 def _token() -> str:
@@ -31,43 +32,80 @@ def dim_labels(by: str, lang: str) -> dict[str, str]:
     return {c: v[1 if lang == "en" else 0] for c, v in labels.items()}
 
 
+def chart_view(f: Filters, codes: list[str]) -> Filters:
+    """The filters a trend of `codes` is drawn with: by year over up to ten years for series
+    kept by year or festival season, else the filter bar's own."""
+    if not any(INDICATORS[c].yearly for c in codes):
+        return f
+    first = data.data_range(_token())
+    return long_view(f, first=first[0]) if first else long_view(f)
+
+
+def _sparklines(codes: list[str], f: Filters) -> pl.DataFrame:
+    """code, value: each card's trend, yearly series over their long view."""
+    groups = [[c for c in codes if not INDICATORS[c].yearly], [c for c in codes
+                                                               if INDICATORS[c].yearly]]
+    parts = [data.trend(tuple(g), chart_view(f, g), _token()).select("code", "value")
+             for g in groups if g]
+    return pl.concat(parts) if parts else pl.DataFrame(schema={"code": pl.String,
+                                                               "value": pl.Float64})
+
+
 def kpi_cards(codes: list[str], per_row: int = 5) -> None:
     """Metric cards: value over the range, 同比 delta, 环比 in the help, the trend as a sparkline."""
     f, lang = current()
     k = data.kpis(tuple(codes), f, _token())
-    trend = data.trend(tuple(codes), f, _token())
+    trend = _sparklines(codes, f)
     rows = {r["code"]: r for r in k.iter_rows(named=True)}
     for i in range(0, len(codes), per_row):
         cols = st.columns(per_row)
         for col, code in zip(cols, codes[i:i + per_row], strict=False):
             ind, r = INDICATORS[code], rows[code]
-            yoy = fmt.delta(r["value"], r["year_ago"], ind.unit, lang)
+            yoy = fmt.delta(r["value"], r["year_ago"], ind.unit, lang, compact=True)
             pop = fmt.delta(r["value"], r["previous"], ind.unit, lang)
             spark = trend.filter(pl.col("code") == code)["value"].fill_null(0).to_list()
             color = {True: "normal", False: "inverse", None: "off"}[ind.higher_is_better]
             col.metric(
-                ind.name(lang), fmt.number(r["value"], ind.unit, lang),
+                _card_label(ind, lang), _card_value(r["value"], ind.unit, lang),
                 delta=yoy, delta_color=color, delta_description=t("yoy", lang) if yoy else None,
                 help=t("kpi_help", lang, definition=ind.definition(lang), yoy=yoy or "—",
                        pop=pop or "—"),
                 chart_data=spark if len(spark) > 1 else None, chart_type="area", border=True)
 
 
-def trend_chart(codes: list[str], *, key: str, title: str, seasonal: bool = False) -> None:
-    """Lines of one or more indicators of one unit over the range's periods.
+def _card_label(ind, lang: str) -> str:
+    """Chinese money cards carry 万元 in the label, so the value fits a fifth of the page."""
+    return f"{ind.name(lang)}(万元)" if ind.unit == "yuan" and lang != "en" else ind.name(lang)
 
-    Seasonal (two-festival) indicators are drawn one point per Spring Festival season.
+
+def _card_value(value: float | None, unit: str, lang: str) -> str:
+    if unit == "yuan" and lang != "en" and not fmt.missing(value):
+        wan = value / 1e4
+        return f"{wan:,.1f}" if abs(wan) < 1000 else f"{wan:,.0f}"
+    return fmt.number(value, unit, lang, compact=True)
+
+
+def trend_chart(codes: list[str], *, key: str, title: str) -> None:
+    """Lines of one or more indicators of one unit over the range's periods, in the order given.
+
+    Series kept by year are drawn by year over up to ten years, seasonal (two-festival) ones
+    one point per Spring Festival season; the title says so.
     """
     f, lang = current()
-    g = with_granularity(f, "year") if seasonal else f
-    df = data.trend(tuple(codes), g, _token())
+    g = chart_view(f, codes)
+    seasonal = any(INDICATORS[c].seasonal for c in codes)
+    if g is not f:
+        note = t("by_season_note" if seasonal else "by_year_note", lang,
+                 first=g.start.year, last=g.end.year)
+        title = f"{title}({note})" if lang != "en" else f"{title} ({note})"
+    df = _in_order(data.trend(tuple(codes), g, _token()), codes)
     unit = INDICATORS[codes[0]].unit
     names = {c: INDICATORS[c].name(lang) for c in codes}
     df = df.with_columns(pl.col("code").replace_strict(names).alias("series"))
-    gran = "season" if seasonal else f.granularity
+    gran = "season" if seasonal else g.granularity
     iv = None
     if st.session_state.get("show_iv", True):
-        ivs = data.interventions(f, _token())
+        ivs = data.interventions(g, _token())
         iv = ivs.select("start_on", pl.col("name_en" if lang == "en" else "name_zh").alias("label"))
     fig = figures.trend_figure(df, unit=unit, lang=lang, granularity=gran, title=title,
                                series="series" if len(codes) > 1 else None,
@@ -84,17 +122,42 @@ def breakdown_chart(codes: list[str], by: str, *, key: str, title: str,
     f, lang = current()
     df = data.breakdown(tuple(codes), f, by, _token())
     labels = dim_labels(by, lang)
+    if by == "region":
+        labels = _without_parent(labels, labels.get(f.region, ""))
     names = series_names or {c: INDICATORS[c].name(lang) for c in codes}
     df = df.with_columns(pl.col("dim").replace_strict(labels, default=pl.col("dim")).alias("label"),
                          pl.col("code").replace_strict(names).alias("series"))
-    if len(codes) == 1:
-        df = df.sort("value", descending=True, nulls_last=True)
+    df = _in_order(_by_first_value(df, codes[0]), codes)
     fig = figures.bar_figure(df, label="label", unit=INDICATORS[codes[0]].unit, lang=lang,
                              title=title, series="series" if len(codes) > 1 else None,
                              name=names[codes[0]])
     table = df.pivot(on="code", index=["dim", "label"], values="value") if df.height else df
     show_chart(fig, table, key=key, title=title, codes=codes)
     return df
+
+
+def _in_order(df: pl.DataFrame, codes: list[str]) -> pl.DataFrame:
+    """Rows of each code together, codes in the order the page gives them (legend and bars
+    follow it: allocated, received, disbursed), each code's rows keeping their order."""
+    rank = {c: i for i, c in enumerate(codes)}
+    return df.sort(pl.col("code").replace_strict(rank, return_dtype=pl.Int32),
+                   maintain_order=True)
+
+
+def _by_first_value(df: pl.DataFrame, code: str) -> pl.DataFrame:
+    """Categories largest first by the first indicator's value."""
+    first = df.filter(pl.col("code") == code).sort("value", descending=True, nulls_last=True)
+    rank = {d: i for i, d in enumerate(first["dim"])}
+    return df.sort(pl.col("dim").replace_strict(rank, default=len(rank), return_dtype=pl.Int32),
+                   maintain_order=True)
+
+
+def _without_parent(labels: dict[str, str], parent: str) -> dict[str, str]:
+    """'海拉尔区正阳街道帮扶站' → '正阳街道帮扶站' under 海拉尔区: short enough for an axis."""
+    if not parent:
+        return labels
+    prefix = f"{parent} " if parent.isascii() else parent
+    return {c: (v.removeprefix(prefix) or v) for c, v in labels.items()}
 
 
 def region_chart(code: str, *, key: str) -> None:
