@@ -9,7 +9,6 @@ hashing all plausible ID numbers.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import os
 import secrets
 from pathlib import Path
@@ -49,16 +48,29 @@ def person_keys(id18: pl.Series, key: bytes | None = None) -> pl.Series:
     """HMAC-SHA256 (hex, first 32 chars) of each 18-digit ID; nulls stay null.
 
     Hashes each distinct ID once: callers pass a roster with repeated persons."""
-    base = hmac.new(key if key is not None else load_key(), digestmod=hashlib.sha256)
-
-    def one(value: str) -> str:
-        h = base.copy()
-        h.update(value.encode())
-        return h.hexdigest()[:KEY_HEX_LEN]
-
+    one = _hmac_hex(key if key is not None else load_key())
     distinct = id18.drop_nulls().unique()
     hashed = pl.Series([one(v) for v in distinct.to_list()], dtype=pl.String)
     return id18.replace_strict(distinct, hashed, default=None, return_dtype=pl.String)
+
+
+def _hmac_hex(key: bytes):
+    """HMAC-SHA256 (RFC 2104) with the padded key's inner and outer states hashed once:
+    about twice as fast per value as copying an `hmac` object (10^6 IDs at national scale)."""
+    block = hashlib.sha256().block_size
+    if len(key) > block:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(block, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+    def one(value: str) -> str:
+        h = inner.copy()
+        h.update(value.encode())
+        o = outer.copy()
+        o.update(h.digest())
+        return o.hexdigest()[:KEY_HEX_LEN]
+    return one
 
 
 def person_key(id18: str, key: bytes | None = None) -> str:

@@ -43,3 +43,14 @@ def test_person_keys_stable_and_distinct():
 def test_mask():
     masked = pl.select(pseudonym.mask_id(pl.lit("150702198001011239"))).item()
     assert masked == "150702********1239"
+
+
+@pytest.mark.parametrize("key", [b"k", b"x" * 64, b"long key " * 12])
+def test_person_keys_are_standard_hmac_sha256(key):
+    """The fast path (pre-hashed pads) gives exactly RFC 2104 HMAC, for short, block-sized
+    and over-long keys, so keys made before it stay the same."""
+    import hashlib
+    import hmac
+    ids = ["11010519491231002X", "150702198001011239"]
+    expected = [hmac.new(key, i.encode(), hashlib.sha256).hexdigest()[:32] for i in ids]
+    assert pseudonym.person_keys(pl.Series(ids), key=key).to_list() == expected
