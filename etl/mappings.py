@@ -20,6 +20,9 @@ class Column:
     required: bool
     domain: str | None
     headers: tuple[str, ...]
+    # Planned dates (a loan's due date, a course's end) may lie this many years ahead;
+    # other dates may not be after today.
+    max_future_years: int = 0
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,8 @@ def kinds() -> dict[str, Kind]:
 def columns(kind: str) -> list[Column]:
     return [
         Column(r["kind"], r["column"], r["type"], r["required"] == "yes", r["domain"] or None,
-               tuple(normalise_header(h) for h in r["headers"].split("|")))
+               tuple(normalise_header(h) for h in r["headers"].split("|")),
+               int(r.get("max_future_years") or 0))
         for r in _rows("columns.csv") if r["kind"] == kind
     ]
 

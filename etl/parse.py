@@ -67,6 +67,16 @@ def parse_date(text: object, *, earliest: dt.date = EARLIEST_DATE,
     return value
 
 
+def latest_date(max_future_years: int = 0, today: dt.date | None = None) -> dt.date:
+    """The last plausible date of a column: today, or that many years ahead for planned
+    dates such as a loan's due date (29 February falls back to the 28th)."""
+    today = today or dt.date.today()
+    if not max_future_years:
+        return today
+    year = today.year + max_future_years
+    return today.replace(year=year, day=min(today.day, 28 if today.month == 2 else 31))
+
+
 def _date_of(s: str) -> dt.date:
     for pattern in (_YMD, _COMPACT):
         m = pattern.fullmatch(s)

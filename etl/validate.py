@@ -145,7 +145,8 @@ def check_column(col: Column, raw: pl.Series, header: str, has_persons: bool) ->
         level = "any" if col.type == "region" else col.type
         return by_distinct(raw, region_parser(level), pl.String)
     if col.type == "date":
-        return by_distinct(raw, parse.parse_date, pl.Date)
+        latest = parse.latest_date(col.max_future_years)
+        return by_distinct(raw, lambda v: parse.parse_date(v, latest=latest), pl.Date)
     if col.type == "amount":
         limit = parse.MAX_AMOUNT_YUAN if has_persons else AGGREGATE_AMOUNT_LIMIT
         return by_distinct(raw, lambda v: parse.parse_amount(v, limit=limit), pl.Decimal(14, 2))
