@@ -105,7 +105,7 @@ def test_figures_match_independent_sql(hailar_2012, sample_db) -> None:
         SELECT COUNT(DISTINCT person_key), SUM(amount_yuan) FROM relief
         WHERE county_code = ? AND relief_date BETWEEN ? AND ?""",
         [HAILAR, date(2012, 1, 1), date(2012, 12, 31)])
-    assert f"共救助困难职工{persons}人" in text
+    assert f"共救助困难职工等{persons}人" in text
     assert f"发放各类救助金{yuan_zh(float(amount))}" in text
     # Two-festival relief counts by Spring Festival season; 2012's season's payments all fall
     # between the summers around it.

@@ -57,7 +57,7 @@ def relief_zh(b: BriefingData) -> str:
         return ""
     base = b.period.base_zh()
     change = change_zh(relieved, b.year_ago("relieved"), "人", base)
-    text = (f"{b.period.label()}，{b.name_zh}共救助困难职工{persons_zh(relieved)}"
+    text = (f"{b.period.label()}，{b.name_zh}共救助困难职工等{persons_zh(relieved)}"
             f"{'，' + change if change else ''}，发放各类救助金{yuan_zh(amount)}")
     if _ok(registered) and registered > 0:
         cov = b.value("coverage")
