@@ -14,10 +14,11 @@ from analytics.effects import sentence, suggest_design, warning_text
 from analytics.effects_text import effect_figures as card_values
 from analytics.effects_text import p_text
 from analytics.indicators import DIM_LABEL_DOMAIN
-from ui import data
+from ui import auth, data
 from ui.charts import show_chart
 from ui.filters import current
 
+auth.require("effects")  # direct URLs too (ui/auth.py)
 _, lang = current()
 token = data.version().token
 METHODS = ("its", "did", "event_study")

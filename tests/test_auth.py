@@ -206,6 +206,7 @@ def _as(role: str, role_env: Path, monkeypatch, page: str = "dashboard.py") -> A
     at.session_state["username"] = f"u_{role}"
     if page != "dashboard.py":
         at.session_state["union_dash_user"] = auth.User(f"u_{role}", role)
+        at.session_state["_inside_frame"] = True  # as if the frame ran it (ui/frame.py)
     return at.run()
 
 
@@ -258,3 +259,17 @@ def test_downloads_follow_the_role(role, role_env, monkeypatch, address):
     assert not at.exception, [e.value for e in at.exception]
     buttons = at.get("download_button")
     assert bool(buttons) == auth.can(role, "export_aggregate")
+
+
+@pytest.mark.parametrize("role", auth.ROLES)
+def test_the_frame_registers_the_upload_page_only_for_its_roles(role, role_env, monkeypatch,
+                                                                address):
+    """A URL such as /upload reaches only pages the frame registered for this role."""
+    address("0.0.0.0")
+    at = _as(role, role_env, monkeypatch)
+    if not auth.can_see(role, "pages/upload.py"):
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page("pages/upload.py")
+        return
+    at.switch_page("pages/upload.py").run()
+    assert not at.exception and at.file_uploader

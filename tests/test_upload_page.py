@@ -47,6 +47,12 @@ def empty_db(tmp_path, monkeypatch) -> Path:
     st_config.set_option("server.address", before)
 
 
+def _page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages" / "upload.py"), default_timeout=60)
+    at.session_state["_inside_frame"] = True  # as if the frame ran it (ui/frame.py)
+    return at
+
+
 def _upload(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
     at.file_uploader(key="upload_files").set_value(
         [(name, data, "text/csv") for name, data in files]).run()
@@ -66,7 +72,7 @@ def _count(db: Path, sql: str) -> int:
 
 
 def test_upload_good_bad_foreign_and_repeated_files(empty_db):
-    at = AppTest.from_file(str(ROOT / "pages" / "upload.py"), default_timeout=60).run()
+    at = _page().run()
     assert not at.exception
     assert at.button(key="upload_go").disabled  # nothing chosen yet
 
@@ -98,7 +104,7 @@ def test_upload_good_bad_foreign_and_repeated_files(empty_db):
 
 
 def test_the_language_switch_keeps_the_outcome(empty_db):
-    at = AppTest.from_file(str(ROOT / "pages" / "upload.py"), default_timeout=60).run()
+    at = _page().run()
     _upload(at, ("good.csv", GOOD))
     at.session_state["lang"] = "en"
     at.run()
@@ -112,7 +118,7 @@ def test_other_roles_cannot_open_the_upload_page(empty_db, tmp_path, monkeypatch
     cfg = tmp_path / "auth.yaml"
     auth.add_user("lead", "leader", "Passwort-123", cfg)
     monkeypatch.setenv("UNION_DASH_AUTH", str(cfg))
-    at = AppTest.from_file(str(ROOT / "pages" / "upload.py"), default_timeout=60)
+    at = _page()
     at.session_state["union_dash_user"] = auth.User("lead", "leader")
     at.run()
     assert not at.file_uploader and any("无权" in e.value for e in at.error)

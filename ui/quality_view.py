@@ -45,9 +45,17 @@ HEADERS: dict[str, tuple[str, str]] = {
     "person_total_yuan": ("每人合计（元）", "total per person (yuan)"),
     "rows": ("笔数", "rows"), "month": ("月份", "month"), "reason_zh": ("原因", "reason"),
     "reason_en": ("原因（英文）", "reason (English)"),
+    "station_zh": ("站点名称", "station name"), "station_en": ("站点名称（英文）", "station name (en)"),
+    "status": ("状态", "status"),
 }
 _CODED = {"relief_type": "relief_type", "recipient_group": "recipient_group",
-          "fund_source": "fund_source"}
+          "fund_source": "fund_source", "county_code": "region", "station_code": "region"}
+_WORDS = {"outside": {"relief_type": ("救助类型", "relief type"),
+                      "recipient_group": ("救助对象", "recipient group")},
+          "rule": {"robust_z": ("稳健z分数", "robust z-score"), "p99x3": ("超过P99的3倍", "> 3x P99")},
+          "period": {"campaign": ("慰问季", "festival season"), "year": ("年度", "year")},
+          "status": {k: (v[2], v[3]) for k, v in STATUSES.items()}}
+_HIDDEN = ("relief_id",)  # a hash: kept in exports for tracing, not worth a column on screen
 
 
 @st.cache_data(**_CACHE)
@@ -128,17 +136,22 @@ def rejects_figure(rej: pl.DataFrame, lang: str = "zh") -> go.Figure:
 
 
 def labelled(df: pl.DataFrame, lang: str, token: str) -> pl.DataFrame:
-    """Coded values as labels and headers in the reader's language, for display."""
+    """Coded values as labels and headers in the reader's language, dates as text."""
     i = 1 if lang == "en" else 0
     for column, domain in _CODED.items():
         if column in df.columns:
             labels = {k: v[i] for k, v in data.labels(domain, token).items()}
             df = df.with_columns(pl.col(column).replace(labels))
+    for column, words in _WORDS.items():
+        if column in df.columns:
+            df = df.with_columns(pl.col(column).replace({k: v[i] for k, v in words.items()}))
+    df = df.with_columns(pl.col(pl.Date).dt.strftime("%Y-%m-%d"))
     return df.rename({c: HEADERS[c][i] for c in df.columns if c in HEADERS})
 
 
 def show_table(df: pl.DataFrame, lang: str, token: str, *, key: str) -> None:
-    st.dataframe(labelled(df, lang, token), hide_index=True, width="stretch", key=key)
+    shown = df.drop([c for c in _HIDDEN if c in df.columns])
+    st.dataframe(labelled(shown, lang, token), hide_index=True, width="stretch", key=key)
 
 
 def audit_downloads(df: pl.DataFrame, title: str, f: Filters, token: str, *, key: str) -> None:
