@@ -11,9 +11,11 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import fastexcel
 import polars as pl
@@ -22,6 +24,11 @@ from etl import mappings
 from etl.mappings import Column
 
 HEADER_SCAN_ROWS = 12
+# Big files are read, checked and staged a chunk at a time so memory stays flat at 10^7 rows:
+# a CSV in pieces of about CHUNK_BYTES (cut at line ends), a sheet in CHUNK_ROWS rows.
+CHUNK_BYTES = int(os.environ.get("UNION_DASH_CHUNK_BYTES", 128 * 2**20))
+CHUNK_ROWS = 1_000_000
+_READ_BLOCK = 16 * 2**20
 # Recognised, then dropped: names and contact details are never stored.
 DROPPED_HEADERS = {
     mappings.normalise_header(h) for h in (
@@ -53,7 +60,8 @@ class RawSheet:
 
     name: str | None
     head: list[list[str | None]]  # the first rows, for finding the header
-    body: Callable[[int], pl.DataFrame]  # header row index → that row and all below, as text
+    # header row index → the rows below it as text (columns c0, c1, ...), a chunk at a time
+    chunks: Callable[[int], Iterator[pl.DataFrame]]
     numeric: Callable[[int, int], pl.Series] | None = None  # (header row, column) → number cell?
 
 
@@ -69,25 +77,41 @@ class Sheet:
     totals: dict[str, str] = field(default_factory=dict)  # canonical → value in the 合计 row
     totals_row: int | None = None
     unmatched: list[str] = field(default_factory=list)  # headers neither used nor dropped
+    header_row: int = 0  # index of the header among the sheet's rows
+    positions: dict[str, int] = field(default_factory=dict)  # canonical name → column index
 
 
 # ---------------------------------------------------------------- reading files
 
 
-def read_file(name: str, data: bytes) -> list[RawSheet]:
-    """The sheets of a file from its bytes, recognised by content (zip/OLE = Excel) and name."""
-    if not data.strip():
+def read_file(name: str, data: bytes | Path) -> list[RawSheet]:
+    """The sheets of a file from its bytes or its path, recognised by content (zip/OLE =
+    Excel) and name. From a path, a CSV is read a chunk at a time, never whole."""
+    start = data[:65536] if isinstance(data, bytes) else _start_of(data)
+    if not start.strip():
         raise FileError("文件是空的；请重新导出后再上传", "The file is empty; export it again")
-    if data[:4] == b"PK\x03\x04" or data[:4] == b"\xd0\xcf\x11\xe0":
-        return _excel_sheets(data)
+    if start[:4] == b"PK\x03\x04" or start[:4] == b"\xd0\xcf\x11\xe0":
+        return _excel_sheets(data if isinstance(data, bytes) else str(data))
     if name.lower().endswith((".csv", ".txt")):
-        return [_csv_sheet(data)]
+        return [_csv_sheet(data, start)]
     raise FileError(
         f"不支持的文件类型“{name}”；请上传 Excel（.xlsx）或 CSV 文件",
         f"Unsupported file type '{name}'; upload an Excel (.xlsx) or CSV file")
 
 
-def _excel_sheets(data: bytes) -> list[RawSheet]:
+def _start_of(path: Path) -> bytes:
+    """The first 64 KB, or more while they are only blanks (an "empty" file of spaces)."""
+    with open(path, "rb") as f:
+        start = f.read(65536)
+        while start and not start.strip():
+            more = f.read(65536)
+            if not more:
+                break
+            start = more
+    return start
+
+
+def _excel_sheets(data: bytes | str) -> list[RawSheet]:
     try:
         reader = fastexcel.read_excel(data)
     except Exception as e:  # calamine reports damaged workbooks with many exception types
@@ -107,8 +131,11 @@ def _excel_sheets(data: bytes) -> list[RawSheet]:
     return sheets
 
 
-def _slicer(grid: pl.DataFrame) -> Callable[[int], pl.DataFrame]:
-    return lambda header: grid.slice(header)
+def _slicer(grid: pl.DataFrame) -> Callable[[int], Iterator[pl.DataFrame]]:
+    def chunks(header: int) -> Iterator[pl.DataFrame]:
+        for offset in range(header + 1, max(grid.height, header + 2), CHUNK_ROWS):
+            yield grid.slice(offset, CHUNK_ROWS)
+    return chunks
 
 
 def _head_rows(grid: pl.DataFrame) -> list[list[str | None]]:
@@ -141,10 +168,9 @@ def _decode_head(data: bytes) -> tuple[str, str]:
             "as 'CSV UTF-8'") from None
 
 
-def _csv_sheet(data: bytes) -> RawSheet:
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
-    encoding, text = _decode_head(data)
+def _csv_sheet(data: bytes | Path, start: bytes) -> RawSheet:
+    bom = len(codecs.BOM_UTF8) if start.startswith(codecs.BOM_UTF8) else 0
+    encoding, text = _decode_head(start[bom:])
     reader = csv.reader(io.StringIO(text))
     head, line_starts = [], []
     for row in reader:
@@ -153,37 +179,111 @@ def _csv_sheet(data: bytes) -> RawSheet:
         if len(head) == HEADER_SCAN_ROWS:
             break
 
-    def body(header: int) -> pl.DataFrame:
-        width = len(head[header])
-        schema = {f"c{i}": pl.String for i in range(width)}
-        return _read_csv(data, encoding, line_starts[header], schema)
-    return RawSheet(None, head, body)
+    def chunks(header: int) -> Iterator[pl.DataFrame]:
+        schema = {f"c{i}": pl.String for i in range(len(head[header]))}
+        # The data start after the header's last physical line (a cell may hold line breaks).
+        skip = line_starts[header] + _physical_lines([c or "" for c in head[header]])
+        offset = bom + _line_offset(start[bom:], skip)
+        piece_encoding, first = encoding, True
+        for piece in _pieces(data, offset):
+            read = _read_csv(piece, piece_encoding, schema, first)
+            piece_encoding, first = read.encoding, False
+            yield read.cells
+    return RawSheet(None, head, chunks)
+
+
+def _line_offset(data: bytes, lines: int) -> int:
+    """Byte offset of the start of physical line `lines` (0-based)."""
+    offset = 0
+    for _ in range(lines):
+        nl = data.find(b"\n", offset)
+        if nl < 0:
+            return len(data)
+        offset = nl + 1
+    return offset
+
+
+def _pieces(data: bytes | Path, offset: int) -> Iterator[bytes]:
+    """The CSV from `offset` in pieces of about CHUNK_BYTES, each ending at a line end outside
+    quotes (an even number of quote characters before it), so no record is split. A line
+    feed byte never occurs inside a multi-byte UTF-8 or GB18030 character."""
+    if isinstance(data, bytes):
+        blocks: Iterator[bytes] = (data[i:i + _READ_BLOCK]
+                                   for i in range(offset, len(data), _READ_BLOCK))
+    else:
+        blocks = _file_blocks(data, offset)
+    pending: list[bytes] = []
+    size, yielded = 0, False
+    for block in blocks:
+        pending.append(block)
+        size += len(block)
+        if size < CHUNK_BYTES:
+            continue
+        rest = b"".join(pending)
+        while len(rest) >= CHUNK_BYTES and (cut := _cut(rest, CHUNK_BYTES)) is not None:
+            yield rest[:cut]
+            rest, yielded = rest[cut:], True
+        pending, size = [rest], len(rest)
+    rest = b"".join(pending)
+    if rest.strip() or not yielded:
+        yield rest
+
+
+def _file_blocks(path: Path, offset: int) -> Iterator[bytes]:
+    with open(path, "rb") as f:
+        f.seek(offset)
+        while block := f.read(_READ_BLOCK):
+            yield block
+
+
+def _cut(data: bytes, near: int) -> int | None:
+    """The end of the last complete record at or before `near` (or after it, when one record
+    is longer), or None when `data` holds no complete record yet."""
+    nl = data.rfind(b"\n", 0, near)
+    while nl >= 0 and data.count(b'"', 0, nl) % 2:
+        nl = data.rfind(b"\n", 0, nl)
+    if nl >= 0:
+        return nl + 1
+    nl = data.find(b"\n", near)
+    while nl >= 0 and data.count(b'"', 0, nl) % 2:
+        nl = data.find(b"\n", nl + 1)
+    return None if nl < 0 else nl + 1
 
 
 def _physical_lines(row: list[str]) -> int:
     return 1 + sum(cell.count("\n") for cell in row)
 
 
-def _read_csv(data: bytes, encoding: str, skip_lines: int, schema: dict) -> pl.DataFrame:
-    """All cells as text. An encoding error anywhere fails the file, never a silent empty load."""
+@dataclass
+class _Read:
+    cells: pl.DataFrame
+    encoding: str
+
+
+def _read_csv(data: bytes, encoding: str, schema: dict, first: bool) -> _Read:
+    """All cells of a piece as text. An encoding error anywhere fails the file, never a silent
+    empty load; valid UTF-8 in the first 64 KB but not in the first piece means GB18030."""
     try:
         if encoding == "utf8":
             try:
-                return pl.read_csv(data, has_header=False, skip_lines=skip_lines, schema=schema,
-                                   truncate_ragged_lines=True)
+                return _Read(pl.read_csv(data, has_header=False, schema=schema,
+                                         truncate_ragged_lines=True), "utf8")
             except pl.exceptions.ComputeError as e:
                 if "utf-8" not in str(e).lower() and "utf8" not in str(e).lower():
                     raise
-            # Valid UTF-8 at the start, something else further down: GB18030 for the whole file.
+            if not first:
+                raise UnicodeDecodeError("utf-8", data[:1], 0, 1, "mixed encodings")
             encoding = "gb18030"
         text = data.decode(encoding)
-        return pl.read_csv(text.encode(), has_header=False, skip_lines=skip_lines,
-                           schema=schema, truncate_ragged_lines=True)
+        return _Read(pl.read_csv(text.encode(), has_header=False, schema=schema,
+                                 truncate_ragged_lines=True), encoding)
     except UnicodeDecodeError:
         raise FileError(
             "CSV 文件中有无法解码的字符（编码混杂）；请在 Excel 中另存为“CSV UTF-8”",
             "The CSV file has bytes that cannot be decoded (mixed encodings); save it from "
             "Excel as 'CSV UTF-8'") from None
+    except pl.exceptions.NoDataError:
+        return _Read(pl.DataFrame(schema=schema), encoding)
     except pl.exceptions.PolarsError as e:
         raise FileError(f"CSV 文件无法读取（{e}）；请检查是否为逗号分隔的表格",
                         f"The CSV file cannot be read ({e}); check it is comma-separated") from None
@@ -248,6 +348,17 @@ def find_header(head: list[list[str | None]]) -> HeaderMatch | None:
 
 def recognise(raw: RawSheet) -> Sheet:
     """The header row, kind and data rows of a sheet; FileError if no kind matches."""
+    sheet = identify(raw)
+    parts = list(sheet_chunks(raw, sheet))
+    totalled = next((p for p in parts if p.totals_row is not None), parts[0])
+    sheet.data = pl.concat([p.data for p in parts])
+    sheet.totals, sheet.totals_row = totalled.totals, totalled.totals_row
+    return sheet
+
+
+def identify(raw: RawSheet) -> Sheet:
+    """Kind, columns and headers of a sheet from its first rows, without its data (empty);
+    FileError if no kind matches or required columns are missing."""
     match = find_header(raw.head)
     if match is None:
         raise FileError(
@@ -255,18 +366,32 @@ def recognise(raw: RawSheet) -> Sheet:
             "请使用标准模板的列名",
             "No header row recognised: the first rows have none of the known column names "
             "(e.g. 身份证号码, 帮扶类型, 金额); use the standard template's headers")
-    cells = raw.body(match.row)
-    header_cells = cells.row(0)
-    cells = cells.slice(1).with_row_index("_row", offset=match.row + 2)
-    names = {f"c{pos}": col.name for pos, col in match.columns.items()}
+    header_cells = raw.head[match.row]
     headers = {col.name: str(header_cells[pos]).strip() for pos, col in match.columns.items()}
     _require(match.kind, headers)
-    cells = _numbers_to_display(raw, match, cells)
-    data, totals, totals_row = _split_rows(cells, names)
     unmatched = [str(h).strip() for i, h in enumerate(header_cells)
                  if h and i not in match.columns and header_key(h) not in DROPPED_HEADERS]
     columns = {col.name: col for col in match.columns.values()}
-    return Sheet(raw.name, match.kind, columns, headers, data, totals, totals_row, unmatched)
+    data = pl.DataFrame(schema={"_row": pl.UInt32, **dict.fromkeys(columns, pl.String)})
+    return Sheet(raw.name, match.kind, columns, headers, data, unmatched=unmatched,
+                 header_row=match.row, positions={c.name: p for p, c in match.columns.items()})
+
+
+def sheet_chunks(raw: RawSheet, sheet: Sheet) -> Iterator[Sheet]:
+    """The identified sheet's data rows, a chunk at a time (each a Sheet with that chunk as
+    `data` and the 合计 row if the chunk holds it); `_row` counts on across chunks."""
+    names = {f"c{pos}": name for name, pos in sheet.positions.items()}
+    numeric = _lost_digits(raw, sheet)
+    done = 0
+    for cells in raw.chunks(sheet.header_row):
+        height = cells.height
+        cells = cells.with_row_index("_row", offset=sheet.header_row + 2 + done)
+        for name, mask in numeric.items():
+            cells = _numbers_to_display(cells, name, mask.slice(done, height))
+        data, totals, totals_row = _split_rows(cells, names)
+        yield Sheet(sheet.name, sheet.kind, sheet.columns, sheet.headers, data, totals,
+                    totals_row, sheet.unmatched, sheet.header_row, sheet.positions)
+        done += height
 
 
 def _require(kind: str, headers: dict[str, str]) -> None:
@@ -281,21 +406,24 @@ def _require(kind: str, headers: dict[str, str]) -> None:
             "add them and upload again")
 
 
-def _numbers_to_display(raw: RawSheet, match: HeaderMatch, cells: pl.DataFrame) -> pl.DataFrame:
+def _lost_digits(raw: RawSheet, sheet: Sheet) -> dict[str, pl.Series]:
+    """For each ID column: which cells below the header Excel holds as numbers."""
+    if raw.numeric is None:
+        return {}
+    return {f"c{pos}": raw.numeric(sheet.header_row, pos).slice(1)
+            for name, pos in sheet.positions.items() if sheet.columns[name].type == "id"}
+
+
+def _numbers_to_display(cells: pl.DataFrame, name: str, numeric: pl.Series) -> pl.DataFrame:
     """ID cells that Excel holds as numbers are shown as Excel shows them (1.50702E+17) when
     they have more digits than a number keeps, so validation rejects them instead of trusting
     digits that were rounded away."""
-    if raw.numeric is None:
-        return cells
-    for pos, col in match.columns.items():
-        if col.type != "id":
-            continue
-        name = f"c{pos}"
-        lost = raw.numeric(match.row, pos).slice(1) & cells[name].str.contains(r"^\d{16,}$")
-        if lost.any():
-            where = lost.arg_true()
-            shown = [f"{float(v):.5E}" for v in cells[name].gather(where).to_list()]
-            cells = cells.with_columns(cells[name].scatter(where, shown))
+    lost = numeric.extend_constant(False, max(cells.height - numeric.len(), 0)).head(
+        cells.height) & cells[name].str.contains(r"^\d{16,}$")
+    if lost.any():
+        where = lost.arg_true()
+        shown = [f"{float(v):.5E}" for v in cells[name].gather(where).to_list()]
+        cells = cells.with_columns(cells[name].scatter(where, shown))
     return cells
 
 

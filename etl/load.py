@@ -95,7 +95,7 @@ class LoadReport:
 def load_files(paths: Sequence[Path], db_path: Path, *, rejects_dir: Path | None = None,
                log: Callable[[str], None] | None = None) -> LoadReport:
     """Load station files (xlsx/csv) into the warehouse in one atomic swap."""
-    sources = [(Path(p), _reader(Path(p))) for p in paths]
+    sources = [(Path(p), Path(p)) for p in paths]
     return _load(sources, Path(db_path), rejects_dir, log)
 
 
@@ -103,7 +103,7 @@ def load_bytes(items: Sequence[tuple[str, bytes]], db_path: Path, *,
                rejects_dir: Path | None = None,
                log: Callable[[str], None] | None = None) -> LoadReport:
     """Load uploaded files given as (file name, content), e.g. from the browser upload page."""
-    sources = [(Path(name), _constant(data)) for name, data in items]
+    sources = [(Path(name), data) for name, data in items]
     return _load(sources, Path(db_path), rejects_dir, log)
 
 
@@ -135,8 +135,8 @@ def _load(sources, db_path: Path, rejects_dir: Path | None, log) -> LoadReport:
         try:
             _prepare(con)
             seen: dict[str, str] = {}
-            for number, (path, read) in enumerate(sources, start=1):
-                result = _load_file(con, path, read, key, seen)
+            for number, (path, source) in enumerate(sources, start=1):
+                result = _load_file(con, path, source, key, seen)
                 results.append(result)
                 say(result.line)
                 for zh, en in result.warnings:
@@ -159,51 +159,97 @@ def _load(sources, db_path: Path, rejects_dir: Path | None, log) -> LoadReport:
     return report
 
 
-def _load_file(con, path: Path, read, key: bytes, seen: dict[str, str]) -> FileResult:
-    """One file, one batch; bad input becomes a failed or partial result, never an exception."""
+def _load_file(con, path: Path, source: bytes | Path, key: bytes,
+               seen: dict[str, str]) -> FileResult:
+    """One file, one batch; bad input becomes a failed or partial result, never an exception.
+
+    The file is read, checked and staged (temp table `_stage`) a chunk at a time, so a
+    10^7-row roster never sits in memory whole; duplicates, persons and the upsert are then
+    set-based SQL over the stage. All of it is one transaction: a file that turns out
+    unreadable half-way leaves nothing behind."""
     result = FileResult(path)
     try:
-        data = read()
+        sha = _sha256(source)
     except OSError as e:
         return _failed(result, f"无法读取文件（{e.strerror}）；请检查路径和权限",
                        f"cannot read the file ({e.strerror}); check the path and permissions")
-    sha = hashlib.sha256(data).hexdigest()
     earlier = seen.get(sha) or _loaded_batch(con, sha)
     if earlier:
         result.status, result.batch_id = "skipped", earlier
         result.message_zh = f"内容与已载入的批次 {earlier} 相同，已跳过"
         result.message_en = f"same content as batch {earlier}, already loaded; skipped"
         return result
+    con.begin()
     try:
-        sheets = _recognised_sheets(result, extract.read_file(path.name, data))
-    except FileError as e:
-        return _failed(result, e.zh, e.en)
-    del data  # big files: keep only one copy of the rows alive at a time
-    result.rows_read = sum(s.data.height for s in sheets)
-    validated = [validate.validate(s, path.name, key) for s in sheets]
-    del sheets
-    rows = pl.concat([v.rows for v in validated], how="diagonal_relaxed")
-    result.rejects = pl.concat([result.rejects, *(v.rejects for v in validated)])
-    result.warnings += [w for v in validated for w in v.warnings]
-    del validated
-    rows, duplicates = validate.drop_duplicates(rows, path.name)
-    result.rejects = pl.concat([result.rejects, duplicates])
-    result.rows_rejected = result.rejects.filter(pl.col("row").is_not_null()).select(
-        pl.struct("sheet", "row").n_unique()).item()
-    result.rows_loaded = rows.height
-    if rows.is_empty():
-        zh, en = (("没有数据行；请检查文件是否只有表头", "no data rows; the file has only headers")
-                  if result.rows_read == 0 else
-                  ("所有行都未通过校验，未载入；请按拒绝清单修改后重新上传",
-                   "every row failed validation, nothing loaded; fix them as the rejects "
-                   "report says and upload again"))
-        return _failed(result, zh, en)
-    now = dt.datetime.now().replace(microsecond=0)
-    result.batch_id = f"{now:%Y%m%d%H%M%S}-{sha[:12]}"
+        try:
+            raws = extract.read_file(path.name, source)
+            sheets = _recognised_sheets(result, raws)
+            table = mappings.kinds()[result.kind].table_name
+            _stage(con, result, raws, sheets, key, table)
+        except FileError as e:
+            con.rollback()
+            return _failed(result, e.zh, e.en)
+        result.rejects = pl.concat([result.rejects, _drop_duplicates(con, path.name)])
+        result.rows_rejected = result.rejects.filter(pl.col("row").is_not_null()).select(
+            pl.struct("sheet", "row").n_unique()).item()
+        result.rows_loaded = _one(con, "SELECT count(*) FROM _stage")[0]
+        if result.rows_loaded == 0:
+            con.rollback()
+            zh, en = (("没有数据行；请检查文件是否只有表头", "no data rows; the file has only headers")
+                      if result.rows_read == 0 else
+                      ("所有行都未通过校验，未载入；请按拒绝清单修改后重新上传",
+                       "every row failed validation, nothing loaded; fix them as the rejects "
+                       "report says and upload again"))
+            return _failed(result, zh, en)
+        now = dt.datetime.now().replace(microsecond=0)
+        result.batch_id = f"{now:%Y%m%d%H%M%S}-{sha[:12]}"
+        _write_batch(con, result, table, sha, now)
+        con.sql("DROP TABLE _stage")
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
     seen[sha] = result.batch_id
-    _write_batch(con, result, rows, sha, now)
     _summarise(result)
     return result
+
+
+def _sha256(source: bytes | Path) -> str:
+    if isinstance(source, bytes):
+        return hashlib.sha256(source).hexdigest()
+    with open(source, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def _stage(con, result: FileResult, raws: list[extract.RawSheet],
+           sheets: list[extract.Sheet], key: bytes, table: str) -> None:
+    """Check every chunk of every recognised sheet and append its good rows to `_stage`."""
+    columns = _table_columns(con, table)
+    raw_of = {raw.name: raw for raw in raws}
+    done = 0
+    for sheet in sheets:
+        sums: dict = {}
+        totalled, rows_read = sheet, 0
+        for chunk in extract.sheet_chunks(raw_of[sheet.name], sheet):
+            checked = validate.validate(chunk, result.path.name, key, totals=False)
+            rows_read += chunk.data.height
+            for name, value in checked.sums.items():
+                sums[name] = sums.get(name, 0) + value
+            if chunk.totals_row is not None and totalled.totals_row is None:
+                totalled = chunk
+            result.rejects = pl.concat([result.rejects, checked.rejects])
+            staged = _staged(checked.rows, columns, done)
+            del checked, chunk
+            con.register("_chunk", staged)
+            con.sql("CREATE TEMP TABLE _stage AS SELECT * FROM _chunk" if done == 0 else
+                    "INSERT INTO _stage BY NAME SELECT * FROM _chunk")
+            con.unregister("_chunk")
+            done += staged.height
+            del staged
+        result.rows_read += rows_read
+        next(r for r in result.sheets if r.name == sheet.name and r.status == "loaded"
+             ).rows_read = rows_read
+        result.warnings += validate.check_totals(totalled, sums)
 
 
 def _recognised_sheets(result: FileResult, raws: list[extract.RawSheet]) -> list[extract.Sheet]:
@@ -211,7 +257,7 @@ def _recognised_sheets(result: FileResult, raws: list[extract.RawSheet]) -> list
     sheets, problems = [], []
     for raw in raws:
         try:
-            sheet = extract.recognise(raw)
+            sheet = extract.identify(raw)
         except FileError as e:
             status = "failed" if isinstance(e, extract.MissingColumns) else "ignored"
             result.sheets.append(SheetResult(raw.name, None, status, 0, e.zh, e.en))
@@ -227,7 +273,7 @@ def _recognised_sheets(result: FileResult, raws: list[extract.RawSheet]) -> list
             problems.append((raw.name, FileError(zh, en)))
             continue
         result.kind = result.kind or sheet.kind
-        result.sheets.append(SheetResult(raw.name, sheet.kind, "loaded", sheet.data.height))
+        result.sheets.append(SheetResult(raw.name, sheet.kind, "loaded"))
         sheets.append(sheet)
     if not raws:
         raise FileError("工作簿中没有可见的非空工作表；请检查文件内容",
@@ -272,66 +318,97 @@ def _summarise(result: FileResult) -> None:
 # ---------------------------------------------------------------- writing one batch
 
 
-def _write_batch(con, result: FileResult, rows: pl.DataFrame, sha: str, now) -> None:
+def _write_batch(con, result: FileResult, table: str, sha: str, now) -> None:
+    """Persons, the table's rows and the batch's lineage from `_stage`, in the caller's
+    transaction."""
     kind = mappings.kinds()[result.kind]
-    table, batch = kind.table_name, result.batch_id
-    con.begin()
-    try:
-        if "person_key" in rows.columns:
-            _upsert_persons(con, rows, batch)
-        staged = _staged(con, table, rows, batch)
-        inserted, updated, unchanged = _upsert(con, table, kind.natural_key, staged, batch)
-        result.rows_inserted, result.rows_updated, result.rows_unchanged = (
-            inserted, updated, unchanged)
-        con.execute(
-            "INSERT INTO load_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [batch, result.path.name, sha, table, now, result.rows_read, result.rows_loaded,
-             result.rows_rejected, inserted, updated, unchanged])
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
+    batch = result.batch_id
+    if "_p_id_masked" in {c for c, _ in _table_columns(con, "_stage")}:
+        _upsert_persons(con, batch)
+    inserted, updated, unchanged = _upsert(con, table, kind.natural_key, batch)
+    result.rows_inserted, result.rows_updated, result.rows_unchanged = (
+        inserted, updated, unchanged)
+    con.execute(
+        "INSERT INTO load_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [batch, result.path.name, sha, table, now, result.rows_read, result.rows_loaded,
+         result.rows_rejected, inserted, updated, unchanged])
 
 
 def _table_columns(con, table: str) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in con.sql(f"DESCRIBE {table}").fetchall()]
 
 
-def _staged(con, table: str, rows: pl.DataFrame, batch: str) -> pl.DataFrame:
-    """The rows with exactly the table's columns (those the file lacks are NULL) + `_nk`."""
+def _staged(rows: pl.DataFrame, columns: list[tuple[str, str]], done: int) -> pl.DataFrame:
+    """A chunk's rows with exactly the table's columns (NULL where the file lacks one; the
+    batch id is added on insert), the person's details, and `_nk`, `_sheet`, `_row`, `_i`
+    (order in the file), so every chunk of a file has the same columns."""
     select = []
-    for name, sql_type in _table_columns(con, table):
+    for name, sql_type in columns:
         if name == "batch_id":
-            select.append(pl.lit(batch).alias(name))
-        elif name in rows.columns:
+            continue
+        if name in rows.columns:
             select.append(pl.col(name))
         else:
             select.append(pl.lit(None, dtype=_POLARS_TYPES.get(sql_type, pl.String)).alias(name))
-    return rows.select(*select, "_nk")
+    if "person_key" in rows.columns:
+        gender = pl.col("gender_from_id")
+        if "gender_from_file" in rows.columns:
+            gender = pl.coalesce(pl.col("gender_from_file"), gender)
+        select += [pl.col("id_masked").alias("_p_id_masked"), gender.alias("_p_gender"),
+                   pl.col("birth_year").cast(pl.Int16).alias("_p_birth_year")]
+    order = pl.int_range(done, done + rows.height, dtype=pl.Int64)
+    return rows.select(*select, "_nk", pl.col("_sheet").cast(pl.String),
+                       pl.col("_row").cast(pl.Int64), order.alias("_i"))
 
 
 _POLARS_TYPES = {"VARCHAR": pl.String, "DATE": pl.Date, "BOOLEAN": pl.Boolean,
                  "INTEGER": pl.Int32, "SMALLINT": pl.Int16, "DECIMAL(14,2)": pl.Decimal(14, 2)}
 
 
-def _upsert(con, table: str, key: tuple[str, ...], staged: pl.DataFrame, batch: str):
-    """Insert new rows, replace changed ones, leave identical ones; (inserted, updated, same)."""
+def _drop_duplicates(con, file_name: str) -> pl.DataFrame:
+    """Rows of the file with the same natural key: keep the last, reject the earlier ones
+    (removed from `_stage`). Hashes first: only keys whose hash repeats are compared."""
+    station = ("station_code" if "station_code" in {c for c, _ in _table_columns(con, "_stage")}
+               else "NULL::VARCHAR AS station_code")
+    dup = con.sql(f"""
+        WITH repeated AS (SELECT hash(_nk) AS h FROM _stage GROUP BY h HAVING count(*) > 1),
+        c AS (SELECT _i, _nk, _sheet, _row, {station} FROM _stage
+              WHERE hash(_nk) IN (SELECT h FROM repeated)),
+        last AS (SELECT _nk, max(_i) AS last_i FROM c GROUP BY _nk HAVING count(*) > 1)
+        SELECT c._i, c._nk, c._sheet, c._row, c.station_code, k._row AS kept
+        FROM c JOIN last USING (_nk) JOIN c k ON k._i = last.last_i
+        WHERE c._i <> last.last_i ORDER BY c._i""").pl()
+    if dup.is_empty():
+        return rj.empty()
+    con.register("_dup", dup.select("_i"))
+    con.sql("DELETE FROM _stage WHERE _i IN (SELECT _i FROM _dup)")
+    con.unregister("_dup")
+    return validate.duplicate_rejects(dup, file_name)
+
+
+def _upsert(con, table: str, key: tuple[str, ...], batch: str):
+    """Insert new rows, replace changed ones, leave identical ones; (inserted, updated, same).
+
+    Set-based: a join on the natural key finds the rows already there, an anti-join inserts
+    the rest. No index: the load keeps natural keys unique itself."""
     columns = [c for c, _ in _table_columns(con, table)]
     surrogate = SURROGATE_IDS.get(table)
-    values = ", ".join(f"md5(_nk) AS {c}" if c == surrogate else c for c in columns)
-    con.register("_staged", staged)  # replaced by the next batch's rows
+    values = ", ".join("md5(_nk)" if c == surrogate else "$batch" if c == "batch_id" else c
+                       for c in columns)
+    total = _one(con, "SELECT count(*) FROM _stage")[0]
     if _one(con, f"SELECT count(*) FROM {table}")[0] == 0:
-        con.sql(f"INSERT INTO {table} SELECT {values} FROM _staged")
-        return staged.height, 0, 0
+        con.execute(f"INSERT INTO {table} SELECT {values} FROM _stage", {"batch": batch})
+        return total, 0, 0
     on = " AND ".join(f"t.{k} IS NOT DISTINCT FROM s.{k}" for k in key)
     same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in columns
                         if c not in ("batch_id", surrogate))
     con.sql(f"""CREATE OR REPLACE TEMP TABLE _matched AS
                 SELECT t.rowid AS rid, s._nk, t.batch_id AS old_batch, ({same}) AS same
-                FROM {table} t JOIN _staged s ON {on}""")
+                FROM {table} t JOIN _stage s ON {on}""")
     con.sql(f"DELETE FROM {table} WHERE rowid IN (SELECT rid FROM _matched WHERE NOT same)")
-    con.sql(f"""INSERT INTO {table} SELECT {values} FROM _staged
-                WHERE _nk NOT IN (SELECT _nk FROM _matched WHERE same)""")
+    con.execute(f"""INSERT INTO {table} SELECT {values} FROM _stage
+                    ANTI JOIN (SELECT _nk FROM _matched WHERE same) USING (_nk)""",
+                {"batch": batch})
     con.execute("""INSERT INTO row_replacements
                    SELECT DISTINCT ?, ?, _nk, old_batch FROM _matched WHERE NOT same""",
                 [batch, table])
@@ -339,20 +416,18 @@ def _upsert(con, table: str, key: tuple[str, ...], staged: pl.DataFrame, batch: 
         con, "SELECT count(DISTINCT _nk) FILTER (NOT same), "
         "count(DISTINCT _nk) FILTER (same) FROM _matched")
     con.sql("DROP TABLE _matched")
-    return staged.height - updated - unchanged, updated, unchanged
+    return total - updated - unchanged, updated, unchanged
 
 
-def _upsert_persons(con, rows: pl.DataFrame, batch: str) -> None:
-    """The same person from two stations is one row; the first batch that saw them keeps it."""
-    gender = pl.col("gender_from_id")
-    if "gender_from_file" in rows.columns:
-        gender = pl.coalesce(pl.col("gender_from_file"), gender)
-    persons = rows.select("person_key", "id_masked", gender.alias("gender"),
-                          "birth_year").unique("person_key", keep="first")
-    con.register("_persons", persons)
-    # An anti-join, not a primary key: an ART index on 10^6 keys costs more than the load.
-    con.execute("""INSERT INTO persons SELECT person_key, id_masked, gender, birth_year, ?
-                   FROM _persons ANTI JOIN persons USING (person_key)""", [batch])
+def _upsert_persons(con, batch: str) -> None:
+    """The same person from two stations is one row; the first batch that saw them keeps it,
+    with the details of its file's first row for them. An anti-join, not a primary key: an
+    ART index on 10^6 keys costs more than the load."""
+    con.execute("""INSERT INTO persons
+                   SELECT person_key, arg_min_null(_p_id_masked, _i),
+                          arg_min_null(_p_gender, _i), arg_min_null(_p_birth_year, _i), ?
+                   FROM _stage ANTI JOIN persons USING (person_key)
+                   GROUP BY person_key""", [batch])
 
 
 def _record_rejects(con, results: list[FileResult]) -> None:
@@ -467,11 +542,3 @@ def _fault(point: str, files_done: int) -> None:
     after = os.environ.get("UNION_DASH_FAULT_AFTER_FILES")
     if point == "file_loaded" and after and files_done >= int(after):
         os.kill(os.getpid(), signal.SIGKILL)
-
-
-def _reader(path: Path) -> Callable[[], bytes]:
-    return path.read_bytes
-
-
-def _constant(data: bytes) -> Callable[[], bytes]:
-    return lambda: data

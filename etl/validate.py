@@ -48,6 +48,9 @@ class Validated:
     rows: pl.DataFrame  # table columns + `_row`, `_sheet`, `_nk` (+ person columns)
     rejects: pl.DataFrame
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    # Sum of each amount column over all rows read (also rows rejected for another cell),
+    # for comparing with the 合计 row when a sheet is checked a chunk at a time.
+    sums: dict[str, Decimal] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- distinct-value parsing
@@ -192,8 +195,9 @@ def person_columns(raw: pl.Series, key: bytes) -> tuple[pl.DataFrame, Checked]:
 # ---------------------------------------------------------------- one sheet
 
 
-def validate(sheet: Sheet, file_name: str, key: bytes) -> Validated:
-    """Typed rows of a sheet (only rows whose every cell passed) and the rejects."""
+def validate(sheet: Sheet, file_name: str, key: bytes, *, totals: bool = True) -> Validated:
+    """Typed rows of a sheet (only rows whose every cell passed) and the rejects. With
+    totals=False the 合计 row is not compared here (the caller adds up `sums` of chunks)."""
     data = sheet.data
     has_persons = any(c.type == "id" for c in sheet.columns.values())
     out: dict[str, pl.Series] = {"_row": data["_row"]}
@@ -225,7 +229,9 @@ def validate(sheet: Sheet, file_name: str, key: bytes) -> Validated:
     rejects = _rejects_frame(failures, file_name, sheet.name, rows)
     bad = rejects["row"].unique().implode()
     good = rows.filter(~pl.col("_row").is_in(bad)).with_columns(_sheet=pl.lit(sheet.name))
-    return Validated(good, rejects, _check_totals(sheet, rows))
+    sums = {name: Decimal(rows[name].sum() or 0) for name, col in sheet.columns.items()
+            if col.type == "amount" and name in rows.columns}
+    return Validated(good, rejects, check_totals(sheet, sums) if totals else [], sums)
 
 
 def _require_cells(checked: Checked, raw: pl.Series, header: str) -> Checked:
@@ -309,18 +315,18 @@ def _rejects_frame(failures: list[pl.DataFrame], file_name: str, sheet: str | No
                               ).select(list(rj.SCHEMA))
 
 
-def _check_totals(sheet: Sheet, rows: pl.DataFrame) -> list[tuple[str, str]]:
+def check_totals(sheet: Sheet, sums: dict[str, Decimal]) -> list[tuple[str, str]]:
     """The 合计 row is not data, but is worth comparing with the sum of the rows."""
     warnings = []
     for name, text in sheet.totals.items():
-        if sheet.columns[name].type != "amount" or name not in rows.columns:
+        if sheet.columns[name].type != "amount" or name not in sums:
             continue
         try:
             stated = parse.parse_amount(text, limit=AGGREGATE_AMOUNT_LIMIT)
         except ParseError:
             continue
-        summed = rows[name].sum() or Decimal(0)
-        if Decimal(summed) != stated:
+        summed = sums[name]
+        if summed != stated:
             where = f"{sheet.name} " if sheet.name else ""
             header = sheet.headers[name]
             warnings.append((
@@ -341,15 +347,21 @@ def drop_duplicates(rows: pl.DataFrame, file_name: str) -> tuple[pl.DataFrame, p
         return rows.drop("_i"), rj.empty()
     kept = candidates.filter(pl.col("_nk").is_last_distinct()).select("_nk", kept=pl.col("_row"))
     dup = dup.join(kept, on="_nk", how="left")
+    rejects = duplicate_rejects(dup, file_name)
+    return rows.filter(~pl.col("_i").is_in(dup["_i"].implode())).drop("_i"), rejects
+
+
+def duplicate_rejects(dup: pl.DataFrame, file_name: str) -> pl.DataFrame:
+    """Rejects of rows a later row of the file repeats: `dup` has `_nk`, `_sheet`, `_row`,
+    `kept` (the row kept) and, where the table has one, `station_code`."""
     zh, en = rj.DUPLICATE
     stations = dup["station_code"] if "station_code" in dup.columns else None
-    rejects = rj.frame([
+    return rj.frame([
         {"file": file_name, "sheet": d["_sheet"], "row": d["_row"], "column": None,
          "value": None, "reason_zh": zh.format(key=_key_text(d), kept=d["kept"]),
          "reason_en": en.format(key=_key_text(d), kept=d["kept"]),
          "station_code": stations[i] if stations is not None else None}
         for i, d in enumerate(dup.iter_rows(named=True))])
-    return rows.filter(~pl.col("_i").is_in(dup["_i"].implode())).drop("_i"), rejects
 
 
 def _key_text(row: dict) -> str:
