@@ -58,6 +58,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "event_title": ("{outcome}：按相对实施时间的效应", "{outcome}: effect by time since the start"),
     "diagnostics": ("诊断", "Diagnostics"),
     "estimator": ("估计方法：{text}", "Estimator: {text}"),
+    "no_interventions": ("干预措施登记表为空：请先在“数据导入”页导入干预措施登记表。",
+                         "The intervention registry is empty: load an intervention registry "
+                         "on the Upload page first."),
     "no_treated": ("这项措施在数据中没有对应的地区。", "This measure covers no region in the data."),
     "need_comparison": ("请至少选择一个对照地区。", "Pick at least one comparison region."),
     "per_month": ("每月", "per month"),

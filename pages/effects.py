@@ -61,6 +61,9 @@ def _label(g: str) -> str:
     return f"{name}（{tr('scopes', lang, n=row['scopes'], start=row['first_start'])}）"
 
 
+if groups.is_empty():
+    st.info(tr("no_interventions", lang))
+    st.stop()
 left, right = st.columns(2)
 group = left.selectbox(
     tr("intervention", lang), groups["group"].to_list(), key="ef_group",

@@ -114,3 +114,25 @@ def test_english(page):
     assert not at.exception
     assert at.title[0].value == "Intervention effects"
     assert at.success[0].value.startswith("After the start, Skip-level petitions per month was")
+
+
+def test_empty_registry_says_so(tmp_path, monkeypatch):
+    import duckdb
+
+    from etl.regions import all_regions
+    from etl.schema import ddl
+
+    db = tmp_path / "empty.duckdb"
+    con = duckdb.connect(str(db))
+    for statement in ddl():
+        con.execute(statement)
+    con.executemany("INSERT INTO regions VALUES (?, ?, ?, ?, ?)",
+                    [(r.region_code, r.parent_code, r.level, r.name_zh, r.name_en)
+                     for r in all_regions()])
+    con.close()
+    monkeypatch.setenv("UNION_DASH_DB", str(db))
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["_inside_frame"] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "干预措施登记表为空" in at.info[0].value
