@@ -85,11 +85,11 @@ def test_upload_in_the_browser(server, browser, tmp_path):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{url}/upload", timeout=60_000)
     page.wait_for_selector(IDLE, timeout=60_000)
-    page.get_by_role("heading", name="数据导入").wait_for(timeout=30_000)
+    page.get_by_role("heading", name="数据导入").wait_for(timeout=60_000)
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
         str(_roster(tmp_path)))
-    page.locator('[data-testid="stFileChip"]').first.wait_for(timeout=30_000)
-    page.wait_for_selector(IDLE, timeout=30_000)
+    page.locator('[data-testid="stFileChip"]').first.wait_for(timeout=60_000)
+    page.wait_for_selector(IDLE, timeout=60_000)
     page.get_by_role("button", name="导入", exact=True).click()
     page.get_by_text("被拒绝的行及原因").wait_for(timeout=90_000)
     page.wait_for_selector(IDLE, timeout=60_000)
@@ -101,9 +101,10 @@ def test_upload_in_the_browser(server, browser, tmp_path):
     # The same server shows the new data without a restart.
     page.goto(f"{url}/quality", timeout=60_000)
     page.wait_for_selector(IDLE, timeout=60_000)
-    page.get_by_role("heading", name="数据质量").wait_for(timeout=30_000)
-    page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=30_000)
+    page.get_by_role("heading", name="数据质量").wait_for(timeout=60_000)
+    page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)
     page.get_by_role("tab", name="导入拒收").click()
-    page.get_by_text("金额").first.wait_for(timeout=30_000)
+    # the uploaded file's unreadable amount, counted with its kind in the chart's legend
+    page.get_by_text("无法识别的金额…；请只填数字，如 …").first.wait_for(timeout=60_000)
     page.screenshot(path=str(shots / "quality_rejects.png"), full_page=True)
     page.close()
