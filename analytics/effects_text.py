@@ -100,11 +100,11 @@ def sentence(
         if blocking:
             reasons = "; ".join(warning_text(w, result, "en") for w in blocking)
             return (f"Caution: {reasons}. This is not evidence of the measure's effect: after "
-                    f"the start, {outcome_label}{scope} was {change}.")
+                    f"the start, {outcome_label}{scope}: {change}.")
         if not result.significant:
             return (f"No clear change in {outcome_label}{scope} after the start "
                     f"(estimate {_signed(result, lang, digits)}); the interval includes no change.")
-        return f"After the start, {outcome_label}{scope} was {change}."
+        return f"After the start, {outcome_label}{scope}: {change}."
     scope = per or ""
     if blocking:
         reasons = "；".join(warning_text(w, result, "zh") for w in blocking)

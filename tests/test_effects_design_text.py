@@ -71,7 +71,7 @@ def test_sentence_chinese_ratio():
 
 def test_sentence_english_ratio():
     text = sentence(_result(), "skip-level petitions", lang="en", per="per month")
-    assert text == ("After the start, skip-level petitions per month was about 18% lower "
+    assert text == ("After the start, skip-level petitions per month: about 18% lower "
                     "(95% CI: 9%–26%).")
 
 

@@ -113,7 +113,7 @@ def test_english(page):
     at = page(GROUPS["event_study"], lang="en")
     assert not at.exception
     assert at.title[0].value == "Intervention effects"
-    assert at.success[0].value.startswith("After the start, Skip-level petitions per month was")
+    assert at.success[0].value.startswith("After the start, Skip-level petitions per month: about")
 
 
 def test_empty_registry_says_so(tmp_path, monkeypatch):
