@@ -226,12 +226,14 @@ def _stage(con, result: FileResult, raws: list[extract.RawSheet],
     """Check every chunk of every recognised sheet and append its good rows to `_stage`."""
     columns = _table_columns(con, table)
     raw_of = {raw.name: raw for raw in raws}
+    person_cache: dict[str, str] = {}  # a person in many chunks is hashed once
     done = 0
     for sheet in sheets:
         sums: dict = {}
         totalled, rows_read = sheet, 0
         for chunk in extract.sheet_chunks(raw_of[sheet.name], sheet):
-            checked = validate.validate(chunk, result.path.name, key, totals=False)
+            checked = validate.validate(chunk, result.path.name, key, totals=False,
+                                        person_cache=person_cache)
             rows_read += chunk.data.height
             for name, value in checked.sums.items():
                 sums[name] = sums.get(name, 0) + value

@@ -44,13 +44,25 @@ def load_key() -> bytes:
     return path.read_bytes().strip()
 
 
-def person_keys(id18: pl.Series, key: bytes | None = None) -> pl.Series:
+def person_keys(id18: pl.Series, key: bytes | None = None,
+                cache: dict[str, str] | None = None) -> pl.Series:
     """HMAC-SHA256 (hex, first 32 chars) of each 18-digit ID; nulls stay null.
 
-    Hashes each distinct ID once: callers pass a roster with repeated persons."""
+    Hashes each distinct ID once: callers pass a roster with repeated persons, and a `cache`
+    (ID → key, same key) when they pass one file's chunks one after another."""
     one = _hmac_hex(key if key is not None else load_key())
     distinct = id18.drop_nulls().unique()
-    hashed = pl.Series([one(v) for v in distinct.to_list()], dtype=pl.String)
+    if cache is None:
+        hashed = pl.Series([one(v) for v in distinct.to_list()], dtype=pl.String)
+    else:
+        known = cache.get
+        values = []
+        for v in distinct.to_list():
+            k = known(v)
+            if k is None:
+                k = cache[v] = one(v)
+            values.append(k)
+        hashed = pl.Series(values, dtype=pl.String)
     return id18.replace_strict(distinct, hashed, default=None, return_dtype=pl.String)
 
 

@@ -162,7 +162,8 @@ def check_column(col: Column, raw: pl.Series, header: str, has_persons: bool) ->
     raise ValueError(f"column type {col.type!r} of {col.kind}.{col.name} has no parser")
 
 
-def person_columns(raw: pl.Series, key: bytes) -> tuple[pl.DataFrame, Checked]:
+def person_columns(raw: pl.Series, key: bytes,
+                   cache: dict[str, str] | None = None) -> tuple[pl.DataFrame, Checked]:
     """person_key, id_masked, gender and birth year from the ID; raw IDs go no further.
 
     Works on the distinct raw IDs (a roster repeats its persons) and gathers back."""
@@ -170,7 +171,7 @@ def person_columns(raw: pl.Series, key: bytes) -> tuple[pl.DataFrame, Checked]:
     parsed = parse.parse_ids(distinct)
     reasons = parse.ID_REASONS
     per_id = parsed.select(
-        person_key=pseudonym.person_keys(parsed["id18"], key),
+        person_key=pseudonym.person_keys(parsed["id18"], key, cache),
         id_masked=pseudonym.mask_id(pl.col("id18")),
         gender_from_id=parse.gender_from_id(pl.col("id18")),
         birth_year=parse.birth_year_from_id(pl.col("id18")),
@@ -195,9 +196,11 @@ def person_columns(raw: pl.Series, key: bytes) -> tuple[pl.DataFrame, Checked]:
 # ---------------------------------------------------------------- one sheet
 
 
-def validate(sheet: Sheet, file_name: str, key: bytes, *, totals: bool = True) -> Validated:
+def validate(sheet: Sheet, file_name: str, key: bytes, *, totals: bool = True,
+             person_cache: dict[str, str] | None = None) -> Validated:
     """Typed rows of a sheet (only rows whose every cell passed) and the rejects. With
-    totals=False the 合计 row is not compared here (the caller adds up `sums` of chunks)."""
+    totals=False the 合计 row is not compared here (the caller adds up `sums` of chunks);
+    `person_cache` keeps person keys from one chunk to the next."""
     data = sheet.data
     has_persons = any(c.type == "id" for c in sheet.columns.values())
     out: dict[str, pl.Series] = {"_row": data["_row"]}
@@ -211,7 +214,7 @@ def validate(sheet: Sheet, file_name: str, key: bytes, *, totals: bool = True) -
     for name, col in sheet.columns.items():
         raw = data[name]
         if col.type == "id":
-            persons, checked = person_columns(raw, key)
+            persons, checked = person_columns(raw, key, person_cache)
         else:
             checked = check_column(col, raw, sheet.headers[name], has_persons)
         if col.required:
