@@ -166,13 +166,16 @@ def _store_rules(con: duckdb.DuckDBPyConnection, rules: pl.DataFrame,
 _CAMPAIGNS = """
 CREATE OR REPLACE TEMP TABLE dq_relief_campaigns AS
 SELECT r.relief_id, r.person_key, r.relief_type, r.station_code, r.relief_date, r.amount_yuan,
-       CASE WHEN r.relief_type = 'festival_condolence' THEN s.season::VARCHAR || '两节'
+       CASE WHEN r.relief_type = 'festival_condolence' THEN x.season::VARCHAR || '两节'
             ELSE strftime(r.relief_date, '%Y-%m') END AS campaign,
-       CASE WHEN r.relief_type = 'festival_condolence' THEN s.season::VARCHAR
+       CASE WHEN r.relief_type = 'festival_condolence' THEN x.season::VARCHAR
             ELSE strftime(r.relief_date, '%Y') END AS period_key
 FROM relief r
-LEFT JOIN dq_festival_seasons s
-  ON r.relief_date >= s.start_on AND r.relief_date < s.end_on
+-- A date of year y belongs to season y+1 from that season's start (about August), else to
+-- season y: an equality join, much cheaper than a range join on 10^7 rows.
+LEFT JOIN dq_festival_seasons s ON s.season = year(r.relief_date) + 1,
+LATERAL (SELECT CASE WHEN r.relief_date >= s.start_on THEN s.season
+                     ELSE year(r.relief_date) END AS season) x
 """
 
 _RELIEF_COLS = """r.relief_id, coalesce(p.id_masked, '?') AS id_masked, r.county_code,
@@ -261,12 +264,14 @@ ORDER BY r.relief_date, r.relief_id
     # Funds that require a hardship file paying someone never registered by the relief date.
     f"""
 CREATE OR REPLACE TABLE dq_relief_not_on_file AS
+WITH first_file AS (SELECT person_key, min(registered_on) AS registered_on
+                    FROM hardship_files GROUP BY person_key)
 SELECT {_RELIEF_COLS}
 FROM relief r
+LEFT JOIN first_file f ON f.person_key = r.person_key
 LEFT JOIN persons p ON p.person_key = r.person_key
 WHERE r.fund_source IN (SELECT fund_source FROM dq_fund_rules WHERE requires_on_file)
-  AND NOT EXISTS (SELECT 1 FROM hardship_files h WHERE h.person_key = r.person_key
-                  AND h.registered_on <= r.relief_date)
+  AND (f.registered_on IS NULL OR f.registered_on > r.relief_date)
 ORDER BY r.relief_date, r.relief_id
 """,
     # Outliers: robust z of log amount within relief type x county, and > f x p99 of the type.
@@ -303,16 +308,21 @@ ORDER BY r.relief_type, r.county_code, r.relief_date, f.rule
     # Compliance: relief type or recipient group outside the fund source's scope.
     f"""
 CREATE OR REPLACE TABLE dq_fund_scope AS
-SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM dq_fund_rules f WHERE f.fund_source = r.fund_source
-                             AND f.relief_type IN ('*', r.relief_type))
-            THEN 'relief_type' ELSE 'recipient_group' END AS outside,
-       {_RELIEF_COLS}
-FROM relief r
+-- Judge the few distinct (source, type, group) combinations, then pick their rows.
+WITH combos AS (SELECT DISTINCT fund_source, relief_type, recipient_group FROM relief),
+outside AS (
+    SELECT c.*, CASE WHEN NOT EXISTS (
+                    SELECT 1 FROM dq_fund_rules f WHERE f.fund_source = c.fund_source
+                    AND f.relief_type IN ('*', c.relief_type))
+                THEN 'relief_type' ELSE 'recipient_group' END AS outside
+    FROM combos c
+    WHERE c.fund_source IN (SELECT fund_source FROM dq_fund_rules)
+      AND NOT EXISTS (SELECT 1 FROM dq_fund_rules f WHERE f.fund_source = c.fund_source
+                      AND f.relief_type IN ('*', c.relief_type)
+                      AND f.recipient_group IN ('*', c.recipient_group)))
+SELECT o.outside, {_RELIEF_COLS}
+FROM relief r JOIN outside o USING (fund_source, relief_type, recipient_group)
 LEFT JOIN persons p ON p.person_key = r.person_key
-WHERE r.fund_source IN (SELECT fund_source FROM dq_fund_rules)
-  AND NOT EXISTS (SELECT 1 FROM dq_fund_rules f WHERE f.fund_source = r.fund_source
-                  AND f.relief_type IN ('*', r.relief_type)
-                  AND f.recipient_group IN ('*', r.recipient_group))
 ORDER BY r.relief_date, r.relief_id
 """,
     # Compliance: per county x year x allocated source, relief paid vs funds received.

@@ -1,0 +1,79 @@
+"""How long the load-time quality checks (etl.quality.refresh) take as relief grows.
+
+Builds synthetic warehouses in a temp folder (schema from etl.schema, random persons,
+stations, dates and amounts, a few planted duplicates) and times one refresh each.
+Run: python bench/bench_quality.py [rows ...]   (default 1e6 and 1e7 relief rows)
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from etl import quality  # noqa: E402
+from etl.regions import all_regions  # noqa: E402
+from etl.schema import ddl  # noqa: E402
+
+
+def build(path: Path, rows: int) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(path))
+    for stmt in ddl():
+        con.execute(stmt)
+    stations = [r.region_code for r in all_regions() if r.level == "station"]
+    con.execute("CREATE TEMP TABLE st AS SELECT unnest($s) AS code, "
+                "generate_subscripts($s, 1) - 1 AS k", {"s": stations})
+    people = max(rows // 8, 1000)
+    # Mostly clean data, as stations send it: special funds pay hardship workers, model
+    # workers and temporary cases are paid from the union's own funds and donations.
+    con.execute(f"""
+        INSERT INTO relief
+        SELECT md5(i::VARCHAR), 'p' || (hash(i) % {people}), left(st.code, 6), st.code,
+               DATE '2005-01-01' + (hash(i * 3) % 7300)::INTEGER,
+               ['festival_condolence', 'temporary', 'medical', 'education', 'living']
+                   [1 + (hash(i * 5) % 5)::INTEGER],
+               grp,
+               CASE WHEN grp = 'hardship_worker' THEN
+                   ['central_special', 'provincial_special', 'local_matching', 'union_own',
+                    'donation'][1 + (hash(i * 11) % 5)::INTEGER]
+                   ELSE ['union_own', 'donation'][1 + (hash(i * 11) % 2)::INTEGER] END,
+               (200 + hash(i * 13) % 1800)::DECIMAL(14,2), NULL, 'b' || (i % 50)
+        FROM (SELECT i, CASE WHEN hash(i * 7) % 20 = 0 THEN 'model_worker'
+                             WHEN hash(i * 7) % 20 = 1 THEN 'temporary_relief'
+                             ELSE 'hardship_worker' END AS grp FROM range({rows}) t(i)) t
+        JOIN st ON st.k = hash(t.i * 17) % {len(stations)}""")
+    con.execute(f"""INSERT INTO persons SELECT 'p' || i, '150702********' || lpad((i % 10000)::VARCHAR, 4, '0'),
+                    NULL, NULL, 'b0' FROM range({people}) t(i)""")
+    con.execute(f"""INSERT INTO hardship_files SELECT 'p' || i, '150702', NULL, 'low_income',
+                    DATE '2000-01-01' + (hash(i) % 1800)::INTEGER,
+                    CASE WHEN i % 500 = 0 THEN DATE '2024-06-01' + (hash(i) % 100)::INTEGER END,
+                    'b0'
+                    FROM range({people}) t(i)""")
+    con.execute("INSERT INTO load_batches SELECT 'b' || i, 'f', 'h', 'relief', TIMESTAMP '2025-01-01', "
+                "0, 0, 0, NULL, NULL, NULL FROM range(50) t(i)")
+    con.execute("CHECKPOINT")
+    return con
+
+
+def main(sizes: list[int]) -> None:
+    print("relief rows | refresh s | findings (duplicates, after exit, outliers, above standard)")
+    for rows in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            con = build(Path(tmp) / "w.duckdb", rows)
+            start = time.perf_counter()
+            quality.refresh(con)
+            took = time.perf_counter() - start
+            found = dict(con.sql("SELECT code, findings FROM dq_summary").fetchall())
+            print(f"{rows:>11,} | {took:9.2f} | {found['duplicate_relief']}, "
+                  f"{found['relief_after_exit']}, {found['amount_outlier']}, "
+                  f"{found['above_standard']}")
+            con.close()
+
+
+if __name__ == "__main__":
+    main([int(float(a)) for a in sys.argv[1:]] or [1_000_000, 10_000_000])
