@@ -15,6 +15,7 @@ import polars as pl
 from analytics import fmt
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif"
+LABEL_CHARS = 14  # an intervention's label on a trend; the full names are in its hover
 COLORS = ["#c0392b", "#2e86c1", "#28b463", "#d68910", "#7d3c98", "#17a589", "#839192"]
 
 
@@ -63,8 +64,10 @@ def trend_figure(
             x=x, y=[_scaled(v, factor) for v in g["value"]], name=label, mode="lines+markers",
             customdata=[fmt.number(v, unit, lang) for v in g["value"]],
             hovertemplate=_hover(label or "%{fullData.name}"), connectgaps=False))
-    fig.update_xaxes(type="category", categoryorder="array",
-                     categoryarray=_ordered_periods(df, granularity, lang))
+    periods = _ordered_periods(df, granularity, lang)
+    # A fixed range: Plotly's autorange would widen the axis to fit intervention labels.
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=periods,
+                     range=[-0.5, max(len(periods), 1) - 0.5])
     if interventions is not None and df.height:
         _mark(fig, interventions, df, granularity, lang)
     fig.update_layout(showlegend=bool(series))
@@ -89,9 +92,12 @@ def _period_of(d: date, granularity: str) -> date:
 
 
 def _mark(fig: go.Figure, interventions: pl.DataFrame, df: pl.DataFrame, gran: str, lang: str):
+    """One dashed line per period where interventions start, labelled with the first one's name
+    and how many more start then (all names in the label's hover), so labels never pile up."""
     shown = set(df["period"].to_list())
     season = gran == "season"
-    for i, row in enumerate(interventions.iter_rows(named=True)):
+    at: dict[date, list[str]] = {}
+    for row in interventions.iter_rows(named=True):
         start = row["start_on"]
         p = _period_of(start, "year" if season else gran)
         if season:  # seasons sit on their festival day: mark the first season from the start
@@ -99,13 +105,20 @@ def _mark(fig: go.Figure, interventions: pl.DataFrame, df: pl.DataFrame, gran: s
             p = later[0] if later else None
         elif p not in shown:
             continue
-        if p is None:
-            continue
+        if p is not None:
+            at.setdefault(p, []).append(row["label"])
+    for i, (p, names) in enumerate(sorted(at.items())):
         x = fmt.period(p, gran, lang)
+        more = len(names) - 1
+        limit = LABEL_CHARS * (2 if lang == "en" else 1)  # Latin letters are half as wide
+        first = names[0] if len(names[0]) <= limit else names[0][:limit] + "…"
+        text = first if not more else (
+            f"{first} 等{more + 1}项" if lang != "en" else f"{first} +{more} more")
         fig.add_shape(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="paper",
                       line={"dash": "dash", "color": "#7f8c8d", "width": 1})
-        fig.add_annotation(x=x, y=1 - 0.08 * (i % 3), xref="x", yref="paper", text=row["label"],
-                           showarrow=False, xanchor="left", font={"size": 10, "color": "#566573"},
+        fig.add_annotation(x=x, y=1 - 0.08 * (i % 3), xref="x", yref="paper", text=text,
+                           hovertext="<br>".join(names), showarrow=False, xanchor="left",
+                           font={"size": 10, "color": "#566573"},
                            bgcolor="rgba(255,255,255,0.7)")
 
 

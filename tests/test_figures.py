@@ -41,6 +41,19 @@ def test_interventions_marked_on_their_period_and_can_be_left_off():
     assert not bare.layout.shapes
 
 
+def test_interventions_of_one_period_share_one_label_and_never_widen_the_axis():
+    long_name = "个人所得税起征点调整（2000元→3500元，9级→7级）"
+    iv = pl.DataFrame({"start_on": [date(2012, 3, 1), date(2012, 3, 9), date(2012, 1, 5)],
+                       "label": [long_name, "代表建议督办", "合作医院"]})
+    fig = figures.trend_figure(TREND, unit="yuan", lang="zh", granularity="month",
+                               interventions=iv)
+    texts = {a.x: (a.text, a.hovertext) for a in fig.layout.annotations}
+    assert texts["2012年1月"] == ("合作医院", "合作医院")
+    assert texts["2012年3月"][0] == long_name[:figures.LABEL_CHARS] + "… 等2项"
+    assert texts["2012年3月"][1] == f"{long_name}<br>代表建议督办"
+    assert list(fig.layout.xaxis.range) == [-0.5, 2.5]
+
+
 def test_several_series_share_ordered_periods():
     df = pl.DataFrame({"period": [date(2013, 1, 1), date(2012, 1, 1)] * 2,
                        "value": [1.0, 2.0, 3.0, 4.0], "series": ["a", "a", "b", "b"]})
