@@ -40,7 +40,8 @@ def main() -> None:
                        layout="wide", initial_sidebar_state=SIDEBAR_PX)
     lang = language()
     user = login_gate()  # ui/auth.py: the login when required; the role picks the pages
-    if user is None:
+    if user is None:  # no menu and no page before a login (hidden, never run)
+        st.navigation([st.Page(PAGES[0][0], url_path=PAGES[0][3])], position="hidden")
         st.stop()
     path = db.warehouse_path()
     if not path.exists():
