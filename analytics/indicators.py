@@ -7,6 +7,8 @@ bound elsewhere). Measures of one table are evaluated in one scan.
 How a measure places rows in time (`kind`):
   flow          rows dated by `date_col` inside the period (relief paid, petitions received)
   stock         rows on file at the period's last day: `date_col` <= end, `until_col` null or later
+  stock_events  the same, counted as entries minus exits up to the day (valid when a person has
+                at most one open row at a time; `expr` then documents, the count is of rows)
   annual        tables kept by year (`year`): a range takes every year it touches
   annual_stock  tables kept by year whose counts are levels: a range takes its last year
   annual_flow   dated rows counted by whole years, to meet the annual tables on equal terms
@@ -114,8 +116,10 @@ def _m(table: str, expr: str, date_col: str, kind: str = "flow", until: str | No
 
 
 # --- measures ------------------------------------------------------------------------------
-REGISTERED = _m("hardship_files", "COUNT(DISTINCT t.person_key)", "registered_on", "stock",
-                "exited_on")
+# One file per person at a time (the ETL merges a person's files across stations), so the
+# number on file is entries minus exits: counted that way (`stock_events`), fast at any size.
+REGISTERED = _m("hardship_files", "COUNT(DISTINCT t.person_key)", "registered_on",
+                "stock_events", "exited_on")
 RELIEVED = _m("relief", "COUNT(DISTINCT t.person_key)", "relief_date")
 RELIEF_YUAN = _m("relief", "SUM(t.amount_yuan)", "relief_date")
 RELIEF_COUNT = _m("relief", "COUNT(*)", "relief_date")

@@ -87,6 +87,8 @@ def _time_sql(m: Measure) -> tuple[str, str]:
     d = f"t.{m.date_col}"
     if m.kind == "flow":
         return f"JOIN buckets b ON {d} BETWEEN b.s AND b.e", ""
+    if m.kind == "stock_events":
+        return "", ""  # _events_sql places the rows in time
     if m.kind == "stock":
         until = f"coalesce(t.{m.until_col}, DATE '9999-12-31')" if m.until_col else \
             "DATE '9999-12-31'"
@@ -140,14 +142,34 @@ def scan(measures: list[Measure], f: Filters, buckets: list[Bucket], by: str | N
             "unnest($es::DATE[]) AS e)", SCOPE_CTE]
     if "tree" in dim_join:
         ctes.append(TREE_CTE)
-    keys = "b.name AS bucket" + (f", {dim_expr} AS dim" if dim_expr else "")
-    cols = ", ".join(f"CAST({m.expr} AS DOUBLE) AS m{i}" for i, m in enumerate(measures))
-    sql = (f"WITH RECURSIVE {', '.join(ctes)}\nSELECT {keys}, {cols}\nFROM {m0.table} t "
-           f"{time_join} {dim_join}\nWHERE {' AND '.join(conds)}\nGROUP BY ALL")
+    if m0.kind == "stock_events":
+        sql = _events_sql(m0, ctes, dim_join, dim_expr, conds, len(measures))
+    else:
+        keys = "b.name AS bucket" + (f", {dim_expr} AS dim" if dim_expr else "")
+        cols = ", ".join(f"CAST({m.expr} AS DOUBLE) AS m{i}" for i, m in enumerate(measures))
+        sql = (f"WITH RECURSIVE {', '.join(ctes)}\nSELECT {keys}, {cols}\nFROM {m0.table} t "
+               f"{time_join} {dim_join}\nWHERE {' AND '.join(conds)}\nGROUP BY ALL")
     params = {**_used(f.params(), sql), "names": [b[0] for b in buckets],
               "ss": [b[1] for b in buckets], "es": [b[2] for b in buckets],
               "lo": min(b[1] for b in buckets), "hi": max(b[2] for b in buckets)}
     return db.query(sql, _used(params, sql))
+
+
+def _events_sql(m: Measure, ctes: list[str], dim_join: str, dim_expr: str, conds: list[str],
+                n: int) -> str:
+    """A stock counted from entries (+1 on `date_col`) and exits (-1 on `until_col`): the rows
+    are first summed per day (and dimension), so only those few sums meet the buckets, instead
+    of every row meeting every bucket it is open in (7 s on 1.2M files × 24 months)."""
+    dim = f"{dim_expr} AS dim, " if dim_expr else ""
+    where = " AND ".join(conds)
+    events = (f"SELECT {dim}t.{m.date_col} AS d, 1 AS w FROM {m.table} t {dim_join} "
+              f"WHERE {where}\nUNION ALL SELECT {dim}t.{m.until_col} AS d, -1 AS w "
+              f"FROM {m.table} t {dim_join} WHERE {where} AND t.{m.until_col} IS NOT NULL")
+    keys = "b.name AS bucket" + (", ev.dim" if dim_expr else "")
+    cols = ", ".join("CAST(SUM(ev.w) AS DOUBLE) AS m" + str(i) for i in range(n))
+    return (f"WITH RECURSIVE {', '.join(ctes)},\nev AS (SELECT {'dim, ' if dim_expr else ''}d, "
+            f"SUM(w) AS w FROM ({events}) GROUP BY ALL)\nSELECT {keys}, {cols}\nFROM ev "
+            "JOIN buckets b ON ev.d <= b.e\nGROUP BY ALL")
 
 
 def _used(params: dict, sql: str) -> dict:
@@ -202,7 +224,12 @@ def _combine(ind: Indicator, frames: dict[Measure, pl.DataFrame], keys: list[str
 
 def kpis(codes: list[str], f: Filters) -> pl.DataFrame:
     """code, value, year_ago (同比 base), previous (环比 base) over the filter's range."""
-    long = indicator_values(codes, f, kpi_buckets(f))
+    buckets = kpi_buckets(f)
+    same = buckets[1][1:] == buckets[2][1:]  # a 12-month range: 环比 base = 同比 base
+    long = indicator_values(codes, f, buckets[:2] if same else buckets)
+    if same and long.height:  # one scan of those rows, not two
+        long = pl.concat([long, long.filter(pl.col("bucket") == "yoy")
+                          .with_columns(pl.lit("pop").alias("bucket"))])
     wide = long.pivot(on="bucket", index="code", values="value") if long.height else long
     base = pl.DataFrame({"code": codes})
     out = base.join(wide, on="code", how="left") if wide.height else base

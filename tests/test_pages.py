@@ -118,3 +118,19 @@ def test_english_switch_changes_labels(app):
     assert en.segmented_control(key="lang").value == "en"
     assert any("synthetic sample data" in w.value for w in en.warning)
     assert en.selectbox(key="f_province").label == "Province"
+
+
+def test_registered_stock_from_events_equals_distinct_persons_on_file(warehouse, monkeypatch):
+    """`stock_events` counts entries minus exits: on the warehouse it must equal the
+    distinct persons on file, as written here directly."""
+    from analytics import queries
+    from analytics.filters import Filters
+
+    monkeypatch.setenv("UNION_DASH_DB", str(warehouse))
+    for region, prefix, day in (("150400", "1504", date(2012, 12, 31)),
+                                ("000000", "", date(2019, 6, 30))):
+        f = Filters(region=region, start=day.replace(month=1, day=1), end=day.replace(day=1))
+        want = sql_one(warehouse, "SELECT COUNT(DISTINCT person_key) FROM hardship_files WHERE "
+                       "registered_on <= ? AND (exited_on IS NULL OR exited_on > ?) AND "
+                       "county_code LIKE ?", [day, day, prefix + "%"])
+        assert queries.kpis(["registered"], f)["value"][0] == want

@@ -1,0 +1,263 @@
+"""Each dashboard page's full set of queries on a warehouse with 10M relief records.
+
+    python bench/bench_pages.py build --sample /tmp/s.duckdb --out /tmp/bench.duckdb --copies 26
+    python bench/bench_pages.py record --db /tmp/s.duckdb --calls /tmp/calls.pkl
+    python bench/bench_pages.py run --db /tmp/bench.duckdb --calls /tmp/calls.pkl
+    python bench/bench_pages.py pandas --db /tmp/bench.duckdb
+
+`build` replicates the sample warehouse's person-level tables `copies` times with DuckDB SQL
+(person keys and row ids suffixed, so distinct counts grow too; rows shuffled, so no zone map
+helps): 26 copies of the sample's 393,638 relief rows are 10.2M. Yearly tables stay as they are.
+`record` runs every page once through Streamlit's AppTest at the default filters and at
+海拉尔区 2012, and writes down each analytics call the pages made (through `ui.data`), so the
+benchmark replays exactly what a page asks for. `run` replays each page's calls without
+Streamlit's cache: "cold" in a fresh process per page (opening the warehouse included; the OS
+file cache stays warm), "warm" as the median of later repeats in one process; then the relief
+queries of the overview again in pandas over the same table held in memory, for comparison.
+Not run by pytest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PAGES = ["overview", "relief", "funds", "training", "petitions"]
+# Person-level tables replicated by `build` (the key columns to suffix in each).
+REPLICATED = {
+    "relief": ("relief_id", "person_key"), "hardship_files": ("person_key",),
+    "petitions": ("petition_id",), "training": ("enrolment_id", "person_key"),
+    "placements": ("person_key",), "loans": ("loan_id", "person_key"),
+    "medical_cards": ("person_key",), "medical_benefits": ("person_key",),
+}
+# With --ordered, rows lie in date order as loads of monthly station files would leave them
+# (zone maps can then skip row groups outside a date range); without it, in random order.
+ORDER = {"relief": "relief_date", "hardship_files": "registered_on", "petitions": "received_on",
+         "training": "start_on", "placements": "placed_on", "loans": "issued_on",
+         "medical_cards": "issued_on", "medical_benefits": "benefit_on"}
+VIEWS = {"default": {}, "hailar_2012": {"region": "150702", "from": "2012-01", "to": "2012-12"}}
+
+
+def build(sample: Path, out: Path, copies: int, ordered: bool = False) -> None:
+    import duckdb
+
+    out.unlink(missing_ok=True)
+    con = duckdb.connect(str(out))
+    con.execute(f"ATTACH '{sample}' AS s (READ_ONLY)")
+    for (name,) in con.sql("SELECT table_name FROM duckdb_tables() WHERE database_name = 's'"
+                           ).fetchall():
+        keys = REPLICATED.get(name)
+        if keys is None:
+            con.execute(f"CREATE TABLE main.{name} AS SELECT * FROM s.{name}")
+            continue
+        repl = ", ".join(f"{k} || '~' || r.range AS {k}" for k in keys)
+        t0 = time.perf_counter()
+        order = ORDER.get(name, "random()") if ordered else "random()"
+        con.execute(f"CREATE TABLE main.{name} AS SELECT t.* REPLACE ({repl}) FROM s.{name} t, "
+                    f"range({copies}) r ORDER BY {order}")
+        n = con.sql(f"SELECT count(*) FROM main.{name}").fetchall()[0][0]
+        print(f"{name}: {n:,} rows in {time.perf_counter() - t0:.1f} s", flush=True)
+    con.execute("CHECKPOINT")
+    con.close()
+    print(f"{out}: {out.stat().st_size / 1e9:.2f} GB")
+
+
+def record(db: Path, calls_file: Path) -> None:
+    """Run each page under AppTest and keep the analytics calls it made, per page and view."""
+    os.environ["UNION_DASH_DB"] = str(db)
+    from streamlit.testing.v1 import AppTest
+
+    from analytics import db as adb
+    from analytics import queries, queries_attention, queries_petitions
+
+    log: list[tuple[str, tuple, dict]] = []
+    targets = [(queries, n) for n in ("regions", "labels", "data_range", "kpis", "trend",
+                                      "breakdown", "interventions")]
+    targets += [(queries_attention, "attention"), (queries_attention, "matching_gaps"),
+                (queries_petitions, "mediation_funnel"), (adb.Warehouse, "version")]
+    for mod, name in targets:
+        original = getattr(mod, name)
+
+        def wrapped(*a, _o=original, _n=name, **k):
+            log.append((_n, a[1:] if _n == "version" else a, k))
+            return _o(*a, **k)
+
+        setattr(mod, name, wrapped)
+    calls: dict[str, list] = {}
+    for view, query in VIEWS.items():
+        for page in PAGES:
+            import streamlit as st
+
+            st.cache_data.clear()
+            log.clear()
+            at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300)
+            at.query_params.update(query)
+            at.run()
+            if page != "overview":  # keep only the run of the page itself (frame included)
+                st.cache_data.clear()
+                log.clear()
+                at.session_state["show_iv"] = True  # AppTest drops frame widgets on a switch
+                at.switch_page(f"pages/{page}.py").run()
+            assert not at.exception, [e.value for e in at.exception]
+            calls[f"{page}/{view}"] = list(log)
+            print(f"{page}/{view}: {len(log)} calls")
+    calls_file.write_bytes(pickle.dumps(calls))
+
+
+def replay(calls: list) -> None:
+    from analytics import db as adb
+    from analytics import queries, queries_attention, queries_petitions
+
+    funcs = {n: getattr(queries, n) for n in ("regions", "labels", "data_range", "kpis", "trend",
+                                              "breakdown", "interventions")}
+    funcs |= {"attention": queries_attention.attention,
+              "matching_gaps": queries_attention.matching_gaps,
+              "mediation_funnel": queries_petitions.mediation_funnel,
+              "version": lambda: adb.data_version()}
+    for name, args, kwargs in calls:
+        funcs[name](*args, **kwargs)
+
+
+def _one(db: Path, key: str, calls_file: Path, repeats: int) -> dict:
+    """In this process: the page's calls once (cold), then `repeats` more (warm)."""
+    os.environ["UNION_DASH_DB"] = str(db)
+    calls = pickle.loads(calls_file.read_bytes())[key]
+    t0 = time.perf_counter()
+    replay(calls)
+    cold = time.perf_counter() - t0
+    warm = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        replay(calls)
+        warm.append(time.perf_counter() - t0)
+    return {"page": key, "calls": len(calls), "cold_ms": cold * 1e3,
+            "warm_median_ms": statistics.median(warm) * 1e3, "warm_max_ms": max(warm) * 1e3}
+
+
+def run(db: Path, calls_file: Path, repeats: int) -> list[dict]:
+    out = []
+    for key in pickle.loads(calls_file.read_bytes()):
+        res = subprocess.run([sys.executable, __file__, "one", "--db", str(db), "--calls",
+                              str(calls_file), "--key", key, "--repeats", str(repeats)],
+                             capture_output=True, text=True, check=True)
+        row = json.loads(res.stdout.strip().splitlines()[-1])
+        out.append(row)
+        print(f"{row['page']:<24} {row['calls']:>3} calls  cold {row['cold_ms']:7.0f} ms  "
+              f"warm median {row['warm_median_ms']:6.0f} ms (max {row['warm_max_ms']:.0f})",
+              flush=True)
+    return out
+
+
+def pandas_overview(db: Path, repeats: int) -> dict:
+    """The overview's relief-table queries in pandas: KPIs (persons relieved, amount, coverage
+    with registered on file) for 2024, 2023 and the previous range; the monthly trend of
+    persons relieved with 同比; persons relieved by province. DuckDB only reads the tables."""
+    import duckdb
+    import pandas as pd
+
+    con = duckdb.connect(str(db), read_only=True)
+    relief = con.sql("SELECT person_key, county_code, relief_date, CAST(amount_yuan AS DOUBLE) "
+                     "AS amount_yuan FROM relief").df()
+    files = con.sql("SELECT person_key, county_code, registered_on, exited_on "
+                    "FROM hardship_files").df()
+    con.close()
+    relief["relief_date"] = pd.to_datetime(relief["relief_date"])
+    files["registered_on"] = pd.to_datetime(files["registered_on"])
+    files["exited_on"] = pd.to_datetime(files["exited_on"])
+    province = relief["county_code"].str[:2] + "0000"
+
+    def kpis(lo: str, hi: str) -> tuple:
+        m = relief["relief_date"].between(lo, hi)
+        on_file = (files["registered_on"] <= hi) & ~(files["exited_on"] <= hi)
+        persons = relief.loc[m, "person_key"].nunique()
+        return persons, relief.loc[m, "amount_yuan"].sum(), persons / on_file.sum()
+
+    def all_queries() -> None:
+        for lo, hi in (("2024-01-01", "2024-12-31"), ("2023-01-01", "2023-12-31")):
+            kpis(lo, hi)
+        m = relief["relief_date"].between("2023-01-01", "2024-12-31")
+        monthly = (relief.loc[m].groupby(relief.loc[m, "relief_date"].dt.to_period("M"))
+                   ["person_key"].nunique())
+        monthly.shift(12)
+        y = relief["relief_date"].between("2024-01-01", "2024-12-31")
+        relief.loc[y].groupby(province[y])["person_key"].nunique()
+
+    times = []
+    for _ in range(repeats + 1):
+        t0 = time.perf_counter()
+        all_queries()
+        times.append(time.perf_counter() - t0)
+    return {"first_ms": times[0] * 1e3, "median_ms": statistics.median(times[1:]) * 1e3,
+            "rows": len(relief)}
+
+
+def duckdb_overview_relief(db: Path, repeats: int) -> dict:
+    """The same relief-table queries through analytics (what the pandas figure compares with)."""
+    os.environ["UNION_DASH_DB"] = str(db)
+    from analytics import queries
+    from analytics.filters import Filters
+
+    f = Filters(start=date(2024, 1, 1), end=date(2024, 12, 1), granularity="month")
+    times = []
+    for _ in range(repeats + 1):
+        t0 = time.perf_counter()
+        queries.kpis(["relieved", "relief_amount", "coverage"], f)
+        queries.trend(["relieved"], f)
+        queries.breakdown(["relieved"], f, "region")
+        times.append(time.perf_counter() - t0)
+    return {"first_ms": times[0] * 1e3, "median_ms": statistics.median(times[1:]) * 1e3}
+
+
+def machine() -> dict:
+    import duckdb
+    import pandas
+    import polars
+    import streamlit
+
+    return {"python": platform.python_version(), "cpus": os.cpu_count(),
+            "machine": platform.machine(), "kernel": platform.release(),
+            "duckdb": duckdb.__version__, "polars": polars.__version__,
+            "pandas": pandas.__version__, "streamlit": streamlit.__version__,
+            "load_avg": os.getloadavg()}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("command", choices=["build", "record", "run", "one", "pandas"])
+    ap.add_argument("--sample", type=Path)
+    ap.add_argument("--out", type=Path)
+    ap.add_argument("--db", type=Path)
+    ap.add_argument("--calls", type=Path)
+    ap.add_argument("--key")
+    ap.add_argument("--copies", type=int, default=26)
+    ap.add_argument("--ordered", action="store_true")
+    ap.add_argument("--repeats", type=int, default=10)
+    a = ap.parse_args()
+    if a.command == "build":
+        build(a.sample, a.out, a.copies, a.ordered)
+    elif a.command == "record":
+        record(a.db, a.calls)
+    elif a.command == "one":
+        print(json.dumps(_one(a.db, a.key, a.calls, a.repeats)))
+    elif a.command == "run":
+        print(json.dumps(machine()))
+        run(a.db, a.calls, a.repeats)
+    else:
+        print(json.dumps({"pandas": pandas_overview(a.db, a.repeats),
+                          "duckdb": duckdb_overview_relief(a.db, a.repeats)}))
+
+
+if __name__ == "__main__":
+    main()
