@@ -1,11 +1,13 @@
 """ETL throughput: relief rosters from CSV (and a smaller XLSX) into a fresh warehouse.
 
     python bench/bench_etl.py --rows 10000000 --persons 1000000 [--xlsx-rows 1000000]
+        [--repeat 3] [--with-quality] [--csv existing.csv]
 
 Writes synthetic relief files with a fast Polars writer (valid IDs, a few thousand distinct
 dates and amounts, ~1 relief per person per year), then times `etl.load.load_files` on them
-(read, validate, pseudonymise, load, swap) in a child process each, reporting rows/s and the
-child's peak memory (ru_maxrss). Not run by pytest.
+(read, validate, pseudonymise, load, swap) in a child process each, reporting rows/s, the
+child's CPU time and peak memory (ru_maxrss) and the load average: the median of --repeat
+runs, with the spread. Not run by pytest.
 """
 
 from __future__ import annotations
@@ -87,11 +89,13 @@ t = time.perf_counter()
 r = load_files([Path({str(path)!r})], Path({str(db)!r}), rejects_dir=Path({str(db.parent)!r}))
 dt = time.perf_counter() - t
 f = r.files[0]
+u = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({{"seconds": dt, "rows_loaded": f.rows_loaded, "rows_read": f.rows_read,
                   "rejected": f.rows_rejected, "status": f.status,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+                  "cpu_seconds": u.ru_utime + u.ru_stime, "peak_mb": u.ru_maxrss / 1024}}))
 """
     env = dict(os.environ, UNION_DASH_KEY="bench-key")
+    load_before = os.getloadavg()[0]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     if out.returncode:
         raise RuntimeError(f"the {kind} load failed ({out.returncode}):\n{out.stderr}")
@@ -99,7 +103,19 @@ print(json.dumps({{"seconds": dt, "rows_loaded": f.rows_loaded, "rows_read": f.r
     result["kind"] = kind
     result["quality_refresh"] = quality
     result["rows_per_s"] = result["rows_read"] / result["seconds"]
+    result["load_average"] = (load_before, os.getloadavg()[0])
+    print(json.dumps(result), file=sys.stderr)
     return result
+
+
+def median_of(runs: list[dict]) -> dict:
+    """The run with the median time, and the spread of times and peaks of all runs."""
+    ordered = sorted(runs, key=lambda r: r["seconds"])
+    middle = dict(ordered[len(ordered) // 2])
+    middle["all_seconds"] = [round(r["seconds"], 1) for r in runs]
+    middle["all_peak_mb"] = [round(r["peak_mb"]) for r in runs]
+    middle["all_load_average"] = [r["load_average"] for r in runs]
+    return middle
 
 
 def main() -> None:
@@ -107,7 +123,9 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--persons", type=int, default=100_000)
     ap.add_argument("--xlsx-rows", type=int, default=0)
+    ap.add_argument("--repeat", type=int, default=3, help="runs per input; the median is kept")
     ap.add_argument("--dir", type=Path, default=None)
+    ap.add_argument("--csv", type=Path, default=None, help="an existing relief CSV to load")
     ap.add_argument("--with-quality", action="store_true",
                     help="also time a CSV load that runs the data-quality refresh")
     args = ap.parse_args()
@@ -115,21 +133,29 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     results = []
     t = time.perf_counter()
-    csv_path = work / f"relief_{args.rows}.csv"
-    frame = relief_frame(args.rows, args.persons)
-    frame.write_csv(csv_path)
-    print(f"wrote {frame.height:,} rows CSV ({csv_path.stat().st_size / 1e6:.0f} MB) in "
-          f"{time.perf_counter() - t:.1f}s", file=sys.stderr)
-    results.append(run_child("csv", csv_path, work / "csv.duckdb", quality=False))
+    csv_path = args.csv or work / f"relief_{args.rows}.csv"
+    frame = None
+    if args.csv is None or args.xlsx_rows:
+        frame = relief_frame(args.rows, args.persons)
+    if args.csv is None:
+        frame.write_csv(csv_path)
+        print(f"wrote {frame.height:,} rows CSV ({csv_path.stat().st_size / 1e6:.0f} MB) in "
+              f"{time.perf_counter() - t:.1f}s", file=sys.stderr)
+    runs = [run_child("csv", csv_path, work / "csv.duckdb", quality=False)
+            for _ in range(args.repeat)]
+    results.append(median_of(runs))
     if args.with_quality:
-        results.append(run_child("csv", csv_path, work / "csv.duckdb"))
+        results.append(median_of([run_child("csv", csv_path, work / "csv.duckdb")
+                                  for _ in range(args.repeat)]))
     if args.xlsx_rows:
         t = time.perf_counter()
         xlsx_path = work / f"relief_{args.xlsx_rows}.xlsx"
         frame.head(args.xlsx_rows).write_excel(xlsx_path, autofit=False)
+        del frame
         print(f"wrote {args.xlsx_rows:,} rows XLSX in {time.perf_counter() - t:.1f}s",
               file=sys.stderr)
-        results.append(run_child("xlsx", xlsx_path, work / "xlsx.duckdb", quality=False))
+        results.append(median_of([run_child("xlsx", xlsx_path, work / "xlsx.duckdb",
+                                            quality=False) for _ in range(args.repeat)]))
     import duckdb
     machine = {"python": platform.python_version(), "polars": pl.__version__,
                "duckdb": duckdb.__version__, "cpus": os.cpu_count(),

@@ -37,6 +37,7 @@ from etl.extract import FileError
 FAULT_HOOK: Callable[[str], None] | None = None
 LOAD_MEMORY_LIMIT = os.environ.get("UNION_DASH_LOAD_MEMORY", "2GB")  # DuckDB's share of a load
 SURROGATE_IDS = {"relief": "relief_id", "loans": "loan_id", "training": "enrolment_id"}
+STAGE = "scratch._stage"  # one file's checked rows; the scratch database is thrown away
 
 
 @dataclass
@@ -134,6 +135,7 @@ def _load(sources, db_path: Path, rejects_dir: Path | None, log) -> LoadReport:
         con = duckdb.connect(str(work))
         try:
             _prepare(con)
+            con.execute("ATTACH ? AS scratch", [str(_scratch(work))])
             seen: dict[str, str] = {}
             for number, (path, source) in enumerate(sources, start=1):
                 result = _load_file(con, path, source, key, seen)
@@ -163,10 +165,11 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
                seen: dict[str, str]) -> FileResult:
     """One file, one batch; bad input becomes a failed or partial result, never an exception.
 
-    The file is read, checked and staged (temp table `_stage`) a chunk at a time, so a
-    10^7-row roster never sits in memory whole; duplicates, persons and the upsert are then
-    set-based SQL over the stage. All of it is one transaction: a file that turns out
-    unreadable half-way leaves nothing behind."""
+    The file is read, checked and staged a chunk at a time (table `_stage` in a scratch
+    database beside the working copy, compressed and spilled to disk like any table, so a
+    10^7-row roster never sits in memory whole); duplicates, persons and the upsert are then
+    set-based SQL over the stage, and one transaction writes the warehouse: a file that turns
+    out unreadable half-way leaves nothing behind."""
     result = FileResult(path)
     try:
         sha = _sha256(source)
@@ -179,7 +182,6 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
         result.message_zh = f"内容与已载入的批次 {earlier} 相同，已跳过"
         result.message_en = f"same content as batch {earlier}, already loaded; skipped"
         return result
-    con.begin()
     try:
         try:
             raws = extract.read_file(path.name, source)
@@ -187,14 +189,12 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
             table = mappings.kinds()[result.kind].table_name
             _stage(con, result, raws, sheets, key, table)
         except FileError as e:
-            con.rollback()
             return _failed(result, e.zh, e.en)
         result.rejects = pl.concat([result.rejects, _drop_duplicates(con, path.name)])
         result.rows_rejected = result.rejects.filter(pl.col("row").is_not_null()).select(
             pl.struct("sheet", "row").n_unique()).item()
-        result.rows_loaded = _one(con, "SELECT count(*) FROM _stage")[0]
+        result.rows_loaded = _one(con, f"SELECT count(*) FROM {STAGE}")[0]
         if result.rows_loaded == 0:
-            con.rollback()
             zh, en = (("没有数据行；请检查文件是否只有表头", "no data rows; the file has only headers")
                       if result.rows_read == 0 else
                       ("所有行都未通过校验，未载入；请按拒绝清单修改后重新上传",
@@ -203,12 +203,15 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
             return _failed(result, zh, en)
         now = dt.datetime.now().replace(microsecond=0)
         result.batch_id = f"{now:%Y%m%d%H%M%S}-{sha[:12]}"
-        _write_batch(con, result, table, sha, now)
-        con.sql("DROP TABLE _stage")
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
+        con.begin()
+        try:
+            _write_batch(con, result, table, sha, now)
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+    finally:
+        con.sql(f"DROP TABLE IF EXISTS {STAGE}")
     seen[sha] = result.batch_id
     _summarise(result)
     return result
@@ -224,7 +227,7 @@ def _sha256(source: bytes | Path) -> str:
 def _stage(con, result: FileResult, raws: list[extract.RawSheet],
            sheets: list[extract.Sheet], key: bytes, table: str) -> None:
     """Check every chunk of every recognised sheet and append its good rows to `_stage`."""
-    columns = _table_columns(con, table)
+    columns = [(c, t) for c, t in _table_columns(con, table) if c != SURROGATE_IDS.get(table)]
     raw_of = {raw.name: raw for raw in raws}
     person_cache: dict[str, str] = {}  # a person in many chunks is hashed once
     done = 0
@@ -243,8 +246,8 @@ def _stage(con, result: FileResult, raws: list[extract.RawSheet],
             staged = _staged(checked.rows, columns, done)
             del checked, chunk
             con.register("_chunk", staged)
-            con.sql("CREATE TEMP TABLE _stage AS SELECT * FROM _chunk" if done == 0 else
-                    "INSERT INTO _stage BY NAME SELECT * FROM _chunk")
+            con.sql(f"CREATE TABLE {STAGE} AS SELECT * FROM _chunk" if done == 0 else
+                    f"INSERT INTO {STAGE} BY NAME SELECT * FROM _chunk")
             con.unregister("_chunk")
             done += staged.height
             del staged
@@ -325,7 +328,7 @@ def _write_batch(con, result: FileResult, table: str, sha: str, now) -> None:
     transaction."""
     kind = mappings.kinds()[result.kind]
     batch = result.batch_id
-    if "_p_id_masked" in {c for c, _ in _table_columns(con, "_stage")}:
+    if "_p_id_masked" in {c for c, _ in _table_columns(con, STAGE)}:
         _upsert_persons(con, batch)
     inserted, updated, unchanged = _upsert(con, table, kind.natural_key, batch)
     result.rows_inserted, result.rows_updated, result.rows_unchanged = (
@@ -342,8 +345,8 @@ def _table_columns(con, table: str) -> list[tuple[str, str]]:
 
 def _staged(rows: pl.DataFrame, columns: list[tuple[str, str]], done: int) -> pl.DataFrame:
     """A chunk's rows with exactly the table's columns (NULL where the file lacks one; the
-    batch id is added on insert), the person's details, and `_nk`, `_sheet`, `_row`, `_i`
-    (order in the file), so every chunk of a file has the same columns."""
+    batch id and surrogate id are added on insert), the person's details, and `_nk`, `_sheet`,
+    `_row`, `_i` (order in the file), so every chunk of a file has the same columns."""
     select = []
     for name, sql_type in columns:
         if name == "batch_id":
@@ -370,11 +373,11 @@ _POLARS_TYPES = {"VARCHAR": pl.String, "DATE": pl.Date, "BOOLEAN": pl.Boolean,
 def _drop_duplicates(con, file_name: str) -> pl.DataFrame:
     """Rows of the file with the same natural key: keep the last, reject the earlier ones
     (removed from `_stage`). Hashes first: only keys whose hash repeats are compared."""
-    station = ("station_code" if "station_code" in {c for c, _ in _table_columns(con, "_stage")}
+    station = ("station_code" if "station_code" in {c for c, _ in _table_columns(con, STAGE)}
                else "NULL::VARCHAR AS station_code")
     dup = con.sql(f"""
-        WITH repeated AS (SELECT hash(_nk) AS h FROM _stage GROUP BY h HAVING count(*) > 1),
-        c AS (SELECT _i, _nk, _sheet, _row, {station} FROM _stage
+        WITH repeated AS (SELECT hash(_nk) AS h FROM {STAGE} GROUP BY h HAVING count(*) > 1),
+        c AS (SELECT _i, _nk, _sheet, _row, {station} FROM {STAGE}
               WHERE hash(_nk) IN (SELECT h FROM repeated)),
         last AS (SELECT _nk, max(_i) AS last_i FROM c GROUP BY _nk HAVING count(*) > 1)
         SELECT c._i, c._nk, c._sheet, c._row, c.station_code, k._row AS kept
@@ -383,7 +386,7 @@ def _drop_duplicates(con, file_name: str) -> pl.DataFrame:
     if dup.is_empty():
         return rj.empty()
     con.register("_dup", dup.select("_i"))
-    con.sql("DELETE FROM _stage WHERE _i IN (SELECT _i FROM _dup)")
+    con.sql(f"DELETE FROM {STAGE} WHERE _i IN (SELECT _i FROM _dup)")
     con.unregister("_dup")
     return validate.duplicate_rejects(dup, file_name)
 
@@ -397,18 +400,18 @@ def _upsert(con, table: str, key: tuple[str, ...], batch: str):
     surrogate = SURROGATE_IDS.get(table)
     values = ", ".join("md5(_nk)" if c == surrogate else "$batch" if c == "batch_id" else c
                        for c in columns)
-    total = _one(con, "SELECT count(*) FROM _stage")[0]
+    total = _one(con, f"SELECT count(*) FROM {STAGE}")[0]
     if _one(con, f"SELECT count(*) FROM {table}")[0] == 0:
-        con.execute(f"INSERT INTO {table} SELECT {values} FROM _stage", {"batch": batch})
+        con.execute(f"INSERT INTO {table} SELECT {values} FROM {STAGE}", {"batch": batch})
         return total, 0, 0
     on = " AND ".join(f"t.{k} IS NOT DISTINCT FROM s.{k}" for k in key)
     same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in columns
                         if c not in ("batch_id", surrogate))
     con.sql(f"""CREATE OR REPLACE TEMP TABLE _matched AS
                 SELECT t.rowid AS rid, s._nk, t.batch_id AS old_batch, ({same}) AS same
-                FROM {table} t JOIN _stage s ON {on}""")
+                FROM {table} t JOIN {STAGE} s ON {on}""")
     con.sql(f"DELETE FROM {table} WHERE rowid IN (SELECT rid FROM _matched WHERE NOT same)")
-    con.execute(f"""INSERT INTO {table} SELECT {values} FROM _stage
+    con.execute(f"""INSERT INTO {table} SELECT {values} FROM {STAGE}
                     ANTI JOIN (SELECT _nk FROM _matched WHERE same) USING (_nk)""",
                 {"batch": batch})
     con.execute("""INSERT INTO row_replacements
@@ -425,10 +428,10 @@ def _upsert_persons(con, batch: str) -> None:
     """The same person from two stations is one row; the first batch that saw them keeps it,
     with the details of its file's first row for them. An anti-join, not a primary key: an
     ART index on 10^6 keys costs more than the load."""
-    con.execute("""INSERT INTO persons
+    con.execute(f"""INSERT INTO persons
                    SELECT person_key, arg_min_null(_p_id_masked, _i),
                           arg_min_null(_p_gender, _i), arg_min_null(_p_birth_year, _i), ?
-                   FROM _stage ANTI JOIN persons USING (person_key)
+                   FROM {STAGE} ANTI JOIN persons USING (person_key)
                    GROUP BY person_key""", [batch])
 
 
@@ -524,7 +527,10 @@ def _working_copy(db_path: Path) -> Iterator[Path]:
     """A copy of the warehouse beside it (same file system, so os.replace is atomic);
     removed unless it was swapped in. Copies left by a killed load are cleared first."""
     for stale in db_path.parent.glob(f".{db_path.name}.loading-*"):
-        stale.unlink(missing_ok=True)
+        if stale.is_dir():  # DuckDB's spill directory (<copy>.tmp) of a killed load
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
     work = db_path.with_name(f".{db_path.name}.loading-{os.getpid()}")
     if db_path.exists():
         shutil.copyfile(db_path, work)
@@ -534,8 +540,14 @@ def _working_copy(db_path: Path) -> Iterator[Path]:
     try:
         yield work
     finally:
-        work.unlink(missing_ok=True)
-        work.with_name(work.name + ".wal").unlink(missing_ok=True)
+        for path in (work, _scratch(work)):
+            path.unlink(missing_ok=True)
+            path.with_name(path.name + ".wal").unlink(missing_ok=True)
+
+
+def _scratch(work: Path) -> Path:
+    """The staging database of a load, beside its working copy and removed with it."""
+    return work.with_name(work.name + ".stage")
 
 
 def _fault(point: str, files_done: int) -> None:
