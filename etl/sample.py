@@ -80,7 +80,7 @@ def write_sample(out_dir: Path, scale: int = 1, seed: int = DEFAULT_SEED,
     written = write_all(np.random.default_rng([seed, 1]), out_dir, tables, people, workbooks)
     truth = ground_truth(tables, people.frame(), planted, written, params, seed, scale)
     (out_dir / "ground_truth.json").write_text(
-        json.dumps(truth, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        json.dumps(truth, ensure_ascii=False, indent=1, sort_keys=True, default=str), encoding="utf-8")
     return sorted(written.paths)
 
 
