@@ -55,10 +55,17 @@ class Measure:
     date_col: str
     kind: str = "flow"  # see the module docstring
     until_col: str | None = None  # stock: the date a row leaves the file
+    where: str | None = None  # a row filter applied before time is placed (seasons: the ASOF
+    # join then meets only festival rows, not every relief row of ten years)
 
     @property
     def dims(self) -> set[str]:
         return {"region", *TABLE_DIMS[self.table]}
+
+    @property
+    def sql_text(self) -> str:
+        """'table: aggregate [WHERE filter]', as exports state the definition."""
+        return f"{self.table}: {self.expr}" + (f" WHERE {self.where}" if self.where else "")
 
 
 @dataclass(frozen=True)
@@ -106,13 +113,13 @@ class Indicator:
         """The entry as exports carry it (Provenance.indicators)."""
         return {"code": self.code, "name_zh": self.name_zh, "name_en": self.name_en,
                 "unit": self.unit, "definition": self.definition(lang),
-                "numerator": f"{self.numerator.table}: {self.numerator.expr}",
-                "denominator": (f"{self.denominator.table}: {self.denominator.expr}"
-                                if self.denominator else "")}
+                "numerator": self.numerator.sql_text,
+                "denominator": self.denominator.sql_text if self.denominator else ""}
 
 
-def _m(table: str, expr: str, date_col: str, kind: str = "flow", until: str | None = None):
-    return Measure(table, expr, date_col, kind, until)
+def _m(table: str, expr: str, date_col: str, kind: str = "flow", until: str | None = None,
+       where: str | None = None):
+    return Measure(table, expr, date_col, kind, until, where)
 
 
 # --- measures ------------------------------------------------------------------------------
@@ -123,10 +130,10 @@ REGISTERED = _m("hardship_files", "COUNT(DISTINCT t.person_key)", "registered_on
 RELIEVED = _m("relief", "COUNT(DISTINCT t.person_key)", "relief_date")
 RELIEF_YUAN = _m("relief", "SUM(t.amount_yuan)", "relief_date")
 RELIEF_COUNT = _m("relief", "COUNT(*)", "relief_date")
-FESTIVAL_PERSONS = _m("relief", "COUNT(DISTINCT t.person_key) FILTER "
-                      "(WHERE t.relief_type = 'festival_condolence')", "relief_date", "season")
-FESTIVAL_YUAN = _m("relief", "SUM(t.amount_yuan) FILTER "
-                   "(WHERE t.relief_type = 'festival_condolence')", "relief_date", "season")
+_FESTIVAL = "t.relief_type = 'festival_condolence'"
+FESTIVAL_PERSONS = _m("relief", "COUNT(DISTINCT t.person_key)", "relief_date", "season",
+                      where=_FESTIVAL)
+FESTIVAL_YUAN = _m("relief", "SUM(t.amount_yuan)", "relief_date", "season", where=_FESTIVAL)
 ALLOCATED = _m("fund_allocations", "SUM(t.allocated_yuan)", "year", "annual")
 RECEIVED = _m("fund_allocations", "SUM(t.received_yuan)", "year", "annual")
 MATCHING_ALLOCATED = _m("fund_allocations", "SUM(t.allocated_yuan) FILTER "

@@ -137,7 +137,8 @@ def scan(measures: list[Measure], f: Filters, buckets: list[Bucket], by: str | N
         raise Unavailable(f"{m0.table} is not kept by help station")
     time_join, time_where = _time_sql(m0)
     dim_join, dim_expr = _dim_sql(by, m0.table, level)
-    conds = [where, *cut_clauses(f, set(TABLE_DIMS[m0.table])), *([time_where] * bool(time_where))]
+    conds = [where, *cut_clauses(f, set(TABLE_DIMS[m0.table])), *([time_where] * bool(time_where)),
+             *([m0.where] * bool(m0.where))]
     ctes = ["buckets AS (SELECT unnest($names::VARCHAR[]) AS name, unnest($ss::DATE[]) AS s, "
             "unnest($es::DATE[]) AS e)", SCOPE_CTE]
     if "tree" in dim_join:
@@ -182,7 +183,7 @@ def evaluate(measures: list[Measure], f: Filters, buckets: list[Bucket],
     """Each measure → frame of bucket, [dim], value; one scan per (table, kind, date column)."""
     groups: dict[tuple, list[Measure]] = defaultdict(list)
     for m in dict.fromkeys(measures):
-        groups[(m.table, m.kind, m.date_col, m.until_col)].append(m)
+        groups[(m.table, m.kind, m.date_col, m.until_col, m.where)].append(m)
     level = region_level(f.region)
     keys = ["bucket"] + (["dim"] if by else [])
     out = {}
