@@ -33,6 +33,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _wait_for_port(port: int) -> None:
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.3)
+
+
 @pytest.fixture(scope="module")
 def server(sample_db, tmp_path_factory):
     if not Path(CHROMIUM).exists():
@@ -47,12 +56,7 @@ def server(sample_db, tmp_path_factory):
         [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.3)
+    _wait_for_port(port)
     yield f"http://127.0.0.1:{port}", db
     proc.terminate()
     proc.wait(timeout=20)
@@ -108,3 +112,43 @@ def test_upload_in_the_browser(server, browser, tmp_path):
     page.get_by_text("无法识别的金额…；请只填数字，如 …").first.wait_for(timeout=60_000)
     page.screenshot(path=str(shots / "quality_rejects.png"), full_page=True)
     page.close()
+
+
+def test_login_in_the_browser(sample_db, browser, tmp_path):
+    """Served to a network: nothing before a login, a wrong password refused, then the pages."""
+    from ui import auth
+
+    cfg = tmp_path / "auth.yaml"
+    auth.add_user("wang", "leader", "Passwort-123", cfg)
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(sample_db, db)
+    port = _free_port()
+    env = {**os.environ, "UNION_DASH_DB": str(db), "UNION_DASH_AUTH": str(cfg)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+         "--server.address", "0.0.0.0", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for_port(port)
+        page = browser.new_page(viewport={"width": 1200, "height": 800})
+        page.goto(f"http://127.0.0.1:{port}/upload", timeout=60_000)
+        page.wait_for_selector(IDLE, timeout=60_000)
+        page.get_by_label("密码").wait_for(timeout=60_000)
+        body = page.inner_text("body")
+        assert "数据导入" not in body and "总览" not in body  # no menu, no page
+        page.get_by_label("用户名").fill("wang")
+        page.get_by_label("密码").fill("wrong-password")
+        page.get_by_role("button", name="登录").click()
+        page.get_by_text("用户名或密码错误").wait_for(timeout=60_000)
+        page.get_by_label("用户名").fill("wang")
+        page.get_by_label("密码").fill("Passwort-123")
+        page.get_by_role("button", name="登录").click()
+        page.get_by_text("已登录：wang（领导）").wait_for(timeout=60_000)
+        page.wait_for_selector(IDLE, timeout=60_000)
+        nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+        assert "总览" in nav and "数据导入" not in nav and "数据质量" not in nav
+        page.screenshot(path=str(ROOT / "screenshots" / "login_leader.png"))
+        page.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

@@ -151,6 +151,9 @@ def login_gate() -> User | None:
 
 def require(action: str) -> User:
     """Stop the page unless the current user may do `action` (for direct URLs)."""
+    from ui import frame
+
+    frame.require()  # a link a fresh server ran outside the frame reruns through it first
     user = current_user()
     if user is None or not can(user.role, action):
         st.error(_msg("refused"))
