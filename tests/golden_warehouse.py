@@ -64,9 +64,9 @@ ROWS: dict[str, list[tuple]] = {
          None, B2),
         ("t4", "p4", "150422", "electrician", "enterprise", D("2011-05-01"), D("2011-08-01"),
          True, True, B2),
-        # The last course on file ends 2013-03-01: courses ending by 2012-09-01 have had their
+        # The last course on file starts 2013-03-01: courses ending by 2012-09-01 have had their
         # six months of follow-up; t5's own placement is not known yet.
-        ("t5", "p4", "150422", "electrician", "enterprise", D("2013-01-05"), D("2013-03-01"),
+        ("t5", "p4", "150422", "electrician", "enterprise", D("2013-03-01"), D("2013-05-01"),
          True, False, B2),
     ],
     "placements": [
