@@ -165,18 +165,31 @@ def _store_rules(con: duckdb.DuckDBPyConnection, rules: pl.DataFrame,
 # Festival moves between January and February), everything else by calendar month.
 _CAMPAIGNS = """
 CREATE OR REPLACE TEMP TABLE dq_relief_campaigns AS
-SELECT r.relief_id, r.person_key, r.relief_type, r.station_code, r.relief_date, r.amount_yuan,
-       CASE WHEN r.relief_type = 'festival_condolence' THEN x.season::VARCHAR || '两节'
-            ELSE strftime(r.relief_date, '%Y-%m') END AS campaign,
-       CASE WHEN r.relief_type = 'festival_condolence' THEN x.season::VARCHAR
-            ELSE strftime(r.relief_date, '%Y') END AS period_key
-FROM relief r
--- A date of year y belongs to season y+1 from that season's start (about August), else to
--- season y: an equality join, much cheaper than a range join on 10^7 rows.
-LEFT JOIN dq_festival_seasons s ON s.season = year(r.relief_date) + 1,
-LATERAL (SELECT CASE WHEN r.relief_date >= s.start_on THEN s.season
-                     ELSE year(r.relief_date) END AS season) x
+-- One narrow row per relief row: integer keys are cheaper to group 10^7 rows by than text.
+-- campaign_key: season*100 for festival relief, else year*100+month; period_key: season or
+-- year. dup_key and period_h hash (person, type, campaign / period); the checks confirm
+-- their candidates on the real columns, so a hash collision cannot raise a finding.
+SELECT rid, relief_type, relief_date, amount_yuan, campaign_key, period_key,
+       hash(person_key, relief_type, campaign_key) AS dup_key, hash(station_code) AS station_h,
+       hash(person_key, relief_type, period_key) AS period_h
+FROM (
+    SELECT r.rowid AS rid, r.person_key, r.station_code, r.relief_type, r.relief_date,
+           r.amount_yuan,
+           CASE WHEN r.relief_type = 'festival_condolence' THEN x.season * 100
+                ELSE year(r.relief_date) * 100 + month(r.relief_date) END AS campaign_key,
+           CASE WHEN r.relief_type = 'festival_condolence' THEN x.season
+                ELSE year(r.relief_date) END AS period_key
+    FROM relief r
+    -- A date of year y belongs to season y+1 from that season's start (about August), else
+    -- to season y: an equality join, much cheaper than a range join on 10^7 rows.
+    LEFT JOIN dq_festival_seasons s ON s.season = year(r.relief_date) + 1,
+    LATERAL (SELECT CASE WHEN r.relief_date >= s.start_on THEN s.season
+                         ELSE year(r.relief_date) END AS season) x)
 """
+
+# The campaign as people write it: "2012两节" for a festival season, else "2012-03".
+_CAMPAIGN_TEXT = """CASE WHEN r.campaign_key % 100 = 0 THEN (r.campaign_key // 100)::VARCHAR || '两节'
+    ELSE printf('%04d-%02d', r.campaign_key // 100, r.campaign_key % 100) END"""
 
 _RELIEF_COLS = """r.relief_id, coalesce(p.id_masked, '?') AS id_masked, r.county_code,
     r.station_code, r.relief_date, r.relief_type, r.recipient_group, r.fund_source,
@@ -229,21 +242,22 @@ FROM runs ORDER BY station_code, month
     # The same person, relief type and campaign paid by two or more stations.
     f"""
 CREATE OR REPLACE TABLE dq_duplicate_relief AS
--- A narrow pass finds the groups (min <> max: two stations); only their rows get details.
-WITH g AS (
-    SELECT person_key, relief_type, campaign FROM dq_relief_campaigns GROUP BY ALL
-    HAVING min(station_code) <> max(station_code)),
+-- A narrow pass finds candidate groups (min <> max: two stations); only their rows get details.
+WITH g AS (SELECT dup_key FROM dq_relief_campaigns GROUP BY dup_key
+           HAVING min(station_h) <> max(station_h)),
+cand AS (SELECT c.rid, c.campaign_key FROM dq_relief_campaigns c SEMI JOIN g USING (dup_key)),
 hit AS (
-    SELECT c.relief_id, c.campaign,
-           count(DISTINCT c.station_code) OVER w AS n_stations,
-           string_agg(DISTINCT c.station_code, ',' ORDER BY c.station_code) OVER w AS stations
-    FROM dq_relief_campaigns c SEMI JOIN g USING (person_key, relief_type, campaign)
-    WINDOW w AS (PARTITION BY c.person_key, c.relief_type, c.campaign))
-SELECT dense_rank() OVER (ORDER BY p.id_masked, r.person_key, r.relief_type, h.campaign)
+    SELECT r.*, cand.campaign_key,
+           count(DISTINCT r.station_code) OVER w AS n_stations,
+           string_agg(DISTINCT r.station_code, ',' ORDER BY r.station_code) OVER w AS stations
+    FROM cand JOIN relief r ON r.rowid = cand.rid
+    WINDOW w AS (PARTITION BY r.person_key, r.relief_type, cand.campaign_key))
+SELECT dense_rank() OVER (ORDER BY p.id_masked, r.person_key, r.relief_type, r.campaign_key)
            AS flag_id,
-       h.campaign, h.n_stations, h.stations, {_RELIEF_COLS}
-FROM hit h JOIN relief r USING (relief_id)
+       {_CAMPAIGN_TEXT} AS campaign, r.n_stations, r.stations, {_RELIEF_COLS}
+FROM hit r
 LEFT JOIN persons p USING (person_key)
+WHERE r.n_stations > 1
 ORDER BY flag_id, r.relief_date
 """,
     # Hardship-worker relief dated after the person left the file, with no file open then.
@@ -277,22 +291,24 @@ ORDER BY r.relief_date, r.relief_id
     # Outliers: robust z of log amount within relief type x county, and > f x p99 of the type.
     f"""
 CREATE OR REPLACE TABLE dq_amount_outliers AS
-WITH x AS (SELECT *, ln(amount_yuan::DOUBLE) AS la FROM relief WHERE amount_yuan > 0),
+WITH x AS (SELECT relief_id, relief_type, county_code, amount_yuan::DOUBLE AS amount,
+                  ln(amount_yuan::DOUBLE) AS la FROM relief WHERE amount_yuan > 0),
 g AS (
     SELECT relief_type, county_code, count(*) AS n, median(la) AS med, mad(la) AS mad
     FROM x GROUP BY ALL),
-gm AS (
-    SELECT g.*, avg(abs(x.la - g.med)) AS meanad
-    FROM g JOIN x USING (relief_type, county_code) GROUP BY ALL),
-t AS (SELECT relief_type, quantile_cont(amount_yuan::DOUBLE, 0.99) AS p99 FROM x GROUP BY ALL),
-scored AS (
-    SELECT x.relief_id, gm.n, exp(gm.med) AS group_median_yuan, t.p99,
-           -- Iglewicz & Hoaglin; where half the amounts are equal (MAD 0) the mean absolute
-           -- deviation stands in, scaled to the same units.
-           CASE WHEN gm.mad > 0 THEN 0.6745 * (x.la - gm.med) / gm.mad
-                WHEN gm.meanad > 0 THEN (x.la - gm.med) / (1.253314 * gm.meanad) END AS z,
-           x.amount_yuan::DOUBLE AS amount
-    FROM x JOIN gm USING (relief_type, county_code) JOIN t USING (relief_type)),
+-- Iglewicz & Hoaglin: where half the amounts are equal (MAD 0) the mean absolute deviation
+-- stands in, scaled to the same units; computed only for those groups.
+m0 AS (
+    SELECT x.relief_type, x.county_code, avg(abs(x.la - g.med)) AS meanad
+    FROM x JOIN g USING (relief_type, county_code) WHERE g.mad = 0 GROUP BY ALL),
+t AS (SELECT relief_type, quantile_cont(amount, 0.99) AS p99 FROM x GROUP BY ALL),
+z AS (
+    SELECT x.relief_id, x.amount, g.n, exp(g.med) AS group_median_yuan, t.p99,
+           CASE WHEN g.mad > 0 THEN 0.6745 * (x.la - g.med) / g.mad
+                WHEN m0.meanad > 0 THEN (x.la - g.med) / (1.253314 * m0.meanad) END AS z
+    FROM x JOIN g USING (relief_type, county_code) LEFT JOIN m0 USING (relief_type, county_code)
+    JOIN t USING (relief_type)),
+scored AS (SELECT * FROM z WHERE (n >= $n AND abs(z) > $z) OR amount > $f * p99),
 flagged AS (
     SELECT relief_id, 'robust_z' AS rule, z AS score, $z AS threshold, group_median_yuan
     FROM scored WHERE n >= $n AND abs(z) > $z
@@ -365,22 +381,26 @@ ORDER BY county_code, year
     f"""
 CREATE OR REPLACE TABLE dq_above_standard AS
 WITH rc AS (
-    SELECT c.relief_id, c.person_key, c.relief_type, c.period_key, c.amount_yuan,
-           s.max_yuan_per_person, s.period
+    SELECT c.rid, c.period_h, c.period_key, c.amount_yuan, s.max_yuan_per_person, s.period
     FROM dq_relief_campaigns c
     JOIN dq_relief_standards s ON s.relief_type = c.relief_type
      AND c.relief_date >= s.valid_from AND (s.valid_to IS NULL OR c.relief_date <= s.valid_to)),
+g0 AS (SELECT period_h FROM rc GROUP BY period_h
+       HAVING sum(amount_yuan) > any_value(max_yuan_per_person)),
+cand AS (
+    SELECT r.*, rc.period_key, rc.period, rc.max_yuan_per_person
+    FROM (SELECT * FROM rc SEMI JOIN g0 USING (period_h)) rc
+    JOIN relief r ON r.rowid = rc.rid),
 g AS (
     SELECT person_key, relief_type, period_key, any_value(period) AS period,
            any_value(max_yuan_per_person) AS standard_yuan,
            sum(amount_yuan)::DECIMAL(18,2) AS person_total_yuan
-    FROM rc GROUP BY ALL HAVING sum(amount_yuan) > any_value(max_yuan_per_person))
+    FROM cand GROUP BY ALL HAVING sum(amount_yuan) > any_value(max_yuan_per_person))
 SELECT dense_rank() OVER (ORDER BY g.relief_type, g.period_key, p.id_masked, g.person_key)
            AS flag_id,
-       g.period, g.period_key, g.standard_yuan, g.person_total_yuan,
+       g.period, g.period_key::VARCHAR AS period_key, g.standard_yuan, g.person_total_yuan,
        (g.person_total_yuan - g.standard_yuan)::DECIMAL(18,2) AS excess_yuan, {_RELIEF_COLS}
-FROM g JOIN rc USING (person_key, relief_type, period_key)
-JOIN relief r USING (relief_id)
+FROM g JOIN cand r USING (person_key, relief_type, period_key)
 LEFT JOIN persons p ON p.person_key = r.person_key
 ORDER BY flag_id, r.relief_date
 """,
