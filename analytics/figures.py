@@ -142,6 +142,9 @@ def bar_figure(
                              customdata=text, hovertemplate=hover))
     fig.update_layout(barmode="group", showlegend=bool(series))
     if horizontal:
+        if series:  # above the bars: below, the legend runs into the value axis's title
+            fig.update_layout(legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+                              margin={"t": 72 if title else 40})
         fig.update_yaxes(type="category", autorange="reversed")
         fig.update_layout(height=max(300, 26 * df[label].n_unique() * max(1, len(groups)) + 90))
     else:
