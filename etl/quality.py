@@ -136,10 +136,13 @@ def _csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def refresh(con: duckdb.DuckDBPyConnection, *, fund_rules: Path = FUND_RULES_CSV,
-            relief_standards: Path = RELIEF_STANDARDS_CSV) -> None:
-    """(Re)compute every `dq_*` table from the warehouse tables on a read-write connection."""
-    _store_rules(con, read_fund_rules(fund_rules), read_relief_standards(relief_standards))
+def refresh(con: duckdb.DuckDBPyConnection, *, fund_rules: Path | None = None,
+            relief_standards: Path | None = None) -> None:
+    """(Re)compute every `dq_*` table from the warehouse tables on a read-write connection.
+
+    The rule files default to etl/mappings/fund_rules.csv and relief_standards.csv."""
+    _store_rules(con, read_fund_rules(fund_rules or FUND_RULES_CSV),
+                 read_relief_standards(relief_standards or RELIEF_STANDARDS_CSV))
     con.execute(_CAMPAIGNS)
     params = {"z": ROBUST_Z_LIMIT, "n": ROBUST_Z_MIN_GROUP, "f": P99_FACTOR,
               "run": MISSING_RUN_MONTHS, "grace": REPORT_GRACE_DAYS}
@@ -437,3 +440,50 @@ UNION ALL SELECT 'above_standard', count(*), coalesce(sum(n), 0), coalesce(sum(e
         GROUP BY flag_id))
 """)
     con.execute("CREATE OR REPLACE TABLE dq_meta AS SELECT now()::TIMESTAMP AS computed_at")
+
+
+def refresh_warehouse(db_path: Path) -> None:
+    """Recompute the findings of an existing warehouse after the rule files changed.
+
+    Same lock, copy and swap as a load (etl.load), so readers see the old findings or the new.
+    """
+    import os
+
+    from etl import load
+
+    db_path = Path(db_path)
+    with load._exclusive(db_path), load._working_copy(db_path) as work:
+        con = duckdb.connect(str(work))
+        try:
+            refresh(con)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(work, db_path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    from etl import config
+
+    parser = argparse.ArgumentParser(
+        prog="python -m etl.quality",
+        description="Recompute the data-quality and compliance findings (after editing "
+                    "etl/mappings/fund_rules.csv or relief_standards.csv).")
+    parser.add_argument("--db", type=Path, default=config.DEFAULT_DB)
+    args = parser.parse_args(argv)
+    if not args.db.exists():
+        parser.error(f"no warehouse at {args.db}")
+    refresh_warehouse(args.db)
+    con = duckdb.connect(str(args.db), read_only=True)
+    try:
+        for code, findings in con.sql("SELECT code, findings FROM dq_summary").fetchall():
+            print(f"{code}: {findings}")
+    finally:
+        con.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime
 
+import duckdb
 import pytest
 
 from etl import quality
@@ -220,3 +221,20 @@ def test_refresh_twice_gives_the_same_tables():
     before = rows(con, "SELECT * FROM dq_relief_not_on_file")
     quality.refresh(con)
     assert rows(con, "SELECT * FROM dq_relief_not_on_file") == before
+
+
+def test_changed_rules_apply_to_a_warehouse_on_disk(tmp_path, monkeypatch, capsys):
+    db = tmp_path / "w.duckdb"
+    warehouse(path=str(db), relief_rows=[relief("b", "2012-01-10", fund="central_special",
+                                                 type="festival_condolence")],
+              files=[hardship("b", "2010-01-01")]).close()
+    rules = tmp_path / "fund_rules.csv"
+    rules.write_text(
+        "fund_source,relief_types,recipient_groups,requires_on_file,allocated,rule_zh,rule_en\n"
+        "central_special,medical,*,no,yes,只用于医疗,medical only\n", encoding="utf-8")
+    monkeypatch.setattr(quality, "FUND_RULES_CSV", rules)
+    assert quality.main(["--db", str(db)]) == 0
+    assert "fund_out_of_scope: 1" in capsys.readouterr().out
+    con = duckdb.connect(str(db), read_only=True)
+    assert rows(con, "SELECT outside FROM dq_fund_scope") == [("relief_type",)]
+    con.close()
