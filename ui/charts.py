@@ -45,7 +45,7 @@ def provenance(title: str, codes: list[str], f: Filters, lang: str):
         title=title, indicators=[INDICATORS[c].as_dict(lang) for c in codes],
         filters=describe(f, lang),
         data_version=f"{v.batches} batches, last loaded {loaded}: {', '.join(v.batch_ids[-5:])}",
-        generated_at=datetime.now().astimezone())
+        generated_at=datetime.now().astimezone(), lang=lang)
 
 
 def show_chart(fig: go.Figure | None, table: pl.DataFrame, *, key: str, title: str,
