@@ -7,7 +7,8 @@ trend. All user values are bound parameters; SQL text comes from the catalogue a
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from datetime import date, timedelta
 
 import polars as pl
@@ -178,15 +179,52 @@ def _used(params: dict, sql: str) -> dict:
     return {k: v for k, v in params.items() if f"${k}" in sql}
 
 
+# A page asks for the same measure several times (persons relieved under the KPIs, coverage,
+# amount per person; a chart of two seasonal indicators, then each alone), each call cached by
+# Streamlit on its own. Results are kept here per measure, keyed by the warehouse file's stamp,
+# so every measure of a view is scanned once. Small frames; the oldest go first.
+_MEMO: OrderedDict[tuple, pl.DataFrame] = OrderedDict()
+_MEMO_SIZE = 512
+_memo_lock = threading.Lock()
+
+
+def clear_memo() -> None:
+    """Forget computed measures (benchmarks timing a new view; a file swap needs no call)."""
+    with _memo_lock:
+        _MEMO.clear()
+
+
+def _memo_get(key: tuple) -> pl.DataFrame | None:
+    with _memo_lock:
+        frame = _MEMO.get(key)
+        if frame is not None:
+            _MEMO.move_to_end(key)
+        return frame
+
+
+def _memo_put(key: tuple, frame: pl.DataFrame) -> None:
+    with _memo_lock:
+        _MEMO[key] = frame
+        while len(_MEMO) > _MEMO_SIZE:
+            _MEMO.popitem(last=False)
+
+
 def evaluate(measures: list[Measure], f: Filters, buckets: list[Bucket],
              by: str | None = None) -> dict[Measure, pl.DataFrame]:
-    """Each measure → frame of bucket, [dim], value; one scan per (table, kind, date column)."""
+    """Each measure → frame of bucket, [dim], value; one scan per (table, kind, date column),
+    over the measures not already computed for this file, filters, buckets and cut."""
+    w = db.warehouse()
+    view = (str(w.path), w.stamp, f, tuple(buckets), by)
+    out = {m: hit for m in dict.fromkeys(measures)
+           if (hit := _memo_get((*view, m))) is not None}
     groups: dict[tuple, list[Measure]] = defaultdict(list)
     for m in dict.fromkeys(measures):
-        groups[(m.table, m.kind, m.date_col, m.until_col, m.where)].append(m)
+        if m not in out:
+            groups[(m.table, m.kind, m.date_col, m.until_col, m.where)].append(m)
+    if not groups:
+        return out
     level = region_level(f.region)
     keys = ["bucket"] + (["dim"] if by else [])
-    out = {}
     for group in groups.values():
         try:
             frame = scan(group, f, buckets, by, level)
@@ -195,6 +233,7 @@ def evaluate(measures: list[Measure], f: Filters, buckets: list[Bucket],
                                  | {f"m{i}": pl.Float64 for i in range(len(group))})
         for i, m in enumerate(group):
             out[m] = frame.select(*keys, pl.col(f"m{i}").alias("value"))
+            _memo_put((*view, m), out[m])
     return out
 
 

@@ -126,6 +126,7 @@ def replay(calls: list) -> None:
               "matching_gaps": queries_attention.matching_gaps,
               "mediation_funnel": queries_petitions.mediation_funnel,
               "version": lambda: adb.data_version()}
+    queries.clear_memo()  # each replay is a new view: measures are not shared across views
     for name, args, kwargs in calls:
         funcs[name](*args, **kwargs)
 
