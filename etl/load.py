@@ -36,6 +36,7 @@ from etl.extract import FileError
 # after N files, for tests that run the CLI in a subprocess.
 FAULT_HOOK: Callable[[str], None] | None = None
 LOAD_MEMORY_LIMIT = os.environ.get("UNION_DASH_LOAD_MEMORY", "2GB")  # DuckDB's share of a load
+STAGE_MEMORY_LIMIT = "512MB"  # DuckDB's share while chunks are read and staged
 SURROGATE_IDS = {"relief": "relief_id", "loans": "loan_id", "training": "enrolment_id"}
 STAGE = "scratch._stage"  # one file's checked rows; the scratch database is thrown away
 
@@ -246,8 +247,9 @@ def _stage(con, result: FileResult, raws: list[extract.RawSheet],
             staged = _staged(checked.rows, columns, done)
             del checked, chunk
             con.register("_chunk", staged)
-            con.sql(f"CREATE TABLE {STAGE} AS SELECT * FROM _chunk" if done == 0 else
-                    f"INSERT INTO {STAGE} BY NAME SELECT * FROM _chunk")
+            with _staging_settings(con):
+                con.sql(f"CREATE TABLE {STAGE} AS SELECT * FROM _chunk" if done == 0 else
+                        f"INSERT INTO {STAGE} BY NAME SELECT * FROM _chunk")
             con.unregister("_chunk")
             done += staged.height
             del staged
@@ -368,6 +370,20 @@ def _staged(rows: pl.DataFrame, columns: list[tuple[str, str]], done: int) -> pl
 
 _POLARS_TYPES = {"VARCHAR": pl.String, "DATE": pl.Date, "BOOLEAN": pl.Boolean,
                  "INTEGER": pl.Int32, "SMALLINT": pl.Int16, "DECIMAL(14,2)": pl.Decimal(14, 2)}
+
+
+@contextlib.contextmanager
+def _staging_settings(con) -> Iterator[None]:
+    """The stage is read once and thrown away: compressing it costs more CPU than it saves,
+    and a small buffer pool sends its blocks to the scratch file instead of holding them
+    beside the next chunk's frames."""
+    con.sql("SET force_compression = 'uncompressed'")
+    con.sql(f"SET memory_limit = '{STAGE_MEMORY_LIMIT}'")
+    try:
+        yield
+    finally:
+        con.sql("RESET force_compression")
+        con.sql(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
 
 
 def _drop_duplicates(con, file_name: str) -> pl.DataFrame:
