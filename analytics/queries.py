@@ -86,8 +86,8 @@ def _trunc(d: date, granularity: str) -> date:
 def _time_sql(m: Measure) -> tuple[str, str]:
     """(join clause putting rows of `t` into bucket `b`, extra WHERE) for the measure's kind."""
     d = f"t.{m.date_col}"
-    if m.kind == "flow":
-        return f"JOIN buckets b ON {d} BETWEEN b.s AND b.e", ""
+    if m.kind == "flow":  # the explicit outer range lets the scan skip row groups by date
+        return f"JOIN buckets b ON {d} BETWEEN b.s AND b.e", f"{d} BETWEEN $lo AND $hi"
     if m.kind == "stock_events":
         return "", ""  # _events_sql places the rows in time
     if m.kind == "stock":
