@@ -23,7 +23,7 @@ from etl.sample_medical import benefits, cards
 from etl.sample_output import write_all
 from etl.sample_people import People
 from etl.sample_problems import plant
-from etl.sample_programs import hailar_loan_files, loans, placements, training
+from etl.sample_programs import hailar_loan_files, loans, pending_placement, placements, training
 from etl.sample_register import register
 from etl.sample_registry import interventions
 from etl.sample_relief import cap_yearly, county_relief
@@ -58,8 +58,10 @@ def make_tables(seed: int = DEFAULT_SEED, scale: int = 1
     card = cards(rng, hardship.filter(pl.col("county") == HAILAR), 1)
     benefit = benefits(rng, card, 1)
     tables = {
-        "relief": relief_, "hardship": hardship, "loan": loan, "training": trained,
-        "placement": placements(rng, trained, loan), "medical_card": card,
+        # placements come from the true outcomes, before the last months' flags turn unknown
+        "relief": relief_, "hardship": hardship, "loan": loan,
+        "placement": placements(rng, trained, loan), "training": pending_placement(trained),
+        "medical_card": card,
         "medical_benefit": benefit.with_columns(
             gross_yuan=pl.col("gross_cents").cast(pl.Decimal(14, 2)) / 100,
             discount_yuan=pl.col("discount_cents").cast(pl.Decimal(14, 2)) / 100),

@@ -101,7 +101,8 @@ def _value(rng, col: mappings.Column, style: Style, n: int) -> pl.Expr:
     if col.type == "amount":  # integer yuan, or Decimal(14,2) where cents matter
         return c.cast(pl.Decimal(14, 2)).cast(pl.String) if style.cents else c.cast(pl.String)
     if col.type == "bool":
-        return pl.when(c).then(pl.lit("是")).otherwise(pl.lit("否"))
+        # an unknown (null) flag stays an empty cell, never 否
+        return pl.when(c).then(pl.lit("是")).when(~c).then(pl.lit("否"))
     return c.cast(pl.String)
 
 

@@ -21,6 +21,8 @@ HAILAR_LOAN_PERSONS_2012 = 48
 HAILAR_REPEAT_LOANS_2012 = 7
 HAILAR_JOBS_2012 = (200, 299)
 END = np.datetime64(f"{LAST_YEAR}-12-31")
+REPAID_ON_TIME, REPAID_LATE = 0.64, 0.26  # the other 10% never repay
+LATE_DAYS = (30, 1000)  # a late payer settles 30 days to ~3 years after the due date
 HARDSHIP_COURSES = ["computer", "driving", "electrician", "domestic_service"]
 
 
@@ -48,14 +50,20 @@ def _loan_rows(rng, county: str, pid, station, issued: np.ndarray) -> pl.DataFra
     n = len(issued)
     year = issued.astype("datetime64[Y]").astype(int) + 1970
     amount = rng.choice([2000, 3000, 5000, 8000, 10000], n) * np.where(year >= 2010, 2, 1)
-    months = np.where(year >= 2023, 12, rng.choice([12, 24], n))  # due dates stay in the past
+    months = np.where(year >= 2023, 12, rng.choice([12, 24], n))  # one-year terms from 2023
     due = (issued.astype("datetime64[M]") + months).astype("datetime64[D]") + (
         issued - issued.astype("datetime64[M]").astype("datetime64[D]"))
     fate = rng.random(n)
-    repaid = np.where(fate < 0.85, issued + (rng.uniform(0.5, 1.0, n) * (due - issued)
-                                             .astype(int)).astype("timedelta64[D]"),
-                      due + rng.integers(20, 180, n).astype("timedelta64[D]"))
-    repaid = np.where((fate > 0.95) | (repaid > END), np.datetime64("NaT"), repaid)
+    early = issued + (rng.uniform(0.5, 1.0, n) * (due - issued).astype(int)) \
+        .astype("timedelta64[D]")
+    # Late payers settle up to ~3 years after the due date (half within ~9 months), so loans
+    # due in the data's last years are partly still outstanding at its end.
+    # (the draw an earlier version used, rescaled to [0, 1): later draws stay unchanged)
+    lag = (rng.integers(20, 180, n) - 20) / 160
+    late = due + (LATE_DAYS[0] + LATE_DAYS[1] * lag ** 2).astype("timedelta64[D]")
+    repaid = np.where(fate < REPAID_ON_TIME, early, late)
+    repaid = np.where((fate >= REPAID_ON_TIME + REPAID_LATE) | (repaid > END),
+                      np.datetime64("NaT"), repaid)
     return pl.DataFrame({"pid": np.asarray(pid, np.int64), "county": np.full(n, county),
                          "station": np.asarray(station, str), "issued_on": issued,
                          "amount_yuan": amount, "due_on": due,
@@ -124,6 +132,14 @@ def training(rng, people: People, files: pl.DataFrame, params: dict[str, CountyP
                                   rng.choice(["enterprise", "employment_bureau"], k, p=[.8, .2]),
                                   _day(rng, ys, ye - 30, k), frontline=True))
     return stack(parts, strings=())
+
+
+def pending_placement(training_: pl.DataFrame) -> pl.DataFrame:
+    """Placement within six months is unknown (null) while the six months after the course's
+    end have not passed by the data's end; a station leaves that cell empty."""
+    open_ = pl.col("end_on").dt.offset_by("6mo") > date(LAST_YEAR, 12, 31)
+    return training_.with_columns(
+        placed_within_6m=pl.when(open_).then(None).otherwise(pl.col("placed_within_6m")))
 
 
 def _courses(rng, county, pid, course, provider, start, frontline: bool = False) -> dict:

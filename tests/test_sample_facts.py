@@ -16,6 +16,7 @@ from etl.schema import TABLES
 
 HAILAR, BAIRIN_LEFT, XILIN = "150702", "150422", "451030"
 END_2012 = date(2012, 12, 31)
+SAMPLE_END = date(2024, 12, 31)
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +71,34 @@ def test_hailar_loans_since_1997(con):
     jobs = rows(con, "SELECT SUM(jobs_created) FROM loans WHERE county_code = ? AND issued_on <= ?",
                 HAILAR, END_2012)[0][0]
     assert 200 <= jobs <= 299  # 200多人次
+
+
+def test_loans_partly_repaid_never_in_the_future(con):
+    """About 90% of loans are eventually repaid; recent due years are still partly open."""
+    assert rows(con, "SELECT COUNT(*) FROM loans WHERE repaid_on > ?", SAMPLE_END)[0][0] == 0
+    by_year = dict(rows(con, """
+        SELECT year(due_on), COUNT(repaid_on) / COUNT(*) FROM loans
+        WHERE year(due_on) BETWEEN 2010 AND 2024 GROUP BY 1"""))
+    settled = rows(con, """
+        SELECT COUNT(repaid_on) / COUNT(*) FROM loans
+        WHERE year(due_on) BETWEEN 2010 AND 2021""")[0][0]
+    assert 0.85 <= settled <= 0.95
+    assert all(0.75 <= r < 1 for r in by_year.values()), by_year
+    assert by_year[2023] < settled and by_year[2024] < settled
+
+
+def test_placement_unknown_until_six_months_after_the_course(con):
+    """Courses ending after 2024-06-30: placement within six months is not yet known (NULL)."""
+    sql = """
+        SELECT end_on + INTERVAL 6 MONTH > ? AS open, COUNT(*),
+               COUNT(*) FILTER (WHERE placed_within_6m IS NULL)
+        FROM training WHERE course <> 'frontline_skills' GROUP BY 1"""
+    counts = {open_: (n, nulls) for open_, n, nulls in rows(con, sql, SAMPLE_END)}
+    assert counts[True][0] > 0 and counts[True][1] == counts[True][0]
+    assert counts[False][1] == 0
+    frontline = rows(con, """
+        SELECT COUNT(placed_within_6m) FROM training WHERE course = 'frontline_skills'""")
+    assert frontline[0][0] == 0  # already employed: placement does not apply
 
 
 def test_hailar_pharmacy_cards(con):
