@@ -163,8 +163,9 @@ COMPLETED = _m("training", "COUNT(*) FILTER (WHERE t.completed)", "start_on")
 # Placement within six months is known only once six months have passed since the course
 # ended; later completions would read as "not placed", so both terms leave them out.
 _SIX_MONTHS_SEEN = "t.end_on + INTERVAL 6 MONTH <= (SELECT max(start_on) FROM training)"
-COMPLETED_SEEN = _m("training", f"COUNT(*) FILTER (WHERE t.completed AND {_SIX_MONTHS_SEEN})",
-                    "start_on")
+# Outcomes not followed up (NULL, e.g. frontline skills courses) are neither placed nor not.
+COMPLETED_SEEN = _m("training", "COUNT(*) FILTER (WHERE t.completed AND "
+                    f"t.placed_within_6m IS NOT NULL AND {_SIX_MONTHS_SEEN})", "start_on")
 PLACED_6M = _m("training", "COUNT(*) FILTER (WHERE t.completed AND t.placed_within_6m AND "
                f"{_SIX_MONTHS_SEEN})", "start_on")
 PLACEMENTS = _m("placements", "COUNT(*)", "placed_on")
@@ -266,9 +267,9 @@ CATALOGUE: tuple[Indicator, ...] = (
        ENROLMENTS, True, "结业人次 ÷ 参训人次(按开班日期)。",
        "Completed ÷ enrolled (by start date)."),
     _i("placement_6m", "结业六个月内就业率", "Placed within 6 months", "ratio", PLACED_6M,
-       COMPLETED_SEEN, True, "结业后六个月内就业人次 ÷ 结业人次(按开班日期);结业未满六个月(相对数据中最后的开班日期)的不计入。",
+       COMPLETED_SEEN, True, "结业后六个月内就业人次 ÷ 结业人次(按开班日期);结业未满六个月(相对数据中最后的开班日期)或未跟踪就业结果的不计入。",
        "Placed within six months of completion ÷ completed (by start date); completions less "
-       "than six months before the last course start on file are not yet counted."),
+       "than six months before the last course start on file, or not followed up, are not counted."),
     _i("placements", "就业安置人数", "Placements", "persons", PLACEMENTS, None, True,
        "期内登记的就业安置人次。", "Placements registered in the period."),
     _i("loans", "无息借款笔数", "Loans issued", "count", LOANS, None, True,
