@@ -180,11 +180,13 @@ def _used(params: dict, sql: str) -> dict:
 
 
 # A page asks for the same measure several times (persons relieved under the KPIs, coverage,
-# amount per person; a chart of two seasonal indicators, then each alone), each call cached by
-# Streamlit on its own. Results are kept here per measure, keyed by the warehouse file's stamp,
-# so every measure of a view is scanned once. Small frames; the oldest go first.
+# amount per person; a season's KPI, then the seasons' trend), each call cached by Streamlit on
+# its own. Values are kept here per measure and bucket range, keyed by the warehouse file's
+# stamp and the filters that enter the SQL (region, cuts; the range only through the buckets),
+# so a view scans each measure and period once. A bucket's value does not depend on the other
+# buckets of its scan. Small frames; the oldest go first.
 _MEMO: OrderedDict[tuple, pl.DataFrame] = OrderedDict()
-_MEMO_SIZE = 512
+_MEMO_SIZE = 4096
 _memo_lock = threading.Lock()
 
 
@@ -212,29 +214,33 @@ def _memo_put(key: tuple, frame: pl.DataFrame) -> None:
 def evaluate(measures: list[Measure], f: Filters, buckets: list[Bucket],
              by: str | None = None) -> dict[Measure, pl.DataFrame]:
     """Each measure → frame of bucket, [dim], value; one scan per (table, kind, date column),
-    over the measures not already computed for this file, filters, buckets and cut."""
+    over the buckets not already computed for this file, region, cuts and breakdown."""
     w = db.warehouse()
-    view = (str(w.path), w.stamp, f, tuple(buckets), by)
-    out = {m: hit for m in dict.fromkeys(measures)
-           if (hit := _memo_get((*view, m))) is not None}
-    groups: dict[tuple, list[Measure]] = defaultdict(list)
-    for m in dict.fromkeys(measures):
-        if m not in out:
-            groups[(m.table, m.kind, m.date_col, m.until_col, m.where)].append(m)
-    if not groups:
-        return out
-    level = region_level(f.region)
+    view = (str(w.path), w.stamp, f.region, f.fund_source, f.category, by)
+    measures = list(dict.fromkeys(measures))
     keys = ["bucket"] + (["dim"] if by else [])
-    for group in groups.values():
+    got = {(m, lo, hi): _memo_get((*view, m, lo, hi)) for m in measures for _, lo, hi in buckets}
+    groups: dict[tuple, list[Measure]] = defaultdict(list)
+    for m in measures:
+        groups[(m.table, m.kind, m.date_col, m.until_col, m.where)].append(m)
+    todo = [(g, [b for b in buckets if any(got[(m, b[1], b[2])] is None for m in g)])
+            for g in groups.values()]
+    todo = [(g, missing) for g, missing in todo if missing]
+    level = region_level(f.region) if todo else ""
+    for group, missing in todo:
         try:
-            frame = scan(group, f, buckets, by, level)
+            frame = scan(group, f, missing, by, level)
         except Unavailable:
             frame = pl.DataFrame(schema={k: pl.String for k in keys}
                                  | {f"m{i}": pl.Float64 for i in range(len(group))})
         for i, m in enumerate(group):
-            out[m] = frame.select(*keys, pl.col(f"m{i}").alias("value"))
-            _memo_put((*view, m), out[m])
-    return out
+            part = frame.select(*keys, pl.col(f"m{i}").alias("value"))
+            for name, lo, hi in missing:
+                got[(m, lo, hi)] = part.filter(pl.col("bucket") == name).drop("bucket")
+                _memo_put((*view, m, lo, hi), got[(m, lo, hi)])
+    return {m: pl.concat([got[(m, lo, hi)].select(pl.lit(name).alias("bucket"), pl.all())
+                          for name, lo, hi in buckets], how="vertical_relaxed")
+            .select(*keys, "value") for m in measures}
 
 
 def indicator_values(codes: list[str], f: Filters, buckets: list[Bucket],
