@@ -193,3 +193,19 @@ def test_open_petitions_and_unfinished_follow_up_are_left_out():
     row = queries.kpis(["resolution_rate", "days_to_close", "placement_6m"], y2013)
     # x6 is still pending, t5's six months have not passed: no rate rather than a false 0
     assert row["value"].to_list() == [None, None, None]
+
+
+def test_memo_shared_across_calls_gives_the_values_of_a_cold_scan():
+    """A season KPI, then the seasons' trend that reuses its buckets, then an indicator whose
+    measures were computed by an earlier call: the same values as each computed alone."""
+    years = Filters(region="150000", start=date(2010, 1, 1), end=date(2013, 12, 1),
+                    granularity="year")
+    calls = [lambda: queries.kpis(["festival_persons", "festival_amount"], Y2012),
+             lambda: queries.trend(["festival_persons", "festival_amount"], years),
+             lambda: queries.trend(["relieved", "relief_amount"], Y2012),
+             lambda: queries.trend(["amount_per_person"], Y2012),
+             lambda: queries.breakdown(["coverage"], Y2012, "region")]
+    shared = [call() for call in calls]
+    for call, warm in zip(calls, shared, strict=True):
+        queries.clear_memo()
+        assert call().equals(warm)
