@@ -45,7 +45,7 @@ def _wait_for_port(port: int) -> None:
 @pytest.fixture(scope="module")
 def server(sample_db, tmp_path_factory):
     if not Path(CHROMIUM).exists():
-        pytest.skip("needs /usr/bin/chromium")
+        pytest.fail("needs /usr/bin/chromium: `make test` installs it (apt-get install chromium)")
     root = tmp_path_factory.mktemp("browser")
     db = root / "warehouse.duckdb"
     shutil.copyfile(sample_db, db)
