@@ -114,10 +114,17 @@ def ensure_warehouse(db_path: Path) -> None:
     db_path = Path(db_path)
     if db_path.exists() and _complete(db_path):
         return
+    rewrite(db_path, _prepare)
+
+
+def rewrite(db_path: Path, change: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
+    """Apply `change` to a copy of the warehouse under the load lock and swap the copy in,
+    so readers see the warehouse before or after the change, never during it."""
+    db_path = Path(db_path)
     with _exclusive(db_path), _working_copy(db_path) as work:
         con = duckdb.connect(str(work))
         try:
-            _prepare(con)
+            change(con)
             con.sql("CHECKPOINT")
         finally:
             con.close()

@@ -445,21 +445,12 @@ UNION ALL SELECT 'above_standard', count(*), coalesce(sum(n), 0), coalesce(sum(e
 def refresh_warehouse(db_path: Path) -> None:
     """Recompute the findings of an existing warehouse after the rule files changed.
 
-    Same lock, copy and swap as a load (etl.load), so readers see the old findings or the new.
+    Same lock, copy and swap as a load (etl.load.rewrite), so readers see the old findings or
+    the new.
     """
-    import os
-
     from etl import load
 
-    db_path = Path(db_path)
-    with load._exclusive(db_path), load._working_copy(db_path) as work:
-        con = duckdb.connect(str(work))
-        try:
-            refresh(con)
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
-        os.replace(work, db_path)
+    load.rewrite(Path(db_path), refresh)
 
 
 def main(argv: list[str] | None = None) -> int:
