@@ -6,17 +6,12 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.i18n import t
-from analytics.indicators import INDICATORS
 from ui import sections
 from ui.attention import gap_lines
 from ui.filters import current
 
 f, lang = current()
 FLOWS = ["fund_allocated", "fund_received", "fund_disbursed"]
-
-
-def name(code: str) -> str:
-    return INDICATORS[code].name(lang)
 
 
 st.title(t("page_funds", lang))

@@ -24,7 +24,7 @@ pick = st.selectbox(t("trends", lang), KPIS, key="ov_trend", label_visibility="c
 left, right = st.columns(2)
 with left:
     sections.trend_chart([pick], key="ov_trend_chart",
-                         title=t("trend_of", lang, name=INDICATORS[pick].name(lang)))
+                         title=sections.trend_title(lang, pick))
 with right:
     sections.region_chart(pick, key="ov_region")
 

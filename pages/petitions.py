@@ -8,20 +8,11 @@ import streamlit as st
 
 from analytics import figures
 from analytics.i18n import t
-from analytics.indicators import INDICATORS
 from ui import data, sections
 from ui.charts import show_chart
 from ui.filters import current
 
 f, lang = current()
-
-
-def name(code: str) -> str:
-    return INDICATORS[code].name(lang)
-
-
-def by(code: str, dim: str) -> str:
-    return t("by_dim", lang, name=name(code), dim=t(f"dim_{dim}", lang))
 
 
 st.title(t("page_petitions", lang))
@@ -32,17 +23,17 @@ st.subheader(t("petitions_section", lang))
 left, right = st.columns(2)
 with left:
     sections.breakdown_chart(["petitions"], "petition_channel", key="pt_channel",
-                             title=by("petitions", "petition_channel"))
+                             title=sections.by_title(lang, "petitions", "petition_channel"))
 with right:
     sections.breakdown_chart(["petitions"], "petition_category", key="pt_category",
-                             title=by("petitions", "petition_category"))
+                             title=sections.by_title(lang, "petitions", "petition_category"))
 left, right = st.columns(2)
 with left:
     sections.trend_chart(["petitions", "collective"], key="pt_trend",
-                         title=t("trend_of", lang, name=name("petitions")))
+                         title=sections.trend_title(lang, "petitions"))
 with right:
     sections.trend_chart(["skip_level_share"], key="pt_skip",
-                         title=t("trend_of", lang, name=name("skip_level_share")))
+                         title=sections.trend_title(lang, "skip_level_share"))
 
 st.subheader(t("resolution_section", lang))
 left, right = st.columns(2)
@@ -50,7 +41,7 @@ with left:
     sections.region_chart("resolution_rate", key="pt_res_region")
 with right:
     sections.trend_chart(["days_to_close"], key="pt_days",
-                         title=t("trend_of", lang, name=name("days_to_close")))
+                         title=sections.trend_title(lang, "days_to_close"))
 
 st.subheader(t("funnel_section", lang))
 funnel = data.mediation_funnel(f, data.version().token)
@@ -70,7 +61,7 @@ sections.kpi_cards(["reception_days", "proposal_completion"], per_row=2)
 left, right = st.columns(2)
 with left:
     sections.trend_chart(["reception_days"], key="pt_npc_days",
-                         title=t("trend_of", lang, name=name("reception_days")))
+                         title=sections.trend_title(lang, "reception_days"))
 with right:
     sections.trend_chart(["proposal_completion"], key="pt_npc_done",
-                         title=t("trend_of", lang, name=name("proposal_completion")))
+                         title=sections.trend_title(lang, "proposal_completion"))

@@ -6,19 +6,10 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.i18n import t
-from analytics.indicators import INDICATORS
 from ui import sections
 from ui.filters import current
 
 f, lang = current()
-
-
-def name(code: str) -> str:
-    return INDICATORS[code].name(lang)
-
-
-def by(code: str, dim: str) -> str:
-    return t("by_dim", lang, name=name(code), dim=t(f"dim_{dim}", lang))
 
 
 st.title(t("page_training", lang))
@@ -28,14 +19,14 @@ sections.kpi_cards(["trained", "training_completion", "placement_6m", "placement
 st.subheader(t("training_section", lang))
 left, right = st.columns(2)
 with left:
-    sections.breakdown_chart(["trained"], "course", key="tr_course", title=by("trained", "course"))
+    sections.breakdown_chart(["trained"], "course", key="tr_course", title=sections.by_title(lang, "trained", "course"))
 with right:
     sections.breakdown_chart(["trained"], "provider", key="tr_provider",
-                             title=by("trained", "provider"))
+                             title=sections.by_title(lang, "trained", "provider"))
 left, right = st.columns(2)
 with left:
     sections.breakdown_chart(["training_completion", "placement_6m"], "course", key="tr_rates",
-                             title=by("training_completion", "course"))
+                             title=sections.by_title(lang, "training_completion", "course"))
 with right:
     sections.region_chart("trained", key="tr_region")
 sections.trend_chart(["training_completion", "placement_6m"], key="tr_rate_trend",
@@ -45,14 +36,14 @@ st.subheader(t("employment_section", lang))
 left, right = st.columns(2)
 with left:
     sections.breakdown_chart(["placements"], "placement_channel", key="tr_channel",
-                             title=by("placements", "placement_channel"))
+                             title=sections.by_title(lang, "placements", "placement_channel"))
 with right:
     sections.trend_chart(["placements"], key="tr_placements",
-                         title=t("trend_of", lang, name=name("placements")))
+                         title=sections.trend_title(lang, "placements"))
 left, right = st.columns(2)
 with left:
     sections.trend_chart(["jobs_per_loan"], key="tr_jobs",
-                         title=t("trend_of", lang, name=name("jobs_per_loan")))
+                         title=sections.trend_title(lang, "jobs_per_loan"))
 with right:
     sections.trend_chart(["loan_repayment"], key="tr_repay",
-                         title=t("trend_of", lang, name=name("loan_repayment")))
+                         title=sections.trend_title(lang, "loan_repayment"))

@@ -22,6 +22,19 @@ def _token() -> str:
     return data.version().token
 
 
+def indicator_name(lang: str, code: str) -> str:
+    return INDICATORS[code].name(lang)
+
+
+def by_title(lang: str, code: str, dim: str) -> str:
+    """Chart title "<indicator>(按<dimension>)" in the current language."""
+    return t("by_dim", lang, name=indicator_name(lang, code), dim=t(f"dim_{dim}", lang))
+
+
+def trend_title(lang: str, code: str) -> str:
+    return t("trend_of", lang, name=indicator_name(lang, code))
+
+
 def dim_labels(by: str, lang: str) -> dict[str, str]:
     """code → display label of a dimension's values."""
     if by in ("region", "county"):
