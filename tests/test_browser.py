@@ -124,6 +124,13 @@ def test_a_copied_url_opens_the_same_filters(server, browser):
 
     copy = _open(browser, page.url)  # a new tab, a new session: only the URL carries the view
     assert copy.url == page.url
+    # The sidebar can still be drawing after the run ends: wait for its filters to appear.
+    copy.wait_for_selector('[data-testid="stSidebar"] [data-testid="stSelectbox"] input',
+                           timeout=60_000)
+    copy.wait_for_function(
+        "n => document.querySelectorAll("
+        "'[data-testid=\"stSidebar\"] [data-testid=\"stSelectbox\"] input').length >= n",
+        arg=len(shown[0]), timeout=30_000)
     assert _filters_shown(copy) == shown
     assert "资金使用" in copy.inner_text("h1")
     page.close()
