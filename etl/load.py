@@ -27,7 +27,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from etl import config, extract, mappings, pseudonym, quality, regions, schema, validate
+from etl import (config, extract, mappings, person_index, pseudonym, quality, regions, schema,
+                 validate)
 from etl import rejects as rj
 from etl.extract import FileError
 
@@ -155,6 +156,7 @@ def _load(sources, db_path: Path, rejects_dir: Path | None, log) -> LoadReport:
             _record_rejects(con, results)
             changed = any(r.status in ("loaded", "partial") for r in results)
             if changed or not db_path.exists() or any(not r.rejects.is_empty() for r in results):
+                person_index.refresh(con)  # per-person columns of rows this run wrote
                 quality.refresh(con)  # the dq_* tables, whole-table checks (etl/quality.py)
                 con.sql("CHECKPOINT")
                 con.close()
@@ -349,7 +351,9 @@ def _write_batch(con, result: FileResult, table: str, sha: str, now) -> None:
 
 
 def _table_columns(con, table: str) -> list[tuple[str, str]]:
-    return [(r[0], r[1]) for r in con.sql(f"DESCRIBE {table}").fetchall()]
+    """The table's columns that files supply (not those the load derives)."""
+    derived = set(schema.derived_columns(table))
+    return [(r[0], r[1]) for r in con.sql(f"DESCRIBE {table}").fetchall() if r[0] not in derived]
 
 
 def _staged(rows: pl.DataFrame, columns: list[tuple[str, str]], done: int) -> pl.DataFrame:
@@ -423,9 +427,10 @@ def _upsert(con, table: str, key: tuple[str, ...], batch: str):
     surrogate = SURROGATE_IDS.get(table)
     values = ", ".join("md5(_nk)" if c == surrogate else "$batch" if c == "batch_id" else c
                        for c in columns)
+    into = f"{table} ({', '.join(columns)})"  # derived columns stay NULL: person_index fills them
     total = _one(con, f"SELECT count(*) FROM {STAGE}")[0]
     if _one(con, f"SELECT count(*) FROM {table}")[0] == 0:
-        con.execute(f"INSERT INTO {table} SELECT {values} FROM {STAGE}", {"batch": batch})
+        con.execute(f"INSERT INTO {into} SELECT {values} FROM {STAGE}", {"batch": batch})
         return total, 0, 0
     on = " AND ".join(f"t.{k} IS NOT DISTINCT FROM s.{k}" for k in key)
     same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in columns
@@ -434,7 +439,7 @@ def _upsert(con, table: str, key: tuple[str, ...], batch: str):
                 SELECT t.rowid AS rid, s._nk, t.batch_id AS old_batch, ({same}) AS same
                 FROM {table} t JOIN {STAGE} s ON {on}""")
     con.sql(f"DELETE FROM {table} WHERE rowid IN (SELECT rid FROM _matched WHERE NOT same)")
-    con.execute(f"""INSERT INTO {table} SELECT {values} FROM {STAGE}
+    con.execute(f"""INSERT INTO {into} SELECT {values} FROM {STAGE}
                     ANTI JOIN (SELECT _nk FROM _matched WHERE same) USING (_nk)""",
                 {"batch": batch})
     con.execute("""INSERT INTO row_replacements
@@ -452,10 +457,12 @@ def _upsert_persons(con, batch: str) -> None:
     with the details of its file's first row for them. An anti-join, not a primary key: an
     ART index on 10^6 keys costs more than the load."""
     con.execute(f"""INSERT INTO persons
-                   SELECT person_key, arg_min_null(_p_id_masked, _i),
-                          arg_min_null(_p_gender, _i), arg_min_null(_p_birth_year, _i), ?
-                   FROM {STAGE} ANTI JOIN persons USING (person_key)
-                   GROUP BY person_key""", [batch])
+                   SELECT *, (SELECT coalesce(max(person_no), 0) FROM persons)
+                             + row_number() OVER (ORDER BY person_key) AS person_no
+                   FROM (SELECT person_key, arg_min_null(_p_id_masked, _i),
+                                arg_min_null(_p_gender, _i), arg_min_null(_p_birth_year, _i), ?
+                         FROM {STAGE} ANTI JOIN persons USING (person_key)
+                         GROUP BY person_key)""", [batch])
 
 
 def _record_rejects(con, results: list[FileResult]) -> None:
@@ -497,6 +504,7 @@ def _prepare(con) -> None:
     con.sql(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
     for statement in schema.ddl():
         con.sql(statement)
+    person_index.migrate(con)
     all_regions = regions.all_regions()
     region_rows = pl.DataFrame([r.__dict__ for r in all_regions], orient="row")
     labels = dict.fromkeys(mappings.labels())
@@ -519,8 +527,10 @@ def _complete(db_path: Path) -> bool:
         return False
     try:
         tables = {r[0] for r in con.sql("SELECT table_name FROM duckdb_tables()").fetchall()}
-        return set(schema.TABLES) <= tables and _one(
-            con, "SELECT count(*) FROM regions")[0] > 0
+        derived = {r[0] for r in con.sql("SELECT column_name FROM duckdb_columns() "
+                                         "WHERE table_name = 'relief'").fetchall()}
+        return (set(schema.TABLES) <= tables and "person_no" in derived
+                and _one(con, "SELECT count(*) FROM regions")[0] > 0)
     finally:
         con.close()
 

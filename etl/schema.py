@@ -81,6 +81,37 @@ TABLES: dict[str, str] = {
 }
 
 
+# Per-person columns the load derives after its files are in (etl/person_index.py), so that
+# the dashboard counts distinct persons without a hash table over every row. For each table:
+# the date that orders a person's rows, the columns that place a row (station or county),
+# and the dimensions a count of persons can be cut by; `prev_gap_<dim>` is the number of days
+# since the same person's previous row with the same value of <dim>, `prev_gap` since the
+# previous row at all (NULL for the first); `multi_site` marks persons whose rows lie in more
+# than one place; `person_no` is the person's number in `persons`.
+PERSON_INDEX: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
+    "relief": ("relief_date", ("station_code", "county_code"),
+               ("relief_type", "recipient_group", "fund_source", "category")),
+    "training": ("start_on", ("county_code",), ("course", "provider")),
+    "medical_cards": ("issued_on", ("county_code",), ("kind",)),
+}
+
+
+def derived_columns(table: str) -> tuple[str, ...]:
+    """Columns of `table` the load computes itself rather than reads from a file."""
+    if table == "persons":
+        return ("person_no",)
+    if table not in PERSON_INDEX:
+        return ()
+    dims = PERSON_INDEX[table][2]
+    return ("person_no", "multi_site", "prev_gap", *(f"prev_gap_{d}" for d in dims))
+
+
 def ddl() -> list[str]:
     """CREATE TABLE statements for an empty warehouse."""
-    return [f"CREATE TABLE IF NOT EXISTS {name} ({cols})" for name, cols in TABLES.items()]
+    return [f"CREATE TABLE IF NOT EXISTS {name} ({cols}{_derived_ddl(name)})"
+            for name, cols in TABLES.items()]
+
+
+def _derived_ddl(table: str) -> str:
+    return "".join(f", {c} {'BOOLEAN' if c == 'multi_site' else 'INTEGER'}"
+                   for c in derived_columns(table))
