@@ -57,6 +57,8 @@ class Measure:
     until_col: str | None = None  # stock: the date a row leaves the file
     where: str | None = None  # a row filter applied before time is placed (seasons: the ASOF
     # join then meets only festival rows, not every relief row of ten years)
+    fixed_dim: str | None = None  # the column `where` holds to one value (persons are then
+    # told apart within that value)
 
     @property
     def dims(self) -> set[str]:
@@ -107,10 +109,7 @@ class Indicator:
         return self.name_en if lang == "en" else self.name_zh
 
     def definition(self, lang: str) -> str:
-        text = self.definition_en if lang == "en" else self.definition_zh
-        hashed = any(m is not None and "hash(t.person_key)" in m.expr
-                     for m in (self.numerator, self.denominator))
-        return text + HASHED_NOTE[lang == "en"] if hashed else text
+        return self.definition_en if lang == "en" else self.definition_zh
 
     def as_dict(self, lang: str = "zh") -> dict[str, str]:
         """The entry as exports carry it (Provenance.indicators)."""
@@ -121,8 +120,8 @@ class Indicator:
 
 
 def _m(table: str, expr: str, date_col: str, kind: str = "flow", until: str | None = None,
-       where: str | None = None):
-    return Measure(table, expr, date_col, kind, until, where)
+       where: str | None = None, fixed_dim: str | None = None):
+    return Measure(table, expr, date_col, kind, until, where, fixed_dim)
 
 
 # --- measures ------------------------------------------------------------------------------
@@ -130,19 +129,15 @@ def _m(table: str, expr: str, date_col: str, kind: str = "flow", until: str | No
 # number on file is entries minus exits: counted that way (`stock_events`), fast at any size.
 REGISTERED = _m("hardship_files", "COUNT(DISTINCT t.person_key)", "registered_on",
                 "stock_events", "exited_on")
-# Persons are counted by a 64-bit hash of the 32-character key: 1.2-1.6x faster at 10M rows,
-# and two of a million persons share a hash with probability about 3e-8 (stated in the
-# definitions through HASHED_NOTE; exact on the tests' golden warehouse).
-PERSONS = "COUNT(DISTINCT hash(t.person_key))"
-HASHED_NOTE = ("(按人员编号的 64 位哈希去重;百万人中出现重合的概率约为四千万分之一。)",
-               " (Persons are told apart by a 64-bit hash of their key; the chance that two "
-               "of a million share one is about 1 in 40 million.)")
+# Persons counted once each. analytics.queries evaluates this through the per-person columns
+# the load derives (etl/person_index.py) where they fit, with the same result.
+PERSONS = "COUNT(DISTINCT t.person_no)"
 RELIEVED = _m("relief", PERSONS, "relief_date")
 RELIEF_YUAN = _m("relief", "SUM(t.amount_yuan)", "relief_date")
 RELIEF_COUNT = _m("relief", "COUNT(*)", "relief_date")
 _FESTIVAL = "t.relief_type = 'festival_condolence'"
 FESTIVAL_PERSONS = _m("relief", PERSONS, "relief_date", "season",
-                      where=_FESTIVAL)
+                      where=_FESTIVAL, fixed_dim="relief_type")
 FESTIVAL_YUAN = _m("relief", "SUM(t.amount_yuan)", "relief_date", "season", where=_FESTIVAL)
 ALLOCATED = _m("fund_allocations", "SUM(t.allocated_yuan)", "year", "annual")
 RECEIVED = _m("fund_allocations", "SUM(t.received_yuan)", "year", "annual")

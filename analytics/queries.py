@@ -14,8 +14,10 @@ from datetime import date, timedelta
 import polars as pl
 
 from analytics import db
+from analytics.festival import spring_festivals
 from analytics.filters import SCOPE_CTE, TREE_CTE, Filters, add_months, cut_clauses, region_clause
-from analytics.indicators import INDICATORS, TABLE_DIMS, Indicator, Measure
+from analytics.indicators import INDICATORS, PERSONS, TABLE_DIMS, Indicator, Measure
+from etl.schema import PERSON_INDEX
 
 Bucket = tuple[str, date, date]
 
@@ -145,21 +147,66 @@ def scan(measures: list[Measure], f: Filters, buckets: list[Bucket], by: str | N
     dim_join, dim_expr = _dim_sql(by, m0.table, level)
     conds = [where, *cut_clauses(f, set(TABLE_DIMS[m0.table])), *([time_where] * bool(time_where)),
              *([m0.where] * bool(m0.where))]
+    gaps = [_gap_column(m, f, by) for m in measures]
+    exprs = [_persons_sql(m, g) if g else m.expr for m, g in zip(measures, gaps, strict=True)]
+    if m0.kind == "stock" and len(set(gaps)) == 1 and gaps[0]:
+        conds.append(f"(t.multi_site OR {gaps[0]} IS NULL)")  # only first rows can count
     ctes = ["buckets AS (SELECT unnest($names::VARCHAR[]) AS name, unnest($ss::DATE[]) AS s, "
-            "unnest($es::DATE[]) AS e)", SCOPE_CTE]
+            "unnest($es::DATE[]) AS e, unnest($fs::DATE[]) AS f)", SCOPE_CTE]
     if "tree" in dim_join:
         ctes.append(TREE_CTE)
     if m0.kind == "stock_events":
         sql = _events_sql(m0, ctes, dim_join, dim_expr, conds, len(measures))
     else:
         keys = "b.name AS bucket" + (f", {dim_expr} AS dim" if dim_expr else "")
-        cols = ", ".join(f"CAST({m.expr} AS DOUBLE) AS m{i}" for i, m in enumerate(measures))
+        cols = ", ".join(f"CAST({e} AS DOUBLE) AS m{i}" for i, e in enumerate(exprs))
         sql = (f"WITH RECURSIVE {', '.join(ctes)}\nSELECT {keys}, {cols}\nFROM {m0.table} t "
                f"{time_join} {dim_join}\nWHERE {' AND '.join(conds)}\nGROUP BY ALL")
     params = {**_used(f.params(), sql), "names": [b[0] for b in buckets],
               "ss": [b[1] for b in buckets], "es": [b[2] for b in buckets],
+              "fs": [_first_day(m0, b) for b in buckets],
               "lo": min(b[1] for b in buckets), "hi": max(b[2] for b in buckets)}
     return db.query(sql, _used(params, sql))
+
+
+def _gap_column(m: Measure, f: Filters, by: str | None) -> str | None:
+    """The derived column (etl/person_index.py) that tells a person's first row in a bucket
+    for a distinct-persons measure under these cuts, or None where none fits (two cuts at
+    once; a stock that ends)."""
+    if (m.expr != PERSONS or m.table not in PERSON_INDEX
+            or m.kind not in ("flow", "season", "stock") or m.until_col):
+        return None
+    dims = TABLE_DIMS[m.table]
+    held = {m.fixed_dim} - {None}
+    held |= {dims[c] for c, v in (("fund_source", f.fund_source), ("category", f.category))
+             if v and c in dims}
+    if by in dims and by != "station":  # regions and stations: one place per such person
+        held.add(dims[by])
+    if len(held) > 1 or not held <= set(PERSON_INDEX[m.table][2]):
+        return None
+    return f"t.prev_gap_{held.pop()}" if held else "t.prev_gap"
+
+
+def _persons_sql(m: Measure, gap: str) -> str:
+    """COUNT(DISTINCT t.person_no) as a filtered COUNT(*), without a hash table over every
+    row. A person whose rows lie in one place is in a bucket's count once, through the row
+    whose previous row (with the same value of the cut, if any) lies before the bucket's first
+    day `b.f` (for a stock: through the person's first row); persons in several places are
+    counted the exact way."""
+    first = (f"{gap} IS NULL" if m.kind == "stock" else
+             f"({gap} IS NULL OR t.{m.date_col} - {gap} < b.f)")
+    return (f"COUNT(*) FILTER (WHERE NOT t.multi_site AND {first}) "
+            "+ COUNT(DISTINCT t.person_no) FILTER (WHERE t.multi_site)")
+
+
+def _first_day(m: Measure, bucket: Bucket) -> date:
+    """The first day whose rows fall in the bucket: for seasons, the start of the first
+    Spring Festival season counted in it."""
+    _, s, e = bucket
+    if m.kind != "season":
+        return s
+    starts = [start for _, fest, start, _ in spring_festivals() if s <= fest <= e]
+    return min(starts, default=s)
 
 
 def _events_sql(m: Measure, ctes: list[str], dim_join: str, dim_expr: str, conds: list[str],

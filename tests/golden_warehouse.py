@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl import mappings, regions, schema
+from etl import mappings, person_index, regions, schema
 
 D = date.fromisoformat
 B1, B2 = "b-2012-a", "b-2012-b"
@@ -136,10 +136,15 @@ def build(path: Path) -> Path:
                      for r in regions.all_regions()])
     con.executemany("INSERT INTO labels VALUES (?, ?, ?, ?)", mappings.labels())
     persons = sorted({r[0] for r in ROWS["hardship_files"]})
-    con.executemany("INSERT INTO persons VALUES (?, ?, NULL, NULL, ?)",
-                    [(p, "150702********000X", B1) for p in persons])
+    con.executemany("INSERT INTO persons VALUES (?, ?, NULL, NULL, ?, ?)",
+                    [(p, "150702********000X", B1, n) for n, p in enumerate(persons, 1)])
     for table, rows in ROWS.items():
         marks = ", ".join("?" * len(rows[0]))
-        con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+        derived = set(schema.derived_columns(table))
+        columns = [c for (c,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
+            "ORDER BY column_index", [table]).fetchall() if c not in derived]
+        con.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+    person_index.refresh(con)  # what a load derives after its files
     con.close()
     return path

@@ -1,0 +1,135 @@
+"""Counting persons through the derived per-person columns (etl/person_index.py) gives what
+COUNT(DISTINCT person) gives, under every region level, cut, breakdown and bucket kind, and an
+incremental refresh leaves the same columns as a rebuild."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+import duckdb
+import polars as pl
+import pytest
+
+from analytics import queries
+from analytics.filters import Filters
+from etl import mappings, person_index, regions, schema
+
+STATIONS = [r.region_code for r in regions.all_regions() if r.level == "station"]
+TYPES = ["festival_condolence", "temporary", "medical", "education", "living"]
+GROUPS = ["hardship_worker", "model_worker", "temporary_relief"]
+SOURCES = ["central_special", "provincial_special", "local_matching", "union_own", "donation"]
+CATEGORIES = ["low_income", "laid_off", "illness", None]
+
+
+def _relief_rows(rng: random.Random, persons: int, rows: int, first_id: int = 0) -> list[tuple]:
+    homes = {p: rng.choice(STATIONS) for p in range(persons)}
+    out = []
+    for i in range(rows):
+        p = rng.randrange(persons)
+        # One person in ten also gets relief elsewhere (moved, or entered by two stations).
+        station = rng.choice(STATIONS[:12]) if p % 10 == 0 else homes[p]
+        day = date(2010, 1, 1) + timedelta(days=rng.randrange(365 * 4))
+        out.append((f"r{first_id + i}", f"p{p}", station[:6], station, day, rng.choice(TYPES),
+                    rng.choice(GROUPS), rng.choice(SOURCES), rng.randrange(100, 2000),
+                    rng.choice(CATEGORIES), "b1"))
+    return out
+
+
+def _cards(rng: random.Random, persons: int) -> list[tuple]:
+    counties = sorted({s[:6] for s in STATIONS})[:6]
+    return [(f"p{p}", rng.choice(counties), kind,
+             date(2009, 1, 1) + timedelta(days=rng.randrange(365 * 5)), "b1")
+            for p in range(0, persons, 2) for kind in rng.sample(["pharmacy", "hospital"], 2)]
+
+
+def _insert(con, table: str, rows: list[tuple]) -> None:
+    if not rows:
+        return
+    derived = set(schema.derived_columns(table))
+    cols = [c for (c,) in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index",
+        [table]).fetchall() if c not in derived]
+    con.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
+                    f"({', '.join('?' * len(cols))})", rows)
+
+
+def _build(path, rows: list[tuple], cards: list[tuple], persons: int) -> None:
+    con = duckdb.connect(str(path))
+    for stmt in schema.ddl():
+        con.execute(stmt)
+    con.executemany("INSERT INTO regions VALUES (?, ?, ?, ?, ?)",
+                    [(r.region_code, r.parent_code, r.level, r.name_zh, r.name_en)
+                     for r in regions.all_regions()])
+    con.executemany("INSERT INTO labels VALUES (?, ?, ?, ?)", mappings.labels())
+    con.executemany("INSERT INTO persons VALUES (?, 'x', NULL, NULL, 'b1', ?)",
+                    [(f"p{p}", p + 1) for p in range(persons)])
+    _insert(con, "relief", rows)
+    _insert(con, "medical_cards", cards)
+    person_index.refresh(con)
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    rng = random.Random(11)
+    path = tmp_path_factory.mktemp("pi") / "w.duckdb"
+    _build(path, _relief_rows(rng, 300, 4000), _cards(rng, 300), 300)
+    return path
+
+
+def _exact(monkeypatch) -> None:
+    """Make every persons measure use COUNT(DISTINCT person_no)."""
+    monkeypatch.setattr(queries, "_gap_column", lambda *a, **k: None)
+
+
+VIEWS = [
+    Filters(region="000000", start=date(2011, 1, 1), end=date(2012, 12, 1), granularity="month"),
+    Filters(region="150000", start=date(2011, 3, 1), end=date(2013, 2, 1), granularity="quarter"),
+    Filters(region=STATIONS[0][:4] + "00", start=date(2010, 1, 1), end=date(2013, 12, 1)),
+    Filters(region=STATIONS[0][:6], start=date(2012, 1, 1), end=date(2012, 12, 1),
+            granularity="month", fund_source="central_special"),
+    Filters(region=STATIONS[1], start=date(2011, 1, 1), end=date(2013, 12, 1),
+            category="laid_off"),
+    Filters(region="000000", start=date(2012, 1, 1), end=date(2012, 12, 1),
+            fund_source="donation", category="illness"),
+]
+CODES = ["relieved", "festival_persons", "card_holders", "amount_per_person"]
+
+
+@pytest.mark.parametrize("view", VIEWS, ids=range(len(VIEWS)))
+def test_fast_person_counts_equal_distinct_counts(warehouse, monkeypatch, view):
+    monkeypatch.setenv("UNION_DASH_DB", str(warehouse))
+    results = []
+    for exact in (False, True):
+        queries.clear_memo()
+        if exact:
+            _exact(monkeypatch)
+        got = [queries.kpis(CODES, view), queries.trend(CODES, view)]
+        for by in ("region", "relief_type", "recipient_group", "category", "fund_source",
+                   "card_kind"):
+            got.append(queries.breakdown(["relieved", "card_holders"], view, by))
+        results.append(got)
+    queries.clear_memo()
+    fast, exact = results
+    assert sum(frame.height for frame in exact) > 20
+    assert any(frame["value"].sum() > 0 for frame in exact)
+    for a, b in zip(fast, exact, strict=True):
+        assert a.equals(b), (a, b)
+
+
+def test_incremental_refresh_equals_rebuild(tmp_path):
+    rng = random.Random(5)
+    first, later = _relief_rows(rng, 200, 1500), _relief_rows(rng, 260, 600, first_id=1500)
+    _build(tmp_path / "inc.duckdb", first, [], 260)
+    con = duckdb.connect(str(tmp_path / "inc.duckdb"))
+    _insert(con, "relief", later)  # a later load: new rows of old and new persons
+    person_index.refresh(con)
+    _build(tmp_path / "all.duckdb", first + later, [], 260)
+    con.execute(f"ATTACH '{tmp_path / 'all.duckdb'}' AS a")
+    order = "ORDER BY relief_id"
+    inc = con.sql(f"SELECT * FROM relief {order}").pl()
+    full = con.sql(f"SELECT * FROM a.relief {order}").pl()
+    assert inc.height == 2100 and inc["multi_site"].sum() > 0
+    assert inc.equals(full)
+    assert inc.filter(pl.col("person_no").is_null()).is_empty()
