@@ -27,8 +27,18 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from etl import (config, extract, mappings, person_index, pseudonym, quality, regions, schema,
-                 validate)
+from etl import (
+    config,
+    extract,
+    mappings,
+    person_index,
+    pseudonym,
+    quality,
+    regions,
+    schema,
+    staging,
+    validate,
+)
 from etl import rejects as rj
 from etl.extract import FileError
 
@@ -37,9 +47,8 @@ from etl.extract import FileError
 # after N files, for tests that run the CLI in a subprocess.
 FAULT_HOOK: Callable[[str], None] | None = None
 LOAD_MEMORY_LIMIT = os.environ.get("UNION_DASH_LOAD_MEMORY", "2GB")  # DuckDB's share of a load
-STAGE_MEMORY_LIMIT = "512MB"  # DuckDB's share while chunks are read and staged
 SURROGATE_IDS = {"relief": "relief_id", "loans": "loan_id", "training": "enrolment_id"}
-STAGE = "scratch._stage"  # one file's checked rows; the scratch database is thrown away
+STAGE = staging.VIEW  # one file's checked rows (etl/staging.py)
 
 
 @dataclass
@@ -175,11 +184,11 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
                seen: dict[str, str]) -> FileResult:
     """One file, one batch; bad input becomes a failed or partial result, never an exception.
 
-    The file is read, checked and staged a chunk at a time (table `_stage` in a scratch
-    database beside the working copy, compressed and spilled to disk like any table, so a
-    10^7-row roster never sits in memory whole); duplicates, persons and the upsert are then
-    set-based SQL over the stage, and one transaction writes the warehouse: a file that turns
-    out unreadable half-way leaves nothing behind."""
+    The file is read, checked and staged a chunk at a time (etl/staging.py: in memory, or
+    for a big file in a scratch database beside the working copy, so a 10^7-row roster never
+    sits in memory whole); duplicates, persons and the upsert are then set-based SQL over the
+    stage, and one transaction writes the warehouse: a file that turns out unreadable
+    half-way leaves nothing behind."""
     result = FileResult(path)
     try:
         sha = _sha256(source)
@@ -192,15 +201,16 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
         result.message_zh = f"内容与已载入的批次 {earlier} 相同，已跳过"
         result.message_en = f"same content as batch {earlier}, already loaded; skipped"
         return result
+    stage = staging.Stage(con, LOAD_MEMORY_LIMIT)
     try:
         try:
             raws = extract.read_file(path.name, source)
             sheets = _recognised_sheets(result, raws)
             table = mappings.kinds()[result.kind].table_name
-            _stage(con, result, raws, sheets, key, table)
+            _stage(con, stage, result, raws, sheets, key, table)
         except FileError as e:
             return _failed(result, e.zh, e.en)
-        result.rejects = pl.concat([result.rejects, _drop_duplicates(con, path.name)])
+        result.rejects = pl.concat([result.rejects, _drop_duplicates(con, stage, path.name)])
         result.rows_rejected = result.rejects.filter(pl.col("row").is_not_null()).select(
             pl.struct("sheet", "row").n_unique()).item()
         result.rows_loaded = _one(con, f"SELECT count(*) FROM {STAGE}")[0]
@@ -221,7 +231,7 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
             con.rollback()
             raise
     finally:
-        con.sql(f"DROP TABLE IF EXISTS {STAGE}")
+        stage.discard()
     seen[sha] = result.batch_id
     _summarise(result)
     return result
@@ -234,19 +244,19 @@ def _sha256(source: bytes | Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def _stage(con, result: FileResult, raws: list[extract.RawSheet],
+def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.RawSheet],
            sheets: list[extract.Sheet], key: bytes, table: str) -> None:
-    """Check every chunk of every recognised sheet and append its good rows to `_stage`."""
+    """Check every chunk of every recognised sheet and add its good rows to the stage."""
     columns = [(c, t) for c, t in _table_columns(con, table) if c != SURROGATE_IDS.get(table)]
     raw_of = {raw.name: raw for raw in raws}
-    person_cache: dict[str, str] = {}  # a person in many chunks is hashed once
+    person_ids = validate.PersonIds(key)  # a person in many chunks is checked once
     done = 0
     for sheet in sheets:
         sums: dict = {}
         totalled, rows_read = sheet, 0
         for chunk in extract.sheet_chunks(raw_of[sheet.name], sheet):
             checked = validate.validate(chunk, result.path.name, key, totals=False,
-                                        person_cache=person_cache)
+                                        person_ids=person_ids)
             rows_read += chunk.data.height
             for name, value in checked.sums.items():
                 sums[name] = sums.get(name, 0) + value
@@ -255,17 +265,14 @@ def _stage(con, result: FileResult, raws: list[extract.RawSheet],
             result.rejects = pl.concat([result.rejects, checked.rejects])
             staged = _staged(checked.rows, columns, done)
             del checked, chunk
-            con.register("_chunk", staged)
-            with _staging_settings(con):
-                con.sql(f"CREATE TABLE {STAGE} AS SELECT * FROM _chunk" if done == 0 else
-                        f"INSERT INTO {STAGE} BY NAME SELECT * FROM _chunk")
-            con.unregister("_chunk")
+            stage.add(staged)
             done += staged.height
             del staged
         result.rows_read += rows_read
         next(r for r in result.sheets if r.name == sheet.name and r.status == "loaded"
              ).rows_read = rows_read
         result.warnings += validate.check_totals(totalled, sums)
+    stage.close()
 
 
 def _recognised_sheets(result: FileResult, raws: list[extract.RawSheet]) -> list[extract.Sheet]:
@@ -367,7 +374,8 @@ def _staged(rows: pl.DataFrame, columns: list[tuple[str, str]], done: int) -> pl
         if name in rows.columns:
             select.append(pl.col(name))
         else:
-            select.append(pl.lit(None, dtype=_POLARS_TYPES.get(sql_type, pl.String)).alias(name))
+            select.append(pl.lit(None, dtype=staging.POLARS_TYPES.get(sql_type, pl.String))
+                          .alias(name))
     if "person_key" in rows.columns:
         gender = pl.col("gender_from_id")
         if "gender_from_file" in rows.columns:
@@ -379,27 +387,9 @@ def _staged(rows: pl.DataFrame, columns: list[tuple[str, str]], done: int) -> pl
                        pl.col("_row").cast(pl.Int64), order.alias("_i"))
 
 
-_POLARS_TYPES = {"VARCHAR": pl.String, "DATE": pl.Date, "BOOLEAN": pl.Boolean,
-                 "INTEGER": pl.Int32, "SMALLINT": pl.Int16, "DECIMAL(14,2)": pl.Decimal(14, 2)}
-
-
-@contextlib.contextmanager
-def _staging_settings(con) -> Iterator[None]:
-    """The stage is read once and thrown away: compressing it costs more CPU than it saves,
-    and a small buffer pool sends its blocks to the scratch file instead of holding them
-    beside the next chunk's frames."""
-    con.sql("SET force_compression = 'uncompressed'")
-    con.sql(f"SET memory_limit = '{STAGE_MEMORY_LIMIT}'")
-    try:
-        yield
-    finally:
-        con.sql("RESET force_compression")
-        con.sql(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
-
-
-def _drop_duplicates(con, file_name: str) -> pl.DataFrame:
+def _drop_duplicates(con, stage: staging.Stage, file_name: str) -> pl.DataFrame:
     """Rows of the file with the same natural key: keep the last, reject the earlier ones
-    (removed from `_stage`). Hashes first: only keys whose hash repeats are compared."""
+    (dropped from the stage). Hashes first: only keys whose hash repeats are compared."""
     station = ("station_code" if "station_code" in {c for c, _ in _table_columns(con, STAGE)}
                else "NULL::VARCHAR AS station_code")
     dup = con.sql(f"""
@@ -412,9 +402,7 @@ def _drop_duplicates(con, file_name: str) -> pl.DataFrame:
         WHERE c._i <> last.last_i ORDER BY c._i""").pl()
     if dup.is_empty():
         return rj.empty()
-    con.register("_dup", dup.select("_i"))
-    con.sql(f"DELETE FROM {STAGE} WHERE _i IN (SELECT _i FROM _dup)")
-    con.unregister("_dup")
+    stage.drop(dup)
     return validate.duplicate_rejects(dup, file_name)
 
 

@@ -162,16 +162,30 @@ def check_column(col: Column, raw: pl.Series, header: str, has_persons: bool) ->
     raise ValueError(f"column type {col.type!r} of {col.kind}.{col.name} has no parser")
 
 
-def person_columns(raw: pl.Series, key: bytes,
-                   cache: dict[str, str] | None = None) -> tuple[pl.DataFrame, Checked]:
-    """person_key, id_masked, gender and birth year from the ID; raw IDs go no further.
+class PersonIds:
+    """The person columns of every distinct raw ID seen so far in one file: an ID that
+    recurs in many chunks of a big roster is parsed, hashed and masked once."""
 
-    Works on the distinct raw IDs (a roster repeats its persons) and gathers back."""
-    distinct = raw.drop_nulls().unique()
+    def __init__(self, key: bytes) -> None:
+        self.key = key
+        self.known = _per_id(pl.Series("raw", [], dtype=pl.String), key)
+
+    def covering(self, distinct: pl.Series) -> pl.DataFrame:
+        """The table of known IDs, extended by those of `distinct` not seen before."""
+        new = distinct.filter(~distinct.is_in(self.known["raw"].implode()))
+        if new.len():
+            self.known = pl.concat([self.known, _per_id(new, self.key)])
+        return self.known
+
+
+def _per_id(distinct: pl.Series, key: bytes) -> pl.DataFrame:
+    """One row per distinct raw ID: person_key, masked ID, gender and birth year, or the
+    reason the ID is not valid."""
     parsed = parse.parse_ids(distinct)
     reasons = parse.ID_REASONS
-    per_id = parsed.select(
-        person_key=pseudonym.person_keys(parsed["id18"], key, cache),
+    return parsed.select(
+        raw=distinct.alias("raw"),
+        person_key=pseudonym.person_keys(parsed["id18"], key),
         id_masked=pseudonym.mask_id(pl.col("id18")),
         gender_from_id=parse.gender_from_id(pl.col("id18")),
         birth_year=parse.birth_year_from_id(pl.col("id18")),
@@ -180,13 +194,23 @@ def person_columns(raw: pl.Series, key: bytes,
         reason_en=pl.col("error").replace_strict({k: v[1] for k, v in reasons.items()},
                                                  default=None, return_dtype=pl.String),
     )
-    # Empty ID cells: the "missing" reason, at the position after the distinct values.
-    per_id = pl.concat([per_id, pl.DataFrame(
-        {"reason_zh": [reasons["missing"][0]], "reason_en": [reasons["missing"][1]]}).cast(
-            pl.String)], how="diagonal_relaxed")
-    index = raw.replace_strict(distinct, pl.Series(range(len(distinct)), dtype=pl.UInt32),
-                               default=len(distinct), return_dtype=pl.UInt32)
-    persons = per_id.select(pl.all().gather(index))
+
+
+def person_columns(raw: pl.Series, key: bytes,
+                   ids: PersonIds | None = None) -> tuple[pl.DataFrame, Checked]:
+    """person_key, id_masked, gender and birth year from the ID; raw IDs go no further.
+
+    Works on the distinct raw IDs (a roster repeats its persons) and joins back; `ids`
+    carries them from one chunk of a file to the next."""
+    distinct = raw.drop_nulls().unique()
+    table = (ids or PersonIds(key)).covering(distinct)
+    persons = pl.DataFrame({"raw": raw}).join(table, on="raw", how="left",
+                                              maintain_order="left").drop("raw")
+    if raw.null_count():  # empty ID cells: the "missing" reason
+        zh, en = parse.ID_REASONS["missing"]
+        persons = persons.with_columns(
+            reason_zh=pl.when(raw.is_null()).then(pl.lit(zh)).otherwise("reason_zh"),
+            reason_en=pl.when(raw.is_null()).then(pl.lit(en)).otherwise("reason_en"))
     checked = Checked(persons["person_key"])
     if persons["reason_zh"].null_count() < len(persons):
         checked = Checked(persons["person_key"], persons["reason_zh"], persons["reason_en"])
@@ -197,10 +221,10 @@ def person_columns(raw: pl.Series, key: bytes,
 
 
 def validate(sheet: Sheet, file_name: str, key: bytes, *, totals: bool = True,
-             person_cache: dict[str, str] | None = None) -> Validated:
+             person_ids: PersonIds | None = None) -> Validated:
     """Typed rows of a sheet (only rows whose every cell passed) and the rejects. With
     totals=False the 合计 row is not compared here (the caller adds up `sums` of chunks);
-    `person_cache` keeps person keys from one chunk to the next."""
+    `person_ids` keeps the checked IDs from one chunk to the next."""
     data = sheet.data
     has_persons = any(c.type == "id" for c in sheet.columns.values())
     out: dict[str, pl.Series] = {"_row": data["_row"]}
@@ -214,7 +238,7 @@ def validate(sheet: Sheet, file_name: str, key: bytes, *, totals: bool = True,
     for name, col in sheet.columns.items():
         raw = data[name]
         if col.type == "id":
-            persons, checked = person_columns(raw, key, person_cache)
+            persons, checked = person_columns(raw, key, person_ids)
         else:
             checked = check_column(col, raw, sheet.headers[name], has_persons)
         if col.required:

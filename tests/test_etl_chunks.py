@@ -9,7 +9,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from etl import extract, load
+from etl import extract, load, staging
 from tests import messy_files as mf
 
 
@@ -37,11 +37,13 @@ def _report(report) -> tuple:
                                      mf.roster_xlsx])
 def test_small_chunks_load_the_same(tmp_path, monkeypatch, builder):
     """Rejects (duplicates across chunks included), warnings about the 合计 row, counts and
-    the tables come out the same with one chunk and with many."""
+    the tables come out the same with one chunk staged in memory and with many chunks
+    staged in the scratch table."""
     path = builder(tmp_path)
     whole = _load(tmp_path / "whole.duckdb", path)
     monkeypatch.setattr(extract, "CHUNK_BYTES", 300)
     monkeypatch.setattr(extract, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(staging, "IN_MEMORY_ROWS", 2)
     chunked = _load(tmp_path / "chunked.duckdb", path)
     assert _report(chunked) == _report(whole)
     assert _snapshot(tmp_path / "chunked.duckdb") == _snapshot(tmp_path / "whole.duckdb")
@@ -86,6 +88,7 @@ def test_natural_keys_stay_unique_without_primary_keys(tmp_path, monkeypatch):
     """The fact tables carry no PRIMARY KEY; the load keeps natural keys (and the person
     key) unique itself: duplicates in a file, resent files and corrections included."""
     monkeypatch.setattr(extract, "CHUNK_BYTES", 300)
+    monkeypatch.setattr(staging, "IN_MEMORY_ROWS", 2)
     db = tmp_path / "w.duckdb"
     original, corrected = mf.corrections(tmp_path)
     _load(db, original, mf.bad_rows_csv(tmp_path))
