@@ -116,18 +116,16 @@ SCOPE_CTE = """scope(code) AS (
     SELECT $region::VARCHAR
     UNION ALL SELECT r.region_code FROM regions r JOIN scope ON r.parent_code = scope.code)"""
 
-# Children of $region with every region below each child: drill-down from a region to its
-# children groups facts by `tree.child`.
-TREE_CTE = """tree(code, child) AS (
-    SELECT region_code, region_code FROM regions WHERE parent_code = $region
-    UNION ALL SELECT r.region_code, tree.child FROM regions r JOIN tree ON r.parent_code = tree.code)"""
-
-
 def region_clause(level: str, has_station: bool) -> str | None:
-    """WHERE clause selecting the facts of $region (None: table not kept at this level)."""
+    """WHERE clause selecting the facts of $region (None: table not kept at this level).
+    `$scope` lists the region and every region below it (analytics.queries.scope_codes): a
+    list test per row, ten times faster at 10M rows than a semi-join to a recursive CTE,
+    whose unknown size makes DuckDB build its hash table on the fact rows."""
     if level == "station":
         return "t.station_code = $region" if has_station else None
-    return "t.county_code IN (SELECT code FROM scope)"
+    if level == "country":
+        return "TRUE"
+    return "list_contains($scope, t.county_code)"
 
 
 def cut_clauses(f: Filters, columns: set[str]) -> list[str]:

@@ -41,6 +41,7 @@ REPLICATED = {
     "petitions": ("petition_id",), "training": ("enrolment_id", "person_key"),
     "placements": ("person_key",), "loans": ("loan_id", "person_key"),
     "medical_cards": ("person_key",), "medical_benefits": ("person_key",),
+    "persons": ("person_key",),
 }
 # With --ordered, rows lie in date order as loads of monthly station files would leave them
 # (zone maps can then skip row groups outside a date range); without it, in random order.
@@ -53,6 +54,8 @@ VIEWS = {"default": {}, "hailar_2012": {"region": "150702", "from": "2012-01", "
 def build(sample: Path, out: Path, copies: int, ordered: bool = False) -> None:
     import duckdb
 
+    from etl import person_index, schema
+
     out.unlink(missing_ok=True)
     con = duckdb.connect(str(out))
     con.execute(f"ATTACH '{sample}' AS s (READ_ONLY)")
@@ -62,13 +65,18 @@ def build(sample: Path, out: Path, copies: int, ordered: bool = False) -> None:
         if keys is None:
             con.execute(f"CREATE TABLE main.{name} AS SELECT * FROM s.{name}")
             continue
-        repl = ", ".join(f"{k} || '~' || r.range AS {k}" for k in keys)
+        repl = ", ".join([f"{k} || '~' || r.range AS {k}" for k in keys]
+                         + [f"NULL::{schema.derived_type(c)} AS {c}"
+                            for c in schema.derived_columns(name)])
         t0 = time.perf_counter()
         order = ORDER.get(name, "random()") if ordered else "random()"
         con.execute(f"CREATE TABLE main.{name} AS SELECT t.* REPLACE ({repl}) FROM s.{name} t, "
                     f"range({copies}) r ORDER BY {order}")
         n = con.sql(f"SELECT count(*) FROM main.{name}").fetchall()[0][0]
         print(f"{name}: {n:,} rows in {time.perf_counter() - t0:.1f} s", flush=True)
+    t0 = time.perf_counter()
+    person_index.migrate(con)  # number the copies' persons, derive their columns (as a load)
+    print(f"person_index: {time.perf_counter() - t0:.1f} s", flush=True)
     con.execute("CHECKPOINT")
     con.close()
     print(f"{out}: {out.stat().st_size / 1e9:.2f} GB")

@@ -57,8 +57,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
     """Give a warehouse written before these columns existed the columns and their values."""
     for table in ("persons", *schema.PERSON_INDEX):
         for column in schema.derived_columns(table):
-            kind = "BOOLEAN" if column == "multi_site" else "INTEGER"
-            con.sql(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}")
+            con.sql(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} "
+                    f"{schema.derived_type(column)}")
     con.sql("""UPDATE persons SET person_no = n.no FROM (
                    SELECT person_key, (SELECT coalesce(max(person_no), 0) FROM persons)
                           + row_number() OVER (ORDER BY person_key) AS no

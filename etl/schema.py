@@ -112,6 +112,9 @@ def ddl() -> list[str]:
             for name, cols in TABLES.items()]
 
 
+def derived_type(column: str) -> str:
+    return "BOOLEAN" if column == "multi_site" else "INTEGER"
+
+
 def _derived_ddl(table: str) -> str:
-    return "".join(f", {c} {'BOOLEAN' if c == 'multi_site' else 'INTEGER'}"
-                   for c in derived_columns(table))
+    return "".join(f", {c} {derived_type(c)}" for c in derived_columns(table))
