@@ -1,7 +1,7 @@
 """ETL throughput: relief rosters from CSV (and a smaller XLSX) into a fresh warehouse.
 
     python bench/bench_etl.py --rows 10000000 --persons 1000000 [--xlsx-rows 1000000]
-        [--repeat 3] [--with-quality] [--csv existing.csv]
+        [--repeat 3] [--with-quality] [--etl-only] [--csv existing.csv]
 
 Writes synthetic relief files with a fast Polars writer (valid IDs, a few thousand distinct
 dates and amounts, ~1 relief per person per year), then times `etl.load.load_files` on them
@@ -71,19 +71,23 @@ def relief_frame(rows: int, persons: int, seed: int = 7) -> pl.DataFrame:
               maintain_order=True)
 
 
-def run_child(kind: str, path: Path, db: Path, quality: bool = True) -> dict:
+def run_child(kind: str, path: Path, db: Path, quality: bool = True,
+              person_index: bool = True) -> dict:
     """Time one load in a fresh process so its VmHWM is that load's peak. With
     quality=False the data-quality refresh (etl/quality.py, whole-warehouse checks run before
-    the swap) is skipped, to show the ETL's own cost."""
+    the swap) is skipped, to show the ETL's own cost; with person_index=False also the
+    per-person columns computed after the files are in (etl/person_index.py)."""
     for old in db.parent.glob(db.name + "*"):
         old.unlink()
     code = f"""
 import json, resource, sys, time
 from pathlib import Path
 sys.path.insert(0, {str(ROOT)!r})
-from etl import quality
+from etl import person_index, quality
 if not {quality!r}:
     quality.refresh = lambda con, **kw: None
+if not {person_index!r}:
+    person_index.refresh = lambda con: None
 from etl.load import load_files
 t = time.perf_counter()
 r = load_files([Path({str(path)!r})], Path({str(db)!r}), rejects_dir=Path({str(db.parent)!r}))
@@ -106,6 +110,7 @@ print(json.dumps({{"seconds": dt, "rows_loaded": f.rows_loaded, "rows_read": f.r
     result = json.loads(out.stdout.strip().splitlines()[-1])
     result["kind"] = kind
     result["quality_refresh"] = quality
+    result["person_index"] = person_index
     result["rows_per_s"] = result["rows_read"] / result["seconds"]
     result["load_average"] = (load_before, os.getloadavg()[0])
     print(json.dumps(result), file=sys.stderr)
@@ -132,6 +137,9 @@ def main() -> None:
     ap.add_argument("--csv", type=Path, default=None, help="an existing relief CSV to load")
     ap.add_argument("--with-quality", action="store_true",
                     help="also time a CSV load that runs the data-quality refresh")
+    ap.add_argument("--etl-only", action="store_true",
+                    help="also time a CSV load without the steps after the files are in "
+                         "(per-person columns and the data-quality refresh)")
     args = ap.parse_args()
     work = args.dir or Path(tempfile.mkdtemp(prefix="bench_etl_"))
     work.mkdir(parents=True, exist_ok=True)
@@ -148,6 +156,9 @@ def main() -> None:
     runs = [run_child("csv", csv_path, work / "csv.duckdb", quality=False)
             for _ in range(args.repeat)]
     results.append(median_of(runs))
+    if args.etl_only:
+        results.append(median_of([run_child("csv", csv_path, work / "csv.duckdb", quality=False,
+                                            person_index=False) for _ in range(args.repeat)]))
     if args.with_quality:
         results.append(median_of([run_child("csv", csv_path, work / "csv.duckdb")
                                   for _ in range(args.repeat)]))
