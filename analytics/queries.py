@@ -385,7 +385,7 @@ def kpis(codes: list[str], f: Filters) -> pl.DataFrame:
                           .with_columns(pl.lit("pop").alias("bucket"))])
     wide = long.pivot(on="bucket", index="code", values="value") if long.height else long
     base = pl.DataFrame({"code": codes})
-    out = base.join(wide, on="code", how="left") if wide.height else base
+    out = base.join(wide, on="code", how="left", maintain_order="left") if wide.height else base
     for col in ("cur", "yoy", "pop"):
         if col not in out.columns:
             out = out.with_columns(pl.lit(None, pl.Float64).alias(col))
