@@ -40,7 +40,7 @@ SUPPRESSED_COLUMN = "suppressed"
 # Columns that make a row about one person or one record.
 PERSON_COLUMNS = frozenset({
     "person_key", "id_masked", "id_number", "name", "姓名", "身份证号", "身份证号码", "phone",
-    "联系电话", "relief_id", "loan_id", "enrolment_id", "petition_id",
+    "联系电话", "relief_id", "loan_id", "enrolment_id", "petition_id", "person_no",
 })
 _COUNT_NAME = re.compile(
     r"(person|people|worker|recipient|member|holder|trainee|borrower|beneficiar|case|"
