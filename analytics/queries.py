@@ -34,21 +34,32 @@ def regions() -> pl.DataFrame:
                     "ORDER BY region_code")
 
 
-_TREES: dict[tuple, dict[str, list[str]]] = {}
+_HIERARCHY: dict[tuple, tuple[dict[str, list[str]], dict[str, str]]] = {}
+
+
+def _hierarchy() -> tuple[dict[str, list[str]], dict[str, str]]:
+    """(parent code → child codes, code → level), read once per warehouse file."""
+    w = db.warehouse()
+    key = (str(w.path), w.stamp)
+    if key not in _HIERARCHY:
+        tree: dict[str, list[str]] = defaultdict(list)
+        levels = {}
+        for code, parent, level in regions().select("region_code", "parent_code",
+                                                    "level").iter_rows():
+            levels[code] = level
+            if parent is not None:
+                tree[parent].append(code)
+        _HIERARCHY.clear()
+        _HIERARCHY[key] = (dict(tree), levels)
+    return _HIERARCHY[key]
 
 
 def _children() -> dict[str, list[str]]:
-    """parent code → child codes, read once per warehouse file."""
-    w = db.warehouse()
-    key = (str(w.path), w.stamp)
-    if key not in _TREES:
-        tree: dict[str, list[str]] = defaultdict(list)
-        for code, parent in regions().select("region_code", "parent_code").iter_rows():
-            if parent is not None:
-                tree[parent].append(code)
-        _TREES.clear()
-        _TREES[key] = dict(tree)
-    return _TREES[key]
+    return _hierarchy()[0]
+
+
+def _levels() -> dict[str, str]:
+    return _hierarchy()[1]
 
 
 def scope_codes(code: str) -> list[str]:
@@ -61,10 +72,10 @@ def scope_codes(code: str) -> list[str]:
 
 
 def region_level(code: str) -> str:
-    row = db.query("SELECT level FROM regions WHERE region_code = $c", {"c": code})
-    if not row.height:
+    level = _levels().get(code)
+    if level is None:
         raise KeyError(f"unknown region {code}")
-    return row["level"][0]
+    return level
 
 
 def labels(domain: str) -> dict[str, tuple[str, str]]:
@@ -321,11 +332,13 @@ def _memo_put(key: tuple, frame: pl.DataFrame) -> None:
 def evaluate(measures: list[Measure], f: Filters, buckets: list[Bucket],
              by: str | None = None) -> dict[Measure, pl.DataFrame]:
     """Each measure → frame of bucket, [dim], value; one scan per (table, kind, date column),
-    over the buckets not already computed for this file, region, cuts and breakdown."""
+    over the buckets not already computed for this file, region, cuts and breakdown.
+
+    Values are kept as (dim, value) tuples per measure and bucket, and each measure's frame is
+    built once at the end: a Polars filter per measure and bucket cost more than the scans."""
     w = db.warehouse()
     view = (str(w.path), w.stamp, f.region, f.fund_source, f.category, by)
     measures = list(dict.fromkeys(measures))
-    keys = ["bucket"] + (["dim"] if by else [])
     got = {(m, lo, hi): _memo_get((*view, m, lo, hi)) for m in measures for _, lo, hi in buckets}
     groups: dict[tuple, list[Measure]] = defaultdict(list)
     for m in measures:
@@ -336,18 +349,30 @@ def evaluate(measures: list[Measure], f: Filters, buckets: list[Bucket],
     level = region_level(f.region) if todo else ""
     for group, missing in todo:
         try:
-            frame = scan(group, f, missing, by, level)
+            rows = scan(group, f, missing, by, level).rows()
         except Unavailable:
-            frame = pl.DataFrame(schema={k: pl.String for k in keys}
-                                 | {f"m{i}": pl.Float64 for i in range(len(group))})
+            rows = []
+        found: dict[tuple[str, int], list] = defaultdict(list)
+        for row in rows:  # bucket, [dim], m0, m1, ...
+            dim, values = (row[1], row[2:]) if by else (None, row[1:])
+            for i, value in enumerate(values):
+                found[(row[0], i)].append((dim, value))
         for i, m in enumerate(group):
-            part = frame.select(*keys, pl.col(f"m{i}").alias("value"))
             for name, lo, hi in missing:
-                got[(m, lo, hi)] = part.filter(pl.col("bucket") == name).drop("bucket")
+                got[(m, lo, hi)] = tuple(found.get((name, i), ()))
                 _memo_put((*view, m, lo, hi), got[(m, lo, hi)])
-    return {m: pl.concat([got[(m, lo, hi)].select(pl.lit(name).alias("bucket"), pl.all())
-                          for name, lo, hi in buckets], how="vertical_relaxed")
-            .select(*keys, "value") for m in measures}
+    return {m: _frame([(name, got[(m, lo, hi)]) for name, lo, hi in buckets], by is not None)
+            for m in measures}
+
+
+def _frame(parts: list[tuple[str, tuple]], with_dim: bool) -> pl.DataFrame:
+    """bucket, [dim], value from each bucket's (dim, value) pairs."""
+    data: dict[str, list] = {"bucket": [name for name, pairs in parts for _ in pairs]}
+    if with_dim:
+        data["dim"] = [d for _, pairs in parts for d, _ in pairs]
+    data["value"] = [v for _, pairs in parts for _, v in pairs]
+    return pl.DataFrame(data, schema={k: pl.Float64 if k == "value" else pl.String
+                                      for k in data})
 
 
 def indicator_values(codes: list[str], f: Filters, buckets: list[Bucket],
