@@ -223,9 +223,13 @@ def scan(measures: list[Measure], f: Filters, buckets: list[Bucket], by: str | N
     else:
         keys = "b.name AS bucket" + (f", {dim_expr} AS dim" if dim_expr else "")
         body = f"FROM {m0.table} t {time_join} {dim_join}\nWHERE {' AND '.join(conds)}"
-        cols = ", ".join(f"CAST({_persons_sql(m, g) if g else m.expr} AS DOUBLE) AS m{i}"
-                         for i, (m, g) in enumerate(zip(measures, gaps, strict=True)))
-        sql = f"SELECT {keys}, {cols}\n{body}\nGROUP BY ALL"
+        pairs = list(zip(measures, gaps, strict=True))
+        if m0.kind in ("flow", "annual_flow") and all(g or _additive(m) for m, g in pairs):
+            sql = _by_month_sql(m0, pairs, dim_join, dim_expr, conds)
+        else:
+            cols = ", ".join(f"CAST({_persons_sql(m, g) if g else m.expr} AS DOUBLE) AS m{i}"
+                             for i, (m, g) in enumerate(pairs))
+            sql = f"SELECT {keys}, {cols}\n{body}\nGROUP BY ALL"
         if any(gaps):  # persons in several places, counted the exact way, added on
             multi = ", ".join(("CAST(COUNT(DISTINCT t.person_no) AS DOUBLE)" if g else
                                "NULL::DOUBLE") + f" AS m{i}" for i, g in enumerate(gaps))
@@ -243,7 +247,41 @@ def scan(measures: list[Measure], f: Filters, buckets: list[Bucket], by: str | N
               "ss": [r[1] for r in rows], "es": [r[2] for r in rows],
               "fs": [r[3] for r in rows], "ks": [r[4] for r in rows],
               "lo": min(b[1] for b in buckets), "hi": max(b[2] for b in buckets)}
+    params["lo_key"] = params["lo"].year * 12 + params["lo"].month - 1
     return db.query(sql, _used(params, sql))
+
+
+def _additive(m: Measure) -> bool:
+    """Whether sums of the measure over parts give the measure over the whole."""
+    return m.expr.startswith(("SUM(", "COUNT(*)"))
+
+
+def _by_month_sql(m0: Measure, pairs: list[tuple[Measure, str | None]], dim_join: str,
+                  dim_expr: str, conds: list[str]) -> str:
+    """Rows summed per month (per year for whole-year flows) first, then months into buckets.
+    A KPI's buckets overlap (a 24-month range, its year-ago and its previous range), and
+    joining rows to them repeated each row up to three times. A persons measure keeps, per
+    month, the month of each row's previous row (`pm`, months before the first bucket
+    merged), so a bucket counts the rows whose previous row lies before its first month."""
+    d = f"t.{m0.date_col}"
+    key = f"year({d})" if m0.kind == "annual_flow" else f"year({d}) * 12 + month({d}) - 1"
+    prevs, parts, outs = [], [], []
+    for i, (m, gap) in enumerate(pairs):
+        if gap:
+            prev = f"{d} - {gap}"
+            prevs.append(f"CASE WHEN {gap} IS NULL THEN -1 ELSE greatest(year({prev}) * 12 "
+                         f"+ month({prev}) - 1, $lo_key - 1) END AS pm{i}")
+            parts.append(f"COUNT(*) FILTER (WHERE NOT t.multi_site) AS p{i}")
+            outs.append(f"CAST(coalesce(SUM(p.p{i}) FILTER (WHERE p.pm{i} < year(b.f) * 12 "
+                        f"+ month(b.f) - 1), 0) AS DOUBLE) AS m{i}")
+        else:
+            parts.append(f"{m.expr} AS p{i}")
+            outs.append(f"CAST(SUM(p.p{i}) AS DOUBLE) AS m{i}")
+    groups = "".join(f", {x}" for x in ([f"{dim_expr} AS dim"] if dim_expr else []) + prevs)
+    part = (f"SELECT {key} AS mk{groups}, {', '.join(parts)} FROM {m0.table} t {dim_join} "
+            f"WHERE {' AND '.join(conds)} GROUP BY ALL")
+    return (f"SELECT b.name AS bucket{', p.dim' if dim_expr else ''}, {', '.join(outs)}\n"
+            f"FROM ({part}) p JOIN buckets b ON b.k = p.mk\nGROUP BY ALL")
 
 
 def _gap_column(m: Measure, f: Filters, by: str | None) -> str | None:
