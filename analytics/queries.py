@@ -17,7 +17,7 @@ from analytics import db
 from analytics.festival import spring_festivals
 from analytics.filters import SCOPE_CTE, Filters, add_months, cut_clauses, region_clause
 from analytics.indicators import INDICATORS, PERSONS, TABLE_DIMS, Indicator, Measure
-from etl.schema import PERSON_INDEX
+from etl.schema import EVENT_ROLLUPS, PERSON_INDEX
 
 Bucket = tuple[str, date, date]
 
@@ -320,11 +320,16 @@ def _events_sql(m: Measure, ctes: list[str], dim_join: str, dim_expr: str, conds
     of every row meeting every bucket it is open in (7 s on 1.2M files × 24 months)."""
     dim = f"{dim_expr} AS dim, " if dim_expr else ""
     where = " AND ".join(conds)
+    keys = "b.name AS bucket" + (", ev.dim" if dim_expr else "")
+    cols = ", ".join("CAST(SUM(ev.w) AS DOUBLE) AS m" + str(i) for i in range(n))
+    if m.table in EVENT_ROLLUPS:  # the load's monthly changes (etl/rollups.py)
+        return (f"WITH {', '.join(ctes)},\nev AS (SELECT {dim}t.month_key AS mk, "
+                f"SUM(t.change) AS w FROM {EVENT_ROLLUPS[m.table][0]} t {dim_join} "
+                f"WHERE {where} GROUP BY ALL)\nSELECT {keys}, {cols}\nFROM ev "
+                "JOIN buckets b ON ev.mk <= year(b.e) * 12 + month(b.e) - 1\nGROUP BY ALL")
     events = (f"SELECT {dim}t.{m.date_col} AS d, 1 AS w FROM {m.table} t {dim_join} "
               f"WHERE {where}\nUNION ALL SELECT {dim}t.{m.until_col} AS d, -1 AS w "
               f"FROM {m.table} t {dim_join} WHERE {where} AND t.{m.until_col} IS NOT NULL")
-    keys = "b.name AS bucket" + (", ev.dim" if dim_expr else "")
-    cols = ", ".join("CAST(SUM(ev.w) AS DOUBLE) AS m" + str(i) for i in range(n))
     return (f"WITH {', '.join(ctes)},\nev AS (SELECT {'dim, ' if dim_expr else ''}d, "
             f"SUM(w) AS w FROM ({events}) GROUP BY ALL)\nSELECT {keys}, {cols}\nFROM ev "
             "JOIN buckets b ON ev.d <= b.e\nGROUP BY ALL")

@@ -54,7 +54,7 @@ VIEWS = {"default": {}, "hailar_2012": {"region": "150702", "from": "2012-01", "
 def build(sample: Path, out: Path, copies: int, ordered: bool = False) -> None:
     import duckdb
 
-    from etl import person_index, schema
+    from etl import person_index, rollups, schema
 
     out.unlink(missing_ok=True)
     con = duckdb.connect(str(out))
@@ -76,6 +76,7 @@ def build(sample: Path, out: Path, copies: int, ordered: bool = False) -> None:
         print(f"{name}: {n:,} rows in {time.perf_counter() - t0:.1f} s", flush=True)
     t0 = time.perf_counter()
     person_index.migrate(con)  # number the copies' persons, derive their columns (as a load)
+    rollups.refresh(con)
     print(f"person_index: {time.perf_counter() - t0:.1f} s", flush=True)
     con.execute("CHECKPOINT")
     con.close()

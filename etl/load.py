@@ -35,6 +35,7 @@ from etl import (
     pseudonym,
     quality,
     regions,
+    rollups,
     schema,
     staging,
     validate,
@@ -166,6 +167,7 @@ def _load(sources, db_path: Path, rejects_dir: Path | None, log) -> LoadReport:
             changed = any(r.status in ("loaded", "partial") for r in results)
             if changed or not db_path.exists() or any(not r.rejects.is_empty() for r in results):
                 person_index.refresh(con)  # per-person columns of rows this run wrote
+                rollups.refresh(con)  # monthly changes of stocks
                 quality.refresh(con)  # the dq_* tables, whole-table checks (etl/quality.py)
                 con.sql("CHECKPOINT")
                 con.close()

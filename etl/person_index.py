@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import duckdb
 
-from etl import schema
+from etl import rollups, schema
 
 # Breaks ties between a person's rows on the same day, so a rebuild is deterministic.
 TIEBREAK = {"relief": ("relief_id",), "training": ("enrolment_id",),
@@ -61,6 +61,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
                    FROM persons WHERE person_no IS NULL) n
                WHERE persons.person_key = n.person_key""")
     refresh(con)
+    for rollup, *_ in schema.EVENT_ROLLUPS.values():
+        if not con.sql(f"SELECT count(*) FROM {rollup}").fetchall()[0][0]:
+            rollups.refresh(con)
 
 
 def _derived_select(table: str) -> str:

@@ -73,6 +73,12 @@ TABLES: dict[str, str] = {
     "row_replacements": """
         batch_id VARCHAR NOT NULL, table_name VARCHAR NOT NULL, natural_key VARCHAR NOT NULL,
         replaced_batch_id VARCHAR NOT NULL""",
+    # Derived at load (etl/rollups.py): hardship files entering (+1) and leaving (-1) the
+    # register per month, place and category, so the number on file at a month's end is a
+    # sum over ~10^5 rows rather than over every file.
+    "hardship_events": """
+        month_key INTEGER NOT NULL, county_code VARCHAR NOT NULL, station_code VARCHAR,
+        category VARCHAR NOT NULL, change BIGINT NOT NULL""",
     # Rejected rows of every load, so data quality can report them by station over time.
     "load_rejects": """
         batch_id VARCHAR, file_name VARCHAR NOT NULL, sheet VARCHAR, excel_row INTEGER,
@@ -96,6 +102,12 @@ PERSON_INDEX: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
                ("relief_type", "recipient_group", "fund_source", "category")),
     "training": ("start_on", ("county_code",), ("course", "provider")),
     "medical_cards": ("issued_on", ("county_code",), ("kind",)),
+}
+
+
+# Stocks kept as monthly changes: fact table → (rollup table, entry date, exit date).
+EVENT_ROLLUPS: dict[str, tuple[str, str, str]] = {
+    "hardship_files": ("hardship_events", "registered_on", "exited_on"),
 }
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl import mappings, person_index, regions, schema
+from etl import mappings, person_index, regions, rollups, schema
 
 D = date.fromisoformat
 B1, B2 = "b-2012-a", "b-2012-b"
@@ -146,5 +146,6 @@ def build(path: Path) -> Path:
             "ORDER BY column_index", [table]).fetchall() if c not in derived]
         con.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
     person_index.refresh(con)  # what a load derives after its files
+    rollups.refresh(con)
     con.close()
     return path

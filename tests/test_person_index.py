@@ -14,7 +14,7 @@ from polars.testing import assert_frame_equal
 
 from analytics import queries
 from analytics.filters import Filters
-from etl import mappings, person_index, regions, schema
+from etl import mappings, person_index, regions, rollups, schema
 
 STATIONS = [r.region_code for r in regions.all_regions() if r.level == "station"]
 TYPES = ["festival_condolence", "temporary", "medical", "education", "living"]
@@ -68,6 +68,7 @@ def _build(path, rows: list[tuple], cards: list[tuple], persons: int) -> None:
     _insert(con, "relief", rows)
     _insert(con, "medical_cards", cards)
     person_index.refresh(con)
+    rollups.refresh(con)
     con.close()
 
 
