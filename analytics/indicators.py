@@ -36,6 +36,7 @@ TABLE_DIMS: dict[str, dict[str, str]] = {
     "union_coverage": {},
     "npc_activities": {"npc_kind": "kind"},
 }
+TABLE_DIMS["relief_monthly"] = TABLE_DIMS["relief"]  # its monthly sums (etl/rollups.py)
 
 # Label domains (table `labels`) of the dimensions that hold codes.
 DIM_LABEL_DOMAIN = {

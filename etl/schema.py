@@ -79,6 +79,13 @@ TABLES: dict[str, str] = {
     "hardship_events": """
         month_key INTEGER NOT NULL, county_code VARCHAR NOT NULL, station_code VARCHAR,
         category VARCHAR NOT NULL, change BIGINT NOT NULL""",
+    # Derived at load (etl/rollups.py): relief payments counted and summed per month, place
+    # and dimension, for measures that are sums (a tenth of a percent of the rows at 10M).
+    "relief_monthly": """
+        month DATE NOT NULL, county_code VARCHAR NOT NULL, station_code VARCHAR NOT NULL,
+        relief_type VARCHAR NOT NULL, recipient_group VARCHAR NOT NULL,
+        fund_source VARCHAR NOT NULL, category VARCHAR, payments BIGINT NOT NULL,
+        amount_yuan DECIMAL(18,2) NOT NULL""",
     # Rejected rows of every load, so data quality can report them by station over time.
     "load_rejects": """
         batch_id VARCHAR, file_name VARCHAR NOT NULL, sheet VARCHAR, excel_row INTEGER,
@@ -109,6 +116,11 @@ PERSON_INDEX: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
 EVENT_ROLLUPS: dict[str, tuple[str, str, str]] = {
     "hardship_files": ("hardship_events", "registered_on", "exited_on"),
 }
+
+
+# Sums kept per month: fact table → (rollup table, date column); the rollup's `month` is the
+# first day of the month, `payments` the number of rows and the other numbers their sums.
+SUM_ROLLUPS: dict[str, tuple[str, str]] = {"relief": ("relief_monthly", "relief_date")}
 
 
 def derived_columns(table: str) -> tuple[str, ...]:
