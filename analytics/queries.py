@@ -158,11 +158,10 @@ def _time_sql(m: Measure) -> tuple[str, str]:
 FESTIVALS = "memory.main.spring_festivals"
 
 
-def _season_joins(d: str, alias: str = "sf", how: str = "") -> str:
-    """Joins giving the row dated `d` its Spring Festival season as `{alias}.season`."""
-    return (f"{how} JOIN {FESTIVALS} {alias}_nx ON {alias}_nx.season = year({d}) + 1 "
-            f"{how} JOIN {FESTIVALS} {alias} ON {alias}.season = year({d}) "
-            f"+ ({d} >= {alias}_nx.start_on)::INT")
+def _season_joins(d: str) -> str:
+    """Joins giving the row dated `d` its Spring Festival season as `sf.season`."""
+    return (f"JOIN {FESTIVALS} nx ON nx.season = year({d}) + 1 "
+            f"JOIN {FESTIVALS} sf ON sf.season = year({d}) + ({d} >= nx.start_on)::INT")
 
 
 def _bucket_keys(m: Measure, buckets: list[Bucket]) -> list[tuple]:
@@ -236,8 +235,9 @@ def scan(measures: list[Measure], f: Filters, buckets: list[Bucket], by: str | N
         keys = "b.name AS bucket" + (f", {dim_expr} AS dim" if dim_expr else "")
         body = f"FROM {m0.table} t {time_join} {dim_join}\nWHERE {' AND '.join(conds)}"
         pairs = list(zip(measures, gaps, strict=True))
-        if (m0.kind in ("flow", "annual_flow", "season")
-                and all(g or _additive(m) for m, g in pairs)):
+        if m0.kind in ("flow", "annual_flow") and all(g or _additive(m) for m, g in pairs):
+            # Not seasons: the extra joins placing each row's previous row in a season cost
+            # five times what the season's one scan does (tried).
             sql = _by_period_sql(m0, pairs, dim_join, dim_expr, conds)
         else:
             cols = ", ".join(f"CAST({_persons_sql(m, g) if g else m.expr} AS DOUBLE) AS m{i}"
@@ -271,29 +271,18 @@ def _additive(m: Measure) -> bool:
 
 def _by_period_sql(m0: Measure, pairs: list[tuple[Measure, str | None]], dim_join: str,
                    dim_expr: str, conds: list[str]) -> str:
-    """Rows summed per period key (month, year or Spring Festival season) first, then the
-    periods put into buckets. A KPI's buckets overlap (a 24-month range, its year-ago and its
-    previous range), and joining rows to them repeated each row up to three times. A persons
-    measure keeps the period of each row's previous row (`pm`, periods before the first
-    bucket merged), so a bucket counts the rows whose previous row lies before its first
-    period `b.fk`."""
+    """Rows summed per period key (month or year) first, then the periods put into buckets.
+    A KPI's buckets overlap (a 24-month range, its year-ago and its previous range), and
+    joining rows to them repeated each row up to three times. A persons measure keeps the
+    month of each row's previous row (`pm`, months before the first bucket merged), so a
+    bucket counts the rows whose previous row lies before its first month `b.fk`."""
     d = f"t.{m0.date_col}"
-    joins = ""
-    if m0.kind == "season":
-        key, joins = "sf.season", _season_joins(d)
-    elif m0.kind == "annual_flow":
-        key = f"year({d})"
-    else:
-        key = f"year({d}) * 12 + month({d}) - 1"
+    key = f"year({d})" if m0.kind == "annual_flow" else f"year({d}) * 12 + month({d}) - 1"
     prevs, parts, outs = [], [], []
     for i, (m, gap) in enumerate(pairs):
         if gap:
             prev = f"{d} - {gap}"
-            if m0.kind == "season":
-                joins += " " + _season_joins(prev, f"ps{i}", "LEFT")
-                pkey = f"ps{i}.season"
-            else:
-                pkey = f"year({prev}) * 12 + month({prev}) - 1"
+            pkey = f"year({prev}) * 12 + month({prev}) - 1"
             prevs.append(f"CASE WHEN {gap} IS NULL THEN -1 ELSE greatest({pkey}, $lo_key - 1) "
                          f"END AS pm{i}")
             parts.append(f"COUNT(*) FILTER (WHERE NOT t.multi_site) AS p{i}")
@@ -303,8 +292,8 @@ def _by_period_sql(m0: Measure, pairs: list[tuple[Measure, str | None]], dim_joi
             parts.append(f"{m.expr} AS p{i}")
             outs.append(f"CAST(SUM(p.p{i}) AS DOUBLE) AS m{i}")
     groups = "".join(f", {x}" for x in ([f"{dim_expr} AS dim"] if dim_expr else []) + prevs)
-    part = (f"SELECT {key} AS mk{groups}, {', '.join(parts)} FROM {m0.table} t {joins} "
-            f"{dim_join} WHERE {' AND '.join(conds)} GROUP BY ALL")
+    part = (f"SELECT {key} AS mk{groups}, {', '.join(parts)} FROM {m0.table} t {dim_join} "
+            f"WHERE {' AND '.join(conds)} GROUP BY ALL")
     return (f"SELECT b.name AS bucket{', p.dim' if dim_expr else ''}, {', '.join(outs)}\n"
             f"FROM ({part}) p JOIN buckets b ON b.k = p.mk\nGROUP BY ALL")
 
