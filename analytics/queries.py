@@ -411,12 +411,16 @@ def _memo_put(key: tuple, frame: pl.DataFrame) -> None:
 
 
 def evaluate(measures: list[Measure], f: Filters, buckets: list[Bucket],
-             by: str | None = None) -> dict[Measure, pl.DataFrame]:
+             by: str | None = None, ahead: list[Bucket] | None = None
+             ) -> dict[Measure, pl.DataFrame]:
     """Each measure → frame of bucket, [dim], value; one scan per (table, kind, date column),
     over the buckets not already computed for this file, region, cuts and breakdown.
 
-    Values are kept as (dim, value) tuples per measure and bucket, and each measure's frame is
-    built once at the end: a Polars filter per measure and bucket cost more than the scans."""
+    `ahead`: buckets likely asked for next (a KPI's trend), computed in the same scan where
+    that costs no second pass over the rows (flows summed by month first, monthly tables) and
+    kept for the next call. Values are kept as (dim, value) tuples per measure and bucket, and
+    each measure's frame is built once at the end: a Polars filter per measure and bucket cost
+    more than the scans."""
     w = db.warehouse()
     view = (str(w.path), w.stamp, f.region, f.fund_source, f.category, by)
     measures = list(dict.fromkeys(measures))
@@ -428,7 +432,8 @@ def evaluate(measures: list[Measure], f: Filters, buckets: list[Bucket],
         groups[(r.table, r.kind, r.date_col, r.until_col, r.where)].append(m)
     todo = [(g, [b for b in buckets if any(got[(m, b[1], b[2])] is None for m in g)])
             for g in groups.values()]
-    todo = [(g, missing) for g, missing in todo if missing]
+    todo = [(g, missing + _ahead(g, read, f, by, view, ahead or [], missing))
+            for g, missing in todo if missing]
     level = region_level(f.region) if todo else ""
     for group, missing in todo:
         try:
@@ -459,6 +464,22 @@ def _summed(m: Measure) -> Measure:
     return replace(m, table=rollup, expr=expr, date_col="month")
 
 
+def _ahead(group: list[Measure], read: dict[Measure, Measure], f: Filters, by: str | None,
+           view: tuple, ahead: list[Bucket], missing: list[Bucket]) -> list[Bucket]:
+    """The buckets of `ahead` worth adding to this group's scan: not known yet, and the scan
+    sums rows per month before it meets the buckets (or reads a monthly table), so more
+    buckets cost no more rows. Names are kept apart from the asked buckets'."""
+    m0 = read[group[0]]
+    monthly = m0.kind == "stock_events" and m0.table in EVENT_ROLLUPS or (
+        m0.kind in ("flow", "annual_flow")
+        and all(_gap_column(read[m], f, by) or _additive(read[m]) for m in group))
+    if not monthly:
+        return []
+    asked = {b[0] for b in missing}
+    return [(f"ahead:{name}", lo, hi) for name, lo, hi in ahead if name not in asked
+            and any(_memo_get((*view, m, lo, hi)) is None for m in group)]
+
+
 def _frame(parts: list[tuple[str, tuple]], with_dim: bool) -> pl.DataFrame:
     """bucket, [dim], value from each bucket's (dim, value) pairs."""
     data: dict[str, list] = {"bucket": [name for name, pairs in parts for _ in pairs]}
@@ -470,11 +491,11 @@ def _frame(parts: list[tuple[str, tuple]], with_dim: bool) -> pl.DataFrame:
 
 
 def indicator_values(codes: list[str], f: Filters, buckets: list[Bucket],
-                     by: str | None = None) -> pl.DataFrame:
+                     by: str | None = None, ahead: list[Bucket] | None = None) -> pl.DataFrame:
     """Long frame: code, bucket, [dim], value (ratios as fractions, money in yuan)."""
     inds = [INDICATORS[c] for c in codes]
     measures = [m for i in inds for m in (i.numerator, i.denominator) if m is not None]
-    frames = evaluate(measures, f, buckets, by)
+    frames = evaluate(measures, f, buckets, by, ahead)
     keys = ["bucket"] + (["dim"] if by else [])
     parts = [_combine(i, frames, keys).select(pl.lit(i.code).alias("code"), *keys, "value")
              for i in inds]
@@ -498,7 +519,9 @@ def kpis(codes: list[str], f: Filters) -> pl.DataFrame:
     """code, value, year_ago (同比 base), previous (环比 base) over the filter's range."""
     buckets = kpi_buckets(f)
     same = buckets[1][1:] == buckets[2][1:]  # a 12-month range: 环比 base = 同比 base
-    long = indicator_values(codes, f, buckets[:2] if same else buckets)
+    # Every page that shows KPIs shows their trend next: computed in the same scans.
+    long = indicator_values(codes, f, buckets[:2] if same else buckets,
+                            ahead=period_buckets(f))
     if same and long.height:  # one scan of those rows, not two
         long = pl.concat([long, long.filter(pl.col("bucket") == "yoy")
                           .with_columns(pl.lit("pop").alias("bucket"))])
