@@ -14,11 +14,11 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from analytics import db
+from analytics import db, derived
 from analytics.festival import spring_festivals
 from analytics.filters import SCOPE_CTE, Filters, add_months, cut_clauses, region_clause
 from analytics.indicators import INDICATORS, PERSONS, TABLE_DIMS, Indicator, Measure
-from etl.schema import EVENT_ROLLUPS, PERSON_INDEX, SUM_ROLLUPS
+from etl.schema import EVENT_ROLLUPS
 
 Bucket = tuple[str, date, date]
 
@@ -217,9 +217,9 @@ def scan(measures: list[Measure], f: Filters, buckets: list[Bucket], by: str | N
     dim_join, dim_expr = _dim_sql(by, m0.table, level)
     conds = [where, *cut_clauses(f, set(TABLE_DIMS[m0.table])), *([time_where] * bool(time_where)),
              *([m0.where] * bool(m0.where))]
-    gaps = [_gap_column(m, f, by) for m in measures]
-    if f"persons:{m0.table}" in derived_ready():  # integers hash faster than 32-char keys
-        measures = [replace(m, expr=PERSONS_BY_NUMBER) if m.expr == PERSONS else m
+    gaps = [derived.gap_column(m, f, by) for m in measures]
+    if f"persons:{m0.table}" in derived.ready():  # integers hash faster than 32-char keys
+        measures = [replace(m, expr=derived.PERSONS_BY_NUMBER) if m.expr == PERSONS else m
                     for m in measures]
     if m0.kind == "stock" and len(set(gaps)) == 1 and gaps[0]:
         conds.append(f"(t.multi_site OR {gaps[0]} IS NULL)")  # only first rows can count
@@ -235,13 +235,14 @@ def scan(measures: list[Measure], f: Filters, buckets: list[Bucket], by: str | N
         keys = "b.name AS bucket" + (f", {dim_expr} AS dim" if dim_expr else "")
         body = f"FROM {m0.table} t {time_join} {dim_join}\nWHERE {' AND '.join(conds)}"
         pairs = list(zip(measures, gaps, strict=True))
-        if m0.kind in ("flow", "annual_flow") and all(g or _additive(m) for m, g in pairs):
+        if m0.kind in ("flow", "annual_flow") and all(g or derived.additive(m)
+                                                       for m, g in pairs):
             # Not seasons: the extra joins placing each row's previous row in a season cost
             # five times what the season's one scan does (tried).
-            sql = _by_period_sql(m0, pairs, dim_join, dim_expr, conds)
+            sql = derived.by_period_sql(m0, pairs, dim_join, dim_expr, conds)
         else:
-            cols = ", ".join(f"CAST({_persons_sql(m, g) if g else m.expr} AS DOUBLE) AS m{i}"
-                             for i, (m, g) in enumerate(pairs))
+            cols = ", ".join(f"CAST({derived.persons_sql(m, g) if g else m.expr} AS DOUBLE) "
+                             f"AS m{i}" for i, (m, g) in enumerate(pairs))
             sql = f"SELECT {keys}, {cols}\n{body}\nGROUP BY ALL"
         if any(gaps):  # persons in several places, counted the exact way, added on
             multi = ", ".join(("CAST(COUNT(DISTINCT t.person_no) AS DOUBLE)" if g else
@@ -264,93 +265,6 @@ def scan(measures: list[Measure], f: Filters, buckets: list[Bucket], by: str | N
     return db.query(sql, _used(params, sql))
 
 
-def _additive(m: Measure) -> bool:
-    """Whether sums of the measure over parts give the measure over the whole."""
-    return m.expr.startswith(("SUM(", "COUNT(*)"))
-
-
-def _by_period_sql(m0: Measure, pairs: list[tuple[Measure, str | None]], dim_join: str,
-                   dim_expr: str, conds: list[str]) -> str:
-    """Rows summed per period key (month or year) first, then the periods put into buckets.
-    A KPI's buckets overlap (a 24-month range, its year-ago and its previous range), and
-    joining rows to them repeated each row up to three times. A persons measure keeps the
-    month of each row's previous row (`pm`, months before the first bucket merged), so a
-    bucket counts the rows whose previous row lies before its first month `b.fk`."""
-    d = f"t.{m0.date_col}"
-    key = f"year({d})" if m0.kind == "annual_flow" else f"year({d}) * 12 + month({d}) - 1"
-    prevs, parts, outs = [], [], []
-    for i, (m, gap) in enumerate(pairs):
-        if gap:
-            prev = f"{d} - {gap}"
-            pkey = f"year({prev}) * 12 + month({prev}) - 1"
-            prevs.append(f"CASE WHEN {gap} IS NULL THEN -1 ELSE greatest({pkey}, $lo_key - 1) "
-                         f"END AS pm{i}")
-            parts.append(f"COUNT(*) FILTER (WHERE NOT t.multi_site) AS p{i}")
-            outs.append(f"CAST(coalesce(SUM(p.p{i}) FILTER (WHERE p.pm{i} < b.fk), 0) "
-                        f"AS DOUBLE) AS m{i}")
-        else:
-            parts.append(f"{m.expr} AS p{i}")
-            outs.append(f"CAST(SUM(p.p{i}) AS DOUBLE) AS m{i}")
-    groups = "".join(f", {x}" for x in ([f"{dim_expr} AS dim"] if dim_expr else []) + prevs)
-    part = (f"SELECT {key} AS mk{groups}, {', '.join(parts)} FROM {m0.table} t {dim_join} "
-            f"WHERE {' AND '.join(conds)} GROUP BY ALL")
-    return (f"SELECT b.name AS bucket{', p.dim' if dim_expr else ''}, {', '.join(outs)}\n"
-            f"FROM ({part}) p JOIN buckets b ON b.k = p.mk\nGROUP BY ALL")
-
-
-_DERIVED: dict[tuple, frozenset[str]] = {}
-
-
-def derived_ready() -> frozenset[str]:
-    """'persons:<table>' for fact tables whose per-person columns are all filled and
-    'rollup:<table>' for those whose monthly table is built, in this warehouse file. A warehouse written some other
-    way (an old file, a test fixture) is then still counted right, the slow way."""
-    w = db.warehouse()
-    key = (str(w.path), w.stamp)
-    if key not in _DERIVED:
-        checks = [f"SELECT 'persons:{t}' WHERE NOT EXISTS "
-                  f"(SELECT 1 FROM {t} WHERE person_no IS NULL)" for t in PERSON_INDEX]
-        checks += [f"SELECT 'rollup:{t}' WHERE (SELECT count(*) FROM {r}) > 0 "
-                   f"OR NOT EXISTS (SELECT 1 FROM {t})"
-                   for t, (r, *_) in {**EVENT_ROLLUPS, **SUM_ROLLUPS}.items()]
-        rows = db.query("\nUNION ALL ".join(checks))
-        _DERIVED.clear()
-        _DERIVED[key] = frozenset(rows.to_series().to_list())
-    return _DERIVED[key]
-
-
-PERSONS_BY_NUMBER = "COUNT(DISTINCT t.person_no)"
-
-
-def _gap_column(m: Measure, f: Filters, by: str | None) -> str | None:
-    """The derived column (etl/person_index.py) that tells a person's first row in a bucket
-    for a distinct-persons measure under these cuts, or None where none fits (two cuts at
-    once; a stock that ends)."""
-    if (m.expr != PERSONS or f"persons:{m.table}" not in derived_ready()
-            or m.kind not in ("flow", "season", "stock") or m.until_col):
-        return None
-    dims = TABLE_DIMS[m.table]
-    held = {m.fixed_dim} - {None}
-    held |= {dims[c] for c, v in (("fund_source", f.fund_source), ("category", f.category))
-             if v and c in dims}
-    if by in dims and by != "station":  # regions and stations: one place per such person
-        held.add(dims[by])
-    if len(held) > 1 or not held <= set(PERSON_INDEX[m.table][2]):
-        return None
-    return f"t.prev_gap_{held.pop()}" if held else "t.prev_gap"
-
-
-def _persons_sql(m: Measure, gap: str) -> str:
-    """COUNT(DISTINCT t.person_no) over the persons whose rows lie in one place, as a
-    filtered COUNT(*) without a hash table over every row: such a person is in a bucket's
-    count once, through the row whose previous row (with the same value of the cut, if any)
-    lies before the bucket's first day `b.f` (for a stock: through the person's first row).
-    scan() adds the persons in several places, counted the exact way."""
-    first = (f"{gap} IS NULL" if m.kind == "stock" else
-             f"({gap} IS NULL OR t.{m.date_col} - {gap} < b.f)")
-    return f"COUNT(*) FILTER (WHERE NOT t.multi_site AND {first})"
-
-
 def _events_sql(m: Measure, ctes: list[str], dim_join: str, dim_expr: str, conds: list[str],
                 n: int) -> str:
     """A stock counted from entries (+1 on `date_col`) and exits (-1 on `until_col`): the rows
@@ -360,7 +274,7 @@ def _events_sql(m: Measure, ctes: list[str], dim_join: str, dim_expr: str, conds
     where = " AND ".join(conds)
     keys = "b.name AS bucket" + (", ev.dim" if dim_expr else "")
     cols = ", ".join("CAST(SUM(ev.w) AS DOUBLE) AS m" + str(i) for i in range(n))
-    if m.table in EVENT_ROLLUPS and f"rollup:{m.table}" in derived_ready():  # etl/rollups.py
+    if m.table in EVENT_ROLLUPS and f"rollup:{m.table}" in derived.ready():  # monthly changes
         return (f"WITH {', '.join(ctes)},\nev AS (SELECT {dim}t.month_key AS mk, "
                 f"SUM(t.change) AS w FROM {EVENT_ROLLUPS[m.table][0]} t {dim_join} "
                 f"WHERE {where} GROUP BY ALL)\nSELECT {keys}, {cols}\nFROM ev "
@@ -383,8 +297,8 @@ def _used(params: dict, sql: str) -> dict:
 # its own. Values are kept here per measure and bucket range, keyed by the warehouse file's
 # stamp and the filters that enter the SQL (region, cuts; the range only through the buckets),
 # so a view scans each measure and period once. A bucket's value does not depend on the other
-# buckets of its scan. Small frames; the oldest go first.
-_MEMO: OrderedDict[tuple, pl.DataFrame] = OrderedDict()
+# buckets of its scan. Small tuples of (dim, value); the oldest go first.
+_MEMO: OrderedDict[tuple, tuple] = OrderedDict()
 _MEMO_SIZE = 4096
 _memo_lock = threading.Lock()
 
@@ -395,7 +309,7 @@ def clear_memo() -> None:
         _MEMO.clear()
 
 
-def _memo_get(key: tuple) -> pl.DataFrame | None:
+def _memo_get(key: tuple) -> tuple | None:
     with _memo_lock:
         frame = _MEMO.get(key)
         if frame is not None:
@@ -403,7 +317,7 @@ def _memo_get(key: tuple) -> pl.DataFrame | None:
         return frame
 
 
-def _memo_put(key: tuple, frame: pl.DataFrame) -> None:
+def _memo_put(key: tuple, frame: tuple) -> None:
     with _memo_lock:
         _MEMO[key] = frame
         while len(_MEMO) > _MEMO_SIZE:
@@ -425,7 +339,7 @@ def evaluate(measures: list[Measure], f: Filters, buckets: list[Bucket],
     view = (str(w.path), w.stamp, f.region, f.fund_source, f.category, by)
     measures = list(dict.fromkeys(measures))
     got = {(m, lo, hi): _memo_get((*view, m, lo, hi)) for m in measures for _, lo, hi in buckets}
-    read = {m: _summed(m) for m in measures}
+    read = {m: derived.summed(m) for m in measures}
     groups: dict[tuple, list[Measure]] = defaultdict(list)
     for m in measures:
         r = read[m]
@@ -453,17 +367,6 @@ def evaluate(measures: list[Measure], f: Filters, buckets: list[Bucket],
             for m in measures}
 
 
-def _summed(m: Measure) -> Measure:
-    """The measure over the load's monthly sums (etl/rollups.py) where it is a sum of a flow
-    by month, else itself: same value, from a table a few hundred times smaller."""
-    if (m.table not in SUM_ROLLUPS or m.kind not in ("flow", "annual_flow")
-            or not _additive(m) or f"rollup:{m.table}" not in derived_ready()):
-        return m
-    rollup, _ = SUM_ROLLUPS[m.table]
-    expr = m.expr.replace("COUNT(*)", "SUM(t.payments)", 1)
-    return replace(m, table=rollup, expr=expr, date_col="month")
-
-
 def _ahead(group: list[Measure], read: dict[Measure, Measure], f: Filters, by: str | None,
            view: tuple, ahead: list[Bucket], missing: list[Bucket]) -> list[Bucket]:
     """The buckets of `ahead` worth adding to this group's scan: not known yet, and the scan
@@ -472,7 +375,7 @@ def _ahead(group: list[Measure], read: dict[Measure, Measure], f: Filters, by: s
     m0 = read[group[0]]
     monthly = m0.kind == "stock_events" and m0.table in EVENT_ROLLUPS or (
         m0.kind in ("flow", "annual_flow")
-        and all(_gap_column(read[m], f, by) or _additive(read[m]) for m in group))
+        and all(derived.gap_column(read[m], f, by) or derived.additive(read[m]) for m in group))
     if not monthly:
         return []
     asked = {b[0] for b in missing}

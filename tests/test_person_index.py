@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from analytics import queries
+from analytics import derived, queries
 from analytics.filters import Filters
 from etl import mappings, person_index, regions, rollups, schema
 
@@ -83,8 +83,8 @@ def warehouse(tmp_path_factory):
 def _exact(monkeypatch) -> None:
     """Make every persons measure use COUNT(DISTINCT person_no) and every sum read the fact
     rows, not the monthly sums."""
-    monkeypatch.setattr(queries, "_gap_column", lambda *a, **k: None)
-    monkeypatch.setattr(queries, "_summed", lambda m: m)
+    monkeypatch.setattr(derived, "gap_column", lambda *a, **k: None)
+    monkeypatch.setattr(derived, "summed", lambda m: m)
 
 
 VIEWS = [
@@ -154,6 +154,6 @@ def test_a_warehouse_without_the_derived_columns_is_counted_the_slow_way(tmp_pat
         monkeypatch.setenv("UNION_DASH_DB", str(path))
         queries.clear_memo()
         got.append(queries.kpis(CODES, VIEWS[1]))
-    assert "persons:relief" not in queries.derived_ready()
+    assert "persons:relief" not in derived.ready()
     assert got[0]["value"].sum() > 0
     assert_frame_equal(got[1], got[0], check_exact=False, rel_tol=1e-9)

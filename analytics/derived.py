@@ -1,0 +1,117 @@
+"""How queries use what the load derives: per-person columns (etl/person_index.py) and
+monthly tables (etl/rollups.py).
+
+Counting persons once each over ten million payments needs a hash table of every person in
+range, per bucket and cut. With the days since each person's previous row, the persons with a
+row in a bucket are the rows whose previous row lies before the bucket: a filtered COUNT(*),
+and, summed per month first, one pass over the rows for any number of buckets. Sums of relief
+and the hardship register read monthly tables a few hundred times smaller than the facts.
+Where a warehouse lacks these (an old file, a test fixture), queries fall back to the exact
+definitions; tests/test_person_index.py checks both give the same numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from analytics import db
+from analytics.filters import Filters
+from analytics.indicators import PERSONS, TABLE_DIMS, Measure
+from etl.schema import EVENT_ROLLUPS, PERSON_INDEX, SUM_ROLLUPS
+
+_DERIVED: dict[tuple, frozenset[str]] = {}
+
+
+def ready() -> frozenset[str]:
+    """'persons:<table>' for fact tables whose per-person columns are all filled and
+    'rollup:<table>' for those whose monthly table is built, in this warehouse file (checked
+    once per file)."""
+    w = db.warehouse()
+    key = (str(w.path), w.stamp)
+    if key not in _DERIVED:
+        checks = [f"SELECT 'persons:{t}' WHERE NOT EXISTS "
+                  f"(SELECT 1 FROM {t} WHERE person_no IS NULL)" for t in PERSON_INDEX]
+        checks += [f"SELECT 'rollup:{t}' WHERE (SELECT count(*) FROM {r}) > 0 "
+                   f"OR NOT EXISTS (SELECT 1 FROM {t})"
+                   for t, (r, *_) in {**EVENT_ROLLUPS, **SUM_ROLLUPS}.items()]
+        rows = db.query("\nUNION ALL ".join(checks))
+        _DERIVED.clear()
+        _DERIVED[key] = frozenset(rows.to_series().to_list())
+    return _DERIVED[key]
+
+
+PERSONS_BY_NUMBER = "COUNT(DISTINCT t.person_no)"
+
+
+def gap_column(m: Measure, f: Filters, by: str | None) -> str | None:
+    """The derived column (etl/person_index.py) that tells a person's first row in a bucket
+    for a distinct-persons measure under these cuts, or None where none fits (two cuts at
+    once; a stock that ends)."""
+    if (m.expr != PERSONS or f"persons:{m.table}" not in ready()
+            or m.kind not in ("flow", "season", "stock") or m.until_col):
+        return None
+    dims = TABLE_DIMS[m.table]
+    held = {m.fixed_dim} - {None}
+    held |= {dims[c] for c, v in (("fund_source", f.fund_source), ("category", f.category))
+             if v and c in dims}
+    if by in dims and by != "station":  # regions and stations: one place per such person
+        held.add(dims[by])
+    if len(held) > 1 or not held <= set(PERSON_INDEX[m.table][2]):
+        return None
+    return f"t.prev_gap_{held.pop()}" if held else "t.prev_gap"
+
+
+def persons_sql(m: Measure, gap: str) -> str:
+    """COUNT(DISTINCT t.person_no) over the persons whose rows lie in one place, as a
+    filtered COUNT(*) without a hash table over every row: such a person is in a bucket's
+    count once, through the row whose previous row (with the same value of the cut, if any)
+    lies before the bucket's first day `b.f` (for a stock: through the person's first row).
+    scan() adds the persons in several places, counted the exact way."""
+    first = (f"{gap} IS NULL" if m.kind == "stock" else
+             f"({gap} IS NULL OR t.{m.date_col} - {gap} < b.f)")
+    return f"COUNT(*) FILTER (WHERE NOT t.multi_site AND {first})"
+
+
+def additive(m: Measure) -> bool:
+    """Whether sums of the measure over parts give the measure over the whole."""
+    return m.expr.startswith(("SUM(", "COUNT(*)"))
+
+
+def by_period_sql(m0: Measure, pairs: list[tuple[Measure, str | None]], dim_join: str,
+                   dim_expr: str, conds: list[str]) -> str:
+    """Rows summed per period key (month or year) first, then the periods put into buckets.
+    A KPI's buckets overlap (a 24-month range, its year-ago and its previous range), and
+    joining rows to them repeated each row up to three times. A persons measure keeps the
+    month of each row's previous row (`pm`, months before the first bucket merged), so a
+    bucket counts the rows whose previous row lies before its first month `b.fk`."""
+    d = f"t.{m0.date_col}"
+    key = f"year({d})" if m0.kind == "annual_flow" else f"year({d}) * 12 + month({d}) - 1"
+    prevs, parts, outs = [], [], []
+    for i, (m, gap) in enumerate(pairs):
+        if gap:
+            prev = f"{d} - {gap}"
+            pkey = f"year({prev}) * 12 + month({prev}) - 1"
+            prevs.append(f"CASE WHEN {gap} IS NULL THEN -1 ELSE greatest({pkey}, $lo_key - 1) "
+                         f"END AS pm{i}")
+            parts.append(f"COUNT(*) FILTER (WHERE NOT t.multi_site) AS p{i}")
+            outs.append(f"CAST(coalesce(SUM(p.p{i}) FILTER (WHERE p.pm{i} < b.fk), 0) "
+                        f"AS DOUBLE) AS m{i}")
+        else:
+            parts.append(f"{m.expr} AS p{i}")
+            outs.append(f"CAST(SUM(p.p{i}) AS DOUBLE) AS m{i}")
+    groups = "".join(f", {x}" for x in ([f"{dim_expr} AS dim"] if dim_expr else []) + prevs)
+    part = (f"SELECT {key} AS mk{groups}, {', '.join(parts)} FROM {m0.table} t {dim_join} "
+            f"WHERE {' AND '.join(conds)} GROUP BY ALL")
+    return (f"SELECT b.name AS bucket{', p.dim' if dim_expr else ''}, {', '.join(outs)}\n"
+            f"FROM ({part}) p JOIN buckets b ON b.k = p.mk\nGROUP BY ALL")
+
+
+def summed(m: Measure) -> Measure:
+    """The measure over the load's monthly sums (etl/rollups.py) where it is a sum of a flow
+    by month, else itself: same value, from a table a few hundred times smaller."""
+    if (m.table not in SUM_ROLLUPS or m.kind not in ("flow", "annual_flow")
+            or not additive(m) or f"rollup:{m.table}" not in ready()):
+        return m
+    rollup, _ = SUM_ROLLUPS[m.table]
+    expr = m.expr.replace("COUNT(*)", "SUM(t.payments)", 1)
+    return replace(m, table=rollup, expr=expr, date_col="month")
