@@ -420,7 +420,7 @@ def _upsert(con, table: str, key: tuple[str, ...], batch: str):
     into = f"{table} ({', '.join(columns)})"  # derived columns stay NULL: person_index fills them
     total = _one(con, f"SELECT count(*) FROM {STAGE}")[0]
     if _one(con, f"SELECT count(*) FROM {table}")[0] == 0:
-        con.execute(f"INSERT INTO {into} SELECT {values} FROM {STAGE}", {"batch": batch})
+        _insert_all(con, table, columns, values, batch)
         return total, 0, 0
     on = " AND ".join(f"t.{k} IS NOT DISTINCT FROM s.{k}" for k in key)
     same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in columns
@@ -440,6 +440,25 @@ def _upsert(con, table: str, key: tuple[str, ...], batch: str):
         "count(DISTINCT _nk) FILTER (same) FROM _matched")
     con.sql("DROP TABLE _matched")
     return total - updated - unchanged, updated, unchanged
+
+
+def _insert_all(con, table: str, columns: list[str], values: str, batch: str) -> None:
+    """The stage into an empty table; per-person columns computed on the way in (all rows of
+    every person are in the stage), so person_index.refresh has nothing left to do."""
+    if table not in schema.PERSON_INDEX:
+        con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} FROM {STAGE}",
+                    {"batch": batch})
+        return
+    surrogate = SURROGATE_IDS.get(table)
+    derived = schema.derived_columns(table)
+    con.register("_derived", person_index.for_insert(
+        con, STAGE, table, {surrogate: "md5(t._nk)"} if surrogate else None))
+    try:
+        con.execute(f"""INSERT INTO {table} ({', '.join([*columns, *derived])})
+                        SELECT {values}, {', '.join(f'd.{c}' for c in derived)}
+                        FROM {STAGE} JOIN _derived d ON _i = d.rid""", {"batch": batch})
+    finally:
+        con.unregister("_derived")
 
 
 def _upsert_persons(con, batch: str) -> None:

@@ -42,7 +42,9 @@ def _refresh_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
                        LEFT JOIN persons p USING (person_key)
                        WHERE t.person_key IN (SELECT person_key FROM {table}
                                               WHERE person_no IS NULL)""").pl()
-    con.register("_derived", derive(rows, table))
+    # In row-id order: DuckDB updates row groups in turn (in a person's order, the same
+    # update of 4*10^5 rows took 3.4 s instead of 0.2 s).
+    con.register("_derived", derive(rows, table).sort("rid"))
     try:
         columns = schema.derived_columns(table)
         con.sql(f"UPDATE {table} SET {', '.join(f'{c} = d.{c}' for c in columns)} "
@@ -51,9 +53,22 @@ def _refresh_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
         con.unregister("_derived")
 
 
-def _projection(table: str) -> str:
+def for_insert(con: duckdb.DuckDBPyConnection, rows: str, table: str,
+               exprs: dict[str, str] | None = None) -> pl.DataFrame:
+    """The derived columns of `rows` (a view of the rows about to be inserted, with `_i`)
+    when they are all the rows of `table` (it was empty), keyed by `rid` = `_i`: the insert
+    writes them with the rows instead of updating 10^7 rows after. `exprs` gives the SQL
+    (over alias t) of columns the view lacks, such as a surrogate id made on insert."""
+    return derive(con.sql(f"""SELECT t._i AS rid, p.person_no, {_projection(table, exprs)}
+                             FROM {rows} t LEFT JOIN persons p USING (person_key)""").pl(),
+                  table)
+
+
+def _projection(table: str, exprs: dict[str, str] | None = None) -> str:
+    """Date, tiebreak hashes, sites and dimensions of the rows t (`exprs`: column → SQL)."""
     date_col, sites, dims = schema.PERSON_INDEX[table]
-    ties = [f"hash(t.{c}) AS _tie{i}" for i, c in enumerate(TIEBREAK[table])]
+    exprs = exprs or {}
+    ties = [f"hash({exprs.get(c, f't.{c}')}) AS _tie{i}" for i, c in enumerate(TIEBREAK[table])]
     return ", ".join([f"t.{date_col} AS _date", *ties, *(f"t.{c}" for c in (*sites, *dims))])
 
 
