@@ -45,6 +45,6 @@ sample: install
 lint: install-dev
 	$(PY) -m ruff check .
 
-bench: install-dev
-	$(PY) bench/bench_etl.py
-	$(PY) bench/bench_pages.py
+bench: install-dev sample
+	$(PY) bench/bench_etl.py --rows 1000000 --persons 100000 --repeat 3
+	$(PY) bench/bench_pages.py all --sample $(DB) --repeats 5

@@ -1,5 +1,6 @@
 """Each dashboard page's full set of queries on a warehouse with 10M relief records.
 
+    python bench/bench_pages.py all [--sample data/warehouse.duckdb] [--out /tmp/bench_pages]
     python bench/bench_pages.py build --sample /tmp/s.duckdb --out /tmp/bench.duckdb --copies 26
     python bench/bench_pages.py record --db /tmp/s.duckdb --calls /tmp/calls.pkl
     python bench/bench_pages.py run --db /tmp/bench.duckdb --calls /tmp/calls.pkl
@@ -245,7 +246,7 @@ def machine() -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("command", choices=["build", "record", "run", "one", "pandas"])
+    ap.add_argument("command", choices=["all", "build", "record", "run", "one", "pandas"])
     ap.add_argument("--sample", type=Path)
     ap.add_argument("--out", type=Path)
     ap.add_argument("--db", type=Path)
@@ -255,7 +256,17 @@ def main() -> None:
     ap.add_argument("--ordered", action="store_true")
     ap.add_argument("--repeats", type=int, default=10)
     a = ap.parse_args()
-    if a.command == "build":
+    if a.command == "all":  # `make bench`: every step, on the sample warehouse
+        work = Path(a.out or "/tmp/bench_pages")
+        work.mkdir(parents=True, exist_ok=True)
+        sample = a.sample or ROOT / "data" / "warehouse.duckdb"
+        build(sample, work / "bench.duckdb", a.copies, ordered=True)
+        record(sample, work / "calls.pkl")
+        print(json.dumps(machine()))
+        run(work / "bench.duckdb", work / "calls.pkl", a.repeats)
+        print(json.dumps({"pandas": pandas_overview(work / "bench.duckdb", a.repeats),
+                          "duckdb": duckdb_overview_relief(work / "bench.duckdb", a.repeats)}))
+    elif a.command == "build":
         build(a.sample, a.out, a.copies, a.ordered)
     elif a.command == "record":
         record(a.db, a.calls)
