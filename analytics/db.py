@@ -77,6 +77,15 @@ class Warehouse:
         finally:
             cur.close()
 
+    def rows(self, query: str, params: dict | list | None = None) -> list[tuple]:
+        """Like `sql`, as Python tuples: no Arrow or Polars for a few dozen numbers."""
+        cur = self._connection().cursor()
+        try:
+            cur.execute("USE w")
+            return cur.execute(query, params).fetchall()
+        finally:
+            cur.close()
+
     def version(self) -> DataVersion:
         ino, mtime = self._file_stamp()
         rows = self.sql("SELECT batch_id, loaded_at FROM load_batches ORDER BY loaded_at")
@@ -122,6 +131,11 @@ def warehouse(path: Path | None = None) -> Warehouse:
 def query(sql: str, params: dict | list | None = None) -> pl.DataFrame:
     """Run one read-only query on the current warehouse; user values go in `params` only."""
     return warehouse().sql(sql, params)
+
+
+def rows(sql: str, params: dict | list | None = None) -> list[tuple]:
+    """`query`'s result as tuples."""
+    return warehouse().rows(sql, params)
 
 
 def data_version() -> DataVersion:

@@ -206,8 +206,8 @@ def _dim_sql(by: str | None, table: str, level: str) -> tuple[str, str]:
 
 
 def scan(measures: list[Measure], f: Filters, buckets: list[Bucket], by: str | None = None,
-         level: str | None = None) -> pl.DataFrame:
-    """bucket, [dim], m0, m1, ... for measures that share table, kind and date column."""
+         level: str | None = None) -> list[tuple]:
+    """Rows of bucket, [dim], m0, m1, ... for measures sharing table, kind and date column."""
     m0 = measures[0]
     level = level or region_level(f.region)
     where = region_clause(level, "station" in TABLE_DIMS[m0.table])
@@ -262,7 +262,7 @@ def scan(measures: list[Measure], f: Filters, buckets: list[Bucket], by: str | N
               "fs": [r[3] for r in rows], "ks": [r[4] for r in rows],
               "fks": [r[5] for r in rows], "lo_key": min((r[5] for r in rows), default=0),
               "lo": min(b[1] for b in buckets), "hi": max(b[2] for b in buckets)}
-    return db.query(sql, _used(params, sql))
+    return db.rows(sql, _used(params, sql))
 
 
 def _events_sql(m: Measure, ctes: list[str], dim_join: str, dim_expr: str, conds: list[str],
@@ -351,7 +351,7 @@ def evaluate(measures: list[Measure], f: Filters, buckets: list[Bucket],
     level = region_level(f.region) if todo else ""
     for group, missing in todo:
         try:
-            rows = scan([read[m] for m in group], f, missing, by, level).rows()
+            rows = scan([read[m] for m in group], f, missing, by, level)
         except Unavailable:
             rows = []
         found: dict[tuple[str, int], list] = defaultdict(list)
