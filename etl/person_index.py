@@ -65,11 +65,15 @@ def for_insert(con: duckdb.DuckDBPyConnection, rows: str, table: str,
 
 
 def _projection(table: str, exprs: dict[str, str] | None = None) -> str:
-    """Date, tiebreak hashes, sites and dimensions of the rows t (`exprs`: column → SQL)."""
+    """Date, tiebreak hashes, and hashes of the sites and dimensions of the rows t (`exprs`:
+    column → SQL). Hashes, not the text: eight bytes a row whatever the value, and a value
+    only has to differ from the few other values of one person (NULL stays NULL)."""
     date_col, sites, dims = schema.PERSON_INDEX[table]
     exprs = exprs or {}
     ties = [f"hash({exprs.get(c, f't.{c}')}) AS _tie{i}" for i, c in enumerate(TIEBREAK[table])]
-    return ", ".join([f"t.{date_col} AS _date", *ties, *(f"t.{c}" for c in (*sites, *dims))])
+    values = [f"CASE WHEN t.{c} IS NOT NULL THEN hash(t.{c}) END AS {c}"
+              for c in (*sites, *dims)]
+    return ", ".join([f"t.{date_col} AS _date", *ties, *values])
 
 
 def derive(rows: pl.DataFrame, table: str) -> pl.DataFrame:
@@ -79,36 +83,32 @@ def derive(rows: pl.DataFrame, table: str) -> pl.DataFrame:
     give; NULL is a value of a dimension like any other, as in PARTITION BY."""
     _, sites, dims = schema.PERSON_INDEX[table]
     ties = [c for c in rows.columns if c.startswith("_tie")]
-    rows = rows.with_columns([pl.col(c).cast(pl.String).cast(pl.Categorical).to_physical()
-                              for c in (*sites, *dims)])
-    rows = rows.sort("person_no", "_date", *ties)
+    rows = rows.sort("person_no", "_date", *ties).drop(ties)
     person = pl.col("person_no")
     multi = pl.any_horizontal([pl.col(c).min().over(person) != pl.col(c).max().over(person)
                                for c in sites])
     out = rows.select("rid", "person_no", multi_site=multi)
-    gaps = {"prev_gap": _gap(rows["person_no"], rows["_date"])}
+    gaps = {"prev_gap": _gap(rows.select(same=person.eq_missing(person.shift(1))),
+                             rows["_date"])}
     for dim in dims:
-        # (person, value) as one integer: the value's code, NULL as a code of its own.
-        null_code = (rows[dim].max() or 0) + 1
-        key = rows.select(pl.col("person_no").cast(pl.UInt64) * (null_code + 1)
-                          + pl.col(dim).cast(pl.UInt64).fill_null(null_code)).to_series()
-        gaps[f"prev_gap_{dim}"] = _gap_unsorted(key, rows["_date"])
+        # A stable sort by (person, value) keeps each group's rows in date order; the gaps
+        # go back to the rows' places.
+        order = rows.select(person, dim).with_row_index("_at").sort(
+            "person_no", dim, maintain_order=True, nulls_last=True)
+        same = order.select(person.eq_missing(person.shift(1))
+                            & pl.col(dim).eq_missing(pl.col(dim).shift(1)))
+        in_order = _gap(same, rows["_date"].gather(order["_at"]))
+        gaps[f"prev_gap_{dim}"] = pl.repeat(None, rows.height, dtype=in_order.dtype,
+                                            eager=True).scatter(order["_at"], in_order)
     return out.with_columns(**gaps).with_columns(pl.exclude("rid", "multi_site")
                                                  .cast(pl.Int32))
 
 
-def _gap(key: pl.Series, date: pl.Series) -> pl.Series:
-    """Days since the previous row with the same key, rows in order (NULL for the first)."""
+def _gap(same: pl.DataFrame, date: pl.Series) -> pl.Series:
+    """Days since the previous row where `same` (one column) says the row before is of the
+    same group, rows in order; NULL for a group's first row."""
     days = (date - date.shift(1)).dt.total_days()
-    return pl.select(pl.when(key == key.shift(1)).then(days)).to_series()
-
-
-def _gap_unsorted(key: pl.Series, date: pl.Series) -> pl.Series:
-    """`_gap` for rows in date order whose keys are not grouped: a stable sort by key keeps
-    each key's rows in date order, and the gaps go back to the rows' places."""
-    order = key.to_frame("key").with_row_index("i").sort("key", maintain_order=True)["i"]
-    gaps = _gap(key.gather(order), date.gather(order))
-    return pl.repeat(None, len(gaps), dtype=gaps.dtype, eager=True).scatter(order, gaps)
+    return pl.select(pl.when(same.to_series().fill_null(False)).then(days)).to_series()
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
