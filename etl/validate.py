@@ -168,14 +168,21 @@ class PersonIds:
 
     def __init__(self, key: bytes) -> None:
         self.key = key
-        self.known = _per_id(pl.Series("raw", [], dtype=pl.String), key)
+        self.known = _per_id(pl.Series("raw", [], dtype=pl.String), key).with_columns(
+            _known=pl.lit(True))
 
-    def covering(self, distinct: pl.Series) -> pl.DataFrame:
-        """The table of known IDs, extended by those of `distinct` not seen before."""
-        new = distinct.filter(~distinct.is_in(self.known["raw"].implode()))
+    def lookup(self, raw: pl.Series) -> pl.DataFrame:
+        """The person columns of each raw ID, in the rows' order. IDs not seen before are
+        checked and added first; one join when a chunk brings no new ID."""
+        rows = pl.DataFrame({"raw": raw}).join(self.known, on="raw", how="left",
+                                               maintain_order="left")
+        new = rows.filter(pl.col("_known").is_null() & pl.col("raw").is_not_null())["raw"]
         if new.len():
-            self.known = pl.concat([self.known, _per_id(new, self.key)])
-        return self.known
+            self.known = pl.concat([self.known, _per_id(new.unique(), self.key).with_columns(
+                _known=pl.lit(True))])
+            rows = pl.DataFrame({"raw": raw}).join(self.known, on="raw", how="left",
+                                                   maintain_order="left")
+        return rows.drop("raw", "_known")
 
 
 def _per_id(distinct: pl.Series, key: bytes) -> pl.DataFrame:
@@ -202,10 +209,7 @@ def person_columns(raw: pl.Series, key: bytes,
 
     Works on the distinct raw IDs (a roster repeats its persons) and joins back; `ids`
     carries them from one chunk of a file to the next."""
-    distinct = raw.drop_nulls().unique()
-    table = (ids or PersonIds(key)).covering(distinct)
-    persons = pl.DataFrame({"raw": raw}).join(table, on="raw", how="left",
-                                              maintain_order="left").drop("raw")
+    persons = (ids or PersonIds(key)).lookup(raw)
     if raw.null_count():  # empty ID cells: the "missing" reason
         zh, en = parse.ID_REASONS["missing"]
         persons = persons.with_columns(
