@@ -76,18 +76,21 @@ def run_child(kind: str, path: Path, db: Path, quality: bool = True,
     """Time one load in a fresh process so its VmHWM is that load's peak. With
     quality=False the data-quality refresh (etl/quality.py, whole-warehouse checks run before
     the swap) is skipped, to show the ETL's own cost; with person_index=False also the
-    per-person columns computed after the files are in (etl/person_index.py)."""
+    per-person columns (etl/person_index.py: computed on the way into an empty table, else
+    after the files are in; here the tables are made without them) and the monthly rollups
+    (etl/rollups.py)."""
     for old in db.parent.glob(db.name + "*"):
         old.unlink()
     code = f"""
 import json, resource, sys, time
 from pathlib import Path
 sys.path.insert(0, {str(ROOT)!r})
-from etl import person_index, quality
+from etl import quality, rollups, schema
 if not {quality!r}:
     quality.refresh = lambda con, **kw: None
 if not {person_index!r}:
-    person_index.refresh = lambda con: None
+    schema.PERSON_INDEX.clear()
+    rollups.refresh = lambda con: None
 from etl.load import load_files
 t = time.perf_counter()
 r = load_files([Path({str(path)!r})], Path({str(db)!r}), rejects_dir=Path({str(db.parent)!r}))
