@@ -128,6 +128,20 @@ def build(path: Path) -> Path:
     """Write the golden warehouse to `path` (replacing it) and return the path."""
     path = Path(path)
     path.unlink(missing_ok=True)
+    con = empty(path)
+    persons = sorted({r[0] for r in ROWS["hardship_files"]})
+    con.executemany("INSERT INTO persons VALUES (?, ?, NULL, NULL, ?, ?)",
+                    [(p, "150702********000X", B1, n) for n, p in enumerate(persons, 1)])
+    for table, rows in ROWS.items():
+        insert(con, table, rows)
+    person_index.refresh(con)  # what a load derives after its files
+    rollups.refresh(con)
+    con.close()
+    return path
+
+
+def empty(path: Path) -> duckdb.DuckDBPyConnection:
+    """A new warehouse at `path` with its schema, regions and labels."""
     con = duckdb.connect(str(path))
     for stmt in schema.ddl():
         con.execute(stmt)
@@ -135,17 +149,16 @@ def build(path: Path) -> Path:
                     [(r.region_code, r.parent_code, r.level, r.name_zh, r.name_en)
                      for r in regions.all_regions()])
     con.executemany("INSERT INTO labels VALUES (?, ?, ?, ?)", mappings.labels())
-    persons = sorted({r[0] for r in ROWS["hardship_files"]})
-    con.executemany("INSERT INTO persons VALUES (?, ?, NULL, NULL, ?, ?)",
-                    [(p, "150702********000X", B1, n) for n, p in enumerate(persons, 1)])
-    for table, rows in ROWS.items():
-        marks = ", ".join("?" * len(rows[0]))
-        derived = set(schema.derived_columns(table))
-        columns = [c for (c,) in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
-            "ORDER BY column_index", [table]).fetchall() if c not in derived]
-        con.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
-    person_index.refresh(con)  # what a load derives after its files
-    rollups.refresh(con)
-    con.close()
-    return path
+    return con
+
+
+def insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
+    """Rows of the columns a file supplies (the derived ones are left for the load's steps)."""
+    if not rows:
+        return
+    derived = set(schema.derived_columns(table))
+    columns = [c for (c,) in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index",
+        [table]).fetchall() if c not in derived]
+    con.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+                    f"({', '.join('?' * len(columns))})", rows)

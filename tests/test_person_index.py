@@ -14,7 +14,8 @@ from polars.testing import assert_frame_equal
 
 from analytics import derived, queries
 from analytics.filters import Filters
-from etl import mappings, person_index, regions, rollups, schema
+from etl import person_index, regions, rollups
+from tests import golden_warehouse
 
 STATIONS = [r.region_code for r in regions.all_regions() if r.level == "station"]
 TYPES = ["festival_condolence", "temporary", "medical", "education", "living"]
@@ -44,29 +45,12 @@ def _cards(rng: random.Random, persons: int) -> list[tuple]:
             for p in range(0, persons, 2) for kind in rng.sample(["pharmacy", "hospital"], 2)]
 
 
-def _insert(con, table: str, rows: list[tuple]) -> None:
-    if not rows:
-        return
-    derived = set(schema.derived_columns(table))
-    cols = [c for (c,) in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index",
-        [table]).fetchall() if c not in derived]
-    con.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
-                    f"({', '.join('?' * len(cols))})", rows)
-
-
 def _build(path, rows: list[tuple], cards: list[tuple], persons: int) -> None:
-    con = duckdb.connect(str(path))
-    for stmt in schema.ddl():
-        con.execute(stmt)
-    con.executemany("INSERT INTO regions VALUES (?, ?, ?, ?, ?)",
-                    [(r.region_code, r.parent_code, r.level, r.name_zh, r.name_en)
-                     for r in regions.all_regions()])
-    con.executemany("INSERT INTO labels VALUES (?, ?, ?, ?)", mappings.labels())
+    con = golden_warehouse.empty(path)
     con.executemany("INSERT INTO persons VALUES (?, 'x', NULL, NULL, 'b1', ?)",
                     [(f"p{p}", p + 1) for p in range(persons)])
-    _insert(con, "relief", rows)
-    _insert(con, "medical_cards", cards)
+    golden_warehouse.insert(con, "relief", rows)
+    golden_warehouse.insert(con, "medical_cards", cards)
     person_index.refresh(con)
     rollups.refresh(con)
     con.close()
@@ -128,7 +112,7 @@ def test_incremental_refresh_equals_rebuild(tmp_path):
     first, later = _relief_rows(rng, 200, 1500), _relief_rows(rng, 260, 600, first_id=1500)
     _build(tmp_path / "inc.duckdb", first, [], 260)
     con = duckdb.connect(str(tmp_path / "inc.duckdb"))
-    _insert(con, "relief", later)  # a later load: new rows of old and new persons
+    golden_warehouse.insert(con, "relief", later)  # a later load: new rows of old and new persons
     person_index.refresh(con)
     _build(tmp_path / "all.duckdb", first + later, [], 260)
     con.execute(f"ATTACH '{tmp_path / 'all.duckdb'}' AS a")
