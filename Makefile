@@ -30,13 +30,15 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
-## Debian packages: Chromium (browser tests, PNG/SVG export) and a CJK font. Needs root.
+## Debian packages: Chromium (browser tests, PNG/SVG export), a CJK font and LibreOffice
+## Writer without GUI (briefings as PDF). Needs root.
 system-deps:
-	@if ! command -v chromium >/dev/null || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+	@if ! command -v chromium >/dev/null || ! command -v soffice >/dev/null \
+	    || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
-	    chromium fonts-noto-cjk fontconfig >/dev/null; \
+	    chromium fonts-noto-cjk fontconfig libreoffice-writer-nogui >/dev/null; \
 	fi
 
 sample: install

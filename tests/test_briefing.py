@@ -185,8 +185,8 @@ def test_command_line(sample_db, tmp_path, capsys, monkeypatch) -> None:
     assert "YYYYQn" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) is not installed")
 def test_pdf(hailar_2012) -> None:
+    assert soffice() is not None, "LibreOffice missing: `make system-deps` installs it"
     pdf = to_pdf(hailar_2012.docx)
     assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
 
