@@ -17,23 +17,28 @@ from dataclasses import replace
 from analytics import db
 from analytics.filters import Filters
 from analytics.indicators import PERSONS, TABLE_DIMS, Measure
-from etl.schema import EVENT_ROLLUPS, PERSON_INDEX, SUM_ROLLUPS
+from etl.schema import EVENT_ROLLUPS, PERSON_INDEX, SEASON_ROLLUPS, SUM_ROLLUPS
 
 _DERIVED: dict[tuple, frozenset[str]] = {}
 
 
 def ready() -> frozenset[str]:
-    """'persons:<table>' for fact tables whose per-person columns are all filled and
-    'rollup:<table>' for those whose monthly table is built, in this warehouse file (checked
-    once per file)."""
+    """'persons:<table>' for fact tables whose per-person columns are all filled,
+    'rollup:<table>' for those whose monthly table is built and 'seasons:<table>' for those
+    whose season table is, in this warehouse file (checked once per file; a file from before
+    a table existed has none of it)."""
     w = db.warehouse()
     key = (str(w.path), w.stamp)
     if key not in _DERIVED:
+        tables = set(db.query("SELECT table_name FROM duckdb_tables()").to_series().to_list())
         checks = [f"SELECT 'persons:{t}' WHERE NOT EXISTS "
                   f"(SELECT 1 FROM {t} WHERE person_no IS NULL)" for t in PERSON_INDEX]
-        checks += [f"SELECT 'rollup:{t}' WHERE (SELECT count(*) FROM {r}) > 0 "
-                   f"OR NOT EXISTS (SELECT 1 FROM {t})"
-                   for t, (r, *_) in {**EVENT_ROLLUPS, **SUM_ROLLUPS}.items()]
+        built = "SELECT '{k}:{t}' WHERE (SELECT count(*) FROM {r}) > 0 OR NOT EXISTS " \
+                "(SELECT 1 FROM {t}{w})"
+        checks += [built.format(k="rollup", t=t, r=r, w="")
+                   for t, (r, *_) in {**EVENT_ROLLUPS, **SUM_ROLLUPS}.items() if r in tables]
+        checks += [built.format(k="seasons", t=t, r=r, w=f" WHERE {c} = '{v}'")
+                   for t, (r, _, c, v) in SEASON_ROLLUPS.items() if r in tables]
         rows = db.query("\nUNION ALL ".join(checks))
         _DERIVED.clear()
         _DERIVED[key] = frozenset(rows.to_series().to_list())
@@ -86,25 +91,60 @@ def by_period_sql(m0: Measure, pairs: list[tuple[Measure, str | None]], dim_join
     bucket counts the rows whose previous row lies before its first month `b.fk`."""
     d = f"t.{m0.date_col}"
     key = f"year({d})" if m0.kind == "annual_flow" else f"year({d}) * 12 + month({d}) - 1"
+    cols = []
+    for m, gap in pairs:
+        prev = f"{d} - {gap}"
+        cols.append((f"CASE WHEN {gap} IS NULL THEN -1 ELSE year({prev}) * 12 + month({prev}) "
+                     f"- 1 END", "COUNT(*) FILTER (WHERE NOT t.multi_site)") if gap
+                    else (None, m.expr))
+    return _keyed_sql(m0.table, key, cols, dim_join, dim_expr, conds)
+
+
+def season_table(m0: Measure, pairs: list[tuple[Measure, str | None]], by: str | None
+                 ) -> str | None:
+    """The load's season table (etl/season_rollup.py) that answers these season measures
+    exactly, or None: it holds one kind of row, persons told apart within that kind, and the
+    dimensions but that kind's column."""
+    if m0.kind != "season" or m0.table not in SEASON_ROLLUPS:
+        return None
+    rollup, _, column, value = SEASON_ROLLUPS[m0.table]
+    fits = (f"seasons:{m0.table}" in ready() and m0.where == f"t.{column} = '{value}'"
+            and by != column
+            and all(g == f"t.prev_gap_{column}" or (not g and additive(m)) for m, g in pairs))
+    return rollup if fits else None
+
+
+def by_season_sql(rollup: str, pairs: list[tuple[Measure, str | None]], dim_join: str,
+                  dim_expr: str, conds: list[str]) -> str:
+    """Season measures from the season table: persons are the payments whose previous
+    payment's season lies before a bucket's first season, as by_period_sql does with months."""
+    cols = [("t.prev_season", "SUM(t.payments) FILTER (WHERE NOT t.multi_site)") if g
+            else (None, m.expr.replace("COUNT(*)", "SUM(t.payments)", 1)) for m, g in pairs]
+    return _keyed_sql(rollup, "t.season", cols, dim_join, dim_expr,
+                      [*conds, "t.season BETWEEN $lo_key AND $hi_key"])
+
+
+def _keyed_sql(table: str, key: str, cols: list[tuple[str | None, str]], dim_join: str,
+               dim_expr: str, conds: list[str]) -> str:
+    """Rows of `table` summed per period key `key` (and dimension) into parts, then the
+    periods joined to the buckets by key. cols: (previous row's key, part) per measure; a
+    part with a previous key is counted in a bucket only if that key lies before the
+    bucket's first key (keys before the first bucket merged into one)."""
     prevs, parts, outs = [], [], []
-    for i, (m, gap) in enumerate(pairs):
-        if gap:
-            prev = f"{d} - {gap}"
-            pkey = f"year({prev}) * 12 + month({prev}) - 1"
-            prevs.append(f"CASE WHEN {gap} IS NULL THEN -1 ELSE greatest({pkey}, $lo_key - 1) "
-                         f"END AS pm{i}")
-            parts.append(f"COUNT(*) FILTER (WHERE NOT t.multi_site) AS p{i}")
+    for i, (pkey, part) in enumerate(cols):
+        parts.append(f"{part} AS p{i}")
+        if pkey:
+            prevs.append(f"greatest({pkey}, $lo_key - 1) AS pm{i}")
             outs.append(f"CAST(coalesce(SUM(p.p{i}) FILTER (WHERE p.pm{i} < b.fk), 0) "
                         f"AS DOUBLE) AS m{i}")
         else:
-            parts.append(f"{m.expr} AS p{i}")
             outs.append(f"CAST(SUM(p.p{i}) AS DOUBLE) AS m{i}")
     # Sub-regions: rows summed by county first, counties then mapped to the children of the
     # region (`tree`), instead of joining every row to the tree (twice as slow).
     to_child = "tree" in dim_join
     dim = "t.county_code" if to_child else dim_expr
     groups = "".join(f", {x}" for x in ([f"{dim} AS dim"] if dim else []) + prevs)
-    part = (f"SELECT {key} AS mk{groups}, {', '.join(parts)} FROM {m0.table} t "
+    part = (f"SELECT {key} AS mk{groups}, {', '.join(parts)} FROM {table} t "
             f"{'' if to_child else dim_join} WHERE {' AND '.join(conds)} GROUP BY ALL")
     out_dim = ", tree.child AS dim" if to_child else ", p.dim" if dim else ""
     return (f"SELECT b.name AS bucket{out_dim}, {', '.join(outs)}\n"

@@ -7,6 +7,7 @@ trend. All user values are bound parameters; SQL text comes from the catalogue a
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict, defaultdict
 from dataclasses import replace
@@ -215,8 +216,8 @@ def scan(measures: list[Measure], f: Filters, buckets: list[Bucket], by: str | N
         raise Unavailable(f"{m0.table} is not kept by help station")
     time_join, time_where = _time_sql(m0)
     dim_join, dim_expr = _dim_sql(by, m0.table, level)
-    conds = [where, *cut_clauses(f, set(TABLE_DIMS[m0.table])), *([time_where] * bool(time_where)),
-             *([m0.where] * bool(m0.where))]
+    placed = [where, *cut_clauses(f, set(TABLE_DIMS[m0.table]))]
+    conds = [*placed, *([time_where] * bool(time_where)), *([m0.where] * bool(m0.where))]
     gaps = [derived.gap_column(m, f, by) for m in measures]
     if f"persons:{m0.table}" in derived.ready():  # integers hash faster than 32-char keys
         measures = [replace(m, expr=derived.PERSONS_BY_NUMBER) if m.expr == PERSONS else m
@@ -237,9 +238,9 @@ def scan(measures: list[Measure], f: Filters, buckets: list[Bucket], by: str | N
         pairs = list(zip(measures, gaps, strict=True))
         if m0.kind in ("flow", "annual_flow") and all(g or derived.additive(m)
                                                        for m, g in pairs):
-            # Not seasons: the extra joins placing each row's previous row in a season cost
-            # five times what the season's one scan does (tried).
             sql = derived.by_period_sql(m0, pairs, dim_join, dim_expr, conds)
+        elif rollup := derived.season_table(m0, pairs, by):
+            sql = derived.by_season_sql(rollup, pairs, dim_join, dim_expr, placed)
         else:
             cols = ", ".join(f"CAST({derived.persons_sql(m, g) if g else m.expr} AS DOUBLE) "
                              f"AS m{i}" for i, (m, g) in enumerate(pairs))
@@ -261,6 +262,7 @@ def scan(measures: list[Measure], f: Filters, buckets: list[Bucket], by: str | N
               "ss": [r[1] for r in rows], "es": [r[2] for r in rows],
               "fs": [r[3] for r in rows], "ks": [r[4] for r in rows],
               "fks": [r[5] for r in rows], "lo_key": min((r[5] for r in rows), default=0),
+              "hi_key": max((r[4] for r in rows), default=0),
               "lo": min(b[1] for b in buckets), "hi": max(b[2] for b in buckets)}
     return db.rows(sql, _used(params, sql))
 
@@ -289,7 +291,8 @@ def _events_sql(m: Measure, ctes: list[str], dim_join: str, dim_expr: str, conds
 
 def _used(params: dict, sql: str) -> dict:
     """DuckDB rejects named parameters the statement does not use."""
-    return {k: v for k, v in params.items() if f"${k}" in sql}
+    used = set(re.findall(r"\$(\w+)", sql))
+    return {k: v for k, v in params.items() if k in used}
 
 
 # A page asks for the same measure several times (persons relieved under the KPIs, coverage,
@@ -373,9 +376,10 @@ def _ahead(group: list[Measure], read: dict[Measure, Measure], f: Filters, by: s
     sums rows per month before it meets the buckets (or reads a monthly table), so more
     buckets cost no more rows. Names are kept apart from the asked buckets'."""
     m0 = read[group[0]]
+    pairs = [(read[m], derived.gap_column(read[m], f, by)) for m in group]
     monthly = m0.kind == "stock_events" and m0.table in EVENT_ROLLUPS or (
-        m0.kind in ("flow", "annual_flow")
-        and all(derived.gap_column(read[m], f, by) or derived.additive(read[m]) for m in group))
+        m0.kind in ("flow", "annual_flow") and all(g or derived.additive(m) for m, g in pairs)
+        ) or derived.season_table(m0, pairs, by) is not None
     if not monthly:
         return []
     asked = {b[0] for b in missing}

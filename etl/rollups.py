@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import duckdb
 
-from etl import schema
+from etl import schema, season_rollup
 
 
 def refresh(con: duckdb.DuckDBPyConnection) -> None:
@@ -36,3 +36,4 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
                                  category, -1 FROM {table} WHERE {leave} IS NOT NULL)
                     GROUP BY ALL HAVING sum(change) <> 0
                     ORDER BY month_key""")
+    season_rollup.refresh(con)  # two-festival relief per Spring Festival season

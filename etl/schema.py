@@ -86,6 +86,14 @@ TABLES: dict[str, str] = {
         relief_type VARCHAR NOT NULL, recipient_group VARCHAR NOT NULL,
         fund_source VARCHAR NOT NULL, category VARCHAR, payments BIGINT NOT NULL,
         amount_yuan DECIMAL(18,2) NOT NULL""",
+    # Derived at load (etl/season_rollup.py): two-festival relief counted and summed per
+    # Spring Festival season, place and dimension, and by the season of the same person's
+    # previous festival payment (-1 for none), so persons per season are a sum too.
+    "relief_seasons": """
+        season INTEGER NOT NULL, prev_season INTEGER NOT NULL, county_code VARCHAR NOT NULL,
+        station_code VARCHAR NOT NULL, recipient_group VARCHAR NOT NULL,
+        fund_source VARCHAR NOT NULL, category VARCHAR, multi_site BOOLEAN NOT NULL,
+        payments BIGINT NOT NULL, amount_yuan DECIMAL(18,2) NOT NULL""",
     # Rejected rows of every load, so data quality can report them by station over time.
     "load_rejects": """
         batch_id VARCHAR, file_name VARCHAR NOT NULL, sheet VARCHAR, excel_row INTEGER,
@@ -121,6 +129,13 @@ EVENT_ROLLUPS: dict[str, tuple[str, str, str]] = {
 # Sums kept per month: fact table → (rollup table, date column); the rollup's `month` is the
 # first day of the month, `payments` the number of rows and the other numbers their sums.
 SUM_ROLLUPS: dict[str, tuple[str, str]] = {"relief": ("relief_monthly", "relief_date")}
+
+
+# Rows of one kind kept per Spring Festival season: fact table → (rollup table, date column,
+# the column and value that select the rows; persons are told apart within that value).
+SEASON_ROLLUPS: dict[str, tuple[str, str, str, str]] = {
+    "relief": ("relief_seasons", "relief_date", "relief_type", "festival_condolence"),
+}
 
 
 def derived_columns(table: str) -> tuple[str, ...]:
