@@ -273,7 +273,7 @@ def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.Raw
         next(r for r in result.sheets if r.name == sheet.name and r.status == "loaded"
              ).rows_read = rows_read
         result.warnings += validate.check_totals(totalled, sums)
-    stage.close()
+    stage.close(mappings.kinds()[result.kind].natural_key)
 
 
 def _recognised_sheets(result: FileResult, raws: list[extract.RawSheet]) -> list[extract.Sheet]:
@@ -366,8 +366,9 @@ def _table_columns(con, table: str) -> list[tuple[str, str]]:
 
 def _staged(rows: pl.DataFrame, columns: list[tuple[str, str]], done: int) -> pl.DataFrame:
     """A chunk's rows with exactly the table's columns (NULL where the file lacks one; the
-    batch id and surrogate id are added on insert), the person's details, and `_nk`, `_sheet`,
-    `_row`, `_i` (order in the file), so every chunk of a file has the same columns."""
+    batch id and surrogate id are added on insert), the person's details, and `_sheet`, `_row`,
+    `_i` (order in the file), so every chunk of a file has the same columns; the stage's view
+    adds the natural key `_nk`."""
     select = []
     for name, sql_type in columns:
         if name == "batch_id":
@@ -384,7 +385,7 @@ def _staged(rows: pl.DataFrame, columns: list[tuple[str, str]], done: int) -> pl
         select += [pl.col("id_masked").alias("_p_id_masked"), gender.alias("_p_gender"),
                    pl.col("birth_year").cast(pl.Int16).alias("_p_birth_year")]
     order = pl.int_range(done, done + rows.height, dtype=pl.Int64)
-    return rows.select(*select, "_nk", pl.col("_sheet").cast(pl.String),
+    return rows.select(*select, pl.col("_sheet").cast(pl.String),
                        pl.col("_row").cast(pl.Int64), order.alias("_i"))
 
 

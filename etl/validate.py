@@ -45,7 +45,7 @@ class Checked:
 
 @dataclass
 class Validated:
-    rows: pl.DataFrame  # table columns + `_row`, `_sheet`, `_nk` (+ person columns)
+    rows: pl.DataFrame  # table columns + `_row`, `_sheet` (+ person columns)
     rejects: pl.DataFrame
     warnings: list[tuple[str, str]] = field(default_factory=list)
     # Sum of each amount column over all rows read (also rows rejected for another cell),
@@ -164,25 +164,41 @@ def check_column(col: Column, raw: pl.Series, header: str, has_persons: bool) ->
 
 class PersonIds:
     """The person columns of every distinct raw ID seen so far in one file: an ID that
-    recurs in many chunks of a big roster is parsed, hashed and masked once."""
+    recurs in many chunks of a big roster is parsed, hashed and masked once. Rows find
+    theirs by a 64-bit hash of the raw text (a join on integers, several times cheaper
+    than on strings); the raw text found is compared with the row's, and a collision
+    falls back to joining on the text."""
 
     def __init__(self, key: bytes) -> None:
         self.key = key
         self.known = _per_id(pl.Series("raw", [], dtype=pl.String), key).with_columns(
-            _known=pl.lit(True))
+            _h=pl.lit(None, dtype=pl.UInt64))
 
     def lookup(self, raw: pl.Series) -> pl.DataFrame:
         """The person columns of each raw ID, in the rows' order. IDs not seen before are
-        checked and added first; one join when a chunk brings no new ID."""
-        rows = pl.DataFrame({"raw": raw}).join(self.known, on="raw", how="left",
-                                               maintain_order="left")
-        new = rows.filter(pl.col("_known").is_null() & pl.col("raw").is_not_null())["raw"]
-        if new.len():
-            self.known = pl.concat([self.known, _per_id(new.unique(), self.key).with_columns(
-                _known=pl.lit(True))])
-            rows = pl.DataFrame({"raw": raw}).join(self.known, on="raw", how="left",
-                                                   maintain_order="left")
-        return rows.drop("raw", "_known")
+        checked and added first."""
+        rows = pl.DataFrame({"raw": raw}).with_columns(
+            _h=pl.when(pl.col("raw").is_not_null()).then(pl.col("raw").hash()))
+        new = (rows.filter(pl.col("_h").is_not_null()).unique("_h")
+               .join(self.known, on="_h", how="anti"))
+        if new.height:
+            fresh = _per_id(new["raw"], self.key).with_columns(_h=new["_h"])
+            self.known = pl.concat([self.known, fresh])
+        found = rows.join(self.known.rename({"raw": "_raw"}), on="_h", how="left",
+                          maintain_order="left")
+        if found.height != rows.height or not found["_raw"].eq_missing(raw).all():
+            found = self._by_text(rows)
+        return found.drop("raw", "_h", "_raw", strict=False)
+
+    def _by_text(self, rows: pl.DataFrame) -> pl.DataFrame:
+        """The lookup joined on the raw text, for a chunk where two IDs share a hash."""
+        missing = (rows.filter(pl.col("raw").is_not_null()).unique("raw")
+                   .join(self.known.select("raw"), on="raw", how="anti"))
+        if missing.height:
+            fresh = _per_id(missing["raw"], self.key).with_columns(_h=missing["_h"])
+            self.known = pl.concat([self.known, fresh])
+        by_text = self.known.drop("_h").unique("raw", maintain_order=True)
+        return rows.drop("_h").join(by_text, on="raw", how="left", maintain_order="left")
 
 
 def _per_id(distinct: pl.Series, key: bytes) -> pl.DataFrame:
@@ -315,7 +331,8 @@ def _reconcile_regions(rows: pl.DataFrame, sheet: Sheet, data: pl.DataFrame):
 
 
 def _derive(rows: pl.DataFrame, kind: str) -> pl.DataFrame:
-    """Ids the file does not carry (petition_id) and the natural key `_nk` of every row."""
+    """Ids and defaults the file does not carry (petition_id, recipient_group). The
+    natural key `_nk` is made by the stage (etl/staging.py), not stored with the rows."""
     if "petition_no" in rows.columns:
         rows = rows.with_columns(
             petition_id=pl.col("county_code") + "-" + pl.col("petition_no")).drop("petition_no")
@@ -325,9 +342,7 @@ def _derive(rows: pl.DataFrame, kind: str) -> pl.DataFrame:
             rows = rows.with_columns(pl.col(column).fill_null(value))
         elif column in own:
             rows = rows.with_columns(pl.lit(value).alias(column))
-    key = mappings.kinds()[kind].natural_key
-    nk = pl.concat_str([pl.col(k).cast(pl.String).fill_null("") for k in key], separator="|")
-    return rows.with_columns(_nk=nk)
+    return rows
 
 
 def _rejects_frame(failures: list[pl.DataFrame], file_name: str, sheet: str | None,
@@ -366,20 +381,6 @@ def check_totals(sheet: Sheet, sums: dict[str, Decimal]) -> list[tuple[str, str]
                 f"{where}row {sheet.totals_row}: the total of '{header}' says {stated} but "
                 f"the rows add up to {summed}; check for missing rows or a wrong formula"))
     return warnings
-
-
-def drop_duplicates(rows: pl.DataFrame, file_name: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Rows with the same natural key in one file: keep the last, reject the earlier."""
-    # Hash first (cheap on u64), compare the key strings only where hashes repeat.
-    rows = rows.with_row_index("_i")
-    candidates = rows.filter(pl.col("_nk").hash().is_duplicated())
-    dup = candidates.filter(~pl.col("_nk").is_last_distinct())
-    if dup.is_empty():
-        return rows.drop("_i"), rj.empty()
-    kept = candidates.filter(pl.col("_nk").is_last_distinct()).select("_nk", kept=pl.col("_row"))
-    dup = dup.join(kept, on="_nk", how="left")
-    rejects = duplicate_rejects(dup, file_name)
-    return rows.filter(~pl.col("_i").is_in(dup["_i"].implode())).drop("_i"), rejects
 
 
 def duplicate_rejects(dup: pl.DataFrame, file_name: str) -> pl.DataFrame:

@@ -54,3 +54,14 @@ def test_person_keys_are_standard_hmac_sha256(key):
     ids = ["11010519491231002X", "150702198001011239"]
     expected = [hmac.new(key, i.encode(), hashlib.sha256).hexdigest()[:32] for i in ids]
     assert pseudonym.person_keys(pl.Series(ids), key=key).to_list() == expected
+
+
+def test_many_ids_hashed_by_duckdb_equal_standard_hmac():
+    """Past `_MANY` distinct IDs the HMAC runs in DuckDB: the same keys as RFC 2104."""
+    import hashlib
+    import hmac
+    ids = [f"150702{n:011d}X" for n in range(pseudonym._MANY + 10)] + [None, "15070200000000001X"]
+    keys = pseudonym.person_keys(pl.Series(ids), key=b"long key " * 12).to_list()
+    expected = [None if i is None else hmac.new(b"long key " * 12, i.encode(),
+                                                 hashlib.sha256).hexdigest()[:32] for i in ids]
+    assert keys == expected
