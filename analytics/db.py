@@ -9,16 +9,21 @@ The in-memory catalogue stays writable: helper tables (festival dates) live ther
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import duckdb
 import polars as pl
 
 from analytics.festival import spring_festivals
+
+T = TypeVar("T")
 
 
 def warehouse_path() -> Path:
@@ -138,5 +143,30 @@ def rows(sql: str, params: dict | list | None = None) -> list[tuple]:
     return warehouse().rows(sql, params)
 
 
+def per_file(fn: Callable[..., T]) -> Callable[..., T]:
+    """`fn`'s results kept per warehouse file and arguments, for what only a load changes
+    (regions, labels, the data range and version; which derived data a file has): a page
+    asks for them at every view, and a new file (a load swaps it in) starts afresh."""
+    kept: dict[tuple, T] = {}
+    lock = threading.Lock()
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any) -> T:
+        w = warehouse()
+        key = (str(w.path), w.stamp, *args)
+        with lock:
+            if key in kept:
+                return kept[key]
+        value = fn(*args)
+        with lock:
+            if len(kept) > 256:
+                kept.clear()
+            kept[key] = value
+        return value
+
+    return wrapper
+
+
+@per_file
 def data_version() -> DataVersion:
     return warehouse().version()

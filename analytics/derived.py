@@ -17,32 +17,28 @@ from dataclasses import replace
 from analytics import db
 from analytics.filters import Filters
 from analytics.indicators import PERSONS, TABLE_DIMS, Measure
-from etl.schema import EVENT_ROLLUPS, PERSON_INDEX, SEASON_ROLLUPS, SUM_ROLLUPS
+from etl.person_index import PENDING
+from etl.schema import EVENT_ROLLUPS, PERSON_INDEX, SEASON_ROLLUPS, SUM_ROLLUPS, derived_columns
 
-_DERIVED: dict[tuple, frozenset[str]] = {}
 
-
+@db.per_file
 def ready() -> frozenset[str]:
     """'persons:<table>' for fact tables whose per-person columns are all filled,
     'rollup:<table>' for those whose monthly table is built and 'seasons:<table>' for those
-    whose season table is, in this warehouse file (checked once per file; a file from before
-    a table existed has none of it)."""
-    w = db.warehouse()
-    key = (str(w.path), w.stamp)
-    if key not in _DERIVED:
-        tables = set(db.query("SELECT table_name FROM duckdb_tables()").to_series().to_list())
-        checks = [f"SELECT 'persons:{t}' WHERE NOT EXISTS "
-                  f"(SELECT 1 FROM {t} WHERE person_no IS NULL)" for t in PERSON_INDEX]
-        built = "SELECT '{k}:{t}' WHERE (SELECT count(*) FROM {r}) > 0 OR NOT EXISTS " \
-                "(SELECT 1 FROM {t}{w})"
-        checks += [built.format(k="rollup", t=t, r=r, w="")
-                   for t, (r, *_) in {**EVENT_ROLLUPS, **SUM_ROLLUPS}.items() if r in tables]
-        checks += [built.format(k="seasons", t=t, r=r, w=f" WHERE {c} = '{v}'")
-                   for t, (r, _, c, v) in SEASON_ROLLUPS.items() if r in tables]
-        rows = db.query("\nUNION ALL ".join(checks))
-        _DERIVED.clear()
-        _DERIVED[key] = frozenset(rows.to_series().to_list())
-    return _DERIVED[key]
+    whose season table is, in this warehouse file (a file from before a table or column
+    existed has none of it)."""
+    tables = set(db.query("SELECT table_name FROM duckdb_tables()").to_series().to_list())
+    columns = set(db.query("SELECT table_name || '.' || column_name FROM duckdb_columns()"
+                           ).to_series().to_list())
+    checks = [f"SELECT 'persons:{t}' WHERE NOT EXISTS (SELECT 1 FROM {t} WHERE {PENDING})"
+              for t in PERSON_INDEX if all(f"{t}.{c}" in columns for c in derived_columns(t))]
+    built = "SELECT '{k}:{t}' WHERE (SELECT count(*) FROM {r}) > 0 OR NOT EXISTS " \
+            "(SELECT 1 FROM {t}{w})"
+    checks += [built.format(k="rollup", t=t, r=r, w="")
+               for t, (r, *_) in {**EVENT_ROLLUPS, **SUM_ROLLUPS}.items() if r in tables]
+    checks += [built.format(k="seasons", t=t, r=r, w=f" WHERE {c} = '{v}'")
+               for t, (r, _, c, v) in SEASON_ROLLUPS.items() if r in tables]
+    return frozenset(db.query("\nUNION ALL ".join(checks)).to_series().to_list())
 
 
 PERSONS_BY_NUMBER = "COUNT(DISTINCT t.person_no)"
@@ -90,14 +86,21 @@ def by_period_sql(m0: Measure, pairs: list[tuple[Measure, str | None]], dim_join
     month of each row's previous row (`pm`, months before the first bucket merged), so a
     bucket counts the rows whose previous row lies before its first month `b.fk`."""
     d = f"t.{m0.date_col}"
-    key = f"year({d})" if m0.kind == "annual_flow" else f"year({d}) * 12 + month({d}) - 1"
+    key = f"year({d})" if m0.kind == "annual_flow" else month_key(m0)
     cols = []
-    for m, gap in pairs:
-        prev = f"{d} - {gap}"
-        cols.append((f"CASE WHEN {gap} IS NULL THEN -1 ELSE year({prev}) * 12 + month({prev}) "
-                     f"- 1 END", "COUNT(*) FILTER (WHERE NOT t.multi_site)") if gap
-                    else (None, m.expr))
+    for m, gap in pairs:  # gaps only for flows (gap_column)
+        cols.append((f"coalesce({gap.replace('prev_gap', 'prev_month')}, -1)",
+                     "COUNT(*) FILTER (WHERE NOT t.multi_site)") if gap else (None, m.expr))
     return _keyed_sql(m0.table, key, cols, dim_join, dim_expr, conds)
+
+
+def month_key(m: Measure) -> str:
+    """year * 12 + month - 1 of the measure's date: kept at load where the per-person
+    columns are (two date conversions a row less), else computed."""
+    if f"persons:{m.table}" in ready() and m.date_col == PERSON_INDEX[m.table][0]:
+        return "t.month_key"
+    d = f"t.{m.date_col}"
+    return f"year({d}) * 12 + month({d}) - 1"
 
 
 def season_table(m0: Measure, pairs: list[tuple[Measure, str | None]], by: str | None

@@ -30,30 +30,24 @@ class Unavailable(ValueError):
 
 # --- reference data ------------------------------------------------------------------------
 
+@db.per_file
 def regions() -> pl.DataFrame:
     """region_code, parent_code, level, name_zh, name_en of every region."""
     return db.query("SELECT region_code, parent_code, level, name_zh, name_en FROM regions "
                     "ORDER BY region_code")
 
 
-_HIERARCHY: dict[tuple, tuple[dict[str, list[str]], dict[str, str]]] = {}
-
-
+@db.per_file
 def _hierarchy() -> tuple[dict[str, list[str]], dict[str, str]]:
-    """(parent code → child codes, code → level), read once per warehouse file."""
-    w = db.warehouse()
-    key = (str(w.path), w.stamp)
-    if key not in _HIERARCHY:
-        tree: dict[str, list[str]] = defaultdict(list)
-        levels = {}
-        for code, parent, level in regions().select("region_code", "parent_code",
-                                                    "level").iter_rows():
-            levels[code] = level
-            if parent is not None:
-                tree[parent].append(code)
-        _HIERARCHY.clear()
-        _HIERARCHY[key] = (dict(tree), levels)
-    return _HIERARCHY[key]
+    """(parent code → child codes, code → level)."""
+    tree: dict[str, list[str]] = defaultdict(list)
+    levels = {}
+    for code, parent, level in regions().select("region_code", "parent_code",
+                                                "level").iter_rows():
+        levels[code] = level
+        if parent is not None:
+            tree[parent].append(code)
+    return dict(tree), levels
 
 
 def _children() -> dict[str, list[str]]:
@@ -80,6 +74,7 @@ def region_level(code: str) -> str:
     return level
 
 
+@db.per_file
 def labels(domain: str) -> dict[str, tuple[str, str]]:
     """code → (label_zh, label_en) of one label domain."""
     rows = db.query("SELECT code, label_zh, label_en FROM labels WHERE domain = $d",
@@ -87,6 +82,7 @@ def labels(domain: str) -> dict[str, tuple[str, str]]:
     return {c: (z, e) for c, z, e in rows.iter_rows()}
 
 
+@db.per_file
 def data_range() -> tuple[date, date] | None:
     """First and last month with relief, the backbone series of the sample."""
     row = db.query("SELECT min(relief_date) AS lo, max(relief_date) AS hi FROM relief")
@@ -132,8 +128,7 @@ def _time_sql(m: Measure) -> tuple[str, str]:
     faster than a range join of every row against the buckets' first and last days."""
     d = f"t.{m.date_col}"
     if m.kind == "flow":  # the explicit outer range lets the scan skip row groups by date
-        return (f"JOIN buckets b ON b.k = year({d}) * 12 + month({d}) - 1",
-                f"{d} BETWEEN $lo AND $hi")
+        return f"JOIN buckets b ON b.k = {derived.month_key(m)}", f"{d} BETWEEN $lo AND $hi"
     if m.kind == "stock_events":
         return "", ""  # _events_sql places the rows in time
     if m.kind == "stock":

@@ -25,6 +25,11 @@ TIEBREAK = {"relief": ("relief_id",), "training": ("enrolment_id",),
             "medical_cards": ("kind", "county_code")}
 
 
+# Rows whose derived columns are still to be computed: written by this run, or by a version
+# that derived fewer columns (month_key is never NULL once derived).
+PENDING = "person_no IS NULL OR month_key IS NULL"
+
+
 def refresh(con: duckdb.DuckDBPyConnection) -> None:
     """Fill the derived columns for every person with a row whose columns are still NULL."""
     for table in schema.PERSON_INDEX:
@@ -32,7 +37,7 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _refresh_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    pending = con.sql(f"SELECT count(*) FROM {table} WHERE person_no IS NULL").fetchall()[0][0]
+    pending = con.sql(f"SELECT count(*) FROM {table} WHERE {PENDING}").fetchall()[0][0]
     if not pending:
         return
     # A narrow projection of the touched persons' rows goes to Polars, which sorts it once
@@ -41,7 +46,7 @@ def _refresh_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
     rows = con.sql(f"""SELECT t.rowid AS rid, p.person_no, {_projection(table)} FROM {table} t
                        LEFT JOIN persons p USING (person_key)
                        WHERE t.person_key IN (SELECT person_key FROM {table}
-                                              WHERE person_no IS NULL)""").pl()
+                                              WHERE {PENDING})""").pl()
     # In row-id order: DuckDB updates row groups in turn (in a person's order, the same
     # update of 4*10^5 rows took 3.4 s instead of 0.2 s).
     con.register("_derived", derive(rows, table).sort("rid"))
@@ -88,27 +93,33 @@ def derive(rows: pl.DataFrame, table: str) -> pl.DataFrame:
     multi = pl.any_horizontal([pl.col(c).min().over(person) != pl.col(c).max().over(person)
                                for c in sites])
     out = rows.select("rid", "person_no", multi_site=multi)
-    gaps = {"prev_gap": _gap(rows.select(same=person.eq_missing(person.shift(1))),
-                             rows["_date"])}
+    prev = {"": _previous(rows.select(same=person.eq_missing(person.shift(1))), rows["_date"])}
     for dim in dims:
-        # A stable sort by (person, value) keeps each group's rows in date order; the gaps
-        # go back to the rows' places.
+        # A stable sort by (person, value) keeps each group's rows in date order; the
+        # previous dates go back to the rows' places.
         order = rows.select(person, dim).with_row_index("_at").sort(
             "person_no", dim, maintain_order=True, nulls_last=True)
         same = order.select(person.eq_missing(person.shift(1))
                             & pl.col(dim).eq_missing(pl.col(dim).shift(1)))
-        in_order = _gap(same, rows["_date"].gather(order["_at"]))
-        gaps[f"prev_gap_{dim}"] = pl.repeat(None, rows.height, dtype=in_order.dtype,
-                                            eager=True).scatter(order["_at"], in_order)
-    return out.with_columns(**gaps).with_columns(pl.exclude("rid", "multi_site")
-                                                 .cast(pl.Int32))
+        in_order = _previous(same, rows["_date"].gather(order["_at"]))
+        prev[f"_{dim}"] = pl.repeat(None, rows.height, dtype=in_order.dtype,
+                                    eager=True).scatter(order["_at"], in_order)
+    date = rows["_date"]
+    gaps = {f"prev_gap{d}": (date - p).dt.total_days() for d, p in prev.items()}
+    months = {f"prev_month{d}": _month_key(p) for d, p in prev.items()}
+    return out.with_columns(**gaps, month_key=_month_key(date), **months).with_columns(
+        pl.exclude("rid", "multi_site").cast(pl.Int32))
 
 
-def _gap(same: pl.DataFrame, date: pl.Series) -> pl.Series:
-    """Days since the previous row where `same` (one column) says the row before is of the
-    same group, rows in order; NULL for a group's first row."""
-    days = (date - date.shift(1)).dt.total_days()
-    return pl.select(pl.when(same.to_series().fill_null(False)).then(days)).to_series()
+def _previous(same: pl.DataFrame, date: pl.Series) -> pl.Series:
+    """The previous row's date where `same` (one column) says the row before is of the same
+    group, rows in order; NULL for a group's first row."""
+    return pl.select(pl.when(same.to_series().fill_null(False)).then(date.shift(1))).to_series()
+
+
+def _month_key(date: pl.Series) -> pl.Series:
+    """year * 12 + month - 1, as analytics groups rows by month."""
+    return date.dt.year().cast(pl.Int32) * 12 + date.dt.month().cast(pl.Int32) - 1
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> None:

@@ -107,8 +107,11 @@ TABLES: dict[str, str] = {
 # the date that orders a person's rows, the columns that place a row (station or county),
 # and the dimensions a count of persons can be cut by; `prev_gap_<dim>` is the number of days
 # since the same person's previous row with the same value of <dim>, `prev_gap` since the
-# previous row at all (NULL for the first); `multi_site` marks persons whose rows lie in more
-# than one place; `person_no` is the person's number in `persons`.
+# previous row at all (NULL for the first); `month_key` is year * 12 + month - 1 of the row's
+# date and `prev_month[_<dim>]` that of the same previous row (the dashboard sums rows per
+# month: integers kept at load save two date conversions a row at every view); `multi_site`
+# marks persons whose rows lie in more than one place; `person_no` is the person's number in
+# `persons`.
 PERSON_INDEX: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     # Each dimension costs a sort of a narrow projection at load (a few seconds at 10M
     # rows); a cut without its column falls back to COUNT(DISTINCT person_no), 3-4 times
@@ -145,7 +148,8 @@ def derived_columns(table: str) -> tuple[str, ...]:
     if table not in PERSON_INDEX:
         return ()
     dims = PERSON_INDEX[table][2]
-    return ("person_no", "multi_site", "prev_gap", *(f"prev_gap_{d}" for d in dims))
+    return ("person_no", "multi_site", "prev_gap", *(f"prev_gap_{d}" for d in dims),
+            "month_key", "prev_month", *(f"prev_month_{d}" for d in dims))
 
 
 def ddl() -> list[str]:
