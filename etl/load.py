@@ -274,6 +274,7 @@ def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.Raw
              ).rows_read = rows_read
         result.warnings += validate.check_totals(totalled, sums)
     stage.close(mappings.kinds()[result.kind].natural_key)
+    stage.add_persons(person_ids.persons())
 
 
 def _recognised_sheets(result: FileResult, raws: list[extract.RawSheet]) -> list[extract.Sheet]:
@@ -347,7 +348,7 @@ def _write_batch(con, result: FileResult, table: str, sha: str, now) -> None:
     transaction."""
     kind = mappings.kinds()[result.kind]
     batch = result.batch_id
-    if "_p_id_masked" in {c for c, _ in _table_columns(con, STAGE)}:
+    if "_p_gender" in {c for c, _ in _table_columns(con, STAGE)}:
         _upsert_persons(con, batch)
     inserted, updated, unchanged = _upsert(con, table, kind.natural_key, batch)
     result.rows_inserted, result.rows_updated, result.rows_unchanged = (
@@ -382,8 +383,7 @@ def _staged(rows: pl.DataFrame, columns: list[tuple[str, str]], done: int) -> pl
         gender = pl.col("gender_from_id")
         if "gender_from_file" in rows.columns:
             gender = pl.coalesce(pl.col("gender_from_file"), gender)
-        select += [pl.col("id_masked").alias("_p_id_masked"), gender.alias("_p_gender"),
-                   pl.col("birth_year").cast(pl.Int16).alias("_p_birth_year")]
+        select.append(gender.alias("_p_gender"))  # masked ID and birth year: per person
     order = pl.int_range(done, done + rows.height, dtype=pl.Int64)
     return rows.select(*select, pl.col("_sheet").cast(pl.String),
                        pl.col("_row").cast(pl.Int64), order.alias("_i"))
@@ -474,15 +474,17 @@ def _insert_all(con, table: str, columns: list[str], values: str, batch: str) ->
 
 def _upsert_persons(con, batch: str) -> None:
     """The same person from two stations is one row; the first batch that saw them keeps it,
-    with the details of its file's first row for them. An anti-join, not a primary key: an
+    with the gender of its file's first row for them (the masked ID and birth year come
+    from the ID, one per person: `staging.PERSONS`). An anti-join, not a primary key: an
     ART index on 10^6 keys costs more than the load."""
     con.execute(f"""INSERT INTO persons
-                   SELECT *, (SELECT coalesce(max(person_no), 0) FROM persons)
-                             + row_number() OVER (ORDER BY person_key) AS person_no
-                   FROM (SELECT person_key, arg_min_null(_p_id_masked, _i),
-                                arg_min_null(_p_gender, _i), arg_min_null(_p_birth_year, _i), ?
+                   SELECT f.person_key, p.id_masked, f.gender, p.birth_year, ?,
+                          (SELECT coalesce(max(person_no), 0) FROM persons)
+                          + row_number() OVER (ORDER BY f.person_key) AS person_no
+                   FROM (SELECT person_key, arg_min_null(_p_gender, _i) AS gender
                          FROM {STAGE} ANTI JOIN persons USING (person_key)
-                         GROUP BY person_key)""", [batch])
+                         GROUP BY person_key) f
+                   JOIN {staging.PERSONS} p USING (person_key)""", [batch])
 
 
 def _record_rejects(con, results: list[FileResult]) -> None:

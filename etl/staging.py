@@ -22,6 +22,7 @@ import polars as pl
 VIEW = "_stage"
 _FRAME = "_stage_frame"
 _DROPPED = "_stage_dropped"
+PERSONS = "_stage_persons"  # person_key, id_masked, birth_year of the file's valid IDs
 # Rows held as frames before the stage moves to Parquet files.
 IN_MEMORY_ROWS = 1_500_000
 STAGE_MEMORY_LIMIT = "512MB"  # DuckDB's share while Polars holds a big file's frames
@@ -72,13 +73,19 @@ class Stage:
         self.con.sql(f"""CREATE OR REPLACE TEMP VIEW {VIEW} AS SELECT *, {self.key}
                          FROM {self.base} ANTI JOIN {_DROPPED} USING (_i)""")
 
+    def add_persons(self, persons: pl.DataFrame) -> None:
+        """The file's persons (person_key, id_masked, birth_year), as `PERSONS`: these
+        depend on the ID alone, so the stage does not carry them on every row."""
+        self.con.register(PERSONS, _arrow(persons))
+
     def discard(self) -> None:
         """Remove the view and what lies under it (also after a failure half-way)."""
         self.frames = []
         self.con.sql(f"DROP VIEW IF EXISTS {VIEW}")
         self.con.sql(f"DROP TABLE IF EXISTS {_DROPPED}")
-        with contextlib.suppress(duckdb.Error):
-            self.con.unregister(_FRAME)
+        for name in (_FRAME, PERSONS):
+            with contextlib.suppress(duckdb.Error):
+                self.con.unregister(name)
         shutil.rmtree(self.directory, ignore_errors=True)
 
     def _spill(self) -> None:

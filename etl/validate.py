@@ -190,6 +190,13 @@ class PersonIds:
             found = self._by_text(rows)
         return found.drop("raw", "_h", "_raw", strict=False)
 
+    def persons(self) -> pl.DataFrame:
+        """person_key, id_masked and birth_year of every valid ID seen, one row per person
+        (a 15-digit and an 18-digit form of one ID are one person)."""
+        return (self.known.filter(pl.col("person_key").is_not_null())
+                .select("person_key", "id_masked", pl.col("birth_year").cast(pl.Int16))
+                .unique("person_key"))
+
     def _by_text(self, rows: pl.DataFrame) -> pl.DataFrame:
         """The lookup joined on the raw text, for a chunk where two IDs share a hash."""
         missing = (rows.filter(pl.col("raw").is_not_null()).unique("raw")
