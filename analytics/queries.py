@@ -217,7 +217,8 @@ def scan(measures: list[Measure], f: Filters, buckets: list[Bucket], by: str | N
     if f"persons:{m0.table}" in derived.ready():  # integers hash faster than 32-char keys
         measures = [replace(m, expr=derived.PERSONS_BY_NUMBER) if m.expr == PERSONS else m
                     for m in measures]
-    if m0.kind == "stock" and len(set(gaps)) == 1 and gaps[0]:
+    first_rows = m0.kind == "stock" and len(set(gaps)) == 1 and gaps[0]
+    if first_rows:
         conds.append(f"(t.multi_site OR {gaps[0]} IS NULL)")  # only first rows can count
     ctes = ["buckets AS (SELECT unnest($names::VARCHAR[]) AS name, unnest($ss::DATE[]) AS s, "
             "unnest($es::DATE[]) AS e, unnest($fs::DATE[]) AS f, unnest($ks::INTEGER[]) AS k, "
@@ -236,6 +237,8 @@ def scan(measures: list[Measure], f: Filters, buckets: list[Bucket], by: str | N
             sql = derived.by_period_sql(m0, pairs, dim_join, dim_expr, conds)
         elif rollup := derived.season_table(m0, pairs, by):
             sql = derived.by_season_sql(rollup, pairs, dim_join, dim_expr, placed)
+        elif first_rows:
+            sql = derived.first_rows_stock_sql(m0, len(pairs), dim_join, dim_expr, conds)
         else:
             cols = ", ".join(f"CAST({derived.persons_sql(m, g) if g else m.expr} AS DOUBLE) "
                              f"AS m{i}" for i, (m, g) in enumerate(pairs))
