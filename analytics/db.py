@@ -28,9 +28,14 @@ T = TypeVar("T")
 
 def warehouse_path() -> Path:
     """The warehouse the dashboard reads, from `UNION_DASH_DB` at call time (tests set it)."""
+    return _as_path(os.environ.get("UNION_DASH_DB"))
+
+
+@functools.lru_cache(maxsize=64)
+def _as_path(setting: str | None) -> Path:
     from etl.config import ROOT
 
-    return Path(os.environ.get("UNION_DASH_DB", ROOT / "data" / "warehouse.duckdb"))
+    return Path(setting) if setting else ROOT / "data" / "warehouse.duckdb"
 
 
 @dataclass(frozen=True)
@@ -126,10 +131,11 @@ _registry_lock = threading.Lock()
 
 def warehouse(path: Path | None = None) -> Warehouse:
     """The process's shared `Warehouse` for `path` (default: `warehouse_path()`)."""
-    path = (path or warehouse_path()).resolve()
+    path = path or warehouse_path()
     with _registry_lock:
-        if path not in _warehouses:
-            _warehouses[path] = Warehouse(path)
+        if path not in _warehouses:  # also kept under the path as given: resolving it
+            # (a system call per directory) cost more than some queries, a hundred times a page
+            _warehouses[path] = _warehouses.setdefault(path.resolve(), Warehouse(path.resolve()))
         return _warehouses[path]
 
 

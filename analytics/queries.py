@@ -327,14 +327,14 @@ def _memo_put(key: tuple, frame: tuple) -> None:
 
 def evaluate(measures: list[Measure], f: Filters, buckets: list[Bucket],
              by: str | None = None, ahead: list[Bucket] | None = None
-             ) -> dict[Measure, pl.DataFrame]:
-    """Each measure → frame of bucket, [dim], value; one scan per (table, kind, date column),
+             ) -> dict[Measure, dict[tuple[str, str | None], float | None]]:
+    """Each measure → {(bucket, dim): value}; one scan per (table, kind, date column),
     over the buckets not already computed for this file, region, cuts and breakdown.
 
     `ahead`: buckets likely asked for next (a KPI's trend), computed in the same scan where
     that costs no second pass over the rows (flows summed by month first, monthly tables) and
     kept for the next call. Values are kept as (dim, value) tuples per measure and bucket, and
-    each measure's frame is built once at the end: a Polars filter per measure and bucket cost
+    frames are built only by the caller, once: Polars operations per measure and bucket cost
     more than the scans."""
     w = db.warehouse()
     view = (str(w.path), w.stamp, f.region, f.fund_source, f.category, by)
@@ -364,8 +364,8 @@ def evaluate(measures: list[Measure], f: Filters, buckets: list[Bucket],
             for name, lo, hi in missing:
                 got[(m, lo, hi)] = tuple(found.get((name, i), ()))
                 _memo_put((*view, m, lo, hi), got[(m, lo, hi)])
-    return {m: _frame([(name, got[(m, lo, hi)]) for name, lo, hi in buckets], by is not None)
-            for m in measures}
+    return {m: {(name, dim): value for name, lo, hi in buckets
+                 for dim, value in got[(m, lo, hi)]} for m in measures}
 
 
 def _ahead(group: list[Measure], read: dict[Measure, Measure], f: Filters, by: str | None,
@@ -385,37 +385,31 @@ def _ahead(group: list[Measure], read: dict[Measure, Measure], f: Filters, by: s
             and any(_memo_get((*view, m, lo, hi)) is None for m in group)]
 
 
-def _frame(parts: list[tuple[str, tuple]], with_dim: bool) -> pl.DataFrame:
-    """bucket, [dim], value from each bucket's (dim, value) pairs."""
-    data: dict[str, list] = {"bucket": [name for name, pairs in parts for _ in pairs]}
-    if with_dim:
-        data["dim"] = [d for _, pairs in parts for d, _ in pairs]
-    data["value"] = [v for _, pairs in parts for _, v in pairs]
-    return pl.DataFrame(data, schema={k: pl.Float64 if k == "value" else pl.String
-                                      for k in data})
-
-
 def indicator_values(codes: list[str], f: Filters, buckets: list[Bucket],
                      by: str | None = None, ahead: list[Bucket] | None = None) -> pl.DataFrame:
     """Long frame: code, bucket, [dim], value (ratios as fractions, money in yuan)."""
     inds = [INDICATORS[c] for c in codes]
     measures = [m for i in inds for m in (i.numerator, i.denominator) if m is not None]
-    frames = evaluate(measures, f, buckets, by, ahead)
-    keys = ["bucket"] + (["dim"] if by else [])
-    parts = [_combine(i, frames, keys).select(pl.lit(i.code).alias("code"), *keys, "value")
-             for i in inds]
-    return pl.concat(parts, how="vertical_relaxed") if parts else pl.DataFrame()
+    values = evaluate(measures, f, buckets, by, ahead)
+    rows = [(i.code, bucket, dim, value) for i in inds
+            for (bucket, dim), value in _combine(i, values).items()]
+    columns = ["code", "bucket", *(["dim"] * bool(by)), "value"]
+    if not rows:
+        return pl.DataFrame(schema={c: pl.Float64 if c == "value" else pl.String
+                                    for c in columns}) if inds else pl.DataFrame()
+    return pl.DataFrame([r if by else (r[0], r[1], r[3]) for r in rows], orient="row",
+                        schema={c: pl.Float64 if c == "value" else pl.String for c in columns})
 
 
-def _combine(ind: Indicator, frames: dict[Measure, pl.DataFrame], keys: list[str]):
-    num = frames[ind.numerator]
+def _combine(ind: Indicator, values: dict[Measure, dict]) -> dict:
+    """{(bucket, dim): value} of the indicator: the numerator, or numerator ÷ denominator
+    where the denominator is positive (no numerator: 0)."""
+    num = values[ind.numerator]
     if ind.denominator is None:
         return num
-    den = frames[ind.denominator].rename({"value": "den"})
-    joined = num.join(den, on=keys, how="full", coalesce=True)
-    return joined.with_columns(
-        pl.when(pl.col("den") > 0).then(pl.col("value").fill_null(0) / pl.col("den"))
-        .alias("value"))
+    den = values[ind.denominator]
+    return {k: (num.get(k) or 0) / d if (d := den.get(k)) is not None and d > 0 else None
+            for k in {**num, **den}}
 
 
 # --- what pages ask for ----------------------------------------------------------------------
