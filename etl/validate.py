@@ -31,7 +31,6 @@ RENAMED = {"station": "station_code", "county": "county_code", "scope": "scope_c
 # Table columns NOT NULL that a file may leave out: a roster lists hardship workers unless
 # it says otherwise.
 DEFAULTS = {"recipient_group": "hardship_worker"}
-PERSON_COLUMNS = ("person_key", "id_masked", "gender_from_file", "gender_from_id", "birth_year")
 
 
 @dataclass
@@ -166,29 +165,28 @@ class PersonIds:
     """The person columns of every distinct raw ID seen so far in one file: an ID that
     recurs in many chunks of a big roster is parsed, hashed and masked once. Rows find
     theirs by a 64-bit hash of the raw text (a join on integers, several times cheaper
-    than on strings); the raw text found is compared with the row's, and a collision
-    falls back to joining on the text."""
+    than on strings), checked by a second hash of another seed; should two IDs share both,
+    the chunk is joined on the text."""
 
     def __init__(self, key: bytes) -> None:
         self.key = key
-        self.known = _per_id(pl.Series("raw", [], dtype=pl.String), key).with_columns(
-            _h=pl.lit(None, dtype=pl.UInt64))
+        self.known = _hashed(_per_id(pl.Series("raw", [], dtype=pl.String), key))
 
     def lookup(self, raw: pl.Series) -> pl.DataFrame:
-        """The person columns of each raw ID, in the rows' order. IDs not seen before are
-        checked and added first."""
-        rows = pl.DataFrame({"raw": raw}).with_columns(
-            _h=pl.when(pl.col("raw").is_not_null()).then(pl.col("raw").hash()))
-        new = (rows.filter(pl.col("_h").is_not_null()).unique("_h")
-               .join(self.known, on="_h", how="anti"))
-        if new.height:
-            fresh = _per_id(new["raw"], self.key).with_columns(_h=new["_h"])
-            self.known = pl.concat([self.known, fresh])
-        found = rows.join(self.known.rename({"raw": "_raw"}), on="_h", how="left",
-                          maintain_order="left")
-        if found.height != rows.height or not found["_raw"].eq_missing(raw).all():
-            found = self._by_text(rows)
-        return found.drop("raw", "_h", "_raw", strict=False)
+        """person_key, gender_from_id and the reasons of each raw ID, in the rows' order
+        (masked IDs and birth years: `persons`). IDs not seen before are checked first."""
+        rows = _hashed(pl.DataFrame({"raw": raw}))
+        seen = rows["_h"].drop_nulls().unique()
+        new = seen.filter(~seen.is_in(self.known["_h"].implode()))
+        if new.len():
+            firsts = rows.filter(pl.col("_h").is_in(new.implode())).unique("_h")
+            self.known = pl.concat([self.known, _hashed(_per_id(firsts["raw"], self.key))])
+        found = rows.select("_h", "_h2").join(
+            self.known.select("_h", pl.col("_h2").alias("_known"), *ROW_PERSON_COLUMNS), on="_h",
+            how="left", maintain_order="left")
+        if found.height != rows.height or not found["_known"].eq_missing(rows["_h2"]).all():
+            return self._by_text(rows)
+        return found.select(ROW_PERSON_COLUMNS)
 
     def persons(self) -> pl.DataFrame:
         """person_key, id_masked and birth_year of every valid ID seen, one row per person
@@ -202,10 +200,20 @@ class PersonIds:
         missing = (rows.filter(pl.col("raw").is_not_null()).unique("raw")
                    .join(self.known.select("raw"), on="raw", how="anti"))
         if missing.height:
-            fresh = _per_id(missing["raw"], self.key).with_columns(_h=missing["_h"])
-            self.known = pl.concat([self.known, fresh])
-        by_text = self.known.drop("_h").unique("raw", maintain_order=True)
-        return rows.drop("_h").join(by_text, on="raw", how="left", maintain_order="left")
+            self.known = pl.concat([self.known, _hashed(_per_id(missing["raw"], self.key))])
+        by_text = self.known.unique("raw", maintain_order=True).select("raw", *ROW_PERSON_COLUMNS)
+        return rows.select("raw").join(by_text, on="raw", how="left", maintain_order="left"
+                                       ).select(ROW_PERSON_COLUMNS)
+
+
+ROW_PERSON_COLUMNS = ("person_key", "gender_from_id", "reason_zh", "reason_en")
+
+
+def _hashed(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with two independent 64-bit hashes of its `raw` column (NULL for NULL)."""
+    known = pl.col("raw").is_not_null()
+    return frame.with_columns(_h=pl.when(known).then(pl.col("raw").hash(seed=0)),
+                              _h2=pl.when(known).then(pl.col("raw").hash(seed=1)))
 
 
 def _per_id(distinct: pl.Series, key: bytes) -> pl.DataFrame:
@@ -228,7 +236,8 @@ def _per_id(distinct: pl.Series, key: bytes) -> pl.DataFrame:
 
 def person_columns(raw: pl.Series, key: bytes,
                    ids: PersonIds | None = None) -> tuple[pl.DataFrame, Checked]:
-    """person_key, id_masked, gender and birth year from the ID; raw IDs go no further.
+    """person_key and gender from the ID (and the reasons of invalid IDs); raw IDs go no
+    further. Masked IDs and birth years go per person: `PersonIds.persons`.
 
     Works on the distinct raw IDs (a roster repeats its persons) and joins back; `ids`
     carries them from one chunk of a file to the next."""

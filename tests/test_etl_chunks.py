@@ -108,8 +108,9 @@ def test_natural_keys_stay_unique_without_primary_keys(tmp_path, monkeypatch):
 
 
 def test_person_ids_found_by_hash_fall_back_to_text_on_a_collision():
-    """IDs are joined on a 64-bit hash of their text; where a hash leads to another ID's
-    row (planted here), the chunk is joined on the text and every row gets its own ID."""
+    """IDs are joined on a 64-bit hash of their text, checked by a second hash; where the
+    first leads to another ID's row (planted here), the chunk is joined on the text and
+    every row gets its own ID."""
     from etl import parse, validate
     a, b = parse.make_id("15070219800101123"), parse.make_id("15070219900202456")
     ids = validate.PersonIds(b"k")
