@@ -9,13 +9,17 @@ row among the first few that best matches one kind's headers (etl/mappings/colum
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import os
+import queue
 import re
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import fastexcel
 import polars as pl
@@ -396,6 +400,50 @@ def sheet_chunks(raw: RawSheet, sheet: Sheet) -> Iterator[Sheet]:
         yield Sheet(sheet.name, sheet.kind, sheet.columns, sheet.headers, data, totals,
                     totals_row, sheet.unmatched, sheet.header_row, sheet.positions)
         done += height
+
+
+def read_ahead(items: Iterator[T]) -> Iterator[T]:
+    """The items of `items`, the next one made in a thread while the caller works on this
+    one: reading and splitting a chunk overlaps checking the one before (Polars and file
+    reads release the GIL; with two cores, one was often idle). An exception in the thread
+    is raised here; closing this generator stops the thread."""
+    ready: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        ready.put((item, None), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            ready.put((_END, None))
+        except BaseException as e:  # handed to the caller's thread
+            ready.put((None, e))
+
+    worker = threading.Thread(target=produce, name="read-ahead", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, error = ready.get()
+            if error is not None:
+                raise error
+            if item is _END:
+                return
+            yield item
+    finally:
+        stop.set()
+        with contextlib.suppress(queue.Empty):
+            ready.get_nowait()
+        worker.join()
+
+
+_END = object()
+T = TypeVar("T")
 
 
 def _require(kind: str, headers: dict[str, str]) -> None:

@@ -255,7 +255,7 @@ def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.Raw
     for sheet in sheets:
         sums: dict = {}
         totalled, rows_read = sheet, 0
-        for chunk in extract.sheet_chunks(raw_of[sheet.name], sheet):
+        for chunk in extract.read_ahead(extract.sheet_chunks(raw_of[sheet.name], sheet)):
             checked = validate.validate(chunk, result.path.name, key, totals=False,
                                         person_ids=person_ids)
             rows_read += chunk.data.height

@@ -68,8 +68,9 @@ def by_distinct(raw: pl.Series, fn: Callable[[str], Any], dtype: pl.DataType) ->
             values.append(None)
             zh.append(e.zh)
             en.append(e.en)
-    index = raw.replace_strict(distinct, pl.Series(range(len(distinct)), dtype=pl.UInt32),
-                               default=None, return_dtype=pl.UInt32)
+    # Each row's place in `distinct`: an Enum's physical codes (a cast is ~2x cheaper than
+    # replace_strict with a lookup table).
+    index = raw.cast(pl.Enum(distinct)).to_physical()
     value = pl.Series(values, dtype=dtype).gather(index)
     if not any(zh):
         return Checked(value)
