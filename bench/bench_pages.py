@@ -102,7 +102,7 @@ def generated(out: Path, scale: int, files: Path) -> None:
     out.unlink(missing_ok=True)
     t0 = time.perf_counter()
     paths = sorted(p for p in files.rglob("*") if p.suffix in (".csv", ".xlsx"))
-    report = load.load_files(paths, out, rejects_dir=files / "rejects")
+    report = load.load_files(paths, out, rejects_dir=out.parent / "rejects")
     print(f"{out}: {len(paths)} files loaded in {time.perf_counter() - t0:.0f} s, "
           f"{sum(r.rows_loaded for r in report.files):,} rows", flush=True)
 
