@@ -485,11 +485,8 @@ def _split_rows(cells: pl.DataFrame, names: dict[str, str]):
     stripped = {c: pl.col(c).str.strip_chars() for c in names}
     cells = cells.with_columns(
         [pl.when(s != "").then(s).alias(c) for c, s in stripped.items()])
-    suspect = pl.any_horizontal([pl.col(c).is_null() for c in names])
-    cells = cells.with_columns(_suspect=suspect)
-    suspects = cells.filter(pl.col("_suspect"))
-    text = [pl.col(c).str.replace_all(r"\s", "") for c in suspects.columns
-            if c not in ("_row", "_suspect")]
+    suspects = cells.filter(pl.any_horizontal([pl.col(c).is_null() for c in names]))
+    text = [pl.col(c).str.replace_all(r"\s", "") for c in suspects.columns if c != "_row"]
     flags = suspects.select(
         "_row",
         _empty=pl.all_horizontal([t.is_null() | (t == "") for t in text]),
@@ -504,6 +501,7 @@ def _split_rows(cells: pl.DataFrame, names: dict[str, str]):
         first = suspects.filter(pl.col("_row") == totals_row).row(0, named=True)
         totals = {n: first[c] for c, n in names.items() if first[c] is not None}
     drop = flags.filter(pl.col("_empty") | pl.col("_total") | pl.col("_sign"))["_row"]
-    data = cells.filter(~pl.col("_suspect") | ~pl.col("_row").is_in(drop.implode()))
-    data = data.select("_row", *[pl.col(c).alias(n) for c, n in names.items()])
+    data = cells.select("_row", *[pl.col(c).alias(n) for c, n in names.items()])
+    if drop.len():  # (only suspects are dropped; most chunks drop nothing: no copy then)
+        data = data.filter(~pl.col("_row").is_in(drop.implode()))
     return data, totals, totals_row
