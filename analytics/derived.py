@@ -18,7 +18,14 @@ from analytics import db
 from analytics.filters import Filters
 from analytics.indicators import PERSONS, TABLE_DIMS, Measure
 from etl.person_index import PENDING
-from etl.schema import EVENT_ROLLUPS, PERSON_INDEX, SEASON_ROLLUPS, SUM_ROLLUPS, derived_columns
+from etl.schema import (
+    EVENT_ROLLUPS,
+    PERSON_INDEX,
+    PERSON_ROLLUPS,
+    SEASON_ROLLUPS,
+    SUM_ROLLUPS,
+    derived_columns,
+)
 
 
 @db.per_file
@@ -38,6 +45,8 @@ def ready() -> frozenset[str]:
                for t, (r, *_) in {**EVENT_ROLLUPS, **SUM_ROLLUPS}.items() if r in tables]
     checks += [built.format(k="seasons", t=t, r=r, w=f" WHERE {c} = '{v}'")
                for t, (r, _, c, v) in SEASON_ROLLUPS.items() if r in tables]
+    checks += [built.format(k="people", t=t, r=r, w=" WHERE NOT multi_site")
+               for t, r in PERSON_ROLLUPS.items() if r in tables]
     return frozenset(db.query("\nUNION ALL ".join(checks)).to_series().to_list())
 
 
@@ -101,6 +110,24 @@ def month_key(m: Measure) -> str:
         return "t.month_key"
     d = f"t.{m.date_col}"
     return f"year({d}) * 12 + month({d}) - 1"
+
+
+def persons_table(m0: Measure, pairs: list[tuple[Measure, str | None]], cuts: bool
+                  ) -> str | None:
+    """The load's monthly persons table (etl/rollups.py) that answers these flow measures
+    exactly, or None: persons without a cut, in one place each, by month."""
+    table = PERSON_ROLLUPS.get(m0.table)
+    fits = (table and m0.kind == "flow" and not cuts and not m0.where
+            and {f"persons:{m0.table}", f"people:{m0.table}"} <= ready()
+            and all(g == "t.prev_gap" for _, g in pairs))
+    return table if fits else None
+
+
+def by_persons_sql(table: str, n: int, dim_join: str, dim_expr: str, conds: list[str]) -> str:
+    """Persons from the monthly persons table: those counted in a month whose previous row's
+    month lies before a bucket's first month, as by_period_sql does with the rows."""
+    return _keyed_sql(table, "t.month_key", [("t.prev_month", "SUM(t.persons)")] * n,
+                      dim_join, dim_expr, [*conds, "t.month_key BETWEEN $lo_key AND $hi_key"])
 
 
 def season_table(m0: Measure, pairs: list[tuple[Measure, str | None]], by: str | None

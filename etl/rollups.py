@@ -4,7 +4,8 @@
 A stock such as the hardship workers on file is entries minus exits up to a day. The
 dashboard asks for it at month ends only, so entries and exits summed per month, place and
 category answer every question it asks, from ~10^5 rows instead of two passes over every file.
-Likewise sums of relief paid, by month and every dimension a page cuts by.
+Likewise sums of relief paid, by month and every dimension a page cuts by, and persons
+relieved by month and the month of their previous payment (schema.PERSON_ROLLUPS).
 """
 
 from __future__ import annotations
@@ -36,4 +37,11 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
                                  category, -1 FROM {table} WHERE {leave} IS NOT NULL)
                     GROUP BY ALL HAVING sum(change) <> 0
                     ORDER BY month_key""")
+    for table, rollup in schema.PERSON_ROLLUPS.items():
+        con.sql(f"DELETE FROM {rollup}")
+        con.sql(f"""INSERT INTO {rollup}
+                    SELECT month_key, coalesce(prev_month, -1), county_code, station_code,
+                           count(*)
+                    FROM {table} WHERE NOT multi_site AND month_key IS NOT NULL
+                    GROUP BY ALL ORDER BY month_key""")
     season_rollup.refresh(con)  # two-festival relief per Spring Festival season

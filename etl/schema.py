@@ -94,6 +94,12 @@ TABLES: dict[str, str] = {
         station_code VARCHAR NOT NULL, recipient_group VARCHAR NOT NULL,
         fund_source VARCHAR NOT NULL, category VARCHAR, multi_site BOOLEAN NOT NULL,
         payments BIGINT NOT NULL, amount_yuan DECIMAL(18,2) NOT NULL""",
+    # Derived at load (etl/rollups.py): persons relieved in one place, counted per month,
+    # place and month of the same person's previous payment (-1 for none), so persons of any
+    # run of months are a sum over ~5*10^5 rows instead of a pass over 10^7.
+    "relief_persons": """
+        month_key INTEGER NOT NULL, prev_month INTEGER NOT NULL, county_code VARCHAR NOT NULL,
+        station_code VARCHAR NOT NULL, persons BIGINT NOT NULL""",
     # Rejected rows of every load, so data quality can report them by station over time.
     "load_rejects": """
         batch_id VARCHAR, file_name VARCHAR NOT NULL, sheet VARCHAR, excel_row INTEGER,
@@ -132,6 +138,11 @@ EVENT_ROLLUPS: dict[str, tuple[str, str, str]] = {
 # Sums kept per month: fact table → (rollup table, date column); the rollup's `month` is the
 # first day of the month, `payments` the number of rows and the other numbers their sums.
 SUM_ROLLUPS: dict[str, tuple[str, str]] = {"relief": ("relief_monthly", "relief_date")}
+
+
+# Persons (rows whose person has rows in one place only) counted per month, place and month
+# of the previous row: fact table → rollup table; serves counts of persons without a cut.
+PERSON_ROLLUPS: dict[str, str] = {"relief": "relief_persons"}
 
 
 # Rows of one kind kept per Spring Festival season: fact table → (rollup table, date column,
