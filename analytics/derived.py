@@ -112,22 +112,24 @@ def month_key(m: Measure) -> str:
     return f"year({d}) * 12 + month({d}) - 1"
 
 
-def persons_table(m0: Measure, pairs: list[tuple[Measure, str | None]], cuts: bool
-                  ) -> str | None:
+def persons_table(m0: Measure, pairs: list[tuple[Measure, str | None]]) -> str | None:
     """The load's monthly persons table (etl/rollups.py) that answers these flow measures
-    exactly, or None: persons without a cut, in one place each, by month."""
+    exactly, or None: persons in one place each, by month, at all or cut by the one
+    dimension whose gap they use (gap_column allows a cut or breakdown by that one only)."""
     table = PERSON_ROLLUPS.get(m0.table)
-    fits = (table and m0.kind == "flow" and not cuts and not m0.where
-            and {f"persons:{m0.table}", f"people:{m0.table}"} <= ready()
-            and all(g == "t.prev_gap" for _, g in pairs))
+    fits = (table and m0.kind == "flow" and not m0.where and len({g for _, g in pairs}) == 1
+            and pairs[0][1] and {f"persons:{m0.table}", f"people:{m0.table}"} <= ready())
     return table if fits else None
 
 
-def by_persons_sql(table: str, n: int, dim_join: str, dim_expr: str, conds: list[str]) -> str:
+def by_persons_sql(table: str, gap: str, n: int, dim_join: str, dim_expr: str,
+                   conds: list[str]) -> str:
     """Persons from the monthly persons table: those counted in a month whose previous row's
     month lies before a bucket's first month, as by_period_sql does with the rows."""
+    dim = gap.removeprefix("t.prev_gap").removeprefix("_")
     return _keyed_sql(table, "t.month_key", [("t.prev_month", "SUM(t.persons)")] * n,
-                      dim_join, dim_expr, [*conds, "t.month_key BETWEEN $lo_key AND $hi_key"])
+                      dim_join, dim_expr, [*conds, f"t.dim = '{dim}'",
+                                           "t.month_key BETWEEN $lo_key AND $hi_key"])
 
 
 def season_table(m0: Measure, pairs: list[tuple[Measure, str | None]], by: str | None

@@ -232,8 +232,8 @@ def scan(measures: list[Measure], f: Filters, buckets: list[Bucket], by: str | N
         keys = "b.name AS bucket" + (f", {dim_expr} AS dim" if dim_expr else "")
         body = f"FROM {m0.table} t {time_join} {dim_join}\nWHERE {' AND '.join(conds)}"
         pairs = list(zip(measures, gaps, strict=True))
-        if rollup := derived.persons_table(m0, pairs, len(placed) > 1):
-            sql = derived.by_persons_sql(rollup, len(pairs), dim_join, dim_expr, placed)
+        if rollup := derived.persons_table(m0, pairs):
+            sql = derived.by_persons_sql(rollup, gaps[0], len(pairs), dim_join, dim_expr, placed)
         elif m0.kind in ("flow", "annual_flow") and all(g or derived.additive(m)
                                                          for m, g in pairs):
             sql = derived.by_period_sql(m0, pairs, dim_join, dim_expr, conds)

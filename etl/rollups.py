@@ -38,10 +38,21 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
                     GROUP BY ALL HAVING sum(change) <> 0
                     ORDER BY month_key""")
     for table, rollup in schema.PERSON_ROLLUPS.items():
-        con.sql(f"DELETE FROM {rollup}")
-        con.sql(f"""INSERT INTO {rollup}
-                    SELECT month_key, coalesce(prev_month, -1), county_code, station_code,
-                           count(*)
-                    FROM {table} WHERE NOT multi_site AND month_key IS NOT NULL
-                    GROUP BY ALL ORDER BY month_key""")
+        _refresh_persons(con, table, rollup)
     season_rollup.refresh(con)  # two-festival relief per Spring Festival season
+
+
+def _refresh_persons(con: duckdb.DuckDBPyConnection, table: str, rollup: str) -> None:
+    """Persons in one place per month and previous row's month, at all (dim '') and per
+    dimension (by the previous row of the same value), sorted by dim and month so a query
+    for one dimension and a range of months reads only its row groups."""
+    dims = schema.PERSON_INDEX[table][2]
+    con.sql(f"DELETE FROM {rollup}")
+    for dim in ("", *dims):
+        values = ", ".join(f"{d}" if d == dim else f"NULL AS {d}" for d in dims)
+        prev = f"prev_month_{dim}" if dim else "prev_month"
+        con.execute(f"""INSERT INTO {rollup}
+                        SELECT $dim, month_key, coalesce({prev}, -1), county_code, station_code,
+                               {values}, count(*)
+                        FROM {table} WHERE NOT multi_site AND month_key IS NOT NULL
+                        GROUP BY ALL ORDER BY month_key""", {"dim": dim})

@@ -96,10 +96,14 @@ TABLES: dict[str, str] = {
         payments BIGINT NOT NULL, amount_yuan DECIMAL(18,2) NOT NULL""",
     # Derived at load (etl/rollups.py): persons relieved in one place, counted per month,
     # place and month of the same person's previous payment (-1 for none), so persons of any
-    # run of months are a sum over ~5*10^5 rows instead of a pass over 10^7.
+    # run of months are a sum rather than a pass over every payment. `dim` '' counts persons
+    # at all; `dim` 'category' (say) persons per category, by the previous payment of the
+    # same category, with only that dimension's column filled.
     "relief_persons": """
-        month_key INTEGER NOT NULL, prev_month INTEGER NOT NULL, county_code VARCHAR NOT NULL,
-        station_code VARCHAR NOT NULL, persons BIGINT NOT NULL""",
+        dim VARCHAR NOT NULL, month_key INTEGER NOT NULL, prev_month INTEGER NOT NULL,
+        county_code VARCHAR NOT NULL, station_code VARCHAR NOT NULL, relief_type VARCHAR,
+        recipient_group VARCHAR, fund_source VARCHAR, category VARCHAR,
+        persons BIGINT NOT NULL""",
     # Rejected rows of every load, so data quality can report them by station over time.
     "load_rejects": """
         batch_id VARCHAR, file_name VARCHAR NOT NULL, sheet VARCHAR, excel_row INTEGER,
@@ -141,7 +145,7 @@ SUM_ROLLUPS: dict[str, tuple[str, str]] = {"relief": ("relief_monthly", "relief_
 
 
 # Persons (rows whose person has rows in one place only) counted per month, place and month
-# of the previous row: fact table → rollup table; serves counts of persons without a cut.
+# of the previous row, at all and per dimension of PERSON_INDEX: fact table → rollup table.
 PERSON_ROLLUPS: dict[str, str] = {"relief": "relief_persons"}
 
 
