@@ -143,6 +143,6 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
                    FROM persons WHERE person_no IS NULL) n
                WHERE persons.person_key = n.person_key""")
     refresh(con)
-    for rollup, *_ in schema.EVENT_ROLLUPS.values():
-        if not con.sql(f"SELECT count(*) FROM {rollup}").fetchall()[0][0]:
-            rollups.refresh(con)
+    if any(not con.sql(f"SELECT count(*) FROM {rollup}").fetchall()[0][0]
+           for rollup in rollups.tables()):  # new since the file was written (or no facts)
+        rollups.refresh(con)

@@ -15,6 +15,13 @@ import duckdb
 from etl import schema, season_rollup
 
 
+def tables() -> list[str]:
+    """Every table refresh() writes."""
+    return [*(r for r, *_ in schema.EVENT_ROLLUPS.values()),
+            *(r for r, _ in schema.SUM_ROLLUPS.values()), *schema.PERSON_ROLLUPS.values(),
+            *(r for r, *_ in schema.SEASON_ROLLUPS.values())]
+
+
 def refresh(con: duckdb.DuckDBPyConnection) -> None:
     """Rebuild every monthly table from its fact table (about 0.1 s per 10^6 rows)."""
     for table, (rollup, date_col) in schema.SUM_ROLLUPS.items():
