@@ -47,6 +47,9 @@ _COUNT_NAME = re.compile(
     r"headcount|count|^n$|^n_|_n$|人数|人次|人)", re.IGNORECASE)
 _ADDITIVE_NAME = re.compile(r"(yuan|amount|sum|total|金额|元)", re.IGNORECASE)
 _DIM_INT_NAME = re.compile(r"(year|month|quarter|period|week|day|level|code|年|月|季)", re.IGNORECASE)
+# Columns that name or label another dimension rather than span one (see axes()).
+_LABEL_NAME = re.compile(r"(^label$|_label$|^name$|^name_(zh|en)$|_name$|名称|标签)",
+                         re.IGNORECASE)
 # Units whose values count persons or events about persons (payments, loans, petitions).
 _PERSON_UNITS = {"人", "人次", "件", "笔", "persons", "person", "person-times", "people", "count"}
 
@@ -157,11 +160,15 @@ def refuse_person_level(df: pl.DataFrame) -> None:
 
 def axes(df: pl.DataFrame, dims: tuple[str, ...]) -> tuple[str, ...]:
     """The dimensions that span the table: constant columns and columns that only label
-    another one (``label`` beside ``period``) are no axes of their own."""
+    another one (``label`` beside ``period``) are no axes of their own.
+
+    Only a column named as a label counts as one: in a sparse table two real dimensions can
+    determine each other by chance (each region with data in one year only), and the year's
+    totals, published elsewhere, must then still be audited."""
     keep = [d for d in dims if df[d].n_unique() > 1]
     for d in reversed(list(keep)):
         rest = [x for x in keep if x != d]
-        if rest and df.select(rest).n_unique() == df.height:
+        if rest and _LABEL_NAME.search(d) and df.select(rest).n_unique() == df.height:
             keep = rest  # `d` is a function of the other columns
     return tuple(keep)
 
@@ -358,7 +365,7 @@ def pinned(values: np.ndarray, mask: np.ndarray, which: np.ndarray) -> np.ndarra
         c[col[cell]] = 1.0
         lo = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
         hi = linprog(-c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-        if lo.status == 0 and hi.status == 0 and (-hi.fun) - lo.fun < 0.5:
+        if lo.status == 0 and hi.status == 0 and (-hi.fun) - lo.fun < 1 - 1e-6:
             out[cell] = True
     return out
 

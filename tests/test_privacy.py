@@ -164,7 +164,10 @@ def test_exported_margins_never_reveal_a_suppressed_cell(case) -> None:
 @given(tables())
 def test_public_totals_never_reveal_a_suppressed_cell(case) -> None:
     """Without exported totals, the totals are assumed public (the dashboard shows them)."""
-    df, dims, k = case
+    _check_public_totals(*case)
+
+
+def _check_public_totals(df: pl.DataFrame, dims: list[str], k: int) -> None:
     try:
         table = protect(df, k=k, margins=False).table
     except DisclosureError:
@@ -180,6 +183,29 @@ def test_public_totals_never_reveal_a_suppressed_cell(case) -> None:
     full = pl.concat([table.with_columns(pl.col(d).cast(pl.String) for d in dims), totals],
                      how="diagonal_relaxed")
     _check_unrecoverable(df, dims, k, full, small_totals_hidden=False)
+
+
+def test_real_dimensions_that_determine_each_other_are_both_audited() -> None:
+    """Found by hypothesis: each region has data in one year only, so `year` looked like a
+    label of `region`, and region1's public total (1 person) went unaudited."""
+    df = pl.DataFrame({"region": ["region0", "region1"], "year": ["year0", "year1"],
+                       "persons": [0, 1], "amount_yuan": [0.0, 500.0]})
+    with pytest.raises(DisclosureError):
+        protect(df, k=2)
+    _check_public_totals(df, ["region", "year"], 2)
+
+
+def test_a_cell_narrowed_to_less_than_one_person_counts_as_revealed() -> None:
+    """Found by hypothesis: with the public totals of a 3-D table, (region1, year1, kind0)
+    could only lie in [1, 1.5], so it was known to be 1; the audit took < 0.5 as pinned."""
+    rows = [("region0", "year0", "kind0", 0), ("region0", "year1", "kind1", 2),
+            ("region0", "year2", "kind0", 1), ("region1", "year0", "kind0", 1),
+            ("region1", "year1", "kind0", 1), ("region1", "year1", "kind2", 1),
+            ("region1", "year2", "kind1", 1), ("region2", "year0", "kind1", 1),
+            ("region2", "year1", "kind0", 1), ("region2", "year2", "kind2", 1)]
+    df = pl.DataFrame(rows, schema=["region", "year", "kind", "persons"], orient="row")
+    df = df.with_columns(amount_yuan=pl.col("persons") * 500.0)
+    _check_public_totals(df, ["region", "year", "kind"], 2)
 
 
 def test_golden_two_by_two() -> None:
