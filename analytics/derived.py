@@ -161,17 +161,17 @@ def first_rows_stock_sql(m0: Measure, n: int, dim_join: str, dim_expr: str,
     """A stock of persons counted by their first rows (`conds` keep only those): counted per
     month first, then each bucket sums the months up to its last, instead of every row
     meeting every bucket it is open in."""
-    return _keyed_sql(m0.table, month_key(m0), [(None, "COUNT(*) FILTER (WHERE NOT "
-                                                 "t.multi_site)")] * n,
-                      dim_join, dim_expr, conds, "p.mk <= year(b.e) * 12 + month(b.e) - 1")
+    first_rows = (None, "COUNT(*) FILTER (WHERE NOT t.multi_site)")
+    return _keyed_sql(m0.table, month_key(m0), [first_rows] * n, dim_join, dim_expr, conds,
+                      "p.mk <= year(b.e) * 12 + month(b.e) - 1")
 
 
 def _keyed_sql(table: str, key: str, cols: list[tuple[str | None, str]], dim_join: str,
                dim_expr: str, conds: list[str], join: str = "b.k = p.mk") -> str:
     """Rows of `table` summed per period key `key` (and dimension) into parts, then the
-    periods joined to the buckets by key (or by `join`). cols: (previous row's key, part) per measure; a
-    part with a previous key is counted in a bucket only if that key lies before the
-    bucket's first key (keys before the first bucket merged into one)."""
+    periods joined to the buckets by key (or by `join`). cols: (previous row's key, part)
+    per measure; a part with a previous key is counted in a bucket only if that key lies
+    before the bucket's first key (keys before the first bucket merged into one)."""
     prevs, parts, outs = [], [], []
     for i, (pkey, part) in enumerate(cols):
         parts.append(f"{part} AS p{i}")
