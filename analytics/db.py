@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import duckdb
 import polars as pl
 
-from analytics.festival import spring_festivals
+from analytics import festival
 
 T = TypeVar("T")
 
@@ -110,12 +110,7 @@ def _open(path: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:", config={"threads": os.cpu_count() or 2})
     # ATTACH takes no bound parameter; the path is ours (env/config), quoted as a literal.
     con.sql(f"ATTACH '{_quote(str(path))}' AS w (READ_ONLY)")
-    festivals = pl.DataFrame(
-        spring_festivals(), orient="row",
-        schema={"season": pl.Int16, "festival_on": pl.Date, "start_on": pl.Date,
-                "end_on": pl.Date},
-    )
-    con.register("festivals_df", festivals)
+    con.register("festivals_df", festival.frame())
     con.sql("CREATE TABLE memory.main.spring_festivals AS SELECT * FROM festivals_df")
     con.unregister("festivals_df")
     return con

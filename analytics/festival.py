@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 from functools import cache
 
+import polars as pl
 from lunardate import LunarDate
 
 FIRST_SEASON, LAST_SEASON = 1990, 2050
@@ -31,3 +32,18 @@ def spring_festivals() -> list[tuple[int, date, date, date]]:
         end = days[y] + (days[y + 1] - days[y]) / 2
         out.append((y, days[y], start, end))
     return out
+
+
+def frame() -> pl.DataFrame:
+    """spring_festivals() as a table: season, festival_on, start_on, end_on."""
+    return pl.DataFrame(spring_festivals(), orient="row",
+                        schema=["season", "festival_on", "start_on", "end_on"])
+
+
+def season_sql(day: str, festivals: str, alias: str, join: str = "JOIN") -> tuple[str, str]:
+    """(join clause, expression) giving the date `day` its season from the table
+    `festivals` (as frame()): a day of year Y is in season Y, or in season Y+1 once that has
+    started (seasons run from midpoint to midpoint, so season Y+1 starts in Y). An equality
+    join to the 61-row table, cheaper than a range or ASOF join over millions of rows."""
+    return (f"{join} {festivals} {alias} ON {alias}.season = year({day}) + 1",
+            f"year({day}) + ({day} >= {alias}.start_on)::INT")

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from analytics import db, derived
+from analytics import db, derived, festival
 from analytics.festival import spring_festivals
 from analytics.filters import SCOPE_CTE, Filters, add_months, cut_clauses, region_clause
 from analytics.indicators import INDICATORS, PERSONS, TABLE_DIMS, Indicator, Measure
@@ -142,10 +142,7 @@ def _time_sql(m: Measure) -> tuple[str, str]:
     if m.kind == "annual_flow":
         return (f"JOIN buckets b ON b.k = year({d})",
                 f"{d} >= make_date(year($lo), 1, 1) AND {d} <= make_date(year($hi), 12, 31)")
-    if m.kind == "season":
-        # A day of year Y is in season Y, or in season Y+1 once that has started (seasons run
-        # from midpoint to midpoint, so season Y+1 starts in Y). Two equality joins to the
-        # 61-row table: 25-35% faster than an ASOF join over 3.5M festival rows.
+    if m.kind == "season":  # equality joins: 25-35% faster than an ASOF join (3.5M rows)
         return (f"{_season_joins(d)} JOIN buckets b ON b.k = sf.season",
                 f"{d} BETWEEN $lo - INTERVAL 400 DAY AND $hi + INTERVAL 400 DAY")
     raise ValueError(m.kind)
@@ -156,8 +153,8 @@ FESTIVALS = "memory.main.spring_festivals"
 
 def _season_joins(d: str) -> str:
     """Joins giving the row dated `d` its Spring Festival season as `sf.season`."""
-    return (f"JOIN {FESTIVALS} nx ON nx.season = year({d}) + 1 "
-            f"JOIN {FESTIVALS} sf ON sf.season = year({d}) + ({d} >= nx.start_on)::INT")
+    join, season = festival.season_sql(d, FESTIVALS, "nx")
+    return f"{join} JOIN {FESTIVALS} sf ON sf.season = {season}"
 
 
 def _bucket_keys(m: Measure, buckets: list[Bucket]) -> list[tuple]:

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from analytics.festival import spring_festivals
+from analytics import festival
 
 _MAPPINGS = Path(__file__).parent / "mappings"
 FUND_RULES_CSV = _MAPPINGS / "fund_rules.csv"
@@ -154,11 +154,9 @@ def refresh(con: duckdb.DuckDBPyConnection, *, fund_rules: Path | None = None,
 
 def _store_rules(con: duckdb.DuckDBPyConnection, rules: pl.DataFrame,
                  standards: pl.DataFrame) -> None:
-    festivals = pl.DataFrame(spring_festivals(), orient="row",
-                             schema=["season", "festival_on", "start_on", "end_on"])
     checks = pl.DataFrame([{**c.__dict__, "ord": i} for i, c in enumerate(CHECKS)])
     for name, df in (("dq_fund_rules", rules), ("dq_relief_standards", standards),
-                     ("dq_festival_seasons", festivals), ("dq_checks", checks)):
+                     ("dq_festival_seasons", festival.frame()), ("dq_checks", checks)):
         con.register("_df", df)
         con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _df")
         con.unregister("_df")

@@ -11,31 +11,22 @@ seasons are the rows whose previous season lies before its first: a sum over ~10
 from __future__ import annotations
 
 import duckdb
-import polars as pl
 
-from analytics.festival import spring_festivals
+from analytics import festival
 from etl import schema
-
-
-def season_of(day: str, festivals: str) -> tuple[str, str]:
-    """(joins, expression) giving the date `day` its Spring Festival season: a day of year Y
-    is in season Y, or in season Y+1 once that has started (seasons run from the midpoint
-    between two festivals to the next)."""
-    alias = "n" + "".join(ch for ch in day if ch.isalnum())[:12]
-    return (f"LEFT JOIN {festivals} {alias} ON {alias}.season = year({day}) + 1",
-            f"year({day}) + ({day} >= {alias}.start_on)::INT")
 
 
 def refresh(con: duckdb.DuckDBPyConnection) -> None:
     """Rebuild every season table from its fact table (about 0.5 s per 10^7 rows)."""
-    festivals = pl.DataFrame(spring_festivals(), orient="row",
-                             schema=["season", "festival_on", "start_on", "end_on"])
-    con.register("spring_festivals_df", festivals)
+    con.register("spring_festivals_df", festival.frame())
     try:
         for table, (rollup, date_col, column, value) in schema.SEASON_ROLLUPS.items():
             gap = f"prev_gap_{column}"
-            join, season = season_of(f"t.{date_col}", "spring_festivals_df")
-            prev_join, prev = season_of(f"(t.{date_col} - t.{gap})", "spring_festivals_df")
+            # LEFT joins: a first payment (no previous date) keeps its row
+            join, season = festival.season_sql(f"t.{date_col}", "spring_festivals_df", "nx",
+                                               "LEFT JOIN")
+            prev_join, prev = festival.season_sql(f"(t.{date_col} - t.{gap})",
+                                                  "spring_festivals_df", "px", "LEFT JOIN")
             con.sql(f"DELETE FROM {rollup}")
             con.execute(f"""
                 INSERT INTO {rollup}
