@@ -98,9 +98,17 @@ def findings(code: str, region: str = COUNTRY, start: date | None = None,
     order = "t.flag_id, t.relief_date" if code in ("duplicate_relief", "above_standard") else \
         ("t.county_code, t.year" if not day else f"t.{day}")
     drop = " EXCLUDE (batch_id)" if day else ""
-    return db.query(f"{_SCOPE} SELECT t.*{drop} FROM {table} t "
-                    f"WHERE {where} AND {when} ORDER BY {order}",
-                    _params(region, start, end))
+    return _traceable(db.query(f"{_SCOPE} SELECT t.*{drop} FROM {table} t "
+                               f"WHERE {where} AND {when} ORDER BY {order}",
+                               _params(region, start, end)))
+
+
+def _traceable(rows: pl.DataFrame) -> pl.DataFrame:
+    """`relief_id` (a 64-bit hash) as text: a spreadsheet keeps only 15 digits of a number,
+    and the id is there to find the row again."""
+    if "relief_id" not in rows.columns:
+        return rows
+    return rows.with_columns(pl.col("relief_id").cast(pl.String))
 
 
 def flag_groups(code: str, region: str = COUNTRY, start: date | None = None,
@@ -120,14 +128,14 @@ def flag_groups(code: str, region: str = COUNTRY, start: date | None = None,
 
 def overspend_rows(county: str, year: int, fund_source: str) -> pl.DataFrame:
     """The relief rows behind one 'disbursed more than received' finding (masked IDs)."""
-    return db.query(
+    return _traceable(db.query(
         """SELECT r.relief_id, coalesce(p.id_masked, '?') AS id_masked, r.county_code,
                   r.station_code, r.relief_date, r.relief_type, r.recipient_group,
                   r.fund_source, r.amount_yuan
            FROM relief r LEFT JOIN persons p USING (person_key)
            WHERE r.county_code = $county AND year(r.relief_date) = $year
              AND r.fund_source = $fund ORDER BY r.relief_date, r.relief_id""",
-        {"county": county, "year": year, "fund": fund_source})
+        {"county": county, "year": year, "fund": fund_source}))
 
 
 def station_months(region: str = COUNTRY, start: date | None = None,

@@ -30,6 +30,7 @@ import polars as pl
 from etl import (
     config,
     extract,
+    key_types,
     mappings,
     person_index,
     pseudonym,
@@ -48,7 +49,7 @@ from etl.extract import FileError
 # after N files, for tests that run the CLI in a subprocess.
 FAULT_HOOK: Callable[[str], None] | None = None
 LOAD_MEMORY_LIMIT = os.environ.get("UNION_DASH_LOAD_MEMORY", "2GB")  # DuckDB's share of a load
-SURROGATE_IDS = {"relief": "relief_id", "loans": "loan_id", "training": "enrolment_id"}
+SURROGATE_IDS = key_types.SURROGATE_IDS
 STAGE = staging.VIEW  # one file's checked rows (etl/staging.py)
 
 
@@ -276,6 +277,28 @@ def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.Raw
         result.warnings += validate.check_totals(totalled, sums)
     stage.close(mappings.kinds()[result.kind].natural_key)
     stage.add_persons(person_ids.persons())
+    _key_collisions(con)
+
+
+def _key_collisions(con) -> None:
+    """Refuse the file if two persons share a person_key (64 bits of a keyed hash: about
+    n²/2^65 for n persons), in the file or with a person already in the warehouse, rather
+    than count them as one. Told apart by masked ID and birth year, which the same ID
+    always has alike."""
+    clash = _one(con, f"""
+        SELECT count(*) FROM (
+            SELECT person_key FROM {staging.PERSONS} GROUP BY person_key HAVING count(*) > 1
+            UNION ALL
+            SELECT person_key FROM {staging.PERSONS} s JOIN persons p USING (person_key)
+            WHERE p.id_masked <> s.id_masked
+               OR p.birth_year IS DISTINCT FROM s.birth_year)""")[0]
+    if clash:
+        raise FileError(
+            f"{clash} 个身份证号的匿名编号与其他人的相同（极少见的哈希碰撞），文件未载入；"
+            "请联系系统管理员更换匿名密钥后重建数据仓库",
+            f"{clash} ID numbers got the same person_key as another person (a very rare "
+            "hash collision); the file was not loaded. Ask the administrator to change the "
+            "pseudonym key and rebuild the warehouse")
 
 
 def _recognised_sheets(result: FileResult, raws: list[extract.RawSheet]) -> list[extract.Sheet]:
@@ -407,7 +430,7 @@ def _drop_duplicates(con, stage: staging.Stage, file_name: str, kind: str) -> pl
     if dup.is_empty():
         return rj.empty()
     stage.drop(dup)
-    return validate.duplicate_rejects(dup, file_name)
+    return validate.duplicate_rejects(dup, file_name, mappings.kinds()[kind].natural_key)
 
 
 def _key_hash(kind: str) -> str:
@@ -429,7 +452,7 @@ def _upsert(con, table: str, key: tuple[str, ...], batch: str):
     the rest. No index: the load keeps natural keys unique itself."""
     columns = [c for c, _ in _table_columns(con, table)]
     surrogate = SURROGATE_IDS.get(table)
-    values = ", ".join("md5(_nk)" if c == surrogate else "$batch" if c == "batch_id" else c
+    values = ", ".join(key_types.row_id_sql("_nk") if c == surrogate else "$batch" if c == "batch_id" else c
                        for c in columns)
     into = f"{table} ({', '.join(columns)})"  # derived columns stay NULL: person_index fills them
     total = _one(con, f"SELECT count(*) FROM {STAGE}")[0]
@@ -470,7 +493,7 @@ def _insert_all(con, table: str, columns: list[str], values: str, batch: str) ->
     con.sql(f"SET memory_limit = '{staging.STAGE_MEMORY_LIMIT}'")
     try:
         frame = person_index.for_insert(
-            con, STAGE, table, {surrogate: "md5(t._nk)"} if surrogate else None)
+            con, STAGE, table, {surrogate: key_types.row_id_sql("t._nk")} if surrogate else None)
     finally:
         con.sql(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
     con.register("_derived", frame)
@@ -540,6 +563,7 @@ def _prepare(con) -> None:
     con.sql(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
     for statement in schema.ddl():
         con.sql(statement)
+    key_types.migrate(con)
     person_index.migrate(con)
     all_regions = regions.all_regions()
     region_rows = pl.DataFrame([r.__dict__ for r in all_regions], orient="row")

@@ -21,6 +21,7 @@ import duckdb
 import polars as pl
 
 from analytics import festival
+from etl import key_types
 
 _MAPPINGS = Path(__file__).parent / "mappings"
 FUND_RULES_CSV = _MAPPINGS / "fund_rules.csv"
@@ -205,7 +206,8 @@ _CHECK_SQL: tuple[str, ...] = (
     """
 CREATE OR REPLACE TABLE dq_station_months AS
 WITH arrived AS (
-    SELECT rr.natural_key, min(b.loaded_at) AS first_at
+    SELECT """ + key_types.row_id_sql("rr.natural_key") + """ AS row_id,
+           min(b.loaded_at) AS first_at
     FROM row_replacements rr JOIN load_batches b ON b.batch_id = rr.replaced_batch_id
     WHERE rr.table_name = 'relief' GROUP BY ALL),
 sm AS (
@@ -214,7 +216,7 @@ sm AS (
            sum(r.amount_yuan) AS amount_yuan,
            min(least(b.loaded_at, coalesce(a.first_at, b.loaded_at))) AS first_loaded_at
     FROM relief r LEFT JOIN load_batches b USING (batch_id)
-    LEFT JOIN arrived a ON md5(a.natural_key) = r.relief_id
+    LEFT JOIN arrived a ON a.row_id = r.relief_id
     GROUP BY r.station_code, month),
 grid AS (
     SELECT s.station_code, unnest(generate_series(s.first_month::TIMESTAMP,

@@ -11,14 +11,14 @@ TABLES: dict[str, str] = {
         region_code VARCHAR PRIMARY KEY, parent_code VARCHAR, level VARCHAR NOT NULL,
         name_zh VARCHAR NOT NULL, name_en VARCHAR NOT NULL""",
     "persons": """
-        person_key VARCHAR NOT NULL, id_masked VARCHAR NOT NULL, gender VARCHAR,
+        person_key UBIGINT NOT NULL, id_masked VARCHAR NOT NULL, gender VARCHAR,
         birth_year SMALLINT, batch_id VARCHAR""",
     "hardship_files": """
-        person_key VARCHAR NOT NULL, county_code VARCHAR NOT NULL, station_code VARCHAR,
+        person_key UBIGINT NOT NULL, county_code VARCHAR NOT NULL, station_code VARCHAR,
         category VARCHAR NOT NULL, registered_on DATE NOT NULL, exited_on DATE,
         batch_id VARCHAR NOT NULL""",
     "relief": """
-        relief_id VARCHAR NOT NULL, person_key VARCHAR NOT NULL, county_code VARCHAR NOT NULL,
+        relief_id UBIGINT NOT NULL, person_key UBIGINT NOT NULL, county_code VARCHAR NOT NULL,
         station_code VARCHAR NOT NULL, relief_date DATE NOT NULL, relief_type VARCHAR NOT NULL,
         recipient_group VARCHAR NOT NULL, fund_source VARCHAR NOT NULL,
         amount_yuan DECIMAL(14,2) NOT NULL, category VARCHAR, batch_id VARCHAR NOT NULL""",
@@ -27,21 +27,21 @@ TABLES: dict[str, str] = {
         allocated_yuan DECIMAL(14,2) NOT NULL, received_yuan DECIMAL(14,2) NOT NULL,
         batch_id VARCHAR NOT NULL""",
     "loans": """
-        loan_id VARCHAR NOT NULL, person_key VARCHAR NOT NULL, county_code VARCHAR NOT NULL,
+        loan_id UBIGINT NOT NULL, person_key UBIGINT NOT NULL, county_code VARCHAR NOT NULL,
         station_code VARCHAR, issued_on DATE NOT NULL, amount_yuan DECIMAL(14,2) NOT NULL,
         due_on DATE NOT NULL, repaid_on DATE, jobs_created INTEGER, batch_id VARCHAR NOT NULL""",
     "training": """
-        enrolment_id VARCHAR NOT NULL, person_key VARCHAR NOT NULL, county_code VARCHAR NOT NULL,
+        enrolment_id UBIGINT NOT NULL, person_key UBIGINT NOT NULL, county_code VARCHAR NOT NULL,
         course VARCHAR NOT NULL, provider VARCHAR NOT NULL, start_on DATE NOT NULL, end_on DATE,
         completed BOOLEAN NOT NULL, placed_within_6m BOOLEAN, batch_id VARCHAR NOT NULL""",
     "placements": """
-        person_key VARCHAR NOT NULL, county_code VARCHAR NOT NULL, placed_on DATE NOT NULL,
+        person_key UBIGINT NOT NULL, county_code VARCHAR NOT NULL, placed_on DATE NOT NULL,
         channel VARCHAR NOT NULL, batch_id VARCHAR NOT NULL""",
     "medical_cards": """
-        person_key VARCHAR NOT NULL, county_code VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+        person_key UBIGINT NOT NULL, county_code VARCHAR NOT NULL, kind VARCHAR NOT NULL,
         issued_on DATE NOT NULL, batch_id VARCHAR NOT NULL""",
     "medical_benefits": """
-        person_key VARCHAR NOT NULL, county_code VARCHAR NOT NULL, benefit_on DATE NOT NULL,
+        person_key UBIGINT NOT NULL, county_code VARCHAR NOT NULL, benefit_on DATE NOT NULL,
         kind VARCHAR NOT NULL, gross_yuan DECIMAL(14,2) NOT NULL,
         discount_yuan DECIMAL(14,2) NOT NULL, batch_id VARCHAR NOT NULL""",
     "petitions": """

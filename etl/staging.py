@@ -27,7 +27,7 @@ PERSONS = "_stage_persons"  # person_key, id_masked, birth_year of the file's va
 IN_MEMORY_ROWS = 1_500_000
 STAGE_MEMORY_LIMIT = "512MB"  # DuckDB's share while Polars holds a big file's frames
 
-POLARS_TYPES = {"VARCHAR": pl.String, "DATE": pl.Date, "BOOLEAN": pl.Boolean,
+POLARS_TYPES = {"VARCHAR": pl.String, "UBIGINT": pl.UInt64, "DATE": pl.Date, "BOOLEAN": pl.Boolean,
                 "INTEGER": pl.Int32, "SMALLINT": pl.Int16, "DECIMAL(14,2)": pl.Decimal(14, 2)}
 
 
@@ -53,8 +53,7 @@ class Stage:
         """Make the view: over the frames, or over the Parquet files, with the natural key
         `_nk` of each row (the key columns as text, '|' between; made here rather than
         stored: ~60 bytes a row less to write and read back)."""
-        self.key = "concat_ws('|', " + ", ".join(
-            f"coalesce(CAST({c} AS VARCHAR), '')" for c in natural_key) + ") AS _nk"
+        self.key = natural_key_sql(natural_key) + " AS _nk"
         if self.parts:
             self._spill()
             files = str(self.directory / "*.parquet").replace("'", "''")
@@ -97,6 +96,13 @@ class Stage:
                                 compression="uncompressed", statistics=False)
             self.parts += 1
         self.frames = []
+
+
+def natural_key_sql(columns: Sequence[str]) -> str:
+    """SQL of a row's natural key as text: the key's columns, '|' between (what
+    `row_replacements.natural_key` holds and the surrogate id is a hash of)."""
+    return ("concat_ws('|', " + ", ".join(f"coalesce(CAST({c} AS VARCHAR), '')"
+                                          for c in columns) + ")")
 
 
 def _arrow(frame: pl.DataFrame):

@@ -191,10 +191,11 @@ class PersonIds:
 
     def persons(self) -> pl.DataFrame:
         """person_key, id_masked and birth_year of every valid ID seen, one row per person
-        (a 15-digit and an 18-digit form of one ID are one person)."""
+        (a 15-digit and an 18-digit form of one ID are one person; two rows with one key
+        are two persons whose keys collide: `load._key_collisions`)."""
         return (self.known.filter(pl.col("person_key").is_not_null())
                 .select("person_key", "id_masked", pl.col("birth_year").cast(pl.Int16))
-                .unique("person_key"))
+                .unique())
 
     def _by_text(self, rows: pl.DataFrame) -> pl.DataFrame:
         """The lookup joined on the raw text, for a chunk where two IDs share a hash."""
@@ -400,20 +401,21 @@ def check_totals(sheet: Sheet, sums: dict[str, Decimal]) -> list[tuple[str, str]
     return warnings
 
 
-def duplicate_rejects(dup: pl.DataFrame, file_name: str) -> pl.DataFrame:
-    """Rejects of rows a later row of the file repeats: `dup` has `_nk`, `_sheet`, `_row`,
-    `kept` (the row kept) and, where the table has one, `station_code`."""
+def duplicate_rejects(dup: pl.DataFrame, file_name: str, key: tuple[str, ...]) -> pl.DataFrame:
+    """Rejects of rows a later row of the file repeats: `dup` has `_nk` (the natural key
+    `key` as text), `_sheet`, `_row`, `kept` (the row kept) and, where the table has one,
+    `station_code`."""
     zh, en = rj.DUPLICATE
     stations = dup["station_code"] if "station_code" in dup.columns else None
     return rj.frame([
         {"file": file_name, "sheet": d["_sheet"], "row": d["_row"], "column": None,
-         "value": None, "reason_zh": zh.format(key=_key_text(d), kept=d["kept"]),
-         "reason_en": en.format(key=_key_text(d), kept=d["kept"]),
+         "value": None, "reason_zh": zh.format(key=_key_text(d, key), kept=d["kept"]),
+         "reason_en": en.format(key=_key_text(d, key), kept=d["kept"]),
          "station_code": stations[i] if stations is not None else None}
         for i, d in enumerate(dup.iter_rows(named=True))])
 
 
-def _key_text(row: dict) -> str:
-    """The natural key without the person_key hash (meaningless to the reader)."""
+def _key_text(row: dict, key: tuple[str, ...]) -> str:
+    """The natural key without the person_key (a hash, meaningless to the reader)."""
     parts = row["_nk"].split("|")
-    return "|".join(p for p in parts if len(p) != pseudonym.KEY_HEX_LEN)
+    return "|".join(p for p, name in zip(parts, key, strict=True) if name != "person_key")

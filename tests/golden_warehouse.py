@@ -19,27 +19,27 @@ B1, B2 = "b-2012-a", "b-2012-b"
 ROWS: dict[str, list[tuple]] = {
     "hardship_files": [
         # person, county, station, category, registered_on, exited_on
-        ("p1", "150702", "150702001", "low_income", D("2010-03-01"), None, B1),
-        ("p2", "150702", "150702002", "laid_off", D("2011-06-01"), D("2012-06-30"), B1),
-        ("p3", "150702", "150702000", "illness", D("2011-11-01"), None, B1),
-        ("p4", "150422", "150422000", "low_income", D("2009-01-01"), None, B1),
+        (1, "150702", "150702001", "low_income", D("2010-03-01"), None, B1),
+        (2, "150702", "150702002", "laid_off", D("2011-06-01"), D("2012-06-30"), B1),
+        (3, "150702", "150702000", "illness", D("2011-11-01"), None, B1),
+        (4, "150422", "150422000", "low_income", D("2009-01-01"), None, B1),
     ],
     "relief": [
         # id, person, county, station, date, type, group, source, yuan, category
-        ("r1", "p1", "150702", "150702001", D("2012-01-10"), "festival_condolence",
+        (1, 1, "150702", "150702001", D("2012-01-10"), "festival_condolence",
          "hardship_worker", "central_special", 800, "low_income", B1),
-        ("r2", "p1", "150702", "150702001", D("2012-05-04"), "temporary", "temporary_relief",
+        (2, 1, "150702", "150702001", D("2012-05-04"), "temporary", "temporary_relief",
          "union_own", 300, "low_income", B1),
-        ("r3", "p2", "150702", "150702002", D("2012-01-15"), "festival_condolence",
+        (3, 2, "150702", "150702002", D("2012-01-15"), "festival_condolence",
          "hardship_worker", "provincial_special", 800, "laid_off", B1),
         # 2011-12-20 lies in the 2012 Spring Festival season (festival 2012-01-23).
-        ("r4", "p3", "150702", "150702000", D("2011-12-20"), "festival_condolence",
+        (4, 3, "150702", "150702000", D("2011-12-20"), "festival_condolence",
          "model_worker", "central_special", 500, "illness", B1),
-        ("r5", "p4", "150422", "150422000", D("2012-03-01"), "education", "hardship_worker",
+        (5, 4, "150422", "150422000", D("2012-03-01"), "education", "hardship_worker",
          "central_special", 1000, "low_income", B2),
-        ("r6", "p1", "150702", "150702001", D("2011-01-25"), "festival_condolence",
+        (6, 1, "150702", "150702001", D("2011-01-25"), "festival_condolence",
          "hardship_worker", "central_special", 600, "low_income", B1),
-        ("r7", "p2", "150702", "150702002", D("2011-07-01"), "temporary", "temporary_relief",
+        (7, 2, "150702", "150702002", D("2011-07-01"), "temporary", "temporary_relief",
          "union_own", 200, "laid_off", B1),
     ],
     "fund_allocations": [
@@ -50,38 +50,38 @@ ROWS: dict[str, list[tuple]] = {
         (2011, "150702", "central_special", 1000, 800, B2),
     ],
     "loans": [
-        ("l1", "p1", "150702", "150702001", D("2011-03-01"), 5000, D("2012-03-01"),
+        (1, 1, "150702", "150702001", D("2011-03-01"), 5000, D("2012-03-01"),
          D("2012-02-20"), 4, B2),
-        ("l2", "p2", "150702", None, D("2011-06-01"), 3000, D("2012-06-01"), None, 2, B2),
-        ("l3", "p3", "150702", None, D("2012-04-01"), 4000, D("2013-04-01"), None, 3, B2),
+        (2, 2, "150702", None, D("2011-06-01"), 3000, D("2012-06-01"), None, 2, B2),
+        (3, 3, "150702", None, D("2012-04-01"), 4000, D("2013-04-01"), None, 3, B2),
     ],
     "training": [
-        ("t1", "p1", "150702", "computer", "employment_bureau", D("2012-03-01"),
+        (1, 1, "150702", "computer", "employment_bureau", D("2012-03-01"),
          D("2012-05-01"), True, True, B2),
-        ("t2", "p2", "150702", "driving", "enterprise", D("2012-04-01"), D("2012-07-01"),
+        (2, 2, "150702", "driving", "enterprise", D("2012-04-01"), D("2012-07-01"),
          True, False, B2),
-        ("t3", "p2", "150702", "computer", "employment_bureau", D("2012-09-01"), None, False,
+        (3, 2, "150702", "computer", "employment_bureau", D("2012-09-01"), None, False,
          None, B2),
-        ("t4", "p4", "150422", "electrician", "enterprise", D("2011-05-01"), D("2011-08-01"),
+        (4, 4, "150422", "electrician", "enterprise", D("2011-05-01"), D("2011-08-01"),
          True, True, B2),
         # The last course on file starts 2013-03-01: courses ending by 2012-09-01 have had their
         # six months of follow-up; t5's own placement is not known yet.
-        ("t5", "p4", "150422", "electrician", "enterprise", D("2013-03-01"), D("2013-05-01"),
+        (5, 4, "150422", "electrician", "enterprise", D("2013-03-01"), D("2013-05-01"),
          True, False, B2),
     ],
     "placements": [
-        ("p1", "150702", D("2012-06-15"), "job_introduction", B2),
-        ("p4", "150422", D("2012-02-01"), "self_employment", B2),
-        ("p2", "150702", D("2011-10-01"), "enterprise_hire", B2),
+        (1, "150702", D("2012-06-15"), "job_introduction", B2),
+        (4, "150422", D("2012-02-01"), "self_employment", B2),
+        (2, "150702", D("2011-10-01"), "enterprise_hire", B2),
     ],
     "medical_cards": [
-        ("p1", "150702", "pharmacy", D("2006-05-01"), B2),
-        ("p1", "150702", "hospital", D("2008-07-01"), B2),
-        ("p3", "150702", "pharmacy", D("2012-08-01"), B2),
+        (1, "150702", "pharmacy", D("2006-05-01"), B2),
+        (1, "150702", "hospital", D("2008-07-01"), B2),
+        (3, "150702", "pharmacy", D("2012-08-01"), B2),
     ],
     "medical_benefits": [
-        ("p1", "150702", D("2012-03-03"), "pharmacy", 200, 20, B2),
-        ("p3", "150702", D("2012-09-03"), "inpatient", 3000, 300, B2),
+        (1, "150702", D("2012-03-03"), "pharmacy", 200, 20, B2),
+        (3, "150702", D("2012-09-03"), "inpatient", 3000, 300, B2),
     ],
     "petitions": [
         # id, county, received, channel, category, workers, collective, skip, level, outcome, closed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from datetime import date, datetime
 from typing import Any
@@ -19,7 +20,7 @@ def relief(person: str, on: str, *, station: str = "150702001", type: str = "tem
            group: str = "hardship_worker", fund: str = "union_own", amount: float = 500,
            batch: str = "b1") -> dict[str, Any]:
     """One relief row with sensible defaults; the county is the station's first six digits."""
-    return {"relief_id": f"r{next(_ids)}", "person_key": person, "county_code": station[:6],
+    return {"relief_id": next(_ids), "person_key": key(person), "county_code": station[:6],
             "station_code": station, "relief_date": date.fromisoformat(on),
             "relief_type": type, "recipient_group": group, "fund_source": fund,
             "amount_yuan": amount, "category": None, "batch_id": batch}
@@ -27,7 +28,7 @@ def relief(person: str, on: str, *, station: str = "150702001", type: str = "tem
 
 def hardship(person: str, registered: str, exited: str | None = None,
              county: str = "150702") -> dict[str, Any]:
-    return {"person_key": person, "county_code": county, "station_code": None,
+    return {"person_key": key(person), "county_code": county, "station_code": None,
             "category": "low_income", "registered_on": date.fromisoformat(registered),
             "exited_on": date.fromisoformat(exited) if exited else None, "batch_id": "b1"}
 
@@ -38,8 +39,19 @@ def allocation(county: str, year: int, fund: str, allocated: float,
             "allocated_yuan": allocated, "received_yuan": received, "batch_id": "b1"}
 
 
-def masked(person: str) -> str:
-    """The masked ID the fixture gives a person key."""
+_names: dict[int, str] = {}
+
+
+def key(person: str) -> int:
+    """The person_key the fixture gives a person named by a text."""
+    k = int.from_bytes(hashlib.md5(person.encode()).digest()[:8], "big")
+    _names[k] = person
+    return k
+
+
+def masked(person: str | int) -> str:
+    """The masked ID the fixture gives a person (by name or key)."""
+    person = _names[person] if isinstance(person, int) else person
     return f"150702********{person.upper():>4}"
 
 

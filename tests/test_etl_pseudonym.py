@@ -37,7 +37,7 @@ def test_person_keys_stable_and_distinct():
     ids = pl.Series(["11010519491231002X", None, "11010519491231002X", "150702198001011239"])
     keys = pseudonym.person_keys(ids, key=b"k").to_list()
     assert keys[0] == keys[2] != keys[3] and keys[1] is None
-    assert len(keys[0]) == 32 and "11010519491231002X" not in keys
+    assert all(0 <= k < 2**64 for k in (keys[0], keys[3]))
 
 
 def test_mask():
@@ -52,7 +52,7 @@ def test_person_keys_are_standard_hmac_sha256(key):
     import hashlib
     import hmac
     ids = ["11010519491231002X", "150702198001011239"]
-    expected = [hmac.new(key, i.encode(), hashlib.sha256).hexdigest()[:32] for i in ids]
+    expected = [_first_64_bits(hmac.new(key, i.encode(), hashlib.sha256)) for i in ids]
     assert pseudonym.person_keys(pl.Series(ids), key=key).to_list() == expected
 
 
@@ -62,6 +62,10 @@ def test_many_ids_hashed_by_duckdb_equal_standard_hmac():
     import hmac
     ids = [f"150702{n:011d}X" for n in range(pseudonym._MANY + 10)] + [None, "15070200000000001X"]
     keys = pseudonym.person_keys(pl.Series(ids), key=b"long key " * 12).to_list()
-    expected = [None if i is None else hmac.new(b"long key " * 12, i.encode(),
-                                                 hashlib.sha256).hexdigest()[:32] for i in ids]
+    expected = [None if i is None else _first_64_bits(hmac.new(b"long key " * 12, i.encode(),
+                                                                hashlib.sha256)) for i in ids]
     assert keys == expected
+
+
+def _first_64_bits(mac) -> int:
+    return int.from_bytes(mac.digest()[:8], "big")

@@ -32,7 +32,7 @@ def _relief_rows(rng: random.Random, persons: int, rows: int, first_id: int = 0)
         # One person in ten also gets relief elsewhere (moved, or entered by two stations).
         station = rng.choice(STATIONS[:12]) if p % 10 == 0 else homes[p]
         day = date(2010, 1, 1) + timedelta(days=rng.randrange(365 * 4))
-        out.append((f"r{first_id + i}", f"p{p}", station[:6], station, day, rng.choice(TYPES),
+        out.append((first_id + i, p, station[:6], station, day, rng.choice(TYPES),
                     rng.choice(GROUPS), rng.choice(SOURCES), rng.randrange(100, 2000),
                     rng.choice(CATEGORIES), "b1"))
     return out
@@ -40,7 +40,7 @@ def _relief_rows(rng: random.Random, persons: int, rows: int, first_id: int = 0)
 
 def _cards(rng: random.Random, persons: int) -> list[tuple]:
     counties = sorted({s[:6] for s in STATIONS})[:6]
-    return [(f"p{p}", rng.choice(counties), kind,
+    return [(p, rng.choice(counties), kind,
              date(2009, 1, 1) + timedelta(days=rng.randrange(365 * 5)), "b1")
             for p in range(0, persons, 2) for kind in rng.sample(["pharmacy", "hospital"], 2)]
 
@@ -48,7 +48,7 @@ def _cards(rng: random.Random, persons: int) -> list[tuple]:
 def _build(path, rows: list[tuple], cards: list[tuple], persons: int) -> None:
     con = golden_warehouse.empty(path)
     con.executemany("INSERT INTO persons VALUES (?, 'x', NULL, NULL, 'b1', ?)",
-                    [(f"p{p}", p + 1) for p in range(persons)])
+                    [(p, p + 1) for p in range(persons)])
     golden_warehouse.insert(con, "relief", rows)
     golden_warehouse.insert(con, "medical_cards", cards)
     person_index.refresh(con)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime
 
 import duckdb
 import pytest
 
-from etl import quality
+from etl import key_types, quality
 from tests.quality_fixtures import allocation, hardship, masked, relief, rows, warehouse
 
 
@@ -180,7 +179,7 @@ def test_above_standard_per_person_and_period():
 
 def test_missing_and_late_monthly_reports():
     resent = relief("b", "2012-03-05", station="150702002", batch="resend")
-    resent["relief_id"] = hashlib.md5(b"nk-march").hexdigest()
+    resent["relief_id"] = key_types.row_id("nk-march")
     con = warehouse(
         relief_rows=[
             # station 1: March quiet (one month: not flagged), May-July missing (three)
