@@ -4,8 +4,9 @@ Until November 2026 `person_key` was the first 32 hex characters of the same HMA
 first 64 bits it now is, and the surrogate ids (`relief_id`, ...) were the MD5 of the
 natural key as hex. Both were converted to UBIGINT because writing 10^7 32-character strings
 cost a load ~2.5 s per column. The conversion keeps every person's identity: a person
-loaded before and after it has one key. `row_replacements.natural_key` keeps the text it
-was written with (lineage only).
+loaded before and after it has one key. `row_replacements.natural_key` gets the person's
+part converted too: the data-quality checks find a corrected row's first arrival by the id
+of its natural key.
 """
 
 from __future__ import annotations
@@ -43,7 +44,20 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
             con.sql(f"ALTER TABLE {table} ALTER person_key TYPE UBIGINT "
                     "USING ('0x' || left(person_key, 16))::UBIGINT")
     natural_keys = {k.table_name: k.natural_key for k in mappings.kinds().values()}
+    if text:
+        _convert_lineage(con, [t for t, key in natural_keys.items() if "person_key" in key])
     for table, column in sorted(text):
         if column != "person_key" and SURROGATE_IDS.get(table) == column:
             key = staging.natural_key_sql(natural_keys[table])
             con.sql(f"ALTER TABLE {table} ALTER {column} TYPE UBIGINT USING {row_id_sql(key)}")
+
+
+def _convert_lineage(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
+    """Natural keys in `row_replacements` that begin with a hex person_key (every kind
+    with persons puts it first) get the integer key instead."""
+    con.execute(r"""UPDATE row_replacements
+                    SET natural_key = ('0x' || left(natural_key, 16))::UBIGINT::VARCHAR
+                                      || substr(natural_key, 33)
+                    WHERE list_contains($tables, table_name)
+                      AND regexp_matches(natural_key, '^[0-9a-f]{32}\|')""",
+                {"tables": tables})

@@ -192,10 +192,10 @@ class PersonIds:
     def persons(self) -> pl.DataFrame:
         """person_key, id_masked and birth_year of every valid ID seen, one row per person
         (a 15-digit and an 18-digit form of one ID are one person; two rows with one key
-        are two persons whose keys collide: `load._key_collisions`)."""
+        are two IDs whose keys collide: `load._key_collisions`)."""
         return (self.known.filter(pl.col("person_key").is_not_null())
-                .select("person_key", "id_masked", pl.col("birth_year").cast(pl.Int16))
-                .unique())
+                .unique(["person_key", "id18"])
+                .select("person_key", "id_masked", pl.col("birth_year").cast(pl.Int16)))
 
     def _by_text(self, rows: pl.DataFrame) -> pl.DataFrame:
         """The lookup joined on the raw text, for a chunk where two IDs share a hash."""
@@ -225,6 +225,7 @@ def _per_id(distinct: pl.Series, key: bytes) -> pl.DataFrame:
     reasons = parse.ID_REASONS
     return parsed.select(
         raw=distinct.alias("raw"),
+        id18="id18",
         person_key=pseudonym.person_keys(parsed["id18"], key),
         id_masked=pseudonym.mask_id(pl.col("id18")),
         gender_from_id=parse.gender_from_id(pl.col("id18")),

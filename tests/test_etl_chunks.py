@@ -123,3 +123,20 @@ def test_person_ids_found_by_hash_fall_back_to_text_on_a_collision():
     alone = validate.PersonIds(b"k").lookup(pl.Series([b, a, b]))
     assert again.to_dicts() == alone.to_dicts()
     assert again["person_key"][0] != again["person_key"][1]
+
+
+def test_a_big_file_loaded_again_is_skipped_while_hashed(tmp_path, monkeypatch):
+    """A file past BACKGROUND_DIGEST_BYTES is hashed while its chunks are checked; loaded a
+    second time it is skipped as soon as the digest is known, with none of the rejects of
+    the chunks checked before, and the warehouse is not rewritten."""
+    path = mf.bad_rows_csv(tmp_path)
+    db = tmp_path / "w.duckdb"
+    monkeypatch.setattr(load, "BACKGROUND_DIGEST_BYTES", 0)
+    monkeypatch.setattr(extract, "CHUNK_BYTES", 300)
+    first = _load(db, path)
+    assert first.files[0].status == "partial" and first.files[0].rejects.height
+    before = (_snapshot(db), db.stat().st_mtime_ns)
+    again = _load(db, path)
+    f = again.files[0]
+    assert (f.status, f.batch_id, f.rejects.height) == ("skipped", first.files[0].batch_id, 0)
+    assert again.exit_code == 0 and (_snapshot(db), db.stat().st_mtime_ns) == before
