@@ -239,7 +239,7 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
         result.batch_id = f"{now:%Y%m%d%H%M%S}-{sha[:12]}"
         con.begin()
         try:
-            _write_batch(con, result, table, sha, now)
+            _write_batch(con, result, table, sha, now, stage.genders)
             con.commit()
         except BaseException:
             con.rollback()
@@ -303,6 +303,7 @@ def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.Raw
     columns = [(c, t) for c, t in _table_columns(con, table) if c != SURROGATE_IDS.get(table)]
     raw_of = {raw.name: raw for raw in raws}
     person_ids = validate.PersonIds(key)  # a person in many chunks is checked once
+    with_rows: list[pl.Series] = []  # persons of rows staged (not only of rejected rows)
     done = 0
     for sheet in sheets:
         sums: dict = {}
@@ -318,6 +319,9 @@ def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.Raw
             result.rejects = pl.concat([result.rejects, checked.rejects])
             staged = _staged(checked.rows, columns, done)
             del checked, chunk
+            if "person_key" in staged.columns:
+                with_rows.append(staged["person_key"].unique())
+                stage.genders = stage.genders or staged["_p_gender"].null_count() < staged.height
             stage.add(staged)
             done += staged.height
             del staged
@@ -328,8 +332,10 @@ def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.Raw
              ).rows_read = rows_read
         result.warnings += validate.check_totals(totalled, sums)
     stage.close(mappings.kinds()[result.kind].natural_key)
-    stage.add_persons(person_ids.persons())
-    _key_collisions(con)
+    if with_rows:
+        staged_persons = pl.concat(with_rows).unique().implode()
+        stage.add_persons(person_ids.persons().filter(pl.col("person_key").is_in(staged_persons)))
+        _key_collisions(con)
 
 
 def _key_collisions(con) -> None:
@@ -419,13 +425,13 @@ def _summarise(result: FileResult) -> None:
 # ---------------------------------------------------------------- writing one batch
 
 
-def _write_batch(con, result: FileResult, table: str, sha: str, now) -> None:
+def _write_batch(con, result: FileResult, table: str, sha: str, now, genders: bool) -> None:
     """Persons, the table's rows and the batch's lineage from `_stage`, in the caller's
-    transaction."""
+    transaction (`genders`: whether rows of the file give genders)."""
     kind = mappings.kinds()[result.kind]
     batch = result.batch_id
     if "_p_gender" in {c for c, _ in _table_columns(con, STAGE)}:
-        _upsert_persons(con, batch)
+        _upsert_persons(con, batch, genders)
     inserted, updated, unchanged = _upsert(con, table, kind.natural_key, batch)
     result.rows_inserted, result.rows_updated, result.rows_unchanged = (
         inserted, updated, unchanged)
@@ -455,11 +461,10 @@ def _staged(rows: pl.DataFrame, columns: list[tuple[str, str]], done: int) -> pl
         else:
             select.append(pl.lit(None, dtype=staging.POLARS_TYPES.get(sql_type, pl.String))
                           .alias(name))
-    if "person_key" in rows.columns:
-        gender = pl.col("gender_from_id")
-        if "gender_from_file" in rows.columns:
-            gender = pl.coalesce(pl.col("gender_from_file"), gender)
-        select.append(gender.alias("_p_gender"))  # masked ID and birth year: per person
+    if "person_key" in rows.columns:  # gender from the ID, masked ID, birth year: per person
+        gender = (pl.col("gender_from_file") if "gender_from_file" in rows.columns
+                  else pl.lit(None, dtype=pl.String))
+        select.append(gender.alias("_p_gender"))
     order = pl.int_range(done, done + rows.height, dtype=pl.Int64)
     return rows.select(*select, pl.col("_sheet").cast(pl.String),
                        pl.col("_row").cast(pl.Int64), order.alias("_i"))
@@ -561,19 +566,23 @@ def _insert_all(con, table: str, columns: list[str], values: str, batch: str) ->
         con.unregister("_derived")
 
 
-def _upsert_persons(con, batch: str) -> None:
+def _upsert_persons(con, batch: str, genders: bool) -> None:
     """The same person from two stations is one row; the first batch that saw them keeps it,
-    with the gender of its file's first row for them (the masked ID and birth year come
-    from the ID, one per person: `staging.PERSONS`). An anti-join, not a primary key: an
-    ART index on 10^6 keys costs more than the load."""
+    with the gender its file gives on their first row, else the ID's (the ID's details are
+    one per person: `staging.PERSONS`; only a file with a gender column needs its rows
+    grouped by person). An anti-join, not a primary key: an ART index on 10^6 keys costs
+    more than the load."""
+    gender, rows = "p.gender", ""
+    if genders:
+        gender = "coalesce(f.gender, p.gender)"
+        rows = f"""JOIN (SELECT person_key, arg_min_null(_p_gender, _i) AS gender
+                         FROM {STAGE} GROUP BY person_key) f USING (person_key)"""
     con.execute(f"""INSERT INTO persons
-                   SELECT f.person_key, p.id_masked, f.gender, p.birth_year, ?,
+                   SELECT person_key, p.id_masked, {gender}, p.birth_year, ?,
                           (SELECT coalesce(max(person_no), 0) FROM persons)
-                          + row_number() OVER (ORDER BY f.person_key) AS person_no
-                   FROM (SELECT person_key, arg_min_null(_p_gender, _i) AS gender
-                         FROM {STAGE} ANTI JOIN persons USING (person_key)
-                         GROUP BY person_key) f
-                   JOIN {staging.PERSONS} p USING (person_key)""", [batch])
+                          + row_number() OVER (ORDER BY person_key) AS person_no
+                   FROM {staging.PERSONS} p ANTI JOIN persons USING (person_key) {rows}""",
+                [batch])
 
 
 def _record_rejects(con, results: list[FileResult]) -> None:

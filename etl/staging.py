@@ -22,7 +22,7 @@ import polars as pl
 VIEW = "_stage"
 _FRAME = "_stage_frame"
 _DROPPED = "_stage_dropped"
-PERSONS = "_stage_persons"  # person_key, id_masked, birth_year of the file's valid IDs
+PERSONS = "_stage_persons"  # person_key, id_masked, birth_year, gender of the staged rows' IDs
 # Rows held as frames before the stage moves to Parquet files.
 IN_MEMORY_ROWS = 1_500_000
 STAGE_MEMORY_LIMIT = "512MB"  # DuckDB's share while Polars holds a big file's frames
@@ -42,6 +42,7 @@ class Stage:
         self.rows, self.parts = 0, 0
         self.base = _FRAME
         self.key = ""
+        self.genders = False  # whether a row gives the person's gender (else the ID does)
 
     def add(self, frame: pl.DataFrame) -> None:
         self.frames.append(frame)
@@ -73,8 +74,9 @@ class Stage:
                          FROM {self.base} ANTI JOIN {_DROPPED} USING (_i)""")
 
     def add_persons(self, persons: pl.DataFrame) -> None:
-        """The file's persons (person_key, id_masked, birth_year), as `PERSONS`: these
-        depend on the ID alone, so the stage does not carry them on every row."""
+        """The persons of the staged rows (person_key, id_masked, birth_year, gender from
+        the ID), as `PERSONS`: these depend on the ID alone, so the stage does not carry
+        them on every row."""
         self.con.register(PERSONS, _arrow(persons))
 
     def discard(self) -> None:

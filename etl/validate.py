@@ -190,12 +190,13 @@ class PersonIds:
         return found.select(ROW_PERSON_COLUMNS)
 
     def persons(self) -> pl.DataFrame:
-        """person_key, id_masked and birth_year of every valid ID seen, one row per person
+        """person_key, id_masked, birth_year and gender of every valid ID seen, one per person
         (a 15-digit and an 18-digit form of one ID are one person; two rows with one key
         are two IDs whose keys collide: `load._key_collisions`)."""
         return (self.known.filter(pl.col("person_key").is_not_null())
                 .unique(["person_key", "id18"])
-                .select("person_key", "id_masked", pl.col("birth_year").cast(pl.Int16)))
+                .select("person_key", "id_masked", pl.col("birth_year").cast(pl.Int16),
+                        pl.col("gender_from_id").alias("gender")))
 
     def _by_text(self, rows: pl.DataFrame) -> pl.DataFrame:
         """The lookup joined on the raw text, for a chunk where two IDs share a hash."""

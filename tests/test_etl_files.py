@@ -146,3 +146,19 @@ def test_sheet_missing_required_column_is_partial(tmp_path):
     (reject,) = f.rejects.iter_rows(named=True)
     assert reject["sheet"] == "4月" and reject["row"] is None
     assert "required columns are missing: 资金来源" in reject["reason_en"]
+
+
+def test_gender_from_the_file_on_a_persons_first_row(tmp_path):
+    """A 性别 column wins over the ID on the person's first row of the file; without one
+    (or with the cell empty there) the gender is the ID's (ID_A, ID_E: male; ID_B: female)."""
+    header = [*mf.HEADER, "性别"]
+    rows = [[*mf._row(1, mf.ID_A, "150702001", "临时救助", "工会自筹", "300", "2012-03-01"), "女"],
+            [*mf._row(2, mf.ID_A, "150702001", "医疗救助", "工会自筹", "300", "2012-03-02"), "男"],
+            [*mf._row(3, mf.ID_B, "150702001", "临时救助", "工会自筹", "300", "2012-03-01"), ""],
+            [*mf._row(4, mf.ID_B, "150702001", "医疗救助", "工会自筹", "300", "2012-03-02"), "男"]]
+    with_column = mf.write_csv(tmp_path / "g.csv", rows, header=header)
+    without = mf.station_csv(tmp_path, "s.csv", "150702002", mf.ID_E, "2012-03-01")
+    assert _load(tmp_path, with_column, without).exit_code == 0
+    got = dict(_query(tmp_path / "w.duckdb", "SELECT id_masked, gender FROM persons").rows())
+    assert got == {pid[:6] + "********" + pid[-4:]: gender
+                   for pid, gender in ((mf.ID_A, "F"), (mf.ID_B, "F"), (mf.ID_E, "M"))}
