@@ -105,7 +105,11 @@ print(json.dumps({{"seconds": dt, "rows_loaded": f.rows_loaded, "rows_read": f.r
                   "rejected": f.rows_rejected, "status": f.status,
                   "cpu_seconds": u.ru_utime + u.ru_stime, "peak_mb": hwm / 1024}}))
 """
+    from etl import config
+
+    # As the command line runs a load (etl/__main__.py).
     env = dict(os.environ, UNION_DASH_KEY="bench-key")
+    env.setdefault(*config.POLARS_ALLOCATOR)
     load_before = os.getloadavg()[0]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     if out.returncode:

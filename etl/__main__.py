@@ -7,10 +7,13 @@ loaded nothing (unreadable, unknown kind, required columns missing).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from etl import config
+
+os.environ.setdefault(*config.POLARS_ALLOCATOR)  # before anything imports Polars
 
 
 def _say(message: str) -> None:
