@@ -212,7 +212,7 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
             raws = extract.read_file(path.name, source)
             sheets = _recognised_sheets(result, raws)
             table = mappings.kinds()[result.kind].table_name
-            _stage(con, stage, result, raws, sheets, key, table, loaded_before)
+            candidates = _stage(con, stage, result, raws, sheets, key, table, loaded_before)
             digest.result()  # wait for it
             if earlier := loaded_before():
                 return _skipped(result, earlier)
@@ -223,8 +223,8 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
         except OSError as e:  # gone or unreadable half-way
             return _unreadable(result, e)
         sha = digest.result()
-        result.rejects = pl.concat([result.rejects,
-                                    _drop_duplicates(con, stage, path.name, result.kind)])
+        result.rejects = pl.concat([result.rejects, _drop_duplicates(
+            con, stage, path.name, result.kind, candidates)])
         result.rows_rejected = result.rejects.filter(pl.col("row").is_not_null()).select(
             pl.struct("sheet", "row").n_unique()).item()
         result.rows_loaded = _one(con, f"SELECT count(*) FROM {STAGE}")[0]
@@ -297,13 +297,15 @@ def _skipped(result: FileResult, earlier: str) -> FileResult:
 
 def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.RawSheet],
            sheets: list[extract.Sheet], key: bytes, table: str,
-           loaded_before: Callable[[], str | None]) -> None:
+           loaded_before: Callable[[], str | None]) -> pl.Series:
     """Check every chunk of every recognised sheet and add its good rows to the stage;
-    stop (`_AlreadyLoaded`) as soon as the file's digest shows it was loaded before."""
+    stop (`_AlreadyLoaded`) as soon as the file's digest shows it was loaded before.
+    Returns `_i` of the rows whose natural key's hash repeats (candidate duplicates)."""
     columns = [(c, t) for c, t in _table_columns(con, table) if c != SURROGATE_IDS.get(table)]
     raw_of = {raw.name: raw for raw in raws}
     person_ids = validate.PersonIds(key)  # a person in many chunks is checked once
     with_rows: list[pl.Series] = []  # persons of rows staged (not only of rejected rows)
+    hashes: list[pl.DataFrame] = [pl.DataFrame(schema={"_i": pl.Int64, "_h": pl.UInt64})]
     done = 0
     for sheet in sheets:
         sums: dict = {}
@@ -319,6 +321,7 @@ def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.Raw
             result.rejects = pl.concat([result.rejects, checked.rejects])
             staged = _staged(checked.rows, columns, done)
             del checked, chunk
+            hashes.append(_key_hashes(staged, result.kind))
             if "person_key" in staged.columns:
                 with_rows.append(staged["person_key"].unique())
                 stage.genders = stage.genders or staged["_p_gender"].null_count() < staged.height
@@ -336,6 +339,8 @@ def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.Raw
         staged_persons = pl.concat(with_rows).unique().implode()
         stage.add_persons(person_ids.persons().filter(pl.col("person_key").is_in(staged_persons)))
         _key_collisions(con)
+    hashed = pl.concat(hashes)
+    return hashed.filter(hashed["_h"].is_duplicated())["_i"]
 
 
 def _key_collisions(con) -> None:
@@ -470,36 +475,46 @@ def _staged(rows: pl.DataFrame, columns: list[tuple[str, str]], done: int) -> pl
                        pl.col("_row").cast(pl.Int64), order.alias("_i"))
 
 
-def _drop_duplicates(con, stage: staging.Stage, file_name: str, kind: str) -> pl.DataFrame:
+def _drop_duplicates(con, stage: staging.Stage, file_name: str, kind: str,
+                     candidates: pl.Series) -> pl.DataFrame:
     """Rows of the file with the same natural key: keep the last, reject the earlier ones
-    (dropped from the stage). Hashes first: only keys whose hash repeats are compared."""
+    (dropped from the stage). Only `candidates` (`_i` of rows whose key hash repeats:
+    `_key_hashes`) are compared, on the key itself."""
+    if candidates.is_empty():
+        return rj.empty()
     station = ("station_code" if "station_code" in {c for c, _ in _table_columns(con, STAGE)}
                else "NULL::VARCHAR AS station_code")
-    h = _key_hash(kind)
-    dup = con.sql(f"""
-        WITH repeated AS (SELECT {h} AS h FROM {STAGE} GROUP BY h HAVING count(*) > 1),
-        c AS (SELECT _i, _nk, _sheet, _row, {station} FROM {STAGE}
-              WHERE {h} IN (SELECT h FROM repeated)),
-        last AS (SELECT _nk, max(_i) AS last_i FROM c GROUP BY _nk HAVING count(*) > 1)
-        SELECT c._i, c._nk, c._sheet, c._row, c.station_code, k._row AS kept
-        FROM c JOIN last USING (_nk) JOIN c k ON k._i = last.last_i
-        WHERE c._i <> last.last_i ORDER BY c._i""").pl()
+    con.register("_candidates", candidates.to_frame("_i"))
+    try:
+        dup = con.sql(f"""
+            WITH c AS (SELECT _i, _nk, _sheet, _row, {station} FROM {STAGE}
+                       SEMI JOIN _candidates USING (_i)),
+            last AS (SELECT _nk, max(_i) AS last_i FROM c GROUP BY _nk HAVING count(*) > 1)
+            SELECT c._i, c._nk, c._sheet, c._row, c.station_code, k._row AS kept
+            FROM c JOIN last USING (_nk) JOIN c k ON k._i = last.last_i
+            WHERE c._i <> last.last_i ORDER BY c._i""").pl()
+    finally:
+        con.unregister("_candidates")
     if dup.is_empty():
         return rj.empty()
     stage.drop(dup)
     return validate.duplicate_rejects(dup, file_name, mappings.kinds()[kind].natural_key)
 
 
-def _key_hash(kind: str) -> str:
-    """SQL hashing a row's natural key, to find candidate duplicates. Over the key columns
+def _key_hashes(staged: pl.DataFrame, kind: str) -> pl.DataFrame:
+    """`_i` and a hash of the natural key of a chunk's staged rows, to find candidate
+    duplicates without a pass over the stage (10^7 rows: ~1 s less). Over the key columns
     themselves when none is free text: codes, dates and numbers hold no '|' and are never
-    '' (empty cells are NULL), so equal `_nk` strings mean equal columns and the hash
-    need not build the strings (10^7 rows: ~0.5 s less)."""
+    '' (empty cells are NULL), so equal `_nk` strings mean equal columns; else over the key
+    as text, as `_nk` is made."""
     key = mappings.kinds()[kind].natural_key
     types = {validate.RENAMED.get(c.name, c.name): c.type for c in mappings.columns(kind)}
     if all(types.get(k, "text") != "text" for k in key):
-        return f"hash({', '.join(key)})"
-    return "hash(_nk)"
+        hashed = pl.struct(key).hash()
+    else:
+        hashed = pl.concat_str([pl.col(k).cast(pl.String).fill_null("") for k in key],
+                               separator="|").hash()
+    return staged.select("_i", hashed.alias("_h"))
 
 
 def _upsert(con, table: str, key: tuple[str, ...], batch: str):
