@@ -174,8 +174,9 @@ class PersonIds:
         self.known = _hashed(_per_id(pl.Series("raw", [], dtype=pl.String), key))
 
     def lookup(self, raw: pl.Series) -> pl.DataFrame:
-        """person_key, gender_from_id and the reasons of each raw ID, in the rows' order
-        (masked IDs and birth years: `persons`). IDs not seen before are checked first."""
+        """person_key and the error (a key of parse.ID_REASONS) of each raw ID, in the
+        rows' order (the rest per person: `persons`). IDs not seen before are checked
+        first."""
         rows = _hashed(pl.DataFrame({"raw": raw}))
         seen = rows["_h"].drop_nulls().unique()
         new = seen.filter(~seen.is_in(self.known["_h"].implode()))
@@ -209,7 +210,8 @@ class PersonIds:
                                        ).select(ROW_PERSON_COLUMNS)
 
 
-ROW_PERSON_COLUMNS = ("person_key", "gender_from_id", "reason_zh", "reason_en")
+ROW_PERSON_COLUMNS = ("person_key", "error")  # what each row takes of its ID
+_ERRORS = pl.Enum(list(parse.ID_REASONS))  # a byte a row, not two texts
 
 
 def _hashed(frame: pl.DataFrame) -> pl.DataFrame:
@@ -221,9 +223,8 @@ def _hashed(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _per_id(distinct: pl.Series, key: bytes) -> pl.DataFrame:
     """One row per distinct raw ID: person_key, masked ID, gender and birth year, or the
-    reason the ID is not valid."""
+    error that makes it invalid."""
     parsed = parse.parse_ids(distinct)
-    reasons = parse.ID_REASONS
     return parsed.select(
         raw=distinct.alias("raw"),
         id18="id18",
@@ -231,30 +232,29 @@ def _per_id(distinct: pl.Series, key: bytes) -> pl.DataFrame:
         id_masked=pseudonym.mask_id(pl.col("id18")),
         gender_from_id=parse.gender_from_id(pl.col("id18")),
         birth_year=parse.birth_year_from_id(pl.col("id18")),
-        reason_zh=pl.col("error").replace_strict({k: v[0] for k, v in reasons.items()},
-                                                 default=None, return_dtype=pl.String),
-        reason_en=pl.col("error").replace_strict({k: v[1] for k, v in reasons.items()},
-                                                 default=None, return_dtype=pl.String),
+        error=pl.col("error").cast(_ERRORS),
     )
 
 
 def person_columns(raw: pl.Series, key: bytes,
                    ids: PersonIds | None = None) -> tuple[pl.DataFrame, Checked]:
-    """person_key and gender from the ID (and the reasons of invalid IDs); raw IDs go no
-    further. Masked IDs and birth years go per person: `PersonIds.persons`.
+    """person_key from the ID (and the reasons of invalid IDs); raw IDs go no further.
+    Masked IDs, birth years and genders go per person: `PersonIds.persons`.
 
     Works on the distinct raw IDs (a roster repeats its persons) and joins back; `ids`
     carries them from one chunk of a file to the next."""
     persons = (ids or PersonIds(key)).lookup(raw)
+    error = persons["error"]
     if raw.null_count():  # empty ID cells: the "missing" reason
-        zh, en = parse.ID_REASONS["missing"]
-        persons = persons.with_columns(
-            reason_zh=pl.when(raw.is_null()).then(pl.lit(zh)).otherwise("reason_zh"),
-            reason_en=pl.when(raw.is_null()).then(pl.lit(en)).otherwise("reason_en"))
-    checked = Checked(persons["person_key"])
-    if persons["reason_zh"].null_count() < len(persons):
-        checked = Checked(persons["person_key"], persons["reason_zh"], persons["reason_en"])
-    return persons.drop("reason_zh", "reason_en"), checked
+        error = pl.select(pl.when(raw.is_null()).then(pl.lit("missing", dtype=_ERRORS))
+                          .otherwise(error)).to_series()
+    if error.null_count() == len(error):
+        return persons.select("person_key"), Checked(persons["person_key"])
+    text = error.cast(pl.String)
+    zh, en = ({k: v[i] for k, v in parse.ID_REASONS.items()} for i in (0, 1))
+    return persons.select("person_key"), Checked(
+        persons["person_key"], text.replace_strict(zh, default=None, return_dtype=pl.String),
+        text.replace_strict(en, default=None, return_dtype=pl.String))
 
 
 # ---------------------------------------------------------------- one sheet
@@ -286,10 +286,8 @@ def validate(sheet: Sheet, file_name: str, key: bytes, *, totals: bool = True,
         fail(checked, name)
         out[RENAMED.get(name, name)] = checked.value
     rows = pl.DataFrame(out)
-    if persons is not None:
-        rows = rows.with_columns(persons.drop("person_key"))
-        if "gender" in rows.columns:
-            rows = rows.rename({"gender": "gender_from_file"})
+    if persons is not None and "gender" in rows.columns:
+        rows = rows.rename({"gender": "gender_from_file"})
     rows, region_failures = _reconcile_regions(rows, sheet, data)
     failures += region_failures
     rows = _derive(rows, sheet.kind)

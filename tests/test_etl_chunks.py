@@ -116,7 +116,7 @@ def test_person_ids_found_by_hash_fall_back_to_text_on_a_collision():
     ids = validate.PersonIds(b"k")
     first = ids.lookup(pl.Series([a, None, "12345"]))
     assert first["person_key"][0] is not None and first["person_key"][1:].to_list() == [None] * 2
-    assert first["reason_zh"][2] == parse.ID_REASONS["format"][0]
+    assert first["error"][2] == "format"
     ids.known = ids.known.with_columns(  # a's entry now carries b's hash
         _h=pl.when(pl.col("raw") == a).then(pl.lit(b).hash()).otherwise(pl.col("_h")))
     again = ids.lookup(pl.Series([b, a, b]))
