@@ -90,7 +90,7 @@ if not {quality!r}:
     quality.refresh = lambda con, **kw: None
 if not {person_index!r}:
     schema.PERSON_INDEX.clear()
-    rollups.refresh = lambda con: None
+    rollups.refresh = lambda con, **kw: None
 from etl.load import load_files
 t = time.perf_counter()
 r = load_files([Path({str(path)!r})], Path({str(db)!r}), rejects_dir=Path({str(db.parent)!r}))

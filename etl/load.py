@@ -167,8 +167,10 @@ def _load(sources, db_path: Path, rejects_dir: Path | None, log) -> LoadReport:
             _record_rejects(con, results)
             changed = any(r.status in ("loaded", "partial") for r in results)
             if changed or not db_path.exists() or any(not r.rejects.is_empty() for r in results):
+                scoped = rollups.scope(con, [r.batch_id for r in results
+                                             if r.status in ("loaded", "partial")])
                 person_index.refresh(con)  # per-person columns of rows this run wrote
-                rollups.refresh(con)  # monthly changes of stocks
+                rollups.refresh(con, scoped=scoped)  # monthly tables of the stations touched
                 quality.refresh(con)  # the dq_* tables, whole-table checks (etl/quality.py)
                 con.sql("CHECKPOINT")
                 con.close()
