@@ -16,6 +16,7 @@ import hashlib
 import duckdb
 
 from etl import mappings, staging
+from etl.extract import FileError
 
 SURROGATE_IDS = {"relief": "relief_id", "loans": "loan_id", "training": "enrolment_id"}
 
@@ -61,3 +62,26 @@ def _convert_lineage(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
                     WHERE list_contains($tables, table_name)
                       AND regexp_matches(natural_key, '^[0-9a-f]{32}\|')""",
                 {"tables": tables})
+
+
+def refuse_collisions(con: duckdb.DuckDBPyConnection, file_persons: str) -> None:
+    """Refuse a file (FileError) if two persons share a person_key (64 bits of a keyed
+    hash: about n²/2^65 for n persons), in the file or with a person already in the
+    warehouse, rather than count them as one. `file_persons` (person_key, id_masked,
+    birth_year) has a row per distinct full ID of the file (`validate.PersonIds.persons`);
+    with the warehouse they are told apart by masked ID and birth year, which the same ID
+    always has alike."""
+    clash = con.sql(f"""
+        SELECT count(*) FROM (
+            SELECT person_key FROM {file_persons} GROUP BY person_key HAVING count(*) > 1
+            UNION ALL
+            SELECT person_key FROM {file_persons} s JOIN persons p USING (person_key)
+            WHERE p.id_masked <> s.id_masked
+               OR p.birth_year IS DISTINCT FROM s.birth_year)""").fetchall()[0][0]
+    if clash:
+        raise FileError(
+            f"{clash} 个身份证号的匿名编号与其他人的相同（极少见的哈希碰撞），文件未载入；"
+            "请联系系统管理员更换匿名密钥后重建数据仓库",
+            f"{clash} ID numbers got the same person_key as another person (a very rare "
+            "hash collision); the file was not loaded. Ask the administrator to change the "
+            "pseudonym key and rebuild the warehouse")

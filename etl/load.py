@@ -16,12 +16,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
-import hashlib
 import os
 import shutil
 import signal
 from collections.abc import Callable, Iterator, Sequence
-from concurrent import futures
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +40,7 @@ from etl import (
     staging,
     validate,
 )
+from etl import digest as digests
 from etl import rejects as rj
 from etl.extract import FileError
 
@@ -196,7 +195,7 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
     half-way leaves nothing behind."""
     result = FileResult(path)
     try:
-        digest = _digest(source)
+        digest = digests.digest(source)
     except OSError as e:
         return _unreadable(result, e)
 
@@ -253,36 +252,10 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
     return result
 
 
-# A file bigger than this is hashed in a thread while its first chunks are read and checked
-# (10^7 rows, 1.1 GB: ~1 s off the load); a smaller one first, as a repeat is then skipped
-# before it is read.
-BACKGROUND_DIGEST_BYTES = 64 * 2**20
-
-
 class _AlreadyLoaded(Exception):
     def __init__(self, batch: str) -> None:
         super().__init__(batch)
         self.batch = batch
-
-
-def _digest(source: bytes | Path) -> futures.Future:
-    """The SHA-256 of the file's content, as a future (done at once for a small file)."""
-    if isinstance(source, bytes) or os.stat(source).st_size <= BACKGROUND_DIGEST_BYTES:
-        done: futures.Future = futures.Future()
-        done.set_result(_sha256(source))
-        return done
-    pool = futures.ThreadPoolExecutor(1)  # hashlib lets go of the GIL while it hashes
-    try:
-        return pool.submit(_sha256, source)
-    finally:
-        pool.shutdown(wait=False)
-
-
-def _sha256(source: bytes | Path) -> str:
-    if isinstance(source, bytes):
-        return hashlib.sha256(source).hexdigest()
-    with open(source, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _unreadable(result: FileResult, e: OSError) -> FileResult:
@@ -340,30 +313,9 @@ def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.Raw
     if with_rows:
         staged_persons = pl.concat(with_rows).unique().implode()
         stage.add_persons(person_ids.persons().filter(pl.col("person_key").is_in(staged_persons)))
-        _key_collisions(con)
+        key_types.refuse_collisions(con, staging.PERSONS)
     # (a count per hash is a quarter of the time of is_duplicated, which sorts: 10^7 rows)
     return pl.concat(hashes).lazy().filter(pl.len().over("_h") > 1).collect()["_i"]
-
-
-def _key_collisions(con) -> None:
-    """Refuse the file if two persons share a person_key (64 bits of a keyed hash: about
-    n²/2^65 for n persons), in the file or with a person already in the warehouse, rather
-    than count them as one. In the file by the full ID (`PersonIds.persons`), with the
-    warehouse by masked ID and birth year, which the same ID always has alike."""
-    clash = _one(con, f"""
-        SELECT count(*) FROM (
-            SELECT person_key FROM {staging.PERSONS} GROUP BY person_key HAVING count(*) > 1
-            UNION ALL
-            SELECT person_key FROM {staging.PERSONS} s JOIN persons p USING (person_key)
-            WHERE p.id_masked <> s.id_masked
-               OR p.birth_year IS DISTINCT FROM s.birth_year)""")[0]
-    if clash:
-        raise FileError(
-            f"{clash} 个身份证号的匿名编号与其他人的相同（极少见的哈希碰撞），文件未载入；"
-            "请联系系统管理员更换匿名密钥后重建数据仓库",
-            f"{clash} ID numbers got the same person_key as another person (a very rare "
-            "hash collision); the file was not loaded. Ask the administrator to change the "
-            "pseudonym key and rebuild the warehouse")
 
 
 def _recognised_sheets(result: FileResult, raws: list[extract.RawSheet]) -> list[extract.Sheet]:

@@ -4,7 +4,7 @@
 bytes a row that DuckDB writes and joins several times cheaper than 32 hex characters (10^7
 relief rows: ~2.5 s less per load). Two persons share a key with probability about
 n²/2^65 (10^7 persons: 3 in a million); the load refuses a file in which that happens rather
-than merge them (etl/load.py, `_key_collisions`).
+than merge them (`etl.key_types.refuse_collisions`).
 
 The key is a secret kept outside the warehouse and outside data/: from env `UNION_DASH_KEY`,
 else the key file (env `UNION_DASH_KEY_FILE`, default ~/.config/union-dashboard/pseudonym.key),

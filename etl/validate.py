@@ -193,7 +193,7 @@ class PersonIds:
     def persons(self) -> pl.DataFrame:
         """person_key, id_masked, birth_year and gender of every valid ID seen, one per person
         (a 15-digit and an 18-digit form of one ID are one person; two rows with one key
-        are two IDs whose keys collide: `load._key_collisions`)."""
+        are two IDs whose keys collide: `key_types.refuse_collisions`)."""
         return (self.known.filter(pl.col("person_key").is_not_null())
                 .unique(["person_key", "id18"])
                 .select("person_key", "id_masked", pl.col("birth_year").cast(pl.Int16),

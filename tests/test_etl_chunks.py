@@ -9,7 +9,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from etl import extract, load, staging
+from etl import digest, extract, load, staging
 from tests import messy_files as mf
 
 
@@ -131,7 +131,7 @@ def test_a_big_file_loaded_again_is_skipped_while_hashed(tmp_path, monkeypatch):
     the chunks checked before, and the warehouse is not rewritten."""
     path = mf.bad_rows_csv(tmp_path)
     db = tmp_path / "w.duckdb"
-    monkeypatch.setattr(load, "BACKGROUND_DIGEST_BYTES", 0)
+    monkeypatch.setattr(digest, "BACKGROUND_DIGEST_BYTES", 0)
     monkeypatch.setattr(extract, "CHUNK_BYTES", 300)
     first = _load(db, path)
     assert first.files[0].status == "partial" and first.files[0].rejects.height
