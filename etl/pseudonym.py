@@ -3,9 +3,9 @@
 `person_key` is the first 64 bits of HMAC-SHA256(key, ID) as an unsigned integer: eight
 bytes a row that DuckDB writes and joins several times cheaper than 32 hex characters (with
 the row ids made integers too, the insert of 10^7 relief rows went 5.8 -> 3.7 s). Two
-persons share a key with probability about
-n²/2^65 (10^7 persons: 3 in a million); the load refuses a file in which that happens rather
-than merge them (`etl.key_types.refuse_collisions`).
+persons share a key with probability about n²/2^65 (10^7 persons: 3 in a million); the load
+refuses a file in which that happens rather than merge them
+(`etl.key_types.refuse_collisions`).
 
 The key is a secret kept outside the warehouse and outside data/: from env `UNION_DASH_KEY`,
 else the key file (env `UNION_DASH_KEY_FILE`, default ~/.config/union-dashboard/pseudonym.key),
