@@ -2,11 +2,11 @@
 
 Until November 2026 `person_key` was the first 32 hex characters of the same HMAC whose
 first 64 bits it now is, and the surrogate ids (`relief_id`, ...) were the MD5 of the
-natural key as hex. Both were converted to UBIGINT because writing 10^7 32-character strings
-cost a load ~2.5 s per column. The conversion keeps every person's identity: a person
-loaded before and after it has one key. `row_replacements.natural_key` gets the person's
-part converted too: the data-quality checks find a corrected row's first arrival by the id
-of its natural key.
+natural key as hex. Both were converted to UBIGINT because DuckDB spent about a second per
+column compressing 10^7 32-character strings (the relief insert: 5.8 -> 3.7 s for the two).
+The conversion keeps every person's identity: a person loaded before and after it has one
+key. `row_replacements.natural_key` gets the person's part converted too: the data-quality
+checks find a corrected row's first arrival by the id of its natural key.
 """
 
 from __future__ import annotations

@@ -299,7 +299,6 @@ def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.Raw
             hashes.append(_key_hashes(staged, result.kind))
             if "person_key" in staged.columns:
                 with_rows.append(staged["person_key"].unique())
-                stage.genders = stage.genders or staged["_p_gender"].null_count() < staged.height
             stage.add(staged)
             done += staged.height
             del staged

@@ -45,6 +45,8 @@ class Stage:
         self.genders = False  # whether a row gives the person's gender (else the ID does)
 
     def add(self, frame: pl.DataFrame) -> None:
+        if "_p_gender" in frame.columns and frame["_p_gender"].null_count() < frame.height:
+            self.genders = True
         self.frames.append(frame)
         self.rows += frame.height
         if self.parts or self.rows > IN_MEMORY_ROWS:

@@ -236,8 +236,7 @@ def _per_id(distinct: pl.Series, key: bytes) -> pl.DataFrame:
     )
 
 
-def person_columns(raw: pl.Series, key: bytes,
-                   ids: PersonIds | None = None) -> tuple[pl.DataFrame, Checked]:
+def person_key(raw: pl.Series, key: bytes, ids: PersonIds | None = None) -> Checked:
     """person_key from the ID (and the reasons of invalid IDs); raw IDs go no further.
     Masked IDs, birth years and genders go per person: `PersonIds.persons`.
 
@@ -249,12 +248,12 @@ def person_columns(raw: pl.Series, key: bytes,
         error = pl.select(pl.when(raw.is_null()).then(pl.lit("missing", dtype=_ERRORS))
                           .otherwise(error)).to_series()
     if error.null_count() == len(error):
-        return persons.select("person_key"), Checked(persons["person_key"])
+        return Checked(persons["person_key"])
     text = error.cast(pl.String)
     zh, en = ({k: v[i] for k, v in parse.ID_REASONS.items()} for i in (0, 1))
-    return persons.select("person_key"), Checked(
-        persons["person_key"], text.replace_strict(zh, default=None, return_dtype=pl.String),
-        text.replace_strict(en, default=None, return_dtype=pl.String))
+    return Checked(persons["person_key"],
+                   text.replace_strict(zh, default=None, return_dtype=pl.String),
+                   text.replace_strict(en, default=None, return_dtype=pl.String))
 
 
 # ---------------------------------------------------------------- one sheet
@@ -269,7 +268,6 @@ def validate(sheet: Sheet, file_name: str, key: bytes, *, totals: bool = True,
     has_persons = any(c.type == "id" for c in sheet.columns.values())
     out: dict[str, pl.Series] = {"_row": data["_row"]}
     failures: list[pl.DataFrame] = []
-    persons = None
 
     def fail(checked: Checked, name: str) -> None:
         if checked.reason_zh is not None:
@@ -278,7 +276,7 @@ def validate(sheet: Sheet, file_name: str, key: bytes, *, totals: bool = True,
     for name, col in sheet.columns.items():
         raw = data[name]
         if col.type == "id":
-            persons, checked = person_columns(raw, key, person_ids)
+            checked = person_key(raw, key, person_ids)
         else:
             checked = check_column(col, raw, sheet.headers[name], has_persons)
         if col.required:
@@ -286,7 +284,7 @@ def validate(sheet: Sheet, file_name: str, key: bytes, *, totals: bool = True,
         fail(checked, name)
         out[RENAMED.get(name, name)] = checked.value
     rows = pl.DataFrame(out)
-    if persons is not None and "gender" in rows.columns:
+    if has_persons and "gender" in rows.columns:
         rows = rows.rename({"gender": "gender_from_file"})
     rows, region_failures = _reconcile_regions(rows, sheet, data)
     failures += region_failures
