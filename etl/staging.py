@@ -33,8 +33,9 @@ POLARS_TYPES = {"VARCHAR": pl.String, "UBIGINT": pl.UInt64, "DATE": pl.Date, "BO
 
 class Stage:
     """Collects a file's checked frames (all with the same columns) and shows them, with
-    their natural key `_nk`, as the view `_stage` once `close` is called; `drop` hides rows by their `_i`. `directory`
-    receives the Parquet files of a big file (made when needed, removed by `discard`)."""
+    their natural key `_nk`, as the view `_stage` once `close` is called; `drop` hides rows
+    by their `_i`. `directory` receives the Parquet files of a big file (made when needed,
+    removed by `discard`); `genders` tells whether any row gives its person's gender."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, directory: Path) -> None:
         self.con, self.directory = con, Path(directory)
