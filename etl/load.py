@@ -285,9 +285,11 @@ def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.Raw
     for sheet in sheets:
         sums: dict = {}
         totalled, rows_read = sheet, 0
-        for chunk in extract.read_ahead(extract.sheet_chunks(raw_of[sheet.name], sheet)):
+        chunks = ((chunk, validate.check_cells(chunk))
+                  for chunk in extract.sheet_chunks(raw_of[sheet.name], sheet))
+        for chunk, cells in extract.read_ahead(chunks):
             checked = validate.validate(chunk, result.path.name, key, totals=False,
-                                        person_ids=person_ids)
+                                        person_ids=person_ids, cells=cells)
             rows_read += chunk.data.height
             for name, value in checked.sums.items():
                 sums[name] = sums.get(name, 0) + value

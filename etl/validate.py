@@ -259,32 +259,38 @@ def person_key(raw: pl.Series, key: bytes, ids: PersonIds | None = None) -> Chec
 # ---------------------------------------------------------------- one sheet
 
 
+def check_cells(sheet: Sheet) -> dict[str, Checked]:
+    """Every column of the sheet but the ID, checked: these need nothing from other chunks,
+    so a big file's next chunk is checked while this one is staged (`extract.read_ahead`)."""
+    has_persons = any(c.type == "id" for c in sheet.columns.values())
+    checked = {}
+    for name, col in sheet.columns.items():
+        if col.type != "id":
+            raw, header = sheet.data[name], sheet.headers[name]
+            checked[name] = _required(col, check_column(col, raw, header, has_persons), raw,
+                                      header)
+    return checked
+
+
 def validate(sheet: Sheet, file_name: str, key: bytes, *, totals: bool = True,
-             person_ids: PersonIds | None = None) -> Validated:
+             person_ids: PersonIds | None = None,
+             cells: dict[str, Checked] | None = None) -> Validated:
     """Typed rows of a sheet (only rows whose every cell passed) and the rejects. With
     totals=False the 合计 row is not compared here (the caller adds up `sums` of chunks);
-    `person_ids` keeps the checked IDs from one chunk to the next."""
+    `person_ids` keeps the checked IDs from one chunk to the next; `cells` are the other
+    columns if already checked (`check_cells`)."""
     data = sheet.data
-    has_persons = any(c.type == "id" for c in sheet.columns.values())
+    cells = check_cells(sheet) if cells is None else cells
     out: dict[str, pl.Series] = {"_row": data["_row"]}
     failures: list[pl.DataFrame] = []
-
-    def fail(checked: Checked, name: str) -> None:
+    for name, col in sheet.columns.items():
+        checked = cells[name] if col.type != "id" else _required(
+            col, person_key(data[name], key, person_ids), data[name], sheet.headers[name])
         if checked.reason_zh is not None:
             failures.append(_failed_cells(data, name, sheet.headers[name], checked))
-
-    for name, col in sheet.columns.items():
-        raw = data[name]
-        if col.type == "id":
-            checked = person_key(raw, key, person_ids)
-        else:
-            checked = check_column(col, raw, sheet.headers[name], has_persons)
-        if col.required:
-            checked = _require_cells(checked, raw, sheet.headers[name])
-        fail(checked, name)
         out[RENAMED.get(name, name)] = checked.value
     rows = pl.DataFrame(out)
-    if has_persons and "gender" in rows.columns:
+    if "person_key" in rows.columns and "gender" in rows.columns:
         rows = rows.rename({"gender": "gender_from_file"})
     rows, region_failures = _reconcile_regions(rows, sheet, data)
     failures += region_failures
@@ -297,9 +303,10 @@ def validate(sheet: Sheet, file_name: str, key: bytes, *, totals: bool = True,
     return Validated(good, rejects, check_totals(sheet, sums) if totals else [], sums)
 
 
-def _require_cells(checked: Checked, raw: pl.Series, header: str) -> Checked:
+def _required(col: Column, checked: Checked, raw: pl.Series, header: str) -> Checked:
+    """A required column's empty cells fail with their own reason."""
     missing = raw.is_null()
-    if not missing.any():
+    if not col.required or not missing.any():
         return checked
     none = pl.repeat(None, len(raw), dtype=pl.String, eager=True)
     reasons = pl.DataFrame({"missing": missing, "zh": checked.reason_zh if checked.reason_zh
