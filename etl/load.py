@@ -296,7 +296,7 @@ def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.Raw
             if chunk.totals_row is not None and totalled.totals_row is None:
                 totalled = chunk
             result.rejects = pl.concat([result.rejects, checked.rejects])
-            staged = _staged(checked.rows, columns, done)
+            staged = _staged(checked.rows, columns, done, table)
             del checked, chunk
             hashes.append(_key_hashes(staged, result.kind))
             if "person_key" in staged.columns:
@@ -407,9 +407,10 @@ def _table_columns(con, table: str) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in con.sql(f"DESCRIBE {table}").fetchall() if r[0] not in derived]
 
 
-def _staged(rows: pl.DataFrame, columns: list[tuple[str, str]], done: int) -> pl.DataFrame:
+def _staged(rows: pl.DataFrame, columns: list[tuple[str, str]], done: int,
+            table: str) -> pl.DataFrame:
     """A chunk's rows with exactly the table's columns (NULL where the file lacks one; the
-    batch id and surrogate id are added on insert), the person's details, and `_sheet`, `_row`,
+    batch id is added on insert), the surrogate id, the person's details, and `_sheet`, `_row`,
     `_i` (order in the file), so every chunk of a file has the same columns; the stage's view
     adds the natural key `_nk`."""
     select = []
@@ -426,8 +427,12 @@ def _staged(rows: pl.DataFrame, columns: list[tuple[str, str]], done: int) -> pl
                   else pl.lit(None, dtype=pl.String))
         select.append(gender.alias("_p_gender"))
     order = pl.int_range(done, done + rows.height, dtype=pl.Int64)
-    return rows.select(*select, pl.col("_sheet").cast(pl.String),
-                       pl.col("_row").cast(pl.Int64), order.alias("_i"))
+    staged = rows.select(*select, pl.col("_sheet").cast(pl.String),
+                         pl.col("_row").cast(pl.Int64), order.alias("_i"))
+    if surrogate := SURROGATE_IDS.get(table):
+        staged = staged.with_columns(
+            key_types.row_ids(staged, key_types.natural_key_of(table)).alias(surrogate))
+    return staged
 
 
 def _drop_duplicates(con, stage: staging.Stage, file_name: str, kind: str,
@@ -479,8 +484,7 @@ def _upsert(con, table: str, key: tuple[str, ...], batch: str):
     the rest. No index: the load keeps natural keys unique itself."""
     columns = [c for c, _ in _table_columns(con, table)]
     surrogate = SURROGATE_IDS.get(table)
-    values = ", ".join(key_types.row_id_sql("_nk") if c == surrogate else "$batch" if c == "batch_id" else c
-                       for c in columns)
+    values = ", ".join("$batch" if c == "batch_id" else c for c in columns)
     into = f"{table} ({', '.join(columns)})"  # derived columns stay NULL: person_index fills them
     total = _one(con, f"SELECT count(*) FROM {STAGE}")[0]
     if _one(con, f"SELECT count(*) FROM {table}")[0] == 0:
@@ -513,14 +517,12 @@ def _insert_all(con, table: str, columns: list[str], values: str, batch: str) ->
         con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} FROM {STAGE}",
                     {"batch": batch})
         return
-    surrogate = SURROGATE_IDS.get(table)
     derived = schema.derived_columns(table)
     # DuckDB gives back its cached blocks while Polars sorts the persons' rows, so the two
     # do not hold memory at once (10M rows: peak 4.5 GB otherwise).
     con.sql(f"SET memory_limit = '{staging.STAGE_MEMORY_LIMIT}'")
     try:
-        frame = person_index.for_insert(
-            con, STAGE, table, {surrogate: key_types.row_id_sql("t._nk")} if surrogate else None)
+        frame = person_index.for_insert(con, STAGE, table)
     finally:
         con.sql(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
     con.register("_derived", frame)

@@ -58,24 +58,21 @@ def _refresh_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
         con.unregister("_derived")
 
 
-def for_insert(con: duckdb.DuckDBPyConnection, rows: str, table: str,
-               exprs: dict[str, str] | None = None) -> pl.DataFrame:
+def for_insert(con: duckdb.DuckDBPyConnection, rows: str, table: str) -> pl.DataFrame:
     """The derived columns of `rows` (a view of the rows about to be inserted, with `_i`)
     when they are all the rows of `table` (it was empty), keyed by `rid` = `_i`: the insert
-    writes them with the rows instead of updating 10^7 rows after. `exprs` gives the SQL
-    (over alias t) of columns the view lacks, such as a surrogate id made on insert."""
-    return derive(con.sql(f"""SELECT t._i AS rid, p.person_no, {_projection(table, exprs)}
+    writes them with the rows instead of updating 10^7 rows after."""
+    return derive(con.sql(f"""SELECT t._i AS rid, p.person_no, {_projection(table)}
                              FROM {rows} t LEFT JOIN persons p USING (person_key)""").pl(),
                   table)
 
 
-def _projection(table: str, exprs: dict[str, str] | None = None) -> str:
-    """Date, tiebreak hashes, and hashes of the sites and dimensions of the rows t (`exprs`:
-    column → SQL). Hashes, not the text: eight bytes a row whatever the value, and a value
-    only has to differ from the few other values of one person (NULL stays NULL)."""
+def _projection(table: str) -> str:
+    """Date, tiebreak hashes, and hashes of the sites and dimensions of the rows t. Hashes,
+    not the text: eight bytes a row whatever the value, and a value only has to differ from
+    the few other values of one person (NULL stays NULL)."""
     date_col, sites, dims = schema.PERSON_INDEX[table]
-    exprs = exprs or {}
-    ties = [f"hash({exprs.get(c, f't.{c}')}) AS _tie{i}" for i, c in enumerate(TIEBREAK[table])]
+    ties = [f"hash(t.{c}) AS _tie{i}" for i, c in enumerate(TIEBREAK[table])]
     values = [f"CASE WHEN t.{c} IS NOT NULL THEN hash(t.{c}) END AS {c}"
               for c in (*sites, *dims)]
     return ", ".join([f"t.{date_col} AS _date", *ties, *values])

@@ -206,7 +206,7 @@ _CHECK_SQL: tuple[str, ...] = (
     """
 CREATE OR REPLACE TABLE dq_station_months AS
 WITH arrived AS (
-    SELECT """ + key_types.row_id_sql("rr.natural_key") + """ AS row_id,
+    SELECT """ + key_types.row_id_of_text_sql("rr.natural_key", "relief") + """ AS row_id,
            min(b.loaded_at) AS first_at
     FROM row_replacements rr JOIN load_batches b ON b.batch_id = rr.replaced_batch_id
     WHERE rr.table_name = 'relief' GROUP BY ALL),

@@ -85,7 +85,7 @@ def _relief_ids_and_row_ids(db) -> tuple[list[int], list[int]]:
     rows = _query(db, "SELECT relief_id, person_key, relief_date, relief_type, station_code "
                       "FROM relief ORDER BY relief_id")
     return ([r[0] for r in rows],
-            [key_types.row_id(f"{pk}|{day.isoformat()}|{kind}|{station}")
+            [key_types.row_id((pk, day, kind, station))
              for _, pk, day, kind, station in rows])
 
 
@@ -197,3 +197,32 @@ def test_relief_ids_are_row_ids_of_the_natural_key(tmp_path):
     _load(db, mf.station_csv(tmp_path, "s.csv", "150702002", Z, "2012-06-01"))  # upsert
     ids, expected = _relief_ids_and_row_ids(db)
     assert len(set(ids)) == len(ids) == 4 and ids == expected
+
+
+def test_ids_of_the_former_hash_are_made_again_with_the_per_person_columns(tmp_path):
+    """A warehouse whose ids are 64 bits of the MD5 of the natural key text (the scheme
+    before the ids were hashed from the columns) gets new ids on its next load; the
+    per-person columns, which order one person's rows of a day by id, are made again, and
+    the monthly tables from them. A corrected row still finds its first arrival."""
+    db = tmp_path / "w.duckdb"
+    _load(db, _relief_csv(tmp_path / "march.csv", (X, "临时救助", "2012-03-05", "300"),
+                          (X, "两节慰问", "2012-03-05", "200"), (Y, "临时救助", "2012-03-06", "300")))
+    fixed = _load(db, _relief_csv(tmp_path / "fixed.csv", (X, "临时救助", "2012-03-05", "400")))
+    assert fixed.files[0].rows_updated == 1
+    con = duckdb.connect(str(db))
+    try:
+        natural_key = staging.natural_key_sql(mappings.kinds()["relief"].natural_key)
+        con.sql(f"UPDATE relief SET relief_id = (md5_number({natural_key}) & {2**64 - 1}"
+                "::UHUGEINT)::UBIGINT, prev_gap = -999")
+        con.sql("DELETE FROM relief_persons")
+    finally:
+        con.close()
+
+    _load(db, _relief_csv(tmp_path / "april.csv", (Z, "临时救助", "2012-04-01", "300")))
+
+    ids, expected = _relief_ids_and_row_ids(db)
+    assert len(ids) == 4 and ids == expected
+    assert _query(db, "SELECT count(*) FROM relief WHERE prev_gap = -999"
+                  ) == [(0,)]
+    assert _query(db, "SELECT count(*) FROM relief_persons") != [(0,)]
+    assert _query(db, "SELECT count(*) FROM row_replacements") == [(1,)]

@@ -179,7 +179,8 @@ def test_above_standard_per_person_and_period():
 
 def test_missing_and_late_monthly_reports():
     resent = relief("b", "2012-03-05", station="150702002", batch="resend")
-    resent["relief_id"] = key_types.row_id("nk-march")
+    march = (resent["person_key"], resent["relief_date"], "temporary", "150702002")
+    resent["relief_id"] = key_types.row_id(march)
     con = warehouse(
         relief_rows=[
             # station 1: March quiet (one month: not flagged), May-July missing (three)
@@ -193,7 +194,9 @@ def test_missing_and_late_monthly_reports():
         ],
         batches={"golive": datetime(2012, 3, 1), "mar": datetime(2012, 4, 10),
                  "late": datetime(2012, 6, 1), "resend": datetime(2012, 9, 1)})
-    con.execute("INSERT INTO row_replacements VALUES ('resend', 'relief', 'nk-march', 'mar')")
+    natural_key = "|".join(str(v) for v in march)  # as the load writes it
+    con.execute("INSERT INTO row_replacements VALUES ('resend', 'relief', ?, 'mar')",
+                [natural_key])
     quality.refresh(con)
     found = rows(con, "SELECT station_code, month, status FROM dq_station_months "
                       "WHERE status <> 'reported' ORDER BY 1, 2")
