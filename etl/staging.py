@@ -105,7 +105,7 @@ class Stage:
 
 def natural_key_sql(columns: Sequence[str]) -> str:
     """SQL of a row's natural key as text: the key's columns, '|' between (what
-    `row_replacements.natural_key` holds and the surrogate id is a hash of)."""
+    `row_replacements.natural_key` holds)."""
     return ("concat_ws('|', " + ", ".join(f"coalesce(CAST({c} AS VARCHAR), '')"
                                           for c in columns) + ")")
 
