@@ -178,14 +178,14 @@ class PersonIds:
         rows' order (the rest per person: `persons`). IDs not seen before are checked
         first."""
         rows = _hashed(pl.DataFrame({"raw": raw}))
-        seen = rows["_h"].drop_nulls().unique()
-        new = seen.filter(~seen.is_in(self.known["_h"].implode()))
-        if new.len():
-            firsts = rows.filter(pl.col("_h").is_in(new.implode())).unique("_h")
-            self.known = pl.concat([self.known, _hashed(_per_id(firsts["raw"], self.key))])
-        found = rows.select("_h", "_h2").join(
-            self.known.select("_h", pl.col("_h2").alias("_known"), *ROW_PERSON_COLUMNS), on="_h",
-            how="left", maintain_order="left")
+        found = _find(rows, self.known)
+        new = found["_known"].is_null() & rows["_h"].is_not_null()
+        if new.any():  # rows whose ID was not seen before: check those IDs, then find them
+            added = _hashed(_per_id(rows.filter(new).unique("_h")["raw"], self.key))
+            self.known = pl.concat([self.known, added])
+            more = _find(rows, added)
+            found = found.select(pl.coalesce(found[c], more[c]).alias(c)
+                                 for c in ("_known", *ROW_PERSON_COLUMNS))
         if found.height != rows.height or not found["_known"].eq_missing(rows["_h2"]).all():
             return self._by_text(rows)
         return found.select(ROW_PERSON_COLUMNS)
@@ -211,6 +211,14 @@ class PersonIds:
 
 
 ROW_PERSON_COLUMNS = ("person_key", "error")  # what each row takes of its ID
+
+
+def _find(rows: pl.DataFrame, known: pl.DataFrame) -> pl.DataFrame:
+    """`_known` (the second hash of the ID found, to compare with the row's) and the row
+    person columns of each row's ID in `known` by its hash; NULL where it is not there."""
+    return rows.select("_h").join(
+        known.select("_h", pl.col("_h2").alias("_known"), *ROW_PERSON_COLUMNS), on="_h",
+        how="left", maintain_order="left").drop("_h")
 _ERRORS = pl.Enum(list(parse.ID_REASONS))  # a byte a row, not two texts
 
 
@@ -228,7 +236,7 @@ def _per_id(distinct: pl.Series, key: bytes) -> pl.DataFrame:
     return parsed.select(
         raw=distinct.alias("raw"),
         id18="id18",
-        person_key=pseudonym.person_keys(parsed["id18"], key),
+        person_key=pseudonym.person_keys(parsed["id18"], key, distinct=True),
         id_masked=pseudonym.mask_id(pl.col("id18")),
         gender_from_id=parse.gender_from_id(pl.col("id18")),
         birth_year=parse.birth_year_from_id(pl.col("id18")),

@@ -143,7 +143,7 @@ def y_hashed_as_x(monkeypatch):
     """Y gets X's person_key: two persons, one key."""
     real = pseudonym.person_keys
     monkeypatch.setattr(pseudonym, "person_keys",
-                        lambda ids, key=None: real(ids.replace(Y, X), key))
+                        lambda ids, key=None, **kw: real(ids.replace(Y, X), key, **kw))
 
 
 def _refused(report: load.LoadReport) -> bool:
@@ -168,7 +168,7 @@ def test_ids_alike_but_for_the_birth_day_sharing_a_key_refuse_the_file(tmp_path,
     first, second = parse.make_id("15070219800101123"), parse.make_id("15070219800128123")
     real = pseudonym.person_keys
     monkeypatch.setattr(pseudonym, "person_keys",
-                        lambda ids, key=None: real(ids.replace(second, first), key))
+                        lambda ids, key=None, **kw: real(ids.replace(second, first), key, **kw))
     db = tmp_path / "w.duckdb"
     assert _refused(_load(db, _relief_csv(tmp_path / "f.csv",
                                           (first, "临时救助", "2012-03-01", "300"),
