@@ -279,7 +279,6 @@ def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.Raw
     columns = [(c, t) for c, t in _table_columns(con, table) if c != SURROGATE_IDS.get(table)]
     raw_of = {raw.name: raw for raw in raws}
     person_ids = validate.PersonIds(key)  # a person in many chunks is checked once
-    with_rows: list[pl.Series] = []  # persons of rows staged (not only of rejected rows)
     hashes: list[pl.DataFrame] = [pl.DataFrame(schema={"_i": pl.Int64, "_h": pl.UInt64})]
     done = 0
     for sheet in sheets:
@@ -299,8 +298,6 @@ def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.Raw
             staged = _staged(checked.rows, columns, done, table)
             del checked, chunk
             hashes.append(_key_hashes(staged, result.kind))
-            if "person_key" in staged.columns:
-                with_rows.append(staged["person_key"].unique())
             stage.add(staged)
             done += staged.height
             del staged
@@ -311,9 +308,8 @@ def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.Raw
              ).rows_read = rows_read
         result.warnings += validate.check_totals(totalled, sums)
     stage.close(mappings.kinds()[result.kind].natural_key)
-    if with_rows:
-        staged_persons = pl.concat(with_rows).unique().implode()
-        stage.add_persons(person_ids.persons().filter(pl.col("person_key").is_in(staged_persons)))
+    if "person_key" in {c for c, _ in columns}:
+        stage.add_persons(person_ids.persons())
         key_types.refuse_collisions(con, staging.PERSONS)
     # (a count per hash is a quarter of the time of is_duplicated, which sorts: 10^7 rows)
     return pl.concat(hashes).lazy().filter(pl.len().over("_h") > 1).collect()["_i"]

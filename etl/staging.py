@@ -23,6 +23,7 @@ VIEW = "_stage"
 _FRAME = "_stage_frame"
 _DROPPED = "_stage_dropped"
 PERSONS = "_stage_persons"  # person_key, id_masked, birth_year, gender of the staged rows' IDs
+_ALL_PERSONS = "_stage_persons_all"
 # Rows held as frames before the stage moves to Parquet files.
 IN_MEMORY_ROWS = 1_500_000
 STAGE_MEMORY_LIMIT = "512MB"  # DuckDB's share while Polars holds a big file's frames
@@ -78,16 +79,23 @@ class Stage:
 
     def add_persons(self, persons: pl.DataFrame) -> None:
         """The persons of the staged rows (person_key, id_masked, birth_year, gender from
-        the ID), as `PERSONS`: these depend on the ID alone, so the stage does not carry
-        them on every row."""
-        self.con.register(PERSONS, _arrow(persons))
+        the ID), as the table `PERSONS`: these depend on the ID alone, so the stage does not
+        carry them on every row. `persons` are those of every valid ID of the file; a person
+        whose rows were all rejected is left out."""
+        self.con.register(_ALL_PERSONS, _arrow(persons))
+        try:
+            self.con.sql(f"CREATE OR REPLACE TEMP TABLE {PERSONS} AS SELECT * FROM "
+                         f"{_ALL_PERSONS} SEMI JOIN {VIEW} USING (person_key)")
+        finally:
+            self.con.unregister(_ALL_PERSONS)
 
     def discard(self) -> None:
         """Remove the view and what lies under it (also after a failure half-way)."""
         self.frames = []
         self.con.sql(f"DROP VIEW IF EXISTS {VIEW}")
         self.con.sql(f"DROP TABLE IF EXISTS {_DROPPED}")
-        for name in (_FRAME, PERSONS):
+        self.con.sql(f"DROP TABLE IF EXISTS {PERSONS}")
+        for name in (_FRAME, _ALL_PERSONS):
             with contextlib.suppress(duckdb.Error):
                 self.con.unregister(name)
         shutil.rmtree(self.directory, ignore_errors=True)

@@ -191,6 +191,16 @@ def test_a_new_person_with_a_known_persons_key_is_refused(tmp_path, y_hashed_as_
     assert _query(db, "SELECT person_key, id_masked FROM persons") == [(_pk(X), _masked(X))]
 
 
+def test_a_person_whose_rows_are_all_rejected_is_not_stored(tmp_path):
+    """Persons come from the file's valid IDs, but only those with a row loaded count."""
+    db = tmp_path / "w.duckdb"
+    report = _load(db, _relief_csv(tmp_path / "f.csv", (X, "临时救助", "2012-03-01", "300"),
+                                   (Y, "临时救助", "2012-03-01", "-5"),
+                                   (Y, "没有这种救助", "2012-04-01", "300")))
+    assert report.exit_code == 3 and report.files[0].rows_rejected == 2
+    assert _query(db, "SELECT person_key FROM persons") == [(_pk(X),)]
+
+
 def test_relief_ids_are_row_ids_of_the_natural_key(tmp_path):
     db = tmp_path / "w.duckdb"
     _load(db, mf.bom_csv(tmp_path))  # into an empty table
