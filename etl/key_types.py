@@ -6,12 +6,13 @@ text as 64 bits of its MD5, NULL as a constant) folded in by h = (h XOR v) * K m
 That is a few integer operations a row in Polars (`row_ids`) where the MD5 of the natural
 key as text cost DuckDB 2.7 s of CPU at 10^7 rows; the same function is SQL in `row_id_sql`
 and Python in `row_id`. For fixed other columns each step is one-to-one, so rows differing
-in one column never share an id; the load keeps natural keys unique itself.
+only in an integer or date column never share an id (in a text column: only if 64 bits of
+their MD5s agree); the load keeps natural keys unique itself.
 
 Older warehouses are converted on their next load (`migrate`):
 - until November 2026 `person_key` was the first 32 hex characters of the HMAC whose first
   64 bits it now is, and the surrogate ids the MD5 of the natural key as hex;
-- then, until the end of November 2026, the ids were 64 bits of that MD5.
+- then, until 24 November 2026, the ids were 64 bits of that MD5.
 Every person keeps their identity; `row_replacements.natural_key` gets the person's part
 converted too (the data-quality checks find a corrected row's first arrival by it).
 """
