@@ -462,11 +462,12 @@ def _key_hashes(staged: pl.DataFrame, kind: str) -> pl.DataFrame:
     duplicates without a pass over the stage (10^7 rows: ~1 s less). Over the key columns
     themselves when none is free text: codes, dates and numbers hold no '|' and are never
     '' (empty cells are NULL), so equal `_nk` strings mean equal columns; else over the key
-    as text, as `_nk` is made."""
+    as text, as `_nk` is made. The surrogate id, where the table has one, is such a hash."""
     key = mappings.kinds()[kind].natural_key
     types = {validate.RENAMED.get(c.name, c.name): c.type for c in mappings.columns(kind)}
+    surrogate = SURROGATE_IDS.get(mappings.kinds()[kind].table_name)
     if all(types.get(k, "text") != "text" for k in key):
-        hashed = pl.struct(key).hash()
+        hashed = pl.col(surrogate) if surrogate else pl.struct(key).hash()
     else:
         hashed = pl.concat_str([pl.col(k).cast(pl.String).fill_null("") for k in key],
                                separator="|").hash()
