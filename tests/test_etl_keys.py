@@ -9,6 +9,7 @@ import hashlib
 import hmac
 
 import duckdb
+import polars as pl
 import pytest
 
 from etl import key_types, load, mappings, parse, pseudonym, staging
@@ -236,3 +237,26 @@ def test_ids_of_the_former_hash_are_made_again_with_the_per_person_columns(tmp_p
                   ) == [(0,)]
     assert _query(db, "SELECT count(*) FROM relief_persons") != [(0,)]
     assert _query(db, "SELECT count(*) FROM row_replacements") == [(1,)]
+
+
+def test_row_ids_agree_in_polars_sql_and_python():
+    """One id function in three places: Polars at load, SQL for conversions and for natural
+    keys as text, Python."""
+    rows = pl.DataFrame(
+        {"person_key": [2**64 - 5, 7, None], "relief_date": [dt.date(2012, 5, 4),
+                                                            dt.date(1960, 1, 1), None],
+         "relief_type": ["temporary", None, "medical"], "station_code": ["150702001"] * 3},
+        schema={"person_key": pl.UInt64, "relief_date": pl.Date, "relief_type": pl.String,
+                "station_code": pl.String})
+    key = mappings.kinds()["relief"].natural_key
+    python = [key_types.row_id(r) for r in rows.select(key).rows()]
+    con = duckdb.connect()
+    con.register("rows", rows)
+    sql = [r[0] for r in con.sql("SELECT " + key_types.row_id_sql(key_types.key_sql("relief"))
+                                 + " FROM rows").fetchall()]
+    as_text = [r[0] for r in con.sql(
+        "SELECT " + key_types.row_id_of_text_sql(staging.natural_key_sql(key), "relief")
+        + " FROM rows").fetchall()]
+    assert len(set(python)) == 3
+    assert key_types.row_ids(rows, key).to_list() == python
+    assert sql == as_text == python
