@@ -260,3 +260,14 @@ def test_row_ids_agree_in_polars_sql_and_python():
     assert len(set(python)) == 3
     assert key_types.row_ids(rows, key).to_list() == python
     assert sql == as_text == python
+
+
+@pytest.mark.parametrize("table", sorted(key_types.SURROGATE_IDS))
+def test_every_surrogate_id_of_the_sample_is_its_row_id(sample_db, table):
+    """Loans and enrolments as well as relief: the id loaded is the SQL id of the row's key
+    columns, so a warehouse is never renumbered without need."""
+    column = key_types.SURROGATE_IDS[table]
+    ids = key_types.row_id_sql(key_types.key_sql(table))
+    rows, differ = _query(sample_db, f"SELECT count(*), count(*) FILTER ({column} <> {ids}) "
+                                     f"FROM {table}")[0]
+    assert rows > 0 and differ == 0
