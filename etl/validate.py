@@ -211,6 +211,7 @@ class PersonIds:
 
 
 ROW_PERSON_COLUMNS = ("person_key", "error")  # what each row takes of its ID
+_ERRORS = pl.Enum(list(parse.ID_REASONS))  # a byte a row, not two texts
 
 
 def _find(rows: pl.DataFrame, known: pl.DataFrame) -> pl.DataFrame:
@@ -219,7 +220,6 @@ def _find(rows: pl.DataFrame, known: pl.DataFrame) -> pl.DataFrame:
     return rows.select("_h").join(
         known.select("_h", pl.col("_h2").alias("_known"), *ROW_PERSON_COLUMNS), on="_h",
         how="left", maintain_order="left").drop("_h")
-_ERRORS = pl.Enum(list(parse.ID_REASONS))  # a byte a row, not two texts
 
 
 def _hashed(frame: pl.DataFrame) -> pl.DataFrame:
