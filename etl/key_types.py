@@ -103,16 +103,14 @@ def _part_sql(expr: str, sql_type: str) -> str:
 def row_id_of_text_sql(natural_key: str, table: str) -> str:
     """SQL of the surrogate id of a natural key written as text (`row_replacements`: the key
     columns as text with '|' between, '' for NULL)."""
-    types = column_types(table)
-    return row_id_sql([(f"TRY_CAST(nullif(split_part({natural_key}, '|', {i}), '') AS "
-                        f"{types[c]})", types[c]) for i, c in enumerate(natural_key_of(table),
-                                                                           start=1)])
+    return row_id_sql([(f"TRY_CAST(nullif(split_part({natural_key}, '|', {i}), '') AS {t})", t)
+                       for i, (_, t) in enumerate(key_sql(table), start=1)])
 
 
-def key_sql(table: str, alias: str = "") -> list[tuple[str, str]]:
+def key_sql(table: str) -> list[tuple[str, str]]:
     """(column, DuckDB type) of the table's natural key, for `row_id_sql`."""
     types = column_types(table)
-    return [(f"{alias}{c}", types[c]) for c in natural_key_of(table)]
+    return [(c, types[c]) for c in natural_key_of(table)]
 
 
 def natural_key_of(table: str) -> tuple[str, ...]:
