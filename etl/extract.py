@@ -508,9 +508,7 @@ def _split_rows(cells: pl.DataFrame, names: dict[str, str],
     """Data rows (mapped columns, renamed, stripped) apart from empty rows, the 合计 row and
     signature lines. Only rows with an empty mapped cell can be those: keeps big files fast.
     `every` gives all columns of the rows (with `_row`), looked at for those rows only."""
-    stripped = {c: pl.col(c).str.strip_chars() for c in names}
-    cells = cells.with_columns(
-        [pl.when(s != "").then(s).alias(c) for c, s in stripped.items()])
+    cells = _stripped(cells, list(names))
     data = cells.select("_row", *[pl.col(c).alias(n) for c, n in names.items()])
     suspects = cells.filter(pl.any_horizontal([pl.col(c).is_null() for c in names]))
     if suspects.is_empty():
@@ -534,3 +532,14 @@ def _split_rows(cells: pl.DataFrame, names: dict[str, str],
     if drop.len():  # (only suspects are dropped; most chunks drop nothing: no copy then)
         data = data.filter(~pl.col("_row").is_in(drop.implode()))
     return data, totals, totals_row
+
+
+def _stripped(cells: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """The columns without surrounding white space, a cell of white space only being empty
+    (NULL, as the CSV reader gives an empty cell). Few columns ever hold such a cell, so
+    they are found first (a length check) and only those are compared with "": half the
+    cost of doing both to every column (10^7 rows: ~1 s of CPU)."""
+    cells = cells.with_columns(pl.col(c).str.strip_chars() for c in columns)
+    blank = cells.select((pl.col(c).str.len_bytes() == 0).any() for c in columns).row(0)
+    return cells.with_columns(pl.when(pl.col(c) != "").then(pl.col(c)).alias(c)
+                              for c, any_blank in zip(columns, blank, strict=True) if any_blank)

@@ -162,3 +162,24 @@ def test_gender_from_the_file_on_a_persons_first_row(tmp_path):
     got = dict(_query(tmp_path / "w.duckdb", "SELECT id_masked, gender FROM persons").rows())
     assert got == {pid[:6] + "********" + pid[-4:]: gender
                    for pid, gender in ((mf.ID_A, "F"), (mf.ID_B, "F"), (mf.ID_E, "M"))}
+
+
+def test_cells_of_white_space_only_are_empty(tmp_path):
+    """A cell holding only spaces (also the full-width one) is an empty cell: a required one
+    fails as empty, and a row of such cells is no data row. Cells with spaces around a
+    value lose them."""
+    rows = [mf._row(1, ID_SPACED, " 150702001", "临时救助 ", "中央专项", " 500", "2012-06-01"),
+            mf._row(2, mf.ID_B, "150702001", "\u3000", "中央专项", "500", "2012-06-02"),
+            mf._row(3, mf.ID_C, "150702001", "临时救助", "中央专项", "  ", "2012-06-03"),
+            ["  "] * len(mf.HEADER)]
+    f = _load(tmp_path, mf.write_csv(tmp_path / "spaces.csv", rows)).files[0]
+    assert (f.rows_read, f.rows_loaded, f.rows_rejected) == (3, 1, 2)
+    assert sorted(f.rejects.select("row", "column", "reason_en").rows()) == [
+        (5, "帮扶类型", "Required cell '帮扶类型' is empty; fill it in"),
+        (6, "金额（元）", "Required cell '金额（元）' is empty; fill it in")]
+    got = _query(tmp_path / "w.duckdb", "SELECT station_code, relief_type, amount_yuan::VARCHAR "
+                 "FROM relief")
+    assert got.rows() == [("150702001", "temporary", "500.00")]
+
+
+ID_SPACED = "\u3000" + mf.ID_A + " "
