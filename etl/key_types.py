@@ -71,6 +71,10 @@ def row_ids(rows: pl.DataFrame, key: Sequence[str]) -> pl.Series:
 
 
 def _parts(values: pl.Series) -> pl.Series:
+    if isinstance(values.dtype, pl.Enum):  # a checked code: hash the codes, not the rows
+        codes = values.dtype.categories.to_list()
+        hashed = pl.Series([_md5_64(v) for v in codes], dtype=pl.UInt64)
+        return hashed.gather(values.to_physical())
     if values.dtype == pl.String:
         distinct = values.drop_nulls().unique()
         hashed = pl.Series([_md5_64(v) for v in distinct.to_list()], dtype=pl.UInt64)

@@ -43,7 +43,7 @@ def test_small_chunks_load_the_same(tmp_path, monkeypatch, builder):
     whole = _load(tmp_path / "whole.duckdb", path)
     monkeypatch.setattr(extract, "CHUNK_BYTES", 300)
     monkeypatch.setattr(extract, "CHUNK_ROWS", 2)
-    monkeypatch.setattr(staging, "IN_MEMORY_ROWS", 2)
+    monkeypatch.setattr(staging, "IN_MEMORY_BYTES", 1)
     chunked = _load(tmp_path / "chunked.duckdb", path)
     assert _report(chunked) == _report(whole)
     assert _snapshot(tmp_path / "chunked.duckdb") == _snapshot(tmp_path / "whole.duckdb")
@@ -88,7 +88,7 @@ def test_natural_keys_stay_unique_without_primary_keys(tmp_path, monkeypatch):
     """The fact tables carry no PRIMARY KEY; the load keeps natural keys (and the person
     key) unique itself: duplicates in a file, resent files and corrections included."""
     monkeypatch.setattr(extract, "CHUNK_BYTES", 300)
-    monkeypatch.setattr(staging, "IN_MEMORY_ROWS", 2)
+    monkeypatch.setattr(staging, "IN_MEMORY_BYTES", 1)
     db = tmp_path / "w.duckdb"
     original, corrected = mf.corrections(tmp_path)
     _load(db, original, mf.bad_rows_csv(tmp_path))

@@ -44,9 +44,9 @@ def _columns(db, skip: tuple[str, ...] = ()) -> list[tuple]:
         con.close()
 
 
-@pytest.mark.parametrize("in_memory_rows", [staging.IN_MEMORY_ROWS, 50])
-def test_insert_time_columns_equal_a_refresh(tmp_path, monkeypatch, in_memory_rows):
-    monkeypatch.setattr(staging, "IN_MEMORY_ROWS", in_memory_rows)  # 50: Parquet stage
+@pytest.mark.parametrize("in_memory_bytes", [staging.IN_MEMORY_BYTES, 1000])
+def test_insert_time_columns_equal_a_refresh(tmp_path, monkeypatch, in_memory_bytes):
+    monkeypatch.setattr(staging, "IN_MEMORY_BYTES", in_memory_bytes)  # 1000: Parquet stage
     path = tmp_path / "roster.csv"
     _roster(1).write_csv(path)
     db = tmp_path / "w.duckdb"
