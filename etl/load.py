@@ -280,6 +280,7 @@ def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.Raw
     raw_of = {raw.name: raw for raw in raws}
     person_ids = validate.PersonIds(key)  # a person in many chunks is checked once
     hashes: list[pl.DataFrame] = [pl.DataFrame(schema={"_i": pl.Int64, "_h": pl.UInt64})]
+    rejected_persons = [pl.Series("person_key", [], dtype=pl.UInt64)]
     done = 0
     for sheet in sheets:
         sums: dict = {}
@@ -295,6 +296,7 @@ def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.Raw
             if chunk.totals_row is not None and totalled.totals_row is None:
                 totalled = chunk
             result.rejects = pl.concat([result.rejects, checked.rejects])
+            rejected_persons.append(checked.rejected_persons)
             staged = _staged(checked.rows, columns, done, table)
             del checked, chunk
             hashes.append(_key_hashes(staged, result.kind))
@@ -309,7 +311,7 @@ def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.Raw
         result.warnings += validate.check_totals(totalled, sums)
     stage.close(mappings.kinds()[result.kind].natural_key)
     if "person_key" in {c for c, _ in columns}:
-        stage.add_persons(person_ids.persons())
+        stage.add_persons(person_ids.persons(), pl.concat(rejected_persons).unique())
         key_types.refuse_collisions(con, staging.PERSONS)
     # (a count per hash is a quarter of the time of is_duplicated, which sorts: 10^7 rows)
     return pl.concat(hashes).lazy().filter(pl.len().over("_h") > 1).collect()["_i"]
@@ -546,12 +548,16 @@ def _upsert_persons(con, batch: str, genders: bool) -> None:
         gender = "coalesce(f.gender, p.gender)"
         rows = f"""JOIN (SELECT person_key, arg_min_null(_p_gender, _i) AS gender
                          FROM {STAGE} GROUP BY person_key) f USING (person_key)"""
+    # Numbered on from the last person in key order; into an empty table, every person is
+    # new and the stage's numbers are those (no sort: 10^6 persons, 0.2 s less).
+    number, new = "p._no", ""
+    if _one(con, "SELECT count(*) FROM persons")[0]:
+        number = ("(SELECT max(person_no) FROM persons) "
+                  "+ row_number() OVER (ORDER BY person_key)")
+        new = "ANTI JOIN persons USING (person_key)"
     con.execute(f"""INSERT INTO persons
-                   SELECT person_key, p.id_masked, {gender}, p.birth_year, ?,
-                          (SELECT coalesce(max(person_no), 0) FROM persons)
-                          + row_number() OVER (ORDER BY person_key) AS person_no
-                   FROM {staging.PERSONS} p ANTI JOIN persons USING (person_key) {rows}""",
-                [batch])
+                   SELECT person_key, p.id_masked, {gender}, p.birth_year, ?, {number}
+                   FROM {staging.PERSONS} p {new} {rows}""", [batch])
 
 
 def _record_rejects(con, results: list[FileResult]) -> None:

@@ -50,6 +50,9 @@ class Validated:
     # Sum of each amount column over all rows read (also rows rejected for another cell),
     # for comparing with the 合计 row when a sheet is checked a chunk at a time.
     sums: dict[str, Decimal] = field(default_factory=dict)
+    # person_key of the rejected rows with a valid ID (their person may have no row left)
+    rejected_persons: pl.Series = field(
+        default_factory=lambda: pl.Series("person_key", [], dtype=pl.UInt64))
 
 
 # ---------------------------------------------------------------- distinct-value parsing
@@ -327,7 +330,11 @@ def validate(sheet: Sheet, file_name: str, key: bytes, *, totals: bool = True,
     good = rows.filter(~pl.col("_row").is_in(bad)).with_columns(_sheet=pl.lit(sheet.name))
     sums = {name: Decimal(rows[name].sum() or 0) for name, col in sheet.columns.items()
             if col.type == "amount" and name in rows.columns}
-    return Validated(good, rejects, check_totals(sheet, sums) if totals else [], sums)
+    checked = Validated(good, rejects, check_totals(sheet, sums) if totals else [], sums)
+    if "person_key" in rows.columns and rejects.height:
+        checked.rejected_persons = rows.filter(pl.col("_row").is_in(bad))[
+            "person_key"].drop_nulls().unique()
+    return checked
 
 
 def _required(col: Column, checked: Checked, raw: pl.Series, header: str) -> Checked:
