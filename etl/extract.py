@@ -198,6 +198,12 @@ def _csv_sheet(data: bytes | Path, start: bytes) -> RawSheet:
         schema = {f"c{i}": pl.String for i in range(len(head[header]))}
         # The data start after the header's last physical line (a cell may hold line breaks).
         skip = line_starts[header] + _physical_lines([c or "" for c in head[header]])
+        if encoding == "utf8" and isinstance(data, Path):
+            streamed = _streamed(data, skip, schema, positions)
+            if (first_chunk := next(streamed, None)) is not None:
+                yield first_chunk
+                yield from streamed
+                return
         offset = bom + _line_offset(start[bom:], skip)
         piece_encoding, first = encoding, True
         for piece in _pieces(data, offset):
@@ -208,6 +214,25 @@ def _csv_sheet(data: bytes | Path, start: bytes) -> RawSheet:
             yield Chunk(read.cells, lambda piece=piece, encoding=piece_encoding:
                         _read_csv(piece, encoding, schema, False).cells)
     return RawSheet(None, head, chunks)
+
+
+def _streamed(path: Path, skip_lines: int, schema: dict,
+              positions: Sequence[int]) -> Iterator[Chunk]:
+    """A UTF-8 CSV file's rows CHUNK_ROWS at a time, read by Polars' streaming engine. Nothing
+    when its bytes turn out not to be UTF-8 before the first chunk (then GB18030)."""
+    frame = pl.scan_csv(path, has_header=False, schema=schema, skip_lines=skip_lines,
+                        truncate_ragged_lines=True)
+    wanted = [f"c{p}" for p in positions]
+    given = False
+    try:
+        for batch in frame.collect_batches(chunk_size=CHUNK_ROWS):
+            given = True
+            yield Chunk(batch.select(wanted), lambda batch=batch: batch)
+    except pl.exceptions.PolarsError as e:
+        if not _utf8_error(e):
+            raise _unreadable(e) from None
+        if given:
+            raise FileError(*_MIXED) from None
 
 
 def _line_offset(data: bytes, lines: int) -> int:
@@ -300,23 +325,33 @@ def _read_csv(data: bytes, encoding: str, schema: dict, first: bool,
             try:
                 return _Read(read(data), "utf8")
             except pl.exceptions.ComputeError as e:
-                if "utf-8" not in str(e).lower() and "utf8" not in str(e).lower():
+                if not _utf8_error(e):
                     raise
             if not first:
                 raise UnicodeDecodeError("utf-8", data[:1], 0, 1, "mixed encodings")
             encoding = "gb18030"
         return _Read(read(data.decode(encoding).encode()), encoding)
     except UnicodeDecodeError:
-        raise FileError(
-            "CSV 文件中有无法解码的字符（编码混杂）；请在 Excel 中另存为“CSV UTF-8”",
-            "The CSV file has bytes that cannot be decoded (mixed encodings); save it from "
-            "Excel as 'CSV UTF-8'") from None
+        raise FileError(*_MIXED) from None
     except pl.exceptions.NoDataError:
         wanted = schema if positions is None else {f"c{p}": pl.String for p in positions}
         return _Read(pl.DataFrame(schema=wanted), encoding)
     except pl.exceptions.PolarsError as e:
-        raise FileError(f"CSV 文件无法读取（{e}）；请检查是否为逗号分隔的表格",
-                        f"The CSV file cannot be read ({e}); check it is comma-separated") from None
+        raise _unreadable(e) from None
+
+
+def _utf8_error(e: Exception) -> bool:
+    return "utf-8" in str(e).lower() or "utf8" in str(e).lower()
+
+
+_MIXED = ("CSV 文件中有无法解码的字符（编码混杂）；请在 Excel 中另存为“CSV UTF-8”",
+          "The CSV file has bytes that cannot be decoded (mixed encodings); save it from "
+          "Excel as 'CSV UTF-8'")
+
+
+def _unreadable(e: Exception) -> FileError:
+    return FileError(f"CSV 文件无法读取（{e}）；请检查是否为逗号分隔的表格",
+                     f"The CSV file cannot be read ({e}); check it is comma-separated")
 
 
 # ---------------------------------------------------------------- recognising the header

@@ -63,6 +63,32 @@ def test_pieces_end_at_record_ends_outside_quotes(tmp_path, monkeypatch):
     assert back.rows() == [tuple(r) for r in rows]
 
 
+@pytest.mark.parametrize("as_upload", [False, True])
+def test_cells_with_line_breaks_across_chunks(tmp_path, monkeypatch, as_upload):
+    """Quoted cells holding line breaks, read in two-row chunks (from a path: Polars'
+    streaming reader; uploaded: pieces cut at record ends), load as read whole, and the
+    rejects give the row as Excel shows it (one row a record)."""
+    rows = [mf._row(i, mf.ID_A, "150702001", "临时救助", "工会自筹", "100" if i != 5 else "-5",
+                    f"2012-06-{i:02d}") for i in range(1, 9)]
+    for i in (1, 2, 6):
+        rows[i][-1] = f"第{i}行备注\n第二行\r\n第三行"
+    path = mf.write_csv(tmp_path / "notes.csv", rows)
+
+    def load_it(db):
+        if as_upload:
+            return load.load_bytes([(path.name, path.read_bytes())], db, rejects_dir=db.parent)
+        return _load(db, path)
+    whole = load_it(tmp_path / "whole.duckdb")
+    monkeypatch.setattr(extract, "CHUNK_BYTES", 200)
+    monkeypatch.setattr(extract, "CHUNK_ROWS", 2)
+    chunked = load_it(tmp_path / "chunked.duckdb")
+    assert _report(chunked) == _report(whole)
+    assert _snapshot(tmp_path / "chunked.duckdb") == _snapshot(tmp_path / "whole.duckdb")
+    f = chunked.files[0]
+    assert (f.rows_read, f.rows_loaded) == (8, 7)
+    assert f.rejects.select("row", "value").rows() == [(8, "-5")]  # title 2 + header + 5
+
+
 def test_gb18030_after_utf8_first_chunk_fails_whole_file(tmp_path, monkeypatch):
     """Valid UTF-8 at the start and GBK further down: the file loads nothing (no half load)."""
     monkeypatch.setattr(extract, "CHUNK_BYTES", 300)
@@ -88,6 +114,7 @@ def test_natural_keys_stay_unique_without_primary_keys(tmp_path, monkeypatch):
     """The fact tables carry no PRIMARY KEY; the load keeps natural keys (and the person
     key) unique itself: duplicates in a file, resent files and corrections included."""
     monkeypatch.setattr(extract, "CHUNK_BYTES", 300)
+    monkeypatch.setattr(extract, "CHUNK_ROWS", 2)
     monkeypatch.setattr(staging, "IN_MEMORY_BYTES", 1)
     db = tmp_path / "w.duckdb"
     original, corrected = mf.corrections(tmp_path)
@@ -133,6 +160,7 @@ def test_a_big_file_loaded_again_is_skipped_while_hashed(tmp_path, monkeypatch):
     db = tmp_path / "w.duckdb"
     monkeypatch.setattr(digest, "BACKGROUND_DIGEST_BYTES", 0)
     monkeypatch.setattr(extract, "CHUNK_BYTES", 300)
+    monkeypatch.setattr(extract, "CHUNK_ROWS", 2)
     first = _load(db, path)
     assert first.files[0].status == "partial" and first.files[0].rejects.height
     before = (_snapshot(db), db.stat().st_mtime_ns)
