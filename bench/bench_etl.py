@@ -82,9 +82,18 @@ def run_child(kind: str, path: Path, db: Path, quality: bool = True,
     for old in db.parent.glob(db.name + "*"):
         old.unlink()
     code = f"""
-import json, resource, sys, time
+import json, resource, sys, threading, time
 from pathlib import Path
 sys.path.insert(0, {str(ROOT)!r})
+peaks = {{"RssAnon": 0, "RssFile": 0}}
+def sample():  # private memory apart from file pages mapped (the CSV, read by Polars)
+    while True:
+        for line in open("/proc/self/status"):
+            name, _, value = line.partition(":")
+            if name in peaks:
+                peaks[name] = max(peaks[name], int(value.split()[0]))
+        time.sleep(0.01)
+threading.Thread(target=sample, daemon=True).start()
 from etl import quality, rollups, schema
 if not {quality!r}:
     quality.refresh = lambda con, **kw: None
@@ -103,7 +112,9 @@ hwm = next(int(line.split()[1]) for line in open("/proc/self/status")
            if line.startswith("VmHWM"))
 print(json.dumps({{"seconds": dt, "rows_loaded": f.rows_loaded, "rows_read": f.rows_read,
                   "rejected": f.rows_rejected, "status": f.status,
-                  "cpu_seconds": u.ru_utime + u.ru_stime, "peak_mb": hwm / 1024}}))
+                  "cpu_seconds": u.ru_utime + u.ru_stime, "peak_mb": hwm / 1024,
+                  "peak_anon_mb": peaks["RssAnon"] / 1024,
+                  "peak_file_mb": peaks["RssFile"] / 1024}}))
 """
     from etl import config
 
@@ -130,6 +141,7 @@ def median_of(runs: list[dict]) -> dict:
     middle = dict(ordered[len(ordered) // 2])
     middle["all_seconds"] = [round(r["seconds"], 1) for r in runs]
     middle["all_peak_mb"] = [round(r["peak_mb"]) for r in runs]
+    middle["all_peak_anon_mb"] = [round(r["peak_anon_mb"]) for r in runs]
     middle["all_load_average"] = [r["load_average"] for r in runs]
     return middle
 
