@@ -6,8 +6,9 @@
 Writes synthetic relief files with a fast Polars writer (valid IDs, a few thousand distinct
 dates and amounts, ~1 relief per person per year), then times `etl.load.load_files` on them
 (read, validate, pseudonymise, load, swap) in a child process each, reporting rows/s, the
-child's CPU time and peak memory (VmHWM) and the load average: the median of --repeat
-runs, with the spread. Not run by pytest.
+child's CPU time and peak memory (VmHWM; and, sampled every 10 ms, the peaks of its private
+memory and of the file pages it maps) and the load average: the median of --repeat runs,
+with the spread. Not run by pytest.
 """
 
 from __future__ import annotations

@@ -30,7 +30,8 @@ from etl.mappings import Column
 
 HEADER_SCAN_ROWS = 12
 # Big files are read, checked and staged a chunk at a time so memory stays flat at 10^7 rows:
-# a CSV in pieces of about CHUNK_BYTES (cut at line ends), a sheet in CHUNK_ROWS rows.
+# a UTF-8 CSV file CHUNK_ROWS rows at a time by Polars' streaming reader; an uploaded or
+# GB18030 CSV in pieces of about CHUNK_BYTES (cut at line ends); a sheet in CHUNK_ROWS rows.
 CHUNK_BYTES = int(os.environ.get("UNION_DASH_CHUNK_BYTES", 128 * 2**20))
 CHUNK_ROWS = 1_000_000
 # Recognised, then dropped: names and contact details are never stored.
@@ -62,7 +63,7 @@ class MissingColumns(FileError):
 class Chunk:
     """Rows of a sheet as text: the columns asked for (c0, c1, ... by position), and all
     columns of the same rows on demand (only rows with an empty cell are looked at whole,
-    for 合计 and signature lines: a CSV's other columns are then read again)."""
+    for 合计 and signature lines: a CSV cut in pieces has its other columns read again)."""
 
     cells: pl.DataFrame
     every: Callable[[], pl.DataFrame]
