@@ -164,6 +164,9 @@ def test_gender_from_the_file_on_a_persons_first_row(tmp_path):
                    for pid, gender in ((mf.ID_A, "F"), (mf.ID_B, "F"), (mf.ID_E, "M"))}
 
 
+ID_SPACED = "\u3000" + mf.ID_A + " "
+
+
 def test_cells_of_white_space_only_are_empty(tmp_path):
     """A cell holding only spaces (also the full-width one) is an empty cell: a required one
     fails as empty, and a row of such cells is no data row. Cells with spaces around a
@@ -181,5 +184,3 @@ def test_cells_of_white_space_only_are_empty(tmp_path):
                  "FROM relief")
     assert got.rows() == [("150702001", "temporary", "500.00")]
 
-
-ID_SPACED = "\u3000" + mf.ID_A + " "
