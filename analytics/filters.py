@@ -123,6 +123,8 @@ def region_clause(level: str, has_station: bool) -> str | None:
     whose unknown size makes DuckDB build its hash table on the fact rows."""
     if level == "station":
         return "t.station_code = $region" if has_station else None
+    if level == "township":  # a township's stations: $scope holds them
+        return "list_contains($scope, t.station_code)" if has_station else None
     if level == "country":
         return "TRUE"
     return "list_contains($scope, t.county_code)"

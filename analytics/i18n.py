@@ -25,6 +25,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "province": ("省(区)", "Province"),
     "city": ("市", "City"),
     "county": ("旗县区", "County / banner"),
+    "township": ("乡镇街道", "Township / sub-district"),
     "station": ("帮扶站点", "Help station"),
     "all": ("全部", "All"),
     "period": ("时间范围", "Period"),

@@ -17,7 +17,7 @@ import polars as pl
 
 from analytics import db, derived, festival
 from analytics.festival import spring_festivals
-from analytics.filters import SCOPE_CTE, Filters, add_months, cut_clauses, region_clause
+from analytics.filters import COUNTRY, SCOPE_CTE, Filters, add_months, cut_clauses, region_clause
 from analytics.indicators import INDICATORS, PERSONS, TABLE_DIMS, Indicator, Measure
 from etl.schema import EVENT_ROLLUPS
 
@@ -65,6 +65,22 @@ def scope_codes(code: str) -> list[str]:
         out.append(c := todo.pop())
         todo += tree.get(c, [])
     return sorted(out)
+
+
+def root_region() -> str:
+    """The top of this deployment's hierarchy: from the country down while a region has one
+    child only (a 广州市 warehouse starts at 440100, the sample at 全国 with two provinces)."""
+    tree, code = _children(), COUNTRY
+    while len(tree.get(code, [])) == 1 and _levels().get(code) not in ("county", "township"):
+        code = tree[code][0]
+    return code
+
+
+def has_townships(code: str) -> bool:
+    """Whether some of the region's children are townships (乡镇/街道): its breakdown by
+    sub-region then groups stations by the child they lie under."""
+    levels = _levels()
+    return any(levels.get(c) == "township" for c in _children().get(code, []))
 
 
 def region_level(code: str) -> str:
@@ -178,7 +194,8 @@ def _bucket_keys(m: Measure, buckets: list[Bucket]) -> list[tuple]:
     return out
 
 
-def _dim_sql(by: str | None, table: str, level: str) -> tuple[str, str]:
+def _dim_sql(by: str | None, table: str, level: str,
+             township_children: bool = False) -> tuple[str, str]:
     """(join, group expression) for a breakdown; region means the children of $region."""
     if by is None:
         return "", ""
@@ -187,9 +204,11 @@ def _dim_sql(by: str | None, table: str, level: str) -> tuple[str, str]:
     if by == "region":
         if level == "station":
             raise Unavailable("a help station has no sub-regions")
-        if level == "county":
+        if level in ("county", "township"):
             if "station" not in TABLE_DIMS[table]:
                 raise Unavailable(f"{table} is not kept by help station")
+            if township_children:  # stations under townships: grouped by the township
+                return "JOIN tree ON tree.code = t.station_code", "tree.child"
             return "", "t.station_code"
         return "JOIN tree ON tree.code = t.county_code", "tree.child"  # tree: see scan()
     col = TABLE_DIMS[table].get(by)
@@ -207,7 +226,8 @@ def scan(measures: list[Measure], f: Filters, buckets: list[Bucket], by: str | N
     if where is None:
         raise Unavailable(f"{m0.table} is not kept by help station")
     time_join, time_where = _time_sql(m0)
-    dim_join, dim_expr = _dim_sql(by, m0.table, level)
+    dim_join, dim_expr = _dim_sql(by, m0.table, level,
+                                  by == "region" and has_townships(f.region))
     placed = [where, *cut_clauses(f, set(TABLE_DIMS[m0.table]))]
     conds = [*placed, *([time_where] * bool(time_where)), *([m0.where] * bool(m0.where))]
     gaps = [derived.gap_column(m, f, by) for m in measures]

@@ -17,7 +17,7 @@ def attention_unit(level: str) -> str | None:
     """What attention compares under a region of `level`: counties (whatever the level above
     them, so a leader at the top sees the counties that lag, not two provinces), the help
     stations of a county, nothing under a station."""
-    return {"station": None, "county": "region"}.get(level, "county")
+    return {"station": None, "county": "region", "township": "region"}.get(level, "county")
 
 
 def attention(f: Filters, top: int = 5) -> pl.DataFrame:

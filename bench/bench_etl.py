@@ -50,7 +50,7 @@ def person_ids(n: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def relief_frame(rows: int, persons: int, seed: int = 7) -> pl.DataFrame:
-    from etl import regions
+    from etl import sample_regions as regions
 
     rng = np.random.default_rng(seed)
     ids = person_ids(persons, rng)

@@ -17,7 +17,7 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from etl import quality  # noqa: E402
-from etl.regions import all_regions  # noqa: E402
+from etl.sample_regions import all_regions  # noqa: E402
 from etl.schema import ddl  # noqa: E402
 
 

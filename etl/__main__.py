@@ -1,4 +1,4 @@
-"""Command line: `python -m etl load|build|generate ...`.
+"""Command line: `python -m etl init|load|build|generate ...`.
 
 Exit codes of `load`: 0 every row loaded; 3 some rows rejected, the rest loaded; 2 a file
 loaded nothing (unreadable, unknown kind, required columns missing).
@@ -33,6 +33,30 @@ def cmd_load(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from etl import national
+    from etl.load import init
+
+    try:
+        init(args.db, args.scope)
+    except FileExistsError:
+        _say(f"{args.db} 已存在，未改动；请换一个路径或先移走它 / {args.db} exists, left as it "
+             "is; choose another path or move it away first")
+        return 2
+    except ValueError:
+        unknown = national.unknown_codes(args.scope)
+        _say(f"未知的区划代码 {', '.join(unknown)}；请填写 GB/T 2260 的 6 位代码，如 150700（呼伦贝尔市）"
+             f" / unknown region codes {', '.join(unknown)}; give 6-digit GB/T 2260 codes, "
+             "e.g. 150700 (Hulunbuir)")
+        return 2
+    names = national.regions().filter(pl.col("region_code").is_in(args.scope))
+    print(f"{args.db}: 空的数据仓库，范围 / empty warehouse for "
+          + "、".join(f"{c} {n}" for c, n in names.select("region_code", "name_zh").iter_rows()))
+    return 0
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from etl import sample
 
@@ -59,6 +83,11 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--rejects", type=Path, default=config.REJECTS_DIR,
                       help="directory for the rejects report (CSV)")
     load.set_defaults(run=cmd_load)
+    init = sub.add_parser("init", help="make an empty warehouse for a federation's regions")
+    init.add_argument("--db", type=Path, default=config.DEFAULT_DB)
+    init.add_argument("--scope", nargs="+", required=True, metavar="CODE",
+                      help="GB/T 2260 codes the federation covers, e.g. 150700 (呼伦贝尔市)")
+    init.set_defaults(run=cmd_init)
     build = sub.add_parser("build", help="write the sample files and build the warehouse")
     build.add_argument("--db", type=Path, default=config.DEFAULT_DB)
     build.add_argument("--out", type=Path, default=config.SAMPLE_DIR)

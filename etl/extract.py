@@ -362,14 +362,20 @@ def header_key(cell: object) -> str:
     return mappings.normalise_header(cell).strip("*:：") if cell is not None else ""
 
 
+@functools.cache
 def _without_unit(key: str) -> str:
     """慰问金额（元） → 慰问金额: a unit in brackets is a variant, not another column."""
     return re.sub(r"（[^）]*）$", "", key)
 
 
+@functools.cache
+def _unitless_headers(col: Column) -> frozenset[str]:
+    return frozenset(_without_unit(h) for h in col.headers)
+
+
 def _header_matches(key: str, col: Column) -> bool:
-    return bool(key) and (key in col.headers or _without_unit(key) in
-                          {_without_unit(h) for h in col.headers})
+    # cached: a header row is matched against every column of every kind
+    return bool(key) and (key in col.headers or _without_unit(key) in _unitless_headers(col))
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ from etl import (
 from etl import digest as digests
 from etl import rejects as rj
 from etl.extract import FileError
+from etl.region_index import RegionIndex
 
 # Tests set this to a callable invoked with a point name ("file_loaded", "before_swap") to
 # simulate a crash mid-load. Env UNION_DASH_FAULT_AFTER_FILES=N kills the process (SIGKILL)
@@ -51,6 +52,7 @@ FAULT_HOOK: Callable[[str], None] | None = None
 LOAD_MEMORY_LIMIT = os.environ.get("UNION_DASH_LOAD_MEMORY", "2GB")  # DuckDB's share of a load
 SURROGATE_IDS = key_types.SURROGATE_IDS
 STAGE = staging.VIEW  # one file's checked rows (etl/staging.py)
+REGISTRY = "help_stations"  # its rows make the regions table's stations
 
 
 @dataclass
@@ -122,11 +124,28 @@ def load_bytes(items: Sequence[tuple[str, bytes]], db_path: Path, *,
 
 
 def ensure_warehouse(db_path: Path) -> None:
-    """Create the warehouse (schema, regions, labels) if it is missing or incomplete."""
+    """Create the warehouse (schema, regions, labels) if it is missing or incomplete; a new
+    one covers the whole country (`init` gives it a federation's scope)."""
     db_path = Path(db_path)
     if db_path.exists() and _complete(db_path):
         return
     rewrite(db_path, _prepare)
+
+
+def init(db_path: Path, scope: Sequence[str], *, sample: bool = False) -> None:
+    """An empty warehouse for a federation's scope (region codes whose subtrees it covers):
+    its regions, no rows. FileExistsError if there is a warehouse at db_path already;
+    ValueError for a code not in the national table."""
+    db_path = Path(db_path)
+    if db_path.exists():
+        raise FileExistsError(str(db_path))
+
+    def prepare(con) -> None:
+        _prepare(con)
+        regions.set_deployment(con, list(scope), sample=sample)
+        regions.rebuild(con)
+
+    rewrite(db_path, prepare)
 
 
 def rewrite(db_path: Path, change: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
@@ -207,6 +226,7 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
 
     if earlier := loaded_before():
         return _skipped(result, earlier)
+    validate.use_regions(RegionIndex.of(con))  # with the stations registered so far
     stage = staging.Stage(con, scratch)
     try:
         try:
@@ -241,6 +261,8 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
         con.begin()
         try:
             _write_batch(con, result, table, sha, now, stage.genders)
+            if table == REGISTRY:
+                regions.rebuild(con)
             con.commit()
         except BaseException:
             con.rollback()
@@ -296,6 +318,7 @@ def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.Raw
             if chunk.totals_row is not None and totalled.totals_row is None:
                 totalled = chunk
             result.rejects = pl.concat([result.rejects, checked.rejects])
+            result.warnings += [w for w in checked.warnings if w not in result.warnings]
             rejected_persons.append(checked.rejected_persons)
             staged = _staged(checked.rows, columns, done, table)
             del checked, chunk
@@ -592,28 +615,26 @@ def _loaded_batch(con, sha: str) -> str | None:
 
 
 def _prepare(con) -> None:
-    """Schema, regions and labels (refreshed on every load: they come from code)."""
+    """Schema, labels and the regions (made again from the national table, the scope and
+    the station registry on every load: etl/regions.py)."""
     # Row order in tables carries no meaning; not keeping it lets DuckDB insert with less
     # memory, and the limit makes it spill rather than crowd out Polars' frames.
     con.sql("SET preserve_insertion_order = false")
     con.sql(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
     for statement in schema.ddl():
         con.sql(statement)
+    for column in ("longitude", "latitude"):  # regions of warehouses made before them
+        con.sql(f"ALTER TABLE regions ADD COLUMN IF NOT EXISTS {column} DOUBLE")
     key_types.migrate(con)
     person_index.migrate(con)
-    all_regions = regions.all_regions()
-    region_rows = pl.DataFrame([r.__dict__ for r in all_regions], orient="row")
-    labels = dict.fromkeys(mappings.labels())
-    labels.update(dict.fromkeys(("region", r.region_code, r.name_zh, r.name_en)
-                                for r in all_regions))
-    label_rows = pl.DataFrame(list(labels), schema=["domain", "code", "label_zh", "label_en"],
-                              orient="row")
-    con.register("_regions", region_rows)
+    regions.migrate(con)
+    label_rows = pl.DataFrame(list(dict.fromkeys(mappings.labels())),
+                              schema=["domain", "code", "label_zh", "label_en"], orient="row")
     con.register("_labels", label_rows)
-    con.sql("DELETE FROM regions")
-    con.sql("INSERT INTO regions BY NAME SELECT * FROM _regions")
-    con.sql("DELETE FROM labels")
+    con.sql("DELETE FROM labels WHERE domain <> 'region'")
     con.sql("INSERT INTO labels BY NAME SELECT * FROM _labels")
+    con.unregister("_labels")
+    regions.rebuild(con)
 
 
 def _complete(db_path: Path) -> bool:

@@ -1,111 +1,110 @@
-"""The region hierarchy of the sample: provinces → cities → counties (GB/T 2260) → help stations.
+"""A deployment's region hierarchy in the warehouse: country → province → city → county
+(GB/T 2260, from etl/national.py, limited to the deployment's scope) → township/sub-district
+(乡镇/街道) → help station, the last two from the help-station registry (`help_stations`,
+loaded from 帮扶站点名录 files like any other kind).
 
-County codes and names are the real administrative ones (checked against DESIGN.md §2).
-Help stations are synthetic: each county has a help centre (帮扶中心) and a few
-sub-district/township stations, coded county code + three digits.
+The `regions` table is made again from these two sources whenever the warehouse is prepared
+and after a registry file loads, so it is never edited by hand. Townships are coded as the
+statistical division codes are shaped, county code + three digits + 000 (12 digits), so they
+never clash with a station's county code + three digits (9).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import duckdb
+import polars as pl
 
-# The national root, so that national measures (the 2011 income-tax change) have a scope.
-COUNTRY = ("000000", "全国", "China")
+from etl import national
 
-PROVINCES = {
-    "150000": ("内蒙古自治区", "Inner Mongolia Autonomous Region"),
-    "450000": ("广西壮族自治区", "Guangxi Zhuang Autonomous Region"),
-}
-
-CITIES = {
-    "150400": ("150000", "赤峰市", "Chifeng"),
-    "150700": ("150000", "呼伦贝尔市", "Hulunbuir"),
-    "451000": ("450000", "百色市", "Baise"),
-}
-
-COUNTIES = {
-    # 赤峰市
-    "150402": ("150400", "红山区", "Hongshan District"),
-    "150403": ("150400", "元宝山区", "Yuanbaoshan District"),
-    "150404": ("150400", "松山区", "Songshan District"),
-    "150421": ("150400", "阿鲁科尔沁旗", "Ar Horqin Banner"),
-    "150422": ("150400", "巴林左旗", "Bairin Left Banner"),
-    "150423": ("150400", "巴林右旗", "Bairin Right Banner"),
-    "150424": ("150400", "林西县", "Linxi County"),
-    "150425": ("150400", "克什克腾旗", "Hexigten Banner"),
-    "150426": ("150400", "翁牛特旗", "Ongniud Banner"),
-    "150428": ("150400", "喀喇沁旗", "Harqin Banner"),
-    "150429": ("150400", "宁城县", "Ningcheng County"),
-    "150430": ("150400", "敖汉旗", "Aohan Banner"),
-    # 呼伦贝尔市
-    "150702": ("150700", "海拉尔区", "Hailar District"),
-    "150703": ("150700", "扎赉诺尔区", "Jalainur District"),
-    "150721": ("150700", "阿荣旗", "Arun Banner"),
-    "150781": ("150700", "满洲里市", "Manzhouli"),
-    "150782": ("150700", "牙克石市", "Yakeshi"),
-    "150783": ("150700", "扎兰屯市", "Zhalantun"),
-    "150784": ("150700", "额尔古纳市", "Ergun"),
-    "150785": ("150700", "根河市", "Genhe"),
-    # 百色市
-    "451002": ("451000", "右江区", "Youjiang District"),
-    "451003": ("451000", "田阳区", "Tianyang District"),
-    "451022": ("451000", "田东县", "Tiandong County"),
-    "451024": ("451000", "德保县", "Debao County"),
-    "451026": ("451000", "那坡县", "Napo County"),
-    "451027": ("451000", "凌云县", "Lingyun County"),
-    "451028": ("451000", "乐业县", "Leye County"),
-    "451029": ("451000", "田林县", "Tianlin County"),
-    "451030": ("451000", "西林县", "Xilin County"),
-    "451031": ("451000", "隆林各族自治县", "Longlin Autonomous County"),
-    "451081": ("451000", "靖西市", "Jingxi"),
-    "451082": ("451000", "平果市", "Pingguo"),
-}
-
-# The three counties the source documents come from.
-DOCUMENT_COUNTIES = ("150702", "150422", "451030")
-
-# Hailar's help stations are its real sub-districts (海拉尔区 帮扶站, see the documents);
-# other counties get a help centre and two generic stations.
-_HAILAR_STATIONS = [
-    ("正阳街道", "Zhengyang Subdistrict"),
-    ("健康街道", "Jiankang Subdistrict"),
-    ("靠山街道", "Kaoshan Subdistrict"),
-    ("胜利街道", "Shengli Subdistrict"),
-    ("呼伦街道", "Hulun Subdistrict"),
-    ("建设街道", "Jianshe Subdistrict"),
-]
-_GENERIC_STATIONS = [("城区", "Urban"), ("城郊", "Suburban")]
+SCOPE, SAMPLE = "scope", "sample"  # keys of the deployment table
+NATIONAL = [national.COUNTRY[0]]  # the scope of a warehouse made without one
 
 
-@dataclass(frozen=True)
-class Region:
-    region_code: str
-    parent_code: str | None
-    level: str  # country, province, city, county, station
-    name_zh: str
-    name_en: str
+def scope(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The region codes this warehouse covers (the whole country if none was set)."""
+    row = con.execute("SELECT value FROM deployment WHERE key = ?", [SCOPE]).fetchall()
+    return row[0][0].split(",") if row else list(NATIONAL)
 
 
-def _stations(county_code: str, county_zh: str, county_en: str) -> list[Region]:
-    out = [Region(f"{county_code}000", county_code, "station",
-                  f"{county_zh}总工会帮扶中心", f"{county_en} Union Help Centre")]
-    names = _HAILAR_STATIONS if county_code == "150702" else _GENERIC_STATIONS
-    for i, (zh, en) in enumerate(names, start=1):
-        out.append(Region(f"{county_code}{i:03d}", county_code, "station",
-                          f"{county_zh}{zh}帮扶站", f"{county_en} {en} Help Station"))
-    return out
+def is_sample(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(con.execute("SELECT 1 FROM deployment WHERE key = ? AND value = '1'",
+                            [SAMPLE]).fetchall())
 
 
-def all_regions() -> list[Region]:
-    """Every region of the sample, parents before children."""
-    out = [Region(COUNTRY[0], None, "country", COUNTRY[1], COUNTRY[2])]
-    out += [Region(c, COUNTRY[0], "province", zh, en) for c, (zh, en) in PROVINCES.items()]
-    out += [Region(c, p, "city", zh, en) for c, (p, zh, en) in CITIES.items()]
-    out += [Region(c, p, "county", zh, en) for c, (p, zh, en) in COUNTIES.items()]
-    for code, (_, zh, en) in COUNTIES.items():
-        out += _stations(code, zh, en)
-    return out
+def set_deployment(con: duckdb.DuckDBPyConnection, codes: list[str], *,
+                   sample: bool = False) -> None:
+    """Record the scope (and whether this is the bundled sample); ValueError for a code
+    that is not a division of the national table."""
+    if unknown := national.unknown_codes(codes):
+        raise ValueError(f"unknown region codes: {', '.join(unknown)}")
+    con.execute("DELETE FROM deployment")
+    con.execute("INSERT INTO deployment VALUES (?, ?), (?, ?)",
+                [SCOPE, ",".join(codes), SAMPLE, "1" if sample else "0"])
 
 
-def stations_of(county_code: str) -> list[Region]:
-    return [r for r in all_regions() if r.parent_code == county_code and r.level == "station"]
+def migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """A warehouse from before the registry: its stations (then made by code) become
+    registry rows and its counties its scope, so its next load keeps what it showed."""
+    if con.execute("SELECT count(*) FROM deployment").fetchall()[0][0]:
+        return
+    old = con.sql("SELECT region_code, parent_code, level, name_zh FROM regions").pl()
+    if old.is_empty():
+        return
+    counties = sorted(old.filter(pl.col("level") == "county")["region_code"])
+    set_deployment(con, [c for c in counties if not national.unknown_codes([c])] or NATIONAL)
+    con.execute("""INSERT INTO help_stations (station_code, name_zh, county_code, batch_id)
+                   SELECT region_code, name_zh, parent_code, 'migrated' FROM regions
+                   WHERE level = 'station'
+                   AND region_code NOT IN (SELECT station_code FROM help_stations)""")
+
+
+def rebuild(con: duckdb.DuckDBPyConnection) -> None:
+    """The regions table and the region labels from the scope's divisions and the registry."""
+    divisions = national.in_scope(scope(con))
+    frame = pl.concat([divisions, _registered(con, divisions)], how="vertical")
+    con.register("_regions", frame)
+    try:
+        con.sql("DELETE FROM regions")
+        con.sql("INSERT INTO regions BY NAME SELECT * FROM _regions")
+        con.sql("DELETE FROM labels WHERE domain = 'region'")
+        con.sql("""INSERT INTO labels SELECT 'region', region_code, name_zh, name_en
+                   FROM _regions""")
+    finally:
+        con.unregister("_regions")
+
+
+def _registered(con: duckdb.DuckDBPyConnection, divisions: pl.DataFrame) -> pl.DataFrame:
+    """Townships and stations of the registry, stations under their township if they have
+    one. English names: the county's where the name starts with it, then `_station_english`
+    (海拉尔区正阳街道帮扶站 → Hailar District Zhengyang Subdistrict Help Station)."""
+    rows = con.sql("""
+        SELECT DISTINCT township_code AS region_code, county_code AS parent_code,
+               'township' AS level, township_zh AS name_zh
+        FROM help_stations WHERE township_code IS NOT NULL
+        UNION ALL
+        SELECT station_code, coalesce(township_code, county_code), 'station', name_zh
+        FROM help_stations""").pl()
+    counties = dict(zip(divisions["name_zh"], divisions["name_en"], strict=True))
+    counties = {zh: en for zh, en in counties.items() if zh[-1] in "区县旗市"}
+
+    def english(name: str) -> str:
+        county = next((zh for zh in counties if name.startswith(zh) and name != zh), None)
+        if county is None:
+            return _station_english(name)
+        return f"{counties[county]} {_station_english(name[len(county):])}"
+
+    english = rows["name_zh"].map_elements(english, return_dtype=pl.String)
+    return rows.with_columns(name_en=english, longitude=pl.lit(None, pl.Float64),
+                             latitude=pl.lit(None, pl.Float64)).select(list(national.SCHEMA))
+
+
+def _station_english(name_zh: str) -> str:
+    """帮扶中心/帮扶站, 街道, 乡, 镇 as English words, the rest in pinyin:
+    天河区五山街道帮扶站 → Tianhequwushan Subdistrict Help Station."""
+    for suffix, word in (("总工会帮扶中心", "Union Help Centre"), ("帮扶中心", "Help Centre"),
+                         ("帮扶站", "Help Station"), ("街道", "Subdistrict"),
+                         ("乡", "Township"), ("镇", "Town")):
+        if name_zh.endswith(suffix) and len(name_zh) > len(suffix):
+            stem = name_zh[: -len(suffix)]
+            return f"{_station_english(stem)} {word}" if stem != "总工会" else f"Union {word}"
+    return national.english_name(name_zh)

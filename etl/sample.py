@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from etl.regions import COUNTIES
+from etl import sample_regions
 from etl.sample_design import HAILAR, county_params
 from etl.sample_funds import allocations
 from etl.sample_medical import benefits, cards
@@ -24,6 +24,7 @@ from etl.sample_output import write_all
 from etl.sample_people import People
 from etl.sample_problems import plant
 from etl.sample_programs import hailar_loan_files, loans, pending_placement, placements, training
+from etl.sample_regions import COUNTIES
 from etl.sample_register import register
 from etl.sample_registry import interventions
 from etl.sample_relief import cap_yearly, county_relief
@@ -32,7 +33,7 @@ from etl.sample_truth import ground_truth
 
 DEFAULT_SEED = 20120504  # the date of the Bairin Left report
 YEARLY_CAPS = {"temporary": 5000, "medical": 10000, "education": 5000, "living": 6000}
-SUBDIRS = ("relief", "hardship", "petition", "loan", "training", "placement",
+SUBDIRS = (sample_regions.REGISTRY_DIR, "relief", "hardship", "petition", "loan", "training", "placement",
            "fund_allocation", "union_coverage", "npc_activity", "medical", "interventions")
 
 
@@ -83,16 +84,19 @@ def write_sample(out_dir: Path, scale: int = 1, seed: int = DEFAULT_SEED,
     truth = ground_truth(tables, people.frame(), planted, written, params, seed, scale)
     (out_dir / "ground_truth.json").write_text(
         json.dumps(truth, ensure_ascii=False, indent=1, sort_keys=True, default=str), encoding="utf-8")
-    return sorted(written.paths)
+    # the station registry first: the rosters name its stations
+    return [sample_regions.write_registry(out_dir), *sorted(written.paths)]
 
 
 def build(db_path: Path, out_dir: Path):
-    """Write the sample into out_dir and load it into a fresh warehouse at db_path."""
-    from etl.load import load_files
+    """Write the sample into out_dir and load it into a fresh warehouse at db_path, made
+    for the sample's counties (`etl.load.init`) like any federation's."""
+    from etl.load import init, load_files
 
     db_path = Path(db_path)
     db_path.unlink(missing_ok=True)
     paths = write_sample(Path(out_dir))
+    init(db_path, sample_regions.SCOPE, sample=True)
     return load_files(paths, db_path)
 
 

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import numpy as np
 from lunardate import LunarDate
 
-from etl.regions import COUNTIES
+from etl.sample_regions import COUNTIES
 
 FIRST_YEAR, LAST_YEAR = 2005, 2024
 MONTHS = np.arange(np.datetime64(f"{FIRST_YEAR}-01"), np.datetime64(f"{LAST_YEAR + 1}-01"))

@@ -16,8 +16,8 @@ import numpy as np
 import polars as pl
 
 from etl import mappings
-from etl.regions import all_regions
 from etl.sample_people import employers, phones
+from etl.sample_regions import all_regions
 
 DATE_STYLES = {"iso": "%Y-%m-%d", "slash": "%Y/%-m/%-d", "cn": "%Y年%-m月%-d日"}
 # Columns stations keep that the ETL drops, by kind: (header, source).

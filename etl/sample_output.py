@@ -12,10 +12,10 @@ from pathlib import Path
 
 import polars as pl
 
-from etl.regions import CITIES, COUNTIES
 from etl.sample_design import BAIRIN_LEFT, HAILAR, XILIN
 from etl.sample_files import Style, dress, header_of, write_csv
 from etl.sample_people import People, lookup
+from etl.sample_regions import CITIES, COUNTIES
 from etl.sample_workbooks import relief_workbooks
 
 GB18030 = {"451022", "451024", "451026", "451030", "150424", "150785"}

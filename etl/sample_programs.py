@@ -12,9 +12,9 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from etl.regions import COUNTIES
 from etl.sample_design import FIRST_YEAR, HAILAR, LAST_YEAR, XILIN, CountyParams
 from etl.sample_people import People, stack
+from etl.sample_regions import COUNTIES
 from etl.sample_register import active_mask, exit_days, files_for
 
 HAILAR_LOAN_PERSONS_2012 = 48

@@ -6,7 +6,6 @@ from datetime import date
 
 import polars as pl
 
-from etl.regions import COUNTIES
 from etl.sample_design import (
     FINANCE_ID,
     FINANCE_START,
@@ -20,6 +19,7 @@ from etl.sample_design import (
     inspection_start,
     proposal_start,
 )
+from etl.sample_regions import COUNTIES
 
 Row = tuple[str, str, str, str, str, date, date | None, str, str]
 

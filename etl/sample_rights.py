@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from etl.regions import COUNTIES
 from etl.sample_design import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -26,6 +25,7 @@ from etl.sample_design import (
     proposal_start,
 )
 from etl.sample_people import stack
+from etl.sample_regions import COUNTIES
 
 SKIP_BASE, OTHER_BASE, GROWTH = 1.5, 6.0, 0.02
 SEASON = [1.4, 1.2, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 1.0, 1.1, 1.4]  # wage arrears peak

@@ -9,7 +9,17 @@ from __future__ import annotations
 TABLES: dict[str, str] = {
     "regions": """
         region_code VARCHAR PRIMARY KEY, parent_code VARCHAR, level VARCHAR NOT NULL,
-        name_zh VARCHAR NOT NULL, name_en VARCHAR NOT NULL""",
+        name_zh VARCHAR NOT NULL, name_en VARCHAR NOT NULL, longitude DOUBLE, latitude DOUBLE""",
+    # The help-station registry (帮扶站点名录) staff load like any other file; the regions
+    # table's townships and stations are made from it (etl/regions.py).
+    "help_stations": """
+        station_code VARCHAR NOT NULL, name_zh VARCHAR NOT NULL, county_code VARCHAR NOT NULL,
+        township_code VARCHAR, township_zh VARCHAR, established_on DATE, closed_on DATE,
+        batch_id VARCHAR NOT NULL""",
+    # What this warehouse is for: `scope` (region codes, comma-separated: the subtrees the
+    # federation covers), `sample` ('1' for the bundled synthetic sample).
+    "deployment": """
+        key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL""",
     "persons": """
         person_key UBIGINT NOT NULL, id_masked VARCHAR NOT NULL, gender VARCHAR,
         birth_year SMALLINT, batch_id VARCHAR""",

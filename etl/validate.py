@@ -16,11 +16,12 @@ from typing import Any
 
 import polars as pl
 
-from etl import mappings, parse, pseudonym, regions
+from etl import mappings, parse, pseudonym, stations
 from etl import rejects as rj
 from etl.extract import Sheet
 from etl.mappings import Column
 from etl.parse import ParseError
+from etl.region_index import AMBIGUOUS, RegionIndex
 
 # Amounts of one person's relief, loan or bill above this are typing errors; tables without
 # persons hold totals per county and year, which may be far larger.
@@ -40,6 +41,7 @@ class Checked:
     value: pl.Series
     reason_zh: pl.Series | None = None
     reason_en: pl.Series | None = None
+    notes: list[tuple[str, str]] = field(default_factory=list)  # for the load report
 
 
 @dataclass
@@ -92,10 +94,40 @@ def codes(domain: str) -> pl.Enum:
     return pl.Enum(sorted(set(mappings.value_synonyms(domain).values())))
 
 
-@cache
+_REGIONS: list[RegionIndex] = []  # the regions files are checked against (`use_regions`)
+
+
+def use_regions(index: RegionIndex) -> None:
+    """Check the files that follow against these regions (the load sets the warehouse's,
+    file by file); station codes a registry file assigns count on across its chunks."""
+    _REGIONS[:] = [index]
+    _region_enums.clear()
+    _numbering.clear()
+
+
+def numbering() -> stations.Numbering:
+    if not _numbering:
+        _numbering.append(stations.Numbering(regions()))
+    return _numbering[0]
+
+
+_numbering: list[stations.Numbering] = []
+
+
+def regions() -> RegionIndex:
+    if not _REGIONS:
+        _REGIONS.append(RegionIndex.national())
+    return _REGIONS[0]
+
+
+_region_enums: dict[str, pl.Enum] = {}
+
+
 def region_codes(level: str) -> pl.Enum:
     """The region codes of a level ("any": all) as a Polars Enum (`codes`)."""
-    return pl.Enum(sorted({r.region_code for r in _region_index()[level].values()}))
+    if level not in _region_enums:
+        _region_enums[level] = pl.Enum(regions().codes(level))
+    return _region_enums[level]
 
 
 def code_parser(domain: str, header: str) -> Callable[[str], str]:
@@ -113,38 +145,44 @@ def code_parser(domain: str, header: str) -> Callable[[str], str]:
     return parse_code
 
 
-@cache
-def _region_index() -> dict[str, dict[str, regions.Region]]:
-    """level → every accepted spelling (code, Chinese name, name without 总工会) → region."""
-    index: dict[str, dict[str, regions.Region]] = {}
-    for r in regions.all_regions():
-        names = {r.region_code, r.name_zh, r.name_zh.replace("总工会", ""), r.name_en}
-        if r.level == "county":
-            names.add(f"{r.name_zh}总工会")
-        for level in (r.level, "any"):
-            index.setdefault(level, {}).update(
-                {mappings.normalise_value(n): r for n in names})
-    return index
+LEVEL_WORDS = {"station": ("帮扶站点", "help station"), "county": ("旗县区", "county"),
+               "any": ("地区", "region")}
+REGISTER_HINT = ("请先在“帮扶站点名录”中登记该站点后重新上传（数据导入页可一键登记文件中的未知站点）",
+                 "register the station first with a help-station registry (帮扶站点名录) file, "
+                 "then upload again (the upload page registers a file's unknown stations in "
+                 "one step)")
 
 
-LEVEL_WORDS = {"station": ("帮扶站点", "help station", ("150702001", "海拉尔区正阳街道帮扶站")),
-               "county": ("旗县区", "county", ("150702", "海拉尔区")),
-               "any": ("地区", "region", ("150702", "海拉尔区"))}
-
-
-def region_parser(level: str) -> Callable[[str], str]:
-    index = _region_index()[level]
-    zh, en, example = LEVEL_WORDS[level]
+def region_parser(level: str, notes: dict[str, object] | None = None) -> Callable[[str], str]:
+    """Cell text → region code; old names and codes resolve with a note added to `notes`."""
+    index = regions()
+    zh, en = LEVEL_WORDS[level]
+    code, name = index.example(level)
 
     def parse_region(text: str) -> str:
-        region = index.get(mappings.normalise_value(parse.clean(text)))
-        if region is None:
+        found = index.find(level, parse.clean(text))
+        if found is AMBIGUOUS:
+            raise ParseError(f"“{text}”对应多个{zh}；请填写代码，如 {code}",
+                             f"'{text}' names more than one {en}; give its code, e.g. {code}")
+        if found is None:
+            hint_zh, hint_en = REGISTER_HINT if level == "station" else ("", "")
             raise ParseError(
-                f"未知的{zh}“{text}”；请填写代码或全称，如 {example[0]} 或 {example[1]}",
-                f"Unknown {en} '{text}'; give its code or full Chinese name, e.g. "
-                f"{example[0]} or {example[1]}")
-        return region.region_code
+                f"未知的{zh}“{text}”；{hint_zh + '，或' if hint_zh else '请'}填写已有{zh}的代码或全称，"
+                f"如 {code} 或 {name}",
+                f"Unknown {en} '{text}'; {hint_en + ', or ' if hint_en else ''}give the code "
+                f"or full Chinese name of a known {en}, e.g. {code} or {name}")
+        if found.note_zh and notes is not None:
+            notes[text] = found
+        return found.code
     return parse_region
+
+
+def _region_notes(header: str, notes: dict) -> list[tuple[str, str]]:
+    names = regions().names
+    return [(f"“{header}”中的“{text}”是旧区划，已按现行代码 {f.code} {names.get(f.code, '')}载入"
+             f"（{f.note_zh}）",
+             f"'{text}' in '{header}' is a former division; loaded as today's {f.code} "
+             f"{names.get(f.code, '')} ({f.note_en})") for text, f in notes.items()]
 
 
 def county_of(stations: pl.Series) -> pl.Series:
@@ -168,7 +206,10 @@ def check_column(col: Column, raw: pl.Series, header: str, has_persons: bool) ->
         return by_distinct(raw, code_parser(col.domain, header), codes(col.domain))
     if col.type in ("station", "county", "region"):
         level = "any" if col.type == "region" else col.type
-        return by_distinct(raw, region_parser(level), region_codes(level))
+        notes: dict[str, object] = {}
+        checked = by_distinct(raw, region_parser(level, notes), region_codes(level))
+        checked.notes = _region_notes(header, notes)
+        return checked
     if col.type == "date":
         latest = parse.latest_date(col.max_future_years)
         return by_distinct(raw, lambda v: parse.parse_date(v, latest=latest), pl.Date)
@@ -322,15 +363,21 @@ def validate(sheet: Sheet, file_name: str, key: bytes, *, totals: bool = True,
     rows = pl.DataFrame(out)
     if "person_key" in rows.columns and "gender" in rows.columns:
         rows = rows.rename({"gender": "gender_from_file"})
-    rows, region_failures = _reconcile_regions(rows, sheet, data)
-    failures += region_failures
+    if sheet.kind == "station":  # a registry: its own codes, no station column to reconcile
+        rows, code_failures = stations.assign_codes(rows, numbering(), sheet.headers)
+        failures += code_failures
+    else:
+        rows, region_failures = _reconcile_regions(rows, sheet, data)
+        failures += region_failures
     rows = _derive(rows, sheet.kind)
     rejects = _rejects_frame(failures, file_name, sheet.name, rows)
     bad = rejects["row"].unique().implode()
     good = rows.filter(~pl.col("_row").is_in(bad)).with_columns(_sheet=pl.lit(sheet.name))
     sums = {name: Decimal(rows[name].sum() or 0) for name, col in sheet.columns.items()
             if col.type == "amount" and name in rows.columns}
-    checked = Validated(good, rejects, check_totals(sheet, sums) if totals else [], sums)
+    notes = [n for c in cells.values() for n in c.notes]
+    checked = Validated(good, rejects, notes + (check_totals(sheet, sums) if totals else []),
+                        sums)
     if "person_key" in rows.columns and rejects.height:
         checked.rejected_persons = rows.filter(pl.col("_row").is_in(bad))[
             "person_key"].drop_nulls().unique()
@@ -350,7 +397,7 @@ def _required(col: Column, checked: Checked, raw: pl.Series, header: str) -> Che
         zh=pl.when("missing").then(pl.lit(f"必填项“{header}”为空；请填写")).otherwise("zh"),
         en=pl.when("missing").then(pl.lit(f"Required cell '{header}' is empty; fill it in"))
         .otherwise("en"))
-    return Checked(checked.value, reasons["zh"], reasons["en"])
+    return Checked(checked.value, reasons["zh"], reasons["en"], checked.notes)
 
 
 def _failed_cells(data: pl.DataFrame, name: str, header: str, checked: Checked) -> pl.DataFrame:
@@ -370,7 +417,7 @@ def _reconcile_regions(rows: pl.DataFrame, sheet: Sheet, data: pl.DataFrame):
                  & (pl.col("county_code") != implied))
         bad = rows.with_columns(_clash=clash).filter(pl.col("_clash"))
         if bad.height:
-            names = {r.region_code: r.name_zh for r in regions.all_regions()}
+            names = regions().names
             header = sheet.headers["county"]
             raw = data.filter(pl.col("_row").is_in(bad["_row"].implode()))["county"]
             bad = bad.with_columns(pl.col("station_code").cast(pl.String))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl import mappings, person_index, regions, rollups, schema
+from etl import mappings, person_index, rollups, sample_regions, schema
 
 D = date.fromisoformat
 B1, B2 = "b-2012-a", "b-2012-b"
@@ -145,9 +145,10 @@ def empty(path: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path))
     for stmt in schema.ddl():
         con.execute(stmt)
-    con.executemany("INSERT INTO regions VALUES (?, ?, ?, ?, ?)",
+    con.executemany("INSERT INTO regions (region_code, parent_code, level, name_zh, name_en) "
+                    "VALUES (?, ?, ?, ?, ?)",
                     [(r.region_code, r.parent_code, r.level, r.name_zh, r.name_en)
-                     for r in regions.all_regions()])
+                     for r in sample_regions.all_regions()])
     con.executemany("INSERT INTO labels VALUES (?, ?, ?, ?)", mappings.labels())
     return con
 

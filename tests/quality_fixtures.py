@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 
 from etl import quality
-from etl.regions import all_regions
+from etl.sample_regions import all_regions
 from etl.schema import ddl
 
 _ids = itertools.count(1)

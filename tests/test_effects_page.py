@@ -119,7 +119,7 @@ def test_english(page):
 def test_empty_registry_says_so(tmp_path, monkeypatch):
     import duckdb
 
-    from etl.regions import all_regions
+    from etl.sample_regions import all_regions
     from etl.schema import ddl
 
     db = tmp_path / "empty.duckdb"

@@ -11,10 +11,11 @@ import pytest
 
 from etl import digest, extract, load, staging
 from tests import messy_files as mf
+from tests.registry import registered
 
 
 def _load(db, *paths):
-    return load.load_files(list(paths), db, rejects_dir=db.parent / "rej")
+    return load.load_files(list(paths), registered(db), rejects_dir=db.parent / "rej")
 
 
 def _snapshot(db) -> dict:
@@ -76,7 +77,7 @@ def test_cells_with_line_breaks_across_chunks(tmp_path, monkeypatch, as_upload):
 
     def load_it(db):
         if as_upload:
-            return load.load_bytes([(path.name, path.read_bytes())], db, rejects_dir=db.parent)
+            return load.load_bytes([(path.name, path.read_bytes())], registered(db), rejects_dir=db.parent)
         return _load(db, path)
     whole = load_it(tmp_path / "whole.duckdb")
     monkeypatch.setattr(extract, "CHUNK_BYTES", 200)

@@ -10,10 +10,11 @@ import pytest
 
 from etl import extract, load
 from tests import messy_files as mf
+from tests.registry import registered
 
 
 def _load(tmp_path, *paths):
-    return load.load_files(list(paths), tmp_path / "w.duckdb", rejects_dir=tmp_path / "rej")
+    return load.load_files(list(paths), registered(tmp_path / "w.duckdb"), rejects_dir=tmp_path / "rej")
 
 
 def _query(db, sql):

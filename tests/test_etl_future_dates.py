@@ -10,6 +10,7 @@ import pytest
 
 from etl import load, mappings, parse
 from tests import messy_files as mf
+from tests.registry import registered
 
 TODAY = dt.date.today()
 LOAN_HEADER = ["身份证号码", "所属旗县区", "借款日期", "借款金额（元）", "约定还款日期"]
@@ -44,7 +45,7 @@ def test_future_due_date_loads_and_too_far_or_past_issue_is_rejected(tmp_path):
     ]
     path = mf.write_csv(tmp_path / "loans.csv", rows, title=False, header=LOAN_HEADER)
     db = tmp_path / "w.duckdb"
-    report = load.load_files([path], db, rejects_dir=tmp_path / "rej")
+    report = load.load_files([path], registered(db), rejects_dir=tmp_path / "rej")
     result = report.files[0]
     assert (result.status, result.rows_loaded, result.rows_rejected) == ("partial", 1, 2)
     assert sorted(report.rejects["column"].to_list()) == ["借款日期", "约定还款日期"]

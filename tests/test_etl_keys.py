@@ -14,6 +14,7 @@ import pytest
 
 from etl import key_types, load, mappings, parse, pseudonym, staging
 from tests import messy_files as mf
+from tests.registry import registered
 
 KEY = "keys-test-key"
 X, Y, Z = mf.ID_A, mf.ID_B, mf.ID_D  # three persons
@@ -40,7 +41,7 @@ def _relief_csv(path, *rows, station=STATION):
 
 
 def _load(db, path) -> load.LoadReport:
-    return load.load_files([path], db, rejects_dir=db.parent / "rej")
+    return load.load_files([path], registered(db), rejects_dir=db.parent / "rej")
 
 
 def _query(db, sql: str) -> list[tuple]:

@@ -13,12 +13,13 @@ import pytest
 
 from etl import config, load
 from tests import messy_files as mf
+from tests.registry import registered
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _load(db, *paths, **kw):
-    return load.load_files(list(paths), db, rejects_dir=db.parent / "rej", **kw)
+    return load.load_files(list(paths), registered(db), rejects_dir=db.parent / "rej", **kw)
 
 
 def _tables(db) -> dict[str, list]:
@@ -160,7 +161,7 @@ def test_reader_during_load_sees_old_or_new_whole(tmp_path):
 
 def test_load_bytes_for_uploads(tmp_path):
     path = mf.gb18030_csv(tmp_path)
-    report = load.load_bytes([(path.name, path.read_bytes())], tmp_path / "w.duckdb",
+    report = load.load_bytes([(path.name, path.read_bytes())], registered(tmp_path / "w.duckdb"),
                              rejects_dir=tmp_path / "rej")
     assert report.files[0].status == "loaded" and report.files[0].rows_loaded == 3
     assert report.files[0].path.name == path.name
@@ -168,5 +169,5 @@ def test_load_bytes_for_uploads(tmp_path):
 
 def test_default_rejects_dir_is_config(tmp_path, monkeypatch):
     monkeypatch.setattr(config, "REJECTS_DIR", tmp_path / "default_rej")
-    report = load.load_files([mf.bad_rows_csv(tmp_path)], tmp_path / "w.duckdb")
+    report = load.load_files([mf.bad_rows_csv(tmp_path)], registered(tmp_path / "w.duckdb"))
     assert report.rejects_path.parent == tmp_path / "default_rej"

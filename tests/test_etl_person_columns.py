@@ -11,9 +11,10 @@ import duckdb
 import polars as pl
 import pytest
 
-from etl import load, parse, person_index, regions, schema, staging
+from etl import load, parse, person_index, sample_regions, schema, staging
+from tests.registry import registered
 
-STATIONS = [r.region_code for r in regions.all_regions() if r.level == "station"][:8]
+STATIONS = [r.region_code for r in sample_regions.all_regions() if r.level == "station"][:8]
 TYPES = ["两节慰问", "临时救助", "医疗救助", "金秋助学"]
 SOURCES = ["中央财政专项", "自治区专项", "工会自筹"]
 CATEGORIES = ["低收入", "下岗失业", ""]
@@ -50,7 +51,7 @@ def test_insert_time_columns_equal_a_refresh(tmp_path, monkeypatch, in_memory_by
     path = tmp_path / "roster.csv"
     _roster(1).write_csv(path)
     db = tmp_path / "w.duckdb"
-    load.load_files([path], db, rejects_dir=tmp_path / "rej")
+    load.load_files([path], registered(db), rejects_dir=tmp_path / "rej")
     written = _columns(db)
     assert written and all(r[1] is not None for r in written)  # person_no filled on insert
     con = duckdb.connect(str(db))
@@ -67,8 +68,8 @@ def test_two_files_equal_one(tmp_path):
     roster.write_csv(whole)
     roster.head(roster.height // 2).write_csv(first)
     roster.tail(roster.height - roster.height // 2).write_csv(second)
-    load.load_files([whole], tmp_path / "one.duckdb", rejects_dir=tmp_path / "rej")
-    load.load_files([first], tmp_path / "two.duckdb", rejects_dir=tmp_path / "rej")
+    load.load_files([whole], registered(tmp_path / "one.duckdb"), rejects_dir=tmp_path / "rej")
+    load.load_files([first], registered(tmp_path / "two.duckdb"), rejects_dir=tmp_path / "rej")
     load.load_files([second], tmp_path / "two.duckdb", rejects_dir=tmp_path / "rej")
     # Persons are numbered in the order batches first saw them: the numbers differ.
     skip = ("person_no",)

@@ -9,6 +9,7 @@ import duckdb
 
 from etl import load, rollups
 from tests import messy_files as mf
+from tests.registry import registered
 
 A, B, C = "150702001", "150702002", "150702003"
 
@@ -53,7 +54,7 @@ def test_each_load_leaves_the_rollups_as_a_rebuild_would(tmp_path):
               (mf.ID_E, C, "送温暖", "中央专项", "400", "2013-01-05")),
     ]
     for path in loads:
-        assert load.load_files([path], db, rejects_dir=tmp_path / "rej").exit_code == 0
+        assert load.load_files([path], registered(db), rejects_dir=tmp_path / "rej").exit_code == 0
         got = _tables(db)
         assert got == _rebuilt(db, tmp_path)
     assert all(got[t] for t in ("relief_monthly", "relief_persons", "relief_seasons"))

@@ -14,10 +14,10 @@ from polars.testing import assert_frame_equal
 
 from analytics import derived, queries
 from analytics.filters import Filters
-from etl import person_index, regions, rollups
+from etl import person_index, rollups, sample_regions
 from tests import golden_warehouse
 
-STATIONS = [r.region_code for r in regions.all_regions() if r.level == "station"]
+STATIONS = [r.region_code for r in sample_regions.all_regions() if r.level == "station"]
 TYPES = ["festival_condolence", "temporary", "medical", "education", "living"]
 GROUPS = ["hardship_worker", "model_worker", "temporary_relief"]
 SOURCES = ["central_special", "provincial_special", "local_matching", "union_own", "donation"]

@@ -12,8 +12,8 @@ from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
 from etl import config
-from etl.load import ensure_warehouse
 from etl.parse import make_id
+from tests.registry import registered
 from ui import upload_view as uv
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +37,7 @@ NOT_A_STATION_EXPORT = "姓名,电话,备注\n张三,13800000000,无\n".encode()
 @pytest.fixture
 def empty_db(tmp_path, monkeypatch) -> Path:
     db = tmp_path / "warehouse.duckdb"
-    ensure_warehouse(db)
+    registered(db)
     monkeypatch.setenv("UNION_DASH_DB", str(db))
     monkeypatch.setenv("UNION_DASH_AUTH", str(tmp_path / "no-auth.yaml"))
     monkeypatch.setattr(config, "REJECTS_DIR", tmp_path / "rejects")

