@@ -43,7 +43,7 @@ class Spec:
 
 def template_name(kind: str, lang: str = "zh") -> str:
     k = mappings.kinds()[kind]
-    return (f"{k.name_zh}_模板.xlsx" if lang == "zh"
+    return (f"{k.name_zh}_模板.xlsx" if lang != "en"
             else re.sub(r"\W+", "_", k.name_en).strip("_") + "_template.xlsx")
 
 
