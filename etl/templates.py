@@ -1,0 +1,249 @@
+"""Blank Excel templates (.xlsx) for every file kind of etl/mappings/kinds.csv, made from the
+mapping files only: a new kind or column in the CSVs gets its template without code here.
+
+The header row holds each column's FIRST header synonym, which `extract.identify` recognises;
+drop-downs offer exactly what `validate` accepts (a domain's Chinese labels, 是/否, the
+deployment's own station and county names given in `choices`). The warehouse is not read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+
+import xlsxwriter
+
+from etl import mappings, parse, validate
+from etl.mappings import Column
+
+ROWS = 1000  # data rows formatted in advance (text IDs, dates, amounts)
+LISTS_SHEET = "下拉选项"  # hidden: drop-down lists too long for Excel's inline limit
+INLINE_LIMIT = 255  # Excel's limit for an inline list "a,b,c" (UTF-16 units)
+EXAMPLE_DATE = dt.date(2012, 5, 4)
+# An ID that passes GB 11643: the standard's own specimen, not a person of any deployment.
+EXAMPLE_ID = parse.make_id("11010519491231002")
+# Every other type (IDs, codes, station codes, free text, a type unknown here) is text "@":
+# Excel then keeps digits as typed instead of 1.50702E+17 or a code without its zeros.
+NUMBER_FORMATS = {"date": "yyyy-mm-dd", "amount": "0.00", "int": "0", "year": "0"}
+REGION_WORDS = {"station": ("帮扶站点", "help station"), "county": ("旗县区", "county"),
+                "region": ("地区", "region")}
+
+
+@dataclass
+class Spec:
+    """What a column's cells take: drop-down values, number format, advice, an example."""
+
+    values: list[str] | None
+    num_format: str
+    what: str
+    example: object
+
+
+def template_name(kind: str, lang: str = "zh") -> str:
+    k = mappings.kinds()[kind]
+    return (f"{k.name_zh}_模板.xlsx" if lang != "en"
+            else re.sub(r"\W+", "_", k.name_en).strip("_") + "_template.xlsx")
+
+
+def spec(col: Column, choices: dict[str, list[str]], has_persons: bool, en: bool) -> Spec:
+    """The cells of one column by its type (the same types `validate.check_column` knows)."""
+    fmt, t = NUMBER_FORMATS.get(col.type, "@"), col.type
+    if t == "id":
+        return Spec(None, fmt, _t(en, "18位身份证号码（旧式15位也可），末位可为X；按文本录入",
+                                  "18-digit ID number (old 15-digit form also accepted), the "
+                                  "last may be X; typed as text"), EXAMPLE_ID)
+    if t == "code":
+        labels = [zh for d, _, zh, _ in mappings.labels() if d == col.domain]
+        return Spec(labels, fmt, _t(en, "从下拉列表中选择", "pick from the drop-down list "
+                                    "(Chinese labels)"), labels[0] if labels else "")
+    if t == "bool":
+        return Spec(["是", "否"], fmt, _t(en, "从下拉列表中选择 是 或 否",
+                                         "pick 是 (yes) or 否 (no)"), "是")
+    if t in REGION_WORDS:
+        zh, word = REGION_WORDS[t]
+        offered = choices.get(t) or None
+        what = (_t(en, f"从下拉列表中选择{zh}", f"pick the {word} from the drop-down list")
+                if offered else _t(en, f"{zh}的代码或全称", f"the {word}'s code or full "
+                                   "Chinese name"))
+        return Spec(offered, fmt, what, offered[0] if offered else "")
+    if t == "date":
+        ahead = col.max_future_years
+        latest = (_t(en, f"不晚于今天后{ahead}年", f"at most {ahead} years from today") if ahead
+                  else _t(en, "不晚于今天", "not after today"))
+        return Spec(None, fmt, _t(en, f"日期，如 {EXAMPLE_DATE}；不早于 {parse.EARLIEST_DATE}，",
+                                  f"a date such as {EXAMPLE_DATE}; not before "
+                                  f"{parse.EARLIEST_DATE}, ") + latest, EXAMPLE_DATE)
+    if t == "amount":
+        limit = parse.MAX_AMOUNT_YUAN if has_persons else validate.AGGREGATE_AMOUNT_LIMIT
+        return Spec(None, fmt, _t(en, f"金额（元），只填数字，不超过 {limit:,.0f}",
+                                  f"amount in yuan, a number only, at most {limit:,.0f}"),
+                    1200.0)
+    if t == "int":
+        return Spec(None, fmt, _t(en, "非负整数", "a whole number, 0 or more"), 12)
+    if t == "year":
+        return Spec(None, fmt, _t(en, f"四位年份，{parse.EARLIEST_DATE.year} 至今年",
+                                  f"a four-digit year from {parse.EARLIEST_DATE.year} to this "
+                                  "year"), EXAMPLE_DATE.year)
+    return Spec(None, fmt, _t(en, "文字，自由填写", "free text"), "")
+
+
+def template_bytes(kind: str, choices: dict[str, list[str]] | None = None,
+                   lang: str = "zh") -> bytes:
+    """The blank template of `kind` as .xlsx bytes; instructions in `lang` ("zh" or "en"),
+    headers always Chinese (the loader recognises those)."""
+    en, k, cols = lang == "en", mappings.kinds()[kind], mappings.columns(kind)
+    has_persons = any(c.type == "id" for c in cols)
+    specs = [spec(c, choices or {}, has_persons, en) for c in cols]
+    if en:  # English readers get the system's name of each column beside its Chinese header
+        for c, s in zip(cols, specs, strict=True):
+            s.what = f"[{c.name}] {s.what}"
+    out = io.BytesIO()
+    wb = xlsxwriter.Workbook(out, {"in_memory": True})
+    # A fixed time: the same mappings give the same bytes.
+    wb.set_properties({"created": dt.datetime(2012, 5, 4), "title": template_name(kind, lang)})
+    ws = wb.add_worksheet(re.sub(r"[\[\]:*?/\\]", "", k.name_zh)[:31])
+    _data_sheet(wb, ws, cols, specs, en)
+    _instructions(wb, wb.add_worksheet("Instructions" if en else "填写说明"), k, cols, specs, en)
+    wb.close()
+    return out.getvalue()
+
+
+def _data_sheet(wb, ws, cols: list[Column], specs: list[Spec], en: bool) -> None:
+    head = {required: wb.add_format({  # required columns orange with dark red text, others grey
+        "bold": True, "border": 1, "align": "center", "bg_color": "#F8CBAD" if required
+        else "#D9D9D9", "font_color": "#9C0006" if required else "#000000"})
+        for required in (True, False)}
+    long_lists: list[list[str]] = []  # drop-downs that go on LISTS_SHEET
+    for i, (col, s) in enumerate(zip(cols, specs, strict=True)):
+        cell = wb.add_format({"num_format": s.num_format})
+        longest = max([len(col.headers[0]) * 2, len(str(s.example)) + 2,
+                       *(len(v) * 2 for v in s.values or [])])
+        ws.set_column(i, i, min(max(longest + 2, 12), 40), cell)
+        ws.write_string(0, i, col.headers[0], head[col.required])  # the synonym exactly
+        ws.write_comment(0, i, (_t(en, "必填：", "required: ") if col.required else
+                                _t(en, "选填：", "optional: ")) + s.what, {"x_scale": 2})
+        for row in range(1, ROWS + 1):  # cells of their own, not only the column's style,
+            ws.write_blank(row, i, None, cell)  # which openpyxl and others do not apply
+        rule = _rule(col, s, en)
+        if s.values:
+            rule |= {"validate": "list", "source": _source(s.values, long_lists)}
+        if ws.data_validation(1, i, ROWS, i, rule) != 0:  # xlsxwriter warns, never raises
+            raise ValueError(f"data validation of {col.kind}.{col.name} refused: {rule}")
+    if long_lists:
+        lists = wb.add_worksheet(LISTS_SHEET)
+        for j, values in enumerate(long_lists):
+            lists.write_column(0, j, values)
+        lists.hide()
+    ws.freeze_panes(1, 0)
+
+
+def _source(values: list[str], long_lists: list[list[str]]) -> list[str] | str:
+    """A drop-down's values inline when Excel takes them so (at most 255 characters, no comma
+    or quote inside a value), else a range of the hidden lists sheet."""
+    utf16 = len(",".join(values).encode("utf-16-le")) // 2
+    if utf16 <= INLINE_LIMIT and not any(c in v for v in values for c in ',"'):
+        return values
+    long_lists.append(values)
+    letter = xlsxwriter.utility.xl_col_to_name(len(long_lists) - 1)
+    return f"='{LISTS_SHEET}'!${letter}$1:${letter}${len(values)}"
+
+
+def _rule(col: Column, s: Spec, en: bool) -> dict:
+    """The cell rule by type; list rules stop other values (the labels are what the loader
+    reads), the rest only warn: the loader, not Excel, has the last word."""
+    stop = col.type in ("code", "bool")
+    warn = (_t(en, "不是可选值；", "Not one of the values; ") if stop else
+            _t(en, "该值可能无法载入；", "This value may not load; ")) + s.what
+    rule = {"validate": "any", "input_title": col.headers[0][:32], "input_message": s.what[:255],
+            "error_type": "stop" if stop else "warning", "error_message": warn[:255]}
+    if col.type == "date":
+        ahead = col.max_future_years  # a formula: the template stays right as years go by
+        rule |= {"validate": "date", "criteria": "between", "minimum": parse.EARLIEST_DATE,
+                 "maximum": f"=EDATE(TODAY(),{12 * ahead})" if ahead else "=TODAY()"}
+    elif col.type in ("amount", "int", "year"):
+        low = parse.EARLIEST_DATE.year if col.type == "year" else 0
+        rule |= {"validate": "decimal" if col.type == "amount" else "integer",
+                 "criteria": ">=", "value": low}
+    return rule
+
+
+def _instructions(wb, ws, k: mappings.Kind, cols: list[Column], specs: list[Spec],
+                  en: bool) -> None:
+    """General notes first, then one row per column. A row must never look like a header row
+    of some kind (two header synonyms in one row) or the loader would read this sheet as data:
+    each row names one column only, and the notes fill the rows the loader scans first."""
+    bold = wb.add_format({"bold": True, "font_size": 14})
+    head = wb.add_format({"bold": True, "border": 1, "bg_color": "#D9D9D9"})
+    wrap = wb.add_format({"text_wrap": True, "valign": "top", "border": 1})
+    ymd = wb.add_format({"num_format": "yyyy-mm-dd", "valign": "top", "border": 1})
+    ws.write(0, 0, f"{k.name_en} — how to fill it in" if en else f"《{k.name_zh}》填写说明", bold)
+    notes = _notes(k, cols, en)
+    for r, note in enumerate(notes, start=1):
+        ws.write(r, 0, f"{r}. {note}")
+    top = len(notes) + 2
+    ws.write_row(top, 0, _t(en, "列名（表头）|是否必填|填写要求|可选值|示例", "Column (header)|"
+                            "Required|What to enter|Allowed values|Example").split("|"), head)
+    for r, (col, s) in enumerate(zip(cols, specs, strict=True), start=top + 1):
+        required = _t(en, *(("必填", "yes") if col.required else ("选填", "no")))
+        ws.write_row(r, 0, [col.headers[0], required, s.what, _allowed(col, s, en)], wrap)
+        ws.write(r, 4, s.example, ymd if isinstance(s.example, dt.date) else wrap)
+    for c, width in enumerate((24, 10, 48, 48, 22)):
+        ws.set_column(c, c, width)
+
+
+def _allowed(col: Column, s: Spec, en: bool) -> str:
+    if not s.values:
+        return ""
+    if len(s.values) > 30:  # a deployment's hundred stations: the list says them all
+        return _t(en, f"见下拉列表（共 {len(s.values)} 项）", f"see the drop-down list "
+                  f"({len(s.values)} values)")
+    if en and col.type == "code":
+        names = {zh: label_en for d, _, zh, label_en in mappings.labels() if d == col.domain}
+        return ", ".join(f"{v} ({names[v]})" for v in s.values)
+    return _t(en, "、", ", ").join(s.values)
+
+
+def _notes(k: mappings.Kind, cols: list[Column], en: bool) -> list[str]:
+    """General notes, each (shown?, Chinese, English); the ID and date notes only where the
+    kind has such columns."""
+    types = {c.type for c in cols}
+    notes = [
+        (True, f"一个文件只放一种报表（本模板：{k.name_zh}）；可按月复制数据工作表，各表表头相同。",
+         f"One kind of table per file (this template: {k.name_en}); you may copy the data "
+         "sheet, one per month, each with the same header row."),
+        (True, "不要修改、合并或删除表头单元格；橙色表头为必填列，灰色为选填列（可留空）。",
+         "Do not edit, merge or delete header cells; orange headers are required columns, "
+         "grey ones optional (may be left empty)."),
+        (True, "带下拉箭头的列请从下拉列表中选择；其他列按下表的要求填写。",
+         "Where a cell has a drop-down arrow, pick a value from it; fill the other columns "
+         "as the table below says."),
+        (en, "", "The header row stays in Chinese on purpose: the loader recognises the "
+         "columns by these Chinese headers, so do not translate them."),
+        ("id" in types, "身份证号码列已设为文本格式，请直接输入18位号码；改成数字格式会显示为 "
+         "1.50702E+17、丢失末几位，该行将被拒收。",
+         "The ID number column is formatted as text: type all 18 digits. As a number Excel "
+         "shows 1.50702E+17 and loses the last digits; such rows are rejected."),
+        (bool(types & {"date", "amount"}),
+         f"日期写成 {EXAMPLE_DATE}（或 2012年5月4日）；金额只填数字，不带“元”和千分位。",
+         f"Write dates as {EXAMPLE_DATE} (or 2012年5月4日); amounts as plain numbers, "
+         "without 元 or thousands separators."),
+        (True, "数据最后可以有一行“合计”（可选），系统用它核对金额之和；合计行和经办人、审核人"
+         "签字行不作为数据载入。",
+         "A totals row (合计) at the end is optional; the loader checks it against the sum "
+         "of the rows. The totals row and signature lines (经办人 …) are not loaded as data."),
+        (True, "本模板只含系统需要的列；自行增加的序号、姓名等列载入时忽略，不会保存。",
+         "The template holds the columns the system needs; columns you add (序号, 姓名, …) "
+         "are ignored and not stored."),
+        (True, "在“数据导入”页上传本文件；未通过校验的行列入拒收清单，改正后重新上传整个文件即可，"
+         "已载入的行不会重复计算。",
+         "Upload the file on the Upload page (数据导入). Rows that fail the checks are listed "
+         "in the rejects report; correct them and upload the whole file again: rows already "
+         "loaded are not counted twice."),
+    ]
+    return [_t(en, zh, english) for shown, zh, english in notes if shown]
+
+
+def _t(en: bool, zh: str, english: str) -> str:
+    return english if en else zh
