@@ -181,10 +181,11 @@ def _keyed_sql(table: str, key: str, cols: list[tuple[str | None, str]], dim_joi
                         f"AS DOUBLE) AS m{i}")
         else:
             outs.append(f"CAST(SUM(p.p{i}) AS DOUBLE) AS m{i}")
-    # Sub-regions: rows summed by county first, counties then mapped to the children of the
-    # region (`tree`), instead of joining every row to the tree (twice as slow).
+    # Sub-regions: rows summed by county (or station, under a township) first, then mapped
+    # to the children of the region (`tree`), instead of joining every row to the tree
+    # (twice as slow).
     to_child = "tree" in dim_join
-    dim = "t.county_code" if to_child else dim_expr
+    dim = dim_join.split("tree.code = ")[1].split()[0] if to_child else dim_expr
     groups = "".join(f", {x}" for x in ([f"{dim} AS dim"] if dim else []) + prevs)
     part = (f"SELECT {key} AS mk{groups}, {', '.join(parts)} FROM {table} t "
             f"{'' if to_child else dim_join} WHERE {' AND '.join(conds)} GROUP BY ALL")

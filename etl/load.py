@@ -607,7 +607,15 @@ def _one(con, query: str, params: list | None = None) -> tuple | None:
 
 
 def _loaded_batch(con, sha: str) -> str | None:
-    row = _one(con, "SELECT batch_id FROM load_batches WHERE content_sha256 = ? LIMIT 1", [sha])
+    """The batch that loaded this content, unless it rejected rows and stations were
+    registered since (rows naming them may load now: the upload page's one-step
+    registration loads the same file again)."""
+    row = _one(con, f"""
+        SELECT batch_id FROM (SELECT * FROM load_batches WHERE content_sha256 = ?
+                              ORDER BY loaded_at DESC LIMIT 1) b
+        WHERE b.rows_rejected = 0 OR NOT EXISTS (
+            SELECT 1 FROM load_batches r WHERE r.table_name = '{REGISTRY}'
+            AND r.loaded_at > b.loaded_at)""", [sha])
     return row[0] if row else None
 
 

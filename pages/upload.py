@@ -9,8 +9,10 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from analytics import db
+from analytics import db, registry
+from etl import mappings, templates
 from ui import auth
+from ui import registry_view as rv
 from ui import upload_view as uv
 from ui.filters import current
 
@@ -37,6 +39,27 @@ TEXT = {
                  "Some files or rows did not load; see below. The rest loaded and every page "
                  "shows the new data."),
     "nothing": ("没有载入任何数据。", "Nothing was loaded."),
+    "templates": ("空白模板", "Blank templates"),
+    "templates_help": ("每种报表一个 Excel 模板：中文表头、代码下拉选项（含本会已登记的站点）、填写说明；"
+                       "身份证号码列为文本格式。", "One Excel template per kind: Chinese headers, "
+                       "drop-downs for codes and this federation's stations, instructions; ID "
+                       "columns formatted as text."),
+    "kind": ("报表种类", "Kind of table"),
+    "get_template": ("下载模板", "Download the template"),
+    "unknown": ("文件中有未登记的帮扶站点", "The files name help stations that are not registered"),
+    "unknown_help": ("核对每个站点的所属旗县区（已按名称推测，可修改），确认后登记这些站点并重新导入上面的文件。"
+                     "未确认不会登记任何站点。", "Check each station's county (guessed from the "
+                     "name; change it if wrong), then register them and load the files above "
+                     "again. Nothing is registered without this step."),
+    "register": ("登记这些站点并重新导入", "Register these stations and load again"),
+    "registry": ("帮扶站点名录", "Help-station registry"),
+    "registry_help": ("已登记的站点。可直接修改或在末尾添加行（代码可留空，自动编号），保存后作为一个批次载入。",
+                      "The registered stations. Edit them or add rows at the end (leave the "
+                      "code empty to have one assigned); saving loads them as one batch."),
+    "save_registry": ("保存站点名录", "Save the registry"),
+    "no_stations": ("尚未登记任何帮扶站点。请上传“帮扶站点名录”，或在下表添加站点。",
+                    "No help station is registered yet. Upload a help-station registry "
+                    "(帮扶站点名录) or add stations in the table below."),
 }
 
 
@@ -82,3 +105,49 @@ if outcome:
         st.download_button(tr("download"), data=uv.rejects_csv(rejects),
                            file_name="rejects.csv", mime="text/csv", key="upload_rejects_csv",
                            on_click="ignore", icon=":material/download:")
+
+# ---------------------------------------------------------------- station registry, templates
+stations, counties = registry.help_stations(), registry.counties()
+unknown = rv.unknown_stations(outcome[0] if outcome else None, counties)
+if not unknown.is_empty():
+    st.subheader(tr("unknown"))
+    st.caption(tr("unknown_help"))
+    confirmed = st.data_editor(
+        unknown.to_pandas(), key="upload_unknown", hide_index=True, width="stretch",
+        column_config={"name_zh": st.column_config.TextColumn(rv.HEADERS["name_zh"]),
+                       "county_zh": st.column_config.SelectboxColumn(
+                           rv.HEADERS["county_zh"], options=list(counties.values()))})
+    if st.button(tr("register"), key="upload_register", type="primary"):
+        registry_file = (rv.REGISTRY_FILE, rv.registry_csv(pl.from_pandas(confirmed)))
+        again = [(f.name, f.getvalue()) for f in files or []]
+        with st.spinner(tr("running")):
+            report = uv.run_load([registry_file, *again], db.warehouse_path())
+        st.session_state["upload_outcome"] = (report, [])
+        st.rerun()
+
+st.subheader(tr("templates"))
+st.caption(tr("templates_help"))
+kinds = mappings.kinds()
+kind = st.selectbox(tr("kind"), list(kinds), key="upload_template_kind",
+                    format_func=lambda k: kinds[k].name_en if L else kinds[k].name_zh)
+st.download_button(tr("get_template"), key="upload_template", icon=":material/download:",
+                   data=lambda: rv.template(kind, stations, counties, lang), on_click="ignore",
+                   file_name=templates.template_name(kind, lang),
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+st.subheader(tr("registry"))
+st.caption(tr("registry_help"))
+if stations.is_empty():
+    st.info(tr("no_stations"))
+edited = st.data_editor(
+    stations.drop("county_code").to_pandas(), key="upload_registry", num_rows="dynamic",
+    hide_index=True, width="stretch",
+    column_config={**{c: h for c, h in rv.HEADERS.items()}, "county_zh":
+                   st.column_config.SelectboxColumn(rv.HEADERS["county_zh"],
+                                                    options=list(counties.values()))})
+if st.button(tr("save_registry"), key="upload_save_registry"):
+    with st.spinner(tr("running")):
+        report = uv.run_load([(rv.REGISTRY_FILE, rv.registry_csv(pl.from_pandas(edited)))],
+                             db.warehouse_path())
+    st.session_state["upload_outcome"] = (report, [])
+    st.rerun()

@@ -143,3 +143,28 @@ def test_init_refuses_an_existing_path_and_unknown_codes(tmp_path, capsys):
     assert etl_main(["init", "--db", str(db), "--scope", "150700"]) == 0
     assert etl_main(["init", "--db", str(db), "--scope", "150700"]) == 2
     assert "已存在" in capsys.readouterr().err
+
+
+def test_one_step_registration_then_the_same_file_loads(guangzhou, tmp_path):
+    """What the upload page does: the unknown stations of a report, confirmed with their
+    county, become a registry file loaded with the same roster again."""
+    from ui import registry_view as rv
+
+    db, _ = guangzhou
+    copy = tmp_path / "w.duckdb"
+    copy.write_bytes(db.read_bytes())
+    mixed = roster(tmp_path / "r.csv", "天河区五山街道帮扶站", day="2026-03-1")
+    text = mixed.read_text(encoding="utf-8").splitlines()
+    text[1] = text[1].replace("天河区五山街道帮扶站", "天河区猎德街道帮扶站")
+    mixed.write_text("\n".join(text) + "\n", encoding="utf-8")
+    first = load.load_bytes([(mixed.name, mixed.read_bytes())], copy, rejects_dir=tmp_path)
+    assert first.exit_code == 3 and first.files[0].rows_loaded == 4
+    counties = {"440106": "天河区", "440103": "荔湾区"}
+    unknown = rv.unknown_stations(first, counties)
+    assert unknown.to_dicts() == [{"name_zh": "天河区猎德街道帮扶站", "county_zh": "天河区"}]
+    files = [(rv.REGISTRY_FILE, rv.registry_csv(unknown)), (mixed.name, mixed.read_bytes())]
+    again = load.load_bytes(files, copy, rejects_dir=tmp_path)
+    assert again.exit_code == 0, [f.line for f in again.files]
+    assert (again.files[1].rows_inserted, again.files[1].rows_unchanged) == (1, 4)
+    # loaded whole now: the same file once more is skipped
+    assert load.load_bytes(files[1:], copy).files[0].status == "skipped"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from analytics import db, queries
+from analytics import db, queries, registry
 from analytics.db import DataVersion
 from analytics.filters import Filters
 
@@ -35,6 +35,11 @@ def regions(token: str) -> pl.DataFrame:
 @st.cache_data(**_CACHE)
 def root_region(token: str) -> str:
     return queries.root_region()
+
+
+@st.cache_data(**_CACHE)
+def is_sample(token: str) -> bool:
+    return registry.is_sample()
 
 
 @st.cache_data(**_CACHE)

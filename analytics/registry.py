@@ -1,0 +1,31 @@
+"""The help-station registry as staff see it on the upload page, and the deployment's flags."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from analytics import db
+
+
+def help_stations() -> pl.DataFrame:
+    """Every registered station with its county's and township's names, by code."""
+    return db.query("""
+        SELECT s.station_code, s.name_zh, s.county_code, c.name_zh AS county_zh,
+               s.township_zh, s.established_on, s.closed_on
+        FROM help_stations s LEFT JOIN regions c ON c.region_code = s.county_code
+        ORDER BY s.station_code""")
+
+
+def counties() -> dict[str, str]:
+    """Code → Chinese name of the counties in this warehouse's scope."""
+    rows = db.rows("SELECT region_code, name_zh FROM regions WHERE level = 'county' "
+                   "ORDER BY region_code")
+    return dict(rows)
+
+
+def is_sample() -> bool:
+    """Whether this warehouse is the bundled synthetic sample (示例数据 banner)."""
+    try:
+        return bool(db.rows("SELECT 1 FROM deployment WHERE key = 'sample' AND value = '1'"))
+    except Exception:  # a warehouse from before the deployment table: the sample's
+        return True

@@ -1,0 +1,49 @@
+"""The upload page's station registry: blank templates, registering a file's unknown
+stations in one step (staff confirm each), and editing the registry. Every change is a
+帮扶站点名录 file loaded through `etl.load.load_bytes`, so it has a batch, lineage and the
+same checks as a file sent by a station."""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from etl import templates
+from etl.load import LoadReport
+
+_UNKNOWN = re.compile(r"^未知的帮扶站点")
+REGISTRY_FILE = "帮扶站点名录_看板登记.csv"
+HEADERS = {"station_code": "站点代码", "name_zh": "站点名称", "county_zh": "所属旗县区",
+           "township_zh": "所属乡镇街道", "established_on": "成立日期", "closed_on": "撤销日期"}
+
+
+def template_choices(stations: pl.DataFrame, counties: dict[str, str]) -> dict[str, list[str]]:
+    """Drop-down values of a template: this deployment's stations and counties."""
+    names = list(counties.values())
+    return {"station": stations["name_zh"].to_list(), "county": names, "region": names}
+
+
+def template(kind: str, stations: pl.DataFrame, counties: dict[str, str], lang: str) -> bytes:
+    return templates.template_bytes(kind, template_choices(stations, counties), lang)
+
+
+def unknown_stations(report: LoadReport | None, counties: dict[str, str]) -> pl.DataFrame:
+    """Station names the report rejected as unknown, with a county guessed from the name's
+    start (海拉尔区XX街道帮扶站 → 海拉尔区) for staff to confirm or change."""
+    if report is None or report.rejects.is_empty():
+        return pl.DataFrame(schema={"name_zh": pl.String, "county_zh": pl.String})
+    names = (report.rejects.filter(pl.col("reason_zh").str.contains(_UNKNOWN.pattern))
+             ["value"].drop_nulls().str.strip_chars().unique(maintain_order=True).to_list())
+    guess = [next((c for c in counties.values() if n.startswith(c)), None) for n in names]
+    return pl.DataFrame({"name_zh": names, "county_zh": guess},
+                        schema={"name_zh": pl.String, "county_zh": pl.String})
+
+
+def registry_csv(rows: pl.DataFrame) -> bytes:
+    """Rows (the HEADERS' columns, any subset) as a registry file; rows without a name or a
+    county are left out (the editor's empty new rows)."""
+    keep = [c for c in HEADERS if c in rows.columns]
+    rows = rows.select(keep).filter(pl.col("name_zh").is_not_null()
+                                    & pl.col("county_zh").is_not_null())
+    return rows.rename({c: HEADERS[c] for c in keep}).write_csv().encode("utf-8-sig")
