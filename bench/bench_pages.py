@@ -101,7 +101,9 @@ def generated(out: Path, scale: int, files: Path) -> None:
         print(f"generate --scale {scale}: {time.perf_counter() - t0:.0f} s", flush=True)
     out.unlink(missing_ok=True)
     t0 = time.perf_counter()
-    paths = sorted(p for p in files.rglob("*") if p.suffix in (".csv", ".xlsx"))
+    # the station registry first, as `etl.sample.build` loads it: rosters name its stations
+    paths = sorted((p for p in files.rglob("*") if p.suffix in (".csv", ".xlsx")),
+                   key=lambda p: (p.parent.name != "stations", p))
     report = load.load_files(paths, out, rejects_dir=out.parent / "rejects")
     print(f"{out}: {len(paths)} files loaded in {time.perf_counter() - t0:.0f} s, "
           f"{sum(r.rows_loaded for r in report.files):,} rows", flush=True)

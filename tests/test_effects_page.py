@@ -126,7 +126,8 @@ def test_empty_registry_says_so(tmp_path, monkeypatch):
     con = duckdb.connect(str(db))
     for statement in ddl():
         con.execute(statement)
-    con.executemany("INSERT INTO regions VALUES (?, ?, ?, ?, ?)",
+    con.executemany("INSERT INTO regions (region_code, parent_code, level, name_zh, name_en) "
+                    "VALUES (?, ?, ?, ?, ?)",
                     [(r.region_code, r.parent_code, r.level, r.name_zh, r.name_en)
                      for r in all_regions()])
     con.close()

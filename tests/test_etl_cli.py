@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 
 from tests import messy_files as mf
+from tests.registry import registered
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _cli(tmp_path, *paths):
+    registered(tmp_path / "w.duckdb")
     return subprocess.run(
         [sys.executable, "-m", "etl", "load", *map(str, paths), "--db",
          str(tmp_path / "w.duckdb"), "--rejects", str(tmp_path / "rej")],
