@@ -51,7 +51,8 @@ def main() -> None:
     pages = [st.Page(file, title=t(key, lang), icon=icon, url_path=url, default=i == 0)
              for i, (file, key, icon, url) in enumerate(PAGES) if can_see(user.role, file)]
     nav = st.navigation(pages)
-    st.warning(t("sample_banner", lang), icon=":material/science:")
+    if not data.coverage(data.version().token).empty:  # no rows: nothing is sample data
+        st.warning(t("sample_banner", lang), icon=":material/science:")
     st.sidebar.caption(version_caption(lang))
     frame.enter()
     try:

@@ -10,7 +10,7 @@ import polars as pl
 import streamlit as st
 
 from analytics import db
-from ui import auth
+from ui import auth, empty
 from ui import upload_view as uv
 from ui.filters import current
 
@@ -37,6 +37,12 @@ TEXT = {
                  "Some files or rows did not load; see below. The rest loaded and every page "
                  "shows the new data."),
     "nothing": ("没有载入任何数据。", "Nothing was loaded."),
+    "start": ("数据仓库中还没有数据。从这里开始：选择帮扶站点报送的文件（如救助发放花名册）导入；"
+              "各页面随导入的数据逐步显示，尚无数据的部分会说明需要哪类文件。",
+              "The warehouse holds no data yet. Start here: choose the files the help stations "
+              "send (a relief roster, for example) and load them; each page shows its part as "
+              "the data arrive and says which file kind its empty parts need."),
+    "held": ("已导入的数据", "Data loaded so far"),
 }
 
 
@@ -46,6 +52,11 @@ def tr(key: str, **values: object) -> str:
 
 st.title(tr("title"))
 st.caption(tr("intro"))
+held = empty.coverage()
+if held.empty:
+    st.info(tr("start"), icon=":material/upload_file:")
+with st.expander(tr("held"), expanded=held.empty):
+    st.dataframe(empty.loaded_table(lang), hide_index=True, width="stretch", key="upload_held")
 limit = uv.max_upload_bytes()
 files = st.file_uploader(tr("uploader"), type=list(uv.SUFFIXES), accept_multiple_files=True,
                          key="upload_files", help=tr("limit", mb=limit // 2**20))
@@ -57,6 +68,8 @@ if st.button(tr("go"), key="upload_go", type="primary", disabled=not files):
         report = uv.run_load(ok, db.warehouse_path()) if ok else None
     # The outcome of an action, kept so it survives the next rerun (language switch etc.).
     st.session_state["upload_outcome"] = (report, refused)
+    if report is not None and any(r.status in ("loaded", "partial") for r in report.files):
+        st.rerun()  # the frame redraws too: the filter bar's months, the banner, the version
 
 outcome = st.session_state.get("upload_outcome")
 if outcome:
