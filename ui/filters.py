@@ -129,7 +129,9 @@ def filter_bar(lang: str) -> Filters:
     period = st.sidebar.select_slider(
         t("period", lang), months, key="f_period", format_func=lambda m: fmt.period(m, "month", lang))
     if not isinstance(period, tuple | list):  # a range widget handed back one end (AppTest)
-        last = st.session_state.get("filters") or default_filters(months)
+        last = st.session_state.get("filters")
+        if last is None or not {last.start, last.end} <= set(months):
+            last = default_filters(months)
         period = (last.start, last.end)
     start, end = period
     if st.session_state.get("_clamped"):
