@@ -4,6 +4,7 @@ version. Every page is registered in PAGES; pages hold layout only."""
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
 from analytics import db
 from analytics.i18n import t
@@ -57,6 +58,11 @@ def main() -> None:
     frame.enter()
     try:
         nav.run()
+    except StopException:
+        # A page's st.stop() (an empty state, a missing choice) ends the page, not the run:
+        # Streamlit keeps no widget values of a run stopped early, so the sidebar's language,
+        # granularity and toggles fell back to nothing on the next click.
+        pass
     finally:
         frame.leave()
 

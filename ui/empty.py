@@ -95,7 +95,7 @@ def statuses(tables: Sequence[str]) -> dict[str, str]:
 def message(state: dict[str, str], lang: str) -> str | None:
     """The sentence for tables not all with rows (None when they all have rows)."""
     for kind in _ORDER:
-        hit = [t for t, s in state.items() if s == kind]
+        hit = sorted((t for t, s in state.items() if s == kind), key=cov.FACT_TABLES.index)
         if not hit:
             continue
         if kind == "empty":

@@ -126,8 +126,12 @@ def filter_bar(lang: str) -> Filters:
         if picked is None:
             break
         region = picked
+    # The default view as the widget's default too: a browser whose slider meets new options
+    # (after a load) falls back to it, and without one that is a single knob at the start.
+    view = default_filters(months)
     period = st.sidebar.select_slider(
-        t("period", lang), months, key="f_period", format_func=lambda m: fmt.period(m, "month", lang))
+        t("period", lang), months, key="f_period", value=(view.start, view.end),
+        format_func=lambda m: fmt.period(m, "month", lang))
     if not isinstance(period, tuple | list):  # a range widget handed back one end (AppTest)
         last = st.session_state.get("filters")
         if last is None or not {last.start, last.end} <= set(months):
