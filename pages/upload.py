@@ -55,8 +55,6 @@ st.caption(tr("intro"))
 held = empty.coverage()
 if held.empty:
     st.info(tr("start"), icon=":material/upload_file:")
-with st.expander(tr("held"), expanded=held.empty):
-    st.dataframe(empty.loaded_table(lang), hide_index=True, width="stretch", key="upload_held")
 limit = uv.max_upload_bytes()
 files = st.file_uploader(tr("uploader"), type=list(uv.SUFFIXES), accept_multiple_files=True,
                          key="upload_files", help=tr("limit", mb=limit // 2**20))
@@ -95,3 +93,7 @@ if outcome:
         st.download_button(tr("download"), data=uv.rejects_csv(rejects),
                            file_name="rejects.csv", mime="text/csv", key="upload_rejects_csv",
                            on_click="ignore", icon=":material/download:")
+
+# What the warehouse holds, per file kind (below the outcome: the results come first).
+with st.expander(tr("held"), expanded=held.empty):
+    st.dataframe(empty.loaded_table(lang), hide_index=True, width="stretch", key="upload_held")
