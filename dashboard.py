@@ -4,6 +4,7 @@ version. Every page is registered in PAGES; pages hold layout only."""
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
 from analytics import db
 from analytics.i18n import t
@@ -51,12 +52,18 @@ def main() -> None:
     pages = [st.Page(file, title=t(key, lang), icon=icon, url_path=url, default=i == 0)
              for i, (file, key, icon, url) in enumerate(PAGES) if can_see(user.role, file)]
     nav = st.navigation(pages)
-    if data.is_sample(data.version().token):  # the bundled sample, not a federation's data
+    if data.is_sample(data.version().token) and not data.coverage(
+            data.version().token).empty:  # the bundled sample, once it holds rows
         st.warning(t("sample_banner", lang), icon=":material/science:")
     st.sidebar.caption(version_caption(lang))
     frame.enter()
     try:
         nav.run()
+    except StopException:
+        # A page's st.stop() (an empty state, a missing choice) ends the page, not the run:
+        # Streamlit keeps no widget values of a run stopped early, so the sidebar's language,
+        # granularity and toggles fell back to nothing on the next click.
+        pass
     finally:
         frame.leave()
 

@@ -13,6 +13,8 @@ from datetime import date, timedelta
 
 COUNTRY = "000000"
 GRANULARITIES = ("month", "quarter", "year")
+# The sample's relief span: the defaults of a Filters made in code (tests, the command line).
+# The dashboard's range and default view come from the data (analytics.coverage, ui.filters).
 FIRST_MONTH, LAST_MONTH = date(2005, 1, 1), date(2024, 12, 1)
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _CODE = re.compile(r"^[0-9A-Za-z_]{1,32}$")

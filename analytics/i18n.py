@@ -29,6 +29,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "station": ("帮扶站点", "Help station"),
     "all": ("全部", "All"),
     "period": ("时间范围", "Period"),
+    "period_clamped": ("链接中的时间范围超出现有数据（{range}），已调整到数据所及的月份。",
+                       "The link's period lies outside the data ({range}): moved to the "
+                       "months the data cover."),
     "granularity": ("时间粒度", "Granularity"),
     "gran_month": ("月", "Month"),
     "gran_quarter": ("季度", "Quarter"),

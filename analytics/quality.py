@@ -32,6 +32,27 @@ ROW_TABLES: dict[str, tuple[str, str | None, bool]] = {
 }
 
 
+# check code → the fact tables its findings are read against. Without them a check finds
+# nothing, or everything (all special-fund relief "not on file" before any register is
+# loaded; all spending "above received" before any allocation table), so pages show an
+# empty state instead of its findings.
+CHECK_TABLES: dict[str, tuple[str, ...]] = {
+    "missing_report": ("relief",), "late_report": ("relief",),
+    "duplicate_relief": ("relief",), "amount_outlier": ("relief",),
+    "relief_after_exit": ("relief", "hardship_files"),
+    "not_on_file": ("relief", "hardship_files"),
+    "fund_out_of_scope": ("relief",), "above_standard": ("relief",),
+    "disbursed_over_received": ("relief", "fund_allocations"),
+    "matching_not_arrived": ("fund_allocations",),
+}
+
+
+def computed() -> bool:
+    """Whether a load has computed the checks yet (a new, empty warehouse has no dq_* tables)."""
+    return db.query("SELECT count(*) AS n FROM information_schema.tables "
+                    "WHERE table_name = 'dq_checks'")["n"][0] > 0
+
+
 def _params(region: str, start: date | None, end: date | None, **more) -> dict:
     return {"region": region or COUNTRY, "start": start or date(1900, 1, 1),
             "end": end or date(2999, 12, 31), **more}

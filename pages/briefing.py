@@ -11,7 +11,7 @@ from analytics.briefing import build_briefing, parse_period, soffice, to_pdf
 from analytics.briefing.document import key_rows
 from analytics.filters import add_months
 from analytics.i18n import t
-from ui import auth, data
+from ui import auth, data, empty
 from ui.filters import current
 
 MSG = {
@@ -20,7 +20,8 @@ MSG = {
            "region": "地区", "kind": "期间类型", "period": "期间", "make": "生成汇报材料",
            "kinds": {"year": "年度", "quarter": "季度", "month": "月度"},
            "ready": "已生成（{seconds:.1f} 秒）：{n} 张图表", "docx": "下载 Word", "pdf": "下载 PDF",
-           "no_pdf": "未安装 LibreOffice，无法生成 PDF", "preview": "预览", "charts": "图表：{titles}"},
+           "no_pdf": "未安装 LibreOffice，无法生成 PDF", "preview": "预览", "charts": "图表：{titles}",
+           "nothing": "数据仓库中还没有数据，无法生成汇报材料。请先在“数据导入”页上传救助发放花名册等帮扶站点报送的文件。"},
     "en": {"intro": "Writes a Word briefing for the region chosen in the filter bar: key figures "
                     "with year-on-year change, drafted paragraphs, five charts and a table of "
                     "units. Every number comes from the indicator catalogue.",
@@ -28,7 +29,10 @@ MSG = {
            "kinds": {"year": "Year", "quarter": "Quarter", "month": "Month"},
            "ready": "Ready ({seconds:.1f} s): {n} charts", "docx": "Download Word",
            "pdf": "Download PDF", "no_pdf": "LibreOffice is not installed: no PDF",
-           "preview": "Preview", "charts": "Charts: {titles}"},
+           "preview": "Preview", "charts": "Charts: {titles}",
+           "nothing": "The warehouse holds no data yet, so there is nothing to brief on. "
+                      "Upload the stations' files (relief rosters and the rest) on the Upload "
+                      "page first."},
 }
 
 auth.require("briefing")
@@ -74,7 +78,11 @@ kind = mid.selectbox(m["kind"], list(m["kinds"]), format_func=m["kinds"].get, ke
 choice = right.selectbox(m["period"], period_options(kind, f.end), key="bf_period",
                          format_func=lambda c: parse_period(c).label(lang))
 request = (f.region, choice, lang, token)
-if st.button(m["make"], type="primary", icon=":material/description:", key="bf_make"):
+nothing = empty.coverage().empty  # a briefing of dashes helps no one: say what to load
+if nothing:
+    empty.notice(m["nothing"])
+if st.button(m["make"], type="primary", icon=":material/description:", key="bf_make",
+             disabled=nothing, help=m["nothing"] if nothing else None):
     st.session_state["bf_request"] = request  # a key, not data: the result is cached
 if st.session_state.get("bf_request") == request:
     with st.spinner(m["make"]):

@@ -39,18 +39,21 @@ def tr(key: str) -> str:
 
 st.title(tr("title"))
 st.caption(tr("intro"))
+if not qv.checks_ready(token):
+    st.stop()
 summary = qv.summary_metrics("compliance", f, lang, token)
 rules = {r["code"]: r["rule_en" if L else "rule_zh"] for r in summary.iter_rows(named=True)}
 names = {r["code"]: r["name_en" if L else "name_zh"] for r in summary.iter_rows(named=True)}
 
 codes = ["fund_out_of_scope", "disbursed_over_received", "matching_not_arrived",
          "above_standard"]
+loaded = {t for t, n in data.coverage(token).rows.items() if n}
 tabs = st.tabs([*(names[c] for c in codes), tr("rules")])
 
 for tab, code in zip(tabs[:-1], codes, strict=True):
     with tab:
         qv.findings_section(code, f, lang, token, rules[code])
-        if code == "disbursed_over_received":
+        if code == "disbursed_over_received" and set(qv.CHECK_TABLES[code]) <= loaded:
             over = qv.findings(code, f, token)
             if not over.is_empty():
                 keys = over.select("county_code", "year", "fund_source").rows()

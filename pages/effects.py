@@ -14,7 +14,7 @@ from analytics.effects import sentence, suggest_design, warning_text
 from analytics.effects_text import effect_figures as card_values
 from analytics.effects_text import p_text
 from analytics.indicators import DIM_LABEL_DOMAIN
-from ui import auth, data
+from ui import auth, data, empty
 from ui.charts import show_chart
 from ui.filters import current
 
@@ -62,7 +62,7 @@ def _label(g: str) -> str:
 
 
 if groups.is_empty():
-    st.info(tr("no_interventions", lang))
+    empty.notice(tr("no_interventions", lang))
     st.stop()
 left, right = st.columns(2)
 group = left.selectbox(
@@ -74,6 +74,11 @@ code = right.selectbox(tr("outcome", lang), list(outcomes), index=default,
                        key=f"ef_outcome_{group}",
                        format_func=lambda c: outcomes[c].name(lang))
 outcome = outcomes[code]
+needed = [m.table for m in (outcome.numerator, outcome.denominator) if m is not None]
+if not set(needed) <= empty.coverage().loaded:  # else a flat zero series would be "estimated"
+    empty.notice(empty.message({tb: "empty" for tb in needed
+                                if tb not in empty.coverage().loaded}, lang) or "")
+    st.stop()
 cuts = {}
 with st.expander(tr("cuts", lang), expanded=False):
     for dim in (d for d in outcome.cut_dims if d in DIM_LABEL_DOMAIN):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.i18n import t
-from ui import sections
+from ui import empty, sections
 from ui.attention import gap_lines
 from ui.filters import current
 
@@ -18,22 +18,28 @@ st.title(t("page_funds", lang))
 sections.kpi_cards([*FLOWS, "fund_execution", "matching_arrival"])
 
 st.subheader(t("funds_section", lang))
-sections.breakdown_chart(FLOWS, "fund_source", key="fd_source",
-                         title=t("by_dim", lang, name=t("funds_section", lang),
-                                 dim=t("dim_fund_source", lang)))
-sections.breakdown_chart(FLOWS, "region", key="fd_region",
-                         title=t("by_region", lang, name=t("funds_section", lang)))
-sections.trend_chart(FLOWS, key="fd_trend", title=t("trend_of", lang,
-                                                    name=t("funds_section", lang)))
+# Allocated and received come from the allocation tables, disbursed from the relief rosters:
+# the allocation tables carry the section, a missing roster leaves only its bars out.
+if empty.section(["fund_allocations"]):
+    sections.breakdown_chart(FLOWS, "fund_source", key="fd_source",
+                             title=t("by_dim", lang, name=t("funds_section", lang),
+                                     dim=t("dim_fund_source", lang)))
+    sections.breakdown_chart(FLOWS, "region", key="fd_region",
+                             title=t("by_region", lang, name=t("funds_section", lang)))
+    sections.trend_chart(FLOWS, key="fd_trend", title=t("trend_of", lang,
+                                                        name=t("funds_section", lang)))
 
 st.subheader(t("rates_section", lang))
-left, right = st.columns(2)
-with left:
-    sections.region_chart("fund_execution", key="fd_exec_region")
-with right:
-    sections.region_chart("matching_arrival", key="fd_match_region")
-sections.trend_chart(["fund_execution", "matching_arrival"], key="fd_rates",
-                     title=t("trend_of", lang, name=t("rates_section", lang)))
+if empty.section(["fund_allocations"]):
+    left, right = st.columns(2)
+    with left:
+        if empty.section(["relief"]):  # execution: spending ÷ received
+            sections.region_chart("fund_execution", key="fd_exec_region")
+    with right:
+        sections.region_chart("matching_arrival", key="fd_match_region")
+    sections.trend_chart(["fund_execution", "matching_arrival"], key="fd_rates",
+                         title=t("trend_of", lang, name=t("rates_section", lang)))
 
 st.subheader(t("gaps_section", lang))
-gap_lines(key="fd_gaps")
+if empty.section(["fund_allocations"]):  # else "all arrived" would be said of nothing
+    gap_lines(key="fd_gaps")

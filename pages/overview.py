@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics.coverage import tables_of
 from analytics.i18n import t
 from analytics.indicators import INDICATORS
-from ui import sections
+from ui import empty, sections
 from ui.attention import attention_table
 from ui.filters import current
 
@@ -15,18 +16,29 @@ KPIS = ["registered", "relieved", "coverage", "relief_amount", "fund_execution",
 
 f, lang = current()
 st.title(t("page_overview", lang))
+if empty.nothing_loaded():  # a new warehouse: one message, not ten empty cards
+    st.stop()
 st.subheader(t("kpis", lang))
 sections.kpi_cards(KPIS)
+empty.missing_note([tb for c in KPIS for tb in tables_of(c)])
 
 st.subheader(t("trends", lang))
-pick = st.selectbox(t("trends", lang), KPIS, key="ov_trend", label_visibility="collapsed",
+# Only indicators with data on file are offered; the sample has them all.
+loaded = empty.coverage().loaded
+offered = [c for c in KPIS if set(tables_of(c)) <= loaded] or KPIS
+if st.session_state.get("ov_trend") not in offered:
+    st.session_state.pop("ov_trend", None)
+pick = st.selectbox(t("trends", lang), offered, key="ov_trend", label_visibility="collapsed",
                     format_func=lambda c: INDICATORS[c].name(lang))
-left, right = st.columns(2)
-with left:
-    sections.trend_chart([pick], key="ov_trend_chart",
-                         title=sections.trend_title(lang, pick))
-with right:
-    sections.region_chart(pick, key="ov_region")
+if empty.section(tables_of(pick)):
+    left, right = st.columns(2)
+    with left:
+        sections.trend_chart([pick], key="ov_trend_chart",
+                             title=sections.trend_title(lang, pick))
+    with right:
+        sections.region_chart(pick, key="ov_region")
 
 st.subheader(t("attention", lang))
-attention_table(key="ov_attention")
+# Its reasons come from relief, the register and the funds: any of them will do.
+if empty.section(("relief", "hardship_files", "fund_allocations"), need="any"):
+    attention_table(key="ov_attention")

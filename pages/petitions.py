@@ -8,7 +8,7 @@ import streamlit as st
 
 from analytics import figures
 from analytics.i18n import t
-from ui import data, sections
+from ui import data, empty, sections
 from ui.charts import show_chart
 from ui.filters import current
 
@@ -20,48 +20,54 @@ sections.kpi_cards(["petitions", "collective", "skip_level_share", "resolution_r
                     "days_to_close"])
 
 st.subheader(t("petitions_section", lang))
-left, right = st.columns(2)
-with left:
-    sections.breakdown_chart(["petitions"], "petition_channel", key="pt_channel",
-                             title=sections.by_title(lang, "petitions", "petition_channel"))
-with right:
-    sections.breakdown_chart(["petitions"], "petition_category", key="pt_category",
-                             title=sections.by_title(lang, "petitions", "petition_category"))
-left, right = st.columns(2)
-with left:
-    sections.trend_chart(["petitions", "collective"], key="pt_trend",
-                         title=sections.trend_title(lang, "petitions"))
-with right:
-    sections.trend_chart(["skip_level_share"], key="pt_skip",
-                         title=sections.trend_title(lang, "skip_level_share"))
+if empty.section(["petitions"]):
+    left, right = st.columns(2)
+    with left:
+        sections.breakdown_chart(["petitions"], "petition_channel", key="pt_channel",
+                                 title=sections.by_title(lang, "petitions", "petition_channel"))
+    with right:
+        sections.breakdown_chart(["petitions"], "petition_category", key="pt_category",
+                                 title=sections.by_title(lang, "petitions",
+                                                         "petition_category"))
+    left, right = st.columns(2)
+    with left:
+        sections.trend_chart(["petitions", "collective"], key="pt_trend",
+                             title=sections.trend_title(lang, "petitions"))
+    with right:
+        sections.trend_chart(["skip_level_share"], key="pt_skip",
+                             title=sections.trend_title(lang, "skip_level_share"))
 
 st.subheader(t("resolution_section", lang))
-left, right = st.columns(2)
-with left:
-    sections.region_chart("resolution_rate", key="pt_res_region")
-with right:
-    sections.trend_chart(["days_to_close"], key="pt_days",
-                         title=sections.trend_title(lang, "days_to_close"))
+if empty.section(["petitions"]):
+    left, right = st.columns(2)
+    with left:
+        sections.region_chart("resolution_rate", key="pt_res_region")
+    with right:
+        sections.trend_chart(["days_to_close"], key="pt_days",
+                             title=sections.trend_title(lang, "days_to_close"))
 
 st.subheader(t("funnel_section", lang))
-funnel = data.mediation_funnel(f, data.version().token)
-labels = sections.dim_labels("mediation_level", lang)
-funnel = funnel.with_columns(pl.col("level").replace_strict(labels).alias("label"))
-show_chart(figures.funnel_figure(funnel, label="label", lang=lang) if funnel.height else None,
-           funnel, key="pt_funnel", title=t("funnel_reached", lang), codes=["petitions"])
+if empty.section(["petitions"]):
+    funnel = data.mediation_funnel(f, data.version().token)
+    labels = sections.dim_labels("mediation_level", lang)
+    funnel = funnel.with_columns(pl.col("level").replace_strict(labels).alias("label"))
+    show_chart(figures.funnel_figure(funnel, label="label", lang=lang) if funnel.height else None,
+               funnel, key="pt_funnel", title=t("funnel_reached", lang), codes=["petitions"])
 
 st.subheader(t("coverage3_section", lang))
 COVERAGE = ["union_coverage", "bargaining_coverage", "congress_coverage", "harmonious_share"]
-sections.kpi_cards(COVERAGE, per_row=4)
-sections.trend_chart(COVERAGE, key="pt_cov", title=t("trend_of", lang,
-                                                     name=t("coverage3_section", lang)))
+if empty.section(["union_coverage"]):
+    sections.kpi_cards(COVERAGE, per_row=4)
+    sections.trend_chart(COVERAGE, key="pt_cov", title=t("trend_of", lang,
+                                                         name=t("coverage3_section", lang)))
 
 st.subheader(t("npc_section", lang))
-sections.kpi_cards(["reception_days", "proposal_completion"], per_row=2)
-left, right = st.columns(2)
-with left:
-    sections.trend_chart(["reception_days"], key="pt_npc_days",
-                         title=sections.trend_title(lang, "reception_days"))
-with right:
-    sections.trend_chart(["proposal_completion"], key="pt_npc_done",
-                         title=sections.trend_title(lang, "proposal_completion"))
+if empty.section(["npc_activities"]):
+    sections.kpi_cards(["reception_days", "proposal_completion"], per_row=2)
+    left, right = st.columns(2)
+    with left:
+        sections.trend_chart(["reception_days"], key="pt_npc_days",
+                             title=sections.trend_title(lang, "reception_days"))
+    with right:
+        sections.trend_chart(["proposal_completion"], key="pt_npc_done",
+                             title=sections.trend_title(lang, "proposal_completion"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from ui import auth, data
+from ui import auth, data, empty
 from ui import quality_view as qv
 from ui.filters import current
 
@@ -37,6 +37,8 @@ def tr(key: str) -> str:
 
 st.title(tr("title"))
 st.caption(tr("intro"))
+if not qv.checks_ready(token):
+    st.stop()
 summary = qv.summary_metrics("quality", f, lang, token)
 rules = {r["code"]: r["rule_en" if L else "rule_zh"] for r in summary.iter_rows(named=True)}
 names = {r["code"]: r["name_en" if L else "name_zh"] for r in summary.iter_rows(named=True)}
@@ -45,22 +47,23 @@ row_checks = ["duplicate_relief", "relief_after_exit", "not_on_file", "amount_ou
 tabs = st.tabs([tr("completeness"), *(names[c] for c in row_checks), tr("rejects")])
 
 with tabs[0]:
-    cells = qv.station_months(f, token)
-    if cells.is_empty():
-        st.info(tr("no_cells"))
-    else:
-        st.markdown(f"**{tr('heatmap')}**")
-        st.plotly_chart(qv.completeness_figure(cells, lang), key="completeness_heatmap")
-        st.caption(f"{names['missing_report']}: {rules['missing_report']}；"
-                   f"{names['late_report']}: {rules['late_report']}")
-        gaps = cells.filter(pl.col("status").is_in(["missing", "late"])).select(
-            "station_code", "station_en" if L else "station_zh", "month", "status", "rows")
-        st.markdown(f"**{tr('gaps')}**")
-        if gaps.is_empty():
-            st.info(qv.text("none", lang))
+    if empty.section(["relief"]):  # reports are counted from relief rows
+        cells = qv.station_months(f, token)
+        if cells.is_empty():
+            st.info(tr("no_cells"))
         else:
-            qv.show_table(gaps, lang, token, key="gaps_table")
-            qv.audit_downloads(gaps, "station_months", f, token, key="dl_gaps")
+            st.markdown(f"**{tr('heatmap')}**")
+            st.plotly_chart(qv.completeness_figure(cells, lang), key="completeness_heatmap")
+            st.caption(f"{names['missing_report']}: {rules['missing_report']}；"
+                       f"{names['late_report']}: {rules['late_report']}")
+            gaps = cells.filter(pl.col("status").is_in(["missing", "late"])).select(
+                "station_code", "station_en" if L else "station_zh", "month", "status", "rows")
+            st.markdown(f"**{tr('gaps')}**")
+            if gaps.is_empty():
+                st.info(qv.text("none", lang))
+            else:
+                qv.show_table(gaps, lang, token, key="gaps_table")
+                qv.audit_downloads(gaps, "station_months", f, token, key="dl_gaps")
 
 for tab, code in zip(tabs[1:-1], row_checks, strict=True):
     with tab:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.i18n import t
-from ui import sections
+from ui import empty, sections
 from ui.filters import current
 
 f, lang = current()
@@ -16,50 +16,58 @@ st.title(t("page_relief", lang))
 sections.kpi_cards(["registered", "relieved", "coverage", "relief_amount", "amount_per_person"])
 
 st.subheader(t("coverage_section", lang))
-left, right = st.columns(2)
-with left:
-    sections.region_chart("coverage", key="rl_cov_region")
-with right:
-    sections.breakdown_chart(["coverage"], "category", key="rl_cov_cat",
-                             title=sections.by_title(lang, "coverage", "category"))
-sections.trend_chart(["coverage"], key="rl_cov_trend", title=sections.trend_title(lang, "coverage"))
+if empty.section(["relief", "hardship_files"]):  # coverage: relieved ÷ on file
+    left, right = st.columns(2)
+    with left:
+        sections.region_chart("coverage", key="rl_cov_region")
+    with right:
+        sections.breakdown_chart(["coverage"], "category", key="rl_cov_cat",
+                                 title=sections.by_title(lang, "coverage", "category"))
+    sections.trend_chart(["coverage"], key="rl_cov_trend",
+                         title=sections.trend_title(lang, "coverage"))
 
 st.subheader(t("relief_section", lang))
-left, right = st.columns(2)
-with left:
-    sections.breakdown_chart(["relief_amount"], "relief_type", key="rl_type",
-                             title=sections.by_title(lang, "relief_amount", "relief_type"))
-with right:
-    sections.breakdown_chart(["relieved"], "recipient_group", key="rl_group",
-                             title=sections.by_title(lang, "relieved", "recipient_group"))
-sections.trend_chart(["amount_per_person"], key="rl_per_person",
-                     title=sections.trend_title(lang, "amount_per_person"))
+if empty.section(["relief"]):
+    left, right = st.columns(2)
+    with left:
+        sections.breakdown_chart(["relief_amount"], "relief_type", key="rl_type",
+                                 title=sections.by_title(lang, "relief_amount", "relief_type"))
+    with right:
+        sections.breakdown_chart(["relieved"], "recipient_group", key="rl_group",
+                                 title=sections.by_title(lang, "relieved", "recipient_group"))
+    sections.trend_chart(["amount_per_person"], key="rl_per_person",
+                         title=sections.trend_title(lang, "amount_per_person"))
 
 st.subheader(t("festival_section", lang))
 st.caption(t("festival_note", lang))
-sections.kpi_cards(["festival_persons", "festival_amount"], per_row=2)
-left, right = st.columns(2)
-with left:
-    sections.trend_chart(["festival_persons"], key="rl_fest_p",
-                         title=sections.trend_title(lang, "festival_persons"))
-with right:
-    sections.trend_chart(["festival_amount"], key="rl_fest_y",
-                         title=sections.trend_title(lang, "festival_amount"))
+if empty.section(["relief"]):
+    sections.kpi_cards(["festival_persons", "festival_amount"], per_row=2)
+    left, right = st.columns(2)
+    with left:
+        sections.trend_chart(["festival_persons"], key="rl_fest_p",
+                             title=sections.trend_title(lang, "festival_persons"))
+    with right:
+        sections.trend_chart(["festival_amount"], key="rl_fest_y",
+                             title=sections.trend_title(lang, "festival_amount"))
 
 st.subheader(t("medical_section", lang))
 left, right = st.columns(2)
 with left:
-    sections.trend_chart(["card_holders"], key="rl_cards",
-                         title=sections.trend_title(lang, "card_holders"))
+    if empty.section(["medical_cards"]):
+        sections.trend_chart(["card_holders"], key="rl_cards",
+                             title=sections.trend_title(lang, "card_holders"))
 with right:
-    sections.breakdown_chart(["medical_discounts"], "benefit_kind", key="rl_benefits",
-                             title=sections.by_title(lang, "medical_discounts", "benefit_kind"))
+    if empty.section(["medical_benefits"]):
+        sections.breakdown_chart(["medical_discounts"], "benefit_kind", key="rl_benefits",
+                                 title=sections.by_title(lang, "medical_discounts",
+                                                         "benefit_kind"))
 
 st.subheader(t("loans_section", lang))
-sections.kpi_cards(["loans", "loan_amount", "jobs_per_loan", "loan_repayment"], per_row=4)
-left, right = st.columns(2)
-with left:
-    sections.trend_chart(["loans"], key="rl_loans", title=sections.trend_title(lang, "loans"))
-with right:
-    sections.trend_chart(["loan_repayment"], key="rl_repay",
-                         title=sections.trend_title(lang, "loan_repayment"))
+if empty.section(["loans"]):
+    sections.kpi_cards(["loans", "loan_amount", "jobs_per_loan", "loan_repayment"], per_row=4)
+    left, right = st.columns(2)
+    with left:
+        sections.trend_chart(["loans"], key="rl_loans", title=sections.trend_title(lang, "loans"))
+    with right:
+        sections.trend_chart(["loan_repayment"], key="rl_repay",
+                             title=sections.trend_title(lang, "loan_repayment"))

@@ -11,7 +11,7 @@ import streamlit as st
 
 from analytics import db, registry
 from etl import mappings, templates
-from ui import auth
+from ui import auth, empty
 from ui import registry_view as rv
 from ui import upload_view as uv
 from ui.filters import current
@@ -60,6 +60,14 @@ TEXT = {
     "no_stations": ("尚未登记任何帮扶站点。请上传“帮扶站点名录”，或在下表添加站点。",
                     "No help station is registered yet. Upload a help-station registry "
                     "(帮扶站点名录) or add stations in the table below."),
+    "start": ("数据仓库中还没有数据。从这里开始：先上传“帮扶站点名录”（或在页面下方的站点名录中添加站点），"
+              "再选择帮扶站点报送的文件（如救助发放花名册）导入；"
+              "各页面随导入的数据逐步显示，尚无数据的部分会说明需要哪类文件。",
+              "The warehouse holds no data yet. Start here: register your help stations (a "
+              "帮扶站点名录 file, or the registry table below), then choose the files the stations "
+              "send (a relief roster, for example) and load them; each page shows its part as "
+              "the data arrive and says which file kind its empty parts need."),
+    "held": ("已导入的数据", "Data loaded so far"),
 }
 
 
@@ -69,6 +77,9 @@ def tr(key: str, **values: object) -> str:
 
 st.title(tr("title"))
 st.caption(tr("intro"))
+held = empty.coverage()
+if held.empty:
+    st.info(tr("start"), icon=":material/upload_file:")
 limit = uv.max_upload_bytes()
 files = st.file_uploader(tr("uploader"), type=list(uv.SUFFIXES), accept_multiple_files=True,
                          key="upload_files", help=tr("limit", mb=limit // 2**20))
@@ -80,6 +91,8 @@ if st.button(tr("go"), key="upload_go", type="primary", disabled=not files):
         report = uv.run_load(ok, db.warehouse_path()) if ok else None
     # The outcome of an action, kept so it survives the next rerun (language switch etc.).
     st.session_state["upload_outcome"] = (report, refused)
+    if report is not None and any(r.status in ("loaded", "partial") for r in report.files):
+        st.rerun()  # the frame redraws too: the filter bar's months, the banner, the version
 
 outcome = st.session_state.get("upload_outcome")
 if outcome:
@@ -106,6 +119,9 @@ if outcome:
                            file_name="rejects.csv", mime="text/csv", key="upload_rejects_csv",
                            on_click="ignore", icon=":material/download:")
 
+# What the warehouse holds, per file kind (below the outcome: the results come first).
+with st.expander(tr("held"), expanded=held.empty):
+    st.dataframe(empty.loaded_table(lang), hide_index=True, width="stretch", key="upload_held")
 # ---------------------------------------------------------------- station registry, templates
 stations, counties = registry.help_stations(), registry.counties()
 unknown = rv.unknown_stations(outcome[0] if outcome else None, counties)

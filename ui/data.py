@@ -9,6 +9,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from analytics import coverage as cov
 from analytics import db, queries, registry
 from analytics.db import DataVersion
 from analytics.filters import Filters
@@ -48,8 +49,19 @@ def labels(domain: str, token: str) -> dict[str, tuple[str, str]]:
 
 
 @st.cache_data(**_CACHE)
-def data_range(token: str):
-    return queries.data_range()
+def coverage(token: str) -> cov.Coverage:
+    return cov.coverage()
+
+
+@st.cache_data(**_CACHE)
+def data_months(token: str) -> list:
+    """The months the filter bar offers (analytics.coverage.data_months)."""
+    return cov.months_between(*cov.data_months())
+
+
+@st.cache_data(**_CACHE)
+def in_view(f: Filters, tables: tuple[str, ...], token: str) -> dict[str, str]:
+    return cov.in_view(f, tables)
 
 
 @st.cache_data(**_CACHE)

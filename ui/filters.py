@@ -15,7 +15,7 @@ import polars as pl
 import streamlit as st
 
 from analytics import fmt
-from analytics.filters import COUNTRY, GRANULARITIES, Filters, add_months
+from analytics.filters import COUNTRY, GRANULARITIES, Filters
 from analytics.i18n import LANGS, t
 from ui import data, frame
 
@@ -35,12 +35,8 @@ def language() -> str:
 
 
 def _months(token: str) -> list[date]:
-    lo_hi = data.data_range(token) or (date(2005, 1, 1), date(2024, 12, 1))
-    out, m = [], lo_hi[0]
-    while m <= lo_hi[1]:
-        out.append(m)
-        m = add_months(m, 1)
-    return out
+    """The months holding any fact row (the current year in an empty warehouse)."""
+    return data.data_months(token)
 
 
 def _chain(code: str, regions: pl.DataFrame) -> dict[str, str]:
@@ -70,18 +66,30 @@ def _seed_from_url(token: str, months: list[date]) -> None:
     set_region(f.region)
     start = min(max(f.start, months[0]), months[-1])
     end = max(min(f.end, months[-1]), start)
+    # A link's months outside the data are clamped to them; the sidebar says so.
+    st.session_state["_clamped"] = (f.start, f.end) != (start, end)
     st.session_state.update({"f_period": (start, end), "f_gran": f.granularity,
                              "f_source": f.fund_source, "f_cat": f.category,
                              "show_iv": st.query_params.get("iv") != "0"})
 
 
 def default_filters(months: list[date]) -> Filters:
-    """The whole country over the last full year of data, by month."""
+    """The whole country over the last full year of data, by month; all the months when
+    the data hold no full year yet (a first load of a few months)."""
     end = months[-1]
     last_year = end.year if end.month == 12 else end.year - 1
-    start = max(date(last_year, 1, 1), months[0])
-    return Filters(start=start, end=max(start, min(end, date(last_year, 12, 1))),
-                   granularity="month")
+    if date(last_year, 1, 1) < months[0]:
+        return Filters(start=months[0], end=end, granularity="month")
+    return Filters(start=date(last_year, 1, 1), end=date(last_year, 12, 1), granularity="month")
+
+
+def _keep_period_in(months: list[date]) -> None:
+    """After a load changed the months on offer, a period outside them goes back to the
+    default view (the slider cannot show values it does not offer)."""
+    period = st.session_state.get("f_period")
+    if isinstance(period, tuple | list) and not set(period) <= set(months):
+        f = default_filters(months)
+        st.session_state["f_period"] = (f.start, f.end)
 
 
 def _level_of(code: str, regions: pl.DataFrame) -> str:
@@ -118,6 +126,7 @@ def filter_bar(lang: str) -> Filters:
     token = data.version().token
     months = _months(token)
     _seed_from_url(token, months)
+    _keep_period_in(months)
     regions = data.regions(token)
     st.sidebar.subheader(t("filters", lang))
     region = root = data.root_region(token)  # the deployment's scope
@@ -129,12 +138,21 @@ def filter_bar(lang: str) -> Filters:
         if picked is None and level != "township":
             break
         region = picked or region
+    # The default view as the widget's default too: a browser whose slider meets new options
+    # (after a load) falls back to it, and without one that is a single knob at the start.
+    view = default_filters(months)
     period = st.sidebar.select_slider(
-        t("period", lang), months, key="f_period", format_func=lambda m: fmt.period(m, "month", lang))
+        t("period", lang), months, key="f_period", value=(view.start, view.end),
+        format_func=lambda m: fmt.period(m, "month", lang))
     if not isinstance(period, tuple | list):  # a range widget handed back one end (AppTest)
-        last = st.session_state.get("filters") or default_filters(months)
+        last = st.session_state.get("filters")
+        if last is None or not {last.start, last.end} <= set(months):
+            last = default_filters(months)
         period = (last.start, last.end)
     start, end = period
+    if st.session_state.get("_clamped"):
+        st.sidebar.caption(t("period_clamped", lang,
+                             range=fmt.month_range(months[0], months[-1], lang)))
     gran = st.sidebar.segmented_control(
         t("granularity", lang), GRANULARITIES, key="f_gran", required=True,
         format_func=lambda g: t(f"gran_{g}", lang))
@@ -161,7 +179,11 @@ def _write_url(f: Filters, lang: str) -> None:
 def current() -> tuple[Filters, str]:
     """The filters and language the frame drew this run (pages call this)."""
     frame.require()
-    return st.session_state.get("filters", Filters()), st.session_state.get("lang", "zh")
+    f = st.session_state.get("filters")
+    if f is None:  # a page run without the filter bar (AppTest of one page): every month
+        months = _months(data.version().token)
+        f = Filters(start=months[0], end=months[-1])
+    return f, st.session_state.get("lang", "zh")
 
 
 def with_granularity(f: Filters, granularity: str) -> Filters:

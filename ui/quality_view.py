@@ -13,7 +13,8 @@ import streamlit as st
 from analytics import export
 from analytics import quality as q
 from analytics.filters import Filters
-from ui import auth, data
+from ui import auth, data, empty
+from ui.filters import current
 
 _CACHE = {"show_spinner": False, "max_entries": 256}
 
@@ -178,6 +179,10 @@ _TEXT = {
     "rows_behind": ("问题明细（脱敏）", "Rows behind it (masked IDs)"),
     "findings": ("个问题", " findings"),
     "rule": ("规则", "Rule"),
+    "not_computed": ("尚未导入任何数据：数据质量与资金合规检查在每次导入时计算。请先在“数据导入”页上传"
+                     "帮扶站点报送的文件。", "No data loaded yet: the data-quality and compliance "
+                     "checks run each time data are loaded. Upload the stations' files on the "
+                     "Upload page first."),
 }
 
 
@@ -185,20 +190,44 @@ def text(key: str, lang: str) -> str:
     return _TEXT[key][1 if lang == "en" else 0]
 
 
+CHECK_TABLES = q.CHECK_TABLES
+
+
+@st.cache_data(**_CACHE)
+def computed(token: str) -> bool:
+    return q.computed()
+
+
+def checks_ready(token: str) -> bool:
+    """True when a load has computed the checks; else say what to load first."""
+    if computed(token):
+        return True
+    _, lang = current()
+    empty.notice(text("not_computed", lang))
+    return False
+
+
 def summary_metrics(domain: str, f: Filters, lang: str, token: str) -> pl.DataFrame:
-    """One metric per check of `domain`; returns the summary for the tabs."""
+    """One metric per check of `domain`; returns the summary for the tabs. A check whose
+    tables hold no rows in the view shows "—": its 0 would be no data, not no problem."""
     s = summary(domain, f, token)
+    state = empty.statuses(list(dict.fromkeys(t for c in s["code"]
+                                              for t in q.CHECK_TABLES[c])))
     name = "name_en" if lang == "en" else "name_zh"
     cols = st.columns(min(len(s), 5) or 1)
     for i, r in enumerate(s.iter_rows(named=True)):
-        cols[i % len(cols)].metric(r[name], f"{r['findings']:,}", help=r[name.replace(
-            "name", "rule")], delta=None)
+        reason = empty.card_reason(q.CHECK_TABLES[r["code"]], state, lang)
+        rule = r[name.replace("name", "rule")]
+        cols[i % len(cols)].metric(r[name], "—" if reason else f"{r['findings']:,}",
+                                   help=f"{rule}\n\n{reason}" if reason else rule, delta=None)
     return s
 
 
 def findings_section(code: str, f: Filters, lang: str, token: str, rule: str) -> None:
     """A check's findings: grouped where one finding has several rows, with exports."""
     st.caption(f"{text('rule', lang)}: {rule}")
+    if not empty.section(q.CHECK_TABLES[code]):
+        return
     detail = findings(code, f, token)
     if detail.is_empty():
         st.info(text("none", lang))

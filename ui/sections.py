@@ -9,11 +9,12 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from analytics import coverage as cov
 from analytics import figures, fmt
 from analytics.filters import Filters, long_view
 from analytics.i18n import t
 from analytics.indicators import DIM_LABEL_DOMAIN, INDICATORS
-from ui import data
+from ui import data, empty
 from ui.charts import show_chart
 from ui.filters import current, set_region
 
@@ -50,7 +51,7 @@ def chart_view(f: Filters, codes: list[str]) -> Filters:
     kept by year or festival season, else the filter bar's own."""
     if not any(INDICATORS[c].yearly for c in codes):
         return f
-    first = data.data_range(_token())
+    first = data.coverage(_token()).span([t for c in codes for t in cov.tables_of(c)])
     return long_view(f, first=first[0]) if first else long_view(f)
 
 
@@ -65,8 +66,15 @@ def _sparklines(codes: list[str], f: Filters) -> pl.DataFrame:
 
 
 def kpi_cards(codes: list[str], per_row: int = 5) -> None:
-    """Metric cards: value over the range, 同比 delta, 环比 in the help, the trend as a sparkline."""
+    """Metric cards: value over the range, 同比 delta, 环比 in the help, the trend as a sparkline.
+
+    A card whose tables hold no rows in the view shows "—" and says why (never a 0 or 0.0%
+    made of no data); when none of the cards' tables has rows, one empty-state message
+    stands instead of the cards."""
     f, lang = current()
+    state = empty.statuses(list(dict.fromkeys(t for c in codes for t in cov.tables_of(c))))
+    if not empty.section(list(state), need="any"):
+        return
     k = data.kpis(tuple(codes), f, _token())
     trend = _sparklines(codes, f)
     rows = {r["code"]: r for r in k.iter_rows(named=True)}
@@ -74,6 +82,11 @@ def kpi_cards(codes: list[str], per_row: int = 5) -> None:
         cols = st.columns(per_row)
         for col, code in zip(cols, codes[i:i + per_row], strict=False):
             ind, r = INDICATORS[code], rows[code]
+            reason = empty.card_reason(cov.tables_of(code), state, lang)
+            if reason:
+                col.metric(_card_label(ind, lang), "—", border=True,
+                           help=f"{ind.definition(lang)}\n\n{reason}")
+                continue
             yoy = fmt.delta(r["value"], r["year_ago"], ind.unit, lang, compact=True)
             pop = fmt.delta(r["value"], r["previous"], ind.unit, lang)
             spark = trend.filter(pl.col("code") == code)["value"].fill_null(0).to_list()

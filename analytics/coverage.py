@@ -1,0 +1,134 @@
+"""Which fact tables hold rows, and the months they speak for.
+
+A federation starts from an empty warehouse and loads one kind of file after another, so the
+filter bar's range comes from the data, not from the sample's span, and every page asks here
+which of the tables it needs hold rows at all, or in the view (region and range) shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from analytics import db
+from analytics.filters import Filters, add_months, region_clause
+from analytics.indicators import INDICATORS, TABLE_DIMS
+
+# Fact table → SQL of the first and last day a row speaks for. Event dates only: planned ones
+# (a loan's due date, a course's end) may lie years ahead and would stretch the range into
+# months with no data. Tables kept by year speak for the whole year.
+SPANS: dict[str, tuple[str, str]] = {
+    "relief": ("relief_date", "relief_date"),
+    "hardship_files": ("registered_on", "registered_on"),
+    "fund_allocations": ("make_date(year, 1, 1)", "make_date(year, 12, 31)"),
+    "loans": ("issued_on", "issued_on"),
+    "training": ("start_on", "start_on"),
+    "placements": ("placed_on", "placed_on"),
+    "medical_cards": ("issued_on", "issued_on"),
+    "medical_benefits": ("benefit_on", "benefit_on"),
+    "petitions": ("received_on", "received_on"),
+    "union_coverage": ("make_date(year, 1, 1)", "make_date(year, 12, 31)"),
+    "npc_activities": ("activity_on", "activity_on"),
+}
+FACT_TABLES = tuple(SPANS)
+
+# Fact table → WHERE clause (alias `t`) of the rows that speak for $start..$end_day: stocks
+# (files on record, cards held) from before the range count, as the pages' stock measures do.
+IN_RANGE: dict[str, str] = {
+    **{table: f"t.{lo} BETWEEN $start AND $end_day" for table, (lo, _) in SPANS.items()},
+    "hardship_files": "t.registered_on <= $end_day AND coalesce(t.exited_on, $end_day) >= $start",
+    "medical_cards": "t.issued_on <= $end_day",
+    "loans": "(t.issued_on BETWEEN $start AND $end_day OR t.due_on BETWEEN $start AND $end_day)",
+    "fund_allocations": "t.year BETWEEN year($start) AND year($end_day)",
+    "union_coverage": "t.year BETWEEN year($start) AND year($end_day)",
+}
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Rows per fact table, and the first and last month of each table that has any."""
+
+    rows: dict[str, int]
+    months: dict[str, tuple[date, date]]
+
+    @property
+    def loaded(self) -> frozenset[str]:
+        return frozenset(t for t, n in self.rows.items() if n)
+
+    @property
+    def empty(self) -> bool:
+        return not self.loaded
+
+    def span(self, tables: tuple[str, ...] | list[str] | None = None) -> tuple[date, date] | None:
+        """First and last month holding a row of any of `tables` (default: every fact table);
+        None when none has rows."""
+        spans = [self.months[t] for t in (tables or FACT_TABLES) if t in self.months]
+        if not spans:
+            return None
+        return min(lo for lo, _ in spans), max(hi for _, hi in spans)
+
+
+@db.per_file
+def coverage() -> Coverage:
+    """Rows and months of every fact table, in one statement (no user values)."""
+    parts = [f"SELECT '{table}' AS tbl, count(*)::BIGINT AS n, min({lo}) AS lo, max({hi}) AS hi "
+             f"FROM {table}" for table, (lo, hi) in SPANS.items()]
+    rows, months = {}, {}
+    for table, n, lo, hi in db.rows(" UNION ALL ".join(parts)):
+        rows[table] = n
+        if n:
+            months[table] = (lo.replace(day=1), hi.replace(day=1))
+    return Coverage(rows, months)
+
+
+def data_months(today: date | None = None) -> tuple[date, date]:
+    """The months the filter bar offers: those holding any fact row, or, in a warehouse with
+    none yet, the current year (a range must exist for the widgets to draw)."""
+    span = coverage().span()
+    if span:
+        return span
+    year = (today or date.today()).year
+    return date(year, 1, 1), date(year, 12, 1)
+
+
+def months_between(first: date, last: date) -> list[date]:
+    out, m = [], first
+    while m <= last:
+        out.append(m)
+        m = add_months(m, 1)
+    return out
+
+
+def tables_of(code: str) -> tuple[str, ...]:
+    """The fact tables an indicator reads: its numerator's, then its denominator's."""
+    ind = INDICATORS[code]
+    tables = [ind.numerator.table] + ([ind.denominator.table] if ind.denominator else [])
+    return tuple(dict.fromkeys(tables))
+
+
+def in_view(f: Filters, tables: tuple[str, ...]) -> dict[str, str]:
+    """Each table → 'rows' (rows in the region and range), 'none' (rows, but none here),
+    'empty' (no rows at all) or 'not_kept' (the table is not kept at a help station's level).
+
+    Each test is an EXISTS, which stops at the first row found."""
+    from analytics.queries import region_level, scope_codes  # the region hierarchy's owner
+
+    loaded = coverage().loaded
+    level = region_level(f.region)
+    out, asks = {}, []
+    for table in tables:
+        where = region_clause(level, "station" in TABLE_DIMS[table])
+        if table not in loaded:
+            out[table] = "empty"
+        elif where is None:
+            out[table] = "not_kept"
+        else:
+            asks.append((table, f"SELECT '{table}', EXISTS (SELECT 1 FROM {table} t "
+                                f"WHERE {where} AND {IN_RANGE[table]})"))
+    if asks:
+        sql = " UNION ALL ".join(q for _, q in asks)
+        params = {"region": f.region, "start": f.start, "end_day": f.end_day,
+                  "scope": scope_codes(f.region)}
+        used = {k: v for k, v in params.items() if f"${k}" in sql}
+        out.update({table: "rows" if found else "none" for table, found in db.rows(sql, used)})
+    return {t: out[t] for t in tables}

@@ -1,0 +1,184 @@
+"""Empty states: what a page shows where the tables a section needs hold no rows.
+
+A federation's warehouse starts empty and fills one kind of station file at a time, so each
+section asks `section()` first: with rows in the view it draws; without, one message says which
+file kind to load (the Chinese names of etl/mappings/kinds.csv) and links to 数据导入, instead
+of charts and cards of zeros.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from analytics import coverage as cov
+from analytics import fmt
+from etl.mappings import kinds
+from ui import auth, data
+from ui.filters import current
+
+UPLOAD_PAGE = "pages/upload.py"
+
+# Fact table → what its rows are, as "尚无…数据" and "no … data" say it.
+WHAT: dict[str, tuple[str, str]] = {
+    "relief": ("救助发放", "relief payment"),
+    "hardship_files": ("困难职工建档", "hardship-worker register"),
+    "fund_allocations": ("帮扶资金下拨到位", "fund allocation"),
+    "loans": ("无息借款", "interest-free loan"),
+    "training": ("技能培训", "training"),
+    "placements": ("就业安置", "job placement"),
+    "medical_cards": ("医疗优惠卡", "medical card"),
+    "medical_benefits": ("医疗减免", "medical discount"),
+    "petitions": ("信访诉求", "petition"),
+    "union_coverage": ("三个普遍统计", "union coverage"),
+    "npc_activities": ("人大代表履职", "NPC deputy activity"),
+}
+
+TEXT = {
+    "empty": ("尚无{what}数据。请在“数据导入”页上传{files}。",
+              "No {what} data yet. Upload the {files} on the Upload page."),
+    "empty_ask": ("尚无{what}数据。请联系数据管理人员在“数据导入”页上传{files}。",
+                  "No {what} data yet. Ask the data staff to upload the {files}."),
+    "none_here": ("所选地区和时间范围内没有{what}数据（现有数据：{span}）。请在筛选栏调整时间范围或地区，"
+                  "或上传这一时期的{files}。",
+                  "No {what} data for this region and period (data on file: {span}). Change the "
+                  "period or region in the filter bar, or upload the {files} for this period."),
+    "not_kept": ("{what}数据不按帮扶站点记录。请在筛选栏选择旗县区或更高层级。",
+                 "{what} data are not kept by help station. Choose a county or a higher level "
+                 "in the filter bar."),
+    "nothing": ("数据仓库中还没有数据。请在“数据导入”页上传帮扶站点报送的文件，例如{files}；"
+                "各页面随导入的数据逐步显示。",
+                "The warehouse holds no data yet. Upload the files the help stations send on "
+                "the Upload page, for example the {files}; each page shows its part as the "
+                "data arrive."),
+    "link": ("前往数据导入", "Go to Upload"),
+    "card_help": ("暂无数据：{reason}", "No data: {reason}"),
+    "kind": ("文件类型", "File kind"), "rows": ("已导入行数", "Rows loaded"),
+    "span": ("时间范围", "Months"), "table": ("数据表", "Table"),
+}
+# Worst first: one message per section, about the tables in its worst state.
+_ORDER = ("empty", "none", "not_kept")
+
+
+def tr(key: str, lang: str, **values: object) -> str:
+    return TEXT[key][1 if lang == "en" else 0].format(**values)
+
+
+def _sep(lang: str) -> str:
+    return ", " if lang == "en" else "、"
+
+
+def what(tables: Sequence[str], lang: str) -> str:
+    return _sep(lang).join(WHAT[t][1 if lang == "en" else 0] for t in tables)
+
+
+def files(tables: Sequence[str], lang: str) -> str:
+    """The file kinds that fill `tables`, as kinds.csv names them."""
+    by_table = {k.table_name: k for k in kinds().values()}
+    return _sep(lang).join(by_table[t].name_en if lang == "en" else by_table[t].name_zh
+                           for t in tables)
+
+
+def coverage() -> cov.Coverage:
+    return data.coverage(data.version().token)
+
+
+def statuses(tables: Sequence[str]) -> dict[str, str]:
+    """Each table → rows | none | empty | not_kept in the filter bar's view."""
+    f, _ = current()
+    return data.in_view(f, tuple(tables), data.version().token)
+
+
+def message(state: dict[str, str], lang: str) -> str | None:
+    """The sentence for tables not all with rows (None when they all have rows)."""
+    for kind in _ORDER:
+        hit = sorted((t for t, s in state.items() if s == kind), key=cov.FACT_TABLES.index)
+        if not hit:
+            continue
+        if kind == "empty":
+            return tr("empty" if _may_upload() else "empty_ask", lang, what=what(hit, lang),
+                      files=files(hit, lang))
+        if kind == "not_kept":
+            return tr("not_kept", lang, what=what(hit, lang))
+        lo, hi = coverage().span(hit)
+        return tr("none_here", lang, what=what(hit, lang), files=files(hit, lang),
+                  span=fmt.month_range(lo, hi, lang))
+    return None
+
+
+def section(tables: Sequence[str], *, need: str = "all") -> bool:
+    """True when the section may draw: every table (`need="any"`: one of them) has rows in
+    the view. Otherwise draw its one empty-state message and a link to 数据导入; False."""
+    state = statuses(tables)
+    ok = [s == "rows" for s in state.values()]
+    if all(ok) or (need == "any" and any(ok)):
+        return True
+    _, lang = current()
+    notice(message(state, lang) or "", link=any(s != "not_kept" for s in state.values()))
+    return False
+
+
+def notice(text: str, *, link: bool = True) -> None:
+    st.info(text, icon=":material/upload_file:")
+    if link:
+        upload_link()
+
+
+def upload_link() -> None:
+    """A link to 数据导入 for users who may open it. A page run on its own (AppTest of one
+    page file) has no navigation to link into: the message stands alone there."""
+    if not _may_upload():
+        return
+    _, lang = current()
+    try:
+        st.page_link(UPLOAD_PAGE, label=tr("link", lang), icon=":material/upload_file:")
+    except StreamlitAPIException:  # StreamlitPageNotFoundError: no st.navigation this run
+        pass
+
+
+def _may_upload() -> bool:
+    user = auth.current_user()
+    return user is not None and auth.can_see(user.role, UPLOAD_PAGE)
+
+
+def nothing_loaded() -> bool:
+    """True (after saying so, with the link) when no fact table holds a row."""
+    if not coverage().empty:
+        return False
+    _, lang = current()
+    common = ("relief", "hardship_files", "fund_allocations", "petitions")
+    notice(tr("nothing", lang, files=files(common, lang)))
+    return True
+
+
+def missing_note(tables: Sequence[str]) -> None:
+    """One message naming the tables of a mixed section (the overview's cards) that hold no
+    rows at all, so a "—" card is explained once."""
+    loaded = coverage().loaded
+    gone = [t for t in dict.fromkeys(tables) if t not in loaded]
+    if gone:
+        _, lang = current()
+        notice(message(dict.fromkeys(gone, "empty"), lang) or "")
+
+
+def card_reason(tables: Sequence[str], state: dict[str, str], lang: str) -> str | None:
+    """Why an indicator's card shows "—" instead of a value (None: it has its data)."""
+    if all(state.get(t) == "rows" for t in tables):
+        return None
+    return tr("card_help", lang, reason=message({t: state[t] for t in tables}, lang))
+
+
+def loaded_table(lang: str) -> pl.DataFrame:
+    """File kind, rows loaded and months held, per fact table (the upload page's overview)."""
+    c = coverage()
+    by_table = {k.table_name: k for k in kinds().values()}
+    i = 1 if lang == "en" else 0
+    rows = [(by_table[t].name_en if i else by_table[t].name_zh, c.rows.get(t, 0),
+             fmt.month_range(*c.months[t], lang) if t in c.months else "—")
+            for t in cov.FACT_TABLES]
+    return pl.DataFrame(rows, orient="row", schema={tr("kind", lang): pl.String,
+                                                    tr("rows", lang): pl.Int64,
+                                                    tr("span", lang): pl.String})
