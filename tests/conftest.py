@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from streamlit import config as st_config
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -30,3 +31,13 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory):
 def sample_db(sample_build) -> Path:
     """Path of the sample warehouse (read-only use only: do not load into it)."""
     return sample_build[0]
+
+
+@pytest.fixture
+def local_staff(tmp_path, monkeypatch):
+    """The single local user (staff: every page) of a machine without logins."""
+    monkeypatch.setenv("UNION_DASH_AUTH", str(tmp_path / "no-auth.yaml"))
+    before = st_config.get_option("server.address")
+    st_config.set_option("server.address", "127.0.0.1")
+    yield monkeypatch
+    st_config.set_option("server.address", before)

@@ -168,3 +168,25 @@ def test_one_step_registration_then_the_same_file_loads(guangzhou, tmp_path):
     assert (again.files[1].rows_inserted, again.files[1].rows_unchanged) == (1, 4)
     # loaded whole now: the same file once more is skipped
     assert load.load_bytes(files[1:], copy).files[0].status == "skipped"
+
+
+@pytest.mark.parametrize("scoped", ["empty_init", "guangzhou"])
+def test_every_page_of_a_federations_deployment(scoped, guangzhou, tmp_path, local_staff):
+    """`etl init` alone, and 广州市 with one roster: every page opens without an exception,
+    the filter bar starts at the federation, no sample banner; English names under the
+    switch."""
+    from tests.test_empty_pages import PAGES, _open
+
+    if scoped == "empty_init":
+        db = tmp_path / "w.duckdb"
+        load.init(db, ["150700"])
+    else:
+        db = guangzhou[0]
+    for page in PAGES:
+        at = _open(db, local_staff, page, region="440106" if scoped == "guangzhou" else "")
+        assert not any("示例数据" in w.value for w in at.warning), page
+    first = _open(db, local_staff, PAGES[0], lang="en")
+    county = first.selectbox(key="f_county")
+    assert "f_province" not in [s.key for s in first.selectbox]  # the root is the scope
+    wanted = "Tianhe District" if scoped == "guangzhou" else "Hailar District"
+    assert wanted in county.options

@@ -12,7 +12,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
 from etl.load import ensure_warehouse, load_bytes
@@ -67,16 +66,6 @@ def relief_db(tmp_path_factory) -> Path:
 def hardship_db(tmp_path_factory) -> Path:
     return _build(tmp_path_factory.mktemp("hardship_only"),
                   [("建档花名册.csv", _hardship_register())])
-
-
-@pytest.fixture
-def local_staff(tmp_path, monkeypatch):
-    """The single local user (staff: every page) of a machine without logins."""
-    monkeypatch.setenv("UNION_DASH_AUTH", str(tmp_path / "no-auth.yaml"))
-    before = st_config.get_option("server.address")
-    st_config.set_option("server.address", "127.0.0.1")
-    yield monkeypatch
-    st_config.set_option("server.address", before)
 
 
 def _open(db: Path, mp, page: str = PAGES[0], **query: str) -> AppTest:
