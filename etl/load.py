@@ -610,12 +610,14 @@ def _loaded_batch(con, sha: str) -> str | None:
     """The batch that loaded this content, unless it rejected rows and stations were
     registered since (rows naming them may load now: the upload page's one-step
     registration loads the same file again)."""
+    # rowid: the order batches were recorded in (loaded_at has whole seconds; the table is
+    # only appended to)
     row = _one(con, f"""
-        SELECT batch_id FROM (SELECT * FROM load_batches WHERE content_sha256 = ?
-                              ORDER BY loaded_at DESC LIMIT 1) b
+        SELECT batch_id FROM (SELECT rowid AS n, * FROM load_batches WHERE content_sha256 = ?
+                              ORDER BY rowid DESC LIMIT 1) b
         WHERE b.rows_rejected = 0 OR NOT EXISTS (
-            SELECT 1 FROM load_batches r WHERE r.table_name = '{REGISTRY}'
-            AND r.loaded_at > b.loaded_at)""", [sha])
+            SELECT 1 FROM load_batches r WHERE r.table_name = '{REGISTRY}' AND r.rowid > b.n)
+        """, [sha])
     return row[0] if row else None
 
 

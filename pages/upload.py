@@ -108,6 +108,8 @@ if outcome:
     st.subheader(tr("results"))
     st.dataframe(uv.summary_table(report, refused, lang), hide_index=True, width="stretch",
                  key="upload_summary")
+    for note in uv.notes(report, lang):
+        st.info(note, icon=":material/info:")
     rejects = uv.rejects_table(report, refused)
     if not rejects.is_empty():
         st.subheader(tr("rejects"))

@@ -1,62 +1,31 @@
 """A new, empty warehouse in a real Chromium: the overview's empty state, then a first relief
 roster uploaded through 数据导入, after which the filter bar offers the roster's months.
 
-The warehouse is `ensure_warehouse` (schema, regions, labels; no rows): built in a second.
+The warehouse has the sample's stations registered and no rows (tests/registry.py).
 """
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-from etl.load import ensure_warehouse
 from etl.parse import make_id
+from tests.registry import registered
+from tests.served import FLAGS, IDLE, ROOT, dashboard
 
 pytestmark = pytest.mark.browser
-ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "screenshots"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run",
-         "--disable-dev-shm-usage"]
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("browser_empty")
     db = root / "warehouse.duckdb"
-    ensure_warehouse(db)
-    port = _free_port()
-    env = {**os.environ, "UNION_DASH_DB": str(db), "UNION_DASH_AUTH": str(root / "none.yaml"),
-           "UNION_DASH_REJECTS_DIR": str(root / "rejects")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.5)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    registered(db)
+    with dashboard(db, UNION_DASH_AUTH=str(root / "none.yaml"),
+                   UNION_DASH_REJECTS_DIR=str(root / "rejects")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl.load import ensure_warehouse, load_bytes
+from etl.load import load_bytes
 from etl.parse import make_id
+from tests.registry import registered
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard.py")
@@ -45,10 +46,10 @@ def _hardship_register() -> bytes:
 
 def _build(root: Path, files: list[tuple[str, bytes]]) -> Path:
     db = root / "warehouse.duckdb"
-    ensure_warehouse(db)  # schema, regions and labels; no fact rows
+    registered(db)  # schema, regions, the sample's stations registered; no fact rows
     if files:
         report = load_bytes(files, db, rejects_dir=root / "rejects")
-        assert report.exit_code == 0, [(f.file_name, f.status) for f in report.files]
+        assert report.exit_code == 0, [f.line for f in report.files]
     return db
 
 

@@ -103,3 +103,11 @@ def rejects_csv(rejects: pl.DataFrame) -> bytes:
     headed = rejects.rename({c: f"{REJECT_HEADERS[c][0]} {c}" for c in rejects.columns
                              if c in REJECT_HEADERS})
     return headed.write_csv().encode("utf-8-sig")
+
+
+def notes(report: LoadReport | None, lang: str) -> list[str]:
+    """What a load noted without rejecting a row (a former division's name resolved to
+    today's code, a 合计 row that does not add up), one line per note and file."""
+    i = 1 if lang == "en" else 0
+    return [f"{f.path.name}：{w[i]}" if not i else f"{f.path.name}: {w[i]}"
+            for f in (report.files if report else []) for w in f.warnings]
