@@ -8,7 +8,13 @@ from analytics import db
 
 
 def help_stations() -> pl.DataFrame:
-    """Every registered station with its county's and township's names, by code."""
+    """Every registered station with its county's and township's names, by code (none in a
+    warehouse from before the registry, which gets it on its next load)."""
+    if not db.rows("SELECT 1 FROM duckdb_tables() WHERE table_name = 'help_stations'"):
+        return pl.DataFrame(schema={"station_code": pl.String, "name_zh": pl.String,
+                                    "county_code": pl.String, "county_zh": pl.String,
+                                    "township_zh": pl.String, "established_on": pl.Date,
+                                    "closed_on": pl.Date})
     return db.query("""
         SELECT s.station_code, s.name_zh, s.county_code, c.name_zh AS county_zh,
                s.township_zh, s.established_on, s.closed_on
@@ -25,7 +31,6 @@ def counties() -> dict[str, str]:
 
 def is_sample() -> bool:
     """Whether this warehouse is the bundled synthetic sample (示例数据 banner)."""
-    try:
-        return bool(db.rows("SELECT 1 FROM deployment WHERE key = 'sample' AND value = '1'"))
-    except Exception:  # a warehouse from before the deployment table: the sample's
-        return True
+    if not db.rows("SELECT 1 FROM duckdb_tables() WHERE table_name = 'deployment'"):
+        return True  # a warehouse from before the deployment table: only the sample existed
+    return bool(db.rows("SELECT 1 FROM deployment WHERE key = 'sample' AND value = '1'"))

@@ -51,7 +51,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
     if old.is_empty():
         return
     counties = sorted(old.filter(pl.col("level") == "county")["region_code"])
-    set_deployment(con, [c for c in counties if not national.unknown_codes([c])] or NATIONAL)
+    # before the registry only the sample existed: it keeps its banner
+    set_deployment(con, [c for c in counties if not national.unknown_codes([c])] or NATIONAL,
+                   sample=True)
     con.execute("""INSERT INTO help_stations (station_code, name_zh, county_code, batch_id)
                    SELECT region_code, name_zh, parent_code, 'migrated' FROM regions
                    WHERE level = 'station'

@@ -190,3 +190,20 @@ def test_every_page_of_a_federations_deployment(scoped, guangzhou, tmp_path, loc
     assert "f_province" not in [s.key for s in first.selectbox]  # the root is the scope
     wanted = "Tianhe District" if scoped == "guangzhou" else "Hailar District"
     assert wanted in county.options
+
+
+def test_a_warehouse_from_before_the_registry_keeps_its_regions(tmp_path):
+    """Its stations (made by code then) become registry rows, its counties its scope."""
+    from tests import golden_warehouse
+
+    db = golden_warehouse.build(tmp_path / "old.duckdb")
+    before = rows(db, "SELECT region_code, parent_code, level FROM regions ORDER BY 1")
+    con = duckdb.connect(str(db))
+    con.execute("DROP TABLE help_stations; DROP TABLE deployment")  # as before the registry
+    con.close()
+    load.ensure_warehouse(db)
+    after = rows(db, "SELECT region_code, parent_code, level FROM regions ORDER BY 1")
+    assert after == before
+    assert rows(db, "SELECT count(*) FROM help_stations") == [
+        (sum(level == "station" for _, _, level in before),)]
+    assert rows(db, "SELECT value FROM deployment WHERE key = 'sample'") == [("1",)]
