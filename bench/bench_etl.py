@@ -36,7 +36,8 @@ HEADERS = ["序号", "姓名", "身份证号码", "帮扶站点", "所属旗县�
 
 def person_ids(n: int, rng: np.random.Generator) -> np.ndarray:
     """About n distinct valid 18-digit IDs (GB 11643 check digit)."""
-    from etl import parse, regions
+    from etl import parse
+    from etl import sample_regions as regions
 
     counties = np.array(list(regions.COUNTIES))
     birth = (np.datetime64("1950-01-01") + rng.integers(0, 18000, n)).astype("datetime64[D]")
