@@ -166,6 +166,16 @@ def first_rows_stock_sql(m0: Measure, n: int, dim_join: str, dim_expr: str,
                       "p.mk <= year(b.e) * 12 + month(b.e) - 1")
 
 
+def tree_join(column: str) -> str:
+    """The join of fact rows to the children of the region (`tree`) by `column`."""
+    return f"JOIN tree ON tree.code = {column}"
+
+
+def _tree_column(dim_join: str) -> str:
+    """The fact column a `tree_join` joins on."""
+    return dim_join.removeprefix(tree_join(""))
+
+
 def _keyed_sql(table: str, key: str, cols: list[tuple[str | None, str]], dim_join: str,
                dim_expr: str, conds: list[str], join: str = "b.k = p.mk") -> str:
     """Rows of `table` summed per period key `key` (and dimension) into parts, then the
@@ -185,7 +195,7 @@ def _keyed_sql(table: str, key: str, cols: list[tuple[str | None, str]], dim_joi
     # to the children of the region (`tree`), instead of joining every row to the tree
     # (twice as slow).
     to_child = "tree" in dim_join
-    dim = dim_join.split("tree.code = ")[1].split()[0] if to_child else dim_expr
+    dim = _tree_column(dim_join) if to_child else dim_expr
     groups = "".join(f", {x}" for x in ([f"{dim} AS dim"] if dim else []) + prevs)
     part = (f"SELECT {key} AS mk{groups}, {', '.join(parts)} FROM {table} t "
             f"{'' if to_child else dim_join} WHERE {' AND '.join(conds)} GROUP BY ALL")

@@ -208,9 +208,9 @@ def _dim_sql(by: str | None, table: str, level: str,
             if "station" not in TABLE_DIMS[table]:
                 raise Unavailable(f"{table} is not kept by help station")
             if township_children:  # stations under townships: grouped by the township
-                return "JOIN tree ON tree.code = t.station_code", "tree.child"
+                return derived.tree_join("t.station_code"), "tree.child"
             return "", "t.station_code"
-        return "JOIN tree ON tree.code = t.county_code", "tree.child"  # tree: see scan()
+        return derived.tree_join("t.county_code"), "tree.child"  # tree: see scan()
     col = TABLE_DIMS[table].get(by)
     if col is None:
         raise Unavailable(f"{table} cannot be cut by {by}")

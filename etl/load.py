@@ -140,12 +140,7 @@ def init(db_path: Path, scope: Sequence[str], *, sample: bool = False) -> None:
     if db_path.exists():
         raise FileExistsError(str(db_path))
 
-    def prepare(con) -> None:
-        _prepare(con)
-        regions.set_deployment(con, list(scope), sample=sample)
-        regions.rebuild(con)
-
-    rewrite(db_path, prepare)
+    rewrite(db_path, lambda con: _prepare(con, (list(scope), sample)))
 
 
 def rewrite(db_path: Path, change: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
@@ -624,9 +619,10 @@ def _loaded_batch(con, sha: str) -> str | None:
 # ---------------------------------------------------------------- schema and reference data
 
 
-def _prepare(con) -> None:
+def _prepare(con, deployment: tuple[list[str], bool] | None = None) -> None:
     """Schema, labels and the regions (made again from the national table, the scope and
-    the station registry on every load: etl/regions.py)."""
+    the station registry on every load: etl/regions.py); `deployment` (scope, sample) is
+    recorded first when given (`init`)."""
     # Row order in tables carries no meaning; not keeping it lets DuckDB insert with less
     # memory, and the limit makes it spill rather than crowd out Polars' frames.
     con.sql("SET preserve_insertion_order = false")
@@ -638,6 +634,8 @@ def _prepare(con) -> None:
     key_types.migrate(con)
     person_index.migrate(con)
     regions.migrate(con)
+    if deployment is not None:
+        regions.set_deployment(con, deployment[0], sample=deployment[1])
     label_rows = pl.DataFrame(list(dict.fromkeys(mappings.labels())),
                               schema=["domain", "code", "label_zh", "label_en"], orient="row")
     con.register("_labels", label_rows)

@@ -16,8 +16,6 @@ import polars as pl
 
 from etl import mappings, national
 
-LEVELS = ("station", "county", "any")
-
 
 @dataclass(frozen=True)
 class Found:
@@ -34,6 +32,7 @@ class RegionIndex:
     regions: pl.DataFrame  # region_code, parent_code, level, name_zh, name_en
     changes: tuple[national.CodeChange, ...] = ()
     _spellings: dict[str, dict[str, Found]] = field(default_factory=dict, repr=False)
+    _enums: dict[str, pl.Enum] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, con: duckdb.DuckDBPyConnection) -> RegionIndex:
@@ -52,9 +51,11 @@ class RegionIndex:
             self._spellings[level] = self._build(level)
         return self._spellings[level].get(mappings.normalise_value(text))
 
-    def codes(self, level: str) -> list[str]:
-        """The codes a column of this level may hold, sorted."""
-        return sorted(self._of_level(level)["region_code"])
+    def enum(self, level: str) -> pl.Enum:
+        """The codes a column of this level may hold, as a Polars Enum (a byte a row)."""
+        if level not in self._enums:
+            self._enums[level] = pl.Enum(sorted(self._of_level(level)["region_code"]))
+        return self._enums[level]
 
     @cached_property
     def names(self) -> dict[str, str]:

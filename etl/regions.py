@@ -26,11 +26,6 @@ def scope(con: duckdb.DuckDBPyConnection) -> list[str]:
     return row[0][0].split(",") if row else list(NATIONAL)
 
 
-def is_sample(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(con.execute("SELECT 1 FROM deployment WHERE key = ? AND value = '1'",
-                            [SAMPLE]).fetchall())
-
-
 def set_deployment(con: duckdb.DuckDBPyConnection, codes: list[str], *,
                    sample: bool = False) -> None:
     """Record the scope (and whether this is the bundled sample); ValueError for a code

@@ -101,7 +101,6 @@ def use_regions(index: RegionIndex) -> None:
     """Check the files that follow against these regions (the load sets the warehouse's,
     file by file); station codes a registry file assigns count on across its chunks."""
     _REGIONS[:] = [index]
-    _region_enums.clear()
     _numbering.clear()
 
 
@@ -120,14 +119,9 @@ def regions() -> RegionIndex:
     return _REGIONS[0]
 
 
-_region_enums: dict[str, pl.Enum] = {}
-
-
 def region_codes(level: str) -> pl.Enum:
     """The region codes of a level ("any": all) as a Polars Enum (`codes`)."""
-    if level not in _region_enums:
-        _region_enums[level] = pl.Enum(regions().codes(level))
-    return _region_enums[level]
+    return regions().enum(level)
 
 
 def code_parser(domain: str, header: str) -> Callable[[str], str]:

@@ -10,7 +10,6 @@ import polars as pl
 import streamlit as st
 
 from analytics import db, registry
-from etl import mappings, templates
 from ui import auth, empty
 from ui import registry_view as rv
 from ui import upload_view as uv
@@ -145,12 +144,11 @@ if not unknown.is_empty():
 
 st.subheader(tr("templates"))
 st.caption(tr("templates_help"))
-kinds = mappings.kinds()
-kind = st.selectbox(tr("kind"), list(kinds), key="upload_template_kind",
-                    format_func=lambda k: kinds[k].name_en if L else kinds[k].name_zh)
+kinds = rv.kind_names(lang)
+kind = st.selectbox(tr("kind"), list(kinds), key="upload_template_kind", format_func=kinds.get)
 st.download_button(tr("get_template"), key="upload_template", icon=":material/download:",
                    data=lambda: rv.template(kind, stations, counties, lang), on_click="ignore",
-                   file_name=templates.template_name(kind, lang),
+                   file_name=rv.template_name(kind, lang),
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 st.subheader(tr("registry"))

@@ -9,7 +9,7 @@ import re
 
 import polars as pl
 
-from etl import templates
+from etl import mappings, templates
 from etl.load import LoadReport
 
 _UNKNOWN = re.compile(r"^未知的帮扶站点")
@@ -22,6 +22,14 @@ def template_choices(stations: pl.DataFrame, counties: dict[str, str]) -> dict[s
     """Drop-down values of a template: this deployment's stations and counties."""
     names = list(counties.values())
     return {"station": stations["name_zh"].to_list(), "county": names, "region": names}
+
+
+def kind_names(lang: str) -> dict[str, str]:
+    """Kind → its name in the language, for the template picker."""
+    return {k: v.name_en if lang == "en" else v.name_zh for k, v in mappings.kinds().items()}
+
+
+template_name = templates.template_name
 
 
 def template(kind: str, stations: pl.DataFrame, counties: dict[str, str], lang: str) -> bytes:
