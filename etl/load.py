@@ -253,6 +253,11 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
             return _failed(result, zh, en)
         now = dt.datetime.now().replace(microsecond=0)
         result.batch_id = f"{now:%Y%m%d%H%M%S}-{sha[:12]}"
+        # The same content loaded again in the same second (once stations are registered)
+        # must not reuse the earlier batch's id.
+        if again := _one(con, "SELECT count(*) FROM load_batches WHERE content_sha256 = ?",
+                         [sha])[0]:
+            result.batch_id += f"-{again + 1}"
         con.begin()
         try:
             _write_batch(con, result, table, sha, now, stage.genders)
