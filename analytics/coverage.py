@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from analytics import db
-from analytics.filters import Filters, add_months, region_clause
+from analytics import access, db
+from analytics.filters import COUNTRY, Filters, add_months, region_clause
 from analytics.indicators import INDICATORS, TABLE_DIMS
 
 # Fact table → SQL of the first and last day a row speaks for. Event dates only: planned ones
@@ -69,12 +69,17 @@ class Coverage:
 
 
 @db.per_file
-def coverage() -> Coverage:
-    """Rows and months of every fact table, in one statement (no user values)."""
+def coverage(scope: str = COUNTRY) -> Coverage:
+    """Rows and months of every fact table, in one statement; within `scope` (a user's
+    region) when it is not the country."""
+    from analytics.queries import scope_codes  # the region hierarchy's owner
+
+    where = "" if scope == COUNTRY else " WHERE list_contains($scope, county_code)"
     parts = [f"SELECT '{table}' AS tbl, count(*)::BIGINT AS n, min({lo}) AS lo, max({hi}) AS hi "
-             f"FROM {table}" for table, (lo, hi) in SPANS.items()]
+             f"FROM {table}{where}" for table, (lo, hi) in SPANS.items()]
     rows, months = {}, {}
-    for table, n, lo, hi in db.rows(" UNION ALL ".join(parts)):
+    params = {"scope": scope_codes(scope)} if where else None
+    for table, n, lo, hi in db.rows(" UNION ALL ".join(parts), params):
         rows[table] = n
         if n:
             months[table] = (lo.replace(day=1), hi.replace(day=1))
@@ -113,6 +118,7 @@ def in_view(f: Filters, tables: tuple[str, ...]) -> dict[str, str]:
     Each test is an EXISTS, which stops at the first row found."""
     from analytics.queries import region_level, scope_codes  # the region hierarchy's owner
 
+    access.check(f)
     loaded = coverage().loaded
     level = region_level(f.region)
     out, asks = {}, []

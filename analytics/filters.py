@@ -31,7 +31,11 @@ def add_months(d: date, months: int) -> date:
 
 @dataclass(frozen=True)
 class Filters:
-    """Region (any level), an inclusive range of months, granularity and two optional cuts."""
+    """Region (any level), an inclusive range of months, granularity and two optional cuts.
+
+    `scope` is the region the user may see (their login's region, else the country): every
+    analytics function refuses a `region` outside it (analytics.access). It is part of the
+    object, so cached results are never shared between users of different regions."""
 
     region: str = COUNTRY
     start: date = FIRST_MONTH  # first day of the first month
@@ -39,6 +43,7 @@ class Filters:
     granularity: str = "year"
     fund_source: str | None = None
     category: str | None = None
+    scope: str = COUNTRY
 
     def __post_init__(self) -> None:
         if self.granularity not in GRANULARITIES:
@@ -81,7 +86,8 @@ class Filters:
 
     @classmethod
     def from_query(cls, q: dict[str, str], base: Filters | None = None) -> Filters:
-        """Filters from query parameters; a malformed value falls back to `base`."""
+        """Filters from query parameters; a malformed value falls back to `base`. The scope
+        is `base`'s: a URL never widens it (a region outside it is refused at query time)."""
         base = base or cls()
         start, end = _month(q.get("from")) or base.start, _month(q.get("to")) or base.end
         if start > end:
@@ -89,7 +95,7 @@ class Filters:
         gran = q.get("gran") if q.get("gran") in GRANULARITIES else base.granularity
         return cls(region=_code(q.get("region")) or base.region, start=start, end=end,
                    granularity=gran, fund_source=_code(q.get("source")),
-                   category=_code(q.get("cat")))
+                   category=_code(q.get("cat")), scope=base.scope)
 
 
 def long_view(f: Filters, years: int = 10, first: date = FIRST_MONTH) -> Filters:

@@ -32,6 +32,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "period_clamped": ("链接中的时间范围超出现有数据（{range}），已调整到数据所及的月份。",
                        "The link's period lies outside the data ({range}): moved to the "
                        "months the data cover."),
+    "region_refused": ("链接中的地区 {code} 不在您的权限范围内，已改为显示{name}。",
+                       "The link's region {code} lies outside your region: showing {name} "
+                       "instead."),
+    "region_unknown": ("您的账号所属地区 {code} 不在本数据仓库中，无法显示数据；请联系管理员"
+                       "核对账号（python -m ui.auth add-user … --region 代码）。",
+                       "Your account's region {code} is not in this warehouse, so no data can "
+                       "be shown; ask an admin to check the account (python -m ui.auth "
+                       "add-user … --region CODE)."),
     "granularity": ("时间粒度", "Granularity"),
     "gran_month": ("月", "Month"),
     "gran_quarter": ("季度", "Quarter"),

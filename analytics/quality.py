@@ -10,7 +10,7 @@ from datetime import date
 
 import polars as pl
 
-from analytics import db
+from analytics import access, db
 from analytics.filters import COUNTRY
 
 _SCOPE = """WITH RECURSIVE scope(code) AS (
@@ -53,7 +53,10 @@ def computed() -> bool:
                     "WHERE table_name = 'dq_checks'")["n"][0] > 0
 
 
-def _params(region: str, start: date | None, end: date | None, **more) -> dict:
+def _params(region: str, start: date | None, end: date | None, scope: str = COUNTRY,
+            **more) -> dict:
+    """The bound parameters, once the region is checked against the user's scope."""
+    access.check_region(region or COUNTRY, scope)
     return {"region": region or COUNTRY, "start": start or date(1900, 1, 1),
             "end": end or date(2999, 12, 31), **more}
 
@@ -70,7 +73,7 @@ def computed_at() -> object:
 
 
 def summary(domain: str, region: str = COUNTRY, start: date | None = None,
-            end: date | None = None) -> pl.DataFrame:
+            end: date | None = None, scope: str = COUNTRY) -> pl.DataFrame:
     """Per check of `domain`: findings, rows behind them and money involved, in the region."""
     parts = []
     for code, (table, day, station) in ROW_TABLES.items():
@@ -96,7 +99,7 @@ def summary(domain: str, region: str = COUNTRY, start: date | None = None,
                coalesce(s.findings, 0)::BIGINT AS findings, coalesce(s.rows, 0)::BIGINT AS rows,
                coalesce(s.amount_yuan, 0)::DOUBLE AS amount_yuan
         FROM dq_checks c JOIN s USING (code) WHERE c.domain = $domain ORDER BY c.ord"""
-    return db.query(sql, _params(region, start, end, domain=domain))
+    return db.query(sql, _params(region, start, end, scope, domain=domain))
 
 
 def _measures(code: str) -> tuple[str, str, str]:
@@ -110,7 +113,7 @@ def _measures(code: str) -> tuple[str, str, str]:
 
 
 def findings(code: str, region: str = COUNTRY, start: date | None = None,
-             end: date | None = None) -> pl.DataFrame:
+             end: date | None = None, scope: str = COUNTRY) -> pl.DataFrame:
     """The rows of one check in the region and period, as stored (masked IDs only)."""
     table, day, station = ROW_TABLES[code]
     where = _IN_SCOPE_STATION if station else _IN_SCOPE
@@ -121,7 +124,7 @@ def findings(code: str, region: str = COUNTRY, start: date | None = None,
     drop = " EXCLUDE (batch_id)" if day else ""
     return _traceable(db.query(f"{_SCOPE} SELECT t.*{drop} FROM {table} t "
                                f"WHERE {where} AND {when} ORDER BY {order}",
-                               _params(region, start, end)))
+                               _params(region, start, end, scope)))
 
 
 def _traceable(rows: pl.DataFrame) -> pl.DataFrame:
@@ -133,9 +136,9 @@ def _traceable(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def flag_groups(code: str, region: str = COUNTRY, start: date | None = None,
-                end: date | None = None) -> pl.DataFrame:
+                end: date | None = None, scope: str = COUNTRY) -> pl.DataFrame:
     """One row per finding of a person-level check (duplicates, above standard)."""
-    detail = findings(code, region, start, end)
+    detail = findings(code, region, start, end, scope)
     if code == "duplicate_relief":
         keys = ["flag_id", "id_masked", "relief_type", "campaign", "stations"]
     elif code == "above_standard":
@@ -147,8 +150,10 @@ def flag_groups(code: str, region: str = COUNTRY, start: date | None = None,
             .agg(pl.len().alias("rows"), pl.col("amount_yuan").sum().alias("amount_yuan")))
 
 
-def overspend_rows(county: str, year: int, fund_source: str) -> pl.DataFrame:
+def overspend_rows(county: str, year: int, fund_source: str,
+                   scope: str = COUNTRY) -> pl.DataFrame:
     """The relief rows behind one 'disbursed more than received' finding (masked IDs)."""
+    access.check_region(county, scope)
     return _traceable(db.query(
         """SELECT r.relief_id, coalesce(p.id_masked, '?') AS id_masked, r.county_code,
                   r.station_code, r.relief_date, r.relief_type, r.recipient_group,
@@ -160,7 +165,7 @@ def overspend_rows(county: str, year: int, fund_source: str) -> pl.DataFrame:
 
 
 def station_months(region: str = COUNTRY, start: date | None = None,
-                   end: date | None = None) -> pl.DataFrame:
+                   end: date | None = None, scope: str = COUNTRY) -> pl.DataFrame:
     """station_code, station name, month, rows, status — the completeness heatmap's cells."""
     return db.query(
         f"""{_SCOPE} SELECT t.station_code, g.name_zh AS station_zh, g.name_en AS station_en,
@@ -168,10 +173,10 @@ def station_months(region: str = COUNTRY, start: date | None = None,
             FROM dq_station_months t LEFT JOIN regions g ON g.region_code = t.station_code
             WHERE {_IN_SCOPE_STATION} AND t.month BETWEEN $start AND $end
             ORDER BY t.station_code, t.month""",
-        _params(region, start, end))
+        _params(region, start, end, scope))
 
 
-def rejects_by_reason(region: str = COUNTRY) -> pl.DataFrame:
+def rejects_by_reason(region: str = COUNTRY, scope: str = COUNTRY) -> pl.DataFrame:
     """Rejected rows per load month, station and kind of reason (table load_rejects).
 
     Reasons quote the offending value ("无法识别的金额“1千元”"); the values and numbers are
@@ -185,7 +190,7 @@ def rejects_by_reason(region: str = COUNTRY) -> pl.DataFrame:
             WHERE $region = '{COUNTRY}' OR t.station_code IN (SELECT code FROM scope)
                OR left(t.station_code, 6) IN (SELECT code FROM scope)
             GROUP BY ALL ORDER BY month, station_code, rows DESC""",
-        {"region": region or COUNTRY, "values": _VALUES})
+        {"region": access.check_region(region or COUNTRY, scope), "values": _VALUES})
 
 
 # Quoted values (“…”, "…", '…', ‘…’) and numbers in a reject reason.

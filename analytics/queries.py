@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from analytics import db, derived, festival
+from analytics import access, db, derived, festival
 from analytics.festival import spring_festivals
 from analytics.filters import COUNTRY, SCOPE_CTE, Filters, add_months, cut_clauses, region_clause
 from analytics.indicators import INDICATORS, PERSONS, TABLE_DIMS, Indicator, Measure
@@ -221,6 +221,7 @@ def scan(measures: list[Measure], f: Filters, buckets: list[Bucket], by: str | N
          level: str | None = None) -> list[tuple]:
     """Rows of bucket, [dim], m0, m1, ... for measures sharing table, kind and date column."""
     m0 = measures[0]
+    access.check(f)
     level = level or region_level(f.region)
     where = region_clause(level, "station" in TABLE_DIMS[m0.table])
     if where is None:
@@ -355,6 +356,7 @@ def evaluate(measures: list[Measure], f: Filters, buckets: list[Bucket],
     kept for the next call. Values are kept as (dim, value) tuples per measure and bucket, and
     frames are built only by the caller, once: Polars operations per measure and bucket cost
     more than the scans."""
+    access.check(f)  # before the memo: a result kept for another user is never handed out
     w = db.warehouse()
     view = (str(w.path), w.stamp, f.region, f.fund_source, f.category, by)
     measures = list(dict.fromkeys(measures))
@@ -501,4 +503,4 @@ def interventions(f: Filters) -> pl.DataFrame:
         WHERE (scope_code IN (SELECT code FROM scope) OR scope_code IN (SELECT code FROM up))
           AND start_on BETWEEN $start AND $end_day
         ORDER BY start_on"""
-    return db.query(sql, _used(f.params(), sql))
+    return db.query(sql, _used(access.check(f).params(), sql))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import hashlib
 import os
 import shutil
 import signal
@@ -109,18 +110,21 @@ class LoadReport:
 
 
 def load_files(paths: Sequence[Path], db_path: Path, *, rejects_dir: Path | None = None,
-               log: Callable[[str], None] | None = None) -> LoadReport:
-    """Load station files (xlsx/csv) into the warehouse in one atomic swap."""
+               log: Callable[[str], None] | None = None,
+               region: str | None = None) -> LoadReport:
+    """Load station files (xlsx/csv) into the warehouse in one atomic swap; with `region`
+    (the uploading user's), rows outside that region's subtree are rejected."""
     sources = [(Path(p), Path(p)) for p in paths]
-    return _load(sources, Path(db_path), rejects_dir, log)
+    return _load(sources, Path(db_path), rejects_dir, log, region)
 
 
 def load_bytes(items: Sequence[tuple[str, bytes]], db_path: Path, *,
                rejects_dir: Path | None = None,
-               log: Callable[[str], None] | None = None) -> LoadReport:
+               log: Callable[[str], None] | None = None,
+               region: str | None = None) -> LoadReport:
     """Load uploaded files given as (file name, content), e.g. from the browser upload page."""
     sources = [(Path(name), data) for name, data in items]
-    return _load(sources, Path(db_path), rejects_dir, log)
+    return _load(sources, Path(db_path), rejects_dir, log, region)
 
 
 def ensure_warehouse(db_path: Path) -> None:
@@ -160,7 +164,8 @@ def rewrite(db_path: Path, change: Callable[[duckdb.DuckDBPyConnection], None]) 
 # ---------------------------------------------------------------- the run
 
 
-def _load(sources, db_path: Path, rejects_dir: Path | None, log) -> LoadReport:
+def _load(sources, db_path: Path, rejects_dir: Path | None, log,
+          region: str | None = None) -> LoadReport:
     say = log or (lambda _msg: None)
     key = pseudonym.load_key()
     results: list[FileResult] = []
@@ -171,7 +176,7 @@ def _load(sources, db_path: Path, rejects_dir: Path | None, log) -> LoadReport:
             _prepare(con)
             seen: dict[str, str] = {}
             for number, (path, source) in enumerate(sources, start=1):
-                result = _load_file(con, path, source, key, seen, _scratch(work))
+                result = _load_file(con, path, source, key, seen, _scratch(work), region)
                 results.append(result)
                 say(result.line)
                 for zh, en in result.warnings:
@@ -199,7 +204,7 @@ def _load(sources, db_path: Path, rejects_dir: Path | None, log) -> LoadReport:
 
 
 def _load_file(con, path: Path, source: bytes | Path, key: bytes,
-               seen: dict[str, str], scratch: Path) -> FileResult:
+               seen: dict[str, str], scratch: Path, region: str | None = None) -> FileResult:
     """One file, one batch; bad input becomes a failed or partial result, never an exception.
 
     The file is read, checked and staged a chunk at a time (etl/staging.py: in memory, or
@@ -217,11 +222,12 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
         """The batch that loaded this content, once the digest is known."""
         if not digest.done():
             return None
-        return seen.get(digest.result()) or _loaded_batch(con, digest.result())
+        sha = _content_id(digest.result(), region)
+        return seen.get(sha) or _loaded_batch(con, sha)
 
     if earlier := loaded_before():
         return _skipped(result, earlier)
-    validate.use_regions(RegionIndex.of(con))  # with the stations registered so far
+    validate.use_regions(RegionIndex.of(con, region))  # with the stations registered so far
     stage = staging.Stage(con, scratch)
     try:
         try:
@@ -238,7 +244,7 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
             return _failed(result, e.zh, e.en)
         except OSError as e:  # gone or unreadable half-way
             return _unreadable(result, e)
-        sha = digest.result()
+        sha = _content_id(digest.result(), region)
         result.rejects = pl.concat([result.rejects, _drop_duplicates(
             con, stage, path.name, result.kind, candidates)])
         result.rows_rejected = result.rejects.filter(pl.col("row").is_not_null()).select(
@@ -604,6 +610,12 @@ def _one(con, query: str, params: list | None = None) -> tuple | None:
     """The first row of a query, reading the result whole (DuckDB 2.0 blocks otherwise)."""
     rows = con.execute(query, params or []).fetchall()
     return rows[0] if rows else None
+
+
+def _content_id(sha: str, region: str | None) -> str:
+    """The content's digest, salted with the region of a user bound to one: the rows such a
+    load rejected as outside the region load when another user sends the same file."""
+    return sha if region is None else hashlib.sha256(f"{sha}|{region}".encode()).hexdigest()
 
 
 def _loaded_batch(con, sha: str) -> str | None:

@@ -31,14 +31,15 @@ AMBIGUOUS = Found("")  # a spelling shared by several regions
 class RegionIndex:
     regions: pl.DataFrame  # region_code, parent_code, level, name_zh, name_en
     changes: tuple[national.CodeChange, ...] = ()
+    within: str | None = None  # the uploading user's region: rows outside it are rejected
     _spellings: dict[str, dict[str, Found]] = field(default_factory=dict, repr=False)
     _enums: dict[str, pl.Enum] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def of(cls, con: duckdb.DuckDBPyConnection) -> RegionIndex:
+    def of(cls, con: duckdb.DuckDBPyConnection, within: str | None = None) -> RegionIndex:
         frame = con.sql("SELECT region_code, parent_code, level, name_zh, name_en "
                         "FROM regions").pl()
-        return cls(frame, national.code_changes())
+        return cls(frame, national.code_changes(), within)
 
     @classmethod
     def national(cls) -> RegionIndex:
@@ -56,6 +57,20 @@ class RegionIndex:
         if level not in self._enums:
             self._enums[level] = pl.Enum(sorted(self._of_level(level)["region_code"]))
         return self._enums[level]
+
+    @cached_property
+    def allowed(self) -> frozenset[str] | None:
+        """`within` and every region below it (None: no limit)."""
+        if self.within is None:
+            return None
+        children: dict[str, list[str]] = {}
+        for code, parent in self.regions.select("region_code", "parent_code").iter_rows():
+            children.setdefault(parent, []).append(code)
+        out, todo = set(), [self.within]
+        while todo:
+            out.add(code := todo.pop())
+            todo += children.get(code, [])
+        return frozenset(out)
 
     @cached_property
     def names(self) -> dict[str, str]:

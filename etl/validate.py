@@ -363,6 +363,7 @@ def validate(sheet: Sheet, file_name: str, key: bytes, *, totals: bool = True,
     else:
         rows, region_failures = _reconcile_regions(rows, sheet, data)
         failures += region_failures
+    failures += _outside_user_region(rows, sheet, data)
     rows = _derive(rows, sheet.kind)
     rejects = _rejects_frame(failures, file_name, sheet.name, rows)
     bad = rejects["row"].unique().implode()
@@ -427,6 +428,41 @@ def _reconcile_regions(rows: pl.DataFrame, sheet: Sheet, data: pl.DataFrame):
     else:
         rows = rows.with_columns(county_code=implied)
     return rows, failures
+
+
+# Where a row says which region it belongs to: (row column, sheet column), narrowest first.
+_PLACES = (("station_code", "station"), ("county_code", "county"), ("scope_code", "scope"))
+
+
+def _outside_user_region(rows: pl.DataFrame, sheet: Sheet, data: pl.DataFrame
+                         ) -> list[pl.DataFrame]:
+    """Rows of a user bound to a region (RegionIndex.within) that lie outside it: a county's
+    staff load their county only. A kind that names no region (labels) is theirs to load
+    by no row."""
+    index = regions()
+    if index.allowed is None:
+        return []
+    places = [(c, s) for c, s in _PLACES if c in rows.columns and s in data.columns]
+    allowed = pl.Series(sorted(index.allowed), dtype=pl.String).implode()
+    inside = pl.lit(False)
+    for column, _ in places:
+        inside = inside | pl.col(column).cast(pl.String).is_in(allowed).fill_null(False)
+    bad = rows.with_columns(_in=inside).filter(~pl.col("_in"))
+    if not bad.height:
+        return []
+    code, name = index.within, index.names.get(index.within, index.within)
+    header = sheet.headers[places[0][1]] if places else None
+    raw = (data.filter(pl.col("_row").is_in(bad["_row"].implode()))[places[0][1]]
+           if places else pl.repeat(None, bad.height, dtype=pl.String, eager=True))
+    zh, en = ((f"不在您的权限范围内：您的账号只能导入{name}（{code}）的数据；请删去这一行，或请上级工会导入",
+               f"outside your region: your account may load data of {name} ({code}) only; "
+               "remove the row, or ask the federation above to load it") if places else
+              (f"此类报表不分地区，只能由不限地区的账号导入；请交上级工会导入（您的账号限于{name}）",
+               "this kind of table has no region, so only an account without a region may "
+               f"load it; ask the federation above (your account is limited to {name})"))
+    return [pl.DataFrame({"row": bad["_row"].cast(pl.Int64), "value": raw.cast(pl.String),
+                          "reason_zh": zh, "reason_en": en}
+                         ).with_columns(column=pl.lit(header, dtype=pl.String))]
 
 
 def _derive(rows: pl.DataFrame, kind: str) -> pl.DataFrame:

@@ -42,9 +42,9 @@ m = MSG[lang]
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def briefing(region: str, period: str, lang: str, token: str) -> dict:
-    """The briefing's bytes and preview, cached per data version (`token`)."""
-    b = build_briefing(region, period, lang=lang)
+def briefing(region: str, period: str, lang: str, token: str, scope: str) -> dict:
+    """The briefing's bytes and preview, cached per data version (`token`) and user scope."""
+    b = build_briefing(region, period, lang=lang, scope=scope)
     return {"docx": b.docx, "paragraphs": b.paragraphs, "charts": b.chart_titles,
             "seconds": b.seconds["total"], "rows": key_rows(b.data, lang)}
 
@@ -77,7 +77,7 @@ left.text_input(m["region"], f"{name} {f.region}", disabled=True)
 kind = mid.selectbox(m["kind"], list(m["kinds"]), format_func=m["kinds"].get, key="bf_kind")
 choice = right.selectbox(m["period"], period_options(kind, f.end), key="bf_period",
                          format_func=lambda c: parse_period(c).label(lang))
-request = (f.region, choice, lang, token)
+request = (f.region, choice, lang, token, f.scope)
 nothing = empty.coverage().empty  # a briefing of dashes helps no one: say what to load
 if nothing:
     empty.notice(m["nothing"])

@@ -59,7 +59,7 @@ for tab, code in zip(tabs[:-1], codes, strict=True):
                 keys = over.select("county_code", "year", "fund_source").rows()
                 pick = st.selectbox(tr("pick"), keys, key="overspend_pick",
                                     format_func=lambda k: f"{k[0]} · {k[1]} · {k[2]}")
-                behind = qv.overspend_rows(*pick, token)
+                behind = qv.overspend_rows(*pick, f.scope, token)
                 qv.show_table(behind, lang, token, key="overspend_rows")
                 qv.audit_downloads(qv.labelled(behind, lang, token), "overspend_rows", f, token,
                                    key="dl_overspend_rows")

@@ -70,7 +70,7 @@ for tab, code in zip(tabs[1:-1], row_checks, strict=True):
         qv.findings_section(code, f, lang, token, rules[code])
 
 with tabs[-1]:
-    rej = qv.rejects(f.region, token)
+    rej = qv.rejects(f, token)
     if rej.is_empty():
         st.info(tr("rejects_none"))
     else:

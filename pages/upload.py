@@ -10,12 +10,13 @@ import polars as pl
 import streamlit as st
 
 from analytics import db, registry
+from analytics.filters import COUNTRY
 from ui import auth, empty
 from ui import registry_view as rv
 from ui import upload_view as uv
 from ui.filters import current
 
-auth.require("upload")
+user = auth.require("upload")
 _, lang = current()
 L = 1 if lang == "en" else 0
 
@@ -87,7 +88,7 @@ st.caption(tr("limit", mb=limit // 2**20))
 if st.button(tr("go"), key="upload_go", type="primary", disabled=not files):
     ok, refused = uv.screen([(f.name, f.getvalue()) for f in files], limit)
     with st.spinner(tr("running")):
-        report = uv.run_load(ok, db.warehouse_path()) if ok else None
+        report = uv.run_load(ok, db.warehouse_path(), user) if ok else None
     # The outcome of an action, kept so it survives the next rerun (language switch etc.).
     st.session_state["upload_outcome"] = (report, refused)
     if report is not None and any(r.status in ("loaded", "partial") for r in report.files):
@@ -124,7 +125,8 @@ if outcome:
 with st.expander(tr("held"), expanded=held.empty):
     st.dataframe(empty.loaded_table(lang), hide_index=True, width="stretch", key="upload_held")
 # ---------------------------------------------------------------- station registry, templates
-stations, counties = registry.help_stations(), registry.counties()
+scope = user.region or COUNTRY  # a county's staff see and register their county's stations
+stations, counties = registry.help_stations(scope), registry.counties(scope)
 unknown = rv.unknown_stations(outcome[0] if outcome else None, counties)
 if not unknown.is_empty():
     st.subheader(tr("unknown"))
@@ -138,7 +140,7 @@ if not unknown.is_empty():
         registry_file = (rv.REGISTRY_FILE, rv.registry_csv(pl.from_pandas(confirmed)))
         again = [(f.name, f.getvalue()) for f in files or []]
         with st.spinner(tr("running")):
-            report = uv.run_load([registry_file, *again], db.warehouse_path())
+            report = uv.run_load([registry_file, *again], db.warehouse_path(), user)
         st.session_state["upload_outcome"] = (report, [])
         st.rerun()
 
@@ -164,6 +166,6 @@ edited = st.data_editor(
 if st.button(tr("save_registry"), key="upload_save_registry"):
     with st.spinner(tr("running")):
         report = uv.run_load([(rv.REGISTRY_FILE, rv.registry_csv(pl.from_pandas(edited)))],
-                             db.warehouse_path())
+                             db.warehouse_path(), user)
     st.session_state["upload_outcome"] = (report, [])
     st.rerun()

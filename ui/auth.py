@@ -4,8 +4,12 @@ Roles: leader (views), researcher (views, effect analysis, aggregate exports und
 control), staff (all of that, plus upload, data quality, flagged rows and briefings), admin
 (all of that, plus users). Passwords are bcrypt hashes in a YAML file kept outside the
 repository (`UNION_DASH_AUTH`, else ~/.config/union-dashboard/auth.yaml), written by
-`python -m ui.auth add-user NAME ROLE`; streamlit-authenticator draws the login form and keeps
-a signed re-login cookie.
+`python -m ui.auth add-user NAME ROLE [--region CODE]`; streamlit-authenticator draws the login
+form and keeps a signed re-login cookie.
+
+A user with a region (a county union's staff: `--region 150702`) sees, exports, briefs and
+loads that region's subtree only: the filter bar starts there and every analytics query checks
+it (analytics/access.py). Without a region a user sees the whole deployment.
 
 A login is required whenever the server listens beyond this machine. On 127.0.0.1 with no
 config file there is one local user, treated as staff, and the sidebar says so.
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import re
 import secrets
 import sys
 from dataclasses import dataclass
@@ -24,6 +29,8 @@ from pathlib import Path
 import bcrypt
 import streamlit as st
 import yaml
+
+from analytics.filters import COUNTRY
 
 ROLES = ("leader", "researcher", "staff", "admin")
 _VIEW = set(ROLES)
@@ -58,6 +65,7 @@ PAGE_ROLES: dict[str, set[str]] = {
 }
 
 LOCAL_ADDRESSES = {"127.0.0.1", "localhost", "::1"}
+REGION_CODE = re.compile(r"^[0-9]{6,12}$")
 _SESSION_KEY = "union_dash_user"
 MAX_LOGIN_ATTEMPTS = 5  # then the user is locked out until the user file changes or a restart
 
@@ -67,6 +75,7 @@ class User:
     name: str
     role: str
     local: bool = False  # the single local user of a machine without logins
+    region: str | None = None  # the subtree this user may see (None: the whole deployment)
 
 
 def can(role: str | None, action: str) -> bool:
@@ -112,6 +121,12 @@ def current_user() -> User | None:
     if read_config() is None and not login_required():
         return User(_msg("local_user"), "staff", local=True)
     return None
+
+
+def user_region() -> str:
+    """The signed-in user's region; the country (no limit) for users without one."""
+    user = current_user()
+    return user.region if user and user.region else COUNTRY
 
 
 def login_gate() -> User | None:
@@ -186,7 +201,9 @@ def _user_from(config: dict, username: str | None) -> User | None:
     roles = [r for r in (entry or {}).get("roles", []) if r in ROLES]
     if not roles:
         return None
-    return User(entry.get("name") or username, roles[0])
+    region = entry.get("region")
+    return User(entry.get("name") or username, roles[0],
+                region=str(region) if region not in (None, "") else None)
 
 
 # --- messages (Chinese first) ---------------------------------------------------------------
@@ -235,10 +252,15 @@ def _login_fields() -> dict[str, str]:
 
 # --- command line: python -m ui.auth add-user NAME ROLE --------------------------------------
 
-def add_user(name: str, role: str, password: str, path: Path | None = None) -> Path:
-    """Add or replace a user with a bcrypt hash of `password`; returns the config path."""
+def add_user(name: str, role: str, password: str, path: Path | None = None,
+             region: str | None = None) -> Path:
+    """Add or replace a user with a bcrypt hash of `password`, bound to `region`'s subtree
+    when given; returns the config path."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if region is not None and not REGION_CODE.match(region):
+        raise ValueError("region must be a region or station code of 6 to 12 digits, "
+                         "e.g. 150702")
     if len(password) < 8:
         raise ValueError("password must have at least 8 characters")
     path = path or config_path()
@@ -248,7 +270,8 @@ def add_user(name: str, role: str, password: str, path: Path | None = None) -> P
     users = config.setdefault("credentials", {}).setdefault("usernames", {}) or {}
     config["credentials"]["usernames"] = users
     hashed = bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt()).decode("ascii")
-    users[name.strip().lower()] = {"name": name.strip(), "password": hashed, "roles": [role]}
+    users[name.strip().lower()] = {"name": name.strip(), "password": hashed, "roles": [role],
+                                   **({"region": region} if region else {})}
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -273,19 +296,22 @@ def main(argv: list[str] | None = None) -> int:
     add = sub.add_parser("add-user", help="add or replace a user (password from a prompt or stdin)")
     add.add_argument("name")
     add.add_argument("role", choices=ROLES)
+    add.add_argument("--region", help="limit the user to this region's subtree, e.g. 150702 "
+                     "(a county); without it the user sees the whole deployment")
     sub.add_parser("list-users", help="user names and roles (never passwords)")
     args = parser.parse_args(argv)
     if args.command == "list-users":
         users = ((read_config() or {}).get("credentials") or {}).get("usernames") or {}
         for name, entry in users.items():
-            print(name, ",".join(entry.get("roles", [])))
+            print(name, ",".join(entry.get("roles", [])), entry.get("region") or "*")
         return 0
     try:
-        path = add_user(args.name, args.role, _read_password())
+        path = add_user(args.name, args.role, _read_password(), region=args.region)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"user {args.name.strip().lower()} ({args.role}) written to {path}")
+    where = f", region {args.region}" if args.region else ""
+    print(f"user {args.name.strip().lower()} ({args.role}{where}) written to {path}")
     return 0
 
 

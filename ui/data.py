@@ -12,7 +12,7 @@ import streamlit as st
 from analytics import coverage as cov
 from analytics import db, queries, registry
 from analytics.db import DataVersion
-from analytics.filters import Filters
+from analytics.filters import COUNTRY, Filters
 
 _CACHE = {"show_spinner": False, "max_entries": 2048}
 
@@ -49,8 +49,8 @@ def labels(domain: str, token: str) -> dict[str, tuple[str, str]]:
 
 
 @st.cache_data(**_CACHE)
-def coverage(token: str) -> cov.Coverage:
-    return cov.coverage()
+def coverage(token: str, scope: str = COUNTRY) -> cov.Coverage:
+    return cov.coverage(scope)
 
 
 @st.cache_data(**_CACHE)

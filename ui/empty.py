@@ -83,7 +83,8 @@ def files(tables: Sequence[str], lang: str) -> str:
 
 
 def coverage() -> cov.Coverage:
-    return data.coverage(data.version().token)
+    """What the warehouse holds, within the signed-in user's region."""
+    return data.coverage(data.version().token, auth.user_region())
 
 
 def statuses(tables: Sequence[str]) -> dict[str, str]:

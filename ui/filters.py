@@ -14,10 +14,10 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from analytics import fmt
+from analytics import access, fmt
 from analytics.filters import COUNTRY, GRANULARITIES, Filters
 from analytics.i18n import LANGS, t
-from ui import data, frame
+from ui import auth, data, frame
 
 LEVELS = ("province", "city", "county", "township", "station")
 _KEYS = {lvl: f"f_{lvl}" for lvl in LEVELS}
@@ -57,12 +57,30 @@ def set_region(code: str) -> None:
         st.session_state[_KEYS[lvl]] = chain.get(lvl)
 
 
-def _seed_from_url(token: str, months: list[date]) -> None:
+def user_scope(token: str) -> str:
+    """The region the signed-in user may see: their login's region, or the deployment's
+    scope when that lies below it (or the user has none). Stops the run, with a message, when
+    the login's region is not in this warehouse (fail closed)."""
+    root = data.root_region(token)
+    user = auth.current_user()
+    mine = user.region if user else None
+    if mine is None or access.within(root, mine):
+        return root
+    if mine not in set(data.regions(token)["region_code"]):
+        st.error(t("region_unknown", code=mine))
+        st.stop()
+    return mine
+
+
+def _seed_from_url(token: str, months: list[date], scope: str) -> None:
     if st.session_state.get("_seeded"):
         return
     st.session_state["_seeded"] = True
     q = {k: st.query_params.get(k) for k in ("region", "from", "to", "gran", "source", "cat")}
-    f = Filters.from_query(q, base=default_filters(months))
+    f = Filters.from_query(q, base=replace(default_filters(months), region=scope, scope=scope))
+    if not access.within(f.region, scope):  # refused, and said so: never widened
+        st.session_state["_refused_region"] = f.region
+        f = replace(f, region=scope)
     set_region(f.region)
     start = min(max(f.start, months[0]), months[-1])
     end = max(min(f.end, months[-1]), start)
@@ -90,6 +108,20 @@ def _keep_period_in(months: list[date]) -> None:
     if isinstance(period, tuple | list) and not set(period) <= set(months):
         f = default_filters(months)
         st.session_state["f_period"] = (f.start, f.end)
+
+
+def _say_refused(region: str, root: str, regions: pl.DataFrame, lang: str) -> None:
+    """The refusal of a link's region, until the user picks a region of their own."""
+    refused = st.session_state.get("_refused_region")
+    if refused and region != root:
+        st.session_state.pop("_refused_region")
+    elif refused:
+        st.sidebar.error(t("region_refused", lang, code=refused, name=_name(root, regions, lang)))
+
+
+def _name(code: str, regions: pl.DataFrame, lang: str) -> str:
+    row = regions.filter(pl.col("region_code") == code)
+    return row["name_en" if lang == "en" else "name_zh"][0] if row.height else code
 
 
 def _level_of(code: str, regions: pl.DataFrame) -> str:
@@ -125,11 +157,12 @@ def filter_bar(lang: str) -> Filters:
     """Draw the filter bar, keep the URL in step, and return the filters."""
     token = data.version().token
     months = _months(token)
-    _seed_from_url(token, months)
+    root = user_scope(token)  # the deployment's scope, or the user's region below it
+    _seed_from_url(token, months, root)
     _keep_period_in(months)
     regions = data.regions(token)
     st.sidebar.subheader(t("filters", lang))
-    region = root = data.root_region(token)  # the deployment's scope
+    region = root
     root_depth = LEVELS.index(_level_of(root, regions)) + 1 if root != COUNTRY else 0
     for level in LEVELS[root_depth:]:
         if not _has_kids(level, region, regions):
@@ -138,6 +171,7 @@ def filter_bar(lang: str) -> Filters:
         if picked is None and level != "township":
             break
         region = picked or region
+    _say_refused(region, root, regions, lang)
     # The default view as the widget's default too: a browser whose slider meets new options
     # (after a load) falls back to it, and without one that is a single knob at the start.
     view = default_filters(months)
@@ -163,7 +197,7 @@ def filter_bar(lang: str) -> Filters:
     st.sidebar.caption(t("cuts_note", lang))
     st.sidebar.toggle(t("show_interventions", lang), key="show_iv")
     f = Filters(region=region, start=start, end=end, granularity=gran, fund_source=source,
-                category=cat)
+                category=cat, scope=auth.user_region())
     st.session_state["filters"] = f
     _write_url(f, lang)
     return f
@@ -181,8 +215,9 @@ def current() -> tuple[Filters, str]:
     frame.require()
     f = st.session_state.get("filters")
     if f is None:  # a page run without the filter bar (AppTest of one page): every month
-        months = _months(data.version().token)
-        f = Filters(start=months[0], end=months[-1])
+        token = data.version().token
+        months, scope = _months(token), user_scope(token)
+        f = Filters(region=scope, start=months[0], end=months[-1], scope=auth.user_region())
     return f, st.session_state.get("lang", "zh")
 
 

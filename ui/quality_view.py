@@ -61,32 +61,33 @@ _HIDDEN = ("relief_id",)  # a hash: kept in exports for tracing, not worth a col
 
 @st.cache_data(**_CACHE)
 def summary(domain: str, f: Filters, token: str) -> pl.DataFrame:
-    return q.summary(domain, f.region, f.start, f.end_day)
+    return q.summary(domain, f.region, f.start, f.end_day, f.scope)
 
 
 @st.cache_data(**_CACHE)
 def findings(code: str, f: Filters, token: str) -> pl.DataFrame:
-    return q.findings(code, f.region, f.start, f.end_day)
+    return q.findings(code, f.region, f.start, f.end_day, f.scope)
 
 
 @st.cache_data(**_CACHE)
 def flag_groups(code: str, f: Filters, token: str) -> pl.DataFrame:
-    return q.flag_groups(code, f.region, f.start, f.end_day)
+    return q.flag_groups(code, f.region, f.start, f.end_day, f.scope)
 
 
 @st.cache_data(**_CACHE)
 def station_months(f: Filters, token: str) -> pl.DataFrame:
-    return q.station_months(f.region, f.start, f.end_day)
+    return q.station_months(f.region, f.start, f.end_day, f.scope)
 
 
 @st.cache_data(**_CACHE)
-def rejects(region: str, token: str) -> pl.DataFrame:
-    return q.rejects_by_reason(region)
+def rejects(f: Filters, token: str) -> pl.DataFrame:
+    return q.rejects_by_reason(f.region, f.scope)
 
 
 @st.cache_data(**_CACHE)
-def overspend_rows(county: str, year: int, fund_source: str, token: str) -> pl.DataFrame:
-    return q.overspend_rows(county, year, fund_source)
+def overspend_rows(county: str, year: int, fund_source: str, scope: str,
+                   token: str) -> pl.DataFrame:
+    return q.overspend_rows(county, year, fund_source, scope)
 
 
 @st.cache_data(**_CACHE)

@@ -15,6 +15,7 @@ import streamlit as st
 
 from etl import config, mappings
 from etl.load import LoadReport, load_bytes
+from ui import auth
 
 SUFFIXES = ("xlsx", "xls", "csv")
 STATUS = {"loaded": ("已载入", "loaded"), "partial": ("部分载入", "partly loaded"),
@@ -54,9 +55,12 @@ def screen(files: list[tuple[str, bytes]], limit: int) -> tuple[list[tuple[str, 
     return ok, refused
 
 
-def run_load(files: list[tuple[str, bytes]], db_path: Path) -> LoadReport:
-    """Load the files in one atomic swap; rejects also go to the rejects folder."""
-    return load_bytes(files, db_path, rejects_dir=config.REJECTS_DIR)
+def run_load(files: list[tuple[str, bytes]], db_path: Path,
+             user: auth.User | None = None) -> LoadReport:
+    """Load the files in one atomic swap; rejects also go to the rejects folder. A user bound
+    to a region loads rows of that region only (the others are rejected, with the reason)."""
+    return load_bytes(files, db_path, rejects_dir=config.REJECTS_DIR,
+                      region=user.region if user else None)
 
 
 def summary_table(report: LoadReport | None, refused: list[Refused], lang: str) -> pl.DataFrame:

@@ -22,6 +22,7 @@ from analytics.briefing.document import write_docx
 from analytics.briefing.period import Period, parse_period
 from analytics.briefing.text import paragraphs_en, paragraphs_zh
 from analytics.export import warm_up
+from analytics.filters import COUNTRY
 
 __all__ = ["Briefing", "BriefingData", "Period", "build_briefing", "parse_period", "to_pdf"]
 
@@ -35,12 +36,14 @@ class Briefing:
     seconds: dict[str, float] = field(default_factory=dict)  # time per step
 
 
-def build_briefing(region: str, period: str | Period, *, lang: str = "zh") -> Briefing:
-    """Gather, draft, chart and write a briefing; `seconds` says how long each step took."""
+def build_briefing(region: str, period: str | Period, *, lang: str = "zh",
+                   scope: str = COUNTRY) -> Briefing:
+    """Gather, draft, chart and write a briefing of `region` (within the user's `scope`);
+    `seconds` says how long each step took."""
     p = parse_period(period) if isinstance(period, str) else period
     clock = {"start": time.perf_counter()}
     warm_up()  # Chromium starts while the queries run
-    data = gather(region, p)
+    data = gather(region, p, scope)
     clock["query"] = time.perf_counter()
     paragraphs = paragraphs_en(data) if lang == "en" else paragraphs_zh(data)
     charts = build_charts(data, lang)

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from analytics import db, queries
+from analytics import access, db, queries
 from analytics.briefing.period import Period
 from analytics.db import DataVersion
+from analytics.filters import COUNTRY
 
 # Key figures of the briefing's table, in the order they are listed.
 KEY_CODES = (
@@ -61,13 +62,15 @@ def _breakdown(codes: tuple[str, ...], f, by: str) -> pl.DataFrame:
                                     "year_ago": pl.Float64})
 
 
-def gather(region: str, period: Period) -> BriefingData:
-    """Query every number of the briefing for `region` (any level) and `period`."""
+def gather(region: str, period: Period, scope: str = COUNTRY) -> BriefingData:
+    """Query every number of the briefing for `region` (any level) and `period`; a region
+    outside the user's `scope` is refused (analytics.access.OutOfScope)."""
+    access.check_region(region, scope)
     regions = queries.regions()
     row = regions.filter(pl.col("region_code") == region)
     if not row.height:
         raise KeyError(f"unknown region {region}")
-    f = period.filters(region)
+    f = period.filters(region, scope)
     kpis = {r["code"]: r for r in queries.kpis(list(KEY_CODES), f).iter_rows(named=True)}
     children = _breakdown(CHILD_CODES, f, "region")
     names = dict(zip(regions["region_code"], zip(regions["name_zh"], regions["name_en"],
@@ -80,7 +83,7 @@ def gather(region: str, period: Period) -> BriefingData:
         festival=_breakdown(("festival_persons", "festival_amount"), f, "recipient_group"),
         funds=_breakdown(FUND_CODES, f, "fund_source"),
         children=children,
-        trend=queries.trend(list(TREND_CODES), period.history(region)),
-        amount_trend=queries.trend(["relief_amount"], period.history(region)),
+        trend=queries.trend(list(TREND_CODES), period.history(region, scope=scope)),
+        amount_trend=queries.trend(["relief_amount"], period.history(region, scope=scope)),
         labels=labels, version=db.data_version(),
     )

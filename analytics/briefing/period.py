@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from analytics.filters import Filters, add_months
+from analytics.filters import COUNTRY, Filters, add_months
 
 _FORMS = (
     (re.compile(r"^(\d{4})$"), "year"),
@@ -38,18 +38,18 @@ class Period:
         """What 同比 compares with: 上年 for a year, 上年同期 otherwise."""
         return "上年" if self.granularity == "year" else "上年同期"
 
-    def filters(self, region: str) -> Filters:
+    def filters(self, region: str, scope: str = COUNTRY) -> Filters:
         return Filters(region=region, start=self.start, end=self.end,
-                       granularity=self.granularity)
+                       granularity=self.granularity, scope=scope)
 
-    def history(self, region: str, years: int = 8) -> Filters:
+    def history(self, region: str, years: int = 8, scope: str = COUNTRY) -> Filters:
         """The years before and including this period, for trend charts (yearly points for a
         year, monthly points over two years for a month or quarter)."""
         if self.granularity == "year":
             return Filters(region=region, start=date(self.start.year - years + 1, 1, 1),
-                           end=self.end, granularity="year")
+                           end=self.end, granularity="year", scope=scope)
         return Filters(region=region, start=add_months(self.end, -23), end=self.end,
-                       granularity="month")
+                       granularity="month", scope=scope)
 
 
 def parse_period(text: str) -> Period:
