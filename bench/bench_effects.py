@@ -62,9 +62,10 @@ def simulated() -> list[tuple[str, float, float]]:
 def sample() -> list[tuple[str, float, float]]:
     import polars as pl
 
-    from analytics import effect_data, queries
-    from analytics.effect_run import analyse
+    from analytics import queries
+    from analytics.effects import data as effect_data
     from analytics.effects import suggest_design
+    from analytics.effects.run import analyse
 
     rows = effect_data.interventions()
     groups = effect_data.intervention_groups(rows)

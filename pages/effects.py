@@ -7,12 +7,13 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from analytics import effect_data, effect_figures
-from analytics.effect_messages import tr
-from analytics.effect_run import Settings, analyse
+from analytics.effects import data as effect_data
+from analytics.effects import figures as effect_figures
 from analytics.effects import sentence, suggest_design, warning_text
-from analytics.effects_text import effect_figures as card_values
-from analytics.effects_text import p_text
+from analytics.effects.messages import tr
+from analytics.effects.run import Settings, analyse
+from analytics.effects.text import effect_figures as card_values
+from analytics.effects.text import p_text
 from analytics.indicators import DIM_LABEL_DOMAIN
 from ui import auth, data, empty
 from ui.charts import show_chart

@@ -8,8 +8,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from analytics import effect_figures as ef
 from analytics.effects import EffectResult, EventStudyResult, event_study, its
+from analytics.effects import figures as ef
 
 MONTHS = [dt.date(2010 + m // 12, m % 12 + 1, 1) for m in range(48)]
 

@@ -12,9 +12,10 @@ import time
 import polars as pl
 import pytest
 
-from analytics import effect_data, queries
-from analytics.effect_run import analyse
+from analytics import queries
+from analytics.effects import data as effect_data
 from analytics.effects import sentence, suggest_design
+from analytics.effects.run import analyse
 
 
 @pytest.fixture(scope="module")

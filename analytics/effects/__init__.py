@@ -8,26 +8,30 @@
 
 Each returns a frozen result (`EffectResult` and subclasses) with estimate, std_error,
 ci_low, ci_high, p_value, n_obs, method, diagnostics and warnings.
+
+Modules: `estimators/` (did, its, event, prep), `placebo`, `design`, `result`, `text` (the
+sentence and warnings); for the page, `data` (outcomes and panels from the warehouse), `run`
+(one analysis as the page runs it), `figures` and `messages`.
 """
 
-from analytics.effects_design import Design, suggest_design, treated_counties
-from analytics.effects_did import did
-from analytics.effects_event import event_study
-from analytics.effects_its import its
-from analytics.effects_placebo import (
+from analytics.effects.design import Design, suggest_design, treated_counties
+from analytics.effects.estimators.did import did
+from analytics.effects.estimators.event import event_study
+from analytics.effects.estimators.its import its
+from analytics.effects.placebo import (
     placebo_did,
     placebo_event_study,
     placebo_its,
     with_placebo,
 )
-from analytics.effects_result import (
+from analytics.effects.result import (
     BLOCKING_WARNINGS,
     Diagnostics,
     EffectResult,
     EventStudyResult,
     ItsResult,
 )
-from analytics.effects_text import sentence, warning_text
+from analytics.effects.text import sentence, warning_text
 
 __all__ = [
     "BLOCKING_WARNINGS",

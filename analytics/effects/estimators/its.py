@@ -19,8 +19,8 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from statsmodels.stats.diagnostic import acorr_ljungbox
 
-from analytics.effects_prep import is_temporal, period_expr, period_of, require_columns
-from analytics.effects_result import Diagnostics, ItsResult
+from analytics.effects.estimators.prep import is_temporal, period_expr, period_of, require_columns
+from analytics.effects.result import Diagnostics, ItsResult
 
 Family = Literal["gaussian", "poisson", "quasipoisson"]
 SEASON_PERIOD = 12  # monthly data

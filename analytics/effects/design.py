@@ -28,7 +28,7 @@ class Design:
     treated: tuple[str, ...]  # county codes
     comparison: tuple[str, ...]  # untreated county codes, best first
     starts: dict[str, dt.date]  # each treated county's first month under the intervention
-    reason: str  # a key of effects_text's messages (zh/en)
+    reason: str  # a key of effects.messages (zh/en)
 
 
 def treated_counties(scopes: pl.DataFrame, regions: pl.DataFrame) -> dict[str, dt.date]:

@@ -12,7 +12,7 @@ from datetime import date
 import plotly.graph_objects as go
 import polars as pl
 
-from analytics.effects import EffectResult, EventStudyResult, ItsResult
+from analytics.effects.result import EffectResult, EventStudyResult, ItsResult
 from analytics.figures import COLORS, FONT
 
 LABELS = {

@@ -6,7 +6,7 @@ the warning and drops causal wording ("措施使…下降" becomes "实施后观
 
 from __future__ import annotations
 
-from analytics.effects_result import BLOCKING_WARNINGS, EffectResult
+from analytics.effects.result import BLOCKING_WARNINGS, EffectResult
 
 WARNINGS: dict[str, tuple[str, str]] = {
     "pretrend_rejected": (

@@ -13,8 +13,8 @@ from typing import Literal
 import polars as pl
 import pyfixest as pf
 
-from analytics.effects_prep import period_expr, require_columns, to_pandas
-from analytics.effects_result import Diagnostics, EffectResult
+from analytics.effects.estimators.prep import period_expr, require_columns, to_pandas
+from analytics.effects.result import Diagnostics, EffectResult
 
 SE = Literal["classical", "robust", "cluster"]
 MIN_CLUSTERS = 20  # below this, cluster-robust errors are too small (Cameron & Miller 2015)

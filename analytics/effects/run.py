@@ -13,18 +13,12 @@ from datetime import date
 
 import polars as pl
 
-from analytics.effect_data import Outcome, total_series
-from analytics.effects import (
-    EffectResult,
-    EventStudyResult,
-    did,
-    event_study,
-    its,
-    placebo_did,
-    placebo_event_study,
-    placebo_its,
-    with_placebo,
-)
+from analytics.effects.data import Outcome, total_series
+from analytics.effects.estimators.did import did
+from analytics.effects.estimators.event import event_study
+from analytics.effects.estimators.its import its
+from analytics.effects.placebo import placebo_did, placebo_event_study, placebo_its, with_placebo
+from analytics.effects.result import EffectResult, EventStudyResult
 
 
 @dataclass(frozen=True)
@@ -59,7 +53,7 @@ def analyse(
     settings: Settings = Settings(),
 ) -> Analysis:
     """Run `method` ("its", "did", "event_study") for treated counties `starts` (county →
-    start month) against `comparison` on a panel from `effect_data.county_month_panel`."""
+    start month) against `comparison` on a panel from `effects.data.county_month_panel`."""
     if method == "its":
         return _its(outcome, panel, starts, settings)
     if method == "did":

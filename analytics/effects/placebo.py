@@ -11,11 +11,11 @@ import datetime as dt
 
 import polars as pl
 
-from analytics.effects_did import ALPHA, did
-from analytics.effects_event import event_study
-from analytics.effects_its import its
-from analytics.effects_prep import is_temporal, period_expr, period_of
-from analytics.effects_result import EffectResult
+from analytics.effects.estimators.did import ALPHA, did
+from analytics.effects.estimators.event import event_study
+from analytics.effects.estimators.its import its
+from analytics.effects.estimators.prep import is_temporal, period_expr, period_of
+from analytics.effects.result import EffectResult
 
 
 def placebo_its(

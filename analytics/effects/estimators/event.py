@@ -22,9 +22,9 @@ import pyfixest as pf
 from pyfixest.did.saturated_twfe import _compute_lincomb_stats
 from scipy.stats import f as f_dist
 
-from analytics.effects_did import ALPHA, MIN_CLUSTERS, MIN_TREATED_UNITS
-from analytics.effects_prep import normal_ci, period_expr, require_columns, to_pandas
-from analytics.effects_result import Diagnostics, EventStudyResult
+from analytics.effects.estimators.did import ALPHA, MIN_CLUSTERS, MIN_TREATED_UNITS
+from analytics.effects.estimators.prep import normal_ci, period_expr, require_columns, to_pandas
+from analytics.effects.result import Diagnostics, EventStudyResult
 
 REF = -1
 _NAME = re.compile(r"^_rel::(-?\d+)(?::_cohort::(-?\d+))?$")
