@@ -20,7 +20,7 @@ from ui.charts import show_chart
 from ui.filters import current
 
 auth.require("effects")  # direct URLs too (ui/auth.py)
-_, lang = current()
+f, lang = current()
 token = data.version().token
 METHODS = ("its", "did", "event_study")
 
@@ -31,9 +31,9 @@ def _registry(token: str) -> pl.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _panel(code: str, counties: tuple[str, ...], cuts: tuple, token: str):
+def _panel(code: str, counties: tuple[str, ...], cuts: tuple, scope: str, token: str):
     outcome = effect_data.outcomes()[code]
-    return effect_data.county_month_panel(outcome, counties, cuts=dict(cuts))
+    return effect_data.county_month_panel(outcome, counties, cuts=dict(cuts), scope=scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -49,7 +49,7 @@ rows = _registry(token)
 # Measures rolled out in many regions first: they carry the richest designs.
 groups = effect_data.intervention_groups(rows).sort(["scopes", "first_start"],
                                                      descending=[True, False])
-regions = data.regions(token)
+regions = effect_data.regions_within(data.regions(token), f.scope)  # a county user: theirs
 names = dict(zip(regions["region_code"], regions["name_en" if lang == "en" else "name_zh"],
                  strict=True))
 outcomes = effect_data.outcomes()
@@ -91,7 +91,7 @@ with st.expander(tr("cuts", lang), expanded=False):
             cuts[dim] = tuple(picked)
 
 # Every month, not the sidebar's period: trends before and after the start need the whole series.
-panel = _panel(code, counties, tuple(sorted(cuts.items())), token)
+panel = _panel(code, counties, tuple(sorted(cuts.items())), f.scope, token)
 design = suggest_design(effect_data.scopes_of(rows, group), regions, panel=panel)
 if not design.treated:
     st.info(tr("no_treated", lang))

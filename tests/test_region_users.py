@@ -263,3 +263,16 @@ def test_a_registry_upload_cannot_add_another_district_station(guangzhou, tmp_pa
                      "越秀区六榕街道帮扶站,越秀区,六榕街道\n", encoding="utf-8")
     (result,) = load.load_files([extra], db, rejects_dir=tmp_path / "rej", region=MINE).files
     assert (result.rows_loaded, result.rows_rejected) == (1, 1)
+
+
+def test_effects_compare_the_district_only(reading):
+    from analytics.effects import data as effect_data
+
+    outcome = effect_data.outcomes()["relief_count"]
+    with pytest.raises(access.OutOfScope):
+        effect_data.county_month_panel(outcome, [MINE, OTHER], scope=MINE)
+    panel = effect_data.county_month_panel(outcome, [MINE], scope=MINE)
+    assert set(panel["region_code"]) == {MINE}
+    mine = effect_data.regions_within(queries.regions(), MINE)
+    assert set(mine.filter(pl.col("level") == "county")["region_code"]) == {MINE}
+    assert "440100" in set(mine["region_code"])  # a city-wide measure still reaches it

@@ -14,7 +14,8 @@ from datetime import date
 
 import polars as pl
 
-from analytics import db
+from analytics import access, db
+from analytics.filters import COUNTRY
 from analytics.indicators import CATALOGUE, SKIP_LEVEL, TABLE_DIMS, Measure
 
 
@@ -86,6 +87,14 @@ def _measure_panel(
     return db.query(sql, {**params, "counties": list(counties), "lo": lo, "hi": hi})
 
 
+def regions_within(regions: pl.DataFrame, scope: str = COUNTRY) -> pl.DataFrame:
+    """The regions a user bound to `scope` may compare: the levels above counties (where
+    interventions are declared) and the counties and stations within the scope."""
+    local = pl.col("level").is_in(["county", "township", "station"])
+    keep = access.in_scope(regions.filter(local)["region_code"].to_list(), scope)
+    return regions.filter(~local | pl.col("region_code").is_in(keep))
+
+
 def county_month_panel(
     outcome: Outcome,
     counties: Sequence[str],
@@ -93,12 +102,16 @@ def county_month_panel(
     start: date = date(1990, 1, 1),
     end: date = date(2100, 12, 31),
     cuts: Mapping[str, Sequence[str]] | None = None,
+    scope: str = COUNTRY,
 ) -> pl.DataFrame:
-    """region_code, month, value (and numerator, denominator for rates) per county and month.
+    """region_code, month, value (and numerator, denominator for rates) per county and month;
+    a county outside the user's `scope` is refused (analytics.access.OutOfScope).
 
     Months without rows count as zero between a county's first and last month with data in
     the table; outside that span the county reported nothing, which is not zero.
     """
+    for county in counties:
+        access.check_region(county, scope)
     cuts = dict(cuts or {})
     num = _measure_panel(outcome.numerator, counties, start, end, cuts)
     if outcome.denominator is None:
