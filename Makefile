@@ -9,7 +9,7 @@ DB     ?= data/warehouse.duckdb
 ## Install, build the sample warehouse if it is missing, open the dashboard on 127.0.0.1:8501.
 run: install
 	@# exit 3 = loaded, with the sample's deliberately bad rows rejected (data/rejects/)
-	@test -f $(DB) || $(PY) -m etl build --db $(DB) || [ $$? -eq 3 ]
+	@test -f $(DB) || $(PY) -m sample build --db $(DB) || [ $$? -eq 3 ]
 	$(PY) -m streamlit run dashboard.py
 
 ## Install everything the tests need (Chromium and a CJK font included) and run them.
@@ -42,7 +42,7 @@ system-deps:
 	fi
 
 sample: install
-	$(PY) -m etl build --db $(DB) || [ $$? -eq 3 ]
+	$(PY) -m sample build --db $(DB) || [ $$? -eq 3 ]
 
 lint: install-dev
 	$(PY) -m ruff check .

@@ -56,8 +56,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "of Hailar, Bairin Left Banner and Xilin County are reproduced as written."),
     "data_version": ("数据版本:{loaded} 载入,共 {batches} 批次", "Data version: loaded {loaded}, "
                      "{batches} batches"),
-    "no_warehouse": ("未找到数据仓库 {path}。请先运行 `python -m etl build` 生成示例数据。",
-                     "No warehouse at {path}. Run `python -m etl build` to build the sample."),
+    "no_warehouse": ("未找到数据仓库 {path}。请先运行 `python -m sample build` 生成示例数据。",
+                     "No warehouse at {path}. Run `python -m sample build` to build the sample."),
     "no_data": ("当前筛选条件下没有数据。请扩大时间范围或选择上级地区。",
                 "No data for these filters. Widen the period or choose a higher-level region."),
     "yoy": ("同比", "YoY"),

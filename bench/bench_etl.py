@@ -37,7 +37,7 @@ HEADERS = ["序号", "姓名", "身份证号码", "帮扶站点", "所属旗县�
 def person_ids(n: int, rng: np.random.Generator) -> np.ndarray:
     """About n distinct valid 18-digit IDs (GB 11643 check digit)."""
     from etl import parse
-    from etl import sample_regions as regions
+    from sample import regions
 
     counties = np.array(list(regions.COUNTIES))
     birth = (np.datetime64("1950-01-01") + rng.integers(0, 18000, n)).astype("datetime64[D]")
@@ -51,7 +51,7 @@ def person_ids(n: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def relief_frame(rows: int, persons: int, seed: int = 7) -> pl.DataFrame:
-    from etl import sample_regions as regions
+    from sample import regions
 
     rng = np.random.default_rng(seed)
     ids = person_ids(persons, rng)
@@ -102,7 +102,7 @@ if not {quality!r}:
 if not {person_index!r}:
     schema.PERSON_INDEX.clear()
     rollups.refresh = lambda con, **kw: None
-from etl import sample_regions
+from sample import regions as sample_regions
 from etl.load import init, load_files
 db = Path({str(db)!r})
 if not db.exists():  # a deployment with the sample's stations registered, outside the timing

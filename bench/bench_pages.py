@@ -7,8 +7,9 @@
     python bench/bench_pages.py run --db /tmp/bench.duckdb --calls /tmp/calls.pkl
     python bench/bench_pages.py pandas --db /tmp/bench.duckdb
 
-`generated` (what `all` uses) writes `etl generate --scale 26` station files (10.1M relief
-rows; skipped if DIR has them) and loads them through the ETL into a fresh warehouse.
+`generated` (what `all` uses) writes `python -m sample generate --scale 26` station files
+(10.1M relief rows; skipped if DIR has them) and loads them through the ETL into a fresh
+warehouse.
 `build` instead replicates the sample warehouse's person-level tables `copies` times with
 DuckDB SQL (person keys and row ids suffixed, so distinct counts grow too): quicker, but the
 copies repeat the sample's combinations, so the load's monthly and season tables stay as
@@ -89,19 +90,20 @@ def build(sample: Path, out: Path, copies: int, ordered: bool = False) -> None:
 
 
 def generated(out: Path, scale: int, files: Path) -> None:
-    """`etl generate --scale` station files loaded through the ETL into a fresh warehouse:
-    persons, dates and amounts drawn afresh at every scale, so the load's monthly and season
-    tables are as varied as a real warehouse of that size (copies of the sample repeat its
-    combinations, which flatters them)."""
-    from etl import load, sample
+    """`python -m sample generate --scale` station files loaded through the ETL into a fresh
+    warehouse: persons, dates and amounts drawn afresh at every scale, so the load's monthly
+    and season tables are as varied as a real warehouse of that size (copies of the sample
+    repeat its combinations, which flatters them)."""
+    from etl import load
+    from sample.build import generate
 
     if not any(files.rglob("*.csv")):
         t0 = time.perf_counter()
-        sample.generate(scale, files)
+        generate(scale, files)
         print(f"generate --scale {scale}: {time.perf_counter() - t0:.0f} s", flush=True)
     out.unlink(missing_ok=True)
     t0 = time.perf_counter()
-    # the station registry first, as `etl.sample.build` loads it: rosters name its stations
+    # the station registry first, as `sample.build.build` loads it: rosters name its stations
     paths = sorted((p for p in files.rglob("*") if p.suffix in (".csv", ".xlsx")),
                    key=lambda p: (p.parent.name != "stations", p))
     report = load.load_files(paths, out, rejects_dir=out.parent / "rejects")

@@ -17,8 +17,8 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from etl import quality  # noqa: E402
-from etl.sample_regions import all_regions  # noqa: E402
 from etl.schema import ddl  # noqa: E402
+from sample.regions import all_regions  # noqa: E402
 
 
 def build(path: Path, rows: int) -> duckdb.DuckDBPyConnection:

@@ -1,4 +1,4 @@
-"""Command line: `python -m etl init|load|build|generate ...`.
+"""Command line: `python -m etl init|load ...` (the sample's is `python -m sample`).
 
 Exit codes of `load`: 0 every row loaded; 3 some rows rejected, the rest loaded; 2 a file
 loaded nothing (unreadable, unknown kind, required columns missing).
@@ -57,23 +57,6 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_build(args: argparse.Namespace) -> int:
-    from etl import sample
-
-    report = sample.build(args.db, args.out)
-    print(f"{args.db}: {sum(f.rows_loaded for f in report.files)} rows from "
-          f"{len(report.files)} files")
-    return report.exit_code
-
-
-def cmd_generate(args: argparse.Namespace) -> int:
-    from etl import sample
-
-    files = sample.write_sample(args.out, scale=args.scale)
-    print(f"{len(files)} files written to {args.out}")
-    return 0
-
-
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m etl", description="Station files → warehouse")
     sub = p.add_subparsers(dest="command", required=True)
@@ -88,14 +71,6 @@ def parser() -> argparse.ArgumentParser:
     init.add_argument("--scope", nargs="+", required=True, metavar="CODE",
                       help="GB/T 2260 codes the federation covers, e.g. 150700 (呼伦贝尔市)")
     init.set_defaults(run=cmd_init)
-    build = sub.add_parser("build", help="write the sample files and build the warehouse")
-    build.add_argument("--db", type=Path, default=config.DEFAULT_DB)
-    build.add_argument("--out", type=Path, default=config.SAMPLE_DIR)
-    build.set_defaults(run=cmd_build)
-    gen = sub.add_parser("generate", help="write sample station files")
-    gen.add_argument("--scale", type=int, default=1)
-    gen.add_argument("--out", type=Path, default=config.SAMPLE_DIR)
-    gen.set_defaults(run=cmd_generate)
     return p
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = Path(os.environ.get("UNION_DASH_DB", ROOT / "data" / "warehouse.duckdb"))
-SAMPLE_DIR = Path(os.environ.get("UNION_DASH_SAMPLE_DIR", ROOT / "data" / "sample"))
 REJECTS_DIR = Path(os.environ.get("UNION_DASH_REJECTS_DIR", ROOT / "data" / "rejects"))
 
 # Polars' allocator (jemalloc) keeps freed pages 2 s for reuse rather than giving them back
@@ -16,5 +15,5 @@ REJECTS_DIR = Path(os.environ.get("UNION_DASH_REJECTS_DIR", ROOT / "data" / "rej
 # (MADV_FREE) cost as much to mark and still count as the process's memory until the system
 # needs them (10^7 rows against 5 s of each: 9.2 -> 8.8 s, peak with the per-person columns
 # 3.0-4.3 -> 3.1-3.3 GB). Read when Polars is first imported, so the command line sets it
-# before (etl/__main__.py).
+# before (etl/__main__.py, sample/__main__.py).
 POLARS_ALLOCATOR = ("_RJEM_MALLOC_CONF", "dirty_decay_ms:2000,muzzy_decay_ms:0")

@@ -64,6 +64,12 @@ def columns(kind: str) -> list[Column]:
     ]
 
 
+def value_rows() -> list[dict[str, str]]:
+    """The rows of values.csv as staff wrote them: domain, code, label_zh, label_en, synonyms
+    (`|`-separated). For the sample generator, which spells values as stations do."""
+    return _rows("values.csv")
+
+
 @cache
 def labels() -> list[tuple[str, str, str, str]]:
     """(domain, code, label_zh, label_en) for the warehouse's labels table."""

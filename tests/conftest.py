@@ -19,11 +19,11 @@ def _pseudonym_key(tmp_path_factory: pytest.TempPathFactory) -> None:
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory: pytest.TempPathFactory):
     """(db_path, sample_dir, report) of the bundled sample, built once per test session."""
-    from etl import sample
+    from sample.build import build
 
     root = tmp_path_factory.mktemp("sample")
     db, out = root / "warehouse.duckdb", root / "files"
-    report = sample.build(db, out)
+    report = build(db, out)
     return db, out, report
 
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import duckdb
 
-from etl import mappings, person_index, rollups, sample_regions, schema
+from etl import mappings, person_index, rollups, schema
+from sample import regions as sample_regions
 
 D = date.fromisoformat
 B1, B2 = "b-2012-a", "b-2012-b"

@@ -10,8 +10,8 @@ from typing import Any
 import duckdb
 
 from etl import quality
-from etl.sample_regions import all_regions
 from etl.schema import ddl
+from sample.regions import all_regions
 
 _ids = itertools.count(1)
 

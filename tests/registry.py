@@ -7,7 +7,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from etl import load, sample_regions
+from etl import load
+from sample import regions as sample_regions
 
 _MADE: list[Path] = []
 

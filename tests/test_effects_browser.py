@@ -8,7 +8,7 @@ import pytest
 from tests.test_browser import DONE, SHOTS, browser, server  # noqa: F401
 
 pytestmark = pytest.mark.browser
-pytest.importorskip("etl.sample")
+pytest.importorskip("sample.build")
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from analytics.effects import Diagnostics, EffectResult, sentence, suggest_design
-from etl.sample_regions import COUNTIES, all_regions
+from sample.regions import COUNTIES, all_regions
 
 REGIONS = pl.DataFrame([dataclasses.asdict(r) for r in all_regions()])
 D = dt.date

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-pytest.importorskip("etl.sample")
+pytest.importorskip("sample.build")
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "effects.py")
 GROUPS = {
     "event_study": "npc_deputy|NPC deputies' voter reception days",
@@ -119,8 +119,8 @@ def test_english(page):
 def test_empty_registry_says_so(tmp_path, monkeypatch):
     import duckdb
 
-    from etl.sample_regions import all_regions
     from etl.schema import ddl
+    from sample.regions import all_regions
 
     db = tmp_path / "empty.duckdb"
     con = duckdb.connect(str(db))

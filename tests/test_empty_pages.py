@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl import sample_regions
 from etl.load import init, load_bytes
 from etl.parse import make_id
+from sample import regions as sample_regions
 from tests.registry import registered
 
 ROOT = Path(__file__).resolve().parent.parent

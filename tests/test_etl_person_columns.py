@@ -11,7 +11,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from etl import load, parse, person_index, sample_regions, schema, staging
+from etl import load, parse, person_index, schema, staging
+from sample import regions as sample_regions
 from tests.registry import registered
 
 STATIONS = [r.region_code for r in sample_regions.all_regions() if r.level == "station"][:8]

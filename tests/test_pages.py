@@ -28,7 +28,7 @@ PAGES = ["pages/overview.py", "pages/relief.py", "pages/funds.py", "pages/traini
 
 @pytest.fixture(scope="module")
 def warehouse(request, tmp_path_factory) -> Path:
-    if importlib.util.find_spec("etl.sample") and not os.environ.get("PAGES_ON_GOLDEN"):
+    if importlib.util.find_spec("sample.build") and not os.environ.get("PAGES_ON_GOLDEN"):
         return request.getfixturevalue("sample_db")
     return golden_warehouse.build(tmp_path_factory.mktemp("golden") / "w.duckdb")
 

@@ -14,7 +14,8 @@ from polars.testing import assert_frame_equal
 
 from analytics import derived, queries
 from analytics.filters import Filters
-from etl import person_index, rollups, sample_regions
+from etl import person_index, rollups
+from sample import regions as sample_regions
 from tests import golden_warehouse
 
 STATIONS = [r.region_code for r in sample_regions.all_regions() if r.level == "station"]

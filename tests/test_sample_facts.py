@@ -182,6 +182,7 @@ def test_every_table_gets_sample_rows(con, table):
 
 def test_exactly_the_planted_bad_rows_are_rejected(con, sample_build):
     truth = json.loads((sample_build[1] / "ground_truth.json").read_text(encoding="utf-8"))
+    assert sample_build[2].exit_code == 3  # `python -m sample build` exits 3, as make run expects
     rejected = rows(con, "SELECT file_name, column_name, value FROM load_rejects")
     assert len(rejected) == len(truth["bad_rows"])
     assert {r[0] for r in rejected} == {b["file"].split("/")[-1] for b in truth["bad_rows"]}

@@ -13,18 +13,19 @@ import openpyxl
 import polars as pl
 import pytest
 
-from etl import sample
-from etl.sample_people import check_digit
+from sample.__main__ import main as sample_cli
+from sample.build import build, generate
+from sample.people import check_digit
 
 ROSTER = "relief/150702_海拉尔区_2012年两节慰问花名册.xlsx"
 
 
 @pytest.fixture(scope="module")
 def timed_build(tmp_path_factory):
-    """Build once here (write + load) to measure the time, as `python -m etl build` does."""
+    """Build once here (write + load) to measure the time, as `python -m sample build` does."""
     root = tmp_path_factory.mktemp("timed")
     t0 = time.perf_counter()
-    report = sample.build(root / "w.duckdb", root / "files")
+    report = build(root / "w.duckdb", root / "files")
     seconds = time.perf_counter() - t0
     print(f"\nsample build: {seconds:.1f} s, {len(report.files)} files")
     return root / "files", seconds, report
@@ -42,7 +43,7 @@ def test_build_time(timed_build):
 
 def test_writing_twice_gives_identical_bytes(timed_build, tmp_path):
     first = timed_build[0]
-    sample.write_sample(tmp_path)
+    assert sample_cli(["generate", "--out", str(tmp_path)]) == 0  # `python -m sample generate`
     assert _digests(first) == _digests(tmp_path)
 
 
@@ -94,7 +95,7 @@ def test_id_numbers_are_valid_and_match_the_county(timed_build):
 
 def test_scale_two_gives_about_twice_the_rows(timed_build, tmp_path):
     one = json.loads((timed_build[0] / "ground_truth.json").read_text("utf-8"))
-    sample.generate(2, tmp_path)
+    generate(2, tmp_path)
     two = json.loads((tmp_path / "ground_truth.json").read_text("utf-8"))
     ratio = two["canonical_rows"]["relief"] / one["canonical_rows"]["relief"]
     assert 1.8 <= ratio <= 2.2

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import polars as pl
 
-from etl.sample_design import BAIRIN_LEFT, HAILAR, XILIN
-from etl.sample_files import Style, dress, header_of, write_csv
-from etl.sample_people import People, lookup
-from etl.sample_regions import CITIES, COUNTIES
-from etl.sample_workbooks import relief_workbooks
+from sample.design import BAIRIN_LEFT, HAILAR, XILIN
+from sample.files import Style, dress, header_of, write_csv
+from sample.people import People, lookup
+from sample.regions import CITIES, COUNTIES
+from sample.workbooks import relief_workbooks
 
 GB18030 = {"451022", "451024", "451026", "451030", "150424", "150785"}
 BOM = {"451003", "451027", "451081", "150403", "150721"}

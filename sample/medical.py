@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from etl.sample_design import HAILAR, HOSPITAL_START, MONTHS, NB_SHAPE, PHARMACY_START, RR_HOSPITAL
-from etl.sample_register import active_mask, exit_days
+from sample.design import HAILAR, HOSPITAL_START, MONTHS, NB_SHAPE, PHARMACY_START, RR_HOSPITAL
+from sample.register import active_mask, exit_days
 
 BASE_PER_MONTH = 90.0     # benefits in 2006-03
 GROWTH = 0.02             # per year

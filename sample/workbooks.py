@@ -8,10 +8,10 @@ from pathlib import Path
 
 import polars as pl
 
-from etl.sample_design import BAIRIN_LEFT, HAILAR
-from etl.sample_files import Style, dress, header_of
-from etl.sample_people import People
-from etl.sample_xlsx import Sheet, write_workbook
+from sample.design import BAIRIN_LEFT, HAILAR
+from sample.files import Style, dress, header_of
+from sample.people import People
+from sample.xlsx import Sheet, write_workbook
 
 HAILAR_ROSTER = "relief/150702_海拉尔区_2012年两节慰问花名册.xlsx"
 HAILAR_MONTHLY = "relief/150702_海拉尔区_2012年困难职工救助发放花名册.xlsx"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from etl.sample_design import (
+from sample.design import (
     BAIRIN_LEFT,
     FINANCE_START,
     FINANCE_TYPES,
@@ -26,8 +26,8 @@ from etl.sample_design import (
     CountyParams,
     festival_window,
 )
-from etl.sample_people import People, stack
-from etl.sample_register import CATEGORIES, active_mask, exit_days, pick_stations
+from sample.people import People, stack
+from sample.register import CATEGORIES, active_mask, exit_days, pick_stations
 
 SOURCES = np.array(["central_special", "provincial_special", "local_matching", "union_own",
                     "donation"])

@@ -2,7 +2,7 @@
 呼伦贝尔市 and 百色市, named from the national table, and their synthetic help stations.
 
 This is sample data, not the product: the sample registers these stations through a
-帮扶站点名录 file and sets its scope to these counties (`etl.sample.build`), as any
+帮扶站点名录 file and sets its scope to these counties (`sample.build`), as any
 federation would. Each county has a help centre (帮扶中心, county code + 000) and a few
 sub-district/township stations (county code + 001...).
 """

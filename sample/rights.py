@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from etl.sample_design import (
+from sample.design import (
     FIRST_YEAR,
     LAST_YEAR,
     MONTHS,
@@ -24,8 +24,8 @@ from etl.sample_design import (
     inspection_start,
     proposal_start,
 )
-from etl.sample_people import stack
-from etl.sample_regions import COUNTIES
+from sample.people import stack
+from sample.regions import COUNTIES
 
 SKIP_BASE, OTHER_BASE, GROWTH = 1.5, 6.0, 0.02
 SEASON = [1.4, 1.2, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 1.0, 1.1, 1.4]  # wage arrears peak

@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from etl.sample_design import LAST_YEAR, CountyParams
-from etl.sample_people import People
-from etl.sample_regions import stations_of
+from sample.design import LAST_YEAR, CountyParams
+from sample.people import People
+from sample.regions import stations_of
 
 CATEGORIES = np.array(["low_income", "laid_off", "illness", "child_in_university",
                        "migrant_worker", "single_parent"])

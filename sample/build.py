@@ -16,24 +16,24 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from etl import sample_regions
-from etl.sample_design import HAILAR, county_params
-from etl.sample_funds import allocations
-from etl.sample_medical import benefits, cards
-from etl.sample_output import write_all
-from etl.sample_people import People
-from etl.sample_problems import plant
-from etl.sample_programs import hailar_loan_files, loans, pending_placement, placements, training
-from etl.sample_regions import COUNTIES
-from etl.sample_register import register
-from etl.sample_registry import interventions
-from etl.sample_relief import cap_yearly, county_relief
-from etl.sample_rights import npc_activities, petitions, union_coverage
-from etl.sample_truth import ground_truth
+from sample import regions
+from sample.design import HAILAR, county_params
+from sample.funds import allocations
+from sample.interventions import interventions
+from sample.medical import benefits, cards
+from sample.output import write_all
+from sample.people import People
+from sample.problems import plant
+from sample.programs import hailar_loan_files, loans, pending_placement, placements, training
+from sample.regions import COUNTIES
+from sample.register import register
+from sample.relief import cap_yearly, county_relief
+from sample.rights import npc_activities, petitions, union_coverage
+from sample.truth import ground_truth
 
 DEFAULT_SEED = 20120504  # the date of the Bairin Left report
 YEARLY_CAPS = {"temporary": 5000, "medical": 10000, "education": 5000, "living": 6000}
-SUBDIRS = (sample_regions.REGISTRY_DIR, "relief", "hardship", "petition", "loan", "training", "placement",
+SUBDIRS = (regions.REGISTRY_DIR, "relief", "hardship", "petition", "loan", "training", "placement",
            "fund_allocation", "union_coverage", "npc_activity", "medical", "interventions")
 
 
@@ -85,7 +85,7 @@ def write_sample(out_dir: Path, scale: int = 1, seed: int = DEFAULT_SEED,
     (out_dir / "ground_truth.json").write_text(
         json.dumps(truth, ensure_ascii=False, indent=1, sort_keys=True, default=str), encoding="utf-8")
     # the station registry first: the rosters name its stations
-    return [sample_regions.write_registry(out_dir), *sorted(written.paths)]
+    return [regions.write_registry(out_dir), *sorted(written.paths)]
 
 
 def build(db_path: Path, out_dir: Path):
@@ -96,7 +96,7 @@ def build(db_path: Path, out_dir: Path):
     db_path = Path(db_path)
     db_path.unlink(missing_ok=True)
     paths = write_sample(Path(out_dir))
-    init(db_path, sample_regions.SCOPE, sample=True)
+    init(db_path, regions.SCOPE, sample=True)
     return load_files(paths, db_path)
 
 

@@ -7,11 +7,11 @@ from datetime import date
 
 import polars as pl
 
-from etl import sample_design as d
-from etl import sample_medical as med
-from etl import sample_relief as rel
-from etl import sample_rights as rights
-from etl.sample_registry import reception_id
+from sample import design as d
+from sample import medical as med
+from sample import relief as rel
+from sample import rights as rights
+from sample.interventions import reception_id
 
 NB = f"gamma-Poisson (negative binomial): count ~ Poisson(mu * G), G ~ Gamma(shape={d.NB_SHAPE}, mean 1)"
 
@@ -120,7 +120,7 @@ def effects(params) -> list[dict]:
 
 def ground_truth(tables, persons, planted, written, params, seed: int, scale: int) -> dict:
     return {
-        "generator": "etl.sample", "seed": seed, "scale": scale,
+        "generator": "sample", "seed": seed, "scale": scale,
         "note": "示例数据 sample data: synthetic, not official statistics",
         "festival_visits": {"rule": f"visits fall in the {d.FESTIVAL_WINDOW_DAYS} days before the "
                                     "Spring Festival; Hailar's only from 1 January of the festival's year",

@@ -12,10 +12,10 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from etl.sample_design import FIRST_YEAR, HAILAR, LAST_YEAR, XILIN, CountyParams
-from etl.sample_people import People, stack
-from etl.sample_regions import COUNTIES
-from etl.sample_register import active_mask, exit_days, files_for
+from sample.design import FIRST_YEAR, HAILAR, LAST_YEAR, XILIN, CountyParams
+from sample.people import People, stack
+from sample.regions import COUNTIES
+from sample.register import active_mask, exit_days, files_for
 
 HAILAR_LOAN_PERSONS_2012 = 48
 HAILAR_REPEAT_LOANS_2012 = 7

@@ -13,8 +13,8 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from etl.sample_design import festival_window
-from etl.sample_register import station_codes
+from sample.design import festival_window
+from sample.register import station_codes
 
 DUPLICATE = ("150402", 2016, 6)           # county, festival season, persons
 AFTER_EXIT = ("150404", 5)                # county, persons

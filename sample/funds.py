@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from etl.sample_design import BAIRIN_LEFT, FIRST_YEAR, LAST_YEAR
-from etl.sample_regions import COUNTIES
+from sample.design import BAIRIN_LEFT, FIRST_YEAR, LAST_YEAR
+from sample.regions import COUNTIES
 
 EARMARKED = ("central_special", "provincial_special", "local_matching")
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import polars as pl
 
-from etl.sample_design import (
+from sample.design import (
     FINANCE_ID,
     FINANCE_START,
     HOSPITAL_ID,
@@ -19,7 +19,7 @@ from etl.sample_design import (
     inspection_start,
     proposal_start,
 )
-from etl.sample_regions import COUNTIES
+from sample.regions import COUNTIES
 
 Row = tuple[str, str, str, str, str, date, date | None, str, str]
 

@@ -7,7 +7,6 @@ label, sometimes a synonym, a half-width bracket or a stray space, as stations t
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -16,8 +15,8 @@ import numpy as np
 import polars as pl
 
 from etl import mappings
-from etl.sample_people import employers, phones
-from etl.sample_regions import all_regions
+from sample.people import employers, phones
+from sample.regions import all_regions
 
 DATE_STYLES = {"iso": "%Y-%m-%d", "slash": "%Y/%-m/%-d", "cn": "%Y年%-m月%-d日"}
 # Columns stations keep that the ETL drops, by kind: (header, source).
@@ -50,12 +49,10 @@ class Style:
 @cache
 def _value_spellings() -> dict[str, dict[str, list[str]]]:
     """domain → code → [Chinese label, synonyms...]."""
-    path = Path(mappings.__file__).parent / "mappings" / "values.csv"
     out: dict[str, dict[str, list[str]]] = {}
-    with open(path, encoding="utf-8", newline="") as f:
-        for r in csv.DictReader(f):
-            syn = [s for s in r["synonyms"].split("|") if s and not s.isascii()]
-            out.setdefault(r["domain"], {})[r["code"]] = [r["label_zh"], *syn]
+    for r in mappings.value_rows():
+        syn = [s for s in r["synonyms"].split("|") if s and not s.isascii()]
+        out.setdefault(r["domain"], {})[r["code"]] = [r["label_zh"], *syn]
     return out
 
 
@@ -109,7 +106,7 @@ def _value(rng, col: mappings.Column, style: Style, n: int) -> pl.Expr:
 def dress(rng: np.random.Generator, kind: str, table: pl.DataFrame,
           people: dict[str, np.ndarray], style: Style) -> pl.DataFrame:
     """Canonical rows (codes, dates, pid) → the all-text frame a station would send.
-    `people` holds the people's columns indexed by pid (sample_people.lookup)."""
+    `people` holds the people's columns indexed by pid (sample.people.lookup)."""
     if "pid" in table.columns:
         pid = table["pid"].to_numpy()
         table = table.with_columns(**{c: pl.Series(v[pid]) for c, v in people.items()})

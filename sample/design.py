@@ -1,7 +1,7 @@
 """The fixed design of the sample: period, festival windows, county sizes, planted effects.
 
 Everything an effect estimator is meant to recover is a named constant here, and
-`etl/sample_truth.py` writes the same constants into ground_truth.json.
+`sample/truth.py` writes the same constants into ground_truth.json.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import numpy as np
 from lunardate import LunarDate
 
-from etl.sample_regions import COUNTIES
+from sample.regions import COUNTIES
 
 FIRST_YEAR, LAST_YEAR = 2005, 2024
 MONTHS = np.arange(np.datetime64(f"{FIRST_YEAR}-01"), np.datetime64(f"{LAST_YEAR + 1}-01"))
