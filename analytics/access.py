@@ -8,8 +8,8 @@ region the scope is the country and nothing is refused.
 
 from __future__ import annotations
 
-from analytics import db
 from analytics.filters import COUNTRY, Filters
+from analytics.reference import parent_codes
 
 
 class OutOfScope(PermissionError):
@@ -21,17 +21,11 @@ class OutOfScope(PermissionError):
                          f"region {region} lies outside your region ({scope})")
 
 
-@db.per_file
-def _parents() -> dict[str, str | None]:
-    rows = db.query("SELECT region_code, parent_code FROM regions")
-    return dict(rows.iter_rows())
-
-
 def within(code: str, scope: str) -> bool:
     """Whether `code` is `scope` or lies below it (the country holds every region)."""
     if scope == COUNTRY or code == scope:
         return True
-    parents, seen = _parents(), set()
+    parents, seen = parent_codes(), set()
     while code is not None and code not in seen:
         if code == scope:
             return True

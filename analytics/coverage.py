@@ -72,7 +72,7 @@ class Coverage:
 def coverage(scope: str = COUNTRY) -> Coverage:
     """Rows and months of every fact table, in one statement; within `scope` (a user's
     region) when it is not the country."""
-    from analytics.queries import scope_codes  # the region hierarchy's owner
+    from analytics.reference import scope_codes  # the region hierarchy's owner
 
     where = "" if scope == COUNTRY else " WHERE list_contains($scope, county_code)"
     parts = [f"SELECT '{table}' AS tbl, count(*)::BIGINT AS n, min({lo}) AS lo, max({hi}) AS hi "
@@ -116,7 +116,7 @@ def in_view(f: Filters, tables: tuple[str, ...]) -> dict[str, str]:
     'empty' (no rows at all) or 'not_kept' (the table is not kept at a help station's level).
 
     Each test is an EXISTS, which stops at the first row found."""
-    from analytics.queries import region_level, scope_codes  # the region hierarchy's owner
+    from analytics.reference import region_level, scope_codes  # the hierarchy's owner
 
     access.check(f)
     loaded = coverage().loaded

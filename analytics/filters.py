@@ -126,7 +126,7 @@ SCOPE_CTE = """scope(code) AS (
 
 def region_clause(level: str, has_station: bool) -> str | None:
     """WHERE clause selecting the facts of $region (None: table not kept at this level).
-    `$scope` lists the region and every region below it (analytics.queries.scope_codes): a
+    `$scope` lists the region and every region below it (analytics.reference.scope_codes): a
     list test per row, ten times faster at 10M rows than a semi-join to a recursive CTE,
     whose unknown size makes DuckDB build its hash table on the fact rows."""
     if level == "station":

@@ -7,7 +7,8 @@ from dataclasses import replace
 import polars as pl
 
 from analytics.filters import Filters
-from analytics.queries import breakdown, region_level, trend
+from analytics.queries import breakdown, trend
+from analytics.reference import region_level
 
 DROP_THRESHOLD = -0.05  # persons relieved down more than 5% year-on-year
 LOWEST = 3  # how many of the lowest-coverage sub-regions to name

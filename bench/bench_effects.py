@@ -62,14 +62,14 @@ def simulated() -> list[tuple[str, float, float]]:
 def sample() -> list[tuple[str, float, float]]:
     import polars as pl
 
-    from analytics import queries
+    from analytics import reference
     from analytics.effects import data as effect_data
     from analytics.effects import suggest_design
     from analytics.effects.run import analyse
 
     rows = effect_data.interventions()
     groups = effect_data.intervention_groups(rows)
-    regions = queries.regions()
+    regions = reference.regions()
     counties = tuple(regions.filter(pl.col("level") == "county")["region_code"])
     out = []
     for group, kind in groups.select("group", "kind").iter_rows():

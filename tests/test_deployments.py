@@ -7,9 +7,10 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
-from analytics import queries
+from analytics import queries, reference
 from analytics.filters import Filters
 from etl import load
 from etl.__main__ import main as etl_main
@@ -76,8 +77,8 @@ def test_overview_numbers_of_the_new_deployment(guangzhou, monkeypatch):
     kpi = queries.kpis(["relieved", "relief_amount"], f)
     values = dict(zip(kpi["code"], kpi["value"], strict=True))
     assert values == {"relieved": 5, "relief_amount": sum(AMOUNTS)}
-    assert queries.root_region() == "440100"  # the filter bar starts at the federation
-    names = queries.regions().filter(queries.pl.col("region_code") == "440106")
+    assert reference.root_region() == "440100"  # the filter bar starts at the federation
+    names = reference.regions().filter(pl.col("region_code") == "440106")
     assert names["name_en"][0] == "Tianhe District"  # pinyin fallback of the package's name
 
 

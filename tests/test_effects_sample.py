@@ -12,7 +12,7 @@ import time
 import polars as pl
 import pytest
 
-from analytics import queries
+from analytics import reference
 from analytics.effects import data as effect_data
 from analytics.effects import sentence, suggest_design
 from analytics.effects.run import analyse
@@ -37,7 +37,7 @@ def _design_and_panel(name_en: str, outcome: str, cuts: dict | None = None):
     rows = effect_data.interventions()
     groups = effect_data.intervention_groups(rows)
     group = groups.filter(pl.col("name_en") == name_en)["group"].item()
-    design = suggest_design(effect_data.scopes_of(rows, group), queries.regions())
+    design = suggest_design(effect_data.scopes_of(rows, group), reference.regions())
     out = effect_data.outcomes()[outcome]
     panel = effect_data.county_month_panel(out, [*design.treated, *design.comparison], cuts=cuts)
     return design, out, panel

@@ -17,7 +17,16 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import analytics
-from analytics import access, coverage, quality, queries, queries_attention, queries_petitions
+from analytics import (
+    access,
+    coverage,
+    quality,
+    queries,
+    queries_attention,
+    queries_petitions,
+    reference,
+    scan,
+)
 from analytics import registry as reg
 from analytics.briefing.content import gather
 from analytics.briefing.period import parse_period
@@ -97,7 +106,7 @@ def _refusers(f: Filters) -> dict[str, object]:
         "kpis": lambda: queries.kpis(["relieved"], f),
         "trend": lambda: queries.trend(["relieved"], f),
         "breakdown": lambda: queries.breakdown(["relieved"], f, "region"),
-        "evaluate": lambda: queries.evaluate([], f, queries.kpi_buckets(f)),
+        "evaluate": lambda: queries.evaluate([], f, scan.kpi_buckets(f)),
         "interventions": lambda: queries.interventions(f),
         "in_view": lambda: coverage.in_view(f, ("relief",)),
         "attention": lambda: queries_attention.attention(f),
@@ -152,7 +161,7 @@ def test_scan_refuses_too(reading):
 
     m = INDICATORS["relief_amount"].numerator
     with pytest.raises(access.OutOfScope):
-        queries.scan([m], replace(JAN, region=OTHER), queries.kpi_buckets(JAN)[:1])
+        scan.scan([m], replace(JAN, region=OTHER), scan.kpi_buckets(JAN)[:1])
 
 
 def test_the_district_sees_its_own_numbers(reading):
@@ -273,6 +282,6 @@ def test_effects_compare_the_district_only(reading):
         effect_data.county_month_panel(outcome, [MINE, OTHER], scope=MINE)
     panel = effect_data.county_month_panel(outcome, [MINE], scope=MINE)
     assert set(panel["region_code"]) == {MINE}
-    mine = effect_data.regions_within(queries.regions(), MINE)
+    mine = effect_data.regions_within(reference.regions(), MINE)
     assert set(mine.filter(pl.col("level") == "county")["region_code"]) == {MINE}
     assert "440100" in set(mine["region_code"])  # a city-wide measure still reaches it

@@ -10,7 +10,7 @@ import polars as pl
 import streamlit as st
 
 from analytics import coverage as cov
-from analytics import db, queries, registry
+from analytics import db, queries, reference, registry
 from analytics.db import DataVersion
 from analytics.filters import COUNTRY, Filters
 
@@ -30,12 +30,12 @@ def version() -> DataVersion:
 
 @st.cache_data(**_CACHE)
 def regions(token: str) -> pl.DataFrame:
-    return queries.regions()
+    return reference.regions()
 
 
 @st.cache_data(**_CACHE)
 def root_region(token: str) -> str:
-    return queries.root_region()
+    return reference.root_region()
 
 
 @st.cache_data(**_CACHE)
@@ -45,7 +45,7 @@ def is_sample(token: str) -> bool:
 
 @st.cache_data(**_CACHE)
 def labels(domain: str, token: str) -> dict[str, tuple[str, str]]:
-    return queries.labels(domain)
+    return reference.labels(domain)
 
 
 @st.cache_data(**_CACHE)

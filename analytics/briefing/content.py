@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from analytics import access, db, queries
+from analytics import access, db, queries, reference
 from analytics.briefing.period import Period
 from analytics.db import DataVersion
 from analytics.filters import COUNTRY
+from analytics.scan import Unavailable
 
 # Key figures of the briefing's table, in the order they are listed.
 KEY_CODES = (
@@ -57,7 +58,7 @@ class BriefingData:
 def _breakdown(codes: tuple[str, ...], f, by: str) -> pl.DataFrame:
     try:
         return queries.breakdown(list(codes), f, by)
-    except queries.Unavailable:  # e.g. a table that does not record stations
+    except Unavailable:  # e.g. a table that does not record stations
         return pl.DataFrame(schema={"dim": pl.String, "code": pl.String, "value": pl.Float64,
                                     "year_ago": pl.Float64})
 
@@ -66,7 +67,7 @@ def gather(region: str, period: Period, scope: str = COUNTRY) -> BriefingData:
     """Query every number of the briefing for `region` (any level) and `period`; a region
     outside the user's `scope` is refused (analytics.access.OutOfScope)."""
     access.check_region(region, scope)
-    regions = queries.regions()
+    regions = reference.regions()
     row = regions.filter(pl.col("region_code") == region)
     if not row.height:
         raise KeyError(f"unknown region {region}")
@@ -75,7 +76,7 @@ def gather(region: str, period: Period, scope: str = COUNTRY) -> BriefingData:
     children = _breakdown(CHILD_CODES, f, "region")
     names = dict(zip(regions["region_code"], zip(regions["name_zh"], regions["name_en"],
                                                   strict=True), strict=True))
-    labels = {d: queries.labels(d) for d in ("recipient_group", "fund_source")}  # label domains
+    labels = {d: reference.labels(d) for d in ("recipient_group", "fund_source")}  # label domains
     labels["region"] = {c: names[c] for c in children["dim"].unique() if c in names}
     return BriefingData(
         region=region, name_zh=row["name_zh"][0], name_en=row["name_en"][0], period=period,
