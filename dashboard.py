@@ -24,6 +24,7 @@ PAGES = [
     ("pages/quality.py", "page_quality", ":material/fact_check:", "quality"),
     ("pages/compliance.py", "page_compliance", ":material/policy:", "compliance"),
     ("pages/briefing.py", "page_briefing", ":material/description:", "briefing"),
+    ("pages/audit.py", "page_audit", ":material/history:", "audit"),
 ]
 SIDEBAR_PX = 256
 

@@ -20,6 +20,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "page_quality": ("数据质量", "Data quality"),
     "page_compliance": ("资金合规", "Fund compliance"),
     "page_briefing": ("汇报材料", "Briefing"),
+    "page_audit": ("审计日志", "Audit log"),
     "language": ("语言 Language", "语言 Language"),
     "filters": ("筛选", "Filters"),
     "province": ("省(区)", "Province"),

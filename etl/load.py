@@ -31,6 +31,7 @@ from etl import (
     config,
     extract,
     key_types,
+    load_audit,
     mappings,
     person_index,
     pseudonym,
@@ -110,21 +111,22 @@ class LoadReport:
 
 
 def load_files(paths: Sequence[Path], db_path: Path, *, rejects_dir: Path | None = None,
-               log: Callable[[str], None] | None = None,
+               log: Callable[[str], None] | None = None, user: str | None = None,
                region: str | None = None) -> LoadReport:
-    """Load station files (xlsx/csv) into the warehouse in one atomic swap; with `region`
-    (the uploading user's), rows outside that region's subtree are rejected."""
+    """Load station files (xlsx/csv) into the warehouse in one atomic swap; `user` goes to
+    the audit log (None: the operating-system account); with `region` (the uploading user's),
+    rows outside that region's subtree are rejected."""
     sources = [(Path(p), Path(p)) for p in paths]
-    return _load(sources, Path(db_path), rejects_dir, log, region)
+    return _load(sources, Path(db_path), rejects_dir, log, user, region)
 
 
 def load_bytes(items: Sequence[tuple[str, bytes]], db_path: Path, *,
                rejects_dir: Path | None = None,
                log: Callable[[str], None] | None = None,
-               region: str | None = None) -> LoadReport:
+               user: str | None = None, region: str | None = None) -> LoadReport:
     """Load uploaded files given as (file name, content), e.g. from the browser upload page."""
     sources = [(Path(name), data) for name, data in items]
-    return _load(sources, Path(db_path), rejects_dir, log, region)
+    return _load(sources, Path(db_path), rejects_dir, log, user, region)
 
 
 def ensure_warehouse(db_path: Path) -> None:
@@ -164,13 +166,15 @@ def rewrite(db_path: Path, change: Callable[[duckdb.DuckDBPyConnection], None]) 
 # ---------------------------------------------------------------- the run
 
 
-def _load(sources, db_path: Path, rejects_dir: Path | None, log,
+def _load(sources, db_path: Path, rejects_dir: Path | None, log, user=None,
           region: str | None = None) -> LoadReport:
     say = log or (lambda _msg: None)
     key = pseudonym.load_key()
     results: list[FileResult] = []
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    with _exclusive(db_path, say), _working_copy(db_path) as work:
+    names = [path.name for path, _ in sources]
+    with (load_audit.recorded(db_path, names, results, user), _exclusive(db_path, say),
+          _working_copy(db_path) as work):
         con = duckdb.connect(str(work))
         try:
             _prepare(con)

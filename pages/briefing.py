@@ -11,6 +11,7 @@ from analytics.briefing import build_briefing, parse_period, soffice, to_pdf
 from analytics.briefing.document import key_rows
 from analytics.filters import add_months
 from analytics.i18n import t
+from ui import audit_trail as trail
 from ui import auth, data, empty
 from ui.filters import current
 
@@ -81,21 +82,32 @@ request = (f.region, choice, lang, token, f.scope)
 nothing = empty.coverage().empty  # a briefing of dashes helps no one: say what to load
 if nothing:
     empty.notice(m["nothing"])
-if st.button(m["make"], type="primary", icon=":material/description:", key="bf_make",
-             disabled=nothing, help=m["nothing"] if nothing else None):
+clicked = st.button(m["make"], type="primary", icon=":material/description:", key="bf_make",
+                    disabled=nothing, help=m["nothing"] if nothing else None)
+if clicked:
     st.session_state["bf_request"] = request  # a key, not data: the result is cached
 if st.session_state.get("bf_request") == request:
     with st.spinner(m["make"]):
         made = briefing(*request)
     stem = f"{f.region}_{choice}_{'briefing' if lang == 'en' else '汇报材料'}"
+    facts = {"region": f.region, "period": choice, "lang": lang, "charts": len(made["charts"])}
+    if clicked:
+        trail.record("briefing", object=f"{f.region} {choice}",
+                     details={**facts, "stage": "generated"})
     st.success(m["ready"].format(seconds=made["seconds"], n=len(made["charts"])))
     with st.container(horizontal=True):
-        st.download_button(m["docx"], data=made["docx"], file_name=f"{stem}.docx",
+        st.download_button(m["docx"], data=trail.recorded(
+                               made["docx"], action="briefing", object=f"{stem}.docx",
+                               details={**facts, "stage": "downloaded", "format": "docx"}),
+                           file_name=f"{stem}.docx",
                            mime="application/vnd.openxmlformats-officedocument."
                                 "wordprocessingml.document",
                            on_click="ignore", icon=":material/download:", key="bf_docx")
         has_pdf = soffice() is not None
-        st.download_button(m["pdf"], data=(lambda: pdf(made["docx"])) if has_pdf else b"",
+        st.download_button(m["pdf"], data=trail.recorded(
+                               lambda: pdf(made["docx"]), action="briefing", object=f"{stem}.pdf",
+                               details={**facts, "stage": "downloaded", "format": "pdf"})
+                           if has_pdf else b"",
                            file_name=f"{stem}.pdf", mime="application/pdf", on_click="ignore",
                            disabled=not has_pdf, help=None if has_pdf else m["no_pdf"],
                            icon=":material/picture_as_pdf:", key="bf_pdf")

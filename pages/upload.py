@@ -117,8 +117,8 @@ if outcome:
             pl.col(pl.String).fill_null(""))
         st.dataframe(shown.rename({c: uv.REJECT_HEADERS[c][L] for c in shown.columns}),
                      hide_index=True, width="stretch", key="upload_rejects")
-        st.download_button(tr("download"), data=uv.rejects_csv(rejects),
-                           file_name="rejects.csv", mime="text/csv", key="upload_rejects_csv",
+        st.download_button(tr("download"), data=uv.rejects_download(rejects),
+                           file_name=uv.REJECTS_FILE, mime="text/csv", key="upload_rejects_csv",
                            on_click="ignore", icon=":material/download:")
 
 # What the warehouse holds, per file kind (below the outcome: the results come first).

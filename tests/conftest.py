@@ -16,6 +16,14 @@ def _pseudonym_key(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ.setdefault("UNION_DASH_KEY_FILE", str(key_file))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _audit_log(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never write beside the developer's warehouse: one audit file for the session
+    (tests of where the log goes unset it)."""
+    os.environ.setdefault("UNION_DASH_AUDIT",
+                          str(tmp_path_factory.mktemp("audit") / "audit.sqlite"))
+
+
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory: pytest.TempPathFactory):
     """(db_path, sample_dir, report) of the bundled sample, built once per test session."""

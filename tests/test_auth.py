@@ -27,12 +27,12 @@ EXPECTED = {
               {"pages/effects.py", "pages/briefing.py", "pages/upload.py", "pages/quality.py",
                "pages/compliance.py"}),
     "admin": ({"effects", "export_aggregate", "export_rows", "upload", "quality", "briefing",
-               "users"},
+               "users", "audit"},
               {"pages/effects.py", "pages/briefing.py", "pages/upload.py", "pages/quality.py",
-               "pages/compliance.py"}),
+               "pages/compliance.py", "pages/audit.py"}),
 }
 RESTRICTED = {"pages/effects.py", "pages/briefing.py", "pages/upload.py", "pages/quality.py",
-              "pages/compliance.py"}
+              "pages/compliance.py", "pages/audit.py"}
 
 
 @pytest.mark.parametrize("role", auth.ROLES)

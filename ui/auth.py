@@ -2,10 +2,10 @@
 
 Roles: leader (views), researcher (views, effect analysis, aggregate exports under disclosure
 control), staff (all of that, plus upload, data quality, flagged rows and briefings), admin
-(all of that, plus users). Passwords are bcrypt hashes in a YAML file kept outside the
-repository (`UNION_DASH_AUTH`, else ~/.config/union-dashboard/auth.yaml), written by
-`python -m ui.auth add-user NAME ROLE [--region CODE]`; streamlit-authenticator draws the login
-form and keeps a signed re-login cookie.
+(all of that, plus users and the audit log). Passwords are bcrypt hashes in a YAML file kept
+outside the repository (`UNION_DASH_AUTH`, else ~/.config/union-dashboard/auth.yaml), written
+by `python -m ui.auth add-user NAME ROLE [--region CODE]`; streamlit-authenticator draws the
+login form and keeps a signed re-login cookie. Log-ins (and failed attempts) go to the audit log.
 
 A user with a region (a county union's staff: `--region 150702`) sees, exports, briefs and
 loads that region's subtree only: the filter bar starts there and every analytics query checks
@@ -47,6 +47,7 @@ ACTIONS: dict[str, set[str]] = {
     "quality": _STAFF,
     "briefing": _STAFF,
     "users": {"admin"},
+    "audit": {"admin"},
 }
 
 # Page file → roles that may see it. A page not listed here is shown to no one (fail closed);
@@ -62,6 +63,7 @@ PAGE_ROLES: dict[str, set[str]] = {
     "pages/upload.py": _STAFF,
     "pages/quality.py": _STAFF,
     "pages/compliance.py": _STAFF,
+    "pages/audit.py": {"admin"},
 }
 
 LOCAL_ADDRESSES = {"127.0.0.1", "localhost", "::1"}
@@ -143,6 +145,7 @@ def login_gate() -> User | None:
         st.sidebar.caption(_msg("local_banner"))
         return user
     authenticator = _authenticator(config)
+    _record_attempts(authenticator)
     try:
         authenticator.login(location="main", fields=_login_fields(), max_login_attempts=MAX_LOGIN_ATTEMPTS)
     except Exception as exc:  # the library raises LoginError for too many attempts etc.
@@ -153,15 +156,74 @@ def login_gate() -> User | None:
     if not st.session_state.get("authentication_status"):
         st.session_state.pop(_SESSION_KEY, None)
         return None
-    user = _user_from(config, st.session_state.get("username"))
+    username = st.session_state.get("username")
+    user = _user_from(config, username)
+    _record_login(username, user)
     if user is None:
         st.error(_msg("no_role"))
         return None
     st.session_state[_SESSION_KEY] = user
     st.sidebar.caption(_msg("signed_in").format(name=user.name, role=role_label(user.role)))
     authenticator.logout(_msg("logout"), location="sidebar", key="union_dash_logout",
-                         callback=lambda _: st.session_state.pop(_SESSION_KEY, None))
+                         callback=lambda _: _logged_out(username, user.role))
     return user
+
+
+# --- the audit log: log-ins once a session, every failed attempt, log-outs -------------------
+
+_RECORDED = "union_dash_login_recorded"  # the (user name, outcome) this session recorded
+_VIA = "union_dash_login_via"
+
+
+def _record_attempts(authenticator) -> None:
+    """Record every password attempt that fails, with the name tried.
+
+    The library tells neither the name tried nor whether this run submitted the form (its
+    status stays False over later reruns), so its controller's login, called once for each
+    submission and once for a signed cookie, is wrapped."""
+    from ui import audit_trail
+
+    controller = authenticator.authentication_controller
+    real = controller.login
+
+    def login(username=None, password=None, *args, **kwargs):
+        tried = (username or "").strip().lower()[:64] or "?"
+        try:
+            ok = real(username, password, *args, **kwargs)
+        except Exception as exc:
+            outcome = "locked" if "attempts" in str(exc) else "refused"
+            audit_trail.record("login", user=tried, outcome=outcome,
+                               details={"reason": str(exc)})
+            raise
+        if ok is False:
+            audit_trail.record("login", user=tried, outcome="failed",
+                               details={"reason": "wrong user name or password"})
+        elif ok:
+            st.session_state[_VIA] = "password"
+        return ok
+
+    controller.login = login
+
+
+def _record_login(username: str | None, user: User | None) -> None:
+    """A successful log-in (by password or a signed cookie), or one without a valid role,
+    recorded once for the session, not on each rerun."""
+    from ui import audit_trail
+
+    outcome = "ok" if user is not None else "refused"
+    if st.session_state.get(_RECORDED) == (username, outcome):
+        return
+    st.session_state[_RECORDED] = (username, outcome)
+    audit_trail.record("login", user=username or "?", role=getattr(user, "role", None),
+                       outcome=outcome, details={"via": st.session_state.pop(_VIA, "cookie")})
+
+
+def _logged_out(username: str | None, role: str) -> None:
+    from ui import audit_trail
+
+    st.session_state.pop(_SESSION_KEY, None)
+    st.session_state.pop(_RECORDED, None)
+    audit_trail.record("logout", user=username or "?", role=role)
 
 
 def require(action: str) -> User:

@@ -3,13 +3,15 @@
 Files are built only when a button is clicked (``data=callable``), and the click does not rerun
 the page (``on_click="ignore"``). Outside the staff role the data go through disclosure control
 first; when that suppresses cells, the figure (which shows the unsuppressed values) is not
-offered for download.
+offered for download. Each click is recorded in the audit log (ui/audit_trail.py): the file,
+the filters, and whether disclosure control applied and how many cells it suppressed.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import plotly.graph_objects as go
 import polars as pl
@@ -17,6 +19,7 @@ import streamlit as st
 
 from analytics import export
 from analytics.privacy import DEFAULT_K, SUPPRESSED_COLUMN, DisclosureError, protect
+from ui import audit_trail as trail
 from ui import auth
 
 FORMATS: dict[str, tuple[str, str]] = {  # label -> (extension, MIME type)
@@ -35,18 +38,40 @@ def file_stem(title: str) -> str:
     return re.sub(r"[^\w-]+", "_", title).strip("_")[:60] or "export"
 
 
+@dataclass(frozen=True)
+class Release:
+    """The table a role may download: None for person-level rows outside the staff role."""
+
+    table: pl.DataFrame | None
+    protected: bool  # went through disclosure control
+    suppressed: int = 0  # cells suppressed (primary and complementary)
+
+
+def release(data: pl.DataFrame, provenance: export.Provenance, *, role: str = "staff",
+            k: int = DEFAULT_K) -> Release:
+    if role == "staff":
+        return Release(data, protected=False)
+    try:
+        done = protect(data, k=k, indicators=provenance.indicators)
+    except DisclosureError:
+        return Release(None, protected=True)
+    return Release(done.table, protected=True, suppressed=done.primary + done.secondary)
+
+
 def export_builders(
     fig: go.Figure | None, data: pl.DataFrame, provenance: export.Provenance,
     *, role: str = "staff", k: int = DEFAULT_K,
 ) -> dict[str, Callable[[], bytes] | str]:
     """For each format, a function building the file, or the reason it is not offered."""
+    return _builders(fig, release(data, provenance, role=role, k=k), provenance)
+
+
+def _builders(fig: go.Figure | None, released: Release, provenance: export.Provenance
+              ) -> dict[str, Callable[[], bytes] | str]:
     builders: dict[str, Callable[[], bytes] | str] = {}
-    try:
-        table = data if role == "staff" else protect(
-            data, k=k, indicators=provenance.indicators).table
-        hidden = SUPPRESSED_COLUMN in table.columns and bool(table[SUPPRESSED_COLUMN].any())
-    except DisclosureError:
-        table, hidden = None, True
+    table = released.table
+    hidden = table is None or (SUPPRESSED_COLUMN in table.columns
+                               and bool(table[SUPPRESSED_COLUMN].any()))
     figure_reason = _HELP_PERSON if table is None else _HELP_SUPPRESSED
     if fig is not None:
         builders["PNG"] = figure_reason if hidden else (lambda: export.figure_png(fig, provenance))
@@ -61,8 +86,10 @@ def export_builders(
 def download_buttons(
     fig: go.Figure | None, data: pl.DataFrame, provenance: export.Provenance,
     *, key: str, role: str | None = None, k: int = DEFAULT_K,
+    query: dict[str, str] | None = None,
 ) -> None:
-    """A compact row of download buttons; files are built on click.
+    """A compact row of download buttons; files are built on click, and each click is
+    recorded in the audit log with `query` (default: the filter bar's view as codes).
 
     `role` defaults to the signed-in user's (ui/auth.py): no buttons for a role without
     aggregate exports, unsuppressed data only for roles with row-level exports."""
@@ -71,12 +98,25 @@ def download_buttons(
         return
     role = "staff" if auth.can(role, "export_rows") else role
     stem = file_stem(provenance.title)
+    released = release(data, provenance, role=role, k=k)
+    facts = export_facts(provenance, released, trail.view_filters() if query is None else query)
     with st.container(horizontal=True, gap="small", key=f"dl_{key}"):
-        for label, build in export_builders(fig, data, provenance, role=role, k=k).items():
+        for label, build in _builders(fig, released, provenance).items():
             ext, mime = FORMATS[label]
             offered = callable(build)
+            name = f"{stem}.{ext}"
             st.download_button(
-                label, data=build if offered else b"", file_name=f"{stem}.{ext}", mime=mime,
+                label, data=trail.recorded(build, object=name, details={**facts, "format": ext})
+                if offered else b"", file_name=name, mime=mime,
                 key=f"{key}_{ext}", on_click="ignore", icon=":material/download:",
                 type="tertiary", disabled=not offered, help=None if offered else build,
             )
+
+
+def export_facts(provenance: export.Provenance, released: Release,
+                 query: dict[str, str]) -> dict:
+    """What the audit log keeps of an export: title, indicators, filters, disclosure control."""
+    return {"title": provenance.title,
+            "indicators": [i.get("code") for i in provenance.indicators], "filters": query,
+            "rows": None if released.table is None else released.table.height,
+            "disclosure_control": released.protected, "suppressed_cells": released.suppressed}

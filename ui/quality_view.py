@@ -13,6 +13,7 @@ import streamlit as st
 from analytics import export
 from analytics import quality as q
 from analytics.filters import Filters
+from ui import audit_trail as trail
 from ui import auth, data, empty
 from ui.filters import current
 
@@ -164,11 +165,18 @@ def audit_downloads(df: pl.DataFrame, title: str, f: Filters, token: str, *, key
     prov = export.Provenance(title=title, filters={k: str(v) for k, v in f.to_query().items()},
                              data_version=token)
     stem = f"{title}_{f.region}_{f.start:%Y%m}-{f.end:%Y%m}"
+    facts = {"title": title, "filters": f.to_query(), "rows": df.height,
+             "disclosure_control": False}  # masked rows, staff only
+
+    def clicked(make, ext: str):
+        return trail.recorded(lambda: make(df, prov), object=f"{stem}.{ext}",
+                              details={**facts, "format": ext})
+
     with st.container(horizontal=True, gap="small"):
-        st.download_button("CSV", data=lambda: export.data_csv(df, prov),
+        st.download_button("CSV", data=clicked(export.data_csv, "csv"),
                            file_name=f"{stem}.csv", mime="text/csv", key=f"{key}_csv",
                            on_click="ignore", icon=":material/download:", type="tertiary")
-        st.download_button("XLSX", data=lambda: export.data_xlsx(df, prov),
+        st.download_button("XLSX", data=clicked(export.data_xlsx, "xlsx"),
                            file_name=f"{stem}.xlsx", key=f"{key}_xlsx", on_click="ignore",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            icon=":material/download:", type="tertiary")

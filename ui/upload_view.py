@@ -15,9 +15,11 @@ import streamlit as st
 
 from etl import config, mappings
 from etl.load import LoadReport, load_bytes
+from ui import audit_trail as trail
 from ui import auth
 
 SUFFIXES = ("xlsx", "xls", "csv")
+REJECTS_FILE = "rejects.csv"
 STATUS = {"loaded": ("已载入", "loaded"), "partial": ("部分载入", "partly loaded"),
           "failed": ("未载入", "not loaded"), "skipped": ("已载入过，跳过", "already loaded, skipped"),
           "refused": ("拒收", "refused")}
@@ -57,9 +59,10 @@ def screen(files: list[tuple[str, bytes]], limit: int) -> tuple[list[tuple[str, 
 
 def run_load(files: list[tuple[str, bytes]], db_path: Path,
              user: auth.User | None = None) -> LoadReport:
-    """Load the files in one atomic swap; rejects also go to the rejects folder. A user bound
-    to a region loads rows of that region only (the others are rejected, with the reason)."""
-    return load_bytes(files, db_path, rejects_dir=config.REJECTS_DIR,
+    """Load the files in one atomic swap; rejects also go to the rejects folder, and the
+    audit log names this session's user. A user bound to a region loads rows of that region
+    only (the others are rejected, with the reason)."""
+    return load_bytes(files, db_path, rejects_dir=config.REJECTS_DIR, user=trail.who()[0],
                       region=user.region if user else None)
 
 
@@ -107,6 +110,13 @@ def rejects_csv(rejects: pl.DataFrame) -> bytes:
     headed = rejects.rename({c: f"{REJECT_HEADERS[c][0]} {c}" for c in rejects.columns
                              if c in REJECT_HEADERS})
     return headed.write_csv().encode("utf-8-sig")
+
+
+def rejects_download(rejects: pl.DataFrame) -> trail.Build:
+    """The rejects report as a download's data, recorded in the audit log when clicked."""
+    return trail.recorded(lambda: rejects_csv(rejects), object=REJECTS_FILE,
+                          details={"title": "rejects", "format": "csv", "rows": rejects.height,
+                                   "disclosure_control": False})
 
 
 def notes(report: LoadReport | None, lang: str) -> list[str]:

@@ -1,0 +1,1 @@
+"""Modules shared by etl/, analytics/ and ui/; they import none of those."""

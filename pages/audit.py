@@ -1,0 +1,66 @@
+"""审计日志 Audit log: who loaded, withdrew, exported, briefed and logged in, and when.
+
+Admins only. The log is append-only and kept outside the warehouse (core/audit.py); this page
+reads it through analytics.audit, and its own export is recorded like any other.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import streamlit as st
+
+from analytics import audit
+from analytics.export import Provenance
+from analytics.i18n import t
+from ui import auth
+from ui.downloads import download_buttons
+from ui.filters import current
+
+auth.require("audit")
+_, lang = current()
+L = 1 if lang == "en" else 0
+SHOWN = 2000  # rows in the table; the export holds every event the filters select
+
+TEXT = {
+    "intro": ("登录、导入、撤销导入、导出和汇报材料的记录，只增不改，保存在数据仓库之外：{path}",
+              "Log-ins, loads, withdrawals, exports and briefings, append-only, kept outside "
+              "the warehouse: {path}"),
+    "period": ("时间范围", "Period"), "actions": ("操作", "Actions"), "user": ("用户", "User"),
+    "all": ("全部", "All"), "count": ("共 {n} 条记录", "{n} events"),
+    "none": ("所选范围内没有记录。", "No events for these choices."),
+    "more": ("表中显示最近 {shown} 条；导出包含全部 {n} 条。",
+             "The table shows the latest {shown}; the export holds all {n}."),
+}
+
+
+def tr(key: str, **kw) -> str:
+    return TEXT[key][L].format(**kw)
+
+
+st.title(t("page_audit", lang))
+st.caption(tr("intro", path=audit.log_path()))
+today = date.today()
+left, mid, right = st.columns([2, 2, 1])
+period = left.date_input(tr("period"), (today - timedelta(days=30), today), max_value=today,
+                         key="audit_period")
+since, until = (*period, *period)[:2] if isinstance(period, tuple) else (period, period)
+actions = mid.multiselect(tr("actions"), list(audit.ACTION_LABELS), key="audit_actions",
+                          format_func=lambda a: audit.ACTION_LABELS[a][L], placeholder=tr("all"))
+user = right.selectbox(tr("user"), audit.users(), index=None, placeholder=tr("all"),
+                       key="audit_user")
+
+events = audit.events(since, until, actions, user)
+st.caption(tr("count", n=events.height))
+if events.is_empty():
+    st.info(tr("none"), icon=":material/info:")
+    st.stop()
+st.dataframe(audit.labelled(events.drop("at_utc").head(SHOWN), lang), hide_index=True,
+             width="stretch", key="audit_table")
+if events.height > SHOWN:
+    st.caption(tr("more", shown=SHOWN, n=events.height))
+query = {"from": f"{since}", "to": f"{until}", "actions": ",".join(actions), "user": user or ""}
+query = {k: v for k, v in query.items() if v}
+download_buttons(None, events, Provenance(title=t("page_audit", lang), filters=query,
+                                          data_version=audit.log_path().name, lang=lang),
+                 key="audit_export", query=query)
