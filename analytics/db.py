@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import duckdb
 import polars as pl
 
-from analytics import festival
+from core import festival
 
 T = TypeVar("T")
 

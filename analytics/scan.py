@@ -12,11 +12,12 @@ import re
 from dataclasses import replace
 from datetime import date, timedelta
 
-from analytics import access, db, derived, festival
-from analytics.festival import spring_festivals
+from analytics import access, db, derived
 from analytics.filters import Filters, add_months, cut_clauses, region_clause
 from analytics.indicators import PERSONS, TABLE_DIMS, Measure
 from analytics.reference import children, has_townships, region_level, scope_codes
+from core import festival
+from core.festival import spring_festivals
 from etl.schema import EVENT_ROLLUPS
 
 Bucket = tuple[str, date, date]

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from analytics import festival
+from core import festival
 from etl import key_types
 
 _MAPPINGS = Path(__file__).parent / "mappings"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import duckdb
 
-from analytics import festival
+from core import festival
 from etl import schema
 
 

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from analytics import fmt
-from analytics.festival import spring_festivals
 from analytics.filters import Filters
+from core.festival import spring_festivals
 
 
 @pytest.mark.parametrize(("value", "unit", "lang", "text"), [

@@ -1,5 +1,6 @@
-"""The sample generator stands apart from the product: nothing in etl/, analytics/, ui/ or the
-pages imports it, and it uses the ETL's public names only (no `_helper` of an etl module)."""
+"""The packages' boundaries: data flows one way (etl never imports analytics or ui; core imports
+none of them), and the sample generator stands apart from the product: nothing in etl/,
+analytics/, ui/ or the pages imports it, and it uses the ETL's public names only."""
 
 from __future__ import annotations
 
@@ -41,3 +42,32 @@ def test_the_sample_uses_public_etl_names_only(path):
                if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
                and node.value.id in modules and node.attr.startswith("_")}
     assert not reached
+
+
+# package → top-level packages it must not import
+UPWARD = {"etl": {"analytics", "ui", "pages", "sample"},
+          "core": {"etl", "analytics", "ui", "pages", "sample"},
+          "analytics": {"ui", "pages", "sample"}}
+
+
+@pytest.mark.parametrize("package", sorted(UPWARD))
+def test_the_flow_runs_one_way(package):
+    bad = [(str(path.relative_to(ROOT)), m) for path in ROOT.glob(f"{package}/**/*.py")
+           for m, _ in _imports(path) if m.split(".")[0] in UPWARD[package]]
+    assert not bad
+
+
+def test_no_import_circle_between_etl_modules():
+    """An etl module importing another that imports it back (load ↔ quality was one)."""
+    graph = {}
+    for path in ROOT.glob("etl/*.py"):
+        mods = set()
+        for m, names in _imports(path):
+            if m == "etl":
+                mods |= set(names)
+            elif m.startswith("etl."):
+                mods.add(m.split(".")[1])
+        graph[path.stem] = mods
+    circles = {tuple(sorted((a, b))) for a, deps in graph.items() for b in deps
+               if a != b and a in graph.get(b, set())}
+    assert not circles
