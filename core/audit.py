@@ -28,6 +28,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from time import monotonic, sleep
 
 import polars as pl
 
@@ -159,12 +160,28 @@ def _new(path: Path) -> sqlite3.Connection:
     con = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
                           check_same_thread=False)  # used under _lock only
     try:
-        con.execute("PRAGMA journal_mode=WAL")  # a property of the file: set once, it stays
-        con.executescript(_SCHEMA)
+        _prepare(con)
     except BaseException:
         con.close()
         raise
     return con
+
+
+def _prepare(con: sqlite3.Connection) -> None:
+    """WAL mode and the schema. Several processes opening a new file at once: changing the
+    journal mode takes the file's exclusive lock without waiting for the busy timeout, so
+    a refusal is retried (seen here: one of four writers refused once in 800 events)."""
+    deadline = monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            if con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                con.execute("PRAGMA journal_mode=WAL")  # a property of the file: it stays
+            con.executescript(_SCHEMA)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or monotonic() > deadline:
+                raise
+            sleep(0.05)
 
 
 def _where(since, until, action, user) -> tuple[str, list]:
