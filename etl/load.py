@@ -36,6 +36,7 @@ from etl import (
     person_index,
     pseudonym,
     quality,
+    region_checks,
     regions,
     rollups,
     schema,
@@ -231,7 +232,7 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
 
     if earlier := loaded_before():
         return _skipped(result, earlier)
-    validate.use_regions(RegionIndex.of(con, region))  # with the stations registered so far
+    region_checks.use_regions(RegionIndex.of(con, region))  # with the stations registered so far
     stage = staging.Stage(con, scratch)
     try:
         try:

@@ -16,12 +16,11 @@ from typing import Any
 
 import polars as pl
 
-from etl import mappings, parse, pseudonym, stations
+from etl import mappings, parse, pseudonym, region_checks, stations
 from etl import rejects as rj
 from etl.extract import Sheet
 from etl.mappings import Column
 from etl.parse import ParseError
-from etl.region_index import AMBIGUOUS, RegionIndex
 
 # Amounts of one person's relief, loan or bill above this are typing errors; tables without
 # persons hold totals per county and year, which may be far larger.
@@ -94,36 +93,6 @@ def codes(domain: str) -> pl.Enum:
     return pl.Enum(sorted(set(mappings.value_synonyms(domain).values())))
 
 
-_REGIONS: list[RegionIndex] = []  # the regions files are checked against (`use_regions`)
-
-
-def use_regions(index: RegionIndex) -> None:
-    """Check the files that follow against these regions (the load sets the warehouse's,
-    file by file); station codes a registry file assigns count on across its chunks."""
-    _REGIONS[:] = [index]
-    _numbering.clear()
-
-
-def numbering() -> stations.Numbering:
-    if not _numbering:
-        _numbering.append(stations.Numbering(regions()))
-    return _numbering[0]
-
-
-_numbering: list[stations.Numbering] = []
-
-
-def regions() -> RegionIndex:
-    if not _REGIONS:
-        _REGIONS.append(RegionIndex.national())
-    return _REGIONS[0]
-
-
-def region_codes(level: str) -> pl.Enum:
-    """The region codes of a level ("any": all) as a Polars Enum (`codes`)."""
-    return regions().enum(level)
-
-
 def code_parser(domain: str, header: str) -> Callable[[str], str]:
     synonyms = mappings.value_synonyms(domain)
     allowed = [(code, zh) for d, code, zh, _ in mappings.labels() if d == domain]
@@ -139,55 +108,6 @@ def code_parser(domain: str, header: str) -> Callable[[str], str]:
     return parse_code
 
 
-LEVEL_WORDS = {"station": ("帮扶站点", "help station"), "county": ("旗县区", "county"),
-               "any": ("地区", "region")}
-REGISTER_HINT = ("请先在“帮扶站点名录”中登记该站点后重新上传（数据导入页可一键登记文件中的未知站点）",
-                 "register the station first with a help-station registry (帮扶站点名录) file, "
-                 "then upload again (the upload page registers a file's unknown stations in "
-                 "one step)")
-
-
-def region_parser(level: str, notes: dict[str, object] | None = None) -> Callable[[str], str]:
-    """Cell text → region code; old names and codes resolve with a note added to `notes`."""
-    index = regions()
-    zh, en = LEVEL_WORDS[level]
-    code, name = index.example(level)
-
-    def parse_region(text: str) -> str:
-        found = index.find(level, parse.clean(text))
-        if found is AMBIGUOUS:
-            raise ParseError(f"“{text}”对应多个{zh}；请填写代码，如 {code}",
-                             f"'{text}' names more than one {en}; give its code, e.g. {code}")
-        if found is None:
-            hint_zh, hint_en = REGISTER_HINT if level == "station" else ("", "")
-            raise ParseError(
-                f"未知的{zh}“{text}”；{hint_zh + '，或' if hint_zh else '请'}填写已有{zh}的代码或全称，"
-                f"如 {code} 或 {name}",
-                f"Unknown {en} '{text}'; {hint_en + ', or ' if hint_en else ''}give the code "
-                f"or full Chinese name of a known {en}, e.g. {code} or {name}")
-        if found.note_zh and notes is not None:
-            notes[text] = found
-        return found.code
-    return parse_region
-
-
-def _region_notes(header: str, notes: dict) -> list[tuple[str, str]]:
-    names = regions().names
-    return [(f"“{header}”中的“{text}”是旧区划，已按现行代码 {f.code} {names.get(f.code, '')}载入"
-             f"（{f.note_zh}）",
-             f"'{text}' in '{header}' is a former division; loaded as today's {f.code} "
-             f"{names.get(f.code, '')} ({f.note_en})") for text, f in notes.items()]
-
-
-def county_of(stations: pl.Series) -> pl.Series:
-    """The county of each help station (its code's first six digits), as `region_codes`,
-    looked up per station code rather than sliced out of every row."""
-    stations = stations.cast(region_codes("station"))
-    counties = pl.Series([code[:6] for code in stations.dtype.categories],
-                         dtype=region_codes("county"))
-    return counties.gather(stations.to_physical())
-
-
 # ---------------------------------------------------------------- one column
 
 
@@ -201,8 +121,8 @@ def check_column(col: Column, raw: pl.Series, header: str, has_persons: bool) ->
     if col.type in ("station", "county", "region"):
         level = "any" if col.type == "region" else col.type
         notes: dict[str, object] = {}
-        checked = by_distinct(raw, region_parser(level, notes), region_codes(level))
-        checked.notes = _region_notes(header, notes)
+        checked = by_distinct(raw, region_checks.region_parser(level, notes), region_checks.region_codes(level))
+        checked.notes = region_checks.region_notes(header, notes)
         return checked
     if col.type == "date":
         latest = parse.latest_date(col.max_future_years)
@@ -358,12 +278,12 @@ def validate(sheet: Sheet, file_name: str, key: bytes, *, totals: bool = True,
     if "person_key" in rows.columns and "gender" in rows.columns:
         rows = rows.rename({"gender": "gender_from_file"})
     if sheet.kind == "station":  # a registry: its own codes, no station column to reconcile
-        rows, code_failures = stations.assign_codes(rows, numbering(), sheet.headers)
+        rows, code_failures = stations.assign_codes(rows, region_checks.numbering(), sheet.headers)
         failures += code_failures
     else:
-        rows, region_failures = _reconcile_regions(rows, sheet, data)
+        rows, region_failures = region_checks.reconcile(rows, sheet, data)
         failures += region_failures
-    failures += _outside_user_region(rows, sheet, data)
+    failures += region_checks.outside_user_region(rows, sheet, data)
     rows = _derive(rows, sheet.kind)
     rejects = _rejects_frame(failures, file_name, sheet.name, rows)
     bad = rejects["row"].unique().implode()
@@ -400,69 +320,6 @@ def _failed_cells(data: pl.DataFrame, name: str, header: str, checked: Checked) 
                           "reason_zh": checked.reason_zh, "reason_en": checked.reason_en})
     return frame.filter(pl.col("reason_zh").is_not_null()).with_columns(column=pl.lit(header))
 
-
-def _reconcile_regions(rows: pl.DataFrame, sheet: Sheet, data: pl.DataFrame):
-    """A station implies its county; a county given that is not the station's is an error."""
-    failures = []
-    if "station_code" not in rows.columns:
-        return rows, failures
-    implied = county_of(rows["station_code"])
-    if "county_code" in rows.columns:
-        clash = (pl.col("county_code").is_not_null() & pl.col("station_code").is_not_null()
-                 & (pl.col("county_code") != implied))
-        bad = rows.with_columns(_clash=clash).filter(pl.col("_clash"))
-        if bad.height:
-            names = regions().names
-            header = sheet.headers["county"]
-            raw = data.filter(pl.col("_row").is_in(bad["_row"].implode()))["county"]
-            bad = bad.with_columns(pl.col("station_code").cast(pl.String))
-            failures.append(pl.DataFrame({
-                "row": bad["_row"].cast(pl.Int64), "value": raw,
-                "reason_zh": [f"所属旗县区与帮扶站点不符：站点属于{names[s[:6]]}；请核对站点或旗县区"
-                              for s in bad["station_code"]],
-                "reason_en": [f"County does not match the help station, which belongs to "
-                              f"{names[s[:6]]} ({s[:6]}); check the station or the county"
-                              for s in bad["station_code"]],
-            }).with_columns(column=pl.lit(header)))
-        rows = rows.with_columns(county_code=pl.coalesce(implied, pl.col("county_code")))
-    else:
-        rows = rows.with_columns(county_code=implied)
-    return rows, failures
-
-
-# Where a row says which region it belongs to: (row column, sheet column), narrowest first.
-_PLACES = (("station_code", "station"), ("county_code", "county"), ("scope_code", "scope"))
-
-
-def _outside_user_region(rows: pl.DataFrame, sheet: Sheet, data: pl.DataFrame
-                         ) -> list[pl.DataFrame]:
-    """Rows of a user bound to a region (RegionIndex.within) that lie outside it: a county's
-    staff load their county only. A kind that names no region (labels) is theirs to load
-    by no row."""
-    index = regions()
-    if index.allowed is None:
-        return []
-    places = [(c, s) for c, s in _PLACES if c in rows.columns and s in data.columns]
-    allowed = pl.Series(sorted(index.allowed), dtype=pl.String).implode()
-    inside = pl.lit(False)
-    for column, _ in places:
-        inside = inside | pl.col(column).cast(pl.String).is_in(allowed).fill_null(False)
-    bad = rows.with_columns(_in=inside).filter(~pl.col("_in"))
-    if not bad.height:
-        return []
-    code, name = index.within, index.names.get(index.within, index.within)
-    header = sheet.headers[places[0][1]] if places else None
-    raw = (data.filter(pl.col("_row").is_in(bad["_row"].implode()))[places[0][1]]
-           if places else pl.repeat(None, bad.height, dtype=pl.String, eager=True))
-    zh, en = ((f"不在您的权限范围内：您的账号只能导入{name}（{code}）的数据；请删去这一行，或请上级工会导入",
-               f"outside your region: your account may load data of {name} ({code}) only; "
-               "remove the row, or ask the federation above to load it") if places else
-              (f"此类报表不分地区，只能由不限地区的账号导入；请交上级工会导入（您的账号限于{name}）",
-               "this kind of table has no region, so only an account without a region may "
-               f"load it; ask the federation above (your account is limited to {name})"))
-    return [pl.DataFrame({"row": bad["_row"].cast(pl.Int64), "value": raw.cast(pl.String),
-                          "reason_zh": zh, "reason_en": en}
-                         ).with_columns(column=pl.lit(header, dtype=pl.String))]
 
 
 def _derive(rows: pl.DataFrame, kind: str) -> pl.DataFrame:
