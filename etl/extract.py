@@ -8,92 +8,25 @@ row among the first few that best matches one kind's headers (etl/mappings/colum
 
 from __future__ import annotations
 
-import codecs
 import contextlib
-import csv
-import functools
-import io
-import os
 import queue
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
 import fastexcel
 import polars as pl
 
-from etl import mappings
-from etl.mappings import Column
+from etl import csv_files, headers, mappings, sheets
+from etl.headers import DROPPED_HEADERS, find_header, header_key
+from etl.sheets import Chunk, FileError, MissingColumns, RawSheet, Sheet
 
-HEADER_SCAN_ROWS = 12
-# Big files are read, checked and staged a chunk at a time so memory stays flat at 10^7 rows:
-# a UTF-8 CSV file CHUNK_ROWS rows at a time by Polars' streaming reader; an uploaded or
-# GB18030 CSV in pieces of about CHUNK_BYTES (cut at line ends); a sheet in CHUNK_ROWS rows.
-CHUNK_BYTES = int(os.environ.get("UNION_DASH_CHUNK_BYTES", 128 * 2**20))
-CHUNK_ROWS = 1_000_000
-# Recognised, then dropped: names and contact details are never stored.
-DROPPED_HEADERS = {
-    mappings.normalise_header(h) for h in (
-        "序号", "姓名", "职工姓名", "工作单位", "单位", "所在单位", "联系电话", "电话", "手机号码",
-        "联系方式", "备注", "家庭人口", "家庭人口数", "月人均收入", "家庭月人均收入", "家庭住址",
-        "住址", "领取人签字", "签字", "签名", "本人签字")
-}
 _TOTAL_WORDS = ("合计", "总计", "小计", "共计")
 _SIGNATURE = re.compile(
     r"^(经办人|审核人|负责人|制表人|填表人|填报人|复核人|单位负责人|主管领导|审批人|"
     r"制表|审核|填表|填报单位|填报日期|制表日期)\s*[:：]?")
-
-
-class FileError(Exception):
-    """Nothing of this file (or sheet) can be loaded; the reason in Chinese and English."""
-
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.zh, self.en = zh, en
-
-
-class MissingColumns(FileError):
-    """The kind is recognised but required columns are absent: data lost, not a notes sheet."""
-
-
-@dataclass
-class Chunk:
-    """Rows of a sheet as text: the columns asked for (c0, c1, ... by position), and all
-    columns of the same rows on demand (only rows with an empty cell are looked at whole,
-    for 合计 and signature lines: a CSV cut in pieces has its other columns read again)."""
-
-    cells: pl.DataFrame
-    every: Callable[[], pl.DataFrame]
-
-
-@dataclass
-class RawSheet:
-    """The cells of one sheet (a CSV is one sheet named None) before the header is known."""
-
-    name: str | None
-    head: list[list[str | None]]  # the first rows, for finding the header
-    # (header row index, positions of the columns wanted) → the rows below it, a chunk at a time
-    chunks: Callable[[int, Sequence[int]], Iterator[Chunk]]
-    numeric: Callable[[int, int], pl.Series] | None = None  # (header row, column) → number cell?
-
-
-@dataclass
-class Sheet:
-    """One sheet with its kind known: data rows under canonical column names, as text."""
-
-    name: str | None
-    kind: str
-    columns: dict[str, Column]  # canonical name → column definition
-    headers: dict[str, str]  # canonical name → header as typed in the file
-    data: pl.DataFrame  # canonical columns (text) + `_row`, the Excel row number
-    totals: dict[str, str] = field(default_factory=dict)  # canonical → value in the 合计 row
-    totals_row: int | None = None
-    unmatched: list[str] = field(default_factory=list)  # headers neither used nor dropped
-    header_row: int = 0  # index of the header among the sheet's rows
-    positions: dict[str, int] = field(default_factory=dict)  # canonical name → column index
 
 
 # ---------------------------------------------------------------- reading files
@@ -108,7 +41,7 @@ def read_file(name: str, data: bytes | Path) -> list[RawSheet]:
     if start[:4] == b"PK\x03\x04" or start[:4] == b"\xd0\xcf\x11\xe0":
         return _excel_sheets(data if isinstance(data, bytes) else str(data))
     if name.lower().endswith((".csv", ".txt")):
-        return [_csv_sheet(data, start)]
+        return [csv_files.csv_sheet(data, start)]
     raise FileError(
         f"不支持的文件类型“{name}”；请上传 Excel（.xlsx）或 CSV 文件",
         f"Unsupported file type '{name}'; upload an Excel (.xlsx) or CSV file")
@@ -148,14 +81,14 @@ def _excel_sheets(data: bytes | str) -> list[RawSheet]:
 
 def _slicer(grid: pl.DataFrame) -> Callable[[int, Sequence[int]], Iterator[Chunk]]:
     def chunks(header: int, positions: Sequence[int]) -> Iterator[Chunk]:
-        for offset in range(header + 1, max(grid.height, header + 2), CHUNK_ROWS):
-            rows = grid.slice(offset, CHUNK_ROWS)
+        for offset in range(header + 1, max(grid.height, header + 2), sheets.CHUNK_ROWS):
+            rows = grid.slice(offset, sheets.CHUNK_ROWS)
             yield Chunk(rows.select([f"c{p}" for p in positions]), lambda rows=rows: rows)
     return chunks
 
 
 def _head_rows(grid: pl.DataFrame) -> list[list[str | None]]:
-    return [list(r) for r in grid.head(HEADER_SCAN_ROWS).iter_rows()]
+    return [list(r) for r in grid.head(headers.HEADER_SCAN_ROWS).iter_rows()]
 
 
 def _numeric_cells(reader: fastexcel.ExcelReader, sheet_name: str):
@@ -167,252 +100,6 @@ def _numeric_cells(reader: fastexcel.ExcelReader, sheet_name: str):
         return mask.slice(header).is_not_null()
     return numeric
 
-
-def _decode_head(data: bytes) -> tuple[str, str]:
-    """(encoding for Polars, decoded first 64 KB); UTF-8 first, else GB18030 (superset of GBK)."""
-    head = data[:65536]
-    try:
-        return "utf8", codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-    except UnicodeDecodeError:
-        pass
-    try:
-        return "gb18030", codecs.getincrementaldecoder("gb18030")().decode(head, final=False)
-    except UnicodeDecodeError:
-        raise FileError(
-            "CSV 文件编码无法识别（既不是 UTF-8 也不是 GBK/GB18030）；请在 Excel 中另存为“CSV UTF-8”",
-            "The CSV file's encoding is neither UTF-8 nor GBK/GB18030; save it from Excel "
-            "as 'CSV UTF-8'") from None
-
-
-def _csv_sheet(data: bytes | Path, start: bytes) -> RawSheet:
-    bom = len(codecs.BOM_UTF8) if start.startswith(codecs.BOM_UTF8) else 0
-    encoding, text = _decode_head(start[bom:])
-    reader = csv.reader(io.StringIO(text))
-    head, line_starts = [], []
-    for row in reader:
-        line_starts.append(reader.line_num - _physical_lines(row))
-        head.append([c or None for c in row])
-        if len(head) == HEADER_SCAN_ROWS:
-            break
-
-    def chunks(header: int, positions: Sequence[int]) -> Iterator[Chunk]:
-        schema = {f"c{i}": pl.String for i in range(len(head[header]))}
-        # The data start after the header's last physical line (a cell may hold line breaks).
-        skip = line_starts[header] + _physical_lines([c or "" for c in head[header]])
-        if encoding == "utf8" and isinstance(data, Path):
-            streamed = _streamed(data, skip, schema, positions)
-            if (first_chunk := next(streamed, None)) is not None:
-                yield first_chunk
-                yield from streamed
-                return
-        offset = bom + _line_offset(start[bom:], skip)
-        piece_encoding, first = encoding, True
-        for piece in _pieces(data, offset):
-            # Only the columns wanted: names, notes and serial numbers are a third of a
-            # roster's cells (10^7 rows: ~0.4 s less)
-            read = _read_csv(piece, piece_encoding, schema, first, positions)
-            piece_encoding, first = read.encoding, False
-            yield Chunk(read.cells, lambda piece=piece, encoding=piece_encoding:
-                        _read_csv(piece, encoding, schema, False).cells)
-    return RawSheet(None, head, chunks)
-
-
-def _streamed(path: Path, skip_lines: int, schema: dict,
-              positions: Sequence[int]) -> Iterator[Chunk]:
-    """A UTF-8 CSV file's rows CHUNK_ROWS at a time, read by Polars' streaming engine. Nothing
-    when its bytes turn out not to be UTF-8 before the first chunk (then GB18030)."""
-    frame = pl.scan_csv(path, has_header=False, schema=schema, skip_lines=skip_lines,
-                        truncate_ragged_lines=True)
-    wanted = [f"c{p}" for p in positions]
-    given = False
-    try:
-        for batch in frame.collect_batches(chunk_size=CHUNK_ROWS):
-            given = True
-            yield Chunk(batch.select(wanted), lambda batch=batch: batch)
-    except pl.exceptions.PolarsError as e:
-        if not _utf8_error(e):
-            raise _unreadable(e) from None
-        if given:
-            raise FileError(*_MIXED) from None
-
-
-def _line_offset(data: bytes, lines: int) -> int:
-    """Byte offset of the start of physical line `lines` (0-based)."""
-    offset = 0
-    for _ in range(lines):
-        nl = data.find(b"\n", offset)
-        if nl < 0:
-            return len(data)
-        offset = nl + 1
-    return offset
-
-
-def _pieces(data: bytes | Path, offset: int) -> Iterator[bytes]:
-    """The CSV from `offset` in pieces of about CHUNK_BYTES, each ending at a line end outside
-    quotes (an even number of quote characters before it), so no record is split. A line
-    feed byte never occurs inside a multi-byte UTF-8 or GB18030 character.
-
-    Read into one reused buffer: a fresh 128 MB `bytes` per read costs more in page faults
-    than the read itself (10^7 rows: 2.0 s against 0.6 s)."""
-    source = io.BytesIO(data) if isinstance(data, bytes) else open(data, "rb")  # noqa: SIM115
-    with source:
-        size = source.seek(0, os.SEEK_END) - offset
-        source.seek(offset)
-        buf = bytearray(max(min(CHUNK_BYTES, size + 1), 1))  # a small file, a small buffer
-        held, yielded = 0, False
-        while True:
-            with memoryview(buf) as view:
-                got = source.readinto(view[held:])
-            held += got
-            if not got:
-                break
-            if held < len(buf):
-                continue
-            cut = _cut(buf, held, held)
-            if cut is None:  # one record longer than the buffer
-                buf.extend(bytes(len(buf)))
-                continue
-            with memoryview(buf) as view:
-                piece = bytes(view[:cut])
-            buf[:held - cut] = buf[cut:held]
-            held -= cut
-            yielded = True
-            yield piece
-        with memoryview(buf) as view:
-            rest = bytes(view[:held])
-    if rest.strip() or not yielded:
-        yield rest
-
-
-def _cut(data: bytes | bytearray, near: int, end: int | None = None) -> int | None:
-    """The end of the last complete record at or before `near` (or after it, up to `end`,
-    when one record is longer), or None when `data[:end]` holds no complete record yet."""
-    end = len(data) if end is None else end
-    if data.find(b'"', 0, end) < 0:  # no quotes (most files): any line end is a record end
-        nl = data.rfind(b"\n", 0, near)
-        nl = data.find(b"\n", near, end) if nl < 0 else nl
-        return None if nl < 0 else nl + 1
-    nl = data.rfind(b"\n", 0, near)
-    while nl >= 0 and data.count(b'"', 0, nl) % 2:
-        nl = data.rfind(b"\n", 0, nl)
-    if nl >= 0:
-        return nl + 1
-    nl = data.find(b"\n", near, end)
-    while nl >= 0 and data.count(b'"', 0, nl) % 2:
-        nl = data.find(b"\n", nl + 1, end)
-    return None if nl < 0 else nl + 1
-
-
-def _physical_lines(row: list[str]) -> int:
-    return 1 + sum(cell.count("\n") for cell in row)
-
-
-@dataclass
-class _Read:
-    cells: pl.DataFrame
-    encoding: str
-
-
-def _read_csv(data: bytes, encoding: str, schema: dict, first: bool,
-              positions: Sequence[int] | None = None) -> _Read:
-    """The cells of a piece as text (the columns at `positions`, else all). An encoding error
-    anywhere fails the file, never a silent empty load; valid UTF-8 in the first 64 KB but
-    not in the first piece means GB18030."""
-    read = functools.partial(pl.read_csv, has_header=False, schema=schema,
-                             columns=None if positions is None else list(positions),
-                             truncate_ragged_lines=True)
-    try:
-        if encoding == "utf8":
-            try:
-                return _Read(read(data), "utf8")
-            except pl.exceptions.ComputeError as e:
-                if not _utf8_error(e):
-                    raise
-            if not first:
-                raise UnicodeDecodeError("utf-8", data[:1], 0, 1, "mixed encodings")
-            encoding = "gb18030"
-        return _Read(read(data.decode(encoding).encode()), encoding)
-    except UnicodeDecodeError:
-        raise FileError(*_MIXED) from None
-    except pl.exceptions.NoDataError:
-        wanted = schema if positions is None else {f"c{p}": pl.String for p in positions}
-        return _Read(pl.DataFrame(schema=wanted), encoding)
-    except pl.exceptions.PolarsError as e:
-        raise _unreadable(e) from None
-
-
-def _utf8_error(e: Exception) -> bool:
-    return "utf-8" in str(e).lower() or "utf8" in str(e).lower()
-
-
-_MIXED = ("CSV 文件中有无法解码的字符（编码混杂）；请在 Excel 中另存为“CSV UTF-8”",
-          "The CSV file has bytes that cannot be decoded (mixed encodings); save it from "
-          "Excel as 'CSV UTF-8'")
-
-
-def _unreadable(e: Exception) -> FileError:
-    return FileError(f"CSV 文件无法读取（{e}）；请检查是否为逗号分隔的表格",
-                     f"The CSV file cannot be read ({e}); check it is comma-separated")
-
-
-# ---------------------------------------------------------------- recognising the header
-
-
-def header_key(cell: object) -> str:
-    return mappings.normalise_header(cell).strip("*:：") if cell is not None else ""
-
-
-@functools.cache
-def _without_unit(key: str) -> str:
-    """慰问金额（元） → 慰问金额: a unit in brackets is a variant, not another column."""
-    return re.sub(r"（[^）]*）$", "", key)
-
-
-@functools.cache
-def _unitless_headers(col: Column) -> frozenset[str]:
-    return frozenset(_without_unit(h) for h in col.headers)
-
-
-def _header_matches(key: str, col: Column) -> bool:
-    # cached: a header row is matched against every column of every kind
-    return bool(key) and (key in col.headers or _without_unit(key) in _unitless_headers(col))
-
-
-@dataclass(frozen=True)
-class HeaderMatch:
-    row: int
-    kind: str
-    columns: dict[int, Column]  # position in the row → column of the kind
-    dropped: int  # recognised-and-dropped headers (序号, 姓名, ...)
-
-    @property
-    def score(self) -> tuple[int, float]:
-        share = len(self.columns) / len(mappings.columns(self.kind))
-        return len(self.columns) + self.dropped, share
-
-
-def match_row(row: list[str | None], index: int) -> HeaderMatch | None:
-    """The kind whose headers this row matches best, or None if it matches none."""
-    keys = [header_key(c) for c in row]
-    dropped = sum(k in DROPPED_HEADERS for k in keys)
-    best = None
-    for kind in mappings.kinds():
-        found: dict[int, Column] = {}
-        for col in mappings.columns(kind):
-            pos = next((i for i, k in enumerate(keys)
-                        if i not in found and _header_matches(k, col)), None)
-            if pos is not None:
-                found[pos] = col
-        if len(found) >= 2:
-            match = HeaderMatch(index, kind, found, dropped)
-            if best is None or match.score > best.score:
-                best = match
-    return best
-
-
-def find_header(head: list[list[str | None]]) -> HeaderMatch | None:
-    matches = [m for i, row in enumerate(head) if (m := match_row(row, i))]
-    return max(matches, key=lambda m: m.score, default=None)
 
 
 # ---------------------------------------------------------------- sheets with their kind

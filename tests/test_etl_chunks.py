@@ -9,7 +9,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from etl import digest, extract, load, staging
+from etl import csv_files, digest, load, sheets, staging
 from tests import messy_files as mf
 from tests.registry import registered
 
@@ -42,8 +42,8 @@ def test_small_chunks_load_the_same(tmp_path, monkeypatch, builder):
     staged in the scratch table."""
     path = builder(tmp_path)
     whole = _load(tmp_path / "whole.duckdb", path)
-    monkeypatch.setattr(extract, "CHUNK_BYTES", 300)
-    monkeypatch.setattr(extract, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(sheets, "CHUNK_BYTES", 300)
+    monkeypatch.setattr(sheets, "CHUNK_ROWS", 2)
     monkeypatch.setattr(staging, "IN_MEMORY_BYTES", 1)
     chunked = _load(tmp_path / "chunked.duckdb", path)
     assert _report(chunked) == _report(whole)
@@ -52,11 +52,11 @@ def test_small_chunks_load_the_same(tmp_path, monkeypatch, builder):
 
 def test_pieces_end_at_record_ends_outside_quotes(tmp_path, monkeypatch):
     """A cell with a line break (quoted) is never cut in two."""
-    monkeypatch.setattr(extract, "CHUNK_BYTES", 40)
+    monkeypatch.setattr(sheets, "CHUNK_BYTES", 40)
     rows = [["1", f"第{i}行\n换行\n再换行", "x" * (i % 7)] for i in range(40)]
     path = tmp_path / "q.csv"
     pl.DataFrame(rows, schema=["a", "b", "c"], orient="row").write_csv(path, include_header=False)
-    pieces = list(extract._pieces(path, 0))
+    pieces = list(csv_files.pieces(path, 0))
     assert len(pieces) > 5 and b"".join(pieces) == path.read_bytes()
     back = pl.concat([pl.read_csv(p, has_header=False, schema={"a": pl.String, "b": pl.String,
                                                                 "c": pl.String})
@@ -80,8 +80,8 @@ def test_cells_with_line_breaks_across_chunks(tmp_path, monkeypatch, as_upload):
             return load.load_bytes([(path.name, path.read_bytes())], registered(db), rejects_dir=db.parent)
         return _load(db, path)
     whole = load_it(tmp_path / "whole.duckdb")
-    monkeypatch.setattr(extract, "CHUNK_BYTES", 200)
-    monkeypatch.setattr(extract, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(sheets, "CHUNK_BYTES", 200)
+    monkeypatch.setattr(sheets, "CHUNK_ROWS", 2)
     chunked = load_it(tmp_path / "chunked.duckdb")
     assert _report(chunked) == _report(whole)
     assert _snapshot(tmp_path / "chunked.duckdb") == _snapshot(tmp_path / "whole.duckdb")
@@ -92,7 +92,7 @@ def test_cells_with_line_breaks_across_chunks(tmp_path, monkeypatch, as_upload):
 
 def test_gb18030_after_utf8_first_chunk_fails_whole_file(tmp_path, monkeypatch):
     """Valid UTF-8 at the start and GBK further down: the file loads nothing (no half load)."""
-    monkeypatch.setattr(extract, "CHUNK_BYTES", 300)
+    monkeypatch.setattr(sheets, "CHUNK_BYTES", 300)
     rows = [mf._row(i, mf.ID_A, "150702001", "临时救助", "工会自筹", "100",
                     f"20{10 + i // 300:02d}-{1 + i // 28 % 10:02d}-{1 + i % 28:02d}")
             for i in range(900)]  # past the first 64 KB, which decide the encoding
@@ -114,8 +114,8 @@ def test_gb18030_after_utf8_first_chunk_fails_whole_file(tmp_path, monkeypatch):
 def test_natural_keys_stay_unique_without_primary_keys(tmp_path, monkeypatch):
     """The fact tables carry no PRIMARY KEY; the load keeps natural keys (and the person
     key) unique itself: duplicates in a file, resent files and corrections included."""
-    monkeypatch.setattr(extract, "CHUNK_BYTES", 300)
-    monkeypatch.setattr(extract, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(sheets, "CHUNK_BYTES", 300)
+    monkeypatch.setattr(sheets, "CHUNK_ROWS", 2)
     monkeypatch.setattr(staging, "IN_MEMORY_BYTES", 1)
     db = tmp_path / "w.duckdb"
     original, corrected = mf.corrections(tmp_path)
@@ -160,8 +160,8 @@ def test_a_big_file_loaded_again_is_skipped_while_hashed(tmp_path, monkeypatch):
     path = mf.bad_rows_csv(tmp_path)
     db = tmp_path / "w.duckdb"
     monkeypatch.setattr(digest, "BACKGROUND_DIGEST_BYTES", 0)
-    monkeypatch.setattr(extract, "CHUNK_BYTES", 300)
-    monkeypatch.setattr(extract, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(sheets, "CHUNK_BYTES", 300)
+    monkeypatch.setattr(sheets, "CHUNK_ROWS", 2)
     first = _load(db, path)
     assert first.files[0].status == "partial" and first.files[0].rejects.height
     before = (_snapshot(db), db.stat().st_mtime_ns)

@@ -1,0 +1,211 @@
+"""CSV station files: UTF-8 (with or without BOM) or GB18030/GBK, read a chunk at a time.
+
+A UTF-8 file on disk is streamed by Polars CHUNK_ROWS rows at a time; an upload or a GB18030
+file is cut into pieces of about CHUNK_BYTES at line ends outside quotes. Only the columns a
+kind uses are parsed; the other cells are read again only for rows that may be a 合计 or
+signature line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import functools
+import io
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from etl import sheets
+from etl.headers import HEADER_SCAN_ROWS
+from etl.sheets import Chunk, FileError, RawSheet
+
+
+def _decode_head(data: bytes) -> tuple[str, str]:
+    """(encoding for Polars, decoded first 64 KB); UTF-8 first, else GB18030 (superset of GBK)."""
+    head = data[:65536]
+    try:
+        return "utf8", codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        pass
+    try:
+        return "gb18030", codecs.getincrementaldecoder("gb18030")().decode(head, final=False)
+    except UnicodeDecodeError:
+        raise FileError(
+            "CSV 文件编码无法识别（既不是 UTF-8 也不是 GBK/GB18030）；请在 Excel 中另存为“CSV UTF-8”",
+            "The CSV file's encoding is neither UTF-8 nor GBK/GB18030; save it from Excel "
+            "as 'CSV UTF-8'") from None
+
+
+def csv_sheet(data: bytes | Path, start: bytes) -> RawSheet:
+    bom = len(codecs.BOM_UTF8) if start.startswith(codecs.BOM_UTF8) else 0
+    encoding, text = _decode_head(start[bom:])
+    reader = csv.reader(io.StringIO(text))
+    head, line_starts = [], []
+    for row in reader:
+        line_starts.append(reader.line_num - _physical_lines(row))
+        head.append([c or None for c in row])
+        if len(head) == HEADER_SCAN_ROWS:
+            break
+
+    def chunks(header: int, positions: Sequence[int]) -> Iterator[Chunk]:
+        schema = {f"c{i}": pl.String for i in range(len(head[header]))}
+        # The data start after the header's last physical line (a cell may hold line breaks).
+        skip = line_starts[header] + _physical_lines([c or "" for c in head[header]])
+        if encoding == "utf8" and isinstance(data, Path):
+            streamed = _streamed(data, skip, schema, positions)
+            if (first_chunk := next(streamed, None)) is not None:
+                yield first_chunk
+                yield from streamed
+                return
+        offset = bom + _line_offset(start[bom:], skip)
+        piece_encoding, first = encoding, True
+        for piece in pieces(data, offset):
+            # Only the columns wanted: names, notes and serial numbers are a third of a
+            # roster's cells (10^7 rows: ~0.4 s less)
+            read = _read_csv(piece, piece_encoding, schema, first, positions)
+            piece_encoding, first = read.encoding, False
+            yield Chunk(read.cells, lambda piece=piece, encoding=piece_encoding:
+                        _read_csv(piece, encoding, schema, False).cells)
+    return RawSheet(None, head, chunks)
+
+
+def _streamed(path: Path, skip_lines: int, schema: dict,
+              positions: Sequence[int]) -> Iterator[Chunk]:
+    """A UTF-8 CSV file's rows sheets.CHUNK_ROWS at a time, read by Polars' streaming engine. Nothing
+    when its bytes turn out not to be UTF-8 before the first chunk (then GB18030)."""
+    frame = pl.scan_csv(path, has_header=False, schema=schema, skip_lines=skip_lines,
+                        truncate_ragged_lines=True)
+    wanted = [f"c{p}" for p in positions]
+    given = False
+    try:
+        for batch in frame.collect_batches(chunk_size=sheets.CHUNK_ROWS):
+            given = True
+            yield Chunk(batch.select(wanted), lambda batch=batch: batch)
+    except pl.exceptions.PolarsError as e:
+        if not _utf8_error(e):
+            raise _unreadable(e) from None
+        if given:
+            raise FileError(*_MIXED) from None
+
+
+def _line_offset(data: bytes, lines: int) -> int:
+    """Byte offset of the start of physical line `lines` (0-based)."""
+    offset = 0
+    for _ in range(lines):
+        nl = data.find(b"\n", offset)
+        if nl < 0:
+            return len(data)
+        offset = nl + 1
+    return offset
+
+
+def pieces(data: bytes | Path, offset: int) -> Iterator[bytes]:
+    """The CSV from `offset` in pieces of about sheets.CHUNK_BYTES, each ending at a line end outside
+    quotes (an even number of quote characters before it), so no record is split. A line
+    feed byte never occurs inside a multi-byte UTF-8 or GB18030 character.
+
+    Read into one reused buffer: a fresh 128 MB `bytes` per read costs more in page faults
+    than the read itself (10^7 rows: 2.0 s against 0.6 s)."""
+    source = io.BytesIO(data) if isinstance(data, bytes) else open(data, "rb")  # noqa: SIM115
+    with source:
+        size = source.seek(0, os.SEEK_END) - offset
+        source.seek(offset)
+        buf = bytearray(max(min(sheets.CHUNK_BYTES, size + 1), 1))  # a small file, a small buffer
+        held, yielded = 0, False
+        while True:
+            with memoryview(buf) as view:
+                got = source.readinto(view[held:])
+            held += got
+            if not got:
+                break
+            if held < len(buf):
+                continue
+            cut = _cut(buf, held, held)
+            if cut is None:  # one record longer than the buffer
+                buf.extend(bytes(len(buf)))
+                continue
+            with memoryview(buf) as view:
+                piece = bytes(view[:cut])
+            buf[:held - cut] = buf[cut:held]
+            held -= cut
+            yielded = True
+            yield piece
+        with memoryview(buf) as view:
+            rest = bytes(view[:held])
+    if rest.strip() or not yielded:
+        yield rest
+
+
+def _cut(data: bytes | bytearray, near: int, end: int | None = None) -> int | None:
+    """The end of the last complete record at or before `near` (or after it, up to `end`,
+    when one record is longer), or None when `data[:end]` holds no complete record yet."""
+    end = len(data) if end is None else end
+    if data.find(b'"', 0, end) < 0:  # no quotes (most files): any line end is a record end
+        nl = data.rfind(b"\n", 0, near)
+        nl = data.find(b"\n", near, end) if nl < 0 else nl
+        return None if nl < 0 else nl + 1
+    nl = data.rfind(b"\n", 0, near)
+    while nl >= 0 and data.count(b'"', 0, nl) % 2:
+        nl = data.rfind(b"\n", 0, nl)
+    if nl >= 0:
+        return nl + 1
+    nl = data.find(b"\n", near, end)
+    while nl >= 0 and data.count(b'"', 0, nl) % 2:
+        nl = data.find(b"\n", nl + 1, end)
+    return None if nl < 0 else nl + 1
+
+
+def _physical_lines(row: list[str]) -> int:
+    return 1 + sum(cell.count("\n") for cell in row)
+
+
+@dataclass
+class _Read:
+    cells: pl.DataFrame
+    encoding: str
+
+
+def _read_csv(data: bytes, encoding: str, schema: dict, first: bool,
+              positions: Sequence[int] | None = None) -> _Read:
+    """The cells of a piece as text (the columns at `positions`, else all). An encoding error
+    anywhere fails the file, never a silent empty load; valid UTF-8 in the first 64 KB but
+    not in the first piece means GB18030."""
+    read = functools.partial(pl.read_csv, has_header=False, schema=schema,
+                             columns=None if positions is None else list(positions),
+                             truncate_ragged_lines=True)
+    try:
+        if encoding == "utf8":
+            try:
+                return _Read(read(data), "utf8")
+            except pl.exceptions.ComputeError as e:
+                if not _utf8_error(e):
+                    raise
+            if not first:
+                raise UnicodeDecodeError("utf-8", data[:1], 0, 1, "mixed encodings")
+            encoding = "gb18030"
+        return _Read(read(data.decode(encoding).encode()), encoding)
+    except UnicodeDecodeError:
+        raise FileError(*_MIXED) from None
+    except pl.exceptions.NoDataError:
+        wanted = schema if positions is None else {f"c{p}": pl.String for p in positions}
+        return _Read(pl.DataFrame(schema=wanted), encoding)
+    except pl.exceptions.PolarsError as e:
+        raise _unreadable(e) from None
+
+
+def _utf8_error(e: Exception) -> bool:
+    return "utf-8" in str(e).lower() or "utf8" in str(e).lower()
+
+
+_MIXED = ("CSV 文件中有无法解码的字符（编码混杂）；请在 Excel 中另存为“CSV UTF-8”",
+          "The CSV file has bytes that cannot be decoded (mixed encodings); save it from "
+          "Excel as 'CSV UTF-8'")
+
+
+def _unreadable(e: Exception) -> FileError:
+    return FileError(f"CSV 文件无法读取（{e}）；请检查是否为逗号分隔的表格",
+                     f"The CSV file cannot be read ({e}); check it is comma-separated")

@@ -1,0 +1,68 @@
+"""What reading a station file gives: sheets of text cells, read a chunk at a time, and the
+error that stops a file. Shared by the Excel and CSV readers (etl/extract.py, etl/csv_files.py)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from etl.mappings import Column
+
+HEADER_SCAN_ROWS = 12
+# Big files are read, checked and staged a chunk at a time so memory stays flat at 10^7 rows:
+# a UTF-8 CSV file CHUNK_ROWS rows at a time by Polars' streaming reader; an uploaded or
+# GB18030 CSV in pieces of about CHUNK_BYTES (cut at line ends); a sheet in CHUNK_ROWS rows.
+CHUNK_BYTES = int(os.environ.get("UNION_DASH_CHUNK_BYTES", 128 * 2**20))
+CHUNK_ROWS = 1_000_000
+
+
+class FileError(Exception):
+    """Nothing of this file (or sheet) can be loaded; the reason in Chinese and English."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh, self.en = zh, en
+
+
+class MissingColumns(FileError):
+    """The kind is recognised but required columns are absent: data lost, not a notes sheet."""
+
+
+@dataclass
+class Chunk:
+    """Rows of a sheet as text: the columns asked for (c0, c1, ... by position), and all
+    columns of the same rows on demand (only rows with an empty cell are looked at whole,
+    for 合计 and signature lines: a CSV cut in pieces has its other columns read again)."""
+
+    cells: pl.DataFrame
+    every: Callable[[], pl.DataFrame]
+
+
+@dataclass
+class RawSheet:
+    """The cells of one sheet (a CSV is one sheet named None) before the header is known."""
+
+    name: str | None
+    head: list[list[str | None]]  # the first rows, for finding the header
+    # (header row index, positions of the columns wanted) → the rows below it, a chunk at a time
+    chunks: Callable[[int, Sequence[int]], Iterator[Chunk]]
+    numeric: Callable[[int, int], pl.Series] | None = None  # (header row, column) → number cell?
+
+
+@dataclass
+class Sheet:
+    """One sheet with its kind known: data rows under canonical column names, as text."""
+
+    name: str | None
+    kind: str
+    columns: dict[str, Column]  # canonical name → column definition
+    headers: dict[str, str]  # canonical name → header as typed in the file
+    data: pl.DataFrame  # canonical columns (text) + `_row`, the Excel row number
+    totals: dict[str, str] = field(default_factory=dict)  # canonical → value in the 合计 row
+    totals_row: int | None = None
+    unmatched: list[str] = field(default_factory=list)  # headers neither used nor dropped
+    header_row: int = 0  # index of the header among the sheet's rows
+    positions: dict[str, int] = field(default_factory=dict)  # canonical name → column index
