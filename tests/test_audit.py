@@ -301,7 +301,7 @@ def test_a_briefing_is_recorded_when_made_and_when_downloaded(small_warehouse, l
     import analytics.briefing.document
     from analytics.briefing import Briefing
 
-    monkeypatch.setattr(analytics.briefing, "build_briefing", lambda region, period, lang: (
+    monkeypatch.setattr(analytics.briefing, "build_briefing", lambda region, period, lang, scope="000000": (
         Briefing(data=None, paragraphs=[], chart_titles=["a", "b"], docx=b"DOCX",
                  seconds={"total": 0.1})))
     monkeypatch.setattr(analytics.briefing.document, "key_rows", lambda data, lang: [])
