@@ -1,7 +1,8 @@
 """数据导入 Upload: station files (xlsx, csv) into the warehouse, with every rejected row shown.
 
 The load is `etl.load.load_bytes` (atomic, idempotent: a file loaded before is skipped); the
-data-quality checks are recomputed as part of it.
+data-quality checks are recomputed as part of it. A loaded batch can be withdrawn again
+(ui/withdraw_view.py).
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from analytics import db, registry
 from ui import auth, empty
 from ui import registry_view as rv
 from ui import upload_view as uv
+from ui import withdraw_view as wv
 from ui.filters import current
 
-auth.require("upload")
+user = auth.require("upload")
+who = None if user.local else user.name  # who loads: else the OS login (etl.load)
 _, lang = current()
 L = 1 if lang == "en" else 0
 
@@ -87,7 +90,7 @@ st.caption(tr("limit", mb=limit // 2**20))
 if st.button(tr("go"), key="upload_go", type="primary", disabled=not files):
     ok, refused = uv.screen([(f.name, f.getvalue()) for f in files], limit)
     with st.spinner(tr("running")):
-        report = uv.run_load(ok, db.warehouse_path()) if ok else None
+        report = uv.run_load(ok, db.warehouse_path(), who) if ok else None
     # The outcome of an action, kept so it survives the next rerun (language switch etc.).
     st.session_state["upload_outcome"] = (report, refused)
     if report is not None and any(r.status in ("loaded", "partial") for r in report.files):
@@ -123,6 +126,7 @@ if outcome:
 # What the warehouse holds, per file kind (below the outcome: the results come first).
 with st.expander(tr("held"), expanded=held.empty):
     st.dataframe(empty.loaded_table(lang), hide_index=True, width="stretch", key="upload_held")
+wv.draw(lang, who)  # 撤销导入: the batches, and withdrawing one after a confirmation
 # ---------------------------------------------------------------- station registry, templates
 stations, counties = registry.help_stations(), registry.counties()
 unknown = rv.unknown_stations(outcome[0] if outcome else None, counties)
@@ -138,7 +142,7 @@ if not unknown.is_empty():
         registry_file = (rv.REGISTRY_FILE, rv.registry_csv(pl.from_pandas(confirmed)))
         again = [(f.name, f.getvalue()) for f in files or []]
         with st.spinner(tr("running")):
-            report = uv.run_load([registry_file, *again], db.warehouse_path())
+            report = uv.run_load([registry_file, *again], db.warehouse_path(), who)
         st.session_state["upload_outcome"] = (report, [])
         st.rerun()
 
@@ -164,6 +168,6 @@ edited = st.data_editor(
 if st.button(tr("save_registry"), key="upload_save_registry"):
     with st.spinner(tr("running")):
         report = uv.run_load([(rv.REGISTRY_FILE, rv.registry_csv(pl.from_pandas(edited)))],
-                             db.warehouse_path())
+                             db.warehouse_path(), who)
     st.session_state["upload_outcome"] = (report, [])
     st.rerun()

@@ -54,9 +54,11 @@ def screen(files: list[tuple[str, bytes]], limit: int) -> tuple[list[tuple[str, 
     return ok, refused
 
 
-def run_load(files: list[tuple[str, bytes]], db_path: Path) -> LoadReport:
-    """Load the files in one atomic swap; rejects also go to the rejects folder."""
-    return load_bytes(files, db_path, rejects_dir=config.REJECTS_DIR)
+def run_load(files: list[tuple[str, bytes]], db_path: Path,
+             user: str | None = None) -> LoadReport:
+    """Load the files in one atomic swap; rejects also go to the rejects folder; `user`
+    (the signed-in name) is recorded as who loaded them."""
+    return load_bytes(files, db_path, rejects_dir=config.REJECTS_DIR, user=user)
 
 
 def summary_table(report: LoadReport | None, refused: list[Refused], lang: str) -> pl.DataFrame:
