@@ -247,15 +247,10 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
         if again := _one(con, "SELECT count(*) FROM load_batches WHERE content_sha256 = ?",
                          [sha])[0]:
             result.batch_id += f"-{again + 1}"
-        con.begin()
-        try:
+        with swap.transaction(con):
             _write_batch(con, result, table, sha, now, stage.genders, user)
             if table == REGISTRY:
                 regions.rebuild(con)
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
     finally:
         stage.discard()
     seen[sha] = result.batch_id

@@ -47,6 +47,19 @@ def swap_in(con: duckdb.DuckDBPyConnection, work: Path, db_path: Path,
 
 
 @contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One transaction on the working copy: committed whole, or rolled back on any error
+    (a file that turns out bad half-way leaves nothing behind)."""
+    con.begin()
+    try:
+        yield
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+
+
+@contextlib.contextmanager
 def exclusive(db_path: Path, say: Callable[[str], None] = lambda _m: None) -> Iterator[None]:
     """An exclusive lock beside the warehouse: a second change waits for the first."""
     db_path.parent.mkdir(parents=True, exist_ok=True)

@@ -234,7 +234,11 @@ def _persons_only_in(con: duckdb.DuckDBPyConnection, batch_id: str) -> int:
 
 
 def _person_rows(where: str, columns: str = "person_key") -> str:
-    return " UNION ALL ".join(f"SELECT {columns} FROM {t} WHERE {where}" for t in PERSON_TABLES)
+    """Rows of every person table of the persons first seen in batch $b, where `where`
+    holds (a lookup in those few persons, not a set of every person of 10^7 rows)."""
+    mine = "person_key IN (SELECT person_key FROM persons WHERE batch_id = $b)"
+    return " UNION ALL ".join(f"SELECT {columns} FROM {t} WHERE {mine} AND {where}"
+                              for t in PERSON_TABLES)
 
 
 # ---------------------------------------------------------------- what stands in the way
@@ -323,36 +327,36 @@ def _remove(con: duckdb.DuckDBPyConnection, plan: Plan) -> int:
     """Take the batch out of the working copy and remake what is derived from the rows;
     the number of persons removed."""
     batch, table = plan.batch_id, plan.table_name
-    params = {"b": batch}
     scoped = rollups.scope(con, [batch])  # the stations of its persons, while its rows exist
-    con.begin()
-    try:
-        if table in schema.PERSON_INDEX:  # its persons' other rows: per-person columns again
-            con.execute(f"""UPDATE {table} SET person_no = NULL WHERE batch_id <> $b AND
-                            person_key IN (SELECT person_key FROM {table} WHERE batch_id = $b)""",
-                        params)
-        con.execute(f"DELETE FROM {table} WHERE batch_id = $b", params)
-        # restored rows leave the derived columns NULL: person_index fills them
-        con.execute(f"""INSERT INTO {table} BY NAME SELECT * EXCLUDE (replaced_by)
-                        FROM {schema.archive(table)} WHERE replaced_by = $b""", params)
-        if scoped and table == "relief":
-            con.execute(f"""INSERT INTO {rollups.SCOPE} SELECT DISTINCT station_code
-                            FROM relief_replaced WHERE replaced_by = $b""", params)
-        con.execute(f"DELETE FROM {schema.archive(table)} WHERE replaced_by = $b", params)
+    with swap.transaction(con):
+        _rows_back(con, table, batch, scoped)
         for lineage in ("row_replacements", "unchanged_rows", "load_rejects", "load_batches"):
-            con.execute(f"DELETE FROM {lineage} WHERE batch_id = $b", params)
+            con.execute(f"DELETE FROM {lineage} WHERE batch_id = ?", [batch])
         persons = _remove_persons(con, batch)
         if table == REGISTRY:
             regions.rebuild(con)
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
     swap.fault("rows_withdrawn")
     person_index.refresh(con)
     rollups.refresh(con, scoped=scoped)
     quality.refresh(con)
     return persons
+
+
+def _rows_back(con: duckdb.DuckDBPyConnection, table: str, batch: str, scoped: bool) -> None:
+    """The batch's rows out of `table`, the rows it replaced back in from the archive."""
+    params = {"b": batch}
+    if table in schema.PERSON_INDEX:  # its persons' other rows: per-person columns again
+        con.execute(f"""UPDATE {table} SET person_no = NULL WHERE batch_id <> $b AND
+                        person_key IN (SELECT person_key FROM {table} WHERE batch_id = $b)""",
+                    params)
+    con.execute(f"DELETE FROM {table} WHERE batch_id = $b", params)
+    # restored rows leave the derived columns NULL: person_index fills them
+    con.execute(f"""INSERT INTO {table} BY NAME SELECT * EXCLUDE (replaced_by)
+                    FROM {schema.archive(table)} WHERE replaced_by = $b""", params)
+    if scoped and table == "relief":  # the relief rollups of their stations are made again
+        con.execute(f"""INSERT INTO {rollups.SCOPE} SELECT DISTINCT station_code
+                        FROM relief_replaced WHERE replaced_by = $b""", params)
+    con.execute(f"DELETE FROM {schema.archive(table)} WHERE replaced_by = $b", params)
 
 
 def _remove_persons(con: duckdb.DuckDBPyConnection, batch: str) -> int:
@@ -362,8 +366,7 @@ def _remove_persons(con: duckdb.DuckDBPyConnection, batch: str) -> int:
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _still_named AS
         SELECT r.person_key, arg_min(r.batch_id, coalesce(b.rowid, 9e18)) AS first_batch
-        FROM ({_person_rows("person_key IN (SELECT person_key FROM persons WHERE batch_id = $b)",
-                            "person_key, batch_id")}) r
+        FROM ({_person_rows("true", "person_key, batch_id")}) r
         LEFT JOIN load_batches b USING (batch_id) GROUP BY 1""", params)
     gone = con.execute("""DELETE FROM persons WHERE batch_id = $b
                           AND person_key NOT IN (SELECT person_key FROM _still_named)""",

@@ -16,6 +16,7 @@ import pytest
 
 from etl import __main__ as cli
 from etl import load, mappings, schema, swap, withdraw
+from etl.mappings import normalise_header
 from etl.parse import make_id
 from tests import messy_files as mf
 from tests.registry import registered
@@ -225,6 +226,22 @@ def test_withdrawing_a_registry_batch(tmp_path):
     assert _differences(db, tmp_path / "before.duckdb") == {}
 
 
+def test_a_corrected_row_keyed_by_a_primary_key_comes_back(tmp_path):
+    """`interventions` has a primary key: the restored row takes the key of the row
+    withdrawn in the same transaction."""
+    header = ["编号", "类型", "名称", "适用地区", "开始日期"]
+    rows = [["FIN-1", "财政政策", "专项资金增加", "内蒙古自治区", "2010-07-01"],
+            ["UNI-1", "工会举措", "合作医院", "海拉尔区", "2008-07-01"]]
+    db = tmp_path / "w.duckdb"
+    _load(db, mf.write_csv(tmp_path / "iv.csv", rows, title=False, header=header))
+    shutil.copyfile(db, tmp_path / "after_a.duckdb")
+    rows[0][2] = "专项资金增加（更正）"
+    fixed = _load(db, mf.write_csv(tmp_path / "iv_fixed.csv", rows, title=False, header=header))
+    assert fixed.rows_updated == 1
+    withdraw.withdraw(db, fixed.batch_id)
+    assert _differences(db, tmp_path / "after_a.duckdb") == {}
+
+
 def test_every_loaded_table_has_an_archive():
     assert set(schema.LOADED) == {k.table_name for k in mappings.kinds().values()}
 
@@ -270,8 +287,8 @@ def _resubmission(sample_dir: Path, tmp: Path) -> Path:
     except UnicodeDecodeError:
         text = raw.decode("gb18030")
     rows = pl.read_csv(io.StringIO(text), infer_schema=False)
-    date, amount, pid = (next(c for c in rows.columns if c.startswith(start))
-                         for start in ("发放日期", "金额", "身份证"))  # headers vary by file
+    date, amount, pid = (next(c for c in rows.columns if normalise_header(c).startswith(s))
+                         for s in ("发放日期", "金额", "身份证"))  # headers vary by file
     month = rows.filter(pl.col(date).str.starts_with("2024-12"))
     fixed = month.with_columns(pl.when(pl.int_range(pl.len()) < 3)
                                .then((pl.col(amount).cast(pl.Float64) + 100).cast(pl.String))
