@@ -314,7 +314,8 @@ def _stations_in_use(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame
                         {"r": registry}).fetchall()
     return {batch: (f"该批次登记的 {n} 个帮扶站点仍被批次 {'、'.join(users[:3])}"
                     f"{' 等' if len(users) > 3 else ''}的数据使用；请先撤销这些数据",
-                    f"{n} help stations it registered are still named by rows of batch "
+                    f"{n} help station{'s' if n > 1 else ''} it registered "
+                    f"{'are' if n > 1 else 'is'} still named by rows of batch "
                     f"{', '.join(users[:3])}{' and others' if len(users) > 3 else ''}; "
                     "withdraw those first")
             for batch, n, users in found}
