@@ -55,7 +55,7 @@ def build(path: Path, rows: int) -> duckdb.DuckDBPyConnection:
                     'b0'
                     FROM range({people}) t(i)""")
     con.execute("INSERT INTO load_batches SELECT 'b' || i, 'f', 'h', 'relief', TIMESTAMP '2025-01-01', "
-                "0, 0, 0, NULL, NULL, NULL FROM range(50) t(i)")
+                "0, 0, 0, NULL, NULL, NULL, NULL FROM range(50) t(i)")
     con.execute("CHECKPOINT")
     return con
 

@@ -1,7 +1,8 @@
-"""Command line: `python -m etl init|load ...` (the sample's is `python -m sample`).
+"""Command line: `python -m etl init|load|batches|withdraw ...` (the sample's is `python -m sample`).
 
 Exit codes of `load`: 0 every row loaded; 3 some rows rejected, the rest loaded; 2 a file
-loaded nothing (unreadable, unknown kind, required columns missing).
+loaded nothing (unreadable, unknown kind, required columns missing). `withdraw`: 0 done, 2
+refused (unknown batch, a later batch depends on it, ...), nothing changed.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import unicodedata
 from pathlib import Path
 
 from etl import config
@@ -23,7 +25,8 @@ def _say(message: str) -> None:
 def cmd_load(args: argparse.Namespace) -> int:
     from etl.load import load_files
 
-    report = load_files(args.paths, args.db, rejects_dir=args.rejects, log=_say)
+    report = load_files(args.paths, args.db, rejects_dir=args.rejects, log=_say,
+                        user=args.user)
     loaded = sum(f.rows_loaded for f in report.files)
     rejected = sum(f.rows_rejected for f in report.files)
     failed = [f for f in report.files if f.status == "failed"]
@@ -31,6 +34,59 @@ def cmd_load(args: argparse.Namespace) -> int:
           f" / {len(report.files)} files, {loaded} rows loaded, {rejected} rejected, "
           f"{len(failed)} files failed")
     return report.exit_code
+
+
+BATCH_COLUMNS = (  # column of etl.withdraw.batches → header (Chinese first)
+    ("batch_id", "批次 batch"), ("file_name", "文件 file"), ("table", "报表 table"),
+    ("loaded_at", "载入时间 loaded at"), ("rows_loaded", "载入 loaded"),
+    ("rows_rejected", "拒绝 rejected"), ("rows_inserted", "新增 inserted"),
+    ("rows_updated", "更新 updated"), ("loaded_by", "载入人 by"),
+    ("withdrawable", "可撤销 withdrawable"))
+
+
+def cmd_batches(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from etl import withdraw
+
+    try:
+        frame = withdraw.batches(args.db)
+    except withdraw.Refused as e:
+        _say(str(e))
+        return 2
+    shown = frame.with_columns(
+        table=pl.col("table_name") + "（" + pl.col("kind_zh") + "）",
+        loaded_at=pl.col("loaded_at").dt.strftime("%Y-%m-%d %H:%M:%S"),
+        withdrawable=pl.when("withdrawable").then(pl.lit("是 yes")).otherwise(pl.lit("否 no")),
+    ).select(c for c, _ in BATCH_COLUMNS).cast(pl.String).fill_null("")
+    rows = [[h for _, h in BATCH_COLUMNS], *shown.rows()]
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(BATCH_COLUMNS))]
+    for r in rows:
+        print("  ".join(v + " " * (w - _width(v)) for v, w in zip(r, widths, strict=True))
+              .rstrip())
+    for batch, zh, en in frame.filter(~pl.col("withdrawable")).select(
+            "batch_id", "blocked_zh", "blocked_en").rows():
+        print(f"{batch} 不可撤销：{zh} / cannot be withdrawn: {en}")
+    print(f"共 {frame.height} 个批次 / {frame.height} batches")
+    return 0
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives the text (Chinese characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def cmd_withdraw(args: argparse.Namespace) -> int:
+    from etl import withdraw
+
+    try:
+        result = withdraw.withdraw(args.db, args.batch, user=args.user, log=_say)
+    except withdraw.Refused as e:
+        _say(str(e))
+        return 2
+    print(f"{result.message_zh}（操作人 {result.withdrawn_by}）/ {result.message_en} "
+          f"(by {result.withdrawn_by})")
+    return 0
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -65,7 +121,17 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--db", type=Path, default=config.DEFAULT_DB)
     load.add_argument("--rejects", type=Path, default=config.REJECTS_DIR,
                       help="directory for the rejects report (CSV)")
+    load.add_argument("--user", help="who loads the files (default: the OS login name)")
     load.set_defaults(run=cmd_load)
+    listing = sub.add_parser("batches", help="list the loaded batches (files) of a warehouse")
+    listing.add_argument("--db", type=Path, default=config.DEFAULT_DB)
+    listing.set_defaults(run=cmd_batches)
+    back = sub.add_parser("withdraw", help="withdraw one loaded batch (撤销导入), restoring "
+                          "the rows it replaced")
+    back.add_argument("batch", help="the batch id, as `batches` lists it")
+    back.add_argument("--db", type=Path, default=config.DEFAULT_DB)
+    back.add_argument("--user", help="who withdraws it (default: the OS login name)")
+    back.set_defaults(run=cmd_withdraw)
     init = sub.add_parser("init", help="make an empty warehouse for a federation's regions")
     init.add_argument("--db", type=Path, default=config.DEFAULT_DB)
     init.add_argument("--scope", nargs="+", required=True, metavar="CODE",

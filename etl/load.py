@@ -1,26 +1,24 @@
 """Station files → the warehouse, atomically and idempotently.
 
-One command is one swap: the warehouse is copied beside itself, every file of the command is
-loaded into the copy, the copy is checkpointed and closed, and `os.replace` puts it in place.
-A reader sees the old file or the new one, never half a load; a failure (or a kill) leaves
-the original untouched. A lock file keeps two loads from interleaving.
+One command is one swap (etl/swap.py): the warehouse is copied beside itself, every file of
+the command is loaded into the copy, and the copy is put in place whole. A reader sees the old
+file or the new one, never half a load; a failure (or a kill) leaves the original untouched.
 
 Each file is one batch (lineage in `load_batches`); a file whose content was loaded before is
 skipped. Rows are identified by the natural key of their kind (etl/mappings/kinds.csv): a
-corrected file updates changed rows, adds new ones and leaves identical ones alone, and
-`row_replacements` records which batch's row each update replaced.
+corrected file updates changed rows, adds new ones and leaves identical ones alone;
+`row_replacements` records which batch's row each update replaced, `<table>_replaced` keeps
+the replaced row and `unchanged_rows` counts the identical ones per earlier batch, so a batch
+can be withdrawn again (etl/withdraw.py).
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import fcntl
+import getpass
 import hashlib
 import os
-import shutil
-import signal
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +39,7 @@ from etl import (
     rollups,
     schema,
     staging,
+    swap,
     validate,
 )
 from etl import digest as digests
@@ -48,10 +47,6 @@ from etl import rejects as rj
 from etl.extract import FileError
 from etl.region_index import RegionIndex
 
-# Tests set this to a callable invoked with a point name ("file_loaded", "before_swap") to
-# simulate a crash mid-load. Env UNION_DASH_FAULT_AFTER_FILES=N kills the process (SIGKILL)
-# after N files, for tests that run the CLI in a subprocess.
-FAULT_HOOK: Callable[[str], None] | None = None
 LOAD_MEMORY_LIMIT = os.environ.get("UNION_DASH_LOAD_MEMORY", "2GB")  # DuckDB's share of a load
 SURROGATE_IDS = key_types.SURROGATE_IDS
 STAGE = staging.VIEW  # one file's checked rows (etl/staging.py)
@@ -114,9 +109,9 @@ class LoadReport:
 def load_files(paths: Sequence[Path], db_path: Path, *, rejects_dir: Path | None = None,
                log: Callable[[str], None] | None = None, user: str | None = None,
                region: str | None = None) -> LoadReport:
-    """Load station files (xlsx/csv) into the warehouse in one atomic swap; `user` goes to
-    the audit log (None: the operating-system account); with `region` (the uploading user's),
-    rows outside that region's subtree are rejected."""
+    """Load station files (xlsx/csv) into the warehouse in one atomic swap; `user` is who
+    loaded them (`load_batches.loaded_by` and the audit log; default the OS login name);
+    with `region` (the uploading user's), rows outside that region's subtree are rejected."""
     sources = [(Path(p), Path(p)) for p in paths]
     return _load(sources, Path(db_path), rejects_dir, log, user, region)
 
@@ -130,13 +125,21 @@ def load_bytes(items: Sequence[tuple[str, bytes]], db_path: Path, *,
     return _load(sources, Path(db_path), rejects_dir, log, user, region)
 
 
+def os_login() -> str:
+    """Who runs this process, for `loaded_by` when no user is named."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in the environment nor the password file
+        return f"uid {os.getuid()}"
+
+
 def ensure_warehouse(db_path: Path) -> None:
     """Create the warehouse (schema, regions, labels) if it is missing or incomplete; a new
     one covers the whole country (`init` gives it a federation's scope)."""
     db_path = Path(db_path)
     if db_path.exists() and _complete(db_path):
         return
-    rewrite(db_path, _prepare)
+    swap.rewrite(db_path, prepare)
 
 
 def init(db_path: Path, scope: Sequence[str], *, sample: bool = False) -> None:
@@ -147,46 +150,34 @@ def init(db_path: Path, scope: Sequence[str], *, sample: bool = False) -> None:
     if db_path.exists():
         raise FileExistsError(str(db_path))
 
-    rewrite(db_path, lambda con: _prepare(con, (list(scope), sample)))
-
-
-def rewrite(db_path: Path, change: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
-    """Apply `change` to a copy of the warehouse under the load lock and swap the copy in,
-    so readers see the warehouse before or after the change, never during it."""
-    db_path = Path(db_path)
-    with _exclusive(db_path), _working_copy(db_path) as work:
-        con = duckdb.connect(str(work))
-        try:
-            change(con)
-            con.sql("CHECKPOINT")
-        finally:
-            con.close()
-        os.replace(work, db_path)
+    swap.rewrite(db_path, lambda con: prepare(con, (list(scope), sample)))
 
 
 # ---------------------------------------------------------------- the run
 
 
-def _load(sources, db_path: Path, rejects_dir: Path | None, log, user=None,
+def _load(sources, db_path: Path, rejects_dir: Path | None, log, user: str | None,
           region: str | None = None) -> LoadReport:
     say = log or (lambda _msg: None)
+    user = user or os_login()
     key = pseudonym.load_key()
     results: list[FileResult] = []
     db_path.parent.mkdir(parents=True, exist_ok=True)
     names = [path.name for path, _ in sources]
-    with (load_audit.recorded(db_path, names, results, user), _exclusive(db_path, say),
-          _working_copy(db_path) as work):
+    with (load_audit.recorded(db_path, names, results, user), swap.exclusive(db_path, say),
+          swap.working_copy(db_path) as work):
         con = duckdb.connect(str(work))
         try:
-            _prepare(con)
+            prepare(con)
             seen: dict[str, str] = {}
             for number, (path, source) in enumerate(sources, start=1):
-                result = _load_file(con, path, source, key, seen, _scratch(work), region)
+                result = _load_file(con, path, source, key, seen, swap.scratch(work), user,
+                                    region)
                 results.append(result)
                 say(result.line)
                 for zh, en in result.warnings:
                     say(f"{path.name}: 注意 {zh} / warning: {en}")
-                _fault("file_loaded", number)
+                swap.fault("file_loaded", number)
             _record_rejects(con, results)
             changed = any(r.status in ("loaded", "partial") for r in results)
             if changed or not db_path.exists() or any(not r.rejects.is_empty() for r in results):
@@ -195,10 +186,7 @@ def _load(sources, db_path: Path, rejects_dir: Path | None, log, user=None,
                 person_index.refresh(con)  # per-person columns of rows this run wrote
                 rollups.refresh(con, scoped=scoped)  # monthly tables of the stations touched
                 quality.refresh(con)  # the dq_* tables, whole-table checks (etl/quality.py)
-                con.sql("CHECKPOINT")
-                con.close()
-                _fault("before_swap", len(results))
-                os.replace(work, db_path)
+                swap.swap_in(con, work, db_path, len(results))
         finally:
             con.close()
     report = LoadReport(results)
@@ -209,7 +197,8 @@ def _load(sources, db_path: Path, rejects_dir: Path | None, log, user=None,
 
 
 def _load_file(con, path: Path, source: bytes | Path, key: bytes,
-               seen: dict[str, str], scratch: Path, region: str | None = None) -> FileResult:
+               seen: dict[str, str], scratch: Path, user: str,
+               region: str | None = None) -> FileResult:
     """One file, one batch; bad input becomes a failed or partial result, never an exception.
 
     The file is read, checked and staged a chunk at a time (etl/staging.py: in memory, or
@@ -269,15 +258,10 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
         if again := _one(con, "SELECT count(*) FROM load_batches WHERE content_sha256 = ?",
                          [sha])[0]:
             result.batch_id += f"-{again + 1}"
-        con.begin()
-        try:
-            _write_batch(con, result, table, sha, now, stage.genders)
+        with swap.transaction(con):
+            _write_batch(con, result, table, sha, now, stage.genders, user)
             if table == REGISTRY:
                 regions.rebuild(con)
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
     finally:
         stage.discard()
     seen[sha] = result.batch_id
@@ -417,9 +401,10 @@ def _summarise(result: FileResult) -> None:
 # ---------------------------------------------------------------- writing one batch
 
 
-def _write_batch(con, result: FileResult, table: str, sha: str, now, genders: bool) -> None:
+def _write_batch(con, result: FileResult, table: str, sha: str, now, genders: bool,
+                 user: str) -> None:
     """Persons, the table's rows and the batch's lineage from `_stage`, in the caller's
-    transaction (`genders`: whether rows of the file give genders)."""
+    transaction (`genders`: whether rows of the file give genders; `user`: who loads it)."""
     kind = mappings.kinds()[result.kind]
     batch = result.batch_id
     if "_p_gender" in {c for c, _ in _table_columns(con, STAGE)}:
@@ -428,9 +413,11 @@ def _write_batch(con, result: FileResult, table: str, sha: str, now, genders: bo
     result.rows_inserted, result.rows_updated, result.rows_unchanged = (
         inserted, updated, unchanged)
     con.execute(
-        "INSERT INTO load_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO load_batches (batch_id, file_name, content_sha256, table_name, loaded_at, "
+        "rows_read, rows_loaded, rows_rejected, rows_inserted, rows_updated, rows_unchanged, "
+        "loaded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [batch, result.path.name, sha, table, now, result.rows_read, result.rows_loaded,
-         result.rows_rejected, inserted, updated, unchanged])
+         result.rows_rejected, inserted, updated, unchanged, user])
 
 
 def _table_columns(con, table: str) -> list[tuple[str, str]]:
@@ -529,6 +516,11 @@ def _upsert(con, table: str, key: tuple[str, ...], batch: str):
     con.sql(f"""CREATE OR REPLACE TEMP TABLE _matched AS
                 SELECT t.rowid AS rid, s._nk, t.batch_id AS old_batch, ({same}) AS same
                 FROM {table} t JOIN {STAGE} s ON {on}""")
+    # The replaced rows' content is kept, so a withdrawal of this batch can restore it.
+    con.execute(f"""INSERT INTO {schema.archive(table)} BY NAME
+                    SELECT {', '.join(columns)}, $batch AS replaced_by FROM {table}
+                    WHERE rowid IN (SELECT rid FROM _matched WHERE NOT same)""",
+                {"batch": batch})
     con.sql(f"DELETE FROM {table} WHERE rowid IN (SELECT rid FROM _matched WHERE NOT same)")
     con.execute(f"""INSERT INTO {into} SELECT {values} FROM {STAGE}
                     ANTI JOIN (SELECT _nk FROM _matched WHERE same) USING (_nk)""",
@@ -536,6 +528,8 @@ def _upsert(con, table: str, key: tuple[str, ...], batch: str):
     con.execute("""INSERT INTO row_replacements
                    SELECT DISTINCT ?, ?, _nk, old_batch FROM _matched WHERE NOT same""",
                 [batch, table])
+    con.execute("""INSERT INTO unchanged_rows SELECT ?, ?, old_batch, count(DISTINCT _nk)
+                   FROM _matched WHERE same GROUP BY old_batch""", [batch, table])
     updated, unchanged = _one(
         con, "SELECT count(DISTINCT _nk) FILTER (NOT same), "
         "count(DISTINCT _nk) FILTER (same) FROM _matched")
@@ -641,7 +635,7 @@ def _loaded_batch(con, sha: str) -> str | None:
 # ---------------------------------------------------------------- schema and reference data
 
 
-def _prepare(con, deployment: tuple[list[str], bool] | None = None) -> None:
+def prepare(con, deployment: tuple[list[str], bool] | None = None) -> None:
     """Schema, labels and the regions (made again from the national table, the scope and
     the station registry on every load: etl/regions.py); `deployment` (scope, sample) is
     recorded first when given (`init`)."""
@@ -653,6 +647,7 @@ def _prepare(con, deployment: tuple[list[str], bool] | None = None) -> None:
         con.sql(statement)
     for column in ("longitude", "latitude"):  # regions of warehouses made before them
         con.sql(f"ALTER TABLE regions ADD COLUMN IF NOT EXISTS {column} DOUBLE")
+    con.sql("ALTER TABLE load_batches ADD COLUMN IF NOT EXISTS loaded_by VARCHAR")
     key_types.migrate(con)
     person_index.migrate(con)
     regions.migrate(con)
@@ -680,59 +675,3 @@ def _complete(db_path: Path) -> bool:
                 and _one(con, "SELECT count(*) FROM regions")[0] > 0)
     finally:
         con.close()
-
-
-# ---------------------------------------------------------------- lock, copy, swap
-
-
-@contextlib.contextmanager
-def _exclusive(db_path: Path, say: Callable[[str], None] = lambda _m: None) -> Iterator[None]:
-    """An exclusive lock beside the warehouse: a second load waits for the first."""
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    lock = db_path.with_name(db_path.name + ".lock")
-    with open(lock, "a") as f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            say("等待另一个载入任务结束 / waiting for another load to finish")
-            fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
-@contextlib.contextmanager
-def _working_copy(db_path: Path) -> Iterator[Path]:
-    """A copy of the warehouse beside it (same file system, so os.replace is atomic);
-    removed unless it was swapped in. Copies left by a killed load are cleared first."""
-    for stale in db_path.parent.glob(f".{db_path.name}.loading-*"):
-        if stale.is_dir():  # DuckDB's spill directory or the stage's of a killed load
-            shutil.rmtree(stale, ignore_errors=True)
-        else:
-            stale.unlink(missing_ok=True)
-    work = db_path.with_name(f".{db_path.name}.loading-{os.getpid()}")
-    if db_path.exists():
-        shutil.copyfile(db_path, work)
-        wal = db_path.with_name(db_path.name + ".wal")
-        if wal.exists():
-            shutil.copyfile(wal, work.with_name(work.name + ".wal"))
-    try:
-        yield work
-    finally:
-        work.unlink(missing_ok=True)
-        work.with_name(work.name + ".wal").unlink(missing_ok=True)
-        shutil.rmtree(_scratch(work), ignore_errors=True)
-
-
-def _scratch(work: Path) -> Path:
-    """The stage's directory for big files, beside the working copy and removed with it."""
-    return work.with_name(work.name + ".stage")
-
-
-def _fault(point: str, files_done: int) -> None:
-    if FAULT_HOOK is not None:
-        FAULT_HOOK(point)
-    after = os.environ.get("UNION_DASH_FAULT_AFTER_FILES")
-    if point == "file_loaded" and after and files_done >= int(after):
-        os.kill(os.getpid(), signal.SIGKILL)

@@ -21,7 +21,7 @@ import duckdb
 import polars as pl
 
 from core import festival
-from etl import key_types
+from etl import key_types, swap
 
 _MAPPINGS = Path(__file__).parent / "mappings"
 FUND_RULES_CSV = _MAPPINGS / "fund_rules.csv"
@@ -445,12 +445,10 @@ UNION ALL SELECT 'above_standard', count(*), coalesce(sum(n), 0), coalesce(sum(e
 def refresh_warehouse(db_path: Path) -> None:
     """Recompute the findings of an existing warehouse after the rule files changed.
 
-    Same lock, copy and swap as a load (etl.load.rewrite), so readers see the old findings or
-    the new.
+    Same lock, copy and swap as a load (etl/swap.py), so readers see the old findings or the
+    new.
     """
-    from etl import load
-
-    load.rewrite(Path(db_path), refresh)
+    swap.rewrite(Path(db_path), refresh)
 
 
 def main(argv: list[str] | None = None) -> int:

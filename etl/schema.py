@@ -78,11 +78,17 @@ TABLES: dict[str, str] = {
         batch_id VARCHAR PRIMARY KEY, file_name VARCHAR NOT NULL, content_sha256 VARCHAR NOT NULL,
         table_name VARCHAR NOT NULL, loaded_at TIMESTAMP NOT NULL, rows_read INTEGER NOT NULL,
         rows_loaded INTEGER NOT NULL, rows_rejected INTEGER NOT NULL,
-        rows_inserted INTEGER, rows_updated INTEGER, rows_unchanged INTEGER""",
+        rows_inserted INTEGER, rows_updated INTEGER, rows_unchanged INTEGER,
+        loaded_by VARCHAR""",
     # Lineage of corrections: which earlier batch's row a resent file replaced.
     "row_replacements": """
         batch_id VARCHAR NOT NULL, table_name VARCHAR NOT NULL, natural_key VARCHAR NOT NULL,
         replaced_batch_id VARCHAR NOT NULL""",
+    # Rows a resent file had identical to an earlier batch's, left in place under that batch:
+    # counted per batch, so that batch is not withdrawn from under the later one.
+    "unchanged_rows": """
+        batch_id VARCHAR NOT NULL, table_name VARCHAR NOT NULL,
+        kept_batch_id VARCHAR NOT NULL, rows BIGINT NOT NULL""",
     # Derived at load (etl/rollups.py): hardship files entering (+1) and leaving (-1) the
     # register per month, place and category, so the number on file at a month's end is a
     # sum over ~10^5 rows rather than over every file.
@@ -166,6 +172,20 @@ SEASON_ROLLUPS: dict[str, tuple[str, str, str, str]] = {
 }
 
 
+# Tables whose rows come from files: the load replaces a changed row (same natural key),
+# keeping the old row in `<table>_replaced` with the batch that replaced it, so a withdrawal
+# of that batch brings it back (etl/withdraw.py). Only replaced rows are copied there.
+LOADED = ("help_stations", "hardship_files", "relief", "fund_allocations", "loans", "training",
+          "placements", "medical_cards", "medical_benefits", "petitions", "union_coverage",
+          "npc_activities", "interventions")
+ARCHIVE_SUFFIX = "_replaced"
+
+
+def archive(table: str) -> str:
+    """The table that keeps the rows of `table` later files replaced."""
+    return table + ARCHIVE_SUFFIX
+
+
 def derived_columns(table: str) -> tuple[str, ...]:
     """Columns of `table` the load computes itself rather than reads from a file."""
     if table == "persons":
@@ -178,9 +198,12 @@ def derived_columns(table: str) -> tuple[str, ...]:
 
 
 def ddl() -> list[str]:
-    """CREATE TABLE statements for an empty warehouse."""
-    return [f"CREATE TABLE IF NOT EXISTS {name} ({cols}{_derived_ddl(name)})"
-            for name, cols in TABLES.items()]
+    """CREATE TABLE statements for an empty warehouse: TABLES in order, then the archives."""
+    return [*(f"CREATE TABLE IF NOT EXISTS {name} ({cols}{_derived_ddl(name)})"
+              for name, cols in TABLES.items()),
+            *(f"CREATE TABLE IF NOT EXISTS {archive(name)} "
+              f"({TABLES[name].replace(' PRIMARY KEY', '')}, replaced_by VARCHAR NOT NULL)"
+              for name in LOADED)]
 
 
 def derived_type(column: str) -> str:

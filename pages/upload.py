@@ -1,7 +1,8 @@
 """数据导入 Upload: station files (xlsx, csv) into the warehouse, with every rejected row shown.
 
 The load is `etl.load.load_bytes` (atomic, idempotent: a file loaded before is skipped); the
-data-quality checks are recomputed as part of it.
+data-quality checks are recomputed as part of it. A loaded batch can be withdrawn again
+(ui/withdraw_view.py).
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from analytics.filters import COUNTRY
 from ui import auth, empty
 from ui import registry_view as rv
 from ui import upload_view as uv
+from ui import withdraw_view as wv
 from ui.filters import current
 
 user = auth.require("upload")
+who = None if user.local else user.name  # who loads: else the OS login (etl.load)
 _, lang = current()
 L = 1 if lang == "en" else 0
 
@@ -124,6 +127,7 @@ if outcome:
 # What the warehouse holds, per file kind (below the outcome: the results come first).
 with st.expander(tr("held"), expanded=held.empty):
     st.dataframe(empty.loaded_table(lang), hide_index=True, width="stretch", key="upload_held")
+wv.draw(lang, who)  # 撤销导入: the batches, and withdrawing one after a confirmation
 # ---------------------------------------------------------------- station registry, templates
 scope = user.region or COUNTRY  # a county's staff see and register their county's stations
 stations, counties = registry.help_stations(scope), registry.counties(scope)

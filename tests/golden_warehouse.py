@@ -118,9 +118,9 @@ ROWS: dict[str, list[tuple]] = {
     ],
     "load_batches": [
         (B1, "relief_2012.xlsx", "0" * 64, "relief", datetime(2013, 1, 5, 9, 30), 6, 6, 0,
-         6, 0, 0),
+         6, 0, 0, "staff"),
         (B2, "funds_2012.xlsx", "1" * 64, "fund_allocations", datetime(2013, 1, 6, 10, 0), 5,
-         5, 0, 5, 0, 0),
+         5, 0, 5, 0, 0, "staff"),
     ],
 }
 

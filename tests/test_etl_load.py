@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from etl import config, load
+from etl import config, load, swap
 from tests import messy_files as mf
 from tests.registry import registered
 
@@ -106,7 +106,7 @@ def test_fault_mid_load_leaves_warehouse_unchanged(tmp_path, monkeypatch):
     def crash(point: str) -> None:
         if point == "file_loaded":
             raise RuntimeError("injected fault")
-    monkeypatch.setattr(load, "FAULT_HOOK", crash)
+    monkeypatch.setattr(swap, "FAULT_HOOK", crash)
     a = mf.station_csv(tmp_path, "a.csv", "150702001", mf.ID_C, "2013-01-05")
     with pytest.raises(RuntimeError, match="injected"):
         _load(db, a, mf.bad_rows_csv(tmp_path))
@@ -146,11 +146,11 @@ def test_reader_during_load_sees_old_or_new_whole(tmp_path):
             fresh.sql(f"ATTACH '{db}' AS w (READ_ONLY)")
             seen.append(fresh.sql("SELECT count(*) FROM w.relief").fetchall())
             fresh.close()
-    load.FAULT_HOOK = look
+    swap.FAULT_HOOK = look
     try:
         report = _load(db, mf.bad_rows_csv(tmp_path), *mf.corrections(tmp_path))
     finally:
-        load.FAULT_HOOK = None
+        swap.FAULT_HOOK = None
     assert report.exit_code == 3
     assert reader.sql("SELECT count(*) FROM relief").fetchall() == old  # its version, whole
     reader.close()

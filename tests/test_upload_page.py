@@ -138,3 +138,21 @@ def test_rejects_report_is_excel_ready_csv(empty_db):
     assert data.startswith(b"\xef\xbb\xbf")
     table = pl.read_csv(data)
     assert table.height == 2 and "原因 reason_zh" in table.columns
+
+
+def test_withdraw_a_batch_behind_a_confirmation(empty_db):
+    at = _page().run()
+    _upload(at, ("good.csv", GOOD))
+    assert _count(empty_db, "SELECT count(*) FROM relief") == 2
+    pick = at.selectbox(key="withdraw_batch")
+    (label,) = pick.options  # the registry is named by the roster's stations: not offered
+    assert label.startswith("good.csv · ")
+    pick.set_value(label.split(" · ")[1]).run()
+    assert any("good.csv" in w.value and "删除 2 行" in w.value for w in at.warning)
+    assert at.button(key="withdraw_go").disabled  # not before the confirmation is ticked
+    at.checkbox(key="withdraw_sure").check().run()
+    at.button(key="withdraw_go").click().run()
+    assert not at.exception
+    assert any("已撤销批次" in s.value for s in at.success)
+    assert _count(empty_db, "SELECT count(*) FROM relief") == 0
+    assert _count(empty_db, "SELECT count(*) FROM load_batches WHERE file_name = 'good.csv'") == 0

@@ -59,10 +59,12 @@ def screen(files: list[tuple[str, bytes]], limit: int) -> tuple[list[tuple[str, 
 
 def run_load(files: list[tuple[str, bytes]], db_path: Path,
              user: auth.User | None = None) -> LoadReport:
-    """Load the files in one atomic swap; rejects also go to the rejects folder, and the
-    audit log names this session's user. A user bound to a region loads rows of that region
-    only (the others are rejected, with the reason)."""
-    return load_bytes(files, db_path, rejects_dir=config.REJECTS_DIR, user=trail.who()[0],
+    """Load the files in one atomic swap; rejects also go to the rejects folder. The
+    signed-in user is recorded as who loaded them (the local user: the OS login) and in the
+    audit log; a user bound to a region loads rows of that region only (the others are
+    rejected, with the reason)."""
+    who = None if user is None or user.local else trail.who()[0]
+    return load_bytes(files, db_path, rejects_dir=config.REJECTS_DIR, user=who,
                       region=user.region if user else None)
 
 

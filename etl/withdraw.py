@@ -1,0 +1,378 @@
+"""Withdrawing a load (撤销导入): one batch's rows out, the rows it replaced back.
+
+A batch is one loaded file (etl/load.py). Its withdrawal runs in the same lock, copy and swap
+as a load (etl/swap.py): the batch's rows go; the rows it replaced come back from
+`<table>_replaced` (a corrected resubmission withdrawn brings the earlier version back); its
+lineage, rejects and `load_batches` row go; persons first seen in it go (persons whom later
+batches' rows name stay, under the first of those batches); then the per-person columns, the
+monthly and season tables, the quality findings and, for a help-station registry batch, the
+regions are made again. The warehouse is then what it was before the batch, and the same
+file can be loaded again.
+
+A withdrawal that could not give that state back is refused (`Refused`): an unknown batch; a
+later batch replaced or repeated rows of this one (withdraw that one first); rows it replaced
+whose content was not kept (loaded before the archive existed); help stations it registered
+that other batches' rows still name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from etl import key_types, load, mappings, person_index, quality, regions, rollups, schema, swap
+
+REGISTRY = load.REGISTRY
+# Tables with persons' rows: a person stays in `persons` while one of them names them.
+PERSON_TABLES = tuple(t for t in schema.LOADED if "person_key" in key_types.column_types(t))
+STATION_TABLES = tuple(t for t in schema.LOADED if t != REGISTRY
+                       and "station_code" in key_types.column_types(t))
+
+
+class Refused(Exception):
+    """A withdrawal that cannot be done, with the reason in Chinese and English."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(f"{zh} / {en}")
+        self.zh, self.en = zh, en
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What withdrawing a batch removes and brings back (`describe`)."""
+
+    batch_id: str
+    file_name: str
+    table_name: str
+    kind_zh: str
+    kind_en: str
+    loaded_at: dt.datetime
+    loaded_by: str | None
+    rows_removed: int
+    restored: tuple[tuple[str, str | None, int], ...]  # (batch, its file, rows) coming back
+    persons_removed: int
+    blocked: tuple[str, str] | None  # why it cannot be withdrawn (zh, en), or None
+
+    @property
+    def rows_restored(self) -> int:
+        return sum(n for *_, n in self.restored)
+
+    def confirmation(self, lang: str = "zh") -> str:
+        """One sentence naming what will go and what comes back, for a confirmation."""
+        when, by = f"{self.loaded_at:%Y-%m-%d %H:%M}", self.loaded_by or "?"
+        if lang == "en":
+            back = "".join(f"; {n} rows of batch {b} ({f or '?'}) come back"
+                           for b, f, n in self.restored)
+            persons = (f"; {self.persons_removed} persons seen only in it are removed"
+                       if self.persons_removed else "")
+            return (f"Withdraw batch {self.batch_id} (file {self.file_name}, {self.kind_en}, "
+                    f"loaded {when} by {by}): {self.rows_removed} rows are removed"
+                    f"{back}{persons}.")
+        back = "".join(f"，恢复批次 {b}（{f or '?'}）的 {n} 行" for b, f, n in self.restored)
+        persons = f"，删除仅见于该批次的 {self.persons_removed} 人" if self.persons_removed else ""
+        return (f"将撤销批次 {self.batch_id}（文件 {self.file_name}，{self.kind_zh}，"
+                f"{when} 由 {by} 载入）：删除 {self.rows_removed} 行{back}{persons}。")
+
+
+@dataclass(frozen=True)
+class WithdrawResult:
+    plan: Plan
+    withdrawn_by: str
+    persons_removed: int
+
+    @property
+    def message_zh(self) -> str:
+        p = self.plan
+        back = "".join(f"，恢复批次 {b} 的 {n} 行" for b, _, n in p.restored)
+        return (f"已撤销批次 {p.batch_id}（{p.file_name}）：删除 {p.rows_removed} 行{back}，"
+                f"删除 {self.persons_removed} 人")
+
+    @property
+    def message_en(self) -> str:
+        p = self.plan
+        back = "".join(f", {n} rows of batch {b} restored" for b, _, n in p.restored)
+        return (f"withdrew batch {p.batch_id} ({p.file_name}): {p.rows_removed} rows removed"
+                f"{back}, {self.persons_removed} persons removed")
+
+
+# ---------------------------------------------------------------- public entry points
+
+
+def batches(db_path: Path) -> pl.DataFrame:
+    """Every batch of the warehouse, newest first, with its kind, who loaded it and whether
+    it can be withdrawn (`blocked_zh`/`blocked_en` say why not). Read-only."""
+    with _reading(Path(db_path)) as con:
+        rows = _batch_rows(con)
+        blocks = _blocks(con, rows)
+    kinds = _kinds()
+    def named(values: dict[str, str]) -> pl.Expr:
+        return pl.col("batch_id").replace_strict(values, default=None, return_dtype=pl.String)
+
+    def kind(name: str) -> pl.Expr:
+        return pl.col("table_name").replace_strict(
+            {t: getattr(k, name) for t, k in kinds.items()}, default=pl.col("table_name"))
+
+    return rows.select(
+        "batch_id", "file_name", "table_name", kind("name_zh").alias("kind_zh"),
+        kind("name_en").alias("kind_en"), "loaded_at", "rows_loaded", "rows_rejected",
+        "rows_inserted", "rows_updated", "loaded_by",
+        (~pl.col("batch_id").is_in(list(blocks))).alias("withdrawable"),
+        named({b: zh for b, (zh, _) in blocks.items()}).alias("blocked_zh"),
+        named({b: en for b, (_, en) in blocks.items()}).alias("blocked_en"),
+    ).reverse()
+
+
+def describe(db_path: Path, batch_id: str) -> Plan:
+    """What withdrawing `batch_id` would remove and restore (Refused if it is unknown).
+    Read-only: the upload page shows it for confirmation."""
+    with _reading(Path(db_path)) as con:
+        return _plan(con, batch_id)
+
+
+def withdraw(db_path: Path, batch_id: str, *, user: str | None = None,
+             log: Callable[[str], None] | None = None) -> WithdrawResult:
+    """Withdraw one batch in one atomic swap; Refused (nothing changed) when it cannot be.
+    `user` is who withdraws it (default the OS login name), for the caller's audit log."""
+    db_path, say = Path(db_path), log or (lambda _m: None)
+    if not db_path.exists():
+        raise _no_warehouse(db_path)
+    with swap.exclusive(db_path, say), swap.working_copy(db_path) as work:
+        con = duckdb.connect(str(work))
+        try:
+            load.prepare(con)  # an older warehouse gets the archives and loaded_by first
+            plan = _plan(con, batch_id)
+            if plan.blocked:
+                zh, en = plan.blocked
+                raise Refused(f"不能撤销批次 {batch_id}：{zh}",
+                              f"batch {batch_id} cannot be withdrawn: {en}")
+            persons = _remove(con, plan)
+            swap.swap_in(con, work, db_path)
+        finally:
+            con.close()
+    result = WithdrawResult(plan, user or load.os_login(), persons)
+    say(f"{result.message_zh} / {result.message_en}")
+    return result
+
+
+# ---------------------------------------------------------------- what a batch holds
+
+
+@contextlib.contextmanager
+def _reading(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The warehouse read-only, attached to a fresh connection: it sees the file as it is
+    now, even after a swap (a cached read-only connection might not: NOTES.md)."""
+    if not db_path.exists():
+        raise _no_warehouse(db_path)
+    con = duckdb.connect(":memory:")
+    try:
+        path = str(db_path).replace("'", "''")
+        con.sql(f"ATTACH '{path}' AS w (READ_ONLY)")
+        con.sql("USE w")
+        yield con
+    finally:
+        con.close()
+
+
+def _no_warehouse(db_path: Path) -> Refused:
+    return Refused(f"数据仓库 {db_path} 不存在；请检查 --db 路径",
+                   f"no warehouse at {db_path}; check the --db path")
+
+
+def _kinds() -> dict[str, mappings.Kind]:
+    return {k.table_name: k for k in mappings.kinds().values()}
+
+
+def _has(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    """The columns of the warehouse's `table` (none if it has no such table: older ones)."""
+    return {r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND table_name = ?", [table]).fetchall()}
+
+
+def _batch_rows(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """`load_batches` in load order (rowid: the table is only appended to)."""
+    by = "loaded_by" if "loaded_by" in _has(con, "load_batches") else "NULL::VARCHAR"
+    return con.sql(f"""SELECT batch_id, file_name, table_name, loaded_at, rows_loaded,
+                              rows_rejected, rows_inserted, rows_updated, {by} AS loaded_by
+                       FROM load_batches ORDER BY rowid""").pl()
+
+
+def _plan(con: duckdb.DuckDBPyConnection, batch_id: str) -> Plan:
+    rows = _batch_rows(con)
+    row = rows.filter(pl.col("batch_id") == batch_id)
+    if row.is_empty():
+        raise Refused(f"没有批次 {batch_id}；可用 python -m etl batches 列出已载入的批次",
+                      f"no batch {batch_id}; list the loaded batches with "
+                      "python -m etl batches")
+    b = row.row(0, named=True)
+    table, kind = b["table_name"], _kinds().get(b["table_name"])
+    removed = con.execute(f"SELECT count(*) FROM {table} WHERE batch_id = ?",
+                          [batch_id]).fetchall()[0][0]
+    restored = ()
+    if _has(con, schema.archive(table)):
+        restored = tuple(con.execute(f"""
+            SELECT a.batch_id, b.file_name, count(*) FROM {schema.archive(table)} a
+            LEFT JOIN load_batches b USING (batch_id) WHERE a.replaced_by = ?
+            GROUP BY ALL ORDER BY min(b.loaded_at), 1""", [batch_id]).fetchall())
+    return Plan(batch_id, b["file_name"], table, kind.name_zh if kind else table,
+                kind.name_en if kind else table, b["loaded_at"], b["loaded_by"], removed,
+                restored, _persons_only_in(con, batch_id),
+                _blocks(con, row).get(batch_id))
+
+
+def _persons_only_in(con: duckdb.DuckDBPyConnection, batch_id: str) -> int:
+    """Persons first seen in the batch whom no other batch's rows name."""
+    return con.execute(f"""SELECT count(*) FROM persons WHERE batch_id = $b AND person_key
+                           NOT IN ({_person_rows('batch_id <> $b')})""",
+                       {"b": batch_id}).fetchall()[0][0]
+
+
+def _person_rows(where: str, columns: str = "person_key") -> str:
+    """Rows of every person table of the persons first seen in batch $b, where `where`
+    holds (a lookup in those few persons, not a set of every person of 10^7 rows)."""
+    mine = "person_key IN (SELECT person_key FROM persons WHERE batch_id = $b)"
+    return " UNION ALL ".join(f"SELECT {columns} FROM {t} WHERE {mine} AND {where}"
+                              for t in PERSON_TABLES)
+
+
+# ---------------------------------------------------------------- what stands in the way
+
+
+def _blocks(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame) -> dict[str, tuple[str, str]]:
+    """Why each of these batches (rows of `_batch_rows`) cannot be withdrawn, where it cannot:
+    the first reason that applies."""
+    wanted = rows["batch_id"].to_list()
+    blocks: dict[str, tuple[str, str]] = {}
+    for reasons in (_later(con, wanted), _not_archived(con, rows),
+                    _stations_in_use(con, rows)):
+        for batch, reason in reasons.items():
+            blocks.setdefault(batch, reason)
+    return blocks
+
+
+def _later(con: duckdb.DuckDBPyConnection, wanted: list[str]) -> dict[str, tuple[str, str]]:
+    """Batches whose rows a later batch replaced or sent again unchanged: that one first."""
+    sources = ["SELECT batch_id, replaced_batch_id AS earlier FROM row_replacements"]
+    if _has(con, "unchanged_rows"):
+        sources.append("SELECT batch_id, kept_batch_id FROM unchanged_rows")
+    found = con.execute(f"""
+        SELECT d.earlier, list(DISTINCT d.batch_id || coalesce('（' || b.file_name || '）', '')
+                               ORDER BY d.batch_id || coalesce('（' || b.file_name || '）', ''))
+        FROM ({' UNION ALL '.join(sources)}) d LEFT JOIN load_batches b USING (batch_id)
+        WHERE list_contains($w, d.earlier) AND d.batch_id <> d.earlier GROUP BY 1""",
+                        {"w": wanted}).fetchall()
+    return {batch: (f"之后的批次 {'、'.join(later)} 更正或重复了该批次的行；请先撤销"
+                    f"{'该批次' if len(later) == 1 else '这些批次'}",
+                    f"the later batch {', '.join(later).replace('（', ' (').replace('）', ')')} "
+                    "replaced or repeated rows of this batch; withdraw "
+                    f"{'it' if len(later) == 1 else 'them'} first")
+            for batch, later in found}
+
+
+def _not_archived(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame
+                  ) -> dict[str, tuple[str, str]]:
+    """Batches that replaced more rows than the archive of their table keeps (loaded before
+    the archive existed): what they replaced cannot be restored."""
+    archived = [f"SELECT replaced_by AS batch_id FROM {schema.archive(t)}"
+                for t in set(rows["table_name"]) if _has(con, schema.archive(t))]
+    kept = f"SELECT batch_id, count(*) AS n FROM ({' UNION ALL '.join(archived)}) GROUP BY 1" \
+        if archived else "SELECT NULL::VARCHAR AS batch_id, 0 AS n"
+    found = con.execute(f"""
+        SELECT r.batch_id, r.n FROM (SELECT batch_id, count(*) AS n FROM row_replacements
+                                     WHERE list_contains($w, batch_id) GROUP BY 1) r
+        LEFT JOIN ({kept}) a USING (batch_id) WHERE r.n > coalesce(a.n, 0)""",
+                        {"w": rows["batch_id"].to_list()}).fetchall()
+    return {batch: (f"该批次更正了 {n} 行，被替换的原内容未保存（在撤销功能启用前载入），无法恢复",
+                    f"it replaced {n} rows whose earlier content was not kept (it was loaded "
+                    "before withdrawals were possible), so they cannot be restored")
+            for batch, n in found}
+
+
+def _stations_in_use(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame
+                     ) -> dict[str, tuple[str, str]]:
+    """Registry batches whose stations (those not coming back from the archive) other
+    batches' rows name: the rows would lose their station."""
+    registry = rows.filter(pl.col("table_name") == REGISTRY)["batch_id"].to_list()
+    if not registry:
+        return {}
+    back = (f"ANTI JOIN {schema.archive(REGISTRY)} a ON a.replaced_by = h.batch_id "
+            "AND a.station_code = h.station_code" if _has(con, schema.archive(REGISTRY)) else "")
+    naming = " UNION ".join(f"SELECT DISTINCT station_code, batch_id FROM {t}"
+                            for t in STATION_TABLES)
+    found = con.execute(f"""
+        WITH gone AS (SELECT h.station_code, h.batch_id FROM {REGISTRY} h {back}
+                      WHERE list_contains($r, h.batch_id))
+        SELECT g.batch_id, count(DISTINCT g.station_code),
+               list(DISTINCT u.batch_id ORDER BY u.batch_id)
+        FROM gone g JOIN ({naming}) u USING (station_code) GROUP BY 1""",
+                        {"r": registry}).fetchall()
+    return {batch: (f"该批次登记的 {n} 个帮扶站点仍被批次 {'、'.join(users[:3])}"
+                    f"{' 等' if len(users) > 3 else ''}的数据使用；请先撤销这些数据",
+                    f"{n} help station{'s' if n > 1 else ''} it registered "
+                    f"{'are' if n > 1 else 'is'} still named by rows of batch "
+                    f"{', '.join(users[:3])}{' and others' if len(users) > 3 else ''}; "
+                    "withdraw those first")
+            for batch, n, users in found}
+
+
+# ---------------------------------------------------------------- the change
+
+
+def _remove(con: duckdb.DuckDBPyConnection, plan: Plan) -> int:
+    """Take the batch out of the working copy and remake what is derived from the rows;
+    the number of persons removed."""
+    batch, table = plan.batch_id, plan.table_name
+    scoped = rollups.scope(con, [batch])  # the stations of its persons, while its rows exist
+    with swap.transaction(con):
+        _rows_back(con, table, batch, scoped)
+        for lineage in ("row_replacements", "unchanged_rows", "load_rejects", "load_batches"):
+            con.execute(f"DELETE FROM {lineage} WHERE batch_id = ?", [batch])
+        persons = _remove_persons(con, batch)
+        if table == REGISTRY:
+            regions.rebuild(con)
+    swap.fault("rows_withdrawn")
+    person_index.refresh(con)
+    rollups.refresh(con, scoped=scoped)
+    quality.refresh(con)
+    return persons
+
+
+def _rows_back(con: duckdb.DuckDBPyConnection, table: str, batch: str, scoped: bool) -> None:
+    """The batch's rows out of `table`, the rows it replaced back in from the archive."""
+    params = {"b": batch}
+    if table in schema.PERSON_INDEX:  # its persons' other rows: per-person columns again
+        con.execute(f"""UPDATE {table} SET person_no = NULL WHERE batch_id <> $b AND
+                        person_key IN (SELECT person_key FROM {table} WHERE batch_id = $b)""",
+                    params)
+    con.execute(f"DELETE FROM {table} WHERE batch_id = $b", params)
+    # restored rows leave the derived columns NULL: person_index fills them
+    con.execute(f"""INSERT INTO {table} BY NAME SELECT * EXCLUDE (replaced_by)
+                    FROM {schema.archive(table)} WHERE replaced_by = $b""", params)
+    if scoped and table == "relief":  # the relief rollups of their stations are made again
+        con.execute(f"""INSERT INTO {rollups.SCOPE} SELECT DISTINCT station_code
+                        FROM relief_replaced WHERE replaced_by = $b""", params)
+    con.execute(f"DELETE FROM {schema.archive(table)} WHERE replaced_by = $b", params)
+
+
+def _remove_persons(con: duckdb.DuckDBPyConnection, batch: str) -> int:
+    """Persons first seen in the batch go, unless other batches' rows name them: those stay,
+    under the first of those batches in load order."""
+    params = {"b": batch}
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _still_named AS
+        SELECT r.person_key, arg_min(r.batch_id, coalesce(b.rowid, 9e18)) AS first_batch
+        FROM ({_person_rows("true", "person_key, batch_id")}) r
+        LEFT JOIN load_batches b USING (batch_id) GROUP BY 1""", params)
+    gone = con.execute("""DELETE FROM persons WHERE batch_id = $b
+                          AND person_key NOT IN (SELECT person_key FROM _still_named)""",
+                       params).fetchall()[0][0]
+    con.execute("""UPDATE persons SET batch_id = s.first_batch FROM _still_named s
+                   WHERE persons.person_key = s.person_key AND persons.batch_id = $b""", params)
+    con.execute("DROP TABLE _still_named")
+    return gone
