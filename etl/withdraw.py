@@ -12,7 +12,8 @@ file can be loaded again.
 A withdrawal that could not give that state back is refused (`Refused`): an unknown batch; a
 later batch replaced or repeated rows of this one (withdraw that one first); rows it replaced
 whose content was not kept (loaded before the archive existed); help stations it registered
-that other batches' rows still name.
+that other batches' rows still name. A user bound to a region sees and withdraws only the
+batches whose rows all lie in it. Every withdrawal, done or refused, goes to the audit log.
 """
 
 from __future__ import annotations
@@ -26,7 +27,19 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from etl import key_types, load, mappings, person_index, quality, regions, rollups, schema, swap
+from etl import (
+    key_types,
+    load,
+    load_audit,
+    mappings,
+    person_index,
+    quality,
+    regions,
+    rollups,
+    schema,
+    swap,
+)
+from etl.region_index import RegionIndex
 
 REGISTRY = load.REGISTRY
 # Tables with persons' rows: a person stays in `persons` while one of them names them.
@@ -104,11 +117,14 @@ class WithdrawResult:
 # ---------------------------------------------------------------- public entry points
 
 
-def batches(db_path: Path) -> pl.DataFrame:
+def batches(db_path: Path, region: str | None = None) -> pl.DataFrame:
     """Every batch of the warehouse, newest first, with its kind, who loaded it and whether
-    it can be withdrawn (`blocked_zh`/`blocked_en` say why not). Read-only."""
+    it can be withdrawn (`blocked_zh`/`blocked_en` say why not); with `region` (a user bound
+    to one), only the batches whose rows all lie in it. Read-only."""
     with _reading(Path(db_path)) as con:
         rows = _batch_rows(con)
+        if region is not None:
+            rows = rows.filter(~pl.col("batch_id").is_in(_outside(con, rows, region)))
         blocks = _blocks(con, rows)
     kinds = _kinds()
     def named(values: dict[str, str]) -> pl.Expr:
@@ -136,10 +152,27 @@ def describe(db_path: Path, batch_id: str) -> Plan:
 
 
 def withdraw(db_path: Path, batch_id: str, *, user: str | None = None,
-             log: Callable[[str], None] | None = None) -> WithdrawResult:
+             log: Callable[[str], None] | None = None,
+             region: str | None = None) -> WithdrawResult:
     """Withdraw one batch in one atomic swap; Refused (nothing changed) when it cannot be.
-    `user` is who withdraws it (default the OS login name), for the caller's audit log."""
+    `user` is who withdraws it (default the OS login name), recorded in the audit log; with
+    `region` (a user bound to one), a batch with rows outside it is refused."""
     db_path, say = Path(db_path), log or (lambda _m: None)
+    who = user or load.os_login()
+    try:
+        result = _withdraw(db_path, batch_id, who, say, region)
+    except BaseException as exc:
+        load_audit.withdrawal(db_path, batch_id, user=who, outcome="error",
+                              error=getattr(exc, "en", type(exc).__name__))
+        raise
+    load_audit.withdrawal(db_path, batch_id, user=who, file=result.plan.file_name,
+                          rows_removed=result.plan.rows_removed,
+                          rows_restored=result.plan.rows_restored)
+    return result
+
+
+def _withdraw(db_path: Path, batch_id: str, who: str, say: Callable[[str], None],
+              region: str | None) -> WithdrawResult:
     if not db_path.exists():
         raise _no_warehouse(db_path)
     with swap.exclusive(db_path, say), swap.working_copy(db_path) as work:
@@ -147,6 +180,10 @@ def withdraw(db_path: Path, batch_id: str, *, user: str | None = None,
         try:
             load.prepare(con)  # an older warehouse gets the archives and loaded_by first
             plan = _plan(con, batch_id)
+            if region is not None and batch_id in _outside(con, _batch_rows(con), region):
+                raise Refused(f"批次 {batch_id} 含有您的权限范围（{region}）以外的行，不能由您撤销；请交上级工会撤销",
+                              f"batch {batch_id} holds rows outside your region ({region}); "
+                              "ask the federation above to withdraw it")
             if plan.blocked:
                 zh, en = plan.blocked
                 raise Refused(f"不能撤销批次 {batch_id}：{zh}",
@@ -155,9 +192,31 @@ def withdraw(db_path: Path, batch_id: str, *, user: str | None = None,
             swap.swap_in(con, work, db_path)
         finally:
             con.close()
-    result = WithdrawResult(plan, user or load.os_login(), persons)
+    result = WithdrawResult(plan, who, persons)
     say(f"{result.message_zh} / {result.message_en}")
     return result
+
+
+def _outside(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, region: str) -> list[str]:
+    """The batches of `rows` with a row (kept or archived) outside `region`'s subtree, or in
+    a table that names no region."""
+    allowed = sorted(RegionIndex.of(con, region).allowed or ())
+    out = []
+    for table in rows["table_name"].unique().to_list():
+        columns = _has(con, table)
+        places = [c for c in ("station_code", "county_code", "scope_code") if c in columns]
+        batches = rows.filter(pl.col("table_name") == table)["batch_id"].to_list()
+        if not places:
+            out += batches
+            continue
+        inside = " OR ".join(f"list_contains($allowed, {c}::VARCHAR)" for c in places)
+        sources = [table] + ([schema.archive(table)] if _has(con, schema.archive(table)) else [])
+        union = " UNION ALL ".join(f"SELECT batch_id, {', '.join(places)} FROM {t}"
+                                   for t in sources)
+        out += [b for (b,) in con.execute(
+            f"SELECT DISTINCT batch_id FROM ({union}) WHERE NOT coalesce({inside}, FALSE)",
+            {"allowed": allowed}).fetchall()]
+    return out
 
 
 # ---------------------------------------------------------------- what a batch holds

@@ -127,7 +127,7 @@ if outcome:
 # What the warehouse holds, per file kind (below the outcome: the results come first).
 with st.expander(tr("held"), expanded=held.empty):
     st.dataframe(empty.loaded_table(lang), hide_index=True, width="stretch", key="upload_held")
-wv.draw(lang, who)  # 撤销导入: the batches, and withdrawing one after a confirmation
+wv.draw(lang, who, user.region)  # 撤销导入: the batches, and withdrawing one after a confirmation
 # ---------------------------------------------------------------- station registry, templates
 scope = user.region or COUNTRY  # a county's staff see and register their county's stations
 stations, counties = registry.help_stations(scope), registry.counties(scope)

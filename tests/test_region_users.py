@@ -285,3 +285,27 @@ def test_effects_compare_the_district_only(reading):
     mine = effect_data.regions_within(reference.regions(), MINE)
     assert set(mine.filter(pl.col("level") == "county")["region_code"]) == {MINE}
     assert "440100" in set(mine["region_code"])  # a city-wide measure still reaches it
+
+
+def test_a_district_user_withdraws_only_batches_of_the_district(guangzhou, tmp_path):
+    import os
+
+    from core import audit
+    from etl import withdraw
+
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(guangzhou.read_bytes())
+    mine = roster(tmp_path / "mine.csv", [("天河区五山街道帮扶站", MINE, 1234)])
+    (own,) = load.load_files([mine], db, rejects_dir=tmp_path / "rej", region=MINE).files
+    listed = withdraw.batches(db, region=MINE)["batch_id"].to_list()
+    assert listed == [own.batch_id]  # not the city's registry nor the two-district roster
+    everything = withdraw.batches(db)["batch_id"].to_list()
+    mixed = everything[-1]  # the first batch: the city's registry
+    with pytest.raises(withdraw.Refused, match="权限范围"):
+        withdraw.withdraw(db, mixed, user="tianhe", region=MINE)
+    done = withdraw.withdraw(db, own.batch_id, user="tianhe", region=MINE)
+    assert done.plan.rows_removed == 1
+    log = audit.events(os.environ["UNION_DASH_AUDIT"], action="withdraw")
+    mine_events = log.filter(pl.col("user") == "tianhe")
+    assert set(mine_events["outcome"]) == {"ok", "error"}
+    assert own.batch_id in mine_events["object"].to_list()

@@ -41,8 +41,9 @@ HEADERS = {"batch_id": ("批次", "batch"), "file_name": ("文件", "file"), "ki
 _OUTCOME = "withdraw_outcome"
 
 
-def draw(lang: str, user: str | None) -> None:
-    """The section, in an expander (open while it has an outcome to show)."""
+def draw(lang: str, user: str | None, region: str | None = None) -> None:
+    """The section, in an expander (open while it has an outcome to show); a user bound to
+    a region sees and withdraws the batches of that region only."""
     i = 1 if lang == "en" else 0
     path = db.warehouse_path()
     outcome = st.session_state.get(_OUTCOME)
@@ -51,7 +52,7 @@ def draw(lang: str, user: str | None) -> None:
         if outcome is not None:
             ok, message = outcome
             (st.success if ok else st.error)(message[i])
-        listing = batches(path, lang) if path.exists() else pl.DataFrame()
+        listing = batches(path, lang, region) if path.exists() else pl.DataFrame()
         if listing.is_empty():
             st.info(TEXT["none"][i])
             return
@@ -69,30 +70,31 @@ def draw(lang: str, user: str | None) -> None:
         sure = st.checkbox(TEXT["sure"][i], key="withdraw_sure")
         if st.button(TEXT["go"][i], key="withdraw_go", disabled=not sure):
             with st.spinner(TEXT["running"][i]):
-                st.session_state[_OUTCOME] = run(path, batch, user)
+                st.session_state[_OUTCOME] = run(path, batch, user, region)
             st.session_state.pop("withdraw_sure", None)
             st.rerun()  # the frame redraws too: the filter bar, the data version
 
 
-def run(path: Path, batch: str, user: str | None) -> tuple[bool, tuple[str, str]]:
+def run(path: Path, batch: str, user: str | None,
+        region: str | None = None) -> tuple[bool, tuple[str, str]]:
     """Withdraw the batch: (done, (message zh, en))."""
     try:
-        result = withdraw.withdraw(path, batch, user=user)
+        result = withdraw.withdraw(path, batch, user=user, region=region)
     except withdraw.Refused as e:
         return False, (e.zh, e.en)
     return True, (result.message_zh, result.message_en)
 
 
-def batches(path: Path, lang: str) -> pl.DataFrame:
+def batches(path: Path, lang: str, region: str | None = None) -> pl.DataFrame:
     """The batches as the section shows them (headers in the language), with `_batch` and
     `_ok` (whether it can be withdrawn) for the picker."""
-    return _shown(_batches(str(path), db.warehouse(path).version().token), lang)
+    return _shown(_batches(str(path), db.warehouse(path).version().token, region), lang)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _batches(path: str, version: str) -> pl.DataFrame:
+def _batches(path: str, version: str, region: str | None) -> pl.DataFrame:
     """Keyed on the data version: a load or withdrawal lists anew."""
-    return withdraw.batches(Path(path))
+    return withdraw.batches(Path(path), region)
 
 
 def _shown(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
