@@ -103,7 +103,8 @@ if not {person_index!r}:
     schema.PERSON_INDEX.clear()
     rollups.refresh = lambda con, **kw: None
 from sample import regions as sample_regions
-from etl.load import init, load_files
+from etl.load import load_files
+from etl.warehouse import init
 db = Path({str(db)!r})
 if not db.exists():  # a deployment with the sample's stations registered, outside the timing
     init(db, sample_regions.SCOPE)

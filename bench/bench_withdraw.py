@@ -127,9 +127,9 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     db = work / "w.duckdb"
     shutil.copyfile(args.source, db)
-    from etl import load, swap
+    from etl import swap, warehouse
 
-    swap.rewrite(db, load.prepare)  # an older warehouse gets the archives first, untimed
+    swap.rewrite(db, warehouse.prepare)  # an older warehouse gets the archives first, untimed
     m, m2 = monthly_files(args.files, args.county, work)
     before = work / "before.duckdb"
     if args.check:

@@ -93,7 +93,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     import polars as pl
 
     from etl import national
-    from etl.load import init
+    from etl.warehouse import init
 
     try:
         init(args.db, args.scope)

@@ -37,17 +37,17 @@ from etl import (
     region_checks,
     regions,
     rollups,
-    schema,
     staging,
     swap,
+    upsert,
     validate,
+    warehouse,
 )
 from etl import digest as digests
 from etl import rejects as rj
 from etl.extract import FileError
 from etl.region_index import RegionIndex
 
-LOAD_MEMORY_LIMIT = os.environ.get("UNION_DASH_LOAD_MEMORY", "2GB")  # DuckDB's share of a load
 SURROGATE_IDS = key_types.SURROGATE_IDS
 STAGE = staging.VIEW  # one file's checked rows (etl/staging.py)
 REGISTRY = "help_stations"  # its rows make the regions table's stations
@@ -133,26 +133,6 @@ def os_login() -> str:
         return f"uid {os.getuid()}"
 
 
-def ensure_warehouse(db_path: Path) -> None:
-    """Create the warehouse (schema, regions, labels) if it is missing or incomplete; a new
-    one covers the whole country (`init` gives it a federation's scope)."""
-    db_path = Path(db_path)
-    if db_path.exists() and _complete(db_path):
-        return
-    swap.rewrite(db_path, prepare)
-
-
-def init(db_path: Path, scope: Sequence[str], *, sample: bool = False) -> None:
-    """An empty warehouse for a federation's scope (region codes whose subtrees it covers):
-    its regions, no rows. FileExistsError if there is a warehouse at db_path already;
-    ValueError for a code not in the national table."""
-    db_path = Path(db_path)
-    if db_path.exists():
-        raise FileExistsError(str(db_path))
-
-    swap.rewrite(db_path, lambda con: prepare(con, (list(scope), sample)))
-
-
 # ---------------------------------------------------------------- the run
 
 
@@ -168,7 +148,7 @@ def _load(sources, db_path: Path, rejects_dir: Path | None, log, user: str | Non
           swap.working_copy(db_path) as work):
         con = duckdb.connect(str(work))
         try:
-            prepare(con)
+            warehouse.prepare(con)
             seen: dict[str, str] = {}
             for number, (path, source) in enumerate(sources, start=1):
                 result = _load_file(con, path, source, key, seen, swap.scratch(work), user,
@@ -293,7 +273,7 @@ def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.Raw
     """Check every chunk of every recognised sheet and add its good rows to the stage;
     stop (`_AlreadyLoaded`) as soon as the file's digest shows it was loaded before.
     Returns `_i` of the rows whose natural key's hash repeats (candidate duplicates)."""
-    columns = [(c, t) for c, t in _table_columns(con, table) if c != SURROGATE_IDS.get(table)]
+    columns = [(c, t) for c, t in upsert.table_columns(con, table) if c != SURROGATE_IDS.get(table)]
     raw_of = {raw.name: raw for raw in raws}
     person_ids = validate.PersonIds(key)  # a person in many chunks is checked once
     hashes: list[pl.DataFrame] = [pl.DataFrame(schema={"_i": pl.Int64, "_h": pl.UInt64})]
@@ -407,9 +387,9 @@ def _write_batch(con, result: FileResult, table: str, sha: str, now, genders: bo
     transaction (`genders`: whether rows of the file give genders; `user`: who loads it)."""
     kind = mappings.kinds()[result.kind]
     batch = result.batch_id
-    if "_p_gender" in {c for c, _ in _table_columns(con, STAGE)}:
-        _upsert_persons(con, batch, genders)
-    inserted, updated, unchanged = _upsert(con, table, kind.natural_key, batch)
+    if "_p_gender" in {c for c, _ in upsert.table_columns(con, STAGE)}:
+        upsert.upsert_persons(con, batch, genders)
+    inserted, updated, unchanged = upsert.upsert(con, table, kind.natural_key, batch)
     result.rows_inserted, result.rows_updated, result.rows_unchanged = (
         inserted, updated, unchanged)
     con.execute(
@@ -418,12 +398,6 @@ def _write_batch(con, result: FileResult, table: str, sha: str, now, genders: bo
         "loaded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [batch, result.path.name, sha, table, now, result.rows_read, result.rows_loaded,
          result.rows_rejected, inserted, updated, unchanged, user])
-
-
-def _table_columns(con, table: str) -> list[tuple[str, str]]:
-    """The table's columns that files supply (not those the load derives)."""
-    derived = set(schema.derived_columns(table))
-    return [(r[0], r[1]) for r in con.sql(f"DESCRIBE {table}").fetchall() if r[0] not in derived]
 
 
 def _staged(rows: pl.DataFrame, columns: list[tuple[str, str]], done: int,
@@ -461,7 +435,7 @@ def _drop_duplicates(con, stage: staging.Stage, file_name: str, kind: str,
     `_key_hashes`) are compared, on the key itself."""
     if candidates.is_empty():
         return rj.empty()
-    station = ("station_code" if "station_code" in {c for c, _ in _table_columns(con, STAGE)}
+    station = ("station_code" if "station_code" in {c for c, _ in upsert.table_columns(con, STAGE)}
                else "NULL::VARCHAR AS station_code")
     con.register("_candidates", candidates.to_frame("_i"))
     try:
@@ -495,97 +469,6 @@ def _key_hashes(staged: pl.DataFrame, kind: str) -> pl.DataFrame:
         hashed = pl.concat_str([pl.col(k).cast(pl.String).fill_null("") for k in key],
                                separator="|").hash()
     return staged.select("_i", hashed.alias("_h"))
-
-
-def _upsert(con, table: str, key: tuple[str, ...], batch: str):
-    """Insert new rows, replace changed ones, leave identical ones; (inserted, updated, same).
-
-    Set-based: a join on the natural key finds the rows already there, an anti-join inserts
-    the rest. No index: the load keeps natural keys unique itself."""
-    columns = [c for c, _ in _table_columns(con, table)]
-    surrogate = SURROGATE_IDS.get(table)
-    values = ", ".join("$batch" if c == "batch_id" else c for c in columns)
-    into = f"{table} ({', '.join(columns)})"  # derived columns stay NULL: person_index fills them
-    total = _one(con, f"SELECT count(*) FROM {STAGE}")[0]
-    if _one(con, f"SELECT count(*) FROM {table}")[0] == 0:
-        _insert_all(con, table, columns, values, batch)
-        return total, 0, 0
-    on = " AND ".join(f"t.{k} IS NOT DISTINCT FROM s.{k}" for k in key)
-    same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in columns
-                        if c not in ("batch_id", surrogate))
-    con.sql(f"""CREATE OR REPLACE TEMP TABLE _matched AS
-                SELECT t.rowid AS rid, s._nk, t.batch_id AS old_batch, ({same}) AS same
-                FROM {table} t JOIN {STAGE} s ON {on}""")
-    # The replaced rows' content is kept, so a withdrawal of this batch can restore it.
-    con.execute(f"""INSERT INTO {schema.archive(table)} BY NAME
-                    SELECT {', '.join(columns)}, $batch AS replaced_by FROM {table}
-                    WHERE rowid IN (SELECT rid FROM _matched WHERE NOT same)""",
-                {"batch": batch})
-    con.sql(f"DELETE FROM {table} WHERE rowid IN (SELECT rid FROM _matched WHERE NOT same)")
-    con.execute(f"""INSERT INTO {into} SELECT {values} FROM {STAGE}
-                    ANTI JOIN (SELECT _nk FROM _matched WHERE same) USING (_nk)""",
-                {"batch": batch})
-    con.execute("""INSERT INTO row_replacements
-                   SELECT DISTINCT ?, ?, _nk, old_batch FROM _matched WHERE NOT same""",
-                [batch, table])
-    con.execute("""INSERT INTO unchanged_rows SELECT ?, ?, old_batch, count(DISTINCT _nk)
-                   FROM _matched WHERE same GROUP BY old_batch""", [batch, table])
-    updated, unchanged = _one(
-        con, "SELECT count(DISTINCT _nk) FILTER (NOT same), "
-        "count(DISTINCT _nk) FILTER (same) FROM _matched")
-    con.sql("DROP TABLE _matched")
-    return total - updated - unchanged, updated, unchanged
-
-
-def _insert_all(con, table: str, columns: list[str], values: str, batch: str) -> None:
-    """The stage into an empty table; per-person columns computed on the way in (all rows of
-    every person are in the stage), so person_index.refresh has nothing left to do."""
-    if table not in schema.PERSON_INDEX:
-        con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} FROM {STAGE}",
-                    {"batch": batch})
-        return
-    derived = schema.derived_columns(table)
-    # DuckDB gives back its cached blocks while Polars sorts the persons' rows, so the two
-    # do not hold memory at once (10M rows: peak 4.5 GB otherwise).
-    con.sql(f"SET memory_limit = '{staging.STAGE_MEMORY_LIMIT}'")
-    try:
-        frame = person_index.for_insert(con, STAGE, table)
-    finally:
-        con.sql(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
-    con.register("_derived", frame)
-    # The hash table on the narrow side as written: the optimiser, misled by the estimate
-    # after the stage's anti-join, built it on the whole stage (10M rows: +6 s).
-    con.sql("SET disabled_optimizers = 'build_side_probe_side'")
-    try:
-        con.execute(f"""INSERT INTO {table} ({', '.join([*columns, *derived])})
-                        SELECT {values}, {', '.join(f'd.{c}' for c in derived)}
-                        FROM {STAGE} JOIN _derived d ON _i = d.rid""", {"batch": batch})
-    finally:
-        con.sql("SET disabled_optimizers = ''")
-        con.unregister("_derived")
-
-
-def _upsert_persons(con, batch: str, genders: bool) -> None:
-    """The same person from two stations is one row; the first batch that saw them keeps it,
-    with the gender its file gives on their first row, else the ID's (the ID's details are
-    one per person: `staging.PERSONS`; only a file with a gender column needs its rows
-    grouped by person). An anti-join, not a primary key: an ART index on 10^6 keys costs
-    more than the load."""
-    gender, rows = "p.gender", ""
-    if genders:
-        gender = "coalesce(f.gender, p.gender)"
-        rows = f"""JOIN (SELECT person_key, arg_min_null(_p_gender, _i) AS gender
-                         FROM {STAGE} GROUP BY person_key) f USING (person_key)"""
-    # Numbered on from the last person in key order; into an empty table, every person is
-    # new and the stage's numbers are those (no sort: 10^6 persons, 0.2 s less).
-    number, new = "p._no", ""
-    if _one(con, "SELECT count(*) FROM persons")[0]:
-        number = ("(SELECT max(person_no) FROM persons) "
-                  "+ row_number() OVER (ORDER BY person_key)")
-        new = "ANTI JOIN persons USING (person_key)"
-    con.execute(f"""INSERT INTO persons
-                   SELECT person_key, p.id_masked, {gender}, p.birth_year, ?, {number}
-                   FROM {staging.PERSONS} p {new} {rows}""", [batch])
 
 
 def _record_rejects(con, results: list[FileResult]) -> None:
@@ -630,48 +513,3 @@ def _loaded_batch(con, sha: str) -> str | None:
             SELECT 1 FROM load_batches r WHERE r.table_name = '{REGISTRY}' AND r.rowid > b.n)
         """, [sha])
     return row[0] if row else None
-
-
-# ---------------------------------------------------------------- schema and reference data
-
-
-def prepare(con, deployment: tuple[list[str], bool] | None = None) -> None:
-    """Schema, labels and the regions (made again from the national table, the scope and
-    the station registry on every load: etl/regions.py); `deployment` (scope, sample) is
-    recorded first when given (`init`)."""
-    # Row order in tables carries no meaning; not keeping it lets DuckDB insert with less
-    # memory, and the limit makes it spill rather than crowd out Polars' frames.
-    con.sql("SET preserve_insertion_order = false")
-    con.sql(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
-    for statement in schema.ddl():
-        con.sql(statement)
-    for column in ("longitude", "latitude"):  # regions of warehouses made before them
-        con.sql(f"ALTER TABLE regions ADD COLUMN IF NOT EXISTS {column} DOUBLE")
-    con.sql("ALTER TABLE load_batches ADD COLUMN IF NOT EXISTS loaded_by VARCHAR")
-    key_types.migrate(con)
-    person_index.migrate(con)
-    regions.migrate(con)
-    if deployment is not None:
-        regions.set_deployment(con, deployment[0], sample=deployment[1])
-    label_rows = pl.DataFrame(list(dict.fromkeys(mappings.labels())),
-                              schema=["domain", "code", "label_zh", "label_en"], orient="row")
-    con.register("_labels", label_rows)
-    con.sql("DELETE FROM labels WHERE domain <> 'region'")
-    con.sql("INSERT INTO labels BY NAME SELECT * FROM _labels")
-    con.unregister("_labels")
-    regions.rebuild(con)
-
-
-def _complete(db_path: Path) -> bool:
-    try:
-        con = duckdb.connect(str(db_path), read_only=True)
-    except duckdb.Error:
-        return False
-    try:
-        tables = {r[0] for r in con.sql("SELECT table_name FROM duckdb_tables()").fetchall()}
-        derived = {r[0] for r in con.sql("SELECT column_name FROM duckdb_columns() "
-                                         "WHERE table_name = 'relief'").fetchall()}
-        return (set(schema.TABLES) <= tables and "person_no" in derived
-                and _one(con, "SELECT count(*) FROM regions")[0] > 0)
-    finally:
-        con.close()

@@ -38,6 +38,7 @@ from etl import (
     rollups,
     schema,
     swap,
+    warehouse,
 )
 from etl.region_index import RegionIndex
 
@@ -178,7 +179,7 @@ def _withdraw(db_path: Path, batch_id: str, who: str, say: Callable[[str], None]
     with swap.exclusive(db_path, say), swap.working_copy(db_path) as work:
         con = duckdb.connect(str(work))
         try:
-            load.prepare(con)  # an older warehouse gets the archives and loaded_by first
+            warehouse.prepare(con)  # an older warehouse gets the archives and loaded_by first
             plan = _plan(con, batch_id)
             if region is not None and batch_id in _outside(con, _batch_rows(con), region):
                 raise Refused(f"批次 {batch_id} 含有您的权限范围（{region}）以外的行，不能由您撤销；请交上级工会撤销",

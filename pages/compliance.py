@@ -37,13 +37,7 @@ def tr(key: str) -> str:
     return TEXT[key][L]
 
 
-st.title(tr("title"))
-st.caption(tr("intro"))
-if not qv.checks_ready(token):
-    st.stop()
-summary = qv.summary_metrics("compliance", f, lang, token)
-rules = {r["code"]: r["rule_en" if L else "rule_zh"] for r in summary.iter_rows(named=True)}
-names = {r["code"]: r["name_en" if L else "name_zh"] for r in summary.iter_rows(named=True)}
+rules, names = qv.page_head("compliance", tr("title"), tr("intro"), f, lang, token)
 
 codes = ["fund_out_of_scope", "disbursed_over_received", "matching_not_arrived",
          "above_standard"]

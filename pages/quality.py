@@ -35,13 +35,7 @@ def tr(key: str) -> str:
     return TEXT[key][L]
 
 
-st.title(tr("title"))
-st.caption(tr("intro"))
-if not qv.checks_ready(token):
-    st.stop()
-summary = qv.summary_metrics("quality", f, lang, token)
-rules = {r["code"]: r["rule_en" if L else "rule_zh"] for r in summary.iter_rows(named=True)}
-names = {r["code"]: r["name_en" if L else "name_zh"] for r in summary.iter_rows(named=True)}
+rules, names = qv.page_head("quality", tr("title"), tr("intro"), f, lang, token)
 
 row_checks = ["duplicate_relief", "relief_after_exit", "not_on_file", "amount_outlier"]
 tabs = st.tabs([tr("completeness"), *(names[c] for c in row_checks), tr("rejects")])

@@ -90,8 +90,9 @@ def write_sample(out_dir: Path, scale: int = 1, seed: int = DEFAULT_SEED,
 
 def build(db_path: Path, out_dir: Path):
     """Write the sample into out_dir and load it into a fresh warehouse at db_path, made
-    for the sample's counties (`etl.load.init`) like any federation's."""
-    from etl.load import init, load_files
+    for the sample's counties (`etl.warehouse.init`) like any federation's."""
+    from etl.load import load_files
+    from etl.warehouse import init
 
     db_path = Path(db_path)
     db_path.unlink(missing_ok=True)

@@ -7,7 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from etl import load
+from etl import load, warehouse
 from sample import regions as sample_regions
 
 _MADE: list[Path] = []
@@ -21,7 +21,7 @@ def registered(db: Path) -> Path:
     if not _MADE:
         where = Path(tempfile.mkdtemp(prefix="registered-"))
         made = where / "registered.duckdb"
-        load.init(made, sample_regions.SCOPE)
+        warehouse.init(made, sample_regions.SCOPE)
         report = load.load_files([sample_regions.write_registry(where)], made,
                                  rejects_dir=where / "rejects")
         assert report.exit_code == 0, [f.line for f in report.files]

@@ -140,9 +140,7 @@ def test_login_in_the_browser(sample_db, browser, tmp_path):
         page.get_by_label("密码").fill("wrong-password")
         page.get_by_role("button", name="登录").click()
         page.get_by_text("用户名或密码错误").wait_for(timeout=60_000)
-        page.get_by_label("用户名").fill("wang")
-        page.get_by_label("密码").fill("Passwort-123")
-        page.get_by_role("button", name="登录").click()
+        _log_in(page, "wang", "Passwort-123")
         page.get_by_text("已登录：wang（领导）").wait_for(timeout=60_000)
         page.wait_for_selector(IDLE, timeout=60_000)
         nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
@@ -160,29 +158,19 @@ def test_a_county_user_sees_and_exports_only_their_county(sample_db, browser, tm
     import csv
     import io
 
+    from tests.served import dashboard
     from ui import auth
 
     cfg = tmp_path / "auth.yaml"
     auth.add_user("hailar", "researcher", "Passwort-123", cfg, region="150702")
-    port = _free_port()
-    env = {**os.environ, "UNION_DASH_DB": str(sample_db), "UNION_DASH_AUTH": str(cfg)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait_for_port(port)
+    with dashboard(sample_db, UNION_DASH_AUTH=str(cfg)) as url:
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-        page.goto(f"http://127.0.0.1:{port}/", timeout=60_000)
-        page.get_by_label("密码").wait_for(timeout=60_000)
-        page.get_by_label("用户名").fill("hailar")
-        page.get_by_label("密码").fill("Passwort-123")
-        page.get_by_role("button", name="登录").click()
+        page.goto(f"{url}/", timeout=60_000)
+        _log_in(page, "hailar", "Passwort-123")
         page.get_by_text("已登录：hailar（研究人员）").wait_for(timeout=60_000)
         page.wait_for_selector(IDLE, timeout=60_000)
         # A link to the whole country, opened in the signed-in browser (the login cookie).
-        page.goto(f"http://127.0.0.1:{port}/relief?region=000000&from=2012-01&to=2012-12",
-                  timeout=60_000)
+        page.goto(f"{url}/relief?region=000000&from=2012-01&to=2012-12", timeout=60_000)
         page.get_by_text("已登录：hailar（研究人员）").wait_for(timeout=60_000)
         page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
         page.wait_for_selector(IDLE, timeout=60_000)
@@ -192,7 +180,7 @@ def test_a_county_user_sees_and_exports_only_their_county(sample_db, browser, tm
         labels = bar.locator('[data-testid="stSelectbox"] input').evaluate_all(
             "els => els.map(e => e.getAttribute('aria-label'))")
         assert "旗县区" not in labels and "市" not in labels and "乡镇街道" in labels
-        assert "不在您的权限范围内" in page.inner_text('[data-testid="stSidebar"]')
+        assert "不在您的权限范围内" in bar.inner_text()
         assert "region=150702" in page.url
         main = page.locator('[data-testid="stMain"]')
         with page.expect_download(timeout=60_000) as got:
@@ -205,6 +193,10 @@ def test_a_county_user_sees_and_exports_only_their_county(sample_db, browser, tm
             assert other not in text, other
         assert page.locator('[data-testid="stException"]').count() == 0
         page.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+
+
+def _log_in(page, name: str, password: str) -> None:
+    page.get_by_label("密码").wait_for(timeout=60_000)
+    page.get_by_label("用户名").fill(name)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()

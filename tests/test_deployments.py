@@ -12,7 +12,7 @@ import pytest
 
 from analytics import queries, reference
 from analytics.filters import Filters
-from etl import load
+from etl import load, warehouse
 from etl.__main__ import main as etl_main
 from tests.messy_files import make_id
 
@@ -111,7 +111,7 @@ def test_unregistered_station_is_rejected_with_the_registration_hint(guangzhou, 
 
 def test_registry_code_must_be_its_countys(tmp_path):
     db = tmp_path / "w.duckdb"
-    load.init(db, ["440100"])
+    warehouse.init(db, ["440100"])
     bad = tmp_path / "s.csv"
     bad.write_text("站点代码,站点名称,所属旗县区\n440105001,天河区某站,天河区\n"
                    "440106009,天河区另一站,天河区\n", encoding="utf-8")
@@ -124,7 +124,7 @@ def test_registry_code_must_be_its_countys(tmp_path):
 @pytest.mark.parametrize("spelling", ["田阳县", "451021"])
 def test_a_2012_roster_with_a_former_county_loads_into_todays_code(tmp_path, spelling):
     db = tmp_path / "w.duckdb"
-    load.init(db, ["451000"])
+    warehouse.init(db, ["451000"])
     stations = tmp_path / "s.csv"
     stations.write_text("站点代码,站点名称,所属旗县区\n451003001,田阳区那坡镇帮扶站,田阳区\n",
                         encoding="utf-8")
@@ -180,7 +180,7 @@ def test_every_page_of_a_federations_deployment(scoped, guangzhou, tmp_path, loc
 
     if scoped == "empty_init":
         db = tmp_path / "w.duckdb"
-        load.init(db, ["150700"])
+        warehouse.init(db, ["150700"])
     else:
         db = guangzhou[0]
     for page in PAGES:
@@ -202,7 +202,7 @@ def test_a_warehouse_from_before_the_registry_keeps_its_regions(tmp_path):
     con = duckdb.connect(str(db))
     con.execute("DROP TABLE help_stations; DROP TABLE deployment")  # as before the registry
     con.close()
-    load.ensure_warehouse(db)
+    warehouse.ensure_warehouse(db)
     after = rows(db, "SELECT region_code, parent_code, level FROM regions ORDER BY 1")
     assert after == before
     assert rows(db, "SELECT count(*) FROM help_stations") == [

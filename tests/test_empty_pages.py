@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl.load import init, load_bytes
+from etl.load import load_bytes
 from etl.parse import make_id
+from etl.warehouse import init
 from sample import regions as sample_regions
 from tests.registry import registered
 

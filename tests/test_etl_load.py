@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from etl import config, load, swap
+from etl import config, load, swap, warehouse
 from tests import messy_files as mf
 from tests.registry import registered
 
@@ -38,7 +38,7 @@ def _sha(path: Path) -> str:
 
 def test_ensure_warehouse(tmp_path):
     db = tmp_path / "w.duckdb"
-    load.ensure_warehouse(db)
+    warehouse.ensure_warehouse(db)
     con = duckdb.connect(str(db), read_only=True)
     try:
         regions = con.sql("SELECT count(*) FROM regions WHERE level = 'county'").fetchall()
@@ -53,7 +53,7 @@ def test_ensure_warehouse(tmp_path):
     assert regions[0][0] > 2800 and labels == [("两节慰问",)] and names == [("海拉尔区",)]
     assert levels[0][0] >= 4
     before = _sha(db)
-    load.ensure_warehouse(db)  # complete already: untouched
+    warehouse.ensure_warehouse(db)  # complete already: untouched
     assert _sha(db) == before
 
 

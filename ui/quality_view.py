@@ -216,6 +216,21 @@ def checks_ready(token: str) -> bool:
     return False
 
 
+def page_head(domain: str, title: str, intro: str, f: Filters, lang: str,
+              token: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Title, intro and the findings' summary of a checks page (数据质量, 资金合规); returns
+    (rule, name) texts by check code. Stops the page while no load has computed the checks."""
+    st.title(title)
+    st.caption(intro)
+    if not checks_ready(token):
+        st.stop()
+    summary = summary_metrics(domain, f, lang, token)
+    en = lang == "en"
+    rules = {r["code"]: r["rule_en" if en else "rule_zh"] for r in summary.iter_rows(named=True)}
+    names = {r["code"]: r["name_en" if en else "name_zh"] for r in summary.iter_rows(named=True)}
+    return rules, names
+
+
 def summary_metrics(domain: str, f: Filters, lang: str, token: str) -> pl.DataFrame:
     """One metric per check of `domain`; returns the summary for the tabs. A check whose
     tables hold no rows in the view shows "—": its 0 would be no data, not no problem."""

@@ -1,0 +1,78 @@
+"""Making a warehouse and bringing an older one up to date: the schema, labels and regions.
+
+A new warehouse (`init`) covers a federation's scope; every load and withdrawal first runs
+`prepare` on its working copy, which adds what older warehouses lack (tables, columns,
+surrogate ids, the station registry) and makes the regions again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from etl import key_types, mappings, person_index, regions, schema, swap, upsert
+
+
+def ensure_warehouse(db_path: Path) -> None:
+    """Create the warehouse (schema, regions, labels) if it is missing or incomplete; a new
+    one covers the whole country (`init` gives it a federation's scope)."""
+    db_path = Path(db_path)
+    if db_path.exists() and _complete(db_path):
+        return
+    swap.rewrite(db_path, prepare)
+
+
+def init(db_path: Path, scope: Sequence[str], *, sample: bool = False) -> None:
+    """An empty warehouse for a federation's scope (region codes whose subtrees it covers):
+    its regions, no rows. FileExistsError if there is a warehouse at db_path already;
+    ValueError for a code not in the national table."""
+    db_path = Path(db_path)
+    if db_path.exists():
+        raise FileExistsError(str(db_path))
+
+    swap.rewrite(db_path, lambda con: prepare(con, (list(scope), sample)))
+
+
+def prepare(con, deployment: tuple[list[str], bool] | None = None) -> None:
+    """Schema, labels and the regions (made again from the national table, the scope and
+    the station registry on every load: etl/regions.py); `deployment` (scope, sample) is
+    recorded first when given (`init`)."""
+    # Row order in tables carries no meaning; not keeping it lets DuckDB insert with less
+    # memory, and the limit makes it spill rather than crowd out Polars' frames.
+    con.sql("SET preserve_insertion_order = false")
+    con.sql(f"SET memory_limit = '{upsert.LOAD_MEMORY_LIMIT}'")
+    for statement in schema.ddl():
+        con.sql(statement)
+    for column in ("longitude", "latitude"):  # regions of warehouses made before them
+        con.sql(f"ALTER TABLE regions ADD COLUMN IF NOT EXISTS {column} DOUBLE")
+    con.sql("ALTER TABLE load_batches ADD COLUMN IF NOT EXISTS loaded_by VARCHAR")
+    key_types.migrate(con)
+    person_index.migrate(con)
+    regions.migrate(con)
+    if deployment is not None:
+        regions.set_deployment(con, deployment[0], sample=deployment[1])
+    label_rows = pl.DataFrame(list(dict.fromkeys(mappings.labels())),
+                              schema=["domain", "code", "label_zh", "label_en"], orient="row")
+    con.register("_labels", label_rows)
+    con.sql("DELETE FROM labels WHERE domain <> 'region'")
+    con.sql("INSERT INTO labels BY NAME SELECT * FROM _labels")
+    con.unregister("_labels")
+    regions.rebuild(con)
+
+
+def _complete(db_path: Path) -> bool:
+    try:
+        con = duckdb.connect(str(db_path), read_only=True)
+    except duckdb.Error:
+        return False
+    try:
+        tables = {r[0] for r in con.sql("SELECT table_name FROM duckdb_tables()").fetchall()}
+        derived = {r[0] for r in con.sql("SELECT column_name FROM duckdb_columns() "
+                                         "WHERE table_name = 'relief'").fetchall()}
+        return (set(schema.TABLES) <= tables and "person_no" in derived
+                and con.sql("SELECT count(*) FROM regions").fetchall()[0][0] > 0)
+    finally:
+        con.close()
