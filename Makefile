@@ -4,13 +4,18 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 DB     ?= data/warehouse.duckdb
 
-.PHONY: run test install install-dev system-deps sample lint bench
+.PHONY: run serve-many test install install-dev system-deps sample lint bench
 
 ## Install, build the sample warehouse if it is missing, open the dashboard on 127.0.0.1:8501.
 run: install
 	@# exit 3 = loaded, with the sample's deliberately bad rows rejected (data/rejects/)
 	@test -f $(DB) || $(PY) -m sample build --db $(DB) || [ $$? -eq 3 ]
 	$(PY) -m streamlit run dashboard.py
+
+## K dashboard processes (default: one per core) behind nginx on 127.0.0.1:8500, one warehouse.
+K ?= $(shell nproc)
+serve-many: install
+	UNION_DASH_DB=$(DB) PYTHON=$(PY) deploy/serve-many.sh $(K)
 
 ## Install everything the tests need (Chromium and a CJK font included) and run them.
 test: system-deps install-dev
@@ -30,15 +35,15 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
-## Debian packages: Chromium (browser tests, PNG/SVG export), a CJK font and LibreOffice
-## Writer without GUI (briefings as PDF). Needs root.
+## Debian packages: Chromium (browser tests, PNG/SVG export), a CJK font, LibreOffice
+## Writer without GUI (briefings as PDF) and nginx (deploy/serve-many.sh). Needs root.
 system-deps:
 	@if ! command -v chromium >/dev/null || ! command -v soffice >/dev/null \
-	    || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+	    || ! test -x /usr/sbin/nginx || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
-	    chromium fonts-noto-cjk fontconfig libreoffice-writer-nogui >/dev/null; \
+	    chromium fonts-noto-cjk fontconfig libreoffice-writer-nogui nginx >/dev/null; \
 	fi
 
 sample: install

@@ -69,8 +69,10 @@ class Warehouse:
         stamp = self._file_stamp()
         with self._lock:
             if self._con is None or stamp != self._stamp:
-                if self._con is not None:
-                    self._con.close()
+                # The old connection is left to go, not closed: other users' queries may
+                # still run on its cursors, and closing it then raised ResourceInUseException
+                # on this user's page (bench_sessions with a load under 8 users). Its cursors
+                # keep it alive; it is freed when the last one is done.
                 self._con = _open(self.path)
                 self._stamp = stamp
             return self._con

@@ -179,6 +179,31 @@ def test_reopens_when_the_file_is_replaced(golden_path, tmp_path, monkeypatch):
     assert queries.kpis(["petitions"], Y2012)["value"][0] == 3
 
 
+def test_a_query_running_when_the_file_is_replaced_finishes_on_the_old_one(golden_path,
+                                                                         tmp_path):
+    """Another user's query, still being read when a load swaps the file in, is not cut off
+    by this user's reopening (closing the old connection did: "No open result set", or
+    ResourceInUseException while it executed)."""
+    import os
+    import shutil
+
+    from analytics import db
+
+    path, new = tmp_path / "w.duckdb", tmp_path / "new.duckdb"
+    shutil.copy(golden_path, path)
+    shutil.copy(golden_path, new)
+    w = db.Warehouse(path)
+    other = w._connection().cursor()  # a user mid-query, as Warehouse.rows has it
+    other.execute("USE w")
+    other.execute("SELECT petition_id FROM petitions ORDER BY petition_id")
+    first = other.fetchone()
+    os.replace(new, path)
+    assert w.rows("SELECT count(*) FROM petitions")[0][0] > 0  # this user: the new file
+    rest = other.fetchall()
+    assert first is not None and len(rest) == w.rows("SELECT count(*) FROM petitions")[0][0] - 1
+    other.close()
+
+
 def test_attention_compares_counties_from_the_top_and_stations_in_a_county():
     top = attention(Filters(region="000000", start=Y2012.start, end=Y2012.end))
     assert top["region"][0] == "150422" and top["reason"][0] == "funds"
