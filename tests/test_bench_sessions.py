@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from etl import sample_regions
-from etl.load import init
+from etl.warehouse import init
+from sample import regions as sample_regions
 
 ROOT = Path(__file__).resolve().parent.parent
 
