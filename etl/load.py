@@ -37,6 +37,7 @@ from etl import (
     region_checks,
     regions,
     rollups,
+    stage_rows,
     staging,
     swap,
     upsert,
@@ -219,7 +220,7 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
         except OSError as e:  # gone or unreadable half-way
             return _unreadable(result, e)
         sha = _content_id(digest.result(), region)
-        result.rejects = pl.concat([result.rejects, _drop_duplicates(
+        result.rejects = pl.concat([result.rejects, stage_rows.drop_duplicates(
             con, stage, path.name, result.kind, candidates)])
         result.rows_rejected = result.rejects.filter(pl.col("row").is_not_null()).select(
             pl.struct("sheet", "row").n_unique()).item()
@@ -295,9 +296,9 @@ def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.Raw
             result.rejects = pl.concat([result.rejects, checked.rejects])
             result.warnings += [w for w in checked.warnings if w not in result.warnings]
             rejected_persons.append(checked.rejected_persons)
-            staged = _staged(checked.rows, columns, done, table)
+            staged = stage_rows.staged_rows(checked.rows, columns, done, table)
             del checked, chunk
-            hashes.append(_key_hashes(staged, result.kind))
+            hashes.append(stage_rows.key_hashes(staged, result.kind))
             stage.add(staged)
             done += staged.height
             del staged
@@ -398,77 +399,6 @@ def _write_batch(con, result: FileResult, table: str, sha: str, now, genders: bo
         "loaded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [batch, result.path.name, sha, table, now, result.rows_read, result.rows_loaded,
          result.rows_rejected, inserted, updated, unchanged, user])
-
-
-def _staged(rows: pl.DataFrame, columns: list[tuple[str, str]], done: int,
-            table: str) -> pl.DataFrame:
-    """A chunk's rows with exactly the table's columns (NULL where the file lacks one; the
-    batch id is added on insert), the surrogate id, the person's details, and `_sheet`, `_row`,
-    `_i` (order in the file), so every chunk of a file has the same columns; the stage's view
-    adds the natural key `_nk`."""
-    select = []
-    for name, sql_type in columns:
-        if name == "batch_id":
-            continue
-        if name in rows.columns:
-            select.append(pl.col(name))
-        else:
-            select.append(pl.lit(None, dtype=staging.POLARS_TYPES.get(sql_type, pl.String))
-                          .alias(name))
-    if "person_key" in rows.columns:  # gender from the ID, masked ID, birth year: per person
-        gender = (pl.col("gender_from_file") if "gender_from_file" in rows.columns
-                  else pl.lit(None, dtype=pl.String))
-        select.append(gender.alias("_p_gender"))
-    order = pl.int_range(done, done + rows.height, dtype=pl.Int64)
-    staged = rows.select(*select, pl.col("_sheet").cast(pl.String),
-                         pl.col("_row").cast(pl.Int64), order.alias("_i"))
-    if surrogate := SURROGATE_IDS.get(table):
-        staged = staged.with_columns(
-            key_types.row_ids(staged, key_types.natural_key_of(table)).alias(surrogate))
-    return staged
-
-
-def _drop_duplicates(con, stage: staging.Stage, file_name: str, kind: str,
-                     candidates: pl.Series) -> pl.DataFrame:
-    """Rows of the file with the same natural key: keep the last, reject the earlier ones
-    (dropped from the stage). Only `candidates` (`_i` of rows whose key hash repeats:
-    `_key_hashes`) are compared, on the key itself."""
-    if candidates.is_empty():
-        return rj.empty()
-    station = ("station_code" if "station_code" in {c for c, _ in upsert.table_columns(con, STAGE)}
-               else "NULL::VARCHAR AS station_code")
-    con.register("_candidates", candidates.to_frame("_i"))
-    try:
-        dup = con.sql(f"""
-            WITH c AS (SELECT _i, _nk, _sheet, _row, {station} FROM {STAGE}
-                       SEMI JOIN _candidates USING (_i)),
-            last AS (SELECT _nk, max(_i) AS last_i FROM c GROUP BY _nk HAVING count(*) > 1)
-            SELECT c._i, c._nk, c._sheet, c._row, c.station_code, k._row AS kept
-            FROM c JOIN last USING (_nk) JOIN c k ON k._i = last.last_i
-            WHERE c._i <> last.last_i ORDER BY c._i""").pl()
-    finally:
-        con.unregister("_candidates")
-    if dup.is_empty():
-        return rj.empty()
-    stage.drop(dup)
-    return validate.duplicate_rejects(dup, file_name, mappings.kinds()[kind].natural_key)
-
-
-def _key_hashes(staged: pl.DataFrame, kind: str) -> pl.DataFrame:
-    """`_i` and a hash of the natural key of a chunk's staged rows, to find candidate
-    duplicates without a pass over the stage (10^7 rows: ~1 s less). Over the key columns
-    themselves when none is free text: codes, dates and numbers hold no '|' and are never
-    '' (empty cells are NULL), so equal `_nk` strings mean equal columns; else over the key
-    as text, as `_nk` is made. The surrogate id, where the table has one, is such a hash."""
-    key = mappings.kinds()[kind].natural_key
-    types = {validate.RENAMED.get(c.name, c.name): c.type for c in mappings.columns(kind)}
-    surrogate = SURROGATE_IDS.get(mappings.kinds()[kind].table_name)
-    if all(types.get(k, "text") != "text" for k in key):
-        hashed = pl.col(surrogate) if surrogate else pl.struct(key).hash()
-    else:
-        hashed = pl.concat_str([pl.col(k).cast(pl.String).fill_null("") for k in key],
-                               separator="|").hash()
-    return staged.select("_i", hashed.alias("_h"))
 
 
 def _record_rejects(con, results: list[FileResult]) -> None:
