@@ -1,4 +1,6 @@
-"""Session fixtures shared by every test module: the sample warehouse is built once."""
+"""Session fixtures shared by every test module: the sample warehouse is built once per run
+(tests/shared_sample.py), for every pytest-xdist worker; modules run in the order that lets
+the workers finish soonest."""
 
 from __future__ import annotations
 
@@ -8,12 +10,47 @@ from pathlib import Path
 import pytest
 from streamlit import config as st_config
 
+from tests import shared_sample
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: a worker more than cores. Browser and command-line tests wait on a server,
+    Chromium or a child process part of the time (2 cores: 287 s with 2 workers, 235 s
+    with 3)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (cores or 1) + 1
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Modules that do not need the sample first (its build runs meanwhile), the browser
+    modules (the longest) first within each part; a module's tests stay together in order.
+    Every worker sorts the same way, as pytest-xdist requires."""
+    rank: dict[Path, tuple[bool, bool, int]] = {}
+    for n, item in enumerate(items):
+        sample = "sample_build" in item.fixturenames
+        browser = item.get_closest_marker("browser") is not None
+        was = rank.get(item.path, (False, True, n))
+        rank[item.path] = (was[0] or sample, was[1] and not browser, was[2])
+    order = {item: n for n, item in enumerate(items)}
+    items.sort(key=lambda item: (rank[item.path], order[item]))
+
+
+@pytest.fixture(scope="session")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory shared by the whole run: under pytest-xdist each worker's base temporary
+    directory is <run>/popen-gwN."""
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared"
+    shared.mkdir(parents=True, exist_ok=True)
+    return shared
+
 
 @pytest.fixture(scope="session", autouse=True)
-def _pseudonym_key(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Tests never touch the developer's real key file."""
-    key_file = tmp_path_factory.mktemp("key") / "pseudonym.key"
-    os.environ.setdefault("UNION_DASH_KEY_FILE", str(key_file))
+def _pseudonym_key(run_dir: Path) -> None:
+    """Tests never touch the developer's real key file; every worker (and the sample's build)
+    uses the same one, so person keys of rows loaded later match the sample's."""
+    os.environ.setdefault("UNION_DASH_KEY_FILE", str(run_dir / "pseudonym.key"))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -24,15 +61,31 @@ def _audit_log(tmp_path_factory: pytest.TempPathFactory) -> None:
                           str(tmp_path_factory.mktemp("audit") / "audit.sqlite"))
 
 
-@pytest.fixture(scope="session")
-def sample_build(tmp_path_factory: pytest.TempPathFactory):
-    """(db_path, sample_dir, report) of the bundled sample, built once per test session."""
-    from sample.build import build
+@pytest.fixture(scope="session", autouse=True)
+def _sample_started_early(request: pytest.FixtureRequest, run_dir: Path, _pseudonym_key):
+    """Start the sample's build with the session if any of its tests needs it."""
+    proc = None
+    if any("sample_build" in item.fixturenames for item in request.session.items):
+        proc = shared_sample.start(run_dir)
+    yield
+    if proc is not None:
+        proc.wait()  # other workers may be waiting for it: let it finish, then reap it
 
-    root = tmp_path_factory.mktemp("sample")
-    db, out = root / "warehouse.duckdb", root / "files"
-    report = build(db, out)
-    return db, out, report
+
+@pytest.fixture(scope="session")
+def sample_build(run_dir: Path, _pseudonym_key):
+    """(db_path, sample_dir, report) of the bundled sample, built once per test run."""
+    proc = shared_sample.start(run_dir)  # None when it was started early
+    report, _ = shared_sample.result(run_dir)
+    if proc is not None:
+        proc.wait()
+    return run_dir / "warehouse.duckdb", run_dir / "files", report
+
+
+@pytest.fixture(scope="session")
+def sample_build_seconds(sample_build, run_dir: Path) -> float:
+    """How long the build of `sample_build` took (write + load, as `python -m sample build`)."""
+    return shared_sample.result(run_dir)[1]
 
 
 @pytest.fixture(scope="session")

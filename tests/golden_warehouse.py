@@ -162,5 +162,8 @@ def insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> Non
     columns = [c for (c,) in con.execute(
         "SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index",
         [table]).fetchall() if c not in derived]
-    con.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-                    f"({', '.join('?' * len(columns))})", rows)
+    row = f"({', '.join('?' * len(columns))})"
+    for start in range(0, len(rows), 500):  # executemany: a statement per row, ~20x slower
+        chunk = rows[start:start + 500]
+        con.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+                    f"{', '.join([row] * len(chunk))}", [v for r in chunk for v in r])

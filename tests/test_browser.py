@@ -18,8 +18,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def server(request):
-    with dashboard(request.getfixturevalue("warehouse")) as url:
+def server(warehouse):  # noqa: F811  (a fixture: the imported one, or the module's own)
+    with dashboard(warehouse) as url:
         yield url
 
 

@@ -12,8 +12,8 @@ pytest.importorskip("sample.build")
 
 
 @pytest.fixture(scope="module")
-def warehouse(request):
-    return request.getfixturevalue("sample_db")
+def warehouse(sample_db):
+    return sample_db
 
 
 def _drawn(page) -> None:

@@ -1,7 +1,6 @@
 """Every page through AppTest, against a warehouse the test checks with its own SQL.
 
-Uses the sample warehouse (`sample_db`) once the generator exists (else, or with
-PAGES_ON_GOLDEN=1 set, the golden one).
+Uses the sample warehouse (`sample_db`), or with PAGES_ON_GOLDEN=1 set the golden one.
 AppTest (1.67) keeps the frame's elements (sidebar, banner) only on the first run of a script
 with st.navigation; later runs show the page alone. So frame widgets are set through session
 state before a rerun, and the frame's own output is checked on first runs (and in the browser).
@@ -9,7 +8,6 @@ state before a rerun, and the frame's own output is checked on first runs (and i
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from datetime import date
 from pathlib import Path
@@ -26,11 +24,14 @@ PAGES = ["pages/overview.py", "pages/relief.py", "pages/funds.py", "pages/traini
          "pages/petitions.py"]
 
 
-@pytest.fixture(scope="module")
-def warehouse(request, tmp_path_factory) -> Path:
-    if importlib.util.find_spec("sample.build") and not os.environ.get("PAGES_ON_GOLDEN"):
-        return request.getfixturevalue("sample_db")
-    return golden_warehouse.build(tmp_path_factory.mktemp("golden") / "w.duckdb")
+if os.environ.get("PAGES_ON_GOLDEN"):
+    @pytest.fixture(scope="module")
+    def warehouse(tmp_path_factory) -> Path:
+        return golden_warehouse.build(tmp_path_factory.mktemp("golden") / "w.duckdb")
+else:
+    @pytest.fixture(scope="module")
+    def warehouse(sample_db) -> Path:
+        return sample_db
 
 
 @pytest.fixture

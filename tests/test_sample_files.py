@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -14,21 +13,19 @@ import polars as pl
 import pytest
 
 from sample.__main__ import main as sample_cli
-from sample.build import build, generate
+from sample.build import generate
 from sample.people import check_digit
 
 ROSTER = "relief/150702_海拉尔区_2012年两节慰问花名册.xlsx"
 
 
 @pytest.fixture(scope="module")
-def timed_build(tmp_path_factory):
-    """Build once here (write + load) to measure the time, as `python -m sample build` does."""
-    root = tmp_path_factory.mktemp("timed")
-    t0 = time.perf_counter()
-    report = build(root / "w.duckdb", root / "files")
-    seconds = time.perf_counter() - t0
-    print(f"\nsample build: {seconds:.1f} s, {len(report.files)} files")
-    return root / "files", seconds, report
+def timed_build(sample_build, sample_build_seconds):
+    """The session's build (write + load, timed as `python -m sample build` runs it): its
+    files, its seconds and its load report."""
+    _, files, report = sample_build
+    print(f"\nsample build: {sample_build_seconds:.1f} s, {len(report.files)} files")
+    return files, sample_build_seconds, report
 
 
 def _digests(root: Path) -> dict[str, str]:
