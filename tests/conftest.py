@@ -22,16 +22,26 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     return (cores or 1) + 1
 
 
+# The longest modules (20-90 s each with 3 workers on 2 cores), longest first: they start first
+# within their part, so that no worker is left running one while the others have finished.
+# Only the order depends on this list.
+LONG = ("test_browser.py", "test_browser_upload.py", "test_auth.py", "test_deployments.py",
+        "test_etl_chunks.py", "test_effects_browser.py", "test_briefing.py",
+        "test_etl_withdraw.py", "test_browser_empty.py", "test_empty_pages.py",
+        "test_sample_files.py")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Modules that do not need the sample first (its build runs meanwhile), the browser
-    modules (the longest) first within each part; a module's tests stay together in order.
-    Every worker sorts the same way, as pytest-xdist requires."""
-    rank: dict[Path, tuple[bool, bool, int]] = {}
+    """Modules that do not need the sample first (its build runs meanwhile); within each part
+    browser modules, then the long ones, then the rest; a module's tests stay together and in
+    order. Every worker sorts the same way, as pytest-xdist requires."""
+    rank: dict[Path, tuple] = {}
     for n, item in enumerate(items):
         sample = "sample_build" in item.fixturenames
         browser = item.get_closest_marker("browser") is not None
-        was = rank.get(item.path, (False, True, n))
-        rank[item.path] = (was[0] or sample, was[1] and not browser, was[2])
+        long = LONG.index(item.path.name) if item.path.name in LONG else len(LONG)
+        was = rank.get(item.path, (False, True, long, n))
+        rank[item.path] = (was[0] or sample, was[1] and not browser, long, was[3])
     order = {item: n for n, item in enumerate(items)}
     items.sort(key=lambda item: (rank[item.path], order[item]))
 

@@ -34,8 +34,9 @@ def start(run_dir: Path) -> subprocess.Popen | None:
                                 cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
 
 
-def result(run_dir: Path, timeout: float = 900) -> tuple[object, float]:
-    """(load report, seconds the build took), once the build in `run_dir` has finished."""
+def result(run_dir: Path, timeout: float = 540) -> tuple[object, float]:
+    """(load report, seconds the build took), once the build in `run_dir` has finished (the
+    timeout is under pytest.ini's 600 s per test, so this message is the one shown)."""
     deadline = time.monotonic() + timeout
     while not (run_dir / DONE).exists():
         if (run_dir / FAILED).exists():

@@ -168,9 +168,19 @@ def test_english_briefing(sample_db, monkeypatch) -> None:
     assert "Local matching funds due: 220,000 yuan; received: 0 yuan (0%)." in text
 
 
-def test_matching_funds_not_arrived(sample_db, monkeypatch) -> None:
-    monkeypatch.setenv("UNION_DASH_DB", str(sample_db))
-    text = _text(build_briefing("150422", "2012-05").docx)
+@pytest.fixture(scope="module")
+def bairin_left_may_2012(sample_db):
+    """巴林左旗's briefing of May 2012 (matching funds due, no two-festival relief)."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("UNION_DASH_DB", str(sample_db))
+    try:
+        yield build_briefing("150422", "2012-05")
+    finally:
+        mp.undo()
+
+
+def test_matching_funds_not_arrived(bairin_left_may_2012) -> None:
+    text = _text(bairin_left_may_2012.docx)
     assert "地方财政配套资金应到位22万元，截至2012年5月尚未到位" in text
 
 
@@ -238,8 +248,7 @@ def test_briefing_page_other_periods(page) -> None:
     assert any("2012年5月" in md.value for md in page.markdown)
 
 
-def test_headings_are_numbered_without_gaps(sample_db, monkeypatch) -> None:
-    monkeypatch.setenv("UNION_DASH_DB", str(sample_db))
-    b = build_briefing("150422", "2012-05")  # no two-festival relief in May
+def test_headings_are_numbered_without_gaps(bairin_left_may_2012) -> None:
+    b = bairin_left_may_2012  # no two-festival relief in May
     assert [h[:2] for h, _ in b.paragraphs] == ["一、", "二、", "三、", "四、"][:len(b.paragraphs)]
     assert not any("两节" in h for h, _ in b.paragraphs)
