@@ -35,7 +35,7 @@ def start(run_dir: Path) -> subprocess.Popen | None:
 
 
 def result(run_dir: Path, timeout: float = 540) -> tuple[object, float]:
-    """(load report, seconds the build took), once the build in `run_dir` has finished (the
+    """(load report, CPU seconds the build took), once the build in `run_dir` has finished (the
     timeout is under pytest.ini's 600 s per test, so this message is the one shown)."""
     deadline = time.monotonic() + timeout
     while not (run_dir / DONE).exists():
@@ -51,9 +51,11 @@ def main(run_dir: Path) -> None:
     try:
         from sample.build import build
 
-        t0 = time.perf_counter()
+        # CPU seconds of this process (every thread), not wall time: the build shares the
+        # cores with the workers' other modules, so its wall time says more about them.
+        t0 = time.process_time()
         report = build(run_dir / "warehouse.duckdb", run_dir / "files")
-        seconds = time.perf_counter() - t0
+        seconds = time.process_time() - t0
         part = run_dir / f"{DONE}.part"
         part.write_bytes(pickle.dumps((report, seconds)))
         os.replace(part, run_dir / DONE)  # whole or absent for the waiting workers

@@ -35,7 +35,9 @@ def _digests(root: Path) -> dict[str, str]:
 
 def test_build_time(timed_build):
     _, seconds, report = timed_build
-    assert report.files and seconds < 120  # budget 60 s on 2 cores; loose against noise
+    # CPU seconds (tests/shared_sample.py): ~40 s here; the budget was 60 s of wall time on
+    # 2 cores when the build ran alone
+    assert report.files and seconds < 120
 
 
 def test_writing_twice_gives_identical_bytes(timed_build, tmp_path):
