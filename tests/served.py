@@ -26,13 +26,15 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def dashboard(db: Path, **env: str) -> Iterator[str]:
-    """The URL of `streamlit run dashboard.py` over `db`, once it answers its health check."""
+def dashboard(db: Path, address: str = "127.0.0.1", **env: str) -> Iterator[str]:
+    """The loopback URL of `streamlit run dashboard.py` over `db`, bound to `address` (0.0.0.0:
+    served to a network), once it answers its health check. No file watcher: nothing edits
+    the sources during a test, and watching them costs the server CPU."""
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
-         "--server.headless=true", f"--server.port={port}", "--server.address=127.0.0.1",
-         "--browser.gatherUsageStats=false"], cwd=ROOT,
+         "--server.headless=true", f"--server.port={port}", f"--server.address={address}",
+         "--server.fileWatcherType=none", "--browser.gatherUsageStats=false"], cwd=ROOT,
         env={**os.environ, "UNION_DASH_DB": str(db), **env},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"

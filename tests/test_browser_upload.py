@@ -6,40 +6,16 @@ Debian's Chromium with Playwright, and saves screenshots to screenshots/ for a h
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from etl.parse import make_id
+from tests.served import FLAGS, IDLE, ROOT, dashboard
 
 pytestmark = pytest.mark.browser
-ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run",
-         "--disable-dev-shm-usage"]
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for_port(port: int) -> None:
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.3)
 
 
 @pytest.fixture(scope="module")
@@ -49,17 +25,9 @@ def server(sample_db, tmp_path_factory):
     root = tmp_path_factory.mktemp("browser")
     db = root / "warehouse.duckdb"
     shutil.copyfile(sample_db, db)
-    port = _free_port()
-    env = {**os.environ, "UNION_DASH_DB": str(db), "UNION_DASH_AUTH": str(root / "none.yaml"),
-           "UNION_DASH_REJECTS_DIR": str(root / "rejects")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _wait_for_port(port)
-    yield f"http://127.0.0.1:{port}", db
-    proc.terminate()
-    proc.wait(timeout=20)
+    with dashboard(db, UNION_DASH_AUTH=str(root / "none.yaml"),
+                   UNION_DASH_REJECTS_DIR=str(root / "rejects")) as url:
+        yield url, db
 
 
 @pytest.fixture(scope="module")
@@ -122,16 +90,9 @@ def test_login_in_the_browser(sample_db, browser, tmp_path):
     auth.add_user("wang", "leader", "Passwort-123", cfg)
     db = tmp_path / "warehouse.duckdb"
     shutil.copyfile(sample_db, db)
-    port = _free_port()
-    env = {**os.environ, "UNION_DASH_DB": str(db), "UNION_DASH_AUTH": str(cfg)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-         "--server.address", "0.0.0.0", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait_for_port(port)
+    with dashboard(db, address="0.0.0.0", UNION_DASH_AUTH=str(cfg)) as url:
         page = browser.new_page(viewport={"width": 1200, "height": 800})
-        page.goto(f"http://127.0.0.1:{port}/upload", timeout=60_000)
+        page.goto(f"{url}/upload", timeout=60_000)
         page.wait_for_selector(IDLE, timeout=60_000)
         page.get_by_label("密码").wait_for(timeout=60_000)
         body = page.inner_text("body")
@@ -147,9 +108,6 @@ def test_login_in_the_browser(sample_db, browser, tmp_path):
         assert "总览" in nav and "数据导入" not in nav and "数据质量" not in nav
         page.screenshot(path=str(ROOT / "screenshots" / "login_leader.png"))
         page.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def test_a_county_user_sees_and_exports_only_their_county(sample_db, browser, tmp_path):
@@ -158,7 +116,6 @@ def test_a_county_user_sees_and_exports_only_their_county(sample_db, browser, tm
     import csv
     import io
 
-    from tests.served import dashboard
     from ui import auth
 
     cfg = tmp_path / "auth.yaml"
