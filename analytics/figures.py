@@ -10,9 +10,15 @@ from __future__ import annotations
 from datetime import date
 
 import plotly.graph_objects as go
+import plotly.io as pio
 import polars as pl
 
 from analytics import fmt
+
+# The product's one look, as the process default: a figure takes the default template when it
+# is made, unvalidated, while `update_layout(template=...)` validates the whole template again
+# (18-33 ms a figure, about 15% of a page view's CPU; the figures' JSON is the same).
+pio.templates.default = "plotly_white"
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif"
 LABEL_CHARS = 14  # an intervention's label on a trend; the full names are in its hover
@@ -34,7 +40,7 @@ def _layout(fig: go.Figure, title: str, unit: str, lang: str, *, value_axis: str
         title={"text": title, "x": 0, "font": {"size": 15}}, font={"family": FONT},
         margin={"l": 10, "r": 10, "t": 48 if title else 16, "b": 10}, height=360,
         legend={"orientation": "h", "y": -0.18}, hoverlabel={"font": {"family": FONT}},
-        colorway=COLORS, template="plotly_white",
+        colorway=COLORS,
     )
     (fig.update_yaxes if value_axis == "y" else fig.update_xaxes)(**axis)
     return factor
@@ -160,6 +166,5 @@ def funnel_figure(df: pl.DataFrame, *, label: str, lang: str, title: str = "") -
         texttemplate="%{customdata}", textinfo="text",
         hovertemplate="%{y}: %{customdata}<extra></extra>", marker={"color": COLORS[1]}))
     fig.update_layout(title={"text": title, "x": 0, "font": {"size": 15}}, font={"family": FONT},
-                      margin={"l": 10, "r": 10, "t": 48 if title else 16, "b": 10}, height=340,
-                      template="plotly_white")
+                      margin={"l": 10, "r": 10, "t": 48 if title else 16, "b": 10}, height=340)
     return fig

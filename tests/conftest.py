@@ -4,6 +4,7 @@ the workers finish soonest."""
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -44,6 +45,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         rank[item.path] = (was[0] or sample, was[1] and not browser, long, was[3])
     order = {item: n for n, item in enumerate(items)}
     items.sort(key=lambda item: (rank[item.path], order[item]))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _component_scan_once() -> None:
+    """Each new AppTest scans every installed distribution for Streamlit components (0.15-0.4 s,
+    reading each package's metadata); the installed packages do not change during a run, so
+    the first scan's answer serves every AppTest (none is installed here: the answer is [])."""
+    from streamlit.components.v2 import manifest_scanner
+
+    manifest_scanner.scan_component_manifests = functools.cache(
+        manifest_scanner.scan_component_manifests)
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ import streamlit as st
 
 from analytics import export
 from analytics import quality as q
+from analytics.figures import FONT  # also the product's Plotly template, plotly_white
 from analytics.filters import Filters
 from ui import audit_trail as trail
 from ui import auth, data, empty
@@ -122,6 +123,7 @@ def completeness_figure(cells: pl.DataFrame, lang: str = "zh") -> go.Figure:
         colorscale=scale, showscale=False, xgap=1, ygap=1,
         hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>"))
     fig.update_layout(height=max(260, 22 * len(row) + 120), margin={"l": 10, "r": 10, "t": 30},
+                      font={"family": FONT},
                       xaxis={"type": "category"}, yaxis={"autorange": "reversed"})
     return fig
 
@@ -133,7 +135,7 @@ def rejects_figure(rej: pl.DataFrame, lang: str = "zh") -> go.Figure:
           .group_by("ym", reason).agg(pl.col("rows").sum()).sort("ym"))
     fig = go.Figure([go.Bar(x=g["ym"].to_list(), y=g["rows"].to_list(), name=str(k[0]))
                      for k, g in by.group_by(reason, maintain_order=True)])
-    fig.update_layout(barmode="stack", height=320, xaxis={"type": "category"},
+    fig.update_layout(barmode="stack", height=320, xaxis={"type": "category"}, font={"family": FONT},
                       margin={"l": 10, "r": 10, "t": 30})
     return fig
 

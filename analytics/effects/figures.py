@@ -43,7 +43,7 @@ def _layout(fig: go.Figure, title: str, y_title: str, x_title: bool = False) -> 
         margin={"l": 10, "r": 10, "t": 48 if title else 16, "b": 10}, height=380,
         legend={"orientation": "h", "y": -0.32 if x_title else -0.15},
         hoverlabel={"font": {"family": FONT}},
-        template="plotly_white", yaxis={"title": {"text": y_title}, "separatethousands": True},
+        yaxis={"title": {"text": y_title}, "separatethousands": True},
     )
     return fig
 
