@@ -97,10 +97,13 @@ def test_a_copied_url_opens_the_same_filters(server, browser):
     # The sidebar can still be drawing after the run ends: wait for its filters to appear.
     copy.wait_for_selector('[data-testid="stSidebar"] [data-testid="stSelectbox"] input',
                            timeout=60_000)
+    # ...and its segmented controls (drawn after the selectboxes; CI once read them empty).
     copy.wait_for_function(
-        "n => document.querySelectorAll("
-        "'[data-testid=\"stSidebar\"] [data-testid=\"stSelectbox\"] input').length >= n",
-        arg=len(shown[0]), timeout=30_000)
+        "([boxes, radios]) => {"
+        " const bar = document.querySelector('[data-testid=\"stSidebar\"]');"
+        " return bar.querySelectorAll('[data-testid=\"stSelectbox\"] input').length >= boxes"
+        " && bar.querySelectorAll('[role=\"radio\"][aria-checked=\"true\"]').length >= radios; }",
+        arg=[len(shown[0]), len(shown[1])], timeout=30_000)
     assert _filters_shown(copy) == shown
     assert "资金使用" in copy.inner_text("h1")
     page.close()
