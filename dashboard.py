@@ -42,8 +42,10 @@ def main() -> None:
                        layout="wide", initial_sidebar_state=SIDEBAR_PX)
     lang = language()
     user = login_gate()  # ui/auth.py: the login when required; the role picks the pages
-    if user is None:  # no menu and no page before a login (hidden, never run)
-        st.navigation([st.Page(PAGES[0][0], url_path=PAGES[0][3])], position="hidden")
+    if user is None:  # no menu and no page before a login (hidden, never run) ...
+        # ... but every page known, so a link to /funds?region=… is still the URL after it.
+        st.navigation([st.Page(file, url_path=url, default=i == 0)
+                       for i, (file, _, _, url) in enumerate(PAGES)], position="hidden")
         st.stop()
     path = db.warehouse_path()
     if not path.exists():

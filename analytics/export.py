@@ -165,12 +165,25 @@ class RenderError(RuntimeError):
 
 
 RENDER_TIMEOUT_S = 60.0
+RENDER_ATTEMPTS = 3
 
 
 def _render(fig: dict, fmt: str, scale: float, width: int, height: int) -> bytes:
+    opts = {"format": fmt, "scale": scale, "width": width, "height": height}
+    for attempt in range(RENDER_ATTEMPTS):
+        try:
+            return _render_once(fig, opts)
+        except Exception as exc:
+            # On a busy machine Kaleido 1.5 can run the figure in its tab before the tab's
+            # script has loaded (seen in CI); the tab is reloaded when handed back, so retry.
+            if "kaleido_scopes is not defined" not in str(exc) or attempt == RENDER_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _render_once(fig: dict, opts: dict) -> bytes:
     import kaleido
 
-    opts = {"format": fmt, "scale": scale, "width": width, "height": height}
     with _kaleido_lock:  # the sync server pairs one request with one reply: no overlap
         _ensure_kaleido_server()
         box: queue.Queue = queue.Queue(maxsize=1)

@@ -92,11 +92,11 @@ def test_login_in_the_browser(sample_db, browser, tmp_path):
     shutil.copyfile(sample_db, db)
     with dashboard(db, address="0.0.0.0", UNION_DASH_AUTH=str(cfg)) as url:
         page = browser.new_page(viewport={"width": 1200, "height": 800})
-        page.goto(f"{url}/upload", timeout=60_000)
+        page.goto(f"{url}/funds?region=150400&from=2012-01&to=2012-12", timeout=60_000)
         page.wait_for_selector(IDLE, timeout=60_000)
         page.get_by_label("密码").wait_for(timeout=60_000)
         body = page.inner_text("body")
-        assert "数据导入" not in body and "总览" not in body  # no menu, no page
+        assert "资金使用" not in body and "总览" not in body  # no menu, no page
         page.get_by_label("用户名").fill("wang")
         page.get_by_label("密码").fill("wrong-password")
         page.get_by_role("button", name="登录").click()
@@ -106,6 +106,9 @@ def test_login_in_the_browser(sample_db, browser, tmp_path):
         page.wait_for_selector(IDLE, timeout=60_000)
         nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
         assert "总览" in nav and "数据导入" not in nav and "数据质量" not in nav
+        # The link opened before the login is the page after it, with its filters.
+        assert "资金使用" in page.inner_text("h1")
+        assert "/funds?" in page.url and "region=150400" in page.url
         page.screenshot(path=str(ROOT / "screenshots" / "login_leader.png"))
         page.close()
 

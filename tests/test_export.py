@@ -199,3 +199,28 @@ def test_missing_browser_fails_fast_instead_of_hanging() -> None:
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                           timeout=60, cwd=Path(__file__).resolve().parent.parent)
     assert "RenderError" in done.stdout
+
+
+def test_a_tab_not_yet_loaded_is_retried_other_errors_are_not(monkeypatch) -> None:
+    """Kaleido's race on a busy machine (its script not yet defined in the tab) gets retries."""
+    calls: list[int] = []
+
+    def flaky(fig, opts):
+        calls.append(1)
+        if len(calls) < export.RENDER_ATTEMPTS:
+            raise RuntimeError("ReferenceError: kaleido_scopes is not defined")
+        return b"png"
+
+    monkeypatch.setattr(export, "_render_once", flaky)
+    assert export.figure_png(go.Figure(), PROV) == b"png"
+    assert len(calls) == export.RENDER_ATTEMPTS
+
+    def broken(fig, opts):
+        calls.append(1)
+        raise RuntimeError("Chromium crashed")
+
+    calls.clear()
+    monkeypatch.setattr(export, "_render_once", broken)
+    with pytest.raises(RuntimeError, match="crashed"):
+        export.figure_png(go.Figure(), PROV)
+    assert len(calls) == 1
