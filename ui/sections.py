@@ -6,6 +6,7 @@ Each block reads the frame's filters, asks `ui.data` (cached analytics) and draw
 
 from __future__ import annotations
 
+import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
@@ -119,19 +120,30 @@ def trend_chart(codes: list[str], *, key: str, title: str) -> None:
     """
     f, lang = current()
     g = chart_view(f, codes)
-    seasonal = any(INDICATORS[c].seasonal for c in codes)
     if g is not f:
-        note = t("by_season_note" if seasonal else "by_year_note", lang,
-                 first=g.start.year, last=g.end.year)
+        note = t("by_season_note" if any(INDICATORS[c].seasonal for c in codes)
+                 else "by_year_note", lang, first=g.start.year, last=g.end.year)
         title = f"{title}({note})" if lang != "en" else f"{title} ({note})"
-    df = _in_order(data.trend(tuple(codes), g, _token()), codes)
+    fig, table = _trend_view(tuple(codes), g, lang, title, st.session_state.get("show_iv", True),
+                             _token())
+    show_chart(fig, table, key=key, title=title, codes=codes)
+
+
+# Building a chart (Polars glue and Plotly's property checks) was about half a cached page
+# view's CPU, with the interpreter held; every user of the same view now shares one. Figures
+# and frames are only read after this (drawn, exported from a copy), never changed.
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _trend_view(codes: tuple[str, ...], g: Filters, lang: str, title: str, show_iv: bool,
+                token: str) -> tuple[go.Figure, pl.DataFrame]:
+    seasonal = any(INDICATORS[c].seasonal for c in codes)
+    df = _in_order(data.trend(codes, g, token), list(codes))
     unit = INDICATORS[codes[0]].unit
     names = {c: INDICATORS[c].name(lang) for c in codes}
     df = df.with_columns(pl.col("code").replace_strict(names).alias("series"))
     gran = "season" if seasonal else g.granularity
     iv = None
-    if st.session_state.get("show_iv", True):
-        ivs = data.interventions(g, _token())
+    if show_iv:
+        ivs = data.interventions(g, token)
         iv = ivs.select("start_on", pl.col("name_en" if lang == "en" else "name_zh").alias("label"))
     fig = figures.trend_figure(df, unit=unit, lang=lang, granularity=gran, title=title,
                                series="series" if len(codes) > 1 else None,
@@ -139,27 +151,36 @@ def trend_chart(codes: list[str], *, key: str, title: str) -> None:
     table = (df.with_columns(pl.col("period").map_elements(
         lambda p: fmt.period(p, gran, lang), return_dtype=pl.String).alias("label"))
         .pivot(on="code", index=["period", "label"], values="value") if df.height else df)
-    show_chart(fig, table, key=key, title=title, codes=codes)
+    return fig, table
 
 
 def breakdown_chart(codes: list[str], by: str, *, key: str, title: str,
                     series_names: dict[str, str] | None = None) -> pl.DataFrame:
     """Bars of indicators (one unit) cut by a dimension; returns the frame drawn."""
     f, lang = current()
-    df = data.breakdown(tuple(codes), f, by, _token())
+    df, fig, table = _breakdown_view(tuple(codes), f, by, lang, title,
+                                     tuple((series_names or {}).items()), _token())
+    show_chart(fig, table, key=key, title=title, codes=codes)
+    return df
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _breakdown_view(codes: tuple[str, ...], f: Filters, by: str, lang: str, title: str,
+                    series_names: tuple[tuple[str, str], ...], token: str,
+                    ) -> tuple[pl.DataFrame, go.Figure, pl.DataFrame]:
+    df = data.breakdown(codes, f, by, token)
     labels = dim_labels(by, lang)
     if by == "region":
         labels = _without_parent(labels, labels.get(f.region, ""))
-    names = series_names or {c: INDICATORS[c].name(lang) for c in codes}
+    names = dict(series_names) or {c: INDICATORS[c].name(lang) for c in codes}
     df = df.with_columns(pl.col("dim").replace_strict(labels, default=pl.col("dim")).alias("label"),
                          pl.col("code").replace_strict(names).alias("series"))
-    df = _in_order(_by_first_value(df, codes[0]), codes)
+    df = _in_order(_by_first_value(df, codes[0]), list(codes))
     fig = figures.bar_figure(df, label="label", unit=INDICATORS[codes[0]].unit, lang=lang,
                              title=title, series="series" if len(codes) > 1 else None,
                              name=names[codes[0]])
     table = df.pivot(on="code", index=["dim", "label"], values="value") if df.height else df
-    show_chart(fig, table, key=key, title=title, codes=codes)
-    return df
+    return df, fig, table
 
 
 def _in_order(df: pl.DataFrame, codes: list[str]) -> pl.DataFrame:
