@@ -170,15 +170,15 @@ RENDER_ATTEMPTS = 3
 
 def _render(fig: dict, fmt: str, scale: float, width: int, height: int) -> bytes:
     opts = {"format": fmt, "scale": scale, "width": width, "height": height}
-    for attempt in range(RENDER_ATTEMPTS):
+    for _ in range(RENDER_ATTEMPTS - 1):
         try:
             return _render_once(fig, opts)
         except Exception as exc:
             # On a busy machine Kaleido 1.5 can run the figure in its tab before the tab's
             # script has loaded (seen in CI); the tab is reloaded when handed back, so retry.
-            if "kaleido_scopes is not defined" not in str(exc) or attempt == RENDER_ATTEMPTS - 1:
+            if "kaleido_scopes is not defined" not in str(exc):
                 raise
-    raise AssertionError("unreachable")
+    return _render_once(fig, opts)
 
 
 def _render_once(fig: dict, opts: dict) -> bytes:

@@ -37,13 +37,14 @@ def trend_title(lang: str, code: str) -> str:
     return t("trend_of", lang, name=indicator_name(lang, code))
 
 
-def dim_labels(by: str, lang: str) -> dict[str, str]:
-    """code → display label of a dimension's values."""
+def dim_labels(by: str, lang: str, token: str | None = None) -> dict[str, str]:
+    """code → display label of a dimension's values (of data version `token`, else the current)."""
+    token = token or _token()
     if by in ("region", "county"):
-        regions = data.regions(_token())
+        regions = data.regions(token)
         return dict(zip(regions["region_code"], regions["name_en" if lang == "en" else "name_zh"],
                         strict=True))
-    labels = data.labels(DIM_LABEL_DOMAIN[by], _token())
+    labels = data.labels(DIM_LABEL_DOMAIN[by], token)
     return {c: v[1 if lang == "en" else 0] for c, v in labels.items()}
 
 
@@ -169,7 +170,7 @@ def _breakdown_view(codes: tuple[str, ...], f: Filters, by: str, lang: str, titl
                     series_names: tuple[tuple[str, str], ...], token: str,
                     ) -> tuple[pl.DataFrame, go.Figure, pl.DataFrame]:
     df = data.breakdown(codes, f, by, token)
-    labels = dim_labels(by, lang)
+    labels = dim_labels(by, lang, token)
     if by == "region":
         labels = _without_parent(labels, labels.get(f.region, ""))
     names = dict(series_names) or {c: INDICATORS[c].name(lang) for c in codes}
