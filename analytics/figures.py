@@ -62,13 +62,17 @@ def trend_figure(
     fig = go.Figure()
     factor = _layout(fig, title, unit, lang)
     groups = df.partition_by(series, maintain_order=True) if series else [df]
+    every = sorted(set(df["period"].to_list())) if df.height else []
+    x = [fmt.period(p, granularity, lang) for p in every]
     for g in groups:
-        g = g.sort("period")
+        # Every series on every period of the frame, None where it has no value: a trace
+        # lacking a category would draw its line straight across it.
+        at = dict(zip(g["period"].to_list(), g["value"].to_list(), strict=True))
+        values = [at.get(p) for p in every]
         label = g[series][0] if series else name
-        x = [fmt.period(p, granularity, lang) for p in g["period"]]
         fig.add_trace(go.Scatter(
-            x=x, y=[_scaled(v, factor) for v in g["value"]], name=label, mode="lines+markers",
-            customdata=[fmt.number(v, unit, lang) for v in g["value"]],
+            x=x, y=[_scaled(v, factor) for v in values], name=label, mode="lines+markers",
+            customdata=[fmt.number(v, unit, lang) for v in values],
             hovertemplate=_hover(label or "%{fullData.name}"), connectgaps=False))
     periods = _ordered_periods(df, granularity, lang)
     # A fixed range: Plotly's autorange would widen the axis to fit intervention labels.

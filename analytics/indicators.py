@@ -49,6 +49,10 @@ DIM_LABEL_DOMAIN = {
 }
 
 
+# Kinds whose value is a sum over the rows of a period (see the module docstring).
+FLOW_KINDS = ("flow", "annual_flow", "annual", "season")
+
+
 @dataclass(frozen=True)
 class Measure:
     table: str
@@ -95,6 +99,14 @@ class Indicator:
             d &= self.denominator.dims
         order = ["region", *TABLE_DIMS[self.numerator.table]]
         return tuple(x for x in order if x in d)
+
+    @property
+    def is_flow(self) -> bool:
+        """A count or sum of what happened in a period (persons relieved, yuan paid, petitions
+        received): a period the data speak for and without rows had none, so a trend shows 0
+        there. Rates, averages, medians and stocks have no value without rows (a gap)."""
+        return (self.denominator is None and self.numerator.kind in FLOW_KINDS
+                and self.unit in ("persons", "count", "yuan"))
 
     @property
     def seasonal(self) -> bool:

@@ -12,12 +12,14 @@ from collections import OrderedDict, defaultdict
 import polars as pl
 
 from analytics import access, db, derived
+from analytics.coverage import coverage
 from analytics.filters import SCOPE_CTE, Filters
 from analytics.indicators import INDICATORS, Indicator, Measure
 from analytics.reference import region_level
 from analytics.scan import (
     Bucket,
     Unavailable,
+    available,
     kpi_buckets,
     period_buckets,
     period_start,
@@ -174,7 +176,7 @@ def trend(codes: list[str], f: Filters, by: str | None = None) -> pl.DataFrame:
     period) and compare with the previous season.
     """
     buckets = period_buckets(f)
-    long = indicator_values(codes, f, buckets, by)
+    long = _every_period(indicator_values(codes, f, buckets, by), codes, f, buckets, by)
     keys = ["code"] + (["dim"] if by else [])
     if not long.height:
         return pl.DataFrame(schema={"period": pl.Date, **{k: pl.String for k in keys},
@@ -185,6 +187,34 @@ def trend(codes: list[str], f: Filters, by: str | None = None) -> pl.DataFrame:
     out = long.join(back, on=[*keys, "period"], how="left")
     return (out.filter(pl.col("period") >= period_start(f.start, f.granularity))
             .select("period", *keys, "value", "year_ago").sort([*keys, "period"]))
+
+
+def _every_period(long: pl.DataFrame, codes: list[str], f: Filters, buckets: list[Bucket],
+                  by: str | None) -> pl.DataFrame:
+    """The scan's rows with every bucket of every indicator (and every dimension value found):
+    a scan returns only buckets holding rows, and a chart of those joins January straight to
+    March. A flow is 0 in a bucket without rows inside the months its table holds data for
+    (nothing happened); outside them, and for rates and stocks, the value stays null (a gap)."""
+    if by and not long.height:
+        return long  # no dimension value to carry
+    months = coverage().months
+    dims = long["dim"].unique(maintain_order=True).to_list() if by else [None]
+    grid = []
+    for code in codes:
+        ind = INDICATORS[code]
+        if not all(available(m, f, by) for m in (ind.numerator, ind.denominator) if m):
+            continue  # not kept at this level: no values at all
+        span = months.get(ind.numerator.table) if ind.is_flow else None
+        for name, s, e in buckets:
+            fill = 0.0 if span and s <= span[1] and e >= span[0] else None
+            grid += [(code, name, dim, fill) for dim in dims]
+    if not grid:
+        return long
+    cols = ["code", "bucket", *(["dim"] * bool(by))]
+    frame = pl.DataFrame([g if by else (g[0], g[1], g[3]) for g in grid], orient="row",
+                         schema={**{c: pl.String for c in cols}, "fill": pl.Float64})
+    return (frame.join(long, on=cols, how="left", nulls_equal=True)
+            .select(*cols, pl.coalesce("value", "fill").alias("value")))
 
 
 def breakdown(codes: list[str], f: Filters, by: str) -> pl.DataFrame:

@@ -136,6 +136,19 @@ def _dim_sql(by: str | None, table: str, level: str,
     return "", f"t.{col}"
 
 
+def available(m: Measure, f: Filters, by: str | None = None) -> bool:
+    """Whether the measure's table is kept at the region's level and by `by` (else a scan
+    raises Unavailable: no value at all, not zero)."""
+    level = region_level(f.region)
+    if region_clause(level, "station" in TABLE_DIMS[m.table]) is None:
+        return False
+    try:
+        _dim_sql(by, m.table, level)
+    except Unavailable:
+        return False
+    return True
+
+
 def scan(measures: list[Measure], f: Filters, buckets: list[Bucket], by: str | None = None,
          level: str | None = None) -> list[tuple]:
     """Rows of bucket, [dim], m0, m1, ... for measures sharing table, kind and date column."""

@@ -119,6 +119,38 @@ def test_quarterly_trend_and_station_drill():
         "150702001": 1100, "150702002": 800}
 
 
+MONTHS_2012 = [date(2012, m, 1) for m in range(1, 13)]
+
+
+def test_monthly_trend_spans_the_period_flows_zero_rates_gaps():
+    """Every month of the range, first and last the filter's; a month without rows inside
+    the table's data is 0 for a flow and a gap (null) for a rate; months after the table's
+    last row are gaps."""
+    df = queries.trend(["petitions", "skip_level_share", "relief_amount"],
+                       Filters(region="000000", start=date(2012, 1, 1), end=date(2012, 12, 1),
+                               granularity="month"))
+    by = {c: dict(zip(g["period"], g["value"], strict=True))
+          for (c,), g in df.group_by("code")}
+    for code in by:
+        assert sorted(by[code]) == MONTHS_2012
+    # petitions: x1 Feb, x2 Mar, x3 May, x4 Jun; the table runs to 2013-03
+    assert [by["petitions"][m] for m in MONTHS_2012] == [0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 0]
+    assert [by["skip_level_share"][m] for m in MONTHS_2012] == [
+        None, 0.0, 1.0, None, 0.0, 0.0, None, None, None, None, None, None]
+    # relief: Jan 1600, Mar 1000, May 300; the relief table's last row is in May 2012
+    assert [by["relief_amount"][m] for m in MONTHS_2012] == [
+        1600, 0, 1000, 0, 300, None, None, None, None, None, None, None]
+    jan_2013 = queries.trend(["petitions"], Filters(region="000000", start=date(2013, 1, 1),
+                                                    end=date(2013, 2, 1), granularity="month"))
+    assert jan_2013["year_ago"].to_list() == [0, 1]  # 同比 against the filled months
+
+
+def test_trend_of_a_table_not_kept_at_the_level_stays_empty():
+    f = Filters(region="150702001", start=Y2012.start, end=Y2012.end, granularity="month")
+    assert queries.trend(["petitions"], f).height == 0  # not 0 every month
+    assert queries.trend(["relief_amount"], f).height == 12
+
+
 def test_breakdown_by_children_of_country():
     df = queries.breakdown(["relieved"], Y2012.__class__(region="000000", start=Y2012.start,
                                                          end=Y2012.end), "region")

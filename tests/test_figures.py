@@ -63,6 +63,20 @@ def test_several_series_share_ordered_periods():
     assert list(fig.layout.xaxis.categoryarray) == ["2012年", "2013年"]
 
 
+def test_a_series_missing_a_period_is_drawn_with_a_gap_not_across_it():
+    months = [date(2012, m, 1) for m in (1, 2, 3)]
+    df = pl.DataFrame({"period": months + [months[0], months[2]],
+                       "value": [1.0, 2.0, 3.0, 0.5, None],
+                       "series": ["a"] * 3 + ["b"] * 2})
+    fig = figures.trend_figure(df, unit="ratio", lang="zh", granularity="month",
+                               series="series")
+    b = fig.data[1]
+    assert list(b.x) == ["2012年1月", "2012年2月", "2012年3月"]
+    assert list(b.y) == [50.0, None, None] and b.connectgaps is False
+    assert list(fig.layout.xaxis.categoryarray) == list(b.x)
+    assert list(fig.layout.xaxis.range) == [-0.5, 2.5]
+
+
 def test_bar_figure_horizontal_with_formatted_hover():
     df = pl.DataFrame({"label": ["海拉尔区", "巴林左旗"], "value": [0.8, 0.456]})
     fig = figures.bar_figure(df, label="label", unit="ratio", lang="zh", name="覆盖率")
