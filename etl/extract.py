@@ -27,6 +27,11 @@ _TOTAL_WORDS = ("合计", "总计", "小计", "共计")
 _SIGNATURE = re.compile(
     r"^(经办人|审核人|负责人|制表人|填表人|填报人|复核人|单位负责人|主管领导|审批人|"
     r"制表|审核|填表|填报单位|填报日期|制表日期)\s*[:：]?")
+# A footnote below the table (on text without white space): 注：… 说明：… 备注：… 注1： 附注
+# 填表说明, alone in its row (the rest empty or the same text merged across). Rows of one
+# cell that follow it (说明：1. … then 2. …, 3. …) are the same note.
+_NOTE = (r"^[*＊※]?(?:(?:注|说明|备注|附注|注意事项)[0-9０-９一二三四五六七八九十]*[:：]"
+         r"|填表说明|填报说明|编制说明|附注|(?:注|说明|备注)$)")
 
 
 # ---------------------------------------------------------------- reading files
@@ -112,6 +117,7 @@ def recognise(raw: RawSheet) -> Sheet:
     totalled = next((p for p in parts if p.totals_row is not None), parts[0])
     sheet.data = pl.concat([p.data for p in parts])
     sheet.totals, sheet.totals_row = totalled.totals, totalled.totals_row
+    sheet.skipped = [line for p in parts for line in p.skipped]
     return sheet
 
 
@@ -147,11 +153,11 @@ def sheet_chunks(raw: RawSheet, sheet: Sheet) -> Iterator[Sheet]:
         cells = chunk.cells.with_row_index("_row", offset=first)
         for name, mask in numeric.items():
             cells = _numbers_to_display(cells, name, mask.slice(done, height))
-        data, totals, totals_row = _split_rows(
+        data, totals, totals_row, skipped = _split_rows(
             cells, names, lambda chunk=chunk, first=first:
             chunk.every().with_row_index("_row", offset=first))
         yield Sheet(sheet.name, sheet.kind, sheet.columns, sheet.headers, data, totals,
-                    totals_row, sheet.unmatched, sheet.header_row, sheet.positions)
+                    totals_row, sheet.unmatched, sheet.header_row, sheet.positions, skipped)
         done += height
 
 
@@ -234,33 +240,71 @@ def _numbers_to_display(cells: pl.DataFrame, name: str, numeric: pl.Series) -> p
 
 def _split_rows(cells: pl.DataFrame, names: dict[str, str],
                 every: Callable[[], pl.DataFrame]):
-    """Data rows (mapped columns, renamed, stripped) apart from empty rows, the 合计 row and
-    signature lines. Only rows with an empty mapped cell can be those: keeps big files fast.
-    `every` gives all columns of the rows (with `_row`), looked at for those rows only."""
+    """Data rows (mapped columns, renamed, stripped) apart from empty rows, the 合计 row,
+    signature lines and footnotes; also the 合计 row's cells, its row, and the rows dropped
+    other than empty ones as (row, what, text). Only rows with an empty mapped cell can be
+    those: keeps big files fast. `every` gives all columns of the rows (with `_row`),
+    looked at for those rows only."""
     cells = _stripped(cells, list(names))
     data = cells.select("_row", *[pl.col(c).alias(n) for c, n in names.items()])
     suspects = cells.filter(pl.any_horizontal([pl.col(c).is_null() for c in names]))
     if suspects.is_empty():
-        return data, {}, None
+        return data, {}, None, []
     whole = every().filter(pl.col("_row").is_in(suspects["_row"].implode()))
-    text = [pl.col(c).str.replace_all(r"\s", "") for c in whole.columns if c != "_row"]
-    flags = whole.select(
-        "_row",
-        _empty=pl.all_horizontal([t.is_null() | (t == "") for t in text]),
-        _total=pl.any_horizontal([t.str.starts_with(w) for t in text for w in _TOTAL_WORDS])
-        .fill_null(False),
-        _sign=pl.any_horizontal([t.str.contains(_SIGNATURE.pattern) for t in text])
-        .fill_null(False))
+    flags = _flags(whole)
     totals, totals_row = {}, None
     total_rows = flags.filter(pl.col("_total"))["_row"]
     if total_rows.len():
         totals_row = total_rows[0]
         first = suspects.filter(pl.col("_row") == totals_row).row(0, named=True)
         totals = {n: first[c] for c, n in names.items() if first[c] is not None}
-    drop = flags.filter(pl.col("_empty") | pl.col("_total") | pl.col("_sign"))["_row"]
-    if drop.len():  # (only suspects are dropped; most chunks drop nothing: no copy then)
-        data = data.filter(~pl.col("_row").is_in(drop.implode()))
-    return data, totals, totals_row
+    dropped = flags.filter(pl.col("_empty") | pl.col("_total") | pl.col("_sign")
+                           | pl.col("_note"))
+    if dropped.is_empty():  # most chunks drop nothing: no copy then
+        return data, totals, totals_row, []
+    data = data.filter(~pl.col("_row").is_in(dropped["_row"].implode()))
+    return data, totals, totals_row, _skipped_lines(whole, dropped.filter(~pl.col("_empty")))
+
+
+def _flags(whole: pl.DataFrame) -> pl.DataFrame:
+    """Per row: empty, a 合计 row, a signature line, a footnote (or a line continuing one)."""
+    text = [pl.col(c).str.replace_all(r"\s", "") for c in whole.columns if c != "_row"]
+    present = [pl.when(t != "").then(t) for t in text]
+    first = pl.coalesce(present)
+    # One text in the row (a merged cell repeats it in a CSV export): a note's shape.
+    alone = first.is_not_null() & pl.all_horizontal([p.is_null() | (p == first)
+                                                     for p in present])
+    flags = whole.select(
+        "_row",
+        _empty=pl.all_horizontal([t.is_null() | (t == "") for t in text]),
+        _total=pl.any_horizontal([t.str.starts_with(w) for t in text for w in _TOTAL_WORDS])
+        .fill_null(False),
+        _sign=pl.any_horizontal([t.str.contains(_SIGNATURE.pattern) for t in text])
+        .fill_null(False),
+        _alone=alone.fill_null(False),
+        _starts=(alone & first.str.contains(_NOTE)).fill_null(False))
+    # A note goes on over the one-text rows after it while only empty, note or signature
+    # rows come between (an unbroken run of these rows: a full data row breaks it).
+    run = (pl.col("_row").diff().fill_null(1) != 1).cum_sum()
+    seen = pl.col("_starts").cast(pl.Int8).cum_max().over(run)
+    return flags.with_columns(_note=pl.col("_starts") | (pl.col("_alone") & (seen == 1)
+                                                         & ~pl.col("_total")))
+
+
+def _skipped_lines(whole: pl.DataFrame, dropped: pl.DataFrame) -> list[tuple[int, str, str]]:
+    """(row, total | signature | note, the row's text as written) of dropped lines."""
+    if dropped.is_empty():
+        return []
+    rows = whole.join(dropped, on="_row", how="semi")
+    cells = [c for c in whole.columns if c != "_row"]
+    texts = rows.select("_row", text=pl.concat_list(pl.col(cells).str.strip_chars())
+                        .list.eval(pl.element().filter(pl.element() != "").unique(
+                            maintain_order=True)).list.join("  "))
+    what = dropped.select("_row", what=pl.when("_total").then(pl.lit("total"))
+                          .when(pl.col("_sign") & ~pl.col("_starts")).then(pl.lit("signature"))
+                          .otherwise(pl.lit("note")))
+    return [(int(r), w, t) for r, w, t in
+            what.join(texts, on="_row").sort("_row").iter_rows()]
 
 
 def _stripped(cells: pl.DataFrame, columns: list[str]) -> pl.DataFrame:

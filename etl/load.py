@@ -37,6 +37,7 @@ from etl import (
     region_checks,
     regions,
     rollups,
+    sheets,
     stage_rows,
     staging,
     swap,
@@ -81,6 +82,8 @@ class FileResult:
     rejects: pl.DataFrame = field(default_factory=rj.empty)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     batch_id: str | None = None
+    # Lines read and not taken as data (合计, signatures, 注：… notes): (sheet, row, what, text)
+    skipped: list[tuple[str | None, int, str, str]] = field(default_factory=list)
 
     @property
     def line(self) -> str:
@@ -102,6 +105,12 @@ class LoadReport:
     @property
     def rejects(self) -> pl.DataFrame:
         return pl.concat([rj.empty(), *(f.rejects for f in self.files)])
+
+    @property
+    def skipped(self) -> pl.DataFrame:
+        """Lines of the files not taken as data: file, sheet, row, what (zh, en), text."""
+        return sheets.skipped_frame([(f.path.name, *line) for f in self.files
+                                     for line in f.skipped])
 
 
 # ---------------------------------------------------------------- public entry points
@@ -158,6 +167,9 @@ def _load(sources, db_path: Path, rejects_dir: Path | None, log, user: str | Non
                 say(result.line)
                 for zh, en in result.warnings:
                     say(f"{path.name}: 注意 {zh} / warning: {en}")
+                if result.status in ("loaded", "partial"):  # a failed file: its one line
+                    for line in sheets.skipped_lines(result.skipped):
+                        say(f"{path.name}: {line}")
                 swap.fault("file_loaded", number)
             _record_rejects(con, results)
             changed = any(r.status in ("loaded", "partial") for r in results)
@@ -294,6 +306,7 @@ def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.Raw
             if chunk.totals_row is not None and totalled.totals_row is None:
                 totalled = chunk
             result.rejects = pl.concat([result.rejects, checked.rejects])
+            result.skipped += [(sheet.name, *line) for line in chunk.skipped]
             result.warnings += [w for w in checked.warnings if w not in result.warnings]
             rejected_persons.append(checked.rejected_persons)
             staged = stage_rows.staged_rows(checked.rows, columns, done, table)

@@ -66,3 +66,35 @@ class Sheet:
     unmatched: list[str] = field(default_factory=list)  # headers neither used nor dropped
     header_row: int = 0  # index of the header among the sheet's rows
     positions: dict[str, int] = field(default_factory=dict)  # canonical name → column index
+    # Lines below (or between) the data that are not data: the 合计 row, signature lines and
+    # footnotes (注：…, 说明：…), as (row, what: total | signature | note, text), for the report.
+    skipped: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+# What a skipped line was, for the load report (Chinese, English).
+SKIPPED_WHAT = {"total": ("合计行", "totals row"), "signature": ("签名行", "signature line"),
+                "note": ("表注说明", "note")}
+SKIPPED_SHOWN = 20  # lines of one file a terminal shows; the upload page lists all
+
+
+def skipped_frame(lines: list[tuple[str, str | None, int, str, str]]) -> pl.DataFrame:
+    """(file, sheet, row, what, text) → a frame with `what` in both languages."""
+    return pl.DataFrame(
+        [(f, s, r, *SKIPPED_WHAT[w], t) for f, s, r, w, t in lines], orient="row",
+        schema={"file": pl.String, "sheet": pl.String, "row": pl.Int64, "what_zh": pl.String,
+                "what_en": pl.String, "text": pl.String})
+
+
+def skipped_lines(lines: list[tuple[str | None, int, str, str]]) -> list[str]:
+    """One terminal line per skipped line of a file (sheet, row, what, text), at most
+    SKIPPED_SHOWN and then how many more."""
+    out = []
+    for sheet, row, what, text in lines[:SKIPPED_SHOWN]:
+        zh, en = SKIPPED_WHAT[what]
+        where = f"{sheet} " if sheet else ""
+        out.append(f"未作为数据：{where}第 {row} 行（{zh}）“{text}” / not data: "
+                   f"{where}row {row} ({en})")
+    if len(lines) > SKIPPED_SHOWN:
+        more = len(lines) - SKIPPED_SHOWN
+        out.append(f"另有 {more} 行未作为数据 / {more} more lines not data")
+    return out
