@@ -1,39 +1,53 @@
-"""Disclosure control for exports made outside the staff role.
+"""Disclosure control for exports made outside the staff role: what can be published.
 
-Rules:
+The dashboard lets a user choose any period and any region, so its exports form a flexible
+table builder. Suppressing small cells table by table cannot protect one: a researcher who
+exports January–March and January–February and subtracts gets March's suppressed cells back
+(13 of 14 came back exactly before this method). Exports therefore follow the cell-key method
+of the Australian Bureau of Statistics' TableBuilder (Fraser & Wooton 2005; Thompson, Broadfoot
+& Elazar 2013), adapted to tables that arrive here already aggregated:
 
-1. Aggregates only: a table with a column that identifies a person or a single record
-   (``person_key``, ``id_masked``, ``relief_id``, ...) is refused.
-2. Primary suppression: a cell that counts 1..k-1 persons is suppressed (k = 5 by default).
-3. Complementary suppression: every total of the table is assumed to be public (the dashboard
-   shows them), so more cells are suppressed until no suppressed value can be computed from the
-   published cells and totals: each line of the table (a row, a column, or in more dimensions any
-   1-D slice with its total) holds no suppressed cell or at least two; an exact audit checks
-   that no suppressed cell is determined by the linear system of totals; and a linear programme
-   checks that no small cell is pinned to one value once counts are known to be non-negative.
-   With ``margins=True`` the totals are part of the export and are protected like cells.
-4. Every measure of a suppressed cell (amounts, rates) is suppressed with its count.
-5. Columns that label another (``label`` beside ``period``) and constant columns are no axes.
+1. Aggregates only: a table with a column about a person or a single record (``person_key``,
+   ``id_masked``, ``relief_id``, ...) is refused.
+2. Every count cell (persons, person-times, payments, loans, petitions) gets a cell key: a
+   keyed hash (HMAC-SHA256 with a secret kept outside the warehouse) of the indicator, the
+   cell's true count and where it sits (the filter's region and cuts, the row's non-time
+   dimensions). The cell key picks a perturbation from a fixed table: uniform on -D..D
+   (D = 3), narrowed to -n..n for n < D, so a published count is never negative and true zeros
+   stay zero. The same cell asked for again, in the same or another period's table, is
+   published with the same value: repeating a query or re-cutting time cannot average the
+   noise away, and no difference of two published tables tells the attacker whether it hit the
+   true value.
+3. A count whose published value is 1..k-1 (k = 5) is withheld (``suppressed``); so is every
+   measure of its row.
+4. Amounts in a row (yuan) are scaled by the ratio of the row's published to true count, so
+   amount per person stays true while a difference of two amounts carries the counts' noise.
+   Rates and averages are published as computed, and withheld with a withheld row.
+5. With ``margins=True`` total rows (``合计``) are added and perturbed as cells of their own,
+   so a total is the same wherever it is published (a table's cells need not add up to it,
+   as in every cell-key table).
 
-Why not a library: ACRO (PyPI ``acro``) checks research outputs built from microdata with pandas
-crosstabs and applies primary suppression, recomputing margins from the cells it keeps; it has no
-complementary suppression for an already aggregated (Polars) table whose totals are published
-elsewhere. The R packages that do (sdcTable, GaussSuppression) are not Python. The method here is
-the usual one: a greedy choice of complements (smallest non-zero cell in the offending line)
-followed by exact audits, repeated to a fixed point. It protects against recovery from the
-table's own totals; it does not optimise the number of cells lost (no integer programme).
+Why not a library: ACRO (PyPI ``acro``) and sdcMicro work on microdata; the R package
+``cellKey`` (Statistik Austria) needs record keys in microdata and is not Python. Here the
+tables come from rollups without records, so the cell key is drawn from the cell's content;
+docs/exports.md states what that gives up.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import itertools
+import os
 import re
+import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
-import numpy as np
 import polars as pl
 
 DEFAULT_K = 5
+MAX_NOISE = 3  # D: published counts lie within ±3 of the truth
 TOTAL_LABEL = "合计"
 SUPPRESSED_COLUMN = "suppressed"
 
@@ -47,11 +61,19 @@ _COUNT_NAME = re.compile(
     r"headcount|count|^n$|^n_|_n$|人数|人次|人)", re.IGNORECASE)
 _ADDITIVE_NAME = re.compile(r"(yuan|amount|sum|total|金额|元)", re.IGNORECASE)
 _DIM_INT_NAME = re.compile(r"(year|month|quarter|period|week|day|level|code|年|月|季)", re.IGNORECASE)
-# Columns that name or label another dimension rather than span one (see axes()).
-_LABEL_NAME = re.compile(r"(^label$|_label$|^name$|^name_(zh|en)$|_name$|名称|标签)",
+# Dimensions that place a cell in time: left out of its key, so that the same cell has the
+# same key in a trend and in one period's table.
+_TIME_NAME = re.compile(r"(period|year|month|quarter|season|week|date|day|年|月|季|期间)",
+                        re.IGNORECASE)
+# Columns that name or label another dimension rather than span one.
+_LABEL_NAME = re.compile(r"(^label$|_label$|^name$|^name_(zh|en)$|_name$|^series$|名称|标签)",
                          re.IGNORECASE)
 # Units whose values count persons or events about persons (payments, loans, petitions).
 _PERSON_UNITS = {"人", "人次", "件", "笔", "persons", "person", "person-times", "people", "count"}
+_MONEY_UNITS = {"yuan", "元", "万元"}
+# Filter keys that place a cell (an export's provenance or a view's query parameters).
+_CONTEXT_KEYS = {"region": "region", "fund_source": "source", "source": "source",
+                 "category": "cat", "cat": "cat"}
 
 
 class DisclosureError(ValueError):
@@ -64,7 +86,7 @@ class TableSpec:
 
     dims: tuple[str, ...]
     counts: tuple[str, ...]
-    measures: tuple[str, ...]  # everything numeric that is not a count (suppressed with it)
+    measures: tuple[str, ...]  # everything numeric that is not a count
 
 
 def infer_spec(df: pl.DataFrame, indicators: list[dict] | None = None) -> TableSpec:
@@ -88,12 +110,63 @@ def infer_spec(df: pl.DataFrame, indicators: list[dict] | None = None) -> TableS
 
 
 @dataclass(frozen=True)
-class Suppression:
-    """The protected table and how many cells each step suppressed."""
+class Protection:
+    """The published table, how many rows were withheld and how many counts perturbed."""
 
     table: pl.DataFrame
-    primary: int
-    secondary: int
+    suppressed: int
+    perturbed: int
+    counts: tuple[str, ...] = ()  # the columns published with noise
+
+
+# ---------------------------------------------------------------- the cell key
+
+
+def cell_key_secret() -> bytes:
+    """The secret behind every cell key: env `UNION_DASH_CELL_KEY`, else a key file outside
+    the repository (env `UNION_DASH_CELL_KEY_FILE`, default
+    ~/.config/union-dashboard/cellkey.key), made on first use. Every dashboard host of one
+    federation must use the same secret, or one cell gets a draw per host."""
+    env = os.environ.get("UNION_DASH_CELL_KEY")
+    if env:
+        return env.encode()
+    default = Path.home() / ".config" / "union-dashboard" / "cellkey.key"
+    path = Path(os.environ.get("UNION_DASH_CELL_KEY_FILE", default)).expanduser()
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first: use theirs
+            return path.read_bytes().strip()
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_bytes().strip()
+
+
+def cell_key(secret: bytes, column: str, count: int, where: tuple[str, ...]) -> float:
+    """A number in [0, 1) fixed by the cell's indicator, true count and place."""
+    message = "\x1f".join((column, str(count), *where)).encode()
+    digest = hmac.new(secret, message, hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def perturbation(count: int, key: float, max_noise: int = MAX_NOISE) -> int:
+    """The perturbation table: uniform on -d..d with d = min(D, count); zero stays zero."""
+    d = min(max_noise, max(count, 0))
+    return int(key * (2 * d + 1)) - d
+
+
+def context_of(filters: dict[str, str] | None) -> tuple[str, ...]:
+    """The filter values that place every cell of an export (codes, not labels: the Chinese
+    and English exports of one view get the same keys)."""
+    out = {}
+    for key, value in (filters or {}).items():
+        if key in _CONTEXT_KEYS and str(value).strip():
+            out[_CONTEXT_KEYS[key]] = str(value).split()[0]
+    return tuple(f"{k}={v}" for k, v in sorted(out.items()))
+
+
+# ---------------------------------------------------------------- protect
 
 
 def protect(
@@ -103,49 +176,119 @@ def protect(
     spec: TableSpec | None = None,
     indicators: list[dict] | None = None,
     margins: bool = False,
-) -> Suppression:
-    """Apply primary and complementary suppression; suppressed values become null.
+    filters: dict[str, str] | None = None,
+    secret: bytes | None = None,
+) -> Protection:
+    """The table as it may be published: counts perturbed by their cell keys, rows whose
+    published count is 1..k-1 withheld, amounts scaled with their row's count.
 
-    The result has the input's columns plus a boolean ``suppressed`` column (the same mark for
-    primary and complementary cells, so the mark does not say which cells are small). With
-    ``margins=True`` total rows (dimension value ``合计``) are appended and protected too.
+    Adds a boolean ``suppressed`` column. `filters` are the export's filters (region and cuts
+    as codes, or with their labels after the code), part of every cell's key.
     """
     refuse_person_level(df)
     spec = spec or infer_spec(df, indicators)
     if not spec.counts:
-        return Suppression(df.with_columns(pl.lit(False).alias(SUPPRESSED_COLUMN)), 0, 0)
+        return Protection(df.with_columns(pl.lit(False).alias(SUPPRESSED_COLUMN)), 0, 0)
     if df.select(spec.dims).is_duplicated().any() if spec.dims else df.height > 1:
         raise DisclosureError(
             f"rows are not unique by {list(spec.dims)}: not a table of aggregates")
-    if not axes(df, spec.dims):  # one row: nothing to complement
-        small = pl.any_horizontal((pl.col(c) > 0) & (pl.col(c) < k) for c in spec.counts)
-        table = _null_suppressed(df.with_columns(small.fill_null(False).alias(SUPPRESSED_COLUMN)),
-                                 spec)
-        n = int(table[SUPPRESSED_COLUMN].sum())
-        return Suppression(table, n, 0)
-    cube = _Cube.build(df, spec)
-    primary = np.logical_or.reduce(
-        [cube.primary_mask(v, k, with_margins=margins) for v in cube.counts])
-    mask = complementary(cube.counts, primary, cube.candidates(margins))
-    table = _null_suppressed(cube.to_frame(df, mask, margins), spec)
-    n_primary = int(primary.sum())
-    return Suppression(table, n_primary, int(mask.sum()) - n_primary)
+    if margins:
+        df = pl.concat([df, margin_rows(df, spec, indicators)], how="diagonal_relaxed")
+    secret = secret if secret is not None else cell_key_secret()
+    where = _places(df, spec, context_of(filters))
+    published, perturbed = {}, 0
+    for c in spec.counts:
+        true = df[c].cast(pl.Float64).to_list()
+        out = []
+        for n, place in zip(true, where, strict=True):
+            if n is None:
+                out.append(None)
+                continue
+            whole = round(n)
+            d = perturbation(whole, cell_key(secret, c, whole, place))
+            perturbed += d != 0
+            out.append(float(whole + d))
+        published[c] = out
+    table = _apply(df, spec, indicators, published, k)
+    return Protection(table, int(table[SUPPRESSED_COLUMN].sum()), perturbed, spec.counts)
 
 
-def _null_suppressed(rows: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:
-    """Every measure of a suppressed cell becomes null."""
-    return rows.with_columns(
+def _places(df: pl.DataFrame, spec: TableSpec, context: tuple[str, ...]) -> list[tuple]:
+    """Each row's place: the export's context and the row's non-time, non-label dimensions."""
+    keyed = [d for d in spec.dims if not _TIME_NAME.search(d) and not _LABEL_NAME.search(d)
+             and not df.schema[d].is_temporal()]
+    if not keyed:
+        return [context] * df.height
+    return [(*context, *(f"{d}={v}" for d, v in zip(keyed, row, strict=True)))
+            for row in df.select(keyed).iter_rows()]
+
+
+def _apply(df: pl.DataFrame, spec: TableSpec, indicators: list[dict] | None,
+           published: dict[str, list], k: int) -> pl.DataFrame:
+    """Published counts in, withheld rows nulled, amounts scaled by the first count's ratio."""
+    new = {c: pl.Series(c, v, dtype=pl.Float64) for c, v in published.items()}
+    small = pl.Series(SUPPRESSED_COLUMN, [False] * df.height)
+    for c in spec.counts:
+        small = small | ((new[c] >= 1) & (new[c] < k)).fill_null(False)
+    true = df[spec.counts[0]].cast(pl.Float64)
+    ratio = (new[spec.counts[0]] / true).fill_nan(1.0).fill_null(1.0)
+    ratio = ratio.zip_with(true > 0, pl.Series([1.0] * df.height)).alias("ratio")
+    out = df.with_columns(
+        *(new[c].cast(df.schema[c]) if df.schema[c].is_integer() else new[c]
+          for c in spec.counts),
+        *((pl.col(m) * ratio).round(2).alias(m) for m in _money(spec, indicators)),
+        small)
+    return out.with_columns(
         pl.when(pl.col(SUPPRESSED_COLUMN)).then(None).otherwise(pl.col(c)).alias(c)
         for c in (*spec.counts, *spec.measures))
 
 
+def _money(spec: TableSpec, indicators: list[dict] | None) -> list[str]:
+    units = {i.get("code"): str(i.get("unit", "")).strip() for i in indicators or []}
+    return [m for m in spec.measures
+            if units.get(m) in _MONEY_UNITS or (m not in units and _ADDITIVE_NAME.search(m))]
+
+
+def margin_rows(df: pl.DataFrame, spec: TableSpec,
+                indicators: list[dict] | None = None) -> pl.DataFrame:
+    """Total rows (``合计`` in each summed dimension) of the counts and amounts; labels of a
+    summed dimension become 合计 too."""
+    spanned = axes(df, spec.dims)
+    if not spanned:  # one row: it is its own total
+        return df.clear()
+    constant = _constant(df, spec)
+    labels = [d for d in spec.dims if d not in spanned and d not in constant]
+    additive = [*spec.counts, *_money(spec, indicators)]
+    frames = []
+    for r in range(len(spanned) - 1, -1, -1):
+        for keep in itertools.combinations(spanned, r):
+            # a label stays beside the dimension it names, and reads 合计 once that is summed
+            named = [d for d in labels if keep and df.select(*keep, d).n_unique()
+                     == df.select(keep).n_unique()]
+            group = [*keep, *named]
+            sums = [pl.col(c).sum() for c in additive]
+            agg = (df.group_by(group, maintain_order=True).agg(sums) if group
+                   else df.select(sums))
+            frames.append(agg.with_columns(
+                *(pl.col(d).cast(pl.String) for d in group),
+                *(pl.lit(TOTAL_LABEL).alias(d) for d in spec.dims
+                  if d not in group and d not in constant)))
+    out = pl.concat(frames, how="diagonal_relaxed")
+    return out.with_columns(pl.lit(v).alias(d) for d, v in constant.items())
+
+
+def _constant(df: pl.DataFrame, spec: TableSpec) -> dict:
+    return {d: df[d][0] for d in spec.dims if df[d].n_unique() == 1}
+
+
 def protect_for_role(
-    df: pl.DataFrame, role: str, *, k: int = DEFAULT_K, indicators: list[dict] | None = None
+    df: pl.DataFrame, role: str, *, k: int = DEFAULT_K, indicators: list[dict] | None = None,
+    filters: dict[str, str] | None = None,
 ) -> pl.DataFrame:
     """The frame a role may download: staff get it as is, everyone else a protected table."""
     if role == "staff":
         return df
-    return protect(df, k=k, indicators=indicators).table
+    return protect(df, k=k, indicators=indicators, filters=filters).table
 
 
 def refuse_person_level(df: pl.DataFrame) -> None:
@@ -155,246 +298,12 @@ def refuse_person_level(df: pl.DataFrame) -> None:
         raise DisclosureError(f"person-level columns {found}: only aggregates can be exported")
 
 
-# ---------------------------------------------------------------- the table as an array
-
-
 def axes(df: pl.DataFrame, dims: tuple[str, ...]) -> tuple[str, ...]:
     """The dimensions that span the table: constant columns and columns that only label
-    another one (``label`` beside ``period``) are no axes of their own.
-
-    Only a column named as a label counts as one: in a sparse table two real dimensions can
-    determine each other by chance (each region with data in one year only), and the year's
-    totals, published elsewhere, must then still be audited."""
+    another one (``label`` beside ``period``) are no axes of their own."""
     keep = [d for d in dims if df[d].n_unique() > 1]
     for d in reversed(list(keep)):
         rest = [x for x in keep if x != d]
         if rest and _LABEL_NAME.search(d) and df.select(rest).n_unique() == df.height:
             keep = rest  # `d` is a function of the other columns
     return tuple(keep)
-
-
-@dataclass
-class _Cube:
-    """Each count column as a dense array with a total slot at the end of every axis."""
-
-    dims: tuple[str, ...]  # dimensions with more than one level
-    levels: list[list]
-    counts: list[np.ndarray]  # shape (n1+1, ..., nd+1); index -1 on an axis = total
-    present: np.ndarray  # inner cells that are rows of the input
-    spec: TableSpec
-
-    @classmethod
-    def build(cls, df: pl.DataFrame, spec: TableSpec) -> _Cube:
-        dims = axes(df, spec.dims)
-        levels = [df[d].unique(maintain_order=True).to_list() for d in dims]
-        shape = tuple(len(lv) + 1 for lv in levels)
-        idx = cls._row_index(df, dims, levels)
-        present = np.zeros(shape, dtype=bool)
-        present[idx] = True
-        counts = []
-        for name in spec.counts:
-            values = np.zeros(shape)
-            values[idx] = df[name].cast(pl.Float64).fill_null(0).to_numpy()
-            for axis in range(len(dims)):  # fill the totals, axis by axis
-                inner = [slice(None)] * len(dims)
-                inner[axis] = slice(0, -1)
-                total = [slice(None)] * len(dims)
-                total[axis] = -1
-                values[tuple(total)] = values[tuple(inner)].sum(axis=axis)
-            counts.append(values)
-        return cls(dims, levels, counts, present, spec)
-
-    @staticmethod
-    def _row_index(df: pl.DataFrame, dims: tuple[str, ...], levels: list[list]) -> tuple:
-        return tuple(
-            np.array([{v: i for i, v in enumerate(lv)}[x] for x in df[d].to_list()], dtype=int)
-            for d, lv in zip(dims, levels, strict=True)
-        )
-
-    def is_margin(self) -> np.ndarray:
-        out = np.zeros(self.present.shape, dtype=bool)
-        for axis in range(out.ndim):
-            sl = [slice(None)] * out.ndim
-            sl[axis] = -1
-            out[tuple(sl)] = True
-        return out
-
-    def primary_mask(self, values: np.ndarray, k: int, *, with_margins: bool) -> np.ndarray:
-        """Cells counting 1..k-1 persons; totals too when the export carries them."""
-        small = (values > 0) & (values < k)
-        return small & (self.present | (self.is_margin() & with_margins))
-
-    def candidates(self, margins: bool) -> np.ndarray:
-        """Cells that may be suppressed: inner cells (absent ones become rows), and totals
-        only when they are part of the export."""
-        return ~self.is_margin() | margins
-
-    def to_frame(self, df: pl.DataFrame, mask: np.ndarray, margins: bool) -> pl.DataFrame:
-        """The input rows with their flags, complements that were absent, and totals."""
-        inner_mask = mask[tuple([slice(0, -1)] * len(self.dims))]
-        flags = inner_mask[self._row_index(df, self.dims, self.levels)]
-        rows = pl.concat([df.with_columns(pl.Series(SUPPRESSED_COLUMN, flags)),
-                          self._absent_rows(df, inner_mask)], how="diagonal_relaxed")
-        if margins:  # totals over every exported cell, complements added as rows included
-            rows = rows.with_columns(pl.col(d).cast(pl.String) for d in self.spec.dims)
-            rows = pl.concat([rows, self._margin_rows(rows, mask)], how="diagonal_relaxed")
-        return rows
-
-    def _constant_dims(self, df: pl.DataFrame) -> dict:
-        return {d: df[d][0] for d in self.spec.dims if df[d].n_unique() == 1}
-
-    def _absent_rows(self, df: pl.DataFrame, inner_mask: np.ndarray) -> pl.DataFrame:
-        """Cells missing from the input that were chosen as complements become suppressed rows."""
-        inner_present = self.present[tuple([slice(0, -1)] * len(self.dims))]
-        picks = np.argwhere(inner_mask & ~inner_present)
-        recs = [{**self._constant_dims(df),
-                 **{d: self.levels[a][i] for a, (d, i) in enumerate(zip(self.dims, p, strict=True))},
-                 SUPPRESSED_COLUMN: True} for p in picks]
-        return pl.DataFrame(recs, schema={**{c: df.schema[c] for c in self.spec.dims},
-                                          SUPPRESSED_COLUMN: pl.Boolean}) if recs else df.clear()
-
-    def _margin_rows(self, df: pl.DataFrame, mask: np.ndarray) -> pl.DataFrame:
-        """Total rows (``合计`` in each summed dimension) of counts and additive measures."""
-        additive = [*self.spec.counts,
-                    *(m for m in self.spec.measures if _ADDITIVE_NAME.search(m))]
-        constant = {d: str(v) for d, v in self._constant_dims(df).items()}
-        frames = []
-        for r in range(len(self.dims) - 1, -1, -1):
-            for keep in itertools.combinations(self.dims, r):
-                sums = [pl.col(c).sum() for c in additive]
-                agg = (df.group_by(list(keep), maintain_order=True).agg(sums) if keep
-                       else df.select(sums))
-                flags = [bool(mask[self._margin_index(dict(zip(keep, row, strict=True)))])
-                         for row in agg.select(keep).iter_rows()] if keep else [bool(mask.flat[-1])]
-                frames.append(agg.with_columns(
-                    *(pl.lit(TOTAL_LABEL).alias(d) for d in self.dims if d not in keep),
-                    *(pl.col(d).cast(pl.String) for d in keep),
-                    *(pl.lit(v).alias(d) for d, v in constant.items()),
-                    pl.Series(SUPPRESSED_COLUMN, flags)))
-        return pl.concat(frames, how="diagonal_relaxed")
-
-    def _margin_index(self, pos: dict) -> tuple:
-        return tuple([str(v) for v in self.levels[a]].index(str(pos[d])) if d in pos else -1
-                     for a, d in enumerate(self.dims))
-
-
-# ---------------------------------------------------------------- complementary suppression
-
-
-def lines(shape: tuple[int, ...]) -> list[list[tuple[int, ...]]]:
-    """Every 1-D slice of an array with total slots: its inner cells followed by its total."""
-    out = []
-    for axis, n in enumerate(shape):
-        others = [range(s) for a, s in enumerate(shape) if a != axis]
-        for fixed in itertools.product(*others):
-            cells = []
-            for i in range(n):
-                idx = list(fixed)
-                idx.insert(axis, i)
-                cells.append(tuple(idx))
-            out.append(cells)
-    return out
-
-
-def determined(shape: tuple[int, ...], mask: np.ndarray) -> np.ndarray:
-    """Suppressed cells whose value follows from the published cells through the totals.
-
-    Each line gives one equation: sum(inner cells) - total = 0. Fixing the published cells, a
-    suppressed cell is determined exactly when its unit vector lies in the row space of the
-    equations restricted to suppressed cells (its projection on that space has length 1).
-    """
-    hidden = [tuple(i) for i in np.argwhere(mask)]
-    out = np.zeros(shape, dtype=bool)
-    if not hidden:
-        return out
-    a, _ = _equations(np.zeros(shape), mask, {c: j for j, c in enumerate(hidden)})
-    if not len(a):
-        return out
-    # Projection on the row space is A^T (A A^T)^+ A; its diagonal is each unit vector's reach.
-    reach = ((np.linalg.pinv(a @ a.T, hermitian=True) @ a) * a).sum(axis=0)
-    for j, cell in enumerate(hidden):
-        if reach[j] > 1 - 1e-6:
-            out[cell] = True
-    return out
-
-
-def complementary(
-    counts: list[np.ndarray], primary: np.ndarray, candidates: np.ndarray
-) -> np.ndarray:
-    """Grow the primary mask to a pattern from which no suppressed cell can be recovered.
-
-    To a fixed point: (1) no line holds a lone suppressed cell; (2) no suppressed cell is
-    determined by the totals (linear audit); (3) no primary cell is pinned to one value by the
-    totals together with "counts are never negative" (an LP per primary cell).
-    """
-    mask, values = primary.copy(), counts[0]  # complements are chosen by the first count
-    if not mask.any():
-        return mask
-    all_lines = lines(values.shape)
-    while True:
-        lone = [ln for ln in all_lines if sum(bool(mask[c]) for c in ln) == 1]
-        if any([_suppress_one(values, mask, candidates, ln) for ln in lone]):
-            continue
-        exposed = determined(values.shape, mask)
-        for v in counts:
-            exposed |= pinned(v, mask, primary)
-        if not exposed.any():
-            return mask
-        cell = tuple(np.argwhere(exposed)[0])
-        if not any(_suppress_one(values, mask, candidates, ln) for ln in all_lines if cell in ln):
-            raise DisclosureError(
-                "cannot protect the table: a published total reveals a small cell")
-
-
-def pinned(values: np.ndarray, mask: np.ndarray, which: np.ndarray) -> np.ndarray:
-    """Suppressed cells of `which` whose feasible range, given the published cells, the totals
-    and non-negativity, is a single value."""
-    from scipy.optimize import linprog
-
-    out = np.zeros(values.shape, dtype=bool)
-    # Fast sufficient test: a cell that stays undetermined when the suppressed zeros are fixed
-    # can move both ways along a null-space direction that touches only positive cells.
-    doubtful = which & mask & determined(values.shape, mask & (values > 0))
-    if not doubtful.any():
-        return out
-    hidden = [tuple(i) for i in np.argwhere(mask)]
-    col = {c: j for j, c in enumerate(hidden)}
-    a_eq, b_eq = _equations(values, mask, col)
-    for cell in (tuple(i) for i in np.argwhere(doubtful)):
-        c = np.zeros(len(hidden))
-        c[col[cell]] = 1.0
-        lo = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-        hi = linprog(-c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-        if lo.status == 0 and hi.status == 0 and (-hi.fun) - lo.fun < 1 - 1e-6:
-            out[cell] = True
-    return out
-
-
-def _equations(values: np.ndarray, mask: np.ndarray, col: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Line equations over the suppressed cells: sum(inner) - total = 0, published parts moved
-    to the right-hand side."""
-    rows, rhs = [], []
-    for line in lines(values.shape):
-        coef, known = np.zeros(len(col)), 0.0
-        for pos, cell in enumerate(line):
-            sign = -1.0 if pos == len(line) - 1 else 1.0
-            if cell in col:
-                coef[col[cell]] = sign
-            else:
-                known += sign * values[cell]
-        if coef.any():
-            rows.append(coef)
-            rhs.append(-known)
-    return np.array(rows).reshape(-1, len(col)), np.array(rhs)
-
-
-def _suppress_one(values: np.ndarray, mask: np.ndarray, candidates: np.ndarray,
-                  line: list[tuple[int, ...]]) -> bool:
-    """Suppress the cheapest free cell of the line: smallest non-zero count, zeros last
-    (a zero complement narrows the range of its partner to [0, its total])."""
-    free = [c for c in line if not mask[c] and candidates[c]]
-    if not free:
-        return False
-    best = min(free, key=lambda c: (values[c] == 0, values[c]))
-    mask[best] = True
-    return True

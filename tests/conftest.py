@@ -73,6 +73,8 @@ def _pseudonym_key(run_dir: Path) -> None:
     """Tests never touch the developer's real key file; every worker (and the sample's build)
     uses the same one, so person keys of rows loaded later match the sample's."""
     os.environ.setdefault("UNION_DASH_KEY_FILE", str(run_dir / "pseudonym.key"))
+    os.environ.setdefault("UNION_DASH_CELL_KEY_FILE", str(run_dir / "cellkey.key"))
+    os.environ.setdefault("UNION_DASH_AUDIT_KEY_FILE", str(run_dir / "audit.key"))  # the chain's
 
 
 @pytest.fixture(scope="session", autouse=True)

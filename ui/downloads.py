@@ -18,7 +18,7 @@ import polars as pl
 import streamlit as st
 
 from analytics import export
-from analytics.privacy import DEFAULT_K, SUPPRESSED_COLUMN, DisclosureError, protect
+from analytics.privacy import DEFAULT_K, DisclosureError, protect
 from ui import audit_trail as trail
 from ui import auth
 
@@ -29,7 +29,8 @@ FORMATS: dict[str, tuple[str, str]] = {  # label -> (extension, MIME type)
     "XLSX": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     "Parquet": ("parquet", "application/vnd.apache.parquet"),
 }
-_HELP_SUPPRESSED = "含小于阈值的单元格，图已隐藏；请下载已处理的数据 · small cells: figure withheld"
+_HELP_PERTURBED = ("图中为精确值，不宜公开；请下载经披露控制处理的数据 · "
+                   "the chart shows exact counts: download the protected data instead")
 _HELP_PERSON = "个人层面数据仅限工作人员导出 · person-level data: staff only"
 
 
@@ -44,7 +45,9 @@ class Release:
 
     table: pl.DataFrame | None
     protected: bool  # went through disclosure control
-    suppressed: int = 0  # cells suppressed (primary and complementary)
+    suppressed: int = 0  # rows withheld (a published count under k)
+    perturbed: int = 0  # counts published with cell-key noise
+    noisy: bool = False  # it has counts, so its values are not the figure's
 
 
 def release(data: pl.DataFrame, provenance: export.Provenance, *, role: str = "staff",
@@ -52,10 +55,11 @@ def release(data: pl.DataFrame, provenance: export.Provenance, *, role: str = "s
     if role == "staff":
         return Release(data, protected=False)
     try:
-        done = protect(data, k=k, indicators=provenance.indicators)
+        done = protect(data, k=k, indicators=provenance.indicators, filters=provenance.filters)
     except DisclosureError:
         return Release(None, protected=True)
-    return Release(done.table, protected=True, suppressed=done.primary + done.secondary)
+    return Release(done.table, protected=True, suppressed=done.suppressed,
+                   perturbed=done.perturbed, noisy=bool(done.counts))
 
 
 def export_builders(
@@ -70,9 +74,10 @@ def _builders(fig: go.Figure | None, released: Release, provenance: export.Prove
               ) -> dict[str, Callable[[], bytes] | str]:
     builders: dict[str, Callable[[], bytes] | str] = {}
     table = released.table
-    hidden = table is None or (SUPPRESSED_COLUMN in table.columns
-                               and bool(table[SUPPRESSED_COLUMN].any()))
-    figure_reason = _HELP_PERSON if table is None else _HELP_SUPPRESSED
+    # The figure draws the exact values: outside the staff role it is offered only for
+    # tables without counts (offering it when no count happened to move would say so).
+    hidden = table is None or released.noisy
+    figure_reason = _HELP_PERSON if table is None else _HELP_PERTURBED
     if fig is not None:
         builders["PNG"] = figure_reason if hidden else (lambda: export.figure_png(fig, provenance))
         builders["SVG"] = figure_reason if hidden else (lambda: export.figure_svg(fig, provenance))
@@ -119,4 +124,5 @@ def export_facts(provenance: export.Provenance, released: Release,
     return {"title": provenance.title,
             "indicators": [i.get("code") for i in provenance.indicators], "filters": query,
             "rows": None if released.table is None else released.table.height,
-            "disclosure_control": released.protected, "suppressed_cells": released.suppressed}
+            "disclosure_control": released.protected, "suppressed_cells": released.suppressed,
+            "perturbed_cells": released.perturbed}
