@@ -8,7 +8,7 @@ from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
 from analytics import db
 from analytics.i18n import t
-from ui import data, frame
+from ui import audit_trail, data, frame
 from ui.auth import can_see, login_gate
 from ui.filters import filter_bar, language
 
@@ -51,6 +51,7 @@ def main() -> None:
     if not path.exists():
         st.error(t("no_warehouse", lang, path=path))
         st.stop()
+    audit_trail.reconcile_once(path)  # a load killed after its swap: its event, once
     filter_bar(lang)
     pages = [st.Page(file, title=t(key, lang), icon=icon, url_path=url, default=i == 0)
              for i, (file, key, icon, url) in enumerate(PAGES) if can_see(user.role, file)]

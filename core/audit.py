@@ -4,7 +4,11 @@ One SQLite file (stdlib sqlite3) with one `events` table. It lives beside the wa
 (`<warehouse>.audit.sqlite`, or `UNION_DASH_AUDIT`), never inside it: a load or a withdrawal
 replaces the warehouse file by `os.replace`, which leaves a sibling file alone, so no swap can
 erase what was recorded. Triggers abort any UPDATE or DELETE, so the program cannot rewrite
-history; protecting the file itself (permissions, backups) is the operator's part.
+history; and each event carries a keyed hash of itself and the event before (core/audit_chain.py),
+so a hand that drops the triggers, deletes or edits an event, or replaces the file is found by
+`python -m core.audit verify` (core/audit_verify.py). Events are chained in one IMMEDIATE
+transaction with their insert: two writers cannot fork the chain. A log written before the
+chain existed is chained once, on the first event recorded after (an `audit` event says so).
 
 WAL mode and a busy timeout let several dashboard processes and a command-line load append at
 once. Recording never breaks the operation it records: a failure to write is logged as a
@@ -32,11 +36,13 @@ from time import monotonic, sleep
 
 import polars as pl
 
+from core import audit_chain
+
 ENV = "UNION_DASH_AUDIT"
 SUFFIX = ".audit.sqlite"
 BUSY_TIMEOUT_S = 30.0
 # The actions the program records; `record` accepts others (a later feature's own).
-ACTIONS = ("login", "logout", "load", "withdraw", "export", "briefing")
+ACTIONS = ("login", "logout", "load", "withdraw", "export", "briefing", "audit")
 
 _log = logging.getLogger(__name__)
 _SCHEMA = """
@@ -49,7 +55,9 @@ CREATE TABLE IF NOT EXISTS events (
     action   TEXT NOT NULL,
     object   TEXT,
     details  TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(details)),
-    outcome  TEXT NOT NULL DEFAULT 'ok'
+    outcome  TEXT NOT NULL DEFAULT 'ok',
+    prev_hash TEXT,                    -- the hash of the event before (core/audit_chain.py)
+    hash     TEXT                      -- HMAC of this event's fields and prev_hash
 );
 CREATE INDEX IF NOT EXISTS events_at ON events (at_utc);
 CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
@@ -57,6 +65,11 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 """
+_NO_UPDATE = _SCHEMA[_SCHEMA.index("CREATE TRIGGER IF NOT EXISTS events_no_update"):
+                     _SCHEMA.index("CREATE TRIGGER IF NOT EXISTS events_no_delete")]
+# Loads' and withdrawals' intents are matched with their outcomes by batch (etl/load_audit.py).
+_BATCH_INDEX = ("CREATE INDEX IF NOT EXISTS events_batch "
+                "ON events (action, json_extract(details, '$.batch'))")
 COLUMNS = ("id", "at_utc", "at_local", "user", "role", "action", "object", "outcome", "details")
 SCHEMA = {"id": pl.Int64, "at_utc": pl.String, "at_local": pl.String, "user": pl.String,
           "role": pl.String, "action": pl.String, "object": pl.String, "outcome": pl.String,
@@ -92,18 +105,99 @@ def record(action: str, *, user: str | None, role: str | None = None, object: st
     `user` None means the operating-system account (a command-line run)."""
     try:
         target = resolve(path, warehouse)
+        key = audit_chain.load_key()
         now = datetime.now(UTC)
-        row = (_utc_text(now), now.astimezone().isoformat(sep=" ", timespec="seconds"),
-               _masked(user or f"os:{_os_user()}"), role, action,
-               None if object is None else _masked(str(object)),
-               _masked(json.dumps(details or {}, ensure_ascii=False, default=str)), outcome)
-        with _connect(target) as con:
-            cur = con.execute("INSERT INTO events (at_utc, at_local, user, role, action, object, "
-                              "details, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
-            return cur.lastrowid
+        event = {"at_utc": _utc_text(now),
+                 "at_local": now.astimezone().isoformat(sep=" ", timespec="seconds"),
+                 "user": _masked(user or f"os:{_os_user()}"), "role": role, "action": action,
+                 "object": None if object is None else _masked(str(object)),
+                 "details": _masked(json.dumps(details or {}, ensure_ascii=False, default=str)),
+                 "outcome": outcome}
+        with _connect(target) as con, immediate(con):
+            return _append(con, key, event)
     except Exception as exc:  # noqa: BLE001 - the recorded operation goes on regardless
         _log.warning("audit: could not record %s by %s: %s", action, user, exc)
         return None
+
+
+@contextlib.contextmanager
+def immediate(con: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction that takes the file's write lock first (waiting up to the busy
+    timeout): what the chain's last hash is cannot change between reading it and appending."""
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def _append(con: sqlite3.Connection, key: bytes, event: dict) -> int:
+    """Insert `event` chained to the last hashed event, with the id SQLite would give it (the
+    hash covers the id: renumbering shows). Call inside `immediate`."""
+    last = con.execute("SELECT hash FROM events WHERE hash IS NOT NULL "
+                       "ORDER BY id DESC LIMIT 1").fetchone()
+    number = con.execute(
+        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0), "
+        "coalesce((SELECT max(id) FROM events), 0)) + 1").fetchone()[0]
+    row = {**event, "id": number, "prev_hash": last[0] if last else audit_chain.GENESIS}
+    row["hash"] = audit_chain.link(key, row)
+    columns = ("id", *[c for c in COLUMNS if c != "id"], "prev_hash", "hash")
+    con.execute(f"INSERT INTO events ({', '.join(columns)}) "
+                f"VALUES ({', '.join('?' * len(columns))})", [row[c] for c in columns])
+    return number
+
+
+def _chain_existing(con: sqlite3.Connection, key: bytes) -> None:
+    """A log from before the chain: hash its events in order, once, and say so in an event.
+    Inside `immediate`, with the hash columns just added: the only rewrite the program makes,
+    of columns no event had (the update trigger is dropped and made again in the same
+    transaction)."""
+    rows = con.execute(f"SELECT {', '.join(COLUMNS)} FROM events ORDER BY id").fetchall()
+    if not rows:
+        return
+    con.execute("DROP TRIGGER IF EXISTS events_no_update")
+    prev = audit_chain.GENESIS
+    for values in rows:
+        event = dict(zip(COLUMNS, values, strict=True)) | {"prev_hash": prev}
+        digest = audit_chain.link(key, event)
+        con.execute("UPDATE events SET prev_hash = ?, hash = ? WHERE id = ?",
+                    [prev, digest, event["id"]])
+        prev = digest
+    con.execute(_NO_UPDATE)
+    first, last = rows[0][0], rows[-1][0]
+    now = datetime.now(UTC)
+    _append(con, key, {
+        "at_utc": _utc_text(now), "at_local": now.astimezone().isoformat(sep=" ",
+                                                                      timespec="seconds"),
+        "user": f"os:{_os_user()}", "role": None, "action": "audit",
+        "object": f"chain started at event {first}", "outcome": "ok",
+        "details": json.dumps({"chain_started_at": first, "chained_events": len(rows),
+                               "chained_through": last,
+                               "note": "events written before the chain existed, hashed "
+                                       "as they stood now"})})
+
+
+def open_intents(path: Path | str | None = None, *, warehouse: Path | str | None = None
+                 ) -> list[dict]:
+    """Loads and withdrawals recorded as `started` with no later event for the same action
+    and batch (etl/load_audit.py reconciles them), oldest first."""
+    target = resolve(path, warehouse)
+    if not target.exists():
+        return []
+    query = """
+        SELECT i.id, i.user, i.action, i.object, i.details FROM events i
+        WHERE i.outcome = 'started' AND i.action IN ('load', 'withdraw')
+          AND NOT EXISTS (SELECT 1 FROM events o WHERE o.action = i.action AND o.id > i.id
+                          AND json_extract(o.details, '$.batch')
+                              = json_extract(i.details, '$.batch')
+                          AND o.outcome <> 'started')
+        ORDER BY i.id"""
+    with _connect(target) as con:
+        rows = con.execute(query).fetchall()
+    return [{"id": i, "user": u, "action": a, "object": o, "details": json.loads(d)}
+            for i, u, a, o, d in rows]
 
 
 def events(path: Path | str | None = None, *, warehouse: Path | str | None = None,
@@ -177,11 +271,30 @@ def _prepare(con: sqlite3.Connection) -> None:
             if con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 con.execute("PRAGMA journal_mode=WAL")  # a property of the file: it stays
             con.executescript(_SCHEMA)
+            if not _hashed(con):
+                _add_chain(con)
+            con.execute(_BATCH_INDEX)
             return
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc) or monotonic() > deadline:
                 raise
             sleep(0.05)
+
+
+def _hashed(con: sqlite3.Connection) -> bool:
+    return "hash" in {r[1] for r in con.execute("PRAGMA table_info(events)")}
+
+
+def _add_chain(con: sqlite3.Connection) -> None:
+    """A log made before the chain: its hash columns, and its events chained, in one
+    transaction (a kill between the two would leave events never chained)."""
+    key = audit_chain.load_key()
+    with immediate(con):
+        if _hashed(con):  # another process did it while this one waited
+            return
+        for column in ("prev_hash", "hash"):
+            con.execute(f"ALTER TABLE events ADD COLUMN {column} TEXT")
+        _chain_existing(con, key)
 
 
 def _where(since, until, action, user) -> tuple[str, list]:
@@ -223,3 +336,9 @@ def _os_user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):  # no name for this uid (a container)
         return str(os.getuid())
+
+
+if __name__ == "__main__":  # python -m core.audit verify ...
+    from core import audit_verify
+
+    raise SystemExit(audit_verify.main())

@@ -154,7 +154,7 @@ def _load(sources, db_path: Path, rejects_dir: Path | None, log, user: str | Non
     results: list[FileResult] = []
     db_path.parent.mkdir(parents=True, exist_ok=True)
     names = [path.name for path, _ in sources]
-    with (load_audit.recorded(db_path, names, results, user), swap.exclusive(db_path, say),
+    with (swap.exclusive(db_path, say), load_audit.recorded(db_path, names, results, user),
           swap.working_copy(db_path) as work):
         con = duckdb.connect(str(work))
         try:
@@ -179,6 +179,7 @@ def _load(sources, db_path: Path, rejects_dir: Path | None, log, user: str | Non
                 person_index.refresh(con)  # per-person columns of rows this run wrote
                 rollups.refresh(con, scoped=scoped)  # monthly tables of the stations touched
                 quality.refresh(con)  # the dq_* tables, whole-table checks (etl/quality.py)
+                load_audit.intent(db_path, con, results, user)  # answered after the swap
                 swap.swap_in(con, work, db_path, len(results))
         finally:
             con.close()

@@ -19,8 +19,9 @@ from pathlib import Path
 import duckdb
 
 # Tests set this to a callable invoked with a point name ("file_loaded", "before_swap",
-# "rows_withdrawn") to simulate a crash mid-change. Env UNION_DASH_FAULT_AFTER_FILES=N kills
-# the process (SIGKILL) after N files of a load, for tests that run the CLI in a subprocess.
+# "rows_withdrawn", "after_swap") to simulate a crash mid-change. Env
+# UNION_DASH_FAULT_AFTER_FILES=N kills the process (SIGKILL) after N files of a load, and
+# UNION_DASH_FAULT_AT=POINT at that point, for tests that run the CLI in a subprocess.
 FAULT_HOOK: Callable[[str], None] | None = None
 
 
@@ -44,6 +45,7 @@ def swap_in(con: duckdb.DuckDBPyConnection, work: Path, db_path: Path,
     con.close()
     fault("before_swap", files_done)
     os.replace(work, db_path)
+    fault("after_swap", files_done)  # the change is in; its audit outcome is not yet
 
 
 @contextlib.contextmanager
@@ -60,14 +62,18 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def exclusive(db_path: Path, say: Callable[[str], None] = lambda _m: None) -> Iterator[None]:
-    """An exclusive lock beside the warehouse: a second change waits for the first."""
+def exclusive(db_path: Path, say: Callable[[str], None] = lambda _m: None, *,
+              wait: bool = True) -> Iterator[None]:
+    """An exclusive lock beside the warehouse: a second change waits for the first (or,
+    with `wait` False, raises BlockingIOError at once)."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     lock = db_path.with_name(db_path.name + ".lock")
     with open(lock, "a") as f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            if not wait:
+                raise
             say("等待另一个载入任务结束 / waiting for another load to finish")
             fcntl.flock(f, fcntl.LOCK_EX)
         try:
@@ -108,5 +114,6 @@ def fault(point: str, files_done: int = 0) -> None:
     if FAULT_HOOK is not None:
         FAULT_HOOK(point)
     after = os.environ.get("UNION_DASH_FAULT_AFTER_FILES")
-    if point == "file_loaded" and after and files_done >= int(after):
+    if (point == "file_loaded" and after and files_done >= int(after)
+            or os.environ.get("UNION_DASH_FAULT_AT") == point):
         os.kill(os.getpid(), signal.SIGKILL)

@@ -39,14 +39,15 @@ from etl import (
     schema,
     swap,
     warehouse,
+    zero_reports,
 )
 from etl.region_index import RegionIndex
 
 REGISTRY = load.REGISTRY
 # Tables with persons' rows: a person stays in `persons` while one of them names them.
 PERSON_TABLES = tuple(t for t in schema.LOADED if "person_key" in key_types.column_types(t))
-STATION_TABLES = tuple(t for t in schema.LOADED if t != REGISTRY
-                       and "station_code" in key_types.column_types(t))
+STATION_TABLES = (*(t for t in schema.LOADED if t != REGISTRY
+                     and "station_code" in key_types.column_types(t)), zero_reports.TABLE)
 
 
 class Refused(Exception):
@@ -166,9 +167,6 @@ def withdraw(db_path: Path, batch_id: str, *, user: str | None = None,
         load_audit.withdrawal(db_path, batch_id, user=who, outcome="error",
                               error=getattr(exc, "en", type(exc).__name__))
         raise
-    load_audit.withdrawal(db_path, batch_id, user=who, file=result.plan.file_name,
-                          rows_removed=result.plan.rows_removed,
-                          rows_restored=result.plan.rows_restored)
     return result
 
 
@@ -176,7 +174,8 @@ def _withdraw(db_path: Path, batch_id: str, who: str, say: Callable[[str], None]
               region: str | None) -> WithdrawResult:
     if not db_path.exists():
         raise _no_warehouse(db_path)
-    with swap.exclusive(db_path, say), swap.working_copy(db_path) as work:
+    with (swap.exclusive(db_path, say), load_audit.reconciled(db_path),
+          swap.working_copy(db_path) as work):
         con = duckdb.connect(str(work))
         try:
             warehouse.prepare(con)  # an older warehouse gets the archives and loaded_by first
@@ -190,7 +189,13 @@ def _withdraw(db_path: Path, batch_id: str, who: str, say: Callable[[str], None]
                 raise Refused(f"不能撤销批次 {batch_id}：{zh}",
                               f"batch {batch_id} cannot be withdrawn: {en}")
             persons = _remove(con, plan)
+            # intent and outcome under the lock: a kill between them is reconciled later
+            load_audit.withdrawal(db_path, batch_id, user=who, file=plan.file_name,
+                                  outcome="started")
             swap.swap_in(con, work, db_path)
+            load_audit.withdrawal(db_path, batch_id, user=who, file=plan.file_name,
+                                  rows_removed=plan.rows_removed,
+                                  rows_restored=plan.rows_restored)
         finally:
             con.close()
     result = WithdrawResult(plan, who, persons)
@@ -245,7 +250,8 @@ def _no_warehouse(db_path: Path) -> Refused:
 
 
 def _kinds() -> dict[str, mappings.Kind]:
-    return {k.table_name: k for k in mappings.kinds().values()}
+    zero = mappings.Kind("zero_report", zero_reports.TABLE, *zero_reports.NAME, ())
+    return {k.table_name: k for k in mappings.kinds().values()} | {zero.table_name: zero}
 
 
 def _has(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
@@ -411,6 +417,8 @@ def _rows_back(con: duckdb.DuckDBPyConnection, table: str, batch: str, scoped: b
                         person_key IN (SELECT person_key FROM {table} WHERE batch_id = $b)""",
                     params)
     con.execute(f"DELETE FROM {table} WHERE batch_id = $b", params)
+    if table not in schema.LOADED:  # 零报告: nothing replaced, no archive
+        return
     # restored rows leave the derived columns NULL: person_index fills them
     con.execute(f"""INSERT INTO {table} BY NAME SELECT * EXCLUDE (replaced_by)
                     FROM {schema.archive(table)} WHERE replaced_by = $b""", params)

@@ -18,7 +18,7 @@ import pytest
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
-from core import audit
+from core import audit, audit_verify
 from etl import load, swap
 from tests import messy_files as mf
 from tests.registry import registered
@@ -110,6 +110,7 @@ def test_concurrent_appends_from_several_processes_lose_nothing(log):
     per_worker = df.group_by("user").agg(pl.col("object").cast(pl.Int64).sort())
     for objects in per_worker["object"]:
         assert objects.to_list() == list(range(n))
+    assert audit_verify.verify(log).whole  # one chain: no two writers linked to one event
 
 
 # ---------------------------------------------------------------- loads
@@ -127,11 +128,14 @@ def test_a_load_is_recorded_beside_the_warehouse_and_survives_the_swap(tmp_path,
                              db, rejects_dir=tmp_path / "rej").files
     events = _events(beside, action="load")
     assert beside.stat().st_ino == inode  # two swaps of the warehouse, one log file
-    assert [(e["object"], e["outcome"]) for e in events] == [
-        ("missing.csv", "failed"), ("a.csv", "ok"), (first.path.name, "ok")]
-    oldest = json.loads(events[-1]["details"])
-    assert events[-1]["user"] == "clerk" and oldest["batch"] == first.batch_id
+    assert [(e["object"], e["outcome"]) for e in events] == [  # intent before each swap
+        ("missing.csv", "failed"), ("a.csv", "ok"), ("a.csv", "started"),
+        (first.path.name, "ok"), (first.path.name, "started")]
+    oldest = json.loads(events[-2]["details"])
+    assert events[-2]["user"] == "clerk" and oldest["batch"] == first.batch_id
     assert (oldest["rows_loaded"], oldest["rows_rejected"]) == (first.rows_loaded, 0)
+    assert json.loads(events[-1]["details"])["batch"] == first.batch_id
+    assert len(json.loads(events[-1]["details"])["sha256"]) == 64  # the file's content hash
     assert events[1]["user"] == load.os_login()  # a command-line run: the system account
     assert json.loads(events[1]["details"])["batch"] == second[0].batch_id
 
@@ -146,9 +150,12 @@ def test_a_load_that_fails_before_its_swap_is_recorded_as_an_error(tmp_path, log
     monkeypatch.setattr(swap, "FAULT_HOOK", crash)
     with pytest.raises(RuntimeError):
         load.load_files([mf.bom_csv(tmp_path)], db, rejects_dir=tmp_path / "rej", user="clerk")
-    [event] = _events(log, action="load")
+    answered, event, started = _events(log, action="load")
     assert (event["outcome"], event["user"]) == ("error", "clerk")
     assert json.loads(event["details"])["error"] == "RuntimeError"
+    # its intent, recorded before the swap, answered from the warehouse: not done
+    assert (started["outcome"], answered["outcome"]) == ("started", "interrupted")
+    assert json.loads(answered["details"])["intent"] == started["id"]
 
 
 def test_a_withdrawal_is_recorded_for_its_batch(tmp_path, log):
@@ -270,7 +277,8 @@ def test_an_export_is_recorded_on_the_click_with_filters_and_suppression(log, cl
     assert set(clicks) == {"CSV", "XLSX", "Parquet"}
     assert _events(log) == []  # drawing the buttons records nothing
     csv = clicks["CSV"]()
-    assert pl.read_csv(io.BytesIO(csv), comment_prefix="#")["relief_persons"].null_count() == 2
+    published = pl.read_csv(io.BytesIO(csv), comment_prefix="#")["relief_persons"]
+    assert 3 not in published.to_list()  # perturbed, and withheld when under 5
     [event] = _events(log)
     facts = json.loads(event["details"])
     assert (event["action"], event["user"], event["role"]) == ("export", "rita", "researcher")
@@ -278,7 +286,7 @@ def test_an_export_is_recorded_on_the_click_with_filters_and_suppression(log, cl
     assert facts["filters"] == {"region": "150702", "from": "2012-01", "to": "2012-12",
                                 "gran": "year", "cat": "laid_off"}
     assert (facts["format"], facts["disclosure_control"], facts["suppressed_cells"]) == (
-        "csv", True, 2)
+        "csv", True, published.null_count())
     clicks["XLSX"]()
     assert [e["object"] for e in _events(log)] == ["救助人数.xlsx", "救助人数.csv"]
 

@@ -9,15 +9,20 @@ drawn, since the thread cannot read the session.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import streamlit as st
 
 from analytics import db
 from core import audit
+from etl import load_audit
 from ui import auth
 
 Build = Callable[[], bytes]
+_reconciled: set[Path] = set()
+_reconciling = threading.Lock()
 
 
 def who() -> tuple[str, str | None]:
@@ -64,3 +69,14 @@ def recorded(build: Build | bytes, *, action: str = "export", object: str,
         return data
 
     return on_click
+
+
+def reconcile_once(path: Path) -> None:
+    """At this process's first look at the warehouse `path`: answer in the audit log a load
+    or withdrawal that was killed after its swap and before its outcome was written
+    (etl/load_audit.py; idempotent, and skipped while a change holds the lock)."""
+    with _reconciling:
+        if path in _reconciled:
+            return
+        _reconciled.add(path)
+        load_audit.reconcile_if_idle(path)
