@@ -19,7 +19,7 @@ import duckdb
 import polars as pl
 
 from core import festival
-from etl import key_types, swap
+from etl import key_types, schema, swap
 from etl.quality_rules import (
     CHECKS,
     FUND_RULES_CSV,
@@ -39,6 +39,8 @@ def refresh(con: duckdb.DuckDBPyConnection, *, fund_rules: Path | None = None,
     """(Re)compute every `dq_*` table from the warehouse tables on a read-write connection.
 
     The rule files default to etl/mappings/fund_rules.csv and relief_standards.csv."""
+    # a warehouse from before 零报告 (`python -m etl.quality` does not migrate it)
+    con.execute(f"CREATE TABLE IF NOT EXISTS zero_reports ({schema.TABLES['zero_reports']})")
     _store_rules(con, read_fund_rules(fund_rules or FUND_RULES_CSV),
                  read_relief_standards(relief_standards or RELIEF_STANDARDS_CSV))
     con.execute(_CAMPAIGNS)
@@ -95,11 +97,14 @@ _RELIEF_COLS = """r.relief_id, coalesce(p.id_masked, '?') AS id_masked, r.county
     r.amount_yuan, r.batch_id"""
 
 _CHECK_SQL: tuple[str, ...] = (
-    # Completeness: every station's months from its first report to the latest month of all.
-    # A quiet month without relief happens; a run of $run or more empty months is a missing
-    # report. A month is late when its rows first arrived more than $grace days after the
-    # month's end, judged only for deadlines after the warehouse's first load (history
-    # loaded at go-live is not late). Rows resent with corrections keep their first arrival.
+    # Completeness: every station's months from its first report (or 零报告) to the latest
+    # month of all. A month is reported when it has relief rows, declared when the station
+    # sent a 零报告 for it (etl/zero_reports.py: nothing to report), silent otherwise. A quiet
+    # month happens; a run of $run or more silent months is a missing report (漏报: neither
+    # rows nor a declaration). A month is late when its rows first arrived more than $grace
+    # days after the month's end, judged only for deadlines after the warehouse's first
+    # load (history loaded at go-live is not late). Rows resent with corrections keep their
+    # first arrival.
     """
 CREATE OR REPLACE TABLE dq_station_months AS
 WITH arrived AS (
@@ -115,25 +120,34 @@ sm AS (
     FROM relief r LEFT JOIN load_batches b USING (batch_id)
     LEFT JOIN arrived a ON a.row_id = r.relief_id
     GROUP BY r.station_code, month),
+zr AS (
+    SELECT station_code, any_value(county_code) AS county_code, month
+    FROM zero_reports WHERE kind = 'relief' GROUP BY station_code, month),
+months AS (SELECT station_code, month FROM sm UNION ALL SELECT station_code, month FROM zr),
 grid AS (
     SELECT s.station_code, unnest(generate_series(s.first_month::TIMESTAMP,
-           (SELECT max(month) FROM sm)::TIMESTAMP, INTERVAL 1 MONTH))::DATE AS month
-    FROM (SELECT station_code, min(month) AS first_month FROM sm GROUP BY ALL) s),
+           (SELECT max(month) FROM months)::TIMESTAMP, INTERVAL 1 MONTH))::DATE AS month
+    FROM (SELECT station_code, min(month) AS first_month FROM months GROUP BY ALL) s),
 joined AS (
-    SELECT g.station_code, coalesce(sm.county_code, left(g.station_code, 6)) AS county_code,
+    SELECT g.station_code,
+           coalesce(sm.county_code, zr.county_code, left(g.station_code, 6)) AS county_code,
            g.month, coalesce(sm.rows, 0)::BIGINT AS rows,
            coalesce(sm.amount_yuan, 0)::DECIMAL(18,2) AS amount_yuan, sm.first_loaded_at,
-           (g.month + INTERVAL 1 MONTH + to_days($grace::INTEGER))::TIMESTAMP AS deadline,
-           row_number() OVER (PARTITION BY g.station_code ORDER BY g.month)
-             - row_number() OVER (PARTITION BY g.station_code, sm.rows IS NULL
-                                  ORDER BY g.month) AS island
-    FROM grid g LEFT JOIN sm USING (station_code, month)),
+           sm.rows IS NULL AND zr.station_code IS NOT NULL AS declared,
+           sm.rows IS NULL AND zr.station_code IS NULL AS silent,
+           (g.month + INTERVAL 1 MONTH + to_days($grace::INTEGER))::TIMESTAMP AS deadline
+    FROM grid g LEFT JOIN sm USING (station_code, month) LEFT JOIN zr USING (station_code, month)),
+islands AS (
+    SELECT *, row_number() OVER (PARTITION BY station_code ORDER BY month)
+                - row_number() OVER (PARTITION BY station_code, silent ORDER BY month) AS island
+    FROM joined),
 runs AS (
-    SELECT *, count(*) OVER (PARTITION BY station_code, rows = 0, island) AS run
-    FROM joined)
+    SELECT *, count(*) OVER (PARTITION BY station_code, silent, island) AS run
+    FROM islands)
 SELECT station_code, county_code, month, rows, amount_yuan, first_loaded_at,
-       CASE WHEN rows = 0 AND run >= $run THEN 'missing'
-            WHEN rows = 0 THEN 'empty'
+       CASE WHEN declared THEN 'declared'
+            WHEN silent AND run >= $run THEN 'missing'
+            WHEN silent THEN 'empty'
             WHEN first_loaded_at > deadline
              AND deadline >= (SELECT min(loaded_at) FROM load_batches) THEN 'late'
             ELSE 'reported' END AS status

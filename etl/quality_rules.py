@@ -41,9 +41,10 @@ class Check:
 
 CHECKS: tuple[Check, ...] = (
     Check("missing_report", "quality", "dq_station_months", "漏报月份", "missing monthly reports",
-          f"站点连续{MISSING_RUN_MONTHS}个月及以上无任何救助记录（首次报送至最近月份之间）",
-          f"a station sent no relief rows for {MISSING_RUN_MONTHS} or more months in a row "
-          "(between its first report and the latest month)"),
+          f"站点连续{MISSING_RUN_MONTHS}个月及以上既无救助记录也无零报告（首次报送至最近月份之间）",
+          f"a station sent neither relief rows nor a zero report (零报告) for "
+          f"{MISSING_RUN_MONTHS} or more months in a row (between its first report and the "
+          "latest month)"),
     Check("late_report", "quality", "dq_station_months", "迟报月份", "late monthly reports",
           f"某月数据在月末{REPORT_GRACE_DAYS}天后才首次导入（只评价系统启用后的截止日期）",
           f"a month's rows first arrived more than {REPORT_GRACE_DAYS} days after the month's "

@@ -120,6 +120,12 @@ TABLES: dict[str, str] = {
         county_code VARCHAR NOT NULL, station_code VARCHAR NOT NULL, relief_type VARCHAR,
         recipient_group VARCHAR, fund_source VARCHAR, category VARCHAR,
         persons BIGINT NOT NULL""",
+    # 零报告: a station's declaration that it had nothing to report for a month and kind
+    # (etl/zero_reports.py); a batch like any load, so it can be withdrawn. Completeness
+    # counts a declared month as reported (etl/quality.py).
+    "zero_reports": """
+        station_code VARCHAR NOT NULL, county_code VARCHAR NOT NULL, month DATE NOT NULL,
+        kind VARCHAR NOT NULL, batch_id VARCHAR NOT NULL""",
     # Rejected rows of every load, so data quality can report them by station over time.
     "load_rejects": """
         batch_id VARCHAR, file_name VARCHAR NOT NULL, sheet VARCHAR, excel_row INTEGER,

@@ -21,9 +21,11 @@ TEXT = {
     "title": ("数据质量", "Data quality"),
     "intro": ("以下检查在每次导入数据时计算。", "These checks run each time data are loaded."),
     "completeness": ("报送完整性", "Completeness"),
-    "heatmap": ("各站点逐月报送情况（绿：已报；灰：当月无救助；橙：迟报；红：漏报）",
-                "Monthly reports by station (green: reported, grey: no relief that month, "
-                "orange: late, red: missing)"),
+    "heatmap": ("各站点逐月报送情况（绿：已报；蓝：零报告，站点声明当月无救助；灰：当月无救助；橙：迟报；"
+                "红：漏报，既无记录也无零报告）",
+                "Monthly reports by station (green: reported, blue: zero report, the station "
+                "declared nothing to report; grey: no relief that month, orange: late, red: "
+                "missing, neither rows nor a zero report)"),
     "gaps": ("漏报和迟报月份", "Missing and late months"),
     "rejects": ("导入拒收", "Rejected rows"),
     "rejects_none": ("没有被拒收的记录。", "No rejected rows."),

@@ -16,6 +16,7 @@ from ui import auth, empty
 from ui import registry_view as rv
 from ui import upload_view as uv
 from ui import withdraw_view as wv
+from ui import zero_report_view as zv
 from ui.filters import current
 
 user = auth.require("upload")
@@ -113,6 +114,7 @@ if outcome:
                  key="upload_summary")
     for note in uv.notes(report, lang):
         st.info(note, icon=":material/info:")
+    zv.show_skipped(report, lang)  # 合计, signature and 注： lines: not data, listed
     rejects = uv.rejects_table(report, refused)
     if not rejects.is_empty():
         st.subheader(tr("rejects"))
@@ -131,6 +133,10 @@ wv.draw(lang, who, user.region)  # 撤销导入: the batches, and withdrawing on
 # ---------------------------------------------------------------- station registry, templates
 scope = user.region or COUNTRY  # a county's staff see and register their county's stations
 stations, counties = registry.help_stations(scope), registry.counties(scope)
+declared = zv.draw(lang, user, stations)  # 零报告: a month with nothing to report
+if declared is not None:
+    st.session_state["upload_outcome"] = (declared, [])
+    st.rerun()
 unknown = rv.unknown_stations(outcome[0] if outcome else None, counties)
 if not unknown.is_empty():
     st.subheader(tr("unknown"))

@@ -30,10 +30,26 @@ def test_completeness_heatmap_codes_each_cell_by_status():
     # each status code lands in a band of its own colour
     bands = {c: colour for c, colour, *_ in qv.STATUSES.values()}
     for code, colour in bands.items():
-        position = (code + 0.5) / 4
+        position = (code + 0.5) / len(bands)
         (band,) = [b for a, b in zip(heat.colorscale, heat.colorscale[1:], strict=False)
                    if a[0] <= position <= b[0] and a[1] == b[1]]
         assert band[1] == colour
+
+
+def test_zero_reports_have_their_own_colour_and_legend_entry():
+    cells = _cells().with_columns(
+        status=pl.when((pl.col("station_code") == "150702002") & (pl.col("rows") == 0))
+        .then(pl.lit("declared")).otherwise("status"))
+    fig = qv.completeness_figure(cells, "zh")
+    heat = fig.data[0]
+    declared = qv.STATUSES["declared"][0]
+    assert heat.z[1][2] == declared and heat.text[1][2] == "零报告 · 0"
+    assert len({colour for _, colour, *_ in qv.STATUSES.values()}) == len(qv.STATUSES)
+    legend = {t.name: t.marker.color for t in fig.data[1:]}
+    assert legend == {"已报": "#27ae60", "零报告": qv.STATUSES["declared"][1],
+                      "当月无救助": "#d5d8dc", "迟报": "#f39c12", "漏报": "#c0392b"}
+    assert [t.name for t in qv.completeness_figure(cells, "en").data[1:]][:2] == [
+        "reported", "zero report (nothing to report)"]
 
 
 def test_completeness_heatmap_in_english():

@@ -20,10 +20,13 @@ from ui.filters import current
 
 _CACHE = {"show_spinner": False, "max_entries": 256}
 
-# Heatmap cell status → (code, colour, zh, en)
+# Heatmap cell status → (code, colour, zh, en); 零报告: the station declared it had nothing
+# to report (etl/zero_reports.py), reported all the same, in a colour of its own.
 STATUSES = {"missing": (0, "#c0392b", "漏报", "missing"), "late": (1, "#f39c12", "迟报", "late"),
             "empty": (2, "#d5d8dc", "当月无救助", "no relief that month"),
-            "reported": (3, "#27ae60", "已报", "reported")}
+            "reported": (3, "#27ae60", "已报", "reported"),
+            "declared": (4, "#5dade2", "零报告", "zero report (nothing to report)")}
+LEGEND_ORDER = ("reported", "declared", "empty", "late", "missing")
 
 # Column headers of the findings tables (codes stay in exports' second header line).
 HEADERS: dict[str, tuple[str, str]] = {
@@ -98,7 +101,8 @@ def rules(token: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
 
 
 def completeness_figure(cells: pl.DataFrame, lang: str = "zh") -> go.Figure:
-    """Station × month heatmap: green reported, orange late, red missing; hover shows rows."""
+    """Station × month heatmap: green reported, blue 零报告 (declared nothing), grey quiet,
+    orange late, red missing, with a legend; hover shows rows."""
     name = "station_en" if lang == "en" else "station_zh"
     cells = cells.with_columns(pl.col(name).fill_null(pl.col("station_code")),
                                pl.col("month").dt.strftime("%Y-%m").alias("ym"))
@@ -114,16 +118,23 @@ def completeness_figure(cells: pl.DataFrame, lang: str = "zh") -> go.Figure:
         status = STATUSES[r["status"]]
         z[i][j] = status[0]
         text[i][j] = f"{status[label]} · {r['rows']}"
-    # A stepped colour scale: each of the four codes gets one flat band.
-    scale = []
+    # A stepped colour scale: each status code gets one flat band.
+    n, scale = len(STATUSES), []
     for code, colour, *_ in STATUSES.values():
-        scale += [[code / 4, colour], [(code + 1) / 4, colour]]
+        scale += [[code / n, colour], [(code + 1) / n, colour]]
     fig = go.Figure(go.Heatmap(
-        z=z, x=months, y=stations[name].to_list(), text=text, zmin=-0.5, zmax=3.5,
+        z=z, x=months, y=stations[name].to_list(), text=text, zmin=-0.5, zmax=n - 0.5,
         colorscale=scale, showscale=False, xgap=1, ygap=1,
         hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>"))
-    fig.update_layout(height=max(260, 22 * len(row) + 120), margin={"l": 10, "r": 10, "t": 30},
-                      font={"family": FONT},
+    # The legend: one square per status (a heatmap has a colour bar, not entries).
+    for status in LEGEND_ORDER:
+        _, colour, *words = STATUSES[status]
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=words[label - 2],
+                                 marker={"color": colour, "symbol": "square", "size": 12},
+                                 hoverinfo="skip"))
+    fig.update_layout(height=max(260, 22 * len(row) + 150), margin={"l": 10, "r": 10, "t": 50},
+                      font={"family": FONT}, showlegend=True,
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
                       xaxis={"type": "category"}, yaxis={"autorange": "reversed"})
     return fig
 

@@ -1,0 +1,195 @@
+"""零报告: a station declares a month with nothing to report.
+
+A declaration is a file like any other: a roster with its header, the station and the month
+above it (a title "…帮扶站2012年3月…花名册", a 填报单位 line, a 报表月份 line, or the
+file's name) and no data rows. The load (etl/load.py) hands such a file here instead of
+failing it as empty; its batch writes one `zero_reports` row and is withdrawn, audited and
+skipped when sent again like any other. The upload page's confirmation and
+`python -m etl zero-report` make the same file (`declaration_file`) and load it, so there
+is one way in. Completeness (etl/quality.py) counts a declared month as reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+
+from etl import mappings, region_checks
+from etl.sheets import RawSheet, Sheet
+
+TABLE = "zero_reports"
+NAME = ("零报告", "zero report")  # the kind of its batches, for lists of batches
+# The kinds a station reports monthly, and the date column of their rows: a declaration for
+# a month that already has rows is refused.
+KINDS = {"relief": "relief_date", "loan": "issued_on"}
+
+# Where a month is said, most explicit first. A full date (填报日期：2012年4月5日) is the day
+# the form was filled in, not the month it reports: it never counts.
+_LABELLED_MONTH = re.compile(r"(?:报表|所属|统计|报告|报送)?(?:月份|期间|所属期)\s*[:：]")
+_YEAR_MONTH = re.compile(
+    r"(?<!\d)((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月(?!\s*\d{1,2}\s*[日号])"
+    r"|(?<!\d)((?:19|20)\d\d)\s*[-./]\s*(\d{1,2})(?!\d)(?!\s*[-./]\s*\d)")
+_FILLED_ON = re.compile(r"(?:填报|制表|报送|填表|上报)日期\s*[:：]\s*\S*")
+_STATION_CODE = re.compile(r"(?:站点代码|站点编码|帮扶站点代码)\s*[:：]\s*(\d{9})")
+_UNIT = re.compile(r"(?:填报单位|报送单位|帮扶站点|站点名称|单位名称)\s*[:：]\s*([^\s:：（(]+)")
+
+
+@dataclass(frozen=True)
+class Declared:
+    """What an empty roster declares, or why it declares nothing (zh, en)."""
+
+    station: str | None
+    month: dt.date | None
+    problem: tuple[str, str] | None = None
+
+
+def read_declaration(file_name: str, raws: list[RawSheet], sheets: list[Sheet]) -> Declared:
+    """The station and month an empty roster names above its header (or in its file or
+    sheet name), checked against the warehouse's stations (`region_checks.regions()`)."""
+    kind = sheets[0].kind
+    names = mappings.kinds()[kind]
+    if kind not in KINDS:
+        return Declared(None, None, (
+            f"没有数据行；“{names.name_zh}”不按站点逐月报送，无需零报告",
+            f"no data rows; a {names.name_en} is not a station's monthly report, so it "
+            "needs no zero report"))
+    above = {s.name: [" ".join(str(c).strip() for c in row if c is not None and str(c).strip())
+                      for row in raw.head[:s.header_row]]
+             for raw in raws for s in sheets if raw.name == s.name}
+    lines = [line for rows in above.values() for line in rows if line]
+    extra = [file_name.rsplit(".", 1)[0], *(s.name for s in sheets if s.name)]
+    station, why_station = _station(lines + extra)
+    month = _month(lines, extra)
+    missing_zh = [w for w, bad in (("帮扶站点", station is None), ("月份", month is None)) if bad]
+    if not missing_zh:
+        return Declared(station, month)
+    missing_en = [{"帮扶站点": "help station", "月份": "month"}[w] for w in missing_zh]
+    zh = (f"没有数据行；如为零报告（本月无{names.name_zh}数据），请在表头上方写明"
+          f"{'和'.join(missing_zh)}，如“填报单位：某某帮扶站”“报表月份：2012年3月”")
+    en = (f"no data rows; for a zero report (nothing to report this month) state the "
+          f"{' and '.join(missing_en)} above the header, e.g. 填报单位：<station> and "
+          "报表月份：2012年3月")
+    if why_station:
+        zh, en = f"{zh}（{why_station[0]}）", f"{en} ({why_station[1]})"
+    return Declared(station, month, (zh, en))
+
+
+def _month(lines: list[str], extra: list[str]) -> dt.date | None:
+    """The one month said, the most explicit way first: a 报表月份 line, a year and month
+    in the title rows, in the file or sheet name, a 填报日期 of a year and month only; None
+    if none, or if the first way that says one says several."""
+    labelled = [_LABELLED_MONTH.split(line, maxsplit=1)[1] for line in lines
+                if _LABELLED_MONTH.search(line)]
+    untagged = [_FILLED_ON.sub(" ", line) for line in lines]
+    filled_on = [m for line in lines for m in _FILLED_ON.findall(line)]
+    for texts in (labelled, untagged, extra, filled_on):
+        found = {_valid(*(g for g in m.groups() if g)) for text in texts
+                 for m in _YEAR_MONTH.finditer(text)} - {None}
+        if found:
+            return found.pop() if len(found) == 1 else None
+    return None
+
+
+def _valid(year: str, month: str) -> dt.date | None:
+    return dt.date(int(year), int(month), 1) if 1 <= int(month) <= 12 else None
+
+
+def _station(texts: list[str]) -> tuple[str | None, tuple[str, str] | None]:
+    """The registered station the texts name: by a 站点代码 line, a 填报单位 line, or the
+    longest registered station name in them; (None, why) when none or two."""
+    index = region_checks.regions()
+    named = [m for t in texts for m in _STATION_CODE.findall(t)] + \
+            [m for t in texts for m in _UNIT.findall(t)]
+    for text in named:
+        found = index.find("station", text)
+        if found is not None and found.code:
+            return _allowed(index, found.code)
+    stations = index.regions.filter(pl.col("level") == "station")
+    hits = {code: len(name) for code, name in stations.select("region_code", "name_zh").rows()
+            if name and any(name in t for t in texts)}
+    if not hits:
+        return None, ("未找到已登记的帮扶站点名称或代码", "no registered station's name or code found")
+    longest = max(hits.values())
+    best = [c for c, n in hits.items() if n == longest]
+    if len(best) > 1:
+        return None, (f"名称对应多个站点：{'、'.join(best)}；请写站点代码",
+                      f"the name fits several stations: {', '.join(best)}; give the code")
+    return _allowed(index, best[0])
+
+
+def _allowed(index, code: str) -> tuple[str | None, tuple[str, str] | None]:
+    if index.allowed is not None and code not in index.allowed:
+        return None, (f"站点 {code} 不在您的权限范围内", f"station {code} is outside your region")
+    return code, None
+
+
+def conflict(con: duckdb.DuckDBPyConnection, declared: Declared, kind: str
+             ) -> tuple[str, str, str] | None:
+    """Why the declaration cannot be recorded: ("rows", zh, en) when the month has rows
+    already, ("declared", zh, en) when the station declared it before; else None."""
+    table = mappings.kinds()[kind].table_name
+    start = declared.month
+    end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    rows = con.execute(f"SELECT count(*) FROM {table} WHERE station_code = ? AND "
+                       f"{KINDS[kind]} >= ? AND {KINDS[kind]} < ?",
+                       [declared.station, start, end]).fetchall()[0][0]
+    ym = f"{start.year}年{start.month}月"
+    if rows:
+        return ("rows", f"站点 {declared.station} {ym}已有 {rows} 行数据，不能登记零报告；"
+                "如数据有误，请先撤销其批次",
+                f"station {declared.station} has {rows} rows for {start:%Y-%m} already, so "
+                "it cannot declare a zero report; withdraw their batch first if they are wrong")
+    earlier = con.execute(f"SELECT batch_id FROM {TABLE} WHERE station_code = ? AND month = ? "
+                          "AND kind = ?", [declared.station, start, kind]).fetchall()
+    if earlier:
+        return ("declared", f"站点 {declared.station} {ym}的零报告已登记（批次 {earlier[0][0]}），已跳过",
+                f"station {declared.station} declared {start:%Y-%m} already "
+                f"(batch {earlier[0][0]}); skipped")
+    return None
+
+
+def write(con: duckdb.DuckDBPyConnection, declared: Declared, kind: str, batch: str,
+          file_name: str, sha: str, now: dt.datetime, user: str) -> None:
+    """The declaration and its batch (in the caller's transaction): one `zero_reports` row,
+    one `load_batches` row whose table is `zero_reports`."""
+    con.execute(f"INSERT INTO {TABLE} VALUES (?, ?, ?, ?, ?)",
+                [declared.station, declared.station[:6], declared.month, kind, batch])
+    con.execute(
+        "INSERT INTO load_batches (batch_id, file_name, content_sha256, table_name, loaded_at, "
+        "rows_read, rows_loaded, rows_rejected, rows_inserted, rows_updated, rows_unchanged, "
+        "loaded_by) VALUES (?, ?, ?, ?, ?, 0, 1, 0, 1, 0, 0, ?)",
+        [batch, file_name, sha, TABLE, now, user])
+
+
+def message(declared: Declared, kind: str) -> tuple[str, str]:
+    names = mappings.kinds()[kind]
+    m = declared.month
+    return (f"零报告：站点 {declared.station} {m.year}年{m.month}月无{names.name_zh}数据，已登记",
+            f"zero report: station {declared.station} has no {names.name_en} rows for "
+            f"{m:%Y-%m}; recorded")
+
+
+def declaration_file(station: str, month: dt.date, kind: str = "relief") -> tuple[str, bytes]:
+    """The empty roster that declares `month` for `station` (a code): what the upload
+    page's confirmation and `python -m etl zero-report` load. The same declaration makes
+    the same bytes, so sending it twice is skipped like any file loaded before."""
+    names = mappings.kinds()[kind]
+    header = [c.headers[0] for c in mappings.columns(kind) if c.required]
+    pad = "," * (len(header) - 1)
+    lines = [f"{names.name_zh}（零报告）{pad}", f"站点代码：{station}{pad}",
+             f"报表月份：{month.year}年{month.month}月{pad}", ",".join(header),
+             f"说明：本月无{names.name_zh}数据（零报告）{pad}"]
+    name = f"零报告_{station}_{month:%Y-%m}_{kind}.csv"
+    return name, ("\n".join(lines) + "\n").encode("utf-8-sig")
+
+
+def parse_month(text: str) -> dt.date:
+    """2012-03, 2012.3, 201203 or 2012年3月 → the month's first day; ValueError otherwise."""
+    m = re.fullmatch(r"\s*((?:19|20)\d\d)\s*(?:年|[-./])?\s*(\d{1,2})\s*月?\s*", text)
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise ValueError(text)
+    return dt.date(int(m.group(1)), int(m.group(2)), 1)
