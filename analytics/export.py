@@ -4,6 +4,9 @@ Every export says what it shows: the indicator definitions, the filters, the dat
 the time it was made. Where that goes depends on the format:
 
 * PNG / SVG: a caption line under the plot (a Plotly annotation added before rendering);
+* CSV and XLSX: text that a spreadsheet would evaluate (``=``, ``+``, ``-``, ``@``, tab, CR
+  first) is written with a leading single quote, and XLSX never turns a string into a
+  formula (core/cells.py); Parquet stays typed and literal;
 * CSV: a header block of ``#,key,value`` rows before the table, in UTF-8 with a BOM. Excel
   opens it as one sheet whose first rows are the provenance (``#`` | key | value, commas in
   values quoted), and ``pl.read_csv(..., comment_prefix="#")`` or
@@ -31,6 +34,8 @@ from datetime import datetime
 import plotly.graph_objects as go
 import polars as pl
 import pyarrow.parquet as pq
+
+from core.cells import WORKBOOK_OPTIONS, neutral, neutral_frame
 
 SAMPLE_NOTE = "示例数据 sample data"
 CAPTION_FONT_SIZE = 10
@@ -260,8 +265,8 @@ def data_csv(df: pl.DataFrame, provenance: Provenance) -> bytes:
     head = io.StringIO()
     writer = csv.writer(head, lineterminator="\n")
     for key, value in provenance.records():
-        writer.writerow(["#", key, _one_line(value)])
-    return (head.getvalue() + _plain(df).write_csv()).encode("utf-8-sig")
+        writer.writerow(["#", key, neutral(_one_line(value))])
+    return (head.getvalue() + neutral_frame(_plain(df)).write_csv()).encode("utf-8-sig")
 
 
 def _one_line(value: str) -> str:
@@ -269,14 +274,15 @@ def _one_line(value: str) -> str:
 
 
 def data_xlsx(df: pl.DataFrame, provenance: Provenance) -> bytes:
-    """XLSX with sheets ``data`` and ``provenance``."""
+    """XLSX with sheets ``data`` and ``provenance``; text stays text (core/cells.py)."""
     buf = io.BytesIO()
     meta = pl.DataFrame(provenance.records(), schema=["key", "value"], orient="row")
     import xlsxwriter
 
-    with xlsxwriter.Workbook(buf) as wb:
-        _plain(df).write_excel(wb, worksheet="data", autofit=True)
-        meta.write_excel(wb, worksheet="provenance", autofit=True)
+    # polars sets strings_to_formulas=False only on a workbook it makes itself
+    with xlsxwriter.Workbook(buf, WORKBOOK_OPTIONS) as wb:
+        neutral_frame(_plain(df)).write_excel(wb, worksheet="data", autofit=True)
+        neutral_frame(meta).write_excel(wb, worksheet="provenance", autofit=True)
     return buf.getvalue()
 
 

@@ -15,6 +15,7 @@ can be withdrawn again (etl/withdraw.py).
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import getpass
 import hashlib
 import os
@@ -44,7 +45,6 @@ from etl import (
     upsert,
     validate,
     warehouse,
-    zero_reports,
 )
 from etl import digest as digests
 from etl import rejects as rj
@@ -173,6 +173,10 @@ def _load(sources, db_path: Path, rejects_dir: Path | None, log, user: str | Non
                         say(f"{path.name}: {line}")
                 swap.fault("file_loaded", number)
             _record_rejects(con, results)
+            # the report is written before the swap: a full disk or read-only folder stops
+            # the load here (swap.WriteFailed), with the warehouse as it was
+            pending = rj.prepare_report(LoadReport(results).rejects,
+                                        rejects_dir or config.REJECTS_DIR)
             changed = any(r.status in ("loaded", "partial") for r in results)
             if changed or not db_path.exists() or any(not r.rejects.is_empty() for r in results):
                 scoped = rollups.scope(con, [r.batch_id for r in results
@@ -185,7 +189,7 @@ def _load(sources, db_path: Path, rejects_dir: Path | None, log, user: str | Non
         finally:
             con.close()
     report = LoadReport(results)
-    report.rejects_path = rj.write_report(report.rejects, rejects_dir or config.REJECTS_DIR)
+    report.rejects_path = rj.publish(pending)
     if report.rejects_path:
         say(f"拒绝清单 / rejects report: {report.rejects_path}")
     return report
@@ -232,6 +236,8 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
         except FileError as e:
             return _failed(result, e.zh, e.en)
         except OSError as e:  # gone or unreadable half-way
+            if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):  # the stage's disk
+                raise swap.WriteFailed(e.filename or scratch, e.strerror or str(e)) from e
             return _unreadable(result, e)
         sha = _content_id(digest.result(), region)
         result.rejects = pl.concat([result.rejects, stage_rows.drop_duplicates(
@@ -239,12 +245,7 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
         result.rows_rejected = result.rejects.filter(pl.col("row").is_not_null()).select(
             pl.struct("sheet", "row").n_unique()).item()
         result.rows_loaded = _one(con, f"SELECT count(*) FROM {STAGE}")[0]
-        # a header and no rows: a 零报告 when it names its station and month
-        declared = (zero_reports.read_declaration(path.name, raws, sheets)
-                    if result.rows_read == 0 and result.rejects.is_empty() else None)
-        if declared is not None and declared.problem:
-            return _failed(result, *declared.problem)
-        if result.rows_loaded == 0 and declared is None:
+        if result.rows_loaded == 0:
             zh, en = (("没有数据行；请检查文件是否只有表头", "no data rows; the file has only headers")
                       if result.rows_read == 0 else
                       ("所有行都未通过校验，未载入；请按拒绝清单修改后重新上传",
@@ -258,8 +259,6 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
         if again := _one(con, "SELECT count(*) FROM load_batches WHERE content_sha256 = ?",
                          [sha])[0]:
             result.batch_id += f"-{again + 1}"
-        if declared is not None:
-            return _zero_report(con, result, declared, sha, now, user, seen)
         with swap.transaction(con):
             _write_batch(con, result, table, sha, now, stage.genders, user)
             if table == REGISTRY:
@@ -268,27 +267,6 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
         stage.discard()
     seen[sha] = result.batch_id
     _summarise(result)
-    return result
-
-
-def _zero_report(con, result: FileResult, declared: zero_reports.Declared, sha: str, now,
-                 user: str, seen: dict[str, str]) -> FileResult:
-    """Record an empty roster's 零报告 as its batch; failed when the month has rows,
-    skipped when the station declared it before."""
-    why = zero_reports.conflict(con, declared, result.kind)
-    if why is not None:
-        problem, zh, en = why
-        if problem == "rows":
-            return _failed(result, zh, en)
-        result.status, result.message_zh, result.message_en = "skipped", zh, en
-        result.batch_id = None
-        return result
-    with swap.transaction(con):
-        zero_reports.write(con, declared, result.kind, result.batch_id, result.path.name, sha,
-                           now, user)
-    seen[sha] = result.batch_id
-    result.status = "loaded"
-    result.message_zh, result.message_en = zero_reports.message(declared, result.kind)
     return result
 
 

@@ -9,6 +9,7 @@ two changes from interleaving.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import shutil
@@ -23,6 +24,77 @@ import duckdb
 # UNION_DASH_FAULT_AFTER_FILES=N kills the process (SIGKILL) after N files of a load, and
 # UNION_DASH_FAULT_AT=POINT at that point, for tests that run the CLI in a subprocess.
 FAULT_HOOK: Callable[[str], None] | None = None
+
+# Errors of writing, not of reading a station's file: no room, a quota, a read-only or
+# forbidden directory. DuckDB reports its own as IOException with the OS's words.
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+_WRITE_WORDS = ("No space left on device", "Disk quota exceeded", "Read-only file system",
+                "Permission denied")
+
+
+class WriteFailed(Exception):
+    """A file of the change could not be written (full disk, read-only directory): which
+    file, what it needed, and the OS's reason. Raised before the swap, so the warehouse is as
+    it was; `python -m etl load` exits 2 with this message."""
+
+    def __init__(self, path: Path, reason: str, needed: int | None = None,
+                 free: int | None = None) -> None:
+        self.path, self.reason, self.needed, self.free = Path(path), reason, needed, free
+        need_zh = f"需要约 {_size(needed)}" if needed else ""
+        need_en = f"it needs about {_size(needed)}" if needed else ""
+        if free is not None:
+            need_zh += f"，可用 {_size(free)}"
+            need_en += f", {_size(free)} free"
+        self.zh = (f"无法写入 {self.path}（{reason}）" + (f"；{need_zh}" if need_zh else "")
+                   + "；数据仓库未改动。请腾出磁盘空间或检查目录权限后重试")
+        self.en = (f"cannot write {self.path} ({reason})" + (f"; {need_en}" if need_en else "")
+                   + "; the warehouse is unchanged. Free disk space or check the directory's "
+                   "permissions, then try again")
+        super().__init__(f"{self.zh} / {self.en}")
+
+
+def _size(n: int | None) -> str:
+    if n is None:
+        return "?"
+    return f"{n:,} bytes" if n < 2**20 else f"{n / 2**20:,.1f} MB ({n:,} bytes)"
+
+
+def is_write_error(exc: BaseException) -> bool:
+    """An error of writing (no room, read-only, forbidden), from the OS or from DuckDB."""
+    if isinstance(exc, OSError):
+        return exc.errno in _WRITE_ERRNOS
+    return isinstance(exc, duckdb.Error) and any(w in str(exc) for w in _WRITE_WORDS)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return next((w for w in _WRITE_WORDS if w in str(exc)), str(exc).splitlines()[0])
+
+
+@contextlib.contextmanager
+def writing(path: Path, needed: int | None = None) -> Iterator[None]:
+    """Turn a write error while writing `path` into `WriteFailed` naming it (and what it
+    needed, when known); other errors pass through."""
+    try:
+        yield
+    except WriteFailed:
+        raise
+    except (OSError, duckdb.Error) as exc:
+        if not is_write_error(exc):
+            raise
+        raise WriteFailed(Path(getattr(exc, "filename", None) or path), _reason(exc), needed,
+                          _free(Path(path))) from exc
+
+
+def _free(path: Path) -> int | None:
+    for folder in (path.parent, *path.parents):
+        if folder.exists():
+            try:
+                return shutil.disk_usage(folder).free
+            except OSError:
+                return None
+    return None
 
 
 def rewrite(db_path: Path, change: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
@@ -92,17 +164,28 @@ def working_copy(db_path: Path) -> Iterator[Path]:
         else:
             stale.unlink(missing_ok=True)
     work = db_path.with_name(f".{db_path.name}.loading-{os.getpid()}")
-    if db_path.exists():
-        shutil.copyfile(db_path, work)
-        wal = db_path.with_name(db_path.name + ".wal")
-        if wal.exists():
-            shutil.copyfile(wal, work.with_name(work.name + ".wal"))
     try:
-        yield work
+        if db_path.exists():
+            _copy(db_path, work)
+            wal = db_path.with_name(db_path.name + ".wal")
+            if wal.exists():
+                _copy(wal, work.with_name(work.name + ".wal"))
+        with writing(work):  # DuckDB's writes to the copy (IOException: disk full)
+            yield work
     finally:
         work.unlink(missing_ok=True)
         work.with_name(work.name + ".wal").unlink(missing_ok=True)
         shutil.rmtree(scratch(work), ignore_errors=True)
+
+
+def _copy(source: Path, target: Path) -> None:
+    """Copy, refusing at once when the disk has less room than the file needs."""
+    needed = source.stat().st_size
+    free = _free(target)
+    if free is not None and free < needed:
+        raise WriteFailed(target, os.strerror(errno.ENOSPC), needed, free)
+    with writing(target, needed):
+        shutil.copyfile(source, target)
 
 
 def scratch(work: Path) -> Path:

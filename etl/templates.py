@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import xlsxwriter
 
+from core.cells import WORKBOOK_OPTIONS, neutral
 from etl import mappings, parse, validate
 from etl.mappings import Column
 
@@ -100,7 +101,8 @@ def template_bytes(kind: str, choices: dict[str, list[str]] | None = None,
         for c, s in zip(cols, specs, strict=True):
             s.what = f"[{c.name}] {s.what}"
     out = io.BytesIO()
-    wb = xlsxwriter.Workbook(out, {"in_memory": True})
+    # Station and county names in examples and drop-downs came from files: text stays text.
+    wb = xlsxwriter.Workbook(out, {"in_memory": True, **WORKBOOK_OPTIONS})
     # A fixed time: the same mappings give the same bytes.
     wb.set_properties({"created": dt.datetime(2012, 5, 4), "title": template_name(kind, lang)})
     ws = wb.add_worksheet(re.sub(r"[\[\]:*?/\\]", "", k.name_zh)[:31])
@@ -133,8 +135,11 @@ def _data_sheet(wb, ws, cols: list[Column], specs: list[Spec], en: bool) -> None
             raise ValueError(f"data validation of {col.kind}.{col.name} refused: {rule}")
     if long_lists:
         lists = wb.add_worksheet(LISTS_SHEET)
+        # the names exactly as registered (a drop-down must offer them so), marked as text
+        # the way Excel marks a typed leading quote: an edit cannot make them a formula
+        literal = wb.add_format({"quote_prefix": True})
         for j, values in enumerate(long_lists):
-            lists.write_column(0, j, values)
+            lists.write_column(0, j, values, literal)
         lists.hide()
     ws.freeze_panes(1, 0)
 
@@ -187,8 +192,9 @@ def _instructions(wb, ws, k: mappings.Kind, cols: list[Column], specs: list[Spec
                             "Required|What to enter|Allowed values|Example").split("|"), head)
     for r, (col, s) in enumerate(zip(cols, specs, strict=True), start=top + 1):
         required = _t(en, *(("必填", "yes") if col.required else ("选填", "no")))
-        ws.write_row(r, 0, [col.headers[0], required, s.what, _allowed(col, s, en)], wrap)
-        ws.write(r, 4, s.example, ymd if isinstance(s.example, dt.date) else wrap)
+        ws.write_row(r, 0, [neutral(v) for v in (col.headers[0], required, s.what,
+                                                 _allowed(col, s, en))], wrap)
+        ws.write(r, 4, neutral(s.example), ymd if isinstance(s.example, dt.date) else wrap)
     for c, width in enumerate((24, 10, 48, 48, 22)):
         ws.set_column(c, c, width)
 

@@ -285,7 +285,7 @@ def validate(sheet: Sheet, file_name: str, key: bytes, *, totals: bool = True,
         failures += region_failures
     failures += region_checks.outside_user_region(rows, sheet, data)
     rows = _derive(rows, sheet.kind)
-    rejects = _rejects_frame(failures, file_name, sheet.name, rows)
+    rejects = _rejects_frame(failures, file_name, sheet.name, rows, _masked_ids(sheet))
     bad = rejects["row"].unique().implode()
     good = rows.filter(~pl.col("_row").is_in(bad)).with_columns(_sheet=pl.lit(sheet.name))
     sums = {name: Decimal(rows[name].sum() or 0) for name, col in sheet.columns.items()
@@ -337,12 +337,30 @@ def _derive(rows: pl.DataFrame, kind: str) -> pl.DataFrame:
     return rows
 
 
+def _masked_ids(sheet: Sheet) -> tuple[str, pl.DataFrame] | None:
+    """The ID column's header and each row's ID as typed, masked (for the rejects: enough
+    to find the row, not to name the person); None for a kind without IDs."""
+    name = next((n for n, c in sheet.columns.items() if c.type == "id"), None)
+    if name is None:
+        return None
+    return sheet.headers[name], sheet.data.select(
+        row=pl.col("_row").cast(pl.Int64), id_masked=rj.mask_id_cell(pl.col(name)))
+
+
 def _rejects_frame(failures: list[pl.DataFrame], file_name: str, sheet: str | None,
-                   rows: pl.DataFrame) -> pl.DataFrame:
+                   rows: pl.DataFrame, ids: tuple[str, pl.DataFrame] | None = None
+                   ) -> pl.DataFrame:
     if not failures:
         return rj.empty()
     cols = ["row", "column", "value", "reason_zh", "reason_en"]
     found = pl.concat([f.select(cols) for f in failures]).sort("row", maintain_order=True)
+    if ids is not None:  # the ID cell itself is masked like the row's ID
+        header, masked = ids
+        found = found.join(masked, on="row", how="left").with_columns(
+            value=pl.when(pl.col("column") == header).then(rj.mask_id_cell(pl.col("value")))
+            .otherwise("value"))
+    else:
+        found = found.with_columns(id_masked=pl.lit(None, dtype=pl.String))
     stations = (rows.select(row=pl.col("_row").cast(pl.Int64),
                             station_code=pl.col("station_code").cast(pl.String))
                 if "station_code" in rows.columns else None)
@@ -350,8 +368,9 @@ def _rejects_frame(failures: list[pl.DataFrame], file_name: str, sheet: str | No
         found = found.join(stations, on="row", how="left")
     else:
         found = found.with_columns(station_code=pl.lit(None, dtype=pl.String))
-    return found.with_columns(file=pl.lit(file_name), sheet=pl.lit(sheet, dtype=pl.String)
-                              ).select(list(rj.SCHEMA))
+    return rj.redact(found.with_columns(file=pl.lit(file_name),
+                                        sheet=pl.lit(sheet, dtype=pl.String))
+                     .select(list(rj.SCHEMA)))
 
 
 def check_totals(sheet: Sheet, sums: dict[str, Decimal]) -> list[tuple[str, str]]:

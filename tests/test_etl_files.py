@@ -79,8 +79,8 @@ def test_rejects_say_where_what_why(tmp_path):
     # The report on disk (Excel-friendly) and the warehouse table hold the same rejects.
     on_disk = pl.read_csv(report.rejects_path, encoding="utf8-lossy")
     assert report.rejects_path.read_bytes().startswith(b"\xef\xbb\xbf")
-    assert on_disk.columns == ["file", "sheet", "row", "column", "value", "reason_zh",
-                               "reason_en"]
+    assert on_disk.columns == ["file", "sheet", "row", "id_masked", "column", "value",
+                               "reason_zh", "reason_en"]
     assert on_disk.height == len(mf.EXPECTED_BAD)
     stored = _query(tmp_path / "w.duckdb", "SELECT count(*) n FROM load_rejects")
     assert stored["n"][0] == len(mf.EXPECTED_BAD)

@@ -13,8 +13,11 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
+from core.cells import neutral_frame
 from etl import config, mappings
-from etl.load import LoadReport, load_bytes
+from etl import rejects as rj
+from etl.load import FileResult, LoadReport, load_bytes
+from etl.swap import WriteFailed
 from ui import audit_trail as trail
 from ui import auth
 
@@ -64,8 +67,12 @@ def run_load(files: list[tuple[str, bytes]], db_path: Path,
     audit log; a user bound to a region loads rows of that region only (the others are
     rejected, with the reason)."""
     who = None if user is None or user.local else trail.who()[0]
-    return load_bytes(files, db_path, rejects_dir=config.REJECTS_DIR, user=who,
-                      region=user.region if user else None)
+    try:
+        return load_bytes(files, db_path, rejects_dir=config.REJECTS_DIR, user=who,
+                          region=user.region if user else None)
+    except WriteFailed as e:  # full disk or read-only folder: nothing changed, say which file
+        return LoadReport([FileResult(Path(name), status="failed", message_zh=e.zh,
+                                      message_en=e.en) for name, _ in files])
 
 
 def summary_table(report: LoadReport | None, refused: list[Refused], lang: str) -> pl.DataFrame:
@@ -92,13 +99,15 @@ HEADERS_EN = {"file": "file", "kind": "recognised as", "status": "status",
               "rows_read": "rows read", "rows_loaded": "rows loaded",
               "rows_rejected": "rows rejected", "message": "message"}
 REJECT_HEADERS = {"file": ("文件", "file"), "sheet": ("工作表", "sheet"), "row": ("行号", "row"),
+                  "id_masked": ("身份证号（遮蔽）", "masked ID"),
                   "column": ("列", "column"), "value": ("值", "value"),
                   "reason_zh": ("原因", "reason"), "reason_en": ("原因（英文）", "reason (English)")}
 
 
 def rejects_table(report: LoadReport | None, refused: list[Refused]) -> pl.DataFrame:
-    """Every rejected row and refused file, with where and why (both languages)."""
-    frames = [report.rejects.drop("station_code")] if report else []
+    """Every rejected row and refused file, with where and why (both languages); IDs and
+    phone numbers masked as in the report on disk (etl/rejects.py)."""
+    frames = [rj.redact(report.rejects.drop("station_code"))] if report else []
     if refused:
         frames.append(pl.DataFrame(
             [{"file": r.name, "sheet": None, "row": None, "column": None, "value": None,
@@ -108,10 +117,11 @@ def rejects_table(report: LoadReport | None, refused: list[Refused]) -> pl.DataF
 
 
 def rejects_csv(rejects: pl.DataFrame) -> bytes:
-    """The rejects report for Excel users: CSV in UTF-8 with a BOM, Chinese headers."""
-    headed = rejects.rename({c: f"{REJECT_HEADERS[c][0]} {c}" for c in rejects.columns
-                             if c in REJECT_HEADERS})
-    return headed.write_csv().encode("utf-8-sig")
+    """The rejects report for Excel users: CSV in UTF-8 with a BOM, Chinese headers, IDs
+    masked and cells neutral (core/cells.py)."""
+    headed = rj.redact(rejects).rename({c: f"{REJECT_HEADERS[c][0]} {c}"
+                                        for c in rejects.columns if c in REJECT_HEADERS})
+    return neutral_frame(headed).write_csv().encode("utf-8-sig")
 
 
 def rejects_download(rejects: pl.DataFrame) -> trail.Build:
