@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import date
 
 import duckdb
+import polars as pl
 import pytest
 from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
+from docx.shared import Emu
+from lxml import etree
 from PIL import Image
 
-from analytics.briefing import build_briefing, parse_period, soffice, to_pdf
+from analytics.briefing import BriefingData, build_briefing, parse_period, soffice, to_pdf
 from analytics.briefing.__main__ import main as cli
+from analytics.briefing.document import key_rows
+from analytics.briefing.text import festival_zh, paragraphs_zh
 from analytics.briefing.wording import (
     approx,
     change_zh,
@@ -21,6 +28,9 @@ from analytics.briefing.wording import (
     yuan_en,
     yuan_zh,
 )
+from etl import load
+from etl.__main__ import main as etl_main
+from tests.test_deployments import STATIONS, roster
 
 HAILAR = "150702"
 
@@ -127,13 +137,35 @@ def _sql_all(db, sql: str, params: list) -> list[tuple]:
         return con.execute(sql, params).fetchall()
 
 
+def _rows(docx: bytes) -> dict[str, list[str]]:
+    doc = Document(io.BytesIO(docx))
+    return {r.cells[0].text: [c.text for c in r.cells[1:]] for r in doc.tables[0].rows[1:]}
+
+
 def test_key_figures_table_has_year_on_year(hailar_2012) -> None:
     doc = Document(io.BytesIO(hailar_2012.docx))
     header = [c.text for c in doc.tables[0].rows[0].cells]
     assert header == ["指标", "本期", "上年同期", "同比"]
-    rows = {r.cells[0].text: [c.text for c in r.cells[1:]] for r in doc.tables[0].rows[1:]}
-    assert rows["两节慰问人数"][0] == "886人"
-    assert rows["两节慰问人数"][2].startswith(("+", "-"))
+    rows = _rows(hailar_2012.docx)
+    assert rows["两节慰问人数"] == ["886人", "847人", "增长4.6%"]
+    assert rows["救助覆盖率"][2] == "提高5.3个百分点"
+
+
+def test_text_and_table_write_each_amount_alike(hailar_2012) -> None:
+    """The table's figure of this period is the text's, word for word (same cut, same unit)."""
+    doc = Document(io.BytesIO(hailar_2012.docx))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    rows = _rows(hailar_2012.docx)
+    for name in ("救助金额", "两节慰问金额", "资金到位", "医疗减免金额", "借款金额", "救助人数",
+                 "在档困难职工", "培训人数", "受理诉求件数", "群体性诉求件数", "救助覆盖率"):
+        assert rows[name][0] in text, (name, rows[name][0])
+    assert rows["两节慰问金额"][0] == "61万余元" and rows["无息借款笔数"][0] == "3笔"
+
+
+def test_every_row_in_one_unit(hailar_2012) -> None:
+    for name, (now, before, _) in _rows(hailar_2012.docx).items():
+        units = {("亿" if "亿" in c else "万" if "万" in c else "") for c in (now, before)}
+        assert len(units) == 1, (name, now, before)
 
 
 def test_five_charts_embedded_as_png_with_content(hailar_2012) -> None:
@@ -148,11 +180,83 @@ def test_five_charts_embedded_as_png_with_content(hailar_2012) -> None:
         assert Image.Image.getextrema(img) != (255, 255)  # not blank
 
 
-def test_runs_carry_the_east_asian_font(hailar_2012) -> None:
+def _east_asian(style) -> str | None:
+    """The East Asian font a style names, or the one it inherits."""
+    while style is not None:
+        rpr = style.element.rPr
+        if rpr is not None and rpr.rFonts is not None and rpr.rFonts.get(qn("w:eastAsia")):
+            return rpr.rFonts.get(qn("w:eastAsia"))
+        style = style.base_style
+    return None
+
+
+def _size(style) -> float | None:
+    while style is not None:
+        if style.font.size is not None:
+            return style.font.size.pt
+        style = style.base_style
+    return None
+
+
+def test_page_is_a4_with_the_official_margins(hailar_2012) -> None:
+    for s in Document(io.BytesIO(hailar_2012.docx)).sections:
+        got = [round(x.mm, 1) for x in (s.page_width, s.page_height, s.top_margin,
+                                         s.bottom_margin, s.left_margin, s.right_margin)]
+        assert got == [210, 297, 37, 35, 28, 26]
+        assert round(Emu(s.page_width - s.left_margin - s.right_margin).mm) == 156  # 版心
+        assert round(Emu(s.page_height - s.top_margin - s.bottom_margin).mm) == 225
+
+
+def test_fonts_and_sizes_of_an_official_document(hailar_2012) -> None:
     doc = Document(io.BytesIO(hailar_2012.docx))
-    runs = [r for p in doc.paragraphs for r in p.runs if r.text.strip()]
-    assert runs and all(
-        r._element.rPr.rFonts.get(qn("w:eastAsia")) == "Noto Sans CJK SC" for r in runs)
+    by_text = {p.text: p for p in doc.paragraphs if p.text}
+    title = by_text["海拉尔区2012年困难职工帮扶工作汇报材料"]
+    assert (_east_asian(title.style), _size(title.style)) == ("方正小标宋简体", 22)
+    assert title.style.paragraph_format.alignment == WD_ALIGN_PARAGRAPH.CENTER
+    part = by_text["一、主要工作情况"]
+    assert (_east_asian(part.style), _size(part.style)) == ("黑体", 16)
+    sub = by_text["（一）困难职工救助"]
+    assert (_east_asian(sub.style), _size(sub.style)) == ("楷体_GB2312", 16)
+    body = next(p for t, p in by_text.items() if t.startswith("2012年，海拉尔区共救助"))
+    assert (_east_asian(body.style), _size(body.style)) == ("仿宋_GB2312", 16)
+    fmt = doc.styles["Normal"].paragraph_format
+    assert fmt.line_spacing_rule == WD_LINE_SPACING.EXACTLY
+    assert 28 <= fmt.line_spacing.pt <= 29  # 22 lines in 225 mm
+    ind = doc.styles["Normal"].element.pPr.find(qn("w:ind"))
+    assert ind.get(qn("w:firstLineChars")) == "200" and int(ind.get(qn("w:firstLine"))) == 640
+    # No Word heading styles (blue) and no colour but black anywhere in the text.
+    assert not any(p.style.name.startswith(("Heading", "Title")) for p in doc.paragraphs)
+    colours = {el.get(qn("w:val")) for el in doc.element.iter(qn("w:color"))}
+    for name in {p.style.name for p in doc.paragraphs}:
+        colours |= {el.get(qn("w:val")) for el in doc.styles[name].element.iter(qn("w:color"))}
+    assert colours <= {"000000"}, colours
+    # Digits and Latin letters in a named font too, no theme fonts that Word would prefer.
+    defaults = etree.tostring(doc.styles.element.find(qn("w:docDefaults"))).decode()
+    assert "Theme" not in defaults and "Theme" not in doc.styles["Normal"].element.xml
+
+
+def test_page_numbers_are_dashed_page_fields(hailar_2012) -> None:
+    doc = Document(io.BytesIO(hailar_2012.docx))
+    assert doc.settings.odd_and_even_pages_header_footer
+    section = doc.sections[0]
+    for footer, align in ((section.footer, WD_ALIGN_PARAGRAPH.RIGHT),
+                          (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)):
+        p = footer.paragraphs[0]
+        instr = "".join(el.text for el in p._p.iter(qn("w:instrText")))
+        assert instr.strip() == "PAGE"
+        assert p.text.startswith("— ") and p.text.endswith(" —")
+        assert p.alignment == align  # outer side: odd pages right, even pages left
+        assert (_east_asian(p.style), _size(p.style)) == ("宋体", 14)
+
+
+def test_sample_is_labelled_as_sample(hailar_2012) -> None:
+    doc = Document(io.BytesIO(hailar_2012.docx))
+    texts = [p.text for p in doc.paragraphs]
+    assert texts[1] == "示例数据（非官方统计）"
+    assert texts.count("示例数据 sample data") == len(hailar_2012.chart_titles) == 5
+    version = texts[2]
+    assert version.startswith("（数据截至") and version.endswith("批）"), version
+    assert "batches" not in _text(hailar_2012.docx)
 
 
 def test_ready_in_seconds(hailar_2012) -> None:
@@ -250,5 +354,105 @@ def test_briefing_page_other_periods(page) -> None:
 
 def test_headings_are_numbered_without_gaps(bairin_left_may_2012) -> None:
     b = bairin_left_may_2012  # no two-festival relief in May
-    assert [h[:2] for h, _ in b.paragraphs] == ["一、", "二、", "三、", "四、"][:len(b.paragraphs)]
+    assert [h[:3] for h, _ in b.paragraphs] == ["（一）", "（二）", "（三）", "（四）"][
+        :len(b.paragraphs)]
     assert not any("两节" in h for h, _ in b.paragraphs)
+
+
+# ---------------------------------------------------------------- wording from numbers alone
+
+
+def _data(kpis: dict[str, tuple[float | None, float | None]],
+          festival: dict[str, float] | None = None) -> BriefingData:
+    """A briefing's numbers made by hand: code → (this period, a year before)."""
+    empty = pl.DataFrame(schema={"dim": pl.String, "code": pl.String, "value": pl.Float64,
+                                 "year_ago": pl.Float64})
+    fest = pl.DataFrame({"dim": list(festival or {}), "code": "festival_persons",
+                         "value": [float(v) for v in (festival or {}).values()],
+                         "year_ago": None}, schema=empty.schema)
+    return BriefingData(
+        region="999999", name_zh="某区", name_en="A district", period=parse_period("2012"),
+        kpis={c: {"value": v, "year_ago": y} for c, (v, y) in kpis.items()},
+        festival=fest, funds=empty, children=empty,
+        trend=pl.DataFrame(schema={"period": pl.Date, "code": pl.String, "value": pl.Float64,
+                                   "year_ago": pl.Float64}),
+        amount_trend=pl.DataFrame(schema={"period": pl.Date, "code": pl.String,
+                                          "value": pl.Float64, "year_ago": pl.Float64}))
+
+
+def test_one_group_is_not_totalled_again_and_amounts_match() -> None:
+    b = _data({"festival_persons": (18, 15), "festival_amount": (14_800, 9_000)},
+              {"hardship_worker": 18})
+    assert festival_zh(b) == "2012年慰问困难职工18人，发放慰问金1.4万余元。"
+    rows = {r[0]: r[1:] for r in key_rows(b, "zh")}
+    assert rows["两节慰问金额"] == ("1.4万余元", "0.9万元", "增长64.4%")
+    two = _data({"festival_persons": (20, None)}, {"hardship_worker": 18, "model_worker": 2})
+    assert festival_zh(two) == "2012年慰问困难职工18人、劳模2人，总计20人。"
+
+
+def test_a_row_keeps_one_unit() -> None:
+    rows = {r[0]: r[1:] for r in key_rows(_data({"loan_amount": (59_000, 6_400),
+                                                 "medical_discounts": (6_400, 59_000)}), "zh")}
+    assert rows["借款金额"] == ("5.9万元", "0.64万元", "增长821.9%")
+    assert rows["医疗减免金额"] == ("6400元", "59000元", "下降89.2%")
+
+
+def test_reasons_instead_of_dashes() -> None:
+    rows = {r[0]: r[1:] for r in key_rows(_data({"relieved": (5, None), "trained": (3, 0),
+                                                 "loans": (0, 0)}), "zh")}
+    assert rows["救助人数"] == ("5人", "无数据", "上年无数据")
+    assert rows["培训人数"] == ("3人", "0人", "上年为0")
+    assert "无息借款笔数" not in rows  # nothing in either year: no row
+
+
+@pytest.mark.parametrize(("kpis", "heading"), [
+    ({"trained": (156, None), "placements": (32, None)}, "（一）培训就业"),
+    ({"trained": (156, None), "loans": (3, None), "loan_amount": (56_000, None)},
+     "（一）培训就业与无息借款"),
+    ({"loans": (3, None), "loan_amount": (56_000, None)}, "（一）无息借款"),
+])
+def test_employment_heading_follows_the_data(kpis, heading) -> None:
+    (h, text), = paragraphs_zh(_data(kpis))
+    assert h == heading and "免费" not in text  # no field says a course was free
+
+
+# ---------------------------------------------------------------- a federation's own data
+
+
+@pytest.fixture(scope="module")
+def guangzhou_2026(tmp_path_factory):
+    """天河区's briefing of a fresh 广州市 deployment with one station's roster."""
+    where = tmp_path_factory.mktemp("gz_briefing")
+    db = where / "w.duckdb"
+    assert etl_main(["init", "--db", str(db), "--scope", "440100"]) == 0
+    stations = where / "stations.csv"
+    stations.write_text(STATIONS, encoding="utf-8")
+    report = load.load_files([stations, roster(where / "relief.csv", "天河区五山街道帮扶站")],
+                             db, rejects_dir=where / "rej")
+    assert report.exit_code == 0
+    mp = pytest.MonkeyPatch()
+    mp.setenv("UNION_DASH_DB", str(db))
+    try:
+        yield build_briefing("440106", "2026")
+    finally:
+        mp.undo()
+
+
+def _all_xml(docx: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(docx)) as z:
+        return "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))
+
+
+def test_a_real_deployment_is_not_called_sample_data(guangzhou_2026) -> None:
+    assert not guangzhou_2026.data.sample
+    xml = _all_xml(guangzhou_2026.docx)
+    assert "示例" not in xml and "sample" not in xml.lower()
+    text = _text(guangzhou_2026.docx)
+    assert "天河区2026年困难职工帮扶工作汇报材料" in text
+    assert "2026年慰问困难职工5人，发放慰问金3500元。" in text  # one group: no 总计
+    assert "总计" not in text and "免费" not in text and "无息借款" not in text
+    assert "数据截至" in text and "批" in text and "batches" not in text
+    rows = _rows(guangzhou_2026.docx)
+    assert rows["救助金额"][0] == "3500元" and "发放各类救助金3500元" in text
+    # One dot on an eight-year axis and one bar say no more than the text: left out.
+    assert guangzhou_2026.chart_titles == []

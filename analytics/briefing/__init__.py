@@ -9,6 +9,7 @@ Command line: ``python -m analytics.briefing --region 150702 --period 2012 --out
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -61,8 +62,13 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+FONTS_CONF = Path(__file__).with_name("fonts.conf")
+
+
 def to_pdf(docx: bytes, *, timeout: float = 120) -> bytes:
-    """PDF of a .docx through LibreOffice (`soffice --headless --convert-to pdf`)."""
+    """PDF of a .docx through LibreOffice (`soffice --headless --convert-to pdf`), with free
+    stand-ins for the official fonts the document names where the machine lacks them
+    (fonts.conf, for this LibreOffice only)."""
     cmd = soffice()
     if cmd is None:
         raise RuntimeError("LibreOffice (soffice) is not installed: "
@@ -73,5 +79,6 @@ def to_pdf(docx: bytes, *, timeout: float = 120) -> bytes:
         # A private profile: a second soffice would otherwise wait on the user's profile lock.
         subprocess.run([cmd, f"-env:UserInstallation=file://{tmp}/profile", "--headless",
                         "--convert-to", "pdf", "--outdir", tmp, str(src)],
-                       check=True, capture_output=True, timeout=timeout)
+                       check=True, capture_output=True, timeout=timeout,
+                       env={**os.environ, "FONTCONFIG_FILE": str(FONTS_CONF)})
         return (Path(tmp) / "briefing.pdf").read_bytes()

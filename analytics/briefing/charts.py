@@ -9,12 +9,12 @@ from datetime import datetime
 import plotly.graph_objects as go
 import polars as pl
 
-from analytics import figures
+from analytics import export, figures
 from analytics.briefing.content import FUND_CODES, TREND_CODES, BriefingData
 from analytics.export import Provenance
 from analytics.indicators import INDICATORS
 
-WIDTH, HEIGHT = 900, 420
+WIDTH, HEIGHT = 680, 380  # CSS px for 150 mm of page: tick labels stay legible
 
 
 @dataclass(frozen=True)
@@ -31,13 +31,29 @@ def _named(df: pl.DataFrame, lang: str) -> pl.DataFrame:
 
 
 def _provenance(b: BriefingData, title: str, codes: tuple[str, ...], lang: str) -> Provenance:
-    v = b.version
-    version = (f"{v.batches} batches, last loaded {v.loaded_at:%Y-%m-%d %H:%M}"
-               if v and v.loaded_at else (v.token if v else ""))
     return Provenance(
         title=title, indicators=[INDICATORS[c].as_dict(lang) for c in codes],
         filters={"region": f"{b.region} {b.name(lang)}", "period": b.period.label(lang)},
-        data_version=version, generated_at=datetime.now().astimezone(), lang=lang)
+        data_version=b.version_words(lang), generated_at=datetime.now().astimezone(), lang=lang)
+
+
+def chart_png(chart: Chart, scale: float = 2) -> bytes:
+    """The chart as the document shows it: the plot alone, its title and provenance said once
+    by the document (the caption 图N under it, the data version under the title, the
+    definitions at the end) rather than in every picture."""
+    fig = chart.figure.to_dict()
+    layout = fig.setdefault("layout", {})
+    layout.pop("title", None)
+    layout["margin"] = {**(layout.get("margin") or {}), "t": 30}
+    # The exporter's renderer without its caption strip (analytics.export.figure_png adds
+    # one, with the sample's note, to every stand-alone export).
+    return export._render(fig, "png", scale, int(layout.get("width") or WIDTH),
+                          int(layout.get("height") or HEIGHT))
+
+
+def _periods(trend: pl.DataFrame) -> int:
+    """How many periods of a trend have a value above zero."""
+    return trend.filter(pl.col("value") > 0)["period"].n_unique() if trend.height else 0
 
 
 def _sized(fig: go.Figure) -> go.Figure:
@@ -46,7 +62,9 @@ def _sized(fig: go.Figure) -> go.Figure:
 
 
 def build_charts(b: BriefingData, lang: str = "zh") -> list[Chart]:
-    """Up to five charts; a chart without data is left out."""
+    """Up to five charts; a chart is left out unless it compares something: a trend needs two
+    periods with data, a breakdown two groups (one bar or one dot says no more than the
+    text)."""
     zh = lang != "en"
     gran = "year" if b.period.granularity == "year" else "month"
     out: list[Chart] = []
@@ -55,25 +73,25 @@ def build_charts(b: BriefingData, lang: str = "zh") -> list[Chart]:
         if fig is not None:
             out.append(Chart(title, _sized(fig), _provenance(b, title, codes, lang)))
 
-    if b.trend.height:
+    if _periods(b.trend) > 1:
         title = "救助人数与在档困难职工" if zh else "Persons relieved and on file"
         add(title, TREND_CODES, figures.trend_figure(
             _named(b.trend, lang), unit="persons", lang=lang, granularity=gran, title=title,
             series="series"))
-    if b.amount_trend.height:
+    if _periods(b.amount_trend) > 1:
         title = "救助金额" if zh else "Relief paid"
         add(title, ("relief_amount",), figures.trend_figure(
             b.amount_trend, unit="yuan", lang=lang, granularity=gran, title=title,
             name=INDICATORS["relief_amount"].name(lang)))
     fest = b.festival.filter(pl.col("code") == "festival_persons")
-    if fest.height:
+    if fest["dim"].n_unique() > 1:
         title = "两节慰问人数（按对象）" if zh else "Condolence visits by group"
         fest = fest.with_columns(pl.col("dim").map_elements(
             lambda d: b.label("recipient_group", d, lang), return_dtype=pl.String).alias("label"))
         add(title, ("festival_persons",), figures.bar_figure(
             fest, label="label", unit="persons", lang=lang, title=title,
             name=INDICATORS["festival_persons"].name(lang)))
-    if b.funds.height:
+    if b.funds["dim"].n_unique() > 1:
         title = "帮扶资金（按来源）" if zh else "Funds by source"
         funds = _named(b.funds, lang).with_columns(pl.col("dim").map_elements(
             lambda d: b.label("fund_source", d, lang), return_dtype=pl.String).alias("label"))

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from analytics import access, db, queries, reference
+from analytics import access, db, queries, reference, registry
 from analytics.briefing.period import Period
 from analytics.db import DataVersion
 from analytics.filters import COUNTRY
@@ -40,6 +40,7 @@ class BriefingData:
     amount_trend: pl.DataFrame  # period, code, value, year_ago
     labels: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
     version: DataVersion | None = None
+    sample: bool = False  # the bundled synthetic sample: every page says 示例数据
 
     def value(self, code: str) -> float | None:
         return self.kpis.get(code, {}).get("value")
@@ -50,9 +51,28 @@ class BriefingData:
     def name(self, lang: str = "zh") -> str:
         return self.name_en if lang == "en" else self.name_zh
 
+    def version_words(self, lang: str = "zh") -> str:
+        """The data version as a person says it: '数据截至2025年12月6日 10:35，共12批'."""
+        return version_words(self.version, lang)
+
     def label(self, domain: str, code: str, lang: str = "zh") -> str:
         zh, en = self.labels.get(domain, {}).get(code, (code, code))
         return en if lang == "en" else zh
+
+
+def version_words(v: DataVersion | None, lang: str = "zh") -> str:
+    """'数据截至2025年12月6日 10:35，共12批' / 'Data as of 6 Dec 2025 10:35, 12 batches'."""
+    if v is None:
+        return "尚无载入数据" if lang != "en" else "No data loaded yet"
+    describe = getattr(v, "describe", None)
+    if callable(describe):  # the dashboard's own words, where analytics.db has them
+        return describe(lang)
+    if v.loaded_at is None:
+        return f"共{v.batches}批数据" if lang != "en" else f"{v.batches} batches"
+    t = v.loaded_at
+    if lang == "en":
+        return f"Data as of {t.day} {t:%b %Y %H:%M}, {v.batches} batches"
+    return f"数据截至{t.year}年{t.month}月{t.day}日 {t:%H:%M}，共{v.batches}批"
 
 
 def _breakdown(codes: tuple[str, ...], f, by: str) -> pl.DataFrame:
@@ -86,5 +106,5 @@ def gather(region: str, period: Period, scope: str = COUNTRY) -> BriefingData:
         children=children,
         trend=queries.trend(list(TREND_CODES), period.history(region, scope=scope)),
         amount_trend=queries.trend(["relief_amount"], period.history(region, scope=scope)),
-        labels=labels, version=db.data_version(),
+        labels=labels, version=db.data_version(), sample=registry.is_sample(),
     )

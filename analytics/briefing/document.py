@@ -1,7 +1,9 @@
-"""The Word document (python-docx): title, key figures with 同比, paragraphs, charts, tables.
+"""The Word document (python-docx), laid out as a Chinese official document (layout.py):
+title, the data's version, then numbered parts — work done, key figures with 同比, units
+below, charts, definitions — each only where the data has something to put in it.
 
-Chinese runs need the East Asian font set explicitly (w:eastAsia), or Word falls back to a
-font without CJK glyphs on machines that lack the theme's.
+Every figure in the tables is written by the same words as the text (wording.figure_zh), in
+one unit per row (key figures) or column (units below).
 """
 
 from __future__ import annotations
@@ -10,146 +12,224 @@ import io
 from datetime import datetime
 
 from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Mm
 
 from analytics import fmt
-from analytics.briefing.charts import Chart
+from analytics.briefing.charts import Chart, chart_png
 from analytics.briefing.content import CHILD_CODES, KEY_CODES, BriefingData
-from analytics.export import RenderError, figure_png
+from analytics.briefing.layout import HEADING1_FONT, LATIN_FONT, add_styles, set_fonts, setup_page
+from analytics.briefing.wording import figure_en, figure_zh, scale_of
+from analytics.export import RenderError
 from analytics.indicators import INDICATORS
 
-CJK_FONT = "Noto Sans CJK SC"
-LATIN_FONT = "Noto Sans"
+_NUMERALS_ZH = "一二三四五六七八九十"
 _T = {
-    "zh": {"title": "{region}{period}困难职工帮扶工作汇报材料", "key": "主要数据",
-           "cols": ("指标", "本期", "上年同期", "同比"), "charts": "图表", "fig": "图{n}",
-           "units": "下级单位情况", "unit_col": "单位", "defs": "指标说明",
-           "note": "示例数据（非官方统计）｜数据版本：{version}｜生成时间：{time}",
-           "no_chart": "（图表未能生成：{error}）"},
-    "en": {"title": "{region}: relief work briefing, {period}", "key": "Key figures",
-           "cols": ("Indicator", "This period", "Year before", "Change"), "charts": "Charts",
-           "fig": "Figure {n}", "units": "Units below", "unit_col": "Unit",
-           "defs": "Definitions",
-           "note": "Sample data (not official statistics) | data version: {version} | "
-                   "generated {time}",
-           "no_chart": "(chart not rendered: {error})"},
+    "zh": {"title": "{region}{period}困难职工帮扶工作汇报材料",
+           "sample": "示例数据（非官方统计）", "chart_sample": "示例数据 sample data",
+           "work": "主要工作情况", "key": "主要数据", "units": "分单位情况",
+           "charts": "图表", "defs": "指标说明",
+           "cols": ("指标", "本期", "上年同期", "同比"), "unit_col": "单位",
+           "fig": "图{n}　{title}", "table": "表{n}　{title}",
+           "no_chart": "（图{n}“{title}”未能生成：{error}）",
+           "empty": "{period}{region}尚无已载入的帮扶数据（救助、慰问、资金、培训、维权、医疗"
+                    "各表在此期间均无记录），故本材料不列数字。",
+           "no_unit": "未注明下级单位"},
+    "en": {"title": "{region}: relief work briefing, {period}",
+           "sample": "Sample data (not official statistics)", "chart_sample": "示例数据 sample data",
+           "work": "Work done", "key": "Key figures", "units": "Units below",
+           "charts": "Charts", "defs": "Definitions",
+           "cols": ("Indicator", "This period", "Year before", "Change"), "unit_col": "Unit",
+           "fig": "Figure {n}  {title}", "table": "Table {n}  {title}",
+           "no_chart": "(Figure {n} \"{title}\" not rendered: {error})",
+           "empty": "{region} has no data loaded for {period} (no relief, condolence, fund, "
+                    "training, petition or medical rows), so this briefing states no figures.",
+           "no_unit": "unit not recorded"},
 }
+_HALF_TO_FULL = str.maketrans({",": "，", "(": "（", ")": "）", ":": "：", ";": "；"})
 
 
-def _fonts(run, size: float | None = None, bold: bool | None = None) -> None:
-    run.font.name = LATIN_FONT
-    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), CJK_FONT)
-    if size:
-        run.font.size = Pt(size)
-    if bold is not None:
-        run.bold = bold
+def _zh(lang: str) -> bool:
+    return lang != "en"
 
 
-def _para(doc, text: str, *, style: str | None = None, size: float | None = None,
-          bold: bool | None = None, align=None, color: RGBColor | None = None):
-    p = doc.add_paragraph(style=style)
-    run = p.add_run(text)
-    _fonts(run, size, bold)
-    if color is not None:
-        run.font.color.rgb = color
-    if align is not None:
-        p.alignment = align
-    return p
+def figure(value: float, code: str, lang: str, scale: str | None = None) -> str:
+    """One figure of indicator `code`, as the text writes it."""
+    unit = INDICATORS[code].unit
+    return figure_zh(value, unit, code, scale) if _zh(lang) else figure_en(value, unit)
 
 
-def _heading(doc, text: str, level: int) -> None:
-    h = doc.add_heading(level=level)
-    _fonts(h.add_run(text))
-
-
-def _table(doc, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-    table = doc.add_table(rows=1, cols=len(header))
-    table.style = "Light Grid Accent 1"
-    for cell, text in zip(table.rows[0].cells, header, strict=True):
-        _fonts(cell.paragraphs[0].add_run(text), 10, True)
-    for row in rows:
-        cells = table.add_row().cells
-        for i, (cell, text) in enumerate(zip(cells, row, strict=True)):
-            _fonts(cell.paragraphs[0].add_run(text), 10)
-            if i:
-                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+def change(value: float, before: float | None, code: str, base: str, lang: str) -> str:
+    """同比 in words, or why there is none: '增长6.4%', '提高5.3个百分点', '上年同期为0'."""
+    zh, unit = _zh(lang), INDICATORS[code].unit
+    if fmt.missing(before):
+        return f"{base}无数据" if zh else "no data a year before"
+    if unit == "ratio":
+        pp = (value - before) * 100
+        if abs(pp) < 0.05:
+            return "持平" if zh else "unchanged"
+        if not zh:
+            return f"{pp:+.1f} pp"
+        return f"{'提高' if pp > 0 else '下降'}{abs(pp):.1f}个百分点"
+    if before == 0:
+        if value == 0:
+            return "持平" if zh else "unchanged"
+        return f"{base}为0" if zh else "none a year before"
+    pct = (value - before) / abs(before) * 100
+    if abs(pct) < 0.05:
+        return "持平" if zh else "unchanged"
+    if not zh:
+        return f"{pct:+.1f}%"
+    return f"{'增长' if pct > 0 else '下降'}{abs(pct):.1f}%"
 
 
 def key_rows(b: BriefingData, lang: str) -> list[tuple[str, str, str, str]]:
-    """(indicator, this period, a year before, 同比) for every key figure with a value."""
+    """(indicator, this period, a year before, 同比) for every key figure the period has; a
+    row is in the unit of its current figure, as the text writes that figure."""
+    base = b.period.base_zh()
     rows = []
     for code in KEY_CODES:
-        ind, value = INDICATORS[code], b.value(code)
-        if fmt.missing(value):
-            continue
-        before = b.year_ago(code)
-        rows.append((ind.name(lang), fmt.number(value, ind.unit, lang),
-                     fmt.number(before, ind.unit, lang),
-                     fmt.delta(value, before, ind.unit, lang) or "—"))
+        value, before = b.value(code), b.year_ago(code)
+        if fmt.missing(value) or (value == 0 and (fmt.missing(before) or before == 0)):
+            continue  # nothing recorded in either year: nothing to report
+        scale = scale_of(value)
+        was = (figure(before, code, lang, scale) if not fmt.missing(before)
+               else ("无数据" if _zh(lang) else "no data"))
+        rows.append((INDICATORS[code].name(lang), figure(value, code, lang, scale), was,
+                     change(value, before, code, base, lang)))
     return rows
 
 
 def child_rows(b: BriefingData, lang: str) -> list[tuple[str, ...]]:
-    wide = b.children.pivot(on="code", index="dim", values="value") if b.children.height else None
-    if wide is None:
+    """(unit, one figure per CHILD_CODES) for each unit below the region; each column in one
+    unit (that of its largest figure)."""
+    if not b.children.height:
         return []
+    wide = b.children.pivot(on="code", index="dim", values="value").sort("dim", nulls_last=True)
+    scales = {c: scale_of(wide[c].max()) if c in wide.columns else "" for c in CHILD_CODES}
     rows = []
-    for r in wide.sort("dim").iter_rows(named=True):
-        rows.append((b.label("region", r["dim"], lang), *(
-            fmt.number(r.get(c), INDICATORS[c].unit, lang) for c in CHILD_CODES)))
+    for r in wide.iter_rows(named=True):
+        name = (b.label("region", r["dim"], lang) if r["dim"] is not None
+                else _T["zh" if _zh(lang) else "en"]["no_unit"])
+        rows.append((name, *(
+            _no_value(c, lang) if fmt.missing(r.get(c)) else figure(r[c], c, lang, scales[c])
+            for c in CHILD_CODES)))
     return rows
 
 
-def _style_defaults(doc) -> None:
-    for name in ("Normal", "Title", "Heading 1", "Heading 2"):
-        style = doc.styles[name]
-        style.font.name = LATIN_FONT
-        style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), CJK_FONT)
-    doc.styles["Normal"].font.size = Pt(11)
+def _no_value(code: str, lang: str) -> str:
+    """Why a unit has no figure: coverage needs a hardship register, the rest rows."""
+    if code == "coverage":
+        return "无在档数据" if _zh(lang) else "no register"
+    return "无记录" if _zh(lang) else "no rows"
+
+
+class _Writer:
+    """Adds the document's paragraphs, tables and pictures in order, numbering parts 一、二、
+    and tables 表1, 表2."""
+
+    def __init__(self, doc, lang: str) -> None:
+        self.doc, self.lang, self.t = doc, lang, _T["zh" if _zh(lang) else "en"]
+        self.parts = self.tables = 0
+
+    def para(self, text: str, style: str = "Normal", align=None):
+        p = self.doc.add_paragraph(text, style=self.doc.styles[style])
+        if align is not None:
+            p.alignment = align
+        return p
+
+    def part(self, key: str) -> None:
+        self.parts += 1
+        number = (f"{_NUMERALS_ZH[self.parts - 1]}、" if _zh(self.lang) else f"{self.parts}. ")
+        self.para(number + self.t[key], "一级标题")
+
+    def table(self, title: str, header: tuple[str, ...], rows: list[tuple[str, ...]],
+              widths_mm: tuple[float, ...]) -> None:
+        self.tables += 1
+        self.para(self.t["table"].format(n=self.tables, title=title), "图表题注")
+        table = self.doc.add_table(rows=1, cols=len(header))
+        table.style = self.doc.styles["Table Grid"]  # plain black rules
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        for i, row in enumerate([header, *rows]):
+            cells = table.rows[0].cells if i == 0 else table.add_row().cells
+            for j, (cell, text) in enumerate(zip(cells, row, strict=True)):
+                cell.width = Mm(widths_mm[j])
+                p = cell.paragraphs[0]
+                p.style = self.doc.styles["表格文字"]
+                if j == 0 and i:
+                    p.alignment = WD_ALIGN_PARAGRAPH.LEFT
+                run = p.add_run(text)
+                if i == 0:  # the header row in 黑体
+                    set_fonts(run._r, HEADING1_FONT, LATIN_FONT)
+
+    def picture(self, png: bytes, width_mm: float) -> None:
+        self.para("", "图").add_run().add_picture(io.BytesIO(png), width=Mm(width_mm))
+
+
+def _work(w: _Writer, b: BriefingData, paragraphs: list[tuple[str, str]]) -> None:
+    w.part("work")
+    if not paragraphs:
+        w.para(w.t["empty"].format(period=b.period.label(w.lang), region=b.name(w.lang)))
+    for heading, text in paragraphs:
+        w.para(heading, "二级标题")
+        w.para(text)
+
+
+def _charts(w: _Writer, b: BriefingData, charts: list[Chart], scale: float) -> None:
+    if not charts:
+        return
+    w.part("charts")
+    for n, chart in enumerate(charts, start=1):
+        try:
+            w.picture(chart_png(chart, scale), 150)
+        except RenderError as exc:  # the text and tables are still worth having
+            w.para(w.t["no_chart"].format(n=n, title=chart.title, error=exc), "图表题注")
+            continue
+        w.para(w.t["fig"].format(n=n, title=chart.title), "图表题注")
+        if b.sample:
+            w.para(w.t["chart_sample"], "图表题注")
+
+
+def _definitions(w: _Writer, codes: list[str]) -> None:
+    w.part("defs")
+    for code in dict.fromkeys(codes):
+        ind = INDICATORS[code]
+        text = f"{ind.name(w.lang)}：{ind.definition(w.lang)}"
+        w.para(text.translate(_HALF_TO_FULL) if _zh(w.lang) else text, "附注")
 
 
 def write_docx(b: BriefingData, paragraphs: list[tuple[str, str]], charts: list[Chart],
-               *, lang: str = "zh", scale: float = 2) -> bytes:
+               *, lang: str = "zh", scale: float = 2.5) -> bytes:
     """The briefing as .docx bytes."""
-    t = _T["en" if lang == "en" else "zh"]
     doc = Document()
-    _style_defaults(doc)
-    for section in doc.sections:
-        section.left_margin = section.right_margin = Cm(2.2)
-    title = doc.add_heading(level=0)
-    _fonts(title.add_run(t["title"].format(region=b.name(lang), period=b.period.label(lang))))
-    v = b.version
-    version = f"{v.batches} batches / {v.token}" if v else "—"
-    _para(doc, t["note"].format(version=version, time=f"{datetime.now():%Y-%m-%d %H:%M}"),
-          size=9, color=RGBColor(0x80, 0x80, 0x80))
-    _heading(doc, t["key"], 1)
-    _table(doc, t["cols"], key_rows(b, lang))
-    for heading, text in paragraphs:
-        _heading(doc, heading, 2)
-        _para(doc, text).paragraph_format.first_line_indent = Pt(22)
-    if charts:
-        _heading(doc, t["charts"], 1)
-    for n, chart in enumerate(charts, start=1):
-        try:
-            png = figure_png(chart.figure, chart.provenance, scale=scale,
-                             width=int(chart.figure.layout.width or 900),
-                             height=int(chart.figure.layout.height or 420))
-        except RenderError as exc:  # the text and tables are still worth having
-            _para(doc, t["no_chart"].format(error=exc), size=9, color=RGBColor(0xC0, 0, 0))
-            continue
-        doc.add_picture(io.BytesIO(png), width=Cm(16))
-        _para(doc, f"{t['fig'].format(n=n)}  {chart.title}", size=9,
-              align=WD_ALIGN_PARAGRAPH.CENTER)
-    rows = child_rows(b, lang)
+    add_styles(doc)
+    setup_page(doc)
+    w = _Writer(doc, lang)
+    title = w.t["title"].format(region=b.name(lang), period=b.period.label(lang))
+    doc.core_properties.title = title
+    doc.core_properties.created = datetime.now()
+    w.para(title, "公文标题")
+    if b.sample:
+        w.para(w.t["sample"], "公文副题")
+    w.para(f"（{b.version_words(lang)}）" if _zh(lang) else f"({b.version_words(lang)})",
+           "公文副题")
+    w.para("")  # a blank line between the title block and the body
+    _work(w, b, paragraphs)
+    rows = key_rows(b, lang)
     if rows:
-        _heading(doc, t["units"], 1)
-        _table(doc, (t["unit_col"], *(INDICATORS[c].name(lang) for c in CHILD_CODES)), rows)
-    _heading(doc, t["defs"], 1)
-    for code in dict.fromkeys((*KEY_CODES, *CHILD_CODES)):
-        ind = INDICATORS[code]
-        _para(doc, f"{ind.name(lang)}：{ind.definition(lang)}", size=9)
+        w.part("key")
+        w.table(w.t["key"], w.t["cols"], rows, (60, 32, 32, 32))
+    units = child_rows(b, lang)
+    if units:
+        w.part("units")
+        w.table(w.t["units"], (w.t["unit_col"], *(INDICATORS[c].name(lang) for c in CHILD_CODES)),
+                units, (58, 30, 34, 34))
+    _charts(w, b, charts, scale)
+    shown = [c for c in KEY_CODES if INDICATORS[c].name(lang) in {r[0] for r in rows}]
+    if shown or units:
+        _definitions(w, [*shown, *(CHILD_CODES if units else ())])
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
+

@@ -13,6 +13,7 @@ import polars as pl
 from analytics.briefing.content import BriefingData
 from analytics.briefing.wording import (
     change_zh,
+    count_zh,
     percent,
     persons_zh,
     points_zh,
@@ -36,7 +37,9 @@ def _cells(df: pl.DataFrame, code: str) -> dict[str, float]:
 
 
 def festival_zh(b: BriefingData) -> str:
-    """'2012年慰问困难职工803人、劳模2人、临时救助81人，总计886人，发放慰问金61万余元。'"""
+    """'2012年慰问困难职工803人、劳模2人、临时救助81人，总计886人，发放慰问金61万余元。'
+
+    With one group only the total is its number: '2012年慰问困难职工18人，发放慰问金…'."""
     persons, amount = _cells(b.festival, "festival_persons"), b.value("festival_amount")
     total = b.value("festival_persons")
     if not persons or not _ok(total):
@@ -44,7 +47,9 @@ def festival_zh(b: BriefingData) -> str:
     order = [g for g in GROUP_ORDER if g in persons] + sorted(set(persons) - set(GROUP_ORDER))
     parts = [f"{GROUP_WORDS.get(g, b.label('recipient_group', g))}{persons_zh(persons[g])}"
              for g in order if persons[g] > 0]
-    text = f"{b.period.label()}慰问{'、'.join(parts)}，总计{persons_zh(total)}"
+    text = f"{b.period.label()}慰问{'、'.join(parts)}"
+    if len(parts) > 1:
+        text += f"，总计{persons_zh(total)}"
     if _ok(amount) and amount > 0:
         text += f"，发放慰问金{yuan_zh(amount)}"
     return text + "。"
@@ -88,15 +93,23 @@ def funds_zh(b: BriefingData) -> str:
     return "；".join(sentences) + "。" if sentences else ""
 
 
+def employment_heading(b: BriefingData) -> str:
+    """培训就业, 无息借款 or both, as the period's data have them."""
+    work = any(_ok(b.value(c)) and b.value(c) > 0 for c in ("trained", "placements"))
+    loans = _ok(b.value("loans")) and b.value("loans") > 0
+    return "与".join(h for h, on in (("培训就业", work), ("无息借款", loans)) if on)
+
+
 def employment_zh(b: BriefingData) -> str:
+    # No field says who paid for a course: the sentence does not call it 免费.
     parts = []
     if _ok(b.value("trained")) and b.value("trained") > 0:
-        parts.append(f"免费技能培训{persons_zh(b.value('trained'))}")
+        parts.append(f"开展职业技能培训{persons_zh(b.value('trained'))}")
     if _ok(b.value("placements")) and b.value("placements") > 0:
         parts.append(f"就业安置{persons_zh(b.value('placements'))}")
     loans, loan_yuan = b.value("loans"), b.value("loan_amount")
     if _ok(loans, loan_yuan) and loans > 0:
-        parts.append(f"发放限时无息小额借款{int(loans)}笔{yuan_zh(loan_yuan)}")
+        parts.append(f"发放限时无息小额借款{count_zh(loans, '笔')}、{yuan_zh(loan_yuan)}")
     return f"{'，'.join(parts)}。" if parts else ""
 
 
@@ -105,9 +118,9 @@ def rights_zh(b: BriefingData) -> str:
         b.value("collective")
     if not _ok(petitions) or petitions <= 0:
         return ""
-    text = f"受理职工诉求{int(petitions)}件"
-    if _ok(collective):
-        text += f"，其中群体性诉求{int(collective)}件"
+    text = f"受理职工诉求{count_zh(petitions, '件')}"
+    if _ok(collective) and collective > 0:
+        text += f"，其中群体性诉求{count_zh(collective, '件')}"
     if _ok(rate):
         text += f"，解决率{percent(rate)}"
     return text + "。"
@@ -127,12 +140,13 @@ _NUMERALS_ZH = "一二三四五六七八九十"
 
 
 def paragraphs_zh(b: BriefingData) -> list[tuple[str, str]]:
-    """(heading, paragraph) pairs, numbered 一、二、… after empty paragraphs are dropped."""
+    """(heading, paragraph) pairs, numbered （一）（二）… after empty paragraphs are dropped
+    (the document's 一、 level is its parts: work done, key figures, …)."""
     out = [("困难职工救助", relief_zh(b)), ("两节送温暖", festival_zh(b)),
-           ("帮扶资金", funds_zh(b)), ("培训就业与无息借款", employment_zh(b)),
+           ("帮扶资金", funds_zh(b)), (employment_heading(b), employment_zh(b)),
            ("职工维权", rights_zh(b)), ("医疗救助", medical_zh(b))]
     kept = [(h, p) for h, p in out if p]
-    return [(f"{_NUMERALS_ZH[i]}、{h}", p) for i, (h, p) in enumerate(kept)]
+    return [(f"（{_NUMERALS_ZH[i]}）{h}", p) for i, (h, p) in enumerate(kept)]
 
 
 def paragraphs_en(b: BriefingData) -> list[tuple[str, str]]:
@@ -160,4 +174,4 @@ def paragraphs_en(b: BriefingData) -> list[tuple[str, str]]:
         rate = b.value("resolution_rate")
         out.append(("Rights protection", f"{petitions:,.0f} petitions received"
                     + (f"; {rate:.1%} resolved." if _ok(rate) else ".")))
-    return [(f"{i}. {h}", p) for i, (h, p) in enumerate(out, start=1)]
+    return [(f"({i}) {h}", p) for i, (h, p) in enumerate(out, start=1)]

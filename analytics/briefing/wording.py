@@ -4,6 +4,10 @@ A quantity is cut (not rounded) to its leading unit and "余" says that somethin
 "61万余元" means 610,000–619,999 yuan, as in the documents. Below 10万 one decimal of 万 is
 kept (6.8万元 = 68,000; 6.8万余元 = 68,001–68,999), from 10万 whole 万, from 1亿 one decimal
 of 亿 (below 10亿), then whole 亿. Below 10,000 numbers are written in full.
+
+The same words serve the text and the tables of a briefing (`figure_zh`): a table row or
+column is written in one unit (`scale_of` its leading value), so a smaller figure beside a
+larger one reads 0.64万元, not 6400元.
 """
 
 from __future__ import annotations
@@ -11,47 +15,85 @@ from __future__ import annotations
 import math
 
 WAN, YI = 10_000, 100_000_000
+_BASE = {"万": WAN, "亿": YI}
+
+# Measure words of counts, by indicator (a count without one is written bare).
+MEASURE_WORDS = {"loans": "笔", "petitions": "件", "collective": "件", "relief_count": "人次",
+                 "reception_days": "天"}
 
 
-def _step(value: float) -> tuple[int, str]:
-    """The unit a value is cut to, and that unit's word: 1000 = 0.1万, 10,000 = 万, ..."""
-    if value < 10 * WAN:
-        return WAN // 10, "万"
-    if value < YI:
-        return WAN, "万"
-    return (YI // 10, "亿") if value < 10 * YI else (YI, "亿")
+def scale_of(value: float | None) -> str:
+    """The unit a figure is written in: '' (in full) below 1万, '万' below 1亿, else '亿'."""
+    if value is None or math.isnan(value):
+        return ""
+    value = round(abs(value))
+    return "" if value < WAN else ("万" if value < YI else "亿")
 
 
-def approx(value: float, unit_word: str) -> str:
+def _step(value: int, base: int) -> int:
+    """What a value is cut to within its unit: whole units from ten of them, one decimal from
+    one, two decimals below one (0.64万, only when a row's unit is set by a larger figure)."""
+    if value >= 10 * base:
+        return base
+    return base // 10 if value >= base else base // 100
+
+
+def _decimal(kept: int, base: int) -> str:
+    text = f"{kept / base:.2f}"
+    return text.rstrip("0").rstrip(".")
+
+
+def approx(value: float, unit_word: str, scale: str | None = None) -> str:
     """A non-negative quantity in documents' wording: '8600元', '6.8万元', '61万余元', '1.2亿余元'.
 
-    Below 10,000 the number is written in full (money rounded to the yuan).
+    Below 10,000 the number is written in full (money rounded to the yuan); `scale` ('', '万'
+    or '亿') writes it in that unit whatever its size (a table row's unit).
     """
     if math.isnan(value) or value < 0:
         raise ValueError(f"cannot word {value!r}")
     value = round(value)  # the documents count whole yuan and whole persons
-    if value < WAN:
-        return f"{round(value)}{unit_word}"
-    step, word = _step(value)
+    scale = scale_of(value) if scale is None else scale
+    if not scale:
+        return f"{value}{unit_word}"
+    base = _BASE[scale]
+    step = _step(value, base)
     kept = math.floor(value / step + 1e-9) * step
-    base = WAN if word == "万" else YI
-    text = f"{kept / base:.1f}".removesuffix(".0")
-    return f"{text}{word}{'余' if value - kept > 1e-6 else ''}{unit_word}"
+    if kept == 0 and value > 0:
+        return f"不足{_decimal(step, base)}{scale}{unit_word}"
+    return f"{_decimal(kept, base)}{scale}{'余' if value - kept > 0 else ''}{unit_word}"
 
 
-def yuan_zh(value: float) -> str:
+def yuan_zh(value: float, scale: str | None = None) -> str:
     """Money: 612,345 → '61万余元'; 68,000 → '6.8万元'; 120,000,000 → '1.2亿元'; 8,600 → '8600元'."""
-    return approx(value, "元")
+    return approx(value, "元", scale)
 
 
-def persons_zh(value: float) -> str:
+def persons_zh(value: float, scale: str | None = None) -> str:
     """Persons: 803 → '803人'; 12,345 → '1.2万余人'."""
-    return approx(value, "人")
+    return approx(value, "人", scale)
 
 
-def count_zh(value: float, unit_word: str) -> str:
+def count_zh(value: float, unit_word: str, scale: str | None = None) -> str:
     """Other counts with their measure word: 48 笔 → '48笔', 21,000 件 → '2.1万件'."""
-    return approx(value, unit_word)
+    return approx(value, unit_word, scale)
+
+
+def figure_zh(value: float, unit: str, code: str = "", scale: str | None = None) -> str:
+    """One figure of an indicator with catalogue unit `unit`, as both text and tables write
+    it: '61万余元', '1082人', '283件', '89.4%', '1390元/人', '20天'."""
+    if unit == "ratio":
+        return percent(value)
+    if unit == "yuan":
+        return yuan_zh(value, scale)
+    if unit == "persons":
+        return persons_zh(value, scale)
+    if unit == "yuan_per_person":
+        return f"{round(value)}元/人"
+    if unit == "per_loan":
+        return f"{value:.1f}人次/笔"
+    if unit == "days":
+        return f"{value:.0f}天"
+    return count_zh(value, MEASURE_WORDS.get(code, ""), scale)
 
 
 def yuan_en(value: float) -> str:
@@ -59,9 +101,24 @@ def yuan_en(value: float) -> str:
     value = round(value)
     if value < WAN:
         return f"{value:,} yuan"
-    step, _ = _step(value)
+    step = _step(value, WAN if value < YI else YI)
     kept = math.floor(value / step + 1e-9) * step
-    return f"{'over ' if value - kept > 1e-6 else ''}{kept:,} yuan"
+    return f"{'over ' if value - kept > 0 else ''}{kept:,} yuan"
+
+
+def figure_en(value: float, unit: str) -> str:
+    """One figure in English, as both text and tables write it."""
+    if unit == "ratio":
+        return f"{value * 100:.1f}%"
+    if unit == "yuan":
+        return yuan_en(value)
+    if unit == "yuan_per_person":
+        return f"{round(value):,} yuan/person"
+    if unit == "per_loan":
+        return f"{value:.1f} jobs/loan"
+    if unit == "days":
+        return f"{value:.0f} days"
+    return f"{round(value):,}"
 
 
 def change_zh(current: float, before: float | None, unit_word: str = "人",
