@@ -30,9 +30,7 @@ SIDEBAR_PX = 256
 
 
 def version_caption(lang: str) -> str:
-    v = data.version()
-    loaded = f"{v.loaded_at:%Y-%m-%d %H:%M}" if v.loaded_at else "—"
-    return t("data_version", lang, loaded=loaded, batches=v.batches)
+    return data.version().describe(lang)
 
 
 def main() -> None:

@@ -51,6 +51,19 @@ class DataVersion:
     def label(self) -> str:
         return self.token
 
+    def describe(self, lang: str = "zh") -> str:
+        """The version as a person says it: 数据截至2025年12月6日 10:35，共12批 /
+        Data as of 6 Dec 2025 10:35, 12 batches (the dashboard, exports and briefings)."""
+        at = self.loaded_at
+        if lang == "en":
+            if at is None:
+                return "No data loaded yet"
+            plural = "batch" if self.batches == 1 else "batches"
+            return f"Data as of {at.day} {at:%b %Y %H:%M}, {self.batches} {plural}"
+        if at is None:
+            return "尚未载入数据"
+        return f"数据截至{at.year}年{at.month}月{at.day}日 {at:%H:%M}，共{self.batches}批"
+
 
 class Warehouse:
     """A read-only warehouse; `sql()` takes a cursor per call, so threads can share it."""

@@ -50,9 +50,10 @@ class Provenance:
     title: str
     indicators: list[dict] = field(default_factory=list)  # code, name_zh, name_en, unit, definition
     filters: dict[str, str] = field(default_factory=dict)
-    data_version: str = ""
+    data_version: str = ""  # as a person says it: DataVersion.describe(lang)
     generated_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
     lang: str = "zh"  # language of the caption under figures
+    sample: bool = False  # the bundled sample: every export then says 示例数据
 
     def records(self) -> list[tuple[str, str]]:
         """The provenance as ordered (key, value) pairs, one per fact."""
@@ -68,9 +69,8 @@ class Provenance:
         rows += [
             ("data_version", self.data_version),
             ("generated_at", self.generated_at.isoformat(timespec="seconds")),
-            ("note", SAMPLE_NOTE),
         ]
-        return rows
+        return rows + ([("note", SAMPLE_NOTE)] if self.sample else [])
 
     def as_dict(self) -> dict:
         """JSON-ready form (used in Parquet metadata)."""
@@ -96,7 +96,7 @@ class Provenance:
         when = [
             words[2] + self.data_version if self.data_version else "",
             f"{words[3]}{self.generated_at:%Y-%m-%d %H:%M}",
-            SAMPLE_NOTE,
+            SAMPLE_NOTE if self.sample else "",
         ]
         first, second = (" | ".join(p for p in part if p) for part in (what, when))
         sep = "<br>" if len(first) + len(second) > 70 else " | "

@@ -23,9 +23,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "page_audit": ("审计日志", "Audit log"),
     "language": ("语言 Language", "语言 Language"),
     "filters": ("筛选", "Filters"),
-    "province": ("省(区)", "Province"),
-    "city": ("市", "City"),
-    "county": ("旗县区", "County / banner"),
+    # province, city and county: the deployment's words (analytics/vocabulary.py)
     "township": ("乡镇街道", "Township / sub-district"),
     "station": ("帮扶站点", "Help station"),
     "all": ("全部", "All"),
@@ -55,8 +53,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "Sample data: the figures in this dashboard are synthetic sample data, "
                       "not official statistics; only the facts stated in the source documents "
                       "of Hailar, Bairin Left Banner and Xilin County are reproduced as written."),
-    "data_version": ("数据版本:{loaded} 载入,共 {batches} 批次", "Data version: loaded {loaded}, "
-                     "{batches} batches"),
     "no_warehouse": ("未找到数据仓库 {path}。请先运行 `python -m sample build` 生成示例数据。",
                      "No warehouse at {path}. Run `python -m sample build` to build the sample."),
     "no_data": ("当前筛选条件下没有数据。请扩大时间范围或选择上级地区。",
@@ -76,8 +72,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "by_season_note": ("按春节季,{first}–{last}年", "by Spring Festival season, {first}–{last}"),
     "by_dim": ("{name}(按{dim})", "{name} by {dim}"),
     "attention": ("需要关注的地区", "Regions that need attention"),
-    "attention_none": ("没有发现需要特别关注的旗县区或帮扶站点。",
-                       "No county or help station stands out."),
+    "attention_none": ("没有发现需要特别关注的地区或帮扶站点。",
+                       "No region or help station stands out."),
     "reason": ("原因", "Reason"),
     "severity": ("紧迫程度", "Severity"),
     "severity_help": ("最大相对差距:配套资金未到位占应到位的比例、救助人数降幅或覆盖率低于中位数的幅度。",

@@ -122,7 +122,13 @@ class Indicator:
         return self.name_en if lang == "en" else self.name_zh
 
     def definition(self, lang: str) -> str:
-        return self.definition_en if lang == "en" else self.definition_zh
+        """The definition in the deployment's words ({provincial_fund}: the fund's label)."""
+        text = self.definition_en if lang == "en" else self.definition_zh
+        if "{" not in text:
+            return text
+        from analytics import vocabulary  # the warehouse's words; the catalogue stays pure
+
+        return vocabulary.words().fill(text, lang)
 
     def as_dict(self, lang: str = "zh") -> dict[str, str]:
         """The entry as exports carry it (Provenance.indicators)."""
@@ -254,9 +260,11 @@ CATALOGUE: tuple[Indicator, ...] = (
        "Relief paid out, by year and fund source (whole years, like the allocation tables)."),
     _i("fund_execution", "资金执行率", "Fund execution rate", "ratio", DISBURSED_ALLOCATED,
        RECEIVED, True,
-       "下拨资金(中央、自治区专项与地方配套)的支出 ÷ 到位资金,按整年计;到位为零时不计算。"
+       "下拨资金(中央财政专项、{provincial_fund}与地方财政配套)的支出 ÷ 到位资金,按整年计;"
+       "到位为零时不计算。"
        "工会自筹与社会捐助不经下拨,不计入。以到位而非下拨为分母,衡量已到资金的使用。",
-       "Spending from allocated funds (central, provincial special and local matching) ÷ "
+       "Spending from allocated funds (central special, {provincial_fund} and local "
+       "matching) ÷ "
        "received, in whole years; undefined when nothing was received. The union's own funds "
        "and donations are never allocated and are left out. Received, not allocated, is the "
        "base: it measures the use of money that arrived."),

@@ -133,7 +133,7 @@ def identify(raw: RawSheet) -> Sheet:
             "(e.g. 身份证号码, 帮扶类型, 金额); use the standard template's headers")
     header_cells = raw.head[match.row]
     headers = {col.name: str(header_cells[pos]).strip() for pos, col in match.columns.items()}
-    _require(match.kind, headers)
+    _require(match.kind, headers, header_cells)
     unmatched = [str(h).strip() for i, h in enumerate(header_cells)
                  if h and i not in match.columns and header_key(h) not in DROPPED_HEADERS]
     columns = {col.name: col for col in match.columns.values()}
@@ -205,16 +205,29 @@ _END = object()
 T = TypeVar("T")
 
 
-def _require(kind: str, headers: dict[str, str]) -> None:
+def _require(kind: str, headers: dict[str, str], header_cells: list) -> None:
+    """MissingColumns naming each missing column with the names it is accepted under, and
+    the columns the header row does have (a header in other words is then easy to spot)."""
     missing = [c for c in mappings.columns(kind) if c.required and c.name not in headers]
-    if missing:
-        want = "、".join(c.headers[0] for c in missing)
-        want_en = ", ".join(c.headers[0] for c in missing)
-        name = mappings.kinds()[kind]
-        raise MissingColumns(
-            f"识别为“{name.name_zh}”，但缺少必填列：{want}；请补上这些列后重新上传",
-            f"Recognised as a {name.name_en}, but required columns are missing: {want_en}; "
-            "add them and upload again")
+    if not missing:
+        return
+    found = [str(h).strip() for h in header_cells if h is not None and str(h).strip()]
+    name = mappings.kinds()[kind]
+    want = "；".join(f"{c.headers[0]}（可用列名：{'、'.join(c.headers)}"
+                    f"{_COUNTY_NOTE[0] if c.type == 'county' else ''}）" for c in missing)
+    want_en = "; ".join(f"{c.headers[0]} ({c.name}; accepted headers: {', '.join(c.headers)}"
+                        f"{_COUNTY_NOTE[1] if c.type == 'county' else ''})" for c in missing)
+    raise MissingColumns(
+        f"识别为“{name.name_zh}”，但缺少必填列：{want}。表头中的列：{'、'.join(found)}；"
+        "请补上这些列或改用可用的列名后重新上传",
+        f"Recognised as a {name.name_en}, but required columns are missing: {want_en}. "
+        f"The header row has: {', '.join(found)}; add them or use an accepted name, and "
+        "upload again")
+
+
+# the county column is also accepted in any region's words (core/vocabulary.py)
+_COUNTY_NOTE = ("，或“所属”加县级名称，如 所属区（市）县、所属县（市、区）、所属区",
+                ", or 所属 with the county-level word, e.g. 所属区（市）县, 所属县（市、区）, 所属区")
 
 
 def _lost_digits(raw: RawSheet, sheet: Sheet) -> dict[str, pl.Series]:

@@ -8,6 +8,7 @@ import functools
 import re
 from dataclasses import dataclass
 
+from core import vocabulary
 from etl import mappings
 from etl.mappings import Column
 
@@ -39,7 +40,12 @@ def _unitless_headers(col: Column) -> frozenset[str]:
 
 def _header_matches(key: str, col: Column) -> bool:
     # cached: a header row is matched against every column of every kind
-    return bool(key) and (key in col.headers or _without_unit(key) in _unitless_headers(col))
+    if not key:
+        return False
+    if key in col.headers or _without_unit(key) in _unitless_headers(col):
+        return True
+    # the county column in any region's words (所属区（市）县, 县（市、区）, 旗县 …)
+    return col.type == "county" and vocabulary.is_county_header(key)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import duckdb
 import polars as pl
 
 from core import festival
-from etl import key_types, schema, swap
+from etl import key_types, regions, schema, swap
 from etl.quality_rules import (
     CHECKS,
     FUND_RULES_CSV,
@@ -54,7 +54,12 @@ def refresh(con: duckdb.DuckDBPyConnection, *, fund_rules: Path | None = None,
 
 def _store_rules(con: duckdb.DuckDBPyConnection, rules: pl.DataFrame,
                  standards: pl.DataFrame) -> None:
+    words = regions.words(con)  # rule texts in the deployment's words ({county} …)
     checks = pl.DataFrame([{**c.__dict__, "ord": i} for i, c in enumerate(CHECKS)])
+    checks, rules = (df.with_columns(
+        pl.col("rule_zh").map_elements(words.fill, return_dtype=pl.String),
+        pl.col("rule_en").map_elements(lambda text: words.fill(text, "en"),
+                                       return_dtype=pl.String)) for df in (checks, rules))
     for name, df in (("dq_fund_rules", rules), ("dq_relief_standards", standards),
                      ("dq_festival_seasons", festival.frame()), ("dq_checks", checks)):
         con.register("_df", df)

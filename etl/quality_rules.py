@@ -64,7 +64,7 @@ CHECKS: tuple[Check, ...] = (
           "the fund source requires a hardship file (fund_rules.csv) and none was open "
           "by the relief date"),
     Check("amount_outlier", "quality", "dq_amount_outliers", "金额异常", "amount outliers",
-          f"按救助类型×旗县区的对数金额稳健z分数绝对值>{ROBUST_Z_LIMIT}（组内≥{ROBUST_Z_MIN_GROUP}条），"
+          f"按救助类型×{{county}}的对数金额稳健z分数绝对值>{ROBUST_Z_LIMIT}（组内≥{ROBUST_Z_MIN_GROUP}条），"
           f"或超过该救助类型第99百分位数的{P99_FACTOR:g}倍",
           f"|robust z| of log amount by relief type x county > {ROBUST_Z_LIMIT} (groups of "
           f"{ROBUST_Z_MIN_GROUP}+ rows), or more than {P99_FACTOR:g}x the relief type's "
@@ -75,7 +75,7 @@ CHECKS: tuple[Check, ...] = (
           "relief type or recipient group outside the fund source's scope (fund_rules.csv)"),
     Check("disbursed_over_received", "compliance", "dq_fund_overspend", "支出超过到位资金",
           "disbursed more than received",
-          "旗县区×年度×资金来源的发放合计大于到位金额",
+          "{county}×年度×资金来源的发放合计大于到位金额",
           "relief paid per county x year x fund source exceeds the amount received"),
     Check("matching_not_arrived", "compliance", "dq_matching_arrears", "配套资金未到位",
           "matching funds not arrived",

@@ -47,8 +47,7 @@ def region_codes(level: str) -> pl.Enum:
 
 
 
-LEVEL_WORDS = {"station": ("帮扶站点", "help station"), "county": ("旗县区", "county"),
-               "any": ("地区", "region")}
+LEVEL_WORDS = {"station": ("帮扶站点", "help station"), "any": ("地区", "region")}
 REGISTER_HINT = ("请先在“帮扶站点名录”中登记该站点后重新上传（数据导入页可一键登记文件中的未知站点）",
                  "register the station first with a help-station registry (帮扶站点名录) file, "
                  "then upload again (the upload page registers a file's unknown stations in "
@@ -58,7 +57,8 @@ REGISTER_HINT = ("请先在“帮扶站点名录”中登记该站点后重新�
 def region_parser(level: str, notes: dict[str, object] | None = None) -> Callable[[str], str]:
     """Cell text → region code; old names and codes resolve with a note added to `notes`."""
     index = regions()
-    zh, en = LEVEL_WORDS[level]
+    # the county level in this deployment's words (区（市）县, 旗县（市、区）…)
+    zh, en = LEVEL_WORDS.get(level) or (index.words.level(level), index.words.level(level, "en"))
     code, name = index.example(level)
 
     def parse_region(text: str) -> str:
@@ -116,7 +116,7 @@ def reconcile(rows: pl.DataFrame, sheet: Sheet, data: pl.DataFrame):
             bad = bad.with_columns(pl.col("station_code").cast(pl.String))
             failures.append(pl.DataFrame({
                 "row": bad["_row"].cast(pl.Int64), "value": raw,
-                "reason_zh": [f"所属旗县区与帮扶站点不符：站点属于{names[s[:6]]}；请核对站点或旗县区"
+                "reason_zh": [f"{header}与帮扶站点不符：站点属于{names[s[:6]]}；请核对站点或{header}"
                               for s in bad["station_code"]],
                 "reason_en": [f"County does not match the help station, which belongs to "
                               f"{names[s[:6]]} ({s[:6]}); check the station or the county"

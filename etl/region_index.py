@@ -14,6 +14,7 @@ from functools import cached_property
 import duckdb
 import polars as pl
 
+from core import vocabulary
 from etl import mappings, national
 
 
@@ -71,6 +72,12 @@ class RegionIndex:
             out.add(code := todo.pop())
             todo += children.get(code, [])
         return frozenset(out)
+
+    @cached_property
+    def words(self) -> vocabulary.Words:
+        """The words of these regions' deployment, for messages (core/vocabulary.py)."""
+        return vocabulary.words_of(
+            self.regions.select("region_code", "level", "name_zh").iter_rows())
 
     @cached_property
     def names(self) -> dict[str, str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from core import vocabulary
 from etl import national
 
 SCOPE, SAMPLE = "scope", "sample"  # keys of the deployment table
@@ -24,6 +25,16 @@ def scope(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The region codes this warehouse covers (the whole country if none was set)."""
     row = con.execute("SELECT value FROM deployment WHERE key = ?", [SCOPE]).fetchall()
     return row[0][0].split(",") if row else list(NATIONAL)
+
+
+def words(con: duckdb.DuckDBPyConnection) -> vocabulary.Words:
+    """The deployment's words (level labels, the provincial fund's label) from its scope."""
+    return words_of(national.in_scope(scope(con)))
+
+
+def words_of(divisions: pl.DataFrame) -> vocabulary.Words:
+    """The words of these divisions (a frame with region_code, level, name_zh)."""
+    return vocabulary.words_of(divisions.select("region_code", "level", "name_zh").iter_rows())
 
 
 def set_deployment(con: duckdb.DuckDBPyConnection, codes: list[str], *,

@@ -90,8 +90,8 @@ def _bad_codes(bad: list[tuple], headers: dict[str, str]) -> pl.DataFrame | None
         return None
     return pl.DataFrame({
         "row": [b[0] for b in bad], "value": [b[1] for b in bad],
-        "reason_zh": [f"站点代码应为所属旗县区代码 {c} 加三位数字，如 {c}001；也可留空由系统编号"
-                      for _, _, c in bad],
+        "reason_zh": [f"站点代码应为“{headers['county']}”的代码 {c} 加三位数字，如 {c}001；"
+                      "也可留空由系统编号" for _, _, c in bad],
         "reason_en": [f"a station code is its county's code {c} and three digits, e.g. {c}001;"
                       " or leave it empty and a code is assigned" for _, _, c in bad],
     }, schema_overrides={"row": pl.Int64}).with_columns(column=pl.lit(headers["station_code"]))

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 import xlsxwriter
 
+from core import vocabulary
 from core.cells import WORKBOOK_OPTIONS, neutral
+from core.vocabulary import Words
 from etl import mappings, parse, validate
 from etl.mappings import Column
 
@@ -28,8 +30,7 @@ EXAMPLE_ID = parse.make_id("11010519491231002")
 # Every other type (IDs, codes, station codes, free text, a type unknown here) is text "@":
 # Excel then keeps digits as typed instead of 1.50702E+17 or a code without its zeros.
 NUMBER_FORMATS = {"date": "yyyy-mm-dd", "amount": "0.00", "int": "0", "year": "0"}
-REGION_WORDS = {"station": ("帮扶站点", "help station"), "county": ("旗县区", "county"),
-                "region": ("地区", "region")}
+REGION_WORDS = {"station": ("帮扶站点", "help station"), "region": ("地区", "region")}
 
 
 @dataclass
@@ -48,7 +49,14 @@ def template_name(kind: str, lang: str = "zh") -> str:
             else re.sub(r"\W+", "_", k.name_en).strip("_") + "_template.xlsx")
 
 
-def spec(col: Column, choices: dict[str, list[str]], has_persons: bool, en: bool) -> Spec:
+def header(col: Column, words: Words) -> str:
+    """A column's header in the template: its first synonym, the county column's in the
+    deployment's words (所属区（市）县); the loader accepts either."""
+    return words.county_header if col.type == "county" else col.headers[0]
+
+
+def spec(col: Column, choices: dict[str, list[str]], has_persons: bool, en: bool,
+         words: Words = vocabulary.GENERIC) -> Spec:
     """The cells of one column by its type (the same types `validate.check_column` knows)."""
     fmt, t = NUMBER_FORMATS.get(col.type, "@"), col.type
     if t == "id":
@@ -56,14 +64,15 @@ def spec(col: Column, choices: dict[str, list[str]], has_persons: bool, en: bool
                                   "18-digit ID number (old 15-digit form also accepted), the "
                                   "last may be X; typed as text"), EXAMPLE_ID)
     if t == "code":
-        labels = [zh for d, _, zh, _ in mappings.labels() if d == col.domain]
+        labels = [words.label(d, c, zh, en_)[0]
+                  for d, c, zh, en_ in mappings.labels() if d == col.domain]
         return Spec(labels, fmt, _t(en, "从下拉列表中选择", "pick from the drop-down list "
                                     "(Chinese labels)"), labels[0] if labels else "")
     if t == "bool":
         return Spec(["是", "否"], fmt, _t(en, "从下拉列表中选择 是 或 否",
                                          "pick 是 (yes) or 否 (no)"), "是")
-    if t in REGION_WORDS:
-        zh, word = REGION_WORDS[t]
+    if t in REGION_WORDS or t == "county":
+        zh, word = REGION_WORDS.get(t) or (words.level(t), words.level(t, "en").lower())
         offered = choices.get(t) or None
         what = (_t(en, f"从下拉列表中选择{zh}", f"pick the {word} from the drop-down list")
                 if offered else _t(en, f"{zh}的代码或全称", f"the {word}'s code or full "
@@ -91,12 +100,13 @@ def spec(col: Column, choices: dict[str, list[str]], has_persons: bool, en: bool
 
 
 def template_bytes(kind: str, choices: dict[str, list[str]] | None = None,
-                   lang: str = "zh") -> bytes:
+                   lang: str = "zh", words: Words = vocabulary.GENERIC) -> bytes:
     """The blank template of `kind` as .xlsx bytes; instructions in `lang` ("zh" or "en"),
-    headers always Chinese (the loader recognises those)."""
+    headers always Chinese (the loader recognises those), in the deployment's `words`."""
     en, k, cols = lang == "en", mappings.kinds()[kind], mappings.columns(kind)
     has_persons = any(c.type == "id" for c in cols)
-    specs = [spec(c, choices or {}, has_persons, en) for c in cols]
+    specs = [spec(c, choices or {}, has_persons, en, words) for c in cols]
+    heads = [header(c, words) for c in cols]
     if en:  # English readers get the system's name of each column beside its Chinese header
         for c, s in zip(cols, specs, strict=True):
             s.what = f"[{c.name}] {s.what}"
@@ -106,29 +116,31 @@ def template_bytes(kind: str, choices: dict[str, list[str]] | None = None,
     # A fixed time: the same mappings give the same bytes.
     wb.set_properties({"created": dt.datetime(2012, 5, 4), "title": template_name(kind, lang)})
     ws = wb.add_worksheet(re.sub(r"[\[\]:*?/\\]", "", k.name_zh)[:31])
-    _data_sheet(wb, ws, cols, specs, en)
-    _instructions(wb, wb.add_worksheet("Instructions" if en else "填写说明"), k, cols, specs, en)
+    _data_sheet(wb, ws, cols, specs, heads, en)
+    _instructions(wb, wb.add_worksheet("Instructions" if en else "填写说明"), k,
+                  list(zip(cols, specs, heads, strict=True)), words, en)
     wb.close()
     return out.getvalue()
 
 
-def _data_sheet(wb, ws, cols: list[Column], specs: list[Spec], en: bool) -> None:
+def _data_sheet(wb, ws, cols: list[Column], specs: list[Spec], heads: list[str],
+                en: bool) -> None:
     head = {required: wb.add_format({  # required columns orange with dark red text, others grey
         "bold": True, "border": 1, "align": "center", "bg_color": "#F8CBAD" if required
         else "#D9D9D9", "font_color": "#9C0006" if required else "#000000"})
         for required in (True, False)}
     long_lists: list[list[str]] = []  # drop-downs that go on LISTS_SHEET
-    for i, (col, s) in enumerate(zip(cols, specs, strict=True)):
+    for i, (col, s, head_text) in enumerate(zip(cols, specs, heads, strict=True)):
         cell = wb.add_format({"num_format": s.num_format})
-        longest = max([len(col.headers[0]) * 2, len(str(s.example)) + 2,
+        longest = max([len(head_text) * 2, len(str(s.example)) + 2,
                        *(len(v) * 2 for v in s.values or [])])
         ws.set_column(i, i, min(max(longest + 2, 12), 40), cell)
-        ws.write_string(0, i, col.headers[0], head[col.required])  # the synonym exactly
+        ws.write_string(0, i, head_text, head[col.required])  # a synonym exactly
         ws.write_comment(0, i, (_t(en, "必填：", "required: ") if col.required else
                                 _t(en, "选填：", "optional: ")) + s.what, {"x_scale": 2})
         for row in range(1, ROWS + 1):  # cells of their own, not only the column's style,
             ws.write_blank(row, i, None, cell)  # which openpyxl and others do not apply
-        rule = _rule(col, s, en)
+        rule = _rule(col, s, head_text, en)
         if s.values:
             rule |= {"validate": "list", "source": _source(s.values, long_lists)}
         if ws.data_validation(1, i, ROWS, i, rule) != 0:  # xlsxwriter warns, never raises
@@ -155,13 +167,13 @@ def _source(values: list[str], long_lists: list[list[str]]) -> list[str] | str:
     return f"='{LISTS_SHEET}'!${letter}$1:${letter}${len(values)}"
 
 
-def _rule(col: Column, s: Spec, en: bool) -> dict:
+def _rule(col: Column, s: Spec, head_text: str, en: bool) -> dict:
     """The cell rule by type; list rules stop other values (the labels are what the loader
     reads), the rest only warn: the loader, not Excel, has the last word."""
     stop = col.type in ("code", "bool")
     warn = (_t(en, "不是可选值；", "Not one of the values; ") if stop else
             _t(en, "该值可能无法载入；", "This value may not load; ")) + s.what
-    rule = {"validate": "any", "input_title": col.headers[0][:32], "input_message": s.what[:255],
+    rule = {"validate": "any", "input_title": head_text[:32], "input_message": s.what[:255],
             "error_type": "stop" if stop else "warning", "error_message": warn[:255]}
     if col.type == "date":
         ahead = col.max_future_years  # a formula: the template stays right as years go by
@@ -174,8 +186,8 @@ def _rule(col: Column, s: Spec, en: bool) -> dict:
     return rule
 
 
-def _instructions(wb, ws, k: mappings.Kind, cols: list[Column], specs: list[Spec],
-                  en: bool) -> None:
+def _instructions(wb, ws, k: mappings.Kind, columns: list[tuple[Column, Spec, str]],
+                  words: Words, en: bool) -> None:
     """General notes first, then one row per column. A row must never look like a header row
     of some kind (two header synonyms in one row) or the loader would read this sheet as data:
     each row names one column only, and the notes fill the rows the loader scans first."""
@@ -184,29 +196,30 @@ def _instructions(wb, ws, k: mappings.Kind, cols: list[Column], specs: list[Spec
     wrap = wb.add_format({"text_wrap": True, "valign": "top", "border": 1})
     ymd = wb.add_format({"num_format": "yyyy-mm-dd", "valign": "top", "border": 1})
     ws.write(0, 0, f"{k.name_en} — how to fill it in" if en else f"《{k.name_zh}》填写说明", bold)
-    notes = _notes(k, cols, en)
+    notes = _notes(k, [c for c, _, _ in columns], en)
     for r, note in enumerate(notes, start=1):
         ws.write(r, 0, f"{r}. {note}")
     top = len(notes) + 2
     ws.write_row(top, 0, _t(en, "列名（表头）|是否必填|填写要求|可选值|示例", "Column (header)|"
                             "Required|What to enter|Allowed values|Example").split("|"), head)
-    for r, (col, s) in enumerate(zip(cols, specs, strict=True), start=top + 1):
+    for r, (col, s, head_text) in enumerate(columns, start=top + 1):
         required = _t(en, *(("必填", "yes") if col.required else ("选填", "no")))
-        ws.write_row(r, 0, [neutral(v) for v in (col.headers[0], required, s.what,
-                                                 _allowed(col, s, en))], wrap)
+        ws.write_row(r, 0, [neutral(v) for v in (head_text, required, s.what,
+                                                 _allowed(col, s, en, words))], wrap)
         ws.write(r, 4, neutral(s.example), ymd if isinstance(s.example, dt.date) else wrap)
     for c, width in enumerate((24, 10, 48, 48, 22)):
         ws.set_column(c, c, width)
 
 
-def _allowed(col: Column, s: Spec, en: bool) -> str:
+def _allowed(col: Column, s: Spec, en: bool, words: Words = vocabulary.GENERIC) -> str:
     if not s.values:
         return ""
     if len(s.values) > 30:  # a deployment's hundred stations: the list says them all
         return _t(en, f"见下拉列表（共 {len(s.values)} 项）", f"see the drop-down list "
                   f"({len(s.values)} values)")
     if en and col.type == "code":
-        names = {zh: label_en for d, _, zh, label_en in mappings.labels() if d == col.domain}
+        names = dict(words.label(d, c, zh, label_en)
+                     for d, c, zh, label_en in mappings.labels() if d == col.domain)
         return ", ".join(f"{v} ({names[v]})" for v in s.values)
     return _t(en, "、", ", ").join(s.values)
 

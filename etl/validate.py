@@ -95,7 +95,9 @@ def codes(domain: str) -> pl.Enum:
 
 def code_parser(domain: str, header: str) -> Callable[[str], str]:
     synonyms = mappings.value_synonyms(domain)
-    allowed = [(code, zh) for d, code, zh, _ in mappings.labels() if d == domain]
+    words = region_checks.regions().words  # the fund's label as this deployment says it
+    allowed = [(code, words.label(d, code, zh, en)[0])
+               for d, code, zh, en in mappings.labels() if d == domain]
 
     def parse_code(text: str) -> str:
         code = synonyms.get(mappings.normalise_value(parse.clean(text)))

@@ -54,7 +54,9 @@ def prepare(con, deployment: tuple[list[str], bool] | None = None) -> None:
     regions.migrate(con)
     if deployment is not None:
         regions.set_deployment(con, deployment[0], sample=deployment[1])
-    label_rows = pl.DataFrame(list(dict.fromkeys(mappings.labels())),
+    words = regions.words(con)  # the fund's and the levels' labels follow the deployment
+    labels = [(d, c, *words.label(d, c, zh, en)) for d, c, zh, en in mappings.labels()]
+    label_rows = pl.DataFrame(list(dict.fromkeys(labels)),
                               schema=["domain", "code", "label_zh", "label_en"], orient="row")
     con.register("_labels", label_rows)
     con.sql("DELETE FROM labels WHERE domain <> 'region'")

@@ -51,8 +51,8 @@ TEXT = {
     "kind": ("报表种类", "Kind of table"),
     "get_template": ("下载模板", "Download the template"),
     "unknown": ("文件中有未登记的帮扶站点", "The files name help stations that are not registered"),
-    "unknown_help": ("核对每个站点的所属旗县区（已按名称推测，可修改），确认后登记这些站点并重新导入上面的文件。"
-                     "未确认不会登记任何站点。", "Check each station's county (guessed from the "
+    "unknown_help": ("核对每个站点的{county}（已按名称推测，可修改），确认后登记这些站点并重新导入上面的文件。"
+                     "未确认不会登记任何站点。", "Check each station's {county} (guessed from the "
                      "name; change it if wrong), then register them and load the files above "
                      "again. Nothing is registered without this step."),
     "register": ("登记这些站点并重新导入", "Register these stations and load again"),
@@ -140,12 +140,12 @@ if declared is not None:
 unknown = rv.unknown_stations(outcome[0] if outcome else None, counties)
 if not unknown.is_empty():
     st.subheader(tr("unknown"))
-    st.caption(tr("unknown_help"))
+    st.caption(tr("unknown_help", county=rv.county_word(lang)))
     confirmed = st.data_editor(
         unknown.to_pandas(), key="upload_unknown", hide_index=True, width="stretch",
-        column_config={"name_zh": st.column_config.TextColumn(rv.HEADERS["name_zh"]),
+        column_config={"name_zh": st.column_config.TextColumn(rv.headers()["name_zh"]),
                        "county_zh": st.column_config.SelectboxColumn(
-                           rv.HEADERS["county_zh"], options=list(counties.values()))})
+                           rv.headers()["county_zh"], options=list(counties.values()))})
     if st.button(tr("register"), key="upload_register", type="primary"):
         registry_file = (rv.REGISTRY_FILE, rv.registry_csv(pl.from_pandas(confirmed)))
         again = [(f.name, f.getvalue()) for f in files or []]
@@ -170,8 +170,8 @@ if stations.is_empty():
 edited = st.data_editor(
     stations.drop("county_code").to_pandas(), key="upload_registry", num_rows="dynamic",
     hide_index=True, width="stretch",
-    column_config={**{c: h for c, h in rv.HEADERS.items()}, "county_zh":
-                   st.column_config.SelectboxColumn(rv.HEADERS["county_zh"],
+    column_config={**rv.headers(), "county_zh":
+                   st.column_config.SelectboxColumn(rv.headers()["county_zh"],
                                                     options=list(counties.values()))})
 if st.button(tr("save_registry"), key="upload_save_registry"):
     with st.spinner(tr("running")):

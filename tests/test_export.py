@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -26,6 +27,7 @@ PROV = Provenance(
     filters={"地区": "海拉尔区 150702", "期间": "2012年"},
     data_version="batch:3f2a9c",
     generated_at=datetime(2026, 11, 23, 9, 30, tzinfo=UTC),
+    sample=True,  # the bundled sample's figures: its exports say 示例数据
 )
 DATA = pl.DataFrame({
     "region": ["海拉尔区", "巴林左旗"], "relief_persons": [886, 412],
@@ -54,6 +56,13 @@ def test_later_figure_exports_reuse_the_browser(png: bytes) -> None:
     start = time.perf_counter()
     export.figure_png(_fig(), PROV)
     assert time.perf_counter() - start < 1.0
+
+
+def test_only_the_samples_exports_say_sample_data() -> None:
+    real = replace(PROV, sample=False)
+    assert "示例数据" not in str(real.records()) + real.caption()
+    assert "示例数据" not in export.data_csv(DATA, real).decode("utf-8-sig")
+    assert ("note", export.SAMPLE_NOTE) in PROV.records()
 
 
 def test_svg_keeps_chinese_text_and_caption() -> None:

@@ -40,12 +40,10 @@ def provenance(title: str, codes: list[str], f: Filters, lang: str):
     from analytics.export import Provenance
 
     v = data.version()
-    loaded = f"{v.loaded_at:%Y-%m-%d %H:%M}" if v.loaded_at else "—"
     return Provenance(
         title=title, indicators=[INDICATORS[c].as_dict(lang) for c in codes],
-        filters=describe(f, lang),
-        data_version=f"{v.batches} batches, last loaded {loaded}: {', '.join(v.batch_ids[-5:])}",
-        generated_at=datetime.now().astimezone(), lang=lang)
+        filters=describe(f, lang), data_version=v.describe(lang),
+        generated_at=datetime.now().astimezone(), lang=lang, sample=data.is_sample(v.token))
 
 
 def show_chart(fig: go.Figure | None, table: pl.DataFrame, *, key: str, title: str,

@@ -15,7 +15,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from analytics import coverage as cov
-from analytics import fmt
+from analytics import fmt, vocabulary
 from etl.mappings import kinds
 from ui import auth, data
 from ui.filters import current
@@ -46,9 +46,9 @@ TEXT = {
                   "或上传这一时期的{files}。",
                   "No {what} data for this region and period (data on file: {span}). Change the "
                   "period or region in the filter bar, or upload the {files} for this period."),
-    "not_kept": ("{what}数据不按帮扶站点记录。请在筛选栏选择旗县区或更高层级。",
-                 "{what} data are not kept by help station. Choose a county or a higher level "
-                 "in the filter bar."),
+    "not_kept": ("{what}数据不按帮扶站点记录。请在筛选栏选择{county}或更高层级。",
+                 "{what} data are not kept by help station. Choose a {county} or a higher "
+                 "level in the filter bar."),
     "nothing": ("数据仓库中还没有数据。请在“数据导入”页上传帮扶站点报送的文件，例如{files}；"
                 "各页面随导入的数据逐步显示。",
                 "The warehouse holds no data yet. Upload the files the help stations send on "
@@ -103,7 +103,9 @@ def message(state: dict[str, str], lang: str) -> str | None:
             return tr("empty" if _may_upload() else "empty_ask", lang, what=what(hit, lang),
                       files=files(hit, lang))
         if kind == "not_kept":
-            return tr("not_kept", lang, what=what(hit, lang))
+            county = vocabulary.level_label("county", lang)  # the deployment's word
+            return tr("not_kept", lang, what=what(hit, lang),
+                      county=county.lower() if lang == "en" else county)
         lo, hi = coverage().span(hit)
         return tr("none_here", lang, what=what(hit, lang), files=files(hit, lang),
                   span=fmt.month_range(lo, hi, lang))

@@ -14,7 +14,7 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from analytics import access, fmt
+from analytics import access, fmt, vocabulary
 from analytics.filters import COUNTRY, GRANULARITIES, Filters
 from analytics.i18n import LANGS, t
 from ui import auth, data, frame
@@ -140,8 +140,16 @@ def _region_select(level: str, parent: str, regions: pl.DataFrame, lang: str) ->
     key = _KEYS[level]
     if st.session_state.get(key) not in names:
         st.session_state[key] = None
-    return st.sidebar.selectbox(t(level, lang), list(names), key=key, index=None,
+    return st.sidebar.selectbox(level_label(level, lang), list(names), key=key, index=None,
                                 placeholder=t("all", lang), format_func=names.get)
+
+
+def level_label(level: str, lang: str) -> str:
+    """A level's label: the deployment's words for province, city and county (区（市）县,
+    旗县（市、区）…), the message catalogue's for township and station."""
+    if level in vocabulary.LEVELS:
+        return vocabulary.level_label(level, lang)
+    return t(level, lang)
 
 
 def _code_select(label: str, domain: str, key: str, token: str, lang: str) -> str | None:

@@ -16,7 +16,7 @@ from analytics.figures import FONT  # also the product's Plotly template, plotly
 from analytics.filters import Filters
 from ui import audit_trail as trail
 from ui import auth, data, empty
-from ui.filters import current
+from ui.filters import current, level_label
 
 _CACHE = {"show_spinner": False, "max_entries": 256}
 
@@ -31,7 +31,7 @@ LEGEND_ORDER = ("reported", "declared", "empty", "late", "missing")
 # Column headers of the findings tables (codes stay in exports' second header line).
 HEADERS: dict[str, tuple[str, str]] = {
     "flag_id": ("问题编号", "finding"), "id_masked": ("身份证号（脱敏）", "masked ID"),
-    "relief_id": ("救助记录", "relief row"), "county_code": ("旗县区", "county"),
+    "relief_id": ("救助记录", "relief row"),
     "station_code": ("帮扶站点", "station"), "relief_date": ("发放日期", "date"),
     "relief_type": ("救助类型", "relief type"), "recipient_group": ("救助对象", "recipient group"),
     "fund_source": ("资金来源", "fund source"), "amount_yuan": ("金额（元）", "amount (yuan)"),
@@ -162,7 +162,10 @@ def labelled(df: pl.DataFrame, lang: str, token: str) -> pl.DataFrame:
         if column in df.columns:
             df = df.with_columns(pl.col(column).replace({k: v[i] for k, v in words.items()}))
     df = df.with_columns(pl.col(pl.Date).dt.strftime("%Y-%m-%d"))
-    return df.rename({c: HEADERS[c][i] for c in df.columns if c in HEADERS})
+    # the county column in the deployment's words (区（市）县, 旗县（市、区）…)
+    headers = {**HEADERS, "county_code": (level_label("county", "zh"),
+                                          level_label("county", "en"))}
+    return df.rename({c: headers[c][i] for c in df.columns if c in headers})
 
 
 def show_table(df: pl.DataFrame, lang: str, token: str, *, key: str) -> None:
@@ -175,8 +178,10 @@ def audit_downloads(df: pl.DataFrame, title: str, f: Filters, token: str, *, key
     user = auth.current_user()
     if user is None or not auth.can(user.role, "export_rows"):
         return
+    lang = current()[1]
     prov = export.Provenance(title=title, filters={k: str(v) for k, v in f.to_query().items()},
-                             data_version=token)
+                             data_version=data.version().describe(lang), lang=lang,
+                             sample=data.is_sample(token))
     stem = f"{title}_{f.region}_{f.start:%Y%m}-{f.end:%Y%m}"
     facts = {"title": title, "filters": f.to_query(), "rows": df.height,
              "disclosure_control": False}  # masked rows, staff only

@@ -9,13 +9,26 @@ import re
 
 import polars as pl
 
+from analytics import vocabulary
 from etl import mappings, templates
 from etl.load import LoadReport
 
 _UNKNOWN = re.compile(r"^未知的帮扶站点")
 REGISTRY_FILE = "帮扶站点名录_看板登记.csv"
-HEADERS = {"station_code": "站点代码", "name_zh": "站点名称", "county_zh": "所属旗县区",
-           "township_zh": "所属乡镇街道", "established_on": "成立日期", "closed_on": "撤销日期"}
+_HEADERS = {"station_code": "站点代码", "name_zh": "站点名称", "county_zh": "",
+            "township_zh": "所属乡镇街道", "established_on": "成立日期", "closed_on": "撤销日期"}
+
+
+def headers() -> dict[str, str]:
+    """The registry's column headers, the county's in the deployment's words (所属区（市）县)."""
+    return {**_HEADERS, "county_zh": vocabulary.words().county_header}
+
+
+def county_word(lang: str) -> str:
+    """所属区（市）县 / "district, city or county": the registry's county in the deployment's
+    words, for the page's help texts."""
+    words = vocabulary.words()
+    return words.level("county", "en").lower() if lang == "en" else words.county_header
 
 
 def template_choices(stations: pl.DataFrame, counties: dict[str, str]) -> dict[str, list[str]]:
@@ -33,7 +46,8 @@ template_name = templates.template_name
 
 
 def template(kind: str, stations: pl.DataFrame, counties: dict[str, str], lang: str) -> bytes:
-    return templates.template_bytes(kind, template_choices(stations, counties), lang)
+    return templates.template_bytes(kind, template_choices(stations, counties), lang,
+                                    vocabulary.words())
 
 
 def unknown_stations(report: LoadReport | None, counties: dict[str, str]) -> pl.DataFrame:
@@ -49,9 +63,10 @@ def unknown_stations(report: LoadReport | None, counties: dict[str, str]) -> pl.
 
 
 def registry_csv(rows: pl.DataFrame) -> bytes:
-    """Rows (the HEADERS' columns, any subset) as a registry file; rows without a name or a
-    county are left out (the editor's empty new rows)."""
-    keep = [c for c in HEADERS if c in rows.columns]
+    """Rows (the `headers()` columns, any subset) as a registry file; rows without a name or
+    a county are left out (the editor's empty new rows)."""
+    names = headers()
+    keep = [c for c in names if c in rows.columns]
     rows = rows.select(keep).filter(pl.col("name_zh").is_not_null()
                                     & pl.col("county_zh").is_not_null())
-    return rows.rename({c: HEADERS[c] for c in keep}).write_csv().encode("utf-8-sig")
+    return rows.rename({c: names[c] for c in keep}).write_csv().encode("utf-8-sig")
