@@ -35,6 +35,7 @@ def version_caption(lang: str) -> str:
 
 def main() -> None:
     frame.use_navigation_only()  # links to /relief etc. must run through this frame
+    frame.remember_link([url for *_, url in PAGES], home=PAGES[0][3])
     # A narrower sidebar (default 336 px) leaves five KPI cards a row room for value and 同比.
     st.set_page_config(page_title=t("app_title"), page_icon=":material/monitoring:",
                        layout="wide", initial_sidebar_state=SIDEBAR_PX)
@@ -54,10 +55,12 @@ def main() -> None:
     pages = [st.Page(file, title=t(key, lang), icon=icon, url_path=url, default=i == 0)
              for i, (file, key, icon, url) in enumerate(PAGES) if can_see(user.role, file)]
     nav = st.navigation(pages)
+    frame.follow_link(pages, nav)  # the page a link named, whichever run resolved first
     if data.is_sample(data.version().token) and not data.coverage(
             data.version().token).empty:  # the bundled sample, once it holds rows
         st.warning(t("sample_banner", lang), icon=":material/science:")
     st.sidebar.caption(version_caption(lang))
+    frame.say_link_message(lang)
     frame.enter()
     try:
         nav.run()

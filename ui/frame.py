@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 _MARK = "_inside_frame"
 
@@ -32,3 +33,59 @@ def require() -> None:
     if not st.session_state.get(_MARK):
         use_navigation_only()
         st.rerun()
+
+
+# --- links: the page a link names, in every session, before and after a login ----------------
+
+_LINK = "_link_page"  # the page the session's link named, until the frame has shown it
+_SAY = "_link_message"  # (message key, path) to say once the page draws
+_MESSAGES = {
+    "unknown": ("没有“/{path}”这个页面，已打开总览。", "There is no page “/{path}”; showing the overview."),
+    "refused": ("您的角色无权打开“/{path}”，已打开总览。",
+                "Your role may not open “/{path}”; showing the overview."),
+}
+
+
+def remember_link(urls: list[str], home: str) -> None:
+    """Call first in every run. Only the session's first run carries the path a link names;
+    a rerun asked for before that run reached st.navigation (the login form's cookie
+    component asks for one at once) carries the entry script instead, and Streamlit then
+    falls back to the default page: the link's page is kept here until `follow_link`.
+
+    The default page's own name (`home`: its URL is the root) and unknown names open the
+    default page, said in the interface's language instead of Streamlit's English "Page not
+    found" dialog (which an unmatched name sends)."""
+    ctx = get_script_run_ctx()
+    name = ctx.pages_manager.intended_page_name if ctx else None
+    if not name:
+        return
+    if name in urls and name != home:
+        st.session_state[_LINK] = name
+        return
+    st.session_state.pop(_LINK, None)
+    if name != home:
+        st.session_state[_SAY] = ("unknown", name)
+    # Resolve as the root: the default page, without the English dialog.
+    ctx.pages_manager.set_script_intent(ctx.pages_manager.intended_page_script_hash or "", "")
+
+
+def follow_link(pages: list, shown) -> None:
+    """After the signed-in navigation: go to the page the link named, with the URL's
+    filters, unless it is the one shown; a page the user's role may not open is said."""
+    want = st.session_state.pop(_LINK, None)
+    if not want or shown.url_path == want:
+        return
+    target = next((p for p in pages if p.url_path == want), None)
+    if target is None:
+        st.session_state[_SAY] = ("refused", want)
+        return
+    st.switch_page(target, query_params=st.query_params.to_dict())
+
+
+def say_link_message(lang: str) -> None:
+    """The message about a link's path, once, on the page it opened instead."""
+    said = st.session_state.pop(_SAY, None)
+    if said:
+        key, path = said
+        st.info(_MESSAGES[key][1 if lang == "en" else 0].format(path=path),
+                icon=":material/link_off:")

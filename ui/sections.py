@@ -91,7 +91,9 @@ def kpi_cards(codes: list[str], per_row: int = 5) -> None:
                 continue
             yoy = fmt.delta(r["value"], r["year_ago"], ind.unit, lang, compact=True)
             pop = fmt.delta(r["value"], r["previous"], ind.unit, lang)
-            spark = trend.filter(pl.col("code") == code)["value"].fill_null(0).to_list()
+            # Flows come with their empty periods at 0; a rate's periods without a value
+            # are left out (a sparkline draws no gaps, and 0 would read as a real 0%).
+            spark = trend.filter(pl.col("code") == code)["value"].drop_nulls().to_list()
             color = {True: "normal", False: "inverse", None: "off"}[ind.higher_is_better]
             col.metric(
                 _card_label(ind, lang), _card_value(r["value"], ind.unit, lang),
