@@ -1,4 +1,4 @@
-"""Command line: `python -m etl init|load|batches|withdraw ...` (the sample's is `python -m sample`).
+"""Command line: `python -m etl init|load|zero-report|batches|withdraw ...` (the sample's is `python -m sample`).
 
 Exit codes of `load`: 0 every row loaded; 3 some rows rejected, the rest loaded; 2 a file
 loaded nothing (unreadable, unknown kind, required columns missing), or the copy or the
@@ -40,6 +40,25 @@ def cmd_load(args: argparse.Namespace) -> int:
     print(f"{len(report.files)} 个文件，载入 {loaded} 行，拒绝 {rejected} 行，失败文件 {len(failed)} 个"
           f" / {len(report.files)} files, {loaded} rows loaded, {rejected} rejected, "
           f"{len(failed)} files failed")
+    return report.exit_code
+
+
+def cmd_zero_report(args: argparse.Namespace) -> int:
+    """零报告: each station declares the month with nothing to report, one batch each."""
+    from etl import zero_reports
+    from etl.load import load_bytes
+
+    try:
+        month = zero_reports.parse_month(args.month)
+    except ValueError:
+        _say(f"月份“{args.month}”无法识别；请写成 2012-03 / cannot read the month "
+             f"'{args.month}'; write it as 2012-03")
+        return 2
+    files = [zero_reports.declaration_file(code, month, args.kind) for code in args.station]
+    report = load_bytes(files, args.db, rejects_dir=args.rejects, log=_say, user=args.user)
+    done = sum(f.status == "loaded" for f in report.files)
+    print(f"{len(files)} 个站点，登记零报告 {done} 个 / {len(files)} stations, {done} zero "
+          "reports recorded")
     return report.exit_code
 
 
@@ -139,12 +158,30 @@ def parser() -> argparse.ArgumentParser:
     back.add_argument("--db", type=Path, default=config.DEFAULT_DB)
     back.add_argument("--user", help="who withdraws it (default: the OS login name)")
     back.set_defaults(run=cmd_withdraw)
+    zero = sub.add_parser("zero-report", help="零报告: stations declare a month with nothing "
+                          "to report (a batch each, withdrawable like a load)")
+    zero.add_argument("--station", nargs="+", required=True, metavar="CODE",
+                      help="help-station codes, e.g. 150702001")
+    zero.add_argument("--month", required=True, help="the month, e.g. 2012-03")
+    zero.add_argument("--kind", default="relief", choices=sorted(_zero_kinds()),
+                      help="the report that has nothing this month (default: relief)")
+    zero.add_argument("--db", type=Path, default=config.DEFAULT_DB)
+    zero.add_argument("--rejects", type=Path, default=config.REJECTS_DIR,
+                      help="directory for the rejects report (CSV)")
+    zero.add_argument("--user", help="who declares it (default: the OS login name)")
+    zero.set_defaults(run=cmd_zero_report)
     init = sub.add_parser("init", help="make an empty warehouse for a federation's regions")
     init.add_argument("--db", type=Path, default=config.DEFAULT_DB)
     init.add_argument("--scope", nargs="+", required=True, metavar="CODE",
                       help="GB/T 2260 codes the federation covers, e.g. 150700 (呼伦贝尔市)")
     init.set_defaults(run=cmd_init)
     return p
+
+
+def _zero_kinds() -> list[str]:
+    from etl import zero_reports
+
+    return list(zero_reports.KINDS)
 
 
 def main(argv: list[str] | None = None) -> int:

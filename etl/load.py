@@ -45,6 +45,7 @@ from etl import (
     upsert,
     validate,
     warehouse,
+    zero_reports,
 )
 from etl import digest as digests
 from etl import rejects as rj
@@ -245,7 +246,12 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
         result.rows_rejected = result.rejects.filter(pl.col("row").is_not_null()).select(
             pl.struct("sheet", "row").n_unique()).item()
         result.rows_loaded = _one(con, f"SELECT count(*) FROM {STAGE}")[0]
-        if result.rows_loaded == 0:
+        # a header and no rows: a 零报告 when it names its station and month
+        declared = (zero_reports.read_declaration(path.name, raws, sheets)
+                    if result.rows_read == 0 and result.rejects.is_empty() else None)
+        if declared is not None and declared.problem:
+            return _failed(result, *declared.problem)
+        if result.rows_loaded == 0 and declared is None:
             zh, en = (("没有数据行；请检查文件是否只有表头", "no data rows; the file has only headers")
                       if result.rows_read == 0 else
                       ("所有行都未通过校验，未载入；请按拒绝清单修改后重新上传",
@@ -259,6 +265,8 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
         if again := _one(con, "SELECT count(*) FROM load_batches WHERE content_sha256 = ?",
                          [sha])[0]:
             result.batch_id += f"-{again + 1}"
+        if declared is not None:
+            return _zero_report(con, result, declared, sha, now, user, seen)
         with swap.transaction(con):
             _write_batch(con, result, table, sha, now, stage.genders, user)
             if table == REGISTRY:
@@ -267,6 +275,27 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
         stage.discard()
     seen[sha] = result.batch_id
     _summarise(result)
+    return result
+
+
+def _zero_report(con, result: FileResult, declared: zero_reports.Declared, sha: str, now,
+                 user: str, seen: dict[str, str]) -> FileResult:
+    """Record an empty roster's 零报告 as its batch; failed when the month has rows,
+    skipped when the station declared it before."""
+    why = zero_reports.conflict(con, declared, result.kind)
+    if why is not None:
+        problem, zh, en = why
+        if problem == "rows":
+            return _failed(result, zh, en)
+        result.status, result.message_zh, result.message_en = "skipped", zh, en
+        result.batch_id = None
+        return result
+    with swap.transaction(con):
+        zero_reports.write(con, declared, result.kind, result.batch_id, result.path.name, sha,
+                           now, user)
+    seen[sha] = result.batch_id
+    result.status = "loaded"
+    result.message_zh, result.message_en = zero_reports.message(declared, result.kind)
     return result
 
 
