@@ -30,5 +30,5 @@ def level_label(level: str, lang: str = "zh") -> str:
 
 
 def fund_label(lang: str = "zh") -> str:
-    """省级专项, 自治区专项 or 市级专项 as this deployment says it."""
+    """The provincial special fund as this deployment says it (省级专项 in a province …)."""
     return words().fund(lang)
