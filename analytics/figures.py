@@ -14,6 +14,7 @@ import plotly.io as pio
 import polars as pl
 
 from analytics import fmt
+from core import literal
 
 # The product's one look, as the process default: a figure takes the default template when it
 # is made, unvalidated, while `update_layout(template=...)` validates the whole template again
@@ -69,7 +70,7 @@ def trend_figure(
         # lacking a category would draw its line straight across it.
         at = dict(zip(g["period"].to_list(), g["value"].to_list(), strict=True))
         values = [at.get(p) for p in every]
-        label = g[series][0] if series else name
+        label = literal.plotly(g[series][0] if series else name)  # names from files: as typed
         fig.add_trace(go.Scatter(
             x=x, y=[_scaled(v, factor) for v in values], name=label, mode="lines+markers",
             customdata=[fmt.number(v, unit, lang) for v in values],
@@ -126,8 +127,9 @@ def _mark(fig: go.Figure, interventions: pl.DataFrame, df: pl.DataFrame, gran: s
             f"{first} 等{more + 1}项" if lang != "en" else f"{first} +{more} more")
         fig.add_shape(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="paper",
                       line={"dash": "dash", "color": "#7f8c8d", "width": 1})
-        fig.add_annotation(x=x, y=1 - 0.08 * (i % 3), xref="x", yref="paper", text=text,
-                           hovertext="<br>".join(names), showarrow=False, xanchor="left",
+        fig.add_annotation(x=x, y=1 - 0.08 * (i % 3), xref="x", yref="paper",
+                           text=literal.plotly(text), showarrow=False, xanchor="left",
+                           hovertext="<br>".join(literal.plotly(n) for n in names),
                            font={"size": 10, "color": "#566573"},
                            bgcolor="rgba(255,255,255,0.7)")
 
@@ -141,9 +143,9 @@ def bar_figure(
     factor = _layout(fig, title, unit, lang, value_axis="x" if horizontal else "y")
     groups = df.partition_by(series, maintain_order=True) if series else [df]
     for g in groups:
-        trace_name = g[series][0] if series else name
+        trace_name = literal.plotly(g[series][0] if series else name)
         values = [_scaled(v, factor) for v in g["value"]]
-        labels = g[label].to_list()
+        labels = [literal.plotly(v) for v in g[label].to_list()]  # a station's <b> shown
         text = [fmt.number(v, unit, lang) for v in g["value"]]
         xy = {"x": values, "y": labels} if horizontal else {"x": labels, "y": values}
         hover = ("%{y}" if horizontal else "%{x}") + "<br>" + (trace_name or "") + \
@@ -165,7 +167,7 @@ def bar_figure(
 def funnel_figure(df: pl.DataFrame, *, label: str, lang: str, title: str = "") -> go.Figure:
     """A funnel of counts (`value`) through ordered stages (`label`)."""
     fig = go.Figure(go.Funnel(
-        y=df[label].to_list(), x=df["value"].to_list(),
+        y=[literal.plotly(v) for v in df[label].to_list()], x=df["value"].to_list(),
         customdata=[fmt.number(v, "count", lang) for v in df["value"]],
         texttemplate="%{customdata}", textinfo="text",
         hovertemplate="%{y}: %{customdata}<extra></extra>", marker={"color": COLORS[1]}))

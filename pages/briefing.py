@@ -11,6 +11,7 @@ from analytics.briefing import build_briefing, parse_period, soffice, to_pdf
 from analytics.briefing.document import key_rows
 from analytics.filters import add_months
 from analytics.i18n import t
+from core import literal
 from ui import audit_trail as trail
 from ui import auth, data, empty
 from ui.filters import current
@@ -116,5 +117,5 @@ if st.session_state.get("bf_request") == request:
               for i, h in enumerate(("指标", "本期", "上年同期", "同比") if lang != "en"
                                     else ("Indicator", "This period", "Year before", "Change"))})
     for heading, text in made["paragraphs"]:
-        st.markdown(f"**{heading}**  \n{text}")
-    st.caption(m["charts"].format(titles="、".join(made["charts"])))
+        st.markdown(f"**{literal.markdown(heading)}**  \n{literal.markdown(text)}")
+    st.caption(m["charts"].format(titles="、".join(literal.markdown(c) for c in made["charts"])))

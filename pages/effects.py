@@ -15,6 +15,7 @@ from analytics.effects.run import Settings, analyse
 from analytics.effects.text import effect_figures as card_values
 from analytics.effects.text import p_text
 from analytics.indicators import DIM_LABEL_DOMAIN
+from core import literal
 from ui import auth, data, empty
 from ui.charts import show_chart
 from ui.filters import current
@@ -101,7 +102,8 @@ method = st.radio(tr("method", lang), METHODS, index=METHODS.index(design.method
                   format_func=lambda m: tr(f"method_{m}", lang))
 st.caption(tr("suggested", lang, method=tr(f"method_{design.method}", lang),
               reason=tr(design.reason, lang)))
-st.caption(tr("treated_regions", lang, names="、".join(names[c] for c in design.treated)))
+st.caption(tr("treated_regions", lang,
+              names="、".join(literal.markdown(names[c]) for c in design.treated)))
 comparison: list[str] = []
 if method != "its":
     untreated = [c for c in counties if c not in design.starts]

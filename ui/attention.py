@@ -7,6 +7,7 @@ import streamlit as st
 
 from analytics import fmt
 from analytics.i18n import t
+from core import literal
 from ui import data
 from ui.filters import current
 from ui.sections import dim_labels
@@ -55,7 +56,8 @@ def gap_lines(*, key: str) -> None:
         st.success(t("no_gaps", lang), icon=":material/check_circle:")
         return
     names = dim_labels("region", lang)
-    lines = [t("gap_line", lang, region=names.get(r["county"], r["county"]), year=r["year"],
+    lines = [t("gap_line", lang, region=literal.markdown(names.get(r["county"], r["county"])),
+               year=r["year"],
                allocated=fmt.yuan(r["allocated"], lang), received=fmt.yuan(r["received"], lang),
                gap=fmt.yuan(r["gap"], lang)) for r in gaps.head(5).iter_rows(named=True)]
     st.markdown("\n".join(f"- {line}" for line in lines))

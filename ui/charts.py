@@ -14,6 +14,7 @@ from analytics import fmt
 from analytics.filters import Filters
 from analytics.i18n import t
 from analytics.indicators import INDICATORS
+from core import literal
 from ui import data
 from ui.filters import current
 
@@ -54,7 +55,7 @@ def show_chart(fig: go.Figure | None, table: pl.DataFrame, *, key: str, title: s
     """
     f, lang = current()
     if fig is None or table.is_empty() or not _has_values(table):
-        st.info(f"**{title}** — {t('no_data', lang)}", icon=":material/info:")
+        st.info(f"**{literal.markdown(title)}** — {t('no_data', lang)}", icon=":material/info:")
         return False
     st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG)
     if importlib.util.find_spec("ui.downloads") is None:

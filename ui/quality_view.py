@@ -14,6 +14,7 @@ from analytics import export
 from analytics import quality as q
 from analytics.figures import FONT  # also the product's Plotly template, plotly_white
 from analytics.filters import Filters
+from core import literal
 from ui import audit_trail as trail
 from ui import auth, data, empty
 from ui.filters import current, level_label
@@ -123,7 +124,8 @@ def completeness_figure(cells: pl.DataFrame, lang: str = "zh") -> go.Figure:
     for code, colour, *_ in STATUSES.values():
         scale += [[code / n, colour], [(code + 1) / n, colour]]
     fig = go.Figure(go.Heatmap(
-        z=z, x=months, y=stations[name].to_list(), text=text, zmin=-0.5, zmax=n - 0.5,
+        z=z, x=months, y=[literal.plotly(v) for v in stations[name].to_list()], text=text,
+        zmin=-0.5, zmax=n - 0.5,
         colorscale=scale, showscale=False, xgap=1, ygap=1,
         hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>"))
     # The legend: one square per status (a heatmap has a colour bar, not entries).

@@ -15,6 +15,7 @@ from analytics import figures, fmt
 from analytics.filters import Filters, long_view
 from analytics.i18n import t
 from analytics.indicators import DIM_LABEL_DOMAIN, INDICATORS
+from core import literal
 from ui import data, empty
 from ui.charts import show_chart
 from ui.filters import current, set_region
@@ -231,7 +232,9 @@ def drill(df: pl.DataFrame, *, key: str) -> None:
     """Pills of the sub-regions shown; picking one makes it the filter region."""
     _, lang = current()
     names = dict(zip(df["dim"], df["label"], strict=False))
-    st.pills(t("drill", lang), list(names), format_func=names.get, key=key,
+    # pills read their labels as Markdown: a station's name is shown as typed
+    st.pills(t("drill", lang), list(names), format_func=lambda c: literal.markdown(names[c]),
+             key=key,
              on_change=_drill_to, args=(key,), help=t("drill_help", lang))
 
 

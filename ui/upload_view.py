@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
+from core import literal
 from core.cells import neutral_frame
 from etl import config, mappings
 from etl import rejects as rj
@@ -133,7 +134,8 @@ def rejects_download(rejects: pl.DataFrame) -> trail.Build:
 
 def notes(report: LoadReport | None, lang: str) -> list[str]:
     """What a load noted without rejecting a row (a former division's name resolved to
-    today's code, a 合计 row that does not add up), one line per note and file."""
+    today's code, a 合计 row that does not add up), one line per note and file, as Markdown
+    that shows the file's name and its cells as typed."""
     i = 1 if lang == "en" else 0
-    return [f"{f.path.name}：{w[i]}" if not i else f"{f.path.name}: {w[i]}"
+    return [literal.markdown(f"{f.path.name}：{w[i]}" if not i else f"{f.path.name}: {w[i]}")
             for f in (report.files if report else []) for w in f.warnings]

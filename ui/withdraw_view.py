@@ -14,6 +14,7 @@ import polars as pl
 import streamlit as st
 
 from analytics import db
+from core import literal
 from etl import withdraw
 
 TEXT = {
@@ -51,7 +52,7 @@ def draw(lang: str, user: str | None, region: str | None = None) -> None:
         st.caption(TEXT["help"][i])
         if outcome is not None:
             ok, message = outcome
-            (st.success if ok else st.error)(message[i])
+            (st.success if ok else st.error)(literal.markdown(message[i]))  # names a file
         listing = batches(path, lang, region) if path.exists() else pl.DataFrame()
         if listing.is_empty():
             st.info(TEXT["none"][i])
@@ -66,7 +67,8 @@ def draw(lang: str, user: str | None, region: str | None = None) -> None:
                              format_func=lambda b: f"{choices[b]} · {b}", key="withdraw_batch")
         if batch is None:
             return
-        st.warning(withdraw.describe(path, batch).confirmation(lang), icon=":material/undo:")
+        st.warning(literal.markdown(withdraw.describe(path, batch).confirmation(lang)),
+                   icon=":material/undo:")
         sure = st.checkbox(TEXT["sure"][i], key="withdraw_sure")
         if st.button(TEXT["go"][i], key="withdraw_go", disabled=not sure):
             with st.spinner(TEXT["running"][i]):
