@@ -31,6 +31,11 @@ TEXT = {
     "none": ("所选范围内没有记录。", "No events for these choices."),
     "more": ("表中显示最近 {shown} 条；导出包含全部 {n} 条。",
              "The table shows the latest {shown}; the export holds all {n}."),
+    "head": ("每条记录带有前一条的哈希；记下末条的编号和哈希，日后可用 python -m core.audit verify "
+             "--head 编号:哈希 核对日志未被整体替换。",
+             "Each event carries the hash of the one before; note the head's number and hash "
+             "to check later (python -m core.audit verify --head ID:HASH) that the log was "
+             "not replaced."),
 }
 
 
@@ -40,6 +45,15 @@ def tr(key: str, **kw) -> str:
 
 st.title(t("page_audit", lang))
 st.caption(tr("intro", path=audit.log_path()))
+whole, verdict = audit.integrity(lang)
+if whole is None:
+    st.warning(verdict[0], icon=":material/help:")
+elif whole:
+    st.success(f"{verdict[0]}  \n{verdict[-1]}", icon=":material/verified:")
+    st.caption(tr("head"))
+else:
+    st.error("\n".join([verdict[0], "", *(f"- {line}" for line in verdict[1:])]),
+             icon=":material/gpp_bad:")
 today = date.today()
 left, mid, right = st.columns([2, 2, 1])
 period = left.date_input(tr("period"), (today - timedelta(days=30), today), max_value=today,

@@ -9,6 +9,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -18,9 +19,12 @@ from core import audit, audit_chain, audit_verify
 from core.audit_chain import Problem
 from etl import load, load_audit, withdraw
 from tests import messy_files as mf
+from tests import test_audit
 from tests.registry import registered
+from tests.test_audit import _page
 
 ROOT = Path(__file__).resolve().parent.parent
+small_warehouse = test_audit.small_warehouse  # the admin page's fixture
 
 
 @pytest.fixture
@@ -273,6 +277,7 @@ def test_a_withdrawal_killed_after_its_swap_is_reconciled(tmp_path, db):
 def test_a_load_whose_events_were_cut_off_is_found_from_the_warehouse(tmp_path, db):
     log = tmp_path / "audit.sqlite"
     audit.record("login", user="clerk")
+    time.sleep(1.1)  # load_batches.loaded_at has whole seconds: a later second than the log's
     batch = load.load_files([mf.bom_csv(tmp_path)], db,
                             rejects_dir=tmp_path / "rej").files[0].batch_id
     assert audit_verify.verify(log, warehouse=db).whole
@@ -283,3 +288,19 @@ def test_a_load_whose_events_were_cut_off_is_found_from_the_warehouse(tmp_path, 
     assert audit_verify.verify(log, warehouse=db).problems == [Problem("batch", batch=batch)]
     done = _cli("--db", str(db), "--lang", "en")
     assert done.returncode == 1 and f"batch {batch} is in the warehouse" in done.stdout
+
+
+# ---------------------------------------------------------------- the admin page
+
+def test_the_admin_page_says_whether_the_log_is_whole(small_warehouse, log, monkeypatch):
+    _some_events(3)
+    at = _page("admin", small_warehouse, monkeypatch)
+    assert not at.exception, [e.value for e in at.exception]
+    assert "整条日志完整" in at.success[0].value and not at.error
+    _tamper(log, "UPDATE events SET object = 'other.csv' WHERE id = 2",
+            "DELETE FROM events WHERE id = 1")
+    at = _page("admin", small_warehouse, monkeypatch)
+    shown = at.error[0].value
+    assert "日志不完整" in shown and "第 2 条被修改" in shown and "日志开头的第 1 条被删除" in shown
+    at = _page("admin", small_warehouse, monkeypatch, lang="en")
+    assert "event 2 was edited (hash mismatch)" in at.error[0].value
