@@ -103,7 +103,7 @@ _RELIEF_COLS = """r.relief_id, coalesce(p.id_masked, '?') AS id_masked, r.county
 
 _CHECK_SQL: tuple[str, ...] = (
     # Completeness: every station's months from its first report (or 零报告) to the latest
-    # month of all. A month is reported when it has relief rows, declared when the station
+    # month of all (or the station's closing). A month is reported when it has relief rows, declared when the station
     # sent a 零报告 for it (etl/zero_reports.py: nothing to report), silent otherwise. A quiet
     # month happens; a run of $run or more silent months is a missing report (漏报: neither
     # rows nor a declaration). A month is late when its rows first arrived more than $grace
@@ -129,10 +129,17 @@ zr AS (
     SELECT station_code, any_value(county_code) AS county_code, month
     FROM zero_reports WHERE kind = 'relief' GROUP BY station_code, month),
 months AS (SELECT station_code, month FROM sm UNION ALL SELECT station_code, month FROM zr),
+-- A station closed (help_stations.closed_on, 撤销日期) is expected up to its closing month
+-- only, or up to its last report if that came later.
 grid AS (
     SELECT s.station_code, unnest(generate_series(s.first_month::TIMESTAMP,
-           (SELECT max(month) FROM months)::TIMESTAMP, INTERVAL 1 MONTH))::DATE AS month
-    FROM (SELECT station_code, min(month) AS first_month FROM months GROUP BY ALL) s),
+           greatest(s.last_month, least((SELECT max(month) FROM months),
+                    coalesce(date_trunc('month', h.closed_on)::DATE, DATE '9999-12-01')))
+           ::TIMESTAMP, INTERVAL 1 MONTH))::DATE AS month
+    FROM (SELECT station_code, min(month) AS first_month, max(month) AS last_month
+          FROM months GROUP BY ALL) s
+    LEFT JOIN (SELECT station_code, max(closed_on) AS closed_on FROM help_stations
+               GROUP BY ALL) h USING (station_code)),
 joined AS (
     SELECT g.station_code,
            coalesce(sm.county_code, zr.county_code, left(g.station_code, 6)) AS county_code,

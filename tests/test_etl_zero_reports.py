@@ -166,3 +166,15 @@ def test_a_station_with_only_declarations_is_on_the_grid():
     got = _statuses(con, "150702002")
     assert got == {date(2012, 3, 1): "declared", date(2012, 4, 1): "empty",
                    date(2012, 5, 1): "empty"}
+
+
+def test_a_closed_station_is_not_expected_after_its_closing_month():
+    con = warehouse(relief_rows=[relief("a", "2012-01-10", station="150702001"),
+                                 relief("b", "2012-01-10", station="150702002"),
+                                 relief("b", "2012-09-10", station="150702002")])
+    con.execute("INSERT INTO help_stations VALUES ('150702001', '正阳', '150702', NULL, NULL, "
+                "DATE '2005-01-01', DATE '2012-03-15', 'r')")
+    quality.refresh(con)
+    closed, open_ = _statuses(con, "150702001"), _statuses(con, "150702002")
+    assert sorted(closed) == [date(2012, m, 1) for m in (1, 2, 3)]  # to March, not September
+    assert [open_[date(2012, m, 1)] for m in range(2, 9)] == ["missing"] * 7
