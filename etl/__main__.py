@@ -25,12 +25,13 @@ def _say(message: str) -> None:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
+    from core import users
     from etl.load import load_files
     from etl.swap import WriteFailed
 
     try:
         report = load_files(args.paths, args.db, rejects_dir=args.rejects, log=_say,
-                            user=args.user)
+                            user=args.user, region=users.region_of(args.user))
     except WriteFailed as e:  # full disk, read-only folder: said plainly, nothing changed
         _say(str(e))
         return 2
@@ -103,11 +104,17 @@ def _width(text: str) -> int:
 
 
 def cmd_withdraw(args: argparse.Namespace) -> int:
+    from core import users
     from etl import withdraw
+    from etl.swap import WriteFailed
 
+    # a dashboard user bound to a region withdraws that region's batches only, here as on
+    # the upload page; an operator's own login (not in the user file) has no such limit
+    region = users.region_of(args.user)
     try:
-        result = withdraw.withdraw(args.db, args.batch, user=args.user, log=_say)
-    except withdraw.Refused as e:
+        result = withdraw.withdraw(args.db, args.batch, user=args.user, log=_say,
+                                   region=region)
+    except (withdraw.Refused, WriteFailed) as e:
         _say(str(e))
         return 2
     print(f"{result.message_zh}（操作人 {result.withdrawn_by}）/ {result.message_en} "
@@ -147,16 +154,23 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--db", type=Path, default=config.DEFAULT_DB)
     load.add_argument("--rejects", type=Path, default=config.REJECTS_DIR,
                       help="directory for the rejects report (CSV)")
-    load.add_argument("--user", help="who loads the files (default: the OS login name)")
+    load.add_argument("--user", help="who loads the files (default: the OS login name); "
+                      "a region-bound dashboard user loads only that region's rows")
     load.set_defaults(run=cmd_load)
     listing = sub.add_parser("batches", help="list the loaded batches (files) of a warehouse")
     listing.add_argument("--db", type=Path, default=config.DEFAULT_DB)
     listing.set_defaults(run=cmd_batches)
-    back = sub.add_parser("withdraw", help="withdraw one loaded batch (撤销导入), restoring "
-                          "the rows it replaced")
+    back = sub.add_parser(
+        "withdraw", help="withdraw one loaded batch (撤销导入), restoring the rows it replaced",
+        description="Withdraw one loaded batch. Run by an operator on the server: the command "
+        "has the server's file rights and asks for no password. --user records who withdraws "
+        "it; when NAME is a dashboard user bound to a region (python -m ui.auth add-user NAME "
+        "ROLE --region CODE), a batch with rows outside that region is refused, as on the "
+        "upload page.")
     back.add_argument("batch", help="the batch id, as `batches` lists it")
     back.add_argument("--db", type=Path, default=config.DEFAULT_DB)
-    back.add_argument("--user", help="who withdraws it (default: the OS login name)")
+    back.add_argument("--user", help="who withdraws it (default: the OS login name); a "
+                      "region-bound dashboard user withdraws only that region's batches")
     back.set_defaults(run=cmd_withdraw)
     zero = sub.add_parser("zero-report", help="零报告: stations declare a month with nothing "
                           "to report (a batch each, withdrawable like a load)")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import os
 import re
 import secrets
@@ -31,7 +32,9 @@ import streamlit as st
 import yaml
 
 from analytics.filters import COUNTRY
+from core.users import config_path  # the one place that says where the file is
 
+_log = logging.getLogger(__name__)
 ROLES = ("leader", "researcher", "staff", "admin")
 _VIEW = set(ROLES)
 _RESEARCH = {"researcher", "staff", "admin"}
@@ -95,12 +98,6 @@ def _page_key(page: str) -> str:
     return f"pages/{Path(page).name}"
 
 
-def config_path() -> Path:
-    """Where the user file lives; never inside the repository."""
-    env = os.environ.get("UNION_DASH_AUTH")
-    return Path(env) if env else Path.home() / ".config" / "union-dashboard" / "auth.yaml"
-
-
 def read_config(path: Path | None = None) -> dict | None:
     path = path or config_path()
     if not path.exists():
@@ -139,7 +136,10 @@ def login_gate() -> User | None:
     config = read_config()
     if config is None:
         if login_required():
-            st.error(_msg("no_config").format(path=config_path()))
+            # the visitor is anonymous: the server's file layout is for its log, not for them
+            _log.warning("no users configured: run python -m ui.auth add-user (config file %s)",
+                         config_path())
+            st.error(_msg("no_config"))
             return None
         user = current_user()
         st.sidebar.caption(_msg("local_banner"))
@@ -275,11 +275,9 @@ _MESSAGES = {
     "local_banner": ("本机单用户模式：未配置登录，以“工作人员”身份使用。对外提供服务前请先添加用户。",
                      "Single local user: no logins configured, you act as staff. Add users "
                      "before serving a network."),
-    "no_config": ("本服务对网络开放，必须登录，但尚未配置用户。请在服务器上运行 "
-                  "`python -m ui.auth add-user 用户名 角色`（配置文件：{path}）。",
-                  "This server listens beyond this machine and needs logins, but no users are "
-                  "configured. Run `python -m ui.auth add-user NAME ROLE` on the server "
-                  "(config file: {path})."),
+    "no_config": ("本服务需要登录，但尚未配置用户。请联系管理员。",
+                  "This server needs a login, but no users are configured yet. Please contact "
+                  "the administrator."),
     "wrong_password": ("用户名或密码错误。", "Wrong user name or password."),
     "locked": ("密码错误次数过多，该用户已被锁定，请联系管理员。",
                "Too many wrong passwords: this user is locked; ask an admin."),
