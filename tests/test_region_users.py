@@ -142,7 +142,7 @@ def test_no_analytics_function_takes_filters_unchecked():
     tested = {"kpis", "trend", "breakdown", "evaluate", "interventions", "in_view",
               "attention", "matching_gaps", "mediation_funnel"}
     helpers = {"kpi_buckets", "period_buckets", "scan", "indicator_values", "long_view",
-               "cut_clauses", "gap_column", "check"}  # called by checked ones, or no query
+               "cut_clauses", "gap_column", "check", "available"}  # called by checked ones, or no query
     found = set()
     for mod in pkgutil.walk_packages(analytics.__path__, "analytics."):
         if ".effect" in mod.name or mod.name.endswith("__main__"):
@@ -307,5 +307,5 @@ def test_a_district_user_withdraws_only_batches_of_the_district(guangzhou, tmp_p
     assert done.plan.rows_removed == 1
     log = audit.events(os.environ["UNION_DASH_AUDIT"], action="withdraw")
     mine_events = log.filter(pl.col("user") == "tianhe")
-    assert set(mine_events["outcome"]) == {"ok", "error"}
+    assert set(mine_events["outcome"]) == {"started", "ok", "error"}  # intent, done, refused
     assert own.batch_id in mine_events["object"].to_list()

@@ -48,14 +48,16 @@ def provenance(title: str, codes: list[str], f: Filters, lang: str):
 
 
 def show_chart(fig: go.Figure | None, table: pl.DataFrame, *, key: str, title: str,
-               codes: list[str]) -> bool:
-    """Draw `fig` with download buttons for it and `table`; say so when there is no data.
+               codes: list[str], reason: str | None = None) -> bool:
+    """Draw `fig` with download buttons for it and `table`; say so when there is no data
+    (`reason`: why, when the caller knows; else the general message).
 
     Returns False when there was nothing to draw.
     """
     f, lang = current()
     if fig is None or table.is_empty() or not _has_values(table):
-        st.info(f"**{literal.markdown(title)}** — {t('no_data', lang)}", icon=":material/info:")
+        st.info(f"**{literal.markdown(title)}** — {reason or t('no_data', lang)}",
+                icon=":material/info:")
         return False
     st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG)
     if importlib.util.find_spec("ui.downloads") is None:

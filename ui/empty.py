@@ -16,6 +16,10 @@ from streamlit.errors import StreamlitAPIException
 
 from analytics import coverage as cov
 from analytics import fmt, vocabulary
+from analytics.i18n import t
+from analytics.indicators import INDICATORS
+from analytics.reference import region_level
+from analytics.scan import available
 from etl.mappings import kinds
 from ui import auth, data
 from ui.filters import current
@@ -58,6 +62,26 @@ TEXT = {
     "card_help": ("暂无数据：{reason}", "No data: {reason}"),
     "kind": ("文件类型", "File kind"), "rows": ("已导入行数", "Rows loaded"),
     "span": ("时间范围", "Months"), "table": ("数据表", "Table"),
+}
+# Why a chart or card that has its tables' rows still has nothing to show.
+WHY = {
+    "station_leaf": ("帮扶站点没有下级地区，无法按下级地区细分。",
+                     "A help station has no sub-regions to break down into."),
+    "no_station": ("{what}数据不记录帮扶站点和乡镇街道，无法细分到{county}以下。"
+                   "在筛选栏选择上一级地区，可按{county}查看。",
+                   "{what} data do not record the help station or township, so they cannot "
+                   "be broken down below the {county}. Choose a higher region in the filter "
+                   "bar to see them by {county}."),
+    "no_dim": ("{what}数据不记录“{dim}”，无法按它细分。",
+               "{what} data do not record {dim}, so they cannot be broken down by it."),
+    "placement_6m": ("还没有可计算的学员：只计结业已满六个月（以数据中最后的开班月份{last}为准）"
+                     "且跟踪了就业结果的学员，所选时间范围内的学员结业未满六个月或未跟踪。",
+                     "No trainee to count yet: only those who completed at least six months "
+                     "before the last course start on file ({last}) and whose outcome was "
+                     "followed up count, and none in this period has."),
+    "no_base": ("所选地区和时间范围内分母为零，无法计算。口径：{definition}",
+                "The base is zero for this region and period, so it cannot be computed. "
+                "Definition: {definition}"),
 }
 # Worst first: one message per section, about the tables in its worst state.
 _ORDER = ("empty", "none", "not_kept")
@@ -185,3 +209,38 @@ def loaded_table(lang: str) -> pl.DataFrame:
     return pl.DataFrame(rows, orient="row", schema={tr("kind", lang): pl.String,
                                                     tr("rows", lang): pl.Int64,
                                                     tr("span", lang): pl.String})
+
+
+def why(key: str, lang: str, **values: object) -> str:
+    return WHY[key][1 if lang == "en" else 0].format(**values)
+
+
+def value_reason(code: str, lang: str) -> str | None:
+    """Why an indicator whose tables hold rows in the view has no value ("—"): a rate's base
+    is zero, or (placement within six months) no cohort has had its six months yet."""
+    ind = INDICATORS[code]
+    if code == "placement_6m":
+        months = coverage().months.get("training")
+        last = fmt.period(months[1], "month", lang) if months else "—"
+        return why("placement_6m", lang, last=last)
+    if ind.denominator is not None:
+        return why("no_base", lang, definition=ind.definition(lang))
+    return None
+
+
+def chart_reason(codes: Sequence[str], by: str | None, lang: str) -> str | None:
+    """Why a chart of `codes` (cut `by` a dimension) has nothing to draw, when the reason is
+    the table's make-up or the indicator's definition; None for the general message."""
+    f, _ = current()
+    ind = INDICATORS[codes[0]]
+    if by and not available(ind.numerator, f, by):
+        what_ = what([ind.numerator.table], lang)
+        what_ = what_[:1].upper() + what_[1:] if lang == "en" else what_  # starts a sentence
+        if by == "region" and region_level(f.region) == "station":
+            return why("station_leaf", lang)
+        if by == "region":
+            county = vocabulary.level_label("county", lang)
+            return why("no_station", lang, what=what_,
+                       county=county.lower() if lang == "en" else county)
+        return why("no_dim", lang, what=what_, dim=t(f"dim_{by}", lang))
+    return next((r for c in codes if (r := value_reason(c, lang))), None)

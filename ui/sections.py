@@ -90,6 +90,8 @@ def kpi_cards(codes: list[str], per_row: int = 5) -> None:
                 col.metric(_card_label(ind, lang), "—", border=True,
                            help=f"{ind.definition(lang)}\n\n{reason}")
                 continue
+            # A "—" whose tables hold rows says why (a zero base, no cohort followed up yet).
+            why = empty.value_reason(code, lang) if fmt.missing(r["value"]) else None
             yoy = fmt.delta(r["value"], r["year_ago"], ind.unit, lang, compact=True)
             pop = fmt.delta(r["value"], r["previous"], ind.unit, lang)
             # Flows come with their empty periods at 0; a rate's periods without a value
@@ -100,7 +102,7 @@ def kpi_cards(codes: list[str], per_row: int = 5) -> None:
                 _card_label(ind, lang), _card_value(r["value"], ind.unit, lang),
                 delta=yoy, delta_color=color, delta_description=t("yoy", lang) if yoy else None,
                 help=t("kpi_help", lang, definition=ind.definition(lang), yoy=yoy or "—",
-                       pop=pop or "—"),
+                       pop=pop or "—") + (f"\n\n{why}" if why else ""),
                 chart_data=spark if len(spark) > 1 else None, chart_type="area", border=True)
 
 
@@ -130,7 +132,8 @@ def trend_chart(codes: list[str], *, key: str, title: str) -> None:
         title = f"{title}({note})" if lang != "en" else f"{title} ({note})"
     fig, table = _trend_view(tuple(codes), g, lang, title, st.session_state.get("show_iv", True),
                              _token())
-    show_chart(fig, table, key=key, title=title, codes=codes)
+    show_chart(fig, table, key=key, title=title, codes=codes,
+               reason=empty.chart_reason(codes, None, lang))
 
 
 # Building a chart (Polars glue and Plotly's property checks) was about half a cached page
@@ -164,7 +167,8 @@ def breakdown_chart(codes: list[str], by: str, *, key: str, title: str,
     f, lang = current()
     df, fig, table = _breakdown_view(tuple(codes), f, by, lang, title,
                                      tuple((series_names or {}).items()), _token())
-    show_chart(fig, table, key=key, title=title, codes=codes)
+    show_chart(fig, table, key=key, title=title, codes=codes,
+               reason=empty.chart_reason(codes, by, lang))
     return df
 
 
