@@ -34,7 +34,8 @@ def _provenance(b: BriefingData, title: str, codes: tuple[str, ...], lang: str) 
     return Provenance(
         title=title, indicators=[INDICATORS[c].as_dict(lang) for c in codes],
         filters={"region": f"{b.region} {b.name(lang)}", "period": b.period.label(lang)},
-        data_version=b.version_words(lang), generated_at=datetime.now().astimezone(), lang=lang)
+        data_version=b.version_words(lang), generated_at=datetime.now().astimezone(), lang=lang,
+        sample=b.sample)
 
 
 def chart_png(chart: Chart, scale: float = 2) -> bytes:

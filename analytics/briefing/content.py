@@ -61,18 +61,11 @@ class BriefingData:
 
 
 def version_words(v: DataVersion | None, lang: str = "zh") -> str:
-    """'数据截至2025年12月6日 10:35，共12批' / 'Data as of 6 Dec 2025 10:35, 12 batches'."""
+    """'数据截至2025年12月6日 10:35，共12批' / 'Data as of 6 Dec 2025 10:35, 12 batches', as the
+    sidebar and the exports say it (analytics.db.DataVersion.describe)."""
     if v is None:
-        return "尚无载入数据" if lang != "en" else "No data loaded yet"
-    describe = getattr(v, "describe", None)
-    if callable(describe):  # the dashboard's own words, where analytics.db has them
-        return describe(lang)
-    if v.loaded_at is None:
-        return f"共{v.batches}批数据" if lang != "en" else f"{v.batches} batches"
-    t = v.loaded_at
-    if lang == "en":
-        return f"Data as of {t.day} {t:%b %Y %H:%M}, {v.batches} batches"
-    return f"数据截至{t.year}年{t.month}月{t.day}日 {t:%H:%M}，共{v.batches}批"
+        return "尚未载入数据" if lang != "en" else "No data loaded yet"
+    return v.describe(lang)
 
 
 def _breakdown(codes: tuple[str, ...], f, by: str) -> pl.DataFrame:

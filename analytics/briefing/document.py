@@ -14,6 +14,8 @@ from datetime import datetime
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.shared import Mm
 
 from analytics import fmt
@@ -125,6 +127,13 @@ def _no_value(code: str, lang: str) -> str:
     return "无记录" if _zh(lang) else "no rows"
 
 
+def _repeat_header(row) -> None:
+    """The header row again at the top of each page a table runs onto."""
+    el = OxmlElement("w:tblHeader")
+    el.set(qn("w:val"), "1")
+    row._tr.get_or_add_trPr().append(el)
+
+
 class _Writer:
     """Adds the document's paragraphs, tables and pictures in order, numbering parts 一、二、
     and tables 表1, 表2."""
@@ -142,15 +151,22 @@ class _Writer:
     def part(self, key: str) -> None:
         self.parts += 1
         number = (f"{_NUMERALS_ZH[self.parts - 1]}、" if _zh(self.lang) else f"{self.parts}. ")
-        self.para(number + self.t[key], "一级标题")
+        p = self.para(number + self.t[key], "一级标题")
+        if not _zh(self.lang):  # 黑体 is heavy; its Latin stand-in is not
+            p.runs[0].bold = True
 
     def table(self, title: str, header: tuple[str, ...], rows: list[tuple[str, ...]],
               widths_mm: tuple[float, ...]) -> None:
         self.tables += 1
-        self.para(self.t["table"].format(n=self.tables, title=title), "图表题注")
+        caption = self.para(self.t["table"].format(n=self.tables, title=title), "图表题注")
+        caption.paragraph_format.keep_with_next = True  # a table's title stays on its page
         table = self.doc.add_table(rows=1, cols=len(header))
         table.style = self.doc.styles["Table Grid"]  # plain black rules
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False
+        for column, width in zip(table.columns, widths_mm, strict=True):
+            column.width = Mm(width)  # w:gridCol, which LibreOffice lays out by
+        _repeat_header(table.rows[0])
         for i, row in enumerate([header, *rows]):
             cells = table.rows[0].cells if i == 0 else table.add_row().cells
             for j, (cell, text) in enumerate(zip(cells, row, strict=True)):
@@ -164,7 +180,9 @@ class _Writer:
                     set_fonts(run._r, HEADING1_FONT, LATIN_FONT)
 
     def picture(self, png: bytes, width_mm: float) -> None:
-        self.para("", "图").add_run().add_picture(io.BytesIO(png), width=Mm(width_mm))
+        p = self.para("", "图")
+        p.paragraph_format.keep_with_next = True  # with its caption 图N below
+        p.add_run().add_picture(io.BytesIO(png), width=Mm(width_mm))
 
 
 def _work(w: _Writer, b: BriefingData, paragraphs: list[tuple[str, str]]) -> None:
@@ -219,7 +237,7 @@ def write_docx(b: BriefingData, paragraphs: list[tuple[str, str]], charts: list[
     rows = key_rows(b, lang)
     if rows:
         w.part("key")
-        w.table(w.t["key"], w.t["cols"], rows, (60, 32, 32, 32))
+        w.table(w.t["key"], w.t["cols"], rows, (56, 30, 30, 40))
     units = child_rows(b, lang)
     if units:
         w.part("units")

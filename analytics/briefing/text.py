@@ -25,6 +25,7 @@ from analytics.briefing.wording import (
 GROUP_WORDS = {"hardship_worker": "困难职工", "model_worker": "劳模",
                "temporary_relief": "临时救助"}
 GROUP_ORDER = tuple(GROUP_WORDS)
+UNSTATED = "not_stated"  # the files gave no 救助对象类别 (etl: never guessed)
 
 
 def _ok(*values: float | None) -> bool:
@@ -39,17 +40,25 @@ def _cells(df: pl.DataFrame, code: str) -> dict[str, float]:
 def festival_zh(b: BriefingData) -> str:
     """'2012年慰问困难职工803人、劳模2人、临时救助81人，总计886人，发放慰问金61万余元。'
 
-    With one group only the total is its number: '2012年慰问困难职工18人，发放慰问金…'."""
+    With one group only the total is its number ('2012年慰问困难职工18人，发放慰问金…');
+    persons whose group the files did not state are counted, not named as a group."""
     persons, amount = _cells(b.festival, "festival_persons"), b.value("festival_amount")
     total = b.value("festival_persons")
     if not persons or not _ok(total):
         return ""
-    order = [g for g in GROUP_ORDER if g in persons] + sorted(set(persons) - set(GROUP_ORDER))
-    parts = [f"{GROUP_WORDS.get(g, b.label('recipient_group', g))}{persons_zh(persons[g])}"
-             for g in order if persons[g] > 0]
-    text = f"{b.period.label()}慰问{'、'.join(parts)}"
-    if len(parts) > 1:
-        text += f"，总计{persons_zh(total)}"
+    named = {g: v for g, v in persons.items() if g != UNSTATED and v > 0}
+    order = [g for g in GROUP_ORDER if g in named] + sorted(set(named) - set(GROUP_ORDER))
+    parts = [f"{GROUP_WORDS.get(g, b.label('recipient_group', g))}{persons_zh(named[g])}"
+             for g in order]
+    unstated = persons.get(UNSTATED, 0)
+    if not parts:
+        text = f"{b.period.label()}两节慰问{persons_zh(total)}"
+    else:
+        text = f"{b.period.label()}慰问{'、'.join(parts)}"
+        if unstated > 0:
+            text += f"，另有{persons_zh(unstated)}未填写慰问对象类别"
+        if len(parts) + (unstated > 0) > 1:
+            text += f"，总计{persons_zh(total)}"
     if _ok(amount) and amount > 0:
         text += f"，发放慰问金{yuan_zh(amount)}"
     return text + "。"
@@ -81,7 +90,12 @@ def funds_zh(b: BriefingData) -> str:
         parts = [f"{b.label('fund_source', s)}{yuan_zh(v)}" for s, v in received.items() if v > 0]
         sentences.append(f"到位帮扶资金{yuan_zh(sum(received.values()))}，其中{'、'.join(parts)}")
     if _ok(disbursed) and disbursed > 0:
-        sentences.append(f"发放救助资金{yuan_zh(disbursed)}")
+        paid = {s: v for s, v in _cells(b.funds, "fund_disbursed").items() if v > 0}
+        text = f"发放救助资金{yuan_zh(disbursed)}"
+        if len(paid) > 1:  # by source, largest first, in the deployment's own fund words
+            text += "，其中" + "、".join(f"{b.label('fund_source', s)}{yuan_zh(v)}" for s, v in
+                                       sorted(paid.items(), key=lambda kv: -kv[1]))
+        sentences.append(text)
     due, got = b.value("matching_allocated"), b.value("matching_received")
     if _ok(due) and due > 0:
         if not _ok(got) or got <= 0:
@@ -159,6 +173,7 @@ def paragraphs_en(b: BriefingData) -> list[tuple[str, str]]:
     persons, total = _cells(b.festival, "festival_persons"), b.value("festival_persons")
     if persons and _ok(total):
         parts = ", ".join(f"{b.label('recipient_group', g, 'en')}s: {v:,.0f}"
+                          if g != UNSTATED else f"group not stated: {v:,.0f}"
                           for g, v in persons.items() if v > 0)
         fest = b.value("festival_amount")
         out.append(("Two-festival condolence",
