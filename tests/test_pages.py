@@ -118,7 +118,10 @@ def test_english_switch_changes_labels(app):
     assert "Persons relieved" in [m.label for m in en.metric]
     assert en.segmented_control(key="lang").value == "en"
     assert any("synthetic sample data" in w.value for w in en.warning)
-    assert en.selectbox(key="f_province").label == "Province"
+    # the sample's provinces are both autonomous regions: its level words say so
+    assert en.selectbox(key="f_province").label == "Autonomous region"
+    assert zh.selectbox(key="f_province").label == "自治区"
+    assert app(region="150702").selectbox(key="f_county").label == "旗县（市、区）"
 
 
 def test_registered_stock_from_events_equals_distinct_persons_on_file(warehouse, monkeypatch):
