@@ -19,7 +19,7 @@ from typing import TypeVar
 import fastexcel
 import polars as pl
 
-from etl import csv_files, headers, mappings, sheets
+from etl import csv_files, formulas, headers, mappings, sheets
 from etl.headers import DROPPED_HEADERS, find_header, header_key
 from etl.sheets import Chunk, FileError, MissingColumns, RawSheet, Sheet
 
@@ -72,16 +72,39 @@ def _excel_sheets(data: bytes | str) -> list[RawSheet]:
         raise FileError(f"Excel 文件无法打开（{why}）；请在 Excel 中另存为 .xlsx 后重试",
                         f"The Excel file cannot be opened ({why}); save it again as .xlsx",
                         ) from None
-    sheets = []
+    sheets, grids = [], {}
     for sheet_name in reader.sheet_names:
         sheet = reader.load_sheet(sheet_name, header_row=None, dtypes="string", skip_rows=0)
         if sheet.visible != "visible" or sheet.height == 0:
             continue
         grid = sheet.to_polars()
         grid.columns = [f"c{i}" for i in range(grid.width)]
+        grids[sheet_name] = grid
         sheets.append(RawSheet(sheet_name, _head_rows(grid), _slicer(grid),
                                _numeric_cells(reader, sheet_name)))
+    _refuse_uncached_formulas(data, grids)
     return sheets
+
+
+def _refuse_uncached_formulas(data: bytes | str, grids: dict[str, pl.DataFrame]) -> None:
+    """A workbook never opened in Excel: its formulas read as empty cells, so say to open and
+    save it rather than reject its rows as empty. A 合计 row's formula alone is let be (the
+    total is only compared with the rows, and an empty one is skipped)."""
+    found = formulas.uncached(data, list(grids))
+    missing = {name: [c for c in cells if not _in_totals_row(grids[name], c)]
+               for name, cells in found.items()}
+    missing = {name: cells for name, cells in missing.items() if cells}
+    if missing:
+        raise FileError(*formulas.message(missing))
+
+
+def _in_totals_row(grid: pl.DataFrame, ref: str) -> bool:
+    """Whether cell `ref` (e.g. "C12") is in a row that starts a total (合计, 总计, ...)."""
+    row = int("".join(ch for ch in ref if ch.isdigit()) or 0) - 1
+    if not 0 <= row < grid.height:
+        return False
+    return any(str(v).replace(" ", "").startswith(_TOTAL_WORDS)
+               for v in grid.row(row) if v is not None)
 
 
 def _slicer(grid: pl.DataFrame) -> Callable[[int, Sequence[int]], Iterator[Chunk]]:
