@@ -39,11 +39,13 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 ## Writer without GUI (briefings as PDF) and nginx (deploy/serve-many.sh). Needs root.
 system-deps:
 	@if ! command -v chromium >/dev/null || ! command -v soffice >/dev/null \
+	    || ! dpkg -s libreoffice-calc-nogui >/dev/null 2>&1 \
 	    || ! test -x /usr/sbin/nginx || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
-	    chromium fonts-noto-cjk fontconfig libreoffice-writer-nogui nginx >/dev/null; \
+	    chromium fonts-noto-cjk fontconfig libreoffice-writer-nogui libreoffice-calc-nogui \
+	    nginx >/dev/null; \
 	fi
 
 sample: install
