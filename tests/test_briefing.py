@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import date
 
@@ -304,6 +305,11 @@ def test_pdf(hailar_2012) -> None:
     assert soffice() is not None, "LibreOffice missing: `make system-deps` installs it"
     pdf = to_pdf(hailar_2012.docx)
     assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
+    boxes = {tuple(round(float(x)) for x in m.split())
+             for m in re.findall(rb"/MediaBox\s*\[([\d.\s]+)\]", pdf)}
+    assert boxes == {(0, 0, 595, 842)}  # A4 in points, every page
+    # The official fonts' stand-ins (fonts.conf): a serif for 仿宋/宋/小标宋, a sans for 黑体.
+    assert b"NotoSerifCJK" in pdf and b"NotoSansCJK" in pdf
 
 
 # ---------------------------------------------------------------- the page
