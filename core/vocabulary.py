@@ -54,7 +54,6 @@ _PROVINCE_COMMON = (("省", True), ("区", False), ("市", False))
 _FUND = {"省": ("省级专项", "provincial special fund"),
          "区": ("自治区专项", "autonomous-region special fund"),
          "市": ("市级专项", "municipal special fund")}
-_MUNICIPALITIES = ("11", "12", "31", "50")  # 北京, 天津, 上海, 重庆 (GB/T 2260)
 # Where no deployment is known (a template made outside a warehouse): the common usage.
 GENERAL = {"province": ("省", "Province"), "city": ("市", "City"),
            "county": ("县（市、区）", "County, city or district")}
@@ -112,29 +111,29 @@ def words_of(divisions: Iterable[tuple[str, str, str]]) -> Words:
             by_level[level].append((code, name))
     provinces = {code[:2] for code, _ in by_level["county"] + by_level["city"]
                  + by_level["province"]}
-    kinds = {_province_type(code, name) for code, name in by_level["province"]} - {None}
     types = {lvl: {t for _, name in by_level[lvl] if (t := type_of(lvl, name))}
              for lvl in LEVELS}
+    kinds = types["province"]  # 省, 区 (自治区) or 市 (直辖市: 北京市 …)
     return Words(
         province=compose("province", types["province"], _PROVINCE_COMMON),
         city=compose("city", types["city"], _style(CITY_STYLES, _CITY_COMMON, provinces,
                                                    types["city"], "盟")),
         county=compose("county", types["county"], _style(COUNTY_STYLES, _COMMON, provinces,
                                                          types["county"], "旗")),
-        provincial_fund=_FUND[kinds.pop()] if len(kinds) == 1 else _FUND["省"])
+        provincial_fund=_FUND[next(iter(kinds))] if len(kinds) == 1 else _FUND["省"])
 
 
 def type_of(level: str, name: str) -> str | None:
     """The type a division's name carries at its level (None: a name without one, such as
     直辖县级行政区划): 莫力达瓦达斡尔族自治旗 → 旗, 神农架林区 → 区, 阿坝藏族羌族自治州 → 州."""
-    if level == "province":
+    if level == "province":  # 香港特别行政区: none of the three
         return "区" if name.endswith("自治区") else name[-1] if name[-1] in "省市" else None
-    if level == "city" and name.endswith("地区"):
-        return "地区"
-    last = name[-1:]
-    if level == "city" and last == "州" and name.endswith("自治州"):
-        return "州"
-    return last if last in _TYPES[level] else None
+    if level == "city":
+        for suffix, kind in (("自治州", "州"), ("地区", "地区"), ("盟", "盟"), ("市", "市")):
+            if name.endswith(suffix):
+                return kind
+        return None
+    return name[-1] if name[-1:] in _TYPES[level] else None
 
 
 def compose(level: str, present: set[str], style: tuple[tuple[str, bool], ...]) -> \
@@ -171,12 +170,6 @@ def _style(styles: dict, common: tuple, provinces: set[str], present: set[str],
     if len(own) == 1:
         return own.pop()
     return styles["15"] if marker in present else common
-
-
-def _province_type(code: str, name: str) -> str | None:
-    if code[:2] in _MUNICIPALITIES:
-        return "市"
-    return type_of("province", name)
 
 
 _COUNTY_HEADER = re.compile(r"[旗县市区]+")

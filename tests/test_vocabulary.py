@@ -48,6 +48,18 @@ def test_words_follow_the_divisions_in_scope(scope, county, fund):
         assert "旗" not in w.county[0] and "banner" not in w.county[1].lower()
 
 
+@pytest.mark.parametrize(("scope", "province", "city"), [
+    (("510000",), "省", "市（州）"),          # 四川: 21 cities and 3 autonomous prefectures
+    (("513200",), "省", "自治州"),            # 阿坝州 alone
+    (("150000",), "自治区", "盟市"),          # 内蒙古: 盟 and 市
+    (("110105",), "市", "市"),
+    (("450000", "510000"), "省（区）", "市（州）"),
+])
+def test_province_and_city_levels_follow_the_scope_too(scope, province, city):
+    w = _words(*scope)
+    assert (w.province[0], w.city[0]) == (province, city)
+
+
 def test_the_sample_keeps_its_words():
     from sample.regions import SCOPE
 
