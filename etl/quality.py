@@ -195,7 +195,7 @@ JOIN (SELECT person_key, max(exited_on) AS exited_on FROM hardship_files
       WHERE exited_on IS NOT NULL GROUP BY person_key) x
   ON x.person_key = r.person_key AND r.relief_date > x.exited_on
 LEFT JOIN persons p ON p.person_key = r.person_key
-WHERE r.recipient_group = 'hardship_worker'
+WHERE r.recipient_group IN ('hardship_worker', 'not_stated')  -- unstated: may be one
   AND NOT EXISTS (SELECT 1 FROM hardship_files h WHERE h.person_key = r.person_key
                   AND h.registered_on <= r.relief_date
                   AND (h.exited_on IS NULL OR h.exited_on >= r.relief_date))
@@ -261,7 +261,9 @@ outside AS (
     WHERE c.fund_source IN (SELECT fund_source FROM dq_fund_rules)
       AND NOT EXISTS (SELECT 1 FROM dq_fund_rules f WHERE f.fund_source = c.fund_source
                       AND f.relief_type IN ('*', c.relief_type)
-                      AND f.recipient_group IN ('*', c.recipient_group)))
+                      -- a group the file did not state is judged on the type alone
+                      AND (f.recipient_group IN ('*', c.recipient_group)
+                           OR c.recipient_group = 'not_stated')))
 SELECT o.outside, {_RELIEF_COLS}
 FROM relief r JOIN outside o USING (fund_source, relief_type, recipient_group)
 LEFT JOIN persons p ON p.person_key = r.person_key

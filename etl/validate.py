@@ -28,9 +28,10 @@ AGGREGATE_AMOUNT_LIMIT = Decimal("10000000000")
 # Table columns named differently from the mapping's column names.
 RENAMED = {"station": "station_code", "county": "county_code", "scope": "scope_code",
            "id_number": "person_key"}
-# Table columns NOT NULL that a file may leave out: a roster lists hardship workers unless
-# it says otherwise.
-DEFAULTS = {"recipient_group": "hardship_worker"}
+# Table columns NOT NULL that a file may leave out, and the code stored then: a roster without
+# a 救助对象类别 column (or a blank cell) does not say whom it paid, so its rows are "not stated"
+# (未填写), never a guessed 困难职工 that the pages would count as such.
+DEFAULTS = {"recipient_group": "not_stated"}
 
 
 @dataclass

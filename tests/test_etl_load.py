@@ -173,3 +173,22 @@ def test_default_rejects_dir_is_config(tmp_path, monkeypatch):
     monkeypatch.setattr(config, "REJECTS_DIR", tmp_path / "default_rej")
     report = load.load_files([mf.bad_rows_csv(tmp_path)], registered(tmp_path / "w.duckdb"))
     assert report.rejects_path.parent == tmp_path / "default_rej"
+
+
+def test_a_roster_without_recipient_group_says_not_stated(tmp_path):
+    """A file with no 救助对象类别 column does not say whom it paid: its rows are 未填写, not a
+    guessed 困难职工 that the relief page would count as hardship workers."""
+    db = tmp_path / "w.duckdb"
+    path = mf.bom_csv(tmp_path)
+    assert "救助对象类别" not in path.read_text(encoding="utf-8-sig")
+    assert _load(db, path).exit_code == 0
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        groups = con.sql("SELECT DISTINCT recipient_group FROM relief").fetchall()
+        label = con.sql("SELECT label_zh, label_en FROM labels WHERE domain = "
+                        "'recipient_group' AND code = 'not_stated'").fetchall()
+        flagged = con.execute("SELECT count(*) FROM dq_fund_scope").fetchone()[0]
+    finally:
+        con.close()
+    assert groups == [("not_stated",)] and label == [("未填写", "not stated")]
+    assert flagged == 0  # special funds are not flagged for a group nobody stated
