@@ -117,9 +117,25 @@ def warm_up() -> threading.Thread:
         except RenderError:
             pass  # the export that needs the browser reports it
 
-    thread = threading.Thread(target=run, daemon=True)
+    thread = threading.Thread(target=run, daemon=True, name=WARM_UP)
     thread.start()
     return thread
+
+
+WARM_UP = "kaleido-warm-up"  # the thread's name: a command line waits for it before it exits
+
+
+def close_renderer(timeout: float = 60) -> None:
+    """Wait for a warm-up still starting Chromium, then stop Kaleido's server. A command
+    line calls this before it exits: left to the interpreter's exit, Kaleido's temporary
+    folder was removed while Chromium was still opening it, and a traceback was printed."""
+    import kaleido
+
+    for thread in threading.enumerate():
+        if thread.name == WARM_UP:
+            thread.join(timeout)
+    with _kaleido_lock:
+        kaleido.stop_sync_server(silence_warnings=True)
 
 
 def _ensure_kaleido_server() -> None:

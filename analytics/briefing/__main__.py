@@ -20,16 +20,29 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pdf", action="store_true", help="also write a PDF (needs LibreOffice)")
     args = ap.parse_args(argv)
     if args.db:
-        if not args.db.exists():
-            ap.error(f"no warehouse at {args.db}")
         os.environ["UNION_DASH_DB"] = str(args.db)  # analytics.db reads it at call time
+    from analytics import db
+    from analytics.export import close_renderer
+
+    path = db.warehouse_path()
+    if not path.exists():  # said plainly, not a traceback from the first query
+        print(f"error: no warehouse at {path}: pass --db PATH or set UNION_DASH_DB "
+              "(a new one: python -m etl init --db PATH --scope CODE)", file=sys.stderr)
+        return 2
+    try:
+        return _write(args)
+    finally:
+        close_renderer()
+
+
+def _write(args: argparse.Namespace) -> int:
     from analytics.briefing import build_briefing, parse_period, to_pdf
 
     try:
         period = parse_period(args.period)
         briefing = build_briefing(args.region, period, lang=args.lang)
-    except (KeyError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (KeyError, ValueError) as exc:  # an unknown region, a malformed period
+        print(f"error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
         return 2
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(briefing.docx)
