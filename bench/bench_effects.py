@@ -3,19 +3,21 @@ process, which compiles pyfixest's numba kernels) and warm (median of later call
 
     python -m bench.bench_effects            # simulated panel
     python -m bench.bench_effects --sample   # also the page's analyses on data/warehouse.duckdb
+    python bench/bench_effects.py --repeats 1 --sample --db W --groups 1   # a quick check
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
 import warnings
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 warnings.filterwarnings("ignore")
 
 
@@ -31,11 +33,11 @@ def _time(run, repeats: int = 5) -> tuple[float, float]:
     return cold, statistics.median(warm)
 
 
-def simulated() -> list[tuple[str, float, float]]:
+def simulated(repeats: int = 5) -> list[tuple[str, float, float]]:
     import polars as pl
-    from test_effects_estimators import MONTHS, staggered_panel
 
     from analytics.effects import did, event_study, its
+    from bench._panels import MONTHS, staggered_panel
 
     gauss = staggered_panel(seed=8).with_columns(
         treated=pl.col("unit") < 10, post=pl.col("month") >= MONTHS[100])
@@ -56,10 +58,10 @@ def simulated() -> list[tuple[str, float, float]]:
             series, "y", "month", MONTHS[100], family="quasipoisson", seasonality=2,
             hac_lags=12),
     }
-    return [(name, *_time(run)) for name, run in cases.items()]
+    return [(name, *_time(run, repeats)) for name, run in cases.items()]
 
 
-def sample() -> list[tuple[str, float, float]]:
+def sample(repeats: int = 2, limit: int | None = None) -> list[tuple[str, float, float]]:
     import polars as pl
 
     from analytics import reference
@@ -72,7 +74,7 @@ def sample() -> list[tuple[str, float, float]]:
     regions = reference.regions()
     counties = tuple(regions.filter(pl.col("level") == "county")["region_code"])
     out = []
-    for group, kind in groups.select("group", "kind").iter_rows():
+    for group, kind in groups.select("group", "kind").head(limit).iter_rows():
         outcome = effect_data.outcomes()[effect_data.DEFAULT_OUTCOME[kind]]
 
         def run(group=group, outcome=outcome):
@@ -84,15 +86,25 @@ def sample() -> list[tuple[str, float, float]]:
                 pass  # e.g. no months before the start: the page says so
 
         out.append((f"page analysis (with placebo): {group.split('|')[1][:40]}",
-                    *_time(run, repeats=2)))
+                    *_time(run, repeats)))
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sample", action="store_true")
+    parser.add_argument("--sample", action="store_true",
+                        help="also the effects page's analyses on a warehouse")
+    parser.add_argument("--db", type=Path, default=None,
+                        help="that warehouse (default: UNION_DASH_DB or data/warehouse.duckdb)")
+    parser.add_argument("--repeats", type=int, default=5, help="warm calls per estimate")
+    parser.add_argument("--groups", type=int, default=None,
+                        help="--sample: only the first N measures")
     args = parser.parse_args()
-    rows = simulated() + (sample() if args.sample else [])
+    if args.db:
+        os.environ["UNION_DASH_DB"] = str(args.db)
+    rows = simulated(args.repeats)
+    if args.sample:
+        rows += sample(min(args.repeats, 2), args.groups)
     print("| estimate | cold | warm (median) |\n|---|---|---|")
     for name, cold, warm in rows:
         print(f"| {name} | {cold:.2f} s | {warm:.3f} s |")

@@ -41,11 +41,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PAGES = ["overview", "relief", "funds", "training", "petitions"]
-# Person-level tables replicated by `build` (the key columns to suffix in each).
+# Person-level tables replicated by `build`, and the columns that make a copy's rows its own:
+# person keys (UBIGINT, as the load writes them) mixed with the copy's number, text ids
+# suffixed; the surrogate row ids (etl/key_types.py) are then computed from the copy's
+# natural key, as a load would. Copy 0 keeps the sample's keys, so a later load of a
+# sample file finds its persons and rows.
 REPLICATED = {
-    "relief": ("relief_id", "person_key"), "hardship_files": ("person_key",),
-    "petitions": ("petition_id",), "training": ("enrolment_id", "person_key"),
-    "placements": ("person_key",), "loans": ("loan_id", "person_key"),
+    "relief": ("person_key",), "hardship_files": ("person_key",),
+    "petitions": ("petition_id",), "training": ("person_key",),
+    "placements": ("person_key",), "loans": ("person_key",),
     "medical_cards": ("person_key",), "medical_benefits": ("person_key",),
     "persons": ("person_key",),
 }
@@ -60,7 +64,7 @@ VIEWS = {"default": {}, "hailar_2012": {"region": "150702", "from": "2012-01", "
 def build(sample: Path, out: Path, copies: int, ordered: bool = False) -> None:
     import duckdb
 
-    from etl import person_index, rollups, schema
+    from etl import key_types, person_index, rollups
 
     out.unlink(missing_ok=True)
     con = duckdb.connect(str(out))
@@ -71,13 +75,12 @@ def build(sample: Path, out: Path, copies: int, ordered: bool = False) -> None:
         if keys is None:
             con.execute(f"CREATE TABLE main.{name} AS SELECT * FROM s.{name}")
             continue
-        repl = ", ".join([f"{k} || '~' || r.range AS {k}" for k in keys]
-                         + [f"NULL::{schema.derived_type(c)} AS {c}"
-                            for c in schema.derived_columns(name)])
         t0 = time.perf_counter()
         order = ORDER.get(name, "random()") if ordered else "random()"
-        con.execute(f"CREATE TABLE main.{name} AS SELECT t.* REPLACE ({repl}) FROM s.{name} t, "
-                    f"range({copies}) r ORDER BY {order}")
+        con.execute(f"CREATE TABLE main.{name} AS {_copies(name, keys, copies)} ORDER BY {order}")
+        if name in key_types.SURROGATE_IDS:  # the id of each copy's natural key
+            con.execute(f"UPDATE main.{name} SET {key_types.SURROGATE_IDS[name]} = "
+                        f"{key_types.row_id_sql(key_types.key_sql(name))}")
         n = con.sql(f"SELECT count(*) FROM main.{name}").fetchall()[0][0]
         print(f"{name}: {n:,} rows in {time.perf_counter() - t0:.1f} s", flush=True)
     t0 = time.perf_counter()
@@ -87,6 +90,21 @@ def build(sample: Path, out: Path, copies: int, ordered: bool = False) -> None:
     con.execute("CHECKPOINT")
     con.close()
     print(f"{out}: {out.stat().st_size / 1e9:.2f} GB")
+
+
+def _copies(name: str, keys: tuple[str, ...], copies: int) -> str:
+    """SELECT of `copies` copies of the sample's table, each with keys of its own and the
+    derived columns left for the load's steps (person_index.migrate)."""
+    from etl import key_types, schema
+
+    types = key_types.column_types(name)
+    own = [f"CASE WHEN r.range = 0 THEN {k} ELSE hash({k}, r.range) END AS {k}"
+           if types.get(k) == "UBIGINT" else
+           f"{k} || CASE WHEN r.range = 0 THEN '' ELSE '~' || r.range END AS {k}"
+           for k in keys]
+    derived = [f"NULL::{schema.derived_type(c)} AS {c}" for c in schema.derived_columns(name)]
+    return (f"SELECT t.* REPLACE ({', '.join(own + derived)}) "
+            f"FROM s.{name} t, range({copies}) r")
 
 
 def generated(out: Path, scale: int, files: Path) -> None:
@@ -111,36 +129,31 @@ def generated(out: Path, scale: int, files: Path) -> None:
           f"{sum(r.rows_loaded for r in report.files):,} rows", flush=True)
 
 
-def record(db: Path, calls_file: Path) -> None:
-    """Run each page under AppTest and keep the analytics calls it made, per page and view."""
+def record(db: Path, calls_file: Path, pages: tuple[str, ...] = tuple(PAGES),
+           views: tuple[str, ...] = tuple(VIEWS)) -> None:
+    """Run each page under AppTest and keep the calls it made to `ui.data` (the pages' only
+    way to analytics), per page and view."""
     os.environ["UNION_DASH_DB"] = str(db)
     from streamlit.testing.v1 import AppTest
 
-    from analytics import db as adb
-    from analytics import queries, queries_attention, queries_petitions
+    from ui import data
 
     log: list[tuple[str, tuple, dict]] = []
-    targets = [(queries, n) for n in ("regions", "labels", "data_range", "kpis", "trend",
-                                      "breakdown", "interventions")]
-    targets += [(queries_attention, "attention"), (queries_attention, "matching_gaps"),
-                (queries_petitions, "mediation_funnel"), (adb.Warehouse, "version")]
-    for mod, name in targets:
-        original = getattr(mod, name)
-
+    for name, original in cached_functions().items():
         def wrapped(*a, _o=original, _n=name, **k):
-            log.append((_n, a[1:] if _n == "version" else a, k))
+            log.append((_n, a, k))
             return _o(*a, **k)
 
-        setattr(mod, name, wrapped)
+        setattr(data, name, wrapped)
     calls: dict[str, list] = {}
-    for view, query in VIEWS.items():
-        for page in PAGES:
+    for view in views:
+        for page in pages:
             import streamlit as st
 
             st.cache_data.clear()
             log.clear()
             at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300)
-            at.query_params.update(query)
+            at.query_params.update(VIEWS[view])
             at.run()
             if page != "overview":  # keep only the run of the page itself (frame included)
                 st.cache_data.clear()
@@ -153,16 +166,20 @@ def record(db: Path, calls_file: Path) -> None:
     calls_file.write_bytes(pickle.dumps(calls))
 
 
-def replay(calls: list) -> None:
-    from analytics import db as adb
-    from analytics import queries, queries_attention, queries_petitions
+def cached_functions() -> dict:
+    """ui.data's cached functions by name (what a page asks of analytics)."""
+    from ui import data
 
-    funcs = {n: getattr(queries, n) for n in ("regions", "labels", "data_range", "kpis", "trend",
-                                              "breakdown", "interventions")}
-    funcs |= {"attention": queries_attention.attention,
-              "matching_gaps": queries_attention.matching_gaps,
-              "mediation_funnel": queries_petitions.mediation_funnel,
-              "version": lambda: adb.data_version()}
+    return {name: f for name, f in vars(data).items()
+            if callable(f) and hasattr(f, "__wrapped__")
+            and getattr(f, "__module__", None) == data.__name__}
+
+
+def replay(calls: list) -> None:
+    """The calls again, each to the function under Streamlit's cache (analytics only)."""
+    from analytics import queries
+
+    funcs = {name: f.__wrapped__ for name, f in cached_functions().items()}
     queries.clear_memo()  # each replay is a new view: measures are not shared across views
     for name, args, kwargs in calls:
         funcs[name](*args, **kwargs)
@@ -286,13 +303,20 @@ def main() -> None:
     ap.add_argument("--scale", type=int, default=26)
     ap.add_argument("--files", type=Path, help="generated: where the station files are")
     ap.add_argument("--repeats", type=int, default=10)
+    ap.add_argument("--pages", default=",".join(PAGES),
+                    help="record: the pages, comma-separated (default: all)")
+    ap.add_argument("--views", default=",".join(VIEWS),
+                    help="record: the views, comma-separated (default: all)")
     a = ap.parse_args()
+    pages, views = tuple(a.pages.split(",")), tuple(a.views.split(","))
+    if unknown := (set(pages) - set(PAGES)) | (set(views) - set(VIEWS)):
+        ap.error(f"unknown pages or views: {', '.join(sorted(unknown))}")
     if a.command == "all":  # `make bench`: every step, on the sample warehouse
         work = Path(a.out or "/tmp/bench_pages")
         work.mkdir(parents=True, exist_ok=True)
         sample = a.sample or ROOT / "data" / "warehouse.duckdb"
-        generated(work / "bench.duckdb", a.scale, work / "files")
-        record(sample, work / "calls.pkl")
+        generated(work / "bench.duckdb", a.scale, a.files or work / "files")
+        record(sample, work / "calls.pkl", pages, views)
         print(json.dumps(machine()))
         run(work / "bench.duckdb", work / "calls.pkl", a.repeats)
         print(json.dumps({"pandas": pandas_overview(work / "bench.duckdb", a.repeats),
@@ -302,7 +326,7 @@ def main() -> None:
     elif a.command == "generated":
         generated(a.out, a.scale, a.files or a.out.with_suffix(".files"))
     elif a.command == "record":
-        record(a.db, a.calls)
+        record(a.db, a.calls, pages, views)
     elif a.command == "one":
         print(json.dumps(_one(a.db, a.key, a.calls, a.repeats)))
     elif a.command == "run":

@@ -16,15 +16,16 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from etl import quality  # noqa: E402
-from etl.schema import ddl  # noqa: E402
-from sample.regions import all_regions  # noqa: E402
+from etl import person_index, quality  # noqa: E402
+from etl.warehouse import init  # noqa: E402
+from sample.regions import SCOPE, all_regions  # noqa: E402
 
 
 def build(path: Path, rows: int) -> duckdb.DuckDBPyConnection:
+    """A warehouse as `etl init` makes it for the sample's scope, with synthetic facts (integer
+    keys as the ETL writes them; the per-person columns derived as after a load, untimed)."""
+    init(path, SCOPE)
     con = duckdb.connect(str(path))
-    for stmt in ddl():
-        con.execute(stmt)
     stations = [r.region_code for r in all_regions() if r.level == "station"]
     con.execute("CREATE TEMP TABLE st AS SELECT unnest($s) AS code, "
                 "generate_subscripts($s, 1) - 1 AS k", {"s": stations})
@@ -32,8 +33,10 @@ def build(path: Path, rows: int) -> duckdb.DuckDBPyConnection:
     # Mostly clean data, as stations send it: special funds pay hardship workers, model
     # workers and temporary cases are paid from the union's own funds and donations.
     con.execute(f"""
-        INSERT INTO relief
-        SELECT md5(i::VARCHAR), 'p' || (hash(i) % {people}), left(st.code, 6), st.code,
+        INSERT INTO relief (relief_id, person_key, county_code, station_code, relief_date,
+                            relief_type, recipient_group, fund_source, amount_yuan, category,
+                            batch_id)
+        SELECT hash(i), 1 + hash(i) % {people}, left(st.code, 6), st.code,
                DATE '2005-01-01' + (hash(i * 3) % 7300)::INTEGER,
                ['festival_condolence', 'temporary', 'medical', 'education', 'living']
                    [1 + (hash(i * 5) % 5)::INTEGER],
@@ -47,15 +50,20 @@ def build(path: Path, rows: int) -> duckdb.DuckDBPyConnection:
                              WHEN hash(i * 7) % 20 = 1 THEN 'temporary_relief'
                              ELSE 'hardship_worker' END AS grp FROM range({rows}) t(i)) t
         JOIN st ON st.k = hash(t.i * 17) % {len(stations)}""")
-    con.execute(f"""INSERT INTO persons SELECT 'p' || i, '150702********' || lpad((i % 10000)::VARCHAR, 4, '0'),
-                    NULL, NULL, 'b0' FROM range({people}) t(i)""")
-    con.execute(f"""INSERT INTO hardship_files SELECT 'p' || i, '150702', NULL, 'low_income',
+    con.execute(f"""INSERT INTO persons (person_key, id_masked, batch_id)
+                    SELECT 1 + i, '150702********' || lpad((i % 10000)::VARCHAR, 4, '0'), 'b0'
+                    FROM range({people}) t(i)""")
+    con.execute(f"""INSERT INTO hardship_files (person_key, county_code, category,
+                                                registered_on, exited_on, batch_id)
+                    SELECT 1 + i, '150702', 'low_income',
                     DATE '2000-01-01' + (hash(i) % 1800)::INTEGER,
                     CASE WHEN i % 500 = 0 THEN DATE '2024-06-01' + (hash(i) % 100)::INTEGER END,
                     'b0'
                     FROM range({people}) t(i)""")
-    con.execute("INSERT INTO load_batches SELECT 'b' || i, 'f', 'h', 'relief', TIMESTAMP '2025-01-01', "
-                "0, 0, 0, NULL, NULL, NULL, NULL FROM range(50) t(i)")
+    con.execute("INSERT INTO load_batches (batch_id, file_name, content_sha256, table_name, "
+                "loaded_at, rows_read, rows_loaded, rows_rejected) SELECT 'b' || i, 'f', 'h', "
+                "'relief', TIMESTAMP '2025-01-01', 0, 0, 0 FROM range(50) t(i)")
+    person_index.migrate(con)  # person numbers and per-person columns, as a load leaves them
     con.execute("CHECKPOINT")
     return con
 

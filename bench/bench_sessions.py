@@ -557,7 +557,7 @@ def validate(db: Path, repeats: int, timeout: float) -> dict:
     from playwright.sync_api import sync_playwright
 
     sys.path.insert(0, str(ROOT))
-    from tests.served import FLAGS, IDLE
+    from bench._browser import FLAGS, IDLE
 
     out: dict[str, list[float]] = {}
 

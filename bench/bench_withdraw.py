@@ -45,17 +45,33 @@ def monthly_files(files: Path, county: str, out: Path) -> tuple[Path, Path]:
 
     date, amount = (next(c for c in rows.columns if normalise_header(c).startswith(s))
                     for s in ("发放日期", "金额"))  # headers vary by file, stray spaces too
-    month = rows.filter(pl.col(date).str.starts_with("2024-12")).with_columns(
+    # dates are written as stations write them (2024/12/5, 2024年12月5日 …): as ISO dates
+    iso = {d: _iso_date(d) for d in rows[date].drop_nulls().unique().to_list()}
+    month = rows.with_columns(pl.col(date).replace_strict(iso, default=None)).filter(
+        pl.col(date).str.starts_with("2024-12")).with_columns(
         pl.col(date).str.replace("^2024-12", "2025-01"))
+    if month.is_empty():
+        raise SystemExit(f"{roster.name}: no rows of December 2024")
+    yuan = pl.col(amount).str.replace_all("[,，元 ]", "").cast(pl.Float64, strict=False)
     corrected = month.with_columns(
-        pl.when(pl.int_range(pl.len()) % 20 == 0)
-        .then((pl.col(amount).cast(pl.Float64) + 50).cast(pl.String))
+        pl.when((pl.int_range(pl.len()) % 20 == 0) & yuan.is_not_null())
+        .then((yuan + 50).cast(pl.String))
         .otherwise(pl.col(amount)).alias(amount))
     extra = month.head(10).with_columns(pl.col(date).str.replace("^2025-01-..", "2025-01-31"))
     m, m2 = out / f"{county}_救助发放花名册_2025-01.csv", out / f"{county}_救助发放花名册_2025-01_更正.csv"
     month.write_csv(m)
     pl.concat([corrected, extra]).unique(keep="first", maintain_order=True).write_csv(m2)
     return m, m2
+
+
+def _iso_date(text: str) -> str | None:
+    """A date as the ETL reads it, as YYYY-MM-DD (None for a value it rejects)."""
+    from etl import parse
+
+    try:
+        return parse.parse_date(text).isoformat()
+    except ValueError:
+        return None
 
 
 def child(action: str, db: Path, arg: str) -> dict:
@@ -72,6 +88,8 @@ def child(action: str, db: Path, arg: str) -> dict:
         raise RuntimeError(f"{action} failed ({out.returncode}):\n{out.stderr}")
     result = json.loads(out.stdout.strip().splitlines()[-1])
     print(json.dumps(result, ensure_ascii=False), file=sys.stderr)
+    if result.get("status") == "failed":
+        raise RuntimeError(f"{action} {arg}: the file was not loaded: {result}")
     return result
 
 
@@ -127,9 +145,13 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     db = work / "w.duckdb"
     shutil.copyfile(args.source, db)
-    from etl import swap, warehouse
+    from etl import quality, swap, warehouse
 
-    swap.rewrite(db, warehouse.prepare)  # an older warehouse gets the archives first, untimed
+    def prepare(con) -> None:  # an older warehouse gets the archives first, untimed, and
+        warehouse.prepare(con)  # findings by today's rules, as the loads below leave them
+        quality.refresh(con)
+
+    swap.rewrite(db, prepare)
     m, m2 = monthly_files(args.files, args.county, work)
     before = work / "before.duckdb"
     if args.check:

@@ -12,11 +12,11 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from bench._browser import FLAGS, IDLE
+
+__all__ = ["FLAGS", "IDLE", "ROOT", "dashboard", "free_port"]
+
 ROOT = Path(__file__).resolve().parent.parent
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run",
-         "--disable-dev-shm-usage"]
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
 def free_port() -> int:
