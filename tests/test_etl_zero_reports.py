@@ -178,3 +178,15 @@ def test_a_closed_station_is_not_expected_after_its_closing_month():
     closed, open_ = _statuses(con, "150702001"), _statuses(con, "150702002")
     assert sorted(closed) == [date(2012, m, 1) for m in (1, 2, 3)]  # to March, not September
     assert [open_[date(2012, m, 1)] for m in range(2, 9)] == ["missing"] * 7
+
+
+def test_an_empty_xlsx_roster_with_its_trailers_is_a_zero_report(tmp_path):
+    """The workbook as the station keeps it, merged title and notes, 合计 0, no rows."""
+    report = _load(tmp_path, tf.trailer_xlsx(tmp_path, rows=[], total="0"))
+    f = report.files[0]
+    assert (f.status, f.rows_read, report.exit_code) == ("loaded", 0, 0), f.line
+    assert f.warnings == [] and "2012年3月" in f.message_zh
+    assert [w for _, _, w, _ in f.skipped] == ["total", "signature", "note", "note", "note",
+                                               "note", "note"]
+    assert _query(tmp_path / "w.duckdb", "SELECT station_code, month FROM zero_reports") == [
+        (tf.STATION, date(2012, 3, 1))]

@@ -34,11 +34,12 @@ SKIPPED = [(8, "total"), (10, "signature"), (11, "note"), (13, "note"), (14, "no
 XLSX_SKIPPED = [*SKIPPED, (17, "note")]  # and the 填表说明 of one cell of several lines
 
 
-def _lines(rows: list[list[str]]) -> list[list[str]]:
+def _lines(rows: list[list[str]], total: str = "2000") -> list[list[str]]:
     """Title, unit line, blank, header (row 4), rows, 合计, blank, signatures, notes."""
     blank = [""] * len(HEADER)
     pad = [""] * (len(HEADER) - 1)
-    return [[TITLE, *pad], [UNIT, *pad], blank, HEADER, *rows, TOTAL, blank, SIGNATURES,
+    return [[TITLE, *pad], [UNIT, *pad], blank, HEADER, *rows, [*TOTAL[:6], total, "", ""],
+            blank, SIGNATURES,
             # a merged note comes out of Excel's CSV export with its text in the first cell
             [NOTE, *pad], blank, *([line, *pad] for line in EXPLAIN)]
 
@@ -53,7 +54,7 @@ def trailer_csv(tmp: Path, *, name: str = "正阳站2012年3月.csv",
 
 
 def trailer_xlsx(tmp: Path, *, name: str = "正阳站2012年3月.xlsx",
-                 rows: list[list[str]] = ROWS) -> Path:
+                 rows: list[list[str]] = ROWS, total: str = "2000") -> Path:
     """The same sheet in Excel: the title and footnotes merged across the table's width,
     the note of several lines also once as one cell with line breaks (Alt+Enter)."""
     path = tmp / name
@@ -62,12 +63,13 @@ def trailer_xlsx(tmp: Path, *, name: str = "正阳站2012年3月.xlsx",
     merged = wb.add_format({"align": "center", "bold": True})
     wrap = wb.add_format({"text_wrap": True})
     last = len(HEADER) - 1
-    for i, line in enumerate(_lines(rows)):
+    lines = _lines(rows, total)
+    for i, line in enumerate(lines):
         if i == 0 or (line[0] and not any(line[1:]) and line[0] not in TOTAL):
             ws.merge_range(i, 0, i, last, line[0], merged if i == 0 else wrap)
         else:
             ws.write_row(i, 0, [int(c) if c.isdigit() and len(c) < 6 else c for c in line])
-    ws.merge_range(len(_lines(rows)) + 1, 0, len(_lines(rows)) + 1, last,
+    ws.merge_range(len(lines) + 1, 0, len(lines) + 1, last,
                    "\n".join(["填表说明：", *EXPLAIN[1:]]), wrap)
     wb.close()
     return path
