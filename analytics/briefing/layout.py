@@ -152,7 +152,10 @@ def add_styles(doc, latin: str = LATIN_FONT) -> None:
     for name, (font, size, align, indent, level) in STYLES.items():
         style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
         style.base_style = doc.styles["Normal"]
-        set_fonts(style.element, font, PAGE_NUMBER_FONT if name == "页码" else latin)
+        # Title, headings and page numbers write their digits in their own face (a 2012 in
+        # 小标宋 or 黑体 as heavy as the words beside it); text and tables in `latin`.
+        own = name in ("公文标题", "一级标题", "二级标题", "页码")
+        set_fonts(style.element, font, font if own else latin)
         style.font.size, style.font.color.rgb = Pt(size), BLACK
         style.font.bold = False
         fmt = style.paragraph_format
