@@ -190,3 +190,13 @@ def test_an_empty_xlsx_roster_with_its_trailers_is_a_zero_report(tmp_path):
                                                "note", "note"]
     assert _query(tmp_path / "w.duckdb", "SELECT station_code, month FROM zero_reports") == [
         (tf.STATION, date(2012, 3, 1))]
+
+
+def test_a_user_bound_to_a_region_declares_for_its_stations_only(tmp_path):
+    db = registered(tmp_path / "w.duckdb")
+    other = load.load_bytes([zero_reports.declaration_file(tf.STATION, date(2012, 3, 1))], db,
+                            rejects_dir=tmp_path / "rej", region="150703")
+    assert other.files[0].status == "failed" and "权限范围" in other.files[0].message_zh
+    own = load.load_bytes([zero_reports.declaration_file(tf.STATION, date(2012, 3, 1))], db,
+                          rejects_dir=tmp_path / "rej", region="150702")
+    assert own.files[0].status == "loaded" and own.exit_code == 0
