@@ -105,7 +105,7 @@ def record(action: str, *, user: str | None, role: str | None = None, object: st
     `user` None means the operating-system account (a command-line run)."""
     try:
         target = resolve(path, warehouse)
-        key = audit_chain.load_key()
+        key = _key()
         now = datetime.now(UTC)
         event = {"at_utc": _utc_text(now),
                  "at_local": now.astimezone().isoformat(sep=" ", timespec="seconds"),
@@ -133,9 +133,25 @@ def immediate(con: sqlite3.Connection) -> Iterator[None]:
     con.execute("COMMIT")
 
 
-def _append(con: sqlite3.Connection, key: bytes, event: dict) -> int:
+def _key() -> bytes | None:
+    """The chain's key, or None when it cannot be read or made (a home directory not
+    writable): the event is then written off the chain, and `verify` names it, rather than
+    lost."""
+    try:
+        return audit_chain.load_key()
+    except OSError as exc:
+        _log.warning("audit: no key for the hash chain (%s): events go unchained", exc)
+        return None
+
+
+def _append(con: sqlite3.Connection, key: bytes | None, event: dict) -> int:
     """Insert `event` chained to the last hashed event, with the id SQLite would give it (the
     hash covers the id: renumbering shows). Call inside `immediate`."""
+    if key is None:
+        columns = [c for c in COLUMNS if c != "id"]
+        return con.execute(f"INSERT INTO events ({', '.join(columns)}) VALUES "
+                           f"({', '.join('?' * len(columns))})",
+                           [event[c] for c in columns]).lastrowid
     last = con.execute("SELECT hash FROM events WHERE hash IS NOT NULL "
                        "ORDER BY id DESC LIMIT 1").fetchone()
     number = con.execute(
@@ -288,7 +304,9 @@ def _hashed(con: sqlite3.Connection) -> bool:
 def _add_chain(con: sqlite3.Connection) -> None:
     """A log made before the chain: its hash columns, and its events chained, in one
     transaction (a kill between the two would leave events never chained)."""
-    key = audit_chain.load_key()
+    key = _key()
+    if key is None:  # chained by the first open that has the key
+        return
     with immediate(con):
         if _hashed(con):  # another process did it while this one waited
             return

@@ -133,8 +133,9 @@ _TEXT = {
     "relinked": ("第 {at} 条之前的记录被删除或替换（链接不符）",
                  "an event before {at} was removed or replaced (its link does not match)"),
     "start": ("日志开头的第 {rng} 条被删除", "the first {ev} {rng} {was} removed"),
-    "unchained": ("第 {at} 条不在哈希链上（不是本程序写入的）",
-                  "event {at} is not on the chain (not written by this program)"),
+    "unchained": ("第 {at} 条不在哈希链上（手工添加，或写入时没有密钥）",
+                  "event {at} is not on the chain (added by hand, or recorded without the "
+                  "key)"),
     "tail": ("最后的第 {rng} 条被删除（日志编号已到 {until}）",
              "the last {ev} {rng} {was} removed (the log's numbering reached {until})"),
     "batch": ("仓库中的批次 {batch} 没有导入记录（记录被删除）",

@@ -304,3 +304,15 @@ def test_the_admin_page_says_whether_the_log_is_whole(small_warehouse, log, monk
     assert "日志不完整" in shown and "第 2 条被修改" in shown and "日志开头的第 1 条被删除" in shown
     at = _page("admin", small_warehouse, monkeypatch, lang="en")
     assert "event 2 was edited (hash mismatch)" in at.error[0].value
+
+
+def test_without_a_key_an_event_is_written_off_the_chain_not_lost(log, monkeypatch, tmp_path):
+    _some_events(2)
+    key = audit_chain.load_key()
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    monkeypatch.setenv(audit_chain.KEY_FILE_ENV, str(blocked / "audit.key"))  # cannot be made
+    assert audit.record("login", user="late") == 3
+    monkeypatch.setenv(audit_chain.KEY_ENV, key.decode())
+    assert audit.record("login", user="later") == 4  # the chain goes on past it
+    assert audit_verify.verify(log).problems == [Problem("unchained", 3)]
