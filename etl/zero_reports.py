@@ -180,9 +180,8 @@ def declaration_file(station: str, month: dt.date, kind: str = "relief") -> tupl
     names = mappings.kinds()[kind]
     header = [c.headers[0] for c in mappings.columns(kind) if c.required]
     pad = "," * (len(header) - 1)
-    lines = [f"{names.name_zh}（零报告）{pad}", f"站点代码：{station}{pad}",
-             f"报表月份：{month.year}年{month.month}月{pad}", ",".join(header),
-             f"说明：本月无{names.name_zh}数据（零报告）{pad}"]
+    lines = [f"{names.name_zh}（零报告：本月无数据）{pad}", f"站点代码：{station}{pad}",
+             f"报表月份：{month.year}年{month.month}月{pad}", ",".join(header)]
     name = f"零报告_{station}_{month:%Y-%m}_{kind}.csv"
     return name, ("\n".join(lines) + "\n").encode("utf-8-sig")
 
