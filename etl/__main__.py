@@ -125,7 +125,7 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
 def cmd_init(args: argparse.Namespace) -> int:
     import polars as pl
 
-    from etl import national
+    from etl import national, regions
     from etl.warehouse import init
 
     try:
@@ -143,6 +143,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     names = national.regions().filter(pl.col("region_code").is_in(args.scope))
     print(f"{args.db}: 空的数据仓库，范围 / empty warehouse for "
           + "、".join(f"{c} {n}" for c, n in names.select("region_code", "name_zh").iter_rows()))
+    # the words its pages, templates and exports will use, to check once (core/vocabulary.py)
+    words = regions.words_of(national.in_scope(list(args.scope)))
+    print(f"用语 / words: 县级 {words.county[0]}（{words.county[1]}），模板列 {words.county_header}，"
+          f"资金来源 {words.fund()}（{words.fund('en')}）")
     return 0
 
 

@@ -301,3 +301,11 @@ def test_the_sample_deployment_keeps_its_words_and_its_note(tmp_path, monkeypatc
     assert ("note", export.SAMPLE_NOTE) in marked.records() and "示例数据" in marked.caption()
     plain = Provenance("t")
     assert "示例数据" not in str(plain.records()) + plain.caption()
+
+
+def test_init_says_the_words_it_will_use(tmp_path, capsys):
+    from etl.__main__ import main as etl_main
+
+    assert etl_main(["init", "--db", str(tmp_path / "w.duckdb"), "--scope", "640100"]) == 0
+    out = capsys.readouterr().out
+    assert "县级 县（市、区）" in out and "所属县（市、区）" in out and "资金来源 自治区专项" in out
