@@ -81,6 +81,7 @@ class Report:
     head: int | None = None
     head_hash: str | None = None
     batches_checked: int | None = None  # warehouse batches compared, None when not given
+    pending: int = 0  # loads and withdrawals started with no outcome yet (not a finding)
     problems: list[Problem] = field(default_factory=list)
 
     @property

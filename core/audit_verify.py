@@ -57,6 +57,7 @@ def verify(log: Path | str | None = None, *, warehouse: Path | str | None = None
         counter = con.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'"
                               ).fetchone()
     report = audit_chain.check(rows, key, counter[0] if counter else None)
+    report.pending = len(audit.open_intents(target))
     if head is not None:
         at, digest = head
         if not any(r["id"] == at and r["hash"] == digest for r in rows):
@@ -110,6 +111,11 @@ def lines(report: Report, lang: str) -> list[str]:
         out.append(f"末条 {report.head}:{report.head_hash}（记下它，下次可用 --head 核对）"
                    if lang != "en" else
                    f"head {report.head}:{report.head_hash} (note it; check it later with --head)")
+    if report.pending:
+        out.append(f"{report.pending} 次导入或撤销已开始、尚无结果（下次启动时据仓库补记）"
+                   if lang != "en" else
+                   f"{report.pending} load(s) or withdrawal(s) started with no outcome yet "
+                   "(answered from the warehouse at the next start)")
     if report.batches_checked is not None:
         out.append(f"已与仓库的 {report.batches_checked} 个批次核对" if lang != "en" else
                    f"compared with the warehouse's {report.batches_checked} batches")

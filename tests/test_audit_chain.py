@@ -209,6 +209,8 @@ def test_a_load_killed_after_its_swap_is_reconciled_at_the_next_load(tmp_path, d
     batch = json.loads(started["details"])["batch"]
     assert started["outcome"] == "started" and batch in _batches(db)  # new data, no outcome
     assert [e["id"] for e in audit.open_intents(log)] == [started["id"]]
+    assert "1 load(s) or withdrawal(s) started with no outcome yet" in _cli(
+        "--db", str(db), "--lang", "en").stdout
 
     # the next start: another load reconciles before it changes anything
     later = load.load_files([mf.station_csv(tmp_path, "a.csv", "150702001", mf.ID_C,
