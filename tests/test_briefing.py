@@ -482,3 +482,12 @@ def test_each_deployment_in_its_own_words(place, tmp_path, monkeypatch) -> None:
     assert "2026年两节慰问4人，发放慰问金2200元。" in text  # no group stated: none named
     xml = _all_xml(b.docx)
     assert not _forbidden(p, xml) and "sample data" not in xml
+
+
+def test_a_period_without_data_says_why_it_has_no_figures(sample_db, monkeypatch) -> None:
+    monkeypatch.setenv("UNION_DASH_DB", str(sample_db))
+    b = build_briefing(HAILAR, "1995")
+    doc = Document(io.BytesIO(b.docx))
+    texts = [p.text for p in doc.paragraphs if p.text]
+    assert "1995年海拉尔区尚无已载入的帮扶数据" in "\n".join(texts)
+    assert not doc.tables and b.chart_titles == [] and "二、主要数据" not in texts
