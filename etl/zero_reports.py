@@ -26,6 +26,8 @@ NAME = ("零报告", "zero report")  # the kind of its batches, for lists of bat
 # The kinds a station reports monthly, and the date column of their rows: a declaration for
 # a month that already has rows is refused.
 KINDS = {"relief": "relief_date", "loan": "issued_on"}
+# What a month without them has none of, as people say it.
+NOUNS = {"relief": ("救助发放", "relief payments"), "loan": ("无息借款发放", "loans issued")}
 
 # Where a month is said, most explicit first. A full date (填报日期：2012年4月5日) is the day
 # the form was filled in, not the month it reports: it never counts.
@@ -68,7 +70,7 @@ def read_declaration(file_name: str, raws: list[RawSheet], sheets: list[Sheet]) 
     if not missing_zh:
         return Declared(station, month)
     missing_en = [{"帮扶站点": "help station", "月份": "month"}[w] for w in missing_zh]
-    zh = (f"没有数据行；如为零报告（本月无{names.name_zh}数据），请在表头上方写明"
+    zh = (f"没有数据行；如为零报告（本月无{NOUNS[kind][0]}），请在表头上方写明"
           f"{'和'.join(missing_zh)}，如“填报单位：某某帮扶站”“报表月份：2012年3月”")
     en = (f"no data rows; for a zero report (nothing to report this month) state the "
           f"{' and '.join(missing_en)} above the header, e.g. 填报单位：<station> and "
@@ -166,11 +168,10 @@ def write(con: duckdb.DuckDBPyConnection, declared: Declared, kind: str, batch: 
 
 
 def message(declared: Declared, kind: str) -> tuple[str, str]:
-    names = mappings.kinds()[kind]
+    zh, en = NOUNS[kind]
     m = declared.month
-    return (f"零报告：站点 {declared.station} {m.year}年{m.month}月无{names.name_zh}数据，已登记",
-            f"zero report: station {declared.station} has no {names.name_en} rows for "
-            f"{m:%Y-%m}; recorded")
+    return (f"零报告：站点 {declared.station} {m.year}年{m.month}月无{zh}，已登记",
+            f"zero report: station {declared.station} had no {en} in {m:%Y-%m}; recorded")
 
 
 def declaration_file(station: str, month: dt.date, kind: str = "relief") -> tuple[str, bytes]:

@@ -29,8 +29,9 @@ TEXT = {
              "it can be withdrawn."),
     "stations": ("站点", "Stations"),
     "year": ("年", "Year"), "month": ("月", "Month"), "kind": ("报表", "Report"),
-    "sure": ("我确认：所选站点在该月没有{kind}数据", "I confirm: the chosen stations have no "
-             "{kind} rows for that month"),
+    "sure": ("我确认：所选站点在该月没有{kind}", "I confirm: the chosen stations had no "
+             "{kind} that month"),
+    "pick": ("选择站点", "Choose stations"),
     "go": ("登记零报告", "Record the zero reports"),
     "running": ("正在登记…", "Recording…"),
     "no_stations": ("尚未登记帮扶站点：请先在下方的站点名录中添加站点。",
@@ -68,7 +69,8 @@ def draw(lang: str, user: auth.User, stations: pl.DataFrame) -> LoadReport | Non
             return None
         names = dict(stations.select("station_code", "name_zh").iter_rows())
         picked = st.multiselect(tr("stations", lang), list(names), key="zero_stations",
-                                format_func=lambda c: f"{names[c]}（{c}）")
+                                format_func=lambda c: f"{names[c]}（{c}）",
+                                placeholder=tr("pick", lang))
         default = last_month()
         years = list(range(default.year - 15, default.year + 1))
         cols = st.columns(3)
@@ -78,9 +80,10 @@ def draw(lang: str, user: auth.User, stations: pl.DataFrame) -> LoadReport | Non
                                   index=default.month - 1, key="zero_month")
         kinds = {k: getattr(mappings.kinds()[k], "name_en" if i else "name_zh")
                  for k in zero_reports.KINDS}
+        nouns = {k: words[i] for k, words in zero_reports.NOUNS.items()}
         kind = cols[2].selectbox(tr("kind", lang), list(kinds), format_func=kinds.get,
                                  key="zero_kind")
-        sure = st.checkbox(tr("sure", lang, kind=kinds[kind]), key="zero_sure")
+        sure = st.checkbox(tr("sure", lang, kind=nouns[kind]), key="zero_sure")
         if not st.button(tr("go", lang), key="zero_go", disabled=not (picked and sure)):
             return None
         with st.spinner(tr("running", lang)):
