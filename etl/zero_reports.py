@@ -84,8 +84,8 @@ def _month(lines: list[str], extra: list[str]) -> dt.date | None:
     """The one month said, the most explicit way first: a 报表月份 line, a year and month
     in the title rows, in the file or sheet name, a 填报日期 of a year and month only; None
     if none, or if the first way that says one says several."""
-    labelled = [_LABELLED_MONTH.split(line, maxsplit=1)[1] for line in lines
-                if _LABELLED_MONTH.search(line)]
+    labelled = [_FILLED_ON.sub(" ", _LABELLED_MONTH.split(line, maxsplit=1)[1])
+                for line in lines if _LABELLED_MONTH.search(line)]
     untagged = [_FILLED_ON.sub(" ", line) for line in lines]
     filled_on = [m for line in lines for m in _FILLED_ON.findall(line)]
     for texts in (labelled, untagged, extra, filled_on):

@@ -78,6 +78,8 @@ def test_an_empty_roster_without_station_or_month_says_what_is_missing(
     (["救助花名册", "填报日期：2012年4月"], date(2012, 4, 1)),  # a month only: that month
     (["救助花名册", "填报日期：2012年4月5日"], None),  # a day: when it was filled in
     (["救助花名册（2012.11）"], date(2012, 11, 1)),
+    (["报表月份：2012年3月    填报日期：2012年4月"], date(2012, 3, 1)),
+    (["2012年1-3月救助花名册"], None),  # a quarter is not a month
     (["2012年3月至4月救助花名册", "2012年4月"], None),  # two months: not guessed
 ])
 def test_the_month_an_empty_roster_says(lines, month):
