@@ -8,7 +8,7 @@ dates and amounts, ~1 relief per person per year), then times `etl.load.load_fil
 (read, validate, pseudonymise, load, swap) in a child process each, reporting rows/s, the
 child's CPU time and peak memory (VmHWM; and, sampled every 10 ms, the peaks of its private
 memory and of the file pages it maps) and the load average: the median of --repeat runs,
-with the spread. Not run by pytest.
+with the spread. tests/test_bench_smoke.py runs it on 2,000 rows.
 """
 
 from __future__ import annotations

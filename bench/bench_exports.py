@@ -1,6 +1,6 @@
 """Exports, disclosure control and briefings: how long each takes.
 
-    python bench/bench_exports.py [--db data/warehouse.duckdb]
+    python bench/bench_exports.py [--db data/warehouse.duckdb] [--repeat 10]
 
 Prints a Markdown table for bench/RESULTS.md. Figure exports are timed in a fresh process, so
 the first one includes starting Chromium.
@@ -28,7 +28,7 @@ def timed(fn, repeat: int = 1) -> list[float]:
     return out
 
 
-def figure_rows() -> list[tuple[str, str]]:
+def figure_rows(repeat: int = 10) -> list[tuple[str, str]]:
     import plotly.graph_objects as go
 
     from analytics import export
@@ -37,11 +37,11 @@ def figure_rows() -> list[tuple[str, str]]:
                                           "unit": "persons"}], {"地区": "海拉尔区"}, "bench")
     fig = go.Figure(go.Bar(x=[f"站点{i}" for i in range(12)], y=list(range(12))))
     first = timed(lambda: export.figure_png(fig, prov))[0]
-    png = timed(lambda: export.figure_png(fig, prov), 10)
-    svg = timed(lambda: export.figure_svg(fig, prov), 10)
+    png = timed(lambda: export.figure_png(fig, prov), repeat)
+    svg = timed(lambda: export.figure_svg(fig, prov), repeat)
     return [("first PNG in a process (starts Chromium)", f"{first:.2f} s"),
-            ("later PNG, 2700×1560 (median of 10)", f"{statistics.median(png):.2f} s"),
-            ("later SVG (median of 10)", f"{statistics.median(svg):.2f} s")]
+            (f"later PNG, 2700×1560 (median of {repeat})", f"{statistics.median(png):.2f} s"),
+            (f"later SVG (median of {repeat})", f"{statistics.median(svg):.2f} s")]
 
 
 def privacy_rows() -> list[tuple[str, str]]:
@@ -67,18 +67,18 @@ def privacy_rows() -> list[tuple[str, str]]:
     return out
 
 
-def briefing_rows(db: Path) -> list[tuple[str, str]]:
+def briefing_rows(db: Path, repeat: int = 3) -> list[tuple[str, str]]:
     os.environ["UNION_DASH_DB"] = str(db)
     from analytics.briefing import build_briefing
 
     cold = build_briefing("150702", "2012")
-    warm = [build_briefing("150702", "2012").seconds for _ in range(3)]
+    warm = [build_briefing("150702", "2012").seconds for _ in range(repeat)]
     med = {k: statistics.median(w[k] for w in warm) for k in warm[0]}
     return [
         (f"briefing 150702 2012, {len(cold.chart_titles)} charts, first in a process",
          f"{cold.seconds['total']:.1f} s (queries {cold.seconds['query']:.1f}, "
          f"docx+PNGs {cold.seconds['docx']:.1f})"),
-        ("same briefing again (median of 3)",
+        (f"same briefing again (median of {repeat})",
          f"{med['total']:.1f} s (queries {med['query']:.1f}, docx+PNGs {med['docx']:.1f})"),
     ]
 
@@ -86,10 +86,12 @@ def briefing_rows(db: Path) -> list[tuple[str, str]]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--db", type=Path, default=ROOT / "data" / "warehouse.duckdb")
+    ap.add_argument("--repeat", type=int, default=10,
+                    help="later figures timed (the briefing: at most 3)")
     args = ap.parse_args()
-    rows = figure_rows() + privacy_rows()
+    rows = figure_rows(args.repeat) + privacy_rows()
     if args.db.exists():
-        rows += briefing_rows(args.db)
+        rows += briefing_rows(args.db, min(args.repeat, 3))
     print("| what | time |\n|---|---|")
     for what, t in rows:
         print(f"| {what} | {t} |")

@@ -11,7 +11,9 @@
 (10.1M relief rows; skipped if DIR has them) and loads them through the ETL into a fresh
 warehouse.
 `build` instead replicates the sample warehouse's person-level tables `copies` times with
-DuckDB SQL (person keys and row ids suffixed, so distinct counts grow too): quicker, but the
+DuckDB SQL (each copy's person keys a hash of the key and the copy's number, its row ids
+those of its natural key, as a load makes them; copy 0 is the sample's, so the sample's
+files load into it later; distinct counts grow too): quicker, but the
 copies repeat the sample's combinations, so the load's monthly and season tables stay as
 small as the sample's (relief_monthly 242k rows against 1.6M from generated files).
 `record` runs every page once through Streamlit's AppTest at the default filters and at
@@ -20,7 +22,8 @@ benchmark replays exactly what a page asks for. `run` replays each page's calls 
 Streamlit's cache: "cold" in a fresh process per page (opening the warehouse included; the OS
 file cache stays warm), "warm" as the median of later repeats in one process; then the relief
 queries of the overview again in pandas over the same table held in memory, for comparison.
-Not run by pytest.
+`--pages overview --views default --repeats 1` with `--files` of a few station files is a
+quick run (tests/test_bench_smoke.py).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """How long the load-time quality checks (etl.quality.refresh) take as relief grows.
 
-Builds synthetic warehouses in a temp folder (schema from etl.schema, random persons,
-stations, dates and amounts, a few planted duplicates) and times one refresh each.
-Run: python bench/bench_quality.py [rows ...]   (default 1e6 and 1e7 relief rows)
+Builds synthetic warehouses in a temp folder (`etl init` for the sample's scope, random
+persons, stations, dates and amounts, a few planted duplicates) and times one refresh each.
+Run: python bench/bench_quality.py [rows ...]   (default 1e6 and 1e7 relief rows; 2000 for
+a quick check)
 """
 
 from __future__ import annotations
