@@ -18,7 +18,7 @@ import xlsxwriter
 from core import vocabulary
 from core.cells import WORKBOOK_OPTIONS, neutral
 from core.vocabulary import Words
-from etl import mappings, parse, validate
+from etl import mappings, parse, validate, zero_reports
 from etl.mappings import Column
 
 ROWS = 1000  # data rows formatted in advance (text IDs, dates, amounts)
@@ -248,10 +248,17 @@ def _notes(k: mappings.Kind, cols: list[Column], en: bool) -> list[str]:
          f"日期写成 {EXAMPLE_DATE}（或 2012年5月4日）；金额只填数字，不带“元”和千分位。",
          f"Write dates as {EXAMPLE_DATE} (or 2012年5月4日); amounts as plain numbers, "
          "without 元 or thousands separators."),
-        (True, "数据最后可以有一行“合计”（可选），系统用它核对金额之和；合计行和经办人、审核人"
-         "签字行不作为数据载入。",
+        (True, "数据最后可以有一行“合计”（可选），系统用它核对金额之和；合计行、经办人和审核人"
+         "签字行以及表下的“注：…”“说明：…”不作为数据载入，导入结果中列出。",
          "A totals row (合计) at the end is optional; the loader checks it against the sum "
-         "of the rows. The totals row and signature lines (经办人 …) are not loaded as data."),
+         "of the rows. The totals row, signature lines (经办人 …) and notes below the table "
+         "(注：…, 说明：…) are not loaded as data; the load report lists them."),
+        (k.kind in zero_reports.KINDS,
+         "某月没有数据时报“零报告”：保留表头、不填数据行，在表头上方写明站点和“报表月份：2012年3月”后上传"
+         "（或在“数据导入”页登记零报告），该月即不计为漏报。",
+         "A month with nothing to report is a zero report (零报告): keep the header, no data "
+         "rows, write the station and 报表月份：2012年3月 above the header and upload it (or "
+         "declare it on the Upload page); the month then does not count as missing."),
         (True, "本模板只含系统需要的列；自行增加的序号、姓名等列载入时忽略，不会保存。",
          "The template holds the columns the system needs; columns you add (序号, 姓名, …) "
          "are ignored and not stored."),
