@@ -1,0 +1,162 @@
+"""Every script in bench/ runs at a tiny scale and prints its results, so a change to the
+product that breaks a benchmark fails here and not on the day someone measures.
+
+Each script runs as `make bench` and RESULTS.md run it: a subprocess of this Python, with the
+session's pseudonym and audit settings. bench/bench_sessions.py has its own test
+(tests/test_bench_sessions.py: two sessions on a served dashboard)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from bench.bench_withdraw import monthly_files
+from etl import load
+
+ROOT = Path(__file__).resolve().parent.parent
+COUNTY = "150702"  # the sample's county whose files make the tiny warehouse
+
+
+def bench(script: str, *args: object, timeout: float = 240) -> str:
+    """Run bench/<script> with `args`; its stdout (the results), after checking it exited 0."""
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / script), *map(str, args)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    assert out.returncode == 0, f"{script} exited {out.returncode}:\n{out.stderr[-4000:]}"
+    return out.stdout
+
+
+def table_rows(stdout: str) -> dict[str, list[str]]:
+    """A Markdown table's rows by their first cell (the header and rule left out)."""
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")]
+            for line in stdout.splitlines() if line.startswith("|")]
+    return {r[0]: r[1:] for r in rows[2:]}
+
+
+def seconds(cell: str) -> float:
+    return float(cell.split()[0])
+
+
+@pytest.fixture(scope="module")
+def tiny_files(sample_build, tmp_path_factory) -> Path:
+    """Station files of one county as `sample generate` writes them (station registry, the
+    county's hardship register and its relief roster of 2015-2024): ~22k rows."""
+    files = sample_build[1]
+    out = tmp_path_factory.mktemp("bench_files")
+    for kind, pattern in (("stations", "*.csv"), ("hardship", f"{COUNTY}_*.csv"),
+                          ("relief", f"{COUNTY}_*2015-2024.csv")):
+        (out / kind).mkdir()
+        for path in (files / kind).glob(pattern):
+            shutil.copy(path, out / kind / path.name)
+    return out
+
+
+@pytest.fixture(scope="module")
+def pages_all(tiny_files, sample_db, tmp_path_factory) -> tuple[Path, str]:
+    """`bench_pages.py all` as `make bench` runs it, at a tiny scale: the tiny files loaded
+    into a fresh warehouse, the overview recorded on the sample and replayed on it."""
+    work = tmp_path_factory.mktemp("bench_pages")
+    stdout = bench("bench_pages.py", "all", "--sample", sample_db, "--out", work,
+                   "--files", tiny_files, "--repeats", "1", "--pages", "overview",
+                   "--views", "default")
+    return work / "bench.duckdb", stdout
+
+
+def test_pages_all_loads_records_replays_and_compares_with_pandas(pages_all):
+    db, stdout = pages_all
+    lines = stdout.splitlines()
+    loaded = next(line for line in lines if line.startswith(f"{db}: "))
+    assert "3 files loaded" in loaded and int(loaded.split(", ")[1].split()[0].replace(
+        ",", "")) > 10_000
+    calls = next(line for line in lines if line.startswith("overview/default: "))
+    assert int(calls.split()[1]) > 5  # the page's calls through ui.data
+    timing = next(line for line in lines if line.startswith("overview/default "))
+    assert "cold" in timing and "warm median" in timing
+    row = json.loads(next(line for line in lines[::-1] if line.startswith('{"pandas"')))
+    assert row["pandas"]["rows"] > 10_000 and row["pandas"]["median_ms"] > 0
+    assert row["duckdb"]["median_ms"] > 0
+
+
+def test_pages_build_copies_the_keys_a_later_load_reads(pages_all, tiny_files, tmp_path):
+    """`build` replicates the facts with integer keys of their own per copy, the sample's
+    ids in copy 0, and a monthly file loads into the result (text keys made the next load
+    fail converting them)."""
+    source, _ = pages_all
+    built = tmp_path / "built.duckdb"
+    stdout = bench("bench_pages.py", "build", "--sample", source, "--out", built,
+                   "--copies", "2")
+    assert "relief: " in stdout and f"{built}: " in stdout
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{source}' AS s (READ_ONLY)")
+    con.execute(f"ATTACH '{built}' AS b (READ_ONLY)")
+    (n, persons), = con.sql("SELECT count(*), count(DISTINCT person_key) FROM s.relief").fetchall()
+    assert con.sql("SELECT count(*), count(DISTINCT person_key), count(DISTINCT relief_id), "
+                   "any_value(typeof(person_key)) FROM b.relief").fetchall() == [
+        (2 * n, 2 * persons, 2 * n, "UBIGINT")]
+    assert con.sql("SELECT count(*) FROM s.relief JOIN b.relief USING (relief_id, person_key)"
+                   ).fetchall() == [(n,)]
+    assert con.sql("SELECT count(*) FROM b.relief WHERE person_no IS NULL").fetchall() == [(0,)]
+    con.close()
+    month, _ = monthly_files(tiny_files, COUNTY, tmp_path)
+    f = load.load_files([month], built, rejects_dir=tmp_path / "rejects").files[0]
+    assert (f.status, f.rows_inserted) == ("loaded", f.rows_loaded) and f.rows_loaded > 10
+
+
+def test_withdraw_leaves_the_warehouse_as_before(pages_all, tiny_files, tmp_path):
+    source, _ = pages_all
+    out = json.loads(bench("bench_withdraw.py", "--source", source, "--files", tiny_files,
+                           "--county", COUNTY, "--work", tmp_path, "--check"))
+    steps = [(s["action"], s.get("status")) for s in out["steps"]]
+    assert steps == [("load", "loaded"), ("withdraw", None), ("load", "loaded"),
+                     ("load", "loaded"), ("withdraw", None)]
+    first, withdrawn, _, corrected, back = out["steps"]
+    assert withdrawn["rows_removed"] == first["rows_loaded"] > 0
+    assert corrected["updated"] > 0 and back["rows_restored"] == corrected["updated"]
+    assert out["differences_after_withdrawal"] == {}
+    assert all(s["seconds"] > 0 and s["peak_mb"] > 0 for s in out["steps"])
+
+
+def test_etl_loads_csv_and_xlsx_with_and_without_the_later_steps(tmp_path):
+    out = json.loads(bench("bench_etl.py", "--rows", 2000, "--persons", 300, "--repeat", 1,
+                           "--xlsx-rows", 300, "--with-quality", "--etl-only", "--dir", tmp_path))
+    runs = [(r["kind"], r["quality_refresh"], r["person_index"]) for r in out["results"]]
+    assert runs == [("csv", False, True), ("csv", False, False), ("csv", True, True),
+                    ("xlsx", False, True)]
+    for r in out["results"]:
+        assert r["status"] == "loaded" and r["rows_loaded"] > 0.9 * r["rows_read"]
+        assert r["rows_per_s"] > 0 and r["peak_mb"] > 0
+    assert out["results"][-1]["rows_read"] == 300
+    assert out["machine"]["cpus"] >= 1
+
+
+def test_quality_refresh_finds_the_planted_findings():
+    rows = [line.split("|") for line in bench("bench_quality.py", 2000).splitlines()[1:]]
+    (size, took, found), = rows
+    assert int(size.replace(",", "")) == 2000 and float(took) > 0
+    duplicates, _, outliers, above = (int(n) for n in found.split(","))
+    assert duplicates > 0 and outliers > 0 and above > 0
+
+
+def test_effects_simulated_and_on_the_sample(sample_db):
+    rows = table_rows(bench("bench_effects.py", "--repeats", 1, "--sample", "--db", sample_db,
+                            "--groups", 1))
+    assert len(rows) == 6
+    assert [n for n in rows if n.startswith("page analysis")] == [list(rows)[-1]]
+    assert all(seconds(cold) > 0 and seconds(warm) > 0 for cold, warm in rows.values())
+
+
+@pytest.mark.browser
+def test_exports_figures_disclosure_and_briefing(sample_db):
+    rows = table_rows(bench("bench_exports.py", "--repeat", 1, "--db", sample_db))
+    names = list(rows)
+    assert names[:3] == ["first PNG in a process (starts Chromium)",
+                         "later PNG, 2700×1560 (median of 1)", "later SVG (median of 1)"]
+    assert sum(n.startswith("protect ") for n in names) == 4
+    assert names[-2].startswith("briefing 150702 2012, 5 charts")
+    assert names[-1] == "same briefing again (median of 1)"
+    assert all(seconds(t) > 0 for (t,) in rows.values())
