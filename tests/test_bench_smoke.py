@@ -7,6 +7,7 @@ session's pseudonym and audit settings. bench/bench_sessions.py has its own test
 
 from __future__ import annotations
 
+import ast
 import json
 import shutil
 import subprocess
@@ -160,3 +161,14 @@ def test_exports_figures_disclosure_and_briefing(sample_db):
     assert names[-2].startswith("briefing 150702 2012, 5 charts")
     assert names[-1] == "same briefing again (median of 1)"
     assert all(seconds(t) > 0 for (t,) in rows.values())
+
+
+def test_bench_imports_nothing_from_tests():
+    """Benchmarks use the product and bench/ only: tests may import bench, not the reverse
+    (a test's refactor must not break a benchmark)."""
+    for path in sorted((ROOT / "bench").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        assert not [m for m in names if m.split(".")[0] == "tests" or m.startswith("test_")], path
+        assert '"tests"' not in path.read_text(encoding="utf-8"), path  # no sys.path to tests/
