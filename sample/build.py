@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from sample import regions
+from sample import declarations, regions
 from sample.design import HAILAR, county_params
 from sample.funds import allocations
 from sample.interventions import interventions
@@ -82,10 +82,12 @@ def write_sample(out_dir: Path, scale: int = 1, seed: int = DEFAULT_SEED,
     tables, people, planted, params = make_tables(seed, scale)
     written = write_all(np.random.default_rng([seed, 1]), out_dir, tables, people, workbooks)
     truth = ground_truth(tables, people.frame(), planted, written, params, seed, scale)
+    declared = declarations.write(out_dir, tables["relief"]) if scale == 1 else []
+    truth["zero_reports"] = [p.name for p in declared]
     (out_dir / "ground_truth.json").write_text(
         json.dumps(truth, ensure_ascii=False, indent=1, sort_keys=True, default=str), encoding="utf-8")
     # the station registry first: the rosters name its stations
-    return [regions.write_registry(out_dir), *sorted(written.paths)]
+    return [regions.write_registry(out_dir), *sorted(written.paths), *declared]
 
 
 def build(db_path: Path, out_dir: Path):
