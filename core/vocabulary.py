@@ -54,6 +54,9 @@ _PROVINCE_COMMON = (("省", True), ("区", False), ("市", False))
 _FUND = {"省": ("省级专项", "provincial special fund"),
          "区": ("自治区专项", "autonomous-region special fund"),
          "市": ("市级专项", "municipal special fund")}
+# 市级专项 is the provincial fund in a municipality only; elsewhere a city's own special fund
+# is local fiscal money (地方财政配套), never the province's.
+MUNICIPAL_FUND_WORDS = ("市级专项", "市级财政专项", "市级专项资金", "市专项", "市财政专项")
 # Where no deployment is known (a template made outside a warehouse): the common usage.
 GENERAL = {"province": ("省", "Province"), "city": ("市", "City"),
            "county": ("县（市、区）", "County, city or district")}
@@ -89,6 +92,12 @@ class Words:
         if domain == "level" and code in LEVELS:
             return getattr(self, code)
         return zh, en
+
+    def fund_synonyms(self) -> dict[str, str]:
+        """Spellings whose fund depends on the deployment: 市级专项 → the provincial fund in
+        北京市, 天津市, 上海市 or 重庆市, the local fiscal fund (local_matching) elsewhere."""
+        code = PROVINCIAL_FUND[1] if self.provincial_fund == _FUND["市"] else "local_matching"
+        return dict.fromkeys(MUNICIPAL_FUND_WORDS, code)
 
     def fill(self, text: str, lang: str = "zh") -> str:
         """`text` with {county}, {city}, {province} and {provincial_fund} in this deployment's

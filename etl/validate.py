@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from core.vocabulary import PROVINCIAL_FUND
 from etl import mappings, parse, pseudonym, region_checks, stations
 from etl import rejects as rj
 from etl.extract import Sheet
@@ -95,8 +96,11 @@ def codes(domain: str) -> pl.Enum:
 
 
 def code_parser(domain: str, header: str) -> Callable[[str], str]:
-    synonyms = mappings.value_synonyms(domain)
     words = region_checks.regions().words  # the fund's label as this deployment says it
+    synonyms = mappings.value_synonyms(domain)
+    if domain == PROVINCIAL_FUND[0]:  # 市级专项: the province's fund in a municipality only
+        synonyms = {**synonyms, **{mappings.normalise_value(w): code
+                                   for w, code in words.fund_synonyms().items()}}
     allowed = [(code, words.label(d, code, zh, en)[0])
                for d, code, zh, en in mappings.labels() if d == domain]
 

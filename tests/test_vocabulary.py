@@ -6,7 +6,7 @@ no 示例数据 in the labels, templates, exports and pages; the sample keeps it
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -309,3 +309,21 @@ def test_init_says_the_words_it_will_use(tmp_path, capsys):
     assert etl_main(["init", "--db", str(tmp_path / "w.duckdb"), "--scope", "640100"]) == 0
     out = capsys.readouterr().out
     assert "县级 县（市、区）" in out and "所属县（市、区）" in out and "资金来源 自治区专项" in out
+
+
+def test_a_city_special_fund_is_local_money_outside_a_municipality(tmp_path):
+    """市级专项 is the provincial fund in 北京市 (above); in 德阳市 it is the city's own
+    money: 地方财政配套 (local_matching), never the province's 省级专项."""
+    p = replace(PLACES["deyang"], fund_as_written="市级专项")
+    db = tmp_path / "w.duckdb"
+    warehouse.init(db, [p.scope])
+    report = load.load_files(_files(tmp_path, p), db, rejects_dir=tmp_path / "rej")
+    assert report.exit_code == 0, report.rejects.to_dicts()
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        funds = con.execute("SELECT fund_source, sum(amount_yuan) FROM relief GROUP BY 1 "
+                            "ORDER BY 1").fetchall()
+    finally:
+        con.close()
+    assert [(f, float(a)) for f, a in funds] == [
+        ("central_special", 600.0), ("local_matching", 1300.0), ("union_own", 300.0)]
