@@ -172,3 +172,16 @@ def test_bench_imports_nothing_from_tests():
         names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
         assert not [m for m in names if m.split(".")[0] == "tests" or m.startswith("test_")], path
         assert '"tests"' not in path.read_text(encoding="utf-8"), path  # no sys.path to tests/
+
+
+@pytest.mark.browser
+def test_sessions_validate_against_chromium(pages_all):
+    """`bench_sessions.py validate` (its `run` is tests/test_bench_sessions.py's): one view by
+    Chromium, returning and new, and by the benchmark's client, cold and cached."""
+    db, _ = pages_all
+    out = json.loads(bench("bench_sessions.py", "validate", "--db", db, "--repeats", 1,
+                           "--timeout", 60).strip().splitlines()[-1])
+    for who, state in (("browser", "cold"), ("browser", "cached"), ("new_browser", "cached"),
+                       ("client", "cold"), ("client", "cached")):
+        assert 0 < out[f"{who}_{state}_s"]["median"] < 60
+    assert out["browser_cold_idle_s"]["median"] >= out["browser_cold_s"]["median"]
