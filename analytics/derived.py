@@ -17,9 +17,9 @@ from dataclasses import replace
 from analytics import db
 from analytics.filters import Filters
 from analytics.indicators import PERSONS, TABLE_DIMS, Measure
-from etl.person_index import PENDING
-from etl.schema import (
+from core.schema import (
     EVENT_ROLLUPS,
+    PENDING,
     PERSON_INDEX,
     PERSON_ROLLUPS,
     SEASON_ROLLUPS,

@@ -13,9 +13,10 @@ import polars as pl
 
 from analytics import access, db, derived
 from analytics.coverage import coverage
-from analytics.filters import SCOPE_CTE, Filters
+from analytics.filters import Filters
 from analytics.indicators import INDICATORS, Indicator, Measure
-from analytics.reference import region_level
+from analytics.reference import lineage, region_level
+from analytics.where import days, render
 from analytics.scan import (
     Bucket,
     Unavailable,
@@ -24,9 +25,8 @@ from analytics.scan import (
     period_buckets,
     period_start,
     scan,
-    used_params,
 )
-from etl.schema import EVENT_ROLLUPS
+from core.schema import EVENT_ROLLUPS
 
 # amount per person; a season's KPI, then the seasons' trend), each call cached by Streamlit on
 # its own. Values are kept here per measure and bucket range, keyed by the warehouse file's
@@ -87,7 +87,7 @@ def evaluate(measures: list[Measure], f: Filters, buckets: list[Bucket],
     level = region_level(f.region) if todo else ""
     for group, missing in todo:
         try:
-            rows = scan([read[m] for m in group], f, missing, by, level)
+            rows = scan([read[m] for m in group], f, missing, by, level, checked=True)
         except Unavailable:
             rows = []
         found: dict[tuple[str, int], list] = defaultdict(list)
@@ -235,14 +235,11 @@ def breakdown(codes: list[str], f: Filters, by: str) -> pl.DataFrame:
 
 def interventions(f: Filters) -> pl.DataFrame:
     """Interventions whose scope covers or lies within the region, starting in the range."""
-    sql = f"""WITH RECURSIVE {SCOPE_CTE},
-        up(code) AS (SELECT $region::VARCHAR
-                     UNION ALL SELECT r.parent_code FROM regions r JOIN up ON r.region_code = up.code
-                     WHERE r.parent_code IS NOT NULL)
-        SELECT intervention_id, kind, name_zh, coalesce(name_en, name_zh) AS name_en,
+    below = render(access.check(f), county="t.scope_code", station="t.scope_code")
+    sql = f"""SELECT intervention_id, kind, name_zh, coalesce(name_en, name_zh) AS name_en,
                scope_code, start_on
-        FROM interventions
-        WHERE (scope_code IN (SELECT code FROM scope) OR scope_code IN (SELECT code FROM up))
-          AND start_on BETWEEN $start AND $end_day
+        FROM interventions t
+        WHERE ({below.sql} OR list_contains($up, t.scope_code)) AND {days('t.start_on')}
         ORDER BY start_on"""
-    return db.query(sql, used_params(access.check(f).params(), sql))
+    return db.query(sql, {**below.params, "up": lineage(f.region), "start": f.start,
+                          "end_day": f.end_day})

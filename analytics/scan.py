@@ -8,17 +8,17 @@ parameters; SQL text comes from the catalogue and this module.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import date, timedelta
 
 from analytics import access, db, derived
-from analytics.filters import Filters, add_months, cut_clauses, region_clause
+from analytics.filters import Filters, add_months
 from analytics.indicators import PERSONS, TABLE_DIMS, Measure
 from analytics.reference import children, has_townships, region_level, scope_codes
+from analytics.where import region_sql, render, used
 from core import festival
 from core.festival import spring_festivals
-from etl.schema import EVENT_ROLLUPS
+from core.schema import EVENT_ROLLUPS
 
 Bucket = tuple[str, date, date]
 
@@ -140,7 +140,7 @@ def available(m: Measure, f: Filters, by: str | None = None) -> bool:
     """Whether the measure's table is kept at the region's level and by `by` (else a scan
     raises Unavailable: no value at all, not zero)."""
     level = region_level(f.region)
-    if region_clause(level, "station" in TABLE_DIMS[m.table]) is None:
+    if region_sql(level, "t.county_code", _station(m.table)) is None:
         return False
     try:
         _dim_sql(by, m.table, level)
@@ -149,19 +149,26 @@ def available(m: Measure, f: Filters, by: str | None = None) -> bool:
     return True
 
 
+def _station(table: str) -> str | None:
+    """The table's help-station column, if it keeps one."""
+    return "t.station_code" if "station" in TABLE_DIMS[table] else None
+
+
 def scan(measures: list[Measure], f: Filters, buckets: list[Bucket], by: str | None = None,
-         level: str | None = None) -> list[tuple]:
-    """Rows of bucket, [dim], m0, m1, ... for measures sharing table, kind and date column."""
+         level: str | None = None, *, checked: bool = False) -> list[tuple]:
+    """Rows of bucket, [dim], m0, m1, ... for measures sharing table, kind and date column.
+    `checked`: the caller has checked f's scope (analytics.queries.evaluate, once per view)."""
     m0 = measures[0]
-    access.check(f)
+    if not checked:
+        access.check(f)
     level = level or region_level(f.region)
-    where = region_clause(level, "station" in TABLE_DIMS[m0.table])
+    where = render(f, station=_station(m0.table), cuts=TABLE_DIMS[m0.table], level=level)
     if where is None:
         raise Unavailable(f"{m0.table} is not kept by help station")
     time_join, time_where = _time_sql(m0)
     dim_join, dim_expr = _dim_sql(by, m0.table, level,
                                   by == "region" and has_townships(f.region))
-    placed = [where, *cut_clauses(f, set(TABLE_DIMS[m0.table]))]
+    placed = [where.sql]  # region and cuts; time enters through the buckets
     conds = [*placed, *([time_where] * bool(time_where)), *([m0.where] * bool(m0.where))]
     gaps = [derived.gap_column(m, f, by) for m in measures]
     if f"persons:{m0.table}" in derived.ready():  # integers hash faster than 32-char keys
@@ -206,15 +213,14 @@ def scan(measures: list[Measure], f: Filters, buckets: list[Bucket], by: str | N
     rows = _bucket_keys(m0, buckets)
     tree = [(code, child) for child in children().get(f.region, [])
             for code in scope_codes(child)] if "tree" in dim_join else []
-    params = {**used_params(f.params(), sql), "names": [r[0] for r in rows],
-              "scope": scope_codes(f.region) if "$scope" in sql else None,
+    params = {**where.params, "names": [r[0] for r in rows],
               "tree_codes": [c for c, _ in tree], "tree_children": [c for _, c in tree],
               "ss": [r[1] for r in rows], "es": [r[2] for r in rows],
               "fs": [r[3] for r in rows], "ks": [r[4] for r in rows],
               "fks": [r[5] for r in rows], "lo_key": min((r[5] for r in rows), default=0),
               "hi_key": max((r[4] for r in rows), default=0),
               "lo": min(b[1] for b in buckets), "hi": max(b[2] for b in buckets)}
-    return db.rows(sql, used_params(params, sql))
+    return db.rows(sql, used(params, sql))
 
 
 def _events_sql(m: Measure, ctes: list[str], dim_join: str, dim_expr: str, conds: list[str],
@@ -238,8 +244,3 @@ def _events_sql(m: Measure, ctes: list[str], dim_join: str, dim_expr: str, conds
             f"SUM(w) AS w FROM ({events}) GROUP BY ALL)\nSELECT {keys}, {cols}\nFROM ev "
             "JOIN buckets b ON ev.d <= b.e\nGROUP BY ALL")
 
-
-def used_params(params: dict, sql: str) -> dict:
-    """DuckDB rejects named parameters the statement does not use."""
-    used = set(re.findall(r"\$(\w+)", sql))
-    return {k: v for k, v in params.items() if k in used}

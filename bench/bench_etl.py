@@ -96,7 +96,8 @@ def sample():  # private memory apart from file pages mapped (the CSV, read by P
                 peaks[name] = max(peaks[name], int(value.split()[0]))
         time.sleep(0.01)
 threading.Thread(target=sample, daemon=True).start()
-from etl import quality, rollups, schema
+from core import schema
+from etl import quality, rollups
 if not {quality!r}:
     quality.refresh = lambda con, **kw: None
 if not {person_index!r}:

@@ -98,7 +98,8 @@ def build(sample: Path, out: Path, copies: int, ordered: bool = False) -> None:
 def _copies(name: str, keys: tuple[str, ...], copies: int) -> str:
     """SELECT of `copies` copies of the sample's table, each with keys of its own and the
     derived columns left for the load's steps (person_index.migrate)."""
-    from etl import key_types, schema
+    from core import schema
+    from etl import key_types
 
     types = key_types.column_types(name)
     own = [f"CASE WHEN r.range = 0 THEN {k} ELSE hash({k}, r.range) END AS {k}"

@@ -27,7 +27,8 @@ from collections.abc import Sequence
 import duckdb
 import polars as pl
 
-from etl import mappings, rollups, schema
+from core import schema
+from etl import mappings, rollups
 from etl.extract import FileError
 
 SURROGATE_IDS = {"relief": "relief_id", "loans": "loan_id", "training": "enrolment_id"}
@@ -122,7 +123,7 @@ def natural_key_of(table: str) -> tuple[str, ...]:
 
 
 def column_types(table: str) -> dict[str, str]:
-    """Column → DuckDB type, as etl/schema.py defines the table."""
+    """Column → DuckDB type, as core/schema.py defines the table."""
     return dict(re.findall(r"(\w+) (DECIMAL\(\d+,\d+\)|\w+)", schema.TABLES[table]))
 
 

@@ -18,16 +18,13 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from etl import rollups, schema
+from core import schema
+from core.schema import PENDING
+from etl import rollups
 
 # Breaks ties between a person's rows on the same day, so a rebuild is deterministic.
 TIEBREAK = {"relief": ("relief_id",), "training": ("enrolment_id",),
             "medical_cards": ("kind", "county_code")}
-
-
-# Rows whose derived columns are still to be computed: written by this run, or by a version
-# that derived fewer columns (month_key is never NULL once derived).
-PENDING = "person_no IS NULL OR month_key IS NULL"
 
 
 def refresh(con: duckdb.DuckDBPyConnection) -> None:

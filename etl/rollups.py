@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import duckdb
 
-from etl import schema, season_rollup
+from core import schema
+from etl import season_rollup
 
 
 def tables() -> list[str]:

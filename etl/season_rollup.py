@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import duckdb
 
-from core import festival
-from etl import schema
+from core import festival, schema
 
 
 def refresh(con: duckdb.DuckDBPyConnection, only: str = "true") -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 
-from etl import key_types, person_index, schema, staging
+from core import schema
+from etl import key_types, person_index, staging
 
 LOAD_MEMORY_LIMIT = os.environ.get("UNION_DASH_LOAD_MEMORY", "2GB")  # DuckDB's share of a load
 SURROGATE_IDS = key_types.SURROGATE_IDS

@@ -13,7 +13,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from etl import key_types, mappings, person_index, regions, schema, swap, upsert
+from core import schema
+from etl import key_types, mappings, person_index, regions, swap, upsert
 
 
 def ensure_warehouse(db_path: Path) -> None:

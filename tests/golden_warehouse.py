@@ -11,7 +11,8 @@ from pathlib import Path
 
 import duckdb
 
-from etl import mappings, person_index, rollups, schema
+from core import schema
+from etl import mappings, person_index, rollups
 from sample import regions as sample_regions
 
 D = date.fromisoformat

@@ -9,8 +9,8 @@ from typing import Any
 
 import duckdb
 
+from core.schema import ddl
 from etl import quality
-from etl.schema import ddl
 from sample.regions import all_regions
 
 _ids = itertools.count(1)

@@ -119,7 +119,7 @@ def test_english(page):
 def test_empty_registry_says_so(tmp_path, monkeypatch):
     import duckdb
 
-    from etl.schema import ddl
+    from core.schema import ddl
     from sample.regions import all_regions
 
     db = tmp_path / "empty.duckdb"

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from etl import schema
+from core import schema
 
 DOC = (Path(__file__).resolve().parent.parent / "docs" / "data_dictionary.md").read_text(
     encoding="utf-8")

@@ -12,7 +12,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from etl import key_types, load, mappings, parse, pseudonym, schema, staging
+from core import schema
+from etl import key_types, load, mappings, parse, pseudonym, staging
 from tests import messy_files as mf
 from tests.registry import registered
 

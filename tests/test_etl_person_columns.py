@@ -11,7 +11,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from etl import load, parse, person_index, schema, staging
+from core import schema
+from etl import load, parse, person_index, staging
 from sample import regions as sample_regions
 from tests.registry import registered
 

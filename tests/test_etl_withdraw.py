@@ -14,8 +14,9 @@ import duckdb
 import polars as pl
 import pytest
 
+from core import schema
 from etl import __main__ as cli
-from etl import load, mappings, schema, swap, withdraw
+from etl import load, mappings, swap, withdraw
 from etl.mappings import normalise_header
 from etl.parse import make_id
 from tests import messy_files as mf

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from lunardate import LunarDate
 
-from etl.schema import TABLES
+from core.schema import TABLES
 
 HAILAR, BAIRIN_LEFT, XILIN = "150702", "150422", "451030"
 END_2012 = date(2012, 12, 31)

@@ -1,4 +1,5 @@
-"""Warehouse tables (DuckDB). The data dictionary in docs/data_dictionary.md describes each column.
+"""The warehouse's tables (DuckDB): the contract between the ETL, which writes them, and the
+dashboard, which reads them. The data dictionary in docs/data_dictionary.md describes each column.
 
 Every fact table carries `batch_id`, the load batch that last wrote the row (lineage).
 Amounts are DECIMAL(14,2) so that sums of money are exact.
@@ -190,6 +191,12 @@ ARCHIVE_SUFFIX = "_replaced"
 def archive(table: str) -> str:
     """The table that keeps the rows of `table` later files replaced."""
     return table + ARCHIVE_SUFFIX
+
+
+# Rows whose derived columns are still to be computed: written by this run, or by a version
+# that derived fewer columns (month_key is never NULL once derived). The load fills them
+# (etl/person_index.py); the dashboard uses the columns only when no row is pending.
+PENDING = "person_no IS NULL OR month_key IS NULL"
 
 
 def derived_columns(table: str) -> tuple[str, ...]:
