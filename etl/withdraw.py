@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from core import schema
 from etl import (
     key_types,
     load,
@@ -36,7 +37,6 @@ from etl import (
     quality,
     regions,
     rollups,
-    schema,
     swap,
     warehouse,
     zero_reports,
