@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from analytics import access, db
-from analytics.filters import COUNTRY, Filters, add_months, region_clause
+from analytics.filters import COUNTRY, Filters, add_months
 from analytics.indicators import INDICATORS, TABLE_DIMS
+from analytics.reference import region_level
+from analytics.where import render
 
 # Fact table → SQL of the first and last day a row speaks for. Event dates only: planned ones
 # (a loan's due date, a course's end) may lie years ahead and would stretch the range into
@@ -72,14 +74,14 @@ class Coverage:
 def coverage(scope: str = COUNTRY) -> Coverage:
     """Rows and months of every fact table, in one statement; within `scope` (a user's
     region) when it is not the country."""
-    from analytics.reference import scope_codes  # the region hierarchy's owner
-
-    where = "" if scope == COUNTRY else " WHERE list_contains($scope, county_code)"
+    # Tested by county whatever the scope's level (a region unknown to this warehouse too).
+    held = None if scope == COUNTRY else render(Filters(region=scope, scope=scope),
+                                                level="county")
+    where = f" WHERE {held.sql}" if held else ""
     parts = [f"SELECT '{table}' AS tbl, count(*)::BIGINT AS n, min({lo}) AS lo, max({hi}) AS hi "
-             f"FROM {table}{where}" for table, (lo, hi) in SPANS.items()]
+             f"FROM {table} t{where}" for table, (lo, hi) in SPANS.items()]
     rows, months = {}, {}
-    params = {"scope": scope_codes(scope)} if where else None
-    for table, n, lo, hi in db.rows(" UNION ALL ".join(parts), params):
+    for table, n, lo, hi in db.rows(" UNION ALL ".join(parts), held and held.params):
         rows[table] = n
         if n:
             months[table] = (lo.replace(day=1), hi.replace(day=1))
@@ -116,25 +118,21 @@ def in_view(f: Filters, tables: tuple[str, ...]) -> dict[str, str]:
     'empty' (no rows at all) or 'not_kept' (the table is not kept at a help station's level).
 
     Each test is an EXISTS, which stops at the first row found."""
-    from analytics.reference import region_level, scope_codes  # the hierarchy's owner
-
     access.check(f)
     loaded = coverage().loaded
     level = region_level(f.region)
-    out, asks = {}, []
+    out, asks, params = {}, [], {}
     for table in tables:
-        where = region_clause(level, "station" in TABLE_DIMS[table])
+        station = "t.station_code" if "station" in TABLE_DIMS[table] else None
+        where = render(f, station=station, time=IN_RANGE[table], level=level)
         if table not in loaded:
             out[table] = "empty"
         elif where is None:
             out[table] = "not_kept"
         else:
-            asks.append((table, f"SELECT '{table}', EXISTS (SELECT 1 FROM {table} t "
-                                f"WHERE {where} AND {IN_RANGE[table]})"))
+            asks.append(f"SELECT '{table}', EXISTS (SELECT 1 FROM {table} t WHERE {where.sql})")
+            params |= where.params
     if asks:
-        sql = " UNION ALL ".join(q for _, q in asks)
-        params = {"region": f.region, "start": f.start, "end_day": f.end_day,
-                  "scope": scope_codes(f.region)}
-        used = {k: v for k, v in params.items() if f"${k}" in sql}
-        out.update({table: "rows" if found else "none" for table, found in db.rows(sql, used)})
+        rows = db.rows(" UNION ALL ".join(asks), params)
+        out.update({table: "rows" if found else "none" for table, found in rows})
     return {t: out[t] for t in tables}

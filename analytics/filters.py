@@ -1,7 +1,8 @@
-"""The one filter object every query takes, its URL form, and its WHERE clauses.
+"""The one filter object every query takes, and its URL form.
 
-User values never enter SQL text: clauses refer to named parameters ($region, $start, ...)
-and `params()` supplies them. Region filters follow the hierarchy in the `regions` table, so a
+User values never enter SQL text: analytics.where renders a Filters into a WHERE fragment
+naming bound parameters ($region, $start, ...), the one way every query reads a region, its
+scope and its range. Region filters follow the hierarchy in the `regions` table, so a
 province selects every county and station below it.
 """
 
@@ -16,6 +17,7 @@ GRANULARITIES = ("month", "quarter", "year")
 # The sample's relief span: the defaults of a Filters made in code (tests, the command line).
 # The dashboard's range and default view come from the data (analytics.coverage, ui.filters).
 FIRST_MONTH, LAST_MONTH = date(2005, 1, 1), date(2024, 12, 1)
+EVERY_MONTH = (date(1900, 1, 1), date(2999, 12, 1))  # a range that bounds nothing
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _CODE = re.compile(r"^[0-9A-Za-z_]{1,32}$")
 
@@ -71,11 +73,10 @@ class Filters:
         """The range of equal length just before this one (环比)."""
         return self.shifted(-self.months)
 
-    def params(self) -> dict[str, object]:
-        return {
-            "region": self.region, "start": self.start, "end_day": self.end_day,
-            "gran": self.granularity, "fund_source": self.fund_source, "category": self.category,
-        }
+    def all_months(self) -> Filters:
+        """The same view over every month: views the range does not bound (the effects
+        panel; data quality asked without a period)."""
+        return replace(self, start=EVERY_MONTH[0], end=EVERY_MONTH[1])
 
     # --- the URL form: codes only, so a link means the same in either language ---
     def to_query(self) -> dict[str, str]:
@@ -118,31 +119,6 @@ def _code(text: str | None) -> str | None:
     return text if text and _CODE.match(text) else None
 
 
-# --- SQL fragments; `t` is the fact table's alias -----------------------------------------
-
-SCOPE_CTE = """scope(code) AS (
-    SELECT $region::VARCHAR
-    UNION ALL SELECT r.region_code FROM regions r JOIN scope ON r.parent_code = scope.code)"""
-
-def region_clause(level: str, has_station: bool) -> str | None:
-    """WHERE clause selecting the facts of $region (None: table not kept at this level).
-    `$scope` lists the region and every region below it (analytics.reference.scope_codes): a
-    list test per row, ten times faster at 10M rows than a semi-join to a recursive CTE,
-    whose unknown size makes DuckDB build its hash table on the fact rows."""
-    if level == "station":
-        return "t.station_code = $region" if has_station else None
-    if level == "township":  # a township's stations: $scope holds them
-        return "list_contains($scope, t.station_code)" if has_station else None
-    if level == "country":
-        return "TRUE"
-    return "list_contains($scope, t.county_code)"
-
-
-def cut_clauses(f: Filters, columns: set[str]) -> list[str]:
-    """Fund source and hardship category, where the table records them."""
-    out = []
-    if f.fund_source and "fund_source" in columns:
-        out.append("t.fund_source = $fund_source")
-    if f.category and "category" in columns:
-        out.append("t.category = $category")
-    return out
+# Every month of the whole country: the default view of entries whose callers may not bound
+# the range (data quality from the command line and tests).
+ALL_MONTHS = Filters(start=EVERY_MONTH[0], end=EVERY_MONTH[1])

@@ -1,7 +1,9 @@
 """Queries over the data-quality and compliance tables (`dq_*`, computed by etl.quality).
 
-Every function takes the region (any level of the hierarchy) and returns Polars; user values
-are bound parameters only. Findings carry masked IDs, never person keys.
+Every function takes a Filters (region at any level, range, the user's scope; the whole
+country over every month by default), checks its scope once and renders it through
+analytics.where, and returns Polars; user values are bound parameters only. Findings carry
+masked IDs, never person keys.
 """
 
 from __future__ import annotations
@@ -11,13 +13,8 @@ from datetime import date
 import polars as pl
 
 from analytics import access, db
-from analytics.filters import COUNTRY
-
-_SCOPE = """WITH RECURSIVE scope(code) AS (
-    SELECT $region::VARCHAR
-    UNION ALL SELECT r.region_code FROM regions r JOIN scope ON r.parent_code = scope.code)"""
-_IN_SCOPE = "t.county_code IN (SELECT code FROM scope)"
-_IN_SCOPE_STATION = f"({_IN_SCOPE} OR t.station_code IN (SELECT code FROM scope))"
+from analytics.filters import ALL_MONTHS, Filters
+from analytics.where import Where, days, render, years
 
 # check code → (table, date column for the period filter, has station_code)
 ROW_TABLES: dict[str, tuple[str, str | None, bool]] = {
@@ -53,12 +50,12 @@ def computed() -> bool:
                     "WHERE table_name = 'dq_checks'")["n"][0] > 0
 
 
-def _params(region: str, start: date | None, end: date | None, scope: str = COUNTRY,
-            **more) -> dict:
-    """The bound parameters, once the region is checked against the user's scope."""
-    access.check_region(region or COUNTRY, scope)
-    return {"region": region or COUNTRY, "start": start or date(1900, 1, 1),
-            "end": end or date(2999, 12, 31), **more}
+def _where(f: Filters, day: str | None, station: bool) -> Where:
+    """The region and range of `f` over a findings table (its date column `day`, else its
+    year); a table kept by county has no rows under a township or station."""
+    time = days(f"t.{day}") if day else years("t.year")
+    return render(f, station="t.station_code" if station else None, time=time) or \
+        Where("FALSE", {})
 
 
 def checks() -> pl.DataFrame:
@@ -72,34 +69,34 @@ def computed_at() -> object:
     return db.query("SELECT computed_at FROM dq_meta")["computed_at"][0]
 
 
-def summary(domain: str, region: str = COUNTRY, start: date | None = None,
-            end: date | None = None, scope: str = COUNTRY) -> pl.DataFrame:
-    """Per check of `domain`: findings, rows behind them and money involved, in the region."""
-    parts = []
+def summary(domain: str, f: Filters = ALL_MONTHS) -> pl.DataFrame:
+    """Per check of `domain`: findings, rows behind them and money involved, in the view."""
+    access.check(f)
+    parts, params = [], {"domain": domain}
     for code, (table, day, station) in ROW_TABLES.items():
-        where = _IN_SCOPE_STATION if station else _IN_SCOPE
-        when = f"AND t.{day} BETWEEN $start AND $end" if day else \
-            "AND t.year BETWEEN year($start) AND year($end)"
+        where = _where(f, day, station)
         findings, rows, money = _measures(code)
         if code == "amount_outlier":  # a row flagged by both rules counts once
             table = "(SELECT DISTINCT ON (relief_id) * FROM dq_amount_outliers)"
         parts.append(f"SELECT '{code}' AS code, {findings} AS findings, {rows} AS rows, "
-                     f"{money} AS amount_yuan FROM {table} t WHERE {where} {when}")
+                     f"{money} AS amount_yuan FROM {table} t WHERE {where.sql}")
+        params |= where.params
+    months = _where(f, "month", True)
     parts.append(
         "SELECT 'missing_report', count(*) FILTER (WHERE status = 'missing'), "
         "count(*) FILTER (WHERE status = 'missing'), 0 FROM dq_station_months t "
-        f"WHERE {_IN_SCOPE_STATION} AND t.month BETWEEN $start AND $end")
+        f"WHERE {months.sql}")
     parts.append(
         "SELECT 'late_report', count(*) FILTER (WHERE status = 'late'), "
         "sum(rows) FILTER (WHERE status = 'late'), "
         "sum(amount_yuan) FILTER (WHERE status = 'late') FROM dq_station_months t "
-        f"WHERE {_IN_SCOPE_STATION} AND t.month BETWEEN $start AND $end")
-    sql = f"""{_SCOPE}, s AS ({' UNION ALL '.join(parts)})
+        f"WHERE {months.sql}")
+    sql = f"""WITH s AS ({' UNION ALL '.join(parts)})
         SELECT c.code, c.name_zh, c.name_en, c.rule_zh, c.rule_en,
                coalesce(s.findings, 0)::BIGINT AS findings, coalesce(s.rows, 0)::BIGINT AS rows,
                coalesce(s.amount_yuan, 0)::DOUBLE AS amount_yuan
         FROM dq_checks c JOIN s USING (code) WHERE c.domain = $domain ORDER BY c.ord"""
-    return db.query(sql, _params(region, start, end, scope, domain=domain))
+    return db.query(sql, params | months.params)
 
 
 def _measures(code: str) -> tuple[str, str, str]:
@@ -112,19 +109,15 @@ def _measures(code: str) -> tuple[str, str, str]:
     return "count(*)", "count(*)", "sum(t.amount_yuan)"
 
 
-def findings(code: str, region: str = COUNTRY, start: date | None = None,
-             end: date | None = None, scope: str = COUNTRY) -> pl.DataFrame:
+def findings(code: str, f: Filters = ALL_MONTHS) -> pl.DataFrame:
     """The rows of one check in the region and period, as stored (masked IDs only)."""
     table, day, station = ROW_TABLES[code]
-    where = _IN_SCOPE_STATION if station else _IN_SCOPE
-    when = f"t.{day} BETWEEN $start AND $end" if day else \
-        "t.year BETWEEN year($start) AND year($end)"
+    where = _where(access.check(f), day, station)
     order = "t.flag_id, t.relief_date" if code in ("duplicate_relief", "above_standard") else \
         ("t.county_code, t.year" if not day else f"t.{day}")
     drop = " EXCLUDE (batch_id)" if day else ""
-    return _traceable(db.query(f"{_SCOPE} SELECT t.*{drop} FROM {table} t "
-                               f"WHERE {where} AND {when} ORDER BY {order}",
-                               _params(region, start, end, scope)))
+    return _traceable(db.query(f"SELECT t.*{drop} FROM {table} t "
+                               f"WHERE {where.sql} ORDER BY {order}", where.params))
 
 
 def _traceable(rows: pl.DataFrame) -> pl.DataFrame:
@@ -135,10 +128,9 @@ def _traceable(rows: pl.DataFrame) -> pl.DataFrame:
     return rows.with_columns(pl.col("relief_id").cast(pl.String))
 
 
-def flag_groups(code: str, region: str = COUNTRY, start: date | None = None,
-                end: date | None = None, scope: str = COUNTRY) -> pl.DataFrame:
+def flag_groups(code: str, f: Filters = ALL_MONTHS) -> pl.DataFrame:
     """One row per finding of a person-level check (duplicates, above standard)."""
-    detail = findings(code, region, start, end, scope)
+    detail = findings(code, f)
     if code == "duplicate_relief":
         keys = ["flag_id", "id_masked", "relief_type", "campaign", "stations"]
     elif code == "above_standard":
@@ -150,47 +142,53 @@ def flag_groups(code: str, region: str = COUNTRY, start: date | None = None,
             .agg(pl.len().alias("rows"), pl.col("amount_yuan").sum().alias("amount_yuan")))
 
 
-def overspend_rows(county: str, year: int, fund_source: str,
-                   scope: str = COUNTRY) -> pl.DataFrame:
-    """The relief rows behind one 'disbursed more than received' finding (masked IDs)."""
-    access.check_region(county, scope)
+def finding_view(county: str, year: int, fund_source: str, scope: str) -> Filters:
+    """The view of one 'disbursed more than received' finding: its county, year and fund."""
+    return Filters(region=county, start=date(year, 1, 1), end=date(year, 12, 1),
+                   fund_source=fund_source, scope=scope)
+
+
+def overspend_rows(f: Filters) -> pl.DataFrame:
+    """The relief rows behind one 'disbursed more than received' finding (masked IDs), in
+    the view `finding_view` makes of it."""
+    where = render(access.check(f), time=days("t.relief_date"), cuts=("fund_source",)) or \
+        Where("FALSE", {})  # a finding is a county's: no rows under a township or station
     return _traceable(db.query(
-        """SELECT r.relief_id, coalesce(p.id_masked, '?') AS id_masked, r.county_code,
-                  r.station_code, r.relief_date, r.relief_type, r.recipient_group,
-                  r.fund_source, r.amount_yuan
-           FROM relief r LEFT JOIN persons p USING (person_key)
-           WHERE r.county_code = $county AND year(r.relief_date) = $year
-             AND r.fund_source = $fund ORDER BY r.relief_date, r.relief_id""",
-        {"county": county, "year": year, "fund": fund_source}))
+        f"""SELECT t.relief_id, coalesce(p.id_masked, '?') AS id_masked, t.county_code,
+                  t.station_code, t.relief_date, t.relief_type, t.recipient_group,
+                  t.fund_source, t.amount_yuan
+           FROM relief t LEFT JOIN persons p USING (person_key)
+           WHERE {where.sql} ORDER BY t.relief_date, t.relief_id""", where.params))
 
 
-def station_months(region: str = COUNTRY, start: date | None = None,
-                   end: date | None = None, scope: str = COUNTRY) -> pl.DataFrame:
+def station_months(f: Filters = ALL_MONTHS) -> pl.DataFrame:
     """station_code, station name, month, rows, status — the completeness heatmap's cells."""
+    where = _where(access.check(f), "month", True)
     return db.query(
-        f"""{_SCOPE} SELECT t.station_code, g.name_zh AS station_zh, g.name_en AS station_en,
+        f"""SELECT t.station_code, g.name_zh AS station_zh, g.name_en AS station_en,
                    t.county_code, t.month, t.rows, t.amount_yuan::DOUBLE AS amount_yuan, t.status
             FROM dq_station_months t LEFT JOIN regions g ON g.region_code = t.station_code
-            WHERE {_IN_SCOPE_STATION} AND t.month BETWEEN $start AND $end
-            ORDER BY t.station_code, t.month""",
-        _params(region, start, end, scope))
+            WHERE {where.sql}
+            ORDER BY t.station_code, t.month""", where.params)
 
 
-def rejects_by_reason(region: str = COUNTRY, scope: str = COUNTRY) -> pl.DataFrame:
-    """Rejected rows per load month, station and kind of reason (table load_rejects).
+def rejects_by_reason(f: Filters = ALL_MONTHS) -> pl.DataFrame:
+    """Rejected rows per load month, station and kind of reason (table load_rejects), in the
+    region of `f` whenever they were loaded (a reject's county: its station code's first six
+    digits, a station's code being its county's and three more).
 
     Reasons quote the offending value ("无法识别的金额“1千元”"); the values and numbers are
     replaced by "…" so that rows with the same kind of problem count together."""
+    where = render(access.check(f), county="left(t.station_code, 6)", station="t.station_code")
     return db.query(
-        f"""{_SCOPE} SELECT date_trunc('month', t.loaded_at)::DATE AS month,
+        f"""SELECT date_trunc('month', t.loaded_at)::DATE AS month,
                    coalesce(t.station_code, '?') AS station_code,
                    {_generic('t.reason_zh')} AS reason_zh, {_generic('t.reason_en')} AS reason_en,
                    count(*)::BIGINT AS rows
             FROM load_rejects t
-            WHERE $region = '{COUNTRY}' OR t.station_code IN (SELECT code FROM scope)
-               OR left(t.station_code, 6) IN (SELECT code FROM scope)
+            WHERE {where.sql}
             GROUP BY ALL ORDER BY month, station_code, rows DESC""",
-        {"region": access.check_region(region or COUNTRY, scope), "values": _VALUES})
+        {**where.params, "values": _VALUES})
 
 
 # Quoted values (“…”, "…", '…', ‘…’) and numbers in a reject reason.

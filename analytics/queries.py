@@ -16,7 +16,6 @@ from analytics.coverage import coverage
 from analytics.filters import Filters
 from analytics.indicators import INDICATORS, Indicator, Measure
 from analytics.reference import lineage, region_level
-from analytics.where import days, render
 from analytics.scan import (
     Bucket,
     Unavailable,
@@ -26,6 +25,7 @@ from analytics.scan import (
     period_start,
     scan,
 )
+from analytics.where import days, render
 from core.schema import EVENT_ROLLUPS
 
 # amount per person; a season's KPI, then the seasons' trend), each call cached by Streamlit on

@@ -56,6 +56,15 @@ def scope_codes(code: str) -> list[str]:
     return sorted(out)
 
 
+def lineage(code: str) -> list[str]:
+    """The region and every region above it, up to the top."""
+    parents, out = parent_codes(), []
+    while code is not None and code not in out:
+        out.append(code)
+        code = parents.get(code)
+    return out
+
+
 def root_region() -> str:
     """The top of this deployment's hierarchy: from the country down while a region has one
     child only (a 广州市 warehouse starts at 440100, the sample at 全国 with two provinces)."""

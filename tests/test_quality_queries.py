@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
 
 from analytics import quality as q
+from analytics.filters import ALL_MONTHS, COUNTRY, Filters
 from tests.quality_fixtures import allocation, hardship, masked, relief, warehouse
 
 
@@ -45,6 +47,10 @@ def dq_db(tmp_path_factory):
     mp.undo()
 
 
+def _in(region):
+    return replace(ALL_MONTHS, region=region)
+
+
 def _by_code(df):
     return {r["code"]: (r["findings"], r["rows"], r["amount_yuan"]) for r in df.iter_rows(named=True)}
 
@@ -53,18 +59,18 @@ def test_summary_scopes_by_region(dq_db):
     country = _by_code(q.summary("quality"))
     assert country["duplicate_relief"] == (1, 2, 1000.0)
     assert country["relief_after_exit"] == (1, 1, 3000.0)
-    hailar = _by_code(q.summary("quality", "150702"))
+    hailar = _by_code(q.summary("quality", _in("150702")))
     assert hailar["duplicate_relief"][0] == 1 and hailar["relief_after_exit"][0] == 0
-    chifeng = _by_code(q.summary("compliance", "150400"))
+    chifeng = _by_code(q.summary("compliance", _in("150400")))
     assert chifeng["disbursed_over_received"] == (1, 1, 1000.0)
     assert chifeng["matching_not_arrived"] == (1, 1, 50000.0)
     assert chifeng["fund_out_of_scope"][0] == 0
-    station = _by_code(q.summary("quality", "150702002"))
+    station = _by_code(q.summary("quality", _in("150702002")))
     assert station["duplicate_relief"][:2] == (1, 1)
 
 
 def test_summary_respects_the_period(dq_db):
-    early = _by_code(q.summary("compliance", start=date(2012, 1, 1), end=date(2012, 12, 31)))
+    early = _by_code(q.summary("compliance", Filters(start=date(2012, 1, 1), end=date(2012, 12, 1))))
     assert early["fund_out_of_scope"][0] == 1
     # Hailar's 2012 central funds have no allocation at all; Bairin Left's excess is 2013's
     assert early["disbursed_over_received"] == (1, 1, 800.0)
@@ -82,20 +88,20 @@ def test_findings_and_groups_show_masked_ids_only(dq_db):
 
 
 def test_rows_behind_an_overspend(dq_db):
-    rows = q.overspend_rows("150422", 2013, "central_special")
+    rows = q.overspend_rows(q.finding_view("150422", 2013, "central_special", COUNTRY))
     assert rows.select("id_masked", "amount_yuan").rows()[0][0] == masked("d")
-    assert q.overspend_rows("150422", 2012, "central_special").height == 0
+    assert q.overspend_rows(q.finding_view("150422", 2012, "central_special", COUNTRY)).height == 0
 
 
 def test_station_months_and_rejects(dq_db):
-    cells = q.station_months("150702")
+    cells = q.station_months(_in("150702"))
     assert set(cells["station_code"]) == {"150702001", "150702002"}
     assert cells["station_zh"][0].endswith("帮扶站")
-    rej = q.rejects_by_reason("150702")
+    rej = q.rejects_by_reason(_in("150702"))
     assert sorted(rej.select("reason_zh", "rows").rows()) == [
         ("无法识别的金额…；请只填数字，如 …", 2), ("身份证号被存为数字", 1)]
     assert "Unreadable amount …; enter a number such as …" in set(rej["reason_en"])
-    assert q.rejects_by_reason("451030").height == 0
+    assert q.rejects_by_reason(_in("451030")).height == 0
 
 
 def test_rules_are_readable(dq_db):

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 
 import polars as pl
 
 from analytics import access, db
-from analytics.filters import COUNTRY
+from analytics.filters import ALL_MONTHS, COUNTRY, Filters
 from analytics.indicators import CATALOGUE, SKIP_LEVEL, TABLE_DIMS, Measure
+from analytics.where import days, render
 
 
 @dataclass(frozen=True)
@@ -64,11 +64,11 @@ def outcomes() -> dict[str, Outcome]:
     return out
 
 
-def _measure_sql(m: Measure, cuts: Mapping[str, Sequence[str]]) -> tuple[str, dict]:
-    """county_code, month, value of one measure over $counties and [$lo, $hi]."""
-    conds = ["t.county_code IN (SELECT unnest($counties::VARCHAR[]))",
-             f"t.{m.date_col} BETWEEN $lo AND $hi"]
-    params: dict = {}
+def _measure_sql(m: Measure, counties: Sequence[str], f: Filters,
+                 cuts: Mapping[str, Sequence[str]]) -> tuple[str, dict]:
+    """county_code, month, value of one measure over `counties` and the months of `f`."""
+    where = render(f, time=days(f"t.{m.date_col}"), units=counties)
+    conds, params = [where.sql], dict(where.params)
     for i, (dim, codes) in enumerate(sorted(cuts.items())):
         column = TABLE_DIMS[m.table][dim]  # KeyError for a dimension the table lacks
         conds.append(f"t.{column} IN (SELECT unnest($cut{i}::VARCHAR[]))")
@@ -81,10 +81,9 @@ def _measure_sql(m: Measure, cuts: Mapping[str, Sequence[str]]) -> tuple[str, di
 
 
 def _measure_panel(
-    m: Measure, counties: Sequence[str], lo: date, hi: date, cuts: Mapping[str, Sequence[str]]
+    m: Measure, counties: Sequence[str], f: Filters, cuts: Mapping[str, Sequence[str]]
 ) -> pl.DataFrame:
-    sql, params = _measure_sql(m, cuts)
-    return db.query(sql, {**params, "counties": list(counties), "lo": lo, "hi": hi})
+    return db.query(*_measure_sql(m, counties, f, cuts))
 
 
 def regions_within(regions: pl.DataFrame, scope: str = COUNTRY) -> pl.DataFrame:
@@ -98,25 +97,24 @@ def regions_within(regions: pl.DataFrame, scope: str = COUNTRY) -> pl.DataFrame:
 def county_month_panel(
     outcome: Outcome,
     counties: Sequence[str],
+    f: Filters = ALL_MONTHS,
     *,
-    start: date = date(1990, 1, 1),
-    end: date = date(2100, 12, 31),
     cuts: Mapping[str, Sequence[str]] | None = None,
-    scope: str = COUNTRY,
 ) -> pl.DataFrame:
-    """region_code, month, value (and numerator, denominator for rates) per county and month;
-    a county outside the user's `scope` is refused (analytics.access.OutOfScope).
+    """region_code, month, value (and numerator, denominator for rates) per county and month
+    of `f`'s range (every month by default: `Filters.all_months`); a county outside the
+    user's scope `f.scope` is refused (analytics.access.OutOfScope).
 
     Months without rows count as zero between a county's first and last month with data in
     the table; outside that span the county reported nothing, which is not zero.
     """
-    for county in counties:
-        access.check_region(county, scope)
+    for county in counties:  # the panel's regions are these counties, not f.region
+        access.check_region(county, f.scope)
     cuts = dict(cuts or {})
-    num = _measure_panel(outcome.numerator, counties, start, end, cuts)
+    num = _measure_panel(outcome.numerator, counties, f, cuts)
     if outcome.denominator is None:
         return _fill(num, "value").sort("region_code", "month")
-    den = _measure_panel(outcome.denominator, counties, start, end, {})
+    den = _measure_panel(outcome.denominator, counties, f, {})
     both = _fill(num.rename({"value": "numerator"}), "numerator").join(
         _fill(den.rename({"value": "denominator"}), "denominator"),
         on=["region_code", "month"], how="full", coalesce=True,
