@@ -1,0 +1,32 @@
+"""Each relief row's campaign, a helper table (no findings) for the duplicate and
+above-standard checks: two-festival condolence counts by festival season (the Spring
+Festival moves between January and February), everything else by calendar month."""
+
+from etl.checks.contract import Statement
+
+STATEMENT = Statement(
+    name="relief_campaigns", table="dq_relief_campaigns",
+    flags="nothing: one narrow row per relief row with its campaign and period keys",
+    sql="""
+CREATE OR REPLACE TEMP TABLE dq_relief_campaigns AS
+-- One narrow row per relief row: integer keys are cheaper to group 10^7 rows by than text.
+-- campaign_key: season*100 for festival relief, else year*100+month; period_key: season or
+-- year. dup_key and period_h hash (person, type, campaign / period); the checks confirm
+-- their candidates on the real columns, so a hash collision cannot raise a finding.
+SELECT rid, relief_type, relief_date, amount_yuan, campaign_key, period_key,
+       hash(person_key, relief_type, campaign_key) AS dup_key, hash(station_code) AS station_h,
+       hash(person_key, relief_type, period_key) AS period_h
+FROM (
+    SELECT r.rowid AS rid, r.person_key, r.station_code, r.relief_type, r.relief_date,
+           r.amount_yuan,
+           CASE WHEN r.relief_type = 'festival_condolence' THEN x.season * 100
+                ELSE year(r.relief_date) * 100 + month(r.relief_date) END AS campaign_key,
+           CASE WHEN r.relief_type = 'festival_condolence' THEN x.season
+                ELSE year(r.relief_date) END AS period_key
+    FROM relief r
+    -- A date of year y belongs to season y+1 from that season's start (about August), else
+    -- to season y: an equality join, much cheaper than a range join on 10^7 rows.
+    LEFT JOIN dq_festival_seasons s ON s.season = year(r.relief_date) + 1,
+    LATERAL (SELECT CASE WHEN r.relief_date >= s.start_on THEN s.season
+                         ELSE year(r.relief_date) END AS season) x)
+""")
