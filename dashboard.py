@@ -1,5 +1,5 @@
 """The frame: page config, navigation, the shared filter bar, the sample-data banner and the data
-version. Every page is registered in PAGES; pages hold layout only."""
+version. Every page is declared once in ui/pages_registry.py; pages hold layout only."""
 
 from __future__ import annotations
 
@@ -11,21 +11,8 @@ from analytics.i18n import t
 from ui import audit_trail, data, frame
 from ui.auth import can_see, login_gate
 from ui.filters import filter_bar, language
+from ui.pages_registry import HOME, PAGES
 
-# (file, title message key, icon, URL path). Each role sees the pages ui.auth.PAGE_ROLES gives it.
-PAGES = [
-    ("pages/overview.py", "page_overview", ":material/dashboard:", "overview"),
-    ("pages/relief.py", "page_relief", ":material/volunteer_activism:", "relief"),
-    ("pages/funds.py", "page_funds", ":material/account_balance:", "funds"),
-    ("pages/training.py", "page_training", ":material/school:", "training"),
-    ("pages/petitions.py", "page_petitions", ":material/gavel:", "petitions"),
-    ("pages/effects.py", "page_effects", ":material/science:", "effects"),
-    ("pages/upload.py", "page_upload", ":material/upload_file:", "upload"),
-    ("pages/quality.py", "page_quality", ":material/fact_check:", "quality"),
-    ("pages/compliance.py", "page_compliance", ":material/policy:", "compliance"),
-    ("pages/briefing.py", "page_briefing", ":material/description:", "briefing"),
-    ("pages/audit.py", "page_audit", ":material/history:", "audit"),
-]
 SIDEBAR_PX = 256
 
 
@@ -35,16 +22,16 @@ def version_caption(lang: str) -> str:
 
 def main() -> None:
     frame.use_navigation_only()  # links to /relief etc. must run through this frame
-    frame.remember_link([url for *_, url in PAGES], home=PAGES[0][3])
+    frame.remember_link([p.url for p in PAGES], home=HOME.url)
     # A narrower sidebar (default 336 px) leaves five KPI cards a row room for value and 同比.
     st.set_page_config(page_title=t("app_title"), page_icon=":material/monitoring:",
                        layout="wide", initial_sidebar_state=SIDEBAR_PX)
     lang = language()
-    user = login_gate()  # ui/auth.py: the login when required; the role picks the pages
+    user = login_gate()  # ui/auth/login.py: the login when required; the role picks the pages
     if user is None:  # no menu and no page before a login (hidden, never run) ...
         # ... but every page known, so a link to /funds?region=… is still the URL after it.
-        st.navigation([st.Page(file, url_path=url, default=i == 0)
-                       for i, (file, _, _, url) in enumerate(PAGES)], position="hidden")
+        st.navigation([st.Page(p.file, url_path=p.url, default=p is HOME) for p in PAGES],
+                      position="hidden")
         st.stop()
     path = db.warehouse_path()
     if not path.exists():
@@ -52,8 +39,9 @@ def main() -> None:
         st.stop()
     audit_trail.reconcile_once(path)  # a load killed after its swap: its event, once
     filter_bar(lang)
-    pages = [st.Page(file, title=t(key, lang), icon=icon, url_path=url, default=i == 0)
-             for i, (file, key, icon, url) in enumerate(PAGES) if can_see(user.role, file)]
+    # The role's pages only: a URL to any other is not in the navigation (ui/auth/policy.py).
+    pages = [st.Page(p.file, title=t(p.title, lang), icon=p.icon, url_path=p.url,
+                     default=p is HOME) for p in PAGES if can_see(user.role, p.file)]
     nav = st.navigation(pages)
     frame.follow_link(pages, nav)  # the page a link named, whichever run resolved first
     if data.is_sample(data.version().token) and not data.coverage(

@@ -1,6 +1,6 @@
 """Which regions a user may see: a login's region bounds every query, page and export.
 
-A user bound to a region (ui/auth.py) gets Filters whose `scope` is that region; each public
+A user bound to a region (ui/auth/users.py) gets Filters whose `scope` is that region; each public
 analytics function that takes a region checks it here first, so a URL, a stale session or a
 page bug naming a region outside the scope is refused, never silently widened. Without a
 region the scope is the country and nothing is refused.

@@ -174,3 +174,66 @@ def funnel_figure(df: pl.DataFrame, *, label: str, lang: str, title: str = "") -
     fig.update_layout(title={"text": title, "x": 0, "font": {"size": 15}}, font={"family": FONT},
                       margin={"l": 10, "r": 10, "t": 48 if title else 16, "b": 10}, height=340)
     return fig
+
+
+# --- data quality (数据质量 page) ---------------------------------------------------------
+
+# Heatmap cell status → (code, colour, zh, en); 零报告: the station declared it had nothing
+# to report (etl/zero_reports.py), reported all the same, in a colour of its own.
+STATUSES = {"missing": (0, "#c0392b", "漏报", "missing"), "late": (1, "#f39c12", "迟报", "late"),
+            "empty": (2, "#d5d8dc", "当月无救助", "no relief that month"),
+            "reported": (3, "#27ae60", "已报", "reported"),
+            "declared": (4, "#5dade2", "零报告", "zero report (nothing to report)")}
+LEGEND_ORDER = ("reported", "declared", "empty", "late", "missing")
+
+
+def completeness_figure(cells: pl.DataFrame, lang: str = "zh") -> go.Figure:
+    """Station × month heatmap: green reported, blue 零报告 (declared nothing), grey quiet,
+    orange late, red missing, with a legend; hover shows rows."""
+    name = "station_en" if lang == "en" else "station_zh"
+    cells = cells.with_columns(pl.col(name).fill_null(pl.col("station_code")),
+                               pl.col("month").dt.strftime("%Y-%m").alias("ym"))
+    stations = cells.select("station_code", name).unique(maintain_order=True)
+    months = sorted(cells["ym"].unique().to_list())
+    col = {m: i for i, m in enumerate(months)}
+    row = {s: i for i, s in enumerate(stations["station_code"])}
+    z = [[None] * len(months) for _ in row]
+    text = [[""] * len(months) for _ in row]
+    label = 3 if lang == "en" else 2
+    for r in cells.iter_rows(named=True):
+        i, j = row[r["station_code"]], col[r["ym"]]
+        status = STATUSES[r["status"]]
+        z[i][j] = status[0]
+        text[i][j] = f"{status[label]} · {r['rows']}"
+    # A stepped colour scale: each status code gets one flat band.
+    n, scale = len(STATUSES), []
+    for code, colour, *_ in STATUSES.values():
+        scale += [[code / n, colour], [(code + 1) / n, colour]]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=months, y=[literal.plotly(v) for v in stations[name].to_list()], text=text,
+        zmin=-0.5, zmax=n - 0.5,
+        colorscale=scale, showscale=False, xgap=1, ygap=1,
+        hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>"))
+    # The legend: one square per status (a heatmap has a colour bar, not entries).
+    for status in LEGEND_ORDER:
+        _, colour, *words = STATUSES[status]
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=words[label - 2],
+                                 marker={"color": colour, "symbol": "square", "size": 12},
+                                 hoverinfo="skip"))
+    fig.update_layout(height=max(260, 22 * len(row) + 150), margin={"l": 10, "r": 10, "t": 50},
+                      font={"family": FONT}, showlegend=True,
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+                      xaxis={"type": "category"}, yaxis={"autorange": "reversed"})
+    return fig
+
+
+def rejects_figure(rej: pl.DataFrame, lang: str = "zh") -> go.Figure:
+    """Rejected rows per load month, stacked by reason."""
+    reason = "reason_en" if lang == "en" else "reason_zh"
+    by = (rej.with_columns(pl.col("month").dt.strftime("%Y-%m").alias("ym"))
+          .group_by("ym", reason).agg(pl.col("rows").sum()).sort("ym"))
+    fig = go.Figure([go.Bar(x=g["ym"].to_list(), y=g["rows"].to_list(), name=str(k[0]))
+                     for k, g in by.group_by(reason, maintain_order=True)])
+    fig.update_layout(barmode="stack", height=320, xaxis={"type": "category"}, font={"family": FONT},
+                      margin={"l": 10, "r": 10, "t": 30})
+    return fig

@@ -1,5 +1,5 @@
 """The dashboard's user file, as far as the command line needs it: where it is and the region
-a named user is bound to. ui/auth.py writes and reads the file for logins; `python -m etl
+a named user is bound to. ui/auth/users.py writes and reads the file for logins; `python -m etl
 load|withdraw --user NAME` reads it here so a region-bound user's name carries the same limit
 on the command line as on the upload page."""
 

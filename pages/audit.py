@@ -13,13 +13,11 @@ import streamlit as st
 from analytics import audit
 from analytics.export import Provenance
 from analytics.i18n import t
-from ui import auth
 from ui.downloads import download_buttons
-from ui.filters import current
+from ui.page_context import open_page
 
-auth.require("audit")
-_, lang = current()
-L = 1 if lang == "en" else 0
+page = open_page(__file__)  # refuses a role the page is not for (ui/pages_registry.py)
+lang, L = page.lang, page.i
 SHOWN = 2000  # rows in the table; the export holds every event the filters select
 
 TEXT = {

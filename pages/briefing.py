@@ -13,8 +13,8 @@ from analytics.filters import add_months
 from analytics.i18n import t
 from core import literal
 from ui import audit_trail as trail
-from ui import auth, data, empty
-from ui.filters import current
+from ui import data, empty
+from ui.page_context import open_page
 
 MSG = {
     "zh": {"intro": "为筛选栏所选地区生成一份 Word 汇报材料：主要数据及同比、按文件体例起草的文字、"
@@ -37,8 +37,8 @@ MSG = {
                       "page first."},
 }
 
-auth.require("briefing")
-f, lang = current()
+page = open_page(__file__)  # refuses a role the page is not for (ui/pages_registry.py)
+f, lang = page.filters, page.lang
 lang = "en" if lang == "en" else "zh"
 m = MSG[lang]
 
@@ -70,7 +70,7 @@ def period_options(kind: str, last: date) -> list[str]:
 
 st.title(t("page_briefing", lang))
 st.caption(m["intro"])
-token = data.version().token
+token = page.token
 regions = data.regions(token)
 row = regions.filter(regions["region_code"] == f.region)
 name = row["name_en" if lang == "en" else "name_zh"][0] if row.height else f.region

@@ -9,14 +9,12 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from ui import auth, data
+from ui import data
 from ui import quality_view as qv
-from ui.filters import current
+from ui.page_context import open_page
 
-auth.require("quality")
-f, lang = current()
-token = data.version().token
-L = 1 if lang == "en" else 0
+page = open_page(__file__)  # refuses a role the page is not for (ui/pages_registry.py)
+f, lang, token, L = page.filters, page.lang, page.token, page.i
 
 TEXT = {
     "title": ("资金合规", "Fund compliance"),
@@ -55,7 +53,7 @@ for tab, code in zip(tabs[:-1], codes, strict=True):
                                     format_func=lambda k: f"{k[0]} · {k[1]} · {k[2]}")
                 behind = qv.overspend_rows(*pick, f.scope, token)
                 qv.show_table(behind, lang, token, key="overspend_rows")
-                qv.audit_downloads(qv.labelled(behind, lang, token), "overspend_rows", f, token,
+                qv.audit_downloads(qv.labelled(behind, lang, token), "overspend_rows", f, lang, token,
                                    key="dl_overspend_rows")
 
 with tabs[-1]:

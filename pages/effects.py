@@ -16,13 +16,12 @@ from analytics.effects.text import effect_figures as card_values
 from analytics.effects.text import p_text
 from analytics.indicators import DIM_LABEL_DOMAIN
 from core import literal
-from ui import auth, data, empty
+from ui import data, empty
 from ui.charts import show_chart
-from ui.filters import current
+from ui.page_context import open_page
 
-auth.require("effects")  # direct URLs too (ui/auth.py)
-f, lang = current()
-token = data.version().token
+page = open_page(__file__)  # refuses a role the page is not for (ui/pages_registry.py)
+f, lang, token = page.filters, page.lang, page.token
 METHODS = ("its", "did", "event_study")
 
 

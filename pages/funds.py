@@ -8,9 +8,10 @@ import streamlit as st
 from analytics.i18n import t
 from ui import empty, sections
 from ui.attention import gap_lines
-from ui.filters import current
+from ui.page_context import open_page
 
-f, lang = current()
+page = open_page(__file__)  # refuses a role the page is not for (ui/pages_registry.py)
+f, lang = page.filters, page.lang
 FLOWS = ["fund_allocated", "fund_received", "fund_disbursed"]
 
 

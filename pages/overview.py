@@ -9,12 +9,13 @@ from analytics.i18n import t
 from analytics.indicators import INDICATORS
 from ui import empty, sections
 from ui.attention import attention_table
-from ui.filters import current
+from ui.page_context import open_page
 
 KPIS = ["registered", "relieved", "coverage", "relief_amount", "fund_execution", "trained",
         "placements", "petitions", "resolution_rate", "proposal_completion"]
 
-f, lang = current()
+page = open_page(__file__)  # refuses a role the page is not for (ui/pages_registry.py)
+f, lang = page.filters, page.lang
 st.title(t("page_overview", lang))
 if empty.nothing_loaded():  # a new warehouse: one message, not ten empty cards
     st.stop()

@@ -10,9 +10,10 @@ from analytics import figures
 from analytics.i18n import t
 from ui import data, empty, sections
 from ui.charts import show_chart
-from ui.filters import current
+from ui.page_context import open_page
 
-f, lang = current()
+page = open_page(__file__)  # refuses a role the page is not for (ui/pages_registry.py)
+f, lang = page.filters, page.lang
 
 
 st.title(t("page_petitions", lang))
@@ -48,7 +49,7 @@ if empty.section(["petitions"]):
 
 st.subheader(t("funnel_section", lang))
 if empty.section(["petitions"]):
-    funnel = data.mediation_funnel(f, data.version().token)
+    funnel = data.mediation_funnel(f, page.token)
     labels = sections.dim_labels("mediation_level", lang)
     funnel = funnel.with_columns(pl.col("level").replace_strict(labels).alias("label"))
     show_chart(figures.funnel_figure(funnel, label="label", lang=lang) if funnel.height else None,

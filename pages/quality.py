@@ -8,14 +8,13 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from ui import auth, data, empty
+from analytics import figures
+from ui import empty
 from ui import quality_view as qv
-from ui.filters import current
+from ui.page_context import open_page
 
-auth.require("quality")
-f, lang = current()
-token = data.version().token
-L = 1 if lang == "en" else 0
+page = open_page(__file__)  # refuses a role the page is not for (ui/pages_registry.py)
+f, lang, token, L = page.filters, page.lang, page.token, page.i
 
 TEXT = {
     "title": ("数据质量", "Data quality"),
@@ -49,7 +48,7 @@ with tabs[0]:
             st.info(tr("no_cells"))
         else:
             st.markdown(f"**{tr('heatmap')}**")
-            st.plotly_chart(qv.completeness_figure(cells, lang), key="completeness_heatmap")
+            st.plotly_chart(figures.completeness_figure(cells, lang), key="completeness_heatmap")
             st.caption(f"{names['missing_report']}: {rules['missing_report']}；"
                        f"{names['late_report']}: {rules['late_report']}")
             gaps = cells.filter(pl.col("status").is_in(["missing", "late"])).select(
@@ -59,7 +58,7 @@ with tabs[0]:
                 st.info(qv.text("none", lang))
             else:
                 qv.show_table(gaps, lang, token, key="gaps_table")
-                qv.audit_downloads(gaps, "station_months", f, token, key="dl_gaps")
+                qv.audit_downloads(gaps, "station_months", f, lang, token, key="dl_gaps")
 
 for tab, code in zip(tabs[1:-1], row_checks, strict=True):
     with tab:
@@ -70,8 +69,8 @@ with tabs[-1]:
     if rej.is_empty():
         st.info(tr("rejects_none"))
     else:
-        st.plotly_chart(qv.rejects_figure(rej, lang), key="rejects_chart")
+        st.plotly_chart(figures.rejects_figure(rej, lang), key="rejects_chart")
         qv.show_table(rej.drop("reason_zh" if L else "reason_en")
                       .with_columns(pl.col("month").dt.strftime("%Y-%m")), lang, token,
                       key="rejects_table")
-        qv.audit_downloads(rej, "load_rejects", f, token, key="dl_rejects")
+        qv.audit_downloads(rej, "load_rejects", f, lang, token, key="dl_rejects")

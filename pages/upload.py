@@ -12,17 +12,17 @@ import streamlit as st
 
 from analytics import db, registry
 from analytics.filters import COUNTRY
-from ui import auth, empty
+from ui import empty
 from ui import registry_view as rv
 from ui import upload_view as uv
 from ui import withdraw_view as wv
 from ui import zero_report_view as zv
-from ui.filters import current
+from ui.page_context import open_page
 
-user = auth.require("upload")
+page = open_page(__file__)  # refuses a role the page is not for (ui/pages_registry.py)
+user = page.user
 who = None if user.local else user.name  # who loads: else the OS login (etl.load)
-_, lang = current()
-L = 1 if lang == "en" else 0
+lang, L = page.lang, page.i
 
 TEXT = {
     "title": ("数据导入", "Upload station files"),

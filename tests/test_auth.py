@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import logging
 import os
 import stat
@@ -232,12 +231,10 @@ def test_navigation_lists_exactly_the_role_pages(role, role_env, monkeypatch, ad
 
 
 def frame_pages() -> list[str]:
-    """The page files registered in dashboard.py's PAGES (read, not imported: it runs)."""
-    tree = ast.parse((ROOT / "dashboard.py").read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "PAGES":
-            return [elt.elts[0].value for elt in node.value.elts]
-    raise AssertionError("dashboard.py has no PAGES")
+    """The page files the frame builds its navigation from (ui/pages_registry.py)."""
+    from ui.pages_registry import PAGES
+
+    return [p.file for p in PAGES]
 
 
 def test_every_page_of_the_frame_has_roles():

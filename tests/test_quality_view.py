@@ -6,6 +6,7 @@ from datetime import date
 
 import polars as pl
 
+from analytics import figures
 from ui import quality_view as qv
 
 
@@ -21,14 +22,14 @@ def _cells() -> pl.DataFrame:
 
 
 def test_completeness_heatmap_codes_each_cell_by_status():
-    fig = qv.completeness_figure(_cells(), "zh")
+    fig = figures.completeness_figure(_cells(), "zh")
     heat = fig.data[0]
     assert list(heat.x) == ["2012-01", "2012-02", "2012-03", "2012-04"]
     assert list(heat.y) == ["正阳", "150702002"]  # a station without a name keeps its code
     assert [list(r) for r in heat.z] == [[3, 0, 0, 1], [3, 3, 2, 3]]
     assert heat.text[0][1] == "漏报 · 0" and heat.text[1][2] == "当月无救助 · 0"
     # each status code lands in a band of its own colour
-    bands = {c: colour for c, colour, *_ in qv.STATUSES.values()}
+    bands = {c: colour for c, colour, *_ in figures.STATUSES.values()}
     for code, colour in bands.items():
         position = (code + 0.5) / len(bands)
         (band,) = [b for a, b in zip(heat.colorscale, heat.colorscale[1:], strict=False)
@@ -40,20 +41,20 @@ def test_zero_reports_have_their_own_colour_and_legend_entry():
     cells = _cells().with_columns(
         status=pl.when((pl.col("station_code") == "150702002") & (pl.col("rows") == 0))
         .then(pl.lit("declared")).otherwise("status"))
-    fig = qv.completeness_figure(cells, "zh")
+    fig = figures.completeness_figure(cells, "zh")
     heat = fig.data[0]
-    declared = qv.STATUSES["declared"][0]
+    declared = figures.STATUSES["declared"][0]
     assert heat.z[1][2] == declared and heat.text[1][2] == "零报告 · 0"
-    assert len({colour for _, colour, *_ in qv.STATUSES.values()}) == len(qv.STATUSES)
+    assert len({colour for _, colour, *_ in figures.STATUSES.values()}) == len(figures.STATUSES)
     legend = {t.name: t.marker.color for t in fig.data[1:]}
-    assert legend == {"已报": "#27ae60", "零报告": qv.STATUSES["declared"][1],
+    assert legend == {"已报": "#27ae60", "零报告": figures.STATUSES["declared"][1],
                       "当月无救助": "#d5d8dc", "迟报": "#f39c12", "漏报": "#c0392b"}
-    assert [t.name for t in qv.completeness_figure(cells, "en").data[1:]][:2] == [
+    assert [t.name for t in figures.completeness_figure(cells, "en").data[1:]][:2] == [
         "reported", "zero report (nothing to report)"]
 
 
 def test_completeness_heatmap_in_english():
-    heat = qv.completeness_figure(_cells(), "en").data[0]
+    heat = figures.completeness_figure(_cells(), "en").data[0]
     assert heat.y[0] == "Zhengyang" and heat.text[0][3] == "late · 2"
 
 
@@ -63,7 +64,7 @@ def test_rejects_chart_stacks_reasons_by_month():
                         "reason_zh": ["金额无法识别", "金额无法识别", "身份证号错误"],
                         "reason_en": ["bad amount", "bad amount", "bad ID"],
                         "rows": [2, 3, 1]})
-    fig = qv.rejects_figure(rej, "en")
+    fig = figures.rejects_figure(rej, "en")
     by_name = {t.name: (list(t.x), list(t.y)) for t in fig.data}
     assert by_name == {"bad amount": (["2024-03"], [5]), "bad ID": (["2024-04"], [1])}
     assert fig.layout.barmode == "stack"

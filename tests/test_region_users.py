@@ -85,10 +85,10 @@ def reading(guangzhou, monkeypatch) -> Path:
 def test_add_user_with_a_region_and_list_it(tmp_path, monkeypatch):
     cfg = tmp_path / "auth.yaml"
     auth.add_user("Tianhe", "staff", "Geheim-7531", cfg, region=MINE)
-    user = auth._user_from(auth.read_config(cfg), "tianhe")
+    user = auth.user_from(auth.read_config(cfg), "tianhe")
     assert user == auth.User("Tianhe", "staff", region=MINE)
     auth.add_user("Boss", "admin", "Geheim-7531", cfg)
-    assert auth._user_from(auth.read_config(cfg), "boss").region is None
+    assert auth.user_from(auth.read_config(cfg), "boss").region is None
     with pytest.raises(ValueError, match="region"):
         auth.add_user("x", "staff", "Geheim-7531", cfg, region="天河区")
     run = subprocess.run([sys.executable, "-m", "ui.auth", "list-users"], cwd=ROOT, text=True,

@@ -96,7 +96,7 @@ def download_buttons(
     """A compact row of download buttons; files are built on click, and each click is
     recorded in the audit log with `query` (default: the filter bar's view as codes).
 
-    `role` defaults to the signed-in user's (ui/auth.py): no buttons for a role without
+    `role` defaults to the signed-in user's (ui/auth/session.py): no buttons for a role without
     aggregate exports, unsuppressed data only for roles with row-level exports."""
     role = role or getattr(auth.current_user(), "role", None)
     if not auth.can(role, "export_aggregate"):
@@ -105,8 +105,29 @@ def download_buttons(
     stem = file_stem(provenance.title)
     released = release(data, provenance, role=role, k=k)
     facts = export_facts(provenance, released, trail.view_filters() if query is None else query)
-    with st.container(horizontal=True, gap="small", key=f"dl_{key}"):
-        for label, build in _builders(fig, released, provenance).items():
+    button_row(_builders(fig, released, provenance), stem, facts, key=key,
+               container_key=f"dl_{key}")
+
+
+def row_downloads(data: pl.DataFrame, provenance: export.Provenance, *, stem: str, key: str,
+                  query: dict[str, str]) -> None:
+    """CSV and XLSX of flagged rows (masked IDs) for the auditor: only roles with row-level
+    exports see the buttons, and the rows go out whole (no disclosure control)."""
+    if not auth.can(getattr(auth.current_user(), "role", None), "export_rows"):
+        return
+    facts = {"title": provenance.title, "filters": query, "rows": data.height,
+             "disclosure_control": False}
+    builders = {label: (lambda make=make: make(data, provenance))
+                for label, make in (("CSV", export.data_csv), ("XLSX", export.data_xlsx))}
+    button_row(builders, stem, facts, key=key)
+
+
+def button_row(builders: dict[str, Callable[[], bytes] | str], stem: str, facts: dict, *,
+               key: str, container_key: str | None = None) -> None:
+    """One tertiary button per format; a format whose builder is a reason (text) is shown
+    disabled with the reason as its help. Each click is recorded with `facts` and the format."""
+    with st.container(horizontal=True, gap="small", key=container_key):
+        for label, build in builders.items():
             ext, mime = FORMATS[label]
             offered = callable(build)
             name = f"{stem}.{ext}"

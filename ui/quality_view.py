@@ -1,33 +1,22 @@
-"""What the data-quality and compliance pages share: cached queries, figures, tables, exports.
+"""What the data-quality and compliance pages share: cached queries, tables, the findings'
+sections. Their figures are in analytics/figures.py, their downloads in ui/downloads.py.
 
 Queries are cached on their arguments and the data version token, so a new load shows at once.
-Figures are pure functions of their data (tested without Streamlit).
 """
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
 from analytics import export
 from analytics import quality as q
-from analytics.figures import FONT  # also the product's Plotly template, plotly_white
+from analytics.figures import STATUSES  # the quality grid's cell statuses and colours
 from analytics.filters import Filters
-from core import literal
-from ui import audit_trail as trail
-from ui import auth, data, empty
-from ui.filters import current, level_label
+from ui import data, downloads, empty
+from ui.filters import level_label
 
 _CACHE = {"show_spinner": False, "max_entries": 256}
-
-# Heatmap cell status → (code, colour, zh, en); 零报告: the station declared it had nothing
-# to report (etl/zero_reports.py), reported all the same, in a colour of its own.
-STATUSES = {"missing": (0, "#c0392b", "漏报", "missing"), "late": (1, "#f39c12", "迟报", "late"),
-            "empty": (2, "#d5d8dc", "当月无救助", "no relief that month"),
-            "reported": (3, "#27ae60", "已报", "reported"),
-            "declared": (4, "#5dade2", "零报告", "zero report (nothing to report)")}
-LEGEND_ORDER = ("reported", "declared", "empty", "late", "missing")
 
 # Column headers of the findings tables (codes stay in exports' second header line).
 HEADERS: dict[str, tuple[str, str]] = {
@@ -101,58 +90,6 @@ def rules(token: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     return q.checks(), q.fund_rules(), q.relief_standards()
 
 
-def completeness_figure(cells: pl.DataFrame, lang: str = "zh") -> go.Figure:
-    """Station × month heatmap: green reported, blue 零报告 (declared nothing), grey quiet,
-    orange late, red missing, with a legend; hover shows rows."""
-    name = "station_en" if lang == "en" else "station_zh"
-    cells = cells.with_columns(pl.col(name).fill_null(pl.col("station_code")),
-                               pl.col("month").dt.strftime("%Y-%m").alias("ym"))
-    stations = cells.select("station_code", name).unique(maintain_order=True)
-    months = sorted(cells["ym"].unique().to_list())
-    col = {m: i for i, m in enumerate(months)}
-    row = {s: i for i, s in enumerate(stations["station_code"])}
-    z = [[None] * len(months) for _ in row]
-    text = [[""] * len(months) for _ in row]
-    label = 3 if lang == "en" else 2
-    for r in cells.iter_rows(named=True):
-        i, j = row[r["station_code"]], col[r["ym"]]
-        status = STATUSES[r["status"]]
-        z[i][j] = status[0]
-        text[i][j] = f"{status[label]} · {r['rows']}"
-    # A stepped colour scale: each status code gets one flat band.
-    n, scale = len(STATUSES), []
-    for code, colour, *_ in STATUSES.values():
-        scale += [[code / n, colour], [(code + 1) / n, colour]]
-    fig = go.Figure(go.Heatmap(
-        z=z, x=months, y=[literal.plotly(v) for v in stations[name].to_list()], text=text,
-        zmin=-0.5, zmax=n - 0.5,
-        colorscale=scale, showscale=False, xgap=1, ygap=1,
-        hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>"))
-    # The legend: one square per status (a heatmap has a colour bar, not entries).
-    for status in LEGEND_ORDER:
-        _, colour, *words = STATUSES[status]
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=words[label - 2],
-                                 marker={"color": colour, "symbol": "square", "size": 12},
-                                 hoverinfo="skip"))
-    fig.update_layout(height=max(260, 22 * len(row) + 150), margin={"l": 10, "r": 10, "t": 50},
-                      font={"family": FONT}, showlegend=True,
-                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
-                      xaxis={"type": "category"}, yaxis={"autorange": "reversed"})
-    return fig
-
-
-def rejects_figure(rej: pl.DataFrame, lang: str = "zh") -> go.Figure:
-    """Rejected rows per load month, stacked by reason."""
-    reason = "reason_en" if lang == "en" else "reason_zh"
-    by = (rej.with_columns(pl.col("month").dt.strftime("%Y-%m").alias("ym"))
-          .group_by("ym", reason).agg(pl.col("rows").sum()).sort("ym"))
-    fig = go.Figure([go.Bar(x=g["ym"].to_list(), y=g["rows"].to_list(), name=str(k[0]))
-                     for k, g in by.group_by(reason, maintain_order=True)])
-    fig.update_layout(barmode="stack", height=320, xaxis={"type": "category"}, font={"family": FONT},
-                      margin={"l": 10, "r": 10, "t": 30})
-    return fig
-
-
 def labelled(df: pl.DataFrame, lang: str, token: str) -> pl.DataFrame:
     """Coded values as labels and headers in the reader's language, dates as text."""
     i = 1 if lang == "en" else 0
@@ -175,31 +112,15 @@ def show_table(df: pl.DataFrame, lang: str, token: str, *, key: str) -> None:
     st.dataframe(labelled(shown, lang, token), hide_index=True, width="stretch", key=key)
 
 
-def audit_downloads(df: pl.DataFrame, title: str, f: Filters, token: str, *, key: str) -> None:
-    """CSV (UTF-8 with BOM) and XLSX of flagged rows for the auditor; staff only."""
-    user = auth.current_user()
-    if user is None or not auth.can(user.role, "export_rows"):
-        return
-    lang = current()[1]
+def audit_downloads(df: pl.DataFrame, title: str, f: Filters, lang: str, token: str, *,
+                    key: str) -> None:
+    """CSV (UTF-8 with BOM) and XLSX of flagged rows for the auditor; staff only
+    (ui/downloads.row_downloads)."""
     prov = export.Provenance(title=title, filters={k: str(v) for k, v in f.to_query().items()},
                              data_version=data.version().describe(lang), lang=lang,
                              sample=data.is_sample(token))
-    stem = f"{title}_{f.region}_{f.start:%Y%m}-{f.end:%Y%m}"
-    facts = {"title": title, "filters": f.to_query(), "rows": df.height,
-             "disclosure_control": False}  # masked rows, staff only
-
-    def clicked(make, ext: str):
-        return trail.recorded(lambda: make(df, prov), object=f"{stem}.{ext}",
-                              details={**facts, "format": ext})
-
-    with st.container(horizontal=True, gap="small"):
-        st.download_button("CSV", data=clicked(export.data_csv, "csv"),
-                           file_name=f"{stem}.csv", mime="text/csv", key=f"{key}_csv",
-                           on_click="ignore", icon=":material/download:", type="tertiary")
-        st.download_button("XLSX", data=clicked(export.data_xlsx, "xlsx"),
-                           file_name=f"{stem}.xlsx", key=f"{key}_xlsx", on_click="ignore",
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                           icon=":material/download:", type="tertiary")
+    downloads.row_downloads(df, prov, stem=f"{title}_{f.region}_{f.start:%Y%m}-{f.end:%Y%m}",
+                            key=key, query=f.to_query())
 
 
 _TEXT = {
@@ -227,11 +148,10 @@ def computed(token: str) -> bool:
     return q.computed()
 
 
-def checks_ready(token: str) -> bool:
+def checks_ready(token: str, lang: str) -> bool:
     """True when a load has computed the checks; else say what to load first."""
     if computed(token):
         return True
-    _, lang = current()
     empty.notice(text("not_computed", lang))
     return False
 
@@ -242,7 +162,7 @@ def page_head(domain: str, title: str, intro: str, f: Filters, lang: str,
     (rule, name) texts by check code. Stops the page while no load has computed the checks."""
     st.title(title)
     st.caption(intro)
-    if not checks_ready(token):
+    if not checks_ready(token, lang):
         st.stop()
     summary = summary_metrics(domain, f, lang, token)
     en = lang == "en"
@@ -285,7 +205,7 @@ def findings_section(code: str, f: Filters, lang: str, token: str, rule: str) ->
         show_table(detail.filter(pl.col("flag_id") == pick), lang, token, key=f"{code}_rows")
     else:
         show_table(detail, lang, token, key=f"{code}_rows")
-    audit_downloads(labelled(detail, lang, token), code, f, token, key=f"dl_{code}")
+    audit_downloads(labelled(detail, lang, token), code, f, lang, token, key=f"dl_{code}")
 
 
 def _group_label(groups: pl.DataFrame, flag_id: int) -> str:

@@ -1,0 +1,141 @@
+"""The login gate: streamlit-authenticator's form and signed re-login cookie, a lockout after
+repeated wrong passwords, and log-ins, failed attempts and log-outs in the audit log.
+
+A login is required whenever the server listens beyond this machine. On 127.0.0.1 with no
+user file there is one local user, treated as staff, and the sidebar says so.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import streamlit as st
+
+from analytics import db
+from core import audit
+from core.users import config_path
+from ui.auth.messages import login_fields, msg, role_label
+from ui.auth.session import SESSION_KEY, current_user, login_required
+from ui.auth.users import User, entries, read_config, user_from
+
+_log = logging.getLogger(__name__)
+MAX_LOGIN_ATTEMPTS = 5  # then the user is locked out until the user file changes or a restart
+
+
+def login_gate() -> User | None:
+    """Render the login (when required) and the signed-in user in the sidebar; call first.
+
+    Returns the user, or None after drawing the login form or a refusal (the caller stops).
+    """
+    config = read_config()
+    if config is None:
+        if login_required():
+            # the visitor is anonymous: the server's file layout is for its log, not for them
+            _log.warning("no users configured: run python -m ui.auth add-user (config file %s)",
+                         config_path())
+            st.error(msg("no_config"))
+            return None
+        user = current_user()
+        st.sidebar.caption(msg("local_banner"))
+        return user
+    authenticator = _authenticator(config)
+    _record_attempts(authenticator)
+    try:
+        authenticator.login(location="main", fields=login_fields(),
+                            max_login_attempts=MAX_LOGIN_ATTEMPTS)
+    except Exception as exc:  # the library raises LoginError for too many attempts etc.
+        st.error(msg("locked") if "attempts" in str(exc) else str(exc))
+        return None
+    if st.session_state.get("authentication_status") is False:
+        st.error(msg("wrong_password"))
+    if not st.session_state.get("authentication_status"):
+        st.session_state.pop(SESSION_KEY, None)
+        return None
+    username = st.session_state.get("username")
+    user = user_from(config, username)
+    _record_login(username, user)
+    if user is None:
+        st.error(msg("no_role"))
+        return None
+    st.session_state[SESSION_KEY] = user
+    st.sidebar.caption(msg("signed_in").format(name=user.name, role=role_label(user.role)))
+    authenticator.logout(msg("logout"), location="sidebar", key="union_dash_logout",
+                         callback=lambda _: _logged_out(username, user.role))
+    return user
+
+
+# --- the audit log: log-ins once a session, every failed attempt, log-outs -------------------
+
+_RECORDED = "union_dash_login_recorded"  # the (user name, outcome) this session recorded
+_VIA = "union_dash_login_via"
+
+
+def _record(action: str, user: str, role: str | None = None, outcome: str = "ok",
+            details: dict | None = None) -> None:
+    """One login event, with the name tried (ui/audit_trail.record with a given user)."""
+    audit.record(action, user=user, role=role, object=None, details=details, outcome=outcome,
+                 warehouse=db.warehouse_path())
+
+
+def _record_attempts(authenticator) -> None:
+    """Record every password attempt that fails, with the name tried.
+
+    The library tells neither the name tried nor whether this run submitted the form (its
+    status stays False over later reruns), so its controller's login, called once for each
+    submission and once for a signed cookie, is wrapped."""
+    controller = authenticator.authentication_controller
+    real = controller.login
+
+    def login(username=None, password=None, *args, **kwargs):
+        tried = (username or "").strip().lower()[:64] or "?"
+        try:
+            ok = real(username, password, *args, **kwargs)
+        except Exception as exc:
+            outcome = "locked" if "attempts" in str(exc) else "refused"
+            _record("login", tried, outcome=outcome, details={"reason": str(exc)})
+            raise
+        if ok is False:
+            _record("login", tried, outcome="failed",
+                    details={"reason": "wrong user name or password"})
+        elif ok:
+            st.session_state[_VIA] = "password"
+        return ok
+
+    controller.login = login
+
+
+def _record_login(username: str | None, user: User | None) -> None:
+    """A successful log-in (by password or a signed cookie), or one without a valid role,
+    recorded once for the session, not on each rerun."""
+    outcome = "ok" if user is not None else "refused"
+    if st.session_state.get(_RECORDED) == (username, outcome):
+        return
+    st.session_state[_RECORDED] = (username, outcome)
+    _record("login", username or "?", getattr(user, "role", None), outcome=outcome,
+            details={"via": st.session_state.pop(_VIA, "cookie")})
+
+
+def _logged_out(username: str | None, role: str) -> None:
+    st.session_state.pop(SESSION_KEY, None)
+    st.session_state.pop(_RECORDED, None)
+    _record("logout", username or "?", role)
+
+
+def _authenticator(config: dict):
+    import streamlit_authenticator as stauth  # only needed once a user file exists
+
+    cookie = config.get("cookie", {})
+    path = config_path()
+    credentials = _credentials(str(path), path.stat().st_mtime_ns)
+    return stauth.Authenticate(credentials, cookie.get("name", "union_dash_auth"),
+                               cookie.get("key", ""), float(cookie.get("expiry_days", 1)),
+                               auto_hash=False)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _credentials(path: str, mtime_ns: int) -> dict:
+    """One credentials dict per process and file version: the library counts failed logins
+    in it, so the count must outlive a run for the lockout to work."""
+    users = entries(read_config(Path(path)))
+    return {"usernames": {u: dict(v) for u, v in users.items()}}
