@@ -33,8 +33,8 @@ def _layout(fig: go.Figure, title: str, unit: str, lang: str, *, value_axis: str
         axis.update(ticksuffix="%", tickformat=".0f")
     elif unit == "yuan" and lang == "en":
         axis.update(tickformat="~s")
-    elif unit == "yuan":
-        axis.update(tickformat=",.1f")
+    elif unit == "yuan":  # 万元 with the digits its ticks need: 0.02 0.04 …, 1,200 1,400 …
+        axis.update(tickformat=",~r")
     else:
         axis.update(tickformat=",~r")
     fig.update_layout(

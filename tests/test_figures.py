@@ -21,6 +21,8 @@ def test_trend_in_wan_yuan_with_chinese_months():
     assert list(tr.customdata) == ["61.2万元", "2.0万元", "—"]
     assert "救助金额: %{customdata}" in tr.hovertemplate
     assert fig.layout.yaxis.title.text == "万元" and fig.layout.xaxis.type == "category"
+    # small amounts keep the digits their ticks need (",.1f" drew 0.0 0.0 0.1 for 万元)
+    assert fig.layout.yaxis.tickformat == ",~r"
 
 
 def test_trend_in_english_and_rates_in_percent():
