@@ -10,6 +10,7 @@ import polars as pl
 
 from analytics import db
 from core import audit, audit_chain, audit_verify
+from core.warehouse import audit_path
 
 ACTION_LABELS = {"login": ("登录", "log-in"), "logout": ("退出登录", "log-out"),
                  "load": ("导入数据", "load"), "withdraw": ("撤销导入", "withdrawal"),
@@ -29,7 +30,7 @@ HEADERS = {"id": ("编号", "No."), "at_local": ("时间", "Time"), "user": ("�
 
 def log_path() -> Path:
     """The dashboard's audit file (beside its warehouse unless UNION_DASH_AUDIT says)."""
-    return audit.resolve(warehouse=db.warehouse_path())
+    return audit_path()
 
 
 def events(since: date | None = None, until: date | None = None,

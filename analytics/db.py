@@ -5,6 +5,7 @@ The ETL replaces the warehouse file atomically (`os.replace`), so a reader must 
 another connection to the path is open (NOTES.md); attaching the file to a fresh in-memory
 connection does not, so we do that and reopen when the file's (inode, mtime) changes.
 The in-memory catalogue stays writable: helper tables (festival dates) live there.
+Which file is the warehouse, and its version stamp, are core/warehouse.py's (read at call time).
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ import functools
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,47 +21,9 @@ import duckdb
 import polars as pl
 
 from core import festival
+from core.warehouse import DataVersion, file_stamp, warehouse_path
 
 T = TypeVar("T")
-
-
-def warehouse_path() -> Path:
-    """The warehouse the dashboard reads, from `UNION_DASH_DB` at call time (tests set it)."""
-    return _as_path(os.environ.get("UNION_DASH_DB"))
-
-
-@functools.lru_cache(maxsize=64)
-def _as_path(setting: str | None) -> Path:
-    from etl.config import ROOT
-
-    return Path(setting) if setting else ROOT / "data" / "warehouse.duckdb"
-
-
-@dataclass(frozen=True)
-class DataVersion:
-    """What the user sees as the data version, and the cache key of every result."""
-
-    token: str  # changes whenever the file is replaced
-    loaded_at: datetime | None  # time of the last load batch
-    batches: int
-    batch_ids: tuple[str, ...]
-
-    @property
-    def label(self) -> str:
-        return self.token
-
-    def describe(self, lang: str = "zh") -> str:
-        """The version as a person says it: 数据截至2025年12月6日 10:35，共12批 /
-        Data as of 6 Dec 2025 10:35, 12 batches (the dashboard, exports and briefings)."""
-        at = self.loaded_at
-        if lang == "en":
-            if at is None:
-                return "No data loaded yet"
-            plural = "batch" if self.batches == 1 else "batches"
-            return f"Data as of {at.day} {at:%b %Y %H:%M}, {self.batches} {plural}"
-        if at is None:
-            return "尚未载入数据"
-        return f"数据截至{at.year}年{at.month}月{at.day}日 {at:%H:%M}，共{self.batches}批"
 
 
 class Warehouse:
@@ -75,8 +36,7 @@ class Warehouse:
         self._stamp: tuple[int, int] | None = None
 
     def _file_stamp(self) -> tuple[int, int]:
-        st = os.stat(self.path)
-        return st.st_ino, st.st_mtime_ns
+        return file_stamp(self.path)
 
     def _connection(self) -> duckdb.DuckDBPyConnection:
         stamp = self._file_stamp()
@@ -112,11 +72,11 @@ class Warehouse:
             cur.close()
 
     def version(self) -> DataVersion:
-        ino, mtime = self._file_stamp()
+        stamp = self._file_stamp()
         rows = self.sql("SELECT batch_id, loaded_at FROM load_batches ORDER BY loaded_at")
         ids = tuple(rows["batch_id"].to_list())
         last = rows["loaded_at"].max() if rows.height else None
-        return DataVersion(f"{ino}-{mtime}", last, len(ids), ids)
+        return DataVersion(DataVersion.token_of(stamp), last, len(ids), ids)
 
 
 def _open(path: Path) -> duckdb.DuckDBPyConnection:

@@ -37,9 +37,10 @@ from time import monotonic, sleep
 import polars as pl
 
 from core import audit_chain
+from core.warehouse import AUDIT_ENV, AUDIT_SUFFIX, audit_beside, audit_path
 
-ENV = "UNION_DASH_AUDIT"
-SUFFIX = ".audit.sqlite"
+ENV = AUDIT_ENV  # where the log lives is core/warehouse.py's to say
+SUFFIX = AUDIT_SUFFIX
 BUSY_TIMEOUT_S = 30.0
 # The actions the program records; `record` accepts others (a later feature's own).
 ACTIONS = ("login", "logout", "load", "withdraw", "export", "briefing", "audit")
@@ -82,19 +83,16 @@ _lock = threading.Lock()  # Streamlit runs scripts and download callables in man
 
 def log_path(warehouse: Path | str) -> Path:
     """The audit file beside a warehouse: `<warehouse>.audit.sqlite`."""
-    warehouse = Path(warehouse)
-    return warehouse.with_name(warehouse.name + SUFFIX)
+    return audit_beside(warehouse)
 
 
 def resolve(path: Path | str | None = None, warehouse: Path | str | None = None) -> Path:
     """Where events go: `path`, else `UNION_DASH_AUDIT`, else beside `warehouse`."""
     if path is not None:
         return Path(path)
-    if os.environ.get(ENV):
-        return Path(os.environ[ENV])
-    if warehouse is None:
+    if warehouse is None and not os.environ.get(ENV):
         raise ValueError(f"no audit log: give a path or a warehouse, or set {ENV}")
-    return log_path(warehouse)
+    return audit_path(warehouse)
 
 
 def record(action: str, *, user: str | None, role: str | None = None, object: str | None = None,

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,8 +23,8 @@ import duckdb
 
 from core import audit, audit_chain
 from core.audit_chain import Problem, Report
+from core.warehouse import warehouse_path
 
-DEFAULT_WAREHOUSE = Path(__file__).resolve().parent.parent / "data" / "warehouse.duckdb"
 _ROW = ("id", "at_utc", "at_local", "user", "role", "action", "object", "details", "outcome",
         "prev_hash", "hash")
 
@@ -137,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         at, _, digest = args.head.partition(":")
         head = (int(at), digest)
     if args.log is None and args.db is None:  # the dashboard's warehouse
-        args.db = Path(os.environ.get("UNION_DASH_DB") or DEFAULT_WAREHOUSE)
+        args.db = warehouse_path()
     try:
         report = verify(args.log, warehouse=args.db, head=head)
     except CannotVerify as e:

@@ -15,6 +15,7 @@ import sys
 import unicodedata
 from pathlib import Path
 
+from core import warehouse as paths
 from etl import config
 
 os.environ.setdefault(*config.POLARS_ALLOCATOR)  # before anything imports Polars
@@ -155,14 +156,14 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     load = sub.add_parser("load", help="load station files (.xlsx/.csv) into the warehouse")
     load.add_argument("paths", nargs="+", type=Path)
-    load.add_argument("--db", type=Path, default=config.DEFAULT_DB)
-    load.add_argument("--rejects", type=Path, default=config.REJECTS_DIR,
+    load.add_argument("--db", type=Path, default=paths.warehouse_path())
+    load.add_argument("--rejects", type=Path, default=paths.rejects_dir(),
                       help="directory for the rejects report (CSV)")
     load.add_argument("--user", help="who loads the files (default: the OS login name); "
                       "a region-bound dashboard user loads only that region's rows")
     load.set_defaults(run=cmd_load)
     listing = sub.add_parser("batches", help="list the loaded batches (files) of a warehouse")
-    listing.add_argument("--db", type=Path, default=config.DEFAULT_DB)
+    listing.add_argument("--db", type=Path, default=paths.warehouse_path())
     listing.set_defaults(run=cmd_batches)
     back = sub.add_parser(
         "withdraw", help="withdraw one loaded batch (撤销导入), restoring the rows it replaced",
@@ -172,7 +173,7 @@ def parser() -> argparse.ArgumentParser:
         "ROLE --region CODE), a batch with rows outside that region is refused, as on the "
         "upload page.")
     back.add_argument("batch", help="the batch id, as `batches` lists it")
-    back.add_argument("--db", type=Path, default=config.DEFAULT_DB)
+    back.add_argument("--db", type=Path, default=paths.warehouse_path())
     back.add_argument("--user", help="who withdraws it (default: the OS login name); a "
                       "region-bound dashboard user withdraws only that region's batches")
     back.set_defaults(run=cmd_withdraw)
@@ -183,13 +184,13 @@ def parser() -> argparse.ArgumentParser:
     zero.add_argument("--month", required=True, help="the month, e.g. 2012-03")
     zero.add_argument("--kind", default="relief", choices=sorted(_zero_kinds()),
                       help="the report that has nothing this month (default: relief)")
-    zero.add_argument("--db", type=Path, default=config.DEFAULT_DB)
-    zero.add_argument("--rejects", type=Path, default=config.REJECTS_DIR,
+    zero.add_argument("--db", type=Path, default=paths.warehouse_path())
+    zero.add_argument("--rejects", type=Path, default=paths.rejects_dir(),
                       help="directory for the rejects report (CSV)")
     zero.add_argument("--user", help="who declares it (default: the OS login name)")
     zero.set_defaults(run=cmd_zero_report)
     init = sub.add_parser("init", help="make an empty warehouse for a federation's regions")
-    init.add_argument("--db", type=Path, default=config.DEFAULT_DB)
+    init.add_argument("--db", type=Path, default=paths.warehouse_path())
     init.add_argument("--scope", nargs="+", required=True, metavar="CODE",
                       help="GB/T 2260 codes the federation covers, e.g. 150700 (呼伦贝尔市)")
     init.set_defaults(run=cmd_init)

@@ -1,13 +1,7 @@
-"""Paths shared by the ETL and the dashboard; each can be overridden from the environment."""
+"""The ETL's process settings. Paths (warehouse, rejects, audit log) are core/warehouse.py's,
+read at call time."""
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DB = Path(os.environ.get("UNION_DASH_DB", ROOT / "data" / "warehouse.duckdb"))
-REJECTS_DIR = Path(os.environ.get("UNION_DASH_REJECTS_DIR", ROOT / "data" / "rejects"))
 
 # Polars' allocator (jemalloc) keeps freed pages 2 s for reuse rather than giving them back
 # at once: a load frees and takes back gigabytes a chunk at a time, and the system zeroes

@@ -26,8 +26,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from core.warehouse import rejects_dir as default_rejects_dir
+from etl import digest as digests
 from etl import (
-    config,
     extract,
     key_types,
     load_audit,
@@ -47,7 +48,6 @@ from etl import (
     warehouse,
     zero_reports,
 )
-from etl import digest as digests
 from etl import rejects as rj
 from etl.extract import FileError
 from etl.region_index import RegionIndex
@@ -177,7 +177,7 @@ def _load(sources, db_path: Path, rejects_dir: Path | None, log, user: str | Non
             # the report is written before the swap: a full disk or read-only folder stops
             # the load here (swap.WriteFailed), with the warehouse as it was
             pending = rj.prepare_report(LoadReport(results).rejects,
-                                        rejects_dir or config.REJECTS_DIR)
+                                        rejects_dir or default_rejects_dir())
             changed = any(r.status in ("loaded", "partial") for r in results)
             if changed or not db_path.exists() or any(not r.rejects.is_empty() for r in results):
                 scoped = rollups.scope(con, [r.batch_id for r in results

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from etl import config
+from core import warehouse as paths
 
 KEY_HEX_LEN = 16  # 64 bits of HMAC-SHA256, as hex before the cast to UBIGINT
 
@@ -39,7 +39,7 @@ def load_key() -> bytes:
     if env:
         return env.encode()
     path = key_file()
-    if path.resolve().is_relative_to((config.ROOT / "data").resolve()):
+    if path.resolve().is_relative_to(paths.DATA.resolve()):
         raise RuntimeError(f"the pseudonym key must not live under data/: {path}")
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

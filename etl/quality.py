@@ -87,13 +87,13 @@ def refresh_warehouse(db_path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    from etl import config
+    from core.warehouse import warehouse_path
 
     parser = argparse.ArgumentParser(
         prog="python -m etl.quality",
         description="Recompute the data-quality and compliance findings (after editing "
                     "etl/mappings/fund_rules.csv or relief_standards.csv).")
-    parser.add_argument("--db", type=Path, default=config.DEFAULT_DB)
+    parser.add_argument("--db", type=Path, default=warehouse_path())
     args = parser.parse_args(argv)
     if not args.db.exists():
         parser.error(f"no warehouse at {args.db}")

@@ -11,11 +11,12 @@ import os
 import sys
 from pathlib import Path
 
+from core import warehouse as paths
 from etl import config
 
 os.environ.setdefault(*config.POLARS_ALLOCATOR)  # before anything imports Polars
 
-SAMPLE_DIR = Path(os.environ.get("UNION_DASH_SAMPLE_DIR", config.ROOT / "data" / "sample"))
+SAMPLE_DIR = Path(os.environ.get("UNION_DASH_SAMPLE_DIR", paths.DATA / "sample"))
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -40,7 +41,7 @@ def parser() -> argparse.ArgumentParser:
                                 description="The bundled sample: station files → warehouse")
     sub = p.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="write the sample files and build the warehouse")
-    build.add_argument("--db", type=Path, default=config.DEFAULT_DB)
+    build.add_argument("--db", type=Path, default=paths.warehouse_path())
     build.add_argument("--out", type=Path, default=SAMPLE_DIR)
     build.set_defaults(run=cmd_build)
     gen = sub.add_parser("generate", help="write sample station files")

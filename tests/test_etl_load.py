@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from etl import config, load, swap, warehouse
+from etl import load, swap, warehouse
 from tests import messy_files as mf
 from tests.registry import registered
 
@@ -170,7 +170,7 @@ def test_load_bytes_for_uploads(tmp_path):
 
 
 def test_default_rejects_dir_is_config(tmp_path, monkeypatch):
-    monkeypatch.setattr(config, "REJECTS_DIR", tmp_path / "default_rej")
+    monkeypatch.setenv("UNION_DASH_REJECTS_DIR", str(tmp_path / "default_rej"))  # at call time
     report = load.load_files([mf.bad_rows_csv(tmp_path)], registered(tmp_path / "w.duckdb"))
     assert report.rejects_path.parent == tmp_path / "default_rej"
 

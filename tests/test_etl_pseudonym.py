@@ -26,9 +26,9 @@ def test_key_from_env_wins(monkeypatch):
 
 
 def test_key_file_under_data_refused(monkeypatch):
-    from etl import config
+    from core.warehouse import DATA
     monkeypatch.delenv("UNION_DASH_KEY", raising=False)
-    monkeypatch.setenv("UNION_DASH_KEY_FILE", str(config.ROOT / "data" / "k.key"))
+    monkeypatch.setenv("UNION_DASH_KEY_FILE", str(DATA / "k.key"))
     with pytest.raises(RuntimeError):
         pseudonym.load_key()
 

@@ -12,7 +12,6 @@ import pytest
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
-from etl import config
 from etl.parse import make_id
 from tests.registry import registered
 from ui import upload_view as uv
@@ -41,7 +40,7 @@ def empty_db(tmp_path, monkeypatch) -> Path:
     registered(db)
     monkeypatch.setenv("UNION_DASH_DB", str(db))
     monkeypatch.setenv("UNION_DASH_AUTH", str(tmp_path / "no-auth.yaml"))
-    monkeypatch.setattr(config, "REJECTS_DIR", tmp_path / "rejects")
+    monkeypatch.setenv("UNION_DASH_REJECTS_DIR", str(tmp_path / "rejects"))
     before = st_config.get_option("server.address")
     st_config.set_option("server.address", "127.0.0.1")
     yield db

@@ -17,8 +17,9 @@ import streamlit as st
 
 from analytics import db
 from core import audit
-from etl import load_audit
+from core.warehouse import audit_path
 from ui import auth
+from ui.etl_actions import load_audit
 
 Build = Callable[[], bytes]
 _reconciled: set[Path] = set()
@@ -55,7 +56,7 @@ def recorded(build: Build | bytes, *, action: str = "export", object: str,
     """`build` (or fixed bytes) as a download's data function that records each click,
     with the outcome `error` when building the file fails."""
     user, role = who()
-    path = audit.resolve(warehouse=db.warehouse_path())
+    path = audit_path()
     make = build if callable(build) else (lambda: build)
 
     def on_click() -> bytes:

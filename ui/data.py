@@ -11,8 +11,8 @@ import streamlit as st
 
 from analytics import coverage as cov
 from analytics import db, queries, reference, registry
-from analytics.db import DataVersion
 from analytics.filters import COUNTRY, Filters
+from core.warehouse import DataVersion
 
 _CACHE = {"show_spinner": False, "max_entries": 2048}
 

@@ -20,8 +20,8 @@ from analytics.i18n import t
 from analytics.indicators import INDICATORS
 from analytics.reference import region_level
 from analytics.scan import available
-from etl.mappings import kinds
 from ui import auth, data
+from ui.etl_actions import kinds
 from ui.filters import current
 
 UPLOAD_PAGE = "pages/upload.py"

@@ -10,8 +10,7 @@ import re
 import polars as pl
 
 from analytics import vocabulary
-from etl import mappings, templates
-from etl.load import LoadReport
+from ui.etl_actions import LoadReport, mappings, templates
 
 _UNKNOWN = re.compile(r"^未知的帮扶站点")
 REGISTRY_FILE = "帮扶站点名录_看板登记.csv"

@@ -15,12 +15,11 @@ import streamlit as st
 
 from core import literal
 from core.cells import neutral_frame
-from etl import config, mappings
-from etl import rejects as rj
-from etl.load import FileResult, LoadReport, load_bytes
-from etl.swap import WriteFailed
+from core.warehouse import rejects_dir
 from ui import audit_trail as trail
 from ui import auth
+from ui.etl_actions import FileResult, LoadReport, WriteFailed, load_bytes, mappings
+from ui.etl_actions import rejects as rj
 
 SUFFIXES = ("xlsx", "xls", "csv")
 REJECTS_FILE = "rejects.csv"
@@ -69,7 +68,7 @@ def run_load(files: list[tuple[str, bytes]], db_path: Path,
     rejected, with the reason)."""
     who = None if user is None or user.local else trail.who()[0]
     try:
-        return load_bytes(files, db_path, rejects_dir=config.REJECTS_DIR, user=who,
+        return load_bytes(files, db_path, rejects_dir=rejects_dir(), user=who,
                           region=user.region if user else None)
     except WriteFailed as e:  # full disk or read-only folder: nothing changed, say which file
         return LoadReport([FileResult(Path(name), status="failed", message_zh=e.zh,

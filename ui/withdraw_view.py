@@ -15,7 +15,7 @@ import streamlit as st
 
 from analytics import db
 from core import literal
-from etl import withdraw
+from ui.etl_actions import withdraw
 
 TEXT = {
     "title": ("撤销导入", "Withdraw a load"),

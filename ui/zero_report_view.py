@@ -14,10 +14,9 @@ import polars as pl
 import streamlit as st
 
 from analytics import db
-from etl import mappings, zero_reports
-from etl.load import LoadReport
 from ui import auth
 from ui import upload_view as uv
+from ui.etl_actions import LoadReport, mappings, zero_reports
 
 TEXT = {
     "title": ("零报告（本月无数据可报）", "Zero report (nothing to report this month)"),

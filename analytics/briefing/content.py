@@ -8,9 +8,9 @@ import polars as pl
 
 from analytics import access, db, queries, reference, registry
 from analytics.briefing.period import Period
-from analytics.db import DataVersion
 from analytics.filters import COUNTRY
 from analytics.scan import Unavailable
+from core.warehouse import DataVersion
 
 # Key figures of the briefing's table, in the order they are listed.
 KEY_CODES = (

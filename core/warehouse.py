@@ -1,0 +1,95 @@
+"""Where the warehouse and its companions live, and the stamp that tells one warehouse file
+from the next: the half of the warehouse contract that is not its tables (core/schema.py).
+
+Every path is read from the environment at call time, here only, so the ETL's command line,
+the dashboard, the sample generator and tests that set `UNION_DASH_DB` after import agree:
+- the warehouse: `UNION_DASH_DB`, else data/warehouse.duckdb in the repository;
+- rejected rows of a load: `UNION_DASH_REJECTS_DIR`, else data/rejects;
+- the audit log: `UNION_DASH_AUDIT`, else beside the warehouse (core/audit.py says why).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+# Imports nothing heavy (no Polars, DuckDB): the command lines read the paths before they set
+# Polars' allocator (etl/config.py).
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"  # the default home of the warehouse, rejects and the sample's files
+DB_ENV = "UNION_DASH_DB"
+REJECTS_ENV = "UNION_DASH_REJECTS_DIR"
+AUDIT_ENV = "UNION_DASH_AUDIT"
+AUDIT_SUFFIX = ".audit.sqlite"
+
+
+def warehouse_path() -> Path:
+    """The warehouse file, from `UNION_DASH_DB` at call time (tests and `--db` set it)."""
+    return _as_path(os.environ.get(DB_ENV))
+
+
+@functools.lru_cache(maxsize=64)
+def _as_path(setting: str | None) -> Path:
+    # Cached: a page asks for the path a hundred times, and a Path costs a few microseconds.
+    return Path(setting) if setting else DATA / "warehouse.duckdb"
+
+
+def rejects_dir() -> Path:
+    """Where a load writes the rows it rejected, from `UNION_DASH_REJECTS_DIR` at call time."""
+    return Path(os.environ.get(REJECTS_ENV, DATA / "rejects"))
+
+
+def audit_path(warehouse: Path | str | None = None) -> Path:
+    """The audit log: `UNION_DASH_AUDIT` at call time, else beside `warehouse` (default:
+    `warehouse_path()`)."""
+    if os.environ.get(AUDIT_ENV):
+        return Path(os.environ[AUDIT_ENV])
+    return audit_beside(warehouse or warehouse_path())
+
+
+def audit_beside(warehouse: Path | str) -> Path:
+    """The audit file beside a warehouse: `<warehouse>.audit.sqlite`."""
+    warehouse = Path(warehouse)
+    return warehouse.with_name(warehouse.name + AUDIT_SUFFIX)
+
+
+def file_stamp(path: Path) -> tuple[int, int]:
+    """(inode, mtime in ns) of the warehouse file: a load or withdrawal replaces the file
+    (`os.replace`), so the stamp changes with every change of data and with nothing else."""
+    st = os.stat(path)
+    return st.st_ino, st.st_mtime_ns
+
+
+@dataclass(frozen=True)
+class DataVersion:
+    """What the user sees as the data version, and the cache key of every result."""
+
+    token: str  # changes whenever the file is replaced: the file stamp as text
+    loaded_at: datetime | None  # time of the last load batch
+    batches: int
+    batch_ids: tuple[str, ...]
+
+    @staticmethod
+    def token_of(stamp: tuple[int, int]) -> str:
+        ino, mtime = stamp
+        return f"{ino}-{mtime}"
+
+    @property
+    def label(self) -> str:
+        return self.token
+
+    def describe(self, lang: str = "zh") -> str:
+        """The version as a person says it: 数据截至2025年12月6日 10:35，共12批 /
+        Data as of 6 Dec 2025 10:35, 12 batches (the dashboard, exports and briefings)."""
+        at = self.loaded_at
+        if lang == "en":
+            if at is None:
+                return "No data loaded yet"
+            plural = "batch" if self.batches == 1 else "batches"
+            return f"Data as of {at.day} {at:%b %Y %H:%M}, {self.batches} {plural}"
+        if at is None:
+            return "尚未载入数据"
+        return f"数据截至{at.year}年{at.month}月{at.day}日 {at:%H:%M}，共{self.batches}批"
