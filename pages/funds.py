@@ -16,18 +16,18 @@ FLOWS = ["fund_allocated", "fund_received", "fund_disbursed"]
 
 
 st.title(t("page_funds", lang))
-sections.kpi_cards([*FLOWS, "fund_execution", "matching_arrival"])
+sections.kpi_cards(page, [*FLOWS, "fund_execution", "matching_arrival"])
 
 st.subheader(t("funds_section", lang))
 # Allocated and received come from the allocation tables, disbursed from the relief rosters:
 # the allocation tables carry the section, a missing roster leaves only its bars out.
 if empty.section(["fund_allocations"]):
-    sections.breakdown_chart(FLOWS, "fund_source", key="fd_source",
+    sections.breakdown_chart(page, FLOWS, "fund_source", key="fd_source",
                              title=t("by_dim", lang, name=t("funds_section", lang),
                                      dim=t("dim_fund_source", lang)))
-    sections.breakdown_chart(FLOWS, "region", key="fd_region",
+    sections.breakdown_chart(page, FLOWS, "region", key="fd_region",
                              title=t("by_region", lang, name=t("funds_section", lang)))
-    sections.trend_chart(FLOWS, key="fd_trend", title=t("trend_of", lang,
+    sections.trend_chart(page, FLOWS, key="fd_trend", title=t("trend_of", lang,
                                                         name=t("funds_section", lang)))
 
 st.subheader(t("rates_section", lang))
@@ -35,12 +35,12 @@ if empty.section(["fund_allocations"]):
     left, right = st.columns(2)
     with left:
         if empty.section(["relief"]):  # execution: spending ÷ received
-            sections.region_chart("fund_execution", key="fd_exec_region")
+            sections.region_chart(page, "fund_execution", key="fd_exec_region")
     with right:
-        sections.region_chart("matching_arrival", key="fd_match_region")
-    sections.trend_chart(["fund_execution", "matching_arrival"], key="fd_rates",
+        sections.region_chart(page, "matching_arrival", key="fd_match_region")
+    sections.trend_chart(page, ["fund_execution", "matching_arrival"], key="fd_rates",
                          title=t("trend_of", lang, name=t("rates_section", lang)))
 
 st.subheader(t("gaps_section", lang))
 if empty.section(["fund_allocations"]):  # else "all arrived" would be said of nothing
-    gap_lines(key="fd_gaps")
+    gap_lines(page, key="fd_gaps")

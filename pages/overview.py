@@ -20,7 +20,7 @@ st.title(t("page_overview", lang))
 if empty.nothing_loaded():  # a new warehouse: one message, not ten empty cards
     st.stop()
 st.subheader(t("kpis", lang))
-sections.kpi_cards(KPIS)
+sections.kpi_cards(page, KPIS)
 empty.missing_note([tb for c in KPIS for tb in tables_of(c)])
 
 st.subheader(t("trends", lang))
@@ -34,12 +34,12 @@ pick = st.selectbox(t("trends", lang), offered, key="ov_trend", label_visibility
 if empty.section(tables_of(pick)):
     left, right = st.columns(2)
     with left:
-        sections.trend_chart([pick], key="ov_trend_chart",
+        sections.trend_chart(page, [pick], key="ov_trend_chart",
                              title=sections.trend_title(lang, pick))
     with right:
-        sections.region_chart(pick, key="ov_region")
+        sections.region_chart(page, pick, key="ov_region")
 
 st.subheader(t("attention", lang))
 # Its reasons come from relief, the register and the funds: any of them will do.
 if empty.section(("relief", "hardship_files", "fund_allocations"), need="any"):
-    attention_table(key="ov_attention")
+    attention_table(page, key="ov_attention")

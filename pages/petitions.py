@@ -17,58 +17,58 @@ f, lang = page.filters, page.lang
 
 
 st.title(t("page_petitions", lang))
-sections.kpi_cards(["petitions", "collective", "skip_level_share", "resolution_rate",
+sections.kpi_cards(page, ["petitions", "collective", "skip_level_share", "resolution_rate",
                     "days_to_close"])
 
 st.subheader(t("petitions_section", lang))
 if empty.section(["petitions"]):
     left, right = st.columns(2)
     with left:
-        sections.breakdown_chart(["petitions"], "petition_channel", key="pt_channel",
+        sections.breakdown_chart(page, ["petitions"], "petition_channel", key="pt_channel",
                                  title=sections.by_title(lang, "petitions", "petition_channel"))
     with right:
-        sections.breakdown_chart(["petitions"], "petition_category", key="pt_category",
+        sections.breakdown_chart(page, ["petitions"], "petition_category", key="pt_category",
                                  title=sections.by_title(lang, "petitions",
                                                          "petition_category"))
     left, right = st.columns(2)
     with left:
-        sections.trend_chart(["petitions", "collective"], key="pt_trend",
+        sections.trend_chart(page, ["petitions", "collective"], key="pt_trend",
                              title=sections.trend_title(lang, "petitions"))
     with right:
-        sections.trend_chart(["skip_level_share"], key="pt_skip",
+        sections.trend_chart(page, ["skip_level_share"], key="pt_skip",
                              title=sections.trend_title(lang, "skip_level_share"))
 
 st.subheader(t("resolution_section", lang))
 if empty.section(["petitions"]):
     left, right = st.columns(2)
     with left:
-        sections.region_chart("resolution_rate", key="pt_res_region")
+        sections.region_chart(page, "resolution_rate", key="pt_res_region")
     with right:
-        sections.trend_chart(["days_to_close"], key="pt_days",
+        sections.trend_chart(page, ["days_to_close"], key="pt_days",
                              title=sections.trend_title(lang, "days_to_close"))
 
 st.subheader(t("funnel_section", lang))
 if empty.section(["petitions"]):
     funnel = data.mediation_funnel(f, page.token)
-    labels = sections.dim_labels("mediation_level", lang)
+    labels = sections.dim_labels("mediation_level", lang, page.token)
     funnel = funnel.with_columns(pl.col("level").replace_strict(labels).alias("label"))
-    show_chart(figures.funnel_figure(funnel, label="label", lang=lang) if funnel.height else None,
+    show_chart(page, figures.funnel_figure(funnel, label="label", lang=lang) if funnel.height else None,
                funnel, key="pt_funnel", title=t("funnel_reached", lang), codes=["petitions"])
 
 st.subheader(t("coverage3_section", lang))
 COVERAGE = ["union_coverage", "bargaining_coverage", "congress_coverage", "harmonious_share"]
 if empty.section(["union_coverage"]):
-    sections.kpi_cards(COVERAGE, per_row=4)
-    sections.trend_chart(COVERAGE, key="pt_cov", title=t("trend_of", lang,
+    sections.kpi_cards(page, COVERAGE, per_row=4)
+    sections.trend_chart(page, COVERAGE, key="pt_cov", title=t("trend_of", lang,
                                                          name=t("coverage3_section", lang)))
 
 st.subheader(t("npc_section", lang))
 if empty.section(["npc_activities"]):
-    sections.kpi_cards(["reception_days", "proposal_completion"], per_row=2)
+    sections.kpi_cards(page, ["reception_days", "proposal_completion"], per_row=2)
     left, right = st.columns(2)
     with left:
-        sections.trend_chart(["reception_days"], key="pt_npc_days",
+        sections.trend_chart(page, ["reception_days"], key="pt_npc_days",
                              title=sections.trend_title(lang, "reception_days"))
     with right:
-        sections.trend_chart(["proposal_completion"], key="pt_npc_done",
+        sections.trend_chart(page, ["proposal_completion"], key="pt_npc_done",
                              title=sections.trend_title(lang, "proposal_completion"))

@@ -14,43 +14,43 @@ f, lang = page.filters, page.lang
 
 
 st.title(t("page_training", lang))
-sections.kpi_cards(["trained", "training_completion", "placement_6m", "placements",
+sections.kpi_cards(page, ["trained", "training_completion", "placement_6m", "placements",
                     "jobs_per_loan"])
 
 st.subheader(t("training_section", lang))
 if empty.section(["training"]):
     left, right = st.columns(2)
     with left:
-        sections.breakdown_chart(["trained"], "course", key="tr_course",
+        sections.breakdown_chart(page, ["trained"], "course", key="tr_course",
                                  title=sections.by_title(lang, "trained", "course"))
     with right:
-        sections.breakdown_chart(["trained"], "provider", key="tr_provider",
+        sections.breakdown_chart(page, ["trained"], "provider", key="tr_provider",
                                  title=sections.by_title(lang, "trained", "provider"))
     left, right = st.columns(2)
     with left:
-        sections.breakdown_chart(["training_completion", "placement_6m"], "course",
+        sections.breakdown_chart(page, ["training_completion", "placement_6m"], "course",
                                  key="tr_rates",
                                  title=sections.by_title(lang, "training_completion", "course"))
     with right:
-        sections.region_chart("trained", key="tr_region")
-    sections.trend_chart(["training_completion", "placement_6m"], key="tr_rate_trend",
+        sections.region_chart(page, "trained", key="tr_region")
+    sections.trend_chart(page, ["training_completion", "placement_6m"], key="tr_rate_trend",
                          title=t("trend_of", lang, name=t("training_section", lang)))
 
 st.subheader(t("employment_section", lang))
 if empty.section(["placements"]):
     left, right = st.columns(2)
     with left:
-        sections.breakdown_chart(["placements"], "placement_channel", key="tr_channel",
+        sections.breakdown_chart(page, ["placements"], "placement_channel", key="tr_channel",
                                  title=sections.by_title(lang, "placements",
                                                          "placement_channel"))
     with right:
-        sections.trend_chart(["placements"], key="tr_placements",
+        sections.trend_chart(page, ["placements"], key="tr_placements",
                              title=sections.trend_title(lang, "placements"))
 if empty.section(["loans"]):
     left, right = st.columns(2)
     with left:
-        sections.trend_chart(["jobs_per_loan"], key="tr_jobs",
+        sections.trend_chart(page, ["jobs_per_loan"], key="tr_jobs",
                              title=sections.trend_title(lang, "jobs_per_loan"))
     with right:
-        sections.trend_chart(["loan_repayment"], key="tr_repay",
+        sections.trend_chart(page, ["loan_repayment"], key="tr_repay",
                              title=sections.trend_title(lang, "loan_repayment"))

@@ -9,7 +9,7 @@ from analytics import fmt
 from analytics.i18n import t
 from core import literal
 from ui import data
-from ui.filters import current
+from ui.page_context import PageContext
 from ui.sections import dim_labels
 
 _REASON = {"drop": ("reason_drop", "count_pct"), "low_coverage": ("reason_low_coverage", "ratio"),
@@ -22,14 +22,14 @@ def _reason_text(reason: str, value: float, lang: str) -> str:
     return t(key, lang, value=shown)
 
 
-def attention_table(*, key: str) -> None:
+def attention_table(page: PageContext, *, key: str) -> None:
     """One row per county (or station) that needs attention: all its reasons, worst first."""
-    f, lang = current()
-    df = data.attention(f, data.version().token)
+    lang = page.lang
+    df = data.attention(page.filters, page.token)
     if not df.height:
         st.info(t("attention_none", lang), icon=":material/check_circle:")
         return
-    names = dim_labels("region", lang)
+    names = dim_labels("region", lang, page.token)
     sep = "；" if lang != "en" else "; "
     texts = [_reason_text(r, v, lang) for r, v in zip(df["reason"], df["value"], strict=True)]
     rows = (df.with_columns(pl.Series("text", texts))
@@ -48,14 +48,14 @@ def attention_table(*, key: str) -> None:
     })
 
 
-def gap_lines(*, key: str) -> None:
+def gap_lines(page: PageContext, *, key: str) -> None:
     """One sentence per county-year whose matching funds did not arrive, plus the table."""
-    f, lang = current()
-    gaps = data.matching_gaps(f, data.version().token)
+    lang = page.lang
+    gaps = data.matching_gaps(page.filters, page.token)
     if not gaps.height:
         st.success(t("no_gaps", lang), icon=":material/check_circle:")
         return
-    names = dim_labels("region", lang)
+    names = dim_labels("region", lang, page.token)
     lines = [t("gap_line", lang, region=literal.markdown(names.get(r["county"], r["county"])),
                year=r["year"],
                allocated=fmt.yuan(r["allocated"], lang), received=fmt.yuan(r["received"], lang),

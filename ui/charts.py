@@ -16,7 +16,7 @@ from analytics.i18n import t
 from analytics.indicators import INDICATORS
 from core import literal
 from ui import data
-from ui.filters import current
+from ui.page_context import PageContext
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 
@@ -47,14 +47,14 @@ def provenance(title: str, codes: list[str], f: Filters, lang: str):
         generated_at=datetime.now().astimezone(), lang=lang, sample=data.is_sample(v.token))
 
 
-def show_chart(fig: go.Figure | None, table: pl.DataFrame, *, key: str, title: str,
-               codes: list[str], reason: str | None = None) -> bool:
+def show_chart(page: PageContext, fig: go.Figure | None, table: pl.DataFrame, *, key: str,
+               title: str, codes: list[str], reason: str | None = None) -> bool:
     """Draw `fig` with download buttons for it and `table`; say so when there is no data
     (`reason`: why, when the caller knows; else the general message).
 
     Returns False when there was nothing to draw.
     """
-    f, lang = current()
+    f, lang = page.filters, page.lang
     if fig is None or table.is_empty() or not _has_values(table):
         st.info(f"**{literal.markdown(title)}** — {reason or t('no_data', lang)}",
                 icon=":material/info:")

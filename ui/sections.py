@@ -1,7 +1,8 @@
 """Building blocks every page uses: KPI cards, trend and breakdown charts, drill-down, tables.
 
-Each block reads the frame's filters, asks `ui.data` (cached analytics) and draws through
-`ui.charts.show_chart`, so pages stay layout only.
+Each block takes the page's context (ui/page_context.py: filters, language, data version),
+asks `ui.data` (cached analytics) and draws through `ui.charts.show_chart`, so pages stay
+layout only.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from analytics.indicators import DIM_LABEL_DOMAIN, INDICATORS
 from core import literal
 from ui import data, empty
 from ui.charts import show_chart
-from ui.filters import current, set_region
+from ui.filters import set_region
+from ui.page_context import PageContext
 
 
 def _token() -> str:
@@ -58,28 +60,28 @@ def chart_view(f: Filters, codes: list[str]) -> Filters:
     return long_view(f, first=first[0]) if first else long_view(f)
 
 
-def _sparklines(codes: list[str], f: Filters) -> pl.DataFrame:
+def _sparklines(codes: list[str], f: Filters, token: str) -> pl.DataFrame:
     """code, value: each card's trend, yearly series over their long view."""
     groups = [[c for c in codes if not INDICATORS[c].yearly], [c for c in codes
                                                                if INDICATORS[c].yearly]]
-    parts = [data.trend(tuple(g), chart_view(f, g), _token()).select("code", "value")
+    parts = [data.trend(tuple(g), chart_view(f, g), token).select("code", "value")
              for g in groups if g]
     return pl.concat(parts) if parts else pl.DataFrame(schema={"code": pl.String,
                                                                "value": pl.Float64})
 
 
-def kpi_cards(codes: list[str], per_row: int = 5) -> None:
+def kpi_cards(page: PageContext, codes: list[str], per_row: int = 5) -> None:
     """Metric cards: value over the range, 同比 delta, 环比 in the help, the trend as a sparkline.
 
     A card whose tables hold no rows in the view shows "—" and says why (never a 0 or 0.0%
     made of no data); when none of the cards' tables has rows, one empty-state message
     stands instead of the cards."""
-    f, lang = current()
+    f, lang, token = page.filters, page.lang, page.token
     state = empty.statuses(list(dict.fromkeys(t for c in codes for t in cov.tables_of(c))))
     if not empty.section(list(state), need="any"):
         return
-    k = data.kpis(tuple(codes), f, _token())
-    trend = _sparklines(codes, f)
+    k = data.kpis(tuple(codes), f, token)
+    trend = _sparklines(codes, f, token)
     rows = {r["code"]: r for r in k.iter_rows(named=True)}
     for i in range(0, len(codes), per_row):
         cols = st.columns(per_row)
@@ -118,21 +120,21 @@ def _card_value(value: float | None, unit: str, lang: str) -> str:
     return fmt.number(value, unit, lang, compact=True)
 
 
-def trend_chart(codes: list[str], *, key: str, title: str) -> None:
+def trend_chart(page: PageContext, codes: list[str], *, key: str, title: str) -> None:
     """Lines of one or more indicators of one unit over the range's periods, in the order given.
 
     Series kept by year are drawn by year over up to ten years, seasonal (two-festival) ones
     one point per Spring Festival season; the title says so.
     """
-    f, lang = current()
+    f, lang = page.filters, page.lang
     g = chart_view(f, codes)
     if g is not f:
         note = t("by_season_note" if any(INDICATORS[c].seasonal for c in codes)
                  else "by_year_note", lang, first=g.start.year, last=g.end.year)
         title = f"{title}({note})" if lang != "en" else f"{title} ({note})"
     fig, table = _trend_view(tuple(codes), g, lang, title, st.session_state.get("show_iv", True),
-                             _token())
-    show_chart(fig, table, key=key, title=title, codes=codes,
+                             page.token)
+    show_chart(page, fig, table, key=key, title=title, codes=codes,
                reason=empty.chart_reason(codes, None, lang))
 
 
@@ -161,13 +163,13 @@ def _trend_view(codes: tuple[str, ...], g: Filters, lang: str, title: str, show_
     return fig, table
 
 
-def breakdown_chart(codes: list[str], by: str, *, key: str, title: str,
+def breakdown_chart(page: PageContext, codes: list[str], by: str, *, key: str, title: str,
                     series_names: dict[str, str] | None = None) -> pl.DataFrame:
     """Bars of indicators (one unit) cut by a dimension; returns the frame drawn."""
-    f, lang = current()
+    f, lang = page.filters, page.lang
     df, fig, table = _breakdown_view(tuple(codes), f, by, lang, title,
-                                     tuple((series_names or {}).items()), _token())
-    show_chart(fig, table, key=key, title=title, codes=codes,
+                                     tuple((series_names or {}).items()), page.token)
+    show_chart(page, fig, table, key=key, title=title, codes=codes,
                reason=empty.chart_reason(codes, by, lang))
     return df
 
@@ -215,14 +217,13 @@ def _without_parent(labels: dict[str, str], parent: str) -> dict[str, str]:
     return {c: (v.removeprefix(prefix) or v) for c, v in labels.items()}
 
 
-def region_chart(code: str, *, key: str) -> None:
+def region_chart(page: PageContext, code: str, *, key: str) -> None:
     """An indicator by the sub-regions of the selected region, with drill-down buttons."""
-    f, lang = current()
     ind = INDICATORS[code]
-    title = t("by_region", lang, name=ind.name(lang))
-    df = breakdown_chart([code], "region", key=key, title=title)
+    title = t("by_region", page.lang, name=ind.name(page.lang))
+    df = breakdown_chart(page, [code], "region", key=key, title=title)
     if df.height:
-        drill(df, key=f"{key}_drill")
+        drill(df, page.lang, key=f"{key}_drill")
 
 
 def _drill_to(key: str) -> None:
@@ -232,9 +233,8 @@ def _drill_to(key: str) -> None:
     st.session_state[key] = None
 
 
-def drill(df: pl.DataFrame, *, key: str) -> None:
+def drill(df: pl.DataFrame, lang: str, *, key: str) -> None:
     """Pills of the sub-regions shown; picking one makes it the filter region."""
-    _, lang = current()
     names = dict(zip(df["dim"], df["label"], strict=False))
     # pills read their labels as Markdown: a station's name is shown as typed
     st.pills(t("drill", lang), list(names), format_func=lambda c: literal.markdown(names[c]),
@@ -242,9 +242,9 @@ def drill(df: pl.DataFrame, *, key: str) -> None:
              on_change=_drill_to, args=(key,), help=t("drill_help", lang))
 
 
-def indicator_table(df: pl.DataFrame, label: str, codes: list[str], *, key: str) -> None:
+def indicator_table(df: pl.DataFrame, label: str, codes: list[str], lang: str, *,
+                    key: str) -> None:
     """A table of indicators per row label, each column formatted for its unit."""
-    _, lang = current()
     config: dict = {label: st.column_config.TextColumn(t("region", lang) if label == "label"
                                                        else label)}
     out = df
