@@ -221,14 +221,16 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
 
     if earlier := loaded_before():
         return _skipped(result, earlier)
-    region_checks.use_regions(RegionIndex.of(con, region))  # with the stations registered so far
+    # the regions this file is checked against: with the stations registered so far
+    checked_against = region_checks.FileRegions(RegionIndex.of(con, region))
     stage = staging.Stage(con, scratch)
     try:
         try:
             raws = extract.read_file(path.name, source)
             sheets = _recognised_sheets(result, raws)
             table = mappings.kinds()[result.kind].table_name
-            candidates = _stage(con, stage, result, raws, sheets, key, table, loaded_before)
+            candidates = _stage(con, stage, result, raws, sheets, key, table, loaded_before,
+                                checked_against)
             digest.result()  # wait for it
             if earlier := loaded_before():
                 return _skipped(result, earlier)
@@ -247,7 +249,8 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
             pl.struct("sheet", "row").n_unique()).item()
         result.rows_loaded = _one(con, f"SELECT count(*) FROM {STAGE}")[0]
         # a header and no rows: a 零报告 when it names its station and month
-        declared = (zero_reports.read_declaration(path.name, raws, sheets)
+        declared = (zero_reports.read_declaration(path.name, raws, sheets,
+                                                    checked_against.index)
                     if result.rows_read == 0 and result.rejects.is_empty() else None)
         if declared is not None and declared.problem:
             return _failed(result, *declared.problem)
@@ -319,7 +322,8 @@ def _skipped(result: FileResult, earlier: str) -> FileResult:
 
 def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.RawSheet],
            sheets: list[extract.Sheet], key: bytes, table: str,
-           loaded_before: Callable[[], str | None]) -> pl.Series:
+           loaded_before: Callable[[], str | None],
+           checked_against: region_checks.FileRegions) -> pl.Series:
     """Check every chunk of every recognised sheet and add its good rows to the stage;
     stop (`_AlreadyLoaded`) as soon as the file's digest shows it was loaded before.
     Returns `_i` of the rows whose natural key's hash repeats (candidate duplicates)."""
@@ -332,11 +336,11 @@ def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.Raw
     for sheet in sheets:
         sums: dict = {}
         totalled, rows_read = sheet, 0
-        chunks = ((chunk, validate.check_cells(chunk))
+        chunks = ((chunk, validate.check_cells(chunk, checked_against))
                   for chunk in extract.sheet_chunks(raw_of[sheet.name], sheet))
         for chunk, cells in extract.read_ahead(chunks):
-            checked = validate.validate(chunk, result.path.name, key, totals=False,
-                                        person_ids=person_ids, cells=cells)
+            checked = validate.validate(chunk, result.path.name, key, regions=checked_against,
+                                        totals=False, person_ids=person_ids, cells=cells)
             rows_read += chunk.data.height
             for name, value in checked.sums.items():
                 sums[name] = sums.get(name, 0) + value

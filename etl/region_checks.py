@@ -1,6 +1,6 @@
 """Which regions a file may name, and the region checks of a sheet's rows.
 
-The load sets the warehouse's regions before each file (`use_regions`: the stations
+The load hands each file's checks the warehouse's regions (`FileRegions`: the stations
 registered so far, the uploading user's region); a cell naming a region resolves through
 them, a station implies its county, and a row outside the user's region is rejected.
 """
@@ -8,6 +8,8 @@ them, a station implies its county, and a row outside the user's region is rejec
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
 
 import polars as pl
 
@@ -16,35 +18,32 @@ from etl.extract import Sheet
 from etl.parse import ParseError
 from etl.region_index import AMBIGUOUS, RegionIndex
 
-_REGIONS: list[RegionIndex] = []  # the regions files are checked against (`use_regions`)
+
+@dataclass
+class FileRegions:
+    """The regions one file is checked against (the load makes one per file, with the
+    stations registered so far), and the station codes a registry file assigns, counted on
+    across its chunks."""
+    index: RegionIndex
+    _numbering: stations.Numbering | None = None
+
+    @property
+    def numbering(self) -> stations.Numbering:
+        if self._numbering is None:
+            self._numbering = stations.Numbering(self.index)
+        return self._numbering
 
 
-def use_regions(index: RegionIndex) -> None:
-    """Check the files that follow against these regions (the load sets the warehouse's,
-    file by file); station codes a registry file assigns count on across its chunks."""
-    _REGIONS[:] = [index]
-    _numbering.clear()
+@cache
+def national() -> RegionIndex:
+    """The country's divisions and no station: what a column is checked against outside a
+    load (built once; it does not change)."""
+    return RegionIndex.national()
 
 
-def numbering() -> stations.Numbering:
-    if not _numbering:
-        _numbering.append(stations.Numbering(regions()))
-    return _numbering[0]
-
-
-_numbering: list[stations.Numbering] = []
-
-
-def regions() -> RegionIndex:
-    if not _REGIONS:
-        _REGIONS.append(RegionIndex.national())
-    return _REGIONS[0]
-
-
-def region_codes(level: str) -> pl.Enum:
+def region_codes(index: RegionIndex, level: str) -> pl.Enum:
     """The region codes of a level ("any": all) as a Polars Enum (validate.codes)."""
-    return regions().enum(level)
-
+    return index.enum(level)
 
 
 LEVEL_WORDS = {"station": ("帮扶站点", "help station"), "any": ("地区", "region")}
@@ -54,9 +53,9 @@ REGISTER_HINT = ("请先在“帮扶站点名录”中登记该站点后重新�
                  "one step)")
 
 
-def region_parser(level: str, notes: dict[str, object] | None = None) -> Callable[[str], str]:
+def region_parser(index: RegionIndex, level: str, notes: dict[str, object] | None = None
+                  ) -> Callable[[str], str]:
     """Cell text → region code; old names and codes resolve with a note added to `notes`."""
-    index = regions()
     # the county level in this deployment's words (区（市）县, 旗县（市、区）…)
     zh, en = LEVEL_WORDS.get(level) or (index.words.level(level), index.words.level(level, "en"))
     code, name = index.example(level)
@@ -79,38 +78,38 @@ def region_parser(level: str, notes: dict[str, object] | None = None) -> Callabl
     return parse_region
 
 
-def region_notes(header: str, notes: dict) -> list[tuple[str, str]]:
-    names = regions().names
+def region_notes(index: RegionIndex, header: str, notes: dict) -> list[tuple[str, str]]:
+    names = index.names
     return [(f"“{header}”中的“{text}”是旧区划，已按现行代码 {f.code} {names.get(f.code, '')}载入"
              f"（{f.note_zh}）",
              f"'{text}' in '{header}' is a former division; loaded as today's {f.code} "
              f"{names.get(f.code, '')} ({f.note_en})") for text, f in notes.items()]
 
 
-def county_of(stations: pl.Series) -> pl.Series:
+def county_of(index: RegionIndex, stations: pl.Series) -> pl.Series:
     """The county of each help station (its code's first six digits), as `region_codes`,
     looked up per station code rather than sliced out of every row."""
-    stations = stations.cast(region_codes("station"))
+    stations = stations.cast(region_codes(index, "station"))
     counties = pl.Series([code[:6] for code in stations.dtype.categories],
-                         dtype=region_codes("county"))
+                         dtype=region_codes(index, "county"))
     return counties.gather(stations.to_physical())
 
 
 # ---------------------------------------------------------------- a sheet's rows
 
 
-def reconcile(rows: pl.DataFrame, sheet: Sheet, data: pl.DataFrame):
+def reconcile(index: RegionIndex, rows: pl.DataFrame, sheet: Sheet, data: pl.DataFrame):
     """A station implies its county; a county given that is not the station's is an error."""
     failures = []
     if "station_code" not in rows.columns:
         return rows, failures
-    implied = county_of(rows["station_code"])
+    implied = county_of(index, rows["station_code"])
     if "county_code" in rows.columns:
         clash = (pl.col("county_code").is_not_null() & pl.col("station_code").is_not_null()
                  & (pl.col("county_code") != implied))
         bad = rows.with_columns(_clash=clash).filter(pl.col("_clash"))
         if bad.height:
-            names = regions().names
+            names = index.names
             header = sheet.headers["county"]
             raw = data.filter(pl.col("_row").is_in(bad["_row"].implode()))["county"]
             bad = bad.with_columns(pl.col("station_code").cast(pl.String))
@@ -132,12 +131,11 @@ def reconcile(rows: pl.DataFrame, sheet: Sheet, data: pl.DataFrame):
 _PLACES = (("station_code", "station"), ("county_code", "county"), ("scope_code", "scope"))
 
 
-def outside_user_region(rows: pl.DataFrame, sheet: Sheet, data: pl.DataFrame
-                         ) -> list[pl.DataFrame]:
+def outside_user_region(index: RegionIndex, rows: pl.DataFrame, sheet: Sheet,
+                        data: pl.DataFrame) -> list[pl.DataFrame]:
     """Rows of a user bound to a region (RegionIndex.within) that lie outside it: a county's
     staff load their county only. A kind that names no region (labels) is theirs to load
     by no row."""
-    index = regions()
     if index.allowed is None:
         return []
     places = [(c, s) for c, s in _PLACES if c in rows.columns and s in data.columns]

@@ -16,12 +16,14 @@ from typing import Any
 
 import polars as pl
 
-from core.vocabulary import PROVINCIAL_FUND
+from core.vocabulary import PROVINCIAL_FUND, Words
 from etl import mappings, parse, pseudonym, region_checks, stations
 from etl import rejects as rj
 from etl.extract import Sheet
 from etl.mappings import Column
 from etl.parse import ParseError
+from etl.region_checks import FileRegions
+from etl.region_index import RegionIndex
 
 # Amounts of one person's relief, loan or bill above this are typing errors; tables without
 # persons hold totals per county and year, which may be far larger.
@@ -95,8 +97,8 @@ def codes(domain: str) -> pl.Enum:
     return pl.Enum(sorted(set(mappings.value_synonyms(domain).values())))
 
 
-def code_parser(domain: str, header: str) -> Callable[[str], str]:
-    words = region_checks.regions().words  # the fund's label as this deployment says it
+def code_parser(domain: str, header: str, words: Words) -> Callable[[str], str]:
+    """Cell text → code; `words`: the fund's label as this deployment says it."""
     synonyms = mappings.value_synonyms(domain)
     if domain == PROVINCIAL_FUND[0]:  # 市级专项: the province's fund in a municipality only
         synonyms = {**synonyms, **{mappings.normalise_value(w): code
@@ -118,18 +120,24 @@ def code_parser(domain: str, header: str) -> Callable[[str], str]:
 # ---------------------------------------------------------------- one column
 
 
-def check_column(col: Column, raw: pl.Series, header: str, has_persons: bool) -> Checked:
+def check_column(col: Column, raw: pl.Series, header: str, has_persons: bool,
+                 index: RegionIndex | None = None) -> Checked:
+    """One column's cells checked; regions against `index` (default: the country's divisions
+    and no station, as outside a load)."""
+    index = region_checks.national() if index is None else index
     if col.type == "id":
         return Checked(raw)  # checked with the person columns below
     if col.type == "text":
         return Checked(raw)
     if col.type == "code":
-        return by_distinct(raw, code_parser(col.domain, header), codes(col.domain))
+        return by_distinct(raw, code_parser(col.domain, header, index.words),
+                           codes(col.domain))
     if col.type in ("station", "county", "region"):
         level = "any" if col.type == "region" else col.type
         notes: dict[str, object] = {}
-        checked = by_distinct(raw, region_checks.region_parser(level, notes), region_checks.region_codes(level))
-        checked.notes = region_checks.region_notes(header, notes)
+        checked = by_distinct(raw, region_checks.region_parser(index, level, notes),
+                              region_checks.region_codes(index, level))
+        checked.notes = region_checks.region_notes(index, header, notes)
         return checked
     if col.type == "date":
         latest = parse.latest_date(col.max_future_years)
@@ -251,28 +259,30 @@ def person_key(raw: pl.Series, key: bytes, ids: PersonIds | None = None) -> Chec
 # ---------------------------------------------------------------- one sheet
 
 
-def check_cells(sheet: Sheet) -> dict[str, Checked]:
-    """Every column of the sheet but the ID, checked: these need nothing from other chunks,
-    so a big file's next chunk is checked while this one is staged (`extract.read_ahead`)."""
+def check_cells(sheet: Sheet, regions: FileRegions) -> dict[str, Checked]:
+    """Every column of the sheet but the ID, checked against the file's `regions`: these need
+    nothing from other chunks, so a big file's next chunk is checked while this one is staged
+    (`extract.read_ahead`)."""
     has_persons = any(c.type == "id" for c in sheet.columns.values())
     checked = {}
     for name, col in sheet.columns.items():
         if col.type != "id":
             raw, header = sheet.data[name], sheet.headers[name]
-            checked[name] = _required(col, check_column(col, raw, header, has_persons), raw,
-                                      header)
+            checked[name] = _required(
+                col, check_column(col, raw, header, has_persons, regions.index), raw, header)
     return checked
 
 
-def validate(sheet: Sheet, file_name: str, key: bytes, *, totals: bool = True,
-             person_ids: PersonIds | None = None,
+def validate(sheet: Sheet, file_name: str, key: bytes, *, regions: FileRegions,
+             totals: bool = True, person_ids: PersonIds | None = None,
              cells: dict[str, Checked] | None = None) -> Validated:
-    """Typed rows of a sheet (only rows whose every cell passed) and the rejects. With
+    """Typed rows of a sheet (only rows whose every cell passed) and the rejects; `regions`:
+    the regions the file is checked against (one per file, etl/region_checks.py). With
     totals=False the 合计 row is not compared here (the caller adds up `sums` of chunks);
     `person_ids` keeps the checked IDs from one chunk to the next; `cells` are the other
     columns if already checked (`check_cells`)."""
     data = sheet.data
-    cells = check_cells(sheet) if cells is None else cells
+    cells = check_cells(sheet, regions) if cells is None else cells
     out: dict[str, pl.Series] = {"_row": data["_row"]}
     failures: list[pl.DataFrame] = []
     for name, col in sheet.columns.items():
@@ -285,12 +295,12 @@ def validate(sheet: Sheet, file_name: str, key: bytes, *, totals: bool = True,
     if "person_key" in rows.columns and "gender" in rows.columns:
         rows = rows.rename({"gender": "gender_from_file"})
     if sheet.kind == "station":  # a registry: its own codes, no station column to reconcile
-        rows, code_failures = stations.assign_codes(rows, region_checks.numbering(), sheet.headers)
+        rows, code_failures = stations.assign_codes(rows, regions.numbering, sheet.headers)
         failures += code_failures
     else:
-        rows, region_failures = region_checks.reconcile(rows, sheet, data)
+        rows, region_failures = region_checks.reconcile(regions.index, rows, sheet, data)
         failures += region_failures
-    failures += region_checks.outside_user_region(rows, sheet, data)
+    failures += region_checks.outside_user_region(regions.index, rows, sheet, data)
     rows = _derive(rows, sheet.kind)
     rejects = _rejects_frame(failures, file_name, sheet.name, rows, _masked_ids(sheet))
     bad = rejects["row"].unique().implode()

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
-from etl import mappings, region_checks
+from etl import mappings
+from etl.region_index import RegionIndex
 from etl.sheets import RawSheet, Sheet
 
 TABLE = "zero_reports"
@@ -49,9 +50,10 @@ class Declared:
     problem: tuple[str, str] | None = None
 
 
-def read_declaration(file_name: str, raws: list[RawSheet], sheets: list[Sheet]) -> Declared:
+def read_declaration(file_name: str, raws: list[RawSheet], sheets: list[Sheet],
+                     index: RegionIndex) -> Declared:
     """The station and month an empty roster names above its header (or in its file or
-    sheet name), checked against the warehouse's stations (`region_checks.regions()`)."""
+    sheet name), checked against the warehouse's stations (`index`, the file's regions)."""
     kind = sheets[0].kind
     names = mappings.kinds()[kind]
     if kind not in KINDS:
@@ -64,7 +66,7 @@ def read_declaration(file_name: str, raws: list[RawSheet], sheets: list[Sheet]) 
              for raw in raws for s in sheets if raw.name == s.name}
     lines = [line for rows in above.values() for line in rows if line]
     extra = [file_name.rsplit(".", 1)[0], *(s.name for s in sheets if s.name)]
-    station, why_station = _station(lines + extra)
+    station, why_station = _station(lines + extra, index)
     month = _month(lines, extra)
     missing_zh = [w for w, bad in (("帮扶站点", station is None), ("月份", month is None)) if bad]
     if not missing_zh:
@@ -100,10 +102,10 @@ def _valid(year: str, month: str) -> dt.date | None:
     return dt.date(int(year), int(month), 1) if 1 <= int(month) <= 12 else None
 
 
-def _station(texts: list[str]) -> tuple[str | None, tuple[str, str] | None]:
+def _station(texts: list[str], index: RegionIndex
+             ) -> tuple[str | None, tuple[str, str] | None]:
     """The registered station the texts name: by a 站点代码 line, a 填报单位 line, or the
     longest registered station name in them; (None, why) when none or two."""
-    index = region_checks.regions()
     named = [m for t in texts for m in _STATION_CODE.findall(t)] + \
             [m for t in texts for m in _UNIT.findall(t)]
     for text in named:

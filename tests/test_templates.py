@@ -19,6 +19,7 @@ import pytest
 from core.vocabulary import GENERIC
 from etl import extract, load, mappings, parse, templates, validate
 from etl.parse import make_id
+from etl.region_index import RegionIndex
 from tests.registry import registered
 
 KINDS = list(mappings.kinds())
@@ -34,6 +35,15 @@ REGION_CHOICES = {"station": ["海拉尔区正阳街道帮扶站"], "county": ["
 def warehouse(tmp_path: Path) -> Path:
     """Where the filled templates load: a fresh warehouse that knows REGION_CHOICES."""
     return registered(tmp_path / "w.duckdb")
+
+
+def _regions(db: Path) -> RegionIndex:
+    """The regions a file loaded into `db` is checked against (its registered stations)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return RegionIndex.of(con)
+    finally:
+        con.close()
 
 
 def _open(data: bytes) -> openpyxl.Workbook:
@@ -162,7 +172,8 @@ def test_filled_templates_load_with_no_rejects(tmp_path, warehouse):
     assert [str(a) for (a,) in amounts] == ["1200.50", "1201.50"]
 
 
-def test_dropdown_values_are_accepted_by_the_validator():
+def test_dropdown_values_are_accepted_by_the_validator(warehouse):
+    index = _regions(warehouse)
     for kind in KINDS:
         wb = _template(kind)[1]
         ws = wb.worksheets[0]
@@ -170,7 +181,8 @@ def test_dropdown_values_are_accepted_by_the_validator():
             offered = _dropdown(wb, ws, i)
             if offered is None:
                 continue
-            checked = validate.check_column(col, pl.Series(offered), col.headers[0], True)
+            checked = validate.check_column(col, pl.Series(offered), col.headers[0], True,
+                                            index)
             assert checked.reason_zh is None or checked.reason_zh.null_count() == len(
                 offered), (kind, col.name, checked.reason_zh.drop_nulls().to_list())
             if col.type == "code":  # each label is read as its own code
@@ -179,8 +191,9 @@ def test_dropdown_values_are_accepted_by_the_validator():
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_instruction_examples_pass_the_validator(lang):
+def test_instruction_examples_pass_the_validator(lang, warehouse):
     """The example the instructions give for a column is one the loader accepts."""
+    index = _regions(warehouse)
     for kind in KINDS:
         data = (_template(kind)[0] if lang == "zh"
                 else templates.template_bytes(kind, REGION_CHOICES, lang))
@@ -196,7 +209,8 @@ def test_instruction_examples_pass_the_validator(lang):
                 continue
             text = example.date().isoformat() if isinstance(example, dt.datetime) else str(example)
             checked = validate.check_column(col, pl.Series([text]), col.headers[0],
-                                            any(c.type == "id" for c in mappings.columns(kind)))
+                                            any(c.type == "id" for c in mappings.columns(kind)),
+                                            index)
             assert checked.reason_zh is None or checked.reason_zh[0] is None, (kind, col.name)
             if col.type == "id":
                 parse.parse_id(text)
