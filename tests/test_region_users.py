@@ -101,7 +101,7 @@ def test_add_user_with_a_region_and_list_it(tmp_path, monkeypatch):
 
 def _refusers(f: Filters) -> dict[str, object]:
     """Every public analytics entry taking a region, called with `f`'s region and scope."""
-    q = (f.region, f.start, f.end_day, f.scope)
+    finding = quality.finding_view(f.region, 2026, "union", f.scope)
     return {
         "kpis": lambda: queries.kpis(["relieved"], f),
         "trend": lambda: queries.trend(["relieved"], f),
@@ -112,11 +112,12 @@ def _refusers(f: Filters) -> dict[str, object]:
         "attention": lambda: queries_attention.attention(f),
         "matching_gaps": lambda: queries_attention.matching_gaps(f),
         "mediation_funnel": lambda: queries_petitions.mediation_funnel(f),
-        "quality.summary": lambda: quality.summary("quality", *q[:3], scope=f.scope),
-        "quality.findings": lambda: quality.findings("amount_outlier", *q),
-        "quality.station_months": lambda: quality.station_months(*q),
-        "quality.rejects": lambda: quality.rejects_by_reason(f.region, f.scope),
-        "quality.overspend": lambda: quality.overspend_rows(f.region, 2026, "union", f.scope),
+        "quality.summary": lambda: quality.summary("quality", f),
+        "quality.findings": lambda: quality.findings("amount_outlier", f),
+        "quality.flag_groups": lambda: quality.flag_groups("duplicate_relief", f),
+        "quality.station_months": lambda: quality.station_months(f),
+        "quality.rejects": lambda: quality.rejects_by_reason(f),
+        "quality.overspend": lambda: quality.overspend_rows(finding),
         "briefing": lambda: gather(f.region, parse_period("2026-01"), f.scope),
     }
 
@@ -140,9 +141,10 @@ def test_no_analytics_function_takes_filters_unchecked():
     import pkgutil
 
     tested = {"kpis", "trend", "breakdown", "evaluate", "interventions", "in_view",
-              "attention", "matching_gaps", "mediation_funnel"}
+              "attention", "matching_gaps", "mediation_funnel", "summary", "findings",
+              "flag_groups", "station_months", "rejects_by_reason", "overspend_rows"}
     helpers = {"kpi_buckets", "period_buckets", "scan", "indicator_values", "long_view",
-               "cut_clauses", "gap_column", "check", "available"}  # called by checked ones, or no query
+               "render", "gap_column", "check", "available"}  # called by checked ones, or no query
     found = set()
     for mod in pkgutil.walk_packages(analytics.__path__, "analytics."):
         if ".effect" in mod.name or mod.name.endswith("__main__"):
@@ -279,8 +281,8 @@ def test_effects_compare_the_district_only(reading):
 
     outcome = effect_data.outcomes()["relief_count"]
     with pytest.raises(access.OutOfScope):
-        effect_data.county_month_panel(outcome, [MINE, OTHER], scope=MINE)
-    panel = effect_data.county_month_panel(outcome, [MINE], scope=MINE)
+        effect_data.county_month_panel(outcome, [MINE, OTHER], JAN.all_months())
+    panel = effect_data.county_month_panel(outcome, [MINE], JAN.all_months())
     assert set(panel["region_code"]) == {MINE}
     mine = effect_data.regions_within(reference.regions(), MINE)
     assert set(mine.filter(pl.col("level") == "county")["region_code"]) == {MINE}
