@@ -14,6 +14,7 @@ from analytics.effects.messages import tr
 from analytics.effects.run import Settings, analyse
 from analytics.effects.text import effect_figures as card_values
 from analytics.effects.text import p_text
+from analytics.filters import Filters
 from analytics.indicators import DIM_LABEL_DOMAIN
 from core import literal
 from ui import data, empty
@@ -33,7 +34,8 @@ def _registry(token: str) -> pl.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _panel(code: str, counties: tuple[str, ...], cuts: tuple, scope: str, token: str):
     outcome = effect_data.outcomes()[code]
-    return effect_data.county_month_panel(outcome, counties, cuts=dict(cuts), scope=scope)
+    every = Filters(region=scope, scope=scope).all_months()  # the panel reads every month
+    return effect_data.county_month_panel(outcome, counties, every, cuts=dict(cuts))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -56,33 +56,33 @@ _HIDDEN = ("relief_id",)  # a hash: kept in exports for tracing, not worth a col
 
 @st.cache_data(**_CACHE)
 def summary(domain: str, f: Filters, token: str) -> pl.DataFrame:
-    return q.summary(domain, f.region, f.start, f.end_day, f.scope)
+    return q.summary(domain, f)
 
 
 @st.cache_data(**_CACHE)
 def findings(code: str, f: Filters, token: str) -> pl.DataFrame:
-    return q.findings(code, f.region, f.start, f.end_day, f.scope)
+    return q.findings(code, f)
 
 
 @st.cache_data(**_CACHE)
 def flag_groups(code: str, f: Filters, token: str) -> pl.DataFrame:
-    return q.flag_groups(code, f.region, f.start, f.end_day, f.scope)
+    return q.flag_groups(code, f)
 
 
 @st.cache_data(**_CACHE)
 def station_months(f: Filters, token: str) -> pl.DataFrame:
-    return q.station_months(f.region, f.start, f.end_day, f.scope)
+    return q.station_months(f)
 
 
 @st.cache_data(**_CACHE)
 def rejects(f: Filters, token: str) -> pl.DataFrame:
-    return q.rejects_by_reason(f.region, f.scope)
+    return q.rejects_by_reason(f)
 
 
 @st.cache_data(**_CACHE)
 def overspend_rows(county: str, year: int, fund_source: str, scope: str,
                    token: str) -> pl.DataFrame:
-    return q.overspend_rows(county, year, fund_source, scope)
+    return q.overspend_rows(q.finding_view(county, year, fund_source, scope))
 
 
 @st.cache_data(**_CACHE)
