@@ -82,7 +82,7 @@ choice = right.selectbox(m["period"], period_options(kind, f.end), key="bf_perio
 request = (f.region, choice, lang, token, f.scope)
 nothing = empty.coverage().empty  # a briefing of dashes helps no one: say what to load
 if nothing:
-    empty.notice(m["nothing"])
+    empty.notice(m["nothing"], lang)
 clicked = st.button(m["make"], type="primary", icon=":material/description:", key="bf_make",
                     disabled=nothing, help=m["nothing"] if nothing else None)
 if clicked:

@@ -35,7 +35,7 @@ def tr(key: str) -> str:
     return TEXT[key][L]
 
 
-rules, names = qv.page_head("compliance", tr("title"), tr("intro"), f, lang, token)
+rules, names = qv.page_head(page, "compliance", tr("title"), tr("intro"))
 
 codes = ["fund_out_of_scope", "disbursed_over_received", "matching_not_arrived",
          "above_standard"]
@@ -44,7 +44,7 @@ tabs = st.tabs([*(names[c] for c in codes), tr("rules")])
 
 for tab, code in zip(tabs[:-1], codes, strict=True):
     with tab:
-        qv.findings_section(code, f, lang, token, rules[code])
+        qv.findings_section(page, code, rules[code])
         if code == "disbursed_over_received" and set(qv.CHECK_TABLES[code]) <= loaded:
             over = qv.findings(code, f, token)
             if not over.is_empty():
@@ -53,7 +53,7 @@ for tab, code in zip(tabs[:-1], codes, strict=True):
                                     format_func=lambda k: f"{k[0]} · {k[1]} · {k[2]}")
                 behind = qv.overspend_rows(*pick, f.scope, token)
                 qv.show_table(behind, lang, token, key="overspend_rows")
-                qv.audit_downloads(qv.labelled(behind, lang, token), "overspend_rows", f, lang, token,
+                qv.audit_downloads(page, qv.labelled(behind, lang, token), "overspend_rows",
                                    key="dl_overspend_rows")
 
 with tabs[-1]:

@@ -65,7 +65,7 @@ def _label(g: str) -> str:
 
 
 if groups.is_empty():
-    empty.notice(tr("no_interventions", lang))
+    empty.notice(tr("no_interventions", lang), lang)
     st.stop()
 left, right = st.columns(2)
 group = left.selectbox(
@@ -80,7 +80,7 @@ outcome = outcomes[code]
 needed = [m.table for m in (outcome.numerator, outcome.denominator) if m is not None]
 if not set(needed) <= empty.coverage().loaded:  # else a flat zero series would be "estimated"
     empty.notice(empty.message({tb: "empty" for tb in needed
-                                if tb not in empty.coverage().loaded}, lang) or "")
+                                if tb not in empty.coverage().loaded}, lang) or "", lang)
     st.stop()
 cuts = {}
 with st.expander(tr("cuts", lang), expanded=False):

@@ -21,7 +21,7 @@ sections.kpi_cards(page, [*FLOWS, "fund_execution", "matching_arrival"])
 st.subheader(t("funds_section", lang))
 # Allocated and received come from the allocation tables, disbursed from the relief rosters:
 # the allocation tables carry the section, a missing roster leaves only its bars out.
-if empty.section(["fund_allocations"]):
+if empty.section(page, ["fund_allocations"]):
     sections.breakdown_chart(page, FLOWS, "fund_source", key="fd_source",
                              title=t("by_dim", lang, name=t("funds_section", lang),
                                      dim=t("dim_fund_source", lang)))
@@ -31,10 +31,10 @@ if empty.section(["fund_allocations"]):
                                                         name=t("funds_section", lang)))
 
 st.subheader(t("rates_section", lang))
-if empty.section(["fund_allocations"]):
+if empty.section(page, ["fund_allocations"]):
     left, right = st.columns(2)
     with left:
-        if empty.section(["relief"]):  # execution: spending ÷ received
+        if empty.section(page, ["relief"]):  # execution: spending ÷ received
             sections.region_chart(page, "fund_execution", key="fd_exec_region")
     with right:
         sections.region_chart(page, "matching_arrival", key="fd_match_region")
@@ -42,5 +42,5 @@ if empty.section(["fund_allocations"]):
                          title=t("trend_of", lang, name=t("rates_section", lang)))
 
 st.subheader(t("gaps_section", lang))
-if empty.section(["fund_allocations"]):  # else "all arrived" would be said of nothing
+if empty.section(page, ["fund_allocations"]):  # else "all arrived" would be said of nothing
     gap_lines(page, key="fd_gaps")

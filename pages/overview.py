@@ -17,11 +17,11 @@ KPIS = ["registered", "relieved", "coverage", "relief_amount", "fund_execution",
 page = open_page(__file__)  # refuses a role the page is not for (ui/pages_registry.py)
 f, lang = page.filters, page.lang
 st.title(t("page_overview", lang))
-if empty.nothing_loaded():  # a new warehouse: one message, not ten empty cards
+if empty.nothing_loaded(lang):  # a new warehouse: one message, not ten empty cards
     st.stop()
 st.subheader(t("kpis", lang))
 sections.kpi_cards(page, KPIS)
-empty.missing_note([tb for c in KPIS for tb in tables_of(c)])
+empty.missing_note([tb for c in KPIS for tb in tables_of(c)], lang)
 
 st.subheader(t("trends", lang))
 # Only indicators with data on file are offered; the sample has them all.
@@ -31,7 +31,7 @@ if st.session_state.get("ov_trend") not in offered:
     st.session_state.pop("ov_trend", None)
 pick = st.selectbox(t("trends", lang), offered, key="ov_trend", label_visibility="collapsed",
                     format_func=lambda c: INDICATORS[c].name(lang))
-if empty.section(tables_of(pick)):
+if empty.section(page, tables_of(pick)):
     left, right = st.columns(2)
     with left:
         sections.trend_chart(page, [pick], key="ov_trend_chart",
@@ -41,5 +41,5 @@ if empty.section(tables_of(pick)):
 
 st.subheader(t("attention", lang))
 # Its reasons come from relief, the register and the funds: any of them will do.
-if empty.section(("relief", "hardship_files", "fund_allocations"), need="any"):
+if empty.section(page, ("relief", "hardship_files", "fund_allocations"), need="any"):
     attention_table(page, key="ov_attention")

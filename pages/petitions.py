@@ -21,7 +21,7 @@ sections.kpi_cards(page, ["petitions", "collective", "skip_level_share", "resolu
                     "days_to_close"])
 
 st.subheader(t("petitions_section", lang))
-if empty.section(["petitions"]):
+if empty.section(page, ["petitions"]):
     left, right = st.columns(2)
     with left:
         sections.breakdown_chart(page, ["petitions"], "petition_channel", key="pt_channel",
@@ -39,7 +39,7 @@ if empty.section(["petitions"]):
                              title=sections.trend_title(lang, "skip_level_share"))
 
 st.subheader(t("resolution_section", lang))
-if empty.section(["petitions"]):
+if empty.section(page, ["petitions"]):
     left, right = st.columns(2)
     with left:
         sections.region_chart(page, "resolution_rate", key="pt_res_region")
@@ -48,7 +48,7 @@ if empty.section(["petitions"]):
                              title=sections.trend_title(lang, "days_to_close"))
 
 st.subheader(t("funnel_section", lang))
-if empty.section(["petitions"]):
+if empty.section(page, ["petitions"]):
     funnel = data.mediation_funnel(f, page.token)
     labels = sections.dim_labels("mediation_level", lang, page.token)
     funnel = funnel.with_columns(pl.col("level").replace_strict(labels).alias("label"))
@@ -57,13 +57,13 @@ if empty.section(["petitions"]):
 
 st.subheader(t("coverage3_section", lang))
 COVERAGE = ["union_coverage", "bargaining_coverage", "congress_coverage", "harmonious_share"]
-if empty.section(["union_coverage"]):
+if empty.section(page, ["union_coverage"]):
     sections.kpi_cards(page, COVERAGE, per_row=4)
     sections.trend_chart(page, COVERAGE, key="pt_cov", title=t("trend_of", lang,
                                                          name=t("coverage3_section", lang)))
 
 st.subheader(t("npc_section", lang))
-if empty.section(["npc_activities"]):
+if empty.section(page, ["npc_activities"]):
     sections.kpi_cards(page, ["reception_days", "proposal_completion"], per_row=2)
     left, right = st.columns(2)
     with left:

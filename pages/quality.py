@@ -36,13 +36,13 @@ def tr(key: str) -> str:
     return TEXT[key][L]
 
 
-rules, names = qv.page_head("quality", tr("title"), tr("intro"), f, lang, token)
+rules, names = qv.page_head(page, "quality", tr("title"), tr("intro"))
 
 row_checks = ["duplicate_relief", "relief_after_exit", "not_on_file", "amount_outlier"]
 tabs = st.tabs([tr("completeness"), *(names[c] for c in row_checks), tr("rejects")])
 
 with tabs[0]:
-    if empty.section(["relief"]):  # reports are counted from relief rows
+    if empty.section(page, ["relief"]):  # reports are counted from relief rows
         cells = qv.station_months(f, token)
         if cells.is_empty():
             st.info(tr("no_cells"))
@@ -58,11 +58,11 @@ with tabs[0]:
                 st.info(qv.text("none", lang))
             else:
                 qv.show_table(gaps, lang, token, key="gaps_table")
-                qv.audit_downloads(gaps, "station_months", f, lang, token, key="dl_gaps")
+                qv.audit_downloads(page, gaps, "station_months", key="dl_gaps")
 
 for tab, code in zip(tabs[1:-1], row_checks, strict=True):
     with tab:
-        qv.findings_section(code, f, lang, token, rules[code])
+        qv.findings_section(page, code, rules[code])
 
 with tabs[-1]:
     rej = qv.rejects(f, token)
@@ -73,4 +73,4 @@ with tabs[-1]:
         qv.show_table(rej.drop("reason_zh" if L else "reason_en")
                       .with_columns(pl.col("month").dt.strftime("%Y-%m")), lang, token,
                       key="rejects_table")
-        qv.audit_downloads(rej, "load_rejects", f, lang, token, key="dl_rejects")
+        qv.audit_downloads(page, rej, "load_rejects", key="dl_rejects")

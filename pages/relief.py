@@ -17,7 +17,7 @@ st.title(t("page_relief", lang))
 sections.kpi_cards(page, ["registered", "relieved", "coverage", "relief_amount", "amount_per_person"])
 
 st.subheader(t("coverage_section", lang))
-if empty.section(["relief", "hardship_files"]):  # coverage: relieved ÷ on file
+if empty.section(page, ["relief", "hardship_files"]):  # coverage: relieved ÷ on file
     left, right = st.columns(2)
     with left:
         sections.region_chart(page, "coverage", key="rl_cov_region")
@@ -28,7 +28,7 @@ if empty.section(["relief", "hardship_files"]):  # coverage: relieved ÷ on file
                          title=sections.trend_title(lang, "coverage"))
 
 st.subheader(t("relief_section", lang))
-if empty.section(["relief"]):
+if empty.section(page, ["relief"]):
     left, right = st.columns(2)
     with left:
         sections.breakdown_chart(page, ["relief_amount"], "relief_type", key="rl_type",
@@ -41,7 +41,7 @@ if empty.section(["relief"]):
 
 st.subheader(t("festival_section", lang))
 st.caption(t("festival_note", lang))
-if empty.section(["relief"]):
+if empty.section(page, ["relief"]):
     sections.kpi_cards(page, ["festival_persons", "festival_amount"], per_row=2)
     left, right = st.columns(2)
     with left:
@@ -54,17 +54,17 @@ if empty.section(["relief"]):
 st.subheader(t("medical_section", lang))
 left, right = st.columns(2)
 with left:
-    if empty.section(["medical_cards"]):
+    if empty.section(page, ["medical_cards"]):
         sections.trend_chart(page, ["card_holders"], key="rl_cards",
                              title=sections.trend_title(lang, "card_holders"))
 with right:
-    if empty.section(["medical_benefits"]):
+    if empty.section(page, ["medical_benefits"]):
         sections.breakdown_chart(page, ["medical_discounts"], "benefit_kind", key="rl_benefits",
                                  title=sections.by_title(lang, "medical_discounts",
                                                          "benefit_kind"))
 
 st.subheader(t("loans_section", lang))
-if empty.section(["loans"]):
+if empty.section(page, ["loans"]):
     sections.kpi_cards(page, ["loans", "loan_amount", "jobs_per_loan", "loan_repayment"], per_row=4)
     left, right = st.columns(2)
     with left:

@@ -18,7 +18,7 @@ sections.kpi_cards(page, ["trained", "training_completion", "placement_6m", "pla
                     "jobs_per_loan"])
 
 st.subheader(t("training_section", lang))
-if empty.section(["training"]):
+if empty.section(page, ["training"]):
     left, right = st.columns(2)
     with left:
         sections.breakdown_chart(page, ["trained"], "course", key="tr_course",
@@ -37,7 +37,7 @@ if empty.section(["training"]):
                          title=t("trend_of", lang, name=t("training_section", lang)))
 
 st.subheader(t("employment_section", lang))
-if empty.section(["placements"]):
+if empty.section(page, ["placements"]):
     left, right = st.columns(2)
     with left:
         sections.breakdown_chart(page, ["placements"], "placement_channel", key="tr_channel",
@@ -46,7 +46,7 @@ if empty.section(["placements"]):
     with right:
         sections.trend_chart(page, ["placements"], key="tr_placements",
                              title=sections.trend_title(lang, "placements"))
-if empty.section(["loans"]):
+if empty.section(page, ["loans"]):
     left, right = st.columns(2)
     with left:
         sections.trend_chart(page, ["jobs_per_loan"], key="tr_jobs",

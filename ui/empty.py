@@ -22,7 +22,7 @@ from analytics.reference import region_level
 from analytics.scan import available
 from ui import auth, data
 from ui.etl_actions import kinds
-from ui.filters import current
+from ui.page_context import PageContext
 
 UPLOAD_PAGE = "pages/upload.py"
 
@@ -111,10 +111,9 @@ def coverage() -> cov.Coverage:
     return data.coverage(data.version().token, auth.user_region())
 
 
-def statuses(tables: Sequence[str]) -> dict[str, str]:
-    """Each table → rows | none | empty | not_kept in the filter bar's view."""
-    f, _ = current()
-    return data.in_view(f, tuple(tables), data.version().token)
+def statuses(page: PageContext, tables: Sequence[str]) -> dict[str, str]:
+    """Each table → rows | none | empty | not_kept in the page's view."""
+    return data.in_view(page.filters, tuple(tables), page.token)
 
 
 def message(state: dict[str, str], lang: str) -> str | None:
@@ -136,30 +135,29 @@ def message(state: dict[str, str], lang: str) -> str | None:
     return None
 
 
-def section(tables: Sequence[str], *, need: str = "all") -> bool:
+def section(page: PageContext, tables: Sequence[str], *, need: str = "all") -> bool:
     """True when the section may draw: every table (`need="any"`: one of them) has rows in
     the view. Otherwise draw its one empty-state message and a link to 数据导入; False."""
-    state = statuses(tables)
+    state = statuses(page, tables)
     ok = [s == "rows" for s in state.values()]
     if all(ok) or (need == "any" and any(ok)):
         return True
-    _, lang = current()
-    notice(message(state, lang) or "", link=any(s != "not_kept" for s in state.values()))
+    notice(message(state, page.lang) or "", page.lang,
+           link=any(s != "not_kept" for s in state.values()))
     return False
 
 
-def notice(text: str, *, link: bool = True) -> None:
+def notice(text: str, lang: str, *, link: bool = True) -> None:
     st.info(text, icon=":material/upload_file:")
     if link:
-        upload_link()
+        upload_link(lang)
 
 
-def upload_link() -> None:
+def upload_link(lang: str) -> None:
     """A link to 数据导入 for users who may open it. A page run on its own (AppTest of one
     page file) has no navigation to link into: the message stands alone there."""
     if not _may_upload():
         return
-    _, lang = current()
     try:
         st.page_link(UPLOAD_PAGE, label=tr("link", lang), icon=":material/upload_file:")
     except StreamlitAPIException:  # StreamlitPageNotFoundError: no st.navigation this run
@@ -171,24 +169,22 @@ def _may_upload() -> bool:
     return user is not None and auth.can_see(user.role, UPLOAD_PAGE)
 
 
-def nothing_loaded() -> bool:
+def nothing_loaded(lang: str) -> bool:
     """True (after saying so, with the link) when no fact table holds a row."""
     if not coverage().empty:
         return False
-    _, lang = current()
     common = ("relief", "hardship_files", "fund_allocations", "petitions")
-    notice(tr("nothing", lang, files=files(common, lang)))
+    notice(tr("nothing", lang, files=files(common, lang)), lang)
     return True
 
 
-def missing_note(tables: Sequence[str]) -> None:
+def missing_note(tables: Sequence[str], lang: str) -> None:
     """One message naming the tables of a mixed section (the overview's cards) that hold no
     rows at all, so a "—" card is explained once."""
     loaded = coverage().loaded
     gone = [t for t in dict.fromkeys(tables) if t not in loaded]
     if gone:
-        _, lang = current()
-        notice(message(dict.fromkeys(gone, "empty"), lang) or "")
+        notice(message(dict.fromkeys(gone, "empty"), lang) or "", lang)
 
 
 def card_reason(tables: Sequence[str], state: dict[str, str], lang: str) -> str | None:
@@ -228,10 +224,10 @@ def value_reason(code: str, lang: str) -> str | None:
     return None
 
 
-def chart_reason(codes: Sequence[str], by: str | None, lang: str) -> str | None:
+def chart_reason(page: PageContext, codes: Sequence[str], by: str | None) -> str | None:
     """Why a chart of `codes` (cut `by` a dimension) has nothing to draw, when the reason is
     the table's make-up or the indicator's definition; None for the general message."""
-    f, _ = current()
+    f, lang = page.filters, page.lang
     ind = INDICATORS[codes[0]]
     if by and not available(ind.numerator, f, by):
         what_ = what([ind.numerator.table], lang)

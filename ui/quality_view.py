@@ -15,6 +15,7 @@ from analytics.figures import STATUSES  # the quality grid's cell statuses and c
 from analytics.filters import Filters
 from ui import data, downloads, empty
 from ui.filters import level_label
+from ui.page_context import PageContext
 
 _CACHE = {"show_spinner": False, "max_entries": 256}
 
@@ -112,10 +113,10 @@ def show_table(df: pl.DataFrame, lang: str, token: str, *, key: str) -> None:
     st.dataframe(labelled(shown, lang, token), hide_index=True, width="stretch", key=key)
 
 
-def audit_downloads(df: pl.DataFrame, title: str, f: Filters, lang: str, token: str, *,
-                    key: str) -> None:
+def audit_downloads(page: PageContext, df: pl.DataFrame, title: str, *, key: str) -> None:
     """CSV (UTF-8 with BOM) and XLSX of flagged rows for the auditor; staff only
     (ui/downloads.row_downloads)."""
+    f, lang, token = page.filters, page.lang, page.token
     prov = export.Provenance(title=title, filters={k: str(v) for k, v in f.to_query().items()},
                              data_version=data.version().describe(lang), lang=lang,
                              sample=data.is_sample(token))
@@ -148,34 +149,35 @@ def computed(token: str) -> bool:
     return q.computed()
 
 
-def checks_ready(token: str, lang: str) -> bool:
+def checks_ready(page: PageContext) -> bool:
     """True when a load has computed the checks; else say what to load first."""
-    if computed(token):
+    if computed(page.token):
         return True
-    empty.notice(text("not_computed", lang))
+    empty.notice(text("not_computed", page.lang), page.lang)
     return False
 
 
-def page_head(domain: str, title: str, intro: str, f: Filters, lang: str,
-              token: str) -> tuple[dict[str, str], dict[str, str]]:
+def page_head(page: PageContext, domain: str, title: str,
+              intro: str) -> tuple[dict[str, str], dict[str, str]]:
     """Title, intro and the findings' summary of a checks page (数据质量, 资金合规); returns
     (rule, name) texts by check code. Stops the page while no load has computed the checks."""
     st.title(title)
     st.caption(intro)
-    if not checks_ready(token, lang):
+    if not checks_ready(page):
         st.stop()
-    summary = summary_metrics(domain, f, lang, token)
-    en = lang == "en"
+    summary = summary_metrics(page, domain)
+    en = page.lang == "en"
     rules = {r["code"]: r["rule_en" if en else "rule_zh"] for r in summary.iter_rows(named=True)}
     names = {r["code"]: r["name_en" if en else "name_zh"] for r in summary.iter_rows(named=True)}
     return rules, names
 
 
-def summary_metrics(domain: str, f: Filters, lang: str, token: str) -> pl.DataFrame:
+def summary_metrics(page: PageContext, domain: str) -> pl.DataFrame:
     """One metric per check of `domain`; returns the summary for the tabs. A check whose
     tables hold no rows in the view shows "—": its 0 would be no data, not no problem."""
-    s = summary(domain, f, token)
-    state = empty.statuses(list(dict.fromkeys(t for c in s["code"]
+    lang = page.lang
+    s = summary(domain, page.filters, page.token)
+    state = empty.statuses(page, list(dict.fromkeys(t for c in s["code"]
                                               for t in q.CHECK_TABLES[c])))
     name = "name_en" if lang == "en" else "name_zh"
     cols = st.columns(min(len(s), 5) or 1)
@@ -187,10 +189,11 @@ def summary_metrics(domain: str, f: Filters, lang: str, token: str) -> pl.DataFr
     return s
 
 
-def findings_section(code: str, f: Filters, lang: str, token: str, rule: str) -> None:
+def findings_section(page: PageContext, code: str, rule: str) -> None:
     """A check's findings: grouped where one finding has several rows, with exports."""
+    f, lang, token = page.filters, page.lang, page.token
     st.caption(f"{text('rule', lang)}: {rule}")
-    if not empty.section(q.CHECK_TABLES[code]):
+    if not empty.section(page, q.CHECK_TABLES[code]):
         return
     detail = findings(code, f, token)
     if detail.is_empty():
@@ -205,7 +208,7 @@ def findings_section(code: str, f: Filters, lang: str, token: str, rule: str) ->
         show_table(detail.filter(pl.col("flag_id") == pick), lang, token, key=f"{code}_rows")
     else:
         show_table(detail, lang, token, key=f"{code}_rows")
-    audit_downloads(labelled(detail, lang, token), code, f, lang, token, key=f"dl_{code}")
+    audit_downloads(page, labelled(detail, lang, token), code, key=f"dl_{code}")
 
 
 def _group_label(groups: pl.DataFrame, flag_id: int) -> str:

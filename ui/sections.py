@@ -77,8 +77,8 @@ def kpi_cards(page: PageContext, codes: list[str], per_row: int = 5) -> None:
     made of no data); when none of the cards' tables has rows, one empty-state message
     stands instead of the cards."""
     f, lang, token = page.filters, page.lang, page.token
-    state = empty.statuses(list(dict.fromkeys(t for c in codes for t in cov.tables_of(c))))
-    if not empty.section(list(state), need="any"):
+    state = empty.statuses(page, list(dict.fromkeys(t for c in codes for t in cov.tables_of(c))))
+    if not empty.section(page, list(state), need="any"):
         return
     k = data.kpis(tuple(codes), f, token)
     trend = _sparklines(codes, f, token)
@@ -135,7 +135,7 @@ def trend_chart(page: PageContext, codes: list[str], *, key: str, title: str) ->
     fig, table = _trend_view(tuple(codes), g, lang, title, st.session_state.get("show_iv", True),
                              page.token)
     show_chart(page, fig, table, key=key, title=title, codes=codes,
-               reason=empty.chart_reason(codes, None, lang))
+               reason=empty.chart_reason(page, codes, None))
 
 
 # Building a chart (Polars glue and Plotly's property checks) was about half a cached page
@@ -170,7 +170,7 @@ def breakdown_chart(page: PageContext, codes: list[str], by: str, *, key: str, t
     df, fig, table = _breakdown_view(tuple(codes), f, by, lang, title,
                                      tuple((series_names or {}).items()), page.token)
     show_chart(page, fig, table, key=key, title=title, codes=codes,
-               reason=empty.chart_reason(codes, by, lang))
+               reason=empty.chart_reason(page, codes, by))
     return df
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from analytics import db
 from core import audit
 from core.users import config_path
+from core.warehouse import warehouse_path
 from ui.auth.messages import login_fields, msg, role_label
 from ui.auth.session import SESSION_KEY, current_user, login_required
 from ui.auth.users import User, entries, read_config, user_from
@@ -75,7 +75,7 @@ def _record(action: str, user: str, role: str | None = None, outcome: str = "ok"
             details: dict | None = None) -> None:
     """One login event, with the name tried (ui/audit_trail.record with a given user)."""
     audit.record(action, user=user, role=role, object=None, details=details, outcome=outcome,
-                 warehouse=db.warehouse_path())
+                 warehouse=warehouse_path())
 
 
 def _record_attempts(authenticator) -> None:
