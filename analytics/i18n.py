@@ -48,8 +48,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cuts_note": ("资金来源、困难类别只作用于记录了该字段的指标(救助、建档、资金)。",
                   "Fund source and category apply to indicators that record them "
                   "(relief, register, funds)."),
-    "sample_banner": ("示例数据:本看板中的数据为合成的示例数据,不是官方统计;仅海拉尔区、巴林左旗、"
-                      "西林县源文件所载的事实(如2012年两节慰问886人)按原文复现。",
+    "sample_banner": ("示例数据：本看板中的数据为合成的示例数据，不是官方统计；仅海拉尔区、巴林左旗、"
+                      "西林县源文件所载的事实（如2012年两节慰问886人）按原文复现。",
                       "Sample data: the figures in this dashboard are synthetic sample data, "
                       "not official statistics; only the facts stated in the source documents "
                       "of Hailar, Bairin Left Banner and Xilin County are reproduced as written."),
