@@ -88,10 +88,16 @@ def funds_zh(b: BriefingData) -> str:
     sentences = []
     if received and sum(received.values()) > 0:
         parts = [f"{b.label('fund_source', s)}{yuan_zh(v)}" for s, v in received.items() if v > 0]
-        sentences.append(f"到位帮扶资金{yuan_zh(sum(received.values()))}，其中{'、'.join(parts)}")
+        # 到位 counts funds allocated from above only; what is paid out also counts the union's
+        # own funds and donations, so the sentence names which money each figure is
+        sentences.append(f"财政下拨帮扶资金到位{yuan_zh(sum(received.values()))}，"
+                         f"其中{'、'.join(parts)}")
     if _ok(disbursed) and disbursed > 0:
         paid = {s: v for s, v in _cells(b.funds, "fund_disbursed").items() if v > 0}
         text = f"发放救助资金{yuan_zh(disbursed)}"
+        own = [b.label("fund_source", s) for s in paid if s not in received]
+        if received and own:
+            text += f"（含不经下拨的{'、'.join(own)}）"
         if len(paid) > 1:  # by source, largest first, in the deployment's own fund words
             text += "，其中" + "、".join(f"{b.label('fund_source', s)}{yuan_zh(v)}" for s, v in
                                        sorted(paid.items(), key=lambda kv: -kv[1]))
