@@ -110,7 +110,8 @@ def prepare_report(rejects: pl.DataFrame, out_dir: Path) -> Path | None:
     with swap.writing(out_dir):
         out_dir.mkdir(parents=True, exist_ok=True)
         for stale in out_dir.glob(".rejects-*.csv.tmp"):  # of a load killed before its swap
-            stale.unlink(missing_ok=True)
+            if not _alive(stale):  # a load into another warehouse may share the folder
+                stale.unlink(missing_ok=True)
         migrate_reports(out_dir)
     if rejects.is_empty():
         return None
@@ -120,6 +121,20 @@ def prepare_report(rejects: pl.DataFrame, out_dir: Path) -> Path | None:
     with swap.writing(tmp, len(data)):
         tmp.write_bytes(data)
     return tmp
+
+
+def _alive(tmp: Path) -> bool:
+    """Whether the process that is writing `tmp` (.rejects-<time>-<pid>.csv.tmp) still runs."""
+    pid = tmp.name.removesuffix(".csv.tmp").rsplit("-", 1)[-1]
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
 
 
 def publish(tmp: Path | None) -> Path | None:

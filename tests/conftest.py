@@ -74,6 +74,8 @@ def _pseudonym_key(run_dir: Path) -> None:
     uses the same one, so person keys of rows loaded later match the sample's."""
     os.environ.setdefault("UNION_DASH_KEY_FILE", str(run_dir / "pseudonym.key"))
     os.environ.setdefault("UNION_DASH_CELL_KEY_FILE", str(run_dir / "cellkey.key"))
+    # rejected rows of loads made without a folder of their own: never the repository's data/
+    os.environ.setdefault("UNION_DASH_REJECTS_DIR", str(run_dir / "rejects"))
     os.environ.setdefault("UNION_DASH_AUDIT_KEY_FILE", str(run_dir / "audit.key"))  # the chain's
 
 

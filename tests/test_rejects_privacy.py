@@ -78,3 +78,23 @@ def test_old_reports_are_masked_by_the_next_load(tmp_path):
         assert back["id_masked"].to_list()[0] == _masked(mf.WRONG_CHECK)
         assert back["value"].to_list() == [_masked(mf.WRONG_CHECK), "'-50"]
     assert not list(folder.glob(".*.tmp"))
+
+
+def test_a_report_being_written_by_another_load_is_left_alone(tmp_path):
+    """Two warehouses may share a rejects folder: a load removes only the temporary reports
+    of loads that no longer run (killed before their swap), never one still being written."""
+    import subprocess
+    import sys
+
+    from etl import rejects
+
+    writer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        live = tmp_path / f".rejects-20260101-000000-{writer.pid}.csv.tmp"
+        dead = tmp_path / ".rejects-20260101-000000-4194999.csv.tmp"  # above any pid_max
+        live.write_text("x")
+        dead.write_text("x")
+        rejects.prepare_report(rejects.empty(), tmp_path)
+        assert live.exists() and not dead.exists()
+    finally:
+        writer.kill()
