@@ -46,19 +46,19 @@ for tab, code in zip(tabs[:-1], codes, strict=True):
     with tab:
         qv.findings_section(page, code, rules[code])
         if code == "disbursed_over_received" and set(qv.CHECK_TABLES[code]) <= loaded:
-            over = qv.findings(code, f, token)
+            over = data.check_findings(code, f, token)
             if not over.is_empty():
                 keys = over.select("county_code", "year", "fund_source").rows()
                 pick = st.selectbox(tr("pick"), keys, key="overspend_pick",
                                     format_func=lambda k: f"{k[0]} · {k[1]} · {k[2]}")
-                behind = qv.overspend_rows(*pick, f.scope, token)
+                behind = data.overspend_rows(*pick, f.scope, token)
                 qv.show_table(behind, lang, token, key="overspend_rows")
                 qv.audit_downloads(page, qv.labelled(behind, lang, token), "overspend_rows",
                                    key="dl_overspend_rows")
 
 with tabs[-1]:
     st.caption(tr("rules_note"))
-    _, fund_rules, standards = qv.rules(token)
+    _, fund_rules, standards = data.check_rules(token)
     st.markdown(f"**{tr('fund_rules')}**")
     st.dataframe(fund_rules.drop("rule_en" if not L else "rule_zh"), hide_index=True,
                  width="stretch", key="fund_rules_table")

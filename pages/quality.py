@@ -9,7 +9,7 @@ import polars as pl
 import streamlit as st
 
 from analytics import figures
-from ui import empty
+from ui import data, empty
 from ui import quality_view as qv
 from ui.page_context import open_page
 
@@ -43,7 +43,7 @@ tabs = st.tabs([tr("completeness"), *(names[c] for c in row_checks), tr("rejects
 
 with tabs[0]:
     if empty.section(page, ["relief"]):  # reports are counted from relief rows
-        cells = qv.station_months(f, token)
+        cells = data.station_months(f, token)
         if cells.is_empty():
             st.info(tr("no_cells"))
         else:
@@ -65,7 +65,7 @@ for tab, code in zip(tabs[1:-1], row_checks, strict=True):
         qv.findings_section(page, code, rules[code])
 
 with tabs[-1]:
-    rej = qv.rejects(f, token)
+    rej = data.load_rejects(f, token)
     if rej.is_empty():
         st.info(tr("rejects_none"))
     else:

@@ -11,6 +11,7 @@ import streamlit as st
 
 from analytics import coverage as cov
 from analytics import db, queries, reference, registry
+from analytics import quality as q
 from analytics.filters import COUNTRY, Filters
 from core.warehouse import DataVersion
 
@@ -103,3 +104,48 @@ def mediation_funnel(f: Filters, token: str) -> pl.DataFrame:
     from analytics.queries_petitions import mediation_funnel as build
 
     return build(f)
+
+
+# --- the data-quality checks (数据质量, 资金合规), computed at load time -------------------
+_CHECKS = {"show_spinner": False, "max_entries": 256}
+
+
+@st.cache_data(**_CHECKS)
+def check_summary(domain: str, f: Filters, token: str) -> pl.DataFrame:
+    return q.summary(domain, f)
+
+
+@st.cache_data(**_CHECKS)
+def check_findings(code: str, f: Filters, token: str) -> pl.DataFrame:
+    return q.findings(code, f)
+
+
+@st.cache_data(**_CHECKS)
+def flag_groups(code: str, f: Filters, token: str) -> pl.DataFrame:
+    return q.flag_groups(code, f)
+
+
+@st.cache_data(**_CHECKS)
+def station_months(f: Filters, token: str) -> pl.DataFrame:
+    return q.station_months(f)
+
+
+@st.cache_data(**_CHECKS)
+def load_rejects(f: Filters, token: str) -> pl.DataFrame:
+    return q.rejects_by_reason(f)
+
+
+@st.cache_data(**_CHECKS)
+def overspend_rows(county: str, year: int, fund_source: str, scope: str,
+                   token: str) -> pl.DataFrame:
+    return q.overspend_rows(q.finding_view(county, year, fund_source, scope))
+
+
+@st.cache_data(**_CHECKS)
+def check_rules(token: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    return q.checks(), q.fund_rules(), q.relief_standards()
+
+
+@st.cache_data(**_CHECKS)
+def checks_computed(token: str) -> bool:
+    return q.computed()

@@ -1,7 +1,6 @@
-"""What the data-quality and compliance pages share: cached queries, tables, the findings'
-sections. Their figures are in analytics/figures.py, their downloads in ui/downloads.py.
-
-Queries are cached on their arguments and the data version token, so a new load shows at once.
+"""What the data-quality and compliance pages share: tables and the findings' sections.
+Their cached queries are in ui/data.py, figures in analytics/figures.py, downloads in
+ui/downloads.py.
 """
 
 from __future__ import annotations
@@ -12,12 +11,9 @@ import streamlit as st
 from analytics import export
 from analytics import quality as q
 from analytics.figures import STATUSES  # the quality grid's cell statuses and colours
-from analytics.filters import Filters
 from ui import data, downloads, empty
 from ui.filters import level_label
 from ui.page_context import PageContext
-
-_CACHE = {"show_spinner": False, "max_entries": 256}
 
 # Column headers of the findings tables (codes stay in exports' second header line).
 HEADERS: dict[str, tuple[str, str]] = {
@@ -53,42 +49,6 @@ _WORDS = {"outside": {"relief_type": ("救助类型", "relief type"),
           "period": {"campaign": ("慰问季", "festival season"), "year": ("年度", "year")},
           "status": {k: (v[2], v[3]) for k, v in STATUSES.items()}}
 _HIDDEN = ("relief_id",)  # a hash: kept in exports for tracing, not worth a column on screen
-
-
-@st.cache_data(**_CACHE)
-def summary(domain: str, f: Filters, token: str) -> pl.DataFrame:
-    return q.summary(domain, f)
-
-
-@st.cache_data(**_CACHE)
-def findings(code: str, f: Filters, token: str) -> pl.DataFrame:
-    return q.findings(code, f)
-
-
-@st.cache_data(**_CACHE)
-def flag_groups(code: str, f: Filters, token: str) -> pl.DataFrame:
-    return q.flag_groups(code, f)
-
-
-@st.cache_data(**_CACHE)
-def station_months(f: Filters, token: str) -> pl.DataFrame:
-    return q.station_months(f)
-
-
-@st.cache_data(**_CACHE)
-def rejects(f: Filters, token: str) -> pl.DataFrame:
-    return q.rejects_by_reason(f)
-
-
-@st.cache_data(**_CACHE)
-def overspend_rows(county: str, year: int, fund_source: str, scope: str,
-                   token: str) -> pl.DataFrame:
-    return q.overspend_rows(q.finding_view(county, year, fund_source, scope))
-
-
-@st.cache_data(**_CACHE)
-def rules(token: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    return q.checks(), q.fund_rules(), q.relief_standards()
 
 
 def labelled(df: pl.DataFrame, lang: str, token: str) -> pl.DataFrame:
@@ -144,14 +104,9 @@ def text(key: str, lang: str) -> str:
 CHECK_TABLES = q.CHECK_TABLES
 
 
-@st.cache_data(**_CACHE)
-def computed(token: str) -> bool:
-    return q.computed()
-
-
 def checks_ready(page: PageContext) -> bool:
     """True when a load has computed the checks; else say what to load first."""
-    if computed(page.token):
+    if data.checks_computed(page.token):
         return True
     empty.notice(text("not_computed", page.lang), page.lang)
     return False
@@ -176,7 +131,7 @@ def summary_metrics(page: PageContext, domain: str) -> pl.DataFrame:
     """One metric per check of `domain`; returns the summary for the tabs. A check whose
     tables hold no rows in the view shows "—": its 0 would be no data, not no problem."""
     lang = page.lang
-    s = summary(domain, page.filters, page.token)
+    s = data.check_summary(domain, page.filters, page.token)
     state = empty.statuses(page, list(dict.fromkeys(t for c in s["code"]
                                               for t in q.CHECK_TABLES[c])))
     name = "name_en" if lang == "en" else "name_zh"
@@ -195,12 +150,12 @@ def findings_section(page: PageContext, code: str, rule: str) -> None:
     st.caption(f"{text('rule', lang)}: {rule}")
     if not empty.section(page, q.CHECK_TABLES[code]):
         return
-    detail = findings(code, f, token)
+    detail = data.check_findings(code, f, token)
     if detail.is_empty():
         st.info(text("none", lang))
         return
     if code in ("duplicate_relief", "above_standard"):
-        groups = flag_groups(code, f, token)
+        groups = data.flag_groups(code, f, token)
         show_table(groups, lang, token, key=f"{code}_groups")
         pick = st.selectbox(text("pick", lang), groups["flag_id"].to_list(), key=f"{code}_pick",
                             format_func=lambda i: _group_label(groups, i))
