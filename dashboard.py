@@ -10,7 +10,7 @@ from analytics import db
 from analytics.i18n import t
 from ui import audit_trail, data, frame
 from ui.auth import can_see, login_gate
-from ui.filters import filter_bar, language
+from ui.filters import filter_bar, language, say_scope
 from ui.pages_registry import HOME, PAGES
 
 SIDEBAR_PX = 256
@@ -38,15 +38,18 @@ def main() -> None:
         st.error(t("no_warehouse", lang, path=path))
         st.stop()
     audit_trail.reconcile_once(path)  # a load killed after its swap: its event, once
-    filter_bar(lang)
+    f = filter_bar(lang)
     # The role's pages only: a URL to any other is not in the navigation (ui/auth/policy.py).
     pages = [st.Page(p.file, title=t(p.title, lang), icon=p.icon, url_path=p.url,
                      default=p is HOME) for p in PAGES if can_see(user.role, p.file)]
+    # One message, ours, for a link to a page outside the role (not Streamlit's dialog too).
+    frame.refuse_link([p.url for p in PAGES if can_see(user.role, p.file)])
     nav = st.navigation(pages)
     frame.follow_link(pages, nav)  # the page a link named, whichever run resolved first
     if data.is_sample(data.version().token) and not data.coverage(
             data.version().token).empty:  # the bundled sample, once it holds rows
         st.warning(t("sample_banner", lang), icon=":material/science:")
+    say_scope(f, lang)  # region and period, above the page: the sidebar folds on a phone
     st.sidebar.caption(version_caption(lang))
     frame.say_link_message(lang)
     frame.enter()

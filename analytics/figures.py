@@ -23,6 +23,11 @@ pio.templates.default = "plotly_white"
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif"
 LABEL_CHARS = 14  # an intervention's label on a trend; the full names are in its hover
+# Legends sit above the plot, in a top margin Plotly widens to fit them: below it they ran into
+# the rotated month labels; the title is pinned to the top of the image, above the legend.
+LEGEND = {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0}
+TITLE_PX, LEGEND_ROW_PX = 40, 22
+HEADROOM = 0.16  # share of a trend's value axis kept free above its lines for markers
 COLORS = ["#c0392b", "#2e86c1", "#28b463", "#d68910", "#7d3c98", "#17a589", "#839192"]
 
 
@@ -38,13 +43,26 @@ def _layout(fig: go.Figure, title: str, unit: str, lang: str, *, value_axis: str
     else:
         axis.update(tickformat=",~r")
     fig.update_layout(
-        title={"text": title, "x": 0, "font": {"size": 15}}, font={"family": FONT},
+        title=_title(title), font={"family": FONT},
         margin={"l": 10, "r": 10, "t": 48 if title else 16, "b": 10}, height=360,
-        legend={"orientation": "h", "y": -0.18}, hoverlabel={"font": {"family": FONT}},
+        legend=LEGEND, hoverlabel={"font": {"family": FONT}},
         colorway=COLORS,
     )
     (fig.update_yaxes if value_axis == "y" else fig.update_xaxes)(**axis)
     return factor
+
+
+def _title(text: str) -> dict:
+    """At the image's top-left, whatever height the legend under it takes."""
+    return {"text": text, "x": 0, "xref": "container", "y": 1, "yref": "container",
+            "yanchor": "top", "pad": {"t": 10, "l": 10}, "font": {"size": 15}}
+
+
+def _top_margin(fig: go.Figure, entries: int, per_row: int = 3) -> None:
+    """Room for the title and the legend's rows (at the 900-px width of a downloaded image);
+    on screen Plotly widens the margin further when the legend wraps onto more rows."""
+    rows = -(-entries // per_row) if fig.layout.showlegend else 0
+    fig.update_layout(margin_t=(TITLE_PX if fig.layout.title.text else 10) + LEGEND_ROW_PX * rows)
 
 
 def _hover(label: str) -> str:
@@ -79,10 +97,24 @@ def trend_figure(
     # A fixed range: Plotly's autorange would widen the axis to fit intervention labels.
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=periods,
                      range=[-0.5, max(len(periods), 1) - 0.5])
-    if interventions is not None and df.height:
-        _mark(fig, interventions, df, granularity, lang)
-    fig.update_layout(showlegend=bool(series))
+    marks = _mark(fig, interventions, df, granularity, lang) if (
+        interventions is not None and df.height) else 0
+    if marks:
+        _headroom(fig)
+    fig.update_layout(showlegend=bool(series) or marks > 0)
+    _top_margin(fig, len(fig.data))
     return fig
+
+
+def _headroom(fig: go.Figure) -> None:
+    """A band above the highest value where the interventions' numbers sit clear of the lines."""
+    ys = [y for tr in fig.data for y in (tr.y or ()) if y is not None]
+    if not ys:
+        return
+    lo, hi = min(0.0, min(ys)), max(ys)
+    if hi > lo:
+        fig.update_yaxes(range=[lo, hi + (hi - lo) * HEADROOM / (1 - HEADROOM)],
+                         autorange=False)
 
 
 def _scaled(value: float | None, factor: float) -> float | None:
@@ -102,9 +134,12 @@ def _period_of(d: date, granularity: str) -> date:
     return d.replace(day=1)
 
 
-def _mark(fig: go.Figure, interventions: pl.DataFrame, df: pl.DataFrame, gran: str, lang: str):
-    """One dashed line per period where interventions start, labelled with the first one's name
-    and how many more start then (all names in the label's hover), so labels never pile up."""
+def _mark(fig: go.Figure, interventions: pl.DataFrame, df: pl.DataFrame, gran: str,
+          lang: str) -> int:
+    """One dashed line per period where interventions start, numbered ①②… at its top (in the
+    headroom above the lines, all names in the number's hover), and a legend entry per number
+    with the first one's name and how many more start then: labels on the plot ran into each
+    other and the lines. Returns how many periods are marked."""
     shown = set(df["period"].to_list())
     season = gran == "season"
     at: dict[date, list[str]] = {}
@@ -118,20 +153,29 @@ def _mark(fig: go.Figure, interventions: pl.DataFrame, df: pl.DataFrame, gran: s
             continue
         if p is not None:
             at.setdefault(p, []).append(row["label"])
-    for i, (p, names) in enumerate(sorted(at.items())):
+    marks = sorted(at.items())
+    for i, (p, names) in enumerate(marks):
         x = fmt.period(p, gran, lang)
         more = len(names) - 1
         limit = LABEL_CHARS * (2 if lang == "en" else 1)  # Latin letters are half as wide
         first = names[0] if len(names[0]) <= limit else names[0][:limit] + "…"
         text = first if not more else (
             f"{first} 等{more + 1}项" if lang != "en" else f"{first} +{more} more")
-        fig.add_shape(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="paper",
-                      line={"dash": "dash", "color": "#7f8c8d", "width": 1})
-        fig.add_annotation(x=x, y=1 - 0.08 * (i % 3), xref="x", yref="paper",
-                           text=literal.plotly(text), showarrow=False, xanchor="left",
+        number = _number(i)
+        line = {"dash": "dash", "color": "#7f8c8d", "width": 1}
+        fig.add_shape(type="line", x0=x, x1=x, xref="x", y0=0, y1=0.9, yref="paper", line=line)
+        fig.add_annotation(x=x, y=1, xref="x", yref="paper", yanchor="top", text=number,
+                           showarrow=False, xanchor="center",
                            hovertext="<br>".join(literal.plotly(n) for n in names),
-                           font={"size": 10, "color": "#566573"},
-                           bgcolor="rgba(255,255,255,0.7)")
+                           font={"size": 12, "color": "#566573"})
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=line, hoverinfo="skip",
+                                 name=f"{number} {literal.plotly(text)}", legendgroup="iv"))
+    return len(marks)
+
+
+def _number(i: int) -> str:
+    """①…⑳, then plain numbers."""
+    return chr(0x2460 + i) if i < 20 else str(i + 1)
 
 
 def bar_figure(
@@ -153,10 +197,8 @@ def bar_figure(
         fig.add_trace(go.Bar(**xy, name=trace_name, orientation="h" if horizontal else "v",
                              customdata=text, hovertemplate=hover))
     fig.update_layout(barmode="group", showlegend=bool(series))
+    _top_margin(fig, len(groups), per_row=4)  # above the bars, clear of the value axis
     if horizontal:
-        if series:  # above the bars: below, the legend runs into the value axis's title
-            fig.update_layout(legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
-                              margin={"t": 72 if title else 40})
         fig.update_yaxes(type="category", autorange="reversed")
         fig.update_layout(height=max(300, 26 * df[label].n_unique() * max(1, len(groups)) + 90))
     else:
@@ -171,7 +213,7 @@ def funnel_figure(df: pl.DataFrame, *, label: str, lang: str, title: str = "") -
         customdata=[fmt.number(v, "count", lang) for v in df["value"]],
         texttemplate="%{customdata}", textinfo="text",
         hovertemplate="%{y}: %{customdata}<extra></extra>", marker={"color": COLORS[1]}))
-    fig.update_layout(title={"text": title, "x": 0, "font": {"size": 15}}, font={"family": FONT},
+    fig.update_layout(title=_title(title), font={"family": FONT},
                       margin={"l": 10, "r": 10, "t": 48 if title else 16, "b": 10}, height=340)
     return fig
 
@@ -223,7 +265,10 @@ def completeness_figure(cells: pl.DataFrame, lang: str = "zh") -> go.Figure:
     fig.update_layout(height=max(260, 22 * len(row) + 150), margin={"l": 10, "r": 10, "t": 50},
                       font={"family": FONT}, showlegend=True,
                       legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
-                      xaxis={"type": "category"}, yaxis={"autorange": "reversed"})
+                      xaxis={"type": "category"},
+                      # Every station labelled: Plotly thins out category ticks that crowd.
+                      yaxis={"autorange": "reversed", "type": "category", "dtick": 1,
+                             "automargin": True})
     return fig
 
 
@@ -235,5 +280,5 @@ def rejects_figure(rej: pl.DataFrame, lang: str = "zh") -> go.Figure:
     fig = go.Figure([go.Bar(x=g["ym"].to_list(), y=g["rows"].to_list(), name=str(k[0]))
                      for k, g in by.group_by(reason, maintain_order=True)])
     fig.update_layout(barmode="stack", height=320, xaxis={"type": "category"}, font={"family": FONT},
-                      margin={"l": 10, "r": 10, "t": 30})
+                      margin={"l": 10, "r": 10, "t": 30}, legend=LEGEND)
     return fig

@@ -11,6 +11,7 @@ import streamlit as st
 from analytics import figures
 from ui import data, empty
 from ui import quality_view as qv
+from ui.charts import draw
 from ui.page_context import open_page
 
 page = open_page(__file__)  # refuses a role the page is not for (ui/pages_registry.py)
@@ -48,7 +49,7 @@ with tabs[0]:
             st.info(tr("no_cells"))
         else:
             st.markdown(f"**{tr('heatmap')}**")
-            st.plotly_chart(figures.completeness_figure(cells, lang), key="completeness_heatmap")
+            draw(figures.completeness_figure(cells, lang), key="completeness_heatmap")
             st.caption(f"{names['missing_report']}: {rules['missing_report']}；"
                        f"{names['late_report']}: {rules['late_report']}")
             gaps = cells.filter(pl.col("status").is_in(["missing", "late"])).select(
@@ -69,7 +70,7 @@ with tabs[-1]:
     if rej.is_empty():
         st.info(tr("rejects_none"))
     else:
-        st.plotly_chart(figures.rejects_figure(rej, lang), key="rejects_chart")
+        draw(figures.rejects_figure(rej, lang), key="rejects_chart")
         qv.show_table(rej.drop("reason_zh" if L else "reason_en")
                       .with_columns(pl.col("month").dt.strftime("%Y-%m")), lang, token,
                       key="rejects_table")

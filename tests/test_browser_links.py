@@ -106,7 +106,9 @@ def test_three_links_in_three_sessions_without_login(sample_db, browser, tmp_pat
                 page.screenshot(path=str(SHOTS / "link_funds.png"))
             ctx.close()
         for path, said in (("/overview?region=150400", None),
-                           ("/no-such-page?region=150400", "没有“/no-such-page”这个页面，已打开总览。")):
+                           ("/no-such-page?region=150400", "没有“/no-such-page”这个页面，已打开总览。"),
+                           # the local user is staff: the audit page is admin's
+                           ("/audit?region=150400", "您的角色无权打开“/audit”，已打开总览。")):
             ctx = _session(browser)
             page = ctx.new_page()
             page.goto(server + path, timeout=60_000)
@@ -114,6 +116,7 @@ def test_three_links_in_three_sessions_without_login(sample_db, browser, tmp_pat
             title, regions, *_ = _shown(page)
             assert "总览" in title and regions == ["内蒙古自治区", "赤峰市"], (path, title, regions)
             assert page.get_by_text("Page not found").count() == 0
+            assert page.locator('[role="dialog"]').count() == 0  # one message: ours
             main = page.inner_text('[data-testid="stMain"]')
             assert (said in main) if said else "这个页面" not in main, main[:300]
             if said:

@@ -38,7 +38,8 @@ def test_interventions_marked_on_their_period_and_can_be_left_off():
     fig = figures.trend_figure(TREND, unit="yuan", lang="zh", granularity="month",
                                interventions=iv)
     assert [s.x0 for s in fig.layout.shapes] == ["2012年2月"]
-    assert [a.text for a in fig.layout.annotations] == ["医院"]
+    assert [a.text for a in fig.layout.annotations] == ["①"]
+    assert [tr.name for tr in fig.data if tr.legendgroup == "iv"] == ["① 医院"]
     bare = figures.trend_figure(TREND, unit="yuan", lang="zh", granularity="month")
     assert not bare.layout.shapes
 
@@ -50,10 +51,39 @@ def test_interventions_of_one_period_share_one_label_and_never_widen_the_axis():
     fig = figures.trend_figure(TREND, unit="yuan", lang="zh", granularity="month",
                                interventions=iv)
     texts = {a.x: (a.text, a.hovertext) for a in fig.layout.annotations}
-    assert texts["2012年1月"] == ("合作医院", "合作医院")
-    assert texts["2012年3月"][0] == long_name[:figures.LABEL_CHARS] + "… 等2项"
-    assert texts["2012年3月"][1] == f"{long_name}<br>代表建议督办"
+    assert texts["2012年1月"] == ("①", "合作医院")
+    assert texts["2012年3月"] == ("②", f"{long_name}<br>代表建议督办")
+    names = [tr.name for tr in fig.data if tr.legendgroup == "iv"]
+    assert names == ["① 合作医院", "② " + long_name[:figures.LABEL_CHARS] + "… 等2项"]
     assert list(fig.layout.xaxis.range) == [-0.5, 2.5]
+
+
+def test_intervention_numbers_sit_above_the_lines_and_legends_above_the_plot():
+    """Numbers in a band over the highest value; the legend above the plot with a top margin
+    for the title and its rows (below it ran into rotated month labels)."""
+    iv = pl.DataFrame({"start_on": [date(2012, 1, 5), date(2012, 2, 1)], "label": ["a", "b"]})
+    fig = figures.trend_figure(TREND, unit="count", lang="zh", granularity="month",
+                               title="标题", interventions=iv)
+    top = max(y for tr in fig.data for y in (tr.y or ()) if y is not None)
+    lo, hi = fig.layout.yaxis.range
+    assert fig.layout.yaxis.autorange is False and top < lo + (hi - lo) * 0.86
+    assert all(a.y == 1 and a.yanchor == "top" for a in fig.layout.annotations)
+    assert all(s.y1 < 1 for s in fig.layout.shapes)  # the dashed lines stop below the numbers
+    assert fig.layout.showlegend and fig.layout.legend.y > 1 and fig.layout.legend.yanchor == "bottom"
+    assert fig.layout.margin.t >= figures.TITLE_PX + figures.LEGEND_ROW_PX
+    assert fig.layout.title.yref == "container" and fig.layout.title.y == 1
+    plain = figures.trend_figure(TREND, unit="count", lang="zh", granularity="month")
+    assert not plain.layout.showlegend and plain.layout.margin.t < figures.TITLE_PX
+
+
+def test_every_station_of_the_heatmap_is_labelled():
+    cells = pl.DataFrame({"station_code": [f"S{i}" for i in range(5)],
+                          "station_zh": [f"第{i}职工服务站" for i in range(5)],
+                          "station_en": [None] * 5, "month": [date(2012, 1, 1)] * 5,
+                          "status": ["reported"] * 5, "rows": [1] * 5})
+    fig = figures.completeness_figure(cells)
+    assert fig.layout.yaxis.dtick == 1 and fig.layout.yaxis.type == "category"
+    assert fig.layout.yaxis.automargin
 
 
 def test_several_series_share_ordered_periods():

@@ -3,6 +3,7 @@ then download buttons whose files carry the indicator definitions, filters and d
 
 from __future__ import annotations
 
+import html
 import importlib.util
 from datetime import datetime
 
@@ -18,7 +19,9 @@ from core import literal
 from ui import data
 from ui.page_context import PageContext
 
-PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
+# No Plotly toolbar: on a phone it is always shown and covered titles and legends; PNG/SVG are
+# the buttons under each chart, a drag still zooms and a double click resets.
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
 
 
 def describe(f: Filters, lang: str) -> dict[str, str]:
@@ -59,13 +62,28 @@ def show_chart(page: PageContext, fig: go.Figure | None, table: pl.DataFrame, *,
         st.info(f"**{literal.markdown(title)}** — {reason or t('no_data', lang)}",
                 icon=":material/info:")
         return False
-    st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG)
+    draw(fig, key=key)
     if importlib.util.find_spec("ui.downloads") is None:
         return True
     from ui.downloads import download_buttons
 
     download_buttons(fig, table, provenance(title, codes, f, lang), key=key)
     return True
+
+
+def draw(fig: go.Figure, *, key: str) -> None:
+    """The figure on screen, its title drawn by Streamlit above it: there it wraps on a phone,
+    where Plotly's one-line title ran under the legend and off the chart. The figure keeps
+    its title for the downloaded PNG/SVG (their builders read it later, on a click)."""
+    title, top = fig.layout.title.text, fig.layout.margin.t
+    if title:
+        st.markdown(f"**{literal.markdown(html.unescape(title.replace('<br>', ' ')))}**")
+        fig.update_layout(title_text=None, margin_t=10)  # the legend widens it as it needs
+    try:
+        st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG)
+    finally:
+        if title:
+            fig.update_layout(title_text=title, margin_t=top)
 
 
 def _has_values(table: pl.DataFrame) -> bool:

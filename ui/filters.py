@@ -229,5 +229,19 @@ def current() -> tuple[Filters, str]:
     return f, st.session_state.get("lang", "zh")
 
 
+def scope_line(f: Filters, regions: pl.DataFrame, lang: str) -> str:
+    """The region and period a page shows, in one line ("海拉尔区 · 2012年1月至2012年12月"):
+    on a phone the sidebar that says so is folded away."""
+    name = _name(f.region, regions, lang)
+    if f.region == COUNTRY and name == COUNTRY:  # a deployment without one top region
+        name = "All regions" if lang == "en" else "全部地区"
+    return f"{name} · {fmt.month_range(f.start, f.end, lang)}"
+
+
+def say_scope(f: Filters, lang: str) -> None:
+    """The scope line at the top of the page, on every width."""
+    st.caption(scope_line(f, data.regions(data.version().token), lang))
+
+
 def with_granularity(f: Filters, granularity: str) -> Filters:
     return replace(f, granularity=granularity)

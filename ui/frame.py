@@ -69,6 +69,21 @@ def remember_link(urls: list[str], home: str) -> None:
     ctx.pages_manager.set_script_intent(ctx.pages_manager.intended_page_script_hash or "", "")
 
 
+def refuse_link(allowed: list[str]) -> None:
+    """Call just before the signed-in st.navigation with the URL paths of the role's pages.
+    A link straight to a page the role may not open would otherwise find no page there, and
+    Streamlit would show its English "Page not found" dialog on top of our own message: the
+    run resolves as the root instead, and the refusal is said once, in the interface's
+    language."""
+    ctx = get_script_run_ctx()
+    name = ctx.pages_manager.intended_page_name if ctx else None
+    if not name or name in allowed:
+        return
+    st.session_state.pop(_LINK, None)
+    st.session_state[_SAY] = ("refused", name)
+    ctx.pages_manager.set_script_intent(ctx.pages_manager.intended_page_script_hash or "", "")
+
+
 def follow_link(pages: list, shown) -> None:
     """After the signed-in navigation: go to the page the link named, with the URL's
     filters, unless it is the one shown; a page the user's role may not open is said."""

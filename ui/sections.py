@@ -22,6 +22,9 @@ from ui.charts import show_chart
 from ui.filters import set_region
 from ui.page_context import PageContext
 
+# A KPI card's width: two fit a 390-px phone (358 px inside), five a row on a desktop.
+CARD_WIDTH = 170
+
 
 def _token() -> str:
     return data.version().token
@@ -84,12 +87,14 @@ def kpi_cards(page: PageContext, codes: list[str], per_row: int = 5) -> None:
     trend = _sparklines(codes, f, token)
     rows = {r["code"]: r for r in k.iter_rows(named=True)}
     for i in range(0, len(codes), per_row):
-        cols = st.columns(per_row)
-        for col, code in zip(cols, codes[i:i + per_row], strict=False):
+        # A row that wraps, not st.columns: columns stack one card a screen on a phone,
+        # wrapped cards sit two a row there and `per_row` a row on a desktop.
+        col = st.container(horizontal=True, gap="small")
+        for code in codes[i:i + per_row]:
             ind, r = INDICATORS[code], rows[code]
             reason = empty.card_reason(cov.tables_of(code), state, lang)
             if reason:
-                col.metric(_card_label(ind, lang), "—", border=True,
+                col.metric(_card_label(ind, lang), "—", border=True, width=CARD_WIDTH,
                            help=f"{ind.definition(lang)}\n\n{reason}")
                 continue
             # A "—" whose tables hold rows says why (a zero base, no cohort followed up yet).
@@ -105,7 +110,8 @@ def kpi_cards(page: PageContext, codes: list[str], per_row: int = 5) -> None:
                 delta=yoy, delta_color=color, delta_description=t("yoy", lang) if yoy else None,
                 help=t("kpi_help", lang, definition=ind.definition(lang), yoy=yoy or "—",
                        pop=pop or "—") + (f"\n\n{why}" if why else ""),
-                chart_data=spark if len(spark) > 1 else None, chart_type="area", border=True)
+                chart_data=spark if len(spark) > 1 else None, chart_type="area", border=True,
+                width=CARD_WIDTH)
 
 
 def _card_label(ind, lang: str) -> str:
