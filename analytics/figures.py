@@ -169,7 +169,7 @@ def _mark(fig: go.Figure, interventions: pl.DataFrame, df: pl.DataFrame, gran: s
                            hovertext="<br>".join(literal.plotly(n) for n in names),
                            font={"size": 12, "color": "#566573"})
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=line, hoverinfo="skip",
-                                 name=f"{number} {literal.plotly(text)}", legendgroup="iv"))
+                                 name=f"{number} {literal.plotly(text)}", meta="intervention"))
     return len(marks)
 
 

@@ -39,7 +39,7 @@ def test_interventions_marked_on_their_period_and_can_be_left_off():
                                interventions=iv)
     assert [s.x0 for s in fig.layout.shapes] == ["2012年2月"]
     assert [a.text for a in fig.layout.annotations] == ["①"]
-    assert [tr.name for tr in fig.data if tr.legendgroup == "iv"] == ["① 医院"]
+    assert [tr.name for tr in fig.data if tr.meta == "intervention"] == ["① 医院"]
     bare = figures.trend_figure(TREND, unit="yuan", lang="zh", granularity="month")
     assert not bare.layout.shapes
 
@@ -53,7 +53,7 @@ def test_interventions_of_one_period_share_one_label_and_never_widen_the_axis():
     texts = {a.x: (a.text, a.hovertext) for a in fig.layout.annotations}
     assert texts["2012年1月"] == ("①", "合作医院")
     assert texts["2012年3月"] == ("②", f"{long_name}<br>代表建议督办")
-    names = [tr.name for tr in fig.data if tr.legendgroup == "iv"]
+    names = [tr.name for tr in fig.data if tr.meta == "intervention"]
     assert names == ["① 合作医院", "② " + long_name[:figures.LABEL_CHARS] + "… 等2项"]
     assert list(fig.layout.xaxis.range) == [-0.5, 2.5]
 
