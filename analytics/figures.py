@@ -99,8 +99,9 @@ def trend_figure(
                      range=[-0.5, max(len(periods), 1) - 0.5])
     marks = _mark(fig, interventions, df, granularity, lang) if (
         interventions is not None and df.height) else 0
-    if marks:
+    if marks:  # taller by a legend row a mark: on a phone each entry takes a row of its own
         _headroom(fig)
+        fig.update_layout(height=fig.layout.height + LEGEND_ROW_PX * marks)
     fig.update_layout(showlegend=bool(series) or marks > 0)
     _top_margin(fig, len(fig.data))
     return fig

@@ -72,6 +72,7 @@ def test_intervention_numbers_sit_above_the_lines_and_legends_above_the_plot():
     assert fig.layout.showlegend and fig.layout.legend.y > 1 and fig.layout.legend.yanchor == "bottom"
     assert fig.layout.margin.t >= figures.TITLE_PX + figures.LEGEND_ROW_PX
     assert fig.layout.title.yref == "container" and fig.layout.title.y == 1
+    assert fig.layout.height == 360 + 2 * figures.LEGEND_ROW_PX  # the plot keeps its height
     plain = figures.trend_figure(TREND, unit="count", lang="zh", granularity="month")
     assert not plain.layout.showlegend and plain.layout.margin.t < figures.TITLE_PX
 
