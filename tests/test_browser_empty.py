@@ -57,6 +57,7 @@ def test_empty_overview(server, page):
     page.screenshot(path=str(SHOTS / "empty_overview.png"), full_page=True)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert "示例数据" not in main.inner_text(), "nothing in an empty warehouse is sample data"
+    main.get_by_role("link", name="前往数据导入").wait_for(timeout=30_000)  # drawn after the text
     assert main.get_by_role("link", name="前往数据导入").count() == 1
     assert str(time.localtime().tm_year) in _period(page)  # the current year
 

@@ -21,6 +21,8 @@ from ui import auth, data, frame
 
 LEVELS = ("province", "city", "county", "township", "station")
 _KEYS = {lvl: f"f_{lvl}" for lvl in LEVELS}
+_WIDGETS = (*_KEYS.values(), "f_period", "f_gran", "f_source", "f_cat", "show_iv")
+_KEPT = "_filter_values"  # the filter widgets' last values, outside Streamlit's widget state
 
 
 def language() -> str:
@@ -72,8 +74,23 @@ def user_scope(token: str) -> str:
     return mine
 
 
+def _keep_values() -> None:
+    st.session_state[_KEPT] = {k: st.session_state[k] for k in _WIDGETS if k in st.session_state}
+
+
+def _restore_values() -> None:
+    """Put back filter values Streamlit dropped. A run stopped for a rerun (the login's cookie
+    component asks for one at once, and on a busy server it lands mid-run) can end before
+    the widgets are drawn; Streamlit then forgets the values seeded for them, and the link's
+    region and period fell back to the defaults."""
+    for key, value in (st.session_state.get(_KEPT) or {}).items():
+        if key not in st.session_state:
+            st.session_state[key] = value
+
+
 def _seed_from_url(token: str, months: list[date], scope: str) -> None:
     if st.session_state.get("_seeded"):
+        _restore_values()
         return
     st.session_state["_seeded"] = True
     q = {k: st.query_params.get(k) for k in ("region", "from", "to", "gran", "source", "cat")}
@@ -89,6 +106,7 @@ def _seed_from_url(token: str, months: list[date], scope: str) -> None:
     st.session_state.update({"f_period": (start, end), "f_gran": f.granularity,
                              "f_source": f.fund_source, "f_cat": f.category,
                              "show_iv": st.query_params.get("iv") != "0"})
+    _keep_values()
 
 
 def default_filters(months: list[date]) -> Filters:
@@ -207,6 +225,7 @@ def filter_bar(lang: str) -> Filters:
     f = Filters(region=region, start=start, end=end, granularity=gran, fund_source=source,
                 category=cat, scope=auth.user_region())
     st.session_state["filters"] = f
+    _keep_values()
     _write_url(f, lang)
     return f
 
