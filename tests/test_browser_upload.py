@@ -106,8 +106,10 @@ def test_login_in_the_browser(sample_db, browser, tmp_path):
         page.wait_for_selector(IDLE, timeout=60_000)
         nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
         assert "总览" in nav and "数据导入" not in nav and "数据质量" not in nav
-        # The link opened before the login is the page after it, with its filters.
-        assert "资金使用" in page.inner_text("h1")
+        # The link opened before the login is the page after it, with its filters (the
+        # frame switches to it once the signed-in navigation has drawn: wait for the switch).
+        page.locator("h1", has_text="资金使用").wait_for(timeout=60_000)
+        page.wait_for_selector(IDLE, timeout=60_000)
         assert "/funds?" in page.url and "region=150400" in page.url
         page.screenshot(path=str(ROOT / "screenshots" / "login_leader.png"))
         page.close()
