@@ -40,11 +40,12 @@ import hmac
 import itertools
 import os
 import re
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+
+from core.secret_file import read_or_make
 
 DEFAULT_K = 5
 MAX_NOISE = 3  # D: published counts lie within ±3 of the truth
@@ -131,16 +132,7 @@ def cell_key_secret() -> bytes:
     if env:
         return env.encode()
     default = Path.home() / ".config" / "union-dashboard" / "cellkey.key"
-    path = Path(os.environ.get("UNION_DASH_CELL_KEY_FILE", default)).expanduser()
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made it first: use theirs
-            return path.read_bytes().strip()
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
-    return path.read_bytes().strip()
+    return read_or_make(Path(os.environ.get("UNION_DASH_CELL_KEY_FILE", default)).expanduser())
 
 
 def cell_key(secret: bytes, column: str, count: int, where: tuple[str, ...]) -> float:

@@ -18,10 +18,11 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from core.secret_file import read_or_make
 
 KEY_ENV = "UNION_DASH_AUDIT_KEY"
 KEY_FILE_ENV = "UNION_DASH_AUDIT_KEY_FILE"
@@ -43,17 +44,9 @@ def load_key(create: bool = True) -> bytes | None:
     if os.environ.get(KEY_ENV):
         return os.environ[KEY_ENV].encode()
     path = key_file()
-    if not path.exists():
-        if not create:
-            return None
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made it first: use theirs
-            return path.read_bytes().strip()
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
-    return path.read_bytes().strip()
+    if not path.exists() and not create:
+        return None
+    return read_or_make(path)
 
 
 def link(key: bytes, event: dict) -> str:

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import secrets
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from core import warehouse as paths
+from core.secret_file import read_or_make
 
 KEY_HEX_LEN = 16  # 64 bits of HMAC-SHA256, as hex before the cast to UBIGINT
 
@@ -41,15 +41,7 @@ def load_key() -> bytes:
     path = key_file()
     if path.resolve().is_relative_to(paths.DATA.resolve()):
         raise RuntimeError(f"the pseudonym key must not live under data/: {path}")
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made it first: use theirs
-            return path.read_bytes().strip()
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
-    return path.read_bytes().strip()
+    return read_or_make(path)
 
 
 def person_keys(id18: pl.Series, key: bytes | None = None, *, distinct: bool = False
