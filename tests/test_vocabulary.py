@@ -146,12 +146,17 @@ def _files(where: Path, p: Place) -> list[Path]:
     stations.write_text(f"站点名称,{p.header},所属乡镇街道,成立日期\n"
                         f"{p.station},{p.county_name},{p.town},2018-03-01\n", encoding="utf-8")
     roster = where / "救助花名册.csv"
-    lines = [f"序号,姓名,身份证号码,帮扶站点,{p.header},帮扶类型,资金来源,金额（元）,发放日期"]
+    # as a station keeps it: a title, a 填报单位 line, the table, 合计, signatures and a note
+    lines = [f"{p.county_name}总工会2026年“两节”慰问困难职工花名册,,,,,,,,",
+             f"填报单位：{p.station},,,,,填报日期：2026年2月5日,,,",
+             f"序号,姓名,身份证号码,帮扶站点,{p.header},帮扶类型,资金来源,金额（元）,发放日期"]
     for i, (fund, amount) in enumerate([(p.fund_as_written, 800), ("中央财政专项", 600),
                                         (p.fund_as_written, 500), ("工会自筹", 300)]):
         pid = make_id(f"{p.scope}19{80 + i}0101{100 + i:03d}")
         lines.append(f"{i + 1},王{i},{pid},{p.station},{p.county_name},两节慰问,{fund},"
                      f"{amount},2026-01-1{i}")
+    lines += ["合计,,,,,,,2200,", "经办人：张三,,,审核人：李四,,,负责人：王五,,",
+              "注：本表一式三份，报上级工会一份。,,,,,,,,"]
     roster.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return [stations, roster]
 
@@ -164,6 +169,7 @@ def deployment(request, tmp_path_factory) -> tuple[Place, Path]:
     warehouse.init(db, [p.scope])
     report = load.load_files(_files(where, p), db, rejects_dir=where / "rej")
     assert report.exit_code == 0, [f.line for f in report.files] + report.rejects.to_dicts()
+    assert report.skipped.height == 3  # 合计, the signatures and the note, listed as skipped
     return p, db
 
 
