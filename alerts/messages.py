@@ -1,0 +1,128 @@
+"""The alert message catalogue: one short line per condition, Chinese first, English a
+switch away, with the figure, the region, the period, the rule's name and the link.
+
+`render(finding, lang)` formats a Finding's params (raw numbers, codes, ISO dates) with
+analytics.fmt: money in 万元, rates to one decimal, periods as 2012年5月. The fund's and the
+indicator's words are the deployment's (labels table, catalogue), never fixed here.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from alerts.model import Finding
+from analytics import fmt, reference
+from analytics.indicators import INDICATORS
+
+# message_key → (zh, en). Fields: rule, region, period, indicator, value, reference, link,
+# and each condition's own.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "threshold": (
+        "【{rule}】{region}{period}{indicator}为{value}，{op}{reference}。查看：{link}",
+        "[{rule}] {region}, {period}: {indicator} is {value}, {op} {reference}. View: {link}"),
+    "change": (
+        "【{rule}】{region}{period}{indicator}为{value}，{basis}{change}"
+        "（{base_period}为{reference}）。查看：{link}",
+        "[{rule}] {region}, {period}: {indicator} is {value}, {change} {basis} "
+        "(was {reference}). View: {link}"),
+    "behind_schedule": (
+        "【{rule}】{region}{period}{indicator}完成{value}，目标{reference}，完成率{completion}，"
+        "落后序时进度{behind}个百分点。查看：{link}",
+        "[{rule}] {region}, {period}: {indicator} {value} of a target of {reference} "
+        "({completion}), {behind} points behind schedule. View: {link}"),
+    "silent_station": (
+        "【{rule}】{region}有{count}个帮扶站点{period}既无报送数据也无零报告"
+        "（截至{deadline}）：{stations}。查看：{link}",
+        "[{rule}] {region}: {count} help station(s) sent neither data nor a zero report "
+        "for {period} by {deadline}: {stations}. View: {link}"),
+    "matching_arrears": (
+        "【{rule}】{region}{period}{fund}资金应到位{allocated}，实际到位{received}，"
+        "尚有{gap}未到位（截至{deadline}）。查看：{link}",
+        "[{rule}] {region}, {period}: {fund} due {allocated}, received {received}, "
+        "{gap} not arrived by {deadline}. View: {link}"),
+    "petitions_above": (
+        "【{rule}】{region}{period}受理{kind}{value}件，超过{reference}件。查看：{link}",
+        "[{rule}] {region}, {period}: {value} {kind} received, above {reference}. "
+        "View: {link}"),
+}
+_OPS = {">": ("高于", "above"), ">=": ("不低于", "at or above"), "<": ("低于", "below"),
+        "<=": ("不高于", "at or below")}
+_BASIS = {"yoy": ("同比", "year on year"), "mom": ("环比", "on the period before")}
+_BASE_PERIOD = {"yoy": "上年同期", "mom": "上期"}
+_KINDS = {"collective": ("群体性诉求", "collective petitions"),
+          "skip_level": ("越级信访", "skip-level petitions"),
+          "all": ("职工诉求", "petitions")}
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+def _day(iso: str, lang: str) -> str:
+    d = date.fromisoformat(iso)
+    return f"{d:%d %b %Y}" if lang == "en" else f"{d.year}年{d.month}月{d.day}日"
+
+
+def _name(code: str, lang: str, fallback: str) -> str:
+    """A region's name in the message's language (the finding's own where not known)."""
+    row = reference.regions().filter(pl.col("region_code") == code)
+    if not row.height:
+        return fallback
+    return (row["name_en"][0] if lang == "en" else None) or row["name_zh"][0] or fallback
+
+
+def _matching_label(lang: str) -> str:
+    """The deployment's word for local matching funds (labels table), 资金 added in Chinese."""
+    zh, en = reference.labels("fund_source").get("local_matching",
+                                                 ("地方财政配套", "local matching fund"))
+    return f"{en}s" if lang == "en" else zh
+
+
+def fields(finding: Finding, lang: str = "zh", base_url: str = "") -> dict[str, str]:
+    """The message's fields, formatted."""
+    p = finding.params
+    unit = p.get("unit", "count")
+    ind = INDICATORS.get(finding.indicator)
+    start = date.fromisoformat(p["period_start"]) if p.get("period_start") else None
+    out = {"rule": p.get("rule", finding.rule_id),
+           "region": _name(finding.region, lang, finding.region_name),
+           "period": fmt.period(start, p.get("granularity", "month"), lang) if start
+           else finding.period,
+           "indicator": ind.name(lang) if ind else "",
+           "value": fmt.number(finding.value, unit, lang),
+           "reference": fmt.number(finding.reference, unit, lang),
+           "link": base_url.rstrip("/") + finding.link}
+    cond = finding.message_key
+    if cond in ("threshold", "change"):
+        out["op"] = _pick(_OPS[p["op"]], lang)
+    if cond == "change":
+        out["basis"] = _pick(_BASIS[p["basis"]], lang)
+        change = p["change"]
+        out["change"] = (f"{change:+.1f}%" if lang == "en" else
+                         f"{'增长' if change >= 0 else '下降'}{abs(change):.1f}%")
+        out["base_period"] = _BASE_PERIOD[p["basis"]]
+    elif cond == "behind_schedule":
+        out["completion"] = fmt.number(p["completion"], "ratio", lang)
+        out["behind"] = f"{p['behind_pp']:.1f}"
+    elif cond == "silent_station":
+        out["count"] = f"{len(p['stations'])}"
+        out["stations"] = ("、" if lang != "en" else ", ").join(
+            _name(c, lang, n) for c, n in zip(p["stations"], p["station_names"], strict=True))
+        out["deadline"] = _day(p["deadline"], lang)
+    elif cond == "matching_arrears":
+        out |= {"fund": _matching_label(lang), "deadline": _day(p["deadline"], lang),
+                **{k: fmt.yuan(p[k], lang) for k in ("allocated", "received", "gap")}}
+    elif cond == "petitions_above":
+        out["kind"] = _pick(_KINDS[p["kind"]], lang)
+        out["value"] = f"{finding.value:,.0f}"
+        out["reference"] = f"{finding.reference:,.0f}"
+    return out
+
+
+def render(finding: Finding, lang: str = "zh", base_url: str = "") -> str:
+    """The finding as one short message; `base_url` (the dashboard's address) makes the link
+    absolute."""
+    template = _pick(MESSAGES[finding.message_key], lang)
+    return template.format(**fields(finding, lang, base_url))
