@@ -15,6 +15,7 @@ import operator
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlencode
@@ -22,7 +23,7 @@ from urllib.parse import urlencode
 import polars as pl
 
 from alerts.model import CONDITIONS, Finding, Rule
-from analytics import db, findings, fmt, reference
+from analytics import db, findings, fmt, reference, targets
 from analytics.briefing.period import Period, parse_period
 from analytics.filters import Filters, add_months
 from analytics.indicators import INDICATORS
@@ -180,30 +181,26 @@ def _change(rule: Rule, as_of: date, lang: str) -> list[Finding]:
 
 def _behind_schedule(rule: Rule, as_of: date, lang: str) -> list[Finding]:
     """完成率 behind 序时进度 (the share of the year elapsed) by at least `pp` points, where
-    targets exist (analytics.targets.progress)."""
-    try:
-        from analytics import targets
-    except ImportError:  # TODO: analytics/targets.py (issue 23, targets) not in this tree yet
-        return []
-    pp = float(rule.params["pp"])
-    year = as_of.year
-    scope = findings.units(rule.region, rule.level_depth)
+    targets exist (analytics.targets.progress: a region and its children, so units two or
+    more levels down are read under their parents)."""
+    pp, year = float(rule.params["pp"]), as_of.year
     f = Filters(region=rule.region, start=date(year, 1, 1), end=as_of.replace(day=1),
                 granularity="year")
-    df = targets.progress(None, f, year)
-    if not isinstance(df, pl.DataFrame) or not df.height:
-        return []
+    depth = max(rule.level_depth, 0)
+    parents = findings.units(rule.region, depth - 1) if depth else [rule.region]
+    frames = [targets.progress(None, replace(f, region=r), year) for r in parents]
+    df = pl.concat(frames) if frames else pl.DataFrame(schema=targets.COLUMNS)
+    rows = df.filter(pl.col("indicator") == rule.indicator,
+                     pl.col("is_total") if depth == 0 else ~pl.col("is_total"),
+                     pl.col("ahead_pp") <= -pp)
     p = Period(str(year), "year", date(year, 1, 1), date(year, 12, 1))
     names, out = _names(lang), []
-    rows = df.filter(pl.col("indicator") == rule.indicator, pl.col("region").is_in(scope))
-    for r in rows.sort("region").iter_rows(named=True):
-        ahead = r.get("ahead_pp")
-        if fmt.missing(ahead) or ahead > -pp:
-            continue
-        out.append(_finding(rule, r["region"], p, r["actual"], r["target"], as_of, lang, names,
-                            {"completion": r["completion"], "elapsed": r["elapsed_share"],
-                             "behind_pp": -ahead, "pp": pp,
-                             "unit": INDICATORS[rule.indicator].unit}))
+    for r in rows.sort("region_code").iter_rows(named=True):
+        out.append(_finding(rule, r["region_code"], p, r["actual"], r["target"], as_of, lang,
+                            names, {"completion": r["completion"], "elapsed": r["elapsed_share"],
+                                    "behind_pp": -r["ahead_pp"], "pp": pp,
+                                    "as_of": r["as_of"].isoformat(),
+                                    "unit": INDICATORS[rule.indicator].unit}))
     return out
 
 

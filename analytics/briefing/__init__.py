@@ -19,7 +19,7 @@ from pathlib import Path
 
 from analytics.briefing.charts import build_charts
 from analytics.briefing.content import BriefingData, gather
-from analytics.briefing.document import write_docx
+from analytics.briefing.document import problem_paragraphs, write_docx
 from analytics.briefing.period import Period, parse_period
 from analytics.briefing.text import paragraphs_en, paragraphs_zh
 from analytics.export import warm_up
@@ -35,6 +35,7 @@ class Briefing:
     chart_titles: list[str]
     docx: bytes
     seconds: dict[str, float] = field(default_factory=dict)  # time per step
+    problems: list[str] = field(default_factory=list)  # the sentences of 存在的问题
 
 
 def build_briefing(region: str, period: str | Period, *, lang: str = "zh",
@@ -54,7 +55,8 @@ def build_briefing(region: str, period: str | Period, *, lang: str = "zh",
     steps = list(clock)
     seconds = {s: clock[s] - clock[prev] for prev, s in zip(steps, steps[1:], strict=False)}
     seconds["total"] = clock["docx"] - clock["start"]
-    return Briefing(data, paragraphs, [c.title for c in charts], docx, seconds)
+    return Briefing(data, paragraphs, [c.title for c in charts], docx, seconds,
+                    problem_paragraphs(data, lang))
 
 
 def soffice() -> str | None:

@@ -8,6 +8,7 @@ import polars as pl
 
 from analytics import access, db, queries, reference, registry
 from analytics.briefing.period import Period
+from analytics.briefing.problems import Problems, gather_problems
 from analytics.filters import COUNTRY
 from analytics.scan import Unavailable
 from core.warehouse import DataVersion
@@ -41,6 +42,7 @@ class BriefingData:
     labels: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
     version: DataVersion | None = None
     sample: bool = False  # the bundled synthetic sample: every page says 示例数据
+    problems: Problems | None = None  # the facts of 存在的问题 (analytics.briefing.problems)
 
     def value(self, code: str) -> float | None:
         return self.kpis.get(code, {}).get("value")
@@ -100,4 +102,6 @@ def gather(region: str, period: Period, scope: str = COUNTRY) -> BriefingData:
         trend=queries.trend(list(TREND_CODES), period.history(region, scope=scope)),
         amount_trend=queries.trend(["relief_amount"], period.history(region, scope=scope)),
         labels=labels, version=db.data_version(), sample=registry.is_sample(),
+        problems=gather_problems(f, (kpis.get("collective", {}).get("value"),
+                                     kpis.get("collective", {}).get("year_ago"))),
     )

@@ -18,10 +18,11 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm
 
-from analytics import fmt
+from analytics import fmt, vocabulary
 from analytics.briefing.charts import Chart, chart_png
 from analytics.briefing.content import CHILD_CODES, KEY_CODES, BriefingData
 from analytics.briefing.layout import HEADING1_FONT, LATIN_FONT, add_styles, set_fonts, setup_page
+from analytics.briefing.problems import problems_en, problems_zh
 from analytics.briefing.wording import figure_en, figure_zh, scale_of
 from analytics.export import RenderError
 from analytics.indicators import INDICATORS
@@ -30,7 +31,8 @@ _NUMERALS_ZH = "一二三四五六七八九十"
 _T = {
     "zh": {"title": "{region}{period}困难职工帮扶工作汇报材料",
            "sample": "示例数据（非官方统计）", "chart_sample": "示例数据 sample data",
-           "work": "主要工作情况", "key": "主要数据", "units": "分单位情况",
+           "work": "主要工作情况", "problems": "存在的问题", "next": "下一步工作",
+           "key": "主要数据", "units": "分单位情况",
            "charts": "图表", "defs": "指标说明",
            "cols": ("指标", "本期", "上年同期", "同比"), "unit_col": "单位",
            "fig": "图{n}　{title}", "table": "表{n}　{title}",
@@ -40,7 +42,8 @@ _T = {
            "no_unit": "未注明下级单位"},
     "en": {"title": "{region}: relief work briefing, {period}",
            "sample": "Sample data (not official statistics)", "chart_sample": "示例数据 sample data",
-           "work": "Work done", "key": "Key figures", "units": "Units below",
+           "work": "Work done", "problems": "Problems", "next": "Next steps",
+           "key": "Key figures", "units": "Units below",
            "charts": "Charts", "defs": "Definitions",
            "cols": ("Indicator", "This period", "Year before", "Change"), "unit_col": "Unit",
            "fig": "Figure {n}  {title}", "table": "Table {n}  {title}",
@@ -194,6 +197,26 @@ def _work(w: _Writer, b: BriefingData, paragraphs: list[tuple[str, str]]) -> Non
         w.para(text)
 
 
+def problem_paragraphs(b: BriefingData, lang: str = "zh") -> list[str]:
+    """The sentences of 存在的问题 ([] when the facts show none)."""
+    if not _zh(lang):
+        return problems_en(b.problems)
+    return problems_zh(b.problems, b.period.base_zh(), vocabulary.level_label("county"))
+
+
+def _problems(w: _Writer, b: BriefingData) -> None:
+    """存在的问题, then the heading 下一步工作 for staff to write under; neither when the
+    facts show no problem (no empty heading)."""
+    sentences = problem_paragraphs(b, w.lang)
+    if not sentences:
+        return
+    w.part("problems")
+    for n, text in enumerate(sentences):  # 一是……二是……, as the documents list problems
+        w.para(f"{n + 1}. {text}" if not _zh(w.lang) else f"{_NUMERALS_ZH[n]}是{text}")
+    w.part("next")
+    w.para("")  # left for staff to write
+
+
 def _charts(w: _Writer, b: BriefingData, charts: list[Chart], scale: float) -> None:
     if not charts:
         return
@@ -234,6 +257,7 @@ def write_docx(b: BriefingData, paragraphs: list[tuple[str, str]], charts: list[
            "公文副题")
     w.para("")  # a blank line between the title block and the body
     _work(w, b, paragraphs)
+    _problems(w, b)
     rows = key_rows(b, lang)
     if rows:
         w.part("key")
