@@ -1,18 +1,18 @@
 """Delivery channels: 企业微信 and 钉钉 group robots and e-mail over SMTP, configured in a TOML
 file outside the repository and the warehouse (`UNION_DASH_CHANNELS`, else
-~/.config/union-dashboard/channels.toml), one table per channel, named as rules name them:
+~/.config/union-dashboard/channels.toml), one table per channel, named as rules name them (a Chinese name in quotes, as TOML wants):
 
-    [channels.办公室群]                 # 企业微信 group robot
+    [channels."办公室群"]                 # 企业微信 group robot
     kind = "wecom"
     webhook = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=..."
     msgtype = "markdown"               # or "text"
 
-    [channels.领导钉钉群]               # 钉钉 group robot with 加签 (its SEC... secret)
+    [channels."领导钉钉群"]               # 钉钉 group robot with 加签 (its SEC... secret)
     kind = "dingtalk"
     webhook = "https://oapi.dingtalk.com/robot/send?access_token=..."
     secret = "SEC..."
 
-    [channels.财务科]                   # e-mail
+    [channels."财务科"]                   # e-mail
     kind = "email"
     host = "smtp.example.gov.cn"
     port = 465

@@ -1,0 +1,149 @@
+"""One run of the alert rules: evaluate every enabled rule, fire what is new, clear what is
+gone, deliver each new firing to its rule's channels, and say what happened.
+
+Called after every load and withdrawal from the dashboard (ui/alerts_hook.py) and by the
+scheduler (`python -m alerts`). Two runs never overlap: a lock file beside the state file
+holds the second until the first is done, so a finding cannot fire twice. A rule whose
+evaluation fails keeps its firings as they were (nothing cleared on an error) and is named
+in the report and the audit log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from alerts import deliver, rules, state, store
+from alerts.model import Finding, Rule
+from core import audit
+from core.warehouse import warehouse_path
+
+_log = logging.getLogger(__name__)
+Evaluate = Callable[[Rule, object, object, str], list[Finding]]
+Render = Callable[[Finding, str], str]
+URL_ENV = "UNION_DASH_URL"  # as alerts/schedule.py reads it
+
+
+@dataclass
+class RunReport:
+    rules: int = 0
+    fired: list[state.Firing] = field(default_factory=list)
+    cleared: list[dict] = field(default_factory=list)
+    deliveries: list[deliver.Delivery] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (rule id, what went wrong)
+
+    @property
+    def failed(self) -> list[deliver.Delivery]:
+        return [d for d in self.deliveries if not d.sent]
+
+    def summary(self, lang: str = "zh") -> str:
+        n = (self.rules, len(self.fired), len(self.cleared),
+             sum(d.sent for d in self.deliveries), len(self.failed), len(self.errors))
+        if lang == "en":
+            return (f"{n[0]} rules checked: {n[1]} new alerts, {n[2]} cleared; "
+                    f"{n[3]} messages sent, {n[4]} failed; {n[5]} rules could not be checked")
+        return (f"检查规则 {n[0]} 条：新预警 {n[1]} 条，解除 {n[2]} 条；"
+                f"发送成功 {n[3]} 条，失败 {n[4]} 条；无法检查的规则 {n[5]} 条")
+
+
+def run_rules(now: datetime | None = None, *, evaluate: Evaluate | None = None,
+              render: Render | None = None, send: Callable | None = None,
+              db: Path | None = None, state_file: Path | None = None, user: str | None = None,
+              trigger: str = "") -> RunReport:
+    """Evaluate every enabled rule as of `now` (default: the clock) and act on the result.
+
+    `evaluate` (alerts.conditions.evaluate), `render` (alerts.messages) and `send`
+    (alerts.deliver.send) are injectable for tests; `db` the warehouse (default: the
+    configured one), `trigger` what started the run ("load", "withdraw", "schedule")."""
+    now = now or datetime.now().astimezone()
+    evaluate, render = evaluate or _evaluate(), render or _render()
+    send = send or deliver.send
+    report = RunReport()
+    with _exclusive(state_file):
+        con = _warehouse(db)
+        for rule in rules.all_rules(path=state_file):
+            if not rule.enabled:
+                report.cleared += state.clear_rule(rule.rule_id, "rule_disabled", now=now,
+                                                   state=state_file)
+                continue
+            report.rules += 1
+            _run_one(rule, con, now, evaluate, render, send, report, user, trigger, state_file)
+    for row in report.cleared:
+        _audit_firing("cleared", row["rule_id"], row, user, trigger)
+    return report
+
+
+def _run_one(rule: Rule, con, now: datetime, evaluate: Evaluate, render: Render, send,
+             report: RunReport, user: str | None, trigger: str, state_file: Path | None) -> None:
+    try:
+        findings = evaluate(rule, con, now.date(), rule.lang)
+    except Exception as exc:  # noqa: BLE001 - one rule's failure must not stop the others
+        _log.warning("alerts: rule %s could not be evaluated: %s", rule.rule_id, exc)
+        report.errors.append((rule.rule_id, f"{type(exc).__name__}: {exc}"))
+        audit.record("alert", user=user, object=rule.rule_id, outcome="error",
+                     details={"trigger": trigger, "error": f"{type(exc).__name__}: {exc}"},
+                     warehouse=warehouse_path())
+        return
+    new, gone = state.reconcile(rule.rule_id, findings, now=now, state=state_file)
+    report.cleared += gone
+    for firing in new:
+        report.fired.append(firing)
+        texts = {lang: render(firing.finding, lang) for lang in ("zh", "en")}
+        state.set_text(firing.firing_id, texts[rule.lang], state=state_file)
+        _audit_firing("fired", rule.rule_id, firing.finding, user, trigger, firing.firing_id)
+        report.deliveries += send(list(rule.recipients), subject(rule), texts, lang=rule.lang,
+                                  ref=f"firing:{firing.firing_id}", firing_id=firing.firing_id,
+                                  user=user, state=state_file)
+
+
+def subject(rule: Rule) -> dict[str, str]:
+    """A message's subject in either language: the rule's name."""
+    return {"zh": f"【预警】{rule.name}", "en": f"[Alert] {rule.name}"}
+
+
+def _audit_firing(outcome: str, rule_id: str, f: Finding | dict, user: str | None,
+                  trigger: str, firing_id: int | None = None) -> None:
+    get = f.get if isinstance(f, dict) else lambda k: getattr(f, k)
+    details = {"region": get("region"), "period": get("period"), "value": get("value"),
+               "reference": get("reference"), "trigger": trigger,
+               "firing": firing_id if firing_id is not None else get("id")}
+    if outcome == "cleared":
+        details["reason"] = get("clear_reason")
+    audit.record("alert", user=user, object=rule_id, details=details, outcome=outcome,
+                 warehouse=warehouse_path())
+
+
+@contextlib.contextmanager
+def _exclusive(state_file: Path | None) -> Iterator[None]:
+    """Hold the run lock beside the state file (a second run waits for the first)."""
+    lock = Path(str(state_file or store.state_path()) + ".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _warehouse(db: Path | None):
+    """What a rule is evaluated against: analytics' read-only view of the warehouse."""
+    from analytics import db as adb
+    return adb.warehouse(Path(db) if db else None)
+
+
+def _evaluate() -> Evaluate:
+    from alerts import conditions  # written beside this module; imported when first needed
+    return conditions.evaluate
+
+
+def _render() -> Render:
+    from alerts import messages
+    base_url = os.environ.get(URL_ENV, "")  # the dashboard as recipients reach it: full links
+    return lambda finding, lang: messages.render(finding, lang, base_url)

@@ -1,0 +1,118 @@
+"""What the 预警 page lists: firings (open and cleared) with their deliveries, and the rules,
+as tables in either language, limited to a user's region. No Streamlit here: the page draws
+these (pages/alerts.py through ui/alerts_view.py)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import polars as pl
+
+from alerts import deliver, rules, state
+from alerts.model import Rule
+from analytics.access import within
+from analytics.filters import COUNTRY
+
+MARK = {"sent": "✓", "failed": "✗"}
+STATUS = {"open": ("未解除", "open"), "cleared": ("已解除", "cleared")}
+REASONS = {"condition_gone": ("条件不再成立", "condition no longer holds"),
+           "rule_disabled": ("规则已停用", "rule disabled")}
+FIRING_HEADERS = {"status": ("状态", "status"), "rule": ("规则", "rule"),
+                  "region": ("地区", "region"), "period": ("期间", "period"),
+                  "value": ("数值", "value"), "reference": ("参照", "reference"),
+                  "fired_at": ("触发时间", "fired"), "cleared_at": ("解除时间", "cleared"),
+                  "deliveries": ("发送", "deliveries"), "message": ("消息", "message"),
+                  "link": ("查看", "view")}
+RULE_HEADERS = {"rule_id": ("编号", "id"), "name": ("名称", "name"),
+                "condition": ("条件", "condition"), "indicator": ("指标", "indicator"),
+                "params": ("参数", "settings"), "region": ("地区", "region"),
+                "depth": ("层级", "depth"), "recipients": ("接收渠道", "recipients"),
+                "enabled": ("启用", "enabled"), "owner": ("创建人", "owner")}
+
+
+def firings(scope: str = COUNTRY, *, open_only: bool = False, lang: str = "zh",
+            state_file: Path | None = None) -> pl.DataFrame:
+    """One row per firing in `scope`, newest first: status, rule, region, period, figures,
+    times, what each channel made of it ("办公室群 ✓ · 停机群 ✗ 3次") and the link."""
+    i = 1 if lang == "en" else 0
+    rows = [r for r in state.firings(open_only=open_only, state=state_file)
+            if scope == COUNTRY or within(r["region"], scope)]
+    sent = _delivery_text([r["id"] for r in rows], lang, state_file)
+    out = [{
+        "status": STATUS["open" if r["cleared_at"] is None else "cleared"][i]
+        + ("" if r["cleared_at"] is None else
+           f"（{REASONS.get(r['clear_reason'], (r['clear_reason'],) * 2)[i]}）"),
+        "rule": r["rule_name"] or r["rule_id"], "region": r["region_name"] or r["region"],
+        "period": r["period"], "value": r["value"], "reference": r["reference"],
+        "fired_at": _local(r["fired_at"]), "cleared_at": _local(r["cleared_at"]),
+        "deliveries": sent.get(r["id"], ""), "message": r["text"], "link": r["link"],
+    } for r in rows]
+    schema = {k: pl.Float64 if k in ("value", "reference") else pl.String
+              for k in FIRING_HEADERS}
+    return pl.DataFrame(out, schema=schema, orient="row")
+
+
+def failures(scope: str = COUNTRY, *, state_file: Path | None = None) -> list[dict]:
+    """Deliveries that finally failed (newest first), of firings in `scope`: channel, time,
+    attempts and the reason (scrubbed of secrets), with the firing's rule and region."""
+    shown = {r["id"]: r for r in state.firings(state=state_file)
+             if scope == COUNTRY or within(r["region"], scope)}
+    return [d | {"rule": shown[d["firing_id"]]["rule_name"],
+                 "region": shown[d["firing_id"]]["region_name"]}
+            for d in deliver.deliveries(firing_ids=list(shown), state=state_file)
+            if d["outcome"] == "failed"]
+
+
+def _delivery_text(firing_ids: list[int], lang: str, state_file: Path | None) -> dict[int, str]:
+    """Per firing, each channel's last outcome and its number of attempts."""
+    last: dict[int, dict[str, dict]] = defaultdict(dict)
+    for d in reversed(deliver.deliveries(firing_ids=firing_ids, state=state_file)):
+        last[d["firing_id"]][d["channel"]] = d  # oldest first: the last attempt stays
+    times = "次" if lang != "en" else "×"
+    return {fid: " · ".join(
+        f"{ch} {MARK.get(d['outcome'], '…')}" + (f" {d['attempt']}{times}" if d["attempt"] > 1
+                                                 else "")
+        for ch, d in chans.items()) for fid, chans in last.items()}
+
+
+def _local(text: str | None) -> str:
+    if not text:
+        return ""
+    from datetime import datetime
+    return datetime.fromisoformat(text).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def rules_table(scope: str = COUNTRY, *, lang: str = "zh",
+                state_file: Path | None = None) -> pl.DataFrame:
+    i = 1 if lang == "en" else 0
+    out = [{"rule_id": r.rule_id, "name": r.name,
+            "condition": rules.CONDITION_NAMES.get(r.condition, (r.condition,) * 2)[i],
+            "indicator": r.indicator, "params": describe_params(r),
+            "region": r.region, "depth": str(r.level_depth),
+            "recipients": "; ".join(r.recipients), "enabled": "✓" if r.enabled else "—",
+            "owner": r.owner}
+           for r in rules.all_rules(scope=scope, path=state_file)]
+    return pl.DataFrame(out, schema={k: pl.String for k in RULE_HEADERS}, orient="row")
+
+
+def describe_params(rule: Rule) -> str:
+    return ", ".join(f"{k}={v}" for k, v in rule.params.items())
+
+
+def headed(frame: pl.DataFrame, headers: dict[str, tuple[str, str]], lang: str) -> pl.DataFrame:
+    """The frame with its headers in the language."""
+    i = 1 if lang == "en" else 0
+    return frame.rename({k: v[i] for k, v in headers.items() if k in frame.columns})
+
+
+TEMPLATE_CSV = ("名称,指标,条件,地区,层级,接收渠道,语言,启用,比较,阈值,基准,幅度,百分点,日,截止日期,类别,件数\n"
+                "救助覆盖率偏低,coverage,阈值,{region},1,办公室群,zh,是,<,0.5,,,,,,,\n"
+                "集体访增多,,信访超过,{region},1,办公室群,zh,是,,,,,,,,集体访,3\n"
+                "配套资金未到位,,配套资金未到位,{region},1,办公室群,zh,是,,,,,,,09-30,,\n")
+
+
+def template(region: str) -> bytes:
+    """A rules file to fill in: the headers and three example rows (UTF-8 with a BOM, so
+    Excel opens the Chinese)."""
+    return ("\ufeff" + TEMPLATE_CSV.format(region=region)).encode("utf-8")
