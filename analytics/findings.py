@@ -83,19 +83,29 @@ def indicator_by_unit(codes: list[str], f: Filters, depth: int = 1) -> pl.DataFr
 
 def _zero_flows(out: pl.DataFrame, codes: list[str], f: Filters, found: list[str]
                 ) -> pl.DataFrame:
-    """Units without rows of a flow indicator get 0 where its table speaks for the range."""
+    """A flow's value, 同比 and 环比 bases are 0 for a unit without rows in a range its table
+    speaks for (nothing happened there), so a fall to nothing or a rise from nothing shows."""
     months = coverage().months
-    extra = []
+    ranges = dict(zip(("value", "year_ago", "previous"),
+                      ((s, e) for _, s, e in kpi_buckets(f)), strict=True))
     for code in codes:
         ind = INDICATORS[code]
         span = months.get(ind.numerator.table)
-        if not ind.is_flow or not span or span[1] < f.start or span[0] > f.end:
+        if not ind.is_flow or not span:
             continue
         have = set(out.filter(pl.col("code") == code)["region"].to_list())
-        extra += [(u, code, 0.0, None, None) for u in found if u not in have]
-    if not extra:
-        return out
-    return pl.concat([out, pl.DataFrame(extra, schema=_LONG, orient="row")])
+        extra = [(u, code, None, None, None) for u in found if u not in have]
+        if extra:
+            out = pl.concat([out, pl.DataFrame(extra, schema=_LONG, orient="row")])
+        spoken = [c for c, (s, e) in ranges.items() if s <= _month_end(span[1]) and e >= span[0]]
+        out = out.with_columns(
+            pl.when(pl.col("code") == code).then(pl.col(c).fill_null(0.0)).otherwise(pl.col(c))
+            .alias(c) for c in spoken)
+    return out
+
+
+def _month_end(d: date) -> date:
+    return Filters(start=d, end=d).end_day
 
 
 def petition_counts(f: Filters, depth: int = 1) -> pl.DataFrame:
