@@ -30,7 +30,8 @@ OPS = (">", ">=", "<", "<=")
 COLUMNS = {"id": "编号", "name": "名称", "indicator": "指标", "condition": "条件",
            "region": "地区", "depth": "层级", "recipients": "接收渠道", "lang": "语言",
            "enabled": "启用", "op": "比较", "value": "阈值", "basis": "基准", "pct": "幅度",
-           "pp": "百分点", "day": "日", "by": "截止日期", "kind": "类别", "n": "件数"}
+           "pp": "百分点", "day": "日", "by": "截止日期", "kind": "类别", "n": "件数",
+           "period": "期间"}  # period: month, quarter, year or one (2012-05); default: the last ended
 CONDITION_WORDS = {"阈值": "threshold", "变化": "change", "同比环比": "change",
                    "落后序时进度": "behind_schedule", "未报送": "silent_station",
                    "配套资金未到位": "matching_arrears", "信访超过": "petitions_above"}
@@ -368,6 +369,7 @@ def _params(condition: str, row: dict) -> dict:
     keys = {"threshold": ("op", "value"), "change": ("basis", "op", "pct"),
             "behind_schedule": ("pp",), "silent_station": ("day",),
             "matching_arrears": ("by",), "petitions_above": ("kind", "n")}.get(condition, ())
+    keys = (*keys, "period")
     out = {}
     for k in keys:
         v = row.get(k, "")

@@ -20,6 +20,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "page_quality": ("数据质量", "Data quality"),
     "page_compliance": ("资金合规", "Fund compliance"),
     "page_briefing": ("汇报材料", "Briefing"),
+    "page_alerts": ("预警", "Alerts"),
     "page_audit": ("审计日志", "Audit log"),
     "language": ("语言 Language", "语言 Language"),
     "filters": ("筛选", "Filters"),
@@ -84,6 +85,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reason_funds": ("地方配套资金未到位 {value}", "local matching funds not arrived: {value}"),
     "drill": ("下钻到下级地区", "Drill down to a sub-region"),
     "drill_help": ("选择一个下级地区,筛选栏随之更新。", "Pick a sub-region; the filter bar follows."),
+    "map_tab": ("地图", "Map"),
+    "bars_tab": ("条形图", "Bars"),
+    "map_hint": ("点击地图上的地区下钻,筛选栏随之更新。",
+                 "Click a region on the map to drill down; the filter bar follows."),
+    "map_no_shapes": ("下级为乡镇街道或帮扶站点,没有行政边界,以表格列出。",
+                      "The sub-regions are townships or help stations, which have no "
+                      "boundaries: listed in a table."),
+    "map_without": ("。无边界、未画出:{names}(见条形图)",
+                    ". No boundary, not drawn: {names} (see the bars)"),
     "kpis": ("关键指标", "Key indicators"),
     "trends": ("趋势", "Trends"),
     "coverage_section": ("覆盖", "Coverage"),
@@ -131,6 +141,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "season": ("春节季", "Season"),
     "station_level_note": ("该表不按帮扶站点记录,站点层级无数据。",
                            "This table is not kept by help station."),
+    # targets (目标任务): ui/targets_view.py
+    "targets_section": ("目标任务完成情况（{year}年）", "Progress against targets ({year})"),
+    "targets_none": ("{year}年未设目标任务；可在“数据导入”页下载“目标任务表”模板，填好后上传。",
+                     "No targets set for {year}: download the 目标任务表 (targets table) "
+                     "template on the Upload page, fill it in and upload it."),
+    "target_line": ("目标{target} · 已完成{actual} · 完成率{completion}",
+                    "target {target} · done {actual} · {completion} complete"),
+    "elapsed_part": ("序时进度{elapsed}（截至{as_of}）", "{elapsed} of the time elapsed (to "
+                     "{as_of})"),
+    "season_of": ("{season}年春节季", "the {season} Spring Festival season"),
+    "ranking_title": ("排名通报：{name}完成率（{year}年）", "Ranking by completion: {name} "
+                      "({year})"),
+    "ranking_pick": ("排名指标", "Indicator ranked"),
+    "col_rank": ("名次", "Rank"),
+    "col_target": ("目标", "Target"),
+    "col_actual": ("已完成", "Done"),
+    "col_completion": ("完成率", "Completion"),
+    "col_elapsed": ("序时进度", "Time elapsed"),
+    "col_ahead": ("超(+)/落后(−)序时进度(百分点)", "Ahead (+) / behind (−) schedule (points)"),
 }
 
 

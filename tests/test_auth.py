@@ -22,11 +22,12 @@ PASSWORD = "Geheim-7531-密码"
 EXPECTED = {
     "leader": (set(), set()),
     "researcher": ({"effects", "export_aggregate"}, {"pages/effects.py"}),
-    "staff": ({"effects", "export_aggregate", "export_rows", "upload", "quality", "briefing"},
+    "staff": ({"effects", "export_aggregate", "export_rows", "upload", "quality", "briefing",
+               "alert_rules"},
               {"pages/effects.py", "pages/briefing.py", "pages/upload.py", "pages/quality.py",
                "pages/compliance.py"}),
     "admin": ({"effects", "export_aggregate", "export_rows", "upload", "quality", "briefing",
-               "users", "audit"},
+               "alert_rules", "users", "audit"},
               {"pages/effects.py", "pages/briefing.py", "pages/upload.py", "pages/quality.py",
                "pages/compliance.py", "pages/audit.py"}),
 }

@@ -16,8 +16,8 @@ import streamlit as st
 from core import literal
 from core.cells import neutral_frame
 from core.warehouse import rejects_dir
+from ui import alerts_hook, auth
 from ui import audit_trail as trail
-from ui import auth
 from ui.etl_actions import FileResult, LoadReport, WriteFailed, load_bytes, mappings
 from ui.etl_actions import rejects as rj
 
@@ -68,11 +68,14 @@ def run_load(files: list[tuple[str, bytes]], db_path: Path,
     rejected, with the reason)."""
     who = None if user is None or user.local else trail.who()[0]
     try:
-        return load_bytes(files, db_path, rejects_dir=rejects_dir(), user=who,
-                          region=user.region if user else None)
+        report = load_bytes(files, db_path, rejects_dir=rejects_dir(), user=who,
+                            region=user.region if user else None)
     except WriteFailed as e:  # full disk or read-only folder: nothing changed, say which file
         return LoadReport([FileResult(Path(name), status="failed", message_zh=e.zh,
                                       message_en=e.en) for name, _ in files])
+    if any(f.status in ("loaded", "partial") for f in report.files):
+        alerts_hook.after_change("load", who)  # the rules see the new data (in the background)
+    return report
 
 
 def summary_table(report: LoadReport | None, refused: list[Refused], lang: str) -> pl.DataFrame:

@@ -15,6 +15,7 @@ import streamlit as st
 
 from analytics import db
 from core import literal
+from ui import alerts_hook
 from ui.etl_actions import withdraw
 
 TEXT = {
@@ -84,6 +85,7 @@ def run(path: Path, batch: str, user: str | None,
         result = withdraw.withdraw(path, batch, user=user, region=region)
     except withdraw.Refused as e:
         return False, (e.zh, e.en)
+    alerts_hook.after_change("withdraw", user)  # findings the batch made may clear now
     return True, (result.message_zh, result.message_en)
 
 

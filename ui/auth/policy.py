@@ -22,6 +22,7 @@ ACTIONS: dict[str, set[str]] = {
     "upload": _STAFF,
     "quality": _STAFF,
     "briefing": _STAFF,
+    "alert_rules": _STAFF,  # edit alert rules and run them now (the 预警 page lists for all)
     "users": {"admin"},
     "audit": {"admin"},
 }
