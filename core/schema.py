@@ -72,6 +72,12 @@ TABLES: dict[str, str] = {
         intervention_id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, name_zh VARCHAR NOT NULL,
         name_en VARCHAR, scope_code VARCHAR NOT NULL, start_on DATE NOT NULL, end_on DATE,
         description VARCHAR, source VARCHAR, batch_id VARCHAR""",
+    # 目标任务表: a region's target for an indicator of the catalogue (its code) in a year;
+    # `season`, for seasonal work (两节慰问), the Spring Festival season the target is for
+    # when it is not the one whose festival falls in `year`. Rates are fractions (0.8).
+    "targets": """
+        year SMALLINT NOT NULL, region_code VARCHAR NOT NULL, indicator VARCHAR NOT NULL,
+        target DOUBLE NOT NULL, season SMALLINT, batch_id VARCHAR NOT NULL""",
     "labels": """
         domain VARCHAR NOT NULL, code VARCHAR NOT NULL, label_zh VARCHAR NOT NULL,
         label_en VARCHAR NOT NULL, PRIMARY KEY (domain, code)""",
@@ -184,7 +190,7 @@ SEASON_ROLLUPS: dict[str, tuple[str, str, str, str]] = {
 # of that batch brings it back (etl/withdraw.py). Only replaced rows are copied there.
 LOADED = ("help_stations", "hardship_files", "relief", "fund_allocations", "loans", "training",
           "placements", "medical_cards", "medical_benefits", "petitions", "union_coverage",
-          "npc_activities", "interventions")
+          "npc_activities", "interventions", "targets")
 ARCHIVE_SUFFIX = "_replaced"
 
 

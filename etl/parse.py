@@ -179,17 +179,48 @@ def parse_bool(text: object) -> bool:
                      f"Unreadable yes/no value '{s}'; enter 是 (yes) or 否 (no)")
 
 
-def parse_year(text: object) -> int:
-    """"2012", "2012年", "2012.0"; from 1990 to this year."""
+def parse_year(text: object, ahead: int = 0) -> int:
+    """"2012", "2012年", "2012.0"; from 1990 to this year (`ahead` years later for plans
+    such as a year's targets)."""
     s = clean(text)
     m = re.fullmatch(r"(\d{4})(\.0+)?\s*年?度?", s)
-    this_year = dt.date.today().year
-    if not m or not EARLIEST_DATE.year <= int(m[1]) <= this_year:
+    last = dt.date.today().year + ahead
+    if not m:
         raise ParseError(
-            f"无法识别的年度“{s}”；请填写 {EARLIEST_DATE.year}–{this_year} 之间的四位年份",
+            f"无法识别的年度“{s}”；请填写 {EARLIEST_DATE.year}–{last} 之间的四位年份",
             f"Unreadable year '{s}'; enter a four-digit year from {EARLIEST_DATE.year} "
-            f"to {this_year}")
+            f"to {last}")
+    if not EARLIEST_DATE.year <= int(m[1]) <= last:
+        raise ParseError(
+            f"年度 {m[1]} 超出范围；请填写 {EARLIEST_DATE.year}–{last} 之间的年份",
+            f"Year {m[1]} is out of range; enter a year from {EARLIEST_DATE.year} to {last}")
     return int(m[1])
+
+
+# A target as typed: "1000", "1,000人", "80%", "3家", "50万元" (units are words, not scales,
+# except 万); a rate's target may be a percentage.
+_TARGET_NOISE = re.compile(r"[,\s]|人次|人|个|家|件|项|名|次|笔|元|天")
+
+
+def parse_target(text: object) -> float:
+    """A target: a number, 0 or more; "80%" is 0.8 and "1.2万" 12000."""
+    s = clean(text).replace("％", "%")
+    body, scale = _TARGET_NOISE.sub("", s), 1.0
+    if body.endswith("%"):
+        body, scale = body[:-1], 0.01
+    elif body.endswith("万"):
+        body, scale = body[:-1], 10000.0
+    try:
+        number = Decimal(body)
+    except InvalidOperation:
+        number = Decimal("NaN")
+    if not number.is_finite():
+        raise ParseError(f"无法识别的目标值“{s}”；请填写数字，如 1000 或 80%",
+                         f"Unreadable target '{s}'; enter a number such as 1000 or 80%")
+    if number < 0:
+        raise ParseError(f"目标值 {s} 为负数；目标应为 0 或正数",
+                         f"Target {s} is negative; a target is 0 or more")
+    return float(number) * scale
 
 
 # ---------------------------------------------------------------- ID numbers (GB 11643)

@@ -65,6 +65,14 @@ def region_parser(index: RegionIndex, level: str, notes: dict[str, object] | Non
         if found is AMBIGUOUS:
             raise ParseError(f"“{text}”对应多个{zh}；请填写代码，如 {code}",
                              f"'{text}' names more than one {en}; give its code, e.g. {code}")
+        if found is None and level != "station" and index is not national():
+            outside = national().find(level, parse.clean(text))
+            if outside is not None and outside is not AMBIGUOUS:  # a real division, not ours
+                raise ParseError(
+                    f"{zh}“{text}”（{outside.code}）不在本系统的地区范围内；请只填写本系统所辖的{zh}，"
+                    f"如 {code} 或 {name}",
+                    f"{en} '{text}' ({outside.code}) lies outside this deployment's regions; "
+                    f"give a {en} this deployment covers, e.g. {code} or {name}")
         if found is None:
             hint_zh, hint_en = REGISTER_HINT if level == "station" else ("", "")
             raise ParseError(
@@ -128,7 +136,8 @@ def reconcile(index: RegionIndex, rows: pl.DataFrame, sheet: Sheet, data: pl.Dat
 
 
 # Where a row says which region it belongs to: (row column, sheet column), narrowest first.
-_PLACES = (("station_code", "station"), ("county_code", "county"), ("scope_code", "scope"))
+_PLACES = (("station_code", "station"), ("county_code", "county"), ("scope_code", "scope"),
+           ("region_code", "region"))
 
 
 def outside_user_region(index: RegionIndex, rows: pl.DataFrame, sheet: Sheet,

@@ -29,7 +29,8 @@ EXAMPLE_DATE = dt.date(2012, 5, 4)
 EXAMPLE_ID = parse.make_id("11010519491231002")
 # Every other type (IDs, codes, station codes, free text, a type unknown here) is text "@":
 # Excel then keeps digits as typed instead of 1.50702E+17 or a code without its zeros.
-NUMBER_FORMATS = {"date": "yyyy-mm-dd", "amount": "0.00", "int": "0", "year": "0"}
+NUMBER_FORMATS = {"date": "yyyy-mm-dd", "amount": "0.00", "int": "0", "year": "0",
+                  "target": "General"}  # a target: Excel reads a typed 80% as 0.8
 REGION_WORDS = {"station": ("帮扶站点", "help station"), "region": ("地区", "region")}
 
 
@@ -93,9 +94,16 @@ def spec(col: Column, choices: dict[str, list[str]], has_persons: bool, en: bool
     if t == "int":
         return Spec(None, fmt, _t(en, "非负整数", "a whole number, 0 or more"), 12)
     if t == "year":
-        return Spec(None, fmt, _t(en, f"四位年份，{parse.EARLIEST_DATE.year} 至今年",
-                                  f"a four-digit year from {parse.EARLIEST_DATE.year} to this "
-                                  "year"), EXAMPLE_DATE.year)
+        last = _t(en, *(("今年", "this year") if not col.max_future_years else
+                        (f"今年后{col.max_future_years}年", f"{col.max_future_years} years "
+                         "from now")))
+        return Spec(None, fmt, _t(en, f"四位年份，{parse.EARLIEST_DATE.year} 至",
+                                  f"a four-digit year from {parse.EARLIEST_DATE.year} to ")
+                    + last, EXAMPLE_DATE.year)
+    if t == "target":
+        return Spec(None, fmt, _t(en, "目标值，0 或正数；人数、件数、金额（元）填数字，比率填百分数，如 80%",
+                                  "the target, 0 or more: a number for persons, counts and "
+                                  "yuan, a percentage for rates, e.g. 80%"), 1000)
     return Spec(None, fmt, _t(en, "文字，自由填写", "free text"), "")
 
 

@@ -30,7 +30,7 @@ from etl.region_index import RegionIndex
 AGGREGATE_AMOUNT_LIMIT = Decimal("10000000000")
 # Table columns named differently from the mapping's column names.
 RENAMED = {"station": "station_code", "county": "county_code", "scope": "scope_code",
-           "id_number": "person_key"}
+           "region": "region_code", "id_number": "person_key"}
 # Table columns NOT NULL that a file may leave out, and the code stored then: a roster without
 # a 救助对象类别 column (or a blank cell) does not say whom it paid, so its rows are "not stated"
 # (未填写), never a guessed 困难职工 that the pages would count as such.
@@ -150,7 +150,9 @@ def check_column(col: Column, raw: pl.Series, header: str, has_persons: bool,
     if col.type == "bool":
         return by_distinct(raw, parse.parse_bool, pl.Boolean)
     if col.type == "year":
-        return by_distinct(raw, parse.parse_year, pl.Int16)
+        return by_distinct(raw, lambda v: parse.parse_year(v, col.max_future_years), pl.Int16)
+    if col.type == "target":
+        return by_distinct(raw, parse.parse_target, pl.Float64)
     raise ValueError(f"column type {col.type!r} of {col.kind}.{col.name} has no parser")
 
 

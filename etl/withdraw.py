@@ -210,7 +210,8 @@ def _outside(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, region: str) ->
     out = []
     for table in rows["table_name"].unique().to_list():
         columns = _has(con, table)
-        places = [c for c in ("station_code", "county_code", "scope_code") if c in columns]
+        places = [c for c in ("station_code", "county_code", "scope_code", "region_code")
+                  if c in columns]
         batches = rows.filter(pl.col("table_name") == table)["batch_id"].to_list()
         if not places:
             out += batches

@@ -7,7 +7,7 @@ import streamlit as st
 from analytics.coverage import tables_of
 from analytics.i18n import t
 from analytics.indicators import INDICATORS
-from ui import empty, sections
+from ui import empty, sections, targets_view
 from ui.attention import attention_table
 from ui.page_context import open_page
 
@@ -22,6 +22,7 @@ if empty.nothing_loaded(lang):  # a new warehouse: one message, not ten empty ca
 st.subheader(t("kpis", lang))
 sections.kpi_cards(page, KPIS)
 empty.missing_note([tb for c in KPIS for tb in tables_of(c)], lang)
+targets_view.progress_section(page, key="ov_targets")  # 目标任务: 完成率, 序时进度, 排名通报
 
 st.subheader(t("trends", lang))
 # Only indicators with data on file are offered; the sample has them all.

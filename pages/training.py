@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.i18n import t
-from ui import empty, sections
+from ui import empty, sections, targets_view
 from ui.page_context import open_page
 
 page = open_page(__file__)  # refuses a role the page is not for (ui/pages_registry.py)
@@ -16,6 +16,9 @@ f, lang = page.filters, page.lang
 st.title(t("page_training", lang))
 sections.kpi_cards(page, ["trained", "training_completion", "placement_6m", "placements",
                     "jobs_per_loan"])
+targets_view.progress_section(page, ["trained", "training_completion", "placement_6m",
+                                     "placements", "loans", "loan_amount", "jobs_per_loan"],
+                              key="tr_targets")
 
 st.subheader(t("training_section", lang))
 if empty.section(page, ["training"]):

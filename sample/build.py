@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from sample import declarations, regions
+from sample import declarations, regions, targets
 from sample.design import HAILAR, county_params
 from sample.funds import allocations
 from sample.interventions import interventions
@@ -34,7 +34,8 @@ from sample.truth import ground_truth
 DEFAULT_SEED = 20120504  # the date of the Bairin Left report
 YEARLY_CAPS = {"temporary": 5000, "medical": 10000, "education": 5000, "living": 6000}
 SUBDIRS = (regions.REGISTRY_DIR, "relief", "hardship", "petition", "loan", "training", "placement",
-           "fund_allocation", "union_coverage", "npc_activity", "medical", "interventions")
+           "fund_allocation", "union_coverage", "npc_activity", "medical", "interventions",
+           "target")
 
 
 def make_tables(seed: int = DEFAULT_SEED, scale: int = 1
@@ -86,8 +87,9 @@ def write_sample(out_dir: Path, scale: int = 1, seed: int = DEFAULT_SEED,
     truth["zero_reports"] = [p.name for p in declared]
     (out_dir / "ground_truth.json").write_text(
         json.dumps(truth, ensure_ascii=False, indent=1, sort_keys=True, default=str), encoding="utf-8")
+    goals = targets.write(out_dir, tables, seed)
     # the station registry first: the rosters name its stations
-    return [regions.write_registry(out_dir), *sorted(written.paths), *declared]
+    return [regions.write_registry(out_dir), *sorted(written.paths), *declared, goals]
 
 
 def build(db_path: Path, out_dir: Path):

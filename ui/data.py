@@ -10,7 +10,7 @@ import polars as pl
 import streamlit as st
 
 from analytics import coverage as cov
-from analytics import db, queries, reference, registry
+from analytics import db, queries, reference, registry, targets
 from analytics import quality as q
 from analytics.filters import COUNTRY, Filters
 from core.warehouse import DataVersion
@@ -78,6 +78,12 @@ def trend(codes: tuple[str, ...], f: Filters, token: str, by: str | None = None)
 @st.cache_data(**_CACHE)
 def breakdown(codes: tuple[str, ...], f: Filters, by: str, token: str) -> pl.DataFrame:
     return queries.breakdown(list(codes), f, by)
+
+
+@st.cache_data(**_CACHE)
+def progress(f: Filters, year: int, token: str) -> pl.DataFrame:
+    """Targets of `year` against what was done (analytics.targets.progress)."""
+    return targets.progress(None, f, year)
 
 
 @st.cache_data(**_CACHE)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import plotly.graph_objects as go
 import polars as pl
@@ -92,18 +92,23 @@ def download_buttons(
     fig: go.Figure | None, data: pl.DataFrame, provenance: export.Provenance,
     *, key: str, role: str | None = None, k: int = DEFAULT_K,
     query: dict[str, str] | None = None,
+    derive: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
 ) -> None:
     """A compact row of download buttons; files are built on click, and each click is
     recorded in the audit log with `query` (default: the filter bar's view as codes).
 
     `role` defaults to the signed-in user's (ui/auth/session.py): no buttons for a role without
-    aggregate exports, unsuppressed data only for roles with row-level exports."""
+    aggregate exports, unsuppressed data only for roles with row-level exports. `derive`
+    adds columns computed from the counts AFTER disclosure control (a 完成率 from a
+    protected count), so no derived column gives an exact count away."""
     role = role or getattr(auth.current_user(), "role", None)
     if not auth.can(role, "export_aggregate"):
         return
     role = "staff" if auth.can(role, "export_rows") else role
     stem = file_stem(provenance.title)
     released = release(data, provenance, role=role, k=k)
+    if derive is not None and released.table is not None:
+        released = replace(released, table=derive(released.table))
     facts = export_facts(provenance, released, trail.view_filters() if query is None else query)
     button_row(_builders(fig, released, provenance), stem, facts, key=key,
                container_key=f"dl_{key}")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from analytics import access, db, queries, reference, registry
+from analytics import access, db, queries, reference, registry, targets
 from analytics.briefing.period import Period
 from analytics.briefing.problems import Problems, gather_problems
 from analytics.filters import COUNTRY
@@ -43,6 +43,8 @@ class BriefingData:
     version: DataVersion | None = None
     sample: bool = False  # the bundled synthetic sample: every page says 示例数据
     problems: Problems | None = None  # the facts of 存在的问题 (analytics.briefing.problems)
+    # targets of the period's year against what was done (analytics.targets.progress)
+    goals: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=targets.COLUMNS))
 
     def value(self, code: str) -> float | None:
         return self.kpis.get(code, {}).get("value")
@@ -104,4 +106,5 @@ def gather(region: str, period: Period, scope: str = COUNTRY) -> BriefingData:
         labels=labels, version=db.data_version(), sample=registry.is_sample(),
         problems=gather_problems(f, (kpis.get("collective", {}).get("value"),
                                      kpis.get("collective", {}).get("year_ago"))),
+        goals=targets.progress(None, f, period.end.year),
     )

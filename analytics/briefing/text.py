@@ -10,6 +10,7 @@ import math
 
 import polars as pl
 
+from analytics.briefing import goals
 from analytics.briefing.content import BriefingData
 from analytics.briefing.wording import (
     change_zh,
@@ -164,7 +165,8 @@ def paragraphs_zh(b: BriefingData) -> list[tuple[str, str]]:
     (the document's 一、 level is its parts: work done, key figures, …)."""
     out = [("困难职工救助", relief_zh(b)), ("两节送温暖", festival_zh(b)),
            ("帮扶资金", funds_zh(b)), (employment_heading(b), employment_zh(b)),
-           ("职工维权", rights_zh(b)), ("医疗救助", medical_zh(b))]
+           ("职工维权", rights_zh(b)), ("医疗救助", medical_zh(b)),
+           ("目标任务完成情况", goals.paragraph(b.goals))]
     kept = [(h, p) for h, p in out if p]
     return [(f"（{_NUMERALS_ZH[i]}）{h}", p) for i, (h, p) in enumerate(kept)]
 
@@ -195,4 +197,6 @@ def paragraphs_en(b: BriefingData) -> list[tuple[str, str]]:
         rate = b.value("resolution_rate")
         out.append(("Rights protection", f"{petitions:,.0f} petitions received"
                     + (f"; {rate:.1%} resolved." if _ok(rate) else ".")))
+    if text := goals.paragraph(b.goals, "en"):
+        out.append(("Progress against targets", text))
     return [(f"({i}) {h}", p) for i, (h, p) in enumerate(out, start=1)]
