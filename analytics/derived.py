@@ -6,8 +6,10 @@ range, per bucket and cut. With the days since each person's previous row, the p
 row in a bucket are the rows whose previous row lies before the bucket: a filtered COUNT(*),
 and, summed per month first, one pass over the rows for any number of buckets. Sums of relief
 and the hardship register read monthly tables a few hundred times smaller than the facts.
-Where a warehouse lacks these (an old file, a test fixture), queries fall back to the exact
-definitions; tests/test_person_index.py checks both give the same numbers.
+The other tables' sums and row counts read the marts (core/marts.py), summed by month,
+place and the breakdown shown. Where a warehouse lacks these (an old file, a test fixture),
+queries fall back to the exact definitions; tests/test_person_index.py and
+tests/test_marts.py check both give the same numbers.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import replace
 from analytics import db
 from analytics.filters import Filters
 from analytics.indicators import PERSONS, TABLE_DIMS, Measure
+from core.marts import BY_FACT, MARTS
 from core.schema import (
     EVENT_ROLLUPS,
     PENDING,
@@ -47,6 +50,8 @@ def ready() -> frozenset[str]:
                for t, (r, _, c, v) in SEASON_ROLLUPS.items() if r in tables]
     checks += [built.format(k="people", t=t, r=r, w=" WHERE NOT multi_site")
                for t, r in PERSON_ROLLUPS.items() if r in tables]
+    checks += [f"SELECT 'mart:{m.name}' WHERE (SELECT count(*) FROM {m.name}) > 0 "
+               f"OR NOT EXISTS (SELECT 1 FROM {m.table})" for m in MARTS if m.name in tables]
     return frozenset(db.query("\nUNION ALL ".join(checks)).to_series().to_list())
 
 
@@ -205,12 +210,33 @@ def _keyed_sql(table: str, key: str, cols: list[tuple[str | None, str]], dim_joi
             f"{'JOIN tree ON tree.code = p.dim' if to_child else ''}\nGROUP BY ALL")
 
 
-def summed(m: Measure) -> Measure:
-    """The measure over the load's monthly sums (etl/rollups.py) where it is a sum of a flow
-    by month, else itself: same value, from a table a few hundred times smaller."""
+def summed(m: Measure, by: str | None = None) -> Measure:
+    """The measure over the load's monthly sums (etl/rollups.py, the marts of core/marts.py)
+    where it is a sum of a flow by month, else itself: same value, from a table a few hundred
+    times smaller. `by`: the breakdown asked for (a mart answers it from its grouping set)."""
+    if (marted := _from_mart(m, by)) is not None:
+        return marted
     if (m.table not in SUM_ROLLUPS or m.kind not in ("flow", "annual_flow")
             or not additive(m) or f"rollup:{m.table}" not in ready()):
         return m
     rollup, _ = SUM_ROLLUPS[m.table]
     expr = m.expr.replace("COUNT(*)", "SUM(t.payments)", 1)
     return replace(m, table=rollup, expr=expr, date_col="month")
+
+
+def _from_mart(m: Measure, by: str | None) -> Measure | None:
+    """The measure over its table's mart, reading the grouping set of breakdown `by`, or None
+    where the mart does not keep the measure's aggregate (word for word) or that breakdown."""
+    mart = BY_FACT.get((m.table, m.date_col))
+    if (mart is None or m.kind not in ("flow", "annual_flow") or m.where
+            or f"mart:{mart.name}" not in ready() or (column := mart.column(m.expr)) is None):
+        return None
+    col = None if by in (None, "county", "region") else TABLE_DIMS[m.table].get(by)
+    if col is None or col in mart.places + mart.cuts:
+        dim = ""  # the place, or a cut every grouping set keeps
+    elif col in mart.dims:
+        dim = col
+    else:
+        return None
+    return replace(m, table=mart.name, expr=f"SUM(t.{column})", date_col="month",
+                   where=f"t.dim = '{dim}'")

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.marts import MARTS
+
 # Dimensions each fact table can be cut by (dimension → column). Every table has `region`
 # (through county_code); `station` marks tables that record the help station.
 TABLE_DIMS: dict[str, dict[str, str]] = {
@@ -37,6 +39,7 @@ TABLE_DIMS: dict[str, dict[str, str]] = {
     "npc_activities": {"npc_kind": "kind"},
 }
 TABLE_DIMS["relief_monthly"] = TABLE_DIMS["relief"]  # its monthly sums (etl/rollups.py)
+TABLE_DIMS |= {m.name: TABLE_DIMS[m.table] for m in MARTS}  # the marts (core/marts.py)
 
 # Label domains (table `labels`) of the dimensions that hold codes.
 DIM_LABEL_DOMAIN = {

@@ -75,7 +75,7 @@ def evaluate(measures: list[Measure], f: Filters, buckets: list[Bucket],
     view = (str(w.path), w.stamp, f.region, f.fund_source, f.category, by)
     measures = list(dict.fromkeys(measures))
     got = {(m, lo, hi): _memo_get((*view, m, lo, hi)) for m in measures for _, lo, hi in buckets}
-    read = {m: derived.summed(m) for m in measures}
+    read = {m: derived.summed(m, by) for m in measures}
     groups: dict[tuple, list[Measure]] = defaultdict(list)
     for m in measures:
         r = read[m]

@@ -1,0 +1,59 @@
+"""Marts: fact tables summed at load by month, place and the dimensions a page cuts by, so a
+page's sums read a table whose size follows the regions, months and categories it shows, not
+the rows loaded (etl/marts.py writes them, analytics/derived.py reads them).
+
+A mart keeps one grouping set per breakdown: `dim` = '' holds the sums by month and place
+(and the filter bar's cuts the table records), `dim` = a column's name the same sums cut by
+that column too. A measure is answered from a mart only where the catalogue's aggregate is
+one of the mart's columns, word for word (`measures`), so the mart cannot drift from the
+definition it stands for; the plain definition over the facts stays the reference
+(tests/test_marts.py compares both). Only sums and row counts are kept: distinct persons and
+medians cannot be added across months or places, and are never read from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Mart:
+    name: str  # the mart table
+    table: str  # the fact table it sums
+    date_col: str  # the fact's date placing a row in its month
+    places: tuple[str, ...]  # county_code, and station_code where the table keeps it
+    cuts: tuple[str, ...]  # columns every grouping set keeps (the filter bar's cuts)
+    dims: tuple[str, ...]  # columns a page breaks down by: one grouping set each
+    measures: tuple[tuple[str, str], ...]  # (mart column, aggregate over fact rows `t`)
+
+    def column(self, expr: str) -> str | None:
+        """The mart column holding aggregate `expr`, if it keeps it."""
+        return next((c for c, e in self.measures if e == expr), None)
+
+
+COUNTY = ("county_code",)
+MARTS: tuple[Mart, ...] = (
+    Mart("petitions_mart", "petitions", "received_on", COUNTY, (),
+         ("channel", "category", "mediation_level", "outcome"),
+         (("rows", "COUNT(*)"), ("collective", "COUNT(*) FILTER (WHERE t.collective)"),
+          ("skip_level", "COUNT(*) FILTER (WHERE t.skip_level)"),
+          ("resolved", "COUNT(*) FILTER (WHERE t.outcome = 'resolved')"),
+          ("settled", "COUNT(*) FILTER (WHERE t.closed_on IS NOT NULL AND "
+                      "t.outcome <> 'withdrawn')"))),
+    Mart("training_mart", "training", "start_on", COUNTY, (), ("course", "provider"),
+         (("rows", "COUNT(*)"), ("completed", "COUNT(*) FILTER (WHERE t.completed)"))),
+    Mart("placements_mart", "placements", "placed_on", COUNTY, (), ("channel",),
+         (("rows", "COUNT(*)"),)),
+    Mart("loans_mart", "loans", "issued_on", ("county_code", "station_code"), (), (),
+         (("rows", "COUNT(*)"), ("amount_yuan", "SUM(t.amount_yuan)"),
+          ("jobs", "SUM(t.jobs_created)"))),
+    Mart("loans_due_mart", "loans", "due_on", ("county_code", "station_code"), (), (),
+         (("rows", "COUNT(*)"), ("repaid", "COUNT(*) FILTER (WHERE t.repaid_on IS NOT NULL)"))),
+    Mart("medical_benefits_mart", "medical_benefits", "benefit_on", COUNTY, (), ("kind",),
+         (("discount_yuan", "SUM(t.discount_yuan)"),)),
+    Mart("npc_activities_mart", "npc_activities", "activity_on", COUNTY, (), ("kind",),
+         (("reception_days", "SUM(t.count) FILTER (WHERE t.kind = 'reception_day')"),
+          ("proposals", "SUM(t.count) FILTER (WHERE t.kind = 'proposal')"),
+          ("proposals_done", "SUM(t.completed) FILTER (WHERE t.kind = 'proposal')"))),
+)
+BY_FACT: dict[tuple[str, str], Mart] = {(m.table, m.date_col): m for m in MARTS}

@@ -1,0 +1,82 @@
+"""The marts (core/marts.py): fact tables summed by month, place and the pages' breakdowns,
+made at load for the months and counties a batch touched, or whole.
+
+A mart row sums the fact rows of one month and county (and station, cut and breakdown
+value), so the rows a batch wrote, replaced or withdrew change only the mart rows of their
+(month, county) pairs: those are deleted and summed again from the facts of those pairs,
+which gives the rows a full rebuild gives (tests/test_marts.py compares both after loads,
+corrections and a withdrawal). `scope` records the pairs while the batch's rows and the rows
+it replaced are still where they can be read: after a load, before a withdrawal.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from core import schema
+from core.marts import MARTS, Mart
+
+SCOPE = "_mart_scope"  # temp table: mart, month, county_code of the pairs to sum again
+
+
+def tables() -> list[str]:
+    """Every table refresh() writes."""
+    return [m.name for m in MARTS]
+
+
+def scope(con: duckdb.DuckDBPyConnection, batches: list[str]) -> None:
+    """Record the (month, county) pairs of every mart that the rows of `batches` touch: the
+    batches' own rows and the rows they replaced (kept in the archives). Called after a load
+    wrote them, or before a withdrawal takes them out and puts the replaced ones back."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {SCOPE} "
+                "(mart VARCHAR, month DATE, county_code VARCHAR)")
+    for m in MARTS:
+        sources = [f"SELECT {m.date_col}, county_code FROM {m.table} "
+                   "WHERE list_contains($b, batch_id)"]
+        if m.table in schema.LOADED:
+            sources.append(f"SELECT {m.date_col}, county_code FROM {schema.archive(m.table)} "
+                           "WHERE list_contains($b, replaced_by)")
+        con.execute(f"""INSERT INTO {SCOPE}
+                        SELECT DISTINCT '{m.name}', date_trunc('month', d)::DATE, c
+                        FROM ({' UNION ALL '.join(sources)}) s(d, c) WHERE d IS NOT NULL""",
+                    {"b": batches})
+
+
+def refresh(con: duckdb.DuckDBPyConnection, scoped: bool = False) -> None:
+    """Make every mart again from its facts: whole, or with `scoped` only the pairs `scope`
+    recorded (a mart not made yet is made whole)."""
+    have = {r[0] for r in con.sql("SELECT table_name FROM duckdb_tables()").fetchall()}
+    for m in MARTS:
+        if m.table not in have:
+            continue
+        if not scoped or m.name not in have:
+            con.sql(f"CREATE OR REPLACE TABLE {m.name} AS {_select(m, 'true')} "
+                    "ORDER BY dim, month")
+            continue
+        (lo, hi), = con.execute(f"SELECT min(month), max(month) FROM {SCOPE} WHERE mart = $m",
+                                {"m": m.name}).fetchall()
+        if lo is None:
+            continue  # the batch touched no row of this table
+        inside = (f"EXISTS (SELECT 1 FROM {SCOPE} s WHERE s.mart = '{m.name}' "
+                  "AND s.month = {month} AND s.county_code = {county})")
+        con.execute(f"DELETE FROM {m.name} t WHERE "
+                    + inside.format(month="t.month", county="t.county_code"))
+        # the outer range lets the scan skip the facts' row groups of other months
+        rows = (f"t.{m.date_col} >= $lo AND t.{m.date_col} < $hi + INTERVAL 1 MONTH AND "
+                + inside.format(month=f"date_trunc('month', t.{m.date_col})::DATE",
+                                county="t.county_code"))
+        con.execute(f"INSERT INTO {m.name} {_select(m, rows)}", {"lo": lo, "hi": hi})
+
+
+def _select(m: Mart, where: str) -> str:
+    """The mart's rows from the fact rows where `where` holds: one grouping set by month,
+    place and cuts (dim ''), and one more per breakdown column (dim = its name)."""
+    base = ["month", *m.places, *m.cuts]
+    sets = ", ".join(f"({', '.join(base + extra)})" for extra in [[], *([d] for d in m.dims)])
+    dim = "CASE " + " ".join(f"WHEN GROUPING({d}) = 0 THEN '{d}'" for d in m.dims) + \
+        " ELSE '' END" if m.dims else "''"
+    sums = ", ".join(f"{expr} AS {col}" for col, expr in m.measures)
+    return (f"SELECT {dim} AS dim, {', '.join(base + list(m.dims))}, {sums} "
+            f"FROM (SELECT date_trunc('month', t.{m.date_col})::DATE AS month, t.* "
+            f"FROM {m.table} t WHERE t.{m.date_col} IS NOT NULL AND {where}) t "
+            f"GROUP BY GROUPING SETS ({sets})")
