@@ -309,3 +309,54 @@ def test_a_region_bound_users_rules_stay_in_their_region(env, sample_db, monkeyp
 
 def test_state_file_lives_beside_the_warehouse(env):
     assert store.state_path() == Path(str(env / "w.duckdb") + ".alerts.sqlite")
+
+
+# ---------------------------------------------------------------- a real load, a real rule
+
+def test_a_load_that_breaks_a_rule_in_another_province(env, servers, monkeypatch):
+    """德阳市 (not the sample): the stations and a January roster load; a matching-funds rule
+    holds nothing. The funds table loads with 10万 not arrived: the run after the load sends
+    one message to each channel, in 德阳's words; a second run sends nothing; withdrawing the
+    funds batch clears the alert, recorded. The rule is checked against the warehouse's own
+    regions, indicators and channels, as the page does."""
+    from etl import load, warehouse, withdraw
+    from tests.test_vocabulary import PLACES, _files
+
+    hooks, box, _, _ = servers
+    p = PLACES["deyang"]
+    db = env / "deyang.duckdb"
+    monkeypatch.setenv("UNION_DASH_DB", str(db))
+    monkeypatch.setenv("UNION_DASH_ALERTS", str(env / "deyang.alerts.sqlite"))
+    warehouse.init(db, [p.scope])
+    assert load.load_files(_files(env, p), db, rejects_dir=env / "rej").exit_code == 0
+    rule = rules.save(Rule("", "配套资金未到位", "", "matching_arrears", {"by": "12-31"},
+                           region=p.scope, recipients=("办公室群", "领导钉钉群", "财务科")),
+                      user="staff1")
+    now = datetime(2027, 1, 5, 9).astimezone()
+    assert engine.run_rules(now).fired == []
+
+    funds = env / "帮扶资金下拨到位表.csv"
+    funds.write_text(f"年度,{p.header},资金来源,下拨金额（元）,到位金额（元）\n"
+                     f"2026,{p.county_name},地方财政配套,300000,200000\n", encoding="utf-8")
+    loaded = load.load_files([funds], db, rejects_dir=env / "rej")
+    assert loaded.exit_code == 0
+    first = engine.run_rules(now, user="staff1", trigger="load")
+    assert [(f.finding.rule_id, f.finding.region_name, f.finding.period)
+            for f in first.fired] == [(rule.rule_id, "旌阳区", "2026")]
+    assert [d.outcome for d in first.deliveries] == ["sent"] * 3
+    wecom, ding = hooks.to("/cgi-bin/webhook/send"), hooks.to("/robot/send")
+    assert len(wecom) == len(ding) == len(box.messages) == 1
+    assert valid_dingtalk_sign(ding[0].query)
+    text = wecom[0].body["markdown"]["content"]
+    assert "旌阳区" in text and "尚有10.0万元未到位" in text and "旗" not in text
+    mail = email.message_from_bytes(box.messages[0])  # the e-mail channel reads English
+    assert "Jingyang" in mail.get_payload(decode=True).decode()
+
+    assert engine.run_rules(now).deliveries == []
+    assert len(hooks.posts) == 2 and len(box.messages) == 1
+
+    withdraw.withdraw(db, loaded.files[0].batch_id, user="staff1")
+    cleared = engine.run_rules(now, trigger="withdraw")
+    assert [c["region"] for c in cleared.cleared] == [first.fired[0].finding.region]
+    assert state.firings()[0]["clear_reason"] == "condition_gone"
+    assert len(hooks.posts) == 2 and len(box.messages) == 1
