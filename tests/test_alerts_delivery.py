@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import sqlite3
 import time
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -360,3 +360,43 @@ def test_a_load_that_breaks_a_rule_in_another_province(env, servers, monkeypatch
     assert [c["region"] for c in cleared.cleared] == [first.fired[0].finding.region]
     assert state.firings()[0]["clear_reason"] == "condition_gone"
     assert len(hooks.posts) == 2 and len(box.messages) == 1
+
+
+def _after_change_done() -> None:
+    """Wait for the dashboard's background run of the rules (ui/alerts_hook.py)."""
+    import threading
+    for t in [t for t in threading.enumerate() if t.name == "alerts-after-change"]:
+        t.join(60)
+
+
+def test_the_dashboards_load_and_withdrawal_run_the_rules(env, servers, monkeypatch):
+    """The upload page's load and the withdrawal section's run (ui/upload_view.run_load,
+    ui/withdraw_view.run) run the rules once the ETL's call has returned."""
+    from etl import load, warehouse
+    from tests.test_vocabulary import PLACES, _files
+    from ui import upload_view, withdraw_view
+
+    hooks, box, _, _ = servers
+    p = PLACES["yinchuan"]  # 银川市: 自治区专项, 县（市、区）
+    db = env / "yinchuan.duckdb"
+    monkeypatch.setenv("UNION_DASH_DB", str(db))
+    monkeypatch.setenv("UNION_DASH_ALERTS", str(env / "yinchuan.alerts.sqlite"))
+    monkeypatch.setenv("UNION_DASH_REJECTS_DIR", str(env / "rej"))
+    warehouse.init(db, [p.scope])
+    assert load.load_files(_files(env, p), db, rejects_dir=env / "rej").exit_code == 0
+    # due by 1 January: on any day the year checked is the clock's own (arrears_year)
+    rules.save(Rule("", "配套资金未到位", "", "matching_arrears", {"by": "01-01"},
+                    region=p.scope, recipients=("办公室群",)), user="staff1")
+    funds = (f"年度,{p.header},资金来源,下拨金额（元）,到位金额（元）\n"
+             f"{date.today().year},{p.county_name},地方财政配套,300000,200000\n").encode()
+    report = upload_view.run_load([("帮扶资金下拨到位表.csv", funds)], db)
+    assert report.files[0].status == "loaded"
+    _after_change_done()
+    posts = hooks.to("/cgi-bin/webhook/send")
+    assert len(posts) == 1 and "兴庆区" in posts[0].body["markdown"]["content"]
+    assert [e for e in audit.events(action="alert")["details"].to_list() if '"load"' in e]
+
+    done, _ = withdraw_view.run(db, report.files[0].batch_id, "staff1")
+    assert done
+    _after_change_done()
+    assert state.firings()[0]["clear_reason"] == "condition_gone" and len(hooks.posts) == 1
