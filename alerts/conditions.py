@@ -125,21 +125,24 @@ def evaluate(rule: Rule, con: object, as_of: date, lang: str = "zh") -> list[Fin
         return _CHECKS[rule.condition](rule, as_of, lang)
 
 
-def _names(lang: str) -> dict[str, str]:
+def _names(lang: str) -> dict[str, tuple[str, str]]:
+    """Region code → (Chinese, English) name; the English falls back to the Chinese."""
     regions = reference.regions()
-    col = "name_en" if lang == "en" else "name_zh"
-    return dict(zip(regions["region_code"], regions[col].fill_null(regions["name_zh"]),
-                    strict=True))
+    return {c: (z, e or z) for c, z, e in regions.select("region_code", "name_zh",
+                                                         "name_en").iter_rows()}
 
 
 def _finding(rule: Rule, region: str, p: Period, value: float | None,
-             reference_value: float | None, as_of: date, lang: str, names: dict[str, str],
-             params: dict, period: str | None = None) -> Finding:
+             reference_value: float | None, as_of: date, lang: str,
+             names: dict[str, tuple[str, str]], params: dict) -> Finding:
+    """A Finding whose params carry what its message needs in either language (names in
+    both), so rendering it reads nothing from the warehouse."""
+    both = names.get(region, (region, region))
     base = {"rule": rule.name, "condition": rule.condition, "indicator": rule.indicator,
-            "region": region, "period_start": p.start.isoformat(),
+            "region_names": list(both), "period_start": p.start.isoformat(),
             "granularity": p.granularity}
-    return Finding(rule.rule_id, region, names.get(region, region),
-                   period or period_key(p.start, p.granularity), rule.indicator, value,
+    return Finding(rule.rule_id, region, both[1] if lang == "en" else both[0],
+                   period_key(p.start, p.granularity), rule.indicator, value,
                    reference_value, rule.condition, {**base, **params},
                    link(PAGES[rule.condition], region, p), as_of)
 
@@ -224,7 +227,8 @@ def _silent_station(rule: Rule, as_of: date, lang: str) -> list[Finding]:
             by_unit.setdefault(unit, []).append(code)
     deadline = add_months(month, 1).replace(day=day)
     return [_finding(rule, unit, p, float(len(codes)), None, as_of, lang, names,
-                     {"stations": codes, "station_names": [names.get(c, c) for c in codes],
+                     {"stations": codes,
+                      "station_names": [list(names.get(c, (c, c))) for c in codes],
                       "deadline": deadline.isoformat(), "day": day})
             for unit, codes in sorted(by_unit.items())]
 
@@ -243,11 +247,13 @@ def _matching_arrears(rule: Rule, as_of: date, lang: str) -> list[Finding]:
     p = Period(str(year), "year", date(year, 1, 1), date(year, 12, 1))
     gaps = findings.matching_arrears(_filters(rule, p), rule.level_depth)
     names, out = _names(lang), []
+    fund = reference.labels("fund_source").get("local_matching", ("地方财政配套",
+                                                                  "local matching fund"))
     for r in gaps.sort("region").iter_rows(named=True):
         out.append(_finding(rule, r["region"], p, r["received"], r["allocated"], as_of, lang,
                             names, {"allocated": r["allocated"], "received": r["received"],
                                     "gap": r["gap"], "deadline": due.isoformat(),
-                                    "year": year}))
+                                    "year": year, "fund": list(fund)}))
     return out
 
 

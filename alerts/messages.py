@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from datetime import date
 
-import polars as pl
-
 from alerts.model import Finding
-from analytics import fmt, reference
+from analytics import fmt
 from analytics.indicators import INDICATORS
 
 # message_key → (zh, en). Fields: rule, region, period, indicator, value, reference, link,
@@ -65,19 +63,11 @@ def _day(iso: str, lang: str) -> str:
     return f"{d:%d %b %Y}" if lang == "en" else f"{d.year}年{d.month}月{d.day}日"
 
 
-def _name(code: str, lang: str, fallback: str) -> str:
-    """A region's name in the message's language (the finding's own where not known)."""
-    row = reference.regions().filter(pl.col("region_code") == code)
-    if not row.height:
+def _name(pair: list[str] | None, lang: str, fallback: str) -> str:
+    """A name carried in both languages (Chinese, English), in the message's."""
+    if not pair:
         return fallback
-    return (row["name_en"][0] if lang == "en" else None) or row["name_zh"][0] or fallback
-
-
-def _matching_label(lang: str) -> str:
-    """The deployment's word for local matching funds (labels table), 资金 added in Chinese."""
-    zh, en = reference.labels("fund_source").get("local_matching",
-                                                 ("地方财政配套", "local matching fund"))
-    return f"{en}s" if lang == "en" else zh
+    return (pair[1] if lang == "en" else pair[0]) or pair[0] or fallback
 
 
 def fields(finding: Finding, lang: str = "zh", base_url: str = "") -> dict[str, str]:
@@ -87,7 +77,7 @@ def fields(finding: Finding, lang: str = "zh", base_url: str = "") -> dict[str, 
     ind = INDICATORS.get(finding.indicator)
     start = date.fromisoformat(p["period_start"]) if p.get("period_start") else None
     out = {"rule": p.get("rule", finding.rule_id),
-           "region": _name(finding.region, lang, finding.region_name),
+           "region": _name(p.get("region_names"), lang, finding.region_name),
            "period": fmt.period(start, p.get("granularity", "month"), lang) if start
            else finding.period,
            "indicator": ind.name(lang) if ind else "",
@@ -109,10 +99,12 @@ def fields(finding: Finding, lang: str = "zh", base_url: str = "") -> dict[str, 
     elif cond == "silent_station":
         out["count"] = f"{len(p['stations'])}"
         out["stations"] = ("、" if lang != "en" else ", ").join(
-            _name(c, lang, n) for c, n in zip(p["stations"], p["station_names"], strict=True))
+            _name(n, lang, c) for c, n in zip(p["stations"], p["station_names"], strict=True))
         out["deadline"] = _day(p["deadline"], lang)
     elif cond == "matching_arrears":
-        out |= {"fund": _matching_label(lang), "deadline": _day(p["deadline"], lang),
+        fund = p.get("fund") or ["地方财政配套", "local matching fund"]
+        out |= {"fund": f"{fund[1]}s" if lang == "en" else fund[0],
+                "deadline": _day(p["deadline"], lang),
                 **{k: fmt.yuan(p[k], lang) for k in ("allocated", "received", "gap")}}
     elif cond == "petitions_above":
         out["kind"] = _pick(_KINDS[p["kind"]], lang)

@@ -224,7 +224,7 @@ def test_another_province_in_its_own_words(deyang) -> None:
     assert found == []
     found = conditions.evaluate(silent, deyang, date(2026, 3, 11))  # February: nothing
     assert [(f.region, f.period, f.value) for f in found] == [(county, "2026-02", 1.0)]
-    en = messages.render(found[0], "en", "https://dash.example")
+    en = messages.render(found[0], "en", "https://dash.example")  # names carried: no reads
     assert "Jingyang" in en and "Feb 2026" in en
     assert "https://dash.example/quality?region=" in en
 
@@ -260,7 +260,8 @@ def test_messages_in_either_language(sample) -> None:
                   "尚有22.0万元未到位（截至2012年9月30日）。查看：" + f.link)
     en = messages.render(f, "en")
     assert "Bairin Left Banner, 2012: local matching funds due ¥220,000, received ¥0" in en
-    rule = _rule("change", {"basis": "yoy", "op": "<", "pct": -10}, "coverage", name="覆盖率")
+    rule = _rule("change", {"basis": "yoy", "op": "<", "pct": -10, "period": "year"},
+                 "coverage", name="覆盖率")
     found = conditions.evaluate(rule, None, date(2013, 1, 5))
     assert found
     for f in found:
