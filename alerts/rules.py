@@ -282,7 +282,7 @@ def read_file(name: str, data: bytes, *, owner: str = "", scope: str = COUNTRY,
     try:
         rows = _toml_rows(data) if name.lower().endswith(".toml") else _csv_rows(data)
     except (UnicodeDecodeError, tomllib.TOMLDecodeError, csv.Error) as e:
-        return [], [Problem("", "文件无法读取；请另存为 UTF-8 编码的 CSV 或 TOML",
+        return [], [Problem("", "文件无法读取；请另存为 CSV（UTF-8 或 GBK）或 TOML",
                             f"the file cannot be read ({type(e).__name__}); save it as "
                             "UTF-8 CSV or TOML", file=name)]
     rules, problems = [], []
@@ -321,7 +321,10 @@ def import_file(name: str, data: bytes, *, user: str | None = None, scope: str =
 
 
 def _csv_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
-    text = data.decode("utf-8-sig")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:  # Excel's "CSV (逗号分隔)" on a Chinese Windows writes GBK
+        text = data.decode("gb18030")
     reader = csv.DictReader(io.StringIO(text))
     headers = {h: _key(h) for h in reader.fieldnames or []}
     return [(reader.line_num, {headers[k]: (v or "").strip() for k, v in row.items()

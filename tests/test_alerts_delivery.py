@@ -260,6 +260,11 @@ def test_a_rules_file_saves_all_its_rules(env):
     assert audit.events(action="alert_rule").height == 3
 
 
+def test_a_rules_file_saved_by_chinese_excel_in_gbk(env):
+    saved = rules.import_file("rules.csv", RULES_CSV.encode("gbk"), check_known=False)
+    assert [r.name for r in saved] == ["覆盖率低", "集体访多", "救助人数同比降"]
+
+
 def test_a_rules_file_with_a_bad_row_saves_nothing_and_says_where(env):
     text = RULES_CSV.replace("集体访,3", "集体访,三").replace("同比,-20", "去年,-20")
     with pytest.raises(rules.Refused) as e:
