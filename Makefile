@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 DB     ?= data/warehouse.duckdb
 
-.PHONY: run serve-many test install install-dev system-deps sample lint bench
+.PHONY: run serve-many alerts test install install-dev system-deps sample lint bench
 
 ## Install, build the sample warehouse if it is missing, open the dashboard on 127.0.0.1:8501.
 run: install
@@ -16,6 +16,12 @@ run: install
 K ?= $(shell nproc)
 serve-many: install
 	UNION_DASH_DB=$(DB) PYTHON=$(PY) deploy/serve-many.sh $(K)
+
+## Alert rules and subscriptions, once: what cron or the systemd timer runs every 5 minutes
+## (deploy/union-dashboard-alerts.timer). Exit 0 done, 1 something failed, 3 already running.
+## NOW=2012-06-05T09:00 acts as of that time (a fake clock).
+alerts: install
+	UNION_DASH_DB=$(DB) $(PY) -m alerts run-due $(if $(NOW),--now $(NOW))
 
 ## Install everything the tests need (Chromium and a CJK font included) and run them.
 test: system-deps install-dev

@@ -245,3 +245,33 @@ def test_summary_stops_at_a_sentence():
     long = [("h", "第一句话。" * 10 + "第二句话很长" * 40)]
     cut = summary(long, limit=100)
     assert cut.endswith("。") and len(cut) <= 100
+
+
+def test_the_rules_run_when_the_warehouse_changes_and_fire_once(servers, tmp_path, monkeypatch,
+                                                                 sample_db):
+    """With the real engine: a rule on 赤峰市's counties fires 巴林左旗's matching funds not
+    arrived by 31 May 2012 at the first run; later runs on the same data do not run the rules;
+    a new warehouse file (a load's swap) runs them again and nothing fires twice."""
+    from alerts import rules
+    from alerts.model import Rule
+
+    _, hooks, _ = servers
+    db = tmp_path / "warehouse.duckdb"
+    db.write_bytes(sample_db.read_bytes())
+    monkeypatch.setenv("UNION_DASH_DB", str(db))
+    st.remove("blzq")  # the rules alone
+    rules.save(Rule("arrears", "配套资金未到位", "", "matching_arrears", {"by": "05-31"},
+                    region="150400", recipients=("robot",)), check_known=False)
+    first = schedule.run_due(datetime(2012, 6, 5, 9, 0))
+    assert (first.exit_code, first.evaluated) == (0, "data changed"), first.lines()
+    posts = [p.body["markdown"]["content"] for p in hooks.to("/robot")]
+    assert posts and any("巴林左旗" in p for p in posts)
+    same = schedule.run_due(datetime(2012, 6, 5, 9, 5))
+    assert same.evaluated == "" and len(hooks.posts) == len(posts)
+    copy = tmp_path / "next.duckdb"  # a load writes a new file and renames it over the old
+    copy.write_bytes(db.read_bytes())
+    os.replace(copy, db)
+    swapped = schedule.run_due(datetime(2012, 6, 5, 9, 10))
+    assert swapped.evaluated == "data changed" and swapped.exit_code == 0, swapped.lines()
+    assert swapped.rules_result.rules == 1 and not swapped.rules_result.fired
+    assert len(hooks.posts) == len(posts)  # fired once, not again
