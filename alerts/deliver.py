@@ -129,6 +129,8 @@ def deliveries(*, firing_ids: Iterable[int] | None = None, ref: str | None = Non
                state: Path | None = None) -> list[dict]:
     """Recorded attempts, newest first: of some firings, or of one `ref`, or all."""
     where, params = "", []
+    if not store.readable(state):
+        return []
     if firing_ids is not None:
         ids = list(firing_ids)
         where, params = f" WHERE firing_id IN ({', '.join('?' * len(ids))})", ids

@@ -250,6 +250,8 @@ def set_enabled(rule_id: str, enabled: bool, *, user: str | None = None,
 
 
 def get(rule_id: str, *, path: Path | None = None) -> Rule | None:
+    if not store.readable(path):
+        return None
     with store.connect(path) as con:
         row = con.execute("SELECT * FROM rules WHERE rule_id = ?", [rule_id]).fetchone()
     return _rule(row) if row else None
@@ -258,6 +260,8 @@ def get(rule_id: str, *, path: Path | None = None) -> Rule | None:
 def all_rules(*, scope: str = COUNTRY, enabled_only: bool = False,
               path: Path | None = None) -> list[Rule]:
     """The rules whose region lies in `scope`, by name."""
+    if not store.readable(path):
+        return []
     with store.connect(path) as con:
         rows = con.execute("SELECT * FROM rules ORDER BY name, rule_id").fetchall()
     rules = [_rule(r) for r in rows]

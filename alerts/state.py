@@ -81,6 +81,8 @@ def firings(*, open_only: bool = False, rule_ids: Iterable[str] | None = None,
             return []
         clauses.append(f"f.rule_id IN ({', '.join('?' * len(ids))})")
         params += ids
+    if not store.readable(state):
+        return []
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     sql = (f"SELECT f.*, r.name AS rule_name FROM firings f LEFT JOIN rules r USING (rule_id)"
            f"{where} ORDER BY f.id DESC")

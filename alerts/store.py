@@ -100,6 +100,12 @@ def connect(path: Path | str | None = None) -> Iterator[sqlite3.Connection]:
         con.close()
 
 
+def readable(path: Path | str | None = None) -> bool:
+    """Whether there is a state file to read: a page that only reads (no rule ever saved)
+    makes none."""
+    return (Path(path) if path else state_path()).exists()
+
+
 @contextlib.contextmanager
 def transaction(con: sqlite3.Connection) -> Iterator[None]:
     """One write transaction that takes the write lock first."""

@@ -127,3 +127,20 @@ def test_a_rule_added_through_the_form_and_one_refused(env):
     next(b for b in at.button if b.label == "保存规则").click().run()
     assert any("规则名称为空" in e.value for e in at.error)
     assert len(rules.all_rules()) == 2
+
+
+def test_a_deployment_without_rules_reads_without_writing(small, tmp_path, monkeypatch):
+    """No rule ever saved: the page says so and leaves no state file behind."""
+    monkeypatch.setenv("UNION_DASH_DB", str(small / "w.duckdb"))
+    monkeypatch.setenv("UNION_DASH_AUTH", str(tmp_path / "none.yaml"))
+    monkeypatch.setenv("UNION_DASH_ALERTS", str(tmp_path / "never.sqlite"))
+    monkeypatch.setenv("UNION_DASH_CHANNELS", str(tmp_path / "no-channels.toml"))
+    before = st_config.get_option("server.address")
+    st_config.set_option("server.address", "127.0.0.1")
+    try:
+        at = open_page("en")
+    finally:
+        st_config.set_option("server.address", before)
+    assert not at.exception, [e.value for e in at.exception]
+    assert {"No alerts.", "No rules yet."} <= {i.value for i in at.info}
+    assert not (tmp_path / "never.sqlite").exists()
