@@ -36,6 +36,7 @@ import base64
 import hashlib
 import hmac
 import os
+import re
 import smtplib
 import ssl
 import time
@@ -197,7 +198,7 @@ def _post(channel: Channel, payload: dict) -> None:
     try:
         r = requests.post(_url(channel), json=payload, timeout=channel.timeout)
     except requests.RequestException as e:  # refused, timed out, DNS: the server may come back
-        raise SendFailed(f"{type(e).__name__}: {e}") from None
+        raise SendFailed(_short(e)) from None
     if r.status_code >= 400:
         raise SendFailed(f"HTTP {r.status_code}", retry=r.status_code >= 500
                          or r.status_code == 429)
@@ -210,6 +211,14 @@ def _post(channel: Channel, payload: dict) -> None:
         # 45009 (WeCom) and 130101 (DingTalk): over the robot's 20-a-minute limit: wait, retry
         raise SendFailed(f"errcode {code}: {body.get('errmsg', '')}",
                          retry=code in (45009, 130101, -1))
+
+
+def _short(e: Exception) -> str:
+    """A request's failure in a line: its cause (urllib3's reason, "Connection refused"),
+    without the URL's query (the robot's key or token, the signature)."""
+    reason = getattr(e.args[0], "reason", None) if e.args else None
+    text = re.sub(r"\?[^\s'\")]*", "?…", str(reason or e))
+    return f"{type(e).__name__}: {text}"[:300]
 
 
 def _password(s: dict) -> str | None:

@@ -40,7 +40,7 @@ class Delivery:
 
 def send(channel_names: Iterable[str], subject: str | dict[str, str], text: str | dict[str, str],
          attachment: tuple[str, bytes] | None = None, lang: str = "zh", *,
-         ref: str = "", firing_id: int | None = None, user: str | None = None,
+         ref: str = "", firing_ids: Iterable[int] = (), user: str | None = None,
          sleep: Callable[[float], None] = time.sleep, base_delay: float = BASE_DELAY_S,
          configured: dict[str, ch.Channel] | None = None,
          state: Path | None = None) -> list[Delivery]:
@@ -49,10 +49,11 @@ def send(channel_names: Iterable[str], subject: str | dict[str, str], text: str 
     `subject` and `text` are the message, or {lang: message}: then each channel gets its own
     language's (its `lang` setting), else `lang`'s. `ref` says what was sent (recorded),
     `sleep` is injectable (tests), `configured` the channels (default: the channels file)."""
+    firing_ids = tuple(firing_ids)
     try:
         configured = ch.load() if configured is None else configured
     except ch.ConfigError as e:
-        return [_unusable(name, str(e), subject, lang, ref, firing_id, user, state)
+        return [_unusable(name, str(e), subject, lang, ref, firing_ids, user, state)
                 for name in channel_names]
     out = []
     for name in channel_names:
@@ -60,11 +61,11 @@ def send(channel_names: Iterable[str], subject: str | dict[str, str], text: str 
         if channel is None:
             out.append(_unusable(name, f"渠道文件中没有渠道“{name}” / no channel '{name}' in "
                                  f"the channels file ({ch.path()})", subject, lang, ref,
-                                 firing_id, user, state))
+                                 firing_ids, user, state))
             continue
         out.append(_deliver(channel, _pick(subject, channel.lang, lang),
                             _pick(text, channel.lang, lang), attachment,
-                            ref=ref, firing_id=firing_id, user=user, sleep=sleep,
+                            ref=ref, firing_ids=firing_ids, user=user, sleep=sleep,
                             base_delay=base_delay, state=state))
     return out
 
@@ -76,7 +77,7 @@ def _pick(value: str | dict[str, str], wanted: str, fallback: str) -> str:
 
 
 def _deliver(channel: ch.Channel, subject: str, text: str, attachment, *, ref: str,
-             firing_id: int | None, user: str | None, sleep, base_delay: float,
+             firing_ids: tuple[int, ...], user: str | None, sleep, base_delay: float,
              state: Path | None) -> Delivery:
     attempts = 1 + max(0, channel.retries)
     for attempt in range(1, attempts + 1):
@@ -86,36 +87,40 @@ def _deliver(channel: ch.Channel, subject: str, text: str, attachment, *, ref: s
             error = ch.scrub(str(e), channel)
             last = attempt == attempts or not e.retry
             _record(channel.name, channel.kind, subject, attempt, "failed" if last else "retried",
-                    error, ref, firing_id, user, state, attachment)
+                    error, ref, firing_ids, user, state, attachment)
             if last:
                 _log.warning("alerts: %s (%s) failed after %d attempt(s): %s", channel.name,
                              channel.kind, attempt, error)
                 return Delivery(channel.name, channel.kind, "failed", attempt, error)
             sleep(base_delay * 2 ** (attempt - 1))
         else:
-            _record(channel.name, channel.kind, subject, attempt, "sent", "", ref, firing_id,
+            _record(channel.name, channel.kind, subject, attempt, "sent", "", ref, firing_ids,
                     user, state, attachment)
             return Delivery(channel.name, channel.kind, "sent", attempt)
     raise AssertionError("unreachable")  # the loop returns on its last attempt
 
 
-def _unusable(name: str, error: str, subject, lang: str, ref: str, firing_id: int | None,
+def _unusable(name: str, error: str, subject, lang: str, ref: str, firing_ids: tuple[int, ...],
               user: str | None, state: Path | None) -> Delivery:
-    _record(name, "", _pick(subject, lang, lang), 1, "failed", error, ref, firing_id, user,
+    _record(name, "", _pick(subject, lang, lang), 1, "failed", error, ref, firing_ids, user,
             state, None)
     return Delivery(name, "", "failed", 1, error)
 
 
 def _record(channel: str, kind: str, subject: str, attempt: int, outcome: str, error: str,
-            ref: str, firing_id: int | None, user: str | None, state: Path | None,
+            ref: str, firing_ids: tuple[int, ...], user: str | None, state: Path | None,
             attachment) -> None:
     """One attempt, in the state file and the audit log (the same chain as loads)."""
     try:
         with store.connect(state) as con:
-            con.execute("INSERT INTO deliveries (at_utc, firing_id, ref, channel, kind, subject, "
-                        "attempt, outcome, error) VALUES (?,?,?,?,?,?,?,?,?)",
-                        [store.now_text(), firing_id, ref, channel, kind, subject, attempt,
-                         outcome, error or None])
+            with store.transaction(con):
+                number = con.execute(
+                    "INSERT INTO deliveries (at_utc, firing_id, ref, channel, kind, subject, "
+                    "attempt, outcome, error) VALUES (?,?,?,?,?,?,?,?,?)",
+                    [store.now_text(), firing_ids[0] if firing_ids else None, ref, channel,
+                     kind, subject, attempt, outcome, error or None]).lastrowid
+                con.executemany("INSERT INTO delivery_firings VALUES (?, ?)",
+                                [(number, f) for f in firing_ids])
     except Exception as exc:  # noqa: BLE001 - the audit event below still says what happened
         _log.warning("alerts: could not record a delivery in the state file: %s", exc)
     details = {"channel": channel, "kind": kind, "attempt": attempt, "subject": subject,
@@ -127,17 +132,21 @@ def _record(channel: str, kind: str, subject: str, attempt: int, outcome: str, e
 
 def deliveries(*, firing_ids: Iterable[int] | None = None, ref: str | None = None,
                state: Path | None = None) -> list[dict]:
-    """Recorded attempts, newest first: of some firings, or of one `ref`, or all."""
-    where, params = "", []
+    """Recorded attempts, newest first: of some firings (a row per attempt and firing it
+    carried, `firing_id` that firing), or of one `ref`, or all."""
+    columns = "d.id, d.at_utc, d.ref, d.channel, d.kind, d.subject, d.attempt, d.outcome, d.error"
     if not store.readable(state):
         return []
     if firing_ids is not None:
         ids = list(firing_ids)
-        where, params = f" WHERE firing_id IN ({', '.join('?' * len(ids))})", ids
         if not ids:
             return []
-    elif ref is not None:
-        where, params = " WHERE ref = ?", [ref]
+        sql = (f"SELECT {columns}, df.firing_id FROM deliveries d JOIN delivery_firings df "
+               f"ON df.delivery_id = d.id WHERE df.firing_id IN ({', '.join('?' * len(ids))}) "
+               "ORDER BY d.id DESC, df.firing_id")
+        params = ids
+    else:
+        where, params = (" WHERE d.ref = ?", [ref]) if ref is not None else ("", [])
+        sql = f"SELECT {columns}, d.firing_id FROM deliveries d{where} ORDER BY d.id DESC"
     with store.connect(state) as con:
-        rows = con.execute(f"SELECT * FROM deliveries{where} ORDER BY id DESC", params).fetchall()
-    return [dict(r) for r in rows]
+        return [dict(r) for r in con.execute(sql, params)]

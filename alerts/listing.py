@@ -54,14 +54,21 @@ def firings(scope: str = COUNTRY, *, open_only: bool = False, lang: str = "zh",
 
 
 def failures(scope: str = COUNTRY, *, state_file: Path | None = None) -> list[dict]:
-    """Deliveries that finally failed (newest first), of firings in `scope`: channel, time,
-    attempts and the reason (scrubbed of secrets), with the firing's rule and region."""
+    """Messages that finally failed (newest first), of firings in `scope`: channel, time,
+    attempts and the reason (scrubbed of secrets), with the rule and the regions it carried."""
     shown = {r["id"]: r for r in state.firings(state=state_file)
              if scope == COUNTRY or within(r["region"], scope)}
-    return [d | {"rule": shown[d["firing_id"]]["rule_name"],
-                 "region": shown[d["firing_id"]]["region_name"]}
-            for d in deliver.deliveries(firing_ids=list(shown), state=state_file)
-            if d["outcome"] == "failed"]
+    out: dict[int, dict] = {}
+    for d in deliver.deliveries(firing_ids=list(shown), state=state_file):
+        if d["outcome"] == "failed":
+            firing = shown[d["firing_id"]]
+            entry = out.setdefault(d["id"], d | {"rule": firing["rule_name"], "regions": []})
+            entry["regions"].append(firing["region_name"] or firing["region"])
+    return [d | {"region": _few(d.pop("regions"))} for d in out.values()]
+
+
+def _few(names: list[str]) -> str:
+    return "、".join(names) if len(names) <= 3 else f"{'、'.join(names[:3])} +{len(names) - 3}"
 
 
 def _delivery_text(firing_ids: list[int], lang: str, state_file: Path | None) -> dict[int, str]:

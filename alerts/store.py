@@ -62,7 +62,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS firings_open
 CREATE TABLE IF NOT EXISTS deliveries (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     at_utc      TEXT NOT NULL,
-    firing_id   INTEGER,                      -- NULL for a subscription's briefing
+    firing_id   INTEGER,                      -- the first firing the message carried (all of
+                                              -- them in delivery_firings); NULL: a briefing
     ref         TEXT NOT NULL DEFAULT '',     -- what was sent: "firing:12", "subscription:x"
     channel     TEXT NOT NULL,
     kind        TEXT NOT NULL,
@@ -72,6 +73,13 @@ CREATE TABLE IF NOT EXISTS deliveries (
     error       TEXT                          -- scrubbed of secrets (alerts/channels.py)
 );
 CREATE INDEX IF NOT EXISTS deliveries_firing ON deliveries (firing_id);
+-- one message carries a run's new firings of one rule (a robot takes 20 messages a minute)
+CREATE TABLE IF NOT EXISTS delivery_firings (
+    delivery_id INTEGER NOT NULL,
+    firing_id   INTEGER NOT NULL,
+    PRIMARY KEY (delivery_id, firing_id)
+);
+CREATE INDEX IF NOT EXISTS delivery_firings_firing ON delivery_firings (firing_id);
 """
 
 

@@ -153,12 +153,29 @@ def test_found_again_after_clearing_fires_again(env, servers):
     assert [r["cleared_at"] is None for r in state.firings()] == [True, False]
 
 
-def test_each_period_and_region_fires_on_its_own(env, servers):
+def test_each_period_and_region_fires_on_its_own_in_one_message_a_run(env, servers):
     hooks, _, _, _ = servers
     rule = a_rule(("办公室群",))
     report = run([finding(rule.rule_id, "2012-06"), finding(rule.rule_id, "2012-07")])
-    assert len(report.fired) == 2 and len(hooks.posts) == 2
+    assert len(report.fired) == 2 and len(hooks.posts) == 1  # a run's findings of a rule: one
+    text = hooks.posts[0].body["markdown"]["content"]
+    assert "（2处）" in text and "2012-06" in text and "2012-07" in text
+    rows = deliver.deliveries(firing_ids=[f.firing_id for f in report.fired])
+    assert sorted(r["firing_id"] for r in rows) == sorted(f.firing_id for f in report.fired)
     assert run([finding(rule.rule_id, "2012-06"), finding(rule.rule_id, "2012-07")]).fired == []
+    later = run([finding(rule.rule_id, p) for p in ("2012-06", "2012-07", "2012-08")])
+    assert len(later.fired) == 1 and len(hooks.posts) == 2  # the new one alone
+
+
+def test_many_findings_fit_a_robots_message(env, servers):
+    hooks, _, _, _ = servers
+    rule = a_rule(("办公室群",))
+    report = run([finding(rule.rule_id, f"2012-{m:02d}", m) for m in range(1, 13)]
+                 + [finding(rule.rule_id, f"2011-{m:02d}", m) for m in range(1, 13)]
+                 + [finding(rule.rule_id, f"2010-{m:02d}", m) for m in range(1, 13)])
+    assert len(report.fired) == 36 and len(hooks.posts) == 1
+    text = hooks.posts[0].body["markdown"]["content"]
+    assert len(text.encode()) <= 4096 and "见预警页面" in text and "（36处）" in text
 
 
 def test_a_channel_that_is_down_is_retried_and_its_failure_recorded(env, servers):
