@@ -19,7 +19,7 @@ from dataclasses import replace
 from analytics import db
 from analytics.filters import Filters
 from analytics.indicators import PERSONS, TABLE_DIMS, Measure
-from core.marts import BY_FACT, MARTS
+from core.marts import BY_FACT, MARTS, MULTI_SITE, PERSON_MARTS
 from core.schema import (
     EVENT_ROLLUPS,
     PENDING,
@@ -50,6 +50,9 @@ def ready() -> frozenset[str]:
                for t, (r, _, c, v) in SEASON_ROLLUPS.items() if r in tables]
     checks += [built.format(k="people", t=t, r=r, w=" WHERE NOT multi_site")
                for t, r in PERSON_ROLLUPS.items() if r in tables]
+    checks += [built.format(k="people", t=t, r=r, w=" WHERE NOT multi_site")
+               for t, (r, _) in PERSON_MARTS.items() if r in tables]
+    checks += [f"SELECT 'multi:{t}'" for t, r in MULTI_SITE.items() if r in tables]
     checks += [f"SELECT 'mart:{m.name}' WHERE (SELECT count(*) FROM {m.name}) > 0 "
                f"OR NOT EXISTS (SELECT 1 FROM {m.table})" for m in MARTS if m.name in tables]
     return frozenset(db.query("\nUNION ALL ".join(checks)).to_series().to_list())
@@ -87,6 +90,12 @@ def persons_sql(m: Measure, gap: str) -> str:
     return f"COUNT(*) FILTER (WHERE NOT t.multi_site AND {first})"
 
 
+def multi_site_rows(table: str) -> str:
+    """Where the rows of persons in several places are read: the load's small table of them
+    (core/marts.MULTI_SITE), else the fact table."""
+    return MULTI_SITE[table] if f"multi:{table}" in ready() else table
+
+
 def additive(m: Measure) -> bool:
     """Whether sums of the measure over parts give the measure over the whole."""
     return m.expr.startswith(("SUM(", "COUNT(*)"))
@@ -121,7 +130,7 @@ def persons_table(m0: Measure, pairs: list[tuple[Measure, str | None]]) -> str |
     """The load's monthly persons table (etl/rollups.py) that answers these flow measures
     exactly, or None: persons in one place each, by month, at all or cut by the one
     dimension whose gap they use (gap_column allows a cut or breakdown by that one only)."""
-    table = PERSON_ROLLUPS.get(m0.table)
+    table = PERSON_ROLLUPS.get(m0.table) or PERSON_MARTS.get(m0.table, (None,))[0]
     fits = (table and m0.kind == "flow" and not m0.where and len({g for _, g in pairs}) == 1
             and pairs[0][1] and {f"persons:{m0.table}", f"people:{m0.table}"} <= ready())
     return table if fits else None

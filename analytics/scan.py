@@ -206,8 +206,10 @@ def scan(measures: list[Measure], f: Filters, buckets: list[Bucket], by: str | N
             multi = ", ".join(("CAST(COUNT(DISTINCT t.person_no) AS DOUBLE)" if g else
                                "NULL::DOUBLE") + f" AS m{i}" for i, g in enumerate(gaps))
             sums = ", ".join(f"SUM(m{i}) AS m{i}" for i in range(len(measures)))
+            few = body.replace(f"FROM {m0.table} t",  # those persons' rows, few
+                               f"FROM {derived.multi_site_rows(m0.table)} t", 1)
             sql = (f"SELECT bucket{', dim' if dim_expr else ''}, {sums} FROM ({sql}\nUNION ALL "
-                   f"SELECT {keys}, {multi}\n{body} AND t.multi_site\nGROUP BY ALL)\n"
+                   f"SELECT {keys}, {multi}\n{few} AND t.multi_site\nGROUP BY ALL)\n"
                    "GROUP BY ALL")
         sql = f"WITH {', '.join(ctes)}\n{sql}"
     rows = _bucket_keys(m0, buckets)

@@ -6,6 +6,7 @@
     python bench/bench_pages.py record --db /tmp/s.duckdb --calls /tmp/calls.pkl
     python bench/bench_pages.py run --db /tmp/bench.duckdb --calls /tmp/calls.pkl
     python bench/bench_pages.py pandas --db /tmp/bench.duckdb
+    python bench/bench_pages.py marts --db /tmp/2m.duckdb --db /tmp/8m.duckdb --calls /tmp/calls.pkl
 
 `generated` (what `all` uses) writes `python -m sample generate --scale 26` station files
 (10.1M relief rows; skipped if DIR has them) and loads them through the ETL into a fresh
@@ -22,6 +23,9 @@ benchmark replays exactly what a page asks for. `run` replays each page's calls 
 Streamlit's cache: "cold" in a fresh process per page (opening the warehouse included; the OS
 file cache stays warm), "warm" as the median of later repeats in one process; then the relief
 queries of the overview again in pandas over the same table held in memory, for comparison.
+`marts` runs each page's calls on copies of each warehouse without the marts (core/marts.py:
+every sum read from the facts, as before them) and with them (made whole), and prints warm
+and cold per page and size, and the growth from the first size to the last.
 `--pages overview --views default --repeats 1` with `--files` of a few station files is a
 quick run (tests/test_bench_smoke.py).
 """
@@ -33,6 +37,7 @@ import json
 import os
 import pickle
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -67,7 +72,7 @@ VIEWS = {"default": {}, "hailar_2012": {"region": "150702", "from": "2012-01", "
 def build(sample: Path, out: Path, copies: int, ordered: bool = False) -> None:
     import duckdb
 
-    from etl import key_types, person_index, rollups
+    from etl import key_types, marts, person_index, rollups
 
     out.unlink(missing_ok=True)
     con = duckdb.connect(str(out))
@@ -90,6 +95,9 @@ def build(sample: Path, out: Path, copies: int, ordered: bool = False) -> None:
     person_index.migrate(con)  # number the copies' persons, derive their columns (as a load)
     rollups.refresh(con)
     print(f"person_index: {time.perf_counter() - t0:.1f} s", flush=True)
+    t0 = time.perf_counter()
+    marts.refresh(con)  # as a load makes them
+    print(f"marts: {time.perf_counter() - t0:.1f} s", flush=True)
     con.execute("CHECKPOINT")
     con.close()
     print(f"{out}: {out.stat().st_size / 1e9:.2f} GB")
@@ -180,21 +188,28 @@ def cached_functions() -> dict:
 
 
 def replay(calls: list) -> None:
-    """The calls again, each to the function under Streamlit's cache (analytics only)."""
+    """The calls again, each to the function under Streamlit's cache (analytics only); a call
+    repeated within the view with the same arguments is made once, as Streamlit's cache
+    serves the repeats of one run (the data version was asked for 59 times a relief view)."""
     from analytics import queries
 
     funcs = {name: f.__wrapped__ for name, f in cached_functions().items()}
     queries.clear_memo()  # each replay is a new view: measures are not shared across views
+    done = set()
     for name, args, kwargs in calls:
-        funcs[name](*args, **kwargs)
+        key = pickle.dumps((name, args, sorted(kwargs.items())))
+        if key not in done:
+            done.add(key)
+            funcs[name](*args, **kwargs)
 
 
 def _one(db: Path, key: str, calls_file: Path, repeats: int) -> dict:
     """In this process: the page's calls once (cold), then `repeats` more (warm)."""
     os.environ["UNION_DASH_DB"] = str(db)
     calls = pickle.loads(calls_file.read_bytes())[key]
+    cached_functions()  # imports (Streamlit's among them) are not the page's queries
     t0 = time.perf_counter()
-    replay(calls)
+    replay(calls)  # the warehouse opened, the per-file facts (coverage, regions) read
     cold = time.perf_counter() - t0
     warm = []
     for _ in range(repeats):
@@ -217,6 +232,60 @@ def run(db: Path, calls_file: Path, repeats: int) -> list[dict]:
               f"warm median {row['warm_median_ms']:6.0f} ms (max {row['warm_max_ms']:.0f})",
               flush=True)
     return out
+
+
+def before_after(dbs: list[Path], calls_file: Path, repeats: int, work: Path) -> list[dict]:
+    """Each page's calls on a copy of each warehouse without its marts and on one with them;
+    a row per size, page and state, then the table and the growth printed."""
+    import duckdb
+
+    from etl import marts
+
+    work.mkdir(parents=True, exist_ok=True)
+    out = []
+    for db in dbs:
+        for state in ("before", "after"):
+            copy = work / f"{db.stem}.{state}.duckdb"
+            shutil.copyfile(db, copy)
+            con = duckdb.connect(str(copy))
+            if state == "before":
+                for name in marts.tables():
+                    con.execute(f"DROP TABLE IF EXISTS {name}")
+            else:
+                t0 = time.perf_counter()
+                marts.refresh(con)
+                print(f"{db.name}: marts made in {time.perf_counter() - t0:.1f} s", flush=True)
+            con.execute("CHECKPOINT")
+            size = con.sql("SELECT count(*) FROM relief").fetchall()[0][0]
+            con.close()
+            print(f"== {db.name} {state} ({size:,} relief rows)", flush=True)
+            out += [{**row, "db": db.name, "relief_rows": size, "state": state}
+                    for row in run(copy, calls_file, repeats)]
+            copy.unlink()
+    print(before_after_table(out))
+    return out
+
+
+def before_after_table(rows: list[dict]) -> str:
+    """Markdown: page, then warm / cold ms before and after the marts at each size, and the
+    growth (last size ÷ first) of the warm median, before and after."""
+    sizes = list(dict.fromkeys((r["db"], r["relief_rows"]) for r in rows))
+    at = {(r["page"], r["db"], r["state"]): r for r in rows}
+    head = ["page"] + [f"{state} {n / 1e6:.1f}M warm / cold ms" for state in ("before", "after")
+                       for _, n in sizes] + ["growth before", "growth after"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for page in dict.fromkeys(r["page"] for r in rows):
+        cells, warm = [page], {}
+        for state in ("before", "after"):
+            for db, _ in sizes:
+                r = at.get((page, db, state))
+                cells.append(f"{r['warm_median_ms']:.0f} / {r['cold_ms']:.0f}" if r else "")
+                warm[(state, db)] = r and r["warm_median_ms"]
+        for state in ("before", "after"):
+            first, last = warm[(state, sizes[0][0])], warm[(state, sizes[-1][0])]
+            cells.append(f"{last / first:.2f}×" if first and last else "")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def pandas_overview(db: Path, repeats: int) -> dict:
@@ -296,10 +365,11 @@ def machine() -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("command", choices=["all", "build", "generated", "record", "run", "one",
-                                        "pandas"])
+                                        "pandas", "marts"])
     ap.add_argument("--sample", type=Path)
     ap.add_argument("--out", type=Path)
-    ap.add_argument("--db", type=Path)
+    ap.add_argument("--db", type=Path, action="append",
+                    help="the warehouse (marts: several, smallest first)")
     ap.add_argument("--calls", type=Path)
     ap.add_argument("--key")
     ap.add_argument("--copies", type=int, default=26)
@@ -312,6 +382,7 @@ def main() -> None:
     ap.add_argument("--views", default=",".join(VIEWS),
                     help="record: the views, comma-separated (default: all)")
     a = ap.parse_args()
+    dbs, a.db = a.db or [], (a.db or [None])[0]
     pages, views = tuple(a.pages.split(",")), tuple(a.views.split(","))
     if unknown := (set(pages) - set(PAGES)) | (set(views) - set(VIEWS)):
         ap.error(f"unknown pages or views: {', '.join(sorted(unknown))}")
@@ -333,6 +404,10 @@ def main() -> None:
         record(a.db, a.calls, pages, views)
     elif a.command == "one":
         print(json.dumps(_one(a.db, a.key, a.calls, a.repeats)))
+    elif a.command == "marts":
+        print(json.dumps(machine()))
+        rows = before_after(dbs, a.calls, a.repeats, a.out or Path("/tmp/bench_marts"))
+        print(json.dumps(rows))
     elif a.command == "run":
         print(json.dumps(machine()))
         run(a.db, a.calls, a.repeats)

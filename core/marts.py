@@ -57,3 +57,14 @@ MARTS: tuple[Mart, ...] = (
           ("proposals_done", "SUM(t.completed) FILTER (WHERE t.kind = 'proposal')"))),
 )
 BY_FACT: dict[tuple[str, str], Mart] = {(m.table, m.date_col): m for m in MARTS}
+
+# Persons counted once each: the one-place persons from monthly tables by the month of each
+# person's previous row (as schema.PERSON_ROLLUPS does for relief), for fact tables the
+# rollups do not keep: fact table → (mart, its columns besides the place: PERSON_INDEX's).
+PERSON_MARTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "training": ("training_persons", ("course", "provider")),
+}
+# The rows of persons with rows in several places (90 of the sample's 394k relief rows):
+# every persons count adds their exact distinct count, and reads it here, not from the facts.
+MULTI_SITE: dict[str, str] = {"relief": "relief_multi", "training": "training_multi",
+                              "medical_cards": "medical_cards_multi"}

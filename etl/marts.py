@@ -14,14 +14,16 @@ from __future__ import annotations
 import duckdb
 
 from core import schema
-from core.marts import MARTS, Mart
+from core.marts import MARTS, MULTI_SITE, PERSON_MARTS, Mart
 
 SCOPE = "_mart_scope"  # temp table: mart, month, county_code of the pairs to sum again
+PLACES = "_mart_person_scope"  # temp table: fact table, county_code of the touched persons
 
 
 def tables() -> list[str]:
     """Every table refresh() writes."""
-    return [m.name for m in MARTS]
+    return [m.name for m in MARTS] + [p for p, _ in PERSON_MARTS.values()] + \
+        list(MULTI_SITE.values())
 
 
 def scope(con: duckdb.DuckDBPyConnection, batches: list[str]) -> None:
@@ -40,6 +42,17 @@ def scope(con: duckdb.DuckDBPyConnection, batches: list[str]) -> None:
                         SELECT DISTINCT '{m.name}', date_trunc('month', d)::DATE, c
                         FROM ({' UNION ALL '.join(sources)}) s(d, c) WHERE d IS NOT NULL""",
                     {"b": batches})
+    # a person's row changes the previous-row months of the person's other rows and whether
+    # the person is in one place: every county where the touched persons have rows
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {PLACES} (tbl VARCHAR, county_code VARCHAR)")
+    for table in PERSON_MARTS:
+        con.execute(f"""INSERT INTO {PLACES} SELECT DISTINCT '{table}', county_code
+                        FROM {table} WHERE person_key IN (
+                            SELECT person_key FROM {table} WHERE list_contains($b, batch_id)
+                            UNION SELECT person_key FROM {schema.archive(table)}
+                            WHERE list_contains($b, replaced_by))
+                        UNION SELECT '{table}', county_code FROM {schema.archive(table)}
+                        WHERE list_contains($b, replaced_by)""", {"b": batches})
 
 
 def refresh(con: duckdb.DuckDBPyConnection, scoped: bool = False) -> None:
@@ -66,6 +79,35 @@ def refresh(con: duckdb.DuckDBPyConnection, scoped: bool = False) -> None:
                 + inside.format(month=f"date_trunc('month', t.{m.date_col})::DATE",
                                 county="t.county_code"))
         con.execute(f"INSERT INTO {m.name} {_select(m, rows)}", {"lo": lo, "hi": hi})
+    for table, (name, dims) in PERSON_MARTS.items():
+        if table in have:
+            _refresh_persons(con, table, name, dims, scoped and name in have)
+    for table, name in MULTI_SITE.items():
+        # whole each time: one pass over a boolean column, and few rows kept
+        if table in have:
+            con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {table} "
+                        "WHERE multi_site")
+
+
+def _refresh_persons(con: duckdb.DuckDBPyConnection, table: str, name: str,
+                     dims: tuple[str, ...], scoped: bool) -> None:
+    """Persons in one place per month, county and month of the person's previous row, at all
+    (dim '') and per column of `dims` (by the previous row of the same value): whole, or for
+    the counties `scope` recorded."""
+    parts = []
+    for dim in ("", *dims):
+        values = ", ".join(d if d == dim else f"NULL::VARCHAR AS {d}" for d in dims)
+        prev = f"prev_month_{dim}" if dim else "prev_month"
+        parts.append(f"SELECT '{dim}' AS dim, month_key, coalesce({prev}, -1) AS prev_month, "
+                     f"county_code, {values}, count(*) AS persons FROM {table} "
+                     "WHERE NOT multi_site AND month_key IS NOT NULL AND {only} GROUP BY ALL")
+    if not scoped:
+        sql = " UNION ALL ".join(parts).replace("{only}", "true")
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql} ORDER BY dim, month_key")
+        return
+    only = f"county_code IN (SELECT county_code FROM {PLACES} WHERE tbl = '{table}')"
+    con.execute(f"DELETE FROM {name} WHERE {only}")
+    con.execute(f"INSERT INTO {name} " + " UNION ALL ".join(parts).replace("{only}", only))
 
 
 def _select(m: Mart, where: str) -> str:

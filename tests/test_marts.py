@@ -1,6 +1,9 @@
 """The marts (core/marts.py, etl/marts.py) give the figures the plain definitions give over
 the facts, for regions at every level, ranges, granularities, cuts and breakdowns, on the
-sample; and a mart kept for the (month, county) pairs a batch touched equals a rebuild."""
+sample; and a mart kept for the (month, county) pairs a batch touched equals a rebuild.
+
+The plain run reads every measure from its fact table as the catalogue defines it: sums over
+the rows, persons by COUNT(DISTINCT) (no monthly, season, persons or multi-site table)."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from analytics.filters import COUNTRY, Filters
 from analytics.indicators import INDICATORS, TABLE_DIMS
 from core import schema
 from core.marts import BY_FACT, MARTS
-from etl import marts
+from etl import marts, person_index
 from sample import regions as sample_regions
 
 REGIONS = sample_regions.all_regions()
@@ -27,10 +30,11 @@ BY_LEVEL = {level: sorted(r.region_code for r in REGIONS if r.level == level)
 # Every indicator whose measures a mart holds, and a few it does not (read from the facts in
 # both runs), so a view mixes both as pages do.
 CODES = [c for c, i in INDICATORS.items()
-         if any(m and (m.table, m.date_col) in BY_FACT for m in (i.numerator, i.denominator))]
+         if any(m and (m.table, m.date_col) in BY_FACT for m in (i.numerator, i.denominator))
+         ] + ["relieved", "card_holders", "coverage", "festival_persons"]
 BREAKDOWNS = ["region", "county", "course", "provider", "placement_channel",
               "petition_channel", "petition_category", "mediation_level", "petition_outcome",
-              "npc_kind", "benefit_kind", "station"]
+              "npc_kind", "benefit_kind", "station", "card_kind", "relief_type", "fund_source"]
 
 
 def _views() -> list[Filters]:
@@ -68,19 +72,24 @@ def _figures(view: Filters) -> list:
     out = [queries.kpis(CODES, view), queries.trend(CODES, view)]
     for by in BREAKDOWNS:
         out.append(queries.breakdown(CODES, view, by))
-    out.append(queries.trend(["petitions", "loans"], view, by="region"))
+    out.append(queries.trend(["petitions", "loans", "trained", "relieved"], view, by="region"))
     return out
 
 
 @pytest.mark.parametrize("view", _views(), ids=lambda v: f"{v.region}-{v.start}-{v.end}")
 def test_marts_give_the_plain_definitions_figures(with_marts, monkeypatch, view):
     monkeypatch.setenv("UNION_DASH_DB", str(with_marts))
-    assert {f"mart:{m.name}" for m in MARTS} <= derived.ready()
+    assert {f"mart:{m.name}" for m in MARTS} | {"people:training", "multi:relief"} <= \
+        derived.ready()
     read = []
     for plain in (False, True):
         queries.clear_memo()
         if plain:  # every measure from its fact table, as the catalogue defines it
             monkeypatch.setattr(derived, "_from_mart", lambda m, by: None)
+            monkeypatch.setattr(derived, "summed", lambda m, by=None: m)
+            monkeypatch.setattr(derived, "gap_column", lambda *a, **k: None)
+            monkeypatch.setattr(derived, "season_table", lambda *a, **k: None)
+            monkeypatch.setattr(derived, "multi_site_rows", lambda table: table)
         read.append(_figures(view))
     queries.clear_memo()
     fast, exact = read
@@ -161,4 +170,40 @@ def test_a_scoped_refresh_equals_a_rebuild(with_marts, tmp_path):
     scoped = {t: _rows(con, t) for t in marts.tables()}
     marts.refresh(con)
     assert scoped == {t: _rows(con, t) for t in marts.tables()}
+    con.close()
+
+
+def test_persons_of_a_batch_are_made_again_in_every_county_they_have_rows(with_marts, tmp_path):
+    """Training rows of known persons in another county: those persons are in two places now,
+    so their rows leave the one-place persons of their first county too, and enter the
+    multi-site rows; a scoped refresh gives what a rebuild gives, and so does the withdrawal."""
+    path = tmp_path / "w.duckdb"
+    shutil.copyfile(with_marts, path)
+    con = duckdb.connect(str(path))
+    before = {t: _rows(con, t) for t in marts.tables()}
+    nulls = ", ".join(f"NULL AS {c}" for c in schema.derived_columns("training"))
+    con.execute(f"""INSERT INTO training SELECT * REPLACE (hash(enrolment_id, 7) AS
+                    enrolment_id, '150422' AS county_code, (start_on + INTERVAL 40 DAY)::DATE
+                    AS start_on, 'bt' AS batch_id, {nulls})
+                    FROM training WHERE county_code = '150702' AND year(start_on) = 2013
+                    AND month(start_on) = 4""")
+    person_index.refresh(con)
+    moved = con.sql("SELECT count(*) FROM training WHERE multi_site").fetchall()[0][0]
+    assert moved > 0
+    marts.scope(con, ["bt"])
+    assert {r[0] for r in con.sql(f"SELECT county_code FROM {marts.PLACES}").fetchall()} == {
+        "150702", "150422"}
+    marts.refresh(con, scoped=True)
+    scoped = {t: _rows(con, t) for t in marts.tables()}
+    assert len(scoped["training_multi"]) == moved
+    assert scoped["training_persons"] != before["training_persons"]
+    marts.refresh(con)
+    assert scoped == {t: _rows(con, t) for t in marts.tables()}
+    marts.scope(con, ["bt"])  # withdrawn: the scope is taken before the rows go
+    con.execute("""UPDATE training SET person_no = NULL WHERE batch_id <> 'bt' AND person_key
+                   IN (SELECT person_key FROM training WHERE batch_id = 'bt')""")
+    con.execute("DELETE FROM training WHERE batch_id = 'bt'")
+    person_index.refresh(con)
+    marts.refresh(con, scoped=True)
+    assert {t: _rows(con, t) for t in marts.tables()} == before
     con.close()
