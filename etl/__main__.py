@@ -1,4 +1,4 @@
-"""Command line: `python -m etl init|load|zero-report|batches|withdraw ...` (the sample's is `python -m sample`).
+"""Command line: `python -m etl init|load|zero-report|batches|withdraw|refresh ...` (the sample's is `python -m sample`).
 
 Exit codes of `load`: 0 every row loaded; 3 some rows rejected, the rest loaded; 2 a file
 loaded nothing (unreadable, unknown kind, required columns missing), or the copy or the
@@ -151,6 +151,27 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_refresh(args: argparse.Namespace) -> int:
+    """Every derived table made again from the facts (etl/derived.py), swapped in whole."""
+    import time
+
+    from etl import derived
+    from etl.swap import WriteFailed
+
+    if not args.db.exists():
+        _say(f"数据仓库 {args.db} 不存在 / no warehouse at {args.db}")
+        return 2
+    started = time.perf_counter()
+    try:
+        derived.refresh_warehouse(args.db)
+    except WriteFailed as e:
+        _say(str(e))
+        return 2
+    print(f"{args.db}: 已重新计算全部派生表 / every derived table recomputed "
+          f"({time.perf_counter() - started:.1f} s)")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m etl", description="Station files → warehouse")
     sub = p.add_subparsers(dest="command", required=True)
@@ -194,6 +215,14 @@ def parser() -> argparse.ArgumentParser:
     init.add_argument("--scope", nargs="+", required=True, metavar="CODE",
                       help="GB/T 2260 codes the federation covers, e.g. 150700 (呼伦贝尔市)")
     init.set_defaults(run=cmd_init)
+    refresh = sub.add_parser(
+        "refresh", help="recompute every derived table (per-person columns, monthly and "
+        "season tables, data-quality findings) from the facts",
+        description="A load or a withdrawal refreshes the derived tables for what its batch "
+        "touched; this makes them all again from the facts, under the same lock and swap "
+        "as a load (after an upgrade, or to check).")
+    refresh.add_argument("--db", type=Path, default=paths.warehouse_path())
+    refresh.set_defaults(run=cmd_refresh)
     return p
 
 

@@ -27,18 +27,15 @@ import duckdb
 import polars as pl
 
 from core.warehouse import rejects_dir as default_rejects_dir
-from etl import digest as digests
 from etl import (
+    derived,
     extract,
     key_types,
     load_audit,
     mappings,
-    person_index,
     pseudonym,
-    quality,
     region_checks,
     regions,
-    rollups,
     sheets,
     stage_rows,
     staging,
@@ -48,6 +45,7 @@ from etl import (
     warehouse,
     zero_reports,
 )
+from etl import digest as digests
 from etl import rejects as rj
 from etl.extract import FileError
 from etl.region_index import RegionIndex
@@ -180,11 +178,10 @@ def _load(sources, db_path: Path, rejects_dir: Path | None, log, user: str | Non
                                         rejects_dir or default_rejects_dir())
             changed = any(r.status in ("loaded", "partial") for r in results)
             if changed or not db_path.exists() or any(not r.rejects.is_empty() for r in results):
-                scoped = rollups.scope(con, [r.batch_id for r in results
-                                             if r.status in ("loaded", "partial")])
-                person_index.refresh(con)  # per-person columns of rows this run wrote
-                rollups.refresh(con, scoped=scoped)  # monthly tables of the stations touched
-                quality.refresh(con)  # the dq_* tables, whole-table checks (etl/quality.py)
+                # per-person columns, monthly and season tables, findings: for what the
+                # run's batches touched (etl/derived.py)
+                derived.refresh(con, derived.capture(con, [
+                    r.batch_id for r in results if r.status in ("loaded", "partial")]))
                 load_audit.intent(db_path, con, results, user)  # answered after the swap
                 swap.swap_in(con, work, db_path, len(results))
         finally:

@@ -7,6 +7,11 @@ how its findings are counted); this module runs them in order and sums them up.
 Every finding is stored with the masked ID (`persons.id_masked`), never the person key, so
 the tables can be shown and exported to an auditor as they are.
 
+After a load or a withdrawal only the findings the batch can change are recomputed
+(`refresh(con, scoped=True)`: each check's `Scope`, etl/checks/, over the keys etl/touched.py
+recorded), with the same findings as a full refresh; a change of the rule files, or a
+warehouse without the findings yet, makes it a full one.
+
 Rules staff may change live in etl/mappings/fund_rules.csv (which relief types and recipient
 groups each fund source may pay for) and etl/mappings/relief_standards.csv (per-person
 standards); a snapshot of both is stored with the findings (`dq_fund_rules`,
@@ -32,33 +37,69 @@ from etl.quality_rules import (
 
 
 def refresh(con: duckdb.DuckDBPyConnection, *, fund_rules: Path | None = None,
-            relief_standards: Path | None = None) -> None:
-    """(Re)compute every `dq_*` table from the warehouse tables on a read-write connection.
+            relief_standards: Path | None = None, scoped: bool = False) -> None:
+    """(Re)compute every `dq_*` table from the warehouse tables on a read-write connection;
+    with `scoped`, only the findings of the keys etl/touched.py recorded (a full refresh
+    when the rules changed or a table is missing).
 
     The rule files default to etl/mappings/fund_rules.csv and relief_standards.csv."""
     # a warehouse from before 零报告 (`python -m etl.quality` does not migrate it)
     con.execute(f"CREATE TABLE IF NOT EXISTS zero_reports ({schema.TABLES['zero_reports']})")
-    _store_rules(con, read_fund_rules(fund_rules or FUND_RULES_CSV),
-                 read_relief_standards(relief_standards or RELIEF_STANDARDS_CSV))
+    rules = _rule_tables(con, read_fund_rules(fund_rules or FUND_RULES_CSV),
+                         read_relief_standards(relief_standards or RELIEF_STANDARDS_CSV))
+    scoped = scoped and _unchanged(con, rules)
+    for name, df in rules.items():
+        con.register("_df", df)
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _df")
+        con.unregister("_df")
     for statement in STATEMENTS:  # etl/checks/, in order (relief_campaigns first)
-        statement.run(con)
+        if scoped:
+            statement.refresh(con)
+        else:
+            statement.run(con)
     con.execute("DROP TABLE IF EXISTS dq_relief_campaigns")
     _store_summary(con)
 
 
-def _store_rules(con: duckdb.DuckDBPyConnection, rules: pl.DataFrame,
-                 standards: pl.DataFrame) -> None:
+def _rule_tables(con: duckdb.DuckDBPyConnection, rules: pl.DataFrame,
+                 standards: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The rules the findings are judged by, as stored beside them."""
     words = regions.words(con)  # rule texts in the deployment's words ({county} …)
     checks = pl.DataFrame([{**c.catalogue(), "ord": i} for i, c in enumerate(CHECKS)])
     checks, rules = (df.with_columns(
         pl.col("rule_zh").map_elements(words.fill, return_dtype=pl.String),
         pl.col("rule_en").map_elements(lambda text: words.fill(text, "en"),
                                        return_dtype=pl.String)) for df in (checks, rules))
-    for name, df in (("dq_fund_rules", rules), ("dq_relief_standards", standards),
-                     ("dq_festival_seasons", festival.frame()), ("dq_checks", checks)):
+    return {"dq_fund_rules": rules, "dq_relief_standards": standards,
+            "dq_festival_seasons": festival.frame(), "dq_checks": checks}
+
+
+# Tables a scoped refresh keeps rows of: without them, it is a full one.
+KEPT = tuple(dict.fromkeys((*(s.table for s in STATEMENTS if not s.table.startswith(
+    "dq_relief_campaigns")), "dq_amount_groups", "dq_amount_p99")))
+
+
+def _unchanged(con: duckdb.DuckDBPyConnection, rules: dict[str, pl.DataFrame]) -> bool:
+    """Whether the findings kept are still valid: every table there, the same rules."""
+    have = {t for (t,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main'").fetchall()}
+    if not set(KEPT) <= have or not set(rules) <= have:
+        return False
+    for name, df in rules.items():
         con.register("_df", df)
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _df")
-        con.unregister("_df")
+        try:
+            differ = con.execute(f"""SELECT (SELECT count(*) FROM (FROM _df EXCEPT ALL
+                                                                  FROM {name}))
+                                          + (SELECT count(*) FROM (FROM {name} EXCEPT ALL
+                                                                  FROM _df))""").fetchall()
+        except duckdb.Error:  # the columns changed
+            return False
+        finally:
+            con.unregister("_df")
+        if differ[0][0]:
+            return False
+    return True
 
 
 def _store_summary(con: duckdb.DuckDBPyConnection) -> None:

@@ -29,14 +29,12 @@ import polars as pl
 
 from core import schema
 from etl import (
+    derived,
     key_types,
     load,
     load_audit,
     mappings,
-    person_index,
-    quality,
     regions,
-    rollups,
     swap,
     warehouse,
     zero_reports,
@@ -395,22 +393,20 @@ def _remove(con: duckdb.DuckDBPyConnection, plan: Plan) -> int:
     """Take the batch out of the working copy and remake what is derived from the rows;
     the number of persons removed."""
     batch, table = plan.batch_id, plan.table_name
-    scoped = rollups.scope(con, [batch])  # the stations of its persons, while its rows exist
+    change = derived.capture(con, [batch])  # what it touches, while its rows exist
     with swap.transaction(con):
-        _rows_back(con, table, batch, scoped)
+        _rows_back(con, table, batch)
         for lineage in ("row_replacements", "unchanged_rows", "load_rejects", "load_batches"):
             con.execute(f"DELETE FROM {lineage} WHERE batch_id = ?", [batch])
         persons = _remove_persons(con, batch)
         if table == REGISTRY:
             regions.rebuild(con)
     swap.fault("rows_withdrawn")
-    person_index.refresh(con)
-    rollups.refresh(con, scoped=scoped)
-    quality.refresh(con)
+    derived.refresh(con, change)
     return persons
 
 
-def _rows_back(con: duckdb.DuckDBPyConnection, table: str, batch: str, scoped: bool) -> None:
+def _rows_back(con: duckdb.DuckDBPyConnection, table: str, batch: str) -> None:
     """The batch's rows out of `table`, the rows it replaced back in from the archive."""
     params = {"b": batch}
     if table in schema.PERSON_INDEX:  # its persons' other rows: per-person columns again
@@ -423,9 +419,6 @@ def _rows_back(con: duckdb.DuckDBPyConnection, table: str, batch: str, scoped: b
     # restored rows leave the derived columns NULL: person_index fills them
     con.execute(f"""INSERT INTO {table} BY NAME SELECT * EXCLUDE (replaced_by)
                     FROM {schema.archive(table)} WHERE replaced_by = $b""", params)
-    if scoped and table == "relief":  # the relief rollups of their stations are made again
-        con.execute(f"""INSERT INTO {rollups.SCOPE} SELECT DISTINCT station_code
-                        FROM relief_replaced WHERE replaced_by = $b""", params)
     con.execute(f"DELETE FROM {schema.archive(table)} WHERE replaced_by = $b", params)
 
 

@@ -1,7 +1,7 @@
 """Compliance: total per person per period (festival season, else year) above the relief
 type's standard (relief_standards.csv, snapshot in dq_relief_standards)."""
 
-from etl.checks.contract import RELIEF_COLS, Check, Statement
+from etl.checks.contract import PERSON_ROWS_STALE, PERSON_SOURCES, Check, Scope, Statement
 
 CHECK = Check(
     "above_standard", "compliance", "dq_above_standard", "超标准发放",
@@ -20,11 +20,11 @@ STATEMENT = Statement(
     flags="every relief row of a person x type x period whose total exceeds the standard "
           "valid on the relief date, one flag_id per group",
     checks=(CHECK,),
-    sql=f"""
+    sql="""
 CREATE OR REPLACE TABLE dq_above_standard AS
 WITH rc AS (
     SELECT c.rid, c.period_h, c.period_key, c.amount_yuan, s.max_yuan_per_person, s.period
-    FROM dq_relief_campaigns c
+    FROM {campaigns} c
     JOIN dq_relief_standards s ON s.relief_type = c.relief_type
      AND c.relief_date >= s.valid_from AND (s.valid_to IS NULL OR c.relief_date <= s.valid_to)),
 g0 AS (SELECT period_h FROM rc GROUP BY period_h
@@ -32,7 +32,7 @@ g0 AS (SELECT period_h FROM rc GROUP BY period_h
 cand AS (
     SELECT r.*, rc.period_key, rc.period, rc.max_yuan_per_person
     FROM (SELECT * FROM rc SEMI JOIN g0 USING (period_h)) rc
-    JOIN relief r ON r.rowid = rc.rid),
+    JOIN {relief} r ON r.rowid = rc.rid),
 g AS (
     SELECT person_key, relief_type, period_key, any_value(period) AS period,
            any_value(max_yuan_per_person) AS standard_yuan,
@@ -41,8 +41,19 @@ g AS (
 SELECT dense_rank() OVER (ORDER BY g.relief_type, g.period_key, p.id_masked, g.person_key)
            AS flag_id,
        g.period, g.period_key::VARCHAR AS period_key, g.standard_yuan, g.person_total_yuan,
-       (g.person_total_yuan - g.standard_yuan)::DECIMAL(18,2) AS excess_yuan, {RELIEF_COLS}
+       (g.person_total_yuan - g.standard_yuan)::DECIMAL(18,2) AS excess_yuan, {cols}
 FROM g JOIN cand r USING (person_key, relief_type, period_key)
 LEFT JOIN persons p ON p.person_key = r.person_key
 ORDER BY flag_id, r.relief_date
-""")
+""",
+    # A finding is one person's total: the touched persons' findings are made again from
+    # their rows; flag_id numbers the groups across the table, so it is renumbered (in the
+    # order above; the person key, not shown in the findings, from the relief row).
+    scope=Scope(
+        "person (x type x period)", PERSON_ROWS_STALE, PERSON_SOURCES,
+        after=("""UPDATE dq_above_standard SET flag_id = n.flag_id FROM (
+                      SELECT d.relief_id, dense_rank() OVER (ORDER BY d.relief_type,
+                             d.period_key::INTEGER, nullif(d.id_masked, '?'), r.person_key)
+                             AS flag_id
+                      FROM dq_above_standard d JOIN relief r USING (relief_id)) n
+                  WHERE dq_above_standard.relief_id = n.relief_id""",)))

@@ -4,9 +4,16 @@ relief type's 99th percentile.
 Iglewicz & Hoaglin: |modified z| > 3.5 on log amounts, within groups big enough for a median
 to mean something; and a plain "more than 3x the 99th percentile of the relief type" that
 also catches outliers in small counties.
+
+The statistics are kept between loads: per relief type x county the count, median and MAD
+of the log amounts (`dq_amount_groups`), per relief type the 99th percentile
+(`dq_amount_p99`). After a batch only the strata it touched get new statistics, and only
+their rows are scored again, with the rows of a relief type whose p99 moved that the move
+can change (amounts above $f x the lower of the old and new p99).
 """
 
-from etl.checks.contract import RELIEF_COLS, Check, Statement
+from etl import touched
+from etl.checks.contract import Check, Scope, Statement
 
 ROBUST_Z_LIMIT = 3.5
 ROBUST_Z_MIN_GROUP = 20
@@ -24,31 +31,51 @@ CHECK = Check(
             "coalesce(sum(amount_yuan), 0) AS amount_yuan "
             "FROM (SELECT DISTINCT relief_id, amount_yuan FROM dq_amount_outliers)")
 
+
+def _group_stats(rows: str) -> str:
+    """Count, median and MAD of the log amounts per relief type x county of `rows`, and
+    (Iglewicz & Hoaglin: where half the amounts are equal, MAD 0) the mean absolute
+    deviation that stands in, scaled to the same units; computed only for those groups."""
+    return f"""
+WITH x AS (SELECT relief_type, county_code, ln(amount_yuan::DOUBLE) AS la
+           FROM {rows} WHERE amount_yuan > 0),
+g AS (SELECT relief_type, county_code, count(*) AS n, median(la) AS med, mad(la) AS mad
+      FROM x GROUP BY ALL)
+SELECT g.*, m0.meanad FROM g LEFT JOIN (
+    SELECT x.relief_type, x.county_code, avg(abs(x.la - g.med)) AS meanad
+    FROM x JOIN g USING (relief_type, county_code) WHERE g.mad = 0 GROUP BY ALL) m0
+USING (relief_type, county_code)"""
+
+
+def _p99(rows: str) -> str:
+    return (f"SELECT relief_type, quantile_cont(amount_yuan::DOUBLE, 0.99) AS p99 "
+            f"FROM {rows} WHERE amount_yuan > 0 GROUP BY ALL")
+
+
+STRATA = f"(SELECT DISTINCT relief_type, county_code FROM {touched.RELIEF})"
+TYPES = f"(SELECT DISTINCT relief_type FROM {touched.RELIEF})"
+IN_STRATA = f"(SELECT r.* FROM relief r SEMI JOIN {STRATA} s USING (relief_type, county_code))"
+OF_TYPES = f"(SELECT r.* FROM relief r SEMI JOIN {TYPES} s USING (relief_type))"
+
 STATEMENT = Statement(
     name="amount_outliers", table="dq_amount_outliers",
     flags="one row per relief row and rule it breaks: robust_z (|z| > $z in a group of $n+ "
           "rows) or p99x3 (amount > $f x the type's p99)",
     checks=(CHECK,),
     params={"z": ROBUST_Z_LIMIT, "n": ROBUST_Z_MIN_GROUP, "f": P99_FACTOR},
-    sql=f"""
+    before=(f"CREATE OR REPLACE TABLE dq_amount_groups AS {_group_stats('relief')}",
+            f"CREATE OR REPLACE TABLE dq_amount_p99 AS {_p99('relief')}"),
+    sql="""
 CREATE OR REPLACE TABLE dq_amount_outliers AS
-WITH x AS (SELECT relief_id, relief_type, county_code, amount_yuan::DOUBLE AS amount,
-                  ln(amount_yuan::DOUBLE) AS la FROM relief WHERE amount_yuan > 0),
-g AS (
-    SELECT relief_type, county_code, count(*) AS n, median(la) AS med, mad(la) AS mad
-    FROM x GROUP BY ALL),
--- Iglewicz & Hoaglin: where half the amounts are equal (MAD 0) the mean absolute deviation
--- stands in, scaled to the same units; computed only for those groups.
-m0 AS (
-    SELECT x.relief_type, x.county_code, avg(abs(x.la - g.med)) AS meanad
-    FROM x JOIN g USING (relief_type, county_code) WHERE g.mad = 0 GROUP BY ALL),
-t AS (SELECT relief_type, quantile_cont(amount, 0.99) AS p99 FROM x GROUP BY ALL),
-z AS (
-    SELECT x.relief_id, x.amount, g.n, exp(g.med) AS group_median_yuan, t.p99,
-           CASE WHEN g.mad > 0 THEN 0.6745 * (x.la - g.med) / g.mad
-                WHEN m0.meanad > 0 THEN (x.la - g.med) / (1.253314 * m0.meanad) END AS z
-    FROM x JOIN g USING (relief_type, county_code) LEFT JOIN m0 USING (relief_type, county_code)
-    JOIN t USING (relief_type)),
+WITH z AS (
+    SELECT x.relief_id, x.amount_yuan::DOUBLE AS amount, g.n, exp(g.med) AS group_median_yuan,
+           t.p99,
+           CASE WHEN g.mad > 0 THEN 0.6745 * (ln(x.amount_yuan::DOUBLE) - g.med) / g.mad
+                WHEN g.meanad > 0
+                THEN (ln(x.amount_yuan::DOUBLE) - g.med) / (1.253314 * g.meanad) END AS z
+    FROM {outlier_rows} x JOIN dq_amount_groups g USING (relief_type, county_code)
+    JOIN dq_amount_p99 t USING (relief_type)
+    WHERE x.amount_yuan > 0),
 scored AS (SELECT * FROM z WHERE (n >= $n AND abs(z) > $z) OR amount > $f * p99),
 flagged AS (
     SELECT relief_id, 'robust_z' AS rule, z AS score, $z AS threshold, group_median_yuan
@@ -57,8 +84,36 @@ flagged AS (
     SELECT relief_id, 'p99x3', amount / p99, $f, group_median_yuan
     FROM scored WHERE amount > $f * p99)
 SELECT f.rule, round(f.score, 2) AS score, f.threshold,
-       round(f.group_median_yuan, 2) AS group_median_yuan, {RELIEF_COLS}
-FROM flagged f JOIN relief r USING (relief_id)
+       round(f.group_median_yuan, 2) AS group_median_yuan, {cols}
+FROM flagged f JOIN {outlier_rows} r USING (relief_id)
 LEFT JOIN persons p ON p.person_key = r.person_key
 ORDER BY r.relief_type, r.county_code, r.relief_date, f.rule
-""")
+""",
+    # Findings are per relief row, scored against its stratum's statistics: the touched
+    # strata get new statistics and their rows are scored again, and so are the rows of a
+    # touched type whose p99 moved, above $f x the lower p99 (below it no row was or is
+    # flagged by that rule; above it the status or the score may change).
+    scope=Scope(
+        "relief row, by relief type x county (robust z) and relief type (p99)",
+        stale=f"relief_id IN (SELECT relief_id FROM _outlier_rows UNION ALL "
+              f"SELECT relief_id FROM {touched.RELIEF})",
+        sources={"outlier_rows": "_outlier_rows"},
+        before=(
+            f"""DELETE FROM dq_amount_groups WHERE EXISTS (SELECT 1 FROM {STRATA} s
+                WHERE s.relief_type = dq_amount_groups.relief_type
+                  AND s.county_code = dq_amount_groups.county_code)""",
+            f"INSERT INTO dq_amount_groups {_group_stats(IN_STRATA)}",
+            f"""CREATE OR REPLACE TEMP TABLE _p99_before AS SELECT * FROM dq_amount_p99
+                WHERE relief_type IN {TYPES}""",
+            f"DELETE FROM dq_amount_p99 WHERE relief_type IN {TYPES}",
+            f"INSERT INTO dq_amount_p99 {_p99(OF_TYPES)}",
+            f"""CREATE OR REPLACE TEMP TABLE _outlier_rows AS
+                WITH moved AS (
+                    SELECT relief_type, least(o.p99, n.p99) AS low
+                    FROM _p99_before o FULL JOIN (SELECT * FROM dq_amount_p99
+                                                  WHERE relief_type IN {TYPES}) n
+                    USING (relief_type) WHERE o.p99 IS DISTINCT FROM n.p99)
+                SELECT * FROM {IN_STRATA}
+                UNION
+                SELECT r.* FROM relief r JOIN moved m USING (relief_type)
+                WHERE r.amount_yuan::DOUBLE > $f * m.low""")))

@@ -1,7 +1,7 @@
 """Compliance: relief type or recipient group outside the fund source's scope
 (fund_rules.csv, snapshot in dq_fund_rules)."""
 
-from etl.checks.contract import RELIEF_COLS, Check, Statement
+from etl.checks.contract import PERSON_ROWS_STALE, PERSON_SOURCES, Check, Scope, Statement
 
 CHECK = Check(
     "fund_out_of_scope", "compliance", "dq_fund_scope", "专项资金超范围使用",
@@ -16,10 +16,10 @@ STATEMENT = Statement(
     flags="relief rows of a ruled fund source whose type (outside = relief_type) or stated "
           "group (outside = recipient_group) the source may not pay for",
     checks=(CHECK,),
-    sql=f"""
+    sql="""
 CREATE OR REPLACE TABLE dq_fund_scope AS
 -- Judge the few distinct (source, type, group) combinations, then pick their rows.
-WITH combos AS (SELECT DISTINCT fund_source, relief_type, recipient_group FROM relief),
+WITH combos AS (SELECT DISTINCT fund_source, relief_type, recipient_group FROM {relief}),
 outside AS (
     SELECT c.*, CASE WHEN NOT EXISTS (
                     SELECT 1 FROM dq_fund_rules f WHERE f.fund_source = c.fund_source
@@ -32,8 +32,11 @@ outside AS (
                       -- a group the file did not state is judged on the type alone
                       AND (f.recipient_group IN ('*', c.recipient_group)
                            OR c.recipient_group = 'not_stated')))
-SELECT o.outside, {RELIEF_COLS}
-FROM relief r JOIN outside o USING (fund_source, relief_type, recipient_group)
+SELECT o.outside, {cols}
+FROM {relief} r JOIN outside o USING (fund_source, relief_type, recipient_group)
 LEFT JOIN persons p ON p.person_key = r.person_key
 ORDER BY r.relief_date, r.relief_id
-""")
+""",
+    # A finding is one row, judged by the rules alone: the rows the batch touched (its
+    # persons' rows, a superset the person checks share) are judged again.
+    scope=Scope("relief row", PERSON_ROWS_STALE, PERSON_SOURCES))

@@ -2,7 +2,8 @@
 above-standard checks: two-festival condolence counts by festival season (the Spring
 Festival moves between January and February), everything else by calendar month."""
 
-from etl.checks.contract import Statement
+from etl import touched
+from etl.checks.contract import Scope, Statement
 
 STATEMENT = Statement(
     name="relief_campaigns", table="dq_relief_campaigns",
@@ -23,10 +24,12 @@ FROM (
                 ELSE year(r.relief_date) * 100 + month(r.relief_date) END AS campaign_key,
            CASE WHEN r.relief_type = 'festival_condolence' THEN x.season
                 ELSE year(r.relief_date) END AS period_key
-    FROM relief r
+    FROM {relief} r
     -- A date of year y belongs to season y+1 from that season's start (about August), else
     -- to season y: an equality join, much cheaper than a range join on 10^7 rows.
     LEFT JOIN dq_festival_seasons s ON s.season = year(r.relief_date) + 1,
     LATERAL (SELECT CASE WHEN r.relief_date >= s.start_on THEN s.season
                          ELSE year(r.relief_date) END AS season) x)
-""")
+""",
+    # The touched persons' rows only: the checks that read it are partitioned by person.
+    scope=Scope("person", whole=True, sources={"relief": touched.PERSON_RELIEF}))

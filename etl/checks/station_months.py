@@ -9,8 +9,8 @@ month's end, judged only for deadlines after the warehouse's first load (history
 go-live is not late). Rows resent with corrections keep their first arrival.
 """
 
-from etl import key_types
-from etl.checks.contract import Check, Statement
+from etl import key_types, touched
+from etl.checks.contract import Check, Scope, Statement
 
 # This many consecutive months without relief rows is a missing report; rows that arrive
 # more than REPORT_GRACE_DAYS after their month's end are late.
@@ -53,9 +53,13 @@ sm AS (
            date_trunc('month', r.relief_date)::DATE AS month, count(*) AS rows,
            sum(r.amount_yuan) AS amount_yuan,
            min(least(b.loaded_at, coalesce(a.first_at, b.loaded_at))) AS first_loaded_at
-    FROM relief r LEFT JOIN load_batches b USING (batch_id)
+    FROM {station_relief} r LEFT JOIN load_batches b USING (batch_id)
     LEFT JOIN arrived a ON a.row_id = r.relief_id
-    GROUP BY r.station_code, month),
+    GROUP BY r.station_code, month
+    -- after a batch: the months of the stations it did not touch, as they were
+    UNION ALL
+    SELECT station_code, county_code, month, rows, amount_yuan, first_loaded_at
+    FROM {kept_station_months}),
 zr AS (
     SELECT station_code, any_value(county_code) AS county_code, month
     FROM zero_reports WHERE kind = 'relief' GROUP BY station_code, month),
@@ -95,4 +99,16 @@ SELECT station_code, county_code, month, rows, amount_yuan, first_loaded_at,
              AND deadline >= (SELECT min(loaded_at) FROM load_batches) THEN 'late'
             ELSE 'reported' END AS status
 FROM runs ORDER BY station_code, month
-""")
+""",
+    # The months' rows are summed again for the touched stations only; the other stations'
+    # sums are kept from the table. The grid, runs and deadlines are then made for every
+    # station (stations x months, not relief rows), as the latest month and the first load
+    # are the whole warehouse's.
+    scope=Scope(
+        "station (its months' sums); the statuses whole", whole=True,
+        sources={"station_relief": f"(SELECT * FROM relief WHERE station_code IN "
+                                   f"(SELECT station_code FROM {touched.STATIONS}))",
+                 "kept_station_months": "_kept_station_months"},
+        before=(f"""CREATE OR REPLACE TEMP TABLE _kept_station_months AS
+                    SELECT * FROM dq_station_months WHERE rows > 0 AND station_code NOT IN
+                    (SELECT station_code FROM {touched.STATIONS})""",)))

@@ -1,0 +1,64 @@
+"""The tables derived from the facts, made again after every change: the per-person columns
+(etl/person_index.py), the monthly and season tables (etl/rollups.py, season_rollup.py) and
+the data-quality findings (etl/quality.py).
+
+After a load or a withdrawal only what the batches touched is recomputed (etl/touched.py
+records it; each derived table's scope says what depends on it), with the same tables as a
+full refresh; `python -m etl refresh` makes them all again from the facts (after a change of
+code, or to check), under the same lock, copy and swap as a load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from core import schema
+from etl import person_index, quality, rollups, swap, touched
+
+
+@dataclass(frozen=True)
+class Change:
+    """The batches of a change and whether their refresh can be scoped (`capture`)."""
+    batches: tuple[str, ...]
+    scoped: bool
+
+
+def capture(con: duckdb.DuckDBPyConnection, batches: Sequence[str]) -> Change:
+    """Record what `batches` touch: after a load's rows are in, before a withdrawal's go."""
+    batches = tuple(b for b in batches if b)
+    scoped = not touched.full_refresh_needed(con, batches)
+    if scoped:
+        touched.capture(con, batches)
+    return Change(batches, scoped)
+
+
+def refresh(con: duckdb.DuckDBPyConnection, change: Change) -> None:
+    """Make the derived tables again after `change`: what it touched, or all."""
+    person_index.refresh(con)  # the persons with rows the change wrote or disturbed
+    if not change.scoped:
+        rollups.refresh(con)
+        quality.refresh(con)
+        return
+    touched.stage(con)
+    rollups.refresh(con, scoped=rollups.scope(con))
+    quality.refresh(con, scoped=True)
+    touched.drop(con)
+
+
+def refresh_all(con: duckdb.DuckDBPyConnection) -> None:
+    """Every derived table from the facts: the per-person columns of every row, every rollup,
+    every finding."""
+    for table in schema.PERSON_INDEX:
+        con.execute(f"UPDATE {table} SET month_key = NULL")  # PENDING: made again
+    person_index.refresh(con)
+    rollups.refresh(con)
+    quality.refresh(con)
+
+
+def refresh_warehouse(db_path: Path) -> None:
+    """`refresh_all` on the warehouse at `db_path`, swapped in whole."""
+    swap.rewrite(Path(db_path), refresh_all)

@@ -1,0 +1,80 @@
+"""What a batch touched: the keys a load or a withdrawal changed, so the derived tables
+(per-person columns, rollups, season tables, the dq_* findings) are refreshed for those keys
+only (etl/derived.py) and come out as a full refresh makes them.
+
+`capture` records, in temporary tables of the working copy, the rows the batches wrote and
+the rows they replaced or bring back (a load: after its rows are in; a withdrawal: before
+they go, when both are still there) and their keys: persons, stations, (county, year),
+relief type x county strata. `stage` then copies the touched persons' current rows, which
+the person-partitioned checks read instead of the whole tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+
+from core import schema
+
+# Rows the batches wrote, replaced or (withdrawn) bring back, and the keys they touch.
+RELIEF = "_touched_relief"  # relief_id, person_key, station_code, county_code, type, date, amount
+HARDSHIP = "_touched_hardship"  # person_key, station_code
+PERSONS = "_touched_persons"  # person_key: relief or hardship rows changed
+STATIONS = "_touched_stations"  # station_code: relief rows or 零报告 changed
+COUNTY_YEARS = "_touched_county_years"  # county_code, year: relief or allocations changed
+# The touched persons' rows as they are after the change (`stage`).
+PERSON_RELIEF = "_touched_person_relief"
+PERSON_HARDSHIP = "_touched_person_hardship"
+
+# Batches of these tables change what every check reads (the regions, stations' closing
+# dates): the refresh after them is a full one.
+WHOLE = frozenset({"help_stations"})
+
+
+def capture(con: duckdb.DuckDBPyConnection, batches: Sequence[str]) -> None:
+    """The rows and keys `batches` touch, into the temporary tables above."""
+    b = {"b": list(batches)}
+    relief_cols = ("relief_id, person_key, station_code, county_code, relief_type, "
+                   "relief_date, amount_yuan")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {RELIEF} AS {_changed('relief', relief_cols)}", b)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {HARDSHIP} AS
+                    {_changed('hardship_files', 'person_key, station_code')}""", b)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {PERSONS} AS
+                    SELECT person_key FROM {RELIEF} UNION SELECT person_key FROM {HARDSHIP}""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {STATIONS} AS
+                    SELECT station_code FROM {RELIEF} UNION
+                    SELECT station_code FROM zero_reports
+                    WHERE kind = 'relief' AND list_contains($b, batch_id)""", b)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {COUNTY_YEARS} AS
+                    SELECT county_code, year(relief_date)::SMALLINT AS year FROM {RELIEF} UNION
+                    SELECT county_code, year FROM ({_changed('fund_allocations',
+                                                             'county_code, year')})""", b)
+
+
+def _changed(table: str, columns: str) -> str:
+    """Rows of `table` the batches $b wrote, and the rows they replaced (kept in the archive
+    until they are withdrawn)."""
+    return (f"SELECT {columns} FROM {table} WHERE list_contains($b, batch_id) UNION ALL "
+            f"SELECT {columns} FROM {schema.archive(table)} WHERE list_contains($b, replaced_by)")
+
+
+def stage(con: duckdb.DuckDBPyConnection) -> None:
+    """The touched persons' relief and hardship rows as they are now (after the change)."""
+    for name, table in ((PERSON_RELIEF, "relief"), (PERSON_HARDSHIP, "hardship_files")):
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {table}
+                        WHERE person_key IN (SELECT person_key FROM {PERSONS})""")
+
+
+def full_refresh_needed(con: duckdb.DuckDBPyConnection, batches: Sequence[str]) -> bool:
+    """Whether a batch is of a table every check reads (WHOLE)."""
+    tables = {t for (t,) in con.execute(
+        "SELECT DISTINCT table_name FROM load_batches WHERE list_contains($b, batch_id)",
+        {"b": list(batches)}).fetchall()}
+    return bool(tables & WHOLE)
+
+
+def drop(con: duckdb.DuckDBPyConnection) -> None:
+    for name in (RELIEF, HARDSHIP, PERSONS, STATIONS, COUNTY_YEARS, PERSON_RELIEF,
+                 PERSON_HARDSHIP):
+        con.execute(f"DROP TABLE IF EXISTS {name}")

@@ -1,0 +1,252 @@
+"""A load or a withdrawal refreshes the derived tables (per-person columns, rollups, season
+tables, dq_* findings) only for what its batch touched (etl/derived.py, etl/touched.py):
+after random sequences of loads, corrections (a file loaded again with changes) and
+withdrawals, every table equals what a full refresh (`python -m etl refresh`) makes from the
+same facts, EXCEPT ALL both ways."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from core import schema
+from etl import __main__ as cli
+from etl import derived, load, rollups, withdraw, zero_reports
+from etl.parse import make_id
+from tests.registry import registered
+
+PERSONS = [make_id(f"150702{1960 + i}0{1 + i % 9}1{i % 9}{i:03d}") for i in range(14)]
+TYPES = ["两节慰问", "临时救助", "医疗救助", "金秋助学", "生活救助"]
+SOURCES = ["中央专项", "工会自筹", "自治区专项", "地方财政配套"]
+GROUPS = ["困难职工", "劳模", "未填写", ""]
+DERIVED = {*rollups.tables(), *schema.PERSON_INDEX, "persons"}
+RELIEF_HEADER = ["序号", "姓名", "身份证号码", "帮扶站点", "帮扶类型", "资金来源", "金额（元）",
+                 "发放日期", "救助对象类别"]
+
+
+def _stations(db: Path) -> list[str]:
+    """Three stations of the first county of the registered warehouse and one of the second
+    (the first county's relief type strata reach the robust z's 20 rows)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.sql("SELECT region_code, parent_code FROM regions WHERE level = 'station' "
+                       "ORDER BY region_code").fetchall()
+    finally:
+        con.close()
+    counties = sorted({p for _, p in rows})[:2]
+    return [s for c, n in zip(counties, (3, 1), strict=True)
+            for s in [s for s, p in rows if p == c][:n]]
+
+
+def _csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    path.write_text("\n".join(",".join(r) for r in [header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def _date(rng: random.Random) -> str:
+    return (dt.date(2011, 10, 1) + dt.timedelta(days=rng.randrange(560))).isoformat()
+
+
+def _amount(rng: random.Random) -> str:
+    return str(rng.choice([30000, 9000]) if rng.random() < 0.08
+               else rng.choice([200, 300, 500, 800, 1000, 1500]) + rng.randrange(3) * 50)
+
+
+def _relief_rows(rng: random.Random, stations: list[str], n: int) -> list[list[str]]:
+    rows, keys = [], set()
+    for _ in range(n):
+        # two types most often: strata of 20+ rows, where the robust z applies
+        person, station = rng.choice(PERSONS), rng.choice(stations)
+        kind = rng.choices(TYPES, weights=[4, 4, 1, 1, 1])[0]
+        date = _date(rng)
+        if (person, station, kind, date) in keys:  # one row per natural key in a file
+            continue
+        keys.add((person, station, kind, date))
+        rows.append(["", "某某", person, station, kind, rng.choice(SOURCES), _amount(rng), date,
+                     rng.choice(GROUPS)])
+    return [[str(i), *r[1:]] for i, r in enumerate(rows, start=1)]
+
+
+def _corrected(rng: random.Random, rows: list[list[str]], stations: list[str]
+               ) -> list[list[str]]:
+    """The same file sent again: some amounts and sources changed, a few rows added."""
+    changed = [[*r[:5], rng.choice(SOURCES), _amount(rng), *r[7:]] if rng.random() < 0.4
+               else list(r) for r in rows]
+    extra = [r for r in _relief_rows(rng, stations, 3)
+             if tuple(r[2:5] + r[7:8]) not in {tuple(c[2:5] + c[7:8]) for c in changed}]
+    return [[str(i), *r[1:]] for i, r in enumerate(changed + extra, start=1)]
+
+
+def _hardship_rows(rng: random.Random, stations: list[str]) -> list[list[str]]:
+    rows = []
+    for i, person in enumerate(rng.sample(PERSONS, 4), start=1):
+        registered_on = _date(rng)
+        exited = (dt.date.fromisoformat(registered_on) + dt.timedelta(days=rng.randrange(60, 300))
+                  ).isoformat() if rng.random() < 0.5 else ""
+        rows.append([str(i), "某某", person, rng.choice(stations),
+                     rng.choice(["低收入", "因病致困", "下岗失业"]), registered_on, exited])
+    return rows
+
+
+def _allocation_rows(rng: random.Random, stations: list[str]) -> list[list[str]]:
+    county = rng.choice(stations)[:6]
+    return [[str(year), county, source, str(allocated), str(allocated - rng.choice([0, 500]))]
+            for year in (2012, 2013) for source in ("中央专项", "地方财政配套")
+            for allocated in [rng.choice([1000, 3000, 8000])]]
+
+
+def _differences(a: Path, b: Path) -> dict[str, tuple[int, int]]:
+    """Per derived table, rows of a not in b and of b not in a (EXCEPT ALL): the findings
+    and their statistics (dq_*, but `dq_meta`: the time they were computed), the rollups and
+    the fact tables with per-person columns."""
+    con = duckdb.connect()
+    try:
+        con.sql(f"ATTACH '{a}' AS a (READ_ONLY)")
+        con.sql(f"ATTACH '{b}' AS b (READ_ONLY)")
+        names = {d: {t for (t,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [d]).fetchall()}
+            for d in "ab"}
+        assert names["a"] == names["b"]
+        found = {}
+        assert DERIVED <= names["a"]
+        for t in sorted({t for t in names["a"] if t.startswith("dq_")} - {"dq_meta"}
+                        | DERIVED):
+            counts = tuple(con.sql(f"SELECT count(*) FROM (FROM {x}.{t} EXCEPT ALL FROM {y}.{t})"
+                                   ).fetchall()[0][0] for x, y in ("ab", "ba"))
+            if counts != (0, 0):
+                found[t] = counts
+        return found
+    finally:
+        con.close()
+
+
+def _full_refresh_of(db: Path, tmp: Path) -> Path:
+    copy = tmp / "full.duckdb"
+    shutil.copyfile(db, copy)
+    derived.refresh_warehouse(copy)
+    return copy
+
+
+class Run:
+    """One random sequence of changes to one warehouse."""
+
+    def __init__(self, tmp: Path, seed: int) -> None:
+        self.tmp, self.rng = tmp, random.Random(seed)
+        self.db = registered(tmp / "w.duckdb")
+        self.stations = _stations(self.db)
+        self.sent: list[tuple[str, list[list[str]]]] = []  # relief files: name, rows
+        self.n = 0
+
+    def _load(self, path: Path) -> None:
+        load.load_files([path], self.db, rejects_dir=self.tmp / "rej")
+
+    def _name(self, what: str) -> Path:
+        self.n += 1
+        return self.tmp / f"{what}_{self.n}.csv"
+
+    def step(self) -> str:
+        rng = self.rng
+        what = rng.choices(["relief", "correction", "hardship", "allocation", "zero",
+                            "withdraw"], weights=[5, 3, 1, 1, 1, 3])[0]
+        if what == "correction" and self.sent:
+            name, rows = rng.choice(self.sent)
+            rows = _corrected(rng, rows, self.stations)
+            self.sent.append((name, rows))
+            self._load(_csv(self.tmp / f"{self.n}_{name}", RELIEF_HEADER, rows))
+            self.n += 1
+        elif what == "hardship":
+            self._load(_csv(self._name("hardship"), [
+                "序号", "姓名", "身份证号码", "帮扶站点", "困难类别", "建档日期", "脱困日期"],
+                _hardship_rows(rng, self.stations)))
+        elif what == "allocation":
+            self._load(_csv(self._name("allocation"), [
+                "年度", "所属旗县区", "资金来源", "下拨金额（元）", "到位金额（元）"],
+                _allocation_rows(rng, self.stations)))
+        elif what == "zero":
+            month = dt.date(2011 + rng.randrange(3), 1 + rng.randrange(12), 1)
+            load.load_bytes([zero_reports.declaration_file(rng.choice(self.stations), month)],
+                            self.db, rejects_dir=self.tmp / "rej")
+        elif what == "withdraw" and self.sent:
+            batches = withdraw.batches(self.db)
+            open_ = batches.filter(batches["withdrawable"]
+                                   & (batches["table_name"] != "help_stations"))
+            if open_.is_empty():
+                return "nothing to withdraw"
+            withdraw.withdraw(self.db, rng.choice(open_["batch_id"].to_list()))
+        else:
+            what = "relief"
+            rows = _relief_rows(rng, self.stations, rng.randrange(30, 60))
+            path = _csv(self._name("relief"), RELIEF_HEADER, rows)
+            self.sent.append((path.name, rows))
+            self._load(path)
+        return what
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_changes_leave_the_tables_a_full_refresh_makes(tmp_path, seed):
+    run = Run(tmp_path, seed)
+    done = []
+    for _ in range(7):
+        done.append(run.step())
+        assert _differences(run.db, _full_refresh_of(run.db, tmp_path)) == {}, done
+    con = duckdb.connect(str(run.db), read_only=True)
+    try:  # the sequence made findings to compare, not empty tables
+        counts = dict(con.sql("SELECT code, findings FROM dq_summary").fetchall())
+        relief = con.sql("SELECT count(*) FROM relief").fetchall()[0][0]
+    finally:
+        con.close()
+    assert relief and sum(1 for n in counts.values() if n) >= 5, (done, counts)
+
+
+def test_a_load_elsewhere_that_moves_a_types_p99_rescores_rows_it_did_not_touch(tmp_path):
+    """The p99 rule is the relief type's across counties: a batch in one county that moves
+    it changes a finding in another, which the scoped refresh must rescore too."""
+    db = registered(tmp_path / "w.duckdb")
+    one, *_, other = _stations(db)
+    day = dt.date(2012, 1, 1)
+
+    def rows(station: str, amounts: list[int], start: int) -> list[list[str]]:
+        return [[str(i), "某某", PERSONS[i % len(PERSONS)], station, "临时救助", "工会自筹",
+                 str(a), (day + dt.timedelta(days=start + i)).isoformat(), ""]
+                for i, a in enumerate(amounts, start=1)]
+
+    def outliers() -> list[tuple]:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            return con.sql("SELECT station_code, amount_yuan::INTEGER FROM dq_amount_outliers "
+                           "WHERE rule = 'p99x3' ORDER BY ALL").fetchall()
+        finally:
+            con.close()
+
+    # p99 500: the 1,600 is above 3 x p99; then 60 rows of 1,000 elsewhere raise p99 to
+    # 1,000 and it is not
+    load.load_files([_csv(tmp_path / "a.csv", RELIEF_HEADER, rows(other, [500] * 150 + [1600],
+                                                                  0))], db)
+    assert outliers() == [(other, 1600)]
+    load.load_files([_csv(tmp_path / "b.csv", RELIEF_HEADER, rows(one, [1000] * 60, 200))], db)
+    assert outliers() == []
+    assert _differences(db, _full_refresh_of(db, tmp_path)) == {}
+
+
+def test_the_refresh_command_makes_every_derived_table_again(tmp_path, capsys):
+    """`python -m etl refresh`: the derived tables emptied, then made again from the facts,
+    equal those the loads left; a missing warehouse is refused."""
+    run = Run(tmp_path, 4)
+    for _ in range(3):
+        run.step()
+    before = tmp_path / "before.duckdb"
+    shutil.copyfile(run.db, before)
+    con = duckdb.connect(str(run.db))
+    for table in rollups.tables():
+        con.execute(f"DELETE FROM {table}")
+    con.execute("DROP TABLE dq_duplicate_relief")
+    con.close()
+    assert cli.main(["refresh", "--db", str(run.db)]) == 0
+    assert "recomputed" in capsys.readouterr().out
+    assert _differences(run.db, before) == {}
+    assert cli.main(["refresh", "--db", str(tmp_path / "none.duckdb")]) == 2
