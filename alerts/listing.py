@@ -11,6 +11,7 @@ import polars as pl
 
 from alerts import deliver, rules, state
 from alerts.model import Rule
+from analytics import reference
 from analytics.access import within
 from analytics.filters import COUNTRY
 
@@ -21,9 +22,9 @@ REASONS = {"condition_gone": ("条件不再成立", "condition no longer holds")
 FIRING_HEADERS = {"status": ("状态", "status"), "rule": ("规则", "rule"),
                   "region": ("地区", "region"), "period": ("期间", "period"),
                   "value": ("数值", "value"), "reference": ("参照", "reference"),
+                  "link": ("查看", "view"), "deliveries": ("发送", "deliveries"),
                   "fired_at": ("触发时间", "fired"), "cleared_at": ("解除时间", "cleared"),
-                  "deliveries": ("发送", "deliveries"), "message": ("消息", "message"),
-                  "link": ("查看", "view")}
+                  "message": ("消息", "message as sent")}
 RULE_HEADERS = {"rule_id": ("编号", "id"), "name": ("名称", "name"),
                 "condition": ("条件", "condition"), "indicator": ("指标", "indicator"),
                 "params": ("参数", "settings"), "region": ("地区", "region"),
@@ -39,18 +40,33 @@ def firings(scope: str = COUNTRY, *, open_only: bool = False, lang: str = "zh",
     rows = [r for r in state.firings(open_only=open_only, state=state_file)
             if scope == COUNTRY or within(r["region"], scope)]
     sent = _delivery_text([r["id"] for r in rows], lang, state_file)
+    names = _names(lang)
     out = [{
         "status": STATUS["open" if r["cleared_at"] is None else "cleared"][i]
         + ("" if r["cleared_at"] is None else
            f"（{REASONS.get(r['clear_reason'], (r['clear_reason'],) * 2)[i]}）"),
-        "rule": r["rule_name"] or r["rule_id"], "region": r["region_name"] or r["region"],
+        "rule": r["rule_name"] or r["rule_id"],
+        "region": names.get(r["region"]) or r["region_name"] or r["region"],
         "period": r["period"], "value": r["value"], "reference": r["reference"],
+        "link": r["link"], "deliveries": sent.get(r["id"], ""),
         "fired_at": _local(r["fired_at"]), "cleared_at": _local(r["cleared_at"]),
-        "deliveries": sent.get(r["id"], ""), "message": r["text"], "link": r["link"],
+        "message": r["text"],
     } for r in rows]
     schema = {k: pl.Float64 if k in ("value", "reference") else pl.String
               for k in FIRING_HEADERS}
     return pl.DataFrame(out, schema=schema, orient="row")
+
+
+def _names(lang: str) -> dict[str, str]:
+    """Region names in the page's language (a firing keeps its rule's); {} without a
+    warehouse to ask."""
+    try:
+        frame = reference.regions()
+    except Exception:  # noqa: BLE001 - no warehouse yet: the recorded names serve
+        return {}
+    col = "name_en" if lang == "en" else "name_zh"
+    return {c: n or z for c, n, z in frame.select("region_code", col, "name_zh").iter_rows()} \
+        if col != "name_zh" else dict(frame.select("region_code", "name_zh").iter_rows())
 
 
 def failures(scope: str = COUNTRY, *, state_file: Path | None = None) -> list[dict]:

@@ -94,6 +94,7 @@ def test_in_english(env):
     assert at.title[0].value == "Alerts"
     row = at.dataframe[0].value.iloc[0]
     assert row["status"] == "open" and row["deliveries"] == "停机群 ✗ 2×"
+    assert row["region"] == "Bairin Left Banner"  # the page's language, not the rule's
 
 
 def test_a_leader_sees_the_alerts_not_the_editor(env):

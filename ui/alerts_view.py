@@ -27,9 +27,10 @@ TEXT = {
               "Rules are checked after every load or withdrawal and on a schedule; a rule, "
               "region and period alerts once, and clears when the condition no longer holds. "
               "Every delivery (sent, failed, retried) is in the audit log."),
-    "firings": ("预警记录", "Alerts"), "open_only": ("只看未解除", "Open only"),
+    "firings": ("预警记录", "Alerts raised"), "open_only": ("只看未解除", "Open only"),
     "none": ("没有预警记录。", "No alerts."),
-    "failed": ("发送失败 {n} 次（已按间隔重试）：", "{n} deliveries failed (retried with backoff):"),
+    "failed": ("发送失败 {n} 次（已按间隔重试）：", "Messages not delivered, after retries with "
+               "backoff: {n}"),
     "rules": ("预警规则", "Alert rules"), "no_rules": ("尚无规则。", "No rules yet."),
     "add": ("新增规则", "Add a rule"), "name": ("规则名称", "Name"),
     "condition": ("条件", "Condition"), "indicator": ("指标", "Indicator"),

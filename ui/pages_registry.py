@@ -30,7 +30,9 @@ PAGES: tuple[Page, ...] = (
     Page("pages/upload.py", "page_upload", ":material/upload_file:", "upload", "upload"),
     Page("pages/quality.py", "page_quality", ":material/fact_check:", "quality", "quality"),
     Page("pages/compliance.py", "page_compliance", ":material/policy:", "compliance", "quality"),
-    Page("pages/alert_list.py", "page_alerts", ":material/notifications_active:", "alerts"),
+    # alert_list, not alerts: a page's folder is on the import path (alerts.py would hide the
+    # alerts package), and a URL unlike its file's name drew Streamlit's "Page not found"
+    Page("pages/alert_list.py", "page_alerts", ":material/notifications_active:", "alert_list"),
     Page("pages/briefing.py", "page_briefing", ":material/description:", "briefing", "briefing"),
     Page("pages/audit.py", "page_audit", ":material/history:", "audit", "audit"),
 )
