@@ -82,7 +82,12 @@ def _deliver(channel: ch.Channel, subject: str, text: str, attachment, *, ref: s
     attempts = 1 + max(0, channel.retries)
     for attempt in range(1, attempts + 1):
         try:
-            ch.send_once(channel, subject, text, attachment)
+            try:
+                ch.send_once(channel, subject, text, attachment)
+            except ch.SendFailed:
+                raise
+            except Exception as e:  # noqa: BLE001 - a channel set up wrong: failed, not lost
+                raise ch.SendFailed(f"{type(e).__name__}: {e}", retry=False) from None
         except ch.SendFailed as e:
             error = ch.scrub(str(e), channel)
             last = attempt == attempts or not e.retry

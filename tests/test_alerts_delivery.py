@@ -422,3 +422,13 @@ def test_the_dashboards_load_and_withdrawal_run_the_rules(env, servers, monkeypa
     assert done
     _after_change_done()
     assert state.firings()[0]["clear_reason"] == "condition_gone" and len(hooks.posts) == 1
+
+
+def test_a_channel_set_up_wrong_fails_visibly_without_retries(env, servers, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[channels."坏邮箱"]\nkind = "email"\nhost = "127.0.0.1"\nport = "x"\n'
+                   'sender = "a@b"\nto = ["c@d"]\n', encoding="utf-8")
+    waits: list[float] = []
+    out = deliver.send(["坏邮箱"], "s", "t", configured=load(bad), sleep=waits.append)
+    assert out[0].outcome == "failed" and out[0].attempts == 1 and "ValueError" in out[0].error
+    assert waits == [] and deliver.deliveries()[0]["outcome"] == "failed"

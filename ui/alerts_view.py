@@ -36,7 +36,7 @@ TEXT = {
     "condition": ("条件", "Condition"), "indicator": ("指标", "Indicator"),
     "region": ("地区（逐个检查其下级）", "Region (each unit below it checked)"),
     "depth": ("下级层数（0 为地区本身）", "Levels below (0: the region itself)"),
-    "recipients": ("接收渠道", "Recipients"), "lang": ("消息语言", "Message language"),
+    "recipients": ("接收渠道", "Recipients"), "pick_channels": ("选择渠道", "Choose channels"), "lang": ("消息语言", "Message language"),
     "save": ("保存规则", "Save the rule"), "saved": ("已保存规则 {id}。", "Rule {id} saved."),
     "no_channels": ("渠道文件（{path}）中尚无渠道：规则可以保存，但需先配置渠道才能发送。",
                     "The channels file ({path}) names no channel: configure one to deliver."),
@@ -152,7 +152,8 @@ def add_form(page: PageContext) -> None:
             depth = st.number_input(tr(page, "depth"), 0, 3, 1, key="alerts_depth")
             params = _param_inputs(page, condition)
             recipients = st.multiselect(tr(page, "recipients"), sorted(configured),
-                                        key="alerts_recipients")
+                                        key="alerts_recipients",
+                                        placeholder=tr(page, "pick_channels"))
             lang = st.radio(tr(page, "lang"), ["zh", "en"], horizontal=True, key="alerts_lang",
                             format_func=lambda x: "中文" if x == "zh" else "English")
             if st.form_submit_button(tr(page, "save")):
