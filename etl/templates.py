@@ -78,6 +78,9 @@ def spec(col: Column, choices: dict[str, list[str]], has_persons: bool, en: bool
         what = (_t(en, f"从下拉列表中选择{zh}", f"pick the {word} from the drop-down list")
                 if offered else _t(en, f"{zh}的代码或全称", f"the {word}'s code or full "
                                    "Chinese name"))
+        if offered and t == "region":  # the list offers counties; a city is typed
+            what += _t(en, "，或填写上级地区（市、省）的代码或全称",
+                       ", or type a higher region's (city, province) code or full name")
         return Spec(offered, fmt, what, offered[0] if offered else "")
     if t == "date":
         ahead = col.max_future_years

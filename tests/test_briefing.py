@@ -361,7 +361,7 @@ def test_briefing_page_other_periods(page) -> None:
 
 def test_headings_are_numbered_without_gaps(bairin_left_may_2012) -> None:
     b = bairin_left_may_2012  # no two-festival relief in May
-    assert [h[:3] for h, _ in b.paragraphs] == ["（一）", "（二）", "（三）", "（四）"][
+    assert [h[:3] for h, _ in b.paragraphs] == [f"（{n}）" for n in "一二三四五六七"][
         :len(b.paragraphs)]
     assert not any("两节" in h for h, _ in b.paragraphs)
 
