@@ -108,15 +108,17 @@ class Mailbox:
         return "250 Message accepted for delivery"
 
 
-def smtp_server(folder: Path):
-    """(mailbox, controller, port, certificate file): STARTTLS required, no login."""
+def smtp_server(folder: Path, implicit_tls: bool = False):
+    """(mailbox, controller, port, certificate file): STARTTLS required, no login; or TLS
+    from the first byte (SMTPS, port 465's way) with `implicit_tls`."""
     from aiosmtpd.controller import Controller
 
     cert, key = self_signed(folder)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     box, port = Mailbox(), free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port, tls_context=context,
-                            require_starttls=True)
+    tls = {"ssl_context": context} if implicit_tls else {"tls_context": context,
+                                                          "require_starttls": True}
+    controller = Controller(box, hostname="127.0.0.1", port=port, **tls)
     controller.start()
     return box, controller, port, cert

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import email
+import email.policy
 import hashlib
 import hmac
 import sqlite3
@@ -432,3 +433,28 @@ def test_a_channel_set_up_wrong_fails_visibly_without_retries(env, servers, tmp_
     out = deliver.send(["坏邮箱"], "s", "t", configured=load(bad), sleep=waits.append)
     assert out[0].outcome == "failed" and out[0].attempts == 1 and "ValueError" in out[0].error
     assert waits == [] and deliver.deliveries()[0]["outcome"] == "failed"
+
+
+def test_mail_over_implicit_tls_carries_its_attachment(tmp_path, monkeypatch):
+    """SMTPS (security = "ssl"): the .docx arrives attached, byte for byte, named."""
+    monkeypatch.setenv("UNION_DASH_DB", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("UNION_DASH_AUDIT", str(tmp_path / "audit.sqlite"))
+    box, smtp, port, cert = alert_servers.smtp_server(tmp_path, implicit_tls=True)
+    try:
+        file = tmp_path / "channels.toml"
+        file.write_text(f'[channels."局长"]\nkind = "email"\nhost = "127.0.0.1"\nport = {port}\n'
+                        f'security = "ssl"\ncafile = "{cert}"\nsender = "a@example.org"\n'
+                        'to = ["b@example.org", "c@example.org"]\n', encoding="utf-8")
+        docx = b"PK\x03\x04 not really a docx, but bytes are bytes \xff\x00"
+        out = deliver.send(["局长"], "汇报材料", "见附件。", attachment=("巴林左旗2012年汇报材料.docx", docx),
+                           configured=load(file))
+    finally:
+        smtp.stop()
+    assert [d.outcome for d in out] == ["sent"]
+    assert box.envelopes == [("a@example.org", ["b@example.org", "c@example.org"])]
+    mail = email.message_from_bytes(box.messages[0], policy=email.policy.default)
+    part = next(mail.iter_attachments())
+    assert part.get_filename() == "巴林左旗2012年汇报材料.docx"
+    assert part.get_content_type().endswith("wordprocessingml.document")
+    assert part.get_payload(decode=True) == docx
+    assert mail.get_body(("plain",)).get_content().strip() == "见附件。"
