@@ -28,6 +28,7 @@ class Hooks:
 
     port: int
     posts: list[Post] = field(default_factory=list)
+    errcodes: list[int] = field(default_factory=list)  # answers to come, then errcode 0
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -45,7 +46,8 @@ def webhook_server() -> tuple[Hooks, ThreadingHTTPServer]:
             parts = urllib.parse.urlsplit(self.path)
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             hooks.posts.append(Post(parts.path, dict(urllib.parse.parse_qsl(parts.query)), body))
-            data = b'{"errcode":0,"errmsg":"ok"}'
+            code = hooks.errcodes.pop(0) if hooks.errcodes else 0
+            data = json.dumps({"errcode": code, "errmsg": "ok" if code == 0 else "no"}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))

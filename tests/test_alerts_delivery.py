@@ -458,3 +458,19 @@ def test_mail_over_implicit_tls_carries_its_attachment(tmp_path, monkeypatch):
     assert part.get_content_type().endswith("wordprocessingml.document")
     assert part.get_payload(decode=True) == docx
     assert mail.get_body(("plain",)).get_content().strip() == "见附件。"
+
+
+def test_a_robots_refusal_is_retried_only_when_waiting_helps(env, servers):
+    """errcode 45009 (WeCom: over 20 a minute) is tried again after a wait; 310000 (DingTalk:
+    a wrong signature or keyword) is not: no wait fixes it."""
+    hooks, _, _, _ = servers
+    waits: list[float] = []
+    hooks.errcodes[:] = [45009]
+    limited = deliver.send(["办公室群"], "s", "t", sleep=waits.append)
+    assert (limited[0].outcome, limited[0].attempts, waits) == ("sent", 2,
+                                                               [deliver.BASE_DELAY_S])
+    hooks.errcodes[:] = [310000]
+    refused = deliver.send(["领导钉钉群"], "s", "t", sleep=waits.append)
+    assert (refused[0].outcome, refused[0].attempts) == ("failed", 1)
+    assert "errcode 310000" in refused[0].error and len(waits) == 1
+    assert [r["outcome"] for r in deliver.deliveries()] == ["failed", "sent", "retried"]
