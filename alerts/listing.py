@@ -119,6 +119,20 @@ def rules_table(scope: str = COUNTRY, *, lang: str = "zh",
     return pl.DataFrame(out, schema={k: pl.String for k in RULE_HEADERS}, orient="row")
 
 
+CHANNEL_HEADERS = {"name": ("渠道", "channel"), "kind": ("类型", "kind"),
+                   "where": ("发往", "to"), "lang": ("语言", "language"),
+                   "retries": ("重试次数", "retries")}
+
+
+def channels_table(configured: dict, lang: str = "zh") -> pl.DataFrame:
+    """One row per channel, without its secrets (Channel.describe)."""
+    from alerts.channels import KIND_NAMES
+    i = 1 if lang == "en" else 0
+    rows = [{"name": c.name, "kind": KIND_NAMES[c.kind][i], "where": c.describe(),
+             "lang": c.lang, "retries": str(c.retries)} for c in configured.values()]
+    return pl.DataFrame(rows, schema={k: pl.String for k in CHANNEL_HEADERS}, orient="row")
+
+
 def describe_params(rule: Rule) -> str:
     return ", ".join(f"{k}={v}" for k, v in rule.params.items())
 

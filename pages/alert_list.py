@@ -21,4 +21,5 @@ if av.may_edit(page):
     av.toggle(page, existing)
     av.add_form(page)
     av.rules_file(page)
+    av.channel_list(page)
     av.run_now(page)

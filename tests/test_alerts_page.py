@@ -68,10 +68,6 @@ def open_page(lang: str = "zh", user: auth.User | None = None) -> AppTest:
     return at.run()
 
 
-def table(at: AppTest, key: str):
-    return next(d.value for d in at.dataframe if d.proto.id and key in d.proto.id)
-
-
 def test_staff_see_firings_deliveries_failures_and_the_editor(env):
     at = open_page()
     assert not at.exception, [e.value for e in at.exception]
@@ -86,6 +82,12 @@ def test_staff_see_firings_deliveries_failures_and_the_editor(env):
     assert "hushhush" not in failed[0]
     assert at.dataframe[1].value.iloc[0]["名称"] == "配套资金未到位"  # the rules table
     assert any(b.label == "保存规则" for b in at.button)
+    channels = at.dataframe[2].value  # firings, rules, channels
+    assert channels.iloc[0].to_dict() == {"渠道": "停机群", "类型": "企业微信",
+                                          "发往": channels.iloc[0]["发往"], "语言": "zh",
+                                          "重试次数": "1"}
+    assert channels.iloc[0]["发往"].startswith("127.0.0.1:")
+    assert "hushhush" not in str(at)  # the robot's key: nowhere on the page
 
 
 def test_in_english(env):

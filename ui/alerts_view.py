@@ -47,6 +47,9 @@ TEXT = {
     "imported": ("已导入 {n} 条规则。", "{n} rules imported."),
     "refused": ("未保存，请修改后重试：", "Not saved; fix these and try again:"),
     "template": ("下载规则文件模板", "Download a rules-file template"),
+    "channels": ("发送渠道（{n}个）", "Channels ({n})"),
+    "channels_file": ("渠道在渠道文件中配置（密钥不在页面显示）：{path}",
+                      "Channels are set in the channels file (secrets are never shown): {path}"),
     "run": ("立即检查全部规则", "Check every rule now"),
     "running": ("正在检查规则并发送…", "Checking rules and delivering…"),
     "op": ("比较", "Comparison"), "value": ("阈值（比率写作小数，如 0.5）", "Value (ratios as 0.5)"),
@@ -200,6 +203,17 @@ def rules_file(page: PageContext) -> None:
                 upload.name, upload.getvalue(), user=trail.who()[0], scope=scope(page)))
             if saved:
                 st.success(tr(page, "imported", n=len(saved)))
+
+
+def channel_list(page: PageContext) -> None:
+    """The configured channels as the channels file names them: kind, where (a webhook's
+    host, a mail server), language and retries; never a key, token, secret or password."""
+    with st.expander(tr(page, "channels", n=len(configured := _channels()))):
+        st.caption(tr(page, "channels_file", path=channels.path()))
+        if configured:
+            st.dataframe(listing.headed(listing.channels_table(configured, page.lang),
+                                        listing.CHANNEL_HEADERS, page.lang),
+                         hide_index=True, width="stretch", key="alerts_channels")
 
 
 def run_now(page: PageContext) -> None:
