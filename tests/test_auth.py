@@ -20,14 +20,14 @@ PASSWORD = "Geheim-7531-密码"
 
 # role → (actions it may do, restricted pages it may see)
 EXPECTED = {
-    "leader": (set(), set()),
-    "researcher": ({"effects", "export_aggregate"}, {"pages/effects.py"}),
-    "staff": ({"effects", "export_aggregate", "export_rows", "upload", "quality", "briefing",
-               "alert_rules"},
+    "leader": ({"export_ranking"}, set()),
+    "researcher": ({"effects", "export_aggregate", "export_ranking"}, {"pages/effects.py"}),
+    "staff": ({"effects", "export_aggregate", "export_ranking", "export_rows", "upload",
+               "quality", "briefing", "alert_rules"},
               {"pages/effects.py", "pages/briefing.py", "pages/upload.py", "pages/quality.py",
                "pages/compliance.py"}),
-    "admin": ({"effects", "export_aggregate", "export_rows", "upload", "quality", "briefing",
-               "alert_rules", "users", "audit"},
+    "admin": ({"effects", "export_aggregate", "export_ranking", "export_rows", "upload",
+               "quality", "briefing", "alert_rules", "users", "audit"},
               {"pages/effects.py", "pages/briefing.py", "pages/upload.py", "pages/quality.py",
                "pages/compliance.py", "pages/audit.py"}),
 }

@@ -222,6 +222,28 @@ def test_ranking_orders_sub_regions_by_completion(at_deyang):
     assert targets.ranking(tied, "trained")["rank"].to_list() == [1, 2, 2]
 
 
+def test_ranking_export_derives_completion_from_the_published_counts(at_deyang):
+    """The 排名通报's file goes through disclosure control before 完成率 and ranks are
+    computed, so a leader's file never gives the exact count back through 完成率."""
+    from analytics.export import Provenance
+    from ui import downloads, targets_view
+
+    ranked = targets.ranking(targets.progress(None, _view(date(2025, 9, 1)), 2025), "trained")
+    base = ranked.select("region_code", "target", pl.col("actual").alias("trained"),
+                         "elapsed_share")
+    told = Provenance("排名通报", [INDICATORS["trained"].as_dict()], {"region": CITY})
+    staff = targets_view._derived(downloads.release(base, told, role="staff").table, "trained")
+    assert staff["completion_pct"].to_list() == [80.0, 50.0, 0.0]
+    assert staff["ahead_pp"].to_list() == [5.0, -25.0, -75.0]
+    leader = downloads.release(base, told, role="leader")
+    assert leader.protected and leader.table is not None
+    for row in targets_view._derived(leader.table, "trained").iter_rows(named=True):
+        if row["trained"] is None:  # withheld: no 完成率 to give it away
+            assert row["completion_pct"] is None and row["rank"] is None
+        else:
+            assert row["completion_pct"] == round(row["trained"] / row["target"] * 100, 1)
+
+
 def test_season_elapsed_share_follows_the_spring_festival():
     ind = INDICATORS["festival_persons"]
     d24, d25, d26 = festival_day(2024), festival_day(2025), festival_day(2026)

@@ -93,6 +93,7 @@ def download_buttons(
     *, key: str, role: str | None = None, k: int = DEFAULT_K,
     query: dict[str, str] | None = None,
     derive: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
+    action: str = "export_aggregate",
 ) -> None:
     """A compact row of download buttons; files are built on click, and each click is
     recorded in the audit log with `query` (default: the filter bar's view as codes).
@@ -100,9 +101,10 @@ def download_buttons(
     `role` defaults to the signed-in user's (ui/auth/session.py): no buttons for a role without
     aggregate exports, unsuppressed data only for roles with row-level exports. `derive`
     adds columns computed from the counts AFTER disclosure control (a 完成率 from a
-    protected count), so no derived column gives an exact count away."""
+    protected count), so no derived column gives an exact count away. `action`: the power
+    the buttons need (ui/auth/policy.py)."""
     role = role or getattr(auth.current_user(), "role", None)
-    if not auth.can(role, "export_aggregate"):
+    if not auth.can(role, action):
         return
     role = "staff" if auth.can(role, "export_rows") else role
     stem = file_stem(provenance.title)

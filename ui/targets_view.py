@@ -79,7 +79,8 @@ def ranking_table(page: PageContext, frame: pl.DataFrame, codes: list[str], year
         names, default=None).alias("region_name"), "target", pl.col("actual").alias(code),
         "elapsed_share")
     download_buttons(None, base, provenance(title, [code], page.filters, lang),
-                     key=f"{key}_dl", derive=lambda t_: _derived(t_, code))
+                     key=f"{key}_dl", derive=lambda t_: _derived(t_, code),
+                     action="export_ranking")
 
 
 def _shown(ranked: pl.DataFrame, names: dict[str, str], ind, lang: str) -> pl.DataFrame:

@@ -18,6 +18,9 @@ ACTIONS: dict[str, set[str]] = {
     "view": _VIEW,
     "effects": _RESEARCH,
     "export_aggregate": _RESEARCH,
+    # 排名通报 of targets, for the leaders who issue it: aggregates under disclosure control
+    # like a researcher's (ui/targets_view.py)
+    "export_ranking": _VIEW,
     "export_rows": _STAFF,
     "upload": _STAFF,
     "quality": _STAFF,
