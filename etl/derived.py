@@ -1,6 +1,6 @@
 """The tables derived from the facts, made again after every change: the per-person columns
-(etl/person_index.py), the monthly and season tables (etl/rollups.py, season_rollup.py) and
-the data-quality findings (etl/quality.py).
+(etl/person_index.py), the monthly and season tables (etl/rollups.py, season_rollup.py), the
+marts the pages sum from (etl/marts.py) and the data-quality findings (etl/quality.py).
 
 After a load or a withdrawal only what the batches touched is recomputed (etl/touched.py
 records it; each derived table's scope says what depends on it), with the same tables as a
@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from core import schema
-from etl import person_index, quality, rollups, swap, touched
+from etl import marts, person_index, quality, rollups, swap, touched
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ def capture(con: duckdb.DuckDBPyConnection, batches: Sequence[str]) -> Change:
     scoped = not touched.full_refresh_needed(con, batches)
     if scoped:
         touched.capture(con, batches)
+        marts.scope(con, batches)  # the (month, county) pairs and persons' counties
     return Change(batches, scoped)
 
 
@@ -41,10 +42,12 @@ def refresh(con: duckdb.DuckDBPyConnection, change: Change) -> None:
     person_index.refresh(con)  # the persons with rows the change wrote or disturbed
     if not change.scoped:
         rollups.refresh(con)
+        marts.refresh(con)
         quality.refresh(con)
         return
     touched.stage(con)
     rollups.refresh(con, scoped=rollups.scope(con))
+    marts.refresh(con, scoped=True)  # the pages' sums by month and place (etl/marts.py)
     quality.refresh(con, scoped=True)
     touched.drop(con)
 
@@ -56,6 +59,7 @@ def refresh_all(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"UPDATE {table} SET month_key = NULL")  # PENDING: made again
     person_index.refresh(con)
     rollups.refresh(con)
+    marts.refresh(con)
     quality.refresh(con)
 
 

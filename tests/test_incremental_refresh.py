@@ -16,7 +16,7 @@ import pytest
 
 from core import schema
 from etl import __main__ as cli
-from etl import derived, load, rollups, withdraw, zero_reports
+from etl import derived, load, marts, rollups, withdraw, zero_reports
 from etl.parse import make_id
 from tests.registry import registered
 
@@ -24,7 +24,7 @@ PERSONS = [make_id(f"150702{1960 + i}0{1 + i % 9}1{i % 9}{i:03d}") for i in rang
 TYPES = ["两节慰问", "临时救助", "医疗救助", "金秋助学", "生活救助"]
 SOURCES = ["中央专项", "工会自筹", "自治区专项", "地方财政配套"]
 GROUPS = ["困难职工", "劳模", "未填写", ""]
-DERIVED = {*rollups.tables(), *schema.PERSON_INDEX, "persons"}
+DERIVED = {*rollups.tables(), *marts.tables(), *schema.PERSON_INDEX, "persons"}
 RELIEF_HEADER = ["序号", "姓名", "身份证号码", "帮扶站点", "帮扶类型", "资金来源", "金额（元）",
                  "发放日期", "救助对象类别"]
 
