@@ -7,9 +7,9 @@
 
 Exit codes of run-due: 0 everything due was done (or nothing was due); 1 something due
 failed (the rules could not run, a briefing could not be made, a delivery failed after its
-retries: each is in the output, the state file and the audit log, and a subscription's slot
-is tried again at the next run, up to three times); 2 cannot run (no warehouse, a malformed
---now or file); 3 another run-due holds the lock, nothing done.
+retries: each is in the output, the state file and the audit log; a subscription's failed
+channels are tried again at the next runs, three attempts in all); 2 cannot run (no
+warehouse, a malformed --now or file); 3 another run-due holds the lock, nothing done.
 """
 
 from __future__ import annotations

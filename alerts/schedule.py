@@ -20,7 +20,7 @@ import contextlib
 import fcntl
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -83,7 +83,10 @@ class RunReport:
     def exit_code(self) -> int:
         if self.busy:
             return BUSY
-        return FAILED if self.errors or any(s.outcome != "sent" for s in self.sends) else OK
+        rules = self.rules_result
+        failed = getattr(rules, "failed", None) or getattr(rules, "errors", None)
+        return FAILED if (self.errors or failed
+                          or any(s.outcome != "sent" for s in self.sends)) else OK
 
     def lines(self) -> list[str]:
         if self.busy:
@@ -170,13 +173,25 @@ def _subscriptions(report: RunReport, build: Callable | None, send: Callable | N
     for s, slot, last in due:
         since = max(x for x in (last, s.created, datetime.min) if x is not None)
         report.skipped[s.sub_id] = max(0, slots_between(s, since, slot) - 1)
-        outcome = send_subscription(s, slot, build=build, send=send, kinds=kinds,
+        before = subs_store.attempt(s.sub_id, slot)  # a retry: the channels that failed only
+        done = {c for c, r in (before or {}).get("detail", {}).get("channels", {}).items()
+                if r == "sent"}
+        todo = replace(s, recipients=tuple(c for c in s.recipients if c not in done))
+        outcome = send_subscription(todo, slot, build=build, send=send, kinds=kinds,
                                     base_url=base_url)
+        outcome.channels = {c: "sent" for c in done} | outcome.channels
+        sent = [c for c in s.recipients if outcome.channels.get(c) == "sent"]
+        outcome.outcome = ("sent" if len(sent) == len(s.recipients) else "partial" if sent
+                           else "failed")
         report.sends.append(outcome)
         detail = {**outcome.detail(), "slot": slot.isoformat(timespec="minutes"),
                   "missed_slots": report.skipped[s.sub_id]}
-        subs_store.record_send(s.sub_id, slot, outcome.period, outcome.outcome, detail,
-                               at=report.now)
+        attempts = subs_store.record_send(s.sub_id, slot, outcome.period, outcome.outcome,
+                                          detail, at=report.now)
+        if outcome.outcome != "sent" and attempts < subs_store.MAX_ATTEMPTS:
+            report.errors.append(f"subscription {s.sub_id}: attempt {attempts} of "
+                                 f"{subs_store.MAX_ATTEMPTS}; the failed channels are tried "
+                                 "again at the next run")
         audit.record("alert_subscription", user=None, object=s.sub_id, details=detail,
                      outcome="ok" if outcome.outcome == "sent" else outcome.outcome,
                      warehouse=warehouse_path())

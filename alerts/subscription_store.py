@@ -21,7 +21,7 @@ from alerts.subscriptions import Subscription
 from analytics.access import within
 from analytics.filters import COUNTRY
 
-MAX_ATTEMPTS = 3  # a slot whose every delivery failed is tried again, up to this many runs
+MAX_ATTEMPTS = 3  # a slot's failed channels are tried again at the next runs, this many in all
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS subscriptions (
@@ -78,6 +78,8 @@ def remove(sub_id: str, *, path: Path | None = None) -> bool:
 
 
 def all_subscriptions(*, scope: str = COUNTRY, path: Path | None = None) -> list[Subscription]:
+    if not store.readable(path):  # reading makes no state file (alerts/store.py)
+        return []
     with connect(path) as con:
         rows = con.execute("SELECT definition FROM subscriptions ORDER BY sub_id").fetchall()
     subs = [Subscription.from_dict(json.loads(r[0])) for r in rows]
@@ -86,13 +88,25 @@ def all_subscriptions(*, scope: str = COUNTRY, path: Path | None = None) -> list
 
 # --- what was sent -------------------------------------------------------------------------
 
+def attempt(sub_id: str, slot: datetime, *, path: Path | None = None) -> dict | None:
+    """What was recorded of a slot (outcome, attempts, detail with each channel's result)."""
+    if not store.readable(path):
+        return None
+    with connect(path) as con:
+        row = con.execute("SELECT outcome, attempts, detail FROM subscription_sends "
+                          "WHERE sub_id = ? AND slot = ?", (sub_id, _iso(slot))).fetchone()
+    return dict(row) | {"detail": json.loads(row["detail"])} if row else None
+
+
 def last_done(sub_id: str, *, path: Path | None = None) -> datetime | None:
-    """The latest slot that needs no more sending: sent (to some or all), or failed
-    MAX_ATTEMPTS times."""
+    """The latest slot that needs no more sending: sent to every channel, or tried
+    MAX_ATTEMPTS times (a slot sent to some channels only is tried again for the others)."""
+    if not store.readable(path):
+        return None
     with connect(path) as con:
         row = con.execute(
             "SELECT max(slot) FROM subscription_sends WHERE sub_id = ? "
-            "AND (outcome <> 'failed' OR attempts >= ?)", (sub_id, MAX_ATTEMPTS)).fetchone()
+            "AND (outcome = 'sent' OR attempts >= ?)", (sub_id, MAX_ATTEMPTS)).fetchone()
     return datetime.fromisoformat(row[0]) if row and row[0] else None
 
 
@@ -112,6 +126,8 @@ def record_send(sub_id: str, slot: datetime, period: str, outcome: str, detail: 
 
 def sends(sub_id: str | None = None, *, path: Path | None = None) -> list[dict]:
     """Every recorded send, newest first."""
+    if not store.readable(path):
+        return []
     q = "SELECT sub_id, slot, period, at, outcome, attempts, detail FROM subscription_sends"
     args: tuple = ()
     if sub_id:
@@ -124,6 +140,8 @@ def sends(sub_id: str | None = None, *, path: Path | None = None) -> list[dict]:
 # --- the scheduler's marks -----------------------------------------------------------------
 
 def mark(key: str, *, path: Path | None = None) -> str | None:
+    if not store.readable(path):
+        return None
     with connect(path) as con:
         row = con.execute("SELECT value FROM scheduler_marks WHERE key = ?", (key,)).fetchone()
     return row[0] if row else None

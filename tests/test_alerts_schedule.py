@@ -25,7 +25,7 @@ from alerts import schedule, subscription_file
 from alerts import subscription_store as st
 from alerts.subscription_send import period_for, summary
 from alerts.subscriptions import Subscription, due_slot, latest_slot, next_slot, slots_between
-from tests.alert_servers import smtp_server, webhook_server
+from tests.alert_servers import free_port, smtp_server, webhook_server
 
 ROOT = Path(__file__).resolve().parent.parent
 JUNE_1 = datetime(2012, 6, 1)
@@ -275,3 +275,44 @@ def test_the_rules_run_when_the_warehouse_changes_and_fire_once(servers, tmp_pat
     assert swapped.evaluated == "data changed" and swapped.exit_code == 0, swapped.lines()
     assert swapped.rules_result.rules == 1 and not swapped.rules_result.fired
     assert len(hooks.posts) == len(posts)  # fired once, not again
+
+
+class FakeBriefing:
+    """build_briefing stand-in for tests of the sending alone (the real one is above)."""
+
+    class data:  # noqa: N801 - mimics Briefing.data
+        @staticmethod
+        def name(lang: str = "zh") -> str:
+            return "巴林左旗"
+
+    paragraphs = [("（一）困难职工救助", "2012年5月，巴林左旗共救助困难职工等14人。")]
+    docx = b"PK fake"
+
+    def __call__(self, region, period, *, lang="zh", scope=""):
+        return self
+
+
+def test_a_channel_that_failed_is_tried_again_alone(servers, tmp_path):
+    """Mail goes, the robot is down: the next runs send to the robot only, until it answers
+    (the mail is not sent twice); the slot is then done."""
+    box, hooks, env = servers
+    channels = Path(env["UNION_DASH_CHANNELS"])
+    live = channels.read_text("utf-8")
+    down = live.replace(hooks.url("/robot"), f"http://127.0.0.1:{free_port()}/robot")
+    channels.write_text(down, "utf-8")
+    build = FakeBriefing()
+    first = schedule.run_due(datetime(2012, 6, 5, 9, 0), run_rules=Rules(), build=build)
+    assert first.exit_code == schedule.FAILED
+    assert first.sends[0].channels == {"office-mail": "sent", "robot": "failed"}
+    assert "attempt 1 of 3" in "\n".join(first.lines())
+    second = schedule.run_due(datetime(2012, 6, 5, 9, 5), run_rules=Rules(), build=build)
+    assert second.sends[0].outcome == "partial" and len(box.messages) == 1
+    channels.write_text(live, "utf-8")  # the robot is back
+    third = schedule.run_due(datetime(2012, 6, 5, 9, 10), run_rules=Rules(), build=build)
+    assert third.exit_code == 0 and third.sends[0].outcome == "sent", third.lines()
+    assert len(box.messages) == 1 and len(hooks.to("/robot")) == 1
+    (row,) = st.sends("blzq")
+    assert (row["outcome"], row["attempts"]) == ("sent", 3)
+    assert schedule.run_due(datetime(2012, 6, 5, 9, 15), run_rules=Rules()).sends == []
+    outcomes = [o for _, o, _ in _audit(env, "alert_subscription")]
+    assert outcomes == ["partial", "partial", "ok"]
