@@ -280,9 +280,11 @@ def _rule(row) -> Rule:
 # ---------------------------------------------------------------- rules files
 
 def read_file(name: str, data: bytes, *, owner: str = "", scope: str = COUNTRY,
-              known_names: dict[str, set[str]] | None = None) -> tuple[list[Rule], list[Problem]]:
-    """The rules of a rules file (CSV in UTF-8, with or without a BOM, or TOML with [[rule]]
-    tables), and every problem found, each with file, row and column."""
+              known_names: dict[str, set[str]] | None = None,
+              path: Path | None = None) -> tuple[list[Rule], list[Problem]]:
+    """The rules of a rules file (CSV in UTF-8 or GBK, or TOML with [[rule]] tables), and
+    every problem found, each with file, row and column; a row naming the id of a rule
+    outside `scope` (in the state file `path`) is one."""
     try:
         rows = _toml_rows(data) if name.lower().endswith(".toml") else _csv_rows(data)
     except (UnicodeDecodeError, tomllib.TOMLDecodeError, csv.Error) as e:
@@ -298,6 +300,11 @@ def read_file(name: str, data: bytes, *, owner: str = "", scope: str = COUNTRY,
         if rule.rule_id and rule.rule_id in ids:
             found.append(Problem("id", "编号与前面的行重复；每条规则的编号应唯一",
                                  "the id repeats an earlier row's; ids must be unique"))
+        old = get(rule.rule_id, path=path) if rule.rule_id else None
+        if old is not None and not within(old.region, scope):
+            found.append(Problem("id", f"规则 {rule.rule_id} 不在您的权限范围内，不能修改；"
+                                 "新规则请留空编号", f"rule {rule.rule_id} lies outside your "
+                                 "region: not yours to replace; leave the id empty for a new one"))
         ids.add(rule.rule_id)
         problems += [replace(p, file=name, row=number) for p in found]
         rules.append(rule)
@@ -310,14 +317,8 @@ def import_file(name: str, data: bytes, *, user: str | None = None, scope: str =
                 path: Path | None = None, check_known: bool = True) -> list[Rule]:
     """Save every rule of a rules file, or none: Refused with all its problems."""
     rules, problems = read_file(name, data, owner=user or "", scope=scope,
-                                known_names=known() if check_known else None)
+                                known_names=known() if check_known else None, path=path)
     rules = [r if r.rule_id else replace(r, rule_id=new_id()) for r in rules]
-    for n, r in enumerate(rules, start=1):
-        old = get(r.rule_id, path=path)
-        if old is not None and not within(old.region, scope):
-            problems.append(Problem("id", f"规则 {r.rule_id} 不在您的权限范围内，不能修改",
-                                    f"rule {r.rule_id} lies outside your region", file=name,
-                                    row=n + 1 if not name.lower().endswith(".toml") else n))
     if problems:
         raise Refused(problems)
     _write(rules, user=user, scope=scope, path=path)

@@ -324,6 +324,11 @@ def test_a_region_bound_users_rules_stay_in_their_region(env, sample_db, monkeyp
     with pytest.raises(rules.Refused):  # nor replaced through its id
         rules.save(Rule(hulunbuir.rule_id, "y", "", "silent_station", {"day": 5},
                         region="150422", recipients=("办公室群",)), scope="150400")
+    sneaky = f"编号,名称,条件,地区,接收渠道,日\n{hulunbuir.rule_id},y,未报送,150422,办公室群,5\n"
+    with pytest.raises(rules.Refused) as e:  # nor through a rules file
+        rules.import_file("r.csv", sneaky.encode(), scope="150400")
+    assert [(p.row, p.column) for p in e.value.problems] == [(2, "id")]
+    assert rules.get(hulunbuir.rule_id).region == "150700"
     unknown = Rule("", "x", "no_such_indicator", "threshold", {"op": ">", "value": 1},
                    region="999999", recipients=("办公室群",))
     columns = {p.column for p in rules.check(unknown, **rules.known())}
