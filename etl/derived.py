@@ -39,13 +39,14 @@ def capture(con: duckdb.DuckDBPyConnection, batches: Sequence[str]) -> Change:
 
 def refresh(con: duckdb.DuckDBPyConnection, change: Change) -> None:
     """Make the derived tables again after `change`: what it touched, or all."""
-    person_index.refresh(con)  # the persons with rows the change wrote or disturbed
     if not change.scoped:
+        person_index.refresh(con)
         rollups.refresh(con)
         marts.refresh(con)
         quality.refresh(con)
         return
-    touched.stage(con)
+    touched.stage(con)  # before person_index: the rollups compare its columns with these
+    person_index.refresh(con)  # the persons with rows the change wrote or disturbed
     rollups.refresh(con, scoped=rollups.scope(con))
     marts.refresh(con, scoped=True)  # the pages' sums by month and place (etl/marts.py)
     quality.refresh(con, scoped=True)

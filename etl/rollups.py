@@ -10,9 +10,11 @@ relieved by month and the month of their previous payment (schema.PERSON_ROLLUPS
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import duckdb
 
-from core import schema
+from core import festival, schema
 from etl import season_rollup, touched
 
 
@@ -23,45 +25,78 @@ def tables() -> list[str]:
             *(r for r, *_ in schema.SEASON_ROLLUPS.values())]
 
 
-# The stations whose relief rollups a batch changes (`scope`), and their relief rows; the
-# rows of other stations are the same as before.
-SCOPE = "_rollup_scope"
-SCOPE_ROWS = "_rollup_rows"
+# The cells of the relief rollups a batch changes (`scope`): (station, month) and (station,
+# season), and the relief rows in them; the other cells are the same as before.
+MONTHS, SEASONS = "_rollup_months", "_rollup_seasons"
+MONTH_ROWS, SEASON_ROWS = "_rollup_month_rows", "_rollup_season_rows"
+FESTIVALS = "spring_festivals_df"
 
 
 def scope(con: duckdb.DuckDBPyConnection) -> bool:
-    """Limit the next `refresh(con, scoped=True)` to what the batch touched (etl/touched.py,
-    recorded and staged): the relief rollups to the stations of every row of its persons (a
-    row changes the previous-payment columns and the one-place flag of its person's other
-    rows; a replaced or withdrawn row had the same person and station), the hardship events
-    to the stations of the hardship rows it touched. A monthly station file into a
-    10^7-row warehouse then rebuilds a station's rows, not all. False when every relief
-    row is touched: rebuild it all."""
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {SCOPE} AS
-                    SELECT station_code FROM {touched.PERSON_RELIEF}
-                    UNION SELECT station_code FROM {touched.RELIEF}""")
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {SCOPE_ROWS} AS SELECT * FROM relief
-                    WHERE station_code IN (SELECT station_code FROM {SCOPE})""")
+    """Limit the next `refresh(con, scoped=True)` to what the batch touched (etl/touched.py;
+    its persons' rows staged before etl/person_index.py ran, with their derived columns as
+    they were): the relief rollups to the (station, month) and (station, season) cells of
+    the rows it wrote, replaced or withdrew and of its persons' other rows whose per-person
+    columns changed (a new row changes the previous payment of the row after it, and the
+    one-place flag of its person's rows when it is elsewhere); the hardship events to the
+    stations of the hardship rows it touched. A monthly file then rebuilds the cells of its
+    month and of the few rows it displaced, not its stations' histories. False when every
+    relief row is touched: rebuild it all."""
+    con.register(FESTIVALS, festival.frame())
+    # the derived columns the rollups read; person_no only follows the person
+    derived = ", ".join(c for c in schema.derived_columns("relief") if c != "person_no")
+    now = (f"SELECT relief_id, station_code, relief_date, {derived} FROM relief "
+           f"WHERE person_key IN (SELECT person_key FROM {touched.PERSONS})")
+    was = f"SELECT relief_id, station_code, relief_date, {derived} FROM {touched.PERSON_RELIEF}"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _rollup_changed AS
+                    SELECT station_code, relief_date FROM (({now}) EXCEPT ({was}))
+                    UNION ALL SELECT station_code, relief_date FROM (({was}) EXCEPT ({now}))
+                    UNION ALL SELECT station_code, relief_date FROM {touched.RELIEF}""")
+    join, season = festival.season_sql("relief_date", FESTIVALS, "nx", "LEFT JOIN")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {MONTHS} AS
+                    SELECT DISTINCT station_code,
+                           year(relief_date) * 12 + month(relief_date) - 1 AS month_key
+                    FROM _rollup_changed""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {SEASONS} AS
+                    SELECT DISTINCT station_code, {season} AS season FROM _rollup_changed {join}""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {MONTH_ROWS} AS
+                    SELECT r.* FROM relief r SEMI JOIN {MONTHS} c
+                    ON c.station_code = r.station_code AND c.month_key = r.month_key""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {SEASON_ROWS} AS
+                    SELECT r.* FROM relief r {join.replace('relief_date', 'r.relief_date')}
+                    SEMI JOIN {SEASONS} c ON c.station_code = r.station_code
+                     AND c.season = {season.replace('relief_date', 'r.relief_date')}""")
+    con.execute("DROP TABLE _rollup_changed")
+    con.unregister(FESTIVALS)
     partial = con.execute(f"SELECT (SELECT count(*) FROM relief) > "
-                          f"(SELECT count(*) FROM {SCOPE_ROWS})").fetchall()[0][0]
-    if not partial:
-        con.execute(f"DROP TABLE {SCOPE_ROWS}")
+                          f"(SELECT count(*) FROM {MONTH_ROWS})").fetchall()[0][0]
     return bool(partial)
+
+
+def _in_cells(scoped: bool, cells: str, column: str, key: str) -> Callable[[str], str]:
+    """SQL over a rollup `t`: its rows in the scope's `cells` (station and `column`, whose
+    value in the rollup is `key`), or every row."""
+    if not scoped:
+        return lambda _t: "true"
+    return lambda t: (f"EXISTS (SELECT 1 FROM {cells} c WHERE c.station_code = {t}.station_code"
+                      f" AND c.{column} = {key.format(t=t)})")
 
 
 def refresh(con: duckdb.DuckDBPyConnection, scoped: bool = False) -> None:
     """Rebuild every monthly table from its fact table (about 0.1 s per 10^6 rows); with
-    `scoped`, only what `scope` found touched."""
-    only = f"station_code IN (SELECT station_code FROM {SCOPE})" if scoped else "true"
-    source = SCOPE_ROWS if scoped else "relief"  # the scope's relief rows, read once
+    `scoped`, only the cells `scope` found touched."""
+    in_month = _in_cells(scoped, MONTHS, "month_key", "{t}.month_key")
+    month_rows = MONTH_ROWS if scoped else "relief"  # the cells' relief rows
     for table, (rollup, date_col) in schema.SUM_ROLLUPS.items():
         columns = [r[0] for r in con.sql(f"DESCRIBE {rollup}").fetchall()]
         keys = [c for c in columns if c not in ("month", "payments", "amount_yuan")]
-        con.sql(f"DELETE FROM {rollup} WHERE {only}")
+        cell = _in_cells(scoped, MONTHS, "month_key",
+                         "year({t}.month) * 12 + month({t}.month) - 1")
+        con.sql(f"DELETE FROM {rollup} WHERE {cell(rollup)}")
         con.sql(f"""INSERT INTO {rollup} ({', '.join(columns)})
                     SELECT date_trunc('month', {date_col})::DATE AS month, {', '.join(keys)},
                            count(*) AS payments, sum(amount_yuan) AS amount_yuan
-                    FROM {_source(table, source)} GROUP BY ALL ORDER BY month""")
+                    FROM {_source(table, month_rows)} GROUP BY ALL ORDER BY month""")
     for table, (rollup, entry, leave) in schema.EVENT_ROLLUPS.items():
         # its stations' rows (a station of NULL is one too), when the batch touched them
         mine = (f"EXISTS (SELECT 1 FROM {touched.HARDSHIP} h "
@@ -81,11 +116,13 @@ def refresh(con: duckdb.DuckDBPyConnection, scoped: bool = False) -> None:
                     GROUP BY ALL HAVING sum(change) <> 0
                     ORDER BY month_key""")
     for table, rollup in schema.PERSON_ROLLUPS.items():
-        _refresh_persons(con, _source(table, source), rollup, only)
+        _refresh_persons(con, _source(table, month_rows), rollup, in_month(rollup))
     # two-festival relief per Spring Festival season
-    season_rollup.refresh(con, only, lambda table: _source(table, source))
+    season_rollup.refresh(con, _in_cells(scoped, SEASONS, "season", "{t}.season"),
+                          lambda table: _source(table, SEASON_ROWS if scoped else table))
     if scoped:
-        con.execute(f"DROP TABLE IF EXISTS {SCOPE_ROWS}")
+        for name in (MONTH_ROWS, SEASON_ROWS):
+            con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def _source(table: str, scoped_relief: str) -> str:
@@ -112,4 +149,4 @@ def _refresh_persons(con: duckdb.DuckDBPyConnection, table: str, rollup: str,
 
 
 def _fact(table: str) -> str:
-    return "relief" if table == SCOPE_ROWS else table
+    return "relief" if table == MONTH_ROWS else table

@@ -17,11 +17,12 @@ import duckdb
 from core import festival, schema
 
 
-def refresh(con: duckdb.DuckDBPyConnection, only: str = "true",
+def refresh(con: duckdb.DuckDBPyConnection,
+            only: Callable[[str], str] = lambda _rollup: "true",
             rows: Callable[[str], str] = lambda table: table) -> None:
-    """Rebuild every season table from its fact table (about 0.5 s per 10^7 rows): the rows
-    where `only` (SQL over the table's columns, such as its station) holds, made from
-    `rows(table)` (the fact table, or the rows of it where `only` holds)."""
+    """Rebuild every season table from its fact table (about 0.5 s per 10^7 rows): its rows
+    where `only(rollup)` (SQL over the rollup table, such as its stations and seasons)
+    holds, made from `rows(table)` (the fact table, or its rows in those)."""
     con.register("spring_festivals_df", festival.frame())
     try:
         for table, (rollup, date_col, column, value) in schema.SEASON_ROLLUPS.items():
@@ -31,7 +32,7 @@ def refresh(con: duckdb.DuckDBPyConnection, only: str = "true",
                                                "LEFT JOIN")
             prev_join, prev = festival.season_sql(f"(t.{date_col} - t.{gap})",
                                                   "spring_festivals_df", "px", "LEFT JOIN")
-            con.sql(f"DELETE FROM {rollup} WHERE {only}")
+            con.sql(f"DELETE FROM {rollup} WHERE {only(rollup)}")
             con.execute(f"""
                 INSERT INTO {rollup}
                 SELECT {season} AS season,
