@@ -110,15 +110,23 @@ def _list(args: argparse.Namespace, now: datetime | None) -> int:
 
 
 def _import(args: argparse.Namespace, now: datetime | None) -> int:
-    from alerts import subscription_file
+    from alerts import channels, subscription_file
     from alerts import subscription_store as st
+    from analytics import reference
 
     try:
         subs = subscription_file.read(args.file.name, args.file.read_bytes())
-    except (OSError, ValueError) as exc:
+        wrong = subscription_file.unknown_names(
+            subs, regions=set(reference.parent_codes()), channels=set(channels.load()))
+    except (OSError, ValueError) as exc:  # channels.ConfigError is a ValueError
         print(f"error: {exc}", file=sys.stderr)
         return schedule.CANNOT_RUN
+    if wrong:
+        print("error: nothing saved:\n  " + "\n  ".join(wrong), file=sys.stderr)
+        return schedule.CANNOT_RUN
     st.save(subs, now=now)
+    for s in subs:
+        _audit(s.sub_id, "saved", s.to_dict())
     print(f"{len(subs)} subscriptions saved: {', '.join(s.sub_id for s in subs)}")
     return 0
 
@@ -127,10 +135,19 @@ def _remove(args: argparse.Namespace, now: datetime | None) -> int:
     from alerts import subscription_store as st
 
     if st.remove(args.id):
+        _audit(args.id, "removed", {})
         print(f"{args.id} removed")
         return 0
     print(f"error: no subscription {args.id}", file=sys.stderr)
     return schedule.CANNOT_RUN
+
+
+def _audit(sub_id: str, outcome: str, details: dict) -> None:
+    from core import audit
+    from core.warehouse import warehouse_path
+
+    audit.record("alert_subscription", user=None, object=sub_id, details=details,
+                 outcome=outcome, warehouse=warehouse_path())
 
 
 if __name__ == "__main__":

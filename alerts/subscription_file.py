@@ -48,6 +48,21 @@ def read(name: str, data: bytes) -> list[Subscription]:
     return subs
 
 
+def unknown_names(subs: list[Subscription], *, regions: set[str] | None,
+                  channels: set[str] | None) -> list[str]:
+    """Regions the warehouse lacks and channels the channels file lacks (None: not checked):
+    a typo is named when the file is saved, not when its first briefing fails."""
+    out = []
+    for s in subs:
+        if regions is not None and s.region not in regions:
+            out.append(f"{s.sub_id}: region {s.region} is not in this warehouse")
+        missing = [c for c in s.recipients if channels is not None and c not in channels]
+        if missing:
+            out.append(f"{s.sub_id}: channels {', '.join(missing)} are not in the channels "
+                       f"file (known: {', '.join(sorted(channels or ())) or 'none'})")
+    return out
+
+
 def _toml(text: str) -> list[dict]:
     return [_words(t) for t in tomllib.loads(text).get("subscription", [])]
 

@@ -18,7 +18,9 @@ ACTION_LABELS = {"login": ("登录", "log-in"), "logout": ("退出登录", "log-
                  "audit": ("审计日志", "audit log"),
                  # alerts/: a rule fired or cleared, each delivery attempt, a rule saved
                  "alert": ("预警", "alert"), "alert_delivery": ("预警发送", "alert delivery"),
-                 "alert_rule": ("预警规则", "alert rule")}
+                 "alert_rule": ("预警规则", "alert rule"),
+                 # a subscription saved or removed, and each scheduled briefing it sent
+                 "alert_subscription": ("订阅汇报材料", "subscription")}
 OUTCOME_LABELS = {"ok": ("成功", "ok"), "failed": ("失败", "failed"),
                   "locked": ("已锁定", "locked out"), "refused": ("拒绝", "refused"),
                   "partial": ("部分成功", "partly done"), "skipped": ("跳过", "skipped"),
@@ -26,7 +28,8 @@ OUTCOME_LABELS = {"ok": ("成功", "ok"), "failed": ("失败", "failed"),
                   "reconciled": ("已完成（据仓库补记）", "done (reconciled from the warehouse)"),
                   "interrupted": ("未完成（中断）", "not done (interrupted)"),
                   "fired": ("触发", "fired"), "cleared": ("解除", "cleared"),
-                  "sent": ("已发送", "sent"), "retried": ("失败，已重试", "failed, retried")}
+                  "sent": ("已发送", "sent"), "retried": ("失败，已重试", "failed, retried"),
+                  "saved": ("已保存", "saved"), "removed": ("已删除", "removed")}
 HEADERS = {"id": ("编号", "No."), "at_local": ("时间", "Time"), "user": ("用户", "User"),
            "role": ("角色", "Role"), "action": ("操作", "Action"), "object": ("对象", "Object"),
            "outcome": ("结果", "Outcome"), "details": ("详情", "Details"),

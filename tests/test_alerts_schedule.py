@@ -316,3 +316,40 @@ def test_a_channel_that_failed_is_tried_again_alone(servers, tmp_path):
     assert schedule.run_due(datetime(2012, 6, 5, 9, 15), run_rules=Rules()).sends == []
     outcomes = [o for _, o, _ in _audit(env, "alert_subscription")]
     assert outcomes == ["partial", "partial", "ok"]
+
+
+def _cli(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "alerts", *args], cwd=ROOT,
+                          env=os.environ | env, capture_output=True, text=True, timeout=120)
+
+
+def test_the_command_line_saves_lists_and_removes_subscriptions(servers, tmp_path):
+    _, _, env = servers
+    file = tmp_path / "订阅.toml"
+    file.write_text('[[subscription]]\nid = "hailar-q"\nregion = "150702"\n'
+                    'period_rule = "上季度"\nday = 10\nrecipients = ["office-mail", "财务"]\n'
+                    '[[subscription]]\nid = "nowhere"\nregion = "999999"\n'
+                    'period_rule = "上月"\nrecipients = ["robot"]\n', "utf-8")
+    refused = _cli(env, "subscriptions", str(file), "--now", "2012-06-01T00:00")
+    assert refused.returncode == schedule.CANNOT_RUN
+    assert "hailar-q: channels 财务 are not in the channels file" in refused.stderr
+    assert "nowhere: region 999999 is not in this warehouse" in refused.stderr
+    assert [s.sub_id for s in st.all_subscriptions()] == ["blzq"]  # nothing saved
+    file.write_text(file.read_text("utf-8").replace('"财务"', '"robot"')
+                    .replace("999999", "451030"), "utf-8")
+    saved = _cli(env, "subscriptions", str(file), "--now", "2012-06-01T00:00")
+    assert saved.returncode == 0, saved.stderr
+    listed = _cli(env, "list", "--now", "2012-06-20T12:00")
+    assert listed.returncode == 0, listed.stderr
+    assert "hailar-q  150702  last_quarter  day 10 08:00  zh  → office-mail, robot  due now" \
+        in listed.stdout  # 10 June came after it was made on 1 June
+    # made at 00:00 on 1 June, its 08:00 slot that day is due
+    assert "nowhere  451030  last_month  day 1 08:00  zh  → robot  due now" in listed.stdout
+    later = _cli(env, "list", "--now", "2012-05-31T12:00")  # before either slot
+    assert "hailar-q  150702  last_quarter  day 10 08:00  zh  → office-mail, robot  next " \
+        "2012-06-10 08:00; last sent never" in later.stdout
+    assert _cli(env, "unsubscribe", "nowhere").returncode == 0
+    assert _cli(env, "unsubscribe", "nowhere").returncode == schedule.CANNOT_RUN
+    assert {s.sub_id for s in st.all_subscriptions()} == {"blzq", "hailar-q"}
+    assert [(o, out) for o, out, _ in _audit(env, "alert_subscription")] == [
+        ("hailar-q", "saved"), ("nowhere", "saved"), ("nowhere", "removed")]
