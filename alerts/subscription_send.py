@@ -137,7 +137,7 @@ def send_subscription(s: Subscription, slot: datetime, *, build: Callable, send:
 def _filename(subject: str) -> str:
     """汇报材料_巴林左旗2012年5月.docx: the subject without brackets or spaces."""
     name = subject.replace("【汇报材料】", "汇报材料_").replace("[Briefing] ", "briefing_")
-    return "".join("_" if c in ' ,/\\:' else c for c in name) + ".docx"
+    return "".join("_" if c in " /\\:" else c for c in name.replace(", ", "_")) + ".docx"
 
 
 def _by_kind(names: tuple[str, ...], kinds: dict[str, str]) -> tuple[list[str], list[str]]:
