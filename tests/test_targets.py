@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -31,7 +32,8 @@ CITY, JINGYANG, ZHONGJIANG, LUOJIANG = "510600", "510603", "510623", "510604"
 TRAINED = {JINGYANG: [1, 1, 1, 1, 1, 1, 1, 1, 0], ZHONGJIANG: [1, 0, 1, 0, 1, 0, 1, 0, 1]}
 GOALS = [("2025", "德阳市", "培训人数", "20"), ("2025", JINGYANG, "trained", "10"),
          ("2025", "中江县", "培训人数", "10人"), ("2025", "罗江区", "培训人数", "10"),
-         ("2025", "旌阳区", "和谐企业占比", "80%")]
+         ("2025", "旌阳区", "和谐企业占比", "80%"),
+         ("2025", "旌阳区", "两节慰问人数", "50", "2026")]  # the year's 两节: next festival
 
 
 def _roster(path: Path) -> Path:
@@ -109,6 +111,7 @@ def test_template_round_trip_loads_every_row(deyang):
     got = _rows(db, "SELECT year, region_code, indicator, target, season FROM targets "
                 "ORDER BY region_code, indicator")
     assert got == [(2025, CITY, "trained", 20.0, None),
+                   (2025, JINGYANG, "festival_persons", 50.0, 2026),
                    (2025, JINGYANG, "harmonious_share", 0.8, None),
                    (2025, JINGYANG, "trained", 10.0, None),
                    (2025, LUOJIANG, "trained", 10.0, None),
@@ -207,6 +210,19 @@ def test_a_rate_has_completion_and_no_elapsed_share(at_deyang):
     assert rate["elapsed_share"] is None and rate["ahead_pp"] is None
 
 
+def test_a_seasonal_target_for_the_next_festival_counts_that_season(at_deyang):
+    """A 2025 plan's 两节 falls in the 2026 Spring Festival season (春节季 2026): by the end
+    of September 2025 that season has only begun."""
+    row = _row(targets.progress(None, _view(date(2025, 9, 1)), 2025), JINGYANG,
+               "festival_persons")
+    d25, d26, d27 = festival_day(2025), festival_day(2026), festival_day(2027)
+    start, end = d25 + (d26 - d25) / 2, d26 + (d27 - d26) / 2
+    assert row["season"] == 2026 and row["year"] == 2025
+    assert row["elapsed_share"] == pytest.approx((date(2025, 10, 1) - start).days
+                                                 / (end - start).days)
+    assert row["actual"] is None  # no relief on file at all: unknown, not 0
+
+
 def test_no_targets_for_another_year(at_deyang):
     assert targets.progress(None, _view(date(2025, 9, 1)), 2024).is_empty()
 
@@ -280,6 +296,15 @@ def test_sample_carries_the_documents_targets_for_xilin(sample_db, monkeypatch):
     assert trained["elapsed_share"] == 1.0  # the whole of 2012 is on file
     festival = _row(frame, "451030", "festival_persons")
     assert festival["season"] == 2012 and festival["elapsed_share"] == 1.0
+    # at the end of January 2012 the 2012 season is past its middle, the year at 1/12
+    january = targets.progress(None, replace(f, end=date(2012, 1, 1)), 2012)
+    d11, d12, d13 = festival_day(2011), festival_day(2012), festival_day(2013)
+    start, end = d11 + (d12 - d11) / 2, d12 + (d13 - d12) / 2
+    season = _row(january, "451030", "festival_persons")
+    assert season["elapsed_share"] == pytest.approx((date(2012, 2, 1) - start).days
+                                                    / (end - start).days)
+    assert season["actual"] == queries.kpis(["festival_persons"], f)["value"][0]
+    assert _row(january, "451030")["elapsed_share"] == pytest.approx(1 / 12)
 
 
 def test_briefing_states_progress_in_the_documents_style():
@@ -304,3 +329,24 @@ def test_sample_briefing_of_xilin_says_its_targets(sample_db, monkeypatch):
     assert f"全年培训目标1000人，已完成{trained['actual']:.0f}人" in text
     assert "和谐企业占比目标80.0%" in text
     assert paragraphs_en(b)[-1][0].endswith("Progress against targets")
+
+
+def test_overview_states_progress_and_ranks_the_counties(sample_db, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("UNION_DASH_DB", str(sample_db))
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard.py"),
+                           default_timeout=180)
+    at.query_params.update({"region": "451000", "from": "2012-01", "to": "2012-06"})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    f = Filters(region="451000", start=date(2012, 1, 1), end=date(2012, 6, 1))
+    row = _row(targets.progress(None, f, 2012), "451000")
+    line = next(m.value for m in at.markdown if m.value.startswith("**培训人数**"))
+    assert f"完成率{row['completion'] * 100:.1f}%" in line and "序时进度50.0%" in line
+    assert targets.ahead_words(row["ahead_pp"]) in line
+    table = next(d.value for d in at.dataframe if "名次" in d.value.columns)
+    picked = at.selectbox(key="ov_targets_pick").value  # the indicator ranked
+    ranked = targets.ranking(targets.progress(None, f, 2012), picked)
+    assert table["名次"].tolist() == ranked["rank"].to_list()
+    assert "西林县" in table["地区"].tolist()

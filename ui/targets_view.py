@@ -65,6 +65,8 @@ def ranking_table(page: PageContext, frame: pl.DataFrame, codes: list[str], year
     """排名通报 of one indicator (picked when several have sub-region targets), with the
     downloads (disclosure control first; 完成率 and ranks from the published counts)."""
     lang = page.lang
+    if st.session_state.get(f"{key}_pick") not in codes:  # kept from another region's view
+        st.session_state.pop(f"{key}_pick", None)
     code = codes[0] if len(codes) == 1 else st.selectbox(
         t("ranking_pick", lang), codes, key=f"{key}_pick",
         format_func=lambda c: INDICATORS[c].name(lang))
