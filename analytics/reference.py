@@ -4,13 +4,20 @@ warehouse file (`db.per_file`), since only a load changes them."""
 
 from __future__ import annotations
 
+import csv
 from collections import defaultdict
 from datetime import date
+from functools import cache
+from pathlib import Path
 
 import polars as pl
 
 from analytics import db
 from analytics.filters import COUNTRY
+
+# GB/T 2260 code changes (old code → today's), kept by staff beside the ETL's other mappings;
+# read here as a file, not through etl (analytics never imports it).
+CODE_CHANGES = Path(__file__).resolve().parent.parent / "etl" / "mappings" / "region_changes.csv"
 
 
 @db.per_file
@@ -102,3 +109,19 @@ def data_range() -> tuple[date, date] | None:
     row = db.query("SELECT min(relief_date) AS lo, max(relief_date) AS hi FROM relief")
     lo, hi = row["lo"][0], row["hi"][0]
     return (lo.replace(day=1), hi.replace(day=1)) if lo else None
+
+
+@cache
+def code_changes() -> dict[str, str]:
+    """Old division code → today's, a chain of changes followed to its end (a boundary file
+    or roster of 2012 that names 田阳县 451021 finds 田阳区 451003)."""
+    with open(CODE_CHANGES, encoding="utf-8", newline="") as f:
+        step = {r["old_code"]: r["new_code"] for r in csv.DictReader(f)}
+    out = {}
+    for old, new in step.items():
+        seen = {old}
+        while new in step and new not in seen:  # a code changed twice
+            seen.add(new)
+            new = step[new]
+        out[old] = new
+    return out

@@ -21,6 +21,7 @@ from ui import data, empty
 from ui.charts import show_chart
 from ui.filters import set_region
 from ui.page_context import PageContext
+from ui.region_map import region_map
 
 # A KPI card's width: two fit a 390-px phone (358 px inside), five a row on a desktop.
 CARD_WIDTH = 170
@@ -224,12 +225,23 @@ def _without_parent(labels: dict[str, str], parent: str) -> dict[str, str]:
 
 
 def region_chart(page: PageContext, code: str, *, key: str) -> None:
-    """An indicator by the sub-regions of the selected region, with drill-down buttons."""
+    """An indicator by the sub-regions of the selected region: a map (a click drills down; a
+    table where the children have no boundaries) and, a tab away, bars with drill-down
+    buttons and the downloads. Without any value, the bars' message alone."""
     ind = INDICATORS[code]
     title = t("by_region", page.lang, name=ind.name(page.lang))
-    df = breakdown_chart(page, [code], "region", key=key, title=title)
-    if df.height:
-        drill(df, page.lang, key=f"{key}_drill")
+    df = _breakdown_view((code,), page.filters, "region", page.lang, title, (), page.token)[0]
+    if df.height and df["value"].drop_nulls().len():
+        on_map, on_bars = st.tabs([t("map_tab", page.lang), t("bars_tab", page.lang)])
+        with on_map:
+            st.markdown(f"**{literal.markdown(title)}**")
+            region_map(page, code, df, key=f"{key}_map")
+    else:
+        on_bars = st.container()
+    with on_bars:
+        df = breakdown_chart(page, [code], "region", key=key, title=title)
+        if df.height:
+            drill(df, page.lang, key=f"{key}_drill")
 
 
 def _drill_to(key: str) -> None:
