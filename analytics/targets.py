@@ -20,7 +20,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from analytics import access, db, queries
-from analytics.coverage import coverage, tables_of
+from analytics.coverage import coverage
 from analytics.filters import Filters, add_months
 from analytics.indicators import INDICATORS, Indicator
 from analytics.reference import children
@@ -103,12 +103,12 @@ def _rows(ind: Indicator, targets: pl.DataFrame, f: Filters, year: int,
 
 
 def _as_of(ind: Indicator, f: Filters, year: int) -> date:
-    """The last day counted: the end of the data's last month of the indicator's tables or
-    of the filter's range, whichever is earlier, within `year` (for a season: within the
-    year of its festival and the next, where the season ends)."""
-    months = coverage().months
-    last = [months[t][1] for t in tables_of(ind.code) if t in months]
-    month = min([f.end, *last[:1]]) if last else f.end
+    """The last day counted: the end of the last month the indicator's table holds data for
+    (the warehouse's, not the region's: a county that has not reported yet is behind) or of
+    the filter's range, whichever is earlier, within `year` (for a season: within the year
+    of its festival and the next, where the season ends)."""
+    span = coverage().months.get(ind.numerator.table)
+    month = min(f.end, span[1]) if span else f.end
     cap = date(year + (1 if ind.seasonal else 0), 12, 1)
     return add_months(min(month, cap), 1) - timedelta(days=1)
 
