@@ -238,7 +238,7 @@ def _from_mart(m: Measure, by: str | None) -> Measure | None:
     where the mart does not keep the measure's aggregate (word for word) or that breakdown."""
     mart = BY_FACT.get((m.table, m.date_col))
     if (mart is None or m.kind not in ("flow", "annual_flow") or m.where
-            or f"mart:{mart.name}" not in ready() or (column := mart.column(m.expr)) is None):
+            or f"mart:{mart.name}" not in ready() or (read := mart.read(m.expr)) is None):
         return None
     col = None if by in (None, "county", "region") else TABLE_DIMS[m.table].get(by)
     if col is None or col in mart.places + mart.cuts:
@@ -247,5 +247,4 @@ def _from_mart(m: Measure, by: str | None) -> Measure | None:
         dim = col
     else:
         return None
-    return replace(m, table=mart.name, expr=f"SUM(t.{column})", date_col="month",
-                   where=f"t.dim = '{dim}'")
+    return replace(m, table=mart.name, expr=read, date_col="month", where=f"t.dim = '{dim}'")

@@ -217,7 +217,55 @@ def _one(db: Path, key: str, calls_file: Path, repeats: int) -> dict:
         replay(calls)
         warm.append(time.perf_counter() - t0)
     return {"page": key, "calls": len(calls), "cold_ms": cold * 1e3,
-            "warm_median_ms": statistics.median(warm) * 1e3, "warm_max_ms": max(warm) * 1e3}
+            "warm_median_ms": statistics.median(warm) * 1e3, "warm_max_ms": max(warm) * 1e3,
+            "warm_min_ms": min(warm) * 1e3, **profiled(calls)}
+
+
+def profiled(calls: list) -> dict:
+    """The view once more under DuckDB's profiler: the rows its table scans read (per table)
+    and the CPU time of its queries, figures that other work on the machine does not move
+    the way it moves wall time."""
+    import tempfile
+
+    from analytics import db
+
+    out = Path(tempfile.mkdtemp()) / "profile.json"
+    rows: dict[str, int] = {}
+    cpu = [0.0]
+
+    def scans(node: dict) -> None:
+        if node.get("type") == "TABLE_SCAN" and "rows_scanned" in node:
+            table = str(node.get("extra_info", {}).get("Table", "?")).split(".")[-1]
+            rows[table] = rows.get(table, 0) + int(node["rows_scanned"])
+        for child in node.get("children", []):
+            scans(child)
+
+    def run(self, query: str, params=None, as_frame: bool = False):
+        cur = self._connection().cursor()
+        try:
+            cur.execute("USE w")
+            cur.execute("SET enable_profiling = 'json'")
+            cur.execute(f"SET profiling_output = '{out}'")
+            result = (cur.sql(query, params=params).pl() if as_frame
+                      else cur.execute(query, params).fetchall())
+            report = json.loads(out.read_text())
+            cpu[0] += report.get("query", {}).get("cpu_time", 0.0)
+            for node in report.get("operator", []):
+                scans(node)
+            return result
+        finally:
+            cur.close()
+
+    plain = db.Warehouse.rows, db.Warehouse.sql
+    db.Warehouse.rows = lambda self, q, p=None: run(self, q, p)
+    db.Warehouse.sql = lambda self, q, p=None: run(self, q, p, as_frame=True)
+    try:
+        replay(calls)
+    finally:
+        db.Warehouse.rows, db.Warehouse.sql = plain
+    top = sorted(rows.items(), key=lambda kv: -kv[1])
+    return {"rows_scanned": sum(rows.values()), "cpu_ms": cpu[0] * 1e3,
+            "scanned_by_table": dict(top[:6])}
 
 
 def run(db: Path, calls_file: Path, repeats: int) -> list[dict]:
@@ -229,7 +277,9 @@ def run(db: Path, calls_file: Path, repeats: int) -> list[dict]:
         row = json.loads(res.stdout.strip().splitlines()[-1])
         out.append(row)
         print(f"{row['page']:<24} {row['calls']:>3} calls  cold {row['cold_ms']:7.0f} ms  "
-              f"warm median {row['warm_median_ms']:6.0f} ms (max {row['warm_max_ms']:.0f})",
+              f"warm median {row['warm_median_ms']:6.0f} ms (max {row['warm_max_ms']:.0f})  "
+              f"queries' CPU {row['cpu_ms']:5.0f} ms, {row['rows_scanned']:,} rows read "
+              f"({', '.join(f'{t} {n:,}' for t, n in list(row['scanned_by_table'].items())[:3])})",
               flush=True)
     return out
 
@@ -267,23 +317,26 @@ def before_after(dbs: list[Path], calls_file: Path, repeats: int, work: Path) ->
 
 
 def before_after_table(rows: list[dict]) -> str:
-    """Markdown: page, then warm / cold ms before and after the marts at each size, and the
-    growth (last size ÷ first) of the warm median, before and after."""
+    """Markdown: page, then warm / cold ms and rows read before and after the marts at each
+    size, and the growth (last size ÷ first) of the warm median and rows read."""
     sizes = list(dict.fromkeys((r["db"], r["relief_rows"]) for r in rows))
     at = {(r["page"], r["db"], r["state"]): r for r in rows}
-    head = ["page"] + [f"{state} {n / 1e6:.1f}M warm / cold ms" for state in ("before", "after")
-                       for _, n in sizes] + ["growth before", "growth after"]
+    head = ["page"] + [f"{state} {n / 1e6:.1f}M: warm / cold ms, rows read"
+                       for state in ("before", "after") for _, n in sizes] + \
+        ["growth before: warm, rows", "growth after: warm, rows"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for page in dict.fromkeys(r["page"] for r in rows):
         cells, warm = [page], {}
         for state in ("before", "after"):
             for db, _ in sizes:
                 r = at.get((page, db, state))
-                cells.append(f"{r['warm_median_ms']:.0f} / {r['cold_ms']:.0f}" if r else "")
-                warm[(state, db)] = r and r["warm_median_ms"]
+                cells.append(f"{r['warm_median_ms']:.0f} / {r['cold_ms']:.0f}, "
+                             f"{r['rows_scanned'] / 1e6:.2f}M" if r else "")
+                warm[(state, db)] = r and (r["warm_median_ms"], r["rows_scanned"])
         for state in ("before", "after"):
             first, last = warm[(state, sizes[0][0])], warm[(state, sizes[-1][0])]
-            cells.append(f"{last / first:.2f}×" if first and last else "")
+            cells.append(f"{last[0] / first[0]:.2f}×, {last[1] / max(first[1], 1):.2f}×"
+                         if first and last else "")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -25,13 +25,22 @@ class Mart:
     cuts: tuple[str, ...]  # columns every grouping set keeps (the filter bar's cuts)
     dims: tuple[str, ...]  # columns a page breaks down by: one grouping set each
     measures: tuple[tuple[str, str], ...]  # (mart column, aggregate over fact rows `t`)
+    # More grouping columns of every set: (name, SQL over the fact row `t`)
+    keys: tuple[tuple[str, str], ...] = ()
+    # Catalogue aggregates read otherwise than as the sum of a column of `measures` (a
+    # condition on the whole table): catalogue aggregate → aggregate over the mart
+    reads: tuple[tuple[str, str], ...] = ()
 
-    def column(self, expr: str) -> str | None:
-        """The mart column holding aggregate `expr`, if it keeps it."""
-        return next((c for c, e in self.measures if e == expr), None)
+    def read(self, expr: str) -> str | None:
+        """The aggregate over the mart's rows `t` giving the catalogue's aggregate `expr`."""
+        found = dict(self.reads).get(expr)
+        column = next((c for c, e in self.measures if e == expr), None)
+        return found or (f"SUM(t.{column})" if column else None)
 
 
 COUNTY = ("county_code",)
+# analytics/indicators.py's condition of placements within six months, word for word
+_SEEN = "t.end_on + INTERVAL 6 MONTH <= (SELECT max(start_on) FROM training)"
 MARTS: tuple[Mart, ...] = (
     Mart("petitions_mart", "petitions", "received_on", COUNTY, (),
          ("channel", "category", "mediation_level", "outcome"),
@@ -40,8 +49,21 @@ MARTS: tuple[Mart, ...] = (
           ("resolved", "COUNT(*) FILTER (WHERE t.outcome = 'resolved')"),
           ("settled", "COUNT(*) FILTER (WHERE t.closed_on IS NOT NULL AND "
                       "t.outcome <> 'withdrawn')"))),
+    # Placement within six months counts courses ended six months before the last course
+    # start on file: the day a course's outcome counts from (`seen_on`) is a key, and the
+    # last start a column, so the condition is tested on the mart's rows.
     Mart("training_mart", "training", "start_on", COUNTY, (), ("course", "provider"),
-         (("rows", "COUNT(*)"), ("completed", "COUNT(*) FILTER (WHERE t.completed)"))),
+         (("rows", "COUNT(*)"), ("completed", "COUNT(*) FILTER (WHERE t.completed)"),
+          ("placed", "COUNT(*) FILTER (WHERE t.completed AND t.placed_within_6m)"),
+          ("followed", "COUNT(*) FILTER (WHERE t.completed AND t.placed_within_6m IS NOT NULL)"),
+          ("last_start", "max(t.start_on)")),
+         keys=(("seen_on", "CASE WHEN t.completed AND t.placed_within_6m IS NOT NULL "
+                           "THEN (t.end_on + INTERVAL 6 MONTH)::DATE END"),),
+         reads=tuple((f"COUNT(*) FILTER (WHERE t.completed AND {cond} AND {_SEEN})",
+                      f"SUM(CASE WHEN t.seen_on <= (SELECT max(last_start) FROM "
+                      f"training_mart) THEN t.{col} ELSE 0 END)")  # 0, as COUNT gives
+                     for col, cond in (("placed", "t.placed_within_6m"),
+                                       ("followed", "t.placed_within_6m IS NOT NULL")))),
     Mart("placements_mart", "placements", "placed_on", COUNTY, (), ("channel",),
          (("rows", "COUNT(*)"),)),
     Mart("loans_mart", "loans", "issued_on", ("county_code", "station_code"), (), (),

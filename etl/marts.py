@@ -113,12 +113,13 @@ def _refresh_persons(con: duckdb.DuckDBPyConnection, table: str, name: str,
 def _select(m: Mart, where: str) -> str:
     """The mart's rows from the fact rows where `where` holds: one grouping set by month,
     place and cuts (dim ''), and one more per breakdown column (dim = its name)."""
-    base = ["month", *m.places, *m.cuts]
+    base = ["month", *m.places, *m.cuts, *(k for k, _ in m.keys)]
     sets = ", ".join(f"({', '.join(base + extra)})" for extra in [[], *([d] for d in m.dims)])
     dim = "CASE " + " ".join(f"WHEN GROUPING({d}) = 0 THEN '{d}'" for d in m.dims) + \
         " ELSE '' END" if m.dims else "''"
     sums = ", ".join(f"{expr} AS {col}" for col, expr in m.measures)
     return (f"SELECT {dim} AS dim, {', '.join(base + list(m.dims))}, {sums} "
-            f"FROM (SELECT date_trunc('month', t.{m.date_col})::DATE AS month, t.* "
+            f"FROM (SELECT date_trunc('month', t.{m.date_col})::DATE AS month, "
+            f"{''.join(f'{sql} AS {k}, ' for k, sql in m.keys)}t.* "
             f"FROM {m.table} t WHERE t.{m.date_col} IS NOT NULL AND {where}) t "
             f"GROUP BY GROUPING SETS ({sets})")
