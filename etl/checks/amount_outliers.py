@@ -7,9 +7,10 @@ also catches outliers in small counties.
 
 The statistics are kept between loads: per relief type x county the count, median and MAD
 of the log amounts (`dq_amount_groups`), per relief type the 99th percentile
-(`dq_amount_p99`). After a batch only the strata it touched get new statistics, and only
-their rows are scored again, with the rows of a relief type whose p99 moved that the move
-can change (amounts above $f x the lower of the old and new p99).
+(`dq_amount_p99`). After a batch only the strata it touched get new statistics; the rows it
+wrote are scored, and the other rows only where a score can have changed: every row of a
+stratum whose median, MAD or size class moved, and the rows of a relief type whose p99 moved
+above $f x the lower of the old and new p99.
 """
 
 from etl import touched
@@ -56,6 +57,12 @@ STRATA = f"(SELECT DISTINCT relief_type, county_code FROM {touched.RELIEF})"
 TYPES = f"(SELECT DISTINCT relief_type FROM {touched.RELIEF})"
 IN_STRATA = f"(SELECT r.* FROM relief r SEMI JOIN {STRATA} s USING (relief_type, county_code))"
 OF_TYPES = f"(SELECT r.* FROM relief r SEMI JOIN {TYPES} s USING (relief_type))"
+# The columns of a relief row the scoring reads (the touched rows come from etl/touched.py's
+# staged copy, whose per-person columns may be older than the table's).
+COLUMNS = ("relief_id, person_key, county_code, station_code, relief_date, relief_type, "
+           "recipient_group, fund_source, amount_yuan, batch_id")
+SAME = ("o.med IS NOT DISTINCT FROM n.med AND o.mad IS NOT DISTINCT FROM n.mad AND "
+        "o.meanad IS NOT DISTINCT FROM n.meanad AND (o.n >= $n) = (n.n >= $n)")
 
 STATEMENT = Statement(
     name="amount_outliers", table="dq_amount_outliers",
@@ -89,20 +96,30 @@ FROM flagged f JOIN {outlier_rows} r USING (relief_id)
 LEFT JOIN persons p ON p.person_key = r.person_key
 ORDER BY r.relief_type, r.county_code, r.relief_date, f.rule
 """,
-    # Findings are per relief row, scored against its stratum's statistics: the touched
-    # strata get new statistics and their rows are scored again, and so are the rows of a
-    # touched type whose p99 moved, above $f x the lower p99 (below it no row was or is
-    # flagged by that rule; above it the status or the score may change).
+    # Findings are per relief row, scored against its stratum's statistics and its type's
+    # p99: the touched strata and types get new statistics; the batch's rows are scored,
+    # and so is every row of a stratum whose statistics moved (its z scores move) and of a
+    # type whose p99 moved, above $f x the lower p99 (below it no row was or is flagged by
+    # that rule; above it the status or the score may change).
     scope=Scope(
         "relief row, by relief type x county (robust z) and relief type (p99)",
         stale=f"relief_id IN (SELECT relief_id FROM _outlier_rows UNION ALL "
               f"SELECT relief_id FROM {touched.RELIEF})",
         sources={"outlier_rows": "_outlier_rows"},
         before=(
+            f"""CREATE OR REPLACE TEMP TABLE _groups_before AS SELECT g.* FROM dq_amount_groups g
+                SEMI JOIN {STRATA} s USING (relief_type, county_code)""",
             f"""DELETE FROM dq_amount_groups WHERE EXISTS (SELECT 1 FROM {STRATA} s
                 WHERE s.relief_type = dq_amount_groups.relief_type
                   AND s.county_code = dq_amount_groups.county_code)""",
             f"INSERT INTO dq_amount_groups {_group_stats(IN_STRATA)}",
+            # strata whose statistics moved: every row of them is scored again; in the
+            # others only the rows the batch wrote are new to score
+            f"""CREATE OR REPLACE TEMP TABLE _groups_moved AS
+                SELECT relief_type, county_code FROM _groups_before o
+                FULL JOIN (SELECT g.* FROM dq_amount_groups g
+                           SEMI JOIN {STRATA} s USING (relief_type, county_code)) n
+                USING (relief_type, county_code) WHERE NOT coalesce({SAME}, false)""",
             f"""CREATE OR REPLACE TEMP TABLE _p99_before AS SELECT * FROM dq_amount_p99
                 WHERE relief_type IN {TYPES}""",
             f"DELETE FROM dq_amount_p99 WHERE relief_type IN {TYPES}",
@@ -113,7 +130,11 @@ ORDER BY r.relief_type, r.county_code, r.relief_date, f.rule
                     FROM _p99_before o FULL JOIN (SELECT * FROM dq_amount_p99
                                                   WHERE relief_type IN {TYPES}) n
                     USING (relief_type) WHERE o.p99 IS DISTINCT FROM n.p99)
-                SELECT * FROM {IN_STRATA}
+                SELECT {COLUMNS} FROM relief r
+                SEMI JOIN _groups_moved g USING (relief_type, county_code)
                 UNION
-                SELECT r.* FROM relief r JOIN moved m USING (relief_type)
+                SELECT {COLUMNS} FROM {touched.PERSON_RELIEF}
+                WHERE relief_id IN (SELECT relief_id FROM {touched.RELIEF})
+                UNION
+                SELECT {COLUMNS} FROM relief r JOIN moved m USING (relief_type)
                 WHERE r.amount_yuan::DOUBLE > $f * m.low""")))

@@ -100,15 +100,21 @@ SELECT station_code, county_code, month, rows, amount_yuan, first_loaded_at,
             ELSE 'reported' END AS status
 FROM runs ORDER BY station_code, month
 """,
-    # The months' rows are summed again for the touched stations only; the other stations'
-    # sums are kept from the table. The grid, runs and deadlines are then made for every
-    # station (stations x months, not relief rows), as the latest month and the first load
-    # are the whole warehouse's.
+    # The sums of the (station, month) cells the batch touched are made again from their
+    # rows; the other cells' sums are kept from the table. The grid, runs and deadlines are
+    # then made for every station (stations x months, not relief rows), as the latest month
+    # and the first load are the whole warehouse's.
     scope=Scope(
-        "station (its months' sums); the statuses whole", whole=True,
-        sources={"station_relief": f"(SELECT * FROM relief WHERE station_code IN "
-                                   f"(SELECT station_code FROM {touched.STATIONS}))",
+        "station x month (its sums); the statuses whole", whole=True,
+        sources={"station_relief": "(SELECT r.* FROM relief r SEMI JOIN _station_cells c "
+                                   "ON c.station_code = r.station_code "
+                                   "AND c.month_key = r.month_key)",  # person_index's
                  "kept_station_months": "_kept_station_months"},
-        before=(f"""CREATE OR REPLACE TEMP TABLE _kept_station_months AS
-                    SELECT * FROM dq_station_months WHERE rows > 0 AND station_code NOT IN
-                    (SELECT station_code FROM {touched.STATIONS})""",)))
+        before=(f"""CREATE OR REPLACE TEMP TABLE _station_cells AS
+                    SELECT DISTINCT station_code, date_trunc('month', relief_date)::DATE AS month,
+                           year(relief_date) * 12 + month(relief_date) - 1 AS month_key
+                    FROM {touched.RELIEF}""",
+                """CREATE OR REPLACE TEMP TABLE _kept_station_months AS
+                   SELECT * FROM dq_station_months k WHERE rows > 0 AND NOT EXISTS (
+                       SELECT 1 FROM _station_cells c
+                       WHERE c.station_code = k.station_code AND c.month = k.month)""")))
