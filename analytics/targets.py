@@ -42,7 +42,7 @@ def has_targets() -> bool:
     return bool(found) and db.rows("SELECT count(*) FROM targets")[0][0] > 0
 
 
-def target_rows(con: db.Warehouse, f: Filters, year: int) -> pl.DataFrame:
+def _target_rows(con: db.Warehouse, f: Filters, year: int) -> pl.DataFrame:
     """region_code, indicator, target, season: the targets of `year` set for the filter's
     region and its sub-regions."""
     codes = [f.region, *children().get(f.region, [])]
@@ -61,7 +61,7 @@ def progress(con: db.Warehouse | None, filters: Filters, year: int) -> pl.DataFr
     con = con or db.warehouse()
     if not has_targets():
         return pl.DataFrame(schema=COLUMNS)
-    rows = target_rows(con, f, year)
+    rows = _target_rows(con, f, year)
     out = []
     for code in rows["indicator"].unique(maintain_order=True).to_list():
         if code not in INDICATORS:  # a code the catalogue dropped since the file was loaded

@@ -26,6 +26,7 @@ from analytics import (
     queries_petitions,
     reference,
     scan,
+    targets,
 )
 from analytics import registry as reg
 from analytics.briefing.content import gather
@@ -119,6 +120,7 @@ def _refusers(f: Filters) -> dict[str, object]:
         "quality.rejects": lambda: quality.rejects_by_reason(f),
         "quality.overspend": lambda: quality.overspend_rows(finding),
         "briefing": lambda: gather(f.region, parse_period("2026-01"), f.scope),
+        "targets.progress": lambda: targets.progress(None, f, 2026),
     }
 
 
@@ -142,7 +144,8 @@ def test_no_analytics_function_takes_filters_unchecked():
 
     tested = {"kpis", "trend", "breakdown", "evaluate", "interventions", "in_view",
               "attention", "matching_gaps", "mediation_funnel", "summary", "findings",
-              "flag_groups", "station_months", "rejects_by_reason", "overspend_rows"}
+              "flag_groups", "station_months", "rejects_by_reason", "overspend_rows",
+              "progress"}
     helpers = {"kpi_buckets", "period_buckets", "scan", "indicator_values", "long_view",
                "render", "gap_column", "check", "available"}  # called by checked ones, or no query
     found = set()
