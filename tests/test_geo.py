@@ -6,6 +6,9 @@ pages' map at a city and the table at a county (AppTest)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -18,7 +21,8 @@ from analytics import geo
 from analytics.map_figure import CONFIG, NO_DATA, map_figure
 from etl import national
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "dashboard.py")
 
 
 def _square(x: float, y: float, size: float = 0.5) -> dict:
@@ -176,3 +180,19 @@ def test_a_citys_counties_on_the_map_and_a_countys_stations_in_a_table(sample_db
     assert any("没有行政边界" in c.value for c in at.caption)
     tables = [d.value for d in at.dataframe if "yoy" in d.value.columns]
     assert tables and tables[0].shape[0] >= 2
+
+
+# --- the benchmark at a tiny scale (as tests/test_bench_smoke.py runs every bench script) -------
+
+def test_bench_map_runs_on_the_sample(sample_db, tmp_path):
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_map.py"), "--db",
+                          str(sample_db), "--repeats", "1", "--shapes-province", "150000"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, geo.CACHE_ENV: str(tmp_path)})
+    assert out.returncode == 0, out.stderr[-3000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    steps = {s["step"].split(":")[0]: s for s in result["steps"]}
+    assert {"query", "shapes", "figure"} <= set(steps)
+    assert result["counties"] > 90 and 0 < result["gzip"] < result["bytes"]  # 内蒙古's 103
+    assert all(s["first_ms"] > 0 for s in result["steps"])
+    assert list(tmp_path.rglob("150000-*.geojson"))  # the shapes were cached where told
