@@ -185,3 +185,20 @@ def test_sessions_validate_against_chromium(pages_all):
                        ("client", "cold"), ("client", "cached")):
         assert 0 < out[f"{who}_{state}_s"]["median"] < 60
     assert out["browser_cold_idle_s"]["median"] >= out["browser_cold_s"]["median"]
+
+
+def test_pages_before_after_table_reads_both_sizes_and_states():
+    """`bench_pages.py marts` prints this table (the command itself runs the pages as `run`
+    does, measured above); its growth columns divide the last size by the first."""
+    from bench.bench_pages import before_after_table
+
+    def row(db, n, state, warm, rows):
+        return {"page": "overview/default", "db": db, "relief_rows": n, "state": state,
+                "warm_median_ms": warm, "cold_ms": 3 * warm, "rows_scanned": rows}
+
+    table = table_rows(before_after_table([
+        row("a", 2e6, "before", 100, 4e6), row("a", 2e6, "after", 50, 1e6),
+        row("b", 8e6, "before", 300, 16e6), row("b", 8e6, "after", 55, 1e6)]))
+    assert table["overview/default"] == ["100 / 300, 4.00M", "300 / 900, 16.00M",
+                                         "50 / 150, 1.00M", "55 / 165, 1.00M",
+                                         "3.00×, 4.00×", "1.10×, 1.00×"]
