@@ -36,10 +36,14 @@ sys.path.insert(0, str(ROOT))
 
 # (module, function, part): what a step's parts are; missing ones are skipped
 PARTS = [("etl.swap", "_copy", "copy of the warehouse"),
+         ("etl.warehouse", "prepare", "schema, labels and regions (prepare)"),
          ("etl.load", "_load_file", "the file (read, check, upsert)"),
          ("etl.derived", "capture", "what the batch touched"),
+         ("etl.touched", "stage", "the touched persons' rows"),
          ("etl.person_index", "refresh", "per-person columns"),
+         ("etl.rollups", "scope", "rollup cells"),
          ("etl.rollups", "refresh", "rollups and season tables"),
+         ("etl.marts", "refresh", "page marts"),
          ("etl.quality", "refresh", "data-quality refresh"),
          ("etl.swap", "swap_in", "checkpoint and swap")]
 
@@ -57,8 +61,8 @@ def monthly_file(files: Path, out: Path, rows: int) -> tuple[Path, Path]:
     for county in counties:
         try:
             m, m2 = monthly_files(files, county, out)
-        except (RuntimeError, SystemExit):  # headers it does not know, or no December rows
-            continue
+        except (RuntimeError, SystemExit, StopIteration):  # no 2024 roster, no December rows,
+            continue  # or headers it does not know
         parts.append(tuple(_canonical(pl.read_csv(p, infer_schema=False), named)
                            for p in (m, m2)))
         if sum(f.height for f, _ in parts) >= rows:

@@ -4,8 +4,9 @@ only (etl/derived.py) and come out as a full refresh makes them.
 
 `capture` records, in temporary tables of the working copy, the rows the batches wrote and
 the rows they replaced or bring back (a load: after its rows are in; a withdrawal: before
-they go, when both are still there) and their keys: persons, stations, (county, year),
-relief type x county strata. `stage` then copies the touched persons' current rows, which
+they go, when both are still there) and their keys: persons, (county, year); the checks and
+rollups take stations, months and strata from the rows themselves. A 零报告 batch touches
+no row: the completeness grid, made whole at every refresh, reads zero_reports itself. `stage` then copies the touched persons' current rows, which
 the person-partitioned checks read instead of the whole tables.
 """
 
@@ -21,7 +22,6 @@ from core import schema
 RELIEF = "_touched_relief"  # relief_id, person_key, station_code, county_code, type, date, amount
 HARDSHIP = "_touched_hardship"  # person_key, station_code
 PERSONS = "_touched_persons"  # person_key: relief or hardship rows changed
-STATIONS = "_touched_stations"  # station_code: relief rows or 零报告 changed
 COUNTY_YEARS = "_touched_county_years"  # county_code, year: relief or allocations changed
 # The touched persons' rows as they are after the change (`stage`).
 PERSON_RELIEF = "_touched_person_relief"
@@ -42,10 +42,6 @@ def capture(con: duckdb.DuckDBPyConnection, batches: Sequence[str]) -> None:
                     {_changed('hardship_files', 'person_key, station_code')}""", b)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {PERSONS} AS
                     SELECT person_key FROM {RELIEF} UNION SELECT person_key FROM {HARDSHIP}""")
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {STATIONS} AS
-                    SELECT station_code FROM {RELIEF} UNION
-                    SELECT station_code FROM zero_reports
-                    WHERE kind = 'relief' AND list_contains($b, batch_id)""", b)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {COUNTY_YEARS} AS
                     SELECT county_code, year(relief_date)::SMALLINT AS year FROM {RELIEF} UNION
                     SELECT county_code, year FROM ({_changed('fund_allocations',
@@ -75,6 +71,6 @@ def full_refresh_needed(con: duckdb.DuckDBPyConnection, batches: Sequence[str]) 
 
 
 def drop(con: duckdb.DuckDBPyConnection) -> None:
-    for name in (RELIEF, HARDSHIP, PERSONS, STATIONS, COUNTY_YEARS, PERSON_RELIEF,
+    for name in (RELIEF, HARDSHIP, PERSONS, COUNTY_YEARS, PERSON_RELIEF,
                  PERSON_HARDSHIP):
         con.execute(f"DROP TABLE IF EXISTS {name}")

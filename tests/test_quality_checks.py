@@ -206,6 +206,8 @@ def test_statement_contract(statement):
         assert check.table == statement.table
         assert re.search(rf"FROM \(?.*\b{statement.table}\b", check.summary)
     assert statement.flags
+    # and says which of its findings a batch can change (etl/checks/contract.py's Scope)
+    assert statement.scope.key and (statement.scope.whole or statement.scope.stale != "false")
 
 
 def test_names_and_codes_are_unique():
