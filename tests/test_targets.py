@@ -350,3 +350,16 @@ def test_overview_states_progress_and_ranks_the_counties(sample_db, monkeypatch)
     ranked = targets.ranking(targets.progress(None, f, 2012), picked)
     assert table["名次"].tolist() == ranked["rank"].to_list()
     assert "西林县" in table["地区"].tolist()
+
+
+def test_template_offers_the_city_above_the_counties(at_deyang):
+    """The upload page's 目标任务表 template: a city federation's 地区 drop-down offers its
+    city and counties, not the province around it (nor the country)."""
+    from analytics import registry
+    from ui import registry_view
+
+    counties = registry.counties()
+    assert registry_view.region_choices(counties) == ["德阳市"]
+    assert registry_view.region_choices({JINGYANG: "旌阳区"}) == []  # a county's user
+    offered = registry_view.template_choices(pl.DataFrame({"name_zh": []}), counties)["region"]
+    assert offered[0] == "德阳市" and set(counties.values()) <= set(offered)

@@ -9,7 +9,8 @@ import re
 
 import polars as pl
 
-from analytics import vocabulary
+from analytics import reference, vocabulary
+from analytics.filters import COUNTRY
 from ui.etl_actions import LoadReport, mappings, templates
 
 _UNKNOWN = re.compile(r"^未知的帮扶站点")
@@ -31,9 +32,28 @@ def county_word(lang: str) -> str:
 
 
 def template_choices(stations: pl.DataFrame, counties: dict[str, str]) -> dict[str, list[str]]:
-    """Drop-down values of a template: this deployment's stations and counties."""
+    """Drop-down values of a template: this deployment's stations and counties; a column of
+    any region (目标任务表's 地区, an intervention's scope) offers the cities and provinces
+    above them too."""
     names = list(counties.values())
-    return {"station": stations["name_zh"].to_list(), "county": names, "region": names}
+    return {"station": stations["name_zh"].to_list(), "county": names,
+            "region": region_choices(counties) + names}
+
+
+def region_choices(counties: dict[str, str]) -> list[str]:
+    """Names of the regions above `counties` (the user's) that lie wholly among them, within
+    the deployment: a city federation's own city, not the province around it; no country."""
+    regions = reference.regions()
+    parents, top = reference.parent_codes(), reference.root_region()
+    inside = set(reference.scope_codes(top)) - {COUNTRY}
+    under: dict[str, set[str]] = {}
+    for code in regions.filter(pl.col("level") == "county")["region_code"]:
+        parent = parents.get(code)
+        while parent in inside:
+            under.setdefault(parent, set()).add(code)
+            parent = parents.get(parent)
+    whole = {code for code, below in under.items() if below <= counties.keys()}
+    return regions.filter(pl.col("region_code").is_in(sorted(whole)))["name_zh"].to_list()
 
 
 def kind_names(lang: str) -> dict[str, str]:
