@@ -20,6 +20,7 @@ import analytics
 from analytics import (
     access,
     coverage,
+    findings,
     quality,
     queries,
     queries_attention,
@@ -31,6 +32,7 @@ from analytics import (
 from analytics import registry as reg
 from analytics.briefing.content import gather
 from analytics.briefing.period import parse_period
+from analytics.briefing.problems import gather_problems
 from analytics.filters import Filters
 from etl import load
 from etl.__main__ import main as etl_main
@@ -121,6 +123,11 @@ def _refusers(f: Filters) -> dict[str, object]:
         "quality.overspend": lambda: quality.overspend_rows(finding),
         "briefing": lambda: gather(f.region, parse_period("2026-01"), f.scope),
         "targets.progress": lambda: targets.progress(None, f, 2026),
+        "findings.indicator_by_unit": lambda: findings.indicator_by_unit(["relieved"], f),
+        "findings.petition_counts": lambda: findings.petition_counts(f),
+        "findings.matching_arrears": lambda: findings.matching_arrears(f),
+        "findings.silent_stations": lambda: findings.silent_stations(f),
+        "briefing.problems": lambda: gather_problems(f, (None, None)),
     }
 
 
@@ -145,7 +152,8 @@ def test_no_analytics_function_takes_filters_unchecked():
     tested = {"kpis", "trend", "breakdown", "evaluate", "interventions", "in_view",
               "attention", "matching_gaps", "mediation_funnel", "summary", "findings",
               "flag_groups", "station_months", "rejects_by_reason", "overspend_rows",
-              "progress"}
+              "progress", "indicator_by_unit", "petition_counts", "matching_arrears",
+              "silent_stations", "gather_problems"}
     helpers = {"kpi_buckets", "period_buckets", "scan", "indicator_values", "long_view",
                "render", "gap_column", "check", "available"}  # called by checked ones, or no query
     found = set()

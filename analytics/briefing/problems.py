@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from analytics import findings, fmt, quality, reference
+from analytics import access, findings, fmt, quality, reference
 from analytics.coverage import coverage
 from analytics.filters import Filters
 from analytics.queries_attention import attention
@@ -52,6 +52,7 @@ class Problems:
 def gather_problems(f: Filters, collective: tuple[float | None, float | None]) -> Problems:
     """The facts of 存在的问题 over f's region and range (`collective`: 群体性诉求件数 this
     period and a year before, from the briefing's key figures)."""
+    access.check(f)
     regions = reference.regions()
     names = {c: (z, e) for c, z, e in regions.select("region_code", "name_zh",
                                                       "name_en").iter_rows()}
