@@ -24,7 +24,6 @@ import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -99,22 +98,29 @@ def feature_code(properties: dict, fid: object = None) -> str | None:
 
 
 _index_lock = threading.Lock()
+_INDEXES: dict[Source, dict[str, dict]] = {}
 
 
-@cache
 def _index(src: Source) -> dict[str, dict]:
-    """Today's code → GeoJSON geometry, over every file of the source. A shape under an old
-    code counts for its new code unless the file also has one under the new code. Shapes
-    are made only of the geometries a map needs (making all 3,300 took 11 s)."""
+    """Today's code → GeoJSON geometry, over every file of the source, read once a process
+    (two sessions' first maps wait for one read). A shape under an old code counts for its
+    new code unless the file also has one under the new code. Shapes are made only of the
+    geometries a map needs (making all 3,300 took 11 s)."""
     with _index_lock:
-        moves, found, old = code_changes(), {}, {}
-        for path in src.files:
-            for feat in json.loads(path.read_text("utf-8")).get("features", []):
-                code = feature_code(feat.get("properties") or {}, feat.get("id"))
-                if code is None or not feat.get("geometry"):
-                    continue
-                (old if code in moves else found)[moves.get(code, code)] = feat["geometry"]
-        return {**old, **found}
+        if src not in _INDEXES:
+            _INDEXES[src] = _read(src)
+        return _INDEXES[src]
+
+
+def _read(src: Source) -> dict[str, dict]:
+    moves, found, old = code_changes(), {}, {}
+    for path in src.files:
+        for feat in json.loads(path.read_text("utf-8")).get("features", []):
+            code = feature_code(feat.get("properties") or {}, feat.get("id"))
+            if code is None or not feat.get("geometry"):
+                continue
+            (old if code in moves else found)[moves.get(code, code)] = feat["geometry"]
+    return {**old, **found}
 
 
 def _geometry(raw: dict) -> shapely.Geometry:

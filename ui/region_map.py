@@ -45,7 +45,7 @@ def region_map(page: PageContext, code: str, df: pl.DataFrame, *, key: str) -> N
     st.plotly_chart(fig, key=chart, config={**PLOTLY_CONFIG, **CONFIG},
                     on_select=partial(_drill_to, chart), selection_mode="points")
     names = dict(zip(df["dim"], df["label"], strict=False))
-    note = geo.source().caption(lang)
+    note = f"{t('map_hint', lang)} {geo.source().caption(lang)}"
     if without:
         note += t("map_without", lang, names="、".join(names.get(c, c) for c in without))
     st.caption(note)
