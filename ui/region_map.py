@@ -40,7 +40,9 @@ def region_map(page: PageContext, code: str, df: pl.DataFrame, *, key: str) -> N
         st.caption(t("map_no_shapes", lang))
         value_table(code, df, lang, key=f"{key}_table")
         return
-    # One chart per region: a selection kept from the region above is not this map's.
+    # One chart per region: a selection kept from the region above is not this map's. The
+    # selection goes to a callback (not on_select="rerun"): it runs before the next run draws
+    # the filter bar, which is when set_region may move its boxes.
     chart = f"{key}_{f.region}"
     st.plotly_chart(fig, key=chart, config={**PLOTLY_CONFIG, **CONFIG},
                     on_select=partial(_drill_to, chart), selection_mode="points")
