@@ -62,10 +62,14 @@ def scope(con: duckdb.DuckDBPyConnection) -> bool:
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {MONTH_ROWS} AS
                     SELECT r.* FROM relief r SEMI JOIN {MONTHS} c
                     ON c.station_code = r.station_code AND c.month_key = r.month_key""")
+    _, _, column, value = schema.SEASON_ROLLUPS["relief"]  # only its rows are summed
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {SEASON_ROWS} AS
                     SELECT r.* FROM relief r {join.replace('relief_date', 'r.relief_date')}
                     SEMI JOIN {SEASONS} c ON c.station_code = r.station_code
-                     AND c.season = {season.replace('relief_date', 'r.relief_date')}""")
+                     AND c.season = {season.replace('relief_date', 'r.relief_date')}
+                    WHERE r.{column} = $value
+                      AND r.station_code IN (SELECT station_code FROM {SEASONS})""",
+                {"value": value})
     con.execute("DROP TABLE _rollup_changed")
     con.unregister(FESTIVALS)
     partial = con.execute(f"SELECT (SELECT count(*) FROM relief) > "
