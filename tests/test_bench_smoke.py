@@ -202,3 +202,21 @@ def test_pages_before_after_table_reads_both_sizes_and_states():
     assert table["overview/default"] == ["100 / 300, 4.00M", "300 / 900, 16.00M",
                                          "50 / 150, 1.00M", "55 / 165, 1.00M",
                                          "3.00×, 4.00×", "1.10×, 1.00×"]
+
+
+
+def test_incremental_times_each_step_of_a_monthly_load_and_withdrawal(pages_all, tiny_files,
+                                                                     tmp_path):
+    """bench_incremental.py: a monthly file into a copy of the tiny warehouse, withdrawn,
+    loaded again, corrected and the correction withdrawn, each step with its parts."""
+    source, _ = pages_all
+    out = json.loads(bench("bench_incremental.py", "--source", source, "--files", tiny_files,
+                           "--rows", 200, "--work", tmp_path))
+    assert [s["action"] for s in out["steps"]] == ["load", "withdraw", "load", "load",
+                                                    "withdraw"]
+    first, withdrawn, _, corrected, back = out["steps"]
+    assert 0 < first["rows_loaded"] <= 200 and withdrawn["rows_removed"] == first["rows_loaded"]
+    assert corrected["updated"] > 0 and back["rows_restored"] == corrected["updated"]
+    for step in out["steps"]:
+        assert step["seconds"] > 0 and step["parts"]["data-quality refresh"] > 0
+        assert {"amount_outliers", "station_months"} <= set(step["checks"])
