@@ -75,8 +75,10 @@ COLUMNS = ("id", "at_utc", "at_local", "user", "role", "action", "object", "outc
 SCHEMA = {"id": pl.Int64, "at_utc": pl.String, "at_local": pl.String, "user": pl.String,
           "role": pl.String, "action": pl.String, "object": pl.String, "outcome": pl.String,
           "details": pl.String}
-# A standalone run of 15 or 18 digits (the last may be X) is an ID number's shape (GB 11643).
-_ID_LIKE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8}|\d{5})(\d{3}[\dXx])(?![0-9A-Za-z])")
+# A standalone run of 15 or 18 digits (the last may be X) is an ID number's shape (GB 11643);
+# not the fraction digits of a number (an alert's 0.669260700389105: masked, its JSON broke).
+_ID_LIKE = re.compile(
+    r"(?<![0-9A-Za-z])(?<!\d\.)(\d{6})(\d{8}|\d{5})(\d{3}[\dXx])(?![0-9A-Za-z])")
 _open: dict[str, tuple[int, sqlite3.Connection]] = {}  # file -> (process id, connection)
 _lock = threading.Lock()  # Streamlit runs scripts and download callables in many threads
 
