@@ -27,12 +27,21 @@ class Change:
     scoped: bool
 
 
+# A change of more relief rows than this (and than a quarter of them all), such as the first
+# load of a federation's history, is refreshed whole: scoping would copy most rows aside.
+BULK_ROWS = 100_000
+
+
 def capture(con: duckdb.DuckDBPyConnection, batches: Sequence[str]) -> Change:
     """Record what `batches` touch: after a load's rows are in, before a withdrawal's go."""
     batches = tuple(b for b in batches if b)
     scoped = not touched.full_refresh_needed(con, batches)
     if scoped:
         touched.capture(con, batches)
+        changed, rows = con.execute(f"SELECT (SELECT count(*) FROM {touched.RELIEF}), "
+                                    "(SELECT count(*) FROM relief)").fetchall()[0]
+        scoped = changed <= max(BULK_ROWS, rows / 4)
+    if scoped:
         marts.scope(con, batches)  # the (month, county) pairs and persons' counties
     return Change(batches, scoped)
 
