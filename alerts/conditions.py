@@ -32,7 +32,7 @@ from core.warehouse import DB_ENV, warehouse_path
 OPS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
 # The dashboard page that shows each condition's facts (ui/pages_registry.py's URL paths;
-# tests/test_alert_conditions.py holds them to the registry). "" is the first page, at the root.
+# tests/alerts/test_alert_conditions.py holds them to the registry). "" is the first page, at the root.
 PAGES = {"threshold": "", "change": "", "behind_schedule": "", "silent_station": "quality",
          "matching_arrears": "funds", "petitions_above": "petitions"}
 _STEP = {"month": 1, "quarter": 3, "year": 12}

@@ -1,5 +1,5 @@
 """Simulated county × month panels whose true effects are known: the effect estimators'
-benchmark (bench/bench_effects.py) times them, and tests/test_effects_estimators.py checks
+benchmark (bench/bench_effects.py) times them, and tests/analytics/test_effects_estimators.py checks
 the estimators recover the effects on them."""
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ With `--processes K` the dashboards are started by `deploy/serve-many.sh` (K pro
 nginx), so the benchmark runs the deployment's own commands. With `--swaps N` the dashboards
 read a copy of the warehouse, replaced N times during each level as a load replaces it. Not
 run by pytest
-(tests/test_bench_sessions.py runs a tiny case).
+(tests/bench/test_bench_sessions.py runs a tiny case).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A process that appends to the audit log (tests/test_audit.py starts several at once).
+"""A process that appends to the audit log (tests/core/test_audit.py starts several at once).
 
 Its own small module, so a spawned process imports core.audit and not the test module's
 Streamlit and ETL."""

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit import config as st_config
 
-from tests import shared_sample
+from tests import golden_warehouse, shared_sample
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -128,3 +128,21 @@ def local_staff(tmp_path, monkeypatch):
     st_config.set_option("server.address", "127.0.0.1")
     yield monkeypatch
     st_config.set_option("server.address", before)
+
+
+@pytest.fixture(scope="module")
+def pages_db(request: pytest.FixtureRequest) -> Path:
+    """The warehouse the page and browser tests read: the sample, or with PAGES_ON_GOLDEN=1
+    set the golden one (tests/golden_warehouse.py, worked by hand)."""
+    if os.environ.get("PAGES_ON_GOLDEN"):
+        factory = request.getfixturevalue("tmp_path_factory")
+        return golden_warehouse.build(factory.mktemp("golden") / "w.duckdb")
+    return request.getfixturevalue("sample_db")
+
+
+@pytest.fixture(scope="module")
+def on_sample(sample_db: Path):
+    """The sample as the warehouse analytics reads (UNION_DASH_DB), for a module's tests."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("UNION_DASH_DB", str(sample_db))
+        yield sample_db

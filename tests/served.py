@@ -14,9 +14,12 @@ from pathlib import Path
 
 from bench._browser import FLAGS, IDLE
 
-__all__ = ["FLAGS", "IDLE", "ROOT", "dashboard", "free_port"]
+__all__ = ["CHROMIUM", "DONE", "FLAGS", "IDLE", "ROOT", "SHOTS", "dashboard", "free_port"]
 
 ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"  # Debian's package (`make test` installs it)
+SHOTS = ROOT / "screenshots"  # what the browser tests saw, to look at
+DONE = IDLE  # a page has finished running
 
 
 def free_port() -> int:

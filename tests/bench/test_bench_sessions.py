@@ -1,0 +1,31 @@
+"""bench/bench_sessions.py keeps working: two simultaneous sessions on the warehouse `etl init`
+leaves, each opening the overview and clicking a region, with page times and no errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from etl.warehouse import init
+from sample import regions as sample_regions
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_two_sessions_report_page_times(tmp_path):
+    db, out = tmp_path / "warehouse.duckdb", tmp_path / "sessions.json"
+    init(db, sample_regions.SCOPE)
+    subprocess.run([sys.executable, str(ROOT / "bench" / "bench_sessions.py"), "--db", str(db),
+                    "--sessions", "2", "--views", "2", "--think", "0", "--timeout", "60",
+                    "--deadline", "90", "--out", str(out)], cwd=ROOT, check=True, timeout=150)
+    (level,) = json.loads(out.read_text())["levels"]
+    assert level["sessions"] == 2 and level["errors"] == 0, level["error_kinds"]
+    assert level["open"]["n"] == 2 and level["click"]["n"] == 2
+    assert 0 < level["p50_s"] <= level["p95_s"] <= level["max_s"] < 60
+    rows = level["rows"]
+    assert {(r["session"], r["view"]) for r in rows} == {(0, 0), (0, 1), (1, 0), (1, 1)}
+    # an open view counts the page, the handshake and the run; a click the run only
+    assert all(r["seconds"] >= r["run_s"] > 0 for r in rows)
+    assert level["server_cpu_s"] > 0

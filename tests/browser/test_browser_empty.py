@@ -1,0 +1,91 @@
+"""A new, empty warehouse in a real Chromium: the overview's empty state, then a first relief
+roster uploaded through 数据导入, after which the filter bar offers the roster's months.
+
+The warehouse has the sample's stations registered and no rows (tests/registry.py).
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from etl.parse import make_id
+from tests.registry import registered
+from tests.served import FLAGS, IDLE, ROOT, dashboard
+
+pytestmark = pytest.mark.browser
+SHOTS = ROOT / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def empty_server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("browser_empty")
+    db = root / "warehouse.duckdb"
+    registered(db)
+    with dashboard(db, UNION_DASH_AUTH=str(root / "none.yaml"),
+                   UNION_DASH_REJECTS_DIR=str(root / "rejects")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def page(empty_server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        pg = b.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        yield pg
+        b.close()
+
+
+def _settle(page) -> None:
+    page.wait_for_timeout(500)
+    page.wait_for_selector(IDLE, timeout=60_000)
+
+
+def _period(page) -> str:
+    return page.locator('[data-testid="stSidebar"] [data-testid="stSlider"]').inner_text()
+
+
+def test_empty_overview(empty_server, page):
+    page.goto(empty_server)
+    _settle(page)
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_text("数据仓库中还没有数据").wait_for(timeout=30_000)
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "empty_overview.png"), full_page=True)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "示例数据" not in main.inner_text(), "nothing in an empty warehouse is sample data"
+    main.get_by_role("link", name="前往数据导入").wait_for(timeout=30_000)  # drawn after the text
+    assert main.get_by_role("link", name="前往数据导入").count() == 1
+    assert str(time.localtime().tm_year) in _period(page)  # the current year
+
+
+def test_first_roster_through_the_upload_page(empty_server, page, tmp_path):
+    a, b = make_id("15070219800101001"), make_id("15070219800101002")
+    roster = tmp_path / "海拉尔区2023年救助花名册.csv"
+    roster.write_bytes(("序号,姓名,身份证号码,帮扶站点,帮扶类型,救助对象类别,资金来源,金额（元）,发放日期\n"
+                        f"1,张一,{a},150702001,临时救助,困难职工,工会自筹,800,2023-03-05\n"
+                        f"2,张二,{b},150702002,临时救助,困难职工,工会自筹,600,2023-05-06\n"
+                        ).encode("gb18030"))
+    page.locator('[data-testid="stMain"]').get_by_role("link", name="前往数据导入").click()
+    page.get_by_role("heading", name="数据导入").wait_for(timeout=30_000)
+    _settle(page)
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(roster))
+    page.locator('[data-testid="stFileChip"]').first.wait_for(timeout=30_000)
+    _settle(page)
+    page.get_by_role("button", name="导入", exact=True).click()
+    page.get_by_text("全部文件已载入").wait_for(timeout=60_000)
+    _settle(page)
+    assert "2023年3月" in _period(page) and "2023年5月" in _period(page)
+    page.get_by_role("link", name="总览").click()
+    page.get_by_text("关键指标").wait_for(timeout=30_000)
+    _settle(page)
+    page.screenshot(path=str(SHOTS / "first_roster_overview.png"), full_page=True)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "2人" in page.locator('[data-testid="stMetric"]').all_inner_texts()[1]
+    page.locator('[data-testid="stSidebar"]').get_by_text("English", exact=True).click()
+    page.get_by_role("heading", name="Overview").wait_for(timeout=30_000)
+    _settle(page)
+    assert "Mar 2023" in _period(page) and "May 2023" in _period(page)

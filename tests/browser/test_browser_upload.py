@@ -1,0 +1,153 @@
+"""A real browser uploads a station file on 数据导入 and sees the result; then 数据质量 shows it.
+
+Runs the dashboard with Streamlit on a free port over a copy of the sample warehouse, drives
+Debian's Chromium with Playwright, and saves screenshots to screenshots/ for a human to look at.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from etl.parse import make_id
+from tests.served import CHROMIUM, IDLE, ROOT, dashboard
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def login_server(sample_db, tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.fail("needs /usr/bin/chromium: `make test` installs it (apt-get install chromium)")
+    root = tmp_path_factory.mktemp("browser")
+    db = root / "warehouse.duckdb"
+    shutil.copyfile(sample_db, db)
+    with dashboard(db, UNION_DASH_AUTH=str(root / "none.yaml"),
+                   UNION_DASH_REJECTS_DIR=str(root / "rejects")) as url:
+        yield url, db
+
+
+def _roster(tmp: Path) -> Path:
+    a, b = make_id("15070219800101001"), make_id("15070219800101002")
+    text = ("序号,姓名,身份证号码,帮扶站点,帮扶类型,救助对象类别,资金来源,金额（元）,发放日期\n"
+            f"1,张一,{a},150702001,临时救助,困难职工,工会自筹,800,2024-12-05\n"
+            f"2,张二,{b},150702001,临时救助,困难职工,工会自筹,1千元,2024-12-06\n")
+    path = tmp / "海拉尔区正阳街道2024年12月临时救助.csv"
+    path.write_bytes(text.encode("gb18030"))
+    return path
+
+
+def test_upload_in_the_browser(login_server, browser, tmp_path):
+    url, db = login_server
+    shots = ROOT / "screenshots"
+    shots.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{url}/upload", timeout=60_000)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    page.get_by_role("heading", name="数据导入").wait_for(timeout=60_000)
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+        str(_roster(tmp_path)))
+    page.locator('[data-testid="stFileChip"]').first.wait_for(timeout=60_000)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    page.get_by_role("button", name="导入", exact=True).click()
+    page.get_by_text("被拒绝的行及原因").wait_for(timeout=90_000)
+    page.get_by_role("button", name="下载拒绝清单（CSV）").wait_for(timeout=60_000)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    page.screenshot(path=str(shots / "upload_result.png"), full_page=True)
+    body = page.inner_text("body")
+    assert "部分载入" in body or "部分文件或行未载入" in body
+
+    # The same server shows the new data without a restart.
+    page.goto(f"{url}/quality", timeout=60_000)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    page.get_by_role("heading", name="数据质量").wait_for(timeout=60_000)
+    page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)
+    page.get_by_role("tab", name="导入拒收").click()
+    # the uploaded file's unreadable amount, counted with its kind in the chart's legend
+    page.get_by_text("无法识别的金额…；请只填数字，如 …").first.wait_for(timeout=60_000)
+    page.screenshot(path=str(shots / "quality_rejects.png"), full_page=True)
+    page.close()
+
+
+def test_login_in_the_browser(sample_db, browser, tmp_path):
+    """Served to a network: nothing before a login, a wrong password refused, then the pages."""
+    from ui import auth
+
+    cfg = tmp_path / "auth.yaml"
+    auth.add_user("wang", "leader", "Passwort-123", cfg)
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(sample_db, db)
+    with dashboard(db, address="0.0.0.0", UNION_DASH_AUTH=str(cfg)) as url:
+        page = browser.new_page(viewport={"width": 1200, "height": 800})
+        page.goto(f"{url}/funds?region=150400&from=2012-01&to=2012-12", timeout=60_000)
+        page.wait_for_selector(IDLE, timeout=60_000)
+        page.get_by_label("密码").wait_for(timeout=60_000)
+        body = page.inner_text("body")
+        assert "资金使用" not in body and "总览" not in body  # no menu, no page
+        page.get_by_label("用户名").fill("wang")
+        page.get_by_label("密码").fill("wrong-password")
+        page.get_by_role("button", name="登录").click()
+        page.get_by_text("用户名或密码错误").wait_for(timeout=60_000)
+        _log_in(page, "wang", "Passwort-123")
+        page.get_by_text("已登录：wang（领导）").wait_for(timeout=60_000)
+        page.wait_for_selector(IDLE, timeout=60_000)
+        nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+        assert "总览" in nav and "数据导入" not in nav and "数据质量" not in nav
+        # The link opened before the login is the page after it, with its filters (the
+        # frame switches to it once the signed-in navigation has drawn: wait for the switch).
+        page.locator("h1", has_text="资金使用").wait_for(timeout=60_000)
+        page.wait_for_selector(IDLE, timeout=60_000)
+        assert "/funds?" in page.url and "region=150400" in page.url
+        page.screenshot(path=str(ROOT / "screenshots" / "login_leader.png"))
+        page.close()
+
+
+def test_a_county_user_sees_and_exports_only_their_county(sample_db, browser, tmp_path):
+    """Logged in as 海拉尔区's researcher: the filter bar starts inside 海拉尔区, a link to the
+    whole country is refused, and a CSV export holds 海拉尔区's rows only."""
+    import csv
+    import io
+
+    from ui import auth
+
+    cfg = tmp_path / "auth.yaml"
+    auth.add_user("hailar", "researcher", "Passwort-123", cfg, region="150702")
+    with dashboard(sample_db, UNION_DASH_AUTH=str(cfg)) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        page.goto(f"{url}/", timeout=60_000)
+        _log_in(page, "hailar", "Passwort-123")
+        page.get_by_text("已登录：hailar（研究人员）").wait_for(timeout=60_000)
+        page.wait_for_selector(IDLE, timeout=60_000)
+        # A link to the whole country, opened in the signed-in browser (the login cookie).
+        page.goto(f"{url}/relief?region=000000&from=2012-01&to=2012-12", timeout=60_000)
+        page.get_by_text("已登录：hailar（研究人员）").wait_for(timeout=60_000)
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+        page.wait_for_selector(IDLE, timeout=60_000)
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(ROOT / "screenshots" / "county_user_relief.png"), full_page=True)
+        bar = page.locator('[data-testid="stSidebar"]')
+        labels = bar.locator('[data-testid="stSelectbox"] input').evaluate_all(
+            "els => els.map(e => e.getAttribute('aria-label'))")
+        assert "旗县区" not in labels and "市" not in labels and "乡镇街道" in labels
+        assert "不在您的权限范围内" in bar.inner_text()
+        assert "region=150702" in page.url
+        main = page.locator('[data-testid="stMain"]')
+        with page.expect_download(timeout=60_000) as got:
+            main.get_by_role("button", name="CSV").first.click()
+        text = Path(got.value.path()).read_text(encoding="utf-8-sig")
+        body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+        rows = list(csv.reader(io.StringIO(body)))
+        assert len(rows) > 1, text[:500]
+        for other in ("满洲里", "牙克石", "红山区", "百色", "全国", "呼伦贝尔市"):
+            assert other not in text, other
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.close()
+
+
+def _log_in(page, name: str, password: str) -> None:
+    page.get_by_label("密码").wait_for(timeout=60_000)
+    page.get_by_label("用户名").fill(name)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()

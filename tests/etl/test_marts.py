@@ -1,0 +1,205 @@
+"""The marts (core/marts.py, etl/marts.py) give the figures the plain definitions give over
+the facts, for regions at every level, ranges, granularities, cuts and breakdowns, on the
+sample; and a mart kept for the (month, county) pairs a batch touched equals a rebuild.
+
+The plain run reads every measure from its fact table as the catalogue defines it: sums over
+the rows, persons by COUNT(DISTINCT) (no monthly, season, persons or multi-site table)."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from datetime import date
+
+import duckdb
+import pytest
+from polars.testing import assert_frame_equal
+
+from analytics import derived, queries
+from analytics.filters import COUNTRY, Filters
+from analytics.indicators import INDICATORS, PERSONS, TABLE_DIMS
+from core import schema
+from core.marts import BY_FACT, MARTS
+from etl import marts, person_index
+from sample import regions as sample_regions
+
+REGIONS = sample_regions.all_regions()
+STATIONS = sorted(r.region_code for r in REGIONS if r.level == "station")
+BY_LEVEL = {level: sorted(r.region_code for r in REGIONS if r.level == level)
+            for level in ("province", "city", "county", "station")}
+# Every indicator whose measures a mart holds, and a few it does not (read from the facts in
+# both runs), so a view mixes both as pages do.
+CODES = list(dict.fromkeys([c for c, i in INDICATORS.items() if any(
+    m and (m.table, m.date_col) in BY_FACT for m in (i.numerator, i.denominator))]
+    + ["relieved", "card_holders", "coverage", "festival_persons"]))
+BREAKDOWNS = ["region", "county", "course", "provider", "placement_channel",
+              "petition_channel", "petition_category", "mediation_level", "petition_outcome",
+              "npc_kind", "benefit_kind", "station", "card_kind", "relief_type", "fund_source"]
+
+
+def _views() -> list[Filters]:
+    rng = random.Random(21)
+    out = [Filters(region=COUNTRY, start=date(2014, 1, 1), end=date(2014, 12, 1),
+                   granularity="month"),
+           Filters(region="150702", start=date(2012, 1, 1), end=date(2012, 12, 1)),
+           Filters(region=STATIONS[3], start=date(2011, 7, 1), end=date(2013, 6, 1),
+                   granularity="quarter", fund_source="central_special")]
+    for codes in BY_LEVEL.values():  # a random region, range, granularity and cuts a level
+        first = date(rng.randrange(2010, 2023), rng.randrange(1, 13), 1)
+        months = rng.choice([1, 3, 7, 12, 24, 40])
+        last = date(first.year + (first.month - 1 + months) // 12,
+                    (first.month - 1 + months) % 12 + 1, 1)
+        out.append(Filters(region=rng.choice(codes), start=first, end=last,
+                           granularity=rng.choice(["month", "quarter", "year"]),
+                           category=rng.choice([None, "laid_off"]),
+                           fund_source=rng.choice([None, None, "union_own"])))
+    return out
+
+
+@pytest.fixture(scope="module")
+def with_marts(sample_db, tmp_path_factory):
+    """A copy of the sample warehouse whose marts are made whole here (whatever the load
+    made), so the comparison does not depend on the load's step."""
+    path = tmp_path_factory.mktemp("marts") / "w.duckdb"
+    shutil.copyfile(sample_db, path)
+    con = duckdb.connect(str(path))
+    marts.refresh(con)
+    con.close()
+    return path
+
+
+def _figures(view: Filters) -> list:
+    out = [queries.kpis(CODES, view), queries.trend(CODES, view)]
+    for by in BREAKDOWNS:
+        out.append(queries.breakdown(CODES, view, by))
+    out.append(queries.trend(["petitions", "loans", "trained", "relieved"], view, by="region"))
+    return out
+
+
+@pytest.mark.parametrize("view", _views(), ids=lambda v: f"{v.region}-{v.start}-{v.end}")
+def test_marts_give_the_plain_definitions_figures(with_marts, monkeypatch, view):
+    monkeypatch.setenv("UNION_DASH_DB", str(with_marts))
+    assert {f"mart:{m.name}" for m in MARTS} | {"people:training", "multi:relief"} <= \
+        derived.ready()
+    read = []
+    for plain in (False, True):
+        queries.clear_memo()
+        if plain:  # every measure from its fact table, as the catalogue defines it
+            monkeypatch.setattr(derived, "_from_mart", lambda *a: None)
+            monkeypatch.setattr(derived, "summed", lambda m, by=None: m)
+            monkeypatch.setattr(derived, "gap_column", lambda *a, **k: None)
+            monkeypatch.setattr(derived, "season_table", lambda *a, **k: None)
+            monkeypatch.setattr(derived, "multi_site_rows", lambda table: table)
+        read.append(_figures(view))
+    queries.clear_memo()
+    fast, exact = read
+    assert sum(f.height for f in exact) > 0
+    for a, b in zip(fast, exact, strict=True):  # counts exact; money as doubles
+        assert_frame_equal(a, b, check_exact=False, rel_tol=1e-9)
+
+
+def test_the_sample_views_read_the_marts(with_marts, monkeypatch):
+    """The marts are read (not silently skipped): every sum of a table with a mart but the
+    median of days to close is read from it."""
+    monkeypatch.setenv("UNION_DASH_DB", str(with_marts))
+    measures = {m for i in INDICATORS.values() for m in (i.numerator, i.denominator)
+                if m and (m.table, m.date_col) in BY_FACT and m.expr != PERSONS and not m.where}
+    assert len(measures) >= 21
+    for m in measures:
+        got = derived.by_county(m, None, "country") or derived.summed(m, None)
+        assert got.table == BY_FACT[(m.table, m.date_col)].name or "MEDIAN" in m.expr, m
+    view = Filters(region="150702", start=date(2012, 1, 1), end=date(2012, 12, 1))
+    queries.clear_memo()
+    assert queries.kpis(["petitions", "placement_6m", "loans"], view)["value"].is_not_null().all()
+
+
+def test_every_mart_keeps_the_cuts_its_table_records():
+    """A filter-bar cut (fund_source, category) the table records must be in every grouping
+    set, or a cut view would read sums of other values."""
+    for m in MARTS:
+        cuts = {TABLE_DIMS[m.table][c] for c in ("fund_source", "category")
+                if c in TABLE_DIMS[m.table]}
+        assert cuts <= set(m.cuts), m.name
+
+
+def _rows(con, name: str) -> list:
+    return sorted(con.sql(f"SELECT * FROM {name}").fetchall(), key=str)
+
+
+def test_a_scoped_refresh_equals_a_rebuild(with_marts, tmp_path):
+    """New rows, replaced rows (archived) and a withdrawal, each followed by the refresh of
+    the pairs touched: the marts as a rebuild makes them, and only those pairs rewritten."""
+    path = tmp_path / "w.duckdb"
+    shutil.copyfile(with_marts, path)
+    con = duckdb.connect(str(path))
+    # a batch: petitions of one county copied into a new month, and some replaced
+    con.execute("""CREATE TEMP TABLE new_rows AS SELECT * REPLACE (petition_id || '~n' AS
+                   petition_id, received_on + INTERVAL 3 YEAR AS received_on, 'bn' AS batch_id)
+                   FROM petitions WHERE county_code = '150702' AND year(received_on) = 2015""")
+    con.execute("INSERT INTO petitions SELECT * FROM new_rows")
+    archive = schema.archive("petitions")
+    con.execute(f"""INSERT INTO {archive} SELECT *, 'bn' FROM petitions
+                    WHERE county_code = '150422' AND year(received_on) = 2013
+                    AND month(received_on) = 5""")
+    con.execute("""UPDATE petitions SET outcome = 'resolved', channel = 'hotline',
+                   batch_id = 'bn' WHERE county_code = '150422' AND year(received_on) = 2013
+                   AND month(received_on) = 5""")
+    before = _rows(con, "petitions_mart")
+    marts.scope(con, ["bn"])
+    scope = con.sql(f"SELECT count(*) FROM {marts.SCOPE} WHERE mart = 'petitions_mart'"
+                    ).fetchall()[0][0]
+    assert 1 < scope <= 13
+    marts.refresh(con, scoped=True)
+    after = {t: _rows(con, t) for t in marts.tables()}
+    assert after["petitions_mart"] != before
+    # the withdrawal: scope first, then the rows out and the replaced ones back
+    marts.scope(con, ["bn"])
+    con.execute("DELETE FROM petitions WHERE batch_id = 'bn'")
+    con.execute(f"INSERT INTO petitions SELECT * EXCLUDE (replaced_by) FROM {archive} "
+                "WHERE replaced_by = 'bn'")
+    con.execute(f"DELETE FROM {archive} WHERE replaced_by = 'bn'")
+    marts.refresh(con, scoped=True)
+    assert _rows(con, "petitions_mart") == before
+    con.execute("INSERT INTO petitions SELECT * FROM new_rows")  # and in again, rebuilt
+    marts.scope(con, ["bn"])
+    marts.refresh(con, scoped=True)
+    scoped = {t: _rows(con, t) for t in marts.tables()}
+    marts.refresh(con)
+    assert scoped == {t: _rows(con, t) for t in marts.tables()}
+    con.close()
+
+
+def test_persons_of_a_batch_are_made_again_in_every_county_they_have_rows(with_marts, tmp_path):
+    """Training rows of known persons in another county: those persons are in two places now,
+    so their rows leave the one-place persons of their first county too, and enter the
+    multi-site rows; a scoped refresh gives what a rebuild gives, and so does the withdrawal."""
+    path = tmp_path / "w.duckdb"
+    shutil.copyfile(with_marts, path)
+    con = duckdb.connect(str(path))
+    before = {t: _rows(con, t) for t in marts.tables()}
+    nulls = ", ".join(f"NULL AS {c}" for c in schema.derived_columns("training"))
+    con.execute(f"""INSERT INTO training SELECT * REPLACE (hash(enrolment_id, 7) AS
+                    enrolment_id, '150422' AS county_code, (start_on + INTERVAL 40 DAY)::DATE
+                    AS start_on, 'bt' AS batch_id, {nulls})
+                    FROM training WHERE county_code = '150702' AND year(start_on) = 2013
+                    AND month(start_on) = 4""")
+    person_index.refresh(con)
+    moved = con.sql("SELECT count(*) FROM training WHERE multi_site").fetchall()[0][0]
+    assert moved > 0
+    marts.scope(con, ["bt"])
+    assert {r[0] for r in con.sql(f"SELECT county_code FROM {marts.PLACES}").fetchall()} == {
+        "150702", "150422"}
+    marts.refresh(con, scoped=True)
+    scoped = {t: _rows(con, t) for t in marts.tables()}
+    assert len(scoped["training_multi"]) == moved
+    assert scoped["training_persons"] != before["training_persons"]
+    marts.refresh(con)
+    assert scoped == {t: _rows(con, t) for t in marts.tables()}
+    marts.scope(con, ["bt"])  # withdrawn: the scope is taken before the rows go
+    con.execute("""UPDATE training SET person_no = NULL WHERE batch_id <> 'bt' AND person_key
+                   IN (SELECT person_key FROM training WHERE batch_id = 'bt')""")
+    con.execute("DELETE FROM training WHERE batch_id = 'bt'")
+    person_index.refresh(con)
+    marts.refresh(con, scoped=True)
+    assert {t: _rows(con, t) for t in marts.tables()} == before
+    con.close()
