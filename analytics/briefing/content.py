@@ -105,6 +105,7 @@ def gather(region: str, period: Period, scope: str = COUNTRY) -> BriefingData:
         amount_trend=queries.trend(["relief_amount"], period.history(region, scope=scope)),
         labels=labels, version=db.data_version(), sample=registry.is_sample(),
         problems=gather_problems(f, (kpis.get("collective", {}).get("value"),
-                                     kpis.get("collective", {}).get("year_ago"))),
+                                     kpis.get("collective", {}).get("year_ago")),
+                                 kpis.get("coverage", {}).get("value")),
         goals=targets.progress(None, f, period.end.year),
     )
