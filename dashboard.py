@@ -7,7 +7,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
 from analytics import db
-from analytics.i18n import t
+from core.messages import render
 from ui import audit_trail, data, frame
 from ui.auth import can_see, login_gate
 from ui.filters import filter_bar, language, say_scope
@@ -24,7 +24,7 @@ def main() -> None:
     frame.use_navigation_only()  # links to /relief etc. must run through this frame
     frame.remember_link([p.url for p in PAGES], home=HOME.url)
     # A narrower sidebar (default 336 px) leaves five KPI cards a row room for value and 同比.
-    st.set_page_config(page_title=t("app_title"), page_icon=":material/monitoring:",
+    st.set_page_config(page_title=render("app.app_title"), page_icon=":material/monitoring:",
                        layout="wide", initial_sidebar_state=SIDEBAR_PX)
     lang = language()
     user = login_gate()  # ui/auth/login.py: the login when required; the role picks the pages
@@ -35,12 +35,12 @@ def main() -> None:
         st.stop()
     path = db.warehouse_path()
     if not path.exists():
-        st.error(t("no_warehouse", lang, path=path))
+        st.error(render("app.no_warehouse", lang, path=path))
         st.stop()
     audit_trail.reconcile_once(path)  # a load killed after its swap: its event, once
     f = filter_bar(lang)
     # The role's pages only: a URL to any other is not in the navigation (ui/auth/policy.py).
-    pages = [st.Page(p.file, title=t(p.title, lang), icon=p.icon, url_path=p.url,
+    pages = [st.Page(p.file, title=render(f"app.{p.title}", lang), icon=p.icon, url_path=p.url,
                      default=p is HOME) for p in PAGES if can_see(user.role, p.file)]
     # One message, ours, for a link to a page outside the role (not Streamlit's dialog too).
     frame.refuse_link([p.url for p in PAGES if can_see(user.role, p.file)])
@@ -48,7 +48,7 @@ def main() -> None:
     frame.follow_link(pages, nav)  # the page a link named, whichever run resolved first
     if data.is_sample(data.version().token) and not data.coverage(
             data.version().token).empty:  # the bundled sample, once it holds rows
-        st.warning(t("sample_banner", lang), icon=":material/science:")
+        st.warning(render("app.sample_banner", lang), icon=":material/science:")
     say_scope(f, lang)  # region and period, above the page: the sidebar folds on a phone
     st.sidebar.caption(version_caption(lang))
     frame.say_link_message(lang)

@@ -15,6 +15,7 @@ import polars as pl
 
 from analytics import fmt
 from core import literal
+from core.messages import pick
 
 # The product's one look, as the process default: a figure takes the default template when it
 # is made, unvalidated, while `update_layout(template=...)` validates the whole template again
@@ -233,7 +234,7 @@ LEGEND_ORDER = ("reported", "declared", "empty", "late", "missing")
 def completeness_figure(cells: pl.DataFrame, lang: str = "zh") -> go.Figure:
     """Station × month heatmap: green reported, blue 零报告 (declared nothing), grey quiet,
     orange late, red missing, with a legend; hover shows rows."""
-    name = "station_en" if lang == "en" else "station_zh"
+    name = pick(("station_zh", "station_en"), lang)
     cells = cells.with_columns(pl.col(name).fill_null(pl.col("station_code")),
                                pl.col("month").dt.strftime("%Y-%m").alias("ym"))
     stations = cells.select("station_code", name).unique(maintain_order=True)
@@ -275,7 +276,7 @@ def completeness_figure(cells: pl.DataFrame, lang: str = "zh") -> go.Figure:
 
 def rejects_figure(rej: pl.DataFrame, lang: str = "zh") -> go.Figure:
     """Rejected rows per load month, stacked by reason."""
-    reason = "reason_en" if lang == "en" else "reason_zh"
+    reason = pick(("reason_zh", "reason_en"), lang)
     by = (rej.with_columns(pl.col("month").dt.strftime("%Y-%m").alias("ym"))
           .group_by("ym", reason).agg(pl.col("rows").sum()).sort("ym"))
     fig = go.Figure([go.Bar(x=g["ym"].to_list(), y=g["rows"].to_list(), name=str(k[0]))

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.marts import MARTS
+from core.messages import pick
 
 # Dimensions each fact table can be cut by (dimension → column). Every table has `region`
 # (through county_code); `station` marks tables that record the help station.
@@ -122,11 +123,11 @@ class Indicator:
         return self.numerator.kind in ("annual", "annual_stock", "annual_flow", "season")
 
     def name(self, lang: str) -> str:
-        return self.name_en if lang == "en" else self.name_zh
+        return pick((self.name_zh, self.name_en), lang)
 
     def definition(self, lang: str) -> str:
         """The definition in the deployment's words ({provincial_fund}: the fund's label)."""
-        text = self.definition_en if lang == "en" else self.definition_zh
+        text = pick((self.definition_zh, self.definition_en), lang)
         if "{" not in text:
             return text
         from analytics import vocabulary  # the warehouse's words; the catalogue stays pure

@@ -30,6 +30,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from core.messages import pick
+
 PROVINCIAL_FUND = ("fund_source", "provincial_special")  # (domain, code) of the fund
 LEVELS = ("province", "city", "county")
 
@@ -73,11 +75,10 @@ class Words:
     provincial_fund: tuple[str, str]
 
     def level(self, level: str, lang: str = "zh") -> str:
-        pair = getattr(self, level)
-        return pair[1] if lang == "en" else pair[0]
+        return pick(getattr(self, level), lang)
 
     def fund(self, lang: str = "zh") -> str:
-        return self.provincial_fund[1] if lang == "en" else self.provincial_fund[0]
+        return pick(self.provincial_fund, lang)
 
     @property
     def county_header(self) -> str:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.i18n import t
+from core.messages import render
 from ui import alerts_view as av
 from ui.page_context import open_page
 
 page = open_page(__file__)  # every role sees the alerts of its region (ui/pages_registry.py)
 
-st.title(t("page_alerts", page.lang))
+st.title(render("app.page_alerts", page.lang))
 av.intro(page)
 av.firings(page)
 if av.may_edit(page):

@@ -10,8 +10,8 @@ import streamlit as st
 from analytics.briefing import build_briefing, parse_period, soffice, to_pdf
 from analytics.briefing.document import key_rows
 from analytics.filters import add_months
-from analytics.i18n import t
 from core import literal
+from core.messages import render
 from ui import audit_trail as trail
 from ui import data, empty
 from ui.page_context import open_page
@@ -68,7 +68,7 @@ def period_options(kind: str, last: date) -> list[str]:
     return out
 
 
-st.title(t("page_briefing", lang))
+st.title(render("app.page_briefing", lang))
 st.caption(m["intro"])
 token = page.token
 regions = data.regions(token)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.i18n import t
+from core.messages import render
 from ui import empty, sections
 from ui.attention import gap_lines
 from ui.page_context import open_page
@@ -15,22 +15,22 @@ f, lang = page.filters, page.lang
 FLOWS = ["fund_allocated", "fund_received", "fund_disbursed"]
 
 
-st.title(t("page_funds", lang))
+st.title(render("app.page_funds", lang))
 sections.kpi_cards(page, [*FLOWS, "fund_execution", "matching_arrival"])
 
-st.subheader(t("funds_section", lang))
+st.subheader(render("app.funds_section", lang))
 # Allocated and received come from the allocation tables, disbursed from the relief rosters:
 # the allocation tables carry the section, a missing roster leaves only its bars out.
 if empty.section(page, ["fund_allocations"]):
     sections.breakdown_chart(page, FLOWS, "fund_source", key="fd_source",
-                             title=t("by_dim", lang, name=t("funds_section", lang),
-                                     dim=t("dim_fund_source", lang)))
+                             title=render("app.by_dim", lang, name=render("app.funds_section", lang),
+                                     dim=render("app.dim_fund_source", lang)))
     sections.breakdown_chart(page, FLOWS, "region", key="fd_region",
-                             title=t("by_region", lang, name=t("funds_section", lang)))
-    sections.trend_chart(page, FLOWS, key="fd_trend", title=t("trend_of", lang,
-                                                        name=t("funds_section", lang)))
+                             title=render("app.by_region", lang, name=render("app.funds_section", lang)))
+    sections.trend_chart(page, FLOWS, key="fd_trend", title=render("app.trend_of", lang,
+                                                        name=render("app.funds_section", lang)))
 
-st.subheader(t("rates_section", lang))
+st.subheader(render("app.rates_section", lang))
 if empty.section(page, ["fund_allocations"]):
     left, right = st.columns(2)
     with left:
@@ -39,8 +39,8 @@ if empty.section(page, ["fund_allocations"]):
     with right:
         sections.region_chart(page, "matching_arrival", key="fd_match_region")
     sections.trend_chart(page, ["fund_execution", "matching_arrival"], key="fd_rates",
-                         title=t("trend_of", lang, name=t("rates_section", lang)))
+                         title=render("app.trend_of", lang, name=render("app.rates_section", lang)))
 
-st.subheader(t("gaps_section", lang))
+st.subheader(render("app.gaps_section", lang))
 if empty.section(page, ["fund_allocations"]):  # else "all arrived" would be said of nothing
     gap_lines(page, key="fd_gaps")

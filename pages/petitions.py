@@ -7,7 +7,7 @@ import polars as pl
 import streamlit as st
 
 from analytics import figures
-from analytics.i18n import t
+from core.messages import render
 from ui import data, empty, sections
 from ui.charts import show_chart
 from ui.page_context import open_page
@@ -16,11 +16,11 @@ page = open_page(__file__)  # refuses a role the page is not for (ui/pages_regis
 f, lang = page.filters, page.lang
 
 
-st.title(t("page_petitions", lang))
+st.title(render("app.page_petitions", lang))
 sections.kpi_cards(page, ["petitions", "collective", "skip_level_share", "resolution_rate",
                     "days_to_close"])
 
-st.subheader(t("petitions_section", lang))
+st.subheader(render("app.petitions_section", lang))
 if empty.section(page, ["petitions"]):
     left, right = st.columns(2)
     with left:
@@ -38,7 +38,7 @@ if empty.section(page, ["petitions"]):
         sections.trend_chart(page, ["skip_level_share"], key="pt_skip",
                              title=sections.trend_title(lang, "skip_level_share"))
 
-st.subheader(t("resolution_section", lang))
+st.subheader(render("app.resolution_section", lang))
 if empty.section(page, ["petitions"]):
     left, right = st.columns(2)
     with left:
@@ -47,22 +47,22 @@ if empty.section(page, ["petitions"]):
         sections.trend_chart(page, ["days_to_close"], key="pt_days",
                              title=sections.trend_title(lang, "days_to_close"))
 
-st.subheader(t("funnel_section", lang))
+st.subheader(render("app.funnel_section", lang))
 if empty.section(page, ["petitions"]):
     funnel = data.mediation_funnel(f, page.token)
     labels = sections.dim_labels("mediation_level", lang, page.token)
     funnel = funnel.with_columns(pl.col("level").replace_strict(labels).alias("label"))
     show_chart(page, figures.funnel_figure(funnel, label="label", lang=lang) if funnel.height else None,
-               funnel, key="pt_funnel", title=t("funnel_reached", lang), codes=["petitions"])
+               funnel, key="pt_funnel", title=render("app.funnel_reached", lang), codes=["petitions"])
 
-st.subheader(t("coverage3_section", lang))
+st.subheader(render("app.coverage3_section", lang))
 COVERAGE = ["union_coverage", "bargaining_coverage", "congress_coverage", "harmonious_share"]
 if empty.section(page, ["union_coverage"]):
     sections.kpi_cards(page, COVERAGE, per_row=4)
-    sections.trend_chart(page, COVERAGE, key="pt_cov", title=t("trend_of", lang,
-                                                         name=t("coverage3_section", lang)))
+    sections.trend_chart(page, COVERAGE, key="pt_cov", title=render("app.trend_of", lang,
+                                                         name=render("app.coverage3_section", lang)))
 
-st.subheader(t("npc_section", lang))
+st.subheader(render("app.npc_section", lang))
 if empty.section(page, ["npc_activities"]):
     sections.kpi_cards(page, ["reception_days", "proposal_completion"], per_row=2)
     left, right = st.columns(2)

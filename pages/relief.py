@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.i18n import t
+from core.messages import render
 from ui import empty, sections
 from ui.page_context import open_page
 
@@ -13,10 +13,10 @@ page = open_page(__file__)  # refuses a role the page is not for (ui/pages_regis
 f, lang = page.filters, page.lang
 
 
-st.title(t("page_relief", lang))
+st.title(render("app.page_relief", lang))
 sections.kpi_cards(page, ["registered", "relieved", "coverage", "relief_amount", "amount_per_person"])
 
-st.subheader(t("coverage_section", lang))
+st.subheader(render("app.coverage_section", lang))
 if empty.section(page, ["relief", "hardship_files"]):  # coverage: relieved ÷ on file
     left, right = st.columns(2)
     with left:
@@ -27,7 +27,7 @@ if empty.section(page, ["relief", "hardship_files"]):  # coverage: relieved ÷ o
     sections.trend_chart(page, ["coverage"], key="rl_cov_trend",
                          title=sections.trend_title(lang, "coverage"))
 
-st.subheader(t("relief_section", lang))
+st.subheader(render("app.relief_section", lang))
 if empty.section(page, ["relief"]):
     left, right = st.columns(2)
     with left:
@@ -39,8 +39,8 @@ if empty.section(page, ["relief"]):
     sections.trend_chart(page, ["amount_per_person"], key="rl_per_person",
                          title=sections.trend_title(lang, "amount_per_person"))
 
-st.subheader(t("festival_section", lang))
-st.caption(t("festival_note", lang))
+st.subheader(render("app.festival_section", lang))
+st.caption(render("app.festival_note", lang))
 if empty.section(page, ["relief"]):
     sections.kpi_cards(page, ["festival_persons", "festival_amount"], per_row=2)
     left, right = st.columns(2)
@@ -51,7 +51,7 @@ if empty.section(page, ["relief"]):
         sections.trend_chart(page, ["festival_amount"], key="rl_fest_y",
                              title=sections.trend_title(lang, "festival_amount"))
 
-st.subheader(t("medical_section", lang))
+st.subheader(render("app.medical_section", lang))
 left, right = st.columns(2)
 with left:
     if empty.section(page, ["medical_cards"]):
@@ -63,7 +63,7 @@ with right:
                                  title=sections.by_title(lang, "medical_discounts",
                                                          "benefit_kind"))
 
-st.subheader(t("loans_section", lang))
+st.subheader(render("app.loans_section", lang))
 if empty.section(page, ["loans"]):
     sections.kpi_cards(page, ["loans", "loan_amount", "jobs_per_loan", "loan_repayment"], per_row=4)
     left, right = st.columns(2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.i18n import t
+from core.messages import render
 from ui import empty, sections, targets_view
 from ui.page_context import open_page
 
@@ -13,14 +13,14 @@ page = open_page(__file__)  # refuses a role the page is not for (ui/pages_regis
 f, lang = page.filters, page.lang
 
 
-st.title(t("page_training", lang))
+st.title(render("app.page_training", lang))
 sections.kpi_cards(page, ["trained", "training_completion", "placement_6m", "placements",
                     "jobs_per_loan"])
 targets_view.progress_section(page, ["trained", "training_completion", "placement_6m",
                                      "placements", "loans", "loan_amount", "jobs_per_loan"],
                               key="tr_targets")
 
-st.subheader(t("training_section", lang))
+st.subheader(render("app.training_section", lang))
 if empty.section(page, ["training"]):
     left, right = st.columns(2)
     with left:
@@ -37,9 +37,9 @@ if empty.section(page, ["training"]):
     with right:
         sections.region_chart(page, "trained", key="tr_region")
     sections.trend_chart(page, ["training_completion", "placement_6m"], key="tr_rate_trend",
-                         title=t("trend_of", lang, name=t("training_section", lang)))
+                         title=render("app.trend_of", lang, name=render("app.training_section", lang)))
 
-st.subheader(t("employment_section", lang))
+st.subheader(render("app.employment_section", lang))
 if empty.section(page, ["placements"]):
     left, right = st.columns(2)
     with left:

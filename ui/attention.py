@@ -6,8 +6,8 @@ import polars as pl
 import streamlit as st
 
 from analytics import fmt
-from analytics.i18n import t
 from core import literal
+from core.messages import render
 from ui import data
 from ui.page_context import PageContext
 from ui.sections import dim_labels
@@ -19,7 +19,7 @@ _REASON = {"drop": ("reason_drop", "count_pct"), "low_coverage": ("reason_low_co
 def _reason_text(reason: str, value: float, lang: str) -> str:
     key, kind = _REASON[reason]
     shown = f"{abs(value) * 100:.1f}%" if kind == "count_pct" else fmt.number(value, kind, lang)
-    return t(key, lang, value=shown)
+    return render(f"app.{key}", lang, value=shown)
 
 
 def attention_table(page: PageContext, *, key: str) -> None:
@@ -27,7 +27,7 @@ def attention_table(page: PageContext, *, key: str) -> None:
     lang = page.lang
     df = data.attention(page.filters, page.token)
     if not df.height:
-        st.info(t("attention_none", lang), icon=":material/check_circle:")
+        st.info(render("app.attention_none", lang), icon=":material/check_circle:")
         return
     names = dim_labels("region", lang, page.token)
     sep = "；" if lang != "en" else "; "
@@ -40,11 +40,11 @@ def attention_table(page: PageContext, *, key: str) -> None:
                        "reason", "score")
     st.dataframe(rows, hide_index=True, key=key, column_config={
         "rank": st.column_config.NumberColumn("#", format="%d", width="small"),
-        "region": st.column_config.TextColumn(t("region", lang)),
-        "reason": st.column_config.TextColumn(t("reason", lang), width="large"),
+        "region": st.column_config.TextColumn(render("app.region", lang)),
+        "reason": st.column_config.TextColumn(render("app.reason", lang), width="large"),
         "score": st.column_config.ProgressColumn(
-            t("severity", lang), min_value=0, max_value=100, format="%.0f",
-            help=t("severity_help", lang)),
+            render("app.severity", lang), min_value=0, max_value=100, format="%.0f",
+            help=render("app.severity_help", lang)),
     })
 
 
@@ -53,10 +53,10 @@ def gap_lines(page: PageContext, *, key: str) -> None:
     lang = page.lang
     gaps = data.matching_gaps(page.filters, page.token)
     if not gaps.height:
-        st.success(t("no_gaps", lang), icon=":material/check_circle:")
+        st.success(render("app.no_gaps", lang), icon=":material/check_circle:")
         return
     names = dim_labels("region", lang, page.token)
-    lines = [t("gap_line", lang, region=literal.markdown(names.get(r["county"], r["county"])),
+    lines = [render("app.gap_line", lang, region=literal.markdown(names.get(r["county"], r["county"])),
                year=r["year"],
                allocated=fmt.yuan(r["allocated"], lang), received=fmt.yuan(r["received"], lang),
                gap=fmt.yuan(r["gap"], lang)) for r in gaps.head(5).iter_rows(named=True)]
@@ -66,11 +66,11 @@ def gap_lines(page: PageContext, *, key: str) -> None:
                               *(pl.col(c) * factor for c in ("allocated", "received", "gap")))
     money = "%.1f" if lang != "en" else "localized"
     st.dataframe(table, hide_index=True, key=key, column_config={
-        "county": st.column_config.TextColumn(t("region", lang)),
-        "year": st.column_config.NumberColumn(t("gran_year", lang), format="%d"),
-        "allocated": st.column_config.NumberColumn(f"{t('matching_due', lang)}({unit})",
+        "county": st.column_config.TextColumn(render("app.region", lang)),
+        "year": st.column_config.NumberColumn(render("app.gran_year", lang), format="%d"),
+        "allocated": st.column_config.NumberColumn(f"{render('app.matching_due', lang)}({unit})",
                                                    format=money),
-        "received": st.column_config.NumberColumn(f"{t('matching_got', lang)}({unit})",
+        "received": st.column_config.NumberColumn(f"{render('app.matching_got', lang)}({unit})",
                                                   format=money),
-        "gap": st.column_config.NumberColumn(f"{t('gap', lang)}({unit})", format=money),
+        "gap": st.column_config.NumberColumn(f"{render('app.gap', lang)}({unit})", format=money),
     })

@@ -13,9 +13,9 @@ import streamlit as st
 
 from analytics import fmt
 from analytics.filters import Filters
-from analytics.i18n import t
 from analytics.indicators import INDICATORS
 from core import literal
+from core.messages import pick, render
 from ui import data
 from ui.page_context import PageContext
 
@@ -29,14 +29,14 @@ def describe(f: Filters, lang: str) -> dict[str, str]:
     token = data.version().token
     regions = data.regions(token)
     row = regions.filter(pl.col("region_code") == f.region)
-    name = row["name_en" if lang == "en" else "name_zh"][0] if row.height else ""
+    name = row[pick(("name_zh", "name_en"), lang)][0] if row.height else ""
     out = {"region": f"{f.region} {name}".strip(), "period": fmt.month_range(f.start, f.end, lang),
            "granularity": f.granularity}
     for key, domain, value in (("fund_source", "fund_source", f.fund_source),
                                ("category", "hardship_category", f.category)):
         if value:
             label = data.labels(domain, token).get(value, (value, value))
-            out[key] = f"{value} {label[1 if lang == 'en' else 0]}"
+            out[key] = f"{value} {pick(label, lang)}"
     return out
 
 
@@ -59,7 +59,7 @@ def show_chart(page: PageContext, fig: go.Figure | None, table: pl.DataFrame, *,
     """
     f, lang = page.filters, page.lang
     if fig is None or table.is_empty() or not _has_values(table):
-        st.info(f"**{literal.markdown(title)}** — {reason or t('no_data', lang)}",
+        st.info(f"**{literal.markdown(title)}** — {reason or render('app.no_data', lang)}",
                 icon=":material/info:")
         return False
     draw(fig, key=key)

@@ -16,7 +16,7 @@ import streamlit as st
 
 from analytics import access, fmt, vocabulary
 from analytics.filters import COUNTRY, GRANULARITIES, Filters
-from analytics.i18n import LANGS, t
+from core.messages import LANGS, pick, render
 from ui import auth, data, frame
 
 LEVELS = ("province", "city", "county", "township", "station")
@@ -31,7 +31,7 @@ def language() -> str:
         q = st.query_params.get("lang")
         st.session_state["lang"] = q if q in LANGS else "zh"
     lang = st.sidebar.segmented_control(
-        t("language"), LANGS, key="lang", required=True,
+        render("app.language"), LANGS, key="lang", required=True,
         format_func=lambda c: "中文" if c == "zh" else "English")
     return lang if lang in LANGS else "zh"
 
@@ -69,7 +69,7 @@ def user_scope(token: str) -> str:
     if mine is None or access.within(root, mine):
         return root
     if mine not in set(data.regions(token)["region_code"]):
-        st.error(t("region_unknown", code=mine))
+        st.error(render("app.region_unknown", code=mine))
         st.stop()
     return mine
 
@@ -134,12 +134,12 @@ def _say_refused(region: str, root: str, regions: pl.DataFrame, lang: str) -> No
     if refused and region != root:
         st.session_state.pop("_refused_region")
     elif refused:
-        st.sidebar.error(t("region_refused", lang, code=refused, name=_name(root, regions, lang)))
+        st.sidebar.error(render("app.region_refused", lang, code=refused, name=_name(root, regions, lang)))
 
 
 def _name(code: str, regions: pl.DataFrame, lang: str) -> str:
     row = regions.filter(pl.col("region_code") == code)
-    return row["name_en" if lang == "en" else "name_zh"][0] if row.height else code
+    return row[pick(("name_zh", "name_en"), lang)][0] if row.height else code
 
 
 def _level_of(code: str, regions: pl.DataFrame) -> str:
@@ -153,13 +153,13 @@ def _has_kids(level: str, parent: str, regions: pl.DataFrame) -> bool:
 
 def _region_select(level: str, parent: str, regions: pl.DataFrame, lang: str) -> str | None:
     kids = regions.filter((pl.col("parent_code") == parent) & (pl.col("level") == level))
-    names = dict(zip(kids["region_code"], kids["name_en" if lang == "en" else "name_zh"],
+    names = dict(zip(kids["region_code"], kids[pick(("name_zh", "name_en"), lang)],
                      strict=True))
     key = _KEYS[level]
     if st.session_state.get(key) not in names:
         st.session_state[key] = None
     return st.sidebar.selectbox(level_label(level, lang), list(names), key=key, index=None,
-                                placeholder=t("all", lang), format_func=names.get)
+                                placeholder=render("app.all", lang), format_func=names.get)
 
 
 def level_label(level: str, lang: str) -> str:
@@ -167,7 +167,7 @@ def level_label(level: str, lang: str) -> str:
     旗县（市、区）…), the message catalogue's for township and station."""
     if level in vocabulary.LEVELS:
         return vocabulary.level_label(level, lang)
-    return t(level, lang)
+    return render(f"app.{level}", lang)
 
 
 def _code_select(label: str, domain: str, key: str, token: str, lang: str) -> str | None:
@@ -175,8 +175,8 @@ def _code_select(label: str, domain: str, key: str, token: str, lang: str) -> st
     if st.session_state.get(key) not in labels:
         st.session_state[key] = None
     return st.sidebar.selectbox(label, list(labels), key=key, index=None,
-                                placeholder=t("all", lang),
-                                format_func=lambda c: labels[c][1 if lang == "en" else 0])
+                                placeholder=render("app.all", lang),
+                                format_func=lambda c: pick(labels[c], lang))
 
 
 def filter_bar(lang: str) -> Filters:
@@ -187,7 +187,7 @@ def filter_bar(lang: str) -> Filters:
     _seed_from_url(token, months, root)
     _keep_period_in(months)
     regions = data.regions(token)
-    st.sidebar.subheader(t("filters", lang))
+    st.sidebar.subheader(render("app.filters", lang))
     region = root
     root_depth = LEVELS.index(_level_of(root, regions)) + 1 if root != COUNTRY else 0
     for level in LEVELS[root_depth:]:
@@ -202,7 +202,7 @@ def filter_bar(lang: str) -> Filters:
     # (after a load) falls back to it, and without one that is a single knob at the start.
     view = default_filters(months)
     period = st.sidebar.select_slider(
-        t("period", lang), months, key="f_period", value=(view.start, view.end),
+        render("app.period", lang), months, key="f_period", value=(view.start, view.end),
         format_func=lambda m: fmt.period(m, "month", lang))
     if not isinstance(period, tuple | list):  # a range widget handed back one end (AppTest)
         last = st.session_state.get("filters")
@@ -211,17 +211,17 @@ def filter_bar(lang: str) -> Filters:
         period = (last.start, last.end)
     start, end = period
     if st.session_state.get("_clamped"):
-        st.sidebar.caption(t("period_clamped", lang,
+        st.sidebar.caption(render("app.period_clamped", lang,
                              range=fmt.month_range(months[0], months[-1], lang)))
     gran = st.sidebar.segmented_control(
-        t("granularity", lang), GRANULARITIES, key="f_gran", required=True,
-        format_func=lambda g: t(f"gran_{g}", lang))
+        render("app.granularity", lang), GRANULARITIES, key="f_gran", required=True,
+        format_func=lambda g: render(f"app.gran_{g}", lang))
     if gran not in GRANULARITIES:  # a page switch under AppTest can hand back a list
         gran = (st.session_state.get("filters") or default_filters(months)).granularity
-    source = _code_select(t("fund_source", lang), "fund_source", "f_source", token, lang)
-    cat = _code_select(t("category", lang), "hardship_category", "f_cat", token, lang)
-    st.sidebar.caption(t("cuts_note", lang))
-    st.sidebar.toggle(t("show_interventions", lang), key="show_iv")
+    source = _code_select(render("app.fund_source", lang), "fund_source", "f_source", token, lang)
+    cat = _code_select(render("app.category", lang), "hardship_category", "f_cat", token, lang)
+    st.sidebar.caption(render("app.cuts_note", lang))
+    st.sidebar.toggle(render("app.show_interventions", lang), key="show_iv")
     f = Filters(region=region, start=start, end=end, granularity=gran, fund_source=source,
                 category=cat, scope=auth.user_region())
     st.session_state["filters"] = f
@@ -253,7 +253,7 @@ def scope_line(f: Filters, regions: pl.DataFrame, lang: str) -> str:
     on a phone the sidebar that says so is folded away."""
     name = _name(f.region, regions, lang)
     if f.region == COUNTRY and name == COUNTRY:  # a deployment without one top region
-        name = "All regions" if lang == "en" else "全部地区"
+        name = render("app.all_regions", lang)
     return f"{name} · {fmt.month_range(f.start, f.end, lang)}"
 
 

@@ -30,11 +30,6 @@ class PageContext:
         """The data version's token: cached reads are keyed on it, so a new load shows."""
         return data.version().token
 
-    @property
-    def i(self) -> int:
-        """0 for Chinese, 1 for English: the index into a (zh, en) pair."""
-        return 1 if self.lang == "en" else 0
-
 
 def open_page(file: str) -> PageContext:
     """Call first in a page, with its `__file__`. A page the registry does not list is

@@ -14,9 +14,9 @@ import streamlit as st
 from analytics import coverage as cov
 from analytics import figures, fmt
 from analytics.filters import Filters, long_view
-from analytics.i18n import t
 from analytics.indicators import DIM_LABEL_DOMAIN, INDICATORS
 from core import literal
+from core.messages import pick, render
 from ui import data, empty
 from ui.charts import show_chart
 from ui.filters import set_region
@@ -37,11 +37,11 @@ def indicator_name(lang: str, code: str) -> str:
 
 def by_title(lang: str, code: str, dim: str) -> str:
     """Chart title "<indicator>(按<dimension>)" in the current language."""
-    return t("by_dim", lang, name=indicator_name(lang, code), dim=t(f"dim_{dim}", lang))
+    return render("app.by_dim", lang, name=indicator_name(lang, code), dim=render(f"app.dim_{dim}", lang))
 
 
 def trend_title(lang: str, code: str) -> str:
-    return t("trend_of", lang, name=indicator_name(lang, code))
+    return render("app.trend_of", lang, name=indicator_name(lang, code))
 
 
 def dim_labels(by: str, lang: str, token: str | None = None) -> dict[str, str]:
@@ -49,10 +49,10 @@ def dim_labels(by: str, lang: str, token: str | None = None) -> dict[str, str]:
     token = token or _token()
     if by in ("region", "county"):
         regions = data.regions(token)
-        return dict(zip(regions["region_code"], regions["name_en" if lang == "en" else "name_zh"],
+        return dict(zip(regions["region_code"], regions[pick(("name_zh", "name_en"), lang)],
                         strict=True))
     labels = data.labels(DIM_LABEL_DOMAIN[by], token)
-    return {c: v[1 if lang == "en" else 0] for c, v in labels.items()}
+    return {c: pick(v, lang) for c, v in labels.items()}
 
 
 def chart_view(f: Filters, codes: list[str]) -> Filters:
@@ -108,8 +108,8 @@ def kpi_cards(page: PageContext, codes: list[str], per_row: int = 5) -> None:
             color = {True: "normal", False: "inverse", None: "off"}[ind.higher_is_better]
             col.metric(
                 _card_label(ind, lang), _card_value(r["value"], ind.unit, lang),
-                delta=yoy, delta_color=color, delta_description=t("yoy", lang) if yoy else None,
-                help=t("kpi_help", lang, definition=ind.definition(lang), yoy=yoy or "—",
+                delta=yoy, delta_color=color, delta_description=render("app.yoy", lang) if yoy else None,
+                help=render("app.kpi_help", lang, definition=ind.definition(lang), yoy=yoy or "—",
                        pop=pop or "—") + (f"\n\n{why}" if why else ""),
                 chart_data=spark if len(spark) > 1 else None, chart_type="area", border=True,
                 width=CARD_WIDTH)
@@ -136,8 +136,8 @@ def trend_chart(page: PageContext, codes: list[str], *, key: str, title: str) ->
     f, lang = page.filters, page.lang
     g = chart_view(f, codes)
     if g is not f:
-        note = t("by_season_note" if any(INDICATORS[c].seasonal for c in codes)
-                 else "by_year_note", lang, first=g.start.year, last=g.end.year)
+        note = render("app.by_season_note" if any(INDICATORS[c].seasonal for c in codes)
+                      else "app.by_year_note", lang, first=g.start.year, last=g.end.year)
         title = f"{title}({note})" if lang != "en" else f"{title} ({note})"
     fig, table = _trend_view(tuple(codes), g, lang, title, st.session_state.get("show_iv", True),
                              page.token)
@@ -160,7 +160,7 @@ def _trend_view(codes: tuple[str, ...], g: Filters, lang: str, title: str, show_
     iv = None
     if show_iv:
         ivs = data.interventions(g, token)
-        iv = ivs.select("start_on", pl.col("name_en" if lang == "en" else "name_zh").alias("label"))
+        iv = ivs.select("start_on", pl.col(pick(("name_zh", "name_en"), lang)).alias("label"))
     fig = figures.trend_figure(df, unit=unit, lang=lang, granularity=gran, title=title,
                                series="series" if len(codes) > 1 else None,
                                name=names[codes[0]], interventions=iv)
@@ -229,10 +229,10 @@ def region_chart(page: PageContext, code: str, *, key: str) -> None:
     table where the children have no boundaries) and, a tab away, bars with drill-down
     buttons and the downloads. Without any value, the bars' message alone."""
     ind = INDICATORS[code]
-    title = t("by_region", page.lang, name=ind.name(page.lang))
+    title = render("app.by_region", page.lang, name=ind.name(page.lang))
     df = _breakdown_view((code,), page.filters, "region", page.lang, title, (), page.token)[0]
     if df.height and df["value"].drop_nulls().len():
-        on_map, on_bars = st.tabs([t("map_tab", page.lang), t("bars_tab", page.lang)])
+        on_map, on_bars = st.tabs([render("app.map_tab", page.lang), render("app.bars_tab", page.lang)])
         with on_map:
             st.markdown(f"**{literal.markdown(title)}**")
             region_map(page, code, df, key=f"{key}_map")
@@ -255,15 +255,15 @@ def drill(df: pl.DataFrame, lang: str, *, key: str) -> None:
     """Pills of the sub-regions shown; picking one makes it the filter region."""
     names = dict(zip(df["dim"], df["label"], strict=False))
     # pills read their labels as Markdown: a station's name is shown as typed
-    st.pills(t("drill", lang), list(names), format_func=lambda c: literal.markdown(names[c]),
+    st.pills(render("app.drill", lang), list(names), format_func=lambda c: literal.markdown(names[c]),
              key=key,
-             on_change=_drill_to, args=(key,), help=t("drill_help", lang))
+             on_change=_drill_to, args=(key,), help=render("app.drill_help", lang))
 
 
 def indicator_table(df: pl.DataFrame, label: str, codes: list[str], lang: str, *,
                     key: str) -> None:
     """A table of indicators per row label, each column formatted for its unit."""
-    config: dict = {label: st.column_config.TextColumn(t("region", lang) if label == "label"
+    config: dict = {label: st.column_config.TextColumn(render("app.region", lang) if label == "label"
                                                        else label)}
     out = df
     for code in codes:

@@ -8,9 +8,9 @@ import polars as pl
 import streamlit as st
 
 from analytics import fmt, targets
-from analytics.i18n import t
 from analytics.indicators import INDICATORS
 from core import literal
+from core.messages import pick, render
 from ui import data
 from ui.charts import provenance
 from ui.downloads import download_buttons
@@ -24,10 +24,10 @@ def progress_section(page: PageContext, codes: list[str] | None = None, *, key: 
     frame = data.progress(page.filters, year, page.token)
     if codes is not None:
         frame = frame.filter(pl.col("indicator").is_in(codes))
-    st.subheader(t("targets_section", page.lang, year=year))
+    st.subheader(render("app.targets_section", page.lang, year=year))
     own = frame.filter(pl.col("is_total"))
     if frame.is_empty():
-        st.caption(t("targets_none", page.lang, year=year))
+        st.caption(render("app.targets_none", page.lang, year=year))
         return
     for row in own.iter_rows(named=True):
         st.markdown(progress_line(row, page.lang))
@@ -43,14 +43,14 @@ def progress_line(row: dict, lang: str) -> str:
     ind = INDICATORS[row["indicator"]]
     name = ind.name(lang)
     if row["season"] is not None:
-        name += f"（{t('season_of', lang, season=row['season'])}）" if lang != "en" else \
-            f" ({t('season_of', lang, season=row['season'])})"
-    text = f"**{literal.markdown(name)}** " + t(
-        "target_line", lang, target=fmt.number(row["target"], ind.unit, lang),
+        name += f"（{render('app.season_of', lang, season=row['season'])}）" if lang != "en" else \
+            f" ({render('app.season_of', lang, season=row['season'])})"
+    text = f"**{literal.markdown(name)}** " + render(
+        "app.target_line", lang, target=fmt.number(row["target"], ind.unit, lang),
         actual=fmt.number(row["actual"], ind.unit, lang),
         completion=fmt.number(row["completion"], "ratio", lang))
     if row["elapsed_share"] is not None:
-        text += " · " + t("elapsed_part", lang,
+        text += " · " + render("app.elapsed_part", lang,
                           elapsed=fmt.number(row["elapsed_share"], "ratio", lang),
                           as_of=fmt.period(row["as_of"], "month", lang))
     words = targets.ahead_words(row["ahead_pp"], lang)
@@ -68,12 +68,12 @@ def ranking_table(page: PageContext, frame: pl.DataFrame, codes: list[str], year
     if st.session_state.get(f"{key}_pick") not in codes:  # kept from another region's view
         st.session_state.pop(f"{key}_pick", None)
     code = codes[0] if len(codes) == 1 else st.selectbox(
-        t("ranking_pick", lang), codes, key=f"{key}_pick",
+        render("app.ranking_pick", lang), codes, key=f"{key}_pick",
         format_func=lambda c: INDICATORS[c].name(lang))
     ind = INDICATORS[code]
-    title = t("ranking_title", lang, name=ind.name(lang), year=year)
+    title = render("app.ranking_title", lang, name=ind.name(lang), year=year)
     names = dict(data.regions(page.token).select(
-        "region_code", "name_en" if lang == "en" else "name_zh").iter_rows())
+        "region_code", pick(("name_zh", "name_en"), lang)).iter_rows())
     ranked = targets.ranking(frame, code)
     st.markdown(f"**{literal.markdown(title)}**")
     st.dataframe(_shown(ranked, names, ind, lang), hide_index=True, key=f"{key}_table")
@@ -92,14 +92,14 @@ def _shown(ranked: pl.DataFrame, names: dict[str, str], ind, lang: str) -> pl.Da
                                         return_dtype=pl.String)
 
     return ranked.select(
-        pl.col("rank").alias(t("col_rank", lang)),
+        pl.col("rank").alias(render("app.col_rank", lang)),
         pl.col("region_code").replace_strict(names, default=pl.col("region_code"))
-        .alias(t("region", lang)),
-        num("target", ind.unit).alias(t("col_target", lang)),
-        num("actual", ind.unit).alias(t("col_actual", lang)),
-        num("completion", "ratio").alias(t("col_completion", lang)),
-        num("elapsed_share", "ratio").alias(t("col_elapsed", lang)),
-        pl.col("ahead_pp").round(1).alias(t("col_ahead", lang)))
+        .alias(render("app.region", lang)),
+        num("target", ind.unit).alias(render("app.col_target", lang)),
+        num("actual", ind.unit).alias(render("app.col_actual", lang)),
+        num("completion", "ratio").alias(render("app.col_completion", lang)),
+        num("elapsed_share", "ratio").alias(render("app.col_elapsed", lang)),
+        pl.col("ahead_pp").round(1).alias(render("app.col_ahead", lang)))
 
 
 def _derived(table: pl.DataFrame, code: str) -> pl.DataFrame:

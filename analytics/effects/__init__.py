@@ -14,6 +14,7 @@ sentence and warnings); for the page, `data` (outcomes and panels from the wareh
 (one analysis as the page runs it), `figures` and `messages`.
 """
 
+from analytics.effects import messages  # registers the page's words in core.messages
 from analytics.effects.design import Design, suggest_design, treated_counties
 from analytics.effects.estimators.did import did
 from analytics.effects.estimators.event import event_study
@@ -43,6 +44,7 @@ __all__ = [
     "did",
     "event_study",
     "its",
+    "messages",
     "placebo_did",
     "placebo_event_study",
     "placebo_its",

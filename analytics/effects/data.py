@@ -17,6 +17,7 @@ from analytics import access, db
 from analytics.filters import ALL_MONTHS, COUNTRY, Filters
 from analytics.indicators import CATALOGUE, SKIP_LEVEL, TABLE_DIMS, Measure
 from analytics.where import days, render
+from core.messages import pick
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class Outcome:
     catalogue: str | None = None  # the catalogue indicator it comes from (export provenance)
 
     def name(self, lang: str) -> str:
-        return self.name_en if lang == "en" else self.name_zh
+        return pick((self.name_zh, self.name_en), lang)
 
     @property
     def is_count(self) -> bool:

@@ -14,6 +14,7 @@ import polars as pl
 
 from analytics.effects.result import EffectResult, EventStudyResult, ItsResult
 from analytics.figures import COLORS, FONT
+from core.messages import register, render
 
 LABELS = {
     "observed": ("实际值", "Observed"),
@@ -28,12 +29,9 @@ LABELS = {
     "rel_time": ("相对实施的期数", "Periods relative to the start"),
     "ratio_axis": ("率比", "Rate ratio"),
     "diff_axis": ("差值", "Difference"),
+    "months_each": ("（每期{n}个月）", " ({n} months each)"),
 }
-
-
-def label(key: str, lang: str) -> str:
-    zh, en = LABELS[key]
-    return en if lang == "en" else zh
+register("effect_figures", LABELS)
 
 
 def _layout(fig: go.Figure, title: str, y_title: str, x_title: bool = False) -> go.Figure:
@@ -57,7 +55,7 @@ def _band(fig: go.Figure, x: list, low: list, high: list, name: str) -> None:
 
 def _start_line(fig: go.Figure, start: date, lang: str) -> None:
     fig.add_vline(x=start, line={"dash": "dash", "color": "#555", "width": 1})
-    fig.add_annotation(x=start, y=1, yref="paper", text=label("start", lang), showarrow=False,
+    fig.add_annotation(x=start, y=1, yref="paper", text=render("effect_figures.start", lang), showarrow=False,
                        xanchor="left", yanchor="bottom", font={"size": 11})
 
 
@@ -69,13 +67,13 @@ def its_figure(result: ItsResult, start: date, *, lang: str = "zh", title: str =
     fig = go.Figure()
     post = s.filter(pl.col("post"))
     x_post = post["time"].to_list()
-    _band(fig, x_post, post["cf_low"].to_list(), post["cf_high"].to_list(), label("band", lang))
+    _band(fig, x_post, post["cf_low"].to_list(), post["cf_high"].to_list(), render("effect_figures.band", lang))
     fig.add_trace(go.Scatter(x=s["time"].to_list(), y=s["observed"].to_list(), mode="markers",
-                             name=label("observed", lang), marker={"size": 4, "color": "#555"}))
+                             name=render("effect_figures.observed", lang), marker={"size": 4, "color": "#555"}))
     fig.add_trace(go.Scatter(x=s["time"].to_list(), y=s["fitted"].to_list(), mode="lines",
-                             name=label("fitted", lang), line={"color": COLORS[0]}))
+                             name=render("effect_figures.fitted", lang), line={"color": COLORS[0]}))
     fig.add_trace(go.Scatter(x=x_post, y=post["counterfactual"].to_list(), mode="lines",
-                             name=label("counterfactual", lang),
+                             name=render("effect_figures.counterfactual", lang),
                              line={"color": COLORS[1], "dash": "dash"}))
     _start_line(fig, start, lang)
     return _layout(fig, title, y_title)
@@ -117,12 +115,12 @@ def did_figure(series: pl.DataFrame, start: date, *, lang: str = "zh", title: st
     fig = go.Figure()
     post = series.filter(pl.col("counterfactual").is_not_null())
     x_post = post["month"].to_list()
-    _band(fig, x_post, post["cf_low"].to_list(), post["cf_high"].to_list(), label("band", lang))
+    _band(fig, x_post, post["cf_low"].to_list(), post["cf_high"].to_list(), render("effect_figures.band", lang))
     for key, color in (("treated", COLORS[0]), ("comparison", COLORS[2])):
         fig.add_trace(go.Scatter(x=series["month"].to_list(), y=series[key].to_list(),
-                                 mode="lines", name=label(key, lang), line={"color": color}))
+                                 mode="lines", name=render(f"effect_figures.{key}", lang), line={"color": color}))
     fig.add_trace(go.Scatter(x=x_post, y=post["counterfactual"].to_list(), mode="lines",
-                             name=label("counterfactual", lang),
+                             name=render("effect_figures.counterfactual", lang),
                              line={"color": COLORS[1], "dash": "dash"}))
     _start_line(fig, start, lang)
     return _layout(fig, title, y_title)
@@ -140,17 +138,17 @@ def event_figure(result: EventStudyResult, *, lang: str = "zh", title: str = "",
     minus = [None if lo is None else e - lo for e, lo in zip(est, p["ci_low"].to_list(),
                                                              strict=True)]
     fig = go.Figure(go.Scatter(
-        x=p["rel_time"].to_list(), y=est, mode="markers+lines", name=label("effect", lang),
+        x=p["rel_time"].to_list(), y=est, mode="markers+lines", name=render("effect_figures.effect", lang),
         line={"color": COLORS[0]},
         error_y={"type": "data", "array": plus, "arrayminus": minus, "visible": True}))
     fig.add_hline(y=null, line={"color": "#555", "width": 1})
     fig.add_vline(x=-0.5, line={"dash": "dash", "color": "#555", "width": 1})
-    axis = label("rel_time", lang)
+    axis = render("effect_figures.rel_time", lang)
     if months_per_period:
-        axis += (f" ({months_per_period} months each)" if lang == "en"
-                 else f"（每期{months_per_period}个月）")
+        axis += render("effect_figures.months_each", lang, n=months_per_period)
     fig.update_xaxes(title={"text": axis}, dtick=1)
-    return _layout(fig, title, label("ratio_axis" if ratio else "diff_axis", lang), x_title=True)
+    y_axis = render("effect_figures.ratio_axis" if ratio else "effect_figures.diff_axis", lang)
+    return _layout(fig, title, y_axis, x_title=True)
 
 
 def event_series(panel: pl.DataFrame, result: EventStudyResult, months_per_period: int,
@@ -187,17 +185,16 @@ def event_counterfactual_figure(series: pl.DataFrame, *, lang: str = "zh", title
     fig = go.Figure()
     post = series.filter(pl.col("counterfactual").is_not_null())
     x_post = post["rel_time"].to_list()
-    _band(fig, x_post, post["cf_low"].to_list(), post["cf_high"].to_list(), label("band", lang))
+    _band(fig, x_post, post["cf_low"].to_list(), post["cf_high"].to_list(), render("effect_figures.band", lang))
     fig.add_trace(go.Scatter(x=series["rel_time"].to_list(), y=series["observed"].to_list(),
-                             mode="lines+markers", name=label("treated_raw", lang),
+                             mode="lines+markers", name=render("effect_figures.treated_raw", lang),
                              line={"color": COLORS[0]}))
     fig.add_trace(go.Scatter(x=x_post, y=post["counterfactual"].to_list(), mode="lines+markers",
-                             name=label("counterfactual", lang),
+                             name=render("effect_figures.counterfactual", lang),
                              line={"color": COLORS[1], "dash": "dash"}))
     fig.add_vline(x=-0.5, line={"dash": "dash", "color": "#555", "width": 1})
-    axis = label("rel_time", lang)
+    axis = render("effect_figures.rel_time", lang)
     if months_per_period > 1:
-        axis += (f" ({months_per_period} months each)" if lang == "en"
-                 else f"（每期{months_per_period}个月）")
+        axis += render("effect_figures.months_each", lang, n=months_per_period)
     fig.update_xaxes(title={"text": axis}, dtick=1)
     return _layout(fig, title, y_title, x_title=True)

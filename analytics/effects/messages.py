@@ -1,13 +1,11 @@
-"""UI strings of the 干预评估 page (Chinese default, English), falling back to the shared
-catalogue (analytics.i18n) for keys the whole app shares."""
+"""The 干预评估 page's words, the "effects" domain of the message catalogue (core/messages.py);
+the dimensions' names are the "app" domain's (app.dim_*)."""
 
 from __future__ import annotations
 
-from analytics.i18n import MESSAGES as SHARED
-from analytics.i18n import t
+from core.messages import register
 
 MESSAGES: dict[str, tuple[str, str]] = {
-    "page_effects": ("干预评估", "Intervention effects"),
     "intro": ("选择一项干预措施和一个结果指标，估计措施实施后的变化及其95%置信区间，并查看事前趋势、"
               "安慰剂检验等诊断。诊断未通过时，结果不能作为因果结论。",
               "Pick an intervention and an outcome to estimate the change after the start with "
@@ -68,11 +66,4 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-def tr(key: str, lang: str = "zh", **values: object) -> str:
-    """This page's message, or the shared catalogue's (or the key, e.g. a dimension code
-    the shared catalogue does not name yet)."""
-    if key not in MESSAGES:
-        return t(key, lang, **values) if key in SHARED else key
-    zh, en = MESSAGES[key]
-    text = en if lang == "en" else zh
-    return text.format(**values) if values else text
+register("effects", MESSAGES)

@@ -7,6 +7,7 @@ the warning and drops causal wording ("措施使…下降" becomes "实施后观
 from __future__ import annotations
 
 from analytics.effects.result import BLOCKING_WARNINGS, EffectResult
+from core.messages import has, pick, register, render
 
 WARNINGS: dict[str, tuple[str, str]] = {
     "pretrend_rejected": (
@@ -57,26 +58,32 @@ WARNINGS: dict[str, tuple[str, str]] = {
     ),
 }
 
-_DIRECTION = {
-    "zh": {"up": "上升", "down": "下降", "more": "增加", "less": "减少"},
-    "en": {"up": "higher", "down": "lower", "more": "more", "less": "fewer"},
-}
+register("effect_warning", WARNINGS)
+register("effect_text", {
+    "caution": ("注意：{reasons}。以下结果不能作为措施效果的证据：实施后{scope}{outcome}观察到{change}。",
+                "Caution: {reasons}. This is not evidence of the measure's effect: after the "
+                "start, {outcome}{scope}: {change}."),
+    "no_change": ("实施后{scope}{outcome}未见明显变化（估计{signed}，区间包含零变化）。",
+                  "No clear change in {outcome}{scope} after the start (estimate {signed}); "
+                  "the interval includes no change."),
+    "change": ("实施后{scope}{outcome}{change}。", "After the start, {outcome}{scope}: {change}."),
+    "size": ("{word}约{size}（95%置信区间：{interval}）", "about {size} {word} (95% CI: {interval})"),
+    "signed": ("{est}，95%置信区间：{low}至{high}", "{est}, 95% CI {low} to {high}"),
+    "interval": ("{low}～{high}", "{low} to {high}"),
+    "up": ("上升", "higher"), "down": ("下降", "lower"),
+    "more": ("增加", "more"), "less": ("减少", "fewer"),
+})
 
 
 def warning_text(code: str, result: EffectResult, lang: str = "zh") -> str:
-    """One warning, with the numbers that triggered it."""
-    zh, en = WARNINGS.get(code, (code, code))
+    """One warning, with the numbers that triggered it (an unknown code as written)."""
+    if not has(f"effect_warning.{code}"):
+        return code
     d = result.diagnostics
-    values = {
-        "p": _p(d.pretrend_p),
-        "clusters": d.n_clusters,
-        "treated": d.n_treated_units,
-        "placebo": _p(d.placebo_p),
-        "auto": _p(d.autocorrelation_p),
-        "pre": d.n_pre_periods,
-        "disp": f"{d.dispersion:.2f}" if d.dispersion is not None else "—",
-    }
-    return (en if lang == "en" else zh).format(**values)
+    return render(f"effect_warning.{code}", lang,
+                  p=_p(d.pretrend_p), clusters=d.n_clusters, treated=d.n_treated_units,
+                  placebo=_p(d.placebo_p), auto=_p(d.autocorrelation_p), pre=d.n_pre_periods,
+                  disp=f"{d.dispersion:.2f}" if d.dispersion is not None else "—")
 
 
 def sentence(
@@ -93,50 +100,36 @@ def sentence(
     When a blocking diagnostic fails the sentence starts with the warnings and says what was
     observed, not what the intervention caused.
     """
-    change = _change(result, lang, digits)
+    words = {"outcome": outcome_label, "change": _change(result, lang, digits),
+             "scope": pick((per or "", f" {per}" if per else ""), lang)}
     blocking = [w for w in result.warnings if w in BLOCKING_WARNINGS]
-    if lang == "en":
-        scope = f" {per}" if per else ""
-        if blocking:
-            reasons = "; ".join(warning_text(w, result, "en") for w in blocking)
-            return (f"Caution: {reasons}. This is not evidence of the measure's effect: after "
-                    f"the start, {outcome_label}{scope}: {change}.")
-        if not result.significant:
-            return (f"No clear change in {outcome_label}{scope} after the start "
-                    f"(estimate {_signed(result, lang, digits)}); the interval includes no change.")
-        return f"After the start, {outcome_label}{scope}: {change}."
-    scope = per or ""
     if blocking:
-        reasons = "；".join(warning_text(w, result, "zh") for w in blocking)
-        return (f"注意：{reasons}。以下结果不能作为措施效果的证据：实施后{scope}{outcome_label}"
-                f"观察到{change}。")
+        reasons = pick(("；", "; "), lang).join(warning_text(w, result, lang) for w in blocking)
+        return render("effect_text.caution", lang, reasons=reasons, **words)
     if not result.significant:
-        return (f"实施后{scope}{outcome_label}未见明显变化（估计{_signed(result, lang, digits)}，"
-                f"区间包含零变化）。")
-    return f"实施后{scope}{outcome_label}{change}。"
+        return render("effect_text.no_change", lang, signed=_signed(result, lang, digits),
+                      **words)
+    return render("effect_text.change", lang, **words)
 
 
 def _change(result: EffectResult, lang: str, digits: int) -> str:
-    """'下降约18%（95%置信区间：9%–26%）' or '13.2% lower (95% CI 9%–26%)'."""
-    words = _DIRECTION["en" if lang == "en" else "zh"]
+    """'下降约18%（95%置信区间：9%–26%）' or 'about 13% lower (95% CI: 9%–26%)'."""
     relative = result.relative()
     if relative is not None:
         est, low, high = (v * 100 for v in relative)
         unit, fmt = "%", "{:.0f}"
-        up, down = words["up"], words["down"]
+        up, down = "up", "down"
     else:
         est, low, high = result.estimate, result.ci_low, result.ci_high
         unit, fmt = "", f"{{:,.{digits}f}}"
-        up, down = words["more"], words["less"]
-    word = up if est >= 0 else down
+        up, down = "more", "less"
+    word = render(f"effect_text.{up if est >= 0 else down}", lang)
     # Interval as magnitudes in the direction of the estimate: "9%–26%" for a fall of 18%.
     sign = 1 if est >= 0 else -1
     lo, hi = sorted((sign * low, sign * high))
     interval = f"{fmt.format(lo)}{unit}–{fmt.format(hi)}{unit}"
-    size = f"{fmt.format(abs(est))}{unit}"
-    if lang == "en":
-        return f"about {size} {word} (95% CI: {interval})"
-    return f"{word}约{size}（95%置信区间：{interval}）"
+    return render("effect_text.size", lang, word=word, size=f"{fmt.format(abs(est))}{unit}",
+                  interval=interval)
 
 
 def _signed(result: EffectResult, lang: str, digits: int) -> str:
@@ -147,9 +140,7 @@ def _signed(result: EffectResult, lang: str, digits: int) -> str:
     else:
         values, fmt = [result.estimate, result.ci_low, result.ci_high], f"{{:+,.{digits}f}}"
     est, low, high = (fmt.format(v) for v in values)
-    if lang == "en":
-        return f"{est}, 95% CI {low} to {high}"
-    return f"{est}，95%置信区间：{low}至{high}"
+    return render("effect_text.signed", lang, est=est, low=low, high=high)
 
 
 def _p(value: float | None) -> str:
@@ -167,7 +158,7 @@ def effect_figures(result: EffectResult, lang: str = "zh", digits: int = 2) -> t
     else:
         est, low, high = (f"{v:+,.{digits}f}" for v in
                           (result.estimate, result.ci_low, result.ci_high))
-    return est, f"{low} to {high}" if lang == "en" else f"{low}～{high}"
+    return est, render("effect_text.interval", lang, low=low, high=high)
 
 
 def p_text(value: float | None) -> str:
