@@ -12,6 +12,8 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from core.messages import register, render
+
 _MARK = "_inside_frame"
 
 
@@ -39,11 +41,11 @@ def require() -> None:
 
 _LINK = "_link_page"  # the page the session's link named, until the frame has shown it
 _SAY = "_link_message"  # (message key, path) to say once the page draws
-_MESSAGES = {
+register("link", {
     "unknown": ("没有“/{path}”这个页面，已打开总览。", "There is no page “/{path}”; showing the overview."),
     "refused": ("您的角色无权打开“/{path}”，已打开总览。",
                 "Your role may not open “/{path}”; showing the overview."),
-}
+})
 
 
 def remember_link(urls: list[str], home: str) -> None:
@@ -102,5 +104,5 @@ def say_link_message(lang: str) -> None:
     said = st.session_state.pop(_SAY, None)
     if said:
         key, path = said
-        st.info(_MESSAGES[key][1 if lang == "en" else 0].format(path=path),
+        st.info(render(f"link.{key}", lang, path=path),
                 icon=":material/link_off:")

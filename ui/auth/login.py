@@ -13,9 +13,10 @@ from pathlib import Path
 import streamlit as st
 
 from core import audit
+from core.messages import render
 from core.users import config_path
 from core.warehouse import warehouse_path
-from ui.auth.messages import login_fields, msg, role_label
+from ui.auth.messages import login_fields, role_label, session_lang
 from ui.auth.session import SESSION_KEY, current_user, login_required
 from ui.auth.users import User, entries, read_config, user_from
 
@@ -34,10 +35,10 @@ def login_gate() -> User | None:
             # the visitor is anonymous: the server's file layout is for its log, not for them
             _log.warning("no users configured: run python -m ui.auth add-user (config file %s)",
                          config_path())
-            st.error(msg("no_config"))
+            st.error(render("auth.no_config", session_lang()))
             return None
         user = current_user()
-        st.sidebar.caption(msg("local_banner"))
+        st.sidebar.caption(render("auth.local_banner", session_lang()))
         return user
     authenticator = _authenticator(config)
     _record_attempts(authenticator)
@@ -45,10 +46,10 @@ def login_gate() -> User | None:
         authenticator.login(location="main", fields=login_fields(),
                             max_login_attempts=MAX_LOGIN_ATTEMPTS)
     except Exception as exc:  # the library raises LoginError for too many attempts etc.
-        st.error(msg("locked") if "attempts" in str(exc) else str(exc))
+        st.error(render("auth.locked", session_lang()) if "attempts" in str(exc) else str(exc))
         return None
     if st.session_state.get("authentication_status") is False:
-        st.error(msg("wrong_password"))
+        st.error(render("auth.wrong_password", session_lang()))
     if not st.session_state.get("authentication_status"):
         st.session_state.pop(SESSION_KEY, None)
         return None
@@ -56,11 +57,13 @@ def login_gate() -> User | None:
     user = user_from(config, username)
     _record_login(username, user)
     if user is None:
-        st.error(msg("no_role"))
+        st.error(render("auth.no_role", session_lang()))
         return None
     st.session_state[SESSION_KEY] = user
-    st.sidebar.caption(msg("signed_in").format(name=user.name, role=role_label(user.role)))
-    authenticator.logout(msg("logout"), location="sidebar", key="union_dash_logout",
+    st.sidebar.caption(render("auth.signed_in", session_lang(), name=user.name,
+                              role=role_label(user.role)))
+    authenticator.logout(render("auth.logout", session_lang()), location="sidebar",
+                         key="union_dash_logout",
                          callback=lambda _: _logged_out(username, user.role))
     return user
 

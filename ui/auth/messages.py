@@ -1,10 +1,13 @@
-"""The login's and the roles' words, Chinese first, in the session's language."""
+"""The login's and the roles' words, the "auth" domain of core/messages.py, in the session's
+language."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-_MESSAGES = {
+from core.messages import has, register, render
+
+MESSAGES = {
     "local_user": ("本机用户", "local user"),
     "local_banner": ("本机单用户模式：未配置登录，以“工作人员”身份使用。对外提供服务前请先添加用户。",
                      "Single local user: no logins configured, you act as staff. Add users "
@@ -22,24 +25,27 @@ _MESSAGES = {
     "form": ("登录", "Log in"),
     "username": ("用户名", "User name"),
     "password": ("密码", "Password"),
+    "role_leader": ("领导", "leader"),
+    "role_researcher": ("研究人员", "researcher"),
+    "role_staff": ("工作人员", "staff"),
+    "role_admin": ("管理员", "admin"),
 }
-_ROLE_LABELS = {"leader": ("领导", "leader"), "researcher": ("研究人员", "researcher"),
-                "staff": ("工作人员", "staff"), "admin": ("管理员", "admin")}
+register("auth", MESSAGES)
 
 
-def _lang() -> int:
-    return 1 if st.session_state.get("lang") == "en" else 0
-
-
-def msg(key: str) -> str:
-    return _MESSAGES[key][_lang()]
+def session_lang() -> str:
+    """The session's language (the login comes before the filter bar sets it)."""
+    return st.session_state.get("lang") or "zh"
 
 
 def role_label(role: str) -> str:
-    return _ROLE_LABELS.get(role, (role, role))[_lang()]
+    """A role's name in the session's language; an unknown role as written."""
+    key = f"auth.role_{role}"
+    return render(key, session_lang()) if has(key) else role
 
 
 def login_fields() -> dict[str, str]:
     """The login form's labels for streamlit-authenticator."""
-    return {"Form name": msg("form"), "Username": msg("username"),
-            "Password": msg("password"), "Login": msg("form")}
+    lang = session_lang()
+    return {"Form name": render("auth.form", lang), "Username": render("auth.username", lang),
+            "Password": render("auth.password", lang), "Login": render("auth.form", lang)}

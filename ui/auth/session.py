@@ -9,8 +9,9 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.filters import COUNTRY
+from core.messages import render
 from ui import frame
-from ui.auth.messages import msg
+from ui.auth.messages import session_lang
 from ui.auth.policy import can
 from ui.auth.users import User, read_config
 
@@ -30,7 +31,7 @@ def current_user() -> User | None:
     if isinstance(user, User):
         return user
     if read_config() is None and not login_required():
-        return User(msg("local_user"), "staff", local=True)
+        return User(render("auth.local_user", session_lang()), "staff", local=True)
     return None
 
 
@@ -45,6 +46,6 @@ def require(action: str) -> User:
     frame.require()  # a link a fresh server ran outside the frame reruns through it first
     user = current_user()
     if user is None or not can(user.role, action):
-        st.error(msg("refused"))
+        st.error(render("auth.refused", session_lang()))
         st.stop()
     return user
