@@ -16,6 +16,7 @@ import unicodedata
 from pathlib import Path
 
 from core import warehouse as paths
+from core.messages import render
 from etl import config
 
 os.environ.setdefault(*config.POLARS_ALLOCATOR)  # before anything imports Polars
@@ -118,8 +119,8 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
     except (withdraw.Refused, WriteFailed) as e:
         _say(str(e))
         return 2
-    print(f"{result.message_zh}（操作人 {result.withdrawn_by}）/ {result.message_en} "
-          f"(by {result.withdrawn_by})")
+    print(f"{render(result.message, 'zh')}（操作人 {result.withdrawn_by}）/ "
+          f"{render(result.message, 'en')} (by {result.withdrawn_by})")
     return 0
 
 

@@ -16,6 +16,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import polars as pl
 
+from core.messages import register
+
 EARLIEST_DATE = dt.date(1990, 1, 1)
 MAX_AMOUNT_YUAN = Decimal("1000000")  # one relief / loan / bill above this is a typing error
 _CENT = Decimal("0.01")
@@ -252,6 +254,7 @@ ID_REASONS: dict[str, tuple[str, str]] = {
                     "The ID number's check digit (18th) does not match, so a digit is "
                     "mistyped; check it against the ID card"),
 }
+register("id_reason", ID_REASONS)  # the rejects carry both languages (reason_zh, reason_en)
 
 
 def check_char(id17: pl.Expr) -> pl.Expr:

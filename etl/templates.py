@@ -17,6 +17,7 @@ import xlsxwriter
 
 from core import vocabulary
 from core.cells import WORKBOOK_OPTIONS, neutral
+from core.messages import pick
 from core.vocabulary import Words
 from etl import mappings, parse, validate, zero_reports
 from etl.mappings import Column
@@ -56,69 +57,70 @@ def header(col: Column, words: Words) -> str:
     return words.county_header if col.type == "county" else col.headers[0]
 
 
-def spec(col: Column, choices: dict[str, list[str]], has_persons: bool, en: bool,
+def spec(col: Column, choices: dict[str, list[str]], has_persons: bool, lang: str,
          words: Words = vocabulary.GENERIC) -> Spec:
     """The cells of one column by its type (the same types `validate.check_column` knows)."""
     fmt, t = NUMBER_FORMATS.get(col.type, "@"), col.type
     if t == "id":
-        return Spec(None, fmt, _t(en, "18位身份证号码（旧式15位也可），末位可为X；按文本录入",
+        return Spec(None, fmt, pick(("18位身份证号码（旧式15位也可），末位可为X；按文本录入",
                                   "18-digit ID number (old 15-digit form also accepted), the "
-                                  "last may be X; typed as text"), EXAMPLE_ID)
+                                  "last may be X; typed as text"), lang), EXAMPLE_ID)
     if t == "code":
         labels = [words.label(d, c, zh, en_)[0]
                   for d, c, zh, en_ in mappings.labels() if d == col.domain]
-        return Spec(labels, fmt, _t(en, "从下拉列表中选择", "pick from the drop-down list "
-                                    "(Chinese labels)"), labels[0] if labels else "")
+        return Spec(labels, fmt, pick(("从下拉列表中选择", "pick from the drop-down list "
+                                    "(Chinese labels)"), lang), labels[0] if labels else "")
     if t == "bool":
-        return Spec(["是", "否"], fmt, _t(en, "从下拉列表中选择 是 或 否",
-                                         "pick 是 (yes) or 否 (no)"), "是")
+        return Spec(["是", "否"], fmt, pick(("从下拉列表中选择 是 或 否",
+                                         "pick 是 (yes) or 否 (no)"), lang), "是")
     if t in REGION_WORDS or t == "county":
         zh, word = REGION_WORDS.get(t) or (words.level(t), words.level(t, "en").lower())
         offered = choices.get(t) or None
-        what = (_t(en, f"从下拉列表中选择{zh}", f"pick the {word} from the drop-down list")
-                if offered else _t(en, f"{zh}的代码或全称", f"the {word}'s code or full "
-                                   "Chinese name"))
+        what = (pick((f"从下拉列表中选择{zh}", f"pick the {word} from the drop-down list"), lang)
+                if offered else pick((f"{zh}的代码或全称", f"the {word}'s code or full "
+                                   "Chinese name"), lang))
         if offered and t == "region":  # the list offers counties; a city is typed
-            what += _t(en, "，或填写上级地区（市、省）的代码或全称",
-                       ", or type a higher region's (city, province) code or full name")
+            what += pick(("，或填写上级地区（市、省）的代码或全称",
+                       ", or type a higher region's (city, province) code or full name"), lang)
         return Spec(offered, fmt, what, offered[0] if offered else "")
     if t == "date":
         ahead = col.max_future_years
-        latest = (_t(en, f"不晚于今天后{ahead}年", f"at most {ahead} years from today") if ahead
-                  else _t(en, "不晚于今天", "not after today"))
-        return Spec(None, fmt, _t(en, f"日期，如 {EXAMPLE_DATE}；不早于 {parse.EARLIEST_DATE}，",
+        latest = (pick((f"不晚于今天后{ahead}年", f"at most {ahead} years from today"), lang) if ahead
+                  else pick(("不晚于今天", "not after today"), lang))
+        return Spec(None, fmt, pick((f"日期，如 {EXAMPLE_DATE}；不早于 {parse.EARLIEST_DATE}，",
                                   f"a date such as {EXAMPLE_DATE}; not before "
-                                  f"{parse.EARLIEST_DATE}, ") + latest, EXAMPLE_DATE)
+                                  f"{parse.EARLIEST_DATE}, "), lang) + latest, EXAMPLE_DATE)
     if t == "amount":
         limit = parse.MAX_AMOUNT_YUAN if has_persons else validate.AGGREGATE_AMOUNT_LIMIT
-        return Spec(None, fmt, _t(en, f"金额（元），只填数字，不超过 {limit:,.0f}",
-                                  f"amount in yuan, a number only, at most {limit:,.0f}"),
+        return Spec(None, fmt, pick((f"金额（元），只填数字，不超过 {limit:,.0f}",
+                                  f"amount in yuan, a number only, at most {limit:,.0f}"), lang),
                     1200.0)
     if t == "int":
-        return Spec(None, fmt, _t(en, "非负整数", "a whole number, 0 or more"), 12)
+        return Spec(None, fmt, pick(("非负整数", "a whole number, 0 or more"), lang), 12)
     if t == "year":
-        last = _t(en, *(("今年", "this year") if not col.max_future_years else
+        last = pick(("今年", "this year") if not col.max_future_years else
                         (f"今年后{col.max_future_years}年", f"{col.max_future_years} years "
-                         "from now")))
-        return Spec(None, fmt, _t(en, f"四位年份，{parse.EARLIEST_DATE.year} 至",
-                                  f"a four-digit year from {parse.EARLIEST_DATE.year} to ")
+                         "from now"), lang)
+        return Spec(None, fmt, pick((f"四位年份，{parse.EARLIEST_DATE.year} 至",
+                                  f"a four-digit year from {parse.EARLIEST_DATE.year} to "), lang)
                     + last, EXAMPLE_DATE.year)
     if t == "target":
-        return Spec(None, fmt, _t(en, "目标值，0 或正数；人数、件数、金额（元）填数字，比率填百分数，如 80%",
+        return Spec(None, fmt, pick(("目标值，0 或正数；人数、件数、金额（元）填数字，比率填百分数，如 80%",
                                   "the target, 0 or more: a number for persons, counts and "
-                                  "yuan, a percentage for rates, e.g. 80%"), 1000)
-    return Spec(None, fmt, _t(en, "文字，自由填写", "free text"), "")
+                                  "yuan, a percentage for rates, e.g. 80%"), lang), 1000)
+    return Spec(None, fmt, pick(("文字，自由填写", "free text"), lang), "")
 
 
 def template_bytes(kind: str, choices: dict[str, list[str]] | None = None,
                    lang: str = "zh", words: Words = vocabulary.GENERIC) -> bytes:
     """The blank template of `kind` as .xlsx bytes; instructions in `lang` ("zh" or "en"),
     headers always Chinese (the loader recognises those), in the deployment's `words`."""
-    en, k, cols = lang == "en", mappings.kinds()[kind], mappings.columns(kind)
+    k, cols = mappings.kinds()[kind], mappings.columns(kind)
     has_persons = any(c.type == "id" for c in cols)
-    specs = [spec(c, choices or {}, has_persons, en, words) for c in cols]
+    specs = [spec(c, choices or {}, has_persons, lang, words) for c in cols]
     heads = [header(c, words) for c in cols]
-    if en:  # English readers get the system's name of each column beside its Chinese header
+    # English readers get the system's name of each column beside its Chinese header
+    if lang == "en":
         for c, s in zip(cols, specs, strict=True):
             s.what = f"[{c.name}] {s.what}"
     out = io.BytesIO()
@@ -127,15 +129,15 @@ def template_bytes(kind: str, choices: dict[str, list[str]] | None = None,
     # A fixed time: the same mappings give the same bytes.
     wb.set_properties({"created": dt.datetime(2012, 5, 4), "title": template_name(kind, lang)})
     ws = wb.add_worksheet(re.sub(r"[\[\]:*?/\\]", "", k.name_zh)[:31])
-    _data_sheet(wb, ws, cols, specs, heads, en)
-    _instructions(wb, wb.add_worksheet("Instructions" if en else "填写说明"), k,
-                  list(zip(cols, specs, heads, strict=True)), words, en)
+    _data_sheet(wb, ws, cols, specs, heads, lang)
+    _instructions(wb, wb.add_worksheet(pick(("填写说明", "Instructions"), lang)), k,
+                  list(zip(cols, specs, heads, strict=True)), words, lang)
     wb.close()
     return out.getvalue()
 
 
 def _data_sheet(wb, ws, cols: list[Column], specs: list[Spec], heads: list[str],
-                en: bool) -> None:
+                lang: str) -> None:
     head = {required: wb.add_format({  # required columns orange with dark red text, others grey
         "bold": True, "border": 1, "align": "center", "bg_color": "#F8CBAD" if required
         else "#D9D9D9", "font_color": "#9C0006" if required else "#000000"})
@@ -147,11 +149,11 @@ def _data_sheet(wb, ws, cols: list[Column], specs: list[Spec], heads: list[str],
                        *(len(v) * 2 for v in s.values or [])])
         ws.set_column(i, i, min(max(longest + 2, 12), 40), cell)
         ws.write_string(0, i, head_text, head[col.required])  # a synonym exactly
-        ws.write_comment(0, i, (_t(en, "必填：", "required: ") if col.required else
-                                _t(en, "选填：", "optional: ")) + s.what, {"x_scale": 2})
+        ws.write_comment(0, i, (pick(("必填：", "required: "), lang) if col.required else
+                                pick(("选填：", "optional: "), lang)) + s.what, {"x_scale": 2})
         for row in range(1, ROWS + 1):  # cells of their own, not only the column's style,
             ws.write_blank(row, i, None, cell)  # which openpyxl and others do not apply
-        rule = _rule(col, s, head_text, en)
+        rule = _rule(col, s, head_text, lang)
         if s.values:
             rule |= {"validate": "list", "source": _source(s.values, long_lists)}
         if ws.data_validation(1, i, ROWS, i, rule) != 0:  # xlsxwriter warns, never raises
@@ -178,12 +180,12 @@ def _source(values: list[str], long_lists: list[list[str]]) -> list[str] | str:
     return f"='{LISTS_SHEET}'!${letter}$1:${letter}${len(values)}"
 
 
-def _rule(col: Column, s: Spec, head_text: str, en: bool) -> dict:
+def _rule(col: Column, s: Spec, head_text: str, lang: str) -> dict:
     """The cell rule by type; list rules stop other values (the labels are what the loader
     reads), the rest only warn: the loader, not Excel, has the last word."""
     stop = col.type in ("code", "bool")
-    warn = (_t(en, "不是可选值；", "Not one of the values; ") if stop else
-            _t(en, "该值可能无法载入；", "This value may not load; ")) + s.what
+    warn = (pick(("不是可选值；", "Not one of the values; "), lang) if stop else
+            pick(("该值可能无法载入；", "This value may not load; "), lang)) + s.what
     rule = {"validate": "any", "input_title": head_text[:32], "input_message": s.what[:255],
             "error_type": "stop" if stop else "warning", "error_message": warn[:255]}
     if col.type == "date":
@@ -198,7 +200,7 @@ def _rule(col: Column, s: Spec, head_text: str, en: bool) -> dict:
 
 
 def _instructions(wb, ws, k: mappings.Kind, columns: list[tuple[Column, Spec, str]],
-                  words: Words, en: bool) -> None:
+                  words: Words, lang: str) -> None:
     """General notes first, then one row per column. A row must never look like a header row
     of some kind (two header synonyms in one row) or the loader would read this sheet as data:
     each row names one column only, and the notes fill the rows the loader scans first."""
@@ -206,36 +208,36 @@ def _instructions(wb, ws, k: mappings.Kind, columns: list[tuple[Column, Spec, st
     head = wb.add_format({"bold": True, "border": 1, "bg_color": "#D9D9D9"})
     wrap = wb.add_format({"text_wrap": True, "valign": "top", "border": 1})
     ymd = wb.add_format({"num_format": "yyyy-mm-dd", "valign": "top", "border": 1})
-    ws.write(0, 0, f"{k.name_en} — how to fill it in" if en else f"《{k.name_zh}》填写说明", bold)
-    notes = _notes(k, [c for c, _, _ in columns], en)
+    ws.write(0, 0, pick((f"《{k.name_zh}》填写说明", f"{k.name_en} — how to fill it in"), lang), bold)
+    notes = _notes(k, [c for c, _, _ in columns], lang)
     for r, note in enumerate(notes, start=1):
         ws.write(r, 0, f"{r}. {note}")
     top = len(notes) + 2
-    ws.write_row(top, 0, _t(en, "列名（表头）|是否必填|填写要求|可选值|示例", "Column (header)|"
-                            "Required|What to enter|Allowed values|Example").split("|"), head)
+    ws.write_row(top, 0, pick(("列名（表头）|是否必填|填写要求|可选值|示例", "Column (header)|"
+                            "Required|What to enter|Allowed values|Example"), lang).split("|"), head)
     for r, (col, s, head_text) in enumerate(columns, start=top + 1):
-        required = _t(en, *(("必填", "yes") if col.required else ("选填", "no")))
+        required = pick(("必填", "yes") if col.required else ("选填", "no"), lang)
         ws.write_row(r, 0, [neutral(v) for v in (head_text, required, s.what,
-                                                 _allowed(col, s, en, words))], wrap)
+                                                 _allowed(col, s, lang, words))], wrap)
         ws.write(r, 4, neutral(s.example), ymd if isinstance(s.example, dt.date) else wrap)
     for c, width in enumerate((24, 10, 48, 48, 22)):
         ws.set_column(c, c, width)
 
 
-def _allowed(col: Column, s: Spec, en: bool, words: Words = vocabulary.GENERIC) -> str:
+def _allowed(col: Column, s: Spec, lang: str, words: Words = vocabulary.GENERIC) -> str:
     if not s.values:
         return ""
     if len(s.values) > 30:  # a deployment's hundred stations: the list says them all
-        return _t(en, f"见下拉列表（共 {len(s.values)} 项）", f"see the drop-down list "
-                  f"({len(s.values)} values)")
-    if en and col.type == "code":
+        return pick((f"见下拉列表（共 {len(s.values)} 项）", f"see the drop-down list "
+                  f"({len(s.values)} values)"), lang)
+    if lang == "en" and col.type == "code":
         names = dict(words.label(d, c, zh, label_en)
                      for d, c, zh, label_en in mappings.labels() if d == col.domain)
         return ", ".join(f"{v} ({names[v]})" for v in s.values)
-    return _t(en, "、", ", ").join(s.values)
+    return pick(("、", ", "), lang).join(s.values)
 
 
-def _notes(k: mappings.Kind, cols: list[Column], en: bool) -> list[str]:
+def _notes(k: mappings.Kind, cols: list[Column], lang: str) -> list[str]:
     """General notes, each (shown?, Chinese, English); the ID and date notes only where the
     kind has such columns."""
     types = {c.type for c in cols}
@@ -249,7 +251,7 @@ def _notes(k: mappings.Kind, cols: list[Column], en: bool) -> list[str]:
         (True, "带下拉箭头的列请从下拉列表中选择；其他列按下表的要求填写。",
          "Where a cell has a drop-down arrow, pick a value from it; fill the other columns "
          "as the table below says."),
-        (en, "", "The header row stays in Chinese on purpose: the loader recognises the "
+        (lang == "en", "", "The header row stays in Chinese on purpose: the loader recognises the "
          "columns by these Chinese headers, so do not translate them."),
         ("id" in types, "身份证号码列已设为文本格式，请直接输入18位号码；改成数字格式会显示为 "
          "1.50702E+17、丢失末几位，该行将被拒收。",
@@ -279,8 +281,4 @@ def _notes(k: mappings.Kind, cols: list[Column], en: bool) -> list[str]:
          "in the rejects report; correct them and upload the whole file again: rows already "
          "loaded are not counted twice."),
     ]
-    return [_t(en, zh, english) for shown, zh, english in notes if shown]
-
-
-def _t(en: bool, zh: str, english: str) -> str:
-    return english if en else zh
+    return [pick((zh, english), lang) for shown, zh, english in notes if shown]

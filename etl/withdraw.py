@@ -28,6 +28,7 @@ import duckdb
 import polars as pl
 
 from core import schema
+from core.messages import Message, Pair, register, render
 from etl import (
     derived,
     key_types,
@@ -56,6 +57,21 @@ class Refused(Exception):
         self.zh, self.en = zh, en
 
 
+register("withdrawal", {
+    "confirm": ("将撤销批次 {batch}（文件 {file}，{kind}，{when} 由 {by} 载入）：删除 {rows} 行"
+                "{back}{persons}。",
+                "Withdraw batch {batch} (file {file}, {kind}, loaded {when} by {by}): {rows} "
+                "rows are removed{back}{persons}."),
+    "comes_back": ("，恢复批次 {batch}（{file}）的 {n} 行", "; {n} rows of batch {batch} ({file}) "
+                   "come back"),
+    "persons_go": ("，删除仅见于该批次的 {n} 人", "; {n} persons seen only in it are removed"),
+    "done": ("已撤销批次 {batch}（{file}）：删除 {rows} 行{back}，删除 {persons} 人",
+             "withdrew batch {batch} ({file}): {rows} rows removed{back}, {persons} persons "
+             "removed"),
+    "restored": ("，恢复批次 {batch} 的 {n} 行", ", {n} rows of batch {batch} restored"),
+})
+
+
 @dataclass(frozen=True)
 class Plan:
     """What withdrawing a batch removes and brings back (`describe`)."""
@@ -76,21 +92,22 @@ class Plan:
     def rows_restored(self) -> int:
         return sum(n for *_, n in self.restored)
 
-    def confirmation(self, lang: str = "zh") -> str:
+    @property
+    def message(self) -> Message:
         """One sentence naming what will go and what comes back, for a confirmation."""
-        when, by = f"{self.loaded_at:%Y-%m-%d %H:%M}", self.loaded_by or "?"
-        if lang == "en":
-            back = "".join(f"; {n} rows of batch {b} ({f or '?'}) come back"
-                           for b, f, n in self.restored)
-            persons = (f"; {self.persons_removed} persons seen only in it are removed"
-                       if self.persons_removed else "")
-            return (f"Withdraw batch {self.batch_id} (file {self.file_name}, {self.kind_en}, "
-                    f"loaded {when} by {by}): {self.rows_removed} rows are removed"
-                    f"{back}{persons}.")
-        back = "".join(f"，恢复批次 {b}（{f or '?'}）的 {n} 行" for b, f, n in self.restored)
-        persons = f"，删除仅见于该批次的 {self.persons_removed} 人" if self.persons_removed else ""
-        return (f"将撤销批次 {self.batch_id}（文件 {self.file_name}，{self.kind_zh}，"
-                f"{when} 由 {by} 载入）：删除 {self.rows_removed} 行{back}{persons}。")
+        back = tuple(Message("withdrawal.comes_back", {"batch": b, "file": f or "?", "n": n})
+                     for b, f, n in self.restored)
+        persons = (Message("withdrawal.persons_go", {"n": self.persons_removed}),) \
+            if self.persons_removed else ()
+        kind = Pair(self.kind_zh, self.kind_en)
+        return Message("withdrawal.confirm", {
+            "batch": self.batch_id, "file": self.file_name, "kind": kind,
+            "when": f"{self.loaded_at:%Y-%m-%d %H:%M}", "by": self.loaded_by or "?",
+            "rows": self.rows_removed, "back": back, "persons": persons})
+
+    def confirmation(self, lang: str = "zh") -> str:
+        """The confirmation in `lang` (the command line's and the tests' reading)."""
+        return render(self.message, lang)
 
 
 @dataclass(frozen=True)
@@ -100,18 +117,14 @@ class WithdrawResult:
     persons_removed: int
 
     @property
-    def message_zh(self) -> str:
+    def message(self) -> Message:
+        """What was done, to be rendered in the reader's language."""
         p = self.plan
-        back = "".join(f"，恢复批次 {b} 的 {n} 行" for b, _, n in p.restored)
-        return (f"已撤销批次 {p.batch_id}（{p.file_name}）：删除 {p.rows_removed} 行{back}，"
-                f"删除 {self.persons_removed} 人")
-
-    @property
-    def message_en(self) -> str:
-        p = self.plan
-        back = "".join(f", {n} rows of batch {b} restored" for b, _, n in p.restored)
-        return (f"withdrew batch {p.batch_id} ({p.file_name}): {p.rows_removed} rows removed"
-                f"{back}, {self.persons_removed} persons removed")
+        back = tuple(Message("withdrawal.restored", {"batch": b, "n": n})
+                     for b, _, n in p.restored)
+        return Message("withdrawal.done", {"batch": p.batch_id, "file": p.file_name,
+                                           "rows": p.rows_removed, "back": back,
+                                           "persons": self.persons_removed})
 
 
 # ---------------------------------------------------------------- public entry points
@@ -197,7 +210,7 @@ def _withdraw(db_path: Path, batch_id: str, who: str, say: Callable[[str], None]
         finally:
             con.close()
     result = WithdrawResult(plan, who, persons)
-    say(f"{result.message_zh} / {result.message_en}")
+    say(f"{render(result.message, 'zh')} / {render(result.message, 'en')}")
     return result
 
 

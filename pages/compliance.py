@@ -9,12 +9,13 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from core.messages import pick, register, render
 from ui import data
 from ui import quality_view as qv
 from ui.page_context import open_page
 
 page = open_page(__file__)  # refuses a role the page is not for (ui/pages_registry.py)
-f, lang, token, L = page.filters, page.lang, page.token, page.i
+f, lang, token = page.filters, page.lang, page.token
 
 TEXT = {
     "title": ("资金合规", "Fund compliance"),
@@ -29,18 +30,15 @@ TEXT = {
     "fund_rules": ("资金使用范围", "Fund scope"),
     "standards": ("发放标准", "Standards per person"),
 }
+register("compliance_page", TEXT)
 
 
-def tr(key: str) -> str:
-    return TEXT[key][L]
-
-
-rules, names = qv.page_head(page, "compliance", tr("title"), tr("intro"))
+rules, names = qv.page_head(page, "compliance", render("compliance_page.title", lang), render("compliance_page.intro", lang))
 
 codes = ["fund_out_of_scope", "disbursed_over_received", "matching_not_arrived",
          "above_standard"]
 loaded = {t for t, n in data.coverage(token).rows.items() if n}
-tabs = st.tabs([*(names[c] for c in codes), tr("rules")])
+tabs = st.tabs([*(names[c] for c in codes), render("compliance_page.rules", lang)])
 
 for tab, code in zip(tabs[:-1], codes, strict=True):
     with tab:
@@ -49,20 +47,20 @@ for tab, code in zip(tabs[:-1], codes, strict=True):
             over = data.check_findings(code, f, token)
             if not over.is_empty():
                 keys = over.select("county_code", "year", "fund_source").rows()
-                pick = st.selectbox(tr("pick"), keys, key="overspend_pick",
-                                    format_func=lambda k: f"{k[0]} · {k[1]} · {k[2]}")
-                behind = data.overspend_rows(*pick, f.scope, token)
+                chosen = st.selectbox(render("compliance_page.pick", lang), keys, key="overspend_pick",
+                                      format_func=lambda k: f"{k[0]} · {k[1]} · {k[2]}")
+                behind = data.overspend_rows(*chosen, f.scope, token)
                 qv.show_table(behind, lang, token, key="overspend_rows")
                 qv.audit_downloads(page, qv.labelled(behind, lang, token), "overspend_rows",
                                    key="dl_overspend_rows")
 
 with tabs[-1]:
-    st.caption(tr("rules_note"))
+    st.caption(render("compliance_page.rules_note", lang))
     _, fund_rules, standards = data.check_rules(token)
-    st.markdown(f"**{tr('fund_rules')}**")
-    st.dataframe(fund_rules.drop("rule_en" if not L else "rule_zh"), hide_index=True,
+    st.markdown(f"**{render('compliance_page.fund_rules', lang)}**")
+    st.dataframe(fund_rules.drop(pick(("rule_en", "rule_zh"), lang)), hide_index=True,
                  width="stretch", key="fund_rules_table")
-    st.markdown(f"**{tr('standards')}**")
-    st.dataframe(standards.drop("basis_en" if not L else "basis_zh")
+    st.markdown(f"**{render('compliance_page.standards', lang)}**")
+    st.dataframe(standards.drop(pick(("basis_en", "basis_zh"), lang))
                  .with_columns(pl.col("max_yuan_per_person").round(0)),
                  hide_index=True, width="stretch", key="standards_table")

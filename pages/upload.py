@@ -12,6 +12,7 @@ import streamlit as st
 
 from analytics import db, registry
 from analytics.filters import COUNTRY
+from core.messages import pick, register, render
 from ui import empty
 from ui import registry_view as rv
 from ui import upload_view as uv
@@ -22,7 +23,7 @@ from ui.page_context import open_page
 page = open_page(__file__)  # refuses a role the page is not for (ui/pages_registry.py)
 user = page.user
 who = None if user.local else user.name  # who loads: else the OS login (etl.load)
-lang, L = page.lang, page.i
+lang = page.lang
 
 TEXT = {
     "title": ("数据导入", "Upload station files"),
@@ -73,25 +74,22 @@ TEXT = {
               "the data arrive and says which file kind its empty parts need."),
     "held": ("已导入的数据", "Data loaded so far"),
 }
+register("upload", TEXT)
 
 
-def tr(key: str, **values: object) -> str:
-    return TEXT[key][L].format(**values)
-
-
-st.title(tr("title"))
-st.caption(tr("intro"))
+st.title(render("upload.title", lang))
+st.caption(render("upload.intro", lang))
 held = empty.coverage()
 if held.empty:
-    st.info(tr("start"), icon=":material/upload_file:")
+    st.info(render("upload.start", lang), icon=":material/upload_file:")
 limit = uv.max_upload_bytes()
-files = st.file_uploader(tr("uploader"), type=list(uv.SUFFIXES), accept_multiple_files=True,
-                         key="upload_files", help=tr("limit", mb=limit // 2**20))
-st.caption(tr("limit", mb=limit // 2**20))
+files = st.file_uploader(render("upload.uploader", lang), type=list(uv.SUFFIXES), accept_multiple_files=True,
+                         key="upload_files", help=render("upload.limit", lang, mb=limit // 2**20))
+st.caption(render("upload.limit", lang, mb=limit // 2**20))
 
-if st.button(tr("go"), key="upload_go", type="primary", disabled=not files):
+if st.button(render("upload.go", lang), key="upload_go", type="primary", disabled=not files):
     ok, refused = uv.screen([(f.name, f.getvalue()) for f in files], limit)
-    with st.spinner(tr("running")):
+    with st.spinner(render("upload.running", lang)):
         report = uv.run_load(ok, db.warehouse_path(), user) if ok else None
     # The outcome of an action, kept so it survives the next rerun (language switch etc.).
     st.session_state["upload_outcome"] = (report, refused)
@@ -104,12 +102,12 @@ if outcome:
     loaded = report is not None and any(f.status in ("loaded", "partial") for f in report.files)
     clean = not refused and report is not None and report.exit_code == 0
     if clean:
-        st.success(tr("all_ok"))
+        st.success(render("upload.all_ok", lang))
     elif loaded:
-        st.warning(tr("some_bad"))
+        st.warning(render("upload.some_bad", lang))
     else:
-        st.error(tr("nothing"))
-    st.subheader(tr("results"))
+        st.error(render("upload.nothing", lang))
+    st.subheader(render("upload.results", lang))
     st.dataframe(uv.summary_table(report, refused, lang), hide_index=True, width="stretch",
                  key="upload_summary")
     for note in uv.notes(report, lang):
@@ -117,17 +115,17 @@ if outcome:
     zv.show_skipped(report, lang)  # 合计, signature and 注： lines: not data, listed
     rejects = uv.rejects_table(report, refused)
     if not rejects.is_empty():
-        st.subheader(tr("rejects"))
-        shown = rejects.drop("reason_zh" if L else "reason_en").with_columns(
+        st.subheader(render("upload.rejects", lang))
+        shown = rejects.drop(pick(("reason_en", "reason_zh"), lang)).with_columns(
             pl.col(pl.String).fill_null(""))
-        st.dataframe(shown.rename({c: uv.REJECT_HEADERS[c][L] for c in shown.columns}),
+        st.dataframe(shown.rename({c: render(f"reject_headers.{c}", lang) for c in shown.columns}),
                      hide_index=True, width="stretch", key="upload_rejects")
-        st.download_button(tr("download"), data=uv.rejects_download(rejects),
+        st.download_button(render("upload.download", lang), data=uv.rejects_download(rejects),
                            file_name=uv.REJECTS_FILE, mime="text/csv", key="upload_rejects_csv",
                            on_click="ignore", icon=":material/download:")
 
 # What the warehouse holds, per file kind (below the outcome: the results come first).
-with st.expander(tr("held"), expanded=held.empty):
+with st.expander(render("upload.held", lang), expanded=held.empty):
     st.dataframe(empty.loaded_table(lang), hide_index=True, width="stretch", key="upload_held")
 wv.draw(lang, who, user.region)  # 撤销导入: the batches, and withdrawing one after a confirmation
 # ---------------------------------------------------------------- station registry, templates
@@ -139,42 +137,43 @@ if declared is not None:
     st.rerun()
 unknown = rv.unknown_stations(outcome[0] if outcome else None, counties)
 if not unknown.is_empty():
-    st.subheader(tr("unknown"))
-    st.caption(tr("unknown_help", county=rv.county_word(lang)))
+    st.subheader(render("upload.unknown", lang))
+    st.caption(render("upload.unknown_help", lang, county=rv.county_word(lang)))
     confirmed = st.data_editor(
         unknown.to_pandas(), key="upload_unknown", hide_index=True, width="stretch",
         column_config={"name_zh": st.column_config.TextColumn(rv.headers()["name_zh"]),
                        "county_zh": st.column_config.SelectboxColumn(
                            rv.headers()["county_zh"], options=list(counties.values()))})
-    if st.button(tr("register"), key="upload_register", type="primary"):
+    if st.button(render("upload.register", lang), key="upload_register", type="primary"):
         registry_file = (rv.REGISTRY_FILE, rv.registry_csv(pl.from_pandas(confirmed)))
         again = [(f.name, f.getvalue()) for f in files or []]
-        with st.spinner(tr("running")):
+        with st.spinner(render("upload.running", lang)):
             report = uv.run_load([registry_file, *again], db.warehouse_path(), user)
         st.session_state["upload_outcome"] = (report, [])
         st.rerun()
 
-st.subheader(tr("templates"))
-st.caption(tr("templates_help"))
+st.subheader(render("upload.templates", lang))
+st.caption(render("upload.templates_help", lang))
 kinds = rv.kind_names(lang)
-kind = st.selectbox(tr("kind"), list(kinds), key="upload_template_kind", format_func=kinds.get)
-st.download_button(tr("get_template"), key="upload_template", icon=":material/download:",
-                   data=lambda: rv.template(kind, stations, counties, lang), on_click="ignore",
+kind = st.selectbox(render("upload.kind", lang), list(kinds), key="upload_template_kind",
+                    format_func=kinds.get)
+st.download_button(render("upload.get_template", lang), key="upload_template",
+                   icon=":material/download:", data=lambda: rv.template(kind, stations, counties, lang), on_click="ignore",
                    file_name=rv.template_name(kind, lang),
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
-st.subheader(tr("registry"))
-st.caption(tr("registry_help"))
+st.subheader(render("upload.registry", lang))
+st.caption(render("upload.registry_help", lang))
 if stations.is_empty():
-    st.info(tr("no_stations"))
+    st.info(render("upload.no_stations", lang))
 edited = st.data_editor(
     stations.drop("county_code").to_pandas(), key="upload_registry", num_rows="dynamic",
     hide_index=True, width="stretch",
     column_config={**rv.headers(), "county_zh":
                    st.column_config.SelectboxColumn(rv.headers()["county_zh"],
                                                     options=list(counties.values()))})
-if st.button(tr("save_registry"), key="upload_save_registry"):
-    with st.spinner(tr("running")):
+if st.button(render("upload.save_registry", lang), key="upload_save_registry"):
+    with st.spinner(render("upload.running", lang)):
         report = uv.run_load([(rv.REGISTRY_FILE, rv.registry_csv(pl.from_pandas(edited)))],
                              db.warehouse_path(), user)
     st.session_state["upload_outcome"] = (report, [])

@@ -16,10 +16,10 @@ from streamlit.errors import StreamlitAPIException
 
 from analytics import coverage as cov
 from analytics import fmt, vocabulary
-from analytics.i18n import t
 from analytics.indicators import INDICATORS
 from analytics.reference import region_level
 from analytics.scan import available
+from core.messages import pick, register, render
 from ui import auth, data
 from ui.etl_actions import kinds
 from ui.page_context import PageContext
@@ -85,24 +85,23 @@ WHY = {
 }
 # Worst first: one message per section, about the tables in its worst state.
 _ORDER = ("empty", "none", "not_kept")
-
-
-def tr(key: str, lang: str, **values: object) -> str:
-    return TEXT[key][1 if lang == "en" else 0].format(**values)
+register("empty", TEXT)
+register("empty_why", WHY)
+register("empty_what", WHAT)
 
 
 def _sep(lang: str) -> str:
-    return ", " if lang == "en" else "、"
+    return pick(("、", ", "), lang)
 
 
 def what(tables: Sequence[str], lang: str) -> str:
-    return _sep(lang).join(WHAT[t][1 if lang == "en" else 0] for t in tables)
+    return _sep(lang).join(render(f"empty_what.{t}", lang) for t in tables)
 
 
 def files(tables: Sequence[str], lang: str) -> str:
     """The file kinds that fill `tables`, as kinds.csv names them."""
     by_table = {k.table_name: k for k in kinds().values()}
-    return _sep(lang).join(by_table[t].name_en if lang == "en" else by_table[t].name_zh
+    return _sep(lang).join(pick((by_table[t].name_zh, by_table[t].name_en), lang)
                            for t in tables)
 
 
@@ -123,14 +122,14 @@ def message(state: dict[str, str], lang: str) -> str | None:
         if not hit:
             continue
         if kind == "empty":
-            return tr("empty" if _may_upload() else "empty_ask", lang, what=what(hit, lang),
-                      files=files(hit, lang))
+            key = "empty.empty" if _may_upload() else "empty.empty_ask"
+            return render(key, lang, what=what(hit, lang), files=files(hit, lang))
         if kind == "not_kept":
             county = vocabulary.level_label("county", lang)  # the deployment's word
-            return tr("not_kept", lang, what=what(hit, lang),
+            return render("empty.not_kept", lang, what=what(hit, lang),
                       county=county.lower() if lang == "en" else county)
         lo, hi = coverage().span(hit)
-        return tr("none_here", lang, what=what(hit, lang), files=files(hit, lang),
+        return render("empty.none_here", lang, what=what(hit, lang), files=files(hit, lang),
                   span=fmt.month_range(lo, hi, lang))
     return None
 
@@ -159,7 +158,8 @@ def upload_link(lang: str) -> None:
     if not _may_upload():
         return
     try:
-        st.page_link(UPLOAD_PAGE, label=tr("link", lang), icon=":material/upload_file:")
+        st.page_link(UPLOAD_PAGE, label=render("empty.link", lang),
+                     icon=":material/upload_file:")
     except StreamlitAPIException:  # StreamlitPageNotFoundError: no st.navigation this run
         pass
 
@@ -174,7 +174,7 @@ def nothing_loaded(lang: str) -> bool:
     if not coverage().empty:
         return False
     common = ("relief", "hardship_files", "fund_allocations", "petitions")
-    notice(tr("nothing", lang, files=files(common, lang)), lang)
+    notice(render("empty.nothing", lang, files=files(common, lang)), lang)
     return True
 
 
@@ -191,24 +191,19 @@ def card_reason(tables: Sequence[str], state: dict[str, str], lang: str) -> str 
     """Why an indicator's card shows "—" instead of a value (None: it has its data)."""
     if all(state.get(t) == "rows" for t in tables):
         return None
-    return tr("card_help", lang, reason=message({t: state[t] for t in tables}, lang))
+    return render("empty.card_help", lang, reason=message({t: state[t] for t in tables}, lang))
 
 
 def loaded_table(lang: str) -> pl.DataFrame:
     """File kind, rows loaded and months held, per fact table (the upload page's overview)."""
     c = coverage()
     by_table = {k.table_name: k for k in kinds().values()}
-    i = 1 if lang == "en" else 0
-    rows = [(by_table[t].name_en if i else by_table[t].name_zh, c.rows.get(t, 0),
+    rows = [(pick((by_table[t].name_zh, by_table[t].name_en), lang), c.rows.get(t, 0),
              fmt.month_range(*c.months[t], lang) if t in c.months else "—")
             for t in cov.FACT_TABLES]
-    return pl.DataFrame(rows, orient="row", schema={tr("kind", lang): pl.String,
-                                                    tr("rows", lang): pl.Int64,
-                                                    tr("span", lang): pl.String})
-
-
-def why(key: str, lang: str, **values: object) -> str:
-    return WHY[key][1 if lang == "en" else 0].format(**values)
+    return pl.DataFrame(rows, orient="row", schema={render("empty.kind", lang): pl.String,
+                                                    render("empty.rows", lang): pl.Int64,
+                                                    render("empty.span", lang): pl.String})
 
 
 def value_reason(code: str, lang: str) -> str | None:
@@ -218,9 +213,9 @@ def value_reason(code: str, lang: str) -> str | None:
     if code == "placement_6m":
         months = coverage().months.get("training")
         last = fmt.period(months[1], "month", lang) if months else "—"
-        return why("placement_6m", lang, last=last)
+        return render("empty_why.placement_6m", lang, last=last)
     if ind.denominator is not None:
-        return why("no_base", lang, definition=ind.definition(lang))
+        return render("empty_why.no_base", lang, definition=ind.definition(lang))
     return None
 
 
@@ -233,10 +228,10 @@ def chart_reason(page: PageContext, codes: Sequence[str], by: str | None) -> str
         what_ = what([ind.numerator.table], lang)
         what_ = what_[:1].upper() + what_[1:] if lang == "en" else what_  # starts a sentence
         if by == "region" and region_level(f.region) == "station":
-            return why("station_leaf", lang)
+            return render("empty_why.station_leaf", lang)
         if by == "region":
             county = vocabulary.level_label("county", lang)
-            return why("no_station", lang, what=what_,
+            return render("empty_why.no_station", lang, what=what_,
                        county=county.lower() if lang == "en" else county)
-        return why("no_dim", lang, what=what_, dim=t(f"dim_{by}", lang))
+        return render("empty_why.no_dim", lang, what=what_, dim=render(f"app.dim_{by}", lang))
     return next((r for c in codes if (r := value_reason(c, lang))), None)

@@ -11,6 +11,7 @@ import streamlit as st
 from analytics import export
 from analytics import quality as q
 from analytics.figures import STATUSES  # the quality grid's cell statuses and colours
+from core.messages import pick, register, render
 from ui import data, downloads, empty
 from ui.filters import level_label
 from ui.page_context import PageContext
@@ -48,24 +49,25 @@ _WORDS = {"outside": {"relief_type": ("救助类型", "relief type"),
           "rule": {"robust_z": ("稳健z分数", "robust z-score"), "p99x3": ("超过P99的3倍", "> 3x P99")},
           "period": {"campaign": ("慰问季", "festival season"), "year": ("年度", "year")},
           "status": {k: (v[2], v[3]) for k, v in STATUSES.items()}}
+register("findings_headers", HEADERS)
 _HIDDEN = ("relief_id",)  # a hash: kept in exports for tracing, not worth a column on screen
 
 
 def labelled(df: pl.DataFrame, lang: str, token: str) -> pl.DataFrame:
     """Coded values as labels and headers in the reader's language, dates as text."""
-    i = 1 if lang == "en" else 0
     for column, domain in _CODED.items():
         if column in df.columns:
-            labels = {k: v[i] for k, v in data.labels(domain, token).items()}
+            labels = {k: pick(v, lang) for k, v in data.labels(domain, token).items()}
             df = df.with_columns(pl.col(column).replace(labels))
     for column, words in _WORDS.items():
         if column in df.columns:
-            df = df.with_columns(pl.col(column).replace({k: v[i] for k, v in words.items()}))
+            shown = {k: pick(v, lang) for k, v in words.items()}
+            df = df.with_columns(pl.col(column).replace(shown))
     df = df.with_columns(pl.col(pl.Date).dt.strftime("%Y-%m-%d"))
     # the county column in the deployment's words (区（市）县, 旗县（市、区）…)
-    headers = {**HEADERS, "county_code": (level_label("county", "zh"),
-                                          level_label("county", "en"))}
-    return df.rename({c: headers[c][i] for c in df.columns if c in headers})
+    headers = {c: render(f"findings_headers.{c}", lang) for c in HEADERS}
+    headers["county_code"] = level_label("county", lang)
+    return df.rename({c: headers[c] for c in df.columns if c in headers})
 
 
 def show_table(df: pl.DataFrame, lang: str, token: str, *, key: str) -> None:
@@ -84,7 +86,7 @@ def audit_downloads(page: PageContext, df: pl.DataFrame, title: str, *, key: str
                             key=key, query=f.to_query())
 
 
-_TEXT = {
+TEXT = {
     "none": ("当前地区和时间范围内没有发现此类问题。", "No findings of this kind for these filters."),
     "pick": ("查看问题明细", "Show the rows behind a finding"),
     "rows_behind": ("问题明细（脱敏）", "Rows behind it (masked IDs)"),
@@ -95,10 +97,7 @@ _TEXT = {
                      "checks run each time data are loaded. Upload the stations' files on the "
                      "Upload page first."),
 }
-
-
-def text(key: str, lang: str) -> str:
-    return _TEXT[key][1 if lang == "en" else 0]
+register("checks", TEXT)
 
 
 CHECK_TABLES = q.CHECK_TABLES
@@ -108,7 +107,7 @@ def checks_ready(page: PageContext) -> bool:
     """True when a load has computed the checks; else say what to load first."""
     if data.checks_computed(page.token):
         return True
-    empty.notice(text("not_computed", page.lang), page.lang)
+    empty.notice(render("checks.not_computed", page.lang), page.lang)
     return False
 
 
@@ -121,9 +120,9 @@ def page_head(page: PageContext, domain: str, title: str,
     if not checks_ready(page):
         st.stop()
     summary = summary_metrics(page, domain)
-    en = page.lang == "en"
-    rules = {r["code"]: r["rule_en" if en else "rule_zh"] for r in summary.iter_rows(named=True)}
-    names = {r["code"]: r["name_en" if en else "name_zh"] for r in summary.iter_rows(named=True)}
+    rule, name = pick(("rule_zh", "rule_en"), page.lang), pick(("name_zh", "name_en"), page.lang)
+    rules = {r["code"]: r[rule] for r in summary.iter_rows(named=True)}
+    names = {r["code"]: r[name] for r in summary.iter_rows(named=True)}
     return rules, names
 
 
@@ -134,7 +133,7 @@ def summary_metrics(page: PageContext, domain: str) -> pl.DataFrame:
     s = data.check_summary(domain, page.filters, page.token)
     state = empty.statuses(page, list(dict.fromkeys(t for c in s["code"]
                                               for t in q.CHECK_TABLES[c])))
-    name = "name_en" if lang == "en" else "name_zh"
+    name = pick(("name_zh", "name_en"), lang)
     cols = st.columns(min(len(s), 5) or 1)
     for i, r in enumerate(s.iter_rows(named=True)):
         reason = empty.card_reason(q.CHECK_TABLES[r["code"]], state, lang)
@@ -147,20 +146,21 @@ def summary_metrics(page: PageContext, domain: str) -> pl.DataFrame:
 def findings_section(page: PageContext, code: str, rule: str) -> None:
     """A check's findings: grouped where one finding has several rows, with exports."""
     f, lang, token = page.filters, page.lang, page.token
-    st.caption(f"{text('rule', lang)}: {rule}")
+    st.caption(f"{render('checks.rule', lang)}: {rule}")
     if not empty.section(page, q.CHECK_TABLES[code]):
         return
     detail = data.check_findings(code, f, token)
     if detail.is_empty():
-        st.info(text("none", lang))
+        st.info(render("checks.none", lang))
         return
     if code in ("duplicate_relief", "above_standard"):
         groups = data.flag_groups(code, f, token)
         show_table(groups, lang, token, key=f"{code}_groups")
-        pick = st.selectbox(text("pick", lang), groups["flag_id"].to_list(), key=f"{code}_pick",
+        chosen = st.selectbox(render("checks.pick", lang), groups["flag_id"].to_list(),
+                              key=f"{code}_pick",
                             format_func=lambda i: _group_label(groups, i))
-        st.markdown(f"**{text('rows_behind', lang)}**")
-        show_table(detail.filter(pl.col("flag_id") == pick), lang, token, key=f"{code}_rows")
+        st.markdown(f"**{render('checks.rows_behind', lang)}**")
+        show_table(detail.filter(pl.col("flag_id") == chosen), lang, token, key=f"{code}_rows")
     else:
         show_table(detail, lang, token, key=f"{code}_rows")
     audit_downloads(page, labelled(detail, lang, token), code, key=f"dl_{code}")

@@ -15,6 +15,7 @@ import streamlit as st
 
 from core import literal
 from core.cells import neutral_frame
+from core.messages import pick, register, render
 from core.warehouse import rejects_dir
 from ui import alerts_hook, auth
 from ui import audit_trail as trail
@@ -26,6 +27,7 @@ REJECTS_FILE = "rejects.csv"
 STATUS = {"loaded": ("已载入", "loaded"), "partial": ("部分载入", "partly loaded"),
           "failed": ("未载入", "not loaded"), "skipped": ("已载入过，跳过", "already loaded, skipped"),
           "refused": ("拒收", "refused")}
+register("load_status", STATUS)
 
 
 @dataclass(frozen=True)
@@ -80,31 +82,33 @@ def run_load(files: list[tuple[str, bytes]], db_path: Path,
 
 def summary_table(report: LoadReport | None, refused: list[Refused], lang: str) -> pl.DataFrame:
     """One row per file: what it was recognised as, status, rows loaded and rejected, message."""
-    i = 1 if lang == "en" else 0
     kinds = mappings.kinds()
     rows = [{
         "file": f.path.name,
-        "kind": (kinds[f.kind].name_en if i else kinds[f.kind].name_zh) if f.kind else "—",
-        "status": STATUS[f.status][i], "rows_read": f.rows_read, "rows_loaded": f.rows_loaded,
-        "rows_rejected": f.rows_rejected, "message": f.message_en if i else f.message_zh,
+        "kind": pick((kinds[f.kind].name_zh, kinds[f.kind].name_en), lang) if f.kind else "—",
+        "status": render(f"load_status.{f.status}", lang), "rows_read": f.rows_read,
+        "rows_loaded": f.rows_loaded, "rows_rejected": f.rows_rejected,
+        "message": pick((f.message_zh, f.message_en), lang),
     } for f in (report.files if report else [])]
-    rows += [{"file": r.name, "kind": "—", "status": STATUS["refused"][i], "rows_read": 0,
-              "rows_loaded": 0, "rows_rejected": 0, "message": r.en if i else r.zh}
+    rows += [{"file": r.name, "kind": "—", "status": render("load_status.refused", lang),
+              "rows_read": 0, "rows_loaded": 0, "rows_rejected": 0,
+              "message": pick((r.zh, r.en), lang)}
              for r in refused]
-    headers = HEADERS_EN if i else HEADERS_ZH
+    headers = {k: render(f"load_headers.{k}", lang) for k in HEADERS}
     return pl.DataFrame(rows, schema={k: pl.Int64 if k.startswith("rows") else pl.String
                                       for k in headers}).rename(headers)
 
 
-HEADERS_ZH = {"file": "文件", "kind": "识别为", "status": "状态", "rows_read": "读取行数",
-              "rows_loaded": "载入行数", "rows_rejected": "拒绝行数", "message": "说明"}
-HEADERS_EN = {"file": "file", "kind": "recognised as", "status": "status",
-              "rows_read": "rows read", "rows_loaded": "rows loaded",
-              "rows_rejected": "rows rejected", "message": "message"}
+HEADERS = {"file": ("文件", "file"), "kind": ("识别为", "recognised as"),
+           "status": ("状态", "status"), "rows_read": ("读取行数", "rows read"),
+           "rows_loaded": ("载入行数", "rows loaded"), "rows_rejected": ("拒绝行数", "rows rejected"),
+           "message": ("说明", "message")}
+register("load_headers", HEADERS)
 REJECT_HEADERS = {"file": ("文件", "file"), "sheet": ("工作表", "sheet"), "row": ("行号", "row"),
                   "id_masked": ("身份证号（遮蔽）", "masked ID"),
                   "column": ("列", "column"), "value": ("值", "value"),
                   "reason_zh": ("原因", "reason"), "reason_en": ("原因（英文）", "reason (English)")}
+register("reject_headers", REJECT_HEADERS)
 
 
 def rejects_table(report: LoadReport | None, refused: list[Refused]) -> pl.DataFrame:
@@ -122,7 +126,7 @@ def rejects_table(report: LoadReport | None, refused: list[Refused]) -> pl.DataF
 def rejects_csv(rejects: pl.DataFrame) -> bytes:
     """The rejects report for Excel users: CSV in UTF-8 with a BOM, Chinese headers, IDs
     masked and cells neutral (core/cells.py)."""
-    headed = rj.redact(rejects).rename({c: f"{REJECT_HEADERS[c][0]} {c}"
+    headed = rj.redact(rejects).rename({c: f"{render(f'reject_headers.{c}', 'zh')} {c}"
                                         for c in rejects.columns if c in REJECT_HEADERS})
     return neutral_frame(headed).write_csv().encode("utf-8-sig")
 
@@ -138,6 +142,6 @@ def notes(report: LoadReport | None, lang: str) -> list[str]:
     """What a load noted without rejecting a row (a former division's name resolved to
     today's code, a 合计 row that does not add up), one line per note and file, as Markdown
     that shows the file's name and its cells as typed."""
-    i = 1 if lang == "en" else 0
-    return [literal.markdown(f"{f.path.name}：{w[i]}" if not i else f"{f.path.name}: {w[i]}")
+    colon = pick(("：", ": "), lang)
+    return [literal.markdown(f"{f.path.name}{colon}{pick(w, lang)}")
             for f in (report.files if report else []) for w in f.warnings]

@@ -15,6 +15,7 @@ import streamlit as st
 
 from analytics import db
 from core import literal
+from core.messages import pick, register, render
 from ui import alerts_hook
 from ui.etl_actions import withdraw
 
@@ -40,39 +41,41 @@ HEADERS = {"batch_id": ("批次", "batch"), "file_name": ("文件", "file"), "ki
            "rows_rejected": ("拒绝行数", "rejected"), "rows_inserted": ("新增", "inserted"),
            "rows_updated": ("更新", "updated"), "loaded_by": ("载入人", "loaded by"),
            "withdrawable": ("可撤销", "can withdraw"), "blocked": ("不能撤销的原因", "why not")}
+register("withdraw", TEXT)
+register("batch_headers", HEADERS)
 _OUTCOME = "withdraw_outcome"
 
 
 def draw(lang: str, user: str | None, region: str | None = None) -> None:
     """The section, in an expander (open while it has an outcome to show); a user bound to
     a region sees and withdraws the batches of that region only."""
-    i = 1 if lang == "en" else 0
     path = db.warehouse_path()
     outcome = st.session_state.get(_OUTCOME)
-    with st.expander(TEXT["title"][i], expanded=outcome is not None):
-        st.caption(TEXT["help"][i])
+    with st.expander(render("withdraw.title", lang), expanded=outcome is not None):
+        st.caption(render("withdraw.help", lang))
         if outcome is not None:
             ok, message = outcome
-            (st.success if ok else st.error)(literal.markdown(message[i]))  # names a file
+            (st.success if ok else st.error)(literal.markdown(pick(message, lang)))  # names a file
         listing = batches(path, lang, region) if path.exists() else pl.DataFrame()
         if listing.is_empty():
-            st.info(TEXT["none"][i])
+            st.info(render("withdraw.none", lang))
             return
         st.dataframe(listing.drop("_batch", "_ok"), hide_index=True, width="stretch",
                      key="withdraw_batches")
-        choices = dict(listing.filter("_ok").select("_batch", HEADERS["file_name"][i]).rows())
+        file_name = render("batch_headers.file_name", lang)
+        choices = dict(listing.filter("_ok").select("_batch", file_name).rows())
         if not choices:
-            st.caption(TEXT["nothing_to_pick"][i])
+            st.caption(render("withdraw.nothing_to_pick", lang))
             return
-        batch = st.selectbox(TEXT["pick"][i], list(choices), index=None,
+        batch = st.selectbox(render("withdraw.pick", lang), list(choices), index=None,
                              format_func=lambda b: f"{choices[b]} · {b}", key="withdraw_batch")
         if batch is None:
             return
-        st.warning(literal.markdown(withdraw.describe(path, batch).confirmation(lang)),
+        st.warning(literal.markdown(render(withdraw.describe(path, batch).message, lang)),
                    icon=":material/undo:")
-        sure = st.checkbox(TEXT["sure"][i], key="withdraw_sure")
-        if st.button(TEXT["go"][i], key="withdraw_go", disabled=not sure):
-            with st.spinner(TEXT["running"][i]):
+        sure = st.checkbox(render("withdraw.sure", lang), key="withdraw_sure")
+        if st.button(render("withdraw.go", lang), key="withdraw_go", disabled=not sure):
+            with st.spinner(render("withdraw.running", lang)):
                 st.session_state[_OUTCOME] = run(path, batch, user, region)
             st.session_state.pop("withdraw_sure", None)
             st.rerun()  # the frame redraws too: the filter bar, the data version
@@ -86,7 +89,7 @@ def run(path: Path, batch: str, user: str | None,
     except withdraw.Refused as e:
         return False, (e.zh, e.en)
     alerts_hook.after_change("withdraw", user)  # findings the batch made may clear now
-    return True, (result.message_zh, result.message_en)
+    return True, (render(result.message, "zh"), render(result.message, "en"))
 
 
 def batches(path: Path, lang: str, region: str | None = None) -> pl.DataFrame:
@@ -102,13 +105,12 @@ def _batches(path: str, version: str, region: str | None) -> pl.DataFrame:
 
 
 def _shown(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
-    i = 1 if lang == "en" else 0
-    yes, no = TEXT["yes"][i], TEXT["no"][i]
+    yes, no = render("withdraw.yes", lang), render("withdraw.no", lang)
     shown = frame.select(
-        "batch_id", "file_name", pl.col("kind_en" if i else "kind_zh").alias("kind"),
+        "batch_id", "file_name", pl.col(pick(("kind_zh", "kind_en"), lang)).alias("kind"),
         pl.col("loaded_at").dt.strftime("%Y-%m-%d %H:%M"), "rows_loaded", "rows_rejected",
         "rows_inserted", "rows_updated", pl.col("loaded_by").fill_null("—"),
         pl.when("withdrawable").then(pl.lit(yes)).otherwise(pl.lit(no)).alias("withdrawable"),
-        pl.col("blocked_en" if i else "blocked_zh").fill_null("").alias("blocked"),
+        pl.col(pick(("blocked_zh", "blocked_en"), lang)).fill_null("").alias("blocked"),
         pl.col("batch_id").alias("_batch"), pl.col("withdrawable").alias("_ok"))
-    return shown.rename({c: h[i] for c, h in HEADERS.items()})
+    return shown.rename({c: render(f"batch_headers.{c}", lang) for c in HEADERS})

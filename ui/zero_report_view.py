@@ -14,6 +14,7 @@ import polars as pl
 import streamlit as st
 
 from analytics import db
+from core.messages import pick, register, render
 from ui import auth
 from ui import upload_view as uv
 from ui.etl_actions import LoadReport, mappings, zero_reports
@@ -40,10 +41,8 @@ TEXT = {
 }
 SKIPPED_HEADERS = {"file": ("文件", "file"), "sheet": ("工作表", "sheet"), "row": ("行号", "row"),
                    "what": ("类别", "kind of line"), "text": ("内容", "text")}
-
-
-def tr(key: str, lang: str, **values: object) -> str:
-    return TEXT[key][1 if lang == "en" else 0].format(**values)
+register("zero_report", TEXT)
+register("skipped_headers", SKIPPED_HEADERS)
 
 
 def last_month(today: dt.date | None = None) -> dt.date:
@@ -60,32 +59,31 @@ def declarations(stations: list[str], month: dt.date, kind: str) -> list[tuple[s
 def draw(lang: str, user: auth.User, stations: pl.DataFrame) -> LoadReport | None:
     """The section in an expander; the load's report when the user confirmed, else None.
     `stations` are the user's registered stations (station_code, name_zh)."""
-    i = 1 if lang == "en" else 0
-    with st.expander(tr("title", lang)):
-        st.caption(tr("help", lang))
+    with st.expander(render("zero_report.title", lang)):
+        st.caption(render("zero_report.help", lang))
         if stations.is_empty():
-            st.info(tr("no_stations", lang))
+            st.info(render("zero_report.no_stations", lang))
             return None
         names = dict(stations.select("station_code", "name_zh").iter_rows())
-        picked = st.multiselect(tr("stations", lang), list(names), key="zero_stations",
+        picked = st.multiselect(render("zero_report.stations", lang), list(names), key="zero_stations",
                                 format_func=lambda c: f"{names[c]}（{c}）",
-                                placeholder=tr("pick", lang))
+                                placeholder=render("zero_report.pick", lang))
         default = last_month()
         years = list(range(default.year - 15, default.year + 1))
         cols = st.columns(3)
-        year = cols[0].selectbox(tr("year", lang), years, index=len(years) - 1,
+        year = cols[0].selectbox(render("zero_report.year", lang), years, index=len(years) - 1,
                                  key="zero_year")
-        month = cols[1].selectbox(tr("month", lang), list(range(1, 13)),
+        month = cols[1].selectbox(render("zero_report.month", lang), list(range(1, 13)),
                                   index=default.month - 1, key="zero_month")
-        kinds = {k: getattr(mappings.kinds()[k], "name_en" if i else "name_zh")
+        kinds = {k: pick((mappings.kinds()[k].name_zh, mappings.kinds()[k].name_en), lang)
                  for k in zero_reports.KINDS}
-        nouns = {k: words[i] for k, words in zero_reports.NOUNS.items()}
-        kind = cols[2].selectbox(tr("kind", lang), list(kinds), format_func=kinds.get,
+        nouns = {k: pick(words, lang) for k, words in zero_reports.NOUNS.items()}
+        kind = cols[2].selectbox(render("zero_report.kind", lang), list(kinds), format_func=kinds.get,
                                  key="zero_kind")
-        sure = st.checkbox(tr("sure", lang, kind=nouns[kind]), key="zero_sure")
-        if not st.button(tr("go", lang), key="zero_go", disabled=not (picked and sure)):
+        sure = st.checkbox(render("zero_report.sure", lang, kind=nouns[kind]), key="zero_sure")
+        if not st.button(render("zero_report.go", lang), key="zero_go", disabled=not (picked and sure)):
             return None
-        with st.spinner(tr("running", lang)):
+        with st.spinner(render("zero_report.running", lang)):
             return uv.run_load(declarations(picked, dt.date(year, month, 1), kind),
                                db.warehouse_path(), user)
 
@@ -93,12 +91,11 @@ def draw(lang: str, user: auth.User, stations: pl.DataFrame) -> LoadReport | Non
 def skipped_table(report: LoadReport | None, lang: str) -> pl.DataFrame:
     """The lines of the files read and not taken as data (合计, signatures, 注：… notes),
     with file, sheet, row and text, headed in the reader's language."""
-    i = 1 if lang == "en" else 0
     if report is None:
         return pl.DataFrame()
     lines = report.skipped.select("file", "sheet", "row",
-                                  pl.col("what_en" if i else "what_zh").alias("what"), "text")
-    return lines.rename({c: h[i] for c, h in SKIPPED_HEADERS.items()})
+                                  pl.col(pick(("what_zh", "what_en"), lang)).alias("what"), "text")
+    return lines.rename({c: render(f"skipped_headers.{c}", lang) for c in SKIPPED_HEADERS})
 
 
 def show_skipped(report: LoadReport | None, lang: str) -> None:
@@ -106,6 +103,6 @@ def show_skipped(report: LoadReport | None, lang: str) -> None:
     skipped = skipped_table(report, lang)
     if skipped.is_empty():
         return
-    with st.expander(tr("skipped", lang, n=skipped.height)):
+    with st.expander(render("zero_report.skipped", lang, n=skipped.height)):
         st.dataframe(skipped.with_columns(pl.col(pl.String).fill_null("")), hide_index=True,
                      width="stretch", key="upload_skipped")
