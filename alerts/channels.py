@@ -48,10 +48,13 @@ from pathlib import Path
 
 import requests
 
+from core.messages import register
+
 ENV = "UNION_DASH_CHANNELS"
 KINDS = ("wecom", "dingtalk", "email")
 KIND_NAMES = {"wecom": ("企业微信", "WeCom"), "dingtalk": ("钉钉", "DingTalk"),
               "email": ("电子邮件", "e-mail")}
+register("channel_kind", KIND_NAMES)
 # WeCom caps markdown content at 4096 bytes and text at 2048; DingTalk's are larger, the same
 # caps keep a message short on either.
 MAX_BYTES = {"markdown": 4000, "text": 2000}

@@ -14,6 +14,7 @@ from alerts.model import Rule
 from analytics import reference
 from analytics.access import within
 from analytics.filters import COUNTRY
+from core.messages import has, pick, register, render
 
 MARK = {"sent": "✓", "failed": "✗"}
 STATUS = {"open": ("未解除", "open"), "cleared": ("已解除", "cleared")}
@@ -30,21 +31,24 @@ RULE_HEADERS = {"rule_id": ("编号", "id"), "name": ("名称", "name"),
                 "params": ("参数", "settings"), "region": ("地区", "region"),
                 "depth": ("层级", "depth"), "recipients": ("接收渠道", "recipients"),
                 "enabled": ("启用", "enabled"), "owner": ("创建人", "owner")}
+register("alert_status", STATUS)
+register("alert_reason", REASONS)
+register("firing_headers", FIRING_HEADERS)
+register("rule_headers", RULE_HEADERS)
 
 
 def firings(scope: str = COUNTRY, *, open_only: bool = False, lang: str = "zh",
             state_file: Path | None = None) -> pl.DataFrame:
     """One row per firing in `scope`, newest first: status, rule, region, period, figures,
     times, what each channel made of it ("办公室群 ✓ · 停机群 ✗ 3次") and the link."""
-    i = 1 if lang == "en" else 0
     rows = [r for r in state.firings(open_only=open_only, state=state_file)
             if scope == COUNTRY or within(r["region"], scope)]
     sent = _delivery_text([r["id"] for r in rows], lang, state_file)
     names = _names(lang)
     out = [{
-        "status": STATUS["open" if r["cleared_at"] is None else "cleared"][i]
-        + ("" if r["cleared_at"] is None else
-           f"（{REASONS.get(r['clear_reason'], (r['clear_reason'],) * 2)[i]}）"),
+        "status": render("alert_status.open" if r["cleared_at"] is None
+                         else "alert_status.cleared", lang)
+        + ("" if r["cleared_at"] is None else f"（{_or_code('alert_reason', r['clear_reason'], lang)}）"),
         "rule": r["rule_name"] or r["rule_id"],
         "region": names.get(r["region"]) or r["region_name"] or r["region"],
         "period": r["period"], "value": r["value"], "reference": r["reference"],
@@ -64,7 +68,7 @@ def _names(lang: str) -> dict[str, str]:
         frame = reference.regions()
     except Exception:  # noqa: BLE001 - no warehouse yet: the recorded names serve
         return {}
-    col = "name_en" if lang == "en" else "name_zh"
+    col = pick(("name_zh", "name_en"), lang)
     return {c: n or z for c, n, z in frame.select("region_code", col, "name_zh").iter_rows()} \
         if col != "name_zh" else dict(frame.select("region_code", "name_zh").iter_rows())
 
@@ -108,9 +112,8 @@ def _local(text: str | None) -> str:
 
 def rules_table(scope: str = COUNTRY, *, lang: str = "zh",
                 state_file: Path | None = None) -> pl.DataFrame:
-    i = 1 if lang == "en" else 0
     out = [{"rule_id": r.rule_id, "name": r.name,
-            "condition": rules.CONDITION_NAMES.get(r.condition, (r.condition,) * 2)[i],
+            "condition": _or_code("alert_condition", r.condition, lang),
             "indicator": r.indicator, "params": describe_params(r),
             "region": r.region, "depth": str(r.level_depth),
             "recipients": "; ".join(r.recipients), "enabled": "✓" if r.enabled else "—",
@@ -122,13 +125,12 @@ def rules_table(scope: str = COUNTRY, *, lang: str = "zh",
 CHANNEL_HEADERS = {"name": ("渠道", "channel"), "kind": ("类型", "kind"),
                    "where": ("发往", "to"), "lang": ("语言", "language"),
                    "retries": ("重试次数", "retries")}
+register("channel_headers", CHANNEL_HEADERS)
 
 
 def channels_table(configured: dict, lang: str = "zh") -> pl.DataFrame:
     """One row per channel, without its secrets (Channel.describe)."""
-    from alerts.channels import KIND_NAMES
-    i = 1 if lang == "en" else 0
-    rows = [{"name": c.name, "kind": KIND_NAMES[c.kind][i], "where": c.describe(),
+    rows = [{"name": c.name, "kind": render(f"channel_kind.{c.kind}", lang), "where": c.describe(),
              "lang": c.lang, "retries": str(c.retries)} for c in configured.values()]
     return pl.DataFrame(rows, schema={k: pl.String for k in CHANNEL_HEADERS}, orient="row")
 
@@ -137,10 +139,16 @@ def describe_params(rule: Rule) -> str:
     return ", ".join(f"{k}={v}" for k, v in rule.params.items())
 
 
-def headed(frame: pl.DataFrame, headers: dict[str, tuple[str, str]], lang: str) -> pl.DataFrame:
-    """The frame with its headers in the language."""
-    i = 1 if lang == "en" else 0
-    return frame.rename({k: v[i] for k, v in headers.items() if k in frame.columns})
+def headed(frame: pl.DataFrame, domain: str, lang: str) -> pl.DataFrame:
+    """The frame with its headers in the language, from the catalogue's `domain`
+    ("firing_headers", "rule_headers", "channel_headers")."""
+    return frame.rename({k: render(f"{domain}.{k}", lang) for k in frame.columns
+                         if has(f"{domain}.{k}")})
+
+
+def _or_code(domain: str, code: str, lang: str) -> str:
+    """A code's word in the language; the code itself where the catalogue has none."""
+    return render(f"{domain}.{code}", lang) if has(f"{domain}.{code}") else code
 
 
 TEMPLATE_CSV = ("名称,指标,条件,地区,层级,接收渠道,语言,启用,比较,阈值,基准,幅度,百分点,日,截止日期,类别,件数\n"

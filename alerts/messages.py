@@ -1,4 +1,4 @@
-"""The alert message catalogue: one short line per condition, Chinese first, English a
+"""The alerts' messages, the "alert" domain of core/messages.py: one short line per condition, Chinese first, English a
 switch away, with the figure, the region, the period, the rule's name and the link.
 
 `render(finding, lang)` formats a Finding's params (raw numbers, codes, ISO dates) with
@@ -13,6 +13,8 @@ from datetime import date
 from alerts.model import Finding
 from analytics import fmt
 from analytics.indicators import INDICATORS
+from core import messages as catalogue
+from core.messages import pick, register
 
 # message_key → (zh, en). Fields: rule, region, period, indicator, value, reference, link,
 # and each condition's own.
@@ -52,10 +54,10 @@ _BASE_PERIOD = {"yoy": "上年同期", "mom": "上期"}
 _KINDS = {"collective": ("群体性诉求", "collective petitions"),
           "skip_level": ("越级信访", "skip-level petitions"),
           "all": ("职工诉求", "petitions")}
-
-
-def _pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[1] if lang == "en" else pair[0]
+register("alert", MESSAGES)
+register("alert_op", _OPS)
+register("alert_basis", _BASIS)
+register("alert_kind", _KINDS)
 
 
 def _day(iso: str, lang: str) -> str:
@@ -67,7 +69,7 @@ def _name(pair: list[str] | None, lang: str, fallback: str) -> str:
     """A name carried in both languages (Chinese, English), in the message's."""
     if not pair:
         return fallback
-    return (pair[1] if lang == "en" else pair[0]) or pair[0] or fallback
+    return pick(pair, lang) or pair[0] or fallback
 
 
 def fields(finding: Finding, lang: str = "zh", base_url: str = "") -> dict[str, str]:
@@ -86,9 +88,9 @@ def fields(finding: Finding, lang: str = "zh", base_url: str = "") -> dict[str, 
            "link": base_url.rstrip("/") + finding.link}
     cond = finding.message_key
     if cond in ("threshold", "change"):
-        out["op"] = _pick(_OPS[p["op"]], lang)
+        out["op"] = catalogue.render(f"alert_op.{p['op']}", lang)
     if cond == "change":
-        out["basis"] = _pick(_BASIS[p["basis"]], lang)
+        out["basis"] = catalogue.render(f"alert_basis.{p['basis']}", lang)
         change = p["change"]
         out["change"] = (f"{change:+.1f}%" if lang == "en" else
                          f"{'增长' if change >= 0 else '下降'}{abs(change):.1f}%")
@@ -107,7 +109,7 @@ def fields(finding: Finding, lang: str = "zh", base_url: str = "") -> dict[str, 
                 "deadline": _day(p["deadline"], lang),
                 **{k: fmt.yuan(p[k], lang) for k in ("allocated", "received", "gap")}}
     elif cond == "petitions_above":
-        out["kind"] = _pick(_KINDS[p["kind"]], lang)
+        out["kind"] = catalogue.render(f"alert_kind.{p['kind']}", lang)
         out["value"] = f"{finding.value:,.0f}"
         out["reference"] = f"{finding.reference:,.0f}"
     return out
@@ -116,5 +118,5 @@ def fields(finding: Finding, lang: str = "zh", base_url: str = "") -> dict[str, 
 def render(finding: Finding, lang: str = "zh", base_url: str = "") -> str:
     """The finding as one short message; `base_url` (the dashboard's address) makes the link
     absolute."""
-    template = _pick(MESSAGES[finding.message_key], lang)
-    return template.format(**fields(finding, lang, base_url))
+    return catalogue.render(f"alert.{finding.message_key}", lang,
+                            **fields(finding, lang, base_url))

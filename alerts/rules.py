@@ -23,6 +23,7 @@ from alerts.model import CONDITIONS, Rule
 from analytics.access import within
 from analytics.filters import COUNTRY
 from core import audit
+from core.messages import register
 from core.warehouse import warehouse_path
 
 OPS = (">", ">=", "<", "<=")
@@ -41,6 +42,7 @@ CONDITION_NAMES = {  # for messages and the editor
     "silent_station": ("站点未报送", "station silent"),
     "matching_arrears": ("配套资金未到位", "matching funds not arrived"),
     "petitions_above": ("信访件数超过", "petitions above")}
+register("alert_condition", CONDITION_NAMES)
 BASIS_WORDS = {"同比": "yoy", "环比": "mom"}
 KIND_WORDS = {"集体访": "collective", "越级访": "skip_level", "全部": "all"}
 YES = {"1", "true", "yes", "y", "是", "启用", "on"}

@@ -10,6 +10,7 @@ import polars as pl
 
 from analytics import db
 from core import audit, audit_chain, audit_verify
+from core.messages import pick, register, render
 from core.warehouse import audit_path
 
 ACTION_LABELS = {"login": ("登录", "log-in"), "logout": ("退出登录", "log-out"),
@@ -34,6 +35,10 @@ HEADERS = {"id": ("编号", "No."), "at_local": ("时间", "Time"), "user": ("�
            "role": ("角色", "Role"), "action": ("操作", "Action"), "object": ("对象", "Object"),
            "outcome": ("结果", "Outcome"), "details": ("详情", "Details"),
            "at_utc": ("时间(UTC)", "Time (UTC)")}
+register("audit_action", ACTION_LABELS)
+register("audit_outcome", OUTCOME_LABELS)
+register("audit_headers", HEADERS)
+register("audit_log", {"head": ("末条 {n}：{hash}", "head {n}: {hash}")})
 
 
 def log_path() -> Path:
@@ -78,12 +83,11 @@ def _verdict(path: Path, warehouse: Path, lang: str) -> tuple[bool | None, list[
     try:
         report = audit_verify.verify(path, warehouse=warehouse)
     except audit_verify.CannotVerify as e:
-        return None, [e.en if lang == "en" else e.zh]
+        return None, [pick((e.zh, e.en), lang)]
     lines = [audit_chain.summary(report, lang)]
     lines += [audit_chain.describe(p, lang) for p in report.problems]
     if report.head is not None:
-        lines.append(f"末条 {report.head}：{report.head_hash}" if lang != "en" else
-                     f"head {report.head}: {report.head_hash}")
+        lines.append(render("audit_log.head", lang, n=report.head, hash=report.head_hash))
     return report.whole, lines
 
 
@@ -93,9 +97,9 @@ def users() -> list[str]:
 
 def labelled(df: pl.DataFrame, lang: str) -> pl.DataFrame:
     """Actions and outcomes as words, headers in `lang`; codes kept where no word is known."""
-    i = 1 if lang == "en" else 0
     out = df.with_columns(
-        pl.col("action").replace({k: v[i] for k, v in ACTION_LABELS.items()}),
-        pl.col("outcome").replace({k: v[i] for k, v in OUTCOME_LABELS.items()}),
+        pl.col("action").replace({k: render(f"audit_action.{k}", lang) for k in ACTION_LABELS}),
+        pl.col("outcome").replace({k: render(f"audit_outcome.{k}", lang)
+                                   for k in OUTCOME_LABELS}),
         pl.col("role", "object").fill_null(""))
-    return out.rename({c: HEADERS[c][i] for c in out.columns if c in HEADERS})
+    return out.rename({c: render(f"audit_headers.{c}", lang) for c in out.columns if c in HEADERS})

@@ -17,6 +17,7 @@ import polars as pl
 from analytics import fmt
 from analytics.figures import FONT
 from core import literal
+from core.messages import register, render
 
 NO_DATA = "#d5d8dc"  # regions without a value: their own grey, outside the colour scale
 # Blues from a pale but visible blue: the lowest value never reads as white or as no data.
@@ -24,16 +25,13 @@ SCALE = [[0.0, "#c6dbef"], [0.5, "#4292c6"], [1.0, "#08306b"]]
 _EMPTY_WORLD = json.dumps({"type": "Topology", "objects": {}, "arcs": []}, separators=(",", ":"))
 # Plotly appends "/<name>.json" to topojsonURL: after "#" that is a fragment, not the data.
 CONFIG = {"topojsonURL": "data:application/json," + urllib.parse.quote(_EMPTY_WORLD) + "#"}
-_WORDS = {"no_data": ("无数据", "No data"), "yoy": ("同比", "YoY"), "count": ("数量", "number")}
-
-
-def _word(key: str, lang: str) -> str:
-    return _WORDS[key][1 if lang == "en" else 0]
+register("map", {"no_data": ("无数据", "No data"), "yoy": ("同比", "YoY"),
+                 "count": ("数量", "number")})
 
 
 def legend_title(name: str, unit: str, lang: str) -> str:
     """The colour bar's title: the indicator and its unit (万元, %, 人 …)."""
-    label = fmt.scale(unit, lang)[1] or _word("count", lang)
+    label = fmt.scale(unit, lang)[1] or render("map.count", lang)
     return f"{name}<br>({label})" if lang == "en" else f"{name}<br>（{label}）"
 
 
@@ -52,9 +50,9 @@ def map_figure(df: pl.DataFrame, geojson: dict, *, unit: str, lang: str, name: s
         labels = [literal.plotly((rows.get(c) or {}).get("label") or c) for c in empty]
         fig.add_trace(go.Choropleth(
             geojson=geojson, locations=empty, z=[0] * len(empty), featureidkey="id",
-            colorscale=[[0, NO_DATA], [1, NO_DATA]], showscale=False, name=_word("no_data", lang),
+            colorscale=[[0, NO_DATA], [1, NO_DATA]], showscale=False, name=render("map.no_data", lang),
             customdata=[[c, lb] for c, lb in zip(empty, labels, strict=True)],
-            hovertemplate="<b>%{customdata[1]}</b><br>" + _word("no_data", lang) + "<extra></extra>",
+            hovertemplate="<b>%{customdata[1]}</b><br>" + render("map.no_data", lang) + "<extra></extra>",
             marker_line={"color": "white", "width": 0.8}))
     if have:
         values = [rows[c]["value"] * factor for c in have]
@@ -66,7 +64,7 @@ def map_figure(df: pl.DataFrame, geojson: dict, *, unit: str, lang: str, name: s
             geojson=geojson, locations=have, z=values, featureidkey="id", colorscale=SCALE,
             customdata=text, name=literal.plotly(name),
             hovertemplate=("<b>%{customdata[1]}</b><br>" + literal.plotly(name)
-                           + ": %{customdata[2]}<br>" + _word("yoy", lang)
+                           + ": %{customdata[2]}<br>" + render("map.yoy", lang)
                            + ": %{customdata[3]}<extra></extra>"),
             colorbar={"title": {"text": legend_title(literal.plotly(name), unit, lang),
                                 "side": "top"},
@@ -84,7 +82,7 @@ def map_figure(df: pl.DataFrame, geojson: dict, *, unit: str, lang: str, name: s
         title={"text": literal.plotly(title), "x": 0, "font": {"size": 15}} if title else None)
     if empty:  # the grey's key, under the map beside the colour bar's title
         fig.add_annotation(text=f"<span style='color:{NO_DATA}'>■</span> "
-                           + _word("no_data", lang), showarrow=False, xref="paper",
+                           + render("map.no_data", lang), showarrow=False, xref="paper",
                            yref="paper", x=0, y=0, xanchor="left", yanchor="top",
                            font={"size": 12})
     return fig

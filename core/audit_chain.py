@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.messages import register, render
 from core.secret_file import read_or_make
 
 KEY_ENV = "UNION_DASH_AUDIT_KEY"
@@ -120,7 +121,7 @@ def _gap(report: Report, n: int) -> bool:
     return last is not None and last.kind in ("start", "removed") and last.until == n - 1
 
 
-_TEXT = {
+TEXT = {
     "edited": ("第 {at} 条被修改（哈希不符）", "event {at} was edited (hash mismatch)"),
     "removed": ("第 {rng} 条被删除（第 {before} 条与第 {after} 条之间有缺口）",
                 "{ev} {rng} {was} removed (gap between {before} and {after})"),
@@ -139,29 +140,31 @@ _TEXT = {
                   "was replaced"),
     "anchor": ("第 {at} 条不是记下的那条：日志被替换或重写",
                "event {at} is not the one noted: the log was replaced or rewritten"),
+    # the verdict (summary)
+    "empty": ("日志为空", "the log is empty"),
+    "whole": ("整条日志完整：自第 {first} 条至第 {head} 条，共 {events} 条",
+              "the whole log is intact: events {first}–{head}, {events} in all"),
+    "not_whole": ("日志不完整：发现 {n} 处问题", "the log is not whole: {n} problem{s} found"),
 }
+register("audit_chain", TEXT)
 
 
 def describe(problem: Problem, lang: str = "zh") -> str:
     """One finding as a sentence, Chinese or English."""
-    text = _TEXT[problem.kind][1 if lang == "en" else 0]
     until = problem.until if problem.until is not None else problem.at
     one = until == problem.at
-    return text.format(at=problem.at, until=until, batch=problem.batch,
-                       before=(problem.at or 1) - 1, after=(until or 0) + 1,
-                       rng=problem.at if one else f"{problem.at}–{until}",
-                       ev="event" if one else "events", was="was" if one else "were")
+    return render(f"audit_chain.{problem.kind}", lang, at=problem.at, until=until,
+                  batch=problem.batch, before=(problem.at or 1) - 1, after=(until or 0) + 1,
+                  rng=problem.at if one else f"{problem.at}–{until}",
+                  ev="event" if one else "events", was="was" if one else "were")
 
 
 def summary(report: Report, lang: str = "zh") -> str:
     """The verdict in one line."""
     if report.whole:
         if not report.events:
-            return "日志为空" if lang != "en" else "the log is empty"
-        return (f"整条日志完整：自第 {report.first} 条至第 {report.head} 条，共 {report.events} 条"
-                if lang != "en" else
-                f"the whole log is intact: events {report.first}–{report.head}, "
-                f"{report.events} in all")
+            return render("audit_chain.empty", lang)
+        return render("audit_chain.whole", lang, first=report.first, head=report.head,
+                      events=report.events)
     n = len(report.problems)
-    return (f"日志不完整：发现 {n} 处问题" if lang != "en" else
-            f"the log is not whole: {n} problem{'s' * (n != 1)} found")
+    return render("audit_chain.not_whole", lang, n=n, s="s" * (n != 1))

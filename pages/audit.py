@@ -12,12 +12,12 @@ import streamlit as st
 
 from analytics import audit
 from analytics.export import Provenance
-from analytics.i18n import t
+from core.messages import register, render
 from ui.downloads import download_buttons
 from ui.page_context import open_page
 
 page = open_page(__file__)  # refuses a role the page is not for (ui/pages_registry.py)
-lang, L = page.lang, page.i
+lang = page.lang
 SHOWN = 2000  # rows in the table; the export holds every event the filters select
 
 TEXT = {
@@ -35,44 +35,42 @@ TEXT = {
              "to check later (python -m core.audit verify --head ID:HASH) that the log was "
              "not replaced."),
 }
+register("audit_page", TEXT)
 
 
-def tr(key: str, **kw) -> str:
-    return TEXT[key][L].format(**kw)
-
-
-st.title(t("page_audit", lang))
-st.caption(tr("intro", path=audit.log_path()))
+st.title(render("app.page_audit", lang))
+st.caption(render("audit_page.intro", lang, path=audit.log_path()))
 whole, verdict = audit.integrity(lang)
 if whole is None:
     st.warning(verdict[0], icon=":material/help:")
 elif whole:
     st.success(f"{verdict[0]}  \n{verdict[-1]}", icon=":material/verified:")
-    st.caption(tr("head"))
+    st.caption(render("audit_page.head", lang))
 else:
     st.error("\n".join([verdict[0], "", *(f"- {line}" for line in verdict[1:])]),
              icon=":material/gpp_bad:")
 today = date.today()
 left, mid, right = st.columns([2, 2, 1])
-period = left.date_input(tr("period"), (today - timedelta(days=30), today), max_value=today,
+period = left.date_input(render("audit_page.period", lang), (today - timedelta(days=30), today), max_value=today,
                          key="audit_period")
 since, until = (*period, *period)[:2] if isinstance(period, tuple) else (period, period)
-actions = mid.multiselect(tr("actions"), list(audit.ACTION_LABELS), key="audit_actions",
-                          format_func=lambda a: audit.ACTION_LABELS[a][L], placeholder=tr("all"))
-user = right.selectbox(tr("user"), audit.users(), index=None, placeholder=tr("all"),
+actions = mid.multiselect(render("audit_page.actions", lang), list(audit.ACTION_LABELS), key="audit_actions",
+                          format_func=lambda a: render(f"audit_action.{a}", lang),
+                          placeholder=render("audit_page.all", lang))
+user = right.selectbox(render("audit_page.user", lang), audit.users(), index=None, placeholder=render("audit_page.all", lang),
                        key="audit_user")
 
 events = audit.events(since, until, actions, user)
-st.caption(tr("count", n=events.height))
+st.caption(render("audit_page.count", lang, n=events.height))
 if events.is_empty():
-    st.info(tr("none"), icon=":material/info:")
+    st.info(render("audit_page.none", lang), icon=":material/info:")
     st.stop()
 st.dataframe(audit.labelled(events.drop("at_utc").head(SHOWN), lang), hide_index=True,
              width="stretch", key="audit_table")
 if events.height > SHOWN:
-    st.caption(tr("more", shown=SHOWN, n=events.height))
+    st.caption(render("audit_page.more", lang, shown=SHOWN, n=events.height))
 query = {"from": f"{since}", "to": f"{until}", "actions": ",".join(actions), "user": user or ""}
 query = {k: v for k, v in query.items() if v}
-download_buttons(None, events, Provenance(title=t("page_audit", lang), filters=query,
+download_buttons(None, events, Provenance(title=render("app.page_audit", lang), filters=query,
                                           data_version=audit.log_path().name, lang=lang),
                  key="audit_export", query=query)

@@ -17,6 +17,7 @@ from analytics import reference
 from analytics.access import within
 from analytics.filters import COUNTRY
 from analytics.indicators import CATALOGUE
+from core.messages import pick, register, render
 from ui import audit_trail as trail
 from ui.auth.policy import can
 from ui.page_context import PageContext
@@ -58,14 +59,14 @@ TEXT = {
     "day": ("每月第几日前未报送", "Silent by day of the month"),
     "by": ("截止日期（月-日）", "Due by (MM-DD)"), "kind": ("信访类别", "Petition kind"),
     "n": ("件数超过", "More than"),
+    "view": ("查看", "view"),
 }
 BASES = {"yoy": ("同比", "year on year"), "mom": ("环比", "on the previous period")}
 KINDS = {"collective": ("集体访", "collective"), "skip_level": ("越级访", "skip-level"),
          "all": ("全部", "all")}
-
-
-def tr(page: PageContext, key: str, **kw) -> str:
-    return TEXT[key][page.i].format(**kw)
+register("alerts_page", TEXT)
+register("alerts_basis", BASES)
+register("alerts_kind", KINDS)
 
 
 def scope(page: PageContext) -> str:
@@ -74,36 +75,33 @@ def scope(page: PageContext) -> str:
 
 
 def intro(page: PageContext) -> None:
-    st.caption(tr(page, "intro"))
+    st.caption(render("alerts_page.intro", page.lang))
 
 
 # ---------------------------------------------------------------- the firings
 
 def firings(page: PageContext) -> None:
-    st.subheader(tr(page, "firings"))
-    open_only = st.toggle(tr(page, "open_only"), key="alerts_open_only")
+    st.subheader(render("alerts_page.firings", page.lang))
+    open_only = st.toggle(render("alerts_page.open_only", page.lang), key="alerts_open_only")
     frame = listing.firings(scope(page), open_only=open_only, lang=page.lang)
     if frame.is_empty():
-        st.info(tr(page, "none"))
+        st.info(render("alerts_page.none", page.lang))
     else:
         base = (st.get_option("server.baseUrlPath") or "").strip("/")
         frame = frame.with_columns(pl.col("link").map_elements(
             lambda link: f"/{base}{link}" if base and link.startswith("/") else link,
             return_dtype=pl.String))
-        shown = listing.headed(frame, listing.FIRING_HEADERS, page.lang)
-        link = listing.FIRING_HEADERS["link"][page.i]
+        shown = listing.headed(frame, "firing_headers", page.lang)
+        link = render("firing_headers.link", page.lang)
         st.dataframe(shown, hide_index=True, width="stretch", key="alerts_firings",
                      column_config={link: st.column_config.LinkColumn(
-                         link, display_text=TEXT_VIEW[page.i])})
+                         link, display_text=render("alerts_page.view", page.lang))})
     failed = listing.failures(scope(page))
     if failed:
         lines = [f"- {d['at_utc'][:16].replace('T', ' ')} · {d['channel']} · {d['rule']} · "
                  f"{d['region']} · {d['attempt']}× · {d['error'] or ''}" for d in failed[:20]]
-        st.warning(tr(page, "failed", n=len(failed)) + "\n" + "\n".join(lines),
+        st.warning(render("alerts_page.failed", page.lang, n=len(failed)) + "\n" + "\n".join(lines),
                    icon=":material/error:")
-
-
-TEXT_VIEW = ("查看", "view")
 
 
 # ---------------------------------------------------------------- the rules (staff)
@@ -113,12 +111,12 @@ def may_edit(page: PageContext) -> bool:
 
 
 def rules_list(page: PageContext) -> list[Rule]:
-    st.subheader(tr(page, "rules"))
+    st.subheader(render("alerts_page.rules", page.lang))
     table = listing.rules_table(scope(page), lang=page.lang)
     if table.is_empty():
-        st.info(tr(page, "no_rules"))
+        st.info(render("alerts_page.no_rules", page.lang))
         return []
-    st.dataframe(listing.headed(table, listing.RULE_HEADERS, page.lang), hide_index=True,
+    st.dataframe(listing.headed(table, "rule_headers", page.lang), hide_index=True,
                  width="stretch", key="alerts_rules")
     return rules.all_rules(scope=scope(page))
 
@@ -126,12 +124,12 @@ def rules_list(page: PageContext) -> list[Rule]:
 def toggle(page: PageContext, existing: list[Rule]) -> None:
     if not existing:
         return
-    with st.expander(tr(page, "toggle")):
+    with st.expander(render("alerts_page.toggle", page.lang)):
         by_id = {r.rule_id: r for r in existing}
-        picked = st.selectbox(tr(page, "pick"), list(by_id), key="alerts_toggle_rule",
+        picked = st.selectbox(render("alerts_page.pick", page.lang), list(by_id), key="alerts_toggle_rule",
                               format_func=lambda i: f"{by_id[i].name} · {i}")
         rule = by_id[picked]
-        label = tr(page, "disable" if rule.enabled else "enable")
+        label = render("alerts_page.disable" if rule.enabled else "alerts_page.enable", page.lang)
         if st.button(label, key="alerts_toggle_go"):
             _refusable(page, lambda: rules.set_enabled(rule.rule_id, not rule.enabled,
                                                        user=trail.who()[0], scope=scope(page)))
@@ -140,85 +138,85 @@ def toggle(page: PageContext, existing: list[Rule]) -> None:
 
 def add_form(page: PageContext) -> None:
     configured = _channels()
-    with st.expander(tr(page, "add")):
+    with st.expander(render("alerts_page.add", page.lang)):
         if not configured:
-            st.caption(tr(page, "no_channels", path=channels.path()))
-        condition = st.selectbox(tr(page, "condition"), CONDITIONS, key="alerts_condition",
-                                 format_func=lambda c: rules.CONDITION_NAMES[c][page.i])
+            st.caption(render("alerts_page.no_channels", page.lang, path=channels.path()))
+        condition = st.selectbox(render("alerts_page.condition", page.lang), CONDITIONS, key="alerts_condition",
+                                 format_func=lambda c: render(f"alert_condition.{c}", page.lang))
         with st.form("alerts_add", border=False):
-            name = st.text_input(tr(page, "name"), key="alerts_name")
-            indicator = st.selectbox(tr(page, "indicator"), ["", *[i.code for i in CATALOGUE]],
+            name = st.text_input(render("alerts_page.name", page.lang), key="alerts_name")
+            indicator = st.selectbox(render("alerts_page.indicator", page.lang), ["", *[i.code for i in CATALOGUE]],
                                      format_func=_indicator_label(page), key="alerts_indicator")
             codes, labels = _regions(page)
-            region = st.selectbox(tr(page, "region"), codes, format_func=labels.get,
+            region = st.selectbox(render("alerts_page.region", page.lang), codes, format_func=labels.get,
                                   key="alerts_region")
-            depth = st.number_input(tr(page, "depth"), 0, 3, 1, key="alerts_depth")
+            depth = st.number_input(render("alerts_page.depth", page.lang), 0, 3, 1, key="alerts_depth")
             params = _param_inputs(page, condition)
-            recipients = st.multiselect(tr(page, "recipients"), sorted(configured),
+            recipients = st.multiselect(render("alerts_page.recipients", page.lang), sorted(configured),
                                         key="alerts_recipients",
-                                        placeholder=tr(page, "pick_channels"))
-            lang = st.radio(tr(page, "lang"), ["zh", "en"], horizontal=True, key="alerts_lang",
+                                        placeholder=render("alerts_page.pick_channels", page.lang))
+            lang = st.radio(render("alerts_page.lang", page.lang), ["zh", "en"], horizontal=True, key="alerts_lang",
                             format_func=lambda x: "中文" if x == "zh" else "English")
-            if st.form_submit_button(tr(page, "save")):
+            if st.form_submit_button(render("alerts_page.save", page.lang)):
                 rule = Rule("", name, indicator, condition, params, region=region,
                             level_depth=int(depth), recipients=tuple(recipients),
                             owner=trail.who()[0], lang=lang)
                 saved = _refusable(page, lambda: rules.save(rule, user=trail.who()[0],
                                                             scope=scope(page)))
                 if saved:
-                    st.success(tr(page, "saved", id=saved.rule_id))
+                    st.success(render("alerts_page.saved", page.lang, id=saved.rule_id))
 
 
 def _param_inputs(page: PageContext, condition: str) -> dict:
-    i, p = page.i, {}
+    p = {}
     if condition in ("threshold", "change"):
-        p["op"] = st.selectbox(tr(page, "op"), list(rules.OPS), key="alerts_op")
+        p["op"] = st.selectbox(render("alerts_page.op", page.lang), list(rules.OPS), key="alerts_op")
     if condition == "threshold":
-        p["value"] = st.number_input(tr(page, "value"), value=0.5, key="alerts_value")
+        p["value"] = st.number_input(render("alerts_page.value", page.lang), value=0.5, key="alerts_value")
     elif condition == "change":
-        p["basis"] = st.selectbox(tr(page, "basis"), list(BASES), key="alerts_basis",
-                                  format_func=lambda b: BASES[b][i])
-        p["pct"] = st.number_input(tr(page, "pct"), value=-20.0, key="alerts_pct")
+        p["basis"] = st.selectbox(render("alerts_page.basis", page.lang), list(BASES), key="alerts_basis",
+                                  format_func=lambda b: render(f"alerts_basis.{b}", page.lang))
+        p["pct"] = st.number_input(render("alerts_page.pct", page.lang), value=-20.0, key="alerts_pct")
     elif condition == "behind_schedule":
-        p["pp"] = st.number_input(tr(page, "pp"), 0.0, 100.0, 10.0, key="alerts_pp")
+        p["pp"] = st.number_input(render("alerts_page.pp", page.lang), 0.0, 100.0, 10.0, key="alerts_pp")
     elif condition == "silent_station":
-        p["day"] = int(st.number_input(tr(page, "day"), 1, 28, 10, key="alerts_day"))
+        p["day"] = int(st.number_input(render("alerts_page.day", page.lang), 1, 28, 10, key="alerts_day"))
     elif condition == "matching_arrears":
-        p["by"] = st.text_input(tr(page, "by"), "09-30", key="alerts_by")
+        p["by"] = st.text_input(render("alerts_page.by", page.lang), "09-30", key="alerts_by")
     elif condition == "petitions_above":
-        p["kind"] = st.selectbox(tr(page, "kind"), list(KINDS), key="alerts_kind",
-                                 format_func=lambda k: KINDS[k][i])
-        p["n"] = int(st.number_input(tr(page, "n"), 0, 10_000, 3, key="alerts_n"))
+        p["kind"] = st.selectbox(render("alerts_page.kind", page.lang), list(KINDS), key="alerts_kind",
+                                 format_func=lambda k: render(f"alerts_kind.{k}", page.lang))
+        p["n"] = int(st.number_input(render("alerts_page.n", page.lang), 0, 10_000, 3, key="alerts_n"))
     return p
 
 
 def rules_file(page: PageContext) -> None:
-    with st.expander(tr(page, "file")):
-        st.download_button(tr(page, "template"), listing.template(_regions(page)[0][0]),
+    with st.expander(render("alerts_page.file", page.lang)):
+        st.download_button(render("alerts_page.template", page.lang), listing.template(_regions(page)[0][0]),
                            "预警规则模板.csv", "text/csv", key="alerts_template",
                            on_click="ignore")
-        upload = st.file_uploader(tr(page, "file"), type=["csv", "toml"], key="alerts_file")
-        if upload is not None and st.button(tr(page, "import"), key="alerts_import"):
+        upload = st.file_uploader(render("alerts_page.file", page.lang), type=["csv", "toml"], key="alerts_file")
+        if upload is not None and st.button(render("alerts_page.import", page.lang), key="alerts_import"):
             saved = _refusable(page, lambda: rules.import_file(
                 upload.name, upload.getvalue(), user=trail.who()[0], scope=scope(page)))
             if saved:
-                st.success(tr(page, "imported", n=len(saved)))
+                st.success(render("alerts_page.imported", page.lang, n=len(saved)))
 
 
 def channel_list(page: PageContext) -> None:
     """The configured channels as the channels file names them: kind, where (a webhook's
     host, a mail server), language and retries; never a key, token, secret or password."""
-    with st.expander(tr(page, "channels", n=len(configured := _channels()))):
-        st.caption(tr(page, "channels_file", path=channels.path()))
+    with st.expander(render("alerts_page.channels", page.lang, n=len(configured := _channels()))):
+        st.caption(render("alerts_page.channels_file", page.lang, path=channels.path()))
         if configured:
             st.dataframe(listing.headed(listing.channels_table(configured, page.lang),
-                                        listing.CHANNEL_HEADERS, page.lang),
+                                        "channel_headers", page.lang),
                          hide_index=True, width="stretch", key="alerts_channels")
 
 
 def run_now(page: PageContext) -> None:
-    if st.button(tr(page, "run"), key="alerts_run"):
-        with st.spinner(tr(page, "running")):
+    if st.button(render("alerts_page.run", page.lang), key="alerts_run"):
+        with st.spinner(render("alerts_page.running", page.lang)):
             report = engine.run_rules(user=trail.who()[0], trigger="manual")
         st.info(report.summary(page.lang))
 
@@ -228,7 +226,7 @@ def _refusable(page: PageContext, action):
     try:
         return action()
     except rules.Refused as e:
-        st.error(tr(page, "refused") + "\n" + "\n".join(f"- {p.text(page.lang)}"
+        st.error(render("alerts_page.refused", page.lang) + "\n" + "\n".join(f"- {p.text(page.lang)}"
                                                         for p in e.problems))
     except channels.ConfigError as e:
         st.error(str(e))
@@ -246,7 +244,7 @@ def _channels() -> dict[str, channels.Channel]:
 def _regions(page: PageContext) -> tuple[list[str], dict[str, str]]:
     """The regions a rule may name (the user's subtree), with their names."""
     frame = reference.regions()
-    col = "name_en" if page.lang == "en" else "name_zh"
+    col = pick(("name_zh", "name_en"), page.lang)
     rows = [(c, (n if col == "name_en" else None) or z) for c, n, z
             in frame.select("region_code", "name_en", "name_zh").iter_rows()
             if within(c, scope(page)) and c != COUNTRY]
