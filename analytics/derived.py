@@ -8,8 +8,8 @@ and, summed per month first, one pass over the rows for any number of buckets. S
 and the hardship register read monthly tables a few hundred times smaller than the facts.
 The other tables' sums and row counts read the marts (core/marts.py), summed by month,
 place and the breakdown shown. Where a warehouse lacks these (an old file, a test fixture),
-queries fall back to the exact definitions; tests/test_person_index.py and
-tests/test_marts.py check both give the same numbers.
+queries fall back to the exact definitions; tests/etl/test_person_index.py and
+tests/etl/test_marts.py check both give the same numbers.
 """
 
 from __future__ import annotations
@@ -233,12 +233,24 @@ def summed(m: Measure, by: str | None = None) -> Measure:
     return replace(m, table=rollup, expr=expr, date_col="month")
 
 
-def _from_mart(m: Measure, by: str | None) -> Measure | None:
+def by_county(m: Measure, by: str | None, level: str | None) -> Measure | None:
+    """The measure over a mart kept by county, for a view of a region of `level` that needs
+    no help station (none of, in or by stations), or None."""
+    return _from_mart(m, by, level)
+
+
+def _from_mart(m: Measure, by: str | None, level: str | None = None) -> Measure | None:
     """The measure over its table's mart, reading the grouping set of breakdown `by`, or None
-    where the mart does not keep the measure's aggregate (word for word) or that breakdown."""
+    where the mart does not keep the measure's aggregate (word for word), that breakdown or
+    the stations the view needs."""
     mart = BY_FACT.get((m.table, m.date_col))
     if (mart is None or m.kind not in ("flow", "annual_flow") or m.where
             or f"mart:{mart.name}" not in ready() or (read := mart.read(m.expr)) is None):
+        return None
+    stations = "station" in TABLE_DIMS[m.table] and (
+        level not in ("country", "province", "city", "county") or by == "station"
+        or (by == "region" and level == "county"))
+    if stations and "station_code" not in mart.places:
         return None
     col = None if by in (None, "county", "region") else TABLE_DIMS[m.table].get(by)
     if col is None or col in mart.places + mart.cuts:

@@ -75,7 +75,8 @@ def evaluate(measures: list[Measure], f: Filters, buckets: list[Bucket],
     view = (str(w.path), w.stamp, f.region, f.fund_source, f.category, by)
     measures = list(dict.fromkeys(measures))
     got = {(m, lo, hi): _memo_get((*view, m, lo, hi)) for m in measures for _, lo, hi in buckets}
-    read = {m: derived.summed(m, by) for m in measures}
+    level = _level(f.region)
+    read = {m: derived.by_county(m, by, level) or derived.summed(m, by) for m in measures}
     groups: dict[tuple, list[Measure]] = defaultdict(list)
     for m in measures:
         r = read[m]
@@ -84,10 +85,10 @@ def evaluate(measures: list[Measure], f: Filters, buckets: list[Bucket],
             for g in groups.values()]
     todo = [(g, missing + _ahead(g, read, f, by, view, ahead or [], missing))
             for g, missing in todo if missing]
-    level = region_level(f.region) if todo else ""
     for group, missing in todo:
         try:
-            rows = scan([read[m] for m in group], f, missing, by, level, checked=True)
+            rows = scan([read[m] for m in group], f, missing, by, level or region_level(f.region),
+                        checked=True)
         except Unavailable:
             rows = []
         found: dict[tuple[str, int], list] = defaultdict(list)
@@ -101,6 +102,14 @@ def evaluate(measures: list[Measure], f: Filters, buckets: list[Bucket],
                 _memo_put((*view, m, lo, hi), got[(m, lo, hi)])
     return {m: {(name, dim): value for name, lo, hi in buckets
                  for dim, value in got[(m, lo, hi)]} for m in measures}
+
+
+def _level(region: str) -> str | None:
+    """The region's level, None for a region this warehouse does not know."""
+    try:
+        return region_level(region)
+    except KeyError:
+        return None
 
 
 def _ahead(group: list[Measure], read: dict[Measure, Measure], f: Filters, by: str | None,

@@ -7,7 +7,7 @@ A mart keeps one grouping set per breakdown: `dim` = '' holds the sums by month 
 that column too. A measure is answered from a mart only where the catalogue's aggregate is
 one of the mart's columns, word for word (`measures`), so the mart cannot drift from the
 definition it stands for; the plain definition over the facts stays the reference
-(tests/test_marts.py compares both). Only sums and row counts are kept: distinct persons and
+(tests/etl/test_marts.py compares both). Only sums and row counts are kept: distinct persons and
 medians cannot be added across months or places, and are never read from here.
 """
 
@@ -39,9 +39,17 @@ class Mart:
 
 
 COUNTY = ("county_code",)
+# analytics/indicators.py's fiscal sources, word for word (its ALLOCATED_SOURCES)
+_ALLOCATED = "('central_special', 'provincial_special', 'local_matching')"
 # analytics/indicators.py's condition of placements within six months, word for word
 _SEEN = "t.end_on + INTERVAL 6 MONTH <= (SELECT max(start_on) FROM training)"
 MARTS: tuple[Mart, ...] = (
+    # Relief by county, without the help station (relief_monthly keeps it): a sixth of its
+    # rows; views of a station, or by station, read relief_monthly.
+    Mart("relief_mart", "relief", "relief_date", COUNTY, ("fund_source", "category"),
+         ("relief_type", "recipient_group"),
+         (("payments", "COUNT(*)"), ("amount_yuan", "SUM(t.amount_yuan)"),
+          ("allocated_paid", f"SUM(t.amount_yuan) FILTER (WHERE t.fund_source IN {_ALLOCATED})"))),
     Mart("petitions_mart", "petitions", "received_on", COUNTY, (),
          ("channel", "category", "mediation_level", "outcome"),
          (("rows", "COUNT(*)"), ("collective", "COUNT(*) FILTER (WHERE t.collective)"),

@@ -4,7 +4,7 @@ made at load for the months and counties a batch touched, or whole.
 A mart row sums the fact rows of one month and county (and station, cut and breakdown
 value), so the rows a batch wrote, replaced or withdrew change only the mart rows of their
 (month, county) pairs: those are deleted and summed again from the facts of those pairs,
-which gives the rows a full rebuild gives (tests/test_marts.py compares both after loads,
+which gives the rows a full rebuild gives (tests/etl/test_marts.py compares both after loads,
 corrections and a withdrawal). `scope` records the pairs while the batch's rows and the rows
 it replaced are still where they can be read: after a load, before a withdrawal.
 """
