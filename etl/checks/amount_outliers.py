@@ -7,11 +7,14 @@ also catches outliers in small counties.
 
 The statistics are kept between loads: per relief type x county the count, median and MAD
 of the log amounts (`dq_amount_groups`), per relief type the 99th percentile
-(`dq_amount_p99`). After a batch only the strata it touched get new statistics; the rows it
+(`dq_amount_p99`, and the rows per type and amount it is read from, `dq_amount_counts`).
+After a batch only the strata it touched get new statistics; the rows it
 wrote are scored, and the other rows only where a score can have changed: every row of a
 stratum whose median, MAD or size class moved, and the rows of a relief type whose p99 moved
 above $f x the lower of the old and new p99.
 """
+
+import duckdb
 
 from etl import touched
 from etl.checks.contract import Check, Scope, Statement
@@ -53,10 +56,39 @@ def _p99(rows: str) -> str:
             f"FROM {rows} WHERE amount_yuan > 0 GROUP BY ALL")
 
 
+def _counts(rows: str) -> str:
+    """Rows per relief type and amount: the p99 of a type without reading its rows."""
+    return (f"SELECT relief_type, amount_yuan, count(*) AS n FROM {rows} "
+            f"WHERE amount_yuan > 0 GROUP BY ALL")
+
+
+def p99_from_counts(con: duckdb.DuckDBPyConnection) -> None:
+    """The touched types' p99 into dq_amount_p99, from dq_amount_counts: the two amounts
+    around rank (n - 1) x 0.99 found by running sums over the distinct amounts, and DuckDB's
+    own quantile_cont interpolating between them (the same arithmetic as over all rows: a
+    2-row quantile at the fraction d interpolates lo + d x (hi - lo) as the n-row one)."""
+    ends = con.execute(f"""
+        WITH c AS (SELECT relief_type, amount_yuan::DOUBLE AS v,
+                          sum(n) OVER (PARTITION BY relief_type ORDER BY amount_yuan) AS upto,
+                          sum(n) OVER (PARTITION BY relief_type) AS total
+                   FROM dq_amount_counts WHERE relief_type IN {TYPES}),
+        k AS (SELECT DISTINCT relief_type, (total - 1)::DOUBLE * 0.99::DOUBLE AS rn FROM c)
+        SELECT relief_type,
+               (SELECT min(v) FROM c WHERE c.relief_type = k.relief_type AND c.upto > floor(rn)),
+               (SELECT min(v) FROM c WHERE c.relief_type = k.relief_type AND c.upto > ceil(rn)),
+               rn - floor(rn)
+        FROM k""").fetchall()
+    con.execute(f"DELETE FROM dq_amount_p99 WHERE relief_type IN {TYPES}")
+    for relief_type, lo, hi, d in ends:
+        p99 = lo if d == 0 else con.execute(
+            f"SELECT quantile_cont(v, {d!r}::DOUBLE) FROM (VALUES ($lo), ($hi)) t(v)",
+            {"lo": lo, "hi": hi}).fetchall()[0][0]
+        con.execute("INSERT INTO dq_amount_p99 VALUES (?, ?)", [relief_type, p99])
+
+
 STRATA = f"(SELECT DISTINCT relief_type, county_code FROM {touched.RELIEF})"
 TYPES = f"(SELECT DISTINCT relief_type FROM {touched.RELIEF})"
 IN_STRATA = f"(SELECT r.* FROM relief r SEMI JOIN {STRATA} s USING (relief_type, county_code))"
-OF_TYPES = f"(SELECT r.* FROM relief r SEMI JOIN {TYPES} s USING (relief_type))"
 # The columns of a relief row the scoring reads (the touched rows come from etl/touched.py's
 # staged copy, whose per-person columns may be older than the table's).
 COLUMNS = ("relief_id, person_key, county_code, station_code, relief_date, relief_type, "
@@ -71,7 +103,8 @@ STATEMENT = Statement(
     checks=(CHECK,),
     params={"z": ROBUST_Z_LIMIT, "n": ROBUST_Z_MIN_GROUP, "f": P99_FACTOR},
     before=(f"CREATE OR REPLACE TABLE dq_amount_groups AS {_group_stats('relief')}",
-            f"CREATE OR REPLACE TABLE dq_amount_p99 AS {_p99('relief')}"),
+            f"CREATE OR REPLACE TABLE dq_amount_p99 AS {_p99('relief')}",
+            f"CREATE OR REPLACE TABLE dq_amount_counts AS {_counts('relief')}"),
     sql="""
 CREATE OR REPLACE TABLE dq_amount_outliers AS
 WITH z AS (
@@ -122,8 +155,14 @@ ORDER BY r.relief_type, r.county_code, r.relief_date, f.rule
                 USING (relief_type, county_code) WHERE NOT coalesce({SAME}, false)""",
             f"""CREATE OR REPLACE TEMP TABLE _p99_before AS SELECT * FROM dq_amount_p99
                 WHERE relief_type IN {TYPES}""",
-            f"DELETE FROM dq_amount_p99 WHERE relief_type IN {TYPES}",
-            f"INSERT INTO dq_amount_p99 {_p99(OF_TYPES)}",
+            # the counts of the amounts the batch touched, then the types' p99 from them
+            f"""DELETE FROM dq_amount_counts WHERE EXISTS (SELECT 1 FROM {touched.RELIEF} t
+                WHERE t.relief_type = dq_amount_counts.relief_type
+                  AND t.amount_yuan = dq_amount_counts.amount_yuan)""",
+            f"""INSERT INTO dq_amount_counts {_counts(
+                f"(SELECT r.* FROM relief r SEMI JOIN {touched.RELIEF} t "
+                "USING (relief_type, amount_yuan))")}""",
+            p99_from_counts,
             f"""CREATE OR REPLACE TEMP TABLE _outlier_rows AS
                 WITH moved AS (
                     SELECT relief_type, least(o.p99, n.p99) AS low

@@ -15,7 +15,7 @@ construction; tests/test_incremental_refresh.py checks they do.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -59,7 +59,7 @@ class Scope:
     key: str
     stale: str = "false"
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    before: tuple[str, ...] = ()
+    before: tuple[str | Callable[[duckdb.DuckDBPyConnection], None], ...] = ()
     after: tuple[str, ...] = ()
     whole: bool = False
 
@@ -114,8 +114,11 @@ class Statement:
         if scope.whole and not scope.sources:
             self.run(con)
             return
-        for sql in scope.before:
-            con.execute(sql, self._params(sql))
+        for sql in scope.before:  # SQL, or a step that needs Python between its queries
+            if callable(sql):
+                sql(con)
+            else:
+                con.execute(sql, self._params(sql))
         if scope.whole:
             con.execute(self.text(scope.sources), self._params(self.sql))
         else:
