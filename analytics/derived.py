@@ -245,7 +245,11 @@ def _from_mart(m: Measure, by: str | None, level: str | None = None) -> Measure 
     the stations the view needs."""
     mart = BY_FACT.get((m.table, m.date_col))
     if (mart is None or m.kind not in ("flow", "annual_flow") or m.where
-            or f"mart:{mart.name}" not in ready() or (read := mart.read(m.expr)) is None):
+            or f"mart:{mart.name}" not in ready()):
+        return None
+    if facts := dict(mart.fact_reads).get(m.expr):
+        return replace(m, expr=facts)  # still over the facts, the table-wide part from the mart
+    if (read := mart.read(m.expr)) is None:
         return None
     stations = "station" in TABLE_DIMS[m.table] and (
         level not in ("country", "province", "city", "county") or by == "station"

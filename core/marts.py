@@ -30,6 +30,9 @@ class Mart:
     # Catalogue aggregates read otherwise than as the sum of a column of `measures` (a
     # condition on the whole table): catalogue aggregate → aggregate over the mart
     reads: tuple[tuple[str, str], ...] = ()
+    # Aggregates that stay on the facts (a median cannot be summed) but whose condition on
+    # the whole table reads the mart: catalogue aggregate → aggregate over the fact rows
+    fact_reads: tuple[tuple[str, str], ...] = ()
 
     def read(self, expr: str) -> str | None:
         """The aggregate over the mart's rows `t` giving the catalogue's aggregate `expr`."""
@@ -39,6 +42,9 @@ class Mart:
 
 
 COUNTY = ("county_code",)
+# analytics/indicators.py's median days to close, word for word but the last day on file
+_DAYS = ("MEDIAN(t.closed_on - t.received_on) FILTER (WHERE t.closed_on IS NOT NULL AND "
+         "t.received_on + INTERVAL 180 DAY <= ({last}))")
 # analytics/indicators.py's fiscal sources, word for word (its ALLOCATED_SOURCES)
 _ALLOCATED = "('central_special', 'provincial_special', 'local_matching')"
 # analytics/indicators.py's condition of placements within six months, word for word
@@ -52,11 +58,15 @@ MARTS: tuple[Mart, ...] = (
           ("allocated_paid", f"SUM(t.amount_yuan) FILTER (WHERE t.fund_source IN {_ALLOCATED})"))),
     Mart("petitions_mart", "petitions", "received_on", COUNTY, (),
          ("channel", "category", "mediation_level", "outcome"),
-         (("rows", "COUNT(*)"), ("collective", "COUNT(*) FILTER (WHERE t.collective)"),
+         (("rows", "COUNT(*)"), ("last_received", "max(t.received_on)"),
+          ("collective", "COUNT(*) FILTER (WHERE t.collective)"),
           ("skip_level", "COUNT(*) FILTER (WHERE t.skip_level)"),
           ("resolved", "COUNT(*) FILTER (WHERE t.outcome = 'resolved')"),
           ("settled", "COUNT(*) FILTER (WHERE t.closed_on IS NOT NULL AND "
-                      "t.outcome <> 'withdrawn')"))),
+                      "t.outcome <> 'withdrawn')")),
+         # the last petition on file from the mart, not from every petition's date
+         fact_reads=((_DAYS.format(last="SELECT max(received_on) FROM petitions"),
+                      _DAYS.format(last="SELECT max(last_received) FROM petitions_mart")),)),
     # Placement within six months counts courses ended six months before the last course
     # start on file: the day a course's outcome counts from (`seen_on`) is a key, and the
     # last start a column, so the condition is tested on the mart's rows.
