@@ -236,8 +236,11 @@ def _definitions(w: _Writer, codes: list[str]) -> None:
     w.part("defs")
     for code in dict.fromkeys(codes):
         ind = INDICATORS[code]
-        text = f"{ind.name(w.lang)}：{ind.definition(w.lang)}"
-        w.para(text.translate(_HALF_TO_FULL) if _zh(w.lang) else text, "附注")
+        if _zh(w.lang):
+            w.para(f"{ind.name(w.lang)}：{ind.definition(w.lang)}".translate(_HALF_TO_FULL),
+                   "附注")
+        else:
+            w.para(f"{ind.name(w.lang)}: {ind.definition(w.lang)}", "附注")
 
 
 def write_docx(b: BriefingData, paragraphs: list[tuple[str, str]], charts: list[Chart],

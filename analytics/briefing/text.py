@@ -192,11 +192,33 @@ def paragraphs_en(b: BriefingData) -> list[tuple[str, str]]:
         got = got if _ok(got) else 0.0
         out.append(("Funds", f"Local matching funds due: {yuan_en(due)}; received: "
                     f"{yuan_en(got)} ({got / due:.0%})."))
+    if text := employment_en(b):
+        out.append(("Training, employment and loans", text))
     petitions = b.value("petitions")
     if _ok(petitions) and petitions > 0:
         rate = b.value("resolution_rate")
         out.append(("Rights protection", f"{petitions:,.0f} petitions received"
                     + (f"; {rate:.1%} resolved." if _ok(rate) else ".")))
+    holders, saved = b.value("card_holders"), b.value("medical_discounts")
+    if _ok(holders) and holders > 0:
+        out.append(("Medical relief", f"{holders:,.0f} persons hold a medical discount card"
+                    + (f"; discounts of {yuan_en(saved)}." if _ok(saved) and saved > 0
+                       else ".")))
     if text := goals.paragraph(b.goals, "en"):
         out.append(("Progress against targets", text))
     return [(f"({i}) {h}", p) for i, (h, p) in enumerate(out, start=1)]
+
+
+def employment_en(b: BriefingData) -> str:
+    """The facts of employment_zh in English (the Chinese section had no English one)."""
+    parts = []
+    if _ok(b.value("trained")) and b.value("trained") > 0:
+        parts.append(f"{b.value('trained'):,.0f} persons trained")
+    if _ok(b.value("placements")) and b.value("placements") > 0:
+        parts.append(f"{b.value('placements'):,.0f} placed in jobs")
+    loans, loan_yuan = b.value("loans"), b.value("loan_amount")
+    if _ok(loans, loan_yuan) and loans > 0:
+        parts.append(f"{loans:,.0f} interest-free loan{'s' * (loans != 1)} of "
+                     f"{yuan_en(loan_yuan)} in all")
+    text = ", ".join(parts) + "." if parts else ""
+    return text[:1].upper() + text[1:]
