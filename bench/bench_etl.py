@@ -8,7 +8,7 @@ dates and amounts, ~1 relief per person per year), then times `etl.load.load_fil
 (read, validate, pseudonymise, load, swap) in a child process each, reporting rows/s, the
 child's CPU time and peak memory (VmHWM; and, sampled every 10 ms, the peaks of its private
 memory and of the file pages it maps) and the load average: the median of --repeat runs,
-with the spread. tests/test_bench_smoke.py runs it on 2,000 rows.
+with the spread. tests/bench/test_bench_smoke.py runs it on 2,000 rows.
 """
 
 from __future__ import annotations
@@ -97,12 +97,14 @@ def sample():  # private memory apart from file pages mapped (the CSV, read by P
         time.sleep(0.01)
 threading.Thread(target=sample, daemon=True).start()
 from core import schema
-from etl import quality, rollups
-if not {quality!r}:
+from etl import marts, quality, rollups
+if not {quality!r}:  # the later steps: findings and the pages' marts
     quality.refresh = lambda con, **kw: None
-if not {person_index!r}:
+    marts.refresh = lambda con, **kw: None
+if not {person_index!r}:  # the marts count persons by these columns
     schema.PERSON_INDEX.clear()
-    rollups.refresh = lambda con, **kw: None
+    rollups.refresh = rollups.scope = lambda con, **kw: None
+    marts.refresh = lambda con, **kw: None
 from sample import regions as sample_regions
 from etl.load import load_files
 from etl.warehouse import init

@@ -27,7 +27,7 @@ queries of the overview again in pandas over the same table held in memory, for 
 every sum read from the facts, as before them) and with them (made whole), and prints warm
 and cold per page and size, and the growth from the first size to the last.
 `--pages overview --views default --repeats 1` with `--files` of a few station files is a
-quick run (tests/test_bench_smoke.py).
+quick run (tests/bench/test_bench_smoke.py).
 """
 
 from __future__ import annotations

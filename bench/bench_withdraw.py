@@ -10,7 +10,7 @@ rows added makes a resubmission M'. Each step runs in a child process (its VmHWM
 step's peak memory) and is timed: load M; withdraw M; load M again and M'; withdraw M' (which
 brings M's rows back). With --check the warehouse after withdrawing M is compared with the
 copy before it, every table EXCEPT ALL both ways (minutes at 10M rows).
-tests/test_bench_smoke.py runs it on a warehouse of one county's files.
+tests/bench/test_bench_smoke.py runs it on a warehouse of one county's files.
 """
 
 from __future__ import annotations

@@ -182,7 +182,7 @@ def test_a_citys_counties_on_the_map_and_a_countys_stations_in_a_table(sample_db
     assert tables and tables[0].shape[0] >= 2
 
 
-# --- the benchmark at a tiny scale (as tests/test_bench_smoke.py runs every bench script) -------
+# --- the benchmark at a tiny scale (as tests/bench/test_bench_smoke.py runs every bench script) -------
 
 def test_bench_map_runs_on_the_sample(sample_db, tmp_path):
     out = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_map.py"), "--db",

@@ -3,7 +3,7 @@ product that breaks a benchmark fails here and not on the day someone measures.
 
 Each script runs as `make bench` and RESULTS.md run it: a subprocess of this Python, with the
 session's pseudonym and audit settings. bench/bench_sessions.py has its own test
-(tests/test_bench_sessions.py: two sessions on a served dashboard)."""
+(tests/bench/test_bench_sessions.py: two sessions on a served dashboard)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import pytest
 from bench.bench_withdraw import monthly_files
 from etl import load
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 COUNTY = "150702"  # the sample's county whose files make the tiny warehouse
 
 
@@ -176,7 +176,7 @@ def test_bench_imports_nothing_from_tests():
 
 @pytest.mark.browser
 def test_sessions_validate_against_chromium(pages_all):
-    """`bench_sessions.py validate` (its `run` is tests/test_bench_sessions.py's): one view by
+    """`bench_sessions.py validate` (its `run` is tests/bench/test_bench_sessions.py's): one view by
     Chromium, returning and new, and by the benchmark's client, cold and cached."""
     db, _ = pages_all
     out = json.loads(bench("bench_sessions.py", "validate", "--db", db, "--repeats", 1,
