@@ -22,12 +22,19 @@ from pathlib import Path
 from alerts import deliver, rules, state, store
 from alerts.model import Finding, Rule
 from core import audit
+from core import messages as catalogue
 from core.warehouse import warehouse_path
 
 _log = logging.getLogger(__name__)
 Evaluate = Callable[[Rule, object, object, str], list[Finding]]
 Render = Callable[[Finding, str], str]
 URL_ENV = "UNION_DASH_URL"  # as alerts/schedule.py reads it
+catalogue.register("alert_run", {"summary": (
+    "检查规则 {rules} 条：新预警 {fired} 条，解除 {cleared} 条；发送成功 {sent} 条，失败 {failed} 条；"
+    "无法检查的规则 {errors} 条",
+    "{rules} rules checked: {fired} new alerts, {cleared} cleared; {sent} messages sent, "
+    "{failed} failed; {errors} rules could not be checked"),
+    "more": ("……另有{n}处，见预警页面", "… and {n} more on the Alerts page")})
 MESSAGE_BYTES = 3500  # of a run's lines for one rule: under the robots' 4096 with the subject
 
 
@@ -46,11 +53,8 @@ class RunReport:
     def summary(self, lang: str = "zh") -> str:
         n = (self.rules, len(self.fired), len(self.cleared),
              sum(d.sent for d in self.deliveries), len(self.failed), len(self.errors))
-        if lang == "en":
-            return (f"{n[0]} rules checked: {n[1]} new alerts, {n[2]} cleared; "
-                    f"{n[3]} messages sent, {n[4]} failed; {n[5]} rules could not be checked")
-        return (f"检查规则 {n[0]} 条：新预警 {n[1]} 条，解除 {n[2]} 条；"
-                f"发送成功 {n[3]} 条，失败 {n[4]} 条；无法检查的规则 {n[5]} 条")
+        return catalogue.render("alert_run.summary", lang, rules=n[0], fired=n[1], cleared=n[2],
+                                sent=n[3], failed=n[4], errors=n[5])
 
 
 def run_rules(now: datetime | None = None, *, evaluate: Evaluate | None = None,
@@ -124,8 +128,7 @@ def combined(lines: list[str], lang: str, budget: int = MESSAGE_BYTES) -> str:
         size = len(line.encode("utf-8")) + 1
         if out and used + size > budget:
             rest = len(lines) - n
-            out.append(f"……另有{rest}处，见预警页面" if lang != "en"
-                       else f"… and {rest} more on the Alerts page")
+            out.append(catalogue.render("alert_run.more", lang, n=rest))
             break
         out.append(line)
         used += size

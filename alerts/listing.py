@@ -96,7 +96,7 @@ def _delivery_text(firing_ids: list[int], lang: str, state_file: Path | None) ->
     last: dict[int, dict[str, dict]] = defaultdict(dict)
     for d in reversed(deliver.deliveries(firing_ids=firing_ids, state=state_file)):
         last[d["firing_id"]][d["channel"]] = d  # oldest first: the last attempt stays
-    times = "次" if lang != "en" else "×"
+    times = pick(("次", "×"), lang)
     return {fid: " · ".join(
         f"{ch} {MARK.get(d['outcome'], '…')}" + (f" {d['attempt']}{times}" if d["attempt"] > 1
                                                  else "")

@@ -23,7 +23,7 @@ from alerts.model import CONDITIONS, Rule
 from analytics.access import within
 from analytics.filters import COUNTRY
 from core import audit
-from core.messages import register
+from core.messages import pick, register, render
 from core.warehouse import warehouse_path
 
 OPS = (">", ">=", "<", "<=")
@@ -43,6 +43,8 @@ CONDITION_NAMES = {  # for messages and the editor
     "matching_arrears": ("配套资金未到位", "matching funds not arrived"),
     "petitions_above": ("信访件数超过", "petitions above")}
 register("alert_condition", CONDITION_NAMES)
+register("rule_problem", {"row": ("第{n}行", "row {n}"), "column": ("列「{name}」", "column {name}"),
+                          "at": ("{where}：{what}", "{where}: {what}")})
 BASIS_WORDS = {"同比": "yoy", "环比": "mom"}
 KIND_WORDS = {"集体访": "collective", "越级访": "skip_level", "全部": "all"}
 YES = {"1", "true", "yes", "y", "是", "启用", "on"}
@@ -62,14 +64,12 @@ class Problem:
     row: int | None = None
 
     def text(self, lang: str = "zh") -> str:
-        if lang == "en":
-            where = ", ".join(x for x in (self.file, f"row {self.row}" if self.row else "",
-                                          f"column {self.column}" if self.column else "") if x)
-            return f"{where}: {self.en}" if where else self.en
-        where = " ".join(x for x in (self.file, f"第{self.row}行" if self.row else "",
-                                     f"列「{COLUMNS.get(self.column, self.column)}」"
-                                     if self.column else "") if x)
-        return f"{where}：{self.zh}" if where else self.zh
+        column = pick((COLUMNS.get(self.column, self.column), self.column), lang)
+        parts = (self.file, render("rule_problem.row", lang, n=self.row) if self.row else "",
+                 render("rule_problem.column", lang, name=column) if self.column else "")
+        where = pick((" ", ", "), lang).join(x for x in parts if x)
+        what = pick((self.zh, self.en), lang)
+        return render("rule_problem.at", lang, where=where, what=what) if where else what
 
 
 class Refused(ValueError):

@@ -12,15 +12,15 @@ from urllib.parse import urlencode
 from alerts.subscriptions import PERIOD_RULES, Subscription
 from analytics.briefing.period import Period, parse_period
 from analytics.filters import add_months
+from core.messages import register, render
 
 SUMMARY_CHARS = 220  # a robot message is read on a phone: the opening facts, not the report
-MSG = {
-    "zh": {"subject": "【汇报材料】{region}{period}", "attached": "完整材料（Word）见邮件附件。",
-           "link": "在看板中查看：{link}", "made": "定期订阅“{name}”自动生成。"},
-    "en": {"subject": "[Briefing] {region}, {period}", "attached": "The full briefing (Word) "
-           "is attached to the e-mail.", "link": "On the dashboard: {link}",
-           "made": "Sent by the subscription '{name}'."},
-}
+register("subscription", {
+    "subject": ("【汇报材料】{region}{period}", "[Briefing] {region}, {period}"),
+    "attached": ("完整材料（Word）见邮件附件。", "The full briefing (Word) is attached to the e-mail."),
+    "link": ("在看板中查看：{link}", "On the dashboard: {link}"),
+    "made": ("定期订阅“{name}”自动生成。", "Sent by the subscription '{name}'."),
+})
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class YearToDate(Period):
 
     def label(self, lang: str = "zh") -> str:
         s, e = self.start, self.end
-        if lang == "en":
+        if lang == "en":  # a date's form, like analytics.fmt's, not a sentence
             return f"{s:%b}–{e:%b %Y}"
         return f"{s.year}年1—{e.month}月"
 
@@ -111,17 +111,16 @@ def send_subscription(s: Subscription, slot: datetime, *, build: Callable, send:
     except Exception as exc:  # noqa: BLE001 - reported and retried at the next run
         out.error = f"briefing not made: {type(exc).__name__}: {exc}"
         return out
-    m = MSG[s.lang]
     region = b.data.name(s.lang)
-    subject = m["subject"].format(region=region, period=out.period)
+    subject = render("subscription.subject", s.lang, region=region, period=out.period)
     out.filename = _filename(subject)
-    link = m["link"].format(link=briefing_link(s, period, base_url))
-    made = m["made"].format(name=s.name or s.sub_id)
+    link = render("subscription.link", s.lang, link=briefing_link(s, period, base_url))
+    made = render("subscription.made", s.lang, name=s.name or s.sub_id)
     opening = summary(b.paragraphs)
     mail, robots = _by_kind(s.recipients, kinds)
     deliveries = []
     if mail:  # the file itself, with the opening facts in the mail's body
-        deliveries += send(mail, subject, "\n\n".join([opening, m["attached"], link, made]),
+        deliveries += send(mail, subject, "\n\n".join([opening, render("subscription.attached", s.lang), link, made]),
                            attachment=(out.filename, b.docx), lang=s.lang,
                            ref=f"subscription:{s.sub_id}")
     if robots:  # a robot carries no file: the opening facts and the way to the page

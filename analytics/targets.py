@@ -25,6 +25,11 @@ from analytics.filters import Filters, add_months
 from analytics.indicators import INDICATORS, Indicator
 from analytics.reference import children
 from core.festival import spring_festivals
+from core.messages import register, render
+
+register("schedule", {"on": ("与序时进度持平", "on schedule"),
+                      "ahead": ("超序时进度{pp}个百分点", "{pp} points ahead of schedule"),
+                      "behind": ("落后序时进度{pp}个百分点", "{pp} points behind schedule")})
 
 COLUMNS: dict[str, pl.DataType] = {
     "region_code": pl.String, "is_total": pl.Boolean, "indicator": pl.String,
@@ -168,7 +173,6 @@ def ahead_words(ahead_pp: float | None, lang: str = "zh") -> str:
     if ahead_pp is None or math.isnan(ahead_pp):
         return ""
     if abs(ahead_pp) < 0.05:  # rounds to 0.0
-        return "on schedule" if lang == "en" else "与序时进度持平"
-    if lang == "en":
-        return f"{abs(ahead_pp):.1f} points {'ahead of' if ahead_pp > 0 else 'behind'} schedule"
-    return f"{'超' if ahead_pp > 0 else '落后'}序时进度{abs(ahead_pp):.1f}个百分点"
+        return render("schedule.on", lang)
+    return render("schedule.ahead" if ahead_pp > 0 else "schedule.behind", lang,
+                  pp=f"{abs(ahead_pp):.1f}")

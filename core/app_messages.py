@@ -153,6 +153,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "elapsed_part": ("序时进度{elapsed}（截至{as_of}）", "{elapsed} of the time elapsed (to "
                      "{as_of})"),
     "season_of": ("{season}年春节季", "the {season} Spring Festival season"),
+    "with_season": ("{name}（{season}）", "{name} ({season})"),
+    "with_note": ("{title}({note})", "{title} ({note})"),
     "ranking_title": ("排名通报：{name}完成率（{year}年）", "Ranking by completion: {name} "
                       "({year})"),
     "ranking_pick": ("排名指标", "Indicator ranked"),

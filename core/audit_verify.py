@@ -23,6 +23,7 @@ import duckdb
 
 from core import audit, audit_chain
 from core.audit_chain import Problem, Report
+from core.messages import register, render
 from core.warehouse import warehouse_path
 
 _ROW = ("id", "at_utc", "at_local", "user", "role", "action", "object", "details", "outcome",
@@ -102,22 +103,26 @@ def _compare_batches(report: Report, rows: list[dict], warehouse: Path) -> None:
             report.problems.append(Problem("batch", batch=batch))
 
 
+register("audit_verify", {
+    "head": ("末条 {n}:{hash}（记下它，下次可用 --head 核对）",
+             "head {n}:{hash} (note it; check it later with --head)"),
+    "pending": ("{n} 次导入或撤销已开始、尚无结果（下次启动时据仓库补记）",
+                "{n} load(s) or withdrawal(s) started with no outcome yet (answered from the "
+                "warehouse at the next start)"),
+    "batches": ("已与仓库的 {n} 个批次核对", "compared with the warehouse's {n} batches"),
+})
+
+
 def lines(report: Report, lang: str) -> list[str]:
     """The verdict, each finding and the head, in one language."""
     out = [audit_chain.summary(report, lang)]
     out += [f"- {audit_chain.describe(p, lang)}" for p in report.problems]
     if report.head is not None:
-        out.append(f"末条 {report.head}:{report.head_hash}（记下它，下次可用 --head 核对）"
-                   if lang != "en" else
-                   f"head {report.head}:{report.head_hash} (note it; check it later with --head)")
+        out.append(render("audit_verify.head", lang, n=report.head, hash=report.head_hash))
     if report.pending:
-        out.append(f"{report.pending} 次导入或撤销已开始、尚无结果（下次启动时据仓库补记）"
-                   if lang != "en" else
-                   f"{report.pending} load(s) or withdrawal(s) started with no outcome yet "
-                   "(answered from the warehouse at the next start)")
+        out.append(render("audit_verify.pending", lang, n=report.pending))
     if report.batches_checked is not None:
-        out.append(f"已与仓库的 {report.batches_checked} 个批次核对" if lang != "en" else
-                   f"compared with the warehouse's {report.batches_checked} batches")
+        out.append(render("audit_verify.batches", lang, n=report.batches_checked))
     return out
 
 

@@ -16,6 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from core.messages import pick, register, render
+
+register("data_version", {
+    "none": ("尚未载入数据", "No data loaded yet"),
+    "as_of": ("数据截至{day} {hm}，共{n}批", "Data as of {day} {hm}, {n} {batches}")})
+
 # Imports nothing heavy (no Polars, DuckDB): the command lines read the paths before they set
 # Polars' allocator (etl/config.py).
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,11 +91,8 @@ class DataVersion:
         """The version as a person says it: 数据截至2025年12月6日 10:35，共12批 /
         Data as of 6 Dec 2025 10:35, 12 batches (the dashboard, exports and briefings)."""
         at = self.loaded_at
-        if lang == "en":
-            if at is None:
-                return "No data loaded yet"
-            plural = "batch" if self.batches == 1 else "batches"
-            return f"Data as of {at.day} {at:%b %Y %H:%M}, {self.batches} {plural}"
         if at is None:
-            return "尚未载入数据"
-        return f"数据截至{at.year}年{at.month}月{at.day}日 {at:%H:%M}，共{self.batches}批"
+            return render("data_version.none", lang)
+        day = pick((f"{at.year}年{at.month}月{at.day}日", f"{at.day} {at:%b %Y}"), lang)
+        return render("data_version.as_of", lang, day=day, hm=f"{at:%H:%M}", n=self.batches,
+                      batches="batch" if self.batches == 1 else "batches")

@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from core.messages import register, render
 from core.warehouse import rejects_dir as default_rejects_dir
 from etl import (
     derived,
@@ -305,16 +306,35 @@ class _AlreadyLoaded(Exception):
         self.batch = batch
 
 
+# A file's outcome, one template per language; a FileResult carries both renderings (the
+# upload page shows the reader's, the command line and the rejects report both).
+register("load", {
+    "unreadable": ("无法读取文件（{why}）；请检查路径和权限",
+                   "cannot read the file ({why}); check the path and permissions"),
+    "same_content": ("内容与已载入的批次 {batch} 相同，已跳过",
+                     "same content as batch {batch}, already loaded; skipped"),
+    "loaded": ("已载入 {rows} 行（新增 {new}，更新 {updated}，未变 {unchanged}）",
+               "loaded {rows} rows ({new} new, {updated} updated, {unchanged} unchanged)"),
+    "rejected": ("，拒绝 {n} 行；请按拒绝清单修改后重新上传",
+                 ", rejected {n} rows; fix them as the rejects report says and upload the file "
+                 "again"),
+})
+
+
+def _both(key: str, **params: object) -> tuple[str, str]:
+    """The message in Chinese and in English, as a result carries it."""
+    return render(key, "zh", **params), render(key, "en", **params)
+
+
 def _unreadable(result: FileResult, e: OSError) -> FileResult:
-    return _failed(result, f"无法读取文件（{e.strerror}）；请检查路径和权限",
-                   f"cannot read the file ({e.strerror}); check the path and permissions")
+    return _failed(result, *_both("load.unreadable", why=e.strerror))
 
 
 def _skipped(result: FileResult, earlier: str) -> FileResult:
     """A fresh result (no rejects of the chunks checked before the digest was known)."""
-    return FileResult(result.path, status="skipped", batch_id=earlier,
-                      message_zh=f"内容与已载入的批次 {earlier} 相同，已跳过",
-                      message_en=f"same content as batch {earlier}, already loaded; skipped")
+    zh, en = _both("load.same_content", batch=earlier)
+    return FileResult(result.path, status="skipped", batch_id=earlier, message_zh=zh,
+                      message_en=en)
 
 
 def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.RawSheet],
@@ -418,16 +438,13 @@ def _failed(result: FileResult, zh: str, en: str) -> FileResult:
 
 def _summarise(result: FileResult) -> None:
     result.status = "partial" if result.rejects.height else "loaded"
-    counts_zh = (f"新增 {result.rows_inserted}，更新 {result.rows_updated}，"
-                 f"未变 {result.rows_unchanged}")
-    counts_en = (f"{result.rows_inserted} new, {result.rows_updated} updated, "
-                 f"{result.rows_unchanged} unchanged")
-    result.message_zh = f"已载入 {result.rows_loaded} 行（{counts_zh}）"
-    result.message_en = f"loaded {result.rows_loaded} rows ({counts_en})"
+    result.message_zh, result.message_en = _both(
+        "load.loaded", rows=result.rows_loaded, new=result.rows_inserted,
+        updated=result.rows_updated, unchanged=result.rows_unchanged)
     if result.rows_rejected or result.rejects.height:
-        result.message_zh += f"，拒绝 {result.rows_rejected} 行；请按拒绝清单修改后重新上传"
-        result.message_en += (f", rejected {result.rows_rejected} rows; fix them as the "
-                              "rejects report says and upload the file again")
+        zh, en = _both("load.rejected", n=result.rows_rejected)
+        result.message_zh += zh
+        result.message_en += en
 
 
 # ---------------------------------------------------------------- writing one batch

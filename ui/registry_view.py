@@ -11,6 +11,7 @@ import polars as pl
 
 from analytics import reference, vocabulary
 from analytics.filters import COUNTRY
+from core.messages import pick
 from ui.etl_actions import LoadReport, mappings, templates
 
 _UNKNOWN = re.compile(r"^未知的帮扶站点")
@@ -58,7 +59,7 @@ def region_choices(counties: dict[str, str]) -> list[str]:
 
 def kind_names(lang: str) -> dict[str, str]:
     """Kind → its name in the language, for the template picker."""
-    return {k: v.name_en if lang == "en" else v.name_zh for k, v in mappings.kinds().items()}
+    return {k: pick((v.name_zh, v.name_en), lang) for k, v in mappings.kinds().items()}
 
 
 template_name = templates.template_name

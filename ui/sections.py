@@ -138,7 +138,7 @@ def trend_chart(page: PageContext, codes: list[str], *, key: str, title: str) ->
     if g is not f:
         note = render("app.by_season_note" if any(INDICATORS[c].seasonal for c in codes)
                       else "app.by_year_note", lang, first=g.start.year, last=g.end.year)
-        title = f"{title}({note})" if lang != "en" else f"{title} ({note})"
+        title = render("app.with_note", lang, title=title, note=note)
     fig, table = _trend_view(tuple(codes), g, lang, title, st.session_state.get("show_iv", True),
                              page.token)
     show_chart(page, fig, table, key=key, title=title, codes=codes,

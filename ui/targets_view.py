@@ -43,8 +43,8 @@ def progress_line(row: dict, lang: str) -> str:
     ind = INDICATORS[row["indicator"]]
     name = ind.name(lang)
     if row["season"] is not None:
-        name += f"（{render('app.season_of', lang, season=row['season'])}）" if lang != "en" else \
-            f" ({render('app.season_of', lang, season=row['season'])})"
+        name = render("app.with_season", lang, name=name,
+                      season=render("app.season_of", lang, season=row["season"]))
     text = f"**{literal.markdown(name)}** " + render(
         "app.target_line", lang, target=fmt.number(row["target"], ind.unit, lang),
         actual=fmt.number(row["actual"], ind.unit, lang),
