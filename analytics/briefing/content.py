@@ -11,6 +11,7 @@ from analytics.briefing.period import Period
 from analytics.briefing.problems import Problems, gather_problems
 from analytics.filters import COUNTRY
 from analytics.scan import Unavailable
+from core.messages import pick, render
 from core.warehouse import DataVersion
 
 # Key figures of the briefing's table, in the order they are listed.
@@ -53,22 +54,21 @@ class BriefingData:
         return self.kpis.get(code, {}).get("year_ago")
 
     def name(self, lang: str = "zh") -> str:
-        return self.name_en if lang == "en" else self.name_zh
+        return pick((self.name_zh, self.name_en), lang)
 
     def version_words(self, lang: str = "zh") -> str:
         """The data version as a person says it: '数据截至2025年12月6日 10:35，共12批'."""
         return version_words(self.version, lang)
 
     def label(self, domain: str, code: str, lang: str = "zh") -> str:
-        zh, en = self.labels.get(domain, {}).get(code, (code, code))
-        return en if lang == "en" else zh
+        return pick(self.labels.get(domain, {}).get(code, (code, code)), lang)
 
 
 def version_words(v: DataVersion | None, lang: str = "zh") -> str:
     """'数据截至2025年12月6日 10:35，共12批' / 'Data as of 6 Dec 2025 10:35, 12 batches', as the
     sidebar and the exports say it (analytics.db.DataVersion.describe)."""
     if v is None:
-        return "尚未载入数据" if lang != "en" else "No data loaded yet"
+        return render("data_version.none", lang)
     return v.describe(lang)
 
 

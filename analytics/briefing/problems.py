@@ -17,6 +17,7 @@ from analytics.coverage import coverage
 from analytics.filters import Filters
 from analytics.queries_attention import attention
 from analytics.scan import Unavailable
+from core.messages import pick
 
 MOST = 5  # units named one by one in a sentence; the rest are counted
 # Checks whose findings another sentence already states (the matching funds, by county).
@@ -47,7 +48,7 @@ class Problems:
 
     def name(self, code: str, lang: str = "zh") -> str:
         zh, en = self.names.get(code, (code, code))
-        return (en or zh) if lang == "en" else zh
+        return pick((zh, en or zh), lang)
 
 
 def gather_problems(f: Filters, collective: tuple[float | None, float | None],
