@@ -186,9 +186,14 @@ def _behind_schedule(rule: Rule, as_of: date, lang: str) -> list[Finding]:
     """完成率 behind 序时进度 (the share of the year elapsed) by at least `pp` points, where
     targets exist (analytics.targets.progress: a region and its children, so units two or
     more levels down are read under their parents)."""
-    pp, year = float(rule.params["pp"]), as_of.year
-    f = Filters(region=rule.region, start=date(year, 1, 1), end=as_of.replace(day=1),
-                granularity="year")
+    pp, year, end = float(rule.params["pp"]), as_of.year, as_of.replace(day=1)
+    asked = str(rule.params.get("period", "") or "")
+    if asked and asked not in _STEP:  # one period named (2012): its year, up to its end
+        named = parse_period(asked)
+        year, end = named.end.year, min(named.end, end)
+        if end < date(year, 1, 1):  # a year not begun on as_of
+            return []
+    f = Filters(region=rule.region, start=date(year, 1, 1), end=end, granularity="year")
     depth = max(rule.level_depth, 0)
     parents = findings.units(rule.region, depth - 1) if depth else [rule.region]
     frames = [targets.progress(None, replace(f, region=r), year) for r in parents]
