@@ -100,7 +100,7 @@ def fields(finding: Finding, lang: str = "zh", base_url: str = "") -> dict[str, 
         out["behind"] = f"{p['behind_pp']:.1f}"
     elif cond == "silent_station":
         out["count"] = f"{len(p['stations'])}"
-        out["stations"] = ("、" if lang != "en" else ", ").join(
+        out["stations"] = pick(("、", ", "), lang).join(
             _name(n, lang, c) for c, n in zip(p["stations"], p["station_names"], strict=True))
         out["deadline"] = _day(p["deadline"], lang)
     elif cond == "matching_arrears":

@@ -26,13 +26,14 @@ _EMPTY_WORLD = json.dumps({"type": "Topology", "objects": {}, "arcs": []}, separ
 # Plotly appends "/<name>.json" to topojsonURL: after "#" that is a fragment, not the data.
 CONFIG = {"topojsonURL": "data:application/json," + urllib.parse.quote(_EMPTY_WORLD) + "#"}
 register("map", {"no_data": ("无数据", "No data"), "yoy": ("同比", "YoY"),
-                 "count": ("数量", "number")})
+                 "count": ("数量", "number"),
+                 "legend": ("{name}<br>（{unit}）", "{name}<br>({unit})")})
 
 
 def legend_title(name: str, unit: str, lang: str) -> str:
     """The colour bar's title: the indicator and its unit (万元, %, 人 …)."""
     label = fmt.scale(unit, lang)[1] or render("map.count", lang)
-    return f"{name}<br>({label})" if lang == "en" else f"{name}<br>（{label}）"
+    return render("map.legend", lang, name=name, unit=label)
 
 
 def map_figure(df: pl.DataFrame, geojson: dict, *, unit: str, lang: str, name: str,

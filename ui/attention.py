@@ -7,7 +7,7 @@ import streamlit as st
 
 from analytics import fmt
 from core import literal
-from core.messages import render
+from core.messages import pick, render
 from ui import data
 from ui.page_context import PageContext
 from ui.sections import dim_labels
@@ -30,7 +30,7 @@ def attention_table(page: PageContext, *, key: str) -> None:
         st.info(render("app.attention_none", lang), icon=":material/check_circle:")
         return
     names = dim_labels("region", lang, page.token)
-    sep = "；" if lang != "en" else "; "
+    sep = pick(("；", "; "), lang)
     texts = [_reason_text(r, v, lang) for r, v in zip(df["reason"], df["value"], strict=True)]
     rows = (df.with_columns(pl.Series("text", texts))
             .group_by("region", maintain_order=True)

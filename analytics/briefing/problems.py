@@ -107,7 +107,7 @@ def _checks(domain: str, f: Filters) -> pl.DataFrame:
 # ---------------------------------------------------------------- wording
 
 def _listed(items: list[str], lang: str) -> str:
-    return ("、" if lang != "en" else ", ").join(items)
+    return pick(("、", ", "), lang).join(items)
 
 
 def _arrears_zh(p: Problems, level: str) -> str:
