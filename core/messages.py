@@ -4,9 +4,10 @@ Every bilingual text of the product is a (Chinese, English) pair under a namespa
 `"<domain>.<name>"`. A domain's table stays beside the code that uses it (ui/empty.py's words
 in ui/empty.py, the 干预评估 page's in analytics/effects/messages.py) and registers itself
 here when its module is imported; the dashboard's common words (page titles, the filter bar,
-section titles) are the "app" domain, core/app_messages.py, registered below. etl and
-analytics hand back a key with its parameters; the edge (ui, briefings, the command lines)
-renders it with `render`. The deployment's own words (区（市）县 or 旗县（市、区）, 省级专项
+section titles) are the "app" domain, core/app_messages.py, registered below. Where etl
+hands a sentence back it is a `Message` (key and parameters) that the edge (ui, briefings,
+the command lines) renders with `render`; analytics renders its own words through `render`
+in the language it is asked for. The deployment's own words (区（市）县 or 旗县（市、区）, 省级专项
 or 自治区专项: core/vocabulary.py, analytics/vocabulary.py) come in as parameters, never as
 fixed words in a table.
 
