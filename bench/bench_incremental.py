@@ -45,7 +45,8 @@ PARTS = [("etl.swap", "_copy", "copy of the warehouse"),
          ("etl.rollups", "refresh", "rollups and season tables"),
          ("etl.marts", "refresh", "page marts"),
          ("etl.quality", "refresh", "data-quality refresh"),
-         ("etl.swap", "swap_in", "checkpoint and swap")]
+         ("etl.swap", "swap_in", "checkpoint and swap"),
+         ("etl.publish", "after_change", "Parquet facts published (after the swap)")]
 
 
 def monthly_file(files: Path, out: Path, rows: int) -> tuple[Path, Path]:

@@ -5,7 +5,9 @@ Every path is read from the environment at call time, here only, so the ETL's co
 the dashboard, the sample generator and tests that set `UNION_DASH_DB` after import agree:
 - the warehouse: `UNION_DASH_DB`, else data/warehouse.duckdb in the repository;
 - rejected rows of a load: `UNION_DASH_REJECTS_DIR`, else data/rejects;
-- the audit log: `UNION_DASH_AUDIT`, else beside the warehouse (core/audit.py says why).
+- the audit log: `UNION_DASH_AUDIT`, else beside the warehouse (core/audit.py says why);
+- the published Parquet facts: `UNION_DASH_FACTS_DIR`, else `<warehouse>.facts` beside it
+  (etl/publish.py).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ DB_ENV = "UNION_DASH_DB"
 REJECTS_ENV = "UNION_DASH_REJECTS_DIR"
 AUDIT_ENV = "UNION_DASH_AUDIT"
 AUDIT_SUFFIX = ".audit.sqlite"
+FACTS_ENV = "UNION_DASH_FACTS_DIR"
+FACTS_SUFFIX = ".facts"
 
 
 def warehouse_path() -> Path:
@@ -60,6 +64,15 @@ def audit_beside(warehouse: Path | str) -> Path:
     """The audit file beside a warehouse: `<warehouse>.audit.sqlite`."""
     warehouse = Path(warehouse)
     return warehouse.with_name(warehouse.name + AUDIT_SUFFIX)
+
+
+def facts_dir(warehouse: Path | str | None = None) -> Path:
+    """The published Parquet facts: `UNION_DASH_FACTS_DIR` at call time, else
+    `<warehouse>.facts` beside `warehouse` (default: `warehouse_path()`)."""
+    if os.environ.get(FACTS_ENV):
+        return Path(os.environ[FACTS_ENV])
+    warehouse = Path(warehouse or warehouse_path())
+    return warehouse.with_name(warehouse.name + FACTS_SUFFIX)
 
 
 def file_stamp(path: Path) -> tuple[int, int]:

@@ -1,4 +1,4 @@
-"""Command line: `python -m etl init|load|zero-report|batches|withdraw|refresh ...` (the sample's is `python -m sample`).
+"""Command line: `python -m etl init|load|zero-report|batches|withdraw|refresh|publish-facts ...` (the sample's is `python -m sample`).
 
 Exit codes of `load`: 0 every row loaded; 3 some rows rejected, the rest loaded; 2 a file
 loaded nothing (unreadable, unknown kind, required columns missing), or the copy or the
@@ -173,6 +173,24 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_publish_facts(args: argparse.Namespace) -> int:
+    """Every fact table's Parquet partitions written again from the warehouse
+    (etl/publish.py), under the load's lock."""
+    import time
+
+    from etl import publish, swap
+
+    if not args.db.exists():
+        _say(f"数据仓库 {args.db} 不存在 / no warehouse at {args.db}")
+        return 2
+    started = time.perf_counter()
+    with swap.exclusive(args.db, _say):
+        written = publish.publish_all(args.db)
+    print(f"{paths.facts_dir(args.db)}: 已发布 {written} 个分区 / {written} partitions "
+          f"published ({time.perf_counter() - started:.1f} s)")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m etl", description="Station files → warehouse")
     sub = p.add_subparsers(dest="command", required=True)
@@ -224,6 +242,14 @@ def parser() -> argparse.ArgumentParser:
         "as a load (after an upgrade, or to check).")
     refresh.add_argument("--db", type=Path, default=paths.warehouse_path())
     refresh.set_defaults(run=cmd_refresh)
+    facts = sub.add_parser(
+        "publish-facts", help="write every fact table again as Hive-partitioned Parquet "
+        "(<table>/year=<Y>/data.parquet) for Spark, Trino or pyarrow",
+        description="A load or a withdrawal writes the partitions its batches touched; this "
+        "writes them all (after an upgrade, or when a publish failed). The directory is "
+        "UNION_DASH_FACTS_DIR, else <warehouse>.facts beside the warehouse.")
+    facts.add_argument("--db", type=Path, default=paths.warehouse_path())
+    facts.set_defaults(run=cmd_publish_facts)
     return p
 
 

@@ -35,6 +35,7 @@ from etl import (
     load_audit,
     mappings,
     pseudonym,
+    publish,
     region_checks,
     regions,
     sheets,
@@ -181,10 +182,12 @@ def _load(sources, db_path: Path, rejects_dir: Path | None, log, user: str | Non
             if changed or not db_path.exists() or any(not r.rejects.is_empty() for r in results):
                 # per-person columns, monthly and season tables, findings: for what the
                 # run's batches touched (etl/derived.py)
-                derived.refresh(con, derived.capture(con, [
-                    r.batch_id for r in results if r.status in ("loaded", "partial")]))
+                batches = [r.batch_id for r in results if r.status in ("loaded", "partial")]
+                parts = publish.touched(con, batches)  # the Parquet partitions to write again
+                derived.refresh(con, derived.capture(con, batches))
                 load_audit.intent(db_path, con, results, user)  # answered after the swap
                 swap.swap_in(con, work, db_path, len(results))
+                publish.after_change(db_path, parts, user=user)  # a failure only warns
         finally:
             con.close()
     report = LoadReport(results)

@@ -35,6 +35,7 @@ from etl import (
     load,
     load_audit,
     mappings,
+    publish,
     regions,
     swap,
     warehouse,
@@ -199,6 +200,7 @@ def _withdraw(db_path: Path, batch_id: str, who: str, say: Callable[[str], None]
                 zh, en = plan.blocked
                 raise Refused(f"不能撤销批次 {batch_id}：{zh}",
                               f"batch {batch_id} cannot be withdrawn: {en}")
+            parts = publish.touched(con, [batch_id])  # while its rows exist
             persons = _remove(con, plan)
             # intent and outcome under the lock: a kill between them is reconciled later
             load_audit.withdrawal(db_path, batch_id, user=who, file=plan.file_name,
@@ -207,6 +209,7 @@ def _withdraw(db_path: Path, batch_id: str, who: str, say: Callable[[str], None]
             load_audit.withdrawal(db_path, batch_id, user=who, file=plan.file_name,
                                   rows_removed=plan.rows_removed,
                                   rows_restored=plan.rows_restored)
+            publish.after_change(db_path, parts, user=who)  # a failure only warns
         finally:
             con.close()
     result = WithdrawResult(plan, who, persons)
