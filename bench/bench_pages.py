@@ -76,6 +76,8 @@ def build(sample: Path, out: Path, copies: int, ordered: bool = False) -> None:
 
     out.unlink(missing_ok=True)
     con = duckdb.connect(str(out))
+    # DuckDB takes 80% of RAM by default; on a shared machine let it spill instead
+    con.execute(f"SET memory_limit = '{os.environ.get('BENCH_MEMORY', '3GB')}'")
     con.execute(f"ATTACH '{sample}' AS s (READ_ONLY)")
     for (name,) in con.sql("SELECT table_name FROM duckdb_tables() WHERE database_name = 's'"
                            ).fetchall():
