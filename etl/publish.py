@@ -40,6 +40,9 @@ FACTS: dict[str, str] = {
     "medical_benefits": "year(benefit_on)", "petitions": "year(received_on)",
     "union_coverage": "year", "npc_activities": "year(activity_on)",
 }
+# "0" turns the publishing after loads off (a deployment that no engine beyond the dashboard
+# reads); `python -m etl publish-facts` still writes them all. Read at call time.
+ENABLED_ENV = "UNION_DASH_PUBLISH_FACTS"
 SUCCESS = "_SUCCESS"
 FILE = "data.parquet"
 
@@ -74,6 +77,8 @@ def touched(con: duckdb.DuckDBPyConnection, batches: Sequence[str]) -> set[Parti
 def after_change(db_path: Path, parts: Iterable[Partition], *, user: str | None = None) -> None:
     """Publish the partitions a swapped-in change touched (all, when the published files are
     not known to match the warehouse); a failure is a warning and an audit event."""
+    if os.environ.get(ENABLED_ENV, "1") == "0":
+        return
     parts = set(parts)
     try:
         target = paths.facts_dir(db_path)

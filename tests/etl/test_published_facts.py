@@ -158,3 +158,14 @@ def test_publish_facts_on_the_sample_gives_the_dashboards_totals(sample_db, tmp_
     assert not (facts / "persons").exists()
     names = {f.name for t in publish.FACTS for f in _read(facts, t).schema}
     assert not names & {"id_masked", "id_number", "name", "phone", "person_no"}
+
+
+def test_publishing_can_be_turned_off(tmp_path, monkeypatch):
+    monkeypatch.setenv(publish.ENABLED_ENV, "0")
+    db = tmp_path / "w.duckdb"
+    load_into(db, mf.write_csv(tmp_path / "march.csv", A_ROWS))
+    assert not paths.facts_dir(db).exists()
+    monkeypatch.setenv(paths.FACTS_ENV, str(tmp_path / "elsewhere"))  # read at call time
+    assert cli.main(["publish-facts", "--db", str(db)]) == 0
+    assert (tmp_path / "elsewhere" / "relief" / "year=2012" / publish.FILE).exists()
+    _assert_same_rows(db)
