@@ -4,16 +4,19 @@ these (pages/alerts.py through ui/alerts_view.py)."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from pathlib import Path
 
 import polars as pl
 
 from alerts import deliver, rules, state
+from alerts import messages as _words  # noqa: F401 - registers alert_op, alert_basis, alert_kind
 from alerts.model import Rule
-from analytics import reference
+from analytics import fmt, reference
 from analytics.access import within
 from analytics.filters import COUNTRY
+from analytics.indicators import INDICATORS
 from core.messages import has, pick, register, render
 
 MARK = {"sent": "✓", "failed": "✗"}
@@ -51,14 +54,20 @@ def firings(scope: str = COUNTRY, *, open_only: bool = False, lang: str = "zh",
         + ("" if r["cleared_at"] is None else f"（{_or_code('alert_reason', r['clear_reason'], lang)}）"),
         "rule": r["rule_name"] or r["rule_id"],
         "region": names.get(r["region"]) or r["region_name"] or r["region"],
-        "period": r["period"], "value": r["value"], "reference": r["reference"],
+        "period": r["period"], **_figures(r, lang),
         "link": r["link"], "deliveries": sent.get(r["id"], ""),
         "fired_at": _local(r["fired_at"]), "cleared_at": _local(r["cleared_at"]),
         "message": r["text"],
     } for r in rows]
-    schema = {k: pl.Float64 if k in ("value", "reference") else pl.String
-              for k in FIRING_HEADERS}
-    return pl.DataFrame(out, schema=schema, orient="row")
+    return pl.DataFrame(out, schema=dict.fromkeys(FIRING_HEADERS, pl.String), orient="row")
+
+
+def _figures(row: dict, lang: str) -> dict[str, str]:
+    """The firing's figure and what it was compared with, formatted as its message formats
+    them (万元, % with one decimal, persons): the raw 0.6271 or 58000 is no reading for a page."""
+    unit = json.loads(row["params"] or "{}").get("unit", "count")
+    return {k: "" if row[k] is None else fmt.number(row[k], unit, lang)
+            for k in ("value", "reference")}
 
 
 def _names(lang: str) -> dict[str, str]:
@@ -114,7 +123,7 @@ def rules_table(scope: str = COUNTRY, *, lang: str = "zh",
                 state_file: Path | None = None) -> pl.DataFrame:
     out = [{"rule_id": r.rule_id, "name": r.name,
             "condition": _or_code("alert_condition", r.condition, lang),
-            "indicator": r.indicator, "params": describe_params(r),
+            "indicator": _indicator(r.indicator, lang), "params": describe_params(r, lang),
             "region": r.region, "depth": str(r.level_depth),
             "recipients": "; ".join(r.recipients), "enabled": "✓" if r.enabled else "—",
             "owner": r.owner}
@@ -135,8 +144,46 @@ def channels_table(configured: dict, lang: str = "zh") -> pl.DataFrame:
     return pl.DataFrame(rows, schema={k: pl.String for k in CHANNEL_HEADERS}, orient="row")
 
 
-def describe_params(rule: Rule) -> str:
-    return ", ".join(f"{k}={v}" for k, v in rule.params.items())
+SETTINGS = {
+    "threshold": ("{op}{value}", "{op} {value}"),
+    "change": ("{basis}{op}{pct}%", "{basis} {op} {pct}%"),
+    "behind_schedule": ("落后序时进度{pp}个百分点及以上", "{pp} points or more behind schedule"),
+    "silent_station": ("每月{day}日前未报送", "not reported by day {day} of the month"),
+    "matching_arrears": ("截至每年{by}未到位", "not arrived by {by} each year"),
+    "petitions_above": ("{kind}超过{n}件", "{kind} above {n}"),
+    "period": ("（期间{period}）", " (period {period})"),
+}
+register("alert_settings", SETTINGS)
+
+
+def describe_params(rule: Rule, lang: str = "zh") -> str:
+    """A rule's settings in words ("低于75.0%", "同比低于-20%"), as the form set them; the
+    raw key=value pairs only for a condition the catalogue does not know."""
+    p = rule.params
+    if not has(f"alert_settings.{rule.condition}"):
+        return ", ".join(f"{k}={v}" for k, v in p.items())
+    ind = INDICATORS.get(rule.indicator)
+    words = {k: v for k, v in p.items() if k != "period"}
+    if "op" in p:
+        words["op"] = render(f"alert_op.{p['op']}", lang)
+    if "basis" in p:
+        words["basis"] = render(f"alert_basis.{p['basis']}", lang)
+    if "kind" in p:
+        words["kind"] = render(f"alert_kind.{p['kind']}", lang)
+    if rule.condition == "threshold" and ind is not None:
+        words["value"] = fmt.number(p.get("value"), ind.unit, lang)
+    try:
+        text = render(f"alert_settings.{rule.condition}", lang, **words)
+    except (KeyError, IndexError):  # a rule saved without a setting its condition names
+        return ", ".join(f"{k}={v}" for k, v in p.items())
+    return text + (render("alert_settings.period", lang, period=p["period"])
+                   if p.get("period") else "")
+
+
+def _indicator(code: str, lang: str) -> str:
+    """The indicator's name in the language; the code where the catalogue has none."""
+    ind = INDICATORS.get(code)
+    return ind.name(lang) if ind else code
 
 
 def headed(frame: pl.DataFrame, domain: str, lang: str) -> pl.DataFrame:
