@@ -29,6 +29,7 @@ register("briefing_page", {
     "docx": ("下载 Word", "Download Word"), "pdf": ("下载 PDF", "Download PDF"),
     "no_pdf": ("未安装 LibreOffice，无法生成 PDF", "LibreOffice is not installed: no PDF"),
     "preview": ("预览", "Preview"), "charts": ("图表：{titles}", "Charts: {titles}"),
+    "problems": ("存在的问题", "Problems"),
     "nothing": ("数据仓库中还没有数据，无法生成汇报材料。请先在“数据导入”页上传救助发放花名册等帮扶站点报送的文件。",
                 "The warehouse holds no data yet, so there is nothing to brief on. "
                 "Upload the stations' files (relief rosters and the rest) on the Upload "
@@ -48,7 +49,8 @@ lang = "en" if lang == "en" else "zh"
 def briefing(region: str, period: str, lang: str, token: str, scope: str) -> dict:
     """The briefing's bytes and preview, cached per data version (`token`) and user scope."""
     b = build_briefing(region, period, lang=lang, scope=scope)
-    return {"docx": b.docx, "paragraphs": b.paragraphs, "charts": b.chart_titles,
+    return {"docx": b.docx, "paragraphs": b.paragraphs, "problems": b.problems,
+            "charts": b.chart_titles,
             "seconds": b.seconds["total"], "rows": key_rows(b.data, lang)}
 
 
@@ -120,4 +122,7 @@ if st.session_state.get("bf_request") == request:
                                     for c in ("indicator", "now", "year_ago", "change"))})
     for heading, text in made["paragraphs"]:
         st.markdown(f"**{literal.markdown(heading)}**  \n{literal.markdown(text)}")
+    if made["problems"]:  # as the document has it: only when the facts show problems
+        st.markdown(f"**{render('briefing_page.problems', lang)}**  \n"
+                    + "  \n".join(literal.markdown(s) for s in made["problems"]))
     st.caption(render("briefing_page.charts", lang, titles="、".join(literal.markdown(c) for c in made["charts"])))
