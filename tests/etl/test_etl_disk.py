@@ -86,7 +86,7 @@ def test_too_little_room_is_refused_before_copying(setup, capsys, monkeypatch):
 def test_duckdb_running_out_of_room_in_the_copy(setup, capsys, monkeypatch):
     db, path, rejects, sha = setup
 
-    def full(con):
+    def full(con, **_):  # the quality refresh, scoped or whole
         raise duckdb.IOException("IO Error: Could not write file: No space left on device")
 
     monkeypatch.setattr(quality, "refresh", full)
