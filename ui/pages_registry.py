@@ -14,7 +14,7 @@ from pathlib import Path
 @dataclass(frozen=True)
 class Page:
     file: str  # relative to the repository root, e.g. "pages/relief.py"
-    title: str  # message key of its title in either language (analytics.i18n)
+    title: str  # message key of its title in either language (the "app" domain of core.messages)
     icon: str
     url: str  # the URL path; the first page lives at the root
     action: str = "view"  # what the user must be allowed to do (ui/auth/policy.ACTIONS)

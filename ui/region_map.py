@@ -12,9 +12,9 @@ import streamlit as st
 
 from analytics import fmt, geo
 from analytics.filters import Filters
-from analytics.i18n import t
 from analytics.indicators import INDICATORS
 from analytics.map_figure import CONFIG, map_figure
+from core.messages import render
 from ui import data
 from ui.charts import PLOTLY_CONFIG
 from ui.filters import set_region
@@ -37,7 +37,7 @@ def region_map(page: PageContext, code: str, df: pl.DataFrame, *, key: str) -> N
     fig, without = (_map_view(code, f, tuple(mapped), lang, token, df) if mapped
                     else (None, []))
     if fig is None:  # townships and stations have no boundaries
-        st.caption(t("map_no_shapes", lang))
+        st.caption(render("app.map_no_shapes", lang))
         value_table(code, df, lang, key=f"{key}_table")
         return
     # One chart per region: a selection kept from the region above is not this map's. The
@@ -47,9 +47,9 @@ def region_map(page: PageContext, code: str, df: pl.DataFrame, *, key: str) -> N
     st.plotly_chart(fig, key=chart, config={**PLOTLY_CONFIG, **CONFIG},
                     on_select=partial(_drill_to, chart), selection_mode="points")
     names = dict(zip(df["dim"], df["label"], strict=False))
-    note = f"{t('map_hint', lang)} {geo.source().caption(lang)}"
+    note = f"{render('app.map_hint', lang)} {geo.source().caption(lang)}"
     if without:
-        note += t("map_without", lang, names="、".join(names.get(c, c) for c in without))
+        note += render("app.map_without", lang, names="、".join(names.get(c, c) for c in without))
     st.caption(note)
 
 
@@ -88,8 +88,8 @@ def value_table(code: str, df: pl.DataFrame, lang: str, *, key: str) -> None:
             lambda r: fmt.delta(r["value"], r["year_ago"], ind.unit, lang) or "—",
             return_dtype=pl.String).alias("yoy"))
     st.dataframe(out, hide_index=True, key=key, column_config={
-        "label": st.column_config.TextColumn(t("region", lang)),
+        "label": st.column_config.TextColumn(render("app.region", lang)),
         "value": st.column_config.NumberColumn(
             ind.name(lang) + (f"({unit})" if unit else ""), help=ind.definition(lang),
             format="%.1f" if ind.unit in ("ratio", "yuan") else "localized"),
-        "yoy": st.column_config.TextColumn(t("yoy", lang))})
+        "yoy": st.column_config.TextColumn(render("app.yoy", lang))})
