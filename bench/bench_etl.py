@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -81,8 +82,8 @@ def run_child(kind: str, path: Path, db: Path, quality: bool = True,
     per-person columns (etl/person_index.py: computed on the way into an empty table, else
     after the files are in; here the tables are made without them) and the monthly rollups
     (etl/rollups.py)."""
-    for old in db.parent.glob(db.name + "*"):
-        old.unlink()
+    for old in db.parent.glob(db.name + "*"):  # the file, its WAL, its published facts
+        shutil.rmtree(old) if old.is_dir() else old.unlink()
     code = f"""
 import json, resource, sys, threading, time
 from pathlib import Path
