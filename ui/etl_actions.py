@@ -1,6 +1,6 @@
 """The dashboard's one door into the ETL: what the upload, registry, zero-report and withdrawal
 views write, and the file kinds they name. Every other ui module reads through analytics; this
-is the only ui module that imports etl (tests/test_boundaries.py holds it to that).
+is the only ui module that imports etl (tests/core/test_boundaries.py holds it to that).
 
 Writing goes through the ETL's own functions, not a copy: an upload is `load_bytes`, with the
 same rules, lock, atomic swap and audit as `python -m etl load`; a withdrawal is

@@ -2,7 +2,7 @@
 (`Check`: what it flags, in both languages, and how its findings are counted), its thresholds
 (module constants, bound as parameters) and its SQL statement (`Statement`). etl/quality.py
 runs `STATEMENTS` in this order (relief_campaigns first: the duplicate and above-standard
-checks read it); each has a golden-row test in tests/test_quality_checks.py."""
+checks read it); each has a golden-row test in tests/etl/test_quality_checks.py."""
 
 from etl.checks import (
     above_standard,

@@ -9,7 +9,7 @@ The SQL names the tables it reads as {relief}, {campaigns}, ... (`Statement.text
 is `RELIEF_COLS`, {campaign_text} `CAMPAIGN_TEXT`): the
 tables themselves for a full refresh, the touched part of them (etl/touched.py) for a
 refresh after a batch. The same SELECT makes the findings either way, so the two agree by
-construction; tests/test_incremental_refresh.py checks they do.
+construction; tests/etl/test_incremental_refresh.py checks they do.
 """
 
 from __future__ import annotations
