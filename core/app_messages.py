@@ -88,6 +88,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "drill_help": ("选择一个下级地区,筛选栏随之更新。", "Pick a sub-region; the filter bar follows."),
     "map_tab": ("地图", "Map"),
     "bars_tab": ("条形图", "Bars"),
+    "table_tab": ("表格", "Table"),
     "map_hint": ("点击地图上的地区下钻,筛选栏随之更新。",
                  "Click a region on the map to drill down; the filter bar follows."),
     "map_no_shapes": ("下级为乡镇街道或帮扶站点,没有行政边界,以表格列出。",

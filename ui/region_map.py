@@ -29,6 +29,12 @@ def children(region: str, token: str) -> pl.DataFrame:
     return regions.filter(pl.col("parent_code") == region)
 
 
+def mappable(page: PageContext) -> bool:
+    """Whether any child of the selected region has a boundary to draw."""
+    return bool(children(page.filters.region, page.token)
+                .filter(pl.col("level").is_in(_MAPPED)).height)
+
+
 def region_map(page: PageContext, code: str, df: pl.DataFrame, *, key: str) -> None:
     """`df`: the indicator by sub-region (dim, label, value, year_ago), as the bars draw it."""
     f, lang, token = page.filters, page.lang, page.token

@@ -21,7 +21,7 @@ from ui import data, empty
 from ui.charts import show_chart
 from ui.filters import set_region
 from ui.page_context import PageContext
-from ui.region_map import region_map
+from ui.region_map import mappable, region_map
 
 # A KPI card's width: two fit a 390-px phone (358 px inside), five a row on a desktop.
 CARD_WIDTH = 170
@@ -231,11 +231,16 @@ def region_chart(page: PageContext, code: str, *, key: str) -> None:
     ind = INDICATORS[code]
     title = render("app.by_region", page.lang, name=ind.name(page.lang))
     df = _breakdown_view((code,), page.filters, "region", page.lang, title, (), page.token)[0]
-    if df.height and df["value"].drop_nulls().len():
+    if df.height and df["value"].drop_nulls().len() and mappable(page):
         on_map, on_bars = st.tabs([render("app.map_tab", page.lang), render("app.bars_tab", page.lang)])
         with on_map:
             st.markdown(f"**{literal.markdown(title)}**")
             region_map(page, code, df, key=f"{key}_map")
+    elif df.height and df["value"].drop_nulls().len():  # townships, stations: no map to draw
+        on_bars, on_table = st.tabs([render("app.bars_tab", page.lang),
+                                     render("app.table_tab", page.lang)])
+        with on_table:
+            region_map(page, code, df, key=f"{key}_map")  # says why, and lists them
     else:
         on_bars = st.container()
     with on_bars:
