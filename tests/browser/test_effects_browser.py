@@ -8,7 +8,6 @@ import pytest
 from tests.served import DONE, SHOTS
 
 pytestmark = pytest.mark.browser
-pytest.importorskip("sample.build")
 
 
 def _drawn(page) -> None:

@@ -26,7 +26,6 @@ from ui import upload_view as uv
 PAYLOADS = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
             "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1", "=1+1"]
 SOFFICE = shutil.which("soffice")
-needs_soffice = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) not installed")
 
 
 def _frame() -> pl.DataFrame:
@@ -169,8 +168,9 @@ def _convert(paths: list[Path], fmt: str, out: Path) -> list[Path]:
     return made
 
 
-@needs_soffice
 def test_libreoffice_opens_every_csv_and_xlsx_without_a_formula(tmp_path, injected_load):
+    if SOFFICE is None:  # `make test` installs it; a skip would hide a live formula
+        pytest.fail("needs LibreOffice (soffice): `make test` installs libreoffice-calc-nogui")
     src, out = tmp_path / "src", tmp_path / "out"
     src.mkdir()
     files = {"page.csv": export.data_csv(_frame(), _prov()),

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-pytest.importorskip("sample.build")
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "effects.py")
 GROUPS = {
     "event_study": "npc_deputy|NPC deputies' voter reception days",
