@@ -21,34 +21,12 @@ from etl.mappings import normalise_header
 from etl.parse import make_id
 from tests import messy_files as mf
 from tests.registry import registered
+from tests.warehouse_diff import differences
 from tests.withdraw_history import A_ROWS, B_ROWS, copy_state, load_into
 
 ROOT = Path(__file__).resolve().parents[2]
 def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _differences(a: Path, b: Path) -> dict[str, tuple[int, int]]:
-    """Per table, the rows of a not in b and of b not in a (EXCEPT ALL: duplicates count),
-    for every table either warehouse has; `dq_meta` holds only the time the findings were
-    computed, which a withdrawal sets anew."""
-    con = duckdb.connect()
-    try:
-        con.sql(f"ATTACH '{a}' AS a (READ_ONLY)")
-        con.sql(f"ATTACH '{b}' AS b (READ_ONLY)")
-        names = {d: {t for (t,) in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [d]).fetchall()}
-            for d in "ab"}
-        assert names["a"] == names["b"]
-        found = {}
-        for t in sorted(names["a"] - {"dq_meta"}):
-            counts = tuple(con.sql(f"SELECT count(*) FROM (FROM {x}.{t} EXCEPT ALL FROM {y}.{t})"
-                                   ).fetchall()[0][0] for x, y in ("ab", "ba"))
-            if counts != (0, 0):
-                found[t] = counts
-        return found
-    finally:
-        con.close()
 
 
 def _query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
@@ -69,7 +47,7 @@ def test_withdrawing_a_correction_gives_back_the_warehouse_after_a(loaded, tmp_p
     assert "march_corrected.csv" in plan.confirmation() and "恢复批次" in plan.confirmation()
     result = withdraw.withdraw(db, b.batch_id, user="bob")
     assert (result.withdrawn_by, result.persons_removed) == ("bob", 1)
-    assert _differences(db, loaded["dir"] / "after_a.duckdb") == {}
+    assert differences(db, loaded["dir"] / "after_a.duckdb") == {}
 
 
 def test_loading_again_after_withdrawing(loaded, tmp_path):
@@ -182,7 +160,7 @@ def test_withdrawing_a_registry_batch(tmp_path):
         withdraw.withdraw(db, fixed.batch_id)
     withdraw.withdraw(db, roster.batch_id)
     withdraw.withdraw(db, fixed.batch_id)  # its station is no longer named
-    assert _differences(db, tmp_path / "before.duckdb") == {}
+    assert differences(db, tmp_path / "before.duckdb") == {}
 
 
 def test_a_corrected_row_keyed_by_a_primary_key_comes_back(tmp_path):
@@ -198,7 +176,7 @@ def test_a_corrected_row_keyed_by_a_primary_key_comes_back(tmp_path):
     fixed = load_into(db, mf.write_csv(tmp_path / "iv_fixed.csv", rows, title=False, header=header))
     assert fixed.rows_updated == 1
     withdraw.withdraw(db, fixed.batch_id)
-    assert _differences(db, tmp_path / "after_a.duckdb") == {}
+    assert differences(db, tmp_path / "after_a.duckdb") == {}
 
 
 def test_every_loaded_table_has_an_archive():
@@ -274,4 +252,4 @@ def test_round_trip_on_the_sample_warehouse(sample_build, tmp_path):
     plan = withdraw.describe(db, b.batch_id)
     assert plan.rows_restored == 3 and plan.persons_removed == 2
     withdraw.withdraw(db, b.batch_id)
-    assert _differences(db, before) == {}
+    assert differences(db, before) == {}

@@ -19,6 +19,7 @@ from etl import __main__ as cli
 from etl import derived, load, marts, rollups, withdraw, zero_reports
 from etl.parse import make_id
 from tests.registry import registered
+from tests.warehouse_diff import differences
 
 PERSONS = [make_id(f"150702{1960 + i}0{1 + i % 9}1{i % 9}{i:03d}") for i in range(14)]
 TYPES = ["两节慰问", "临时救助", "医疗救助", "金秋助学", "生活救助"]
@@ -100,29 +101,15 @@ def _allocation_rows(rng: random.Random, stations: list[str]) -> list[list[str]]
             for allocated in [rng.choice([1000, 3000, 8000])]]
 
 
+def _derived(names: set[str]) -> set[str]:
+    """The derived tables: the findings and their statistics (dq_*, but `dq_meta`: the time
+    they were computed), the rollups and the fact tables with per-person columns."""
+    assert DERIVED <= names
+    return ({t for t in names if t.startswith("dq_")} - {"dq_meta"}) | DERIVED
+
+
 def _differences(a: Path, b: Path) -> dict[str, tuple[int, int]]:
-    """Per derived table, rows of a not in b and of b not in a (EXCEPT ALL): the findings
-    and their statistics (dq_*, but `dq_meta`: the time they were computed), the rollups and
-    the fact tables with per-person columns."""
-    con = duckdb.connect()
-    try:
-        con.sql(f"ATTACH '{a}' AS a (READ_ONLY)")
-        con.sql(f"ATTACH '{b}' AS b (READ_ONLY)")
-        names = {d: {t for (t,) in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [d]).fetchall()}
-            for d in "ab"}
-        assert names["a"] == names["b"]
-        found = {}
-        assert DERIVED <= names["a"]
-        for t in sorted({t for t in names["a"] if t.startswith("dq_")} - {"dq_meta"}
-                        | DERIVED):
-            counts = tuple(con.sql(f"SELECT count(*) FROM (FROM {x}.{t} EXCEPT ALL FROM {y}.{t})"
-                                   ).fetchall()[0][0] for x, y in ("ab", "ba"))
-            if counts != (0, 0):
-                found[t] = counts
-        return found
-    finally:
-        con.close()
+    return differences(a, b, _derived)
 
 
 def _full_refresh_of(db: Path, tmp: Path) -> Path:
