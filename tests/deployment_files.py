@@ -76,3 +76,18 @@ def forbidden(p: Place, text: str) -> list[str]:
     """The words this deployment must not read: 旗, another region's fund word, 示例数据."""
     words = ["旗", "示例数据", *sorted(OTHER_FUNDS - {p.fund})]
     return [w for w in words if w in text]
+
+
+def guangzhou(where: Path):
+    """A fresh 广州市 deployment (`etl init --scope 440100`) with its station registry and one
+    station's roster loaded: (warehouse path, load report)."""
+    from etl import load
+    from etl.__main__ import main as etl_main
+
+    db = where / "w.duckdb"
+    assert etl_main(["init", "--db", str(db), "--scope", "440100"]) == 0
+    stations = where / "stations.csv"
+    stations.write_text(STATIONS, encoding="utf-8")
+    report = load.load_files([stations, roster(where / "relief.csv", "天河区五山街道帮扶站")],
+                             db, rejects_dir=where / "rej")
+    return db, report

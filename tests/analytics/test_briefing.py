@@ -30,8 +30,7 @@ from analytics.briefing.wording import (
     yuan_zh,
 )
 from etl import load, warehouse
-from etl.__main__ import main as etl_main
-from tests.deployment_files import PLACES, STATIONS, forbidden, roster, station_files
+from tests.deployment_files import PLACES, forbidden, guangzhou, station_files
 
 HAILAR = "150702"
 
@@ -431,13 +430,7 @@ def test_employment_heading_follows_the_data(kpis, heading) -> None:
 @pytest.fixture(scope="module")
 def guangzhou_2026(tmp_path_factory):
     """天河区's briefing of a fresh 广州市 deployment with one station's roster."""
-    where = tmp_path_factory.mktemp("gz_briefing")
-    db = where / "w.duckdb"
-    assert etl_main(["init", "--db", str(db), "--scope", "440100"]) == 0
-    stations = where / "stations.csv"
-    stations.write_text(STATIONS, encoding="utf-8")
-    report = load.load_files([stations, roster(where / "relief.csv", "天河区五山街道帮扶站")],
-                             db, rejects_dir=where / "rej")
+    db, report = guangzhou(tmp_path_factory.mktemp("gz_briefing"))
     assert report.exit_code == 0
     mp = pytest.MonkeyPatch()
     mp.setenv("UNION_DASH_DB", str(db))

@@ -15,18 +15,12 @@ from analytics.filters import Filters
 from etl import load, warehouse
 from etl.__main__ import main as etl_main
 from tests.deployment_files import AMOUNTS, STATIONS, roster
+from tests.deployment_files import guangzhou as gz_deployment
 
 
 @pytest.fixture(scope="module")
 def guangzhou(tmp_path_factory) -> tuple[Path, load.LoadReport]:
-    where = tmp_path_factory.mktemp("gz")
-    db = where / "w.duckdb"
-    assert etl_main(["init", "--db", str(db), "--scope", "440100"]) == 0
-    stations = where / "stations.csv"
-    stations.write_text(STATIONS, encoding="utf-8")
-    report = load.load_files([stations, roster(where / "relief.csv", "天河区五山街道帮扶站")],
-                             db, rejects_dir=where / "rej")
-    return db, report
+    return gz_deployment(tmp_path_factory.mktemp("gz"))
 
 
 def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
