@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from alerts import deliver, rules, state
-from alerts import messages as _words  # noqa: F401 - registers alert_op, alert_basis, alert_kind
+from alerts import messages as words  # also registers alert_op, alert_basis, alert_kind
 from alerts.model import Rule
 from analytics import fmt, reference
 from analytics.access import within
@@ -55,7 +55,7 @@ def firings(scope: str = COUNTRY, *, open_only: bool = False, lang: str = "zh",
         "rule": r["rule_name"] or r["rule_id"],
         "region": names.get(r["region"]) or r["region_name"] or r["region"],
         "period": r["period"], **_figures(r, lang),
-        "link": r["link"], "deliveries": sent.get(r["id"], ""),
+        "link": words.localized(r["link"], lang), "deliveries": sent.get(r["id"], ""),
         "fired_at": _local(r["fired_at"]), "cleared_at": _local(r["cleared_at"]),
         "message": r["text"],
     } for r in rows]
@@ -82,22 +82,27 @@ def _names(lang: str) -> dict[str, str]:
         if col != "name_zh" else dict(frame.select("region_code", "name_zh").iter_rows())
 
 
-def failures(scope: str = COUNTRY, *, state_file: Path | None = None) -> list[dict]:
+def failures(scope: str = COUNTRY, *, lang: str = "zh",
+             state_file: Path | None = None) -> list[dict]:
     """Messages that finally failed (newest first), of firings in `scope`: channel, time,
-    attempts and the reason (scrubbed of secrets), with the rule and the regions it carried."""
+    attempts and the reason (scrubbed of secrets), with the rule and the regions it carried,
+    named in `lang` (the firing recorded its rule's language's name, the fallback)."""
     shown = {r["id"]: r for r in state.firings(state=state_file)
              if scope == COUNTRY or within(r["region"], scope)}
+    names = _names(lang)
     out: dict[int, dict] = {}
     for d in deliver.deliveries(firing_ids=list(shown), state=state_file):
         if d["outcome"] == "failed":
             firing = shown[d["firing_id"]]
             entry = out.setdefault(d["id"], d | {"rule": firing["rule_name"], "regions": []})
-            entry["regions"].append(firing["region_name"] or firing["region"])
-    return [d | {"region": _few(d.pop("regions"))} for d in out.values()]
+            entry["regions"].append(names.get(firing["region"]) or firing["region_name"]
+                                    or firing["region"])
+    return [d | {"region": _few(d.pop("regions"), lang)} for d in out.values()]
 
 
-def _few(names: list[str]) -> str:
-    return "、".join(names) if len(names) <= 3 else f"{'、'.join(names[:3])} +{len(names) - 3}"
+def _few(names: list[str], lang: str) -> str:
+    sep = pick(("、", ", "), lang)
+    return sep.join(names) if len(names) <= 3 else f"{sep.join(names[:3])} +{len(names) - 3}"
 
 
 def _delivery_text(firing_ids: list[int], lang: str, state_file: Path | None) -> dict[int, str]:

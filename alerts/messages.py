@@ -9,6 +9,7 @@ indicator's words are the deployment's (labels table, catalogue), never fixed he
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 from alerts.model import Finding
 from analytics import fmt
@@ -72,6 +73,15 @@ def _name(pair: list[str] | None, lang: str, fallback: str) -> str:
     return pick(pair, lang) or pair[0] or fallback
 
 
+def localized(link: str, lang: str) -> str:
+    """A dashboard link that opens in `lang`: the filter bar reads `lang=en` from the URL
+    (ui/filters.py), and a recipient's click starts a new session, which would otherwise
+    open in Chinese. Chinese is the default, so its links stay as they were."""
+    if lang == "zh" or not link or "lang=" in link:
+        return link
+    return f"{link}{'&' if '?' in link else '?'}{urlencode({'lang': lang})}"
+
+
 def fields(finding: Finding, lang: str = "zh", base_url: str = "") -> dict[str, str]:
     """The message's fields, formatted."""
     p = finding.params
@@ -85,7 +95,7 @@ def fields(finding: Finding, lang: str = "zh", base_url: str = "") -> dict[str, 
            "indicator": ind.name(lang) if ind else "",
            "value": fmt.number(finding.value, unit, lang),
            "reference": fmt.number(finding.reference, unit, lang),
-           "link": base_url.rstrip("/") + finding.link}
+           "link": base_url.rstrip("/") + localized(finding.link, lang)}
     cond = finding.message_key
     if cond in ("threshold", "change"):
         out["op"] = catalogue.render(f"alert_op.{p['op']}", lang)

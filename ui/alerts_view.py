@@ -96,7 +96,7 @@ def firings(page: PageContext) -> None:
         st.dataframe(shown, hide_index=True, width="stretch", key="alerts_firings",
                      column_config={link: st.column_config.LinkColumn(
                          link, display_text=render("alerts_page.view", page.lang))})
-    failed = listing.failures(scope(page))
+    failed = listing.failures(scope(page), lang=page.lang)
     if failed:
         lines = [f"- {d['at_utc'][:16].replace('T', ' ')} · {d['channel']} · {d['rule']} · "
                  f"{d['region']} · {d['attempt']}× · {d['error'] or ''}" for d in failed[:20]]

@@ -248,8 +248,10 @@ def test_messages_in_either_language(on_sample) -> None:
     zh = messages.render(f)
     assert zh == ("【配套资金未到位】巴林左旗2012年地方财政配套资金应到位22.0万元，实际到位0元，"
                   "尚有22.0万元未到位（截至2012年9月30日）。查看：" + f.link)
-    en = messages.render(f, "en")
+    en = messages.render(f, "en", "https://dash.example")
     assert "Bairin Left Banner, 2012: local matching funds due ¥220,000, received ¥0" in en
+    assert en.endswith(f"View: https://dash.example{f.link}&lang=en")  # opens in English
+    assert "lang=" not in zh  # Chinese is the dashboard's default
     rule = _rule("change", {"basis": "yoy", "op": "<", "pct": -10, "period": "year"},
                  "coverage", name="覆盖率")
     found = conditions.evaluate(rule, None, date(2013, 1, 5))

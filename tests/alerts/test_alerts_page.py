@@ -97,6 +97,10 @@ def test_in_english(env):
     row = at.dataframe[0].value.iloc[0]
     assert row["status"] == "open" and row["deliveries"] == "停机群 ✗ 2×"
     assert row["region"] == "Bairin Left Banner"  # the page's language, not the rule's
+    assert row["view"] == "/funds?region=150422&from=2012-01&to=2012-12&lang=en"  # opens in English
+    failed = [w.value for w in at.warning if "not delivered" in w.value]
+    assert failed and "Bairin Left Banner" in failed[0]  # the regions table's name_en
+    assert "巴林左旗" not in failed[0]  # the rule's (Chinese) name the firing recorded
 
 
 def test_a_leader_sees_the_alerts_not_the_editor(env):
