@@ -38,7 +38,6 @@ def main() -> None:
         st.error(render("app.no_warehouse", lang, path=path))
         st.stop()
     audit_trail.reconcile_once(path)  # a load killed after its swap: its event, once
-    f = filter_bar(lang)
     # The role's pages only: a URL to any other is not in the navigation (ui/auth/policy.py).
     pages = [st.Page(p.file, title=render(f"app.{p.title}", lang), icon=p.icon, url_path=p.url,
                      default=p is HOME) for p in PAGES if can_see(user.role, p.file)]
@@ -46,6 +45,9 @@ def main() -> None:
     frame.refuse_link([p.url for p in PAGES if can_see(user.role, p.file)])
     nav = st.navigation(pages)
     frame.follow_link(pages, nav)  # the page a link named, whichever run resolved first
+    # After the link's page switch: a switch drops the widget values of the run it ends, so
+    # the link's filters are seeded in the run that shows its page.
+    f = filter_bar(lang)
     if data.is_sample(data.version().token) and not data.coverage(
             data.version().token).empty:  # the bundled sample, once it holds rows
         st.warning(render("app.sample_banner", lang), icon=":material/science:")

@@ -89,10 +89,11 @@ def _restore_values() -> None:
 
 
 def _seed_from_url(token: str, months: list[date], scope: str) -> None:
+    """Seed the widgets from the URL until a run has drawn them all (`filter_bar` marks it):
+    a run ended early for a rerun or a page switch seeds again, from the same URL."""
     if st.session_state.get("_seeded"):
         _restore_values()
         return
-    st.session_state["_seeded"] = True
     q = {k: st.query_params.get(k) for k in ("region", "from", "to", "gran", "source", "cat")}
     f = Filters.from_query(q, base=replace(default_filters(months), region=scope, scope=scope))
     if not access.within(f.region, scope):  # refused, and said so: never widened
@@ -227,6 +228,7 @@ def filter_bar(lang: str) -> Filters:
     st.session_state["filters"] = f
     _keep_values()
     _write_url(f, lang)
+    st.session_state["_seeded"] = True
     return f
 
 

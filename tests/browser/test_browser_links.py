@@ -78,6 +78,13 @@ def _log_in(page, name: str, password: str) -> None:
     page.get_by_text(f"已登录：{name}").wait_for(timeout=60_000)
 
 
+def _cookie_stored(page) -> None:
+    """The re-login cookie reached the browser. Its setter once ran in the login's run only,
+    and the link's page switch that follows removed it before it loaded on a busy machine:
+    a new tab then asked for the password again."""
+    page.wait_for_function("() => document.cookie.includes('union_dash_auth=')", timeout=60_000)
+
+
 def test_three_links_in_three_sessions_without_login(sample_db, browser, tmp_path):
     db = tmp_path / "warehouse.duckdb"
     shutil.copyfile(sample_db, db)
@@ -145,6 +152,7 @@ def test_three_links_in_three_sessions_with_a_login(sample_db, browser, tmp_path
             page.goto(server + link[0], timeout=60_000)
             _log_in(page, "wang", "Passwort-123")
             _landed(page, link, server)
+            _cookie_stored(page)
         # After a login: a new tab of the last session signs in by its cookie, no form.
         tab = ctx.new_page()
         tab.goto(server + LINKS[0][0], timeout=60_000)

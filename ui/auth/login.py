@@ -8,6 +8,7 @@ user file there is one local user, treated as staff, and the sidebar says so.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import streamlit as st
@@ -42,6 +43,7 @@ def login_gate() -> User | None:
         return user
     authenticator = _authenticator(config)
     _record_attempts(authenticator)
+    _hold_cookie(authenticator)
     try:
         authenticator.login(location="main", fields=login_fields(),
                             max_login_attempts=MAX_LOGIN_ATTEMPTS)
@@ -60,6 +62,7 @@ def login_gate() -> User | None:
         st.error(render("auth.no_role", session_lang()))
         return None
     st.session_state[SESSION_KEY] = user
+    _set_cookie_until_stored(authenticator)
     st.sidebar.caption(render("auth.signed_in", session_lang(), name=user.name,
                               role=role_label(user.role)))
     authenticator.logout(render("auth.logout", session_lang()), location="sidebar",
@@ -122,7 +125,44 @@ def _record_login(username: str | None, user: User | None) -> None:
 def _logged_out(username: str | None, role: str) -> None:
     st.session_state.pop(SESSION_KEY, None)
     st.session_state.pop(_RECORDED, None)
+    st.session_state.pop(_COOKIE, None)
     _record("logout", username or "?", role)
+
+
+# --- the re-login cookie: set until the browser says it holds it ------------------------------
+
+_COOKIE = "union_dash_cookie_to_set"  # (name, value, options) of a cookie not yet confirmed
+
+
+def _hold_cookie(authenticator) -> None:
+    """Keep the cookie the library sets after a password login, instead of letting it draw
+    the setter once. The setter is a component that writes the cookie when its frame has
+    loaded; drawn in one run only, the next run (the link's page switch follows at once)
+    removed it before it loaded on a busy machine, and a new tab found no cookie and asked
+    for the password again."""
+    manager = authenticator.cookie_controller.cookie_model.cookie_manager
+
+    def hold(cookie: str, val: str, expires_at=None, **_ignored) -> None:
+        expires = expires_at or datetime.now() + timedelta(days=1)
+        st.session_state[_COOKIE] = (cookie, val, {"path": "/", "expires": expires.isoformat(),
+                                                   "sameSite": "strict"})
+
+    manager.set = hold
+
+
+def _set_cookie_until_stored(authenticator) -> None:
+    """Draw the held cookie's setter (same key and values every run, so the browser keeps
+    one frame) until it reports the cookie written."""
+    held = st.session_state.get(_COOKIE)
+    if not held:
+        return
+    cookie, value, options = held
+    component = authenticator.cookie_controller.cookie_model.cookie_manager.cookie_manager
+    with st.sidebar:
+        stored = component(method="set", cookie=cookie, value=value, options=options,
+                           key="union_dash_cookie_set", default=False)
+    if stored:
+        st.session_state.pop(_COOKIE, None)
 
 
 def _authenticator(config: dict):
