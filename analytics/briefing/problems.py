@@ -1,7 +1,10 @@
 """存在的问题: the problems a briefing names, drafted from facts only — the same facts the
 alerts read (analytics.findings: matching funds not arrived), the attention list
 (analytics.queries_attention), compliance and data quality (analytics.quality) — in the
-documents' style, e.g. "地方财政配套资金应到位30.0万元，实际到位20.0万元，尚有10.0万元未到位".
+documents' style, e.g. "地方财政配套资金应到位30万元，实际到位20万元，尚有10万元未到位".
+
+Figures are worded by analytics.briefing.wording, as the rest of the briefing words them (its
+text and its tables): a sum the funds paragraph writes 6万元 must not read 6.0万元 here.
 
 No problem found, no sentences: the document then has neither this part nor 下一步工作.
 """
@@ -13,6 +16,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from analytics import access, findings, fmt, quality, reference
+from analytics.briefing.wording import percent, yuan_en, yuan_zh
 from analytics.coverage import coverage
 from analytics.filters import Filters
 from analytics.queries_attention import attention
@@ -115,10 +119,10 @@ def _arrears_zh(p: Problems, level: str) -> str:
     rows = p.arrears.sort(["gap", "region"], descending=[True, False]).rows(named=True)
     parts = [("" if r["region"] == p.region else p.name(r["region"]))
              + (f"{r['year']}年" if len({x['year'] for x in rows}) > 1 else "")
-             + f"应到位{fmt.yuan(r['allocated'])}，实际到位{fmt.yuan(r['received'])}，"
-               f"尚有{fmt.yuan(r['gap'])}未到位" for r in rows[:MOST]]
+             + f"应到位{yuan_zh(r['allocated'])}，实际到位{yuan_zh(r['received'])}，"
+               f"尚有{yuan_zh(r['gap'])}未到位" for r in rows[:MOST]]
     more = (f"；另有{len(rows) - MOST}个{level}未足额到位，合计"
-            f"{fmt.yuan(sum(r['gap'] for r in rows[MOST:]))}") if len(rows) > MOST else ""
+            f"{yuan_zh(sum(r['gap'] for r in rows[MOST:]))}") if len(rows) > MOST else ""
     if len(parts) == 1 and rows[0]["region"] == p.region:
         return f"{fund}{parts[0]}。"
     return f"{fund}未足额到位：{'；'.join(parts)}{more}。"
@@ -126,15 +130,11 @@ def _arrears_zh(p: Problems, level: str) -> str:
 
 def _arrears_en(p: Problems) -> str:
     rows = p.arrears.sort(["gap", "region"], descending=[True, False]).rows(named=True)
-    parts = [f"{p.name(r['region'], 'en')} {r['year']}: due {fmt.yuan(r['allocated'], 'en')}, "
-             f"received {fmt.yuan(r['received'], 'en')}, {fmt.yuan(r['gap'], 'en')} "
+    parts = [f"{p.name(r['region'], 'en')} {r['year']}: due {yuan_en(r['allocated'])}, "
+             f"received {yuan_en(r['received'])}, {yuan_en(r['gap'])} "
              "not arrived" for r in rows[:MOST]]
     more = f"; {len(rows) - MOST} more units short" if len(rows) > MOST else ""
     return f"{p.fund[1].capitalize()}s not fully arrived: {'; '.join(parts)}{more}."
-
-
-def _pct(value: float) -> str:
-    return f"{value * 100:.1f}%"
 
 
 def _attention_zh(p: Problems, base: str) -> list[str]:
@@ -143,14 +143,14 @@ def _attention_zh(p: Problems, base: str) -> list[str]:
     if drops:
         out.append(f"{_listed([p.name(r['region']) for r in drops], 'zh')}救助人数比{base}下降较多，"
                    f"{'分别' if len(drops) > 1 else ''}下降"
-                   f"{_listed([_pct(-r['value']) for r in drops], 'zh')}。")
+                   f"{_listed([percent(-r['value']) for r in drops], 'zh')}。")
     low = p.attention.filter(pl.col("reason") == "low_coverage").sort("value").rows(named=True)
     if low:
         whole = "" if p.coverage is None else \
-            f"（{p.name(p.region)}为{fmt.number(p.coverage, 'ratio')}）"
+            f"（{p.name(p.region)}为{percent(p.coverage)}）"
         out.append(f"{_listed([p.name(r['region']) for r in low], 'zh')}救助覆盖率偏低，"
                    f"{'分别' if len(low) > 1 else ''}为"
-                   f"{_listed([fmt.number(r['value'], 'ratio') for r in low], 'zh')}{whole}。")
+                   f"{_listed([percent(r['value']) for r in low], 'zh')}{whole}。")
     return out
 
 
@@ -159,15 +159,15 @@ def _attention_en(p: Problems) -> list[str]:
     drops = p.attention.filter(pl.col("reason") == "drop").sort("value").rows(named=True)
     if drops:
         out.append("Persons relieved fell year on year in " + _listed(
-            [f"{p.name(r['region'], 'en')} ({r['value'] * 100:.1f}%)" for r in drops], "en")
+            [f"{p.name(r['region'], 'en')} ({percent(r['value'])})" for r in drops], "en")
             + ".")
     low = p.attention.filter(pl.col("reason") == "low_coverage").sort("value").rows(named=True)
     if low:
         lead = "Relief coverage is lowest in " if p.coverage is None else (
             f"Relief coverage is below {p.name(p.region, 'en')}'s "
-            f"{fmt.number(p.coverage, 'ratio', 'en')} in ")
+            f"{percent(p.coverage)} in ")
         out.append(lead + _listed(
-            [f"{p.name(r['region'], 'en')} ({fmt.number(r['value'], 'ratio', 'en')})"
+            [f"{p.name(r['region'], 'en')} ({percent(r['value'])})"
              for r in low], "en") + ".")
     return out
 
@@ -176,7 +176,7 @@ def _checks_zh(df: pl.DataFrame, lead: str) -> str:
     parts = []
     for r in df.rows(named=True):
         word = "个" if r["code"] in _MONTH_CHECKS else "条"
-        money = f"（涉及{fmt.yuan(r['amount_yuan'])}）" if r["amount_yuan"] > 0 else ""
+        money = f"（涉及{yuan_zh(r['amount_yuan'])}）" if r["amount_yuan"] > 0 else ""
         parts.append(f"{r['name_zh']}{r['findings']:,}{word}{money}")
     return f"{lead}{_listed(parts, 'zh')}。"
 
@@ -184,7 +184,7 @@ def _checks_zh(df: pl.DataFrame, lead: str) -> str:
 def _checks_en(df: pl.DataFrame, lead: str) -> str:
     parts = []
     for r in df.rows(named=True):
-        money = f" ({fmt.yuan(r['amount_yuan'], 'en')})" if r["amount_yuan"] > 0 else ""
+        money = f" ({yuan_en(r['amount_yuan'])})" if r["amount_yuan"] > 0 else ""
         parts.append(f"{r['name_en']}: {r['findings']:,}{money}")
     return f"{lead}{_listed(parts, 'en')}."
 

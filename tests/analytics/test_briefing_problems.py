@@ -13,6 +13,8 @@ from docx import Document
 from analytics.briefing import build_briefing, parse_period
 from analytics.briefing.content import gather
 from analytics.briefing.document import problem_paragraphs, write_docx
+from analytics.briefing.text import paragraphs_en, paragraphs_zh
+from analytics.briefing.wording import yuan_zh
 from etl import load, warehouse
 from tests.deployment_files import PLACES, station_files
 
@@ -27,10 +29,6 @@ def _sql(db: Path, sql: str, params: list | None = None) -> list[tuple]:
 
 def _paragraphs(docx: bytes) -> list[str]:
     return [p.text for p in Document(io.BytesIO(docx)).paragraphs]
-
-
-def _wan(yuan: float) -> str:
-    return f"{yuan / 10_000:.1f}万元" if yuan else "0元"
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +46,10 @@ def test_bairin_left_2012_names_the_matching_funds_not_arrived(bairin_left, on_s
     label = _sql(on_sample, "SELECT label_zh FROM labels WHERE domain = 'fund_source' "
                          "AND code = 'local_matching'")[0][0]
     assert allocated > received
-    sentence = (f"{label}资金应到位{_wan(float(allocated))}，实际到位{_wan(float(received))}，"
-                f"尚有{_wan(float(allocated - received))}未到位。")
-    assert sentence == "地方财政配套资金应到位22.0万元，实际到位0元，尚有22.0万元未到位。"
+    sentence = (f"{label}资金应到位{yuan_zh(float(allocated))}，实际到位{yuan_zh(float(received))}，"
+                f"尚有{yuan_zh(float(allocated - received))}未到位。")
+    # the briefing's body writes this sum 22万元 (test_briefing): never 22.0万元 here
+    assert sentence == "地方财政配套资金应到位22万元，实际到位0元，尚有22万元未到位。"
     texts = _paragraphs(b.docx)
     start = texts.index("二、存在的问题")
     assert texts[start + 1] == f"一是{sentence}" and b.problems[0] == sentence
@@ -79,7 +78,7 @@ def test_english_briefing_has_the_same_section(on_sample) -> None:
     texts = _paragraphs(write_docx(data, [], [], lang="en"))
     start = texts.index("2. Problems")
     assert texts[start + 1] == ("1. Local matching funds not fully arrived: Bairin Left Banner "
-                                "2012: due ¥220,000, received ¥0, ¥220,000 not arrived.")
+                                "2012: due 220,000 yuan, received 0 yuan, 220,000 yuan not arrived.")
     assert "3. Next steps" in texts
 
 
@@ -91,9 +90,9 @@ def test_a_city_lists_its_counties_largest_gap_first_and_counts_the_rest(on_samp
     assert len(rows) > 5
     first = next(p for p in problem_paragraphs(gather("150400", parse_period("2012")))
                  if "未足额到位" in p)
-    assert first.startswith("地方财政配套资金未足额到位：巴林左旗应到位22.0万元")
+    assert first.startswith("地方财政配套资金未足额到位：巴林左旗应到位22万元，")
     rest = sum(float(g) for _, g in rows[5:])
-    assert first.endswith(f"；另有{len(rows) - 5}个旗县（市、区）未足额到位，合计{rest / 1e4:.1f}万元。")
+    assert first.endswith(f"；另有{len(rows) - 5}个旗县（市、区）未足额到位，合计{yuan_zh(rest)}。")
 
 
 def test_data_quality_findings_are_named(on_sample) -> None:
@@ -135,6 +134,14 @@ def test_a_deployment_with_no_findings_gets_no_section(tmp_path, monkeypatch) ->
 def test_another_province_in_its_own_words(tmp_path, monkeypatch) -> None:
     db, county = _deployment(tmp_path, funds="300000,200000")
     monkeypatch.setenv("UNION_DASH_DB", str(db))
-    problems = problem_paragraphs(gather(county, parse_period("2026")))
-    assert problems[0] == "地方财政配套资金应到位30.0万元，实际到位20.0万元，尚有10.0万元未到位。"
+    data = gather(county, parse_period("2026"))
+    problems = problem_paragraphs(data)
+    assert problems[0] == "地方财政配套资金应到位30万元，实际到位20万元，尚有10万元未到位。"
+    # the same sums, worded as the body of the briefing words them (text and problems alike)
+    funds = next(p for h, p in paragraphs_zh(data) if h.endswith("帮扶资金"))
+    assert "地方财政配套资金应到位30万元，实际到位20万元" in funds
+    funds_en = next(p for h, p in paragraphs_en(data) if h.endswith("Funds"))
+    assert "due: 300,000 yuan; received: 200,000 yuan" in funds_en
+    assert "due 300,000 yuan, received 200,000 yuan, 100,000 yuan not arrived" in \
+        problem_paragraphs(data, "en")[0]
     assert not any("旗" in p or "自治区" in p for p in problems)
