@@ -139,9 +139,9 @@ def test_another_province_in_its_own_words(tmp_path, monkeypatch) -> None:
     assert problems[0] == "地方财政配套资金应到位30万元，实际到位20万元，尚有10万元未到位。"
     # the same sums, worded as the body of the briefing words them (text and problems alike)
     funds = next(p for h, p in paragraphs_zh(data) if h.endswith("帮扶资金"))
-    assert "地方财政配套资金应到位30万元，实际到位20万元" in funds
     funds_en = next(p for h, p in paragraphs_en(data) if h.endswith("Funds"))
-    assert "due: 300,000 yuan; received: 200,000 yuan" in funds_en
-    assert "due 300,000 yuan, received 200,000 yuan, 100,000 yuan not arrived" in \
-        problem_paragraphs(data, "en")[0]
+    problem_en = problem_paragraphs(data, "en")[0]
+    for zh, en in (("30万元", "300,000 yuan"), ("20万元", "200,000 yuan")):
+        assert zh in funds and zh in problems[0]
+        assert en in funds_en and en in problem_en
     assert not any("旗" in p or "自治区" in p for p in problems)
