@@ -131,7 +131,8 @@ def persons_table(m0: Measure, pairs: list[tuple[Measure, str | None]]) -> str |
     exactly, or None: persons in one place each, by month, at all or cut by the one
     dimension whose gap they use (gap_column allows a cut or breakdown by that one only)."""
     table = PERSON_ROLLUPS.get(m0.table) or PERSON_MARTS.get(m0.table, (None,))[0]
-    fits = (table and m0.kind == "flow" and not m0.where and len({g for _, g in pairs}) == 1
+    fits = (table and m0.kind == "flow" and not m0.where and m0.through is None
+            and len({g for _, g in pairs}) == 1
             and pairs[0][1] and {f"persons:{m0.table}", f"people:{m0.table}"} <= ready())
     return table if fits else None
 
@@ -155,7 +156,7 @@ def season_table(m0: Measure, pairs: list[tuple[Measure, str | None]], by: str |
         return None
     rollup, _, column, value = SEASON_ROLLUPS[m0.table]
     fits = (f"seasons:{m0.table}" in ready() and m0.where == f"t.{column} = '{value}'"
-            and by != column
+            and m0.through is None and by != column
             and all(g == f"t.prev_gap_{column}" or (not g and additive(m)) for m, g in pairs))
     return rollup if fits else None
 

@@ -18,6 +18,7 @@ How a measure places rows in time (`kind`):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from core.marts import MARTS
 from core.messages import pick
@@ -68,6 +69,9 @@ class Measure:
     # join then meets only festival rows, not every relief row of ten years)
     fixed_dim: str | None = None  # the column `where` holds to one value (persons are then
     # told apart within that value)
+    through: date | None = None  # the last day counted, bound as $through: a season's work
+    # to a view's end (analytics.targets), where a bucket otherwise takes the whole season.
+    # Read from the facts row by row (no load-time table keeps days).
 
     @property
     def dims(self) -> set[str]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict, defaultdict
+from dataclasses import replace
+from datetime import date
 
 import polars as pl
 
@@ -76,11 +78,12 @@ def evaluate(measures: list[Measure], f: Filters, buckets: list[Bucket],
     measures = list(dict.fromkeys(measures))
     got = {(m, lo, hi): _memo_get((*view, m, lo, hi)) for m in measures for _, lo, hi in buckets}
     level = _level(f.region)
-    read = {m: derived.by_county(m, by, level) or derived.summed(m, by) for m in measures}
+    read = {m: m if m.through else derived.by_county(m, by, level) or derived.summed(m, by)
+            for m in measures}  # the load's tables keep no days: a capped measure reads rows
     groups: dict[tuple, list[Measure]] = defaultdict(list)
     for m in measures:
         r = read[m]
-        groups[(r.table, r.kind, r.date_col, r.until_col, r.where)].append(m)
+        groups[(r.table, r.kind, r.date_col, r.until_col, r.where, r.through)].append(m)
     todo = [(g, [b for b in buckets if any(got[(m, b[1], b[2])] is None for m in g)])
             for g in groups.values()]
     todo = [(g, missing + _ahead(g, read, f, by, view, ahead or [], missing))
@@ -132,7 +135,11 @@ def _ahead(group: list[Measure], read: dict[Measure, Measure], f: Filters, by: s
 def indicator_values(codes: list[str], f: Filters, buckets: list[Bucket],
                      by: str | None = None, ahead: list[Bucket] | None = None) -> pl.DataFrame:
     """Long frame: code, bucket, [dim], value (ratios as fractions, money in yuan)."""
-    inds = [INDICATORS[c] for c in codes]
+    return _values([INDICATORS[c] for c in codes], f, buckets, by, ahead)
+
+
+def _values(inds: list[Indicator], f: Filters, buckets: list[Bucket], by: str | None = None,
+            ahead: list[Bucket] | None = None) -> pl.DataFrame:
     measures = [m for i in inds for m in (i.numerator, i.denominator) if m is not None]
     values = evaluate(measures, f, buckets, by, ahead)
     rows = [(i.code, bucket, dim, value) for i in inds
@@ -224,6 +231,17 @@ def _every_period(long: pl.DataFrame, codes: list[str], f: Filters, buckets: lis
                          schema={**{c: pl.String for c in cols}, "fill": pl.Float64})
     return (frame.join(long, on=cols, how="left", nulls_equal=True)
             .select(*cols, pl.coalesce("value", "fill").alias("value")))
+
+
+def through(codes: list[str], f: Filters, day: date, by: str | None = None) -> pl.DataFrame:
+    """code, [dim], value over f's range counting only rows dated up to `day`: a season's
+    work to a view's end (analytics.targets), where a range otherwise takes the whole season
+    of each Spring Festival in it. No 同比: a year-ago range would need its own day."""
+    inds = [replace(i, numerator=replace(i.numerator, through=day),
+                    denominator=i.denominator and replace(i.denominator, through=day))
+            for i in (INDICATORS[c] for c in codes)]
+    long = _values(inds, f, kpi_buckets(f)[:1], by).drop("bucket", strict=False)
+    return long.filter(pl.col("dim").is_not_null()) if by else long
 
 
 def breakdown(codes: list[str], f: Filters, by: str) -> pl.DataFrame:

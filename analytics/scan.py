@@ -169,7 +169,8 @@ def scan(measures: list[Measure], f: Filters, buckets: list[Bucket], by: str | N
     dim_join, dim_expr = _dim_sql(by, m0.table, level,
                                   by == "region" and has_townships(f.region))
     placed = [where.sql]  # region and cuts; time enters through the buckets
-    conds = [*placed, *([time_where] * bool(time_where)), *([m0.where] * bool(m0.where))]
+    conds = [*placed, *([time_where] * bool(time_where)), *([m0.where] * bool(m0.where)),
+             *([f"t.{m0.date_col} <= $through"] * (m0.through is not None))]
     gaps = [derived.gap_column(m, f, by) for m in measures]
     if f"persons:{m0.table}" in derived.ready():  # integers hash faster than 32-char keys
         measures = [replace(m, expr=derived.PERSONS_BY_NUMBER) if m.expr == PERSONS else m
@@ -221,7 +222,8 @@ def scan(measures: list[Measure], f: Filters, buckets: list[Bucket], by: str | N
               "fs": [r[3] for r in rows], "ks": [r[4] for r in rows],
               "fks": [r[5] for r in rows], "lo_key": min((r[5] for r in rows), default=0),
               "hi_key": max((r[4] for r in rows), default=0),
-              "lo": min(b[1] for b in buckets), "hi": max(b[2] for b in buckets)}
+              "lo": min(b[1] for b in buckets), "hi": max(b[2] for b in buckets),
+              "through": m0.through}
     return db.rows(sql, used(params, sql))
 
 

@@ -134,12 +134,11 @@ def _elapsed(ind: Indicator, as_of: date, year: int, season: int | None) -> floa
 def _actuals(ind: Indicator, f: Filters, year: int, season: int | None,
              as_of: date) -> dict[str, float | None]:
     """Region code → the indicator's value from January of `year` to `as_of` (a seasonal
-    one: its season's, counted by the year of its festival), for the filter's region and
-    each of its sub-regions."""
+    one: its season's from the season's first day to `as_of`, as 序时进度 counts it, never
+    past the view's end), for the filter's region and each of its sub-regions."""
     if ind.seasonal:
-        start, end = date(season, 1, 1), date(season, 12, 1)
-    else:
-        start, end = date(year, 1, 1), as_of.replace(day=1)
+        return _season_actuals(ind, f, season, as_of)
+    start, end = date(year, 1, 1), as_of.replace(day=1)
     if end < start:
         return {}
     view = replace(f, start=start, end=end, granularity="year")
@@ -148,6 +147,29 @@ def _actuals(ind: Indicator, f: Filters, year: int, season: int | None,
     if children().get(f.region):
         parts = queries.breakdown([ind.code], view, "region")
         values |= dict(parts.select("dim", "value").iter_rows())
+    return _zero_without_rows(ind, f, values, start, end)
+
+
+def _season_actuals(ind: Indicator, f: Filters, season: int,
+                    as_of: date) -> dict[str, float | None]:
+    """The season's work up to `as_of`: the range is the year of its festival (which puts
+    the season in the scan's bucket), its rows counted only to `as_of` (queries.through)."""
+    _, _, first, _ = next(s for s in spring_festivals() if s[0] == season)
+    if as_of < first:
+        return {}
+    view = replace(f, start=date(season, 1, 1), end=date(season, 12, 1), granularity="year")
+    own = queries.through([ind.code], view, as_of)
+    values = {f.region: own["value"][0] if own.height else None}
+    if children().get(f.region):
+        parts = queries.through([ind.code], view, as_of, "region")
+        values |= dict(parts.select("dim", "value").iter_rows())
+    return _zero_without_rows(ind, f, values, first.replace(day=1), as_of.replace(day=1))
+
+
+def _zero_without_rows(ind: Indicator, f: Filters, values: dict[str, float | None],
+                       start: date, end: date) -> dict[str, float | None]:
+    """The values, with 0 for the region and sub-regions without rows in months `start` to
+    `end` that the indicator's table holds data for."""
     # A breakdown returns the sub-regions with rows; for a count or sum over months the
     # data speak for, a sub-region without rows did none of the work: 0, not unknown.
     span = coverage().months.get(ind.numerator.table)

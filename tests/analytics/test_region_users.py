@@ -109,6 +109,7 @@ def _refusers(f: Filters) -> dict[str, object]:
         "kpis": lambda: queries.kpis(["relieved"], f),
         "trend": lambda: queries.trend(["relieved"], f),
         "breakdown": lambda: queries.breakdown(["relieved"], f, "region"),
+        "through": lambda: queries.through(["festival_persons"], f, f.end_day),
         "evaluate": lambda: queries.evaluate([], f, scan.kpi_buckets(f)),
         "interventions": lambda: queries.interventions(f),
         "in_view": lambda: coverage.in_view(f, ("relief",)),
@@ -149,7 +150,7 @@ def test_no_analytics_function_takes_filters_unchecked():
     import importlib
     import pkgutil
 
-    tested = {"kpis", "trend", "breakdown", "evaluate", "interventions", "in_view",
+    tested = {"kpis", "trend", "breakdown", "through", "evaluate", "interventions", "in_view",
               "attention", "matching_gaps", "mediation_funnel", "summary", "findings",
               "flag_groups", "station_months", "rejects_by_reason", "overspend_rows",
               "progress", "indicator_by_unit", "petition_counts", "matching_arrears",

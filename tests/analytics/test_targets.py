@@ -303,7 +303,12 @@ def test_sample_carries_the_documents_targets_for_xilin(sample_db, monkeypatch):
     season = _row(january, "451030", "festival_persons")
     assert season["elapsed_share"] == pytest.approx((date(2012, 2, 1) - start).days
                                                     / (end - start).days)
-    assert season["actual"] == queries.kpis(["festival_persons"], f)["value"][0]
+    # the season's persons up to the view's end, as 序时进度 counts: not the whole season
+    assert season["actual"] == _rows(sample_db, f"""
+        SELECT count(DISTINCT person_key) FROM relief WHERE county_code = '451030'
+          AND relief_type = 'festival_condolence'
+          AND relief_date BETWEEN DATE '{start}' AND DATE '2012-01-31'""")[0][0]
+    assert season["actual"] <= queries.kpis(["festival_persons"], f)["value"][0]
     assert _row(january, "451030")["elapsed_share"] == pytest.approx(1 / 12)
 
 
@@ -363,3 +368,49 @@ def test_template_offers_the_city_above_the_counties(at_deyang):
     assert registry_view.region_choices({JINGYANG: "旌阳区"}) == []  # a county's user
     offered = registry_view.template_choices(pl.DataFrame({"name_zh": []}), counties)["region"]
     assert offered[0] == "德阳市" and set(counties.values()) <= set(offered)
+
+
+# ---------------------------------------------------------------- a season cut by the view
+
+
+def test_a_view_ending_mid_season_counts_the_season_up_to_its_end(tmp_path, monkeypatch):
+    """The 2012 season runs from mid-2011 to mid-2012; a view ending January 2012 counts its
+    two-festival work up to 31 January (persons and yuan), as its 序时进度 does, not the
+    payments of February and March that the whole season holds."""
+    from tests.quality_fixtures import relief, warehouse
+
+    county, a, b = "150702", "150702001", "150702002"
+    d11, d12, d13 = festival_day(2011), festival_day(2012), festival_day(2013)
+    start, end = d11 + (d12 - d11) / 2, d12 + (d13 - d12) / 2
+    festival = {"type": "festival_condolence"}
+    rows = [relief("p0", (start - timedelta(days=1)).isoformat(), station=a, **festival),
+            relief("p1", "2011-12-20", station=a, amount=800, **festival),
+            relief("p2", "2012-01-10", station=a, amount=600, **festival),
+            relief("p1", "2012-01-31", station=a, amount=200, **festival),
+            relief("p3", "2012-02-05", station=b, amount=900, **festival),
+            relief("p4", "2012-03-01", station=a, amount=700, **festival),
+            relief("p5", "2012-06-10", station=b)]  # data on file through June
+    db = tmp_path / "w.duckdb"
+    con = warehouse(path=str(db), relief_rows=rows)
+    con.executemany("INSERT INTO targets VALUES (2012, ?, ?, ?, NULL, 'b1')",
+                    [(county, "festival_persons", 10), (a, "festival_persons", 4),
+                     (b, "festival_persons", 4), (county, "festival_amount", 4000)])
+    con.close()
+    monkeypatch.setenv("UNION_DASH_DB", str(db))
+    january = targets.progress(None, Filters(region=county, start=date(2012, 1, 1),
+                                              end=date(2012, 1, 1)), 2012)
+    persons = _row(january, county, "festival_persons")
+    assert persons["season"] == 2012 and persons["as_of"] == date(2012, 1, 31)
+    assert persons["actual"] == 2  # p1 and p2; not p3, p4 (later) nor p0 (season 2011)
+    assert _row(january, a, "festival_persons")["actual"] == 2
+    assert _row(january, b, "festival_persons")["actual"] == 0  # its payment is in February
+    assert _row(january, county, "festival_amount")["actual"] == 800 + 600 + 200
+    share = (date(2012, 2, 1) - start).days / (end - start).days
+    assert persons["elapsed_share"] == pytest.approx(share)
+    assert persons["completion"] == pytest.approx(2 / 10)
+    assert persons["ahead_pp"] == pytest.approx((2 / 10 - share) * 100)
+    # the view to June: the whole season so far, February and March included
+    june = targets.progress(None, Filters(region=county, start=date(2012, 1, 1),
+                                           end=date(2012, 6, 1)), 2012)
+    assert _row(june, county, "festival_persons")["actual"] == 4
+    assert _row(june, county, "festival_amount")["actual"] == 800 + 600 + 200 + 900 + 700
