@@ -14,12 +14,19 @@ from pathlib import Path
 
 from bench._browser import FLAGS, IDLE
 
-__all__ = ["CHROMIUM", "DONE", "FLAGS", "IDLE", "ROOT", "SHOTS", "dashboard", "free_port"]
+__all__ = ["CHROMIUM", "DONE", "FLAGS", "IDLE", "ROOT", "SHOTS", "charts_drawn", "dashboard",
+           "free_port", "streamlit_app"]
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"  # Debian's package (`make test` installs it)
 SHOTS = ROOT / "screenshots"  # what the browser tests saw, to look at
 DONE = IDLE  # a page has finished running
+# Every Plotly chart of the page has drawn its SVG (and there is one): the condition a
+# screenshot waits for, where a fixed pause was either too short or wasted.
+_DRAWN = """() => {
+  const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
+  return charts.length > 0 && [...charts].every(c => c.querySelector('.main-svg'));
+}"""
 
 
 def free_port() -> int:
@@ -28,27 +35,38 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@contextlib.contextmanager
-def dashboard(db: Path, address: str = "127.0.0.1", **env: str) -> Iterator[str]:
+def dashboard(db: Path, address: str = "127.0.0.1", **env: str
+              ) -> contextlib.AbstractContextManager[str]:
     """The loopback URL of `streamlit run dashboard.py` over `db`, bound to `address` (0.0.0.0:
-    served to a network), once it answers its health check. No file watcher: nothing edits
-    the sources during a test, and watching them costs the server CPU."""
+    served to a network), once it answers its health check."""
+    return streamlit_app(ROOT / "dashboard.py", address, UNION_DASH_DB=str(db), **env)
+
+
+@contextlib.contextmanager
+def streamlit_app(script: Path, address: str = "127.0.0.1", **env: str) -> Iterator[str]:
+    """The loopback URL of `streamlit run script` once it answers its health check. No file
+    watcher: nothing edits the sources during a test, and watching them costs the server CPU."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
+        [sys.executable, "-m", "streamlit", "run", str(script),
          "--server.headless=true", f"--server.port={port}", f"--server.address={address}",
          "--server.fileWatcherType=none", "--browser.gatherUsageStats=false"], cwd=ROOT,
-        env={**os.environ, "UNION_DASH_DB": str(db), **env},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):
+        for _ in range(300):
             try:
                 urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
                 break
             except OSError:
-                time.sleep(0.5)
+                time.sleep(0.2)
         yield url
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def charts_drawn(page, timeout: float = 60_000) -> None:
+    """Wait until the page's run has ended and each of its charts is drawn."""
+    page.wait_for_selector(IDLE, timeout=timeout)
+    page.wait_for_function(_DRAWN, timeout=timeout)

@@ -12,7 +12,7 @@ import pytest
 
 from etl.parse import make_id
 from tests.registry import registered
-from tests.served import FLAGS, IDLE, ROOT, dashboard
+from tests.served import IDLE, ROOT, dashboard
 
 pytestmark = pytest.mark.browser
 SHOTS = ROOT / "screenshots"
@@ -29,30 +29,26 @@ def empty_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(empty_server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
-        pg = b.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-        yield pg
-        b.close()
+def page(empty_server, browser):
+    """One tab for the module: the second test goes on from where the first left it."""
+    pg = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    yield pg
+    pg.close()
 
 
-def _settle(page) -> None:
-    page.wait_for_timeout(500)
-    page.wait_for_selector(IDLE, timeout=60_000)
-
-
-def _period(page) -> str:
-    return page.locator('[data-testid="stSidebar"] [data-testid="stSlider"]').inner_text()
+def _period(page, showing: str = "") -> str:
+    """The filter bar's period, once it shows `showing` (the run that draws it may follow
+    the text the test waited for)."""
+    slider = page.locator('[data-testid="stSidebar"] [data-testid="stSlider"]')
+    (slider.filter(has_text=showing) if showing else slider).wait_for(timeout=60_000)
+    return slider.inner_text()
 
 
 def test_empty_overview(empty_server, page):
     page.goto(empty_server)
-    _settle(page)
     main = page.locator('[data-testid="stMain"]')
-    main.get_by_text("数据仓库中还没有数据").wait_for(timeout=30_000)
+    main.get_by_text("数据仓库中还没有数据").wait_for(timeout=60_000)
+    page.wait_for_selector(IDLE, timeout=60_000)
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "empty_overview.png"), full_page=True)
     assert page.locator('[data-testid="stException"]').count() == 0
@@ -71,21 +67,22 @@ def test_first_roster_through_the_upload_page(empty_server, page, tmp_path):
                         ).encode("gb18030"))
     page.locator('[data-testid="stMain"]').get_by_role("link", name="前往数据导入").click()
     page.get_by_role("heading", name="数据导入").wait_for(timeout=30_000)
-    _settle(page)
+    page.wait_for_selector(IDLE, timeout=60_000)
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(roster))
     page.locator('[data-testid="stFileChip"]').first.wait_for(timeout=30_000)
-    _settle(page)
-    page.get_by_role("button", name="导入", exact=True).click()
+    # The button is enabled by the run that sees the file: the click waits for that.
+    page.get_by_role("button", name="导入", exact=True).click(timeout=60_000)
     page.get_by_text("全部文件已载入").wait_for(timeout=60_000)
-    _settle(page)
-    assert "2023年3月" in _period(page) and "2023年5月" in _period(page)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    period = _period(page, showing="2023年5月")
+    assert "2023年3月" in period and "2023年5月" in period
     page.get_by_role("link", name="总览").click()
     page.get_by_text("关键指标").wait_for(timeout=30_000)
-    _settle(page)
+    page.wait_for_selector(IDLE, timeout=60_000)
     page.screenshot(path=str(SHOTS / "first_roster_overview.png"), full_page=True)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert "2人" in page.locator('[data-testid="stMetric"]').all_inner_texts()[1]
     page.locator('[data-testid="stSidebar"]').get_by_text("English", exact=True).click()
     page.get_by_role("heading", name="Overview").wait_for(timeout=30_000)
-    _settle(page)
-    assert "Mar 2023" in _period(page) and "May 2023" in _period(page)
+    period = _period(page, showing="May 2023")
+    assert "Mar 2023" in period and "May 2023" in period

@@ -8,12 +8,7 @@ from __future__ import annotations
 import html
 import io
 import re
-import shutil
-import subprocess
-import sys
 import textwrap
-import time
-import urllib.request
 from pathlib import Path
 
 import polars as pl
@@ -21,7 +16,7 @@ import pytest
 
 from analytics import figures
 from core import literal
-from tests.served import FLAGS, IDLE, free_port
+from tests.served import IDLE, streamlit_app
 
 NAMES = ["[点我](javascript:alert(1))", "--", "*x*", ":red[x]", ":material/home:", "$x$",
          "<b>x</b>", "# h", "1. x", "> q", "a_b_c", "~~s~~", "---", "a\\b", ":smile:",
@@ -55,50 +50,30 @@ APP = textwrap.dedent("""
 """)
 
 
-def test_streamlit_shows_escaped_names_as_typed(tmp_path) -> None:
+@pytest.mark.browser
+def test_streamlit_shows_escaped_names_as_typed(tmp_path, browser) -> None:
     """Markdown, pills (the drill-down), metric labels, buttons and captions, in Chromium."""
-    if shutil.which("chromium") is None and not Path("/usr/bin/chromium").exists():
-        pytest.fail("needs Chromium: `make test` installs it (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
     app = tmp_path / "app.py"
     app.write_text(APP.format(root=str(Path(__file__).resolve().parents[2]), names=NAMES))
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless=true",
-         f"--server.port={port}", "--server.fileWatcherType=none",
-         "--browser.gatherUsageStats=false"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
-            page = browser.new_page()
-            page.goto(f"http://127.0.0.1:{port}/")
-            page.wait_for_selector(IDLE, timeout=60_000)
-            page.wait_for_selector('[data-testid="stMetricLabel"]', timeout=30_000)
+    with streamlit_app(app) as url:
+        page = browser.new_page()
+        page.goto(f"{url}/")
+        page.wait_for_selector(IDLE, timeout=60_000)
+        page.wait_for_selector('[data-testid="stMetricLabel"]', timeout=30_000)
 
-            def texts(selector: str) -> list[str]:
-                return [s.replace(JOIN, "") for s in page.locator(selector).all_inner_texts()]
+        def texts(selector: str) -> list[str]:
+            return [s.replace(JOIN, "") for s in page.locator(selector).all_inner_texts()]
 
-            shown = {
-                "markdown": texts('[data-testid="stMarkdown"] [data-testid="stMarkdownContainer"]'),
-                "pills": texts('[data-testid="stButtonGroup"] button'),
-                "metric": texts('[data-testid="stMetricLabel"]'),
-                "button": texts('[data-testid="stButton"] button'),
-                "caption": texts('[data-testid="stCaptionContainer"]'),
-            }
-            links = page.locator("a[href^='javascript']").count()
-            icons = page.locator('[data-testid="stIconMaterial"]').count()
-            browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        shown = {
+            "markdown": texts('[data-testid="stMarkdown"] [data-testid="stMarkdownContainer"]'),
+            "pills": texts('[data-testid="stButtonGroup"] button'),
+            "metric": texts('[data-testid="stMetricLabel"]'),
+            "button": texts('[data-testid="stButton"] button'),
+            "caption": texts('[data-testid="stCaptionContainer"]'),
+        }
+        links = page.locator("a[href^='javascript']").count()
+        icons = page.locator('[data-testid="stIconMaterial"]').count()
+        page.close()
     assert links == 0 and icons == 0
     for where, values in shown.items():
         got = [v for v in values if v.strip()]

@@ -13,7 +13,7 @@ import pytest
 
 from etl.parse import make_id
 from tests.registry import registered
-from tests.served import FLAGS, IDLE
+from tests.served import IDLE
 
 pytestmark = pytest.mark.browser
 
@@ -53,43 +53,39 @@ def _rosters(tmp: Path) -> list[Path]:
     return paths
 
 
-def test_browsers_spread_uploads_stick_loads_seen(served, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_browsers_spread_uploads_stick_loads_seen(served, browser, tmp_path):
     url, run = served.url, served.run_dir
     ports = tuple(int(b.rsplit(":", 1)[1]) for b in served.backends)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
-        tabs: dict[int, object] = {}  # backend port → a page whose browser it serves
-        for _ in range(10):  # new browsers until both processes have one (1 in 512 fails)
-            context = browser.new_context(viewport={"width": 1400, "height": 1000})
-            page = context.new_page()
-            page.goto(f"{url}/upload", timeout=60_000)
-            page.wait_for_selector(IDLE, timeout=60_000)
-            (route,) = [c["value"] for c in context.cookies() if c["name"] == "union_dash_route"]
-            tabs.setdefault(_backend(run, route), page)
-            if len(tabs) == 2:
-                break
-        assert set(tabs) == set(ports)
+    tabs: dict[int, object] = {}  # backend port → a page whose browser it serves
+    for _ in range(10):  # new browsers until both processes have one (1 in 512 fails)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.goto(f"{url}/upload", timeout=60_000)
+        page.wait_for_selector(IDLE, timeout=60_000)
+        (route,) = [c["value"] for c in context.cookies() if c["name"] == "union_dash_route"]
+        if tabs.setdefault(_backend(run, route), page) is not page:
+            context.close()  # a second browser of a process already held
+        if len(tabs) == 2:
+            break
+    assert set(tabs) == set(ports)
 
-        loader, other = tabs[ports[0]], tabs[ports[1]]
-        other.get_by_role("heading", name="数据导入").wait_for(timeout=60_000)
-        assert "共1批" in other.inner_text('[data-testid="stSidebar"]')  # the registry
-        # Two files, two PUTs: round robin sends one of them to the other process, which
-        # answers 400 (tried by hand: "Request failed with status code 400" on the chip).
-        loader.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
-            [str(p) for p in _rosters(tmp_path)])
-        loader.locator('[data-testid="stFileChip"]').nth(1).wait_for(timeout=60_000)
-        loader.wait_for_selector(IDLE, timeout=60_000)
-        assert "Error" not in loader.locator('[data-testid="stFileUploader"]').inner_text()
-        loader.get_by_role("button", name="导入", exact=True).click()
-        loader.get_by_text("全部文件已载入").wait_for(timeout=90_000)
-        puts = re.findall(r'"PUT /_stcore/upload_file/\S+ HTTP/1.1" (\d+) 127\.0\.0\.1:(\d+) ',
-                          (run / "access.log").read_text())
-        assert puts == [("204", str(ports[0]))] * 2
+    loader, other = tabs[ports[0]], tabs[ports[1]]
+    other.get_by_role("heading", name="数据导入").wait_for(timeout=60_000)
+    assert "共1批" in other.inner_text('[data-testid="stSidebar"]')  # the registry
+    # Two files, two PUTs: round robin sends one of them to the other process, which
+    # answers 400 (tried by hand: "Request failed with status code 400" on the chip).
+    loader.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+        [str(p) for p in _rosters(tmp_path)])
+    loader.locator('[data-testid="stFileChip"]').nth(1).wait_for(timeout=60_000)
+    loader.wait_for_selector(IDLE, timeout=60_000)
+    assert "Error" not in loader.locator('[data-testid="stFileUploader"]').inner_text()
+    loader.get_by_role("button", name="导入", exact=True).click()
+    loader.get_by_text("全部文件已载入").wait_for(timeout=90_000)
+    puts = re.findall(r'"PUT /_stcore/upload_file/\S+ HTTP/1.1" (\d+) 127\.0\.0\.1:(\d+) ',
+                      (run / "access.log").read_text())
+    assert puts == [("204", str(ports[0]))] * 2
 
-        # the other process reopens the file the load swapped in, at its next run
-        other.reload()
-        other.wait_for_selector(IDLE, timeout=60_000)
-        other.get_by_text("共3批", exact=False).wait_for(timeout=60_000)
-        browser.close()
+    # the other process reopens the file the load swapped in, at its next run
+    other.reload()
+    other.wait_for_selector(IDLE, timeout=60_000)
+    other.get_by_text("共3批", exact=False).wait_for(timeout=60_000)
