@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.served import DONE, SHOTS
+from tests.served import DONE, SHOTS, charts_drawn
 
 PAGES = ["overview", "relief", "funds", "training", "petitions"]
 
@@ -22,8 +22,7 @@ def _open(browser, url: str):
 def test_page_draws_charts_without_errors(server, browser, name):
     path = "" if name == PAGES[0] else name  # the default page lives at the root
     page = _open(browser, f"{server}/{path}?from=2012-01&to=2012-12")
-    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
-    page.wait_for_timeout(800)  # let every chart finish drawing before the screenshot
+    charts_drawn(page)
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
     assert page.locator('[data-testid="stException"]').count() == 0
@@ -36,8 +35,7 @@ def test_page_draws_charts_without_errors(server, browser, name):
 
 def test_english_link_and_url_state(server, browser):
     page = _open(browser, f"{server}/relief?region=150702&from=2012-01&to=2012-12&lang=en")
-    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
-    page.wait_for_timeout(800)
+    charts_drawn(page)
     page.screenshot(path=str(SHOTS / "relief_en.png"), full_page=True)
     assert "Relief and coverage" in page.inner_text("h1")
     assert "synthetic sample data" in page.inner_text('[data-testid="stMain"]')

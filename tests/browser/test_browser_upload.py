@@ -12,15 +12,13 @@ from pathlib import Path
 import pytest
 
 from etl.parse import make_id
-from tests.served import CHROMIUM, IDLE, ROOT, dashboard
+from tests.served import IDLE, ROOT, charts_drawn, dashboard
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def login_server(sample_db, tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.fail("needs /usr/bin/chromium: `make test` installs it (apt-get install chromium)")
     root = tmp_path_factory.mktemp("browser")
     db = root / "warehouse.duckdb"
     shutil.copyfile(sample_db, db)
@@ -131,9 +129,7 @@ def test_a_county_user_sees_and_exports_only_their_county(sample_db, browser, tm
         # A link to the whole country, opened in the signed-in browser (the login cookie).
         page.goto(f"{url}/relief?region=000000&from=2012-01&to=2012-12", timeout=60_000)
         page.get_by_text("已登录：hailar（研究人员）").wait_for(timeout=60_000)
-        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
-        page.wait_for_selector(IDLE, timeout=60_000)
-        page.wait_for_timeout(800)
+        charts_drawn(page)
         page.screenshot(path=str(ROOT / "screenshots" / "county_user_relief.png"), full_page=True)
         bar = page.locator('[data-testid="stSidebar"]')
         labels = bar.locator('[data-testid="stSelectbox"] input').evaluate_all(

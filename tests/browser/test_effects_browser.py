@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.served import DONE, SHOTS
+from tests.served import SHOTS, charts_drawn
 
 pytestmark = pytest.mark.browser
 
 
 def _drawn(page) -> None:
-    page.wait_for_selector(DONE, timeout=120_000)
-    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+    charts_drawn(page, timeout=120_000)
     assert not page.query_selector('[data-testid="stException"]')
 
 
