@@ -5,6 +5,9 @@ loaded nothing (unreadable, unknown kind, required columns missing), or the copy
 rejects report could not be written (full disk, read-only folder: the file and the room it
 needed are named; the warehouse is unchanged). `withdraw`: 0 done, 2
 refused (unknown batch, a later batch depends on it, ...), nothing changed.
+
+What etl says (a file's outcome, a note, a withdrawal) comes back as catalogue messages
+(etl/messages.py); the command line says each in Chinese and English on one line.
 """
 
 from __future__ import annotations
@@ -16,14 +19,46 @@ import unicodedata
 from pathlib import Path
 
 from core import warehouse as paths
-from core.messages import render
+from core.messages import Message, Pair, register, render
 from etl import config
 
 os.environ.setdefault(*config.POLARS_ALLOCATOR)  # before anything imports Polars
 
+register("etl.cli", {
+    "loaded": ("{files} 个文件，载入 {loaded} 行，拒绝 {rejected} 行，失败文件 {failed} 个",
+               "{files} files, {loaded} rows loaded, {rejected} rejected, {failed} files failed"),
+    "bad_month": ("月份“{text}”无法识别；请写成 2012-03",
+                  "cannot read the month '{text}'; write it as 2012-03"),
+    "declared": ("{files} 个站点，登记零报告 {done} 个", "{files} stations, {done} zero reports recorded"),
+    "blocked": ("不可撤销：{why}", "cannot be withdrawn: {why}"),
+    "batches": ("共 {n} 个批次", "{n} batches"),
+    "withdrawn": ("{what}（操作人 {by}）", "{what} (by {by})"),
+    "exists": ("{path} 已存在，未改动；请换一个路径或先移走它",
+               "{path} exists, left as it is; choose another path or move it away first"),
+    "unknown_codes": ("未知的区划代码 {codes}；请填写 GB/T 2260 的 6 位代码，如 150700（呼伦贝尔市）",
+                      "unknown region codes {codes}; give 6-digit GB/T 2260 codes, e.g. 150700 "
+                      "(Hulunbuir)"),
+    "no_warehouse": ("数据仓库 {path} 不存在", "no warehouse at {path}"),
+    "recomputed": ("已重新计算全部派生表", "every derived table recomputed ({s} s)"),
+    "published": ("已发布 {n} 个分区", "{n} partitions published ({s} s)"),
+})
 
-def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+
+def _both(message: Message) -> str:
+    """A message as the command line says it: Chinese / English on one line."""
+    return f"{render(message, 'zh')} / {render(message, 'en')}"
+
+
+def _say(message: Message | str, file: str | None = None) -> None:
+    """What a run says as it goes (etl.messages.Say), about `file` when it names one."""
+    text = message if isinstance(message, str) else _both(message)
+    print(f"{file}: {text}" if file else text, file=sys.stderr, flush=True)
+
+
+def _print(key: str, about: object = None, **params: object) -> None:
+    """A result line, in both languages, after what it is `about` (a batch, a path)."""
+    line = _both(Message(f"etl.cli.{key}", params))
+    print(line if about is None else f"{about} {line}")
 
 
 def cmd_load(args: argparse.Namespace) -> int:
@@ -40,9 +75,8 @@ def cmd_load(args: argparse.Namespace) -> int:
     loaded = sum(f.rows_loaded for f in report.files)
     rejected = sum(f.rows_rejected for f in report.files)
     failed = [f for f in report.files if f.status == "failed"]
-    print(f"{len(report.files)} 个文件，载入 {loaded} 行，拒绝 {rejected} 行，失败文件 {len(failed)} 个"
-          f" / {len(report.files)} files, {loaded} rows loaded, {rejected} rejected, "
-          f"{len(failed)} files failed")
+    _print("loaded", files=len(report.files), loaded=loaded, rejected=rejected,
+           failed=len(failed))
     return report.exit_code
 
 
@@ -54,14 +88,12 @@ def cmd_zero_report(args: argparse.Namespace) -> int:
     try:
         month = zero_reports.parse_month(args.month)
     except ValueError:
-        _say(f"月份“{args.month}”无法识别；请写成 2012-03 / cannot read the month "
-             f"'{args.month}'; write it as 2012-03")
+        _say(Message("etl.cli.bad_month", {"text": args.month}))
         return 2
     files = [zero_reports.declaration_file(code, month, args.kind) for code in args.station]
     report = load_bytes(files, args.db, rejects_dir=args.rejects, log=_say, user=args.user)
     done = sum(f.status == "loaded" for f in report.files)
-    print(f"{len(files)} 个站点，登记零报告 {done} 个 / {len(files)} stations, {done} zero "
-          "reports recorded")
+    _print("declared", files=len(files), done=done)
     return report.exit_code
 
 
@@ -95,8 +127,8 @@ def cmd_batches(args: argparse.Namespace) -> int:
               .rstrip())
     for batch, zh, en in frame.filter(~pl.col("withdrawable")).select(
             "batch_id", "blocked_zh", "blocked_en").rows():
-        print(f"{batch} 不可撤销：{zh} / cannot be withdrawn: {en}")
-    print(f"共 {frame.height} 个批次 / {frame.height} batches")
+        _print("blocked", batch, why=Pair(zh, en))
+    _print("batches", n=frame.height)
     return 0
 
 
@@ -119,8 +151,7 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
     except (withdraw.Refused, WriteFailed) as e:
         _say(str(e))
         return 2
-    print(f"{render(result.message, 'zh')}（操作人 {result.withdrawn_by}）/ "
-          f"{render(result.message, 'en')} (by {result.withdrawn_by})")
+    _print("withdrawn", what=result.message, by=result.withdrawn_by)
     return 0
 
 
@@ -133,14 +164,11 @@ def cmd_init(args: argparse.Namespace) -> int:
     try:
         init(args.db, args.scope)
     except FileExistsError:
-        _say(f"{args.db} 已存在，未改动；请换一个路径或先移走它 / {args.db} exists, left as it "
-             "is; choose another path or move it away first")
+        _say(Message("etl.cli.exists", {"path": args.db}))
         return 2
     except ValueError:
         unknown = national.unknown_codes(args.scope)
-        _say(f"未知的区划代码 {', '.join(unknown)}；请填写 GB/T 2260 的 6 位代码，如 150700（呼伦贝尔市）"
-             f" / unknown region codes {', '.join(unknown)}; give 6-digit GB/T 2260 codes, "
-             "e.g. 150700 (Hulunbuir)")
+        _say(Message("etl.cli.unknown_codes", {"codes": ", ".join(unknown)}))
         return 2
     names = national.regions().filter(pl.col("region_code").is_in(args.scope))
     print(f"{args.db}: 空的数据仓库，范围 / empty warehouse for "
@@ -160,7 +188,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     from etl.swap import WriteFailed
 
     if not args.db.exists():
-        _say(f"数据仓库 {args.db} 不存在 / no warehouse at {args.db}")
+        _say(Message("etl.cli.no_warehouse", {"path": args.db}))
         return 2
     started = time.perf_counter()
     try:
@@ -168,8 +196,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     except WriteFailed as e:
         _say(str(e))
         return 2
-    print(f"{args.db}: 已重新计算全部派生表 / every derived table recomputed "
-          f"({time.perf_counter() - started:.1f} s)")
+    _print("recomputed", f"{args.db}:", s=f"{time.perf_counter() - started:.1f}")
     return 0
 
 
@@ -181,13 +208,13 @@ def cmd_publish_facts(args: argparse.Namespace) -> int:
     from etl import publish, swap
 
     if not args.db.exists():
-        _say(f"数据仓库 {args.db} 不存在 / no warehouse at {args.db}")
+        _say(Message("etl.cli.no_warehouse", {"path": args.db}))
         return 2
     started = time.perf_counter()
     with swap.exclusive(args.db, _say):
         written = publish.publish_all(args.db)
-    print(f"{paths.facts_dir(args.db)}: 已发布 {written} 个分区 / {written} partitions "
-          f"published ({time.perf_counter() - started:.1f} s)")
+    _print("published", f"{paths.facts_dir(args.db)}:", n=written,
+           s=f"{time.perf_counter() - started:.1f}")
     return 0
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
+from core.messages import register
 from etl import sheets
 from etl.headers import HEADER_SCAN_ROWS
 from etl.sheets import Chunk, FileError, RawSheet
@@ -34,10 +35,7 @@ def _decode_head(data: bytes) -> tuple[str, str]:
     try:
         return "gb18030", codecs.getincrementaldecoder("gb18030")().decode(head, final=False)
     except UnicodeDecodeError:
-        raise FileError(
-            "CSV 文件编码无法识别（既不是 UTF-8 也不是 GBK/GB18030）；请在 Excel 中另存为“CSV UTF-8”",
-            "The CSV file's encoding is neither UTF-8 nor GBK/GB18030; save it from Excel "
-            "as 'CSV UTF-8'") from None
+        raise FileError("etl.csv.encoding") from None
 
 
 def csv_sheet(data: bytes | Path, start: bytes) -> RawSheet:
@@ -89,7 +87,7 @@ def _streamed(path: Path, skip_lines: int, schema: dict,
         if not _utf8_error(e):
             raise _unreadable(e) from None
         if given:
-            raise FileError(*_MIXED) from None
+            raise FileError("etl.csv.mixed") from None
 
 
 def _line_offset(data: bytes, lines: int) -> int:
@@ -189,7 +187,7 @@ def _read_csv(data: bytes, encoding: str, schema: dict, first: bool,
             encoding = "gb18030"
         return _Read(read(data.decode(encoding).encode()), encoding)
     except UnicodeDecodeError:
-        raise FileError(*_MIXED) from None
+        raise FileError("etl.csv.mixed") from None
     except pl.exceptions.NoDataError:
         wanted = schema if positions is None else {f"c{p}": pl.String for p in positions}
         return _Read(pl.DataFrame(schema=wanted), encoding)
@@ -201,11 +199,17 @@ def _utf8_error(e: Exception) -> bool:
     return "utf-8" in str(e).lower() or "utf8" in str(e).lower()
 
 
-_MIXED = ("CSV 文件中有无法解码的字符（编码混杂）；请在 Excel 中另存为“CSV UTF-8”",
-          "The CSV file has bytes that cannot be decoded (mixed encodings); save it from "
-          "Excel as 'CSV UTF-8'")
+register("etl.csv", {
+    "encoding": ("CSV 文件编码无法识别（既不是 UTF-8 也不是 GBK/GB18030）；请在 Excel 中另存为“CSV UTF-8”",
+                 "The CSV file's encoding is neither UTF-8 nor GBK/GB18030; save it from Excel "
+                 "as 'CSV UTF-8'"),
+    "mixed": ("CSV 文件中有无法解码的字符（编码混杂）；请在 Excel 中另存为“CSV UTF-8”",
+              "The CSV file has bytes that cannot be decoded (mixed encodings); save it from "
+              "Excel as 'CSV UTF-8'"),
+    "unreadable": ("CSV 文件无法读取（{why}）；请检查是否为逗号分隔的表格",
+                   "The CSV file cannot be read ({why}); check it is comma-separated"),
+})
 
 
 def _unreadable(e: Exception) -> FileError:
-    return FileError(f"CSV 文件无法读取（{e}）；请检查是否为逗号分隔的表格",
-                     f"The CSV file cannot be read ({e}); check it is comma-separated")
+    return FileError("etl.csv.unreadable", why=str(e))

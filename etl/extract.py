@@ -19,8 +19,10 @@ from typing import TypeVar
 import fastexcel
 import polars as pl
 
+from core.messages import Message, Pair, register
 from etl import csv_files, formulas, headers, mappings, sheets
 from etl.headers import DROPPED_HEADERS, find_header, header_key
+from etl.messages import joined, listed
 from etl.sheets import Chunk, FileError, MissingColumns, RawSheet, Sheet
 
 _TOTAL_WORDS = ("合计", "总计", "小计", "共计")
@@ -42,14 +44,35 @@ def read_file(name: str, data: bytes | Path) -> list[RawSheet]:
     Excel) and name. From a path, a CSV is read a chunk at a time, never whole."""
     start = data[:65536] if isinstance(data, bytes) else _start_of(data)
     if not start.strip():
-        raise FileError("文件是空的；请重新导出后再上传", "The file is empty; export it again")
+        raise FileError("etl.extract.empty")
     if start[:4] == b"PK\x03\x04" or start[:4] == b"\xd0\xcf\x11\xe0":
         return _excel_sheets(data if isinstance(data, bytes) else str(data))
     if name.lower().endswith((".csv", ".txt")):
         return [csv_files.csv_sheet(data, start)]
-    raise FileError(
-        f"不支持的文件类型“{name}”；请上传 Excel（.xlsx）或 CSV 文件",
-        f"Unsupported file type '{name}'; upload an Excel (.xlsx) or CSV file")
+    raise FileError("etl.extract.file_type", name=name)
+
+
+register("etl.extract", {
+    "empty": ("文件是空的；请重新导出后再上传", "The file is empty; export it again"),
+    "file_type": ("不支持的文件类型“{name}”；请上传 Excel（.xlsx）或 CSV 文件",
+                  "Unsupported file type '{name}'; upload an Excel (.xlsx) or CSV file"),
+    "excel": ("Excel 文件无法打开（{why}）；请在 Excel 中另存为 .xlsx 后重试",
+              "The Excel file cannot be opened ({why}); save it again as .xlsx"),
+    "no_header": ("未能识别表头：前几行中找不到已知报表的列名（如 身份证号码、帮扶类型、金额）；"
+                  "请使用标准模板的列名",
+                  "No header row recognised: the first rows have none of the known column names "
+                  "(e.g. 身份证号码, 帮扶类型, 金额); use the standard template's headers"),
+    "missing_columns": ("识别为“{kind}”，但缺少必填列：{want}。表头中的列：{found}；"
+                        "请补上这些列或改用可用的列名后重新上传",
+                        "Recognised as a {kind}, but required columns are missing: {want}. "
+                        "The header row has: {found}; add them or use an accepted name, and "
+                        "upload again"),
+    "missing_column": ("{header}（可用列名：{accepted}{county}）",
+                       "{header} ({name}; accepted headers: {accepted}{county})"),
+    # the county column is also accepted in any region's words (core/vocabulary.py)
+    "county_note": ("，或“所属”加县级名称，如 所属区（市）县、所属县（市、区）、所属区",
+                    ", or 所属 with the county-level word, e.g. 所属区（市）县, 所属县（市、区）, 所属区"),
+})
 
 
 def _start_of(path: Path) -> bytes:
@@ -69,9 +92,7 @@ def _excel_sheets(data: bytes | str) -> list[RawSheet]:
         reader = fastexcel.read_excel(data)
     except Exception as e:  # calamine reports damaged workbooks with many exception types
         why = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise FileError(f"Excel 文件无法打开（{why}）；请在 Excel 中另存为 .xlsx 后重试",
-                        f"The Excel file cannot be opened ({why}); save it again as .xlsx",
-                        ) from None
+        raise FileError("etl.extract.excel", why=why) from None
     sheets, grids = [], {}
     for sheet_name in reader.sheet_names:
         sheet = reader.load_sheet(sheet_name, header_row=None, dtypes="string", skip_rows=0)
@@ -95,7 +116,7 @@ def _refuse_uncached_formulas(data: bytes | str, grids: dict[str, pl.DataFrame])
                for name, cells in found.items()}
     missing = {name: cells for name, cells in missing.items() if cells}
     if missing:
-        raise FileError(*formulas.message(missing))
+        raise FileError(formulas.message(missing))
 
 
 def _in_totals_row(grid: pl.DataFrame, ref: str) -> bool:
@@ -149,11 +170,7 @@ def identify(raw: RawSheet) -> Sheet:
     FileError if no kind matches or required columns are missing."""
     match = find_header(raw.head)
     if match is None:
-        raise FileError(
-            "未能识别表头：前几行中找不到已知报表的列名（如 身份证号码、帮扶类型、金额）；"
-            "请使用标准模板的列名",
-            "No header row recognised: the first rows have none of the known column names "
-            "(e.g. 身份证号码, 帮扶类型, 金额); use the standard template's headers")
+        raise FileError("etl.extract.no_header")
     header_cells = raw.head[match.row]
     headers = {col.name: str(header_cells[pos]).strip() for pos, col in match.columns.items()}
     _require(match.kind, headers, header_cells)
@@ -236,21 +253,12 @@ def _require(kind: str, headers: dict[str, str], header_cells: list) -> None:
         return
     found = [str(h).strip() for h in header_cells if h is not None and str(h).strip()]
     name = mappings.kinds()[kind]
-    want = "；".join(f"{c.headers[0]}（可用列名：{'、'.join(c.headers)}"
-                    f"{_COUNTY_NOTE[0] if c.type == 'county' else ''}）" for c in missing)
-    want_en = "; ".join(f"{c.headers[0]} ({c.name}; accepted headers: {', '.join(c.headers)}"
-                        f"{_COUNTY_NOTE[1] if c.type == 'county' else ''})" for c in missing)
-    raise MissingColumns(
-        f"识别为“{name.name_zh}”，但缺少必填列：{want}。表头中的列：{'、'.join(found)}；"
-        "请补上这些列或改用可用的列名后重新上传",
-        f"Recognised as a {name.name_en}, but required columns are missing: {want_en}. "
-        f"The header row has: {', '.join(found)}; add them or use an accepted name, and "
-        "upload again")
-
-
-# the county column is also accepted in any region's words (core/vocabulary.py)
-_COUNTY_NOTE = ("，或“所属”加县级名称，如 所属区（市）县、所属县（市、区）、所属区",
-                ", or 所属 with the county-level word, e.g. 所属区（市）县, 所属县（市、区）, 所属区")
+    want = listed([Message("etl.extract.missing_column", {
+        "header": c.headers[0], "name": c.name, "accepted": joined(c.headers),
+        "county": Message("etl.extract.county_note") if c.type == "county" else ""})
+        for c in missing])
+    raise MissingColumns("etl.extract.missing_columns", kind=Pair(name.name_zh, name.name_en),
+                         want=want, found=joined(found))
 
 
 def _lost_digits(raw: RawSheet, sheet: Sheet) -> dict[str, pl.Series]:

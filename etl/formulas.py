@@ -12,6 +12,9 @@ import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
+from core.messages import Message, register
+from etl.messages import joined
+
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -36,19 +39,27 @@ def uncached(data: bytes | str | Path, sheets: list[str]) -> dict[str, list[str]
         return {}  # not an .xlsx zip (an .xls), or one calamine reads in its own way
 
 
-def message(found: dict[str, list[str]]) -> tuple[str, str]:
-    """The refusal, Chinese and English, naming a sheet and a few cells."""
+def message(found: dict[str, list[str]]) -> Message:
+    """The refusal, naming a sheet and a few cells."""
     sheet, cells = next(iter(found.items()))
-    n = sum(len(c) for c in found.values())
-    some = "、".join(cells[:3])
-    more_zh, more_en = ("等", " and others") if len(found) > 1 else ("", "")
-    return (f"工作表“{sheet}”{more_zh}有 {n} 个公式单元格没有保存计算结果（如 {some}）：文件由程序"
-            "生成、未在 Excel 中打开过，读出来是空的。请用 Excel 或 WPS 打开该文件、保存后重新上传",
-            f"sheet '{sheet}'{more_en} {'have' if more_en else 'has'} {n} formula cells "
-            f"without a saved result (e.g. "
-            f"{', '.join(cells[:3])}): the file was written by a program and never opened in "
-            "Excel, so they read as empty. Open it in Excel or WPS, save it, and upload it "
-            "again")
+    key = "etl.formulas.uncached" if len(found) == 1 else "etl.formulas.uncached_sheets"
+    return Message(key, {"sheet": sheet, "n": sum(len(c) for c in found.values()),
+                         "some": joined(cells[:3])})
+
+
+register("etl.formulas", {
+    "uncached": ("工作表“{sheet}”有 {n} 个公式单元格没有保存计算结果（如 {some}）：文件由程序"
+                 "生成、未在 Excel 中打开过，读出来是空的。请用 Excel 或 WPS 打开该文件、保存后重新上传",
+                 "sheet '{sheet}' has {n} formula cells without a saved result (e.g. {some}): "
+                 "the file was written by a program and never opened in Excel, so they read as "
+                 "empty. Open it in Excel or WPS, save it, and upload it again"),
+    "uncached_sheets": ("工作表“{sheet}”等有 {n} 个公式单元格没有保存计算结果（如 {some}）：文件由程序"
+                        "生成、未在 Excel 中打开过，读出来是空的。请用 Excel 或 WPS 打开该文件、保存后重新上传",
+                        "sheet '{sheet}' and others have {n} formula cells without a saved result "
+                        "(e.g. {some}): the file was written by a program and never opened in "
+                        "Excel, so they read as empty. Open it in Excel or WPS, save it, and "
+                        "upload it again"),
+})
 
 
 def _sheet_members(z: zipfile.ZipFile) -> dict[str, str]:

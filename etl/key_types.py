@@ -28,6 +28,7 @@ import duckdb
 import polars as pl
 
 from core import schema
+from core.messages import register
 from etl import mappings, rollups
 from etl.extract import FileError
 
@@ -194,9 +195,13 @@ def refuse_collisions(con: duckdb.DuckDBPyConnection, file_persons: str) -> None
             WHERE p.id_masked <> s.id_masked
                OR p.birth_year IS DISTINCT FROM s.birth_year)""").fetchall()[0][0]
     if clash:
-        raise FileError(
-            f"{clash} 个身份证号的匿名编号与其他人的相同（极少见的哈希碰撞），文件未载入；"
-            "请联系系统管理员更换匿名密钥后重建数据仓库",
-            f"{clash} ID numbers got the same person_key as another person (a very rare "
-            "hash collision); the file was not loaded. Ask the administrator to change the "
-            "pseudonym key and rebuild the warehouse")
+        raise FileError("etl.key_types.collision", n=clash)
+
+
+register("etl.key_types", {
+    "collision": ("{n} 个身份证号的匿名编号与其他人的相同（极少见的哈希碰撞），文件未载入；"
+                  "请联系系统管理员更换匿名密钥后重建数据仓库",
+                  "{n} ID numbers got the same person_key as another person (a very rare "
+                  "hash collision); the file was not loaded. Ask the administrator to change "
+                  "the pseudonym key and rebuild the warehouse"),
+})

@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from core.messages import register, render
+from core.messages import Message, Pair, register, render
 from core.warehouse import rejects_dir as default_rejects_dir
 from etl import (
     derived,
@@ -50,6 +50,7 @@ from etl import (
 from etl import digest as digests
 from etl import rejects as rj
 from etl.extract import FileError
+from etl.messages import Say, both
 from etl.region_index import RegionIndex
 
 SURROGATE_IDS = key_types.SURROGATE_IDS
@@ -63,8 +64,7 @@ class SheetResult:
     kind: str | None
     status: str  # loaded, failed, ignored
     rows_read: int = 0
-    message_zh: str = ""
-    message_en: str = ""
+    message: Message | None = None  # why it failed or was ignored
 
 
 @dataclass
@@ -79,13 +79,25 @@ class FileResult:
     rows_inserted: int = 0
     rows_updated: int = 0
     rows_unchanged: int = 0
-    message_zh: str = ""
-    message_en: str = ""
+    message: Message | None = None  # what happened, how to fix: rendered by the reader
     rejects: pl.DataFrame = field(default_factory=rj.empty)
-    warnings: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)  # worth a look, nothing rejected
     batch_id: str | None = None
     # Lines read and not taken as data (合计, signatures, 注：… notes): (sheet, row, what, text)
     skipped: list[tuple[str | None, int, str, str]] = field(default_factory=list)
+
+    @property
+    def message_zh(self) -> str:
+        return render(self.message, "zh") if self.message else ""
+
+    @property
+    def message_en(self) -> str:
+        return render(self.message, "en") if self.message else ""
+
+    @property
+    def warnings(self) -> list[tuple[str, str]]:
+        """The notes in Chinese and English."""
+        return [both(note) for note in self.notes]
 
     @property
     def line(self) -> str:
@@ -119,7 +131,7 @@ class LoadReport:
 
 
 def load_files(paths: Sequence[Path], db_path: Path, *, rejects_dir: Path | None = None,
-               log: Callable[[str], None] | None = None, user: str | None = None,
+               log: Say | None = None, user: str | None = None,
                region: str | None = None) -> LoadReport:
     """Load station files (xlsx/csv) into the warehouse in one atomic swap; `user` is who
     loaded them (`load_batches.loaded_by` and the audit log; default the OS login name);
@@ -130,7 +142,7 @@ def load_files(paths: Sequence[Path], db_path: Path, *, rejects_dir: Path | None
 
 def load_bytes(items: Sequence[tuple[str, bytes]], db_path: Path, *,
                rejects_dir: Path | None = None,
-               log: Callable[[str], None] | None = None,
+               log: Say | None = None,
                user: str | None = None, region: str | None = None) -> LoadReport:
     """Load uploaded files given as (file name, content), e.g. from the browser upload page."""
     sources = [(Path(name), data) for name, data in items]
@@ -150,7 +162,7 @@ def os_login() -> str:
 
 def _load(sources, db_path: Path, rejects_dir: Path | None, log, user: str | None,
           region: str | None = None) -> LoadReport:
-    say = log or (lambda _msg: None)
+    say = log or (lambda _msg, file=None: None)
     user = user or os_login()
     key = pseudonym.load_key()
     results: list[FileResult] = []
@@ -166,12 +178,12 @@ def _load(sources, db_path: Path, rejects_dir: Path | None, log, user: str | Non
                 result = _load_file(con, path, source, key, seen, swap.scratch(work), user,
                                     region)
                 results.append(result)
-                say(result.line)
-                for zh, en in result.warnings:
-                    say(f"{path.name}: 注意 {zh} / warning: {en}")
+                say(result.message, path.name)
+                for note in result.notes:
+                    say(Message("etl.load.note", {"note": note}), path.name)
                 if result.status in ("loaded", "partial"):  # a failed file: its one line
                     for line in sheets.skipped_lines(result.skipped):
-                        say(f"{path.name}: {line}")
+                        say(line, path.name)
                 swap.fault("file_loaded", number)
             _record_rejects(con, results)
             # the report is written before the swap: a full disk or read-only folder stops
@@ -193,7 +205,7 @@ def _load(sources, db_path: Path, rejects_dir: Path | None, log, user: str | Non
     report = LoadReport(results)
     report.rejects_path = rj.publish(pending)
     if report.rejects_path:
-        say(f"拒绝清单 / rejects report: {report.rejects_path}")
+        say(Message("etl.load.rejects_report", {"path": report.rejects_path}))
     return report
 
 
@@ -238,7 +250,7 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
         except _AlreadyLoaded as e:
             return _skipped(result, e.batch)
         except FileError as e:
-            return _failed(result, e.zh, e.en)
+            return _failed(result, e.message)
         except OSError as e:  # gone or unreadable half-way
             if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):  # the stage's disk
                 raise swap.WriteFailed(e.filename or scratch, e.strerror or str(e)) from e
@@ -254,14 +266,10 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
                                                     checked_against.index)
                     if result.rows_read == 0 and result.rejects.is_empty() else None)
         if declared is not None and declared.problem:
-            return _failed(result, *declared.problem)
+            return _failed(result, declared.problem)
         if result.rows_loaded == 0 and declared is None:
-            zh, en = (("没有数据行；请检查文件是否只有表头", "no data rows; the file has only headers")
-                      if result.rows_read == 0 else
-                      ("所有行都未通过校验，未载入；请按拒绝清单修改后重新上传",
-                       "every row failed validation, nothing loaded; fix them as the rejects "
-                       "report says and upload again"))
-            return _failed(result, zh, en)
+            return _failed(result, Message("etl.load.no_rows" if result.rows_read == 0
+                                           else "etl.load.all_rejected"))
         now = dt.datetime.now().replace(microsecond=0)
         result.batch_id = f"{now:%Y%m%d%H%M%S}-{sha[:12]}"
         # The same content loaded again in the same second (once stations are registered)
@@ -288,10 +296,10 @@ def _zero_report(con, result: FileResult, declared: zero_reports.Declared, sha: 
     skipped when the station declared it before."""
     why = zero_reports.conflict(con, declared, result.kind)
     if why is not None:
-        problem, zh, en = why
+        problem, message = why
         if problem == "rows":
-            return _failed(result, zh, en)
-        result.status, result.message_zh, result.message_en = "skipped", zh, en
+            return _failed(result, message)
+        result.status, result.message = "skipped", message
         result.batch_id = None
         return result
     with swap.transaction(con):
@@ -299,7 +307,7 @@ def _zero_report(con, result: FileResult, declared: zero_reports.Declared, sha: 
                            now, user)
     seen[sha] = result.batch_id
     result.status = "loaded"
-    result.message_zh, result.message_en = zero_reports.message(declared, result.kind)
+    result.message = zero_reports.message(declared, result.kind)
     return result
 
 
@@ -309,35 +317,45 @@ class _AlreadyLoaded(Exception):
         self.batch = batch
 
 
-# A file's outcome, one template per language; a FileResult carries both renderings (the
-# upload page shows the reader's, the command line and the rejects report both).
-register("load", {
+# A file's outcome and what a load says as it goes: the upload page renders them in the
+# reader's language, the command line in both.
+register("etl.load", {
     "unreadable": ("无法读取文件（{why}）；请检查路径和权限",
                    "cannot read the file ({why}); check the path and permissions"),
     "same_content": ("内容与已载入的批次 {batch} 相同，已跳过",
                      "same content as batch {batch}, already loaded; skipped"),
-    "loaded": ("已载入 {rows} 行（新增 {new}，更新 {updated}，未变 {unchanged}）",
-               "loaded {rows} rows ({new} new, {updated} updated, {unchanged} unchanged)"),
+    "loaded": ("已载入 {rows} 行（新增 {new}，更新 {updated}，未变 {unchanged}）{rejected}",
+               "loaded {rows} rows ({new} new, {updated} updated, {unchanged} unchanged)"
+               "{rejected}"),
     "rejected": ("，拒绝 {n} 行；请按拒绝清单修改后重新上传",
                  ", rejected {n} rows; fix them as the rejects report says and upload the file "
                  "again"),
+    "no_rows": ("没有数据行；请检查文件是否只有表头", "no data rows; the file has only headers"),
+    "all_rejected": ("所有行都未通过校验，未载入；请按拒绝清单修改后重新上传",
+                     "every row failed validation, nothing loaded; fix them as the rejects "
+                     "report says and upload again"),
+    "other_kind": ("这是“{this}”，与本文件的“{file}”不同；一个文件只放一种报表，请单独上传",
+                   "this is a {this}, not a {file} like the rest of the file; send each kind of "
+                   "table as its own file"),
+    "no_sheet": ("工作簿中没有可见的非空工作表；请检查文件内容",
+                 "the workbook has no visible, non-empty sheet; check its content"),
+    "no_sheet_loads": ("没有可载入的工作表。{why}", "{why}"),
+    "sheet": ("工作表“{sheet}”：{why}", "sheet '{sheet}': {why}"),
+    "sheet_skipped": ("工作表“{sheet}”：未识别，已跳过。{why}", "sheet '{sheet}': not recognised, "
+                      "skipped. {why}"),
+    "note": ("注意 {note}", "warning: {note}"),
+    "rejects_report": ("拒绝清单", "rejects report: {path}"),  # a line of both: 拒绝清单 / rejects …
 })
 
 
-def _both(key: str, **params: object) -> tuple[str, str]:
-    """The message in Chinese and in English, as a result carries it."""
-    return render(key, "zh", **params), render(key, "en", **params)
-
-
 def _unreadable(result: FileResult, e: OSError) -> FileResult:
-    return _failed(result, *_both("load.unreadable", why=e.strerror))
+    return _failed(result, Message("etl.load.unreadable", {"why": e.strerror}))
 
 
 def _skipped(result: FileResult, earlier: str) -> FileResult:
     """A fresh result (no rejects of the chunks checked before the digest was known)."""
-    zh, en = _both("load.same_content", batch=earlier)
-    return FileResult(result.path, status="skipped", batch_id=earlier, message_zh=zh,
-                      message_en=en)
+    return FileResult(result.path, status="skipped", batch_id=earlier,
+                      message=Message("etl.load.same_content", {"batch": earlier}))
 
 
 def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.RawSheet],
@@ -368,7 +386,7 @@ def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.Raw
                 totalled = chunk
             result.rejects = pl.concat([result.rejects, checked.rejects])
             result.skipped += [(sheet.name, *line) for line in chunk.skipped]
-            result.warnings += [w for w in checked.warnings if w not in result.warnings]
+            result.notes += [w for w in checked.warnings if w not in result.notes]
             rejected_persons.append(checked.rejected_persons)
             staged = stage_rows.staged_rows(checked.rows, columns, done, table)
             del checked, chunk
@@ -381,7 +399,7 @@ def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.Raw
         result.rows_read += rows_read
         next(r for r in result.sheets if r.name == sheet.name and r.status == "loaded"
              ).rows_read = rows_read
-        result.warnings += validate.check_totals(totalled, sums)
+        result.notes += validate.check_totals(totalled, sums)
     stage.close(mappings.kinds()[result.kind].natural_key)
     if "person_key" in {c for c, _ in columns}:
         stage.add_persons(person_ids.persons(), pl.concat(rejected_persons).unique())
@@ -398,56 +416,52 @@ def _recognised_sheets(result: FileResult, raws: list[extract.RawSheet]) -> list
             sheet = extract.identify(raw)
         except FileError as e:
             status = "failed" if isinstance(e, extract.MissingColumns) else "ignored"
-            result.sheets.append(SheetResult(raw.name, None, status, 0, e.zh, e.en))
+            result.sheets.append(SheetResult(raw.name, None, status, 0, e.message))
             problems.append((raw.name, e))
             continue
         if result.kind and sheet.kind != result.kind:
             names = mappings.kinds()
-            zh = (f"这是“{names[sheet.kind].name_zh}”，与本文件的“{names[result.kind].name_zh}”"
-                  "不同；一个文件只放一种报表，请单独上传")
-            en = (f"this is a {names[sheet.kind].name_en}, not a {names[result.kind].name_en} "
-                  "like the rest of the file; send each kind of table as its own file")
-            result.sheets.append(SheetResult(raw.name, sheet.kind, "failed", 0, zh, en))
-            problems.append((raw.name, FileError(zh, en)))
+            this, ours = names[sheet.kind], names[result.kind]
+            why = Message("etl.load.other_kind", {"this": Pair(this.name_zh, this.name_en),
+                                                  "file": Pair(ours.name_zh, ours.name_en)})
+            result.sheets.append(SheetResult(raw.name, sheet.kind, "failed", 0, why))
+            problems.append((raw.name, FileError(why)))
             continue
         result.kind = result.kind or sheet.kind
         result.sheets.append(SheetResult(raw.name, sheet.kind, "loaded"))
         sheets.append(sheet)
     if not raws:
-        raise FileError("工作簿中没有可见的非空工作表；请检查文件内容",
-                        "the workbook has no visible, non-empty sheet; check its content")
+        raise FileError("etl.load.no_sheet")
     if not sheets:
         _, first = problems[0]
-        prefix = "" if len(problems) == 1 else "没有可载入的工作表。"
-        raise FileError(prefix + first.zh, first.en)
+        raise FileError(first.message if len(problems) == 1 else
+                        Message("etl.load.no_sheet_loads", {"why": first.message}))
     for name, e in problems:
-        where = f"工作表“{name}”：", f"sheet '{name}': "
         level = [s for s in result.sheets if s.name == name][0].status
         if level == "failed":
             result.rejects = pl.concat([result.rejects, rj.file_level(
-                result.path.name, where[0] + e.zh, where[1] + e.en, name)])
+                result.path.name, Message("etl.load.sheet", {"sheet": name, "why": e.message}),
+                name)])
         else:
-            result.warnings.append((where[0] + "未识别，已跳过。" + e.zh,
-                                    where[1] + "not recognised, skipped. " + e.en))
+            result.notes.append(Message("etl.load.sheet_skipped",
+                                        {"sheet": name, "why": e.message}))
     return sheets
 
 
-def _failed(result: FileResult, zh: str, en: str) -> FileResult:
-    result.status, result.message_zh, result.message_en = "failed", zh, en
+def _failed(result: FileResult, message: Message) -> FileResult:
+    result.status, result.message = "failed", message
     if result.rejects.is_empty():
-        result.rejects = rj.file_level(result.path.name, zh, en)
+        result.rejects = rj.file_level(result.path.name, message)
     return result
 
 
 def _summarise(result: FileResult) -> None:
     result.status = "partial" if result.rejects.height else "loaded"
-    result.message_zh, result.message_en = _both(
-        "load.loaded", rows=result.rows_loaded, new=result.rows_inserted,
-        updated=result.rows_updated, unchanged=result.rows_unchanged)
-    if result.rows_rejected or result.rejects.height:
-        zh, en = _both("load.rejected", n=result.rows_rejected)
-        result.message_zh += zh
-        result.message_en += en
+    rejected = (Message("etl.load.rejected", {"n": result.rows_rejected})
+                if result.rows_rejected or result.rejects.height else "")
+    result.message = Message("etl.load.loaded", {
+        "rows": result.rows_loaded, "new": result.rows_inserted, "updated": result.rows_updated,
+        "unchanged": result.rows_unchanged, "rejected": rejected})
 
 
 # ---------------------------------------------------------------- writing one batch

@@ -1,7 +1,7 @@
 """Parsers of single cell values as station files type them, one per column type.
 
 Each parser takes the raw text of a cell and returns the typed value or raises `ParseError`
-with a reason in Chinese and English that says how to fix the cell. The scalar parsers
+with a reason (a catalogue message, etl/messages.py) that says how to fix the cell. The scalar parsers
 (dates, amounts, integers, booleans, years) run once per DISTINCT raw value of a column
 (see etl/validate.py); ID numbers are parsed by a vectorised Polars function, because a
 roster has nearly as many distinct IDs as rows.
@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 import polars as pl
 
 from core.messages import register
+from etl.messages import Said
 
 EARLIEST_DATE = dt.date(1990, 1, 1)
 MAX_AMOUNT_YUAN = Decimal("1000000")  # one relief / loan / bill above this is a typing error
@@ -24,12 +25,40 @@ _CENT = Decimal("0.01")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01 after Excel's 1900 leap-year bug
 
 
-class ParseError(ValueError):
-    """A cell that cannot be read, with the reason in Chinese and English."""
+class ParseError(Said, ValueError):
+    """A cell that cannot be read, with the reason (an "etl.parse" message) that says how to
+    fix it."""
 
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.zh, self.en = zh, en
+
+register("etl.parse", {
+    "date_empty": ("日期为空；请填写日期，如 2012-05-04",
+                   "The date is empty; enter a date such as 2012-05-04"),
+    "date_unreadable": ("无法识别的日期“{text}”；请写成 2012-05-04 或 2012年5月4日",
+                        "Unreadable date '{text}'; write it as 2012-05-04 or 2012年5月4日"),
+    "date_range": ("日期 {value} 不在合理范围（{earliest} 至 {latest}）；请核对年份是否录错",
+                   "Date {value} is outside the plausible range ({earliest} to {latest}); "
+                   "check the year for a typing error"),
+    "amount_unreadable": ("无法识别的金额“{text}”；请只填数字，如 1200.00",
+                          "Unreadable amount '{text}'; enter a number such as 1200.00"),
+    "amount_negative": ("金额 {text} 为负数；请填写实际发放的正数金额",
+                        "Amount {text} is negative; enter the positive amount paid"),
+    "amount_limit": ("金额 {value} 元超过单笔上限 {limit} 元，可能多输了位数；请核对",
+                     "Amount {value} yuan exceeds the limit of {limit} yuan for one entry; "
+                     "check for extra digits"),
+    "count_unreadable": ("无法识别的数量“{text}”；请填写非负整数，如 12",
+                         "Unreadable count '{text}'; enter a whole number such as 12"),
+    "bool_unreadable": ("无法识别的是/否值“{text}”；请填写“是”或“否”",
+                        "Unreadable yes/no value '{text}'; enter 是 (yes) or 否 (no)"),
+    "year_unreadable": ("无法识别的年度“{text}”；请填写 {first}–{last} 之间的四位年份",
+                        "Unreadable year '{text}'; enter a four-digit year from {first} "
+                        "to {last}"),
+    "year_range": ("年度 {year} 超出范围；请填写 {first}–{last} 之间的年份",
+                   "Year {year} is out of range; enter a year from {first} to {last}"),
+    "target_unreadable": ("无法识别的目标值“{text}”；请填写数字，如 1000 或 80%",
+                          "Unreadable target '{text}'; enter a number such as 1000 or 80%"),
+    "target_negative": ("目标值 {text} 为负数；目标应为 0 或正数",
+                        "Target {text} is negative; a target is 0 or more"),
+})
 
 
 def clean(text: object) -> str:
@@ -53,19 +82,15 @@ def parse_date(text: object, *, earliest: dt.date = EARLIEST_DATE,
     Dates before `earliest` or after `latest` (default today) are rejected."""
     s = _TIME_TAIL.sub("", clean(text))
     if not s:
-        raise ParseError("日期为空；请填写日期，如 2012-05-04", "The date is empty; enter a date such as 2012-05-04")
+        raise ParseError("etl.parse.date_empty")
     try:
         value = _date_of(s)
     except ValueError:
-        raise ParseError(
-            f"无法识别的日期“{s}”；请写成 2012-05-04 或 2012年5月4日",
-            f"Unreadable date '{s}'; write it as 2012-05-04 or 2012年5月4日") from None
+        raise ParseError("etl.parse.date_unreadable", text=s) from None
     latest = latest or dt.date.today()
     if not earliest <= value <= latest:
-        raise ParseError(
-            f"日期 {value} 不在合理范围（{earliest} 至 {latest}）；请核对年份是否录错",
-            f"Date {value} is outside the plausible range ({earliest} to {latest}); "
-            "check the year for a typing error")
+        raise ParseError("etl.parse.date_range", value=value, earliest=earliest,
+                         latest=latest)
     return value
 
 
@@ -122,17 +147,11 @@ def parse_amount(text: object, *, limit: Decimal = MAX_AMOUNT_YUAN) -> Decimal:
     try:
         value = (Decimal(body) * scale).quantize(_CENT, rounding=ROUND_HALF_UP)
     except (InvalidOperation, ValueError):
-        raise ParseError(
-            f"无法识别的金额“{s}”；请只填数字，如 1200.00",
-            f"Unreadable amount '{s}'; enter a number such as 1200.00") from None
+        raise ParseError("etl.parse.amount_unreadable", text=s) from None
     if not value.is_finite() or value < 0:
-        raise ParseError(f"金额 {s} 为负数；请填写实际发放的正数金额",
-                         f"Amount {s} is negative; enter the positive amount paid")
+        raise ParseError("etl.parse.amount_negative", text=s)
     if value > limit:
-        raise ParseError(
-            f"金额 {value} 元超过单笔上限 {limit} 元，可能多输了位数；请核对",
-            f"Amount {value} yuan exceeds the limit of {limit} yuan for one entry; "
-            "check for extra digits")
+        raise ParseError("etl.parse.amount_limit", value=value, limit=limit)
     return value
 
 
@@ -161,8 +180,7 @@ def parse_int(text: object) -> int:
     except InvalidOperation:
         number = Decimal("NaN")
     if not number.is_finite() or number != number.to_integral_value() or number < 0:
-        raise ParseError(f"无法识别的数量“{s}”；请填写非负整数，如 12",
-                         f"Unreadable count '{s}'; enter a whole number such as 12")
+        raise ParseError("etl.parse.count_unreadable", text=s)
     return int(number)
 
 
@@ -177,8 +195,7 @@ def parse_bool(text: object) -> bool:
         return True
     if s in _FALSE:
         return False
-    raise ParseError(f"无法识别的是/否值“{s}”；请填写“是”或“否”",
-                     f"Unreadable yes/no value '{s}'; enter 是 (yes) or 否 (no)")
+    raise ParseError("etl.parse.bool_unreadable", text=s)
 
 
 def parse_year(text: object, ahead: int = 0) -> int:
@@ -188,14 +205,11 @@ def parse_year(text: object, ahead: int = 0) -> int:
     m = re.fullmatch(r"(\d{4})(\.0+)?\s*年?度?", s)
     last = dt.date.today().year + ahead
     if not m:
-        raise ParseError(
-            f"无法识别的年度“{s}”；请填写 {EARLIEST_DATE.year}–{last} 之间的四位年份",
-            f"Unreadable year '{s}'; enter a four-digit year from {EARLIEST_DATE.year} "
-            f"to {last}")
+        raise ParseError("etl.parse.year_unreadable", text=s, first=EARLIEST_DATE.year,
+                         last=last)
     if not EARLIEST_DATE.year <= int(m[1]) <= last:
-        raise ParseError(
-            f"年度 {m[1]} 超出范围；请填写 {EARLIEST_DATE.year}–{last} 之间的年份",
-            f"Year {m[1]} is out of range; enter a year from {EARLIEST_DATE.year} to {last}")
+        raise ParseError("etl.parse.year_range", year=m[1], first=EARLIEST_DATE.year,
+                         last=last)
     return int(m[1])
 
 
@@ -217,11 +231,9 @@ def parse_target(text: object) -> float:
     except InvalidOperation:
         number = Decimal("NaN")
     if not number.is_finite():
-        raise ParseError(f"无法识别的目标值“{s}”；请填写数字，如 1000 或 80%",
-                         f"Unreadable target '{s}'; enter a number such as 1000 or 80%")
+        raise ParseError("etl.parse.target_unreadable", text=s)
     if number < 0:
-        raise ParseError(f"目标值 {s} 为负数；目标应为 0 或正数",
-                         f"Target {s} is negative; a target is 0 or more")
+        raise ParseError("etl.parse.target_negative", text=s)
     return float(number) * scale
 
 
@@ -254,7 +266,7 @@ ID_REASONS: dict[str, tuple[str, str]] = {
                     "The ID number's check digit (18th) does not match, so a digit is "
                     "mistyped; check it against the ID card"),
 }
-register("id_reason", ID_REASONS)  # the rejects carry both languages (reason_zh, reason_en)
+register("etl.id_reason", ID_REASONS)  # a row's error names its key (validate.person_key)
 
 
 def check_char(id17: pl.Expr) -> pl.Expr:
@@ -300,7 +312,7 @@ def parse_id(text: object) -> str:
     """One ID number as its 18-digit form (the same code as `parse_ids`)."""
     row = parse_ids(pl.Series([None if text is None else str(text)], dtype=pl.String)).row(0)
     if row[1] is not None:
-        raise ParseError(*ID_REASONS[row[1]])
+        raise ParseError(f"etl.id_reason.{row[1]}")
     return row[0]
 
 

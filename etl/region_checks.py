@@ -13,8 +13,10 @@ from functools import cache
 
 import polars as pl
 
+from core.messages import Message, Pair, register
 from etl import parse, stations
 from etl.extract import Sheet
+from etl.messages import both
 from etl.parse import ParseError
 from etl.region_index import AMBIGUOUS, RegionIndex
 
@@ -46,52 +48,73 @@ def region_codes(index: RegionIndex, level: str) -> pl.Enum:
     return index.enum(level)
 
 
-LEVEL_WORDS = {"station": ("帮扶站点", "help station"), "any": ("地区", "region")}
-REGISTER_HINT = ("请先在“帮扶站点名录”中登记该站点后重新上传（数据导入页可一键登记文件中的未知站点）",
-                 "register the station first with a help-station registry (帮扶站点名录) file, "
-                 "then upload again (the upload page registers a file's unknown stations in "
-                 "one step)")
+register("etl.region", {
+    "station": ("帮扶站点", "help station"), "any": ("地区", "region"),
+    "ambiguous": ("“{text}”对应多个{level}；请填写代码，如 {code}",
+                  "'{text}' names more than one {level}; give its code, e.g. {code}"),
+    "outside": ("{level}“{text}”（{found}）不在本系统的地区范围内；请只填写本系统所辖的{level}，"
+                "如 {code} 或 {name}",
+                "{level} '{text}' ({found}) lies outside this deployment's regions; "
+                "give a {level} this deployment covers, e.g. {code} or {name}"),
+    "unknown": ("未知的{level}“{text}”；请填写已有{level}的代码或全称，如 {code} 或 {name}",
+                "Unknown {level} '{text}'; give the code or full Chinese name of a known "
+                "{level}, e.g. {code} or {name}"),
+    "unknown_station": ("未知的{level}“{text}”；请先在“帮扶站点名录”中登记该站点后重新上传"
+                        "（数据导入页可一键登记文件中的未知站点），或填写已有{level}的代码或全称，"
+                        "如 {code} 或 {name}",
+                        "Unknown {level} '{text}'; register the station first with a "
+                        "help-station registry (帮扶站点名录) file, then upload again (the upload "
+                        "page registers a file's unknown stations in one step), or give the code "
+                        "or full Chinese name of a known {level}, e.g. {code} or {name}"),
+    "former": ("“{header}”中的“{text}”是旧区划，已按现行代码 {code} {name}载入（{note}）",
+               "'{text}' in '{header}' is a former division; loaded as today's {code} {name} "
+               "({note})"),
+    "county_clash": ("{county}与帮扶站点不符：站点属于{name}；请核对站点或{column}",
+                     "{county} does not match the help station, which belongs to {name} "
+                     "({code}); check the station or {column}"),
+    "outside_user": ("不在您的权限范围内：您的账号只能导入{name}（{code}）的数据；请删去这一行，"
+                     "或请上级工会导入",
+                     "outside your region: your account may load data of {name} ({code}) only; "
+                     "remove the row, or ask the federation above to load it"),
+    "no_region_kind": ("此类报表不分地区，只能由不限地区的账号导入；请交上级工会导入（您的账号限于{name}）",
+                       "this kind of table has no region, so only an account without a region "
+                       "may load it; ask the federation above (your account is limited to "
+                       "{name})"),
+})
 
 
 def region_parser(index: RegionIndex, level: str, notes: dict[str, object] | None = None
                   ) -> Callable[[str], str]:
     """Cell text → region code; old names and codes resolve with a note added to `notes`."""
     # the county level in this deployment's words (区（市）县, 旗县（市、区）…)
-    zh, en = LEVEL_WORDS.get(level) or (index.words.level(level), index.words.level(level, "en"))
+    words = (Message(f"etl.region.{level}") if level in ("station", "any") else
+             Pair(index.words.level(level), index.words.level(level, "en")))
     code, name = index.example(level)
+    example = {"level": words, "code": code, "name": name}
+    unknown = "etl.region.unknown_station" if level == "station" else "etl.region.unknown"
 
     def parse_region(text: str) -> str:
         found = index.find(level, parse.clean(text))
         if found is AMBIGUOUS:
-            raise ParseError(f"“{text}”对应多个{zh}；请填写代码，如 {code}",
-                             f"'{text}' names more than one {en}; give its code, e.g. {code}")
+            raise ParseError("etl.region.ambiguous", text=text, **example)
         if found is None and level != "station" and index is not national():
             outside = national().find(level, parse.clean(text))
             if outside is not None and outside is not AMBIGUOUS:  # a real division, not ours
-                raise ParseError(
-                    f"{zh}“{text}”（{outside.code}）不在本系统的地区范围内；请只填写本系统所辖的{zh}，"
-                    f"如 {code} 或 {name}",
-                    f"{en} '{text}' ({outside.code}) lies outside this deployment's regions; "
-                    f"give a {en} this deployment covers, e.g. {code} or {name}")
+                raise ParseError("etl.region.outside", text=text, found=outside.code, **example)
         if found is None:
-            hint_zh, hint_en = REGISTER_HINT if level == "station" else ("", "")
-            raise ParseError(
-                f"未知的{zh}“{text}”；{hint_zh + '，或' if hint_zh else '请'}填写已有{zh}的代码或全称，"
-                f"如 {code} 或 {name}",
-                f"Unknown {en} '{text}'; {hint_en + ', or ' if hint_en else ''}give the code "
-                f"or full Chinese name of a known {en}, e.g. {code} or {name}")
+            raise ParseError(unknown, text=text, **example)
         if found.note_zh and notes is not None:
             notes[text] = found
         return found.code
     return parse_region
 
 
-def region_notes(index: RegionIndex, header: str, notes: dict) -> list[tuple[str, str]]:
+def region_notes(index: RegionIndex, header: str, notes: dict) -> list[Message]:
     names = index.names
-    return [(f"“{header}”中的“{text}”是旧区划，已按现行代码 {f.code} {names.get(f.code, '')}载入"
-             f"（{f.note_zh}）",
-             f"'{text}' in '{header}' is a former division; loaded as today's {f.code} "
-             f"{names.get(f.code, '')} ({f.note_en})") for text, f in notes.items()]
+    return [Message("etl.region.former", {"header": header, "text": text, "code": f.code,
+                                          "name": names.get(f.code, ""),
+                                          "note": Pair(f.note_zh, f.note_en)})
+            for text, f in notes.items()]
 
 
 def county_of(index: RegionIndex, stations: pl.Series) -> pl.Series:
@@ -121,13 +144,12 @@ def reconcile(index: RegionIndex, rows: pl.DataFrame, sheet: Sheet, data: pl.Dat
             header = sheet.headers["county"]
             raw = data.filter(pl.col("_row").is_in(bad["_row"].implode()))["county"]
             bad = bad.with_columns(pl.col("station_code").cast(pl.String))
+            said = {"county": Pair(header, "County"), "column": Pair(header, "the county")}
+            reasons = [both(Message("etl.region.county_clash", {
+                **said, "name": names[s[:6]], "code": s[:6]})) for s in bad["station_code"]]
             failures.append(pl.DataFrame({
                 "row": bad["_row"].cast(pl.Int64), "value": raw,
-                "reason_zh": [f"{header}与帮扶站点不符：站点属于{names[s[:6]]}；请核对站点或{header}"
-                              for s in bad["station_code"]],
-                "reason_en": [f"County does not match the help station, which belongs to "
-                              f"{names[s[:6]]} ({s[:6]}); check the station or the county"
-                              for s in bad["station_code"]],
+                "reason_zh": [zh for zh, _ in reasons], "reason_en": [en for _, en in reasons],
             }).with_columns(column=pl.lit(header)))
         rows = rows.with_columns(county_code=pl.coalesce(implied, pl.col("county_code")))
     else:
@@ -159,12 +181,8 @@ def outside_user_region(index: RegionIndex, rows: pl.DataFrame, sheet: Sheet,
     header = sheet.headers[places[0][1]] if places else None
     raw = (data.filter(pl.col("_row").is_in(bad["_row"].implode()))[places[0][1]]
            if places else pl.repeat(None, bad.height, dtype=pl.String, eager=True))
-    zh, en = ((f"不在您的权限范围内：您的账号只能导入{name}（{code}）的数据；请删去这一行，或请上级工会导入",
-               f"outside your region: your account may load data of {name} ({code}) only; "
-               "remove the row, or ask the federation above to load it") if places else
-              (f"此类报表不分地区，只能由不限地区的账号导入；请交上级工会导入（您的账号限于{name}）",
-               "this kind of table has no region, so only an account without a region may "
-               f"load it; ask the federation above (your account is limited to {name})"))
+    zh, en = both(Message("etl.region.outside_user" if places else "etl.region.no_region_kind",
+                          {"name": name, "code": code}))
     return [pl.DataFrame({"row": bad["_row"].cast(pl.Int64), "value": raw.cast(pl.String),
                           "reason_zh": zh, "reason_en": en}
                          ).with_columns(column=pl.lit(header, dtype=pl.String))]

@@ -1,6 +1,6 @@
 """Rejected rows: one line per failing cell, saying where (file, sheet, Excel row, the row's
-masked ID, column as headed in the file), what (the value) and why/how to fix (Chinese and
-English).
+masked ID, column as headed in the file), what (the value) and why/how to fix (a catalogue
+message, etl/messages.py, kept in Chinese and English: `reason`).
 
 The report is written beside the warehouse, outside its protection, so it holds nothing that
 identifies a person: an ID number is masked like the warehouse's (150702********123X) in the
@@ -19,7 +19,9 @@ from pathlib import Path
 import polars as pl
 
 from core.cells import neutral_frame
+from core.messages import Message
 from etl import swap
+from etl.messages import both
 
 SCHEMA = {
     "file": pl.String, "sheet": pl.String, "row": pl.Int64, "id_masked": pl.String,
@@ -27,9 +29,6 @@ SCHEMA = {
     "value": pl.String, "reason_zh": pl.String, "reason_en": pl.String,
     "station_code": pl.String,
 }
-DUPLICATE = ("重复记录：同一文件中后面有相同记录（{key}），以第 {kept} 行为准；如确为两笔请核对日期或类型",
-             "duplicate row: a later row of this file has the same record ({key}); row {kept} "
-             "is kept; if these are two payments, check their date or type")
 
 
 def empty() -> pl.DataFrame:
@@ -40,10 +39,17 @@ def frame(rows: list[dict]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=SCHEMA) if rows else empty()
 
 
-def file_level(file: str, zh: str, en: str, sheet: str | None = None) -> pl.DataFrame:
+def reason(message: Message) -> dict[str, str]:
+    """A reject's reason columns: the message in both languages, as the warehouse's
+    load_rejects and the report keep it (staff read the report in either)."""
+    zh, en = both(message)
+    return {"reason_zh": zh, "reason_en": en}
+
+
+def file_level(file: str, message: Message, sheet: str | None = None) -> pl.DataFrame:
     """A reject that concerns a whole file or sheet (no row)."""
     return frame([{"file": file, "sheet": sheet, "row": None, "column": None, "value": None,
-                   "reason_zh": zh, "reason_en": en, "station_code": None}])
+                   **reason(message), "station_code": None}])
 
 
 # ID numbers (18 digits, the last may be X; or the old 15; \d takes full-width digits)

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from core.messages import Message, Pair, register
 from etl.mappings import Column
+from etl.messages import Said, both
 
 HEADER_SCAN_ROWS = 12
 # Big files are read, checked and staged a chunk at a time so memory stays flat at 10^7 rows:
@@ -19,12 +21,8 @@ CHUNK_BYTES = int(os.environ.get("UNION_DASH_CHUNK_BYTES", 128 * 2**20))
 CHUNK_ROWS = 1_000_000
 
 
-class FileError(Exception):
-    """Nothing of this file (or sheet) can be loaded; the reason in Chinese and English."""
-
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.zh, self.en = zh, en
+class FileError(Said):
+    """Nothing of this file (or sheet) can be loaded; the reason, a catalogue message."""
 
 
 class MissingColumns(FileError):
@@ -71,30 +69,34 @@ class Sheet:
     skipped: list[tuple[int, str, str]] = field(default_factory=list)
 
 
-# What a skipped line was, for the load report (Chinese, English).
-SKIPPED_WHAT = {"total": ("合计行", "totals row"), "signature": ("签名行", "signature line"),
-                "note": ("表注说明", "note")}
+# What a skipped line was (total, signature, note: the load report's what_zh, what_en),
+# and a terminal's line about it.
+register("etl.skipped", {
+    "total": ("合计行", "totals row"), "signature": ("签名行", "signature line"),
+    "note": ("表注说明", "note"),
+    "line": ("未作为数据：{where}第 {row} 行（{what}）{text}", "not data: {where}row {row} ({what}){text}"),
+    "more": ("另有 {n} 行未作为数据", "{n} more lines not data"),
+})
 SKIPPED_SHOWN = 20  # lines of one file a terminal shows; the upload page lists all
 
 
 def skipped_frame(lines: list[tuple[str, str | None, int, str, str]]) -> pl.DataFrame:
     """(file, sheet, row, what, text) → a frame with `what` in both languages."""
     return pl.DataFrame(
-        [(f, s, r, *SKIPPED_WHAT[w], t) for f, s, r, w, t in lines], orient="row",
+        [(f, s, r, *both(Message(f"etl.skipped.{w}")), t) for f, s, r, w, t in lines],
+        orient="row",
         schema={"file": pl.String, "sheet": pl.String, "row": pl.Int64, "what_zh": pl.String,
                 "what_en": pl.String, "text": pl.String})
 
 
-def skipped_lines(lines: list[tuple[str | None, int, str, str]]) -> list[str]:
-    """One terminal line per skipped line of a file (sheet, row, what, text), at most
-    SKIPPED_SHOWN and then how many more."""
-    out = []
-    for sheet, row, what, text in lines[:SKIPPED_SHOWN]:
-        zh, en = SKIPPED_WHAT[what]
-        where = f"{sheet} " if sheet else ""
-        out.append(f"未作为数据：{where}第 {row} 行（{zh}）“{text}” / not data: "
-                   f"{where}row {row} ({en})")
+def skipped_lines(lines: list[tuple[str | None, int, str, str]]) -> list[Message]:
+    """One message per skipped line of a file (sheet, row, what, text), at most
+    SKIPPED_SHOWN and then how many more (a terminal's; the upload page lists all)."""
+    # the English line leaves the line's (Chinese) text out
+    out = [Message("etl.skipped.line", {"where": f"{sheet} " if sheet else "", "row": row,
+                                        "what": Message(f"etl.skipped.{what}"),
+                                        "text": Pair(f"“{text}”", "")})
+           for sheet, row, what, text in lines[:SKIPPED_SHOWN]]
     if len(lines) > SKIPPED_SHOWN:
-        more = len(lines) - SKIPPED_SHOWN
-        out.append(f"另有 {more} 行未作为数据 / {more} more lines not data")
+        out.append(Message("etl.skipped.more", {"n": len(lines) - SKIPPED_SHOWN}))
     return out

@@ -14,7 +14,18 @@ import re
 
 import polars as pl
 
+from core.messages import Message, Pair, register
+from etl import rejects as rj
+from etl.messages import both
 from etl.region_index import RegionIndex
+
+register("etl.stations", {
+    "bad_code": ("站点代码应为{county}的代码 {code} 加三位数字，如 {code}001；也可留空由系统编号",
+                 "a station code is {county} code {code} and three digits, e.g. {code}001; "
+                 "or leave it empty and a code is assigned"),
+    "closed_before_opened": ("撤销日期早于成立日期；请核对",
+                             "the closing date is before the opening date; check both"),
+})
 
 _CODE = re.compile(r"^\d{9}$")
 
@@ -88,12 +99,12 @@ def _column(rows: pl.DataFrame, name: str) -> list:
 def _bad_codes(bad: list[tuple], headers: dict[str, str]) -> pl.DataFrame | None:
     if not bad:
         return None
+    county = Pair(f"“{headers['county']}”", "its county's")  # the file's header, in Chinese
+    reasons = [both(Message("etl.stations.bad_code", {"county": county, "code": c}))
+               for _, _, c in bad]
     return pl.DataFrame({
         "row": [b[0] for b in bad], "value": [b[1] for b in bad],
-        "reason_zh": [f"站点代码应为“{headers['county']}”的代码 {c} 加三位数字，如 {c}001；"
-                      "也可留空由系统编号" for _, _, c in bad],
-        "reason_en": [f"a station code is its county's code {c} and three digits, e.g. {c}001;"
-                      " or leave it empty and a code is assigned" for _, _, c in bad],
+        "reason_zh": [zh for zh, _ in reasons], "reason_en": [en for _, en in reasons],
     }, schema_overrides={"row": pl.Int64}).with_columns(column=pl.lit(headers["station_code"]))
 
 
@@ -105,6 +116,5 @@ def _bad_dates(rows: pl.DataFrame, headers: dict[str, str]) -> pl.DataFrame | No
         return None
     return pl.DataFrame({
         "row": bad["_row"].cast(pl.Int64), "value": bad["closed_on"].cast(pl.String),
-        "reason_zh": "撤销日期早于成立日期；请核对",
-        "reason_en": "the closing date is before the opening date; check both",
+        **rj.reason(Message("etl.stations.closed_before_opened")),
     }).with_columns(column=pl.lit(headers["closed_on"]))

@@ -19,6 +19,9 @@ from pathlib import Path
 
 import duckdb
 
+from core.messages import Message, register
+from etl.messages import Said
+
 # Tests set this to a callable invoked with a point name ("file_loaded", "before_swap",
 # "rows_withdrawn", "after_swap") to simulate a crash mid-change. Env
 # UNION_DASH_FAULT_AFTER_FILES=N kills the process (SIGKILL) after N files of a load, and
@@ -32,7 +35,18 @@ _WRITE_WORDS = ("No space left on device", "Disk quota exceeded", "Read-only fil
                 "Permission denied")
 
 
-class WriteFailed(Exception):
+register("etl.swap", {
+    "write_failed": ("无法写入 {path}（{reason}）{need}；数据仓库未改动。请腾出磁盘空间或检查目录权限后重试",
+                     "cannot write {path} ({reason}){need}; the warehouse is unchanged. Free disk "
+                     "space or check the directory's permissions, then try again"),
+    "need": ("；{size}{free}", "; {size}{free}"),
+    "size": ("需要约 {size}", "it needs about {size}"),
+    "free": ("，可用 {size}", ", {size} free"),
+    "waiting": ("等待另一个载入任务结束", "waiting for another load to finish"),
+})
+
+
+class WriteFailed(Said):
     """A file of the change could not be written (full disk, read-only directory): which
     file, what it needed, and the OS's reason. Raised before the swap, so the warehouse is as
     it was; `python -m etl load` exits 2 with this message."""
@@ -40,17 +54,13 @@ class WriteFailed(Exception):
     def __init__(self, path: Path, reason: str, needed: int | None = None,
                  free: int | None = None) -> None:
         self.path, self.reason, self.needed, self.free = Path(path), reason, needed, free
-        need_zh = f"需要约 {_size(needed)}" if needed else ""
-        need_en = f"it needs about {_size(needed)}" if needed else ""
-        if free is not None:
-            need_zh += f"，可用 {_size(free)}"
-            need_en += f", {_size(free)} free"
-        self.zh = (f"无法写入 {self.path}（{reason}）" + (f"；{need_zh}" if need_zh else "")
-                   + "；数据仓库未改动。请腾出磁盘空间或检查目录权限后重试")
-        self.en = (f"cannot write {self.path} ({reason})" + (f"; {need_en}" if need_en else "")
-                   + "; the warehouse is unchanged. Free disk space or check the directory's "
-                   "permissions, then try again")
-        super().__init__(f"{self.zh} / {self.en}")
+        size = Message("etl.swap.size", {"size": _size(needed)}) if needed else ""
+        more = Message("etl.swap.free", {"size": _size(free)}) if free is not None else ""
+        need = Message("etl.swap.need", {"size": size, "free": more}) if size or more else ""
+        super().__init__("etl.swap.write_failed", path=self.path, reason=reason, need=need)
+
+    def __str__(self) -> str:
+        return f"{self.zh} / {self.en}"
 
 
 def _size(n: int | None) -> str:
@@ -134,7 +144,7 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def exclusive(db_path: Path, say: Callable[[str], None] = lambda _m: None, *,
+def exclusive(db_path: Path, say: Callable[[Message], None] = lambda _m: None, *,
               wait: bool = True) -> Iterator[None]:
     """An exclusive lock beside the warehouse: a second change waits for the first (or,
     with `wait` False, raises BlockingIOError at once)."""
@@ -146,7 +156,7 @@ def exclusive(db_path: Path, say: Callable[[str], None] = lambda _m: None, *,
         except BlockingIOError:
             if not wait:
                 raise
-            say("等待另一个载入任务结束 / waiting for another load to finish")
+            say(Message("etl.swap.waiting"))
             fcntl.flock(f, fcntl.LOCK_EX)
         try:
             yield

@@ -17,10 +17,11 @@ import xlsxwriter
 
 from core import vocabulary
 from core.cells import WORKBOOK_OPTIONS, neutral
-from core.messages import pick
+from core.messages import Message, Pair, register, render
 from core.vocabulary import Words
 from etl import mappings, parse, validate, zero_reports
 from etl.mappings import Column
+from etl.messages import listed
 
 ROWS = 1000  # data rows formatted in advance (text IDs, dates, amounts)
 LISTS_SHEET = "下拉选项"  # hidden: drop-down lists too long for Excel's inline limit
@@ -32,7 +33,88 @@ EXAMPLE_ID = parse.make_id("11010519491231002")
 # Excel then keeps digits as typed instead of 1.50702E+17 or a code without its zeros.
 NUMBER_FORMATS = {"date": "yyyy-mm-dd", "amount": "0.00", "int": "0", "year": "0",
                   "target": "General"}  # a target: Excel reads a typed 80% as 0.8
-REGION_WORDS = {"station": ("帮扶站点", "help station"), "region": ("地区", "region")}
+
+# What the template says, in the language it is made in (etl/messages.py).
+register("etl.template", {
+    "file": ("{name}_模板.xlsx", "{name}_template.xlsx"),
+    "id": ("18位身份证号码（旧式15位也可），末位可为X；按文本录入",
+           "18-digit ID number (old 15-digit form also accepted), the last may be X; typed as "
+           "text"),
+    "code": ("从下拉列表中选择", "pick from the drop-down list (Chinese labels)"),
+    "bool": ("从下拉列表中选择 是 或 否", "pick 是 (yes) or 否 (no)"),
+    "station": ("帮扶站点", "help station"), "region": ("地区", "region"),
+    "pick_region": ("从下拉列表中选择{level}", "pick the {level} from the drop-down list"),
+    "type_region": ("{level}的代码或全称", "the {level}'s code or full Chinese name"),
+    "or_higher": ("，或填写上级地区（市、省）的代码或全称",
+                  ", or type a higher region's (city, province) code or full name"),
+    "date": ("日期，如 {example}；不早于 {earliest}，{latest}",
+             "a date such as {example}; not before {earliest}, {latest}"),
+    "not_after_today": ("不晚于今天", "not after today"),
+    "years_ahead": ("不晚于今天后{n}年", "at most {n} years from today"),
+    "amount": ("金额（元），只填数字，不超过 {limit}", "amount in yuan, a number only, at most {limit}"),
+    "int": ("非负整数", "a whole number, 0 or more"),
+    "year": ("四位年份，{first} 至{last}", "a four-digit year from {first} to {last}"),
+    "this_year": ("今年", "this year"),
+    "years_from_now": ("今年后{n}年", "{n} years from now"),
+    "target": ("目标值，0 或正数；人数、件数、金额（元）填数字，比率填百分数，如 80%",
+               "the target, 0 or more: a number for persons, counts and yuan, a percentage for "
+               "rates, e.g. 80%"),
+    "text": ("文字，自由填写", "free text"),
+    "instructions": ("填写说明", "Instructions"),
+    "required": ("必填：", "required: "), "optional": ("选填：", "optional: "),
+    "not_a_value": ("不是可选值；", "Not one of the values; "),
+    "may_not_load": ("该值可能无法载入；", "This value may not load; "),
+    "title": ("《{kind}》填写说明", "{kind} — how to fill it in"),
+    "table_head": ("列名（表头）|是否必填|填写要求|可选值|示例",
+                   "Column (header)|Required|What to enter|Allowed values|Example"),
+    "yes": ("必填", "yes"), "no": ("选填", "no"),
+    "see_list": ("见下拉列表（共 {n} 项）", "see the drop-down list ({n} values)"),
+    "values": ("{values}", "{values}"), "value": ("{value}", "{value}"),
+    "note_one_kind": ("一个文件只放一种报表（本模板：{kind}）；可按月复制数据工作表，各表表头相同。",
+                      "One kind of table per file (this template: {kind}); you may copy the data "
+                      "sheet, one per month, each with the same header row."),
+    "note_headers": ("不要修改、合并或删除表头单元格；橙色表头为必填列，灰色为选填列（可留空）。",
+                     "Do not edit, merge or delete header cells; orange headers are required "
+                     "columns, grey ones optional (may be left empty)."),
+    "note_lists": ("带下拉箭头的列请从下拉列表中选择；其他列按下表的要求填写。",
+                   "Where a cell has a drop-down arrow, pick a value from it; fill the other "
+                   "columns as the table below says."),
+    # said in English only (the Chinese reader reads the headers as they are)
+    "note_chinese_headers": ("表头保持中文：系统按这些中文表头识别各列，请勿翻译。",
+                             "The header row stays in Chinese on purpose: the loader recognises "
+                             "the columns by these Chinese headers, so do not translate them."),
+    "note_id": ("身份证号码列已设为文本格式，请直接输入18位号码；改成数字格式会显示为 "
+                "1.50702E+17、丢失末几位，该行将被拒收。",
+                "The ID number column is formatted as text: type all 18 digits. As a number "
+                "Excel shows 1.50702E+17 and loses the last digits; such rows are rejected."),
+    "note_dates": ("日期写成 {example}（或 2012年5月4日）；金额只填数字，不带“元”和千分位。",
+                   "Write dates as {example} (or 2012年5月4日); amounts as plain numbers, "
+                   "without 元 or thousands separators."),
+    "note_totals": ("数据最后可以有一行“合计”（可选），系统用它核对金额之和；合计行、经办人和审核人"
+                    "签字行以及表下的“注：…”“说明：…”不作为数据载入，导入结果中列出。",
+                    "A totals row (合计) at the end is optional; the loader checks it against the "
+                    "sum of the rows. The totals row, signature lines (经办人 …) and notes below "
+                    "the table (注：…, 说明：…) are not loaded as data; the load report lists "
+                    "them."),
+    "note_zero": ("某月没有数据时报“零报告”：保留表头、不填数据行，在表头上方写明站点和“报表月份：2012年3月”"
+                  "后上传（或在“数据导入”页登记零报告），该月即不计为漏报。",
+                  "A month with nothing to report is a zero report (零报告): keep the header, no "
+                  "data rows, write the station and 报表月份：2012年3月 above the header and "
+                  "upload it (or declare it on the Upload page); the month then does not count "
+                  "as missing."),
+    "note_extra": ("本模板只含系统需要的列；自行增加的序号、姓名等列载入时忽略，不会保存。",
+                   "The template holds the columns the system needs; columns you add (序号, "
+                   "姓名, …) are ignored and not stored."),
+    "note_upload": ("在“数据导入”页上传本文件；未通过校验的行列入拒收清单，改正后重新上传整个文件即可，"
+                    "已载入的行不会重复计算。",
+                    "Upload the file on the Upload page (数据导入). Rows that fail the checks are "
+                    "listed in the rejects report; correct them and upload the whole file again: "
+                    "rows already loaded are not counted twice."),
+})
+
+
+def _say(key: str, lang: str, **params: object) -> str:
+    return render(f"etl.template.{key}", lang, **params)
 
 
 @dataclass
@@ -47,8 +129,7 @@ class Spec:
 
 def template_name(kind: str, lang: str = "zh") -> str:
     k = mappings.kinds()[kind]
-    return (f"{k.name_zh}_模板.xlsx" if lang != "en"
-            else re.sub(r"\W+", "_", k.name_en).strip("_") + "_template.xlsx")
+    return _say("file", lang, name=Pair(k.name_zh, re.sub(r"\W+", "_", k.name_en).strip("_")))
 
 
 def header(col: Column, words: Words) -> str:
@@ -62,53 +143,41 @@ def spec(col: Column, choices: dict[str, list[str]], has_persons: bool, lang: st
     """The cells of one column by its type (the same types `validate.check_column` knows)."""
     fmt, t = NUMBER_FORMATS.get(col.type, "@"), col.type
     if t == "id":
-        return Spec(None, fmt, pick(("18位身份证号码（旧式15位也可），末位可为X；按文本录入",
-                                  "18-digit ID number (old 15-digit form also accepted), the "
-                                  "last may be X; typed as text"), lang), EXAMPLE_ID)
+        return Spec(None, fmt, _say("id", lang), EXAMPLE_ID)
     if t == "code":
         labels = [words.label(d, c, zh, en_)[0]
                   for d, c, zh, en_ in mappings.labels() if d == col.domain]
-        return Spec(labels, fmt, pick(("从下拉列表中选择", "pick from the drop-down list "
-                                    "(Chinese labels)"), lang), labels[0] if labels else "")
+        return Spec(labels, fmt, _say("code", lang), labels[0] if labels else "")
     if t == "bool":
-        return Spec(["是", "否"], fmt, pick(("从下拉列表中选择 是 或 否",
-                                         "pick 是 (yes) or 否 (no)"), lang), "是")
-    if t in REGION_WORDS or t == "county":
-        zh, word = REGION_WORDS.get(t) or (words.level(t), words.level(t, "en").lower())
+        return Spec(["是", "否"], fmt, _say("bool", lang), "是")
+    if t in ("station", "region", "county"):
+        level = (Message(f"etl.template.{t}") if t != "county" else
+                 Pair(words.level(t), words.level(t, "en").lower()))
         offered = choices.get(t) or None
-        what = (pick((f"从下拉列表中选择{zh}", f"pick the {word} from the drop-down list"), lang)
-                if offered else pick((f"{zh}的代码或全称", f"the {word}'s code or full "
-                                   "Chinese name"), lang))
+        what = _say("pick_region" if offered else "type_region", lang, level=level)
         if offered and t == "region":  # the list offers counties; a city is typed
-            what += pick(("，或填写上级地区（市、省）的代码或全称",
-                       ", or type a higher region's (city, province) code or full name"), lang)
+            what += _say("or_higher", lang)
         return Spec(offered, fmt, what, offered[0] if offered else "")
     if t == "date":
         ahead = col.max_future_years
-        latest = (pick((f"不晚于今天后{ahead}年", f"at most {ahead} years from today"), lang) if ahead
-                  else pick(("不晚于今天", "not after today"), lang))
-        return Spec(None, fmt, pick((f"日期，如 {EXAMPLE_DATE}；不早于 {parse.EARLIEST_DATE}，",
-                                  f"a date such as {EXAMPLE_DATE}; not before "
-                                  f"{parse.EARLIEST_DATE}, "), lang) + latest, EXAMPLE_DATE)
+        latest = (Message("etl.template.years_ahead", {"n": ahead}) if ahead
+                  else Message("etl.template.not_after_today"))
+        return Spec(None, fmt, _say("date", lang, example=EXAMPLE_DATE,
+                                    earliest=parse.EARLIEST_DATE, latest=latest), EXAMPLE_DATE)
     if t == "amount":
         limit = parse.MAX_AMOUNT_YUAN if has_persons else validate.AGGREGATE_AMOUNT_LIMIT
-        return Spec(None, fmt, pick((f"金额（元），只填数字，不超过 {limit:,.0f}",
-                                  f"amount in yuan, a number only, at most {limit:,.0f}"), lang),
-                    1200.0)
+        return Spec(None, fmt, _say("amount", lang, limit=f"{limit:,.0f}"), 1200.0)
     if t == "int":
-        return Spec(None, fmt, pick(("非负整数", "a whole number, 0 or more"), lang), 12)
+        return Spec(None, fmt, _say("int", lang), 12)
     if t == "year":
-        last = pick(("今年", "this year") if not col.max_future_years else
-                        (f"今年后{col.max_future_years}年", f"{col.max_future_years} years "
-                         "from now"), lang)
-        return Spec(None, fmt, pick((f"四位年份，{parse.EARLIEST_DATE.year} 至",
-                                  f"a four-digit year from {parse.EARLIEST_DATE.year} to "), lang)
-                    + last, EXAMPLE_DATE.year)
+        ahead = col.max_future_years
+        last = (Message("etl.template.years_from_now", {"n": ahead}) if ahead
+                else Message("etl.template.this_year"))
+        return Spec(None, fmt, _say("year", lang, first=parse.EARLIEST_DATE.year, last=last),
+                    EXAMPLE_DATE.year)
     if t == "target":
-        return Spec(None, fmt, pick(("目标值，0 或正数；人数、件数、金额（元）填数字，比率填百分数，如 80%",
-                                  "the target, 0 or more: a number for persons, counts and "
-                                  "yuan, a percentage for rates, e.g. 80%"), lang), 1000)
-    return Spec(None, fmt, pick(("文字，自由填写", "free text"), lang), "")
+        return Spec(None, fmt, _say("target", lang), 1000)
+    return Spec(None, fmt, _say("text", lang), "")
 
 
 def template_bytes(kind: str, choices: dict[str, list[str]] | None = None,
@@ -130,7 +199,7 @@ def template_bytes(kind: str, choices: dict[str, list[str]] | None = None,
     wb.set_properties({"created": dt.datetime(2012, 5, 4), "title": template_name(kind, lang)})
     ws = wb.add_worksheet(re.sub(r"[\[\]:*?/\\]", "", k.name_zh)[:31])
     _data_sheet(wb, ws, cols, specs, heads, lang)
-    _instructions(wb, wb.add_worksheet(pick(("填写说明", "Instructions"), lang)), k,
+    _instructions(wb, wb.add_worksheet(_say("instructions", lang)), k,
                   list(zip(cols, specs, heads, strict=True)), words, lang)
     wb.close()
     return out.getvalue()
@@ -149,8 +218,8 @@ def _data_sheet(wb, ws, cols: list[Column], specs: list[Spec], heads: list[str],
                        *(len(v) * 2 for v in s.values or [])])
         ws.set_column(i, i, min(max(longest + 2, 12), 40), cell)
         ws.write_string(0, i, head_text, head[col.required])  # a synonym exactly
-        ws.write_comment(0, i, (pick(("必填：", "required: "), lang) if col.required else
-                                pick(("选填：", "optional: "), lang)) + s.what, {"x_scale": 2})
+        ws.write_comment(0, i, _say("required" if col.required else "optional", lang) + s.what,
+                         {"x_scale": 2})
         for row in range(1, ROWS + 1):  # cells of their own, not only the column's style,
             ws.write_blank(row, i, None, cell)  # which openpyxl and others do not apply
         rule = _rule(col, s, head_text, lang)
@@ -184,8 +253,7 @@ def _rule(col: Column, s: Spec, head_text: str, lang: str) -> dict:
     """The cell rule by type; list rules stop other values (the labels are what the loader
     reads), the rest only warn: the loader, not Excel, has the last word."""
     stop = col.type in ("code", "bool")
-    warn = (pick(("不是可选值；", "Not one of the values; "), lang) if stop else
-            pick(("该值可能无法载入；", "This value may not load; "), lang)) + s.what
+    warn = _say("not_a_value" if stop else "may_not_load", lang) + s.what
     rule = {"validate": "any", "input_title": head_text[:32], "input_message": s.what[:255],
             "error_type": "stop" if stop else "warning", "error_message": warn[:255]}
     if col.type == "date":
@@ -208,15 +276,14 @@ def _instructions(wb, ws, k: mappings.Kind, columns: list[tuple[Column, Spec, st
     head = wb.add_format({"bold": True, "border": 1, "bg_color": "#D9D9D9"})
     wrap = wb.add_format({"text_wrap": True, "valign": "top", "border": 1})
     ymd = wb.add_format({"num_format": "yyyy-mm-dd", "valign": "top", "border": 1})
-    ws.write(0, 0, pick((f"《{k.name_zh}》填写说明", f"{k.name_en} — how to fill it in"), lang), bold)
+    ws.write(0, 0, _say("title", lang, kind=Pair(k.name_zh, k.name_en)), bold)
     notes = _notes(k, [c for c, _, _ in columns], lang)
     for r, note in enumerate(notes, start=1):
         ws.write(r, 0, f"{r}. {note}")
     top = len(notes) + 2
-    ws.write_row(top, 0, pick(("列名（表头）|是否必填|填写要求|可选值|示例", "Column (header)|"
-                            "Required|What to enter|Allowed values|Example"), lang).split("|"), head)
+    ws.write_row(top, 0, _say("table_head", lang).split("|"), head)
     for r, (col, s, head_text) in enumerate(columns, start=top + 1):
-        required = pick(("必填", "yes") if col.required else ("选填", "no"), lang)
+        required = _say("yes" if col.required else "no", lang)
         ws.write_row(r, 0, [neutral(v) for v in (head_text, required, s.what,
                                                  _allowed(col, s, lang, words))], wrap)
         ws.write(r, 4, neutral(s.example), ymd if isinstance(s.example, dt.date) else wrap)
@@ -228,57 +295,31 @@ def _allowed(col: Column, s: Spec, lang: str, words: Words = vocabulary.GENERIC)
     if not s.values:
         return ""
     if len(s.values) > 30:  # a deployment's hundred stations: the list says them all
-        return pick((f"见下拉列表（共 {len(s.values)} 项）", f"see the drop-down list "
-                  f"({len(s.values)} values)"), lang)
-    if lang == "en" and col.type == "code":
-        names = dict(words.label(d, c, zh, label_en)
-                     for d, c, zh, label_en in mappings.labels() if d == col.domain)
-        return ", ".join(f"{v} ({names[v]})" for v in s.values)
-    return pick(("、", ", "), lang).join(s.values)
+        return _say("see_list", lang, n=len(s.values))
+    # a code's label, and in English its English name beside it
+    names = (dict(words.label(d, c, zh, label_en)
+                  for d, c, zh, label_en in mappings.labels() if d == col.domain)
+             if col.type == "code" else {})
+    return render(Message("etl.template.values", {"values": listed(
+        [Message("etl.validate.allowed", {"label": v, "code": names.get(v, v)})
+         if v in names else Message("etl.template.value", {"value": v}) for v in s.values],
+        "comma")}), lang)
 
 
 def _notes(k: mappings.Kind, cols: list[Column], lang: str) -> list[str]:
-    """General notes, each (shown?, Chinese, English); the ID and date notes only where the
-    kind has such columns."""
+    """General notes, each (shown?, its key, its parameters); the ID and date notes only
+    where the kind has such columns."""
     types = {c.type for c in cols}
     notes = [
-        (True, f"一个文件只放一种报表（本模板：{k.name_zh}）；可按月复制数据工作表，各表表头相同。",
-         f"One kind of table per file (this template: {k.name_en}); you may copy the data "
-         "sheet, one per month, each with the same header row."),
-        (True, "不要修改、合并或删除表头单元格；橙色表头为必填列，灰色为选填列（可留空）。",
-         "Do not edit, merge or delete header cells; orange headers are required columns, "
-         "grey ones optional (may be left empty)."),
-        (True, "带下拉箭头的列请从下拉列表中选择；其他列按下表的要求填写。",
-         "Where a cell has a drop-down arrow, pick a value from it; fill the other columns "
-         "as the table below says."),
-        (lang == "en", "", "The header row stays in Chinese on purpose: the loader recognises the "
-         "columns by these Chinese headers, so do not translate them."),
-        ("id" in types, "身份证号码列已设为文本格式，请直接输入18位号码；改成数字格式会显示为 "
-         "1.50702E+17、丢失末几位，该行将被拒收。",
-         "The ID number column is formatted as text: type all 18 digits. As a number Excel "
-         "shows 1.50702E+17 and loses the last digits; such rows are rejected."),
-        (bool(types & {"date", "amount"}),
-         f"日期写成 {EXAMPLE_DATE}（或 2012年5月4日）；金额只填数字，不带“元”和千分位。",
-         f"Write dates as {EXAMPLE_DATE} (or 2012年5月4日); amounts as plain numbers, "
-         "without 元 or thousands separators."),
-        (True, "数据最后可以有一行“合计”（可选），系统用它核对金额之和；合计行、经办人和审核人"
-         "签字行以及表下的“注：…”“说明：…”不作为数据载入，导入结果中列出。",
-         "A totals row (合计) at the end is optional; the loader checks it against the sum "
-         "of the rows. The totals row, signature lines (经办人 …) and notes below the table "
-         "(注：…, 说明：…) are not loaded as data; the load report lists them."),
-        (k.kind in zero_reports.KINDS,
-         "某月没有数据时报“零报告”：保留表头、不填数据行，在表头上方写明站点和“报表月份：2012年3月”后上传"
-         "（或在“数据导入”页登记零报告），该月即不计为漏报。",
-         "A month with nothing to report is a zero report (零报告): keep the header, no data "
-         "rows, write the station and 报表月份：2012年3月 above the header and upload it (or "
-         "declare it on the Upload page); the month then does not count as missing."),
-        (True, "本模板只含系统需要的列；自行增加的序号、姓名等列载入时忽略，不会保存。",
-         "The template holds the columns the system needs; columns you add (序号, 姓名, …) "
-         "are ignored and not stored."),
-        (True, "在“数据导入”页上传本文件；未通过校验的行列入拒收清单，改正后重新上传整个文件即可，"
-         "已载入的行不会重复计算。",
-         "Upload the file on the Upload page (数据导入). Rows that fail the checks are listed "
-         "in the rejects report; correct them and upload the whole file again: rows already "
-         "loaded are not counted twice."),
+        (True, "note_one_kind", {"kind": Pair(k.name_zh, k.name_en)}),
+        (True, "note_headers", {}),
+        (True, "note_lists", {}),
+        (lang == "en", "note_chinese_headers", {}),
+        ("id" in types, "note_id", {}),
+        (bool(types & {"date", "amount"}), "note_dates", {"example": EXAMPLE_DATE}),
+        (True, "note_totals", {}),
+        (k.kind in zero_reports.KINDS, "note_zero", {}),
+        (True, "note_extra", {}),
+        (True, "note_upload", {}),
     ]
-    return [pick((zh, english), lang) for shown, zh, english in notes if shown]
+    return [_say(key, lang, **params) for shown, key, params in notes if shown]

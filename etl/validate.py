@@ -16,11 +16,13 @@ from typing import Any
 
 import polars as pl
 
+from core.messages import Message, register
 from core.vocabulary import PROVINCIAL_FUND, Words
 from etl import mappings, parse, pseudonym, region_checks, stations
 from etl import rejects as rj
 from etl.extract import Sheet
 from etl.mappings import Column
+from etl.messages import both, listed
 from etl.parse import ParseError
 from etl.region_checks import FileRegions
 from etl.region_index import RegionIndex
@@ -44,14 +46,14 @@ class Checked:
     value: pl.Series
     reason_zh: pl.Series | None = None
     reason_en: pl.Series | None = None
-    notes: list[tuple[str, str]] = field(default_factory=list)  # for the load report
+    notes: list[Message] = field(default_factory=list)  # for the load report
 
 
 @dataclass
 class Validated:
     rows: pl.DataFrame  # table columns + `_row`, `_sheet` (+ person columns)
     rejects: pl.DataFrame
-    warnings: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[Message] = field(default_factory=list)
     # Sum of each amount column over all rows read (also rows rejected for another cell),
     # for comparing with the 合计 row when a sheet is checked a chunk at a time.
     sums: dict[str, Decimal] = field(default_factory=dict)
@@ -72,10 +74,11 @@ def by_distinct(raw: pl.Series, fn: Callable[[str], Any], dtype: pl.DataType) ->
             values.append(fn(v))
             zh.append(None)
             en.append(None)
-        except ParseError as e:
+        except ParseError as e:  # the rejects keep the reason in both languages
             values.append(None)
-            zh.append(e.zh)
-            en.append(e.en)
+            reason_zh, reason_en = both(e.message)
+            zh.append(reason_zh)
+            en.append(reason_en)
     # Each row's place in `distinct`: an Enum's physical codes (a cast is ~2x cheaper than
     # replace_strict with a lookup table).
     index = raw.cast(pl.Enum(distinct)).to_physical()
@@ -103,18 +106,32 @@ def code_parser(domain: str, header: str, words: Words) -> Callable[[str], str]:
     if domain == PROVINCIAL_FUND[0]:  # 市级专项: the province's fund in a municipality only
         synonyms = {**synonyms, **{mappings.normalise_value(w): code
                                    for w, code in words.fund_synonyms().items()}}
-    allowed = [(code, words.label(d, code, zh, en)[0])
-               for d, code, zh, en in mappings.labels() if d == domain]
+    allowed = listed([Message("etl.validate.allowed", {"label": words.label(d, code, zh, en)[0],
+                                                        "code": code})
+                      for d, code, zh, en in mappings.labels() if d == domain], "comma")
 
     def parse_code(text: str) -> str:
         code = synonyms.get(mappings.normalise_value(parse.clean(text)))
         if code is None:
-            raise ParseError(
-                f"“{header}”的值“{text}”无法识别；可选值：{'、'.join(zh for _, zh in allowed)}",
-                f"Unknown value '{text}' in '{header}'; allowed: "
-                + ", ".join(f"{zh} ({code})" for code, zh in allowed))
+            raise ParseError("etl.validate.unknown_value", header=header, text=text,
+                             allowed=allowed)
         return code
     return parse_code
+
+
+register("etl.validate", {
+    "unknown_value": ("“{header}”的值“{text}”无法识别；可选值：{allowed}",
+                      "Unknown value '{text}' in '{header}'; allowed: {allowed}"),
+    "allowed": ("{label}", "{label} ({code})"),
+    "required": ("必填项“{header}”为空；请填写", "Required cell '{header}' is empty; fill it in"),
+    "totals": ("{where}第 {row} 行合计“{header}”为 {stated}，与明细之和 {summed} "
+               "不符；请核对是否漏行或合计公式有误",
+               "{where}row {row}: the total of '{header}' says {stated} but the rows add up "
+               "to {summed}; check for missing rows or a wrong formula"),
+    "duplicate": ("重复记录：同一文件中后面有相同记录（{key}），以第 {kept} 行为准；如确为两笔请核对日期或类型",
+                  "duplicate row: a later row of this file has the same record ({key}); row "
+                  "{kept} is kept; if these are two payments, check their date or type"),
+})
 
 
 # ---------------------------------------------------------------- one column
@@ -252,7 +269,8 @@ def person_key(raw: pl.Series, key: bytes, ids: PersonIds | None = None) -> Chec
     if error.null_count() == len(error):
         return Checked(persons["person_key"])
     text = error.cast(pl.String)
-    zh, en = ({k: v[i] for k, v in parse.ID_REASONS.items()} for i in (0, 1))
+    reasons = {k: both(Message(f"etl.id_reason.{k}")) for k in parse.ID_REASONS}
+    zh, en = ({k: r[i] for k, r in reasons.items()} for i in (0, 1))
     return Checked(persons["person_key"],
                    text.replace_strict(zh, default=None, return_dtype=pl.String),
                    text.replace_strict(en, default=None, return_dtype=pl.String))
@@ -327,10 +345,9 @@ def _required(col: Column, checked: Checked, raw: pl.Series, header: str) -> Che
     reasons = pl.DataFrame({"missing": missing, "zh": checked.reason_zh if checked.reason_zh
                             is not None else none, "en": checked.reason_en
                             if checked.reason_en is not None else none})
-    reasons = reasons.select(
-        zh=pl.when("missing").then(pl.lit(f"必填项“{header}”为空；请填写")).otherwise("zh"),
-        en=pl.when("missing").then(pl.lit(f"Required cell '{header}' is empty; fill it in"))
-        .otherwise("en"))
+    zh, en = both(Message("etl.validate.required", {"header": header}))
+    reasons = reasons.select(zh=pl.when("missing").then(pl.lit(zh)).otherwise("zh"),
+                             en=pl.when("missing").then(pl.lit(en)).otherwise("en"))
     return Checked(checked.value, reasons["zh"], reasons["en"], checked.notes)
 
 
@@ -392,7 +409,7 @@ def _rejects_frame(failures: list[pl.DataFrame], file_name: str, sheet: str | No
                      .select(list(rj.SCHEMA)))
 
 
-def check_totals(sheet: Sheet, sums: dict[str, Decimal]) -> list[tuple[str, str]]:
+def check_totals(sheet: Sheet, sums: dict[str, Decimal]) -> list[Message]:
     """The 合计 row is not data, but is worth comparing with the sum of the rows."""
     warnings = []
     for name, text in sheet.totals.items():
@@ -404,13 +421,9 @@ def check_totals(sheet: Sheet, sums: dict[str, Decimal]) -> list[tuple[str, str]
             continue
         summed = sums[name]
         if summed != stated:
-            where = f"{sheet.name} " if sheet.name else ""
-            header = sheet.headers[name]
-            warnings.append((
-                f"{where}第 {sheet.totals_row} 行合计“{header}”为 {stated}，与明细之和 {summed} "
-                "不符；请核对是否漏行或合计公式有误",
-                f"{where}row {sheet.totals_row}: the total of '{header}' says {stated} but "
-                f"the rows add up to {summed}; check for missing rows or a wrong formula"))
+            warnings.append(Message("etl.validate.totals", {
+                "where": f"{sheet.name} " if sheet.name else "", "row": sheet.totals_row,
+                "header": sheet.headers[name], "stated": stated, "summed": summed}))
     return warnings
 
 
@@ -418,12 +431,11 @@ def duplicate_rejects(dup: pl.DataFrame, file_name: str, key: tuple[str, ...]) -
     """Rejects of rows a later row of the file repeats: `dup` has `_nk` (the natural key
     `key` as text), `_sheet`, `_row`, `kept` (the row kept) and, where the table has one,
     `station_code`."""
-    zh, en = rj.DUPLICATE
     stations = dup["station_code"] if "station_code" in dup.columns else None
     return rj.frame([
         {"file": file_name, "sheet": d["_sheet"], "row": d["_row"], "column": None,
-         "value": None, "reason_zh": zh.format(key=_key_text(d, key), kept=d["kept"]),
-         "reason_en": en.format(key=_key_text(d, key), kept=d["kept"]),
+         "value": None, **rj.reason(Message("etl.validate.duplicate", {
+             "key": _key_text(d, key), "kept": d["kept"]})),
          "station_code": stations[i] if stations is not None else None}
         for i, d in enumerate(dup.iter_rows(named=True))])
 

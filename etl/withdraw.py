@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +41,7 @@ from etl import (
     warehouse,
     zero_reports,
 )
+from etl.messages import Said, Say, both, joined, listed
 from etl.region_index import RegionIndex
 
 REGISTRY = load.REGISTRY
@@ -50,15 +51,14 @@ STATION_TABLES = (*(t for t in schema.LOADED if t != REGISTRY
                      and "station_code" in key_types.column_types(t)), zero_reports.TABLE)
 
 
-class Refused(Exception):
-    """A withdrawal that cannot be done, with the reason in Chinese and English."""
+class Refused(Said):
+    """A withdrawal that cannot be done, with the reason (a catalogue message)."""
 
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(f"{zh} / {en}")
-        self.zh, self.en = zh, en
+    def __str__(self) -> str:
+        return f"{self.zh} / {self.en}"
 
 
-register("withdrawal", {
+register("etl.withdrawal", {
     "confirm": ("将撤销批次 {batch}（文件 {file}，{kind}，{when} 由 {by} 载入）：删除 {rows} 行"
                 "{back}{persons}。",
                 "Withdraw batch {batch} (file {file}, {kind}, loaded {when} by {by}): {rows} "
@@ -70,6 +70,29 @@ register("withdrawal", {
              "withdrew batch {batch} ({file}): {rows} rows removed{back}, {persons} persons "
              "removed"),
     "restored": ("，恢复批次 {batch} 的 {n} 行", ", {n} rows of batch {batch} restored"),
+    "outside": ("批次 {batch} 含有您的权限范围（{region}）以外的行，不能由您撤销；请交上级工会撤销",
+                "batch {batch} holds rows outside your region ({region}); ask the federation "
+                "above to withdraw it"),
+    "blocked": ("不能撤销批次 {batch}：{why}", "batch {batch} cannot be withdrawn: {why}"),
+    "no_warehouse": ("数据仓库 {path} 不存在；请检查 --db 路径",
+                     "no warehouse at {path}; check the --db path"),
+    "no_batch": ("没有批次 {batch}；可用 python -m etl batches 列出已载入的批次",
+                 "no batch {batch}; list the loaded batches with python -m etl batches"),
+    "later": ("之后的批次 {later} 更正或重复了该批次的行；请先撤销{which}",
+              "the later batch {later} replaced or repeated rows of this batch; withdraw "
+              "{which} first"),
+    "it": ("该批次", "it"), "them": ("这些批次", "them"),
+    "batch": ("{batch}", "{batch}"), "batch_file": ("{batch}（{file}）", "{batch} ({file})"),
+    "not_archived": ("该批次更正了 {n} 行，被替换的原内容未保存（在撤销功能启用前载入），无法恢复",
+                     "it replaced {n} rows whose earlier content was not kept (it was loaded "
+                     "before withdrawals were possible), so they cannot be restored"),
+    "station_in_use": ("该批次登记的 {n} 个帮扶站点仍被批次 {users}{more}的数据使用；请先撤销这些数据",
+                       "{n} help station it registered is still named by rows of batch "
+                       "{users}{more}; withdraw those first"),
+    "stations_in_use": ("该批次登记的 {n} 个帮扶站点仍被批次 {users}{more}的数据使用；请先撤销这些数据",
+                        "{n} help stations it registered are still named by rows of batch "
+                        "{users}{more}; withdraw those first"),
+    "and_others": (" 等", " and others"),
 })
 
 
@@ -87,7 +110,7 @@ class Plan:
     rows_removed: int
     restored: tuple[tuple[str, str | None, int], ...]  # (batch, its file, rows) coming back
     persons_removed: int
-    blocked: tuple[str, str] | None  # why it cannot be withdrawn (zh, en), or None
+    blocked: Message | None  # why it cannot be withdrawn, or None
 
     @property
     def rows_restored(self) -> int:
@@ -96,12 +119,12 @@ class Plan:
     @property
     def message(self) -> Message:
         """One sentence naming what will go and what comes back, for a confirmation."""
-        back = tuple(Message("withdrawal.comes_back", {"batch": b, "file": f or "?", "n": n})
+        back = tuple(Message("etl.withdrawal.comes_back", {"batch": b, "file": f or "?", "n": n})
                      for b, f, n in self.restored)
-        persons = (Message("withdrawal.persons_go", {"n": self.persons_removed}),) \
+        persons = (Message("etl.withdrawal.persons_go", {"n": self.persons_removed}),) \
             if self.persons_removed else ()
         kind = Pair(self.kind_zh, self.kind_en)
-        return Message("withdrawal.confirm", {
+        return Message("etl.withdrawal.confirm", {
             "batch": self.batch_id, "file": self.file_name, "kind": kind,
             "when": f"{self.loaded_at:%Y-%m-%d %H:%M}", "by": self.loaded_by or "?",
             "rows": self.rows_removed, "back": back, "persons": persons})
@@ -121,9 +144,9 @@ class WithdrawResult:
     def message(self) -> Message:
         """What was done, to be rendered in the reader's language."""
         p = self.plan
-        back = tuple(Message("withdrawal.restored", {"batch": b, "n": n})
+        back = tuple(Message("etl.withdrawal.restored", {"batch": b, "n": n})
                      for b, _, n in p.restored)
-        return Message("withdrawal.done", {"batch": p.batch_id, "file": p.file_name,
+        return Message("etl.withdrawal.done", {"batch": p.batch_id, "file": p.file_name,
                                            "rows": p.rows_removed, "back": back,
                                            "persons": self.persons_removed})
 
@@ -141,6 +164,8 @@ def batches(db_path: Path, region: str | None = None) -> pl.DataFrame:
             rows = rows.filter(~pl.col("batch_id").is_in(_outside(con, rows, region)))
         blocks = _blocks(con, rows)
     kinds = _kinds()
+    blocks = {batch: both(why) for batch, why in blocks.items()}  # kept in both languages
+
     def named(values: dict[str, str]) -> pl.Expr:
         return pl.col("batch_id").replace_strict(values, default=None, return_dtype=pl.String)
 
@@ -166,12 +191,12 @@ def describe(db_path: Path, batch_id: str) -> Plan:
 
 
 def withdraw(db_path: Path, batch_id: str, *, user: str | None = None,
-             log: Callable[[str], None] | None = None,
+             log: Say | None = None,
              region: str | None = None) -> WithdrawResult:
     """Withdraw one batch in one atomic swap; Refused (nothing changed) when it cannot be.
     `user` is who withdraws it (default the OS login name), recorded in the audit log; with
     `region` (a user bound to one), a batch with rows outside it is refused."""
-    db_path, say = Path(db_path), log or (lambda _m: None)
+    db_path, say = Path(db_path), log or (lambda _m, file=None: None)
     who = user or load.os_login()
     try:
         result = _withdraw(db_path, batch_id, who, say, region)
@@ -182,7 +207,7 @@ def withdraw(db_path: Path, batch_id: str, *, user: str | None = None,
     return result
 
 
-def _withdraw(db_path: Path, batch_id: str, who: str, say: Callable[[str], None],
+def _withdraw(db_path: Path, batch_id: str, who: str, say: Say,
               region: str | None) -> WithdrawResult:
     if not db_path.exists():
         raise _no_warehouse(db_path)
@@ -193,13 +218,9 @@ def _withdraw(db_path: Path, batch_id: str, who: str, say: Callable[[str], None]
             warehouse.prepare(con)  # an older warehouse gets the archives and loaded_by first
             plan = _plan(con, batch_id)
             if region is not None and batch_id in _outside(con, _batch_rows(con), region):
-                raise Refused(f"批次 {batch_id} 含有您的权限范围（{region}）以外的行，不能由您撤销；请交上级工会撤销",
-                              f"batch {batch_id} holds rows outside your region ({region}); "
-                              "ask the federation above to withdraw it")
+                raise Refused("etl.withdrawal.outside", batch=batch_id, region=region)
             if plan.blocked:
-                zh, en = plan.blocked
-                raise Refused(f"不能撤销批次 {batch_id}：{zh}",
-                              f"batch {batch_id} cannot be withdrawn: {en}")
+                raise Refused("etl.withdrawal.blocked", batch=batch_id, why=plan.blocked)
             parts = publish.touched(con, [batch_id])  # while its rows exist
             persons = _remove(con, plan)
             # intent and outcome under the lock: a kill between them is reconciled later
@@ -213,7 +234,7 @@ def _withdraw(db_path: Path, batch_id: str, who: str, say: Callable[[str], None]
         finally:
             con.close()
     result = WithdrawResult(plan, who, persons)
-    say(f"{render(result.message, 'zh')} / {render(result.message, 'en')}")
+    say(result.message)
     return result
 
 
@@ -260,8 +281,7 @@ def _reading(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def _no_warehouse(db_path: Path) -> Refused:
-    return Refused(f"数据仓库 {db_path} 不存在；请检查 --db 路径",
-                   f"no warehouse at {db_path}; check the --db path")
+    return Refused("etl.withdrawal.no_warehouse", path=db_path)
 
 
 def _kinds() -> dict[str, mappings.Kind]:
@@ -288,9 +308,7 @@ def _plan(con: duckdb.DuckDBPyConnection, batch_id: str) -> Plan:
     rows = _batch_rows(con)
     row = rows.filter(pl.col("batch_id") == batch_id)
     if row.is_empty():
-        raise Refused(f"没有批次 {batch_id}；可用 python -m etl batches 列出已载入的批次",
-                      f"no batch {batch_id}; list the loaded batches with "
-                      "python -m etl batches")
+        raise Refused("etl.withdrawal.no_batch", batch=batch_id)
     b = row.row(0, named=True)
     table, kind = b["table_name"], _kinds().get(b["table_name"])
     removed = con.execute(f"SELECT count(*) FROM {table} WHERE batch_id = ?",
@@ -325,11 +343,11 @@ def _person_rows(where: str, columns: str = "person_key") -> str:
 # ---------------------------------------------------------------- what stands in the way
 
 
-def _blocks(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame) -> dict[str, tuple[str, str]]:
+def _blocks(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame) -> dict[str, Message]:
     """Why each of these batches (rows of `_batch_rows`) cannot be withdrawn, where it cannot:
     the first reason that applies."""
     wanted = rows["batch_id"].to_list()
-    blocks: dict[str, tuple[str, str]] = {}
+    blocks: dict[str, Message] = {}
     for reasons in (_later(con, wanted), _not_archived(con, rows),
                     _stations_in_use(con, rows)):
         for batch, reason in reasons.items():
@@ -337,27 +355,36 @@ def _blocks(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame) -> dict[str, tup
     return blocks
 
 
-def _later(con: duckdb.DuckDBPyConnection, wanted: list[str]) -> dict[str, tuple[str, str]]:
+def _later(con: duckdb.DuckDBPyConnection, wanted: list[str]) -> dict[str, Message]:
     """Batches whose rows a later batch replaced or sent again unchanged: that one first."""
     sources = ["SELECT batch_id, replaced_batch_id AS earlier FROM row_replacements"]
     if _has(con, "unchanged_rows"):
         sources.append("SELECT batch_id, kept_batch_id FROM unchanged_rows")
     found = con.execute(f"""
-        SELECT d.earlier, list(DISTINCT d.batch_id || coalesce('（' || b.file_name || '）', '')
-                               ORDER BY d.batch_id || coalesce('（' || b.file_name || '）', ''))
+        SELECT d.earlier, list(DISTINCT [d.batch_id, b.file_name])
         FROM ({' UNION ALL '.join(sources)}) d LEFT JOIN load_batches b USING (batch_id)
         WHERE list_contains($w, d.earlier) AND d.batch_id <> d.earlier GROUP BY 1""",
                         {"w": wanted}).fetchall()
-    return {batch: (f"之后的批次 {'、'.join(later)} 更正或重复了该批次的行；请先撤销"
-                    f"{'该批次' if len(later) == 1 else '这些批次'}",
-                    f"the later batch {', '.join(later).replace('（', ' (').replace('）', ')')} "
-                    "replaced or repeated rows of this batch; withdraw "
-                    f"{'it' if len(later) == 1 else 'them'} first")
-            for batch, later in found}
+    return {batch: Message("etl.withdrawal.later", {
+        "later": listed([_batch_file(b, f) for b, f in sorted(later, key=_batch_order)], "comma"),
+        "which": Message("etl.withdrawal.it" if len(later) == 1 else "etl.withdrawal.them")})
+        for batch, later in found}
+
+
+def _batch_order(batch_file: list) -> str:
+    """A later batch's place in the list: by its id and then its file's name."""
+    batch, file = batch_file
+    return batch + (f"（{file}）" if file is not None else "")
+
+
+def _batch_file(batch: str, file: str | None) -> Message:
+    if file is None:
+        return Message("etl.withdrawal.batch", {"batch": batch})
+    return Message("etl.withdrawal.batch_file", {"batch": batch, "file": file})
 
 
 def _not_archived(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame
-                  ) -> dict[str, tuple[str, str]]:
+                  ) -> dict[str, Message]:
     """Batches that replaced more rows than the archive of their table keeps (loaded before
     the archive existed): what they replaced cannot be restored."""
     archived = [f"SELECT replaced_by AS batch_id FROM {schema.archive(t)}"
@@ -369,14 +396,11 @@ def _not_archived(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame
                                      WHERE list_contains($w, batch_id) GROUP BY 1) r
         LEFT JOIN ({kept}) a USING (batch_id) WHERE r.n > coalesce(a.n, 0)""",
                         {"w": rows["batch_id"].to_list()}).fetchall()
-    return {batch: (f"该批次更正了 {n} 行，被替换的原内容未保存（在撤销功能启用前载入），无法恢复",
-                    f"it replaced {n} rows whose earlier content was not kept (it was loaded "
-                    "before withdrawals were possible), so they cannot be restored")
-            for batch, n in found}
+    return {batch: Message("etl.withdrawal.not_archived", {"n": n}) for batch, n in found}
 
 
 def _stations_in_use(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame
-                     ) -> dict[str, tuple[str, str]]:
+                     ) -> dict[str, Message]:
     """Registry batches whose stations (those not coming back from the archive) other
     batches' rows name: the rows would lose their station."""
     registry = rows.filter(pl.col("table_name") == REGISTRY)["batch_id"].to_list()
@@ -393,12 +417,11 @@ def _stations_in_use(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame
                list(DISTINCT u.batch_id ORDER BY u.batch_id)
         FROM gone g JOIN ({naming}) u USING (station_code) GROUP BY 1""",
                         {"r": registry}).fetchall()
-    return {batch: (f"该批次登记的 {n} 个帮扶站点仍被批次 {'、'.join(users[:3])}"
-                    f"{' 等' if len(users) > 3 else ''}的数据使用；请先撤销这些数据",
-                    f"{n} help station{'s' if n > 1 else ''} it registered "
-                    f"{'are' if n > 1 else 'is'} still named by rows of batch "
-                    f"{', '.join(users[:3])}{' and others' if len(users) > 3 else ''}; "
-                    "withdraw those first")
+    return {batch: Message("etl.withdrawal.stations_in_use" if n > 1 else
+                           "etl.withdrawal.station_in_use", {
+                               "n": n, "users": joined(users[:3]),
+                               "more": Message("etl.withdrawal.and_others")
+                               if len(users) > 3 else ""})
             for batch, n, users in found}
 
 

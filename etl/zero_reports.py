@@ -18,7 +18,9 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
+from core.messages import Message, Pair, register
 from etl import mappings
+from etl.messages import joined, listed
 from etl.region_index import RegionIndex
 from etl.sheets import RawSheet, Sheet
 
@@ -29,6 +31,32 @@ NAME = ("零报告", "zero report")  # the kind of its batches, for lists of bat
 KINDS = {"relief": "relief_date", "loan": "issued_on"}
 # What a month without them has none of, as people say it.
 NOUNS = {"relief": ("救助发放", "relief payments"), "loan": ("无息借款发放", "loans issued")}
+
+register("etl.zero_report", {
+    "not_monthly": ("没有数据行；“{kind}”不按站点逐月报送，无需零报告",
+                    "no data rows; a {kind} is not a station's monthly report, so it needs no "
+                    "zero report"),
+    "say_which": ("没有数据行；如为零报告（{nothing}），请在表头上方写明{missing}，"
+                  "如“填报单位：某某帮扶站”“报表月份：2012年3月”{why}",
+                  "no data rows; for a zero report ({nothing}) state the {missing} above the "
+                  "header, e.g. 填报单位：<station> and 报表月份：2012年3月{why}"),
+    "nothing_relief": ("本月无救助发放", "nothing to report this month"),
+    "nothing_loan": ("本月无无息借款发放", "nothing to report this month"),
+    "why": ("（{why}）", " ({why})"),
+    "station": ("帮扶站点", "help station"), "month": ("月份", "month"),
+    "no_station": ("未找到已登记的帮扶站点名称或代码", "no registered station's name or code found"),
+    "several": ("名称对应多个站点：{codes}；请写站点代码",
+                "the name fits several stations: {codes}; give the code"),
+    "not_yours": ("站点 {code} 不在您的权限范围内", "station {code} is outside your region"),
+    "has_rows": ("站点 {station} {ym}已有 {rows} 行数据，不能登记零报告；"
+                 "如数据有误，请先撤销其批次",
+                 "station {station} has {rows} rows for {ym} already, so it cannot declare a "
+                 "zero report; withdraw their batch first if they are wrong"),
+    "declared": ("站点 {station} {ym}的零报告已登记（批次 {batch}），已跳过",
+                 "station {station} declared {ym} already (batch {batch}); skipped"),
+    "recorded": ("零报告：站点 {station} {ym}无{noun}，已登记",
+                 "zero report: station {station} had no {noun} in {ym}; recorded"),
+})
 
 # Where a month is said, most explicit first. A full date (填报日期：2012年4月5日) is the day
 # the form was filled in, not the month it reports: it never counts.
@@ -43,11 +71,11 @@ _UNIT = re.compile(r"(?:填报单位|报送单位|帮扶站点|站点名称|单�
 
 @dataclass(frozen=True)
 class Declared:
-    """What an empty roster declares, or why it declares nothing (zh, en)."""
+    """What an empty roster declares, or why it declares nothing."""
 
     station: str | None
     month: dt.date | None
-    problem: tuple[str, str] | None = None
+    problem: Message | None = None
 
 
 def read_declaration(file_name: str, raws: list[RawSheet], sheets: list[Sheet],
@@ -57,10 +85,8 @@ def read_declaration(file_name: str, raws: list[RawSheet], sheets: list[Sheet],
     kind = sheets[0].kind
     names = mappings.kinds()[kind]
     if kind not in KINDS:
-        return Declared(None, None, (
-            f"没有数据行；“{names.name_zh}”不按站点逐月报送，无需零报告",
-            f"no data rows; a {names.name_en} is not a station's monthly report, so it "
-            "needs no zero report"))
+        return Declared(None, None, Message("etl.zero_report.not_monthly",
+                                            {"kind": Pair(names.name_zh, names.name_en)}))
     above = {s.name: [" ".join(str(c).strip() for c in row if c is not None and str(c).strip())
                       for row in raw.head[:s.header_row]]
              for raw in raws for s in sheets if raw.name == s.name}
@@ -68,18 +94,14 @@ def read_declaration(file_name: str, raws: list[RawSheet], sheets: list[Sheet],
     extra = [file_name.rsplit(".", 1)[0], *(s.name for s in sheets if s.name)]
     station, why_station = _station(lines + extra, index)
     month = _month(lines, extra)
-    missing_zh = [w for w, bad in (("帮扶站点", station is None), ("月份", month is None)) if bad]
-    if not missing_zh:
+    missing = [Message(f"etl.zero_report.{w}") for w, bad in
+               (("station", station is None), ("month", month is None)) if bad]
+    if not missing:
         return Declared(station, month)
-    missing_en = [{"帮扶站点": "help station", "月份": "month"}[w] for w in missing_zh]
-    zh = (f"没有数据行；如为零报告（本月无{NOUNS[kind][0]}），请在表头上方写明"
-          f"{'和'.join(missing_zh)}，如“填报单位：某某帮扶站”“报表月份：2012年3月”")
-    en = (f"no data rows; for a zero report (nothing to report this month) state the "
-          f"{' and '.join(missing_en)} above the header, e.g. 填报单位：<station> and "
-          "报表月份：2012年3月")
-    if why_station:
-        zh, en = f"{zh}（{why_station[0]}）", f"{en} ({why_station[1]})"
-    return Declared(station, month, (zh, en))
+    why = Message("etl.zero_report.why", {"why": why_station}) if why_station else ""
+    return Declared(station, month, Message("etl.zero_report.say_which", {
+        "nothing": Message(f"etl.zero_report.nothing_{kind}"), "missing": listed(missing, "and"),
+        "why": why}))
 
 
 def _month(lines: list[str], extra: list[str]) -> dt.date | None:
@@ -102,8 +124,7 @@ def _valid(year: str, month: str) -> dt.date | None:
     return dt.date(int(year), int(month), 1) if 1 <= int(month) <= 12 else None
 
 
-def _station(texts: list[str], index: RegionIndex
-             ) -> tuple[str | None, tuple[str, str] | None]:
+def _station(texts: list[str], index: RegionIndex) -> tuple[str | None, Message | None]:
     """The registered station the texts name: by a 站点代码 line, a 填报单位 line, or the
     longest registered station name in them; (None, why) when none or two."""
     named = [m for t in texts for m in _STATION_CODE.findall(t)] + \
@@ -116,43 +137,37 @@ def _station(texts: list[str], index: RegionIndex
     hits = {code: len(name) for code, name in stations.select("region_code", "name_zh").rows()
             if name and any(name in t for t in texts)}
     if not hits:
-        return None, ("未找到已登记的帮扶站点名称或代码", "no registered station's name or code found")
+        return None, Message("etl.zero_report.no_station")
     longest = max(hits.values())
     best = [c for c, n in hits.items() if n == longest]
     if len(best) > 1:
-        return None, (f"名称对应多个站点：{'、'.join(best)}；请写站点代码",
-                      f"the name fits several stations: {', '.join(best)}; give the code")
+        return None, Message("etl.zero_report.several", {"codes": joined(best)})
     return _allowed(index, best[0])
 
 
-def _allowed(index, code: str) -> tuple[str | None, tuple[str, str] | None]:
+def _allowed(index, code: str) -> tuple[str | None, Message | None]:
     if index.allowed is not None and code not in index.allowed:
-        return None, (f"站点 {code} 不在您的权限范围内", f"station {code} is outside your region")
+        return None, Message("etl.zero_report.not_yours", {"code": code})
     return code, None
 
 
 def conflict(con: duckdb.DuckDBPyConnection, declared: Declared, kind: str
-             ) -> tuple[str, str, str] | None:
-    """Why the declaration cannot be recorded: ("rows", zh, en) when the month has rows
-    already, ("declared", zh, en) when the station declared it before; else None."""
+             ) -> tuple[str, Message] | None:
+    """Why the declaration cannot be recorded: ("rows", why) when the month has rows
+    already, ("declared", why) when the station declared it before; else None."""
     table = mappings.kinds()[kind].table_name
     start = declared.month
     end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     rows = con.execute(f"SELECT count(*) FROM {table} WHERE station_code = ? AND "
                        f"{KINDS[kind]} >= ? AND {KINDS[kind]} < ?",
                        [declared.station, start, end]).fetchall()[0][0]
-    ym = f"{start.year}年{start.month}月"
+    when = _when(declared)
     if rows:
-        return ("rows", f"站点 {declared.station} {ym}已有 {rows} 行数据，不能登记零报告；"
-                "如数据有误，请先撤销其批次",
-                f"station {declared.station} has {rows} rows for {start:%Y-%m} already, so "
-                "it cannot declare a zero report; withdraw their batch first if they are wrong")
+        return "rows", Message("etl.zero_report.has_rows", {**when, "rows": rows})
     earlier = con.execute(f"SELECT batch_id FROM {TABLE} WHERE station_code = ? AND month = ? "
                           "AND kind = ?", [declared.station, start, kind]).fetchall()
     if earlier:
-        return ("declared", f"站点 {declared.station} {ym}的零报告已登记（批次 {earlier[0][0]}），已跳过",
-                f"station {declared.station} declared {start:%Y-%m} already "
-                f"(batch {earlier[0][0]}); skipped")
+        return "declared", Message("etl.zero_report.declared", {**when, "batch": earlier[0][0]})
     return None
 
 
@@ -169,11 +184,14 @@ def write(con: duckdb.DuckDBPyConnection, declared: Declared, kind: str, batch: 
         [batch, file_name, sha, TABLE, now, user])
 
 
-def message(declared: Declared, kind: str) -> tuple[str, str]:
-    zh, en = NOUNS[kind]
+def message(declared: Declared, kind: str) -> Message:
+    return Message("etl.zero_report.recorded", {**_when(declared), "noun": Pair(*NOUNS[kind])})
+
+
+def _when(declared: Declared) -> dict[str, object]:
+    """The station and month, as each language writes a month (2012年3月, 2012-03)."""
     m = declared.month
-    return (f"零报告：站点 {declared.station} {m.year}年{m.month}月无{zh}，已登记",
-            f"zero report: station {declared.station} had no {en} in {m:%Y-%m}; recorded")
+    return {"station": declared.station, "ym": Pair(f"{m.year}年{m.month}月", f"{m:%Y-%m}")}
 
 
 def declaration_file(station: str, month: dt.date, kind: str = "relief") -> tuple[str, bytes]:

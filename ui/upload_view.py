@@ -73,8 +73,8 @@ def run_load(files: list[tuple[str, bytes]], db_path: Path,
         report = load_bytes(files, db_path, rejects_dir=rejects_dir(), user=who,
                             region=user.region if user else None)
     except WriteFailed as e:  # full disk or read-only folder: nothing changed, say which file
-        return LoadReport([FileResult(Path(name), status="failed", message_zh=e.zh,
-                                      message_en=e.en) for name, _ in files])
+        return LoadReport([FileResult(Path(name), status="failed", message=e.message)
+                           for name, _ in files])
     if any(f.status in ("loaded", "partial") for f in report.files):
         alerts_hook.after_change("load", who)  # the rules see the new data (in the background)
     return report
@@ -88,7 +88,7 @@ def summary_table(report: LoadReport | None, refused: list[Refused], lang: str) 
         "kind": pick((kinds[f.kind].name_zh, kinds[f.kind].name_en), lang) if f.kind else "—",
         "status": render(f"load_status.{f.status}", lang), "rows_read": f.rows_read,
         "rows_loaded": f.rows_loaded, "rows_rejected": f.rows_rejected,
-        "message": pick((f.message_zh, f.message_en), lang),
+        "message": render(f.message, lang) if f.message else "",
     } for f in (report.files if report else [])]
     rows += [{"file": r.name, "kind": "—", "status": render("load_status.refused", lang),
               "rows_read": 0, "rows_loaded": 0, "rows_rejected": 0,
@@ -143,5 +143,5 @@ def notes(report: LoadReport | None, lang: str) -> list[str]:
     today's code, a 合计 row that does not add up), one line per note and file, as Markdown
     that shows the file's name and its cells as typed."""
     colon = pick(("：", ": "), lang)
-    return [literal.markdown(f"{f.path.name}{colon}{pick(w, lang)}")
-            for f in (report.files if report else []) for w in f.warnings]
+    return [literal.markdown(f"{f.path.name}{colon}{render(note, lang)}")
+            for f in (report.files if report else []) for note in f.notes]

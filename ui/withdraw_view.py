@@ -15,7 +15,7 @@ import streamlit as st
 
 from analytics import db
 from core import literal
-from core.messages import pick, register, render
+from core.messages import Message, pick, register, render
 from ui import alerts_hook
 from ui.etl_actions import withdraw
 
@@ -55,7 +55,7 @@ def draw(lang: str, user: str | None, region: str | None = None) -> None:
         st.caption(render("withdraw.help", lang))
         if outcome is not None:
             ok, message = outcome
-            (st.success if ok else st.error)(literal.markdown(pick(message, lang)))  # names a file
+            (st.success if ok else st.error)(literal.markdown(render(message, lang)))  # a file
         listing = batches(path, lang, region) if path.exists() else pl.DataFrame()
         if listing.is_empty():
             st.info(render("withdraw.none", lang))
@@ -82,14 +82,15 @@ def draw(lang: str, user: str | None, region: str | None = None) -> None:
 
 
 def run(path: Path, batch: str, user: str | None,
-        region: str | None = None) -> tuple[bool, tuple[str, str]]:
-    """Withdraw the batch: (done, (message zh, en))."""
+        region: str | None = None) -> tuple[bool, Message]:
+    """Withdraw the batch: (done, what etl said), rendered when shown in the reader's
+    language."""
     try:
         result = withdraw.withdraw(path, batch, user=user, region=region)
     except withdraw.Refused as e:
-        return False, (e.zh, e.en)
+        return False, e.message
     alerts_hook.after_change("withdraw", user)  # findings the batch made may clear now
-    return True, (render(result.message, "zh"), render(result.message, "en"))
+    return True, result.message
 
 
 def batches(path: Path, lang: str, region: str | None = None) -> pl.DataFrame:
