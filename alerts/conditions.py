@@ -27,6 +27,7 @@ from analytics import db, findings, fmt, reference, targets
 from analytics.briefing.period import Period, parse_period
 from analytics.filters import Filters, add_months
 from analytics.indicators import INDICATORS
+from core.messages import pick
 from core.warehouse import DB_ENV, warehouse_path
 
 OPS: dict[str, Callable[[float, float], bool]] = {
@@ -141,7 +142,7 @@ def _finding(rule: Rule, region: str, p: Period, value: float | None,
     base = {"rule": rule.name, "condition": rule.condition, "indicator": rule.indicator,
             "region_names": list(both), "period_start": p.start.isoformat(),
             "granularity": p.granularity}
-    return Finding(rule.rule_id, region, both[1] if lang == "en" else both[0],
+    return Finding(rule.rule_id, region, pick(both, lang),
                    period_key(p.start, p.granularity), rule.indicator, value,
                    reference_value, rule.condition, {**base, **params},
                    link(PAGES[rule.condition], region, p), as_of)

@@ -15,7 +15,7 @@ from alerts.model import Finding
 from analytics import fmt
 from analytics.indicators import INDICATORS
 from core import messages as catalogue
-from core.messages import pick, register
+from core.messages import Pair, pick, register
 
 # message_key → (zh, en). Fields: rule, region, period, indicator, value, reference, link,
 # and each condition's own.
@@ -59,11 +59,12 @@ register("alert", MESSAGES)
 register("alert_op", _OPS)
 register("alert_basis", _BASIS)
 register("alert_kind", _KINDS)
+register("alert_change", {"up": ("增长{pct}%", "{pct}%"), "down": ("下降{pct}%", "{pct}%")})
 
 
 def _day(iso: str, lang: str) -> str:
     d = date.fromisoformat(iso)
-    return f"{d:%d %b %Y}" if lang == "en" else f"{d.year}年{d.month}月{d.day}日"
+    return pick((f"{d.year}年{d.month}月{d.day}日", f"{d:%d %b %Y}"), lang)
 
 
 def _name(pair: list[str] | None, lang: str, fallback: str) -> str:
@@ -102,8 +103,9 @@ def fields(finding: Finding, lang: str = "zh", base_url: str = "") -> dict[str, 
     if cond == "change":
         out["basis"] = catalogue.render(f"alert_basis.{p['basis']}", lang)
         change = p["change"]
-        out["change"] = (f"{change:+.1f}%" if lang == "en" else
-                         f"{'增长' if change >= 0 else '下降'}{abs(change):.1f}%")
+        out["change"] = catalogue.render(  # Chinese says 增长/下降 with the size, English signs it
+            f"alert_change.{'up' if change >= 0 else 'down'}", lang,
+            pct=Pair(f"{abs(change):.1f}", f"{change:+.1f}"))
         out["base_period"] = _BASE_PERIOD[p["basis"]]
     elif cond == "behind_schedule":
         out["completion"] = fmt.number(p["completion"], "ratio", lang)
@@ -115,7 +117,7 @@ def fields(finding: Finding, lang: str = "zh", base_url: str = "") -> dict[str, 
         out["deadline"] = _day(p["deadline"], lang)
     elif cond == "matching_arrears":
         fund = p.get("fund") or ["地方财政配套", "local matching fund"]
-        out |= {"fund": f"{fund[1]}s" if lang == "en" else fund[0],
+        out |= {"fund": pick((fund[0], f"{fund[1]}s"), lang),
                 "deadline": _day(p["deadline"], lang),
                 **{k: fmt.yuan(p[k], lang) for k in ("allocated", "received", "gap")}}
     elif cond == "petitions_above":

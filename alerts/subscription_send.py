@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from alerts.subscriptions import PERIOD_RULES, Subscription
 from analytics.briefing.period import Period, parse_period
 from analytics.filters import add_months
-from core.messages import register, render
+from core.messages import pick, register, render
 
 SUMMARY_CHARS = 220  # a robot message is read on a phone: the opening facts, not the report
 register("subscription", {
@@ -30,9 +30,7 @@ class YearToDate(Period):
 
     def label(self, lang: str = "zh") -> str:
         s, e = self.start, self.end
-        if lang == "en":  # a date's form, like analytics.fmt's, not a sentence
-            return f"{s:%b}–{e:%b %Y}"
-        return f"{s.year}年1—{e.month}月"
+        return pick((f"{s.year}年1—{e.month}月", f"{s:%b}–{e:%b %Y}"), lang)  # a date's form
 
     def base_zh(self) -> str:
         return "上年同期"

@@ -36,6 +36,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from core.cells import WORKBOOK_OPTIONS, neutral, neutral_frame
+from core.messages import pick
 
 SAMPLE_NOTE = "示例数据 sample data"
 CAPTION_FONT_SIZE = 10
@@ -87,11 +88,11 @@ class Provenance:
 
         Two lines (joined by ``<br>``, Plotly's line break) when one would be too long.
         """
-        en = self.lang == "en"
-        names = ("; " if en else "、").join(
-            i.get("name_en" if en else "name_zh") or i.get("code", "") for i in self.indicators)
-        filters = (", " if en else "，").join(f"{k}={v}" for k, v in self.filters.items())
-        words = _CAPTION_EN if en else _CAPTION_ZH
+        lang = self.lang
+        names = pick(("、", "; "), lang).join(
+            i.get(pick(("name_zh", "name_en"), lang)) or i.get("code", "") for i in self.indicators)
+        filters = pick(("，", ", "), lang).join(f"{k}={v}" for k, v in self.filters.items())
+        words = pick((_CAPTION_ZH, _CAPTION_EN), lang)
         what = [words[0] + names if names else "", words[1] + filters if filters else ""]
         when = [
             words[2] + self.data_version if self.data_version else "",

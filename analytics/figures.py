@@ -15,7 +15,10 @@ import polars as pl
 
 from analytics import fmt
 from core import literal
-from core.messages import pick
+from core.messages import Pair, pick, register, render
+
+# "七项措施 等3项" / "seven measures +2 more": the Chinese counts them all, the English the rest
+register("figure", {"more_marks": ("{first} 等{count}项", "{first} +{count} more")})
 
 # The product's one look, as the process default: a figure takes the default template when it
 # is made, unvalidated, while `update_layout(template=...)` validates the whole template again
@@ -37,10 +40,8 @@ def _layout(fig: go.Figure, title: str, unit: str, lang: str, *, value_axis: str
     axis = {"title": {"text": axis_unit}, "separatethousands": True, "rangemode": "tozero"}
     if unit == "ratio":
         axis.update(ticksuffix="%", tickformat=".0f")
-    elif unit == "yuan" and lang == "en":
-        axis.update(tickformat="~s")
     elif unit == "yuan":  # 万元 with the digits its ticks need: 0.02 0.04 …, 1,200 1,400 …
-        axis.update(tickformat=",~r")
+        axis.update(tickformat=pick((",~r", "~s"), lang))  # yuan in SI: 2M
     else:
         axis.update(tickformat=",~r")
     fig.update_layout(
@@ -159,10 +160,10 @@ def _mark(fig: go.Figure, interventions: pl.DataFrame, df: pl.DataFrame, gran: s
     for i, (p, names) in enumerate(marks):
         x = fmt.period(p, gran, lang)
         more = len(names) - 1
-        limit = LABEL_CHARS * (2 if lang == "en" else 1)  # Latin letters are half as wide
+        limit = LABEL_CHARS * pick((1, 2), lang)  # Latin letters are half as wide
         first = names[0] if len(names[0]) <= limit else names[0][:limit] + "…"
-        text = first if not more else (
-            f"{first} 等{more + 1}项" if lang != "en" else f"{first} +{more} more")
+        text = first if not more else render("figure.more_marks", lang, first=first,
+                                             count=Pair(f"{more + 1}", f"{more}"))
         number = _number(i)
         line = {"dash": "dash", "color": "#7f8c8d", "width": 1}
         fig.add_shape(type="line", x0=x, x1=x, xref="x", y0=0, y1=0.9, yref="paper", line=line)
@@ -243,7 +244,7 @@ def completeness_figure(cells: pl.DataFrame, lang: str = "zh") -> go.Figure:
     row = {s: i for i, s in enumerate(stations["station_code"])}
     z = [[None] * len(months) for _ in row]
     text = [[""] * len(months) for _ in row]
-    label = 3 if lang == "en" else 2
+    label = pick((2, 3), lang)  # STATUSES: (code, colour, zh, en)
     for r in cells.iter_rows(named=True):
         i, j = row[r["station_code"]], col[r["ym"]]
         status = STATUSES[r["status"]]

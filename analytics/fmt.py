@@ -1,12 +1,19 @@
 """Numbers and dates as Chinese readers expect them (万元, one-decimal %, 2012年5月), or English.
 
-Values arrive in base units: yuan, fractions for rates, plain counts.
+Values arrive in base units: yuan, fractions for rates, plain counts. A form that differs by
+language is a pair chosen with core.messages.pick, or a message of the "fmt" domain.
 """
 
 from __future__ import annotations
 
 import math
 from datetime import date
+
+from core.messages import pick, register, render
+
+register("fmt", {"pp": ("{pp}个百分点", "{pp} pp"),
+                 "pp_short": ("{pp}百分点", "{pp} pp"),  # a KPI card's room
+                 "range": ("{a}至{b}", "{a}–{b}")})
 
 _UNIT_ZH = {"persons": "人", "days": "天", "yuan_per_person": "元/人", "per_loan": "人次/笔",
             "count": ""}
@@ -35,17 +42,23 @@ def number(value: float | None, unit: str, lang: str = "zh", *, compact: bool = 
         text = f"{value:,.{digits}f}"
     else:
         text = f"{value:,.0f}"
-    suffix = (_UNIT_EN if lang == "en" else _UNIT_ZH).get(unit, "")
+    suffix = pick((_UNIT_ZH, _UNIT_EN), lang).get(unit, "")
     return text + (suffix.split("/")[0] if compact else suffix)
 
 
 def yuan(value: float, lang: str = "zh") -> str:
     """Money: 亿元 from a hundred million (two decimals), 万元 from ten thousand (one decimal
     below ten million, none above: '2,715万元' fits a card), else 元; English in yuan."""
-    if lang == "en":
-        if abs(value) >= 1e6:
-            return f"¥{value / 1e6:,.2f}m"
-        return f"¥{value:,.0f}"
+    return pick((_yuan_zh, _yuan_en), lang)(value)
+
+
+def _yuan_en(value: float) -> str:
+    if abs(value) >= 1e6:
+        return f"¥{value / 1e6:,.2f}m"
+    return f"¥{value:,.0f}"
+
+
+def _yuan_zh(value: float) -> str:
     if abs(value) >= 1e8:
         return f"{value / 1e8:,.2f}亿元"
     if abs(value) >= 1e7:
@@ -65,9 +78,7 @@ def delta(current: float | None, before: float | None, unit: str, lang: str = "z
         return None
     if unit == "ratio":
         pp = (current - before) * 100
-        if lang == "en":
-            return f"{pp:+.1f} pp"
-        return f"{pp:+.1f}{'百分点' if compact else '个百分点'}"
+        return render("fmt.pp_short" if compact else "fmt.pp", lang, pp=f"{pp:+.1f}")
     if before == 0:
         return None
     return f"{(current - before) / abs(before) * 100:+.1f}%"
@@ -76,23 +87,35 @@ def delta(current: float | None, before: float | None, unit: str, lang: str = "z
 def period(d: date, granularity: str, lang: str = "zh") -> str:
     """'2012年5月', '2012年第3季度', '2012年', '2012年春节' (or 'May 2012', '2012 Q3', ...)."""
     q = (d.month - 1) // 3 + 1
-    if lang == "en":
-        return {"month": f"{d:%b %Y}", "quarter": f"{d.year} Q{q}", "year": f"{d.year}",
-                "season": f"Spring Festival {d.year}"}[granularity]
-    return {"month": f"{d.year}年{d.month}月", "quarter": f"{d.year}年第{q}季度",
-            "year": f"{d.year}年", "season": f"{d.year}年春节"}[granularity]
+    return pick(({"month": f"{d.year}年{d.month}月", "quarter": f"{d.year}年第{q}季度",
+                  "year": f"{d.year}年", "season": f"{d.year}年春节"},
+                 {"month": f"{d:%b %Y}", "quarter": f"{d.year} Q{q}", "year": f"{d.year}",
+                  "season": f"Spring Festival {d.year}"}), lang)[granularity]
 
 
 def month_range(start: date, end: date, lang: str = "zh") -> str:
     a, b = period(start, "month", lang), period(end, "month", lang)
-    return a if a == b else (f"{a}–{b}" if lang == "en" else f"{a}至{b}")
+    return a if a == b else render("fmt.range", lang, a=a, b=b)
+
+
+def in_wan(unit: str, lang: str = "zh") -> bool:
+    """Whether figures of `unit` are shown in 万元: money, to Chinese readers (fits a card)."""
+    return scale(unit, lang)[1] == "万元"
+
+
+def column_format(unit: str, lang: str = "zh") -> str:
+    """A table column's number format (st.column_config.NumberColumn) for values scaled by
+    `scale`: one-decimal % for rates, one decimal of 万元 for Chinese money, else localized."""
+    if unit == "ratio":
+        return "%.1f%%"
+    return "%.1f" if in_wan(unit, lang) else "localized"
 
 
 def scale(unit: str, lang: str = "zh") -> tuple[float, str]:
     """(factor, axis unit) for plotting: yuan in 万元 for Chinese readers, rates in %."""
     if unit == "yuan":
-        return (1e-4, "万元") if lang != "en" else (1.0, "yuan")
+        return pick(((1e-4, "万元"), (1.0, "yuan")), lang)
     if unit == "ratio":
         return 100.0, "%"
-    label = (_UNIT_EN if lang == "en" else _UNIT_ZH).get(unit, "").strip()
+    label = pick((_UNIT_ZH, _UNIT_EN), lang).get(unit, "").strip()
     return 1.0, label

@@ -31,6 +31,12 @@ import numpy as np
 import shapely
 
 from analytics.reference import code_changes
+from core.messages import Pair, register, render
+
+register("geo", {"approved": ("边界来源：{name}（审图号：{approval}）",
+                              "Boundaries: {name} (map approval {approval})"),
+                 "unofficial": ("边界来源：{name}；非标准地图，仅示意",
+                                "Boundaries: {name}; not an official map")})
 
 FILE_ENV = "UNION_DASH_BOUNDARIES"
 NAME_ENV = "UNION_DASH_BOUNDARIES_NAME"
@@ -58,12 +64,8 @@ class Source:
         return hashlib.sha1(json.dumps([_VERSION, stamp]).encode()).hexdigest()[:12]
 
     def caption(self, lang: str) -> str:
-        name = self.name_en if lang == "en" else self.name_zh
-        if lang == "en":
-            return f"Boundaries: {name}" + (f" (map approval {self.approval})"
-                                            if self.approval else "; not an official map")
-        return f"边界来源：{name}" + (f"（审图号：{self.approval}）" if self.approval
-                                     else "；非标准地图，仅示意")
+        key = "geo.approved" if self.approval else "geo.unofficial"
+        return render(key, lang, name=Pair(self.name_zh, self.name_en), approval=self.approval)
 
 
 def source() -> Source:

@@ -64,7 +64,7 @@ def gap_lines(page: PageContext, *, key: str) -> None:
     factor, unit = fmt.scale("yuan", lang)
     table = gaps.with_columns(pl.col("county").replace_strict(names, default=pl.col("county")),
                               *(pl.col(c) * factor for c in ("allocated", "received", "gap")))
-    money = "%.1f" if lang != "en" else "localized"
+    money = fmt.column_format("yuan", lang)
     st.dataframe(table, hide_index=True, key=key, column_config={
         "county": st.column_config.TextColumn(render("app.region", lang)),
         "year": st.column_config.NumberColumn(render("app.gran_year", lang), format="%d"),

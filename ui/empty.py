@@ -127,7 +127,7 @@ def message(state: dict[str, str], lang: str) -> str | None:
         if kind == "not_kept":
             county = vocabulary.level_label("county", lang)  # the deployment's word
             return render("empty.not_kept", lang, what=what(hit, lang),
-                      county=county.lower() if lang == "en" else county)
+                          county=pick((county, county.lower()), lang))  # mid-sentence
         lo, hi = coverage().span(hit)
         return render("empty.none_here", lang, what=what(hit, lang), files=files(hit, lang),
                   span=fmt.month_range(lo, hi, lang))
@@ -226,12 +226,12 @@ def chart_reason(page: PageContext, codes: Sequence[str], by: str | None) -> str
     ind = INDICATORS[codes[0]]
     if by and not available(ind.numerator, f, by):
         what_ = what([ind.numerator.table], lang)
-        what_ = what_[:1].upper() + what_[1:] if lang == "en" else what_  # starts a sentence
+        what_ = pick((what_, what_[:1].upper() + what_[1:]), lang)  # starts a sentence
         if by == "region" and region_level(f.region) == "station":
             return render("empty_why.station_leaf", lang)
         if by == "region":
             county = vocabulary.level_label("county", lang)
             return render("empty_why.no_station", lang, what=what_,
-                       county=county.lower() if lang == "en" else county)
+                          county=pick((county, county.lower()), lang))
         return render("empty_why.no_dim", lang, what=what_, dim=render(f"app.dim_{by}", lang))
     return next((r for c in codes if (r := value_reason(c, lang))), None)

@@ -29,7 +29,7 @@ def county_word(lang: str) -> str:
     """所属区（市）县 / "district, city or county": the registry's county in the deployment's
     words, for the page's help texts."""
     words = vocabulary.words()
-    return words.level("county", "en").lower() if lang == "en" else words.county_header
+    return pick((words.county_header, words.level("county", "en").lower()), lang)
 
 
 def template_choices(stations: pl.DataFrame, counties: dict[str, str]) -> dict[str, list[str]]:

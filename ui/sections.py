@@ -117,11 +117,11 @@ def kpi_cards(page: PageContext, codes: list[str], per_row: int = 5) -> None:
 
 def _card_label(ind, lang: str) -> str:
     """Chinese money cards carry 万元 in the label, so the value fits a fifth of the page."""
-    return f"{ind.name(lang)}(万元)" if ind.unit == "yuan" and lang != "en" else ind.name(lang)
+    return f"{ind.name(lang)}(万元)" if fmt.in_wan(ind.unit, lang) else ind.name(lang)
 
 
 def _card_value(value: float | None, unit: str, lang: str) -> str:
-    if unit == "yuan" and lang != "en" and not fmt.missing(value):
+    if fmt.in_wan(unit, lang) and not fmt.missing(value):
         wan = value / 1e4
         return f"{wan:,.1f}" if abs(wan) < 1000 else f"{wan:,.0f}"
     return fmt.number(value, unit, lang, compact=True)
@@ -275,8 +275,7 @@ def indicator_table(df: pl.DataFrame, label: str, codes: list[str], lang: str, *
         ind = INDICATORS[code]
         factor, unit = fmt.scale(ind.unit, lang)
         out = out.with_columns(pl.col(code) * factor)
-        number_format = "%.1f%%" if ind.unit == "ratio" else (
-            "%.1f" if ind.unit == "yuan" and lang != "en" else "localized")
+        number_format = fmt.column_format(ind.unit, lang)
         config[code] = st.column_config.NumberColumn(
             f"{ind.name(lang)}" + (f"({unit})" if unit and ind.unit != "ratio" else ""),
             help=ind.definition(lang), format=number_format)

@@ -21,7 +21,7 @@ from analytics.briefing.charts import build_charts
 from analytics.briefing.content import BriefingData, gather
 from analytics.briefing.document import problem_paragraphs, write_docx
 from analytics.briefing.period import Period, parse_period
-from analytics.briefing.text import paragraphs_en, paragraphs_zh
+from analytics.briefing.text import paragraphs
 from analytics.export import warm_up
 from analytics.filters import COUNTRY
 
@@ -47,15 +47,15 @@ def build_briefing(region: str, period: str | Period, *, lang: str = "zh",
     warm_up()  # Chromium starts while the queries run
     data = gather(region, p, scope)
     clock["query"] = time.perf_counter()
-    paragraphs = paragraphs_en(data) if lang == "en" else paragraphs_zh(data)
+    drafted = paragraphs(data, lang)
     charts = build_charts(data, lang)
     clock["draft"] = time.perf_counter()
-    docx = write_docx(data, paragraphs, charts, lang=lang)
+    docx = write_docx(data, drafted, charts, lang=lang)
     clock["docx"] = time.perf_counter()
     steps = list(clock)
     seconds = {s: clock[s] - clock[prev] for prev, s in zip(steps, steps[1:], strict=False)}
     seconds["total"] = clock["docx"] - clock["start"]
-    return Briefing(data, paragraphs, [c.title for c in charts], docx, seconds,
+    return Briefing(data, drafted, [c.title for c in charts], docx, seconds,
                     problem_paragraphs(data, lang))
 
 

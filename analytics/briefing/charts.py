@@ -13,6 +13,15 @@ from analytics import export, figures
 from analytics.briefing.content import FUND_CODES, TREND_CODES, BriefingData
 from analytics.export import Provenance
 from analytics.indicators import INDICATORS
+from core.messages import register, render
+
+register("briefing_chart", {
+    "trend": ("救助人数与在档困难职工", "Persons relieved and on file"),
+    "amount": ("救助金额", "Relief paid"),
+    "festival": ("两节慰问人数（按对象）", "Condolence visits by group"),
+    "funds": ("帮扶资金（按来源）", "Funds by source"),
+    "units": ("救助人数（按下级单位）", "Persons relieved by unit"),
+})
 
 WIDTH, HEIGHT = 680, 380  # CSS px for 150 mm of page: tick labels stay legible
 
@@ -66,7 +75,6 @@ def build_charts(b: BriefingData, lang: str = "zh") -> list[Chart]:
     """Up to five charts; a chart is left out unless it compares something: a trend needs two
     periods with data, a breakdown two groups (one bar or one dot says no more than the
     text)."""
-    zh = lang != "en"
     gran = "year" if b.period.granularity == "year" else "month"
     out: list[Chart] = []
 
@@ -75,32 +83,32 @@ def build_charts(b: BriefingData, lang: str = "zh") -> list[Chart]:
             out.append(Chart(title, _sized(fig), _provenance(b, title, codes, lang)))
 
     if _periods(b.trend) > 1:
-        title = "救助人数与在档困难职工" if zh else "Persons relieved and on file"
+        title = render("briefing_chart.trend", lang)
         add(title, TREND_CODES, figures.trend_figure(
             _named(b.trend, lang), unit="persons", lang=lang, granularity=gran, title=title,
             series="series"))
     if _periods(b.amount_trend) > 1:
-        title = "救助金额" if zh else "Relief paid"
+        title = render("briefing_chart.amount", lang)
         add(title, ("relief_amount",), figures.trend_figure(
             b.amount_trend, unit="yuan", lang=lang, granularity=gran, title=title,
             name=INDICATORS["relief_amount"].name(lang)))
     fest = b.festival.filter(pl.col("code") == "festival_persons")
     if fest["dim"].n_unique() > 1:
-        title = "两节慰问人数（按对象）" if zh else "Condolence visits by group"
+        title = render("briefing_chart.festival", lang)
         fest = fest.with_columns(pl.col("dim").map_elements(
             lambda d: b.label("recipient_group", d, lang), return_dtype=pl.String).alias("label"))
         add(title, ("festival_persons",), figures.bar_figure(
             fest, label="label", unit="persons", lang=lang, title=title,
             name=INDICATORS["festival_persons"].name(lang)))
     if b.funds["dim"].n_unique() > 1:
-        title = "帮扶资金（按来源）" if zh else "Funds by source"
+        title = render("briefing_chart.funds", lang)
         funds = _named(b.funds, lang).with_columns(pl.col("dim").map_elements(
             lambda d: b.label("fund_source", d, lang), return_dtype=pl.String).alias("label"))
         add(title, FUND_CODES, figures.bar_figure(
             funds, label="label", unit="yuan", lang=lang, title=title, series="series"))
     kids = b.children.filter(pl.col("code") == "relieved")
     if kids.height > 1:
-        title = "救助人数（按下级单位）" if zh else "Persons relieved by unit"
+        title = render("briefing_chart.units", lang)
         kids = kids.with_columns(pl.col("dim").map_elements(
             lambda d: b.label("region", d, lang), return_dtype=pl.String).alias("label"))
         add(title, ("relieved",), figures.bar_figure(

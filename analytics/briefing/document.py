@@ -26,67 +26,73 @@ from analytics.briefing.problems import problems_en, problems_zh
 from analytics.briefing.wording import figure_en, figure_zh, scale_of
 from analytics.export import RenderError
 from analytics.indicators import INDICATORS
+from core.messages import Pair, pick, register, render
 
 _NUMERALS_ZH = "一二三四五六七八九十"
-_T = {
-    "zh": {"title": "{region}{period}困难职工帮扶工作汇报材料",
-           "sample": "示例数据（非官方统计）", "chart_sample": "示例数据 sample data",
-           "work": "主要工作情况", "problems": "存在的问题", "next": "下一步工作",
-           "key": "主要数据", "units": "分单位情况",
-           "charts": "图表", "defs": "指标说明",
-           "cols": ("指标", "本期", "上年同期", "同比"), "unit_col": "单位",
-           "fig": "图{n}　{title}", "table": "表{n}　{title}",
-           "no_chart": "（图{n}“{title}”未能生成：{error}）",
-           "empty": "{period}{region}尚无已载入的帮扶数据（救助、慰问、资金、培训、维权、医疗"
-                    "各表在此期间均无记录），故本材料不列数字。",
-           "no_unit": "未注明下级单位"},
-    "en": {"title": "{region}: relief work briefing, {period}",
-           "sample": "Sample data (not official statistics)", "chart_sample": "示例数据 sample data",
-           "work": "Work done", "problems": "Problems", "next": "Next steps",
-           "key": "Key figures", "units": "Units below",
-           "charts": "Charts", "defs": "Definitions",
-           "cols": ("Indicator", "This period", "Year before", "Change"), "unit_col": "Unit",
-           "fig": "Figure {n}  {title}", "table": "Table {n}  {title}",
-           "no_chart": "(Figure {n} \"{title}\" not rendered: {error})",
-           "empty": "{region} has no data loaded for {period} (no relief, condolence, fund, "
-                    "training, petition or medical rows), so this briefing states no figures.",
-           "no_unit": "unit not recorded"},
-}
+register("briefing_doc", {
+    "title": ("{region}{period}困难职工帮扶工作汇报材料", "{region}: relief work briefing, {period}"),
+    "version": ("（{words}）", "({words})"),
+    "sample": ("示例数据（非官方统计）", "Sample data (not official statistics)"),
+    "chart_sample": ("示例数据 sample data", "示例数据 sample data"),
+    "part": ("{n}、{title}", "{n}. {title}"),
+    "work": ("主要工作情况", "Work done"), "problems": ("存在的问题", "Problems"),
+    "problem": ("{n}是{text}", "{n}. {text}"),  # 一是……二是……, as the documents list problems
+    "next": ("下一步工作", "Next steps"), "key": ("主要数据", "Key figures"),
+    "units": ("分单位情况", "Units below"), "charts": ("图表", "Charts"),
+    "defs": ("指标说明", "Definitions"), "definition": ("{name}：{text}", "{name}: {text}"),
+    "col_indicator": ("指标", "Indicator"), "col_now": ("本期", "This period"),
+    "col_before": ("上年同期", "Year before"), "col_change": ("同比", "Change"),
+    "unit_col": ("单位", "Unit"),
+    "fig": ("图{n}　{title}", "Figure {n}  {title}"),
+    "table": ("表{n}　{title}", "Table {n}  {title}"),
+    "no_chart": ("（图{n}“{title}”未能生成：{error}）", "(Figure {n} \"{title}\" not rendered: {error})"),
+    "empty": ("{period}{region}尚无已载入的帮扶数据（救助、慰问、资金、培训、维权、医疗"
+              "各表在此期间均无记录），故本材料不列数字。",
+              "{region} has no data loaded for {period} (no relief, condolence, fund, "
+              "training, petition or medical rows), so this briefing states no figures."),
+    "no_unit": ("未注明下级单位", "unit not recorded"),
+    "no_data": ("无数据", "no data"), "no_register": ("无在档数据", "no register"),
+    "no_rows": ("无记录", "no rows"),
+    # 同比 in words: the Chinese names the comparison and the direction, the English signs it
+    "no_before": ("{base}无数据", "no data {base}"), "zero_before": ("{base}为0", "none {base}"),
+    "flat": ("持平", "unchanged"),
+    "pp_up": ("提高{pp}个百分点", "{pp} pp"), "pp_down": ("下降{pp}个百分点", "{pp} pp"),
+    "pct_up": ("增长{pct}%", "{pct}%"), "pct_down": ("下降{pct}%", "{pct}%"),
+})
 _HALF_TO_FULL = str.maketrans({",": "，", "(": "（", ")": "）", ":": "：", ";": "；"})
 
 
-def _zh(lang: str) -> bool:
-    return lang != "en"
+def _t(key: str, lang: str, **params: object) -> str:
+    return render(f"briefing_doc.{key}", lang, **params)
 
 
 def figure(value: float, code: str, lang: str, scale: str | None = None) -> str:
     """One figure of indicator `code`, as the text writes it."""
     unit = INDICATORS[code].unit
-    return figure_zh(value, unit, code, scale) if _zh(lang) else figure_en(value, unit)
+    return pick((figure_zh(value, unit, code, scale), figure_en(value, unit)), lang)
 
 
 def change(value: float, before: float | None, code: str, base: str, lang: str) -> str:
-    """同比 in words, or why there is none: '增长6.4%', '提高5.3个百分点', '上年同期为0'."""
-    zh, unit = _zh(lang), INDICATORS[code].unit
+    """同比 in words, or why there is none: '增长6.4%', '提高5.3个百分点', '上年同期为0'
+    (`base`: what 同比 compares with, 上年 or 上年同期)."""
+    unit, base_named = INDICATORS[code].unit, Pair(base, "a year before")
     if fmt.missing(before):
-        return f"{base}无数据" if zh else "no data a year before"
+        return _t("no_before", lang, base=base_named)
     if unit == "ratio":
         pp = (value - before) * 100
         if abs(pp) < 0.05:
-            return "持平" if zh else "unchanged"
-        if not zh:
-            return f"{pp:+.1f} pp"
-        return f"{'提高' if pp > 0 else '下降'}{abs(pp):.1f}个百分点"
+            return _t("flat", lang)
+        return _t("pp_up" if pp > 0 else "pp_down", lang,
+                  pp=Pair(f"{abs(pp):.1f}", f"{pp:+.1f}"))
     if before == 0:
         if value == 0:
-            return "持平" if zh else "unchanged"
-        return f"{base}为0" if zh else "none a year before"
+            return _t("flat", lang)
+        return _t("zero_before", lang, base=base_named)
     pct = (value - before) / abs(before) * 100
     if abs(pct) < 0.05:
-        return "持平" if zh else "unchanged"
-    if not zh:
-        return f"{pct:+.1f}%"
-    return f"{'增长' if pct > 0 else '下降'}{abs(pct):.1f}%"
+        return _t("flat", lang)
+    return _t("pct_up" if pct > 0 else "pct_down", lang,
+              pct=Pair(f"{abs(pct):.1f}", f"{pct:+.1f}"))
 
 
 def key_rows(b: BriefingData, lang: str) -> list[tuple[str, str, str, str]]:
@@ -100,7 +106,7 @@ def key_rows(b: BriefingData, lang: str) -> list[tuple[str, str, str, str]]:
             continue  # nothing recorded in either year: nothing to report
         scale = scale_of(value)
         was = (figure(before, code, lang, scale) if not fmt.missing(before)
-               else ("无数据" if _zh(lang) else "no data"))
+               else _t("no_data", lang))
         rows.append((INDICATORS[code].name(lang), figure(value, code, lang, scale), was,
                      change(value, before, code, base, lang)))
     return rows
@@ -116,7 +122,7 @@ def child_rows(b: BriefingData, lang: str) -> list[tuple[str, ...]]:
     rows = []
     for r in wide.iter_rows(named=True):
         name = (b.label("region", r["dim"], lang) if r["dim"] is not None
-                else _T["zh" if _zh(lang) else "en"]["no_unit"])
+                else _t("no_unit", lang))
         rows.append((name, *(
             _no_value(c, lang) if fmt.missing(r.get(c)) else figure(r[c], c, lang, scales[c])
             for c in CHILD_CODES)))
@@ -125,9 +131,7 @@ def child_rows(b: BriefingData, lang: str) -> list[tuple[str, ...]]:
 
 def _no_value(code: str, lang: str) -> str:
     """Why a unit has no figure: coverage needs a hardship register, the rest rows."""
-    if code == "coverage":
-        return "无在档数据" if _zh(lang) else "no register"
-    return "无记录" if _zh(lang) else "no rows"
+    return _t("no_register" if code == "coverage" else "no_rows", lang)
 
 
 def _repeat_header(row) -> None:
@@ -142,7 +146,7 @@ class _Writer:
     and tables 表1, 表2."""
 
     def __init__(self, doc, lang: str) -> None:
-        self.doc, self.lang, self.t = doc, lang, _T["zh" if _zh(lang) else "en"]
+        self.doc, self.lang = doc, lang
         self.parts = self.tables = 0
 
     def para(self, text: str, style: str = "Normal", align=None):
@@ -153,15 +157,15 @@ class _Writer:
 
     def part(self, key: str) -> None:
         self.parts += 1
-        number = (f"{_NUMERALS_ZH[self.parts - 1]}、" if _zh(self.lang) else f"{self.parts}. ")
-        p = self.para(number + self.t[key], "一级标题")
-        if not _zh(self.lang):  # 黑体 is heavy; its Latin stand-in is not
+        n = Pair(_NUMERALS_ZH[self.parts - 1], f"{self.parts}")
+        p = self.para(_t("part", self.lang, n=n, title=_t(key, self.lang)), "一级标题")
+        if pick((False, True), self.lang):  # 黑体 is heavy; its Latin stand-in is not
             p.runs[0].bold = True
 
     def table(self, title: str, header: tuple[str, ...], rows: list[tuple[str, ...]],
               widths_mm: tuple[float, ...]) -> None:
         self.tables += 1
-        caption = self.para(self.t["table"].format(n=self.tables, title=title), "图表题注")
+        caption = self.para(_t("table", self.lang, n=self.tables, title=title), "图表题注")
         caption.paragraph_format.keep_with_next = True  # a table's title stays on its page
         table = self.doc.add_table(rows=1, cols=len(header))
         table.style = self.doc.styles["Table Grid"]  # plain black rules
@@ -191,7 +195,7 @@ class _Writer:
 def _work(w: _Writer, b: BriefingData, paragraphs: list[tuple[str, str]]) -> None:
     w.part("work")
     if not paragraphs:
-        w.para(w.t["empty"].format(period=b.period.label(w.lang), region=b.name(w.lang)))
+        w.para(_t("empty", w.lang, period=b.period.label(w.lang), region=b.name(w.lang)))
     for heading, text in paragraphs:
         w.para(heading, "二级标题")
         w.para(text)
@@ -199,9 +203,8 @@ def _work(w: _Writer, b: BriefingData, paragraphs: list[tuple[str, str]]) -> Non
 
 def problem_paragraphs(b: BriefingData, lang: str = "zh") -> list[str]:
     """The sentences of 存在的问题 ([] when the facts show none)."""
-    if not _zh(lang):
-        return problems_en(b.problems)
-    return problems_zh(b.problems, b.period.base_zh(), vocabulary.level_label("county"))
+    return pick((problems_zh(b.problems, b.period.base_zh(), vocabulary.level_label("county")),
+                 problems_en(b.problems)), lang)
 
 
 def _problems(w: _Writer, b: BriefingData) -> None:
@@ -211,8 +214,8 @@ def _problems(w: _Writer, b: BriefingData) -> None:
     if not sentences:
         return
     w.part("problems")
-    for n, text in enumerate(sentences):  # 一是……二是……, as the documents list problems
-        w.para(f"{n + 1}. {text}" if not _zh(w.lang) else f"{_NUMERALS_ZH[n]}是{text}")
+    for n, text in enumerate(sentences):
+        w.para(_t("problem", w.lang, n=Pair(_NUMERALS_ZH[n], f"{n + 1}"), text=text))
     w.part("next")
     w.para("")  # left for staff to write
 
@@ -225,22 +228,19 @@ def _charts(w: _Writer, b: BriefingData, charts: list[Chart], scale: float) -> N
         try:
             w.picture(chart_png(chart, scale), 150)
         except RenderError as exc:  # the text and tables are still worth having
-            w.para(w.t["no_chart"].format(n=n, title=chart.title, error=exc), "图表题注")
+            w.para(_t("no_chart", w.lang, n=n, title=chart.title, error=exc), "图表题注")
             continue
-        w.para(w.t["fig"].format(n=n, title=chart.title), "图表题注")
+        w.para(_t("fig", w.lang, n=n, title=chart.title), "图表题注")
         if b.sample:
-            w.para(w.t["chart_sample"], "图表题注")
+            w.para(_t("chart_sample", w.lang), "图表题注")
 
 
 def _definitions(w: _Writer, codes: list[str]) -> None:
     w.part("defs")
     for code in dict.fromkeys(codes):
         ind = INDICATORS[code]
-        if _zh(w.lang):
-            w.para(f"{ind.name(w.lang)}：{ind.definition(w.lang)}".translate(_HALF_TO_FULL),
-                   "附注")
-        else:
-            w.para(f"{ind.name(w.lang)}: {ind.definition(w.lang)}", "附注")
+        text = _t("definition", w.lang, name=ind.name(w.lang), text=ind.definition(w.lang))
+        w.para(pick((text.translate(_HALF_TO_FULL), text), w.lang), "附注")  # ，（）in Chinese
 
 
 def write_docx(b: BriefingData, paragraphs: list[tuple[str, str]], charts: list[Chart],
@@ -250,25 +250,26 @@ def write_docx(b: BriefingData, paragraphs: list[tuple[str, str]], charts: list[
     add_styles(doc)
     setup_page(doc)
     w = _Writer(doc, lang)
-    title = w.t["title"].format(region=b.name(lang), period=b.period.label(lang))
+    title = _t("title", lang, region=b.name(lang), period=b.period.label(lang))
     doc.core_properties.title = title
     doc.core_properties.created = datetime.now()
     w.para(title, "公文标题")
     if b.sample:
-        w.para(w.t["sample"], "公文副题")
-    w.para(f"（{b.version_words(lang)}）" if _zh(lang) else f"({b.version_words(lang)})",
-           "公文副题")
+        w.para(_t("sample", lang), "公文副题")
+    w.para(_t("version", lang, words=b.version_words(lang)), "公文副题")
     w.para("")  # a blank line between the title block and the body
     _work(w, b, paragraphs)
     _problems(w, b)
     rows = key_rows(b, lang)
     if rows:
         w.part("key")
-        w.table(w.t["key"], w.t["cols"], rows, (56, 30, 30, 40))
+        cols = ("col_indicator", "col_now", "col_before", "col_change")
+        w.table(_t("key", lang), tuple(_t(c, lang) for c in cols), rows, (56, 30, 30, 40))
     units = child_rows(b, lang)
     if units:
         w.part("units")
-        w.table(w.t["units"], (w.t["unit_col"], *(INDICATORS[c].name(lang) for c in CHILD_CODES)),
+        w.table(_t("units", lang), (_t("unit_col", lang),
+                                    *(INDICATORS[c].name(lang) for c in CHILD_CODES)),
                 units, (58, 30, 34, 34))
     _charts(w, b, charts, scale)
     shown = [c for c in KEY_CODES if INDICATORS[c].name(lang) in {r[0] for r in rows}]

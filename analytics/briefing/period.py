@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from analytics.filters import COUNTRY, Filters, add_months
+from core.messages import pick
 
 _FORMS = (
     (re.compile(r"^(\d{4})$"), "year"),
@@ -27,12 +28,11 @@ class Period:
 
     def label(self, lang: str = "zh") -> str:
         """'2012年', '2012年第三季度', '2012年5月' (or '2012', '2012 Q3', 'May 2012')."""
-        s = self.start
-        if lang == "en":
-            return {"year": f"{s.year}", "quarter": f"{s.year} Q{(s.month + 2) // 3}",
-                    "month": f"{s:%B %Y}"}[self.granularity]
-        return {"year": f"{s.year}年", "quarter": f"{s.year}年第{_QUARTER_ZH[(s.month - 1) // 3]}季度",
-                "month": f"{s.year}年{s.month}月"}[self.granularity]
+        s, q = self.start, (self.start.month - 1) // 3
+        return pick(({"year": f"{s.year}年", "quarter": f"{s.year}年第{_QUARTER_ZH[q]}季度",
+                      "month": f"{s.year}年{s.month}月"},
+                     {"year": f"{s.year}", "quarter": f"{s.year} Q{q + 1}",
+                      "month": f"{s:%B %Y}"}), lang)[self.granularity]
 
     def base_zh(self) -> str:
         """What 同比 compares with: 上年 for a year, 上年同期 otherwise."""
