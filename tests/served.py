@@ -15,7 +15,7 @@ from pathlib import Path
 from bench._browser import FLAGS, IDLE
 
 __all__ = ["CHROMIUM", "DONE", "FLAGS", "IDLE", "ROOT", "SHOTS", "charts_drawn", "dashboard",
-           "free_port", "streamlit_app"]
+           "free_port", "log_in", "streamlit_app"]
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"  # Debian's package (`make test` installs it)
@@ -70,3 +70,11 @@ def charts_drawn(page, timeout: float = 60_000) -> None:
     """Wait until the page's run has ended and each of its charts is drawn."""
     page.wait_for_selector(IDLE, timeout=timeout)
     page.wait_for_function(_DRAWN, timeout=timeout)
+
+
+def log_in(page, name: str, password: str) -> None:
+    """Fill the login form (once it is drawn) and submit it."""
+    page.get_by_label("密码").wait_for(timeout=60_000)
+    page.get_by_label("用户名").fill(name)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
