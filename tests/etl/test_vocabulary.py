@@ -5,7 +5,9 @@ no 示例数据 in the labels, templates, exports and pages; the sample keeps it
 
 from __future__ import annotations
 
+import html
 import io
+import zipfile
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -165,13 +167,12 @@ def test_the_dashboard_words_and_templates(deployment, monkeypatch):
     assert rv.headers()["county_zh"] == f"所属{p.county}"
     for kind in mappings.kinds():
         for lang in ("zh", "en"):
-            book = openpyxl.load_workbook(io.BytesIO(rv.template(kind, *_registry(), lang)))
-            text = _workbook_text(book)
+            data = rv.template(kind, *_registry(), lang)
+            text = _workbook_text(data)
             assert not forbidden(p, text), (kind, lang, forbidden(p, text))
             if any(c.type == "county" for c in mappings.columns(kind)):
-                assert f"所属{p.county}" in [c.value for c in book.worksheets[0][1]]
-    fund_list = _workbook_text(openpyxl.load_workbook(io.BytesIO(
-        rv.template("relief", *_registry(), "zh"))))
+                assert f"所属{p.county}" in _header(data)
+    fund_list = _workbook_text(rv.template("relief", *_registry(), "zh"))
     assert p.fund in fund_list
 
 
@@ -181,14 +182,23 @@ def _registry():
     return registry.help_stations(), registry.counties()
 
 
-def _workbook_text(book) -> str:
-    cells = [str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row
-             if c.value is not None]
-    validations = [f"{dv.formula1} {dv.prompt} {dv.error} {dv.promptTitle}"
-                   for ws in book.worksheets for dv in ws.data_validations.dataValidation]
-    comments = [c.comment.text for ws in book.worksheets for row in ws.iter_rows() for c in row
-                if c.comment]
-    return "\n".join(cells + validations + comments)
+def _workbook_text(data: bytes) -> str:
+    """Every part of the .xlsx package as text, markup included: the cells (shared strings),
+    the drop-down lists, prompts and error messages of the validations, the comments, the
+    sheet names. Read from the XML, not through openpyxl: loading the 78 templates of the
+    three deployments took 6 s of CPU, this 0.1 s."""
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        return "\n".join(html.unescape(book.read(name).decode("utf-8"))
+                         for name in book.namelist() if name.endswith((".xml", ".vml")))
+
+
+def _header(data: bytes) -> list:
+    """The first row of the first sheet (openpyxl's read-only mode reads only that row)."""
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    try:
+        return list(next(book.worksheets[0].iter_rows(max_row=1, values_only=True)))
+    finally:
+        book.close()
 
 
 def test_an_export_says_the_deployments_words_and_no_sample(deployment, monkeypatch):
