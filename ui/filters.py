@@ -32,8 +32,25 @@ def language() -> str:
         st.session_state["lang"] = q if q in LANGS else "zh"
     lang = st.sidebar.segmented_control(
         render("app.language"), LANGS, key="lang", required=True,
+        default=_shown("lang", LANGS, "zh"),
         format_func=lambda c: "中文" if c == "zh" else "English")
     return lang if lang in LANGS else "zh"
+
+
+# Every filter widget is drawn with its current value as its default too. Streamlit sends a
+# value set in session state in the run that set it only; a browser that skipped that run
+# (a slow one, superseded by the login's cookie rerun) drew the plain defaults instead and
+# sent them back on the next click: the link's region and period fell back to the default
+# view. The widgets are keyed, so a changed default does not make them new widgets.
+
+def _shown(key: str, options, fallback):
+    value = st.session_state.get(key)
+    return value if value in options else fallback
+
+
+def _index(key: str, options: list) -> int | None:
+    value = st.session_state.get(key)
+    return options.index(value) if value in options else None
 
 
 def _months(token: str) -> list[date]:
@@ -159,7 +176,8 @@ def _region_select(level: str, parent: str, regions: pl.DataFrame, lang: str) ->
     key = _KEYS[level]
     if st.session_state.get(key) not in names:
         st.session_state[key] = None
-    return st.sidebar.selectbox(level_label(level, lang), list(names), key=key, index=None,
+    return st.sidebar.selectbox(level_label(level, lang), list(names), key=key,
+                                index=_index(key, list(names)),
                                 placeholder=render("app.all", lang), format_func=names.get)
 
 
@@ -175,7 +193,7 @@ def _code_select(label: str, domain: str, key: str, token: str, lang: str) -> st
     labels = data.labels(domain, token)
     if st.session_state.get(key) not in labels:
         st.session_state[key] = None
-    return st.sidebar.selectbox(label, list(labels), key=key, index=None,
+    return st.sidebar.selectbox(label, list(labels), key=key, index=_index(key, list(labels)),
                                 placeholder=render("app.all", lang),
                                 format_func=lambda c: pick(labels[c], lang))
 
@@ -202,8 +220,11 @@ def filter_bar(lang: str) -> Filters:
     # The default view as the widget's default too: a browser whose slider meets new options
     # (after a load) falls back to it, and without one that is a single knob at the start.
     view = default_filters(months)
+    shown = st.session_state.get("f_period")
+    shown = tuple(shown) if isinstance(shown, tuple | list) and set(shown) <= set(months) \
+        else (view.start, view.end)
     period = st.sidebar.select_slider(
-        render("app.period", lang), months, key="f_period", value=(view.start, view.end),
+        render("app.period", lang), months, key="f_period", value=shown,
         format_func=lambda m: fmt.period(m, "month", lang))
     if not isinstance(period, tuple | list):  # a range widget handed back one end (AppTest)
         last = st.session_state.get("filters")
@@ -216,13 +237,15 @@ def filter_bar(lang: str) -> Filters:
                              range=fmt.month_range(months[0], months[-1], lang)))
     gran = st.sidebar.segmented_control(
         render("app.granularity", lang), GRANULARITIES, key="f_gran", required=True,
+        default=_shown("f_gran", GRANULARITIES, "month"),
         format_func=lambda g: render(f"app.gran_{g}", lang))
     if gran not in GRANULARITIES:  # a page switch under AppTest can hand back a list
         gran = (st.session_state.get("filters") or default_filters(months)).granularity
     source = _code_select(render("app.fund_source", lang), "fund_source", "f_source", token, lang)
     cat = _code_select(render("app.category", lang), "hardship_category", "f_cat", token, lang)
     st.sidebar.caption(render("app.cuts_note", lang))
-    st.sidebar.toggle(render("app.show_interventions", lang), key="show_iv")
+    st.sidebar.toggle(render("app.show_interventions", lang), key="show_iv",
+                      value=bool(st.session_state.get("show_iv", True)))
     f = Filters(region=region, start=start, end=end, granularity=gran, fund_source=source,
                 category=cat, scope=auth.user_region())
     st.session_state["filters"] = f
