@@ -59,12 +59,19 @@ def test_browsers_spread_uploads_stick_loads_seen(served, browser, tmp_path):
     tabs: dict[int, object] = {}  # backend port → a page whose browser it serves
     for _ in range(10):  # new browsers until both processes have one (1 in 512 fails)
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        # Two requests of the browser's own (its cookies) say which process serves it: the
+        # first gets the route cookie, the second carries it into the access log. A page is
+        # opened only in a browser of a process not held yet (a page costs a run).
+        for _ in range(2):
+            assert context.request.get(f"{url}/_stcore/health").ok
+        (route,) = [c["value"] for c in context.cookies() if c["name"] == "union_dash_route"]
+        if _backend(run, route) in tabs:
+            context.close()
+            continue
         page = context.new_page()
         page.goto(f"{url}/upload", timeout=60_000)
         page.wait_for_selector(IDLE, timeout=60_000)
-        (route,) = [c["value"] for c in context.cookies() if c["name"] == "union_dash_route"]
-        if tabs.setdefault(_backend(run, route), page) is not page:
-            context.close()  # a second browser of a process already held
+        tabs[_backend(run, route)] = page  # the page's requests too went to that process
         if len(tabs) == 2:
             break
     assert set(tabs) == set(ports)
