@@ -29,7 +29,7 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 LONG = ("test_browser.py", "test_browser_upload.py", "test_auth.py", "test_deployments.py",
         "test_etl_chunks.py", "test_effects_browser.py", "test_briefing.py",
         "test_etl_withdraw.py", "test_browser_empty.py", "test_empty_pages.py",
-        "test_sample_files.py", "test_bench_smoke.py")
+        "test_sample_files.py", "test_bench_smoke.py", "test_bench_changes.py")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -1,5 +1,6 @@
 """bench/bench_sessions.py keeps working: two simultaneous sessions on the warehouse `etl init`
-leaves, each opening the overview and clicking a region, with page times and no errors."""
+leaves, each opening the overview and clicking a region, with page times and no errors; and
+its `validate` against Chromium on the tiny warehouse (tests/bench/conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from etl.warehouse import init
 from sample import regions as sample_regions
+from tests.bench.scripts import bench
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,3 +33,16 @@ def test_two_sessions_report_page_times(tmp_path):
     # an open view counts the page, the handshake and the run; a click the run only
     assert all(r["seconds"] >= r["run_s"] > 0 for r in rows)
     assert level["server_cpu_s"] > 0
+
+
+@pytest.mark.browser
+def test_sessions_validate_against_chromium(pages_all):
+    """`bench_sessions.py validate` (its `run` is tested above): one view by Chromium,
+    returning and new, and by the benchmark's client, cold and cached."""
+    db, _ = pages_all
+    out = json.loads(bench("bench_sessions.py", "validate", "--db", db, "--repeats", 1,
+                           "--timeout", 60).strip().splitlines()[-1])
+    for who, state in (("browser", "cold"), ("browser", "cached"), ("new_browser", "cached"),
+                       ("client", "cold"), ("client", "cached")):
+        assert 0 < out[f"{who}_{state}_s"]["median"] < 60
+    assert out["browser_cold_idle_s"]["median"] >= out["browser_cold_s"]["median"]

@@ -3,69 +3,21 @@ product that breaks a benchmark fails here and not on the day someone measures.
 
 Each script runs as `make bench` and RESULTS.md run it: a subprocess of this Python, with the
 session's pseudonym and audit settings. bench/bench_sessions.py has its own test
-(tests/bench/test_bench_sessions.py: two sessions on a served dashboard)."""
+(tests/bench/test_bench_sessions.py: two sessions on a served dashboard), and the scripts that
+change a copy of the tiny warehouse theirs (tests/bench/test_bench_changes.py); the tiny
+warehouse and its files are tests/bench/conftest.py's."""
 
 from __future__ import annotations
 
 import ast
 import json
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import duckdb
 import pytest
 
 from bench.bench_withdraw import monthly_files
 from etl import load
-
-ROOT = Path(__file__).resolve().parents[2]
-COUNTY = "150702"  # the sample's county whose files make the tiny warehouse
-
-
-def bench(script: str, *args: object, timeout: float = 240) -> str:
-    """Run bench/<script> with `args`; its stdout (the results), after checking it exited 0."""
-    out = subprocess.run([sys.executable, str(ROOT / "bench" / script), *map(str, args)],
-                         cwd=ROOT, capture_output=True, text=True, timeout=timeout)
-    assert out.returncode == 0, f"{script} exited {out.returncode}:\n{out.stderr[-4000:]}"
-    return out.stdout
-
-
-def table_rows(stdout: str) -> dict[str, list[str]]:
-    """A Markdown table's rows by their first cell (the header and rule left out)."""
-    rows = [[c.strip() for c in line.strip().strip("|").split("|")]
-            for line in stdout.splitlines() if line.startswith("|")]
-    return {r[0]: r[1:] for r in rows[2:]}
-
-
-def seconds(cell: str) -> float:
-    return float(cell.split()[0])
-
-
-@pytest.fixture(scope="module")
-def tiny_files(sample_build, tmp_path_factory) -> Path:
-    """Station files of one county as `sample generate` writes them (station registry, the
-    county's hardship register and its relief roster of 2015-2024): ~22k rows."""
-    files = sample_build[1]
-    out = tmp_path_factory.mktemp("bench_files")
-    for kind, pattern in (("stations", "*.csv"), ("hardship", f"{COUNTY}_*.csv"),
-                          ("relief", f"{COUNTY}_*2015-2024.csv")):
-        (out / kind).mkdir()
-        for path in (files / kind).glob(pattern):
-            shutil.copy(path, out / kind / path.name)
-    return out
-
-
-@pytest.fixture(scope="module")
-def pages_all(tiny_files, sample_db, tmp_path_factory) -> tuple[Path, str]:
-    """`bench_pages.py all` as `make bench` runs it, at a tiny scale: the tiny files loaded
-    into a fresh warehouse, the overview recorded on the sample and replayed on it."""
-    work = tmp_path_factory.mktemp("bench_pages")
-    stdout = bench("bench_pages.py", "all", "--sample", sample_db, "--out", work,
-                   "--files", tiny_files, "--repeats", "1", "--pages", "overview",
-                   "--views", "default")
-    return work / "bench.duckdb", stdout
+from tests.bench.scripts import COUNTY, ROOT, bench, seconds, table_rows
 
 
 def test_pages_all_loads_records_replays_and_compares_with_pandas(pages_all):
@@ -106,20 +58,6 @@ def test_pages_build_copies_the_keys_a_later_load_reads(pages_all, tiny_files, t
     month, _ = monthly_files(tiny_files, COUNTY, tmp_path)
     f = load.load_files([month], built, rejects_dir=tmp_path / "rejects").files[0]
     assert (f.status, f.rows_inserted) == ("loaded", f.rows_loaded) and f.rows_loaded > 10
-
-
-def test_withdraw_leaves_the_warehouse_as_before(pages_all, tiny_files, tmp_path):
-    source, _ = pages_all
-    out = json.loads(bench("bench_withdraw.py", "--source", source, "--files", tiny_files,
-                           "--county", COUNTY, "--work", tmp_path, "--check"))
-    steps = [(s["action"], s.get("status")) for s in out["steps"]]
-    assert steps == [("load", "loaded"), ("withdraw", None), ("load", "loaded"),
-                     ("load", "loaded"), ("withdraw", None)]
-    first, withdrawn, _, corrected, back = out["steps"]
-    assert withdrawn["rows_removed"] == first["rows_loaded"] > 0
-    assert corrected["updated"] > 0 and back["rows_restored"] == corrected["updated"]
-    assert out["differences_after_withdrawal"] == {}
-    assert all(s["seconds"] > 0 and s["peak_mb"] > 0 for s in out["steps"])
 
 
 def test_etl_loads_csv_and_xlsx_with_and_without_the_later_steps(tmp_path):
@@ -174,19 +112,6 @@ def test_bench_imports_nothing_from_tests():
         assert '"tests"' not in path.read_text(encoding="utf-8"), path  # no sys.path to tests/
 
 
-@pytest.mark.browser
-def test_sessions_validate_against_chromium(pages_all):
-    """`bench_sessions.py validate` (its `run` is tests/bench/test_bench_sessions.py's): one view by
-    Chromium, returning and new, and by the benchmark's client, cold and cached."""
-    db, _ = pages_all
-    out = json.loads(bench("bench_sessions.py", "validate", "--db", db, "--repeats", 1,
-                           "--timeout", 60).strip().splitlines()[-1])
-    for who, state in (("browser", "cold"), ("browser", "cached"), ("new_browser", "cached"),
-                       ("client", "cold"), ("client", "cached")):
-        assert 0 < out[f"{who}_{state}_s"]["median"] < 60
-    assert out["browser_cold_idle_s"]["median"] >= out["browser_cold_s"]["median"]
-
-
 def test_pages_before_after_table_reads_both_sizes_and_states():
     """`bench_pages.py marts` prints this table (the command itself runs the pages as `run`
     does, measured above); its growth columns divide the last size by the first."""
@@ -202,21 +127,3 @@ def test_pages_before_after_table_reads_both_sizes_and_states():
     assert table["overview/default"] == ["100 / 300, 4.00M", "300 / 900, 16.00M",
                                          "50 / 150, 1.00M", "55 / 165, 1.00M",
                                          "3.00×, 4.00×", "1.10×, 1.00×"]
-
-
-
-def test_incremental_times_each_step_of_a_monthly_load_and_withdrawal(pages_all, tiny_files,
-                                                                     tmp_path):
-    """bench_incremental.py: a monthly file into a copy of the tiny warehouse, withdrawn,
-    loaded again, corrected and the correction withdrawn, each step with its parts."""
-    source, _ = pages_all
-    out = json.loads(bench("bench_incremental.py", "--source", source, "--files", tiny_files,
-                           "--rows", 200, "--work", tmp_path))
-    assert [s["action"] for s in out["steps"]] == ["load", "withdraw", "load", "load",
-                                                    "withdraw"]
-    first, withdrawn, _, corrected, back = out["steps"]
-    assert 0 < first["rows_loaded"] <= 200 and withdrawn["rows_removed"] == first["rows_loaded"]
-    assert corrected["updated"] > 0 and back["rows_restored"] == corrected["updated"]
-    for step in out["steps"]:
-        assert step["seconds"] > 0 and step["parts"]["data-quality refresh"] > 0
-        assert {"amount_outliers", "station_months"} <= set(step["checks"])
