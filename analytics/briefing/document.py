@@ -22,7 +22,7 @@ from analytics import fmt, vocabulary
 from analytics.briefing.charts import Chart, chart_png
 from analytics.briefing.content import CHILD_CODES, KEY_CODES, BriefingData
 from analytics.briefing.layout import HEADING1_FONT, LATIN_FONT, add_styles, set_fonts, setup_page
-from analytics.briefing.problems import problems_en, problems_zh
+from analytics.briefing.problems import problems
 from analytics.briefing.wording import figure_en, figure_zh, scale_of
 from analytics.export import RenderError
 from analytics.indicators import INDICATORS
@@ -203,8 +203,7 @@ def _work(w: _Writer, b: BriefingData, paragraphs: list[tuple[str, str]]) -> Non
 
 def problem_paragraphs(b: BriefingData, lang: str = "zh") -> list[str]:
     """The sentences of 存在的问题 ([] when the facts show none)."""
-    return pick((problems_zh(b.problems, b.period.base_zh(), vocabulary.level_label("county")),
-                 problems_en(b.problems)), lang)
+    return problems(b.problems, lang, b.period.base_zh(), vocabulary.level_label("county"))
 
 
 def _problems(w: _Writer, b: BriefingData) -> None:

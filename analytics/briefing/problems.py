@@ -21,7 +21,7 @@ from analytics.coverage import coverage
 from analytics.filters import Filters
 from analytics.queries_attention import attention
 from analytics.scan import Unavailable
-from core.messages import pick
+from core.messages import LANGS, Message, Pair, pick, register, render
 
 MOST = 5  # units named one by one in a sentence; the rest are counted
 # Checks whose findings another sentence already states (the matching funds, by county).
@@ -109,116 +109,136 @@ def _checks(domain: str, f: Filters) -> pl.DataFrame:
 
 
 # ---------------------------------------------------------------- wording
+# Each sentence is built once from the facts as messages of the "problem" domain. Where the
+# two languages put a fact differently (the Chinese lists the units, then 分别 their figures;
+# the English pairs each unit with its figure) each language's shape is its own message,
+# chosen with `pick`; both have both languages in the catalogue.
 
-def _listed(items: list[str], lang: str) -> str:
-    return pick(("、", ", "), lang).join(items)
+register("problem", {
+    "list": ("、", ", "),
+    "sentences": ("；", "; "),
+    "arrear": ("{who}{year}应到位{due}，实际到位{got}，尚有{gap}未到位",
+               "{who}{year}: due {due}, received {got}, {gap} not arrived"),
+    "year": ("{year}年", " {year}"),
+    "arrears": ("{fund}资金未足额到位：{parts}{more}。", "{fund}s not fully arrived: {parts}{more}."),
+    "arrears_own": ("{fund}资金{parts}。", "{fund}s: {parts}."),  # the region's own, unnamed
+    "more": ("；另有{n}个{level}未足额到位{total}", "; {n} more {level} short{total}"),
+    "total": ("，合计{gap}", ", {gap} in all"),
+    "each": ("分别", " respectively"),
+    "drops": ("{names}救助人数比{base}下降较多，{each}下降{falls}。",
+              "Persons relieved fell {base} in {names}{each}: by {falls}."),
+    "drops_each": ("{items}救助人数同比下降。", "Persons relieved fell year on year in {items}."),
+    "unit_figure": ("{name}（{figure}）", "{name} ({figure})"),
+    "low": ("{names}救助覆盖率偏低，{each}为{rates}{whole}。",
+            "Relief coverage is low in {names}{each}: {rates}{whole}."),
+    "whole": ("（{region}为{rate}）", " ({region}: {rate})"),
+    "lowest_each": ("{items}救助覆盖率最低。", "Relief coverage is lowest in {items}."),
+    "below_each": ("{items}救助覆盖率低于{region}的{rate}。",
+                   "Relief coverage is below {region}'s {rate} in {items}."),
+    "collective": ("受理群体性诉求{now}件，比{base}增加{more}件{rise}。",
+                   "{now} collective petition{plural} received, {more} more than {base}{rise}."),
+    "rise": ("（增长{pct}%）", " (up {pct}%)"),
+    "compliance": ("资金合规检查发现：{items}。", "Compliance checks found: {items}."),
+    "quality": ("数据质量方面：{items}。", "Data quality: {items}."),
+    "check": ("{name}{findings}{word}{money}", "{name}: {findings}{word}{money}"),
+    "involving": ("（涉及{amount}）", " ({amount})"),
+})
+NONE: tuple[Message, ...] = ()  # a clause not said: renders as nothing
 
 
-def _arrears_zh(p: Problems, level: str) -> str:
-    fund = f"{p.fund[0]}资金"
+def _m(key: str, **params: object) -> Message:
+    return Message(f"problem.{key}", params)
+
+
+def _listed(items: list, lang: str, sep: str = "list") -> str:
+    """Names, figures or clauses one after another ('、' / ', ', or '；' / '; ')."""
+    return render(f"problem.{sep}", lang).join(
+        render(m, lang) if isinstance(m, Message) else pick(m, lang) if isinstance(m, Pair)
+        else m for m in items)
+
+
+def _yuan(value: float) -> Pair:
+    return Pair(yuan_zh(value), yuan_en(value))
+
+
+def _said_arrears(p: Problems, lang: str, level: str) -> str:
+    """'地方财政配套资金未足额到位：巴林左旗应到位22万元，实际到位0元，尚有22万元未到位；…'; the
+    region's own alone is not named ('地方财政配套资金应到位…'); the English names each."""
     rows = p.arrears.sort(["gap", "region"], descending=[True, False]).rows(named=True)
-    parts = [("" if r["region"] == p.region else p.name(r["region"]))
-             + (f"{r['year']}年" if len({x['year'] for x in rows}) > 1 else "")
-             + f"应到位{yuan_zh(r['allocated'])}，实际到位{yuan_zh(r['received'])}，"
-               f"尚有{yuan_zh(r['gap'])}未到位" for r in rows[:MOST]]
-    more = (f"；另有{len(rows) - MOST}个{level}未足额到位，合计"
-            f"{yuan_zh(sum(r['gap'] for r in rows[MOST:]))}") if len(rows) > MOST else ""
-    if len(parts) == 1 and rows[0]["region"] == p.region:
-        return f"{fund}{parts[0]}。"
-    return f"{fund}未足额到位：{'；'.join(parts)}{more}。"
+    years = len({r["year"] for r in rows}) > 1  # the Chinese says the year only then
+    parts = [_m("arrear", who=Pair("" if r["region"] == p.region else p.name(r["region"]),
+                                   p.name(r["region"], "en")),
+                year=(_m("year", year=r["year"]),) if years else pick((NONE, (_m(
+                    "year", year=r["year"]),)), lang),
+                due=_yuan(r["allocated"]), got=_yuan(r["received"]), gap=_yuan(r["gap"]))
+             for r in rows[:MOST]]
+    rest = rows[MOST:]
+    more = (_m("more", n=len(rest), level=Pair(level, "units"),
+               total=pick(((_m("total", gap=_yuan(sum(r["gap"] for r in rest))),), NONE),
+                          lang)),) if rest else NONE
+    own = len(parts) == 1 and rows[0]["region"] == p.region
+    return render(pick(("problem.arrears_own" if own else "problem.arrears", "problem.arrears"),
+                       lang), lang, fund=Pair(p.fund[0], p.fund[1].capitalize()),
+                  parts=_listed(parts, lang, "sentences"), more=more)
 
 
-def _arrears_en(p: Problems) -> str:
-    rows = p.arrears.sort(["gap", "region"], descending=[True, False]).rows(named=True)
-    parts = [f"{p.name(r['region'], 'en')} {r['year']}: due {yuan_en(r['allocated'])}, "
-             f"received {yuan_en(r['received'])}, {yuan_en(r['gap'])} "
-             "not arrived" for r in rows[:MOST]]
-    more = f"; {len(rows) - MOST} more units short" if len(rows) > MOST else ""
-    return f"{p.fund[1].capitalize()}s not fully arrived: {'; '.join(parts)}{more}."
-
-
-def _attention_zh(p: Problems, base: str) -> list[str]:
+def _said_attention(p: Problems, lang: str, base: str) -> list[str]:
     out = []
     drops = p.attention.filter(pl.col("reason") == "drop").sort("value").rows(named=True)
     if drops:
-        out.append(f"{_listed([p.name(r['region']) for r in drops], 'zh')}救助人数比{base}下降较多，"
-                   f"{'分别' if len(drops) > 1 else ''}下降"
-                   f"{_listed([percent(-r['value']) for r in drops], 'zh')}。")
+        names = [Pair(*(p.name(r["region"], x) for x in LANGS)) for r in drops]
+        zh = _m("drops", names=_listed(names, lang), base=Pair(base, "year on year"),
+                each=(_m("each"),) if len(drops) > 1 else NONE,
+                falls=_listed([percent(-r["value"]) for r in drops], lang))
+        en = _m("drops_each", items=_listed([_m("unit_figure", name=n, figure=percent(r["value"]))
+                                             for n, r in zip(names, drops, strict=True)], lang))
+        out.append(render(pick((zh, en), lang), lang))
     low = p.attention.filter(pl.col("reason") == "low_coverage").sort("value").rows(named=True)
     if low:
-        whole = "" if p.coverage is None else \
-            f"（{p.name(p.region)}为{percent(p.coverage)}）"
-        out.append(f"{_listed([p.name(r['region']) for r in low], 'zh')}救助覆盖率偏低，"
-                   f"{'分别' if len(low) > 1 else ''}为"
-                   f"{_listed([percent(r['value']) for r in low], 'zh')}{whole}。")
+        names = [Pair(*(p.name(r["region"], x) for x in LANGS)) for r in low]
+        region = Pair(*(p.name(p.region, x) for x in LANGS))
+        rate = None if p.coverage is None else percent(p.coverage)
+        zh = _m("low", names=_listed(names, lang), each=(_m("each"),) if len(low) > 1 else NONE,
+                rates=_listed([percent(r["value"]) for r in low], lang),
+                whole=NONE if rate is None else (_m("whole", region=region, rate=rate),))
+        items = _listed([_m("unit_figure", name=n, figure=percent(r["value"]))
+                         for n, r in zip(names, low, strict=True)], lang)
+        en = _m("lowest_each" if rate is None else "below_each", items=items, region=region,
+                rate=rate)
+        out.append(render(pick((zh, en), lang), lang))
     return out
 
 
-def _attention_en(p: Problems) -> list[str]:
-    out = []
-    drops = p.attention.filter(pl.col("reason") == "drop").sort("value").rows(named=True)
-    if drops:
-        out.append("Persons relieved fell year on year in " + _listed(
-            [f"{p.name(r['region'], 'en')} ({percent(r['value'])})" for r in drops], "en")
-            + ".")
-    low = p.attention.filter(pl.col("reason") == "low_coverage").sort("value").rows(named=True)
-    if low:
-        lead = "Relief coverage is lowest in " if p.coverage is None else (
-            f"Relief coverage is below {p.name(p.region, 'en')}'s "
-            f"{percent(p.coverage)} in ")
-        out.append(lead + _listed(
-            [f"{p.name(r['region'], 'en')} ({percent(r['value'])})"
-             for r in low], "en") + ".")
-    return out
+def _said_collective(p: Problems, lang: str, base: str) -> list[str]:
+    """Collective petitions, when more than a year before."""
+    now, before = p.collective
+    if fmt.missing(now) or fmt.missing(before) or now <= before:
+        return []
+    rise = (_m("rise", pct=f"{(now - before) / before * 100:.1f}"),) if before else NONE
+    return [render("problem.collective", lang, now=f"{now:,.0f}", more=f"{now - before:,.0f}",
+                   base=Pair(base, "a year before"), plural=Pair("", "s" * (now != 1)),
+                   rise=pick((rise, NONE), lang))]
 
 
-def _checks_zh(df: pl.DataFrame, lead: str) -> str:
-    parts = []
-    for r in df.rows(named=True):
-        word = "个" if r["code"] in _MONTH_CHECKS else "条"
-        money = f"（涉及{yuan_zh(r['amount_yuan'])}）" if r["amount_yuan"] > 0 else ""
-        parts.append(f"{r['name_zh']}{r['findings']:,}{word}{money}")
-    return f"{lead}{_listed(parts, 'zh')}。"
+def _said_checks(df: pl.DataFrame, key: str, lang: str) -> str:
+    """'资金合规检查发现：漏报月份3个、…' (months counted as 个, rows as 条)."""
+    items = [_m("check", name=Pair(r["name_zh"], r["name_en"]), findings=f"{r['findings']:,}",
+                word=Pair("个" if r["code"] in _MONTH_CHECKS else "条", ""),
+                money=(_m("involving", amount=_yuan(r["amount_yuan"])),)
+                if r["amount_yuan"] > 0 else NONE) for r in df.rows(named=True)]
+    return render(f"problem.{key}", lang, items=_listed(items, lang))
 
 
-def _checks_en(df: pl.DataFrame, lead: str) -> str:
-    parts = []
-    for r in df.rows(named=True):
-        money = f" ({yuan_en(r['amount_yuan'])})" if r["amount_yuan"] > 0 else ""
-        parts.append(f"{r['name_en']}: {r['findings']:,}{money}")
-    return f"{lead}{_listed(parts, 'en')}."
-
-
-def problems_zh(p: Problems | None, base: str = "上年同期", level: str = "单位") -> list[str]:
+def problems(p: Problems | None, lang: str = "zh", base: str = "上年同期",
+             level: str = "单位") -> list[str]:
     """The sentences of 存在的问题, in the documents' style; [] when nothing was found.
     `base`: what 同比 compares with (上年 for a year); `level`: the units' word."""
     if p is None or p.empty:
         return []
-    out = [_arrears_zh(p, level)] if p.arrears.height else []
-    out += _attention_zh(p, base)
-    now, before = p.collective
-    if not fmt.missing(now) and not fmt.missing(before) and now > before:
-        pct = f"（增长{(now - before) / before * 100:.1f}%）" if before else ""
-        out.append(f"受理群体性诉求{now:,.0f}件，比{base}增加{now - before:,.0f}件{pct}。")
+    out = [_said_arrears(p, lang, level)] if p.arrears.height else []
+    out += _said_attention(p, lang, base) + _said_collective(p, lang, base)
     if p.compliance.height:
-        out.append(_checks_zh(p.compliance, "资金合规检查发现："))
+        out.append(_said_checks(p.compliance, "compliance", lang))
     if p.quality.height:
-        out.append(_checks_zh(p.quality, "数据质量方面："))
-    return out
-
-
-def problems_en(p: Problems | None) -> list[str]:
-    """The same facts in plain English."""
-    if p is None or p.empty:
-        return []
-    out = [_arrears_en(p)] if p.arrears.height else []
-    out += _attention_en(p)
-    now, before = p.collective
-    if not fmt.missing(now) and not fmt.missing(before) and now > before:
-        out.append(f"{now:,.0f} collective petition{'s' * (now != 1)} received, "
-                   f"{now - before:,.0f} more than a year before.")
-    if p.compliance.height:
-        out.append(_checks_en(p.compliance, "Compliance checks found: "))
-    if p.quality.height:
-        out.append(_checks_en(p.quality, "Data quality: "))
+        out.append(_said_checks(p.quality, "quality", lang))
     return out

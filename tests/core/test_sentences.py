@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 BRIEFING = ROOT / "analytics" / "briefing"
-SENTENCES = [BRIEFING / f"{name}.py" for name in ("text", "goals", "document", "charts")]
+SENTENCES = [BRIEFING / f"{name}.py" for name in ("text", "goals", "problems", "document", "charts")]
 NO_BRANCH = [*SENTENCES, BRIEFING / "period.py", BRIEFING / "__init__.py",
              ROOT / "analytics" / "fmt.py"]
 
