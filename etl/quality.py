@@ -76,7 +76,7 @@ def _rule_tables(con: duckdb.DuckDBPyConnection, rules: pl.DataFrame,
 
 # Tables a scoped refresh keeps rows of: without them, it is a full one.
 KEPT = (*(s.table for s in STATEMENTS if s.table != "dq_relief_campaigns"),  # temporary
-        "dq_amount_groups", "dq_amount_p99", "dq_amount_counts")
+        "dq_amount_groups", "dq_amount_p99", "dq_amount_stratum_counts")
 
 
 def _unchanged(con: duckdb.DuckDBPyConnection, rules: dict[str, pl.DataFrame]) -> bool:

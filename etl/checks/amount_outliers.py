@@ -5,11 +5,14 @@ Iglewicz & Hoaglin: |modified z| > 3.5 on log amounts, within groups big enough 
 to mean something; and a plain "more than 3x the 99th percentile of the relief type" that
 also catches outliers in small counties.
 
-The statistics are kept between loads: per relief type x county the count, median and MAD
-of the log amounts (`dq_amount_groups`), per relief type the 99th percentile
-(`dq_amount_p99`, and the rows per type and amount it is read from, `dq_amount_counts`).
-After a batch only the strata it touched get new statistics; the rows it
-wrote are scored, and the other rows only where a score can have changed: every row of a
+The statistics are kept between loads: the rows per relief type x county x amount
+(`dq_amount_stratum_counts`: amounts are few, a few thousand rows for hundreds of thousands of
+relief rows), and from it per relief type x county the count, median and MAD of the log
+amounts (`dq_amount_groups`) and per relief type the 99th percentile (`dq_amount_p99`). After
+a batch only the amounts it touched are counted again, and the strata and types it touched get
+their statistics from those counts, not from their rows (a stratum's rows grow with the
+warehouse's history: reading them made each load cost more as the warehouse grew). The rows
+it wrote are scored, and the other rows only where a score can have changed: every row of a
 stratum whose median, MAD or size class moved, and the rows of a relief type whose p99 moved
 above $f x the lower of the old and new p99.
 """
@@ -36,19 +39,38 @@ CHECK = Check(
             "FROM (SELECT DISTINCT relief_id, amount_yuan FROM dq_amount_outliers)")
 
 
-def _group_stats(rows: str) -> str:
-    """Count, median and MAD of the log amounts per relief type x county of `rows`, and
-    (Iglewicz & Hoaglin: where half the amounts are equal, MAD 0) the mean absolute
-    deviation that stands in, scaled to the same units; computed only for those groups."""
+def _group_stats(counts: str) -> str:
+    """Count, median and MAD of the log amounts per relief type x county, from `counts`
+    (rows per stratum and amount), and (Iglewicz & Hoaglin: where half the amounts are equal,
+    MAD 0) the mean absolute deviation that stands in, scaled to the same units, for those
+    groups. A median is the value at rank (n - 1) / 2, or DuckDB's median of the two values
+    around it (the same interpolation `median` makes over all n rows), found by running sums
+    over the stratum's distinct amounts, then over their distances to the median (MAD)."""
     return f"""
-WITH x AS (SELECT relief_type, county_code, ln(amount_yuan::DOUBLE) AS la
-           FROM {rows} WHERE amount_yuan > 0),
-g AS (SELECT relief_type, county_code, count(*) AS n, median(la) AS med, mad(la) AS mad
-      FROM x GROUP BY ALL)
-SELECT g.*, m0.meanad FROM g LEFT JOIN (
-    SELECT x.relief_type, x.county_code, avg(abs(x.la - g.med)) AS meanad
-    FROM x JOIN g USING (relief_type, county_code) WHERE g.mad = 0 GROUP BY ALL) m0
-USING (relief_type, county_code)"""
+WITH x AS (SELECT relief_type, county_code, ln(amount_yuan::DOUBLE) AS la, n
+           FROM {counts} WHERE amount_yuan > 0),
+m AS (SELECT relief_type, county_code, any_value(total) AS n,
+             {_middle('la')} AS med
+      FROM (SELECT *, sum(n) OVER (PARTITION BY relief_type, county_code ORDER BY la) AS upto,
+                   sum(n) OVER (PARTITION BY relief_type, county_code) AS total FROM x)
+      GROUP BY ALL),
+d AS (SELECT relief_type, county_code, abs(x.la - m.med) AS dev, x.n, m.n AS total
+      FROM x JOIN m USING (relief_type, county_code)),
+a AS (SELECT relief_type, county_code, {_middle('dev')} AS mad,
+             fsum(n * dev) / sum(n) AS meanad
+      FROM (SELECT *, sum(n) OVER (PARTITION BY relief_type, county_code ORDER BY dev) AS upto
+            FROM d)
+      GROUP BY ALL)
+SELECT relief_type, county_code, m.n::BIGINT AS n, m.med, a.mad,
+       CASE WHEN a.mad = 0 THEN a.meanad END AS meanad
+FROM m JOIN a USING (relief_type, county_code)"""
+
+
+def _middle(value: str) -> str:
+    """The median of `value` over a group's rows of counts `n` in running sums `upto` of
+    `total` rows: the values at ranks floor and ceil of (total - 1) / 2, and their median."""
+    return (f"list_aggregate([min({value}) FILTER (upto > floor((total - 1) / 2)), "
+            f"min({value}) FILTER (upto > ceil((total - 1) / 2))], 'median')")
 
 
 def _p99(rows: str) -> str:
@@ -57,13 +79,14 @@ def _p99(rows: str) -> str:
 
 
 def _counts(rows: str) -> str:
-    """Rows per relief type and amount: the p99 of a type without reading its rows."""
-    return (f"SELECT relief_type, amount_yuan, count(*) AS n FROM {rows} "
+    """Rows per relief type x county and amount: a stratum's median and MAD and a type's
+    p99 without reading their rows."""
+    return (f"SELECT relief_type, county_code, amount_yuan, count(*) AS n FROM {rows} "
             f"WHERE amount_yuan > 0 GROUP BY ALL")
 
 
 def p99_from_counts(con: duckdb.DuckDBPyConnection) -> None:
-    """The touched types' p99 into dq_amount_p99, from dq_amount_counts: the two amounts
+    """The touched types' p99 into dq_amount_p99, from the counts: the two amounts
     around rank (n - 1) x 0.99 found by running sums over the distinct amounts, and DuckDB's
     own quantile_cont interpolating between them (the same arithmetic as over all rows: a
     2-row quantile at the fraction d interpolates lo + d x (hi - lo) as the n-row one)."""
@@ -71,7 +94,9 @@ def p99_from_counts(con: duckdb.DuckDBPyConnection) -> None:
         WITH c AS (SELECT relief_type, amount_yuan::DOUBLE AS v,
                           sum(n) OVER (PARTITION BY relief_type ORDER BY amount_yuan) AS upto,
                           sum(n) OVER (PARTITION BY relief_type) AS total
-                   FROM dq_amount_counts WHERE relief_type IN {TYPES}),
+                   FROM (SELECT relief_type, amount_yuan, sum(n) AS n
+                         FROM dq_amount_stratum_counts WHERE relief_type IN {TYPES}
+                         GROUP BY ALL)),
         k AS (SELECT DISTINCT relief_type, (total - 1)::DOUBLE * 0.99::DOUBLE AS rn FROM c)
         SELECT relief_type,
                (SELECT min(v) FROM c WHERE c.relief_type = k.relief_type AND c.upto > floor(rn)),
@@ -88,7 +113,9 @@ def p99_from_counts(con: duckdb.DuckDBPyConnection) -> None:
 
 STRATA = f"(SELECT DISTINCT relief_type, county_code FROM {touched.RELIEF})"
 TYPES = f"(SELECT DISTINCT relief_type FROM {touched.RELIEF})"
-IN_STRATA = f"(SELECT r.* FROM relief r SEMI JOIN {STRATA} s USING (relief_type, county_code))"
+AMOUNTS = f"(SELECT DISTINCT relief_type, county_code, amount_yuan FROM {touched.RELIEF})"
+STRATA_COUNTS = (f"(SELECT c.* FROM dq_amount_stratum_counts c "
+                 f"SEMI JOIN {STRATA} s USING (relief_type, county_code))")
 # The columns of a relief row the scoring reads (the touched rows come from etl/touched.py's
 # staged copy, whose per-person columns may be older than the table's).
 COLUMNS = ("relief_id, person_key, county_code, station_code, relief_date, relief_type, "
@@ -102,9 +129,11 @@ STATEMENT = Statement(
           "rows) or p99x3 (amount > $f x the type's p99)",
     checks=(CHECK,),
     params={"z": ROBUST_Z_LIMIT, "n": ROBUST_Z_MIN_GROUP, "f": P99_FACTOR},
-    before=(f"CREATE OR REPLACE TABLE dq_amount_groups AS {_group_stats('relief')}",
-            f"CREATE OR REPLACE TABLE dq_amount_p99 AS {_p99('relief')}",
-            f"CREATE OR REPLACE TABLE dq_amount_counts AS {_counts('relief')}"),
+    before=("DROP TABLE IF EXISTS dq_amount_counts",  # per type only, before the strata's
+            f"CREATE OR REPLACE TABLE dq_amount_stratum_counts AS {_counts('relief')}",
+            "CREATE OR REPLACE TABLE dq_amount_groups AS "
+            f"{_group_stats('dq_amount_stratum_counts')}",
+            f"CREATE OR REPLACE TABLE dq_amount_p99 AS {_p99('relief')}"),
     sql="""
 CREATE OR REPLACE TABLE dq_amount_outliers AS
 WITH z AS (
@@ -142,10 +171,19 @@ ORDER BY r.relief_type, r.county_code, r.relief_date, f.rule
         before=(
             f"""CREATE OR REPLACE TEMP TABLE _groups_before AS SELECT g.* FROM dq_amount_groups g
                 SEMI JOIN {STRATA} s USING (relief_type, county_code)""",
+            # the amounts the batch touched counted again: a narrow scan of three columns
+            # that picks their rows, not the strata's
+            f"""DELETE FROM dq_amount_stratum_counts WHERE EXISTS (SELECT 1 FROM {AMOUNTS} t
+                WHERE t.relief_type = dq_amount_stratum_counts.relief_type
+                  AND t.county_code = dq_amount_stratum_counts.county_code
+                  AND t.amount_yuan = dq_amount_stratum_counts.amount_yuan)""",
+            f"""INSERT INTO dq_amount_stratum_counts {_counts(
+                f"(SELECT relief_type, county_code, amount_yuan FROM relief "
+                f"SEMI JOIN {AMOUNTS} t USING (relief_type, county_code, amount_yuan))")}""",
             f"""DELETE FROM dq_amount_groups WHERE EXISTS (SELECT 1 FROM {STRATA} s
                 WHERE s.relief_type = dq_amount_groups.relief_type
                   AND s.county_code = dq_amount_groups.county_code)""",
-            f"INSERT INTO dq_amount_groups {_group_stats(IN_STRATA)}",
+            f"INSERT INTO dq_amount_groups {_group_stats(STRATA_COUNTS)}",
             # strata whose statistics moved: every row of them is scored again; in the
             # others only the rows the batch wrote are new to score
             f"""CREATE OR REPLACE TEMP TABLE _groups_moved AS
@@ -155,13 +193,7 @@ ORDER BY r.relief_type, r.county_code, r.relief_date, f.rule
                 USING (relief_type, county_code) WHERE NOT coalesce({SAME}, false)""",
             f"""CREATE OR REPLACE TEMP TABLE _p99_before AS SELECT * FROM dq_amount_p99
                 WHERE relief_type IN {TYPES}""",
-            # the counts of the amounts the batch touched, then the types' p99 from them
-            f"""DELETE FROM dq_amount_counts WHERE EXISTS (SELECT 1 FROM {touched.RELIEF} t
-                WHERE t.relief_type = dq_amount_counts.relief_type
-                  AND t.amount_yuan = dq_amount_counts.amount_yuan)""",
-            f"""INSERT INTO dq_amount_counts {_counts(
-                f"(SELECT r.* FROM relief r SEMI JOIN {touched.RELIEF} t "
-                "USING (relief_type, amount_yuan))")}""",
+            # the touched types' p99 from the counts
             p99_from_counts,
             f"""CREATE OR REPLACE TEMP TABLE _outlier_rows AS
                 WITH moved AS (

@@ -174,6 +174,27 @@ class Run:
         return what
 
 
+def _dated_rows(station: str, amounts: list[int], start: int) -> list[list[str]]:
+    """One 临时救助 row per amount, a day apart from 1 January 2012 + `start` days."""
+    day = dt.date(2012, 1, 1)
+    return [[str(i), "某某", PERSONS[i % len(PERSONS)], station, "临时救助", "工会自筹",
+             str(a), (day + dt.timedelta(days=start + i)).isoformat(), ""]
+            for i, a in enumerate(amounts, start=1)]
+
+
+# The statistics of the outlier check as the rows give them (median and MAD of the log
+# amounts per relief type x county; the mean absolute deviation where the MAD is 0).
+ROW_STATISTICS = """
+WITH x AS (SELECT relief_type, county_code, ln(amount_yuan::DOUBLE) AS la
+           FROM relief WHERE amount_yuan > 0),
+g AS (SELECT relief_type, county_code, count(*) AS n, median(la) AS med, mad(la) AS mad
+      FROM x GROUP BY ALL)
+SELECT g.*, m0.meanad FROM g LEFT JOIN (
+    SELECT x.relief_type, x.county_code, avg(abs(x.la - g.med)) AS meanad
+    FROM x JOIN g USING (relief_type, county_code) WHERE g.mad = 0 GROUP BY ALL) m0
+USING (relief_type, county_code)"""
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_random_changes_leave_the_tables_a_full_refresh_makes(tmp_path, seed):
     run = Run(tmp_path, seed)
@@ -195,12 +216,7 @@ def test_a_load_elsewhere_that_moves_a_types_p99_rescores_rows_it_did_not_touch(
     it changes a finding in another, which the scoped refresh must rescore too."""
     db = registered(tmp_path / "w.duckdb")
     one, *_, other = _stations(db)
-    day = dt.date(2012, 1, 1)
-
-    def rows(station: str, amounts: list[int], start: int) -> list[list[str]]:
-        return [[str(i), "某某", PERSONS[i % len(PERSONS)], station, "临时救助", "工会自筹",
-                 str(a), (day + dt.timedelta(days=start + i)).isoformat(), ""]
-                for i, a in enumerate(amounts, start=1)]
+    rows = _dated_rows
 
     def outliers() -> list[tuple]:
         con = duckdb.connect(str(db), read_only=True)
@@ -217,6 +233,54 @@ def test_a_load_elsewhere_that_moves_a_types_p99_rescores_rows_it_did_not_touch(
     assert outliers() == [(other, 1600)]
     load.load_files([_csv(tmp_path / "b.csv", RELIEF_HEADER, rows(one, [1000] * 60, 200))], db)
     assert outliers() == []
+    assert _differences(db, _full_refresh_of(db, tmp_path)) == {}
+
+
+def test_kept_amount_statistics_are_those_of_the_rows(tmp_path):
+    """The outlier check's strata statistics are made from kept counts per amount
+    (dq_amount_stratum_counts), not from the rows: after loads and withdrawals that add
+    amounts, leave a stratum with an even or odd number of rows, MAD 0 or not, and empty it,
+    they are DuckDB's median and MAD over the rows, and the counts are the rows'."""
+    db = registered(tmp_path / "w.duckdb")
+    *_, other = _stations(db)
+
+    def check() -> int:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            apart = con.sql(f"""
+                SELECT count(*) FROM ({ROW_STATISTICS}) r
+                FULL JOIN dq_amount_groups g USING (relief_type, county_code)
+                WHERE r.n IS DISTINCT FROM g.n OR r.med IS DISTINCT FROM g.med
+                   OR r.mad IS DISTINCT FROM g.mad OR (r.meanad IS NULL) <> (g.meanad IS NULL)
+                   OR abs(r.meanad - g.meanad) > 1e-12""").fetchall()[0][0]
+            counts = con.sql("""
+                SELECT count(*) FROM (
+                    (SELECT relief_type, county_code, amount_yuan, count(*) AS n FROM relief
+                     WHERE amount_yuan > 0 GROUP BY ALL
+                     EXCEPT ALL FROM dq_amount_stratum_counts)
+                    UNION ALL (FROM dq_amount_stratum_counts EXCEPT ALL
+                               SELECT relief_type, county_code, amount_yuan, count(*) FROM relief
+                               WHERE amount_yuan > 0 GROUP BY ALL))""").fetchall()[0][0]
+            groups = con.sql("SELECT count(*) FROM dq_amount_groups").fetchall()[0][0]
+        finally:
+            con.close()
+        assert (apart, counts) == (0, 0)
+        return groups
+
+    def loaded(name: str, amounts: list[int], start: int) -> str:
+        path = _csv(tmp_path / name, RELIEF_HEADER, _dated_rows(other, amounts, start))
+        return load.load_files([path], db, rejects_dir=tmp_path / "rej").files[0].batch_id
+
+    # 23 rows, median 300 and MAD 0 (over half are 300): the mean deviation stands in
+    a = loaded("a.csv", [300] * 12 + [500] * 9 + [1200, 80], 0)
+    assert check() == 1
+    b = loaded("b.csv", [700, 700, 310, 2000, 1450, 90, 400, 650], 100)  # 31 rows
+    assert check() == 1
+    # the 8 rows of b left: an even count, the median between 650 and 700, MAD > 0
+    withdraw.withdraw(db, a)
+    assert check() == 1
+    withdraw.withdraw(db, b)  # the stratum is empty: no counts, no statistics
+    assert check() == 0
     assert _differences(db, _full_refresh_of(db, tmp_path)) == {}
 
 
