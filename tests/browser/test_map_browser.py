@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.map_views import MAP, screenshot
-from tests.served import IDLE
+from tests.served import IDLE, dashboard
 
 pytestmark = pytest.mark.browser
 # A point inside the region's drawn shape (not its box's centre, which may lie outside a
@@ -32,7 +32,20 @@ def _region_boxes(page) -> list[str]:
         "els => els.map(e => e.value)")
 
 
-def test_a_click_on_a_county_sets_the_filter_bar_to_it(server, browser):
+@pytest.fixture(scope="module")
+def map_server(pages_db, sample_db):
+    """A dashboard of the module's own, not the one `server` shares between modules: the map
+    shows its hover label (value and 同比) only in a server's first session, so far (4 of 4
+    runs after another module's pages on the same server: no label; by hand, a second tab on
+    a fresh server, or a first tab after /funds: no label). Not fixed here: the click test
+    keeps checking the first session. `sample_db` sorts the module among those that wait
+    for the sample's build."""
+    with dashboard(pages_db) as url:
+        yield url
+
+
+def test_a_click_on_a_county_sets_the_filter_bar_to_it(map_server, browser):
+    server = map_server
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     # Nothing leaves the machine for the map: any request off the loopback is refused.
     outside: list[str] = []
@@ -75,7 +88,7 @@ def test_a_click_on_a_county_sets_the_filter_bar_to_it(server, browser):
 @pytest.mark.parametrize(("page_name", "scope", "code", "width"), [
     ("overview", "province", "150000", 1280), ("relief", "city", "150700", 390),
     ("overview", "county", "150702", 390)])
-def test_sample_map_screenshot(server, browser, page_name, scope, code, width):
+def test_sample_map_screenshot(map_server, browser, page_name, scope, code, width):
     """On the click test's server (its caches warm)."""
-    screenshot(browser, server, "sample", page_name, scope, code, width,
+    screenshot(browser, map_server, "sample", page_name, scope, code, width,
                "from=2012-01&to=2012-12")
