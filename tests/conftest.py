@@ -26,7 +26,7 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 # The longest modules (20-90 s each with 3 workers on 2 cores), longest first: they start first
 # within their part, so that no worker is left running one while the others have finished.
 # Only the order depends on this list.
-LONG = ("test_browser.py", "test_browser_upload.py", "test_auth.py", "test_deployments.py",
+LONG = ("test_browser_links.py", "test_browser.py", "test_browser_upload.py", "test_auth.py", "test_deployments.py",
         "test_etl_chunks.py", "test_effects_browser.py", "test_briefing.py",
         "test_etl_withdraw.py", "test_browser_empty.py", "test_empty_pages.py",
         "test_sample_files.py", "test_bench_smoke.py", "test_bench_changes.py")
