@@ -42,6 +42,10 @@ def number(value: float | None, unit: str, lang: str = "zh", *, compact: bool = 
         text = f"{value:,.{digits}f}"
     else:
         text = f"{value:,.0f}"
+    if compact and unit == "yuan_per_person":
+        # '¥1,766' in English, the money form of the cards beside it ('¥1.50m'): '1,766 yuan'
+        # was cut to '1,766 …' on a card of a 1,400-px-wide window
+        return pick((f"{text}元", f"¥{text}"), lang)
     suffix = pick((_UNIT_ZH, _UNIT_EN), lang).get(unit, "")
     return text + (suffix.split("/")[0] if compact else suffix)
 

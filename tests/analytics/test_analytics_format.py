@@ -32,7 +32,7 @@ def test_number(value, unit, lang, text):
 @pytest.mark.parametrize(("value", "unit", "lang", "text"), [
     (1766.4, "yuan_per_person", "zh", "1,766元"),
     (4.16, "per_loan", "zh", "4.2人次"),
-    (1766.4, "yuan_per_person", "en", "1,766 yuan"),
+    (1766.4, "yuan_per_person", "en", "¥1,766"),  # money as on the cards beside it
     (886, "persons", "zh", "886人"),
 ])
 def test_compact_number_drops_the_per_part(value, unit, lang, text):
