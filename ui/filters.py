@@ -49,8 +49,8 @@ def _shown(key: str, options, fallback):
 
 
 def _index(key: str, options: list) -> int | None:
-    value = st.session_state.get(key)
-    return options.index(value) if value in options else None
+    value = _shown(key, options, None)
+    return None if value is None else options.index(value)
 
 
 def _months(token: str) -> list[date]:
@@ -217,14 +217,14 @@ def filter_bar(lang: str) -> Filters:
             break
         region = picked or region
     _say_refused(region, root, regions, lang)
-    # The default view as the widget's default too: a browser whose slider meets new options
-    # (after a load) falls back to it, and without one that is a single knob at the start.
+    # The current period as the slider's default (see _shown), else the default view: a
+    # range default, without which a browser draws a single knob at the start.
     view = default_filters(months)
     shown = st.session_state.get("f_period")
-    shown = tuple(shown) if isinstance(shown, tuple | list) and set(shown) <= set(months) \
-        else (view.start, view.end)
+    if not (isinstance(shown, tuple | list) and set(shown) <= set(months)):
+        shown = (view.start, view.end)
     period = st.sidebar.select_slider(
-        render("app.period", lang), months, key="f_period", value=shown,
+        render("app.period", lang), months, key="f_period", value=tuple(shown),
         format_func=lambda m: fmt.period(m, "month", lang))
     if not isinstance(period, tuple | list):  # a range widget handed back one end (AppTest)
         last = st.session_state.get("filters")
