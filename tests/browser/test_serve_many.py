@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -33,8 +34,15 @@ def served(tmp_path_factory):
 
 def _backend(run: Path, route: str) -> int:
     """The port that answered the requests carrying this browser's route cookie."""
-    ports = {int(m) for m in re.findall(rf"127\.0\.0\.1:(\d+) \S+ {route}$",
-                                        (run / "access.log").read_text(), re.M)}
+    # nginx writes the access-log line after the response has gone out, so the client can
+    # read the log before its request is in it (CI saw an empty set once): wait for it.
+    deadline = time.monotonic() + 10
+    while True:
+        ports = {int(m) for m in re.findall(rf"127\.0\.0\.1:(\d+) \S+ {route}$",
+                                            (run / "access.log").read_text(), re.M)}
+        if ports or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert len(ports) == 1, ports  # one browser, one process
     return ports.pop()
 
