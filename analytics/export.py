@@ -21,6 +21,7 @@ Kaleido server is started per process on first use and every later export reuses
 
 from __future__ import annotations
 
+import atexit
 import copy
 import csv
 import io
@@ -130,13 +131,30 @@ def close_renderer(timeout: float = 60) -> None:
     """Wait for a warm-up still starting Chromium, then stop Kaleido's server. A command
     line calls this before it exits: left to the interpreter's exit, Kaleido's temporary
     folder was removed while Chromium was still opening it, and a traceback was printed."""
-    import kaleido
 
     for thread in threading.enumerate():
         if thread.name == WARM_UP:
             thread.join(timeout)
     with _kaleido_lock:
-        kaleido.stop_sync_server(silence_warnings=True)
+        _stop_server()
+
+
+STOP_TIMEOUT_S = 10.0
+
+
+def _stop_server() -> None:
+    """Ask Kaleido's server to close Chromium, waiting at most STOP_TIMEOUT_S. Kaleido's own
+    stop (also its exit hook) waits for ever, and its thread sometimes never returns once
+    Chromium has gone (seen in a test run: a finished command line hung at exit for minutes);
+    the thread is a daemon, so the process can leave without it."""
+    import kaleido
+
+    server = kaleido._global_server
+    if not server.is_running():
+        return
+    server._task_queue.put(None)
+    server._thread.join(STOP_TIMEOUT_S)
+    _forget_server()  # Kaleido's exit hook then has nothing to stop
 
 
 def _ensure_kaleido_server() -> None:
@@ -145,6 +163,8 @@ def _ensure_kaleido_server() -> None:
 
     if not kaleido._global_server.is_running():  # no public "is running" yet
         kaleido.start_sync_server(silence_warnings=True)
+        # registered after Kaleido's own hook, so it runs before it (exit hooks run last first)
+        atexit.register(_stop_server)
 
 
 def captioned(fig: go.Figure | dict, provenance: Provenance) -> dict:

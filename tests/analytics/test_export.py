@@ -235,3 +235,34 @@ def test_a_tab_not_yet_loaded_is_retried_other_errors_are_not(monkeypatch) -> No
     with pytest.raises(RuntimeError, match="crashed"):
         export.figure_png(go.Figure(), PROV)
     assert len(calls) == 1
+
+
+def test_a_server_that_never_stops_does_not_hold_the_process_at_exit() -> None:
+    """Kaleido's exit hook waits for ever on its server thread, which once never returned
+    after Chromium had gone (a finished benchmark hung for minutes): the export's own hook
+    runs first and waits STOP_TIMEOUT_S at most."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = """
+import atexit, functools, queue, threading
+import kaleido
+from analytics import export
+
+def stuck_start(**_):  # what kaleido.start_sync_server leaves, with a thread that never ends
+    server = kaleido._global_server
+    server._task_queue, server._return_queue = queue.Queue(), queue.Queue()
+    server._thread = threading.Thread(target=threading.Event().wait, daemon=True)
+    server._thread.start()
+    server._initialized = True
+    atexit.register(functools.partial(server.close, silence_warnings=True))
+
+kaleido.start_sync_server = stuck_start
+export.STOP_TIMEOUT_S = 0.5
+export._ensure_kaleido_server()
+print('started')
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=30, cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0 and "started" in done.stdout, done.stderr
