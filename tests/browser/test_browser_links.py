@@ -1,5 +1,6 @@
 """Links that always open their view: three deep links in three sequential browser sessions
-(fresh contexts, no shared cookie) on one server, without and with a login, each landing on
+(fresh contexts, no shared cookie) on one server, without and with a login (nothing shown
+before it, a wrong password refused, the role's menu after it), each landing on
 its page with its filters; the overview's own path and an unknown path open the overview
 with a message in the interface's language, never Streamlit's English "Page not found".
 
@@ -13,7 +14,7 @@ import shutil
 
 import pytest
 
-from tests.served import IDLE, ROOT, dashboard
+from tests.served import IDLE, ROOT, dashboard, log_in
 
 pytestmark = pytest.mark.browser
 SHOTS = ROOT / "screenshots"
@@ -67,14 +68,6 @@ def _check(page, link: tuple, server: str) -> None:
     for part in path.split("?")[1].split("&"):
         assert part in page.url, (part, page.url)
     assert page.get_by_text("Page not found").count() == 0
-
-
-def _log_in(page, name: str, password: str) -> None:
-    page.get_by_label("密码").wait_for(timeout=60_000)
-    page.get_by_label("用户名").fill(name)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.get_by_text(f"已登录：{name}").wait_for(timeout=60_000)
 
 
 def _cookie_stored(page) -> None:
@@ -131,9 +124,21 @@ def _slow_cpu(ctx, page, rate: int = 6) -> None:
     ctx.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": rate})
 
 
+def _refused_before_login(page) -> None:
+    """Before a login: no menu and no page, and a wrong password is refused."""
+    page.get_by_label("密码").wait_for(timeout=60_000)
+    body = page.inner_text("body")
+    assert "资金使用" not in body and "总览" not in body, body[:300]
+    page.get_by_label("用户名").fill("wang")
+    page.get_by_label("密码").fill("wrong-password")
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text("用户名或密码错误").wait_for(timeout=60_000)
+
+
 def test_three_links_in_three_sessions_with_a_login(sample_db, browser, tmp_path):
-    """Served to a network (a login required): each link opened before the login is its page
-    after it, in every session; a signed-in session's new tab (the login cookie) opens one too."""
+    """Served to a network (a login required): nothing before a login, a wrong password
+    refused; each link opened before the login is its page after it, in every session, with
+    the role's menu; a signed-in session's new tab (the login cookie) opens one too."""
     from ui import auth
 
     cfg = tmp_path / "auth.yaml"
@@ -150,9 +155,18 @@ def test_three_links_in_three_sessions_with_a_login(sample_db, browser, tmp_path
             if link is LINKS[0]:
                 _slow_cpu(ctx, page)
             page.goto(server + link[0], timeout=60_000)
-            _log_in(page, "wang", "Passwort-123")
+            if link is LINKS[0]:
+                _refused_before_login(page)
+            log_in(page, "wang", "Passwort-123")
+            page.get_by_text("已登录：wang").wait_for(timeout=60_000)
             _landed(page, link, server)
             _cookie_stored(page)
+            if link is LINKS[0]:
+                page.get_by_text("已登录：wang（领导）").wait_for(timeout=60_000)
+                nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+                assert "总览" in nav and "数据导入" not in nav and "数据质量" not in nav, nav
+                SHOTS.mkdir(exist_ok=True)
+                page.screenshot(path=str(SHOTS / "login_leader.png"))
         # After a login: a new tab of the last session signs in by its cookie, no form.
         tab = ctx.new_page()
         tab.goto(server + LINKS[0][0], timeout=60_000)

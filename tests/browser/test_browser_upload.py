@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from etl.parse import make_id
-from tests.served import IDLE, ROOT, dashboard, log_in
+from tests.served import IDLE, ROOT, dashboard
 
 pytestmark = pytest.mark.browser
 
@@ -67,42 +67,3 @@ def test_upload_in_the_browser(login_server, browser, tmp_path):
     page.get_by_text("无法识别的金额…；请只填数字，如 …").first.wait_for(timeout=60_000)
     page.screenshot(path=str(shots / "quality_rejects.png"), full_page=True)
     page.close()
-
-
-def test_login_in_the_browser(sample_db, browser, tmp_path):
-    """Served to a network: nothing before a login, a wrong password refused, then the pages."""
-    from ui import auth
-
-    cfg = tmp_path / "auth.yaml"
-    auth.add_user("wang", "leader", "Passwort-123", cfg)
-    db = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(sample_db, db)
-    with dashboard(db, address="0.0.0.0", UNION_DASH_AUTH=str(cfg)) as url:
-        page = browser.new_page(viewport={"width": 1200, "height": 800})
-        page.goto(f"{url}/funds?region=150400&from=2012-01&to=2012-12", timeout=60_000)
-        page.wait_for_selector(IDLE, timeout=60_000)
-        page.get_by_label("密码").wait_for(timeout=60_000)
-        body = page.inner_text("body")
-        assert "资金使用" not in body and "总览" not in body  # no menu, no page
-        page.get_by_label("用户名").fill("wang")
-        page.get_by_label("密码").fill("wrong-password")
-        page.get_by_role("button", name="登录").click()
-        page.get_by_text("用户名或密码错误").wait_for(timeout=60_000)
-        log_in(page, "wang", "Passwort-123")
-        page.get_by_text("已登录：wang（领导）").wait_for(timeout=60_000)
-        page.wait_for_selector(IDLE, timeout=60_000)
-        nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
-        assert "总览" in nav and "数据导入" not in nav and "数据质量" not in nav
-        # The link opened before the login is the page after it, with its filters (the
-        # frame switches to it once the signed-in navigation has drawn: wait for the switch).
-        page.locator("h1", has_text="资金使用").wait_for(timeout=60_000)
-        page.wait_for_selector(IDLE, timeout=60_000)
-        assert "/funds?" in page.url and "region=150400" in page.url
-        # ... and the filter bar shows it: a slow browser once kept the link's URL but drew
-        # the default region (tests/browser/test_browser_links.py).
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('[data-testid=\"stSidebar\"] "
-            "[data-testid=\"stSelectbox\"] input')].some(e => e.value === '赤峰市')",
-            timeout=30_000)
-        page.screenshot(path=str(ROOT / "screenshots" / "login_leader.png"))
-        page.close()
