@@ -13,7 +13,9 @@ from core.messages import pick, register, render
 
 register("fmt", {"pp": ("{pp}个百分点", "{pp} pp"),
                  "pp_short": ("{pp}百分点", "{pp} pp"),  # a KPI card's room
-                 "range": ("{a}至{b}", "{a}–{b}")})
+                 "range": ("{a}至{b}", "{a}–{b}"),
+                 # a change that rounds to 0.0: as the briefing words it, no sign to read
+                 "flat": ("持平", "unchanged")})
 
 _UNIT_ZH = {"persons": "人", "days": "天", "yuan_per_person": "元/人", "per_loan": "人次/笔",
             "count": ""}
@@ -77,15 +79,24 @@ def delta(current: float | None, before: float | None, unit: str, lang: str = "z
     """Change against a comparison value: percentage points for rates, else relative %.
 
     `compact` writes 百分点 for 个百分点 (a KPI card's delta has room for about ten glyphs).
+    A change that rounds to 0.0 is 持平 (FLAT), as the briefing says, not '+0.0' with an arrow.
     """
     if missing(current) or missing(before):
         return None
     if unit == "ratio":
         pp = (current - before) * 100
+        if abs(pp) < 0.05:
+            return render("fmt.flat", lang)
         return render("fmt.pp_short" if compact else "fmt.pp", lang, pp=f"{pp:+.1f}")
     if before == 0:
         return None
-    return f"{(current - before) / abs(before) * 100:+.1f}%"
+    pct = (current - before) / abs(before) * 100
+    return render("fmt.flat", lang) if abs(pct) < 0.05 else f"{pct:+.1f}%"
+
+
+def is_flat(change: str | None, lang: str = "zh") -> bool:
+    """Whether `change` (from `delta`) says 持平: a card shows it without arrow or colour."""
+    return change == render("fmt.flat", lang)
 
 
 def period(d: date, granularity: str, lang: str = "zh") -> str:

@@ -106,9 +106,12 @@ def kpi_cards(page: PageContext, codes: list[str], per_row: int = 5) -> None:
             # are left out (a sparkline draws no gaps, and 0 would read as a real 0%).
             spark = trend.filter(pl.col("code") == code)["value"].drop_nulls().to_list()
             color = {True: "normal", False: "inverse", None: "off"}[ind.higher_is_better]
+            flat = fmt.is_flat(yoy, lang)  # 持平: an arrow would read as a rise
             col.metric(
                 _card_label(ind, lang), _card_value(r["value"], ind.unit, lang),
-                delta=yoy, delta_color=color, delta_description=render("app.yoy", lang) if yoy else None,
+                delta=yoy, delta_color="off" if flat else color,
+                delta_arrow="off" if flat else "auto",
+                delta_description=render("app.yoy", lang) if yoy else None,
                 help=render("app.kpi_help", lang, definition=ind.definition(lang), yoy=yoy or "—",
                        pop=pop or "—") + (f"\n\n{why}" if why else ""),
                 chart_data=spark if len(spark) > 1 else None, chart_type="area", border=True,

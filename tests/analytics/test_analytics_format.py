@@ -59,6 +59,17 @@ def test_delta_is_points_for_rates_and_relative_otherwise():
     assert fmt.delta(110, 0, "persons") is None
 
 
+def test_a_change_that_rounds_to_nothing_is_flat():
+    """'+0.0百分点' with an up arrow read as a rise; the briefing says 持平 for the same."""
+    assert fmt.delta(0.9234, 0.9230, "ratio", compact=True) == "持平"
+    assert fmt.delta(0.9226, 0.9230, "ratio") == "持平"
+    assert fmt.delta(0.9234, 0.9230, "ratio", "en") == "unchanged"
+    assert fmt.delta(100_040, 100_000, "persons") == "持平"
+    assert fmt.delta(0.9240, 0.9230, "ratio") == "+0.1个百分点"
+    assert fmt.is_flat("持平") and fmt.is_flat("unchanged", "en") and not fmt.is_flat("+0.1%")
+    assert not fmt.is_flat(None)
+
+
 def test_filters_round_trip_through_the_url():
     f = Filters(region="150702", start=date(2012, 1, 1), end=date(2012, 6, 1),
                 granularity="quarter", fund_source="local_matching", category="laid_off")

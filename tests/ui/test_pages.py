@@ -8,6 +8,7 @@ state before a rerun, and the frame's own output is checked on first runs (and i
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -79,6 +80,25 @@ def test_kpis_equal_independent_sql(app, pages_db):
                                                "persons")
     wan = float(metric(at, "救助金额(万元)").replace(",", ""))
     assert wan == pytest.approx(amount(pages_db, "150702", start, end) / 1e4, abs=0.05)
+
+
+def test_a_card_whose_change_rounds_to_nothing_says_flat_without_an_arrow(app):
+    """资金执行率 of 赤峰市 in 2012年2月至11月 changed by less than 0.05 points: the card said
+    '↑ +0.0百分点' in green (screenshots/login_leader.png). Every card's arrow follows its
+    change's sign, and a flat one has none."""
+    from streamlit.proto.Metric_pb2 import Metric
+
+    at = app(region="150400", **{"from": "2012-02", "to": "2012-11"}, gran="quarter")
+    at.switch_page("pages/funds.py").run()
+    cards = {m.label: m.proto for m in at.metric}
+    for label, card in cards.items():
+        if card.delta == "持平":
+            assert (card.direction, card.color) == (Metric.NONE, Metric.GRAY), label
+        elif card.delta:
+            up = card.delta.startswith("+")
+            assert card.direction == (Metric.UP if up else Metric.DOWN), (label, card.delta)
+    if not os.environ.get("PAGES_ON_GOLDEN"):  # the sample's figures, as on the screenshot
+        assert cards["资金执行率"].delta == "持平", cards["资金执行率"].delta
 
 
 def test_query_params_restore_the_filters(app):
