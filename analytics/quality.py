@@ -100,8 +100,8 @@ def summary(domain: str, f: Filters = ALL_MONTHS) -> pl.DataFrame:
 
 
 def _measures(code: str) -> tuple[str, str, str]:
-    if code in ("duplicate_relief", "above_standard"):
-        return "count(DISTINCT t.flag_id)", "count(*)", "sum(t.amount_yuan)"
+    if code in NUMBERED:
+        return "count(DISTINCT t.flag_key)", "count(*)", "sum(t.amount_yuan)"
     if code == "disbursed_over_received":
         return "count(*)", "sum(t.relief_rows)", "sum(t.excess_yuan)"
     if code == "matching_not_arrived":
@@ -109,12 +109,29 @@ def _measures(code: str) -> tuple[str, str, str]:
     return "count(*)", "count(*)", "sum(t.amount_yuan)"
 
 
+# Checks whose finding is a group of rows, stored with a key of its own (flag_key: a load
+# then changes only the groups it touched) → the order their findings are numbered in,
+# 1, 2, … across the whole table, so a finding keeps its number in every view: a duplicate
+# by masked ID, relief type and campaign (its key back from the text: "2012两节" → 201200,
+# "2012-03" → 201203); above the standard by relief type, period, masked ID.
+NUMBERED: dict[str, str] = {
+    "duplicate_relief": """nullif(id_masked, '?'), relief_type,
+        CASE WHEN campaign LIKE '%两节' THEN replace(campaign, '两节', '')::INTEGER * 100
+             ELSE replace(campaign, '-', '')::INTEGER END, flag_key""",
+    "above_standard": "relief_type, period_key::INTEGER, nullif(id_masked, '?'), flag_key",
+}
+
+
 def findings(code: str, f: Filters = ALL_MONTHS) -> pl.DataFrame:
-    """The rows of one check in the region and period, as stored (masked IDs only)."""
+    """The rows of one check in the region and period, as stored (masked IDs only); a
+    group's rows under its number (flag_id, NUMBERED)."""
     table, day, station = ROW_TABLES[code]
     where = _where(access.check(f), day, station)
-    order = "t.flag_id, t.relief_date" if code in ("duplicate_relief", "above_standard") else \
+    order = "t.flag_id, t.relief_date" if code in NUMBERED else \
         ("t.county_code, t.year" if not day else f"t.{day}")
+    if code in NUMBERED:
+        table = (f"(SELECT dense_rank() OVER (ORDER BY {NUMBERED[code]}) AS flag_id, "
+                 f"* EXCLUDE (flag_key) FROM {table})")
     drop = " EXCLUDE (batch_id)" if day else ""
     return _traceable(db.query(f"SELECT t.*{drop} FROM {table} t "
                                f"WHERE {where.sql} ORDER BY {order}", where.params))

@@ -9,8 +9,8 @@ the tables can be shown and exported to an auditor as they are.
 
 After a load or a withdrawal only the findings the batch can change are recomputed
 (`refresh(con, scoped=True)`: each check's `Scope`, etl/checks/, over the keys etl/touched.py
-recorded), with the same findings as a full refresh; a change of the rule files, or a
-warehouse without the findings yet, makes it a full one.
+recorded), with the same findings as a full refresh; a change of the rule files or of the
+checks' SQL (`VERSION`), or a warehouse without the findings yet, makes it a full one.
 
 Rules staff may change live in etl/mappings/fund_rules.csv (which relief types and recipient
 groups each fund source may pay for) and etl/mappings/relief_standards.csv (per-person
@@ -20,6 +20,7 @@ standards); a snapshot of both is stored with the findings (`dq_fund_rules`,
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import duckdb
@@ -78,13 +79,23 @@ def _rule_tables(con: duckdb.DuckDBPyConnection, rules: pl.DataFrame,
 KEPT = (*(s.table for s in STATEMENTS if s.table != "dq_relief_campaigns"),  # temporary
         "dq_amount_groups", "dq_amount_p99", "dq_amount_stratum_counts")
 
+# The statements as this code writes them, stored in dq_meta: findings kept by other code
+# (other columns, another rule) are made again whole, not patched.
+VERSION = hashlib.sha256(repr([(s.sql, s.before, sorted(s.params.items()))
+                               for s in STATEMENTS]).encode()).hexdigest()[:16]
+
 
 def _unchanged(con: duckdb.DuckDBPyConnection, rules: dict[str, pl.DataFrame]) -> bool:
     """Whether the findings kept are still valid: every table there, the same rules."""
     have = {t for (t,) in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
         "AND schema_name = 'main'").fetchall()}
-    if not set(KEPT) <= have or not set(rules) <= have:
+    if not set(KEPT) <= have or not set(rules) <= have or "dq_meta" not in have:
+        return False
+    try:
+        if con.execute("SELECT any_value(version) FROM dq_meta").fetchall() != [(VERSION,)]:
+            return False
+    except duckdb.Error:  # findings from before the version was stored
         return False
     for name, df in rules.items():
         con.register("_df", df)
@@ -113,7 +124,8 @@ SELECT code, findings::BIGINT AS findings, coalesce(rows, 0)::BIGINT AS rows,
        amount_yuan::DECIMAL(18,2) AS amount_yuan
 FROM ({parts})
 """)
-    con.execute("CREATE OR REPLACE TABLE dq_meta AS SELECT now()::TIMESTAMP AS computed_at")
+    con.execute("CREATE OR REPLACE TABLE dq_meta AS SELECT now()::TIMESTAMP AS computed_at, "
+                "$version AS version", {"version": VERSION})
 
 
 def refresh_warehouse(db_path: Path) -> None:

@@ -19,7 +19,10 @@ import duckdb
 from core import schema
 
 # Rows the batches wrote, replaced or (withdrawn) bring back, and the keys they touch.
-RELIEF = "_touched_relief"  # relief_id, person_key, station_code, county_code, type, date, amount
+# relief_id, person_key, station_code, county_code, type, date, amount, batch_id, and
+# `archived`: the row is one a batch replaced (from the archive), not one a batch wrote
+RELIEF = "_touched_relief"
+BATCHES = "_touched_batches"  # batch_id: the batches of the change
 HARDSHIP = "_touched_hardship"  # person_key, station_code
 PERSONS = "_touched_persons"  # person_key: relief or hardship rows changed
 COUNTY_YEARS = "_touched_county_years"  # county_code, year: relief or allocations changed
@@ -35,9 +38,12 @@ WHOLE = frozenset({"help_stations"})
 def capture(con: duckdb.DuckDBPyConnection, batches: Sequence[str]) -> None:
     """The rows and keys `batches` touch, into the temporary tables above."""
     b = {"b": list(batches)}
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {BATCHES} AS "
+                "SELECT unnest($b::VARCHAR[]) AS batch_id", b)
     relief_cols = ("relief_id, person_key, station_code, county_code, relief_type, "
-                   "relief_date, amount_yuan")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {RELIEF} AS {_changed('relief', relief_cols)}", b)
+                   "relief_date, amount_yuan, batch_id")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {RELIEF} AS
+                    {_changed('relief', relief_cols, archived=True)}""", b)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {HARDSHIP} AS
                     {_changed('hardship_files', 'person_key, station_code')}""", b)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {PERSONS} AS
@@ -48,11 +54,13 @@ def capture(con: duckdb.DuckDBPyConnection, batches: Sequence[str]) -> None:
                                                              'county_code, year')})""", b)
 
 
-def _changed(table: str, columns: str) -> str:
+def _changed(table: str, columns: str, archived: bool = False) -> str:
     """Rows of `table` the batches $b wrote, and the rows they replaced (kept in the archive
-    until they are withdrawn)."""
-    return (f"SELECT {columns} FROM {table} WHERE list_contains($b, batch_id) UNION ALL "
-            f"SELECT {columns} FROM {schema.archive(table)} WHERE list_contains($b, replaced_by)")
+    until they are withdrawn); with `archived`, a column saying which of the two a row is."""
+    wrote, replaced = (", false AS archived", ", true AS archived") if archived else ("", "")
+    return (f"SELECT {columns}{wrote} FROM {table} WHERE list_contains($b, batch_id) "
+            f"UNION ALL SELECT {columns}{replaced} FROM {schema.archive(table)} "
+            "WHERE list_contains($b, replaced_by)")
 
 
 def stage(con: duckdb.DuckDBPyConnection) -> None:
@@ -71,6 +79,6 @@ def full_refresh_needed(con: duckdb.DuckDBPyConnection, batches: Sequence[str]) 
 
 
 def drop(con: duckdb.DuckDBPyConnection) -> None:
-    for name in (RELIEF, HARDSHIP, PERSONS, COUNTY_YEARS, PERSON_RELIEF,
+    for name in (RELIEF, BATCHES, HARDSHIP, PERSONS, COUNTY_YEARS, PERSON_RELIEF,
                  PERSON_HARDSHIP):
         con.execute(f"DROP TABLE IF EXISTS {name}")

@@ -9,8 +9,9 @@ The statistics are kept between loads: the rows per relief type x county x amoun
 (`dq_amount_stratum_counts`: amounts are few, a few thousand rows for hundreds of thousands of
 relief rows), and from it per relief type x county the count, median and MAD of the log
 amounts (`dq_amount_groups`) and per relief type the 99th percentile (`dq_amount_p99`). After
-a batch only the amounts it touched are counted again, and the strata and types it touched get
-their statistics from those counts, not from their rows (a stratum's rows grow with the
+a batch the counts of the amounts it touched move by its signed change (`DELTA`: its rows in,
+the rows it replaced or took out), and the strata and types it touched get their statistics
+from those counts, not from their rows (a stratum's rows grow with the
 warehouse's history: reading them made each load cost more as the warehouse grew). The rows
 it wrote are scored, and the other rows only where a score can have changed: every row of a
 stratum whose median, MAD or size class moved, and the rows of a relief type whose p99 moved
@@ -113,7 +114,18 @@ def p99_from_counts(con: duckdb.DuckDBPyConnection) -> None:
 
 STRATA = f"(SELECT DISTINCT relief_type, county_code FROM {touched.RELIEF})"
 TYPES = f"(SELECT DISTINCT relief_type FROM {touched.RELIEF})"
-AMOUNTS = f"(SELECT DISTINCT relief_type, county_code, amount_yuan FROM {touched.RELIEF})"
+# The change of the rows per amount a batch made, from its touched rows alone: a row counts
+# +1 if it is in relief after the change (its relief_id with its batch_id among the touched
+# persons' rows as staged after it: a load's row, a row a withdrawal brought back), else -1
+# (a row a load replaced, a withdrawal's row); a row one batch of a load wrote and another
+# replaced was never counted. Rows per amount then follow the batch, not the warehouse.
+DELTA = f"""SELECT t.relief_type, t.county_code, t.amount_yuan,
+       sum(CASE WHEN p.relief_id IS NULL THEN -1 ELSE 1 END)::BIGINT AS n
+FROM {touched.RELIEF} t
+LEFT JOIN {touched.PERSON_RELIEF} p ON p.relief_id = t.relief_id AND p.batch_id = t.batch_id
+WHERE t.amount_yuan > 0
+  AND NOT (t.archived AND t.batch_id IN (SELECT batch_id FROM {touched.BATCHES}))
+GROUP BY ALL HAVING sum(CASE WHEN p.relief_id IS NULL THEN -1 ELSE 1 END) <> 0"""
 STRATA_COUNTS = (f"(SELECT c.* FROM dq_amount_stratum_counts c "
                  f"SEMI JOIN {STRATA} s USING (relief_type, county_code))")
 # The columns of a relief row the scoring reads (the touched rows come from etl/touched.py's
@@ -171,15 +183,14 @@ ORDER BY r.relief_type, r.county_code, r.relief_date, f.rule
         before=(
             f"""CREATE OR REPLACE TEMP TABLE _groups_before AS SELECT g.* FROM dq_amount_groups g
                 SEMI JOIN {STRATA} s USING (relief_type, county_code)""",
-            # the amounts the batch touched counted again: a narrow scan of three columns
-            # that picks their rows, not the strata's
-            f"""DELETE FROM dq_amount_stratum_counts WHERE EXISTS (SELECT 1 FROM {AMOUNTS} t
-                WHERE t.relief_type = dq_amount_stratum_counts.relief_type
-                  AND t.county_code = dq_amount_stratum_counts.county_code
-                  AND t.amount_yuan = dq_amount_stratum_counts.amount_yuan)""",
-            f"""INSERT INTO dq_amount_stratum_counts {_counts(
-                f"(SELECT relief_type, county_code, amount_yuan FROM relief "
-                f"SEMI JOIN {AMOUNTS} t USING (relief_type, county_code, amount_yuan))")}""",
+            # the counts of the amounts the batch touched move by its signed change
+            f"CREATE OR REPLACE TEMP TABLE _amount_delta AS {DELTA}",
+            """UPDATE dq_amount_stratum_counts c SET n = c.n + d.n FROM _amount_delta d
+               WHERE c.relief_type = d.relief_type AND c.county_code = d.county_code
+                 AND c.amount_yuan = d.amount_yuan""",
+            """INSERT INTO dq_amount_stratum_counts SELECT * FROM _amount_delta
+               ANTI JOIN dq_amount_stratum_counts USING (relief_type, county_code, amount_yuan)""",
+            "DELETE FROM dq_amount_stratum_counts WHERE n = 0",
             f"""DELETE FROM dq_amount_groups WHERE EXISTS (SELECT 1 FROM {STRATA} s
                 WHERE s.relief_type = dq_amount_groups.relief_type
                   AND s.county_code = dq_amount_groups.county_code)""",

@@ -53,8 +53,9 @@ class Scope:
     rows where `stale` (SQL over the check's table) holds are deleted and the statement's
     SELECT runs with `sources` (placeholder → touched table or subquery) in place of the
     whole tables; the rest of the findings stand. `before` runs first (stage the touched
-    rows, save what the SELECT needs); `after` renumbers what is numbered across the whole
-    table (flag_id). `whole`: the SELECT rewrites the whole table, from sources that are
+    rows, save what the SELECT needs); `after` last (drop what `before` staged). Nothing
+    kept is numbered across the table (a batch would renumber every finding): a group of
+    rows is named by a key of its own (flag_key), and the reader numbers them. `whole`: the SELECT rewrites the whole table, from sources that are
     themselves small (e.g. the stations' months, kept from the findings)."""
     key: str
     stale: str = "false"

@@ -108,3 +108,23 @@ def test_rules_are_readable(dq_db):
     assert "central_special" in set(q.fund_rules()["fund_source"])
     assert q.relief_standards().height >= 5
     assert q.checks().height == 10
+
+
+def test_findings_are_numbered_across_the_table(tmp_path, monkeypatch):
+    """A group's number (flag_id, made at read time from the stored flag_key) is its place
+    among all the findings, the same in every view: b's duplicate is #2 in the country and
+    in the view of the one county where one of its rows is."""
+    path = tmp_path / "numbered.duckdb"
+    warehouse(path=str(path), relief_rows=[
+        relief("b", "2012-03-05"), relief("b", "2012-03-25", station="150402000"),
+        relief("a", "2012-01-10", type="festival_condolence"),
+        relief("a", "2012-01-12", type="festival_condolence", station="150702002"),
+        relief("a", "2012-05-10"), relief("a", "2012-05-12", station="150702002")]).close()
+    monkeypatch.setenv("UNION_DASH_DB", str(path))
+    found = q.findings("duplicate_relief")
+    assert "flag_key" not in found.columns and found.columns[0] == "flag_id"
+    assert found.select("flag_id", "id_masked", "campaign").unique(maintain_order=True).rows() \
+        == [(1, masked("a"), "2012两节"), (2, masked("a"), "2012-05"), (3, masked("b"), "2012-03")]
+    assert q.flag_groups("duplicate_relief", _in("150402"))["flag_id"].to_list() == [3]
+    assert q.summary("quality", _in("150402")).filter(
+        code="duplicate_relief")["findings"].to_list() == [1]

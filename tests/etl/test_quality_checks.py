@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from analytics.quality import NUMBERED
 from etl import checks
 from tests.quality_fixtures import allocation, hardship, masked, relief, rows, warehouse
 
@@ -67,7 +68,9 @@ GOLDEN: list[Golden] = [
                             relief("a", "2012-02-10", type="festival_condolence",
                                    station="150702002"),
                             relief("c", "2012-03-05"), relief("c", "2012-03-25")]},
-           "SELECT flag_id, campaign, n_stations, stations, id_masked, relief_date "
+           # flag_id: the groups numbered as the pages and exports number them
+           f"SELECT dense_rank() OVER (ORDER BY {NUMBERED['duplicate_relief']}) AS flag_id, "
+           "campaign, n_stations, stations, id_masked, relief_date "
            "FROM dq_duplicate_relief ORDER BY relief_date",
            [(1, "2012两节", 2, "150702001,150702002", masked("a"), date(2011, 12, 20)),
             (1, "2012两节", 2, "150702001,150702002", masked("a"), date(2012, 2, 10))],
@@ -165,7 +168,8 @@ GOLDEN: list[Golden] = [
                relief("j", "2012-06-01", amount=3000), relief("j", "2012-09-01", amount=2500),
                relief("j", "2013-06-01", amount=3000),
                relief("k", "2012-06-01", amount=3000), relief("k", "2012-09-01", amount=2000)]},
-           "SELECT flag_id, id_masked, period, period_key, standard_yuan, "
+           f"SELECT dense_rank() OVER (ORDER BY {NUMBERED['above_standard']}) AS flag_id, "
+           "id_masked, period, period_key, standard_yuan, "
            "person_total_yuan::DOUBLE, excess_yuan::DOUBLE, relief_date "
            "FROM dq_above_standard ORDER BY flag_id, relief_date",
            [(1, masked("i"), "campaign", "2012", 2000.0, 2500.0, 500.0, date(2012, 1, 5)),

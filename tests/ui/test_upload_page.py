@@ -67,7 +67,7 @@ def test_upload_good_bad_foreign_and_repeated_files(upload_db):
 
     # 2 + 1 rows; the repeated file counted once; A's two festival payments are a duplicate.
     assert _count(upload_db, "SELECT count(*) FROM relief") == 3
-    assert _count(upload_db, "SELECT count(DISTINCT flag_id) FROM dq_duplicate_relief") == 1
+    assert _count(upload_db, "SELECT count(DISTINCT flag_key) FROM dq_duplicate_relief") == 1
     assert _count(upload_db, "SELECT count(*) FROM load_rejects") == 3
 
 
