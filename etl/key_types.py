@@ -160,7 +160,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
 def _renumber(con: duckdb.DuckDBPyConnection, table: str, column: str, ids: str) -> None:
     """New ids for every row. The per-person columns order a person's rows of one day by
     their id, so they are made again, and so are the monthly tables made from them (an
-    empty rollup table is rebuilt whole: `person_index.migrate`)."""
+    empty rollup table is rebuilt whole: `rollups.migrate`)."""
     present = {r[0] for r in con.sql(f"DESCRIBE {table}").fetchall()}
     derived = [c for c in schema.derived_columns(table) if c in present]
     con.sql(f"UPDATE {table} SET " + ", ".join([f"{column} = {ids}",

@@ -20,7 +20,6 @@ import polars as pl
 
 from core import schema
 from core.schema import PENDING
-from etl import rollups
 
 # Breaks ties between a person's rows on the same day, so a rebuild is deterministic.
 TIEBREAK = {"relief": ("relief_id",), "training": ("enrolment_id",),
@@ -150,6 +149,3 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
                    FROM persons WHERE person_no IS NULL) n
                WHERE persons.person_key = n.person_key""")
     refresh(con)
-    if any(not con.sql(f"SELECT count(*) FROM {rollup}").fetchall()[0][0]
-           for rollup in rollups.tables()):  # new since the file was written (or no facts)
-        rollups.refresh(con)

@@ -33,6 +33,14 @@ MONTH_ROWS, SEASON_ROWS = "_rollup_month_rows", "_rollup_season_rows"
 FESTIVALS = "spring_festivals_df"
 
 
+def migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Fill the rollups of a warehouse written before one of them existed (or without facts),
+    once its per-person columns are there (etl/person_index.migrate)."""
+    if any(not con.sql(f"SELECT count(*) FROM {rollup}").fetchall()[0][0]
+           for rollup in tables()):
+        refresh(con)
+
+
 def scope(con: duckdb.DuckDBPyConnection) -> bool:
     """Limit the next `refresh(con, scoped=True)` to what the batch touched (etl/touched.py;
     its persons' rows staged before etl/person_index.py ran, with their derived columns as

@@ -14,7 +14,7 @@ import duckdb
 import polars as pl
 
 from core import schema
-from etl import key_types, mappings, person_index, regions, swap, upsert
+from etl import key_types, mappings, person_index, regions, rollups, swap, upsert
 
 
 def ensure_warehouse(db_path: Path) -> None:
@@ -52,6 +52,7 @@ def prepare(con, deployment: tuple[list[str], bool] | None = None) -> None:
     con.sql("ALTER TABLE load_batches ADD COLUMN IF NOT EXISTS loaded_by VARCHAR")
     key_types.migrate(con)
     person_index.migrate(con)
+    rollups.migrate(con)  # after the per-person columns it sums
     regions.migrate(con)
     if deployment is not None:
         regions.set_deployment(con, deployment[0], sample=deployment[1])
