@@ -39,7 +39,7 @@ def _refresh_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
     # A narrow projection of the touched persons' rows goes to Polars, which sorts it once
     # and finds each row's previous row per dimension by a stable sort on one integer key;
     # DuckDB ran one window sort per dimension (10M relief rows: ~30 s against ~5 s).
-    rows = con.sql(f"""SELECT t.rowid AS rid, p.person_no, {_projection(table)} FROM {table} t
+    rows = con.sql(f"""SELECT t.rowid AS rid, p.person_no, {projection(table)} FROM {table} t
                        LEFT JOIN persons p USING (person_key)
                        WHERE t.person_key IN (SELECT person_key FROM {table}
                                               WHERE {PENDING})""").pl()
@@ -58,12 +58,12 @@ def for_insert(con: duckdb.DuckDBPyConnection, rows: str, table: str) -> pl.Data
     """The derived columns of `rows` (a view of the rows about to be inserted, with `_i`)
     when they are all the rows of `table` (it was empty), keyed by `rid` = `_i`: the insert
     writes them with the rows instead of updating 10^7 rows after."""
-    return derive(con.sql(f"""SELECT t._i AS rid, p.person_no, {_projection(table)}
+    return derive(con.sql(f"""SELECT t._i AS rid, p.person_no, {projection(table)}
                              FROM {rows} t LEFT JOIN persons p USING (person_key)""").pl(),
                   table)
 
 
-def _projection(table: str) -> str:
+def projection(table: str) -> str:
     """Date, tiebreak hashes, and hashes of the sites and dimensions of the rows t. Hashes,
     not the text: eight bytes a row whatever the value, and a value only has to differ from
     the few other values of one person (NULL stays NULL)."""

@@ -86,7 +86,7 @@ def _changed(con: duckdb.DuckDBPyConnection) -> None:
     derived = [c for c in schema.derived_columns("relief") if c != "person_no"]
     rows = con.sql(f"""SELECT t.rowid AS rid,
                               dense_rank() OVER (ORDER BY t.person_key) AS person_no,
-                              {person_index._projection("relief")}
+                              {person_index.projection("relief")}
                        FROM {touched.PERSON_RELIEF} t""").pl()
     con.register("_rollup_derived", person_index.derive(rows, "relief"))
     try:
