@@ -55,8 +55,11 @@ def refresh(con: duckdb.DuckDBPyConnection, change: Change) -> None:
         quality.refresh(con)
         return
     touched.stage(con)  # before person_index: the rollups compare its columns with these
-    person_index.refresh(con)  # the persons with rows the change wrote or disturbed
-    rollups.refresh(con, scoped=rollups.scope(con))
+    # the persons with rows the change wrote or disturbed: relief's from the staged rows,
+    # the other tables' (and relief's, if a pending person was not staged) from the tables
+    derived = person_index.refresh_staged(con, "relief", touched.PERSON_RELIEF)
+    person_index.refresh(con)
+    rollups.refresh(con, scoped=rollups.scope(con, derived))
     marts.refresh(con, scoped=True)  # the pages' sums by month and place (etl/marts.py)
     quality.refresh(con, scoped=True)
     touched.drop(con)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import date
 
 import duckdb
+import polars as pl
 
 from core import festival, schema
 from etl import person_index, season_rollup, touched
@@ -41,7 +42,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
         refresh(con)
 
 
-def scope(con: duckdb.DuckDBPyConnection) -> bool:
+def scope(con: duckdb.DuckDBPyConnection, derived: pl.DataFrame | None = None) -> bool:
     """Limit the next `refresh(con, scoped=True)` to what the batch touched (etl/touched.py;
     its persons' rows staged before etl/person_index.py ran, with their derived columns as
     they were): the relief rollups to the (station, month) and (station, season) cells of
@@ -52,10 +53,11 @@ def scope(con: duckdb.DuckDBPyConnection) -> bool:
     month and of the few rows it displaced, not its stations' histories, and reads only the
     row groups of those months and seasons (relief is mostly in load order, i.e. by date, so
     its zone maps on relief_date skip the rest). False when every relief row is touched:
-    rebuild it all."""
+    rebuild it all. `derived`: the touched persons' relief rows whose columns person_index
+    changed (its `refresh_staged`), else derived here again from the staged rows."""
     con.register(FESTIVALS, festival.frame())
     try:
-        _changed(con)
+        _changed(con, derived)
         join, season = festival.season_sql("relief_date", FESTIVALS, "nx", "LEFT JOIN")
         con.execute(f"""CREATE OR REPLACE TEMP TABLE {MONTHS} AS
                         SELECT DISTINCT station_code,
@@ -74,26 +76,28 @@ def scope(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(partial)
 
 
-def _changed(con: duckdb.DuckDBPyConnection) -> None:
+def _changed(con: duckdb.DuckDBPyConnection, derived: pl.DataFrame | None) -> None:
     """`_rollup_changed`: station and date of the rows the batch touched and of its persons'
-    rows whose derived columns person_index changed. The new values are derived again from
-    the staged copy with person_index's own projection and `derive` (a person's columns
-    depend on that person's rows only, and the copy holds all of them), not read back from
-    relief: the persons' rows are spread over the whole table, so that read was a scan of
-    all of it. The persons are told apart by person_key, which names one person_no each
-    (the load numbers the persons it adds), so persons is not read either."""
+    rows whose derived columns person_index changed: those `derived` holds (by `rid`, the
+    staged rows' `row_id`), or, when person_index did not derive them from the staged copy,
+    derived again from it with person_index's own projection and `derive` (a person's
+    columns depend on that person's rows only, and the copy holds all of them), not read
+    back from relief: the persons' rows are spread over the whole table, so that read was a
+    scan of all of it. The persons are then told apart by person_key, which names one
+    person_no each (the load numbers the persons it adds), so persons is not read either."""
+    if derived is None:
+        derived = person_index.derive(con.sql(f"""
+            SELECT t.row_id AS rid, dense_rank() OVER (ORDER BY t.person_key) AS person_no,
+                   {person_index.projection("relief")}
+            FROM {touched.PERSON_RELIEF} t""").pl(), "relief")
     # the derived columns the rollups read; person_no only follows the person
-    derived = [c for c in schema.derived_columns("relief") if c != "person_no"]
-    rows = con.sql(f"""SELECT t.rowid AS rid,
-                              dense_rank() OVER (ORDER BY t.person_key) AS person_no,
-                              {person_index.projection("relief")}
-                       FROM {touched.PERSON_RELIEF} t""").pl()
-    con.register("_rollup_derived", person_index.derive(rows, "relief"))
+    columns = [c for c in schema.derived_columns("relief") if c != "person_no"]
+    con.register("_rollup_derived", derived)
     try:
-        differ = " OR ".join(f"s.{c} IS DISTINCT FROM d.{c}" for c in derived)
+        differ = " OR ".join(f"s.{c} IS DISTINCT FROM d.{c}" for c in columns)
         con.execute(f"""CREATE OR REPLACE TEMP TABLE _rollup_changed AS
                         SELECT s.station_code, s.relief_date FROM {touched.PERSON_RELIEF} s
-                        JOIN _rollup_derived d ON d.rid = s.rowid WHERE {differ}
+                        JOIN _rollup_derived d ON d.rid = s.row_id WHERE {differ}
                         UNION ALL SELECT station_code, relief_date FROM {touched.RELIEF}""")
     finally:
         con.unregister("_rollup_derived")

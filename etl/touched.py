@@ -26,7 +26,7 @@ BATCHES = "_touched_batches"  # batch_id: the batches of the change
 HARDSHIP = "_touched_hardship"  # person_key, station_code
 PERSONS = "_touched_persons"  # person_key: relief or hardship rows changed
 COUNTY_YEARS = "_touched_county_years"  # county_code, year: relief or allocations changed
-# The touched persons' rows as they are after the change (`stage`).
+# The touched persons' rows as they are after the change (`stage`); relief's with `row_id`.
 PERSON_RELIEF = "_touched_person_relief"
 PERSON_HARDSHIP = "_touched_person_hardship"
 
@@ -64,10 +64,19 @@ def _changed(table: str, columns: str, archived: bool = False) -> str:
 
 
 def stage(con: duckdb.DuckDBPyConnection) -> None:
-    """The touched persons' relief and hardship rows as they are now (after the change)."""
-    for name, table in ((PERSON_RELIEF, "relief"), (PERSON_HARDSHIP, "hardship_files")):
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {table}
-                        WHERE person_key IN (SELECT person_key FROM {PERSONS})""")
+    """The touched persons' relief and hardship rows as they are now (after the change).
+
+    Their relief rows are read once, whole: the checks read the facts, etl/person_index.py
+    derives the persons' columns from them (by `row_id`, relief's rowid) and etl/rollups.py
+    compares those with the columns as they were. A person's rows are spread over the whole
+    table, so every read of them decompresses most of its row groups. Of the hardship rows
+    only the columns the checks read (etl/checks/not_on_file.py, relief_after_exit.py)."""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {PERSON_RELIEF} AS
+                    SELECT rowid AS row_id, * FROM relief
+                    WHERE person_key IN (SELECT person_key FROM {PERSONS})""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {PERSON_HARDSHIP} AS
+                    SELECT person_key, registered_on, exited_on FROM hardship_files
+                    WHERE person_key IN (SELECT person_key FROM {PERSONS})""")
 
 
 def full_refresh_needed(con: duckdb.DuckDBPyConnection, batches: Sequence[str]) -> bool:

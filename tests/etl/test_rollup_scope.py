@@ -46,8 +46,8 @@ def test_a_load_refreshes_the_distant_cells_of_the_rows_it_displaces(tmp_path, m
     cells: list[tuple[set, set]] = []
     scope = rollups.scope
 
-    def spy(con: duckdb.DuckDBPyConnection) -> bool:
-        partial = scope(con)
+    def spy(con: duckdb.DuckDBPyConnection, *args) -> bool:
+        partial = scope(con, *args)
         cells.append(tuple(set(con.sql(f"SELECT station_code, {key} FROM {table}").fetchall())
                            for table, key in ((rollups.MONTHS, "month_key"),
                                               (rollups.SEASONS, "season"))))
