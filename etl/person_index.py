@@ -45,8 +45,8 @@ def _refresh_in_shares(con: duckdb.DuckDBPyConnection, table: str, chunk_rows: i
     the number of shares), every row of a person in the same share, since a row's columns
     compare it with the person's other rows; the same columns as all at once. False, left to
     `_refresh_table`, when at most `chunk_rows` rows are pending."""
-    (pending, rows), = con.sql(f"SELECT count(*) FILTER ({PENDING}), count(*) "
-                               f"FROM {table}").fetchall()
+    (pending, rows, last), = con.sql(f"SELECT count(*) FILTER ({PENDING}), count(*), "
+                                     f"max(rowid) FROM {table}").fetchall()
     if pending <= chunk_rows:
         return False
     shares = -(-rows // chunk_rows)  # the table's rows bound the pending persons' rows
@@ -58,20 +58,23 @@ def _refresh_in_shares(con: duckdb.DuckDBPyConnection, table: str, chunk_rows: i
                     LEFT JOIN persons p USING (person_key)""")
     try:
         for share in range(shares):
-            rows = con.sql(f"""SELECT t.rowid AS rid, s.person_no, {projection(table)}
-                               FROM {table} t JOIN _pending_persons s
-                               ON s.person_key = t.person_key AND s.share = {share}""").pl()
-            con.register("_derived", derive(rows, table))
-            del rows
-            # kept by DuckDB (which spills past its memory limit) for one update at the end:
-            # an update per share rewrote every row group each time (5M rows, 6 shares:
-            # 6.5 s against 3.4 s)
+            frame = con.sql(f"""SELECT t.rowid AS rid, s.person_no, {projection(table)}
+                                FROM {table} t JOIN _pending_persons s
+                                ON s.person_key = t.person_key AND s.share = {share}""").pl()
+            con.register("_derived", derive(frame, table))
+            del frame
+            # kept by DuckDB (which spills past its memory limit), written after by ranges
+            # of rows: an update per share rewrote every row group each time (5M rows, 6
+            # shares: 6.5 s against 3.4 s), one of every row held 40M rows' old values
             con.execute("INSERT INTO _shares_derived SELECT * FROM _derived" if share else
                         "CREATE OR REPLACE TEMP TABLE _shares_derived AS FROM _derived")
             con.unregister("_derived")
         columns = schema.derived_columns(table)
-        con.sql(f"UPDATE {table} SET {', '.join(f'{c} = d.{c}' for c in columns)} "
-                f"FROM _shares_derived d WHERE {table}.rowid = d.rid")
+        for start in range(0, last + 1, chunk_rows):
+            con.execute(f"""UPDATE {table} SET {', '.join(f'{c} = d.{c}' for c in columns)}
+                            FROM (FROM _shares_derived WHERE rid >= $lo AND rid < $hi) d
+                            WHERE {table}.rowid = d.rid""",
+                        {"lo": start, "hi": start + chunk_rows})
     finally:
         con.execute("DROP TABLE IF EXISTS _pending_persons")
         con.execute("DROP TABLE IF EXISTS _shares_derived")
