@@ -104,7 +104,7 @@ if not {quality!r}:  # the later steps: findings and the pages' marts
     marts.refresh = lambda con, **kw: None
 if not {person_index!r}:  # the marts count persons by these columns
     schema.PERSON_INDEX.clear()
-    rollups.refresh = rollups.scope = lambda con, **kw: None
+    rollups.refresh = rollups.scope = lambda con, *args, **kw: None
     marts.refresh = lambda con, **kw: None
 from sample import regions as sample_regions
 from etl.load import load_files

@@ -120,7 +120,9 @@ def refresh_staged(con: duckdb.DuckDBPyConnection, table: str,
     again decompressed most of its row groups twice more. Only the rows whose columns
     change are written; they are returned (`rid` and the columns, as `derive` gives them)
     for the rollups to compare. None, leaving the table to `refresh`, when a pending row is
-    of a person not staged."""
+    of a person not staged, or nothing when the table has no per-person columns."""
+    if table not in schema.PERSON_INDEX:
+        return None
     if con.sql(f"""SELECT count(*) FROM (SELECT person_key FROM {table} WHERE {PENDING}) t
                    ANTI JOIN {staged} s USING (person_key)""").fetchall()[0][0]:
         return None
