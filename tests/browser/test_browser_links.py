@@ -43,6 +43,12 @@ def _settled(page) -> None:
         "() => document.querySelectorAll("
         "'[data-testid=\"stSidebar\"] [role=\"radio\"][aria-checked=\"true\"]').length >= 2",
         timeout=30_000)
+    # and the region boxes hold their values: read at once after a page switch (the role's
+    # refusal below), they were once all empty (a clean-clone CI run)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll("
+        "'[data-testid=\"stSidebar\"] [data-testid=\"stSelectbox\"] input')]"
+        ".some(e => e.value)", timeout=30_000)
     page.wait_for_selector(IDLE, timeout=60_000)
 
 
