@@ -156,9 +156,11 @@ def test_twenty_counties_by_240_months_under_two_seconds(method):
                            MONTHS[100], seasonality=2, hac_lags=12),
     }[method]
     run()  # the first call compiles pyfixest's numba kernels; bench/ records the cold time
-    started = time.perf_counter()
+    # CPU time of this process, not the clock: the suite keeps both cores busy, and a clean-
+    # clone CI run measured 2.24 s of wall time for this warm event study (0.17 s alone)
+    started = time.process_time()
     run()
-    assert time.perf_counter() - started < 2.0
+    assert time.process_time() - started < 2.0
 
 
 def test_sun_abraham_equals_cohort_by_cohort_two_by_two_differences():
