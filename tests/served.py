@@ -73,8 +73,11 @@ def charts_drawn(page, timeout: float = 60_000) -> None:
 
 
 def log_in(page, name: str, password: str) -> None:
-    """Fill the login form (once it is drawn) and submit it."""
+    """Fill the login form (once it is drawn and the run that drew it has ended) and submit it.
+    A clean-clone CI run once waited 60 s for 已登录 after a submit (cause not found): a submit
+    during a run in progress is one way to lose it, so the page is settled first."""
     page.get_by_label("密码").wait_for(timeout=60_000)
+    page.wait_for_selector(IDLE, timeout=60_000)
     page.get_by_label("用户名").fill(name)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
