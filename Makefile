@@ -41,16 +41,17 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
-## Debian packages: Chromium (browser tests, PNG/SVG export), a CJK font, LibreOffice
+## Debian packages: Chromium (PNG/SVG export) and its headless shell (browser tests), a CJK font, LibreOffice
 ## Writer without GUI (briefings as PDF) and nginx (deploy/serve-many.sh). Needs root.
 system-deps:
-	@if ! command -v chromium >/dev/null || ! command -v soffice >/dev/null \
+	@if ! command -v chromium >/dev/null || ! command -v chromium-headless-shell >/dev/null \
+	    || ! command -v soffice >/dev/null \
 	    || ! dpkg -s libreoffice-calc-nogui >/dev/null 2>&1 \
 	    || ! test -x /usr/sbin/nginx || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
-	    chromium fonts-noto-cjk fontconfig libreoffice-writer-nogui libreoffice-calc-nogui \
+	    chromium chromium-headless-shell fonts-noto-cjk fontconfig libreoffice-writer-nogui libreoffice-calc-nogui \
 	    nginx >/dev/null; \
 	fi
 

@@ -557,7 +557,7 @@ def validate(db: Path, repeats: int, timeout: float) -> dict:
     from playwright.sync_api import sync_playwright
 
     sys.path.insert(0, str(ROOT))
-    from bench._browser import FLAGS, IDLE
+    from bench._browser import CHROMIUM, FLAGS, IDLE
 
     out: dict[str, list[float]] = {}
 
@@ -565,7 +565,7 @@ def validate(db: Path, repeats: int, timeout: float) -> dict:
         out.setdefault(key, []).append(value)
 
     with dashboards(db, 1, False) as (url, backends, pids, _), sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         returning = browser.new_context()
         _browser_view(returning, url, IDLE, timeout)  # its scripts into the browser's cache
         for i in range(repeats):

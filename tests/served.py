@@ -12,13 +12,12 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench._browser import FLAGS, IDLE
+from bench._browser import CHROMIUM, FLAGS, IDLE
 
 __all__ = ["CHROMIUM", "DONE", "FLAGS", "IDLE", "ROOT", "SHOTS", "charts_drawn", "dashboard",
            "free_port", "log_in", "streamlit_app"]
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"  # Debian's package (`make test` installs it)
 SHOTS = ROOT / "screenshots"  # what the browser tests saw, to look at
 DONE = IDLE  # a page has finished running
 # Every Plotly chart of the page has drawn its SVG (and there is one): the condition a

@@ -59,7 +59,7 @@ def _launched() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"needs {CHROMIUM}: `make test` installs it (apt-get install chromium)")
+        pytest.fail(f"needs {CHROMIUM}: `make test` installs it (apt-get install chromium-headless-shell)")
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield b
