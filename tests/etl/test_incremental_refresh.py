@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -26,6 +27,8 @@ TYPES = ["两节慰问", "临时救助", "医疗救助", "金秋助学", "生活
 SOURCES = ["中央专项", "工会自筹", "自治区专项", "地方财政配套"]
 GROUPS = ["困难职工", "劳模", "未填写", ""]
 DERIVED = {*rollups.tables(), *marts.tables(), *schema.PERSON_INDEX, "persons"}
+# the kinds of change and the weights of a random draw
+KINDS = {"relief": 5, "correction": 3, "hardship": 1, "allocation": 1, "zero": 1, "withdraw": 3}
 RELIEF_HEADER = ["序号", "姓名", "身份证号码", "帮扶站点", "帮扶类型", "资金来源", "金额（元）",
                  "发放日期", "救助对象类别"]
 
@@ -136,10 +139,10 @@ class Run:
         self.n += 1
         return self.tmp / f"{what}_{self.n}.csv"
 
-    def step(self) -> str:
+    def step(self, what: str | None = None) -> str:
+        """One change: `what` (one of KINDS), or one drawn with the weights of KINDS."""
         rng = self.rng
-        what = rng.choices(["relief", "correction", "hardship", "allocation", "zero",
-                            "withdraw"], weights=[5, 3, 1, 1, 1, 3])[0]
+        what = what or rng.choices(list(KINDS), weights=list(KINDS.values()))[0]
         if what == "correction" and self.sent:
             name, rows = rng.choice(self.sent)
             rows = _corrected(rng, rows, self.stations)
@@ -195,13 +198,40 @@ SELECT g.*, m0.meanad FROM g LEFT JOIN (
 USING (relief_type, county_code)"""
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_random_changes_leave_the_tables_a_full_refresh_makes(tmp_path, seed):
-    run = Run(tmp_path, seed)
-    done = []
-    for _ in range(7):
-        done.append(run.step())
-        assert _differences(run.db, _full_refresh_of(run.db, tmp_path)) == {}, done
+def _sequence(tmp: Path, seed: int) -> tuple[Run, list[str], list[dict]]:
+    """A relief file first, then each other kind of change once in a random order, then one
+    drawn at random: the run, what each step did and what it left apart from a full refresh
+    (the comparison is made after every step)."""
+    run = Run(tmp, seed)
+    kinds = [k for k in KINDS if k != "relief"]
+    done, apart = [], []
+    for what in ["relief", *run.rng.sample(kinds, len(kinds)), None]:
+        done.append(run.step(what))
+        apart.append(_differences(run.db, _full_refresh_of(run.db, tmp)))
+    return run, done, apart
+
+
+@pytest.fixture(scope="module")
+def sequences(tmp_path_factory) -> Callable[[int], tuple[Run, list[str], list[dict]]]:
+    """`_sequence` of a seed, run once per module: the refresh command's test starts from the
+    warehouse one of them left (copied)."""
+    made: dict[int, tuple[Run, list[str], list[dict]]] = {}
+
+    def of(seed: int) -> tuple[Run, list[str], list[dict]]:
+        if seed not in made:
+            made[seed] = _sequence(tmp_path_factory.mktemp(f"seq{seed}"), seed)
+        return made[seed]
+    return of
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_changes_leave_the_tables_a_full_refresh_makes(sequences, seed):
+    """Every kind of change in each sequence (two orders); after each step the derived tables
+    equal a full refresh's."""
+    run, done, apart = sequences(seed)
+    assert set(done) == set(KINDS), done
+    for n, found in enumerate(apart):
+        assert found == {}, done[:n + 1]
     con = duckdb.connect(str(run.db), read_only=True)
     try:  # the sequence made findings to compare, not empty tables
         counts = dict(con.sql("SELECT code, findings FROM dq_summary").fetchall())
@@ -284,20 +314,19 @@ def test_kept_amount_statistics_are_those_of_the_rows(tmp_path):
     assert _differences(db, _full_refresh_of(db, tmp_path)) == {}
 
 
-def test_the_refresh_command_makes_every_derived_table_again(tmp_path, capsys):
+def test_the_refresh_command_makes_every_derived_table_again(tmp_path, capsys, sequences):
     """`python -m etl refresh`: the derived tables emptied, then made again from the facts,
-    equal those the loads left; a missing warehouse is refused."""
-    run = Run(tmp_path, 4)
-    for _ in range(3):
-        run.step()
-    before = tmp_path / "before.duckdb"
-    shutil.copyfile(run.db, before)
-    con = duckdb.connect(str(run.db))
+    equal those the loads left (a random sequence's warehouse); a missing warehouse is
+    refused."""
+    db, before = tmp_path / "w.duckdb", tmp_path / "before.duckdb"
+    shutil.copyfile(sequences(1)[0].db, db)
+    shutil.copyfile(db, before)
+    con = duckdb.connect(str(db))
     for table in rollups.tables():
         con.execute(f"DELETE FROM {table}")
     con.execute("DROP TABLE dq_duplicate_relief")
     con.close()
-    assert cli.main(["refresh", "--db", str(run.db)]) == 0
+    assert cli.main(["refresh", "--db", str(db)]) == 0
     assert "recomputed" in capsys.readouterr().out
-    assert _differences(run.db, before) == {}
+    assert _differences(db, before) == {}
     assert cli.main(["refresh", "--db", str(tmp_path / "none.duckdb")]) == 2
