@@ -9,12 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import bcrypt
 import pytest
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
 from tests.apptest_pages import GATE_APP, PASSWORD
 from ui import auth
+from ui.auth.__main__ import main as auth_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,6 +35,22 @@ EXPECTED = {
 }
 RESTRICTED = {"pages/effects.py", "pages/briefing.py", "pages/upload.py", "pages/quality.py",
               "pages/compliance.py", "pages/audit.py"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _cheap_logins():
+    """Users added in this process get bcrypt hashes of cost 4, not the library's 12: what
+    these tests check (a hash stored, a wrong password refused, the lockout) does not depend on
+    the cost, and each check of a cost-12 hash takes 0.25 s of CPU (a lockout: six of them).
+    The command line's process (test_cli_reads_...) hashes at the product's cost. Nor do they
+    depend on streamlit-authenticator's 0.7 s sleep before each run of the login form."""
+    from streamlit_authenticator import params
+
+    real = bcrypt.gensalt
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(bcrypt, "gensalt", lambda rounds=4, prefix=b"2b": real(rounds, prefix))
+        mp.setattr(params, "PRE_LOGIN_SLEEP_TIME", 0)
+        yield
 
 
 @pytest.mark.parametrize("role", auth.ROLES)
@@ -81,16 +99,20 @@ def test_add_user_refuses_bad_input(tmp_path, role, password):
     assert not (tmp_path / "auth.yaml").exists()
 
 
-def test_cli_reads_the_password_from_stdin_and_never_prints_it(tmp_path):
+def test_cli_reads_the_password_from_stdin_and_never_prints_it(tmp_path, monkeypatch, capsys):
     path = tmp_path / "auth.yaml"
     env = {**os.environ, "UNION_DASH_AUTH": str(path)}
     out = subprocess.run([sys.executable, "-m", "ui.auth", "add-user", "carol", "researcher"],
                          input=PASSWORD + "\n", capture_output=True, text=True, cwd=ROOT,
                          env=env, check=True)
-    listed = subprocess.run([sys.executable, "-m", "ui.auth", "list-users"], capture_output=True,
-                            text=True, cwd=ROOT, env=env, check=True)
-    assert "carol researcher" in listed.stdout
-    for text in (out.stdout, out.stderr, listed.stdout, path.read_text(encoding="utf-8")):
+    # the listing read in this process (`main` is what `python -m ui.auth` runs): a second
+    # process would only import Streamlit again
+    monkeypatch.setenv("UNION_DASH_AUTH", str(path))
+    assert auth_cli(["list-users"]) == 0
+    listed = capsys.readouterr()
+    assert "carol researcher" in listed.out
+    for text in (out.stdout, out.stderr, listed.out, listed.err,
+                 path.read_text(encoding="utf-8")):
         assert PASSWORD not in text
 
 
