@@ -34,9 +34,18 @@ def db(tmp_path, monkeypatch) -> Path:
     return made
 
 
-def _cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+def _cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "core.audit", "verify", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120, env=env)
+                          capture_output=True, text=True, timeout=120)
+
+
+def _verify(capsys: pytest.CaptureFixture, *args: str) -> subprocess.CompletedProcess:
+    """`python -m core.audit verify ARGS` run by its `main` in this process (a process of its
+    own is test_a_clean_log_verifies_and_prints_its_head's): its exit code and output."""
+    capsys.readouterr()
+    code = audit_verify.main(["verify", *args])
+    out = capsys.readouterr()
+    return subprocess.CompletedProcess(args, code, out.out, out.err)
 
 
 def _tamper(log: Path, *statements: str) -> None:
@@ -63,7 +72,7 @@ def _loads(log: Path) -> list[dict]:
 
 # ---------------------------------------------------------------- the chain and verify
 
-def test_a_clean_log_verifies_and_prints_its_head(log):
+def test_a_clean_log_verifies_and_prints_its_head(log, capsys):
     ids = _some_events()
     report = audit_verify.verify(log)
     assert report.whole and (report.events, report.first, report.head) == (6, 1, ids[-1])
@@ -71,26 +80,26 @@ def test_a_clean_log_verifies_and_prints_its_head(log):
     assert done.returncode == 0, done.stderr
     assert "整条日志完整" in done.stdout and "the whole log is intact" in done.stdout
     assert f"{report.head}:{report.head_hash}" in done.stdout
-    again = _cli("--log", str(log), "--head", f"{report.head}:{report.head_hash}")
+    again = _verify(capsys, "--log", str(log), "--head", f"{report.head}:{report.head_hash}")
     assert again.returncode == 0
 
 
-def test_a_deleted_event_is_found_with_its_position(log):
+def test_a_deleted_event_is_found_with_its_position(log, capsys):
     _some_events()
     _tamper(log, "DELETE FROM events WHERE id = 3")
     report = audit_verify.verify(log)
     assert report.problems == [Problem("removed", 3, 3)]
-    done = _cli("--log", str(log), "--lang", "en")
+    done = _verify(capsys, "--log", str(log), "--lang", "en")
     assert done.returncode == 1
     assert "event 3 was removed (gap between 2 and 4)" in done.stdout
-    assert "第 3 条被删除" in _cli("--log", str(log), "--lang", "zh").stdout
+    assert "第 3 条被删除" in _verify(capsys, "--log", str(log), "--lang", "zh").stdout
 
 
-def test_an_edited_event_is_found_with_its_position(log):
+def test_an_edited_event_is_found_with_its_position(log, capsys):
     _some_events()
     _tamper(log, "UPDATE events SET user = 'someone-else' WHERE id = 4")
     assert audit_verify.verify(log).problems == [Problem("edited", 4)]
-    done = _cli("--log", str(log), "--lang", "en")
+    done = _verify(capsys, "--log", str(log), "--lang", "en")
     assert done.returncode == 1 and "event 4 was edited (hash mismatch)" in done.stdout
 
 
@@ -132,11 +141,11 @@ def test_an_added_event_without_its_hash_is_found(log):
     assert audit_verify.verify(log).problems == [Problem("unchained", 4)]
 
 
-def test_verify_without_a_key_cannot_tell(log, tmp_path):
+def test_verify_without_a_key_cannot_tell(log, tmp_path, monkeypatch, capsys):
     _some_events(2)
-    env = dict(os.environ, **{audit_chain.KEY_FILE_ENV: str(tmp_path / "no.key")})
-    env.pop(audit_chain.KEY_ENV, None)
-    done = _cli("--log", str(log), env=env)
+    monkeypatch.setenv(audit_chain.KEY_FILE_ENV, str(tmp_path / "no.key"))
+    monkeypatch.delenv(audit_chain.KEY_ENV, raising=False)
+    done = _verify(capsys, "--log", str(log))
     assert done.returncode == 2 and "cannot verify" in done.stderr
     assert not (tmp_path / "no.key").exists()  # a new key would call every event forged
 
@@ -192,7 +201,7 @@ def _batches(db: Path) -> list[str]:
         con.close()
 
 
-def test_a_load_killed_after_its_swap_is_reconciled_at_the_next_load(tmp_path, db):
+def test_a_load_killed_after_its_swap_is_reconciled_at_the_next_load(tmp_path, db, capsys):
     log = tmp_path / "audit.sqlite"
     done = _kill_load(db, mf.bom_csv(tmp_path))
     assert done.returncode == -9, done.stderr  # SIGKILL right after os.replace
@@ -200,8 +209,8 @@ def test_a_load_killed_after_its_swap_is_reconciled_at_the_next_load(tmp_path, d
     batch = json.loads(started["details"])["batch"]
     assert started["outcome"] == "started" and batch in _batches(db)  # new data, no outcome
     assert [e["id"] for e in audit.open_intents(log)] == [started["id"]]
-    assert "1 load(s) or withdrawal(s) started with no outcome yet" in _cli(
-        "--db", str(db), "--lang", "en").stdout
+    assert "1 load(s) or withdrawal(s) started with no outcome yet" in _verify(
+        capsys, "--db", str(db), "--lang", "en").stdout
 
     # the next start: another load reconciles before it changes anything
     later = load.load_files([mf.station_csv(tmp_path, "a.csv", "150702001", mf.ID_C,
@@ -267,7 +276,7 @@ def test_a_withdrawal_killed_after_its_swap_is_reconciled(tmp_path, db):
 
 # ---------------------------------------------------------------- against the warehouse
 
-def test_a_load_whose_events_were_cut_off_is_found_from_the_warehouse(tmp_path, db):
+def test_a_load_whose_events_were_cut_off_is_found_from_the_warehouse(tmp_path, db, capsys):
     log = tmp_path / "audit.sqlite"
     audit.record("login", user="clerk")
     time.sleep(1.1)  # load_batches.loaded_at has whole seconds: a later second than the log's
@@ -279,7 +288,7 @@ def test_a_load_whose_events_were_cut_off_is_found_from_the_warehouse(tmp_path, 
             "UPDATE sqlite_sequence SET seq = 1 WHERE name = 'events'")
     assert audit_verify.verify(log).whole
     assert audit_verify.verify(log, warehouse=db).problems == [Problem("batch", batch=batch)]
-    done = _cli("--db", str(db), "--lang", "en")
+    done = _verify(capsys, "--db", str(db), "--lang", "en")
     assert done.returncode == 1 and f"batch {batch} is in the warehouse" in done.stdout
 
 
