@@ -1,7 +1,7 @@
 """Each dashboard page's full set of queries on a warehouse with 10M relief records.
 
     python bench/bench_pages.py all [--sample data/warehouse.duckdb] [--out /tmp/bench_pages]
-    python bench/bench_pages.py generated --out /tmp/bench.duckdb --scale 26 [--files DIR]
+    python bench/bench_pages.py generated --out /tmp/bench.duckdb --scale 26 [--files DIR] [--scope CODES]
     python bench/bench_pages.py build --sample /tmp/s.duckdb --out /tmp/bench.duckdb --copies 26
     python bench/bench_pages.py record --db /tmp/s.duckdb --calls /tmp/calls.pkl
     python bench/bench_pages.py run --db /tmp/bench.duckdb --calls /tmp/calls.pkl
@@ -26,8 +26,8 @@ queries of the overview again in pandas over the same table held in memory, for 
 `marts` runs each page's calls on copies of each warehouse without the marts (core/marts.py:
 every sum read from the facts, as before them) and with them (made whole), and prints warm
 and cold per page and size, and the growth from the first size to the last.
-`--pages overview --views default --repeats 1` with `--files` of a few station files is a
-quick run (tests/bench/test_bench_smoke.py).
+`--pages overview --views default --repeats 1` with `--files` of a few station files (and
+`--scope` the sample's counties) is a quick run (tests/bench/test_bench_smoke.py).
 """
 
 from __future__ import annotations
@@ -121,19 +121,27 @@ def _copies(name: str, keys: tuple[str, ...], copies: int) -> str:
             f"FROM s.{name} t, range({copies}) r")
 
 
-def generated(out: Path, scale: int, files: Path) -> None:
+def generated(out: Path, scale: int, files: Path, scope: list[str] | None = None) -> None:
     """`python -m sample generate --scale` station files loaded through the ETL into a fresh
     warehouse: persons, dates and amounts drawn afresh at every scale, so the load's monthly
     and season tables are as varied as a real warehouse of that size (copies of the sample
-    repeat its combinations, which flatters them)."""
+    repeat its combinations, which flatters them). With `scope` the warehouse is made for
+    those regions first (`etl init`); without, the load makes one with no deployment, which
+    the next load's `prepare` takes for one from before the registry and scopes to the
+    nation's ~3,000 counties (the English name of each made again in every later load)."""
     from etl import load
-    from sample.build import generate
 
     if not any(files.rglob("*.csv")):
+        from sample.build import generate  # its imports only when there is something to write
+
         t0 = time.perf_counter()
         generate(scale, files)
         print(f"generate --scale {scale}: {time.perf_counter() - t0:.0f} s", flush=True)
     out.unlink(missing_ok=True)
+    if scope:
+        from etl.warehouse import init
+
+        init(out, scope)
     t0 = time.perf_counter()
     # the station registry first, as `sample.build.build` loads it: rosters name its stations
     paths = sorted((p for p in files.rglob("*") if p.suffix in (".csv", ".xlsx")),
@@ -431,6 +439,8 @@ def main() -> None:
     ap.add_argument("--ordered", action="store_true")
     ap.add_argument("--scale", type=int, default=26)
     ap.add_argument("--files", type=Path, help="generated: where the station files are")
+    ap.add_argument("--scope", help="generated: region codes (comma-separated) the fresh "
+                                    "warehouse is made for first, as `etl init` (default: none)")
     ap.add_argument("--repeats", type=int, default=10)
     ap.add_argument("--pages", default=",".join(PAGES),
                     help="record: the pages, comma-separated (default: all)")
@@ -439,13 +449,14 @@ def main() -> None:
     a = ap.parse_args()
     dbs, a.db = a.db or [], (a.db or [None])[0]
     pages, views = tuple(a.pages.split(",")), tuple(a.views.split(","))
+    scope = a.scope.split(",") if a.scope else None
     if unknown := (set(pages) - set(PAGES)) | (set(views) - set(VIEWS)):
         ap.error(f"unknown pages or views: {', '.join(sorted(unknown))}")
     if a.command == "all":  # `make bench`: every step, on the sample warehouse
         work = Path(a.out or "/tmp/bench_pages")
         work.mkdir(parents=True, exist_ok=True)
         sample = a.sample or ROOT / "data" / "warehouse.duckdb"
-        generated(work / "bench.duckdb", a.scale, a.files or work / "files")
+        generated(work / "bench.duckdb", a.scale, a.files or work / "files", scope)
         record(sample, work / "calls.pkl", pages, views)
         print(json.dumps(machine()))
         run(work / "bench.duckdb", work / "calls.pkl", a.repeats)
@@ -454,7 +465,7 @@ def main() -> None:
     elif a.command == "build":
         build(a.sample, a.out, a.copies, a.ordered)
     elif a.command == "generated":
-        generated(a.out, a.scale, a.files or a.out.with_suffix(".files"))
+        generated(a.out, a.scale, a.files or a.out.with_suffix(".files"), scope)
     elif a.command == "record":
         record(a.db, a.calls, pages, views)
     elif a.command == "one":
