@@ -1,15 +1,18 @@
 """The map in a real Chromium: drawn without the internet, and a click on a county drills the
 filter bar down to it, as its own boxes would; the sample's map at each scope on a desktop and
-a phone (screenshots/map_sample_*.png; 四川省's in test_map_sichuan_browser.py)."""
+a phone (screenshots/map_sample_*.png; 四川省's in test_map_sichuan_browser.py). The click's
+two sessions also serve the phone's views (tests/browser/map_views.py: a page narrowed to a
+phone's width): each page view costs Chromium a few CPU-seconds."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.browser.map_views import MAP, screenshot
+from tests.browser.map_views import MAP, new_page, open_view, screenshot
 from tests.served import IDLE
 
 pytestmark = pytest.mark.browser
+PERIOD = "from=2012-01&to=2012-12"
 # A point deep inside the region's drawn shape, in page coordinates: of a grid over its box, the
 # point farthest (up to 3 steps, diagonals too) from any point outside the shape. Not its box's
 # centre, which may lie outside a concave county, nor the first grid point inside it: on a
@@ -48,13 +51,12 @@ def _region_boxes(page) -> list[str]:
 def _hovered(browser, server: str, outside: list[str]):
     """A new session (its own browser context) on 呼伦贝尔市's map, the mouse on 海拉尔区 and
     its hover label (value and 同比) shown; the page and the point."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = new_page(browser)
     # Nothing leaves the machine for the map: any request off the loopback is refused.
     page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
         ("http://127.0.0.1", "ws://127.0.0.1", "data:")) else (
         outside.append(route.request.url), route.abort()))
-    page.goto(f"{server}/?region=150700&from=2012-01&to=2012-12")  # 呼伦贝尔市: its counties
-    page.wait_for_selector(IDLE, timeout=90_000)
+    open_view(page, server, "overview", "150700", PERIOD)  # 呼伦贝尔市: its counties
     page.wait_for_selector(f"{MAP} path.choroplethlocation", timeout=60_000)
     page.locator(MAP).first.scroll_into_view_if_needed()
     drawn = page.locator("path.choroplethlocation").evaluate_all(
@@ -71,9 +73,13 @@ def _hovered(browser, server: str, outside: list[str]):
 
 def test_a_click_on_a_county_sets_the_filter_bar_to_it(server, browser):
     """Two sessions, so that one is never the server's first (whose caches are cold and whose
-    map is laid out narrower): the hover label in each, then the click in the second."""
+    map is laid out narrower): the hover label in each, then the click in the second. Each
+    page then narrowed to a phone's width for a screenshot: the city's map (the first), the
+    county's table (the second, after the click)."""
     outside: list[str] = []
-    _hovered(browser, server, outside)[0].close()
+    first, _ = _hovered(browser, server, outside)
+    screenshot(first, "sample", "overview", "city", "150700", 390)
+    first.close()
     page, xy = _hovered(browser, server, outside)
     page.mouse.click(*xy)
     page.wait_for_url("**region=150702**", timeout=60_000)
@@ -85,19 +91,21 @@ def test_a_click_on_a_county_sets_the_filter_bar_to_it(server, browser):
     assert _region_boxes(page)[:3] == ["内蒙古自治区", "呼伦贝尔市", "海拉尔区"]
     assert page.locator('[data-testid="stException"]').count() == 0
     assert not [u for u in outside if "plot.ly" in u or "tile" in u]
+    screenshot(page, "sample", "overview", "county", "150702", 390)
     page.close()
 
 
 # --- screenshots: province, city and county, on a desktop (1280) and a phone (390) -----------
-# Each scope and width once here and once on 四川省 (test_map_sichuan_browser.py). The
-# screenshots of every combination were looked at when the map was built
-# (screenshots/map_*.png); the suite keeps what each shows: a map at a province and a city,
-# a table at a county, on a desktop and on a phone.
+# Each scope and width once here and once on 四川省 (test_map_sichuan_browser.py), each scope
+# on the overview here and on 帮扶救助 there. The screenshots of every combination were looked
+# at when the map was built (screenshots/map_*.png); the suite keeps what each shows: a map at
+# a province and a city, a table at a county, on a desktop and on a phone. The city's and the
+# county's phone views are taken in the click's sessions above.
 
 
-@pytest.mark.parametrize(("page_name", "scope", "code", "width"), [
-    ("overview", "province", "150000", 1280), ("relief", "city", "150700", 390),
-    ("overview", "county", "150702", 390)])
-def test_sample_map_screenshot(server, browser, page_name, scope, code, width):
-    screenshot(browser, server, "sample", page_name, scope, code, width,
-               "from=2012-01&to=2012-12")
+def test_sample_map_screenshot(server, browser):
+    """The province's map on a desktop."""
+    page = new_page(browser)
+    open_view(page, server, "overview", "150000", PERIOD)
+    screenshot(page, "sample", "overview", "province", "150000", 1280)
+    page.close()

@@ -1,12 +1,13 @@
 """The map of a 四川省 deployment in a real Chromium: province, city and county on a phone
 (390) and a desktop (1280); the sample's are in test_map_browser.py. Its own module, so that
-the two run on two workers at once."""
+the two run on two workers at once. One page view (tests/browser/map_views.py): the province
+narrowed to a phone, then on a desktop the city and the county chosen in the filter bar."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.browser.map_views import screenshot
+from tests.browser.map_views import choose_region, new_page, open_view, screenshot
 from tests.served import dashboard
 
 pytestmark = pytest.mark.browser
@@ -61,9 +62,15 @@ def sichuan_server(sichuan):
         yield url
 
 
-@pytest.mark.parametrize(("page_name", "scope", "code", "width"), [
-    ("relief", "province", "510000", 390), ("overview", "city", "510600", 1280),
-    ("relief", "county", "510603", 1280)])
-def test_sichuan_map_screenshot(sichuan_server, browser, page_name, scope, code, width):
-    screenshot(browser, sichuan_server, "sichuan", page_name, scope, code, width,
-               "from=2026-01&to=2026-12")
+def test_sichuan_map_screenshot(sichuan_server, browser):
+    """The province's map on a phone, the city's map and the county's table on a desktop, on
+    帮扶救助 (the sample's are on the overview), the region picked as a user would."""
+    page = new_page(browser)
+    open_view(page, sichuan_server, "relief", "510000", "from=2026-01&to=2026-12")
+    screenshot(page, "sichuan", "relief", "province", "510000", 390)
+    page.set_viewport_size({"width": 1280, "height": 900})  # the sidebar's boxes shown again
+    choose_region(page, "市（州）", "德阳市")
+    screenshot(page, "sichuan", "relief", "city", "510600", 1280)
+    choose_region(page, "区（市）县", "旌阳区")
+    screenshot(page, "sichuan", "relief", "county", "510603", 1280)
+    page.close()
