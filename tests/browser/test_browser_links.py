@@ -3,18 +3,27 @@
 before it, a wrong password refused, the role's menu after it), each landing on
 its page with its filters; the overview's own path and an unknown path open the overview
 with a message in the interface's language, never Streamlit's English "Page not found".
+On the login's server, a county's user: the filter bar starts inside the county, a link to a
+wider region is refused, and a CSV export holds the county's rows only.
 
 Before this, only the first session a server saw honoured a link: in later ones the login
 form's cookie component asked for a rerun before the first run reached st.navigation, and
-Streamlit fell back to the default page."""
+Streamlit fell back to the default page.
+
+Views that take no screenshot and read no chart are drawn without Plotly (tests/served.py
+`without_charts`): test_browser.py checks every page's charts."""
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from tests.served import IDLE, ROOT, dashboard, log_in
+from tests.served import IDLE, ROOT, charts_drawn, dashboard, log_in, without_charts
 
 pytestmark = pytest.mark.browser
 SHOTS = ROOT / "screenshots"
@@ -30,9 +39,14 @@ LINKS = [
 ]
 
 
-def _session(browser):
-    """A new browser context: no cookie, no tab, no state shared with earlier sessions."""
-    return browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+def _session(browser, charts: bool = False):
+    """A new browser context: no cookie, no tab, no state shared with earlier sessions; its
+    charts drawn only when a screenshot is taken."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN",
+                              accept_downloads=True)
+    if not charts:
+        without_charts(ctx)
+    return ctx
 
 
 def _settled(page) -> None:
@@ -83,37 +97,38 @@ def _cookie_stored(page) -> None:
     page.wait_for_function("() => document.cookie.includes('union_dash_auth=')", timeout=60_000)
 
 
-def test_three_links_in_three_sessions_without_login(sample_db, browser, tmp_path):
-    db = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(sample_db, db)
-    with dashboard(db, UNION_DASH_AUTH=str(tmp_path / "none.yaml")) as server:
-        for i, link in enumerate(LINKS):
-            ctx = _session(browser)
-            page = ctx.new_page()
-            page.goto(server + link[0], timeout=60_000)
-            _settled(page)
-            _check(page, link, server)
-            if i == 0:
-                SHOTS.mkdir(exist_ok=True)
-                page.screenshot(path=str(SHOTS / "link_funds.png"))
-            ctx.close()
-        for path, said in (("/overview?region=150400", None),
-                           ("/no-such-page?region=150400", "没有“/no-such-page”这个页面，已打开总览。"),
-                           # the local user is staff: the audit page is admin's
-                           ("/audit?region=150400", "您的角色无权打开“/audit”，已打开总览。")):
-            ctx = _session(browser)
-            page = ctx.new_page()
-            page.goto(server + path, timeout=60_000)
-            _settled(page)
-            title, regions, *_ = _shown(page)
-            assert "总览" in title and regions == ["内蒙古自治区", "赤峰市"], (path, title, regions)
-            assert page.get_by_text("Page not found").count() == 0
-            assert page.locator('[role="dialog"]').count() == 0  # one message: ours
-            main = page.inner_text('[data-testid="stMain"]')
-            assert (said in main) if said else "这个页面" not in main, main[:300]
-            if said:
-                page.screenshot(path=str(SHOTS / "link_unknown.png"))
-            ctx.close()
+def test_three_links_in_three_sessions_without_login(sample_server, browser):
+    """On the worker's dashboard over the sample (no login configured: the local staff user);
+    the sessions the server saw before (other modules') are earlier sessions too."""
+    server = sample_server
+    for i, link in enumerate(LINKS):
+        ctx = _session(browser, charts=i == 0)
+        page = ctx.new_page()
+        page.goto(server + link[0], timeout=60_000)
+        _settled(page)
+        _check(page, link, server)
+        if i == 0:
+            SHOTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(SHOTS / "link_funds.png"))
+        ctx.close()
+    unknown = "/no-such-page?region=150400"
+    for path, said in (("/overview?region=150400", None),
+                       (unknown, "没有“/no-such-page”这个页面，已打开总览。"),
+                       # the local user is staff: the audit page is admin's
+                       ("/audit?region=150400", "您的角色无权打开“/audit”，已打开总览。")):
+        ctx = _session(browser, charts=path == unknown)
+        page = ctx.new_page()
+        page.goto(server + path, timeout=60_000)
+        _settled(page)
+        title, regions, *_ = _shown(page)
+        assert "总览" in title and regions == ["内蒙古自治区", "赤峰市"], (path, title, regions)
+        assert page.get_by_text("Page not found").count() == 0
+        assert page.locator('[role="dialog"]').count() == 0  # one message: ours
+        main = page.inner_text('[data-testid="stMain"]')
+        assert (said in main) if said else "这个页面" not in main, main[:300]
+        if path == unknown:
+            page.screenshot(path=str(SHOTS / "link_unknown.png"))
+        ctx.close()
 
 
 def _landed(page, link: tuple, server: str) -> None:
@@ -141,47 +156,91 @@ def _refused_before_login(page) -> None:
     page.get_by_text("用户名或密码错误").wait_for(timeout=60_000)
 
 
-def test_three_links_in_three_sessions_with_a_login(sample_db, browser, tmp_path):
-    """Served to a network (a login required): nothing before a login, a wrong password
-    refused; each link opened before the login is its page after it, in every session, with
-    the role's menu; a signed-in session's new tab (the login cookie) opens one too."""
+@pytest.fixture(scope="module")
+def login_server(sample_db, tmp_path_factory) -> Iterator[str]:
+    """The sample served to a network (a login required) with two users: 王 (leader, every
+    region) and 海拉尔区's researcher."""
     from ui import auth
 
-    cfg = tmp_path / "auth.yaml"
+    root = tmp_path_factory.mktemp("logins")
+    cfg = root / "auth.yaml"
     auth.add_user("wang", "leader", "Passwort-123", cfg)
-    db = tmp_path / "warehouse.duckdb"
+    auth.add_user("hailar", "researcher", "Passwort-123", cfg, region="150702")
+    db = root / "warehouse.duckdb"
     shutil.copyfile(sample_db, db)
     with dashboard(db, address="0.0.0.0", UNION_DASH_AUTH=str(cfg)) as server:
-        ctx = None
-        for link in LINKS:
-            if ctx:
-                ctx.close()
-            ctx = _session(browser)
-            page = ctx.new_page()
-            if link is LINKS[0]:
-                _slow_cpu(ctx, page)
-            page.goto(server + link[0], timeout=60_000)
-            if link is LINKS[0]:
-                _refused_before_login(page)
-            log_in(page, "wang", "Passwort-123")
-            page.get_by_text("已登录：wang").wait_for(timeout=60_000)
-            _landed(page, link, server)
-            _cookie_stored(page)
-            if link is LINKS[0]:
-                page.get_by_text("已登录：wang（领导）").wait_for(timeout=60_000)
-                nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
-                assert "总览" in nav and "数据导入" not in nav and "数据质量" not in nav, nav
-                SHOTS.mkdir(exist_ok=True)
-                page.screenshot(path=str(SHOTS / "login_leader.png"))
-        # After a login: a new tab of the last session signs in by its cookie, no form.
-        tab = ctx.new_page()
-        tab.goto(server + LINKS[0][0], timeout=60_000)
-        tab.get_by_text("已登录：wang").wait_for(timeout=60_000)
-        _landed(tab, LINKS[0], server)
-        # A page the role may not open: the overview, and it says why.
-        tab.goto(server + "/upload?region=150400", timeout=60_000)
-        tab.get_by_text("已登录：wang").wait_for(timeout=60_000)
-        _settled(tab)
-        assert "总览" in tab.inner_text("h1")
-        assert "您的角色无权打开“/upload”" in tab.inner_text('[data-testid="stMain"]')
-        ctx.close()
+        yield server
+
+
+def test_three_links_in_three_sessions_with_a_login(login_server, browser):
+    """Nothing before a login, a wrong password refused; each link opened before the login is
+    its page after it, in every session, with the role's menu; a signed-in session's new tab
+    (the login cookie) opens one too."""
+    server = login_server
+    ctx = None
+    for link in LINKS:
+        if ctx:
+            ctx.close()
+        ctx = _session(browser, charts=link is LINKS[0])
+        page = ctx.new_page()
+        if link is LINKS[0]:
+            _slow_cpu(ctx, page)
+        page.goto(server + link[0], timeout=60_000)
+        if link is LINKS[0]:
+            _refused_before_login(page)
+        log_in(page, "wang", "Passwort-123")
+        page.get_by_text("已登录：wang").wait_for(timeout=60_000)
+        _landed(page, link, server)
+        _cookie_stored(page)
+        if link is LINKS[0]:
+            page.get_by_text("已登录：wang（领导）").wait_for(timeout=60_000)
+            nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+            assert "总览" in nav and "数据导入" not in nav and "数据质量" not in nav, nav
+            SHOTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(SHOTS / "login_leader.png"))
+    # After a login: a new tab of the last session signs in by its cookie, no form.
+    tab = ctx.new_page()
+    tab.goto(server + LINKS[0][0], timeout=60_000)
+    tab.get_by_text("已登录：wang").wait_for(timeout=60_000)
+    _landed(tab, LINKS[0], server)
+    # A page the role may not open: the overview, and it says why.
+    tab.goto(server + "/upload?region=150400", timeout=60_000)
+    tab.get_by_text("已登录：wang").wait_for(timeout=60_000)
+    _settled(tab)
+    assert "总览" in tab.inner_text("h1")
+    assert "您的角色无权打开“/upload”" in tab.inner_text('[data-testid="stMain"]')
+    ctx.close()
+
+
+def test_a_county_user_sees_and_exports_only_their_county(login_server, browser):
+    """Logged in as 海拉尔区's researcher: the filter bar starts inside 海拉尔区, a link to the
+    whole country is refused, and a CSV export holds 海拉尔区's rows only."""
+    url = login_server
+    ctx = _session(browser, charts=True)
+    page = ctx.new_page()
+    page.goto(f"{url}/", timeout=60_000)
+    log_in(page, "hailar", "Passwort-123")
+    page.get_by_text("已登录：hailar（研究人员）").wait_for(timeout=60_000)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    # A link to the whole country, opened in the signed-in browser (the login cookie).
+    page.goto(f"{url}/relief?region=000000&from=2012-01&to=2012-12", timeout=60_000)
+    page.get_by_text("已登录：hailar（研究人员）").wait_for(timeout=60_000)
+    charts_drawn(page)
+    page.screenshot(path=str(SHOTS / "county_user_relief.png"), full_page=True)
+    bar = page.locator('[data-testid="stSidebar"]')
+    labels = bar.locator('[data-testid="stSelectbox"] input').evaluate_all(
+        "els => els.map(e => e.getAttribute('aria-label'))")
+    assert "旗县区" not in labels and "市" not in labels and "乡镇街道" in labels
+    assert "不在您的权限范围内" in bar.inner_text()
+    assert "region=150702" in page.url
+    main = page.locator('[data-testid="stMain"]')
+    with page.expect_download(timeout=60_000) as got:
+        main.get_by_role("button", name="CSV").first.click()
+    text = Path(got.value.path()).read_text(encoding="utf-8-sig")
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+    rows = list(csv.reader(io.StringIO(body)))
+    assert len(rows) > 1, text[:500]
+    for other in ("满洲里", "牙克石", "红山区", "百色", "全国", "呼伦贝尔市"):
+        assert other not in text, other
+    assert page.locator('[data-testid="stException"]').count() == 0
+    ctx.close()

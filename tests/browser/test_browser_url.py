@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.served import DONE
+from tests.served import DONE, without_charts
 
 pytestmark = pytest.mark.browser
 
 
 def _open(browser, url: str):
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    without_charts(page)  # it reads the filter bar only
     page.goto(url)
     page.wait_for_selector(DONE, timeout=60_000)
     return page
