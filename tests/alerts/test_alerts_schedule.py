@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import functools
 import io
 import os
 import sqlite3
@@ -23,6 +24,7 @@ import pytest
 
 from alerts import schedule, subscription_file
 from alerts import subscription_store as st
+from alerts.__main__ import main as alerts_main
 from alerts.subscription_send import period_for, summary
 from alerts.subscriptions import Subscription, due_slot, latest_slot, next_slot, slots_between
 from tests.alert_servers import free_port, smtp_server, webhook_server
@@ -193,7 +195,7 @@ def test_a_downtime_is_caught_up_once(scheduled_env):
     assert [r["period"] for r in st.sends("blzq")] == ["2012年8月", "2012年5月"]
 
 
-def test_a_second_run_while_the_first_holds_the_lock_does_nothing(scheduled_env):
+def test_a_second_run_while_the_first_holds_the_lock_does_nothing(scheduled_env, capsys):
     box, hooks, env = scheduled_env
     entered, release = threading.Event(), threading.Event()
     kept = box.handle_DATA
@@ -226,9 +228,7 @@ def test_a_second_run_while_the_first_holds_the_lock_does_nothing(scheduled_env)
     assert len(box.messages) == 1 and len(hooks.posts) == 1
     assert len(st.sends()) == 1
     # the lock is free again: a run now goes ahead (and finds nothing due)
-    third = subprocess.run([sys.executable, "-m", "alerts", "run-due", "--now",
-                            "2012-06-05T09:10"], cwd=ROOT, env=os.environ | env,
-                           capture_output=True, text=True, timeout=120)
+    third = _main(capsys, "run-due", "--now", "2012-06-05T09:10")
     assert third.returncode == 0, third.stderr
     assert "no subscription due" in third.stdout and len(box.messages) == 1
 
@@ -323,8 +323,20 @@ def _cli(env: dict, *args: str) -> subprocess.CompletedProcess:
                           env=os.environ | env, capture_output=True, text=True, timeout=120)
 
 
-def test_the_command_line_saves_lists_and_removes_subscriptions(scheduled_env, tmp_path):
+def _main(capsys: pytest.CaptureFixture, *args: str) -> subprocess.CompletedProcess:
+    """`python -m alerts ARGS` run by its `main` in this process (the environment is
+    scheduled_env's, set here too): exit code and output, without a Python start each."""
+    capsys.readouterr()
+    code = alerts_main(list(args))
+    out = capsys.readouterr()
+    return subprocess.CompletedProcess(args, code, out.out, out.err)
+
+
+def test_the_command_line_saves_lists_and_removes_subscriptions(scheduled_env, tmp_path,
+                                                               capsys):
+    """The first command in a process of its own, the others through `main`."""
     _, _, env = scheduled_env
+    cli = functools.partial(_main, capsys)
     file = tmp_path / "订阅.toml"
     file.write_text('[[subscription]]\nid = "hailar-q"\nregion = "150702"\n'
                     'period_rule = "上季度"\nday = 10\nrecipients = ["office-mail", "财务"]\n'
@@ -337,19 +349,19 @@ def test_the_command_line_saves_lists_and_removes_subscriptions(scheduled_env, t
     assert [s.sub_id for s in st.all_subscriptions()] == ["blzq"]  # nothing saved
     file.write_text(file.read_text("utf-8").replace('"财务"', '"robot"')
                     .replace("999999", "451030"), "utf-8")
-    saved = _cli(env, "subscriptions", str(file), "--now", "2012-06-01T00:00")
+    saved = cli("subscriptions", str(file), "--now", "2012-06-01T00:00")
     assert saved.returncode == 0, saved.stderr
-    listed = _cli(env, "list", "--now", "2012-06-20T12:00")
+    listed = cli("list", "--now", "2012-06-20T12:00")
     assert listed.returncode == 0, listed.stderr
     assert "hailar-q  150702  last_quarter  day 10 08:00  zh  → office-mail, robot  due now" \
         in listed.stdout  # 10 June came after it was made on 1 June
     # made at 00:00 on 1 June, its 08:00 slot that day is due
     assert "nowhere  451030  last_month  day 1 08:00  zh  → robot  due now" in listed.stdout
-    later = _cli(env, "list", "--now", "2012-05-31T12:00")  # before either slot
+    later = cli("list", "--now", "2012-05-31T12:00")  # before either slot
     assert "hailar-q  150702  last_quarter  day 10 08:00  zh  → office-mail, robot  next " \
         "2012-06-10 08:00; last sent never" in later.stdout
-    assert _cli(env, "unsubscribe", "nowhere").returncode == 0
-    assert _cli(env, "unsubscribe", "nowhere").returncode == schedule.CANNOT_RUN
+    assert cli("unsubscribe", "nowhere").returncode == 0
+    assert cli("unsubscribe", "nowhere").returncode == schedule.CANNOT_RUN
     assert {s.sub_id for s in st.all_subscriptions()} == {"blzq", "hailar-q"}
     assert [(o, out) for o, out, _ in _audit(env, "alert_subscription")] == [
         ("hailar-q", "saved"), ("nowhere", "saved"), ("nowhere", "removed")]
