@@ -1,7 +1,7 @@
 """Each federation in its own words: the level labels and the provincial fund's label come
 from the divisions in scope (core/vocabulary.py), and a Sichuan city, a city of another
 autonomous region and a municipality's district see no 旗, no other region's fund word and
-no 示例数据 in the labels, templates, exports and pages; the sample keeps its own words."""
+no 示例数据 in the labels, templates, exports, pages and briefings; the sample keeps its own words."""
 
 from __future__ import annotations
 
@@ -233,6 +233,30 @@ def test_a_missing_county_column_names_what_it_found_and_accepts(deployment, tmp
     assert "所在县区名称" in zh and "站点名称" in zh  # the columns it found
     assert "所属旗县区" in zh and "所属区（市）县" in zh  # names it accepts
     assert "所在县区名称" in en and "accepted headers" in en
+
+
+def test_the_briefing_says_the_deployments_words(deployment, monkeypatch):
+    """德阳市 (省级专项, 区（市）县), 银川市 (自治区专项) and 北京市朝阳区 (市级专项): the
+    briefing's fund sentence says the deployment's word; no 旗, no other region's fund word,
+    no 示例数据 anywhere in the document (moved from tests/analytics/test_briefing.py, where
+    it loaded the same files into a warehouse of its own)."""
+    from docx import Document
+
+    from analytics.briefing import build_briefing
+
+    p, db = deployment
+    monkeypatch.setenv("UNION_DASH_DB", str(db))
+    with duckdb.connect(str(db), read_only=True) as con:
+        county = con.execute("SELECT DISTINCT county_code FROM relief").fetchone()[0]
+    b = build_briefing(county, "2026")
+    doc = Document(io.BytesIO(b.docx))
+    text = "\n".join([q.text for q in doc.paragraphs]
+                     + [c.text for t in doc.tables for r in t.rows for c in r.cells])
+    assert f"发放救助资金2200元，其中{p.fund}1300元、中央财政专项600元、工会自筹300元。" in text
+    assert "2026年两节慰问4人，发放慰问金2200元。" in text  # no group stated: none named
+    with zipfile.ZipFile(io.BytesIO(b.docx)) as z:
+        xml = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))
+    assert not forbidden(p, xml) and "sample data" not in xml
 
 
 def test_pages_say_the_deployments_words(deployment, local_staff):
