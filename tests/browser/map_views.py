@@ -47,12 +47,20 @@ def choose_region(page, label: str, name: str) -> None:
     """Pick `name` in the filter bar's region box labelled `label` (the deployment's word for
     the level), as a user would on a desktop: a rerun of the page to that region."""
     box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(
-        has=page.locator('[data-testid="stWidgetLabel"]', has_text=label))
+        has=page.locator('[data-testid="stWidgetLabel"]').get_by_text(label, exact=True))
     box.click()
     page.keyboard.type(name)  # the list shows a few options at a time: filtered to this one
     page.get_by_role("option", name=name, exact=True).first.click()
     page.wait_for_function("([el, name]) => el.value === name",
                            arg=[box.locator("input").element_handle(), name], timeout=30_000)
+
+
+def map_drawn(page, code: str, scope: str) -> list[str]:
+    """The codes the map draws, once it draws `code`'s children (a rerun from another region
+    has re-drawn it) at the window's width."""
+    page.wait_for_function(_MAP_OF, arg=[code, PREFIX[scope]], timeout=60_000)
+    return page.locator(MAP).first.locator("path.choroplethlocation").evaluate_all(
+        "els => els.map(e => e.__data__ && e.__data__.loc)")
 
 
 def screenshot(page, view: str, page_name: str, scope: str, code: str, width: int) -> None:
@@ -70,10 +78,8 @@ def screenshot(page, view: str, page_name: str, scope: str, code: str, width: in
         assert page.locator(f"{MAP}:visible").count() == 0
     else:
         n = PREFIX[scope]
-        page.wait_for_function(_MAP_OF, arg=[code, n], timeout=60_000)
+        drawn = map_drawn(page, code, scope)
         target = page.locator(MAP).first
-        drawn = target.locator("path.choroplethlocation").evaluate_all(
-            "els => els.map(e => e.__data__ && e.__data__.loc)")
         assert len(set(drawn)) >= 2, drawn
         assert all(loc and loc != code and loc[:n] == code[:n] for loc in drawn), (code, drawn)
     page.wait_for_selector(IDLE, timeout=90_000)

@@ -1,14 +1,15 @@
 """The map in a real Chromium: drawn without the internet, and a click on a county drills the
 filter bar down to it, as its own boxes would; the sample's map at each scope on a desktop and
 a phone (screenshots/map_sample_*.png; 四川省's in test_map_sichuan_browser.py). The click's
-two sessions also serve the phone's views (tests/browser/map_views.py: a page narrowed to a
-phone's width): each page view costs Chromium a few CPU-seconds."""
+two sessions also take those screenshots (tests/browser/map_views.py: a page narrowed to a
+phone's width, a region picked in the filter bar): each page view costs Chromium a few
+CPU-seconds."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.browser.map_views import MAP, new_page, open_view, screenshot
+from tests.browser.map_views import MAP, choose_region, map_drawn, new_page, open_view, screenshot
 from tests.served import IDLE
 
 pytestmark = pytest.mark.browser
@@ -48,19 +49,24 @@ def _region_boxes(page) -> list[str]:
         "els => els.map(e => e.value)")
 
 
-def _hovered(browser, server: str, outside: list[str]):
+def _hovered(browser, server: str, outside: list[str], province_first: bool = False):
     """A new session (its own browser context) on 呼伦贝尔市's map, the mouse on 海拉尔区 and
-    its hover label (value and 同比) shown; the page and the point."""
+    its hover label (value and 同比) shown; the page and the point. `province_first`: the
+    session opens at the province, takes its desktop screenshot, then picks the city in the
+    filter bar (a rerun, cheaper than a page view); else the city's link is opened."""
     page = new_page(browser)
     # Nothing leaves the machine for the map: any request off the loopback is refused.
     page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
         ("http://127.0.0.1", "ws://127.0.0.1", "data:")) else (
         outside.append(route.request.url), route.abort()))
-    open_view(page, server, "overview", "150700", PERIOD)  # 呼伦贝尔市: its counties
-    page.wait_for_selector(f"{MAP} path.choroplethlocation", timeout=60_000)
+    if province_first:
+        open_view(page, server, "overview", "150000", PERIOD)
+        screenshot(page, "sample", "overview", "province", "150000", 1280)
+        choose_region(page, "市", "呼伦贝尔市")
+    else:
+        open_view(page, server, "overview", "150700", PERIOD)  # 呼伦贝尔市: its counties
+    drawn = map_drawn(page, "150700", "city")
     page.locator(MAP).first.scroll_into_view_if_needed()
-    drawn = page.locator("path.choroplethlocation").evaluate_all(
-        "els => els.map(e => e.__data__ && e.__data__.loc)")
     assert "150702" in drawn and len(drawn) >= 5  # 海拉尔区 among the city's counties
     assert _region_boxes(page)[:2] == ["内蒙古自治区", "呼伦贝尔市"]
     xy = page.evaluate(INSIDE, ["150702"])
@@ -73,11 +79,12 @@ def _hovered(browser, server: str, outside: list[str]):
 
 def test_a_click_on_a_county_sets_the_filter_bar_to_it(server, browser):
     """Two sessions, so that one is never the server's first (whose caches are cold and whose
-    map is laid out narrower): the hover label in each, then the click in the second. Each
-    page then narrowed to a phone's width for a screenshot: the city's map (the first), the
-    county's table (the second, after the click)."""
+    map is laid out narrower): the hover label in each, then the click in the second. The
+    sessions also take the sample's map screenshots: the first the province's on a desktop
+    before it picks the city, then narrowed to a phone's width the city's; the second, after
+    the click, the county's table on a phone."""
     outside: list[str] = []
-    first, _ = _hovered(browser, server, outside)
+    first, _ = _hovered(browser, server, outside, province_first=True)
     screenshot(first, "sample", "overview", "city", "150700", 390)
     first.close()
     page, xy = _hovered(browser, server, outside)
@@ -96,16 +103,8 @@ def test_a_click_on_a_county_sets_the_filter_bar_to_it(server, browser):
 
 
 # --- screenshots: province, city and county, on a desktop (1280) and a phone (390) -----------
-# Each scope and width once here and once on 四川省 (test_map_sichuan_browser.py), each scope
-# on the overview here and on 帮扶救助 there. The screenshots of every combination were looked
-# at when the map was built (screenshots/map_*.png); the suite keeps what each shows: a map at
-# a province and a city, a table at a county, on a desktop and on a phone. The city's and the
-# county's phone views are taken in the click's sessions above.
-
-
-def test_sample_map_screenshot(server, browser):
-    """The province's map on a desktop."""
-    page = new_page(browser)
-    open_view(page, server, "overview", "150000", PERIOD)
-    screenshot(page, "sample", "overview", "province", "150000", 1280)
-    page.close()
+# Each scope and width once here (in the click's sessions above) and once on 四川省
+# (test_map_sichuan_browser.py), each scope on the overview here and on 帮扶救助 there. The
+# screenshots of every combination were looked at when the map was built
+# (screenshots/map_*.png); the suite keeps what each shows: a map at a province and a city,
+# a table at a county, on a desktop and on a phone.
