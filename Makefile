@@ -42,17 +42,18 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 	touch $@
 
 ## Debian packages: Chromium (PNG/SVG export) and its headless shell (browser tests), a CJK font, LibreOffice
-## Writer without GUI (briefings as PDF) and nginx (deploy/serve-many.sh). Needs root.
+## Writer without GUI (briefings as PDF), nginx (deploy/serve-many.sh) and xfsprogs (the test of a load's
+## copy-on-write clone mounts a small XFS image). Needs root.
 system-deps:
 	@if ! command -v chromium >/dev/null || ! command -v chromium-headless-shell >/dev/null \
 	    || ! command -v soffice >/dev/null \
 	    || ! dpkg -s libreoffice-calc-nogui >/dev/null 2>&1 \
-	    || ! test -x /usr/sbin/nginx || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+	    || ! test -x /usr/sbin/nginx || ! test -x /usr/sbin/mkfs.xfs || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
 	    chromium chromium-headless-shell fonts-noto-cjk fontconfig libreoffice-writer-nogui libreoffice-calc-nogui \
-	    nginx >/dev/null; \
+	    nginx xfsprogs >/dev/null; \
 	fi
 
 sample: install
