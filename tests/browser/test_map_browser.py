@@ -66,6 +66,7 @@ def _hovered(browser, server: str, outside: list[str], province_first: bool = Fa
     else:
         open_view(page, server, "overview", "150700", PERIOD)  # 呼伦贝尔市: its counties
     drawn = map_drawn(page, "150700", "city")
+    page.wait_for_selector(IDLE, timeout=90_000)  # the run ended: its map is not drawn again
     page.locator(MAP).first.scroll_into_view_if_needed()
     assert "150702" in drawn and len(drawn) >= 5  # 海拉尔区 among the city's counties
     assert _region_boxes(page)[:2] == ["内蒙古自治区", "呼伦贝尔市"]
