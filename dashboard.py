@@ -53,7 +53,7 @@ def main() -> None:
         st.warning(render("app.sample_banner", lang), icon=":material/science:")
     say_scope(f, lang)  # region and period, above the page: the sidebar folds on a phone
     st.sidebar.caption(version_caption(lang))
-    frame.say_link_message(lang)
+    frame.say_link_message(lang, nav)
     frame.enter()
     try:
         nav.run()

@@ -40,7 +40,7 @@ def require() -> None:
 # --- links: the page a link names, in every session, before and after a login ----------------
 
 _LINK = "_link_page"  # the page the session's link named, until the frame has shown it
-_SAY = "_link_message"  # (message key, path) to say once the page draws
+_SAY = "_link_message"  # (message key, path[, (page, filters) it was said on])
 register("link", {
     "unknown": ("没有“/{path}”这个页面，已打开总览。", "There is no page “/{path}”; showing the overview."),
     "refused": ("您的角色无权打开“/{path}”，已打开总览。",
@@ -99,10 +99,19 @@ def follow_link(pages: list, shown) -> None:
     st.switch_page(target, query_params=st.query_params.to_dict())
 
 
-def say_link_message(lang: str) -> None:
-    """The message about a link's path, once, on the page it opened instead."""
-    said = st.session_state.pop(_SAY, None)
-    if said:
-        key, path = said
-        st.info(render(f"link.{key}", lang, path=path),
-                icon=":material/link_off:")
+def say_link_message(lang: str, shown) -> None:
+    """The message about a link's path, on the page it opened instead, until the user moves
+    on: kept through the reruns that follow by themselves (the login cookie's component asks
+    for one as it mounts, and a message said once was gone before it could be read), dropped
+    at the first run on another page or with other filters. Call after the filter bar, which
+    writes the filters into the URL."""
+    said = st.session_state.get(_SAY)
+    if not said:
+        return
+    key, path, *where = said
+    here = (shown.url_path, sorted(st.query_params.to_dict().items()))
+    if where and where[0] != here:
+        del st.session_state[_SAY]
+        return
+    st.session_state[_SAY] = (key, path, here)
+    st.info(render(f"link.{key}", lang, path=path), icon=":material/link_off:")
