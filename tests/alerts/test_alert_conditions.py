@@ -274,3 +274,20 @@ def test_another_warehouse_is_read_and_the_environment_restored(sample_db, monke
     by_path = conditions.evaluate(rule, sample_db, date(2012, 10, 1))
     assert [f.key for f in by_con] == [f.key for f in by_path] and by_path
     assert os.environ["UNION_DASH_DB"] == str(tmp_path / "none.duckdb")
+
+
+def test_a_named_year_is_checked_after_it_ended(with_targets, sample_db) -> None:
+    """A behind-schedule rule that names its year (period 2012) checks that year's targets: it
+    read the year of the run's date only, so a rule for 2012 saved and run in 2013 found
+    nothing while its settings on the 预警 page said period=2012."""
+    relieved = _relieved(sample_db, date(2012, 1, 1), date(2012, 12, 31))
+    rule = _rule("behind_schedule", {"pp": 10, "period": "2012"}, "relieved")
+    found = conditions.evaluate(rule, with_targets, date(2013, 2, 1))
+    assert [(f.region, f.period, f.value, f.reference) for f in found] == \
+        [("150422", "2012", relieved["150422"], 1000.0)]
+    # without a named year, February 2013 looks at 2013, which has no targets
+    assert conditions.evaluate(_rule("behind_schedule", {"pp": 10}, "relieved"), with_targets,
+                               date(2013, 2, 1)) == []
+    # a year not begun on the run's date: nothing yet
+    later = _rule("behind_schedule", {"pp": 10, "period": "2014"}, "relieved")
+    assert conditions.evaluate(later, with_targets, date(2013, 2, 1)) == []

@@ -15,41 +15,18 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from core import schema
 from etl import __main__ as cli
-from etl import derived, load, marts, rollups, withdraw, zero_reports
-from etl.parse import make_id
+from etl import load, rollups, withdraw, zero_reports
+from tests.etl import change_files
+from tests.etl.change_files import RELIEF_HEADER
 from tests.registry import registered
-from tests.warehouse_diff import differences
 
-PERSONS = [make_id(f"150702{1960 + i}0{1 + i % 9}1{i % 9}{i:03d}") for i in range(14)]
 TYPES = ["两节慰问", "临时救助", "医疗救助", "金秋助学", "生活救助"]
 SOURCES = ["中央专项", "工会自筹", "自治区专项", "地方财政配套"]
 GROUPS = ["困难职工", "劳模", "未填写", ""]
-DERIVED = {*rollups.tables(), *marts.tables(), *schema.PERSON_INDEX, "persons"}
 # the kinds of change and the weights of a random draw
 KINDS = {"relief": 5, "correction": 3, "hardship": 1, "allocation": 1, "zero": 1, "withdraw": 3}
-RELIEF_HEADER = ["序号", "姓名", "身份证号码", "帮扶站点", "帮扶类型", "资金来源", "金额（元）",
-                 "发放日期", "救助对象类别"]
 
-
-def _stations(db: Path) -> list[str]:
-    """Three stations of the first county of the registered warehouse and one of the second
-    (the first county's relief type strata reach the robust z's 20 rows)."""
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        rows = con.sql("SELECT region_code, parent_code FROM regions WHERE level = 'station' "
-                       "ORDER BY region_code").fetchall()
-    finally:
-        con.close()
-    counties = sorted({p for _, p in rows})[:2]
-    return [s for c, n in zip(counties, (3, 1), strict=True)
-            for s in [s for s, p in rows if p == c][:n]]
-
-
-def _csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
-    path.write_text("\n".join(",".join(r) for r in [header, *rows]) + "\n", encoding="utf-8")
-    return path
 
 
 def _date(rng: random.Random) -> str:
@@ -65,7 +42,7 @@ def _relief_rows(rng: random.Random, stations: list[str], n: int) -> list[list[s
     rows, keys = [], set()
     for _ in range(n):
         # two types most often: strata of 20+ rows, where the robust z applies
-        person, station = rng.choice(PERSONS), rng.choice(stations)
+        person, station = rng.choice(change_files.PERSONS), rng.choice(stations)
         kind = rng.choices(TYPES, weights=[4, 4, 1, 1, 1])[0]
         date = _date(rng)
         if (person, station, kind, date) in keys:  # one row per natural key in a file
@@ -88,7 +65,7 @@ def _corrected(rng: random.Random, rows: list[list[str]], stations: list[str]
 
 def _hardship_rows(rng: random.Random, stations: list[str]) -> list[list[str]]:
     rows = []
-    for i, person in enumerate(rng.sample(PERSONS, 4), start=1):
+    for i, person in enumerate(rng.sample(change_files.PERSONS, 4), start=1):
         registered_on = _date(rng)
         exited = (dt.date.fromisoformat(registered_on) + dt.timedelta(days=rng.randrange(60, 300))
                   ).isoformat() if rng.random() < 0.5 else ""
@@ -104,31 +81,13 @@ def _allocation_rows(rng: random.Random, stations: list[str]) -> list[list[str]]
             for allocated in [rng.choice([1000, 3000, 8000])]]
 
 
-def _derived(names: set[str]) -> set[str]:
-    """The derived tables: the findings and their statistics (dq_*, but `dq_meta`: the time
-    they were computed), the rollups and the fact tables with per-person columns."""
-    assert DERIVED <= names
-    return ({t for t in names if t.startswith("dq_")} - {"dq_meta"}) | DERIVED
-
-
-def _differences(a: Path, b: Path) -> dict[str, tuple[int, int]]:
-    return differences(a, b, _derived)
-
-
-def _full_refresh_of(db: Path, tmp: Path) -> Path:
-    copy = tmp / "full.duckdb"
-    shutil.copyfile(db, copy)
-    derived.refresh_warehouse(copy)
-    return copy
-
-
 class Run:
     """One random sequence of changes to one warehouse."""
 
     def __init__(self, tmp: Path, seed: int) -> None:
         self.tmp, self.rng = tmp, random.Random(seed)
         self.db = registered(tmp / "w.duckdb")
-        self.stations = _stations(self.db)
+        self.stations = change_files.stations(self.db)
         self.sent: list[tuple[str, list[list[str]]]] = []  # relief files: name, rows
         self.n = 0
 
@@ -147,14 +106,14 @@ class Run:
             name, rows = rng.choice(self.sent)
             rows = _corrected(rng, rows, self.stations)
             self.sent.append((name, rows))
-            self._load(_csv(self.tmp / f"{self.n}_{name}", RELIEF_HEADER, rows))
+            self._load(change_files.csv(self.tmp / f"{self.n}_{name}", RELIEF_HEADER, rows))
             self.n += 1
         elif what == "hardship":
-            self._load(_csv(self._name("hardship"), [
+            self._load(change_files.csv(self._name("hardship"), [
                 "序号", "姓名", "身份证号码", "帮扶站点", "困难类别", "建档日期", "脱困日期"],
                 _hardship_rows(rng, self.stations)))
         elif what == "allocation":
-            self._load(_csv(self._name("allocation"), [
+            self._load(change_files.csv(self._name("allocation"), [
                 "年度", "所属旗县区", "资金来源", "下拨金额（元）", "到位金额（元）"],
                 _allocation_rows(rng, self.stations)))
         elif what == "zero":
@@ -171,18 +130,10 @@ class Run:
         else:
             what = "relief"
             rows = _relief_rows(rng, self.stations, rng.randrange(30, 60))
-            path = _csv(self._name("relief"), RELIEF_HEADER, rows)
+            path = change_files.csv(self._name("relief"), RELIEF_HEADER, rows)
             self.sent.append((path.name, rows))
             self._load(path)
         return what
-
-
-def _dated_rows(station: str, amounts: list[int], start: int) -> list[list[str]]:
-    """One 临时救助 row per amount, a day apart from 1 January 2012 + `start` days."""
-    day = dt.date(2012, 1, 1)
-    return [[str(i), "某某", PERSONS[i % len(PERSONS)], station, "临时救助", "工会自筹",
-             str(a), (day + dt.timedelta(days=start + i)).isoformat(), ""]
-            for i, a in enumerate(amounts, start=1)]
 
 
 # The statistics of the outlier check as the rows give them (median and MAD of the log
@@ -207,7 +158,8 @@ def _sequence(tmp: Path, seed: int) -> tuple[Run, list[str], list[dict]]:
     done, apart = [], []
     for what in ["relief", *run.rng.sample(kinds, len(kinds)), None]:
         done.append(run.step(what))
-        apart.append(_differences(run.db, _full_refresh_of(run.db, tmp)))
+        full = change_files.full_refresh_of(run.db, tmp)
+        apart.append(change_files.derived_differences(run.db, full))
     return run, done, apart
 
 
@@ -245,8 +197,8 @@ def test_a_load_elsewhere_that_moves_a_types_p99_rescores_rows_it_did_not_touch(
     """The p99 rule is the relief type's across counties: a batch in one county that moves
     it changes a finding in another, which the scoped refresh must rescore too."""
     db = registered(tmp_path / "w.duckdb")
-    one, *_, other = _stations(db)
-    rows = _dated_rows
+    one, *_, other = change_files.stations(db)
+    rows = change_files.dated_rows
 
     def outliers() -> list[tuple]:
         con = duckdb.connect(str(db), read_only=True)
@@ -258,12 +210,13 @@ def test_a_load_elsewhere_that_moves_a_types_p99_rescores_rows_it_did_not_touch(
 
     # p99 500: the 1,600 is above 3 x p99; then 60 rows of 1,000 elsewhere raise p99 to
     # 1,000 and it is not
-    load.load_files([_csv(tmp_path / "a.csv", RELIEF_HEADER, rows(other, [500] * 150 + [1600],
-                                                                  0))], db)
+    load.load_files([change_files.csv(tmp_path / "a.csv", RELIEF_HEADER,
+                                      rows(other, [500] * 150 + [1600], 0))], db)
     assert outliers() == [(other, 1600)]
-    load.load_files([_csv(tmp_path / "b.csv", RELIEF_HEADER, rows(one, [1000] * 60, 200))], db)
+    load.load_files([change_files.csv(tmp_path / "b.csv", RELIEF_HEADER,
+                                      rows(one, [1000] * 60, 200))], db)
     assert outliers() == []
-    assert _differences(db, _full_refresh_of(db, tmp_path)) == {}
+    assert change_files.derived_differences(db, change_files.full_refresh_of(db, tmp_path)) == {}
 
 
 def test_kept_amount_statistics_are_those_of_the_rows(tmp_path):
@@ -272,7 +225,7 @@ def test_kept_amount_statistics_are_those_of_the_rows(tmp_path):
     amounts, leave a stratum with an even or odd number of rows, MAD 0 or not, and empty it,
     they are DuckDB's median and MAD over the rows, and the counts are the rows'."""
     db = registered(tmp_path / "w.duckdb")
-    *_, other = _stations(db)
+    *_, other = change_files.stations(db)
 
     def check() -> int:
         con = duckdb.connect(str(db), read_only=True)
@@ -298,7 +251,8 @@ def test_kept_amount_statistics_are_those_of_the_rows(tmp_path):
         return groups
 
     def loaded(name: str, amounts: list[int], start: int) -> str:
-        path = _csv(tmp_path / name, RELIEF_HEADER, _dated_rows(other, amounts, start))
+        path = change_files.csv(tmp_path / name, RELIEF_HEADER,
+                                change_files.dated_rows(other, amounts, start))
         return load.load_files([path], db, rejects_dir=tmp_path / "rej").files[0].batch_id
 
     # 23 rows, median 300 and MAD 0 (over half are 300): the mean deviation stands in
@@ -311,7 +265,7 @@ def test_kept_amount_statistics_are_those_of_the_rows(tmp_path):
     assert check() == 1
     withdraw.withdraw(db, b)  # the stratum is empty: no counts, no statistics
     assert check() == 0
-    assert _differences(db, _full_refresh_of(db, tmp_path)) == {}
+    assert change_files.derived_differences(db, change_files.full_refresh_of(db, tmp_path)) == {}
 
 
 def test_the_refresh_command_makes_every_derived_table_again(tmp_path, capsys, sequences):
@@ -328,5 +282,5 @@ def test_the_refresh_command_makes_every_derived_table_again(tmp_path, capsys, s
     con.close()
     assert cli.main(["refresh", "--db", str(db)]) == 0
     assert "recomputed" in capsys.readouterr().out
-    assert _differences(db, before) == {}
+    assert change_files.derived_differences(db, before) == {}
     assert cli.main(["refresh", "--db", str(tmp_path / "none.duckdb")]) == 2

@@ -11,7 +11,7 @@ import pytest
 
 from etl import person_index
 from tests import golden_warehouse
-from tests.etl.test_person_index import _cards, _relief_rows
+from tests.etl import person_rows
 
 PERSONS = 300  # rows name 320 persons: 20 are not in `persons` (no person_no, one group)
 
@@ -21,8 +21,8 @@ def _columns(path, chunk_rows: int | None) -> dict[str, pl.DataFrame]:
     con = golden_warehouse.empty(path)
     con.executemany("INSERT INTO persons VALUES (?, 'x', NULL, NULL, 'b1', ?)",
                     [(p, p + 1) for p in range(PERSONS)])
-    golden_warehouse.insert(con, "relief", _relief_rows(rng, PERSONS + 20, 3000))
-    golden_warehouse.insert(con, "medical_cards", _cards(rng, PERSONS + 20))
+    golden_warehouse.insert(con, "relief", person_rows.relief_rows(rng, PERSONS + 20, 3000))
+    golden_warehouse.insert(con, "medical_cards", person_rows.cards(rng, PERSONS + 20))
     if chunk_rows is None:
         person_index.refresh(con)
     else:

@@ -14,7 +14,7 @@ from core import schema
 from core.schema import PENDING
 from etl import person_index
 from tests import golden_warehouse
-from tests.etl.test_person_index import _build, _relief_rows
+from tests.etl import person_rows
 
 STAGED = "_staged_relief"
 
@@ -24,10 +24,11 @@ def loads(tmp_path_factory):
     """A warehouse of a first load's rows, a later load's rows written (pending), and the
     rebuild of both loads' rows."""
     rng = random.Random(7)
-    first, later = _relief_rows(rng, 200, 1500), _relief_rows(rng, 260, 400, first_id=1500)
+    first = person_rows.relief_rows(rng, 200, 1500)
+    later = person_rows.relief_rows(rng, 260, 400, first_id=1500)
     root = tmp_path_factory.mktemp("staged")
-    _build(root / "all.duckdb", first + later, [], 260)
-    _build(root / "first.duckdb", first, [], 260)
+    person_rows.build(root / "all.duckdb", first + later, [], 260)
+    person_rows.build(root / "first.duckdb", first, [], 260)
     return root, later
 
 

@@ -8,14 +8,8 @@ import duckdb
 
 from etl import load, touched, withdraw
 from etl.checks import fund_overspend
-from tests.etl.test_incremental_refresh import (
-    RELIEF_HEADER,
-    _csv,
-    _dated_rows,
-    _differences,
-    _full_refresh_of,
-    _stations,
-)
+from tests.etl import change_files
+from tests.etl.change_files import RELIEF_HEADER
 from tests.quality_fixtures import relief, warehouse
 from tests.registry import registered
 
@@ -48,20 +42,21 @@ def test_amount_counts_follow_a_change_whose_files_replace_one_another(tmp_path)
     within the change counts neither way), then its withdrawal, leave the counts and every
     derived table a full refresh makes."""
     db = registered(tmp_path / "w.duckdb")
-    *_, station = _stations(db)
+    *_, station = change_files.stations(db)
 
     def file(name: str, amounts: list[int]) -> Path:
-        return _csv(tmp_path / name, RELIEF_HEADER, _dated_rows(station, amounts, 0))
+        return change_files.csv(tmp_path / name, RELIEF_HEADER,
+                                change_files.dated_rows(station, amounts, 0))
 
     load.load_files([file("a.csv", [300] * 20 + [500] * 5)], db, rejects_dir=tmp_path / "rej")
     done = load.load_files([file("b.csv", [300] * 15 + [700] * 10),
                             file("c.csv", [300] * 10 + [900] * 15)], db,
                            rejects_dir=tmp_path / "rej")
     assert _counts(db) == [(300, 10), (900, 15)]
-    assert _differences(db, _full_refresh_of(db, tmp_path)) == {}
+    assert change_files.derived_differences(db, change_files.full_refresh_of(db, tmp_path)) == {}
     withdraw.withdraw(db, done.files[-1].batch_id)  # c's rows out, b's back
     assert _counts(db) == [(300, 15), (700, 10)]
-    assert _differences(db, _full_refresh_of(db, tmp_path)) == {}
+    assert change_files.derived_differences(db, change_files.full_refresh_of(db, tmp_path)) == {}
 
 
 def _counts(db: Path) -> list[tuple]:

@@ -13,14 +13,8 @@ import duckdb
 
 from core import festival
 from etl import load, rollups, withdraw
-from tests.etl.test_incremental_refresh import (
-    PERSONS,
-    RELIEF_HEADER,
-    _csv,
-    _differences,
-    _full_refresh_of,
-    _stations,
-)
+from tests.etl import change_files
+from tests.etl.change_files import RELIEF_HEADER
 from tests.registry import registered
 
 FESTIVAL, OTHER = "两节慰问", "临时救助"
@@ -41,8 +35,8 @@ def _month_key(day: dt.date) -> int:
 
 def test_a_load_refreshes_the_distant_cells_of_the_rows_it_displaces(tmp_path, monkeypatch):
     db = registered(tmp_path / "w.duckdb")
-    one, *_, other = _stations(db)
-    p, q = PERSONS[:2]
+    one, *_, other = change_files.stations(db)
+    p, q = change_files.PERSONS[:2]
     cells: list[tuple[set, set]] = []
     scope = rollups.scope
 
@@ -56,13 +50,14 @@ def test_a_load_refreshes_the_distant_cells_of_the_rows_it_displaces(tmp_path, m
     monkeypatch.setattr(rollups, "scope", spy)
 
     def loaded(name: str, rows: list[tuple[str, str, str, dt.date]]) -> str:
-        path = _csv(tmp_path / name, RELIEF_HEADER, _rows(rows))
+        path = change_files.csv(tmp_path / name, RELIEF_HEADER, _rows(rows))
         report = load.load_files([path], db, rejects_dir=tmp_path / "rej")
         assert report.exit_code == 0, [f.line for f in report.files]
         return report.files[0].batch_id
 
     def as_full_refresh() -> None:
-        assert _differences(db, _full_refresh_of(db, tmp_path)) == {}
+        full = change_files.full_refresh_of(db, tmp_path)
+        assert change_files.derived_differences(db, full) == {}
 
     # q: a festival and another row in every month from October 2011 to March 2014
     months = [dt.date(2011 + (9 + i) // 12, (9 + i) % 12 + 1, 15) for i in range(30)]
