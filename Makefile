@@ -41,9 +41,9 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
-## Debian packages: Chromium (PNG/SVG export) and its headless shell (browser tests), a CJK font, LibreOffice
-## Writer without GUI (briefings as PDF), nginx (deploy/serve-many.sh) and xfsprogs (the test of a load's
-## copy-on-write clone mounts a small XFS image). Needs root.
+## Debian packages: Chromium (PNG/SVG export) and its headless shell (browser tests), a CJK
+## font, LibreOffice Writer without GUI (briefings as PDF), nginx (deploy/serve-many.sh) and
+## xfsprogs (the test of a load's copy-on-write clone mounts a small XFS image). Needs root.
 system-deps:
 	@if ! command -v chromium >/dev/null || ! command -v chromium-headless-shell >/dev/null \
 	    || ! command -v soffice >/dev/null \

@@ -37,7 +37,10 @@ def free_port() -> int:
 def dashboard(db: Path, address: str = "127.0.0.1", **env: str
               ) -> contextlib.AbstractContextManager[str]:
     """The loopback URL of `streamlit run dashboard.py` over `db`, bound to `address` (0.0.0.0:
-    served to a network), once it answers its health check."""
+    served to a network), once it answers its health check. Without UNION_DASH_AUTH in `env`
+    the machine's local user, no login file (not even the developer's own
+    ~/.config/union-dashboard/auth.yaml)."""
+    env.setdefault("UNION_DASH_AUTH", str(db.parent / "no-logins.yaml"))
     return streamlit_app(ROOT / "dashboard.py", address, UNION_DASH_DB=str(db), **env)
 
 

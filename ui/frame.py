@@ -9,6 +9,7 @@ and marks its runs; a page that finds itself outside the frame reruns through it
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -86,7 +87,7 @@ def refuse_link(allowed: list[str]) -> None:
     ctx.pages_manager.set_script_intent(ctx.pages_manager.intended_page_script_hash or "", "")
 
 
-def follow_link(pages: list, shown) -> None:
+def follow_link(pages: list[StreamlitPage], shown: StreamlitPage) -> None:
     """After the signed-in navigation: go to the page the link named, with the URL's
     filters, unless it is the one shown; a page the user's role may not open is said."""
     want = st.session_state.pop(_LINK, None)
@@ -99,7 +100,7 @@ def follow_link(pages: list, shown) -> None:
     st.switch_page(target, query_params=st.query_params.to_dict())
 
 
-def say_link_message(lang: str, shown) -> None:
+def say_link_message(lang: str, shown: StreamlitPage) -> None:
     """The message about a link's path, on the page it opened instead, until the user moves
     on: kept through the reruns that follow by themselves (the login cookie's component asks
     for one as it mounts, and a message said once was gone before it could be read), dropped

@@ -76,23 +76,17 @@ def browser():
         context.close()
 
 
-def _local(db: Path, run_dir: Path) -> contextlib.AbstractContextManager[str]:
-    """The dashboard over `db` for the machine's local user (no login file: not even the
-    developer's own ~/.config/union-dashboard/auth.yaml)."""
-    return dashboard(db, UNION_DASH_AUTH=str(run_dir / "no-logins.yaml"))
-
-
 @pytest.fixture(scope="module")
-def server(pages_db: Path, sample_db: Path, run_dir: Path) -> str:
+def server(pages_db: Path, sample_db: Path) -> str:
     """The dashboard over the warehouse the page tests check (tests/conftest.py): the same
     server as `sample_server` when that is the sample. Named here, `sample_db` puts the
     module among those that wait for the sample's build (tests/conftest.py orders them after
     the others); `pages_db` asks for it only when it runs."""
-    return _SERVERS.get(pages_db, lambda: _local(pages_db, run_dir))
+    return _SERVERS.get(pages_db, lambda: dashboard(pages_db))
 
 
 @pytest.fixture(scope="module")
-def sample_server(sample_db: Path, run_dir: Path) -> str:
+def sample_server(sample_db: Path) -> str:
     """The dashboard over the sample, whatever the page tests use (read-only: no test loads
     into it)."""
-    return _SERVERS.get(sample_db, lambda: _local(sample_db, run_dir))
+    return _SERVERS.get(sample_db, lambda: dashboard(sample_db))

@@ -23,8 +23,7 @@ def empty_server(tmp_path_factory):
     root = tmp_path_factory.mktemp("browser_empty")
     db = root / "warehouse.duckdb"
     registered(db)
-    with dashboard(db, UNION_DASH_AUTH=str(root / "none.yaml"),
-                   UNION_DASH_REJECTS_DIR=str(root / "rejects")) as url:
+    with dashboard(db, UNION_DASH_REJECTS_DIR=str(root / "rejects")) as url:
         yield url
 
 

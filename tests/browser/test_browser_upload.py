@@ -22,8 +22,7 @@ def login_server(sample_db, tmp_path_factory):
     root = tmp_path_factory.mktemp("browser")
     db = root / "warehouse.duckdb"
     shutil.copyfile(sample_db, db)
-    with dashboard(db, UNION_DASH_AUTH=str(root / "none.yaml"),
-                   UNION_DASH_REJECTS_DIR=str(root / "rejects")) as url:
+    with dashboard(db, UNION_DASH_REJECTS_DIR=str(root / "rejects")) as url:
         yield url, db
 
 

@@ -58,8 +58,7 @@ def sichuan(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def sichuan_server(sichuan):
-    # the machine's local user: no login file, not even a developer's own
-    with dashboard(sichuan, UNION_DASH_AUTH=str(sichuan.parent / "no-logins.yaml")) as url:
+    with dashboard(sichuan) as url:
         yield url
 
 
