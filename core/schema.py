@@ -127,6 +127,13 @@ TABLES: dict[str, str] = {
         county_code VARCHAR NOT NULL, station_code VARCHAR NOT NULL, relief_type VARCHAR,
         recipient_group VARCHAR, fund_source VARCHAR, category VARCHAR,
         persons BIGINT NOT NULL""",
+    # Derived at load (etl/person_index.py): each person's last relief date at all (`grp`
+    # ''), per station and per value of each dimension (`value_h`, the value's hash, NULL for
+    # no value). A monthly file's rows that come after their persons' last rows take their
+    # per-person columns from here, not from the persons' whole history (etl/touched.py).
+    "relief_person_last": """
+        person_key UBIGINT NOT NULL, grp VARCHAR NOT NULL, value_h UBIGINT,
+        last_date DATE NOT NULL""",
     # 零报告: a station's declaration that it had nothing to report for a month and kind
     # (etl/zero_reports.py); a batch like any load, so it can be withdrawn. Completeness
     # counts a declared month as reported (etl/quality.py).
@@ -176,6 +183,10 @@ SUM_ROLLUPS: dict[str, tuple[str, str]] = {"relief": ("relief_monthly", "relief_
 # Persons (rows whose person has rows in one place only) counted per month, place and month
 # of the previous row, at all and per dimension of PERSON_INDEX: fact table → rollup table.
 PERSON_ROLLUPS: dict[str, str] = {"relief": "relief_persons"}
+
+# Each person's last row per group of PERSON_INDEX (at all, per site, per dimension's value):
+# fact table → table (etl/person_index.py keeps it with the per-person columns).
+PERSON_LAST: dict[str, str] = {"relief": "relief_person_last"}
 
 
 # Rows of one kind kept per Spring Festival season: fact table → (rollup table, date column,

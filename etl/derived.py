@@ -22,9 +22,11 @@ from etl import marts, person_index, quality, rollups, swap, touched, upsert
 
 @dataclass(frozen=True)
 class Change:
-    """The batches of a change and whether their refresh can be scoped (`capture`)."""
+    """The batches of a change, whether their refresh can be scoped (`capture`) and whether
+    they added rows (a load) rather than took them out (a withdrawal)."""
     batches: tuple[str, ...]
     scoped: bool
+    added: bool = False
 
 
 # A change of more relief rows than this (and than a quarter of them all), such as the first
@@ -32,8 +34,10 @@ class Change:
 BULK_ROWS = 100_000
 
 
-def capture(con: duckdb.DuckDBPyConnection, batches: Sequence[str]) -> Change:
-    """Record what `batches` touch: after a load's rows are in, before a withdrawal's go."""
+def capture(con: duckdb.DuckDBPyConnection, batches: Sequence[str],
+            added: bool = False) -> Change:
+    """Record what `batches` touch: after a load's rows are in (`added`), before a
+    withdrawal's go."""
     batches = tuple(b for b in batches if b)
     scoped = not touched.full_refresh_needed(con, batches)
     if scoped:
@@ -43,7 +47,7 @@ def capture(con: duckdb.DuckDBPyConnection, batches: Sequence[str]) -> Change:
         scoped = changed <= max(BULK_ROWS, rows / 4)
     if scoped:
         marts.scope(con, batches)  # the (month, county) pairs and persons' counties
-    return Change(batches, scoped)
+    return Change(batches, scoped, added)
 
 
 def refresh(con: duckdb.DuckDBPyConnection, change: Change) -> None:
@@ -54,10 +58,11 @@ def refresh(con: duckdb.DuckDBPyConnection, change: Change) -> None:
         marts.refresh(con)
         quality.refresh(con)
         return
-    touched.stage(con)  # before person_index: the rollups compare its columns with these
+    touched.stage(con, change.added)  # before person_index: the rollups compare its columns
     # the persons with rows the change wrote or disturbed: relief's from the staged rows,
     # the other tables' (and relief's, if a pending person was not staged) from the tables
-    derived = person_index.refresh_staged(con, "relief", touched.PERSON_RELIEF)
+    derived = person_index.refresh_staged(con, "relief", touched.PERSON_RELIEF,
+                                          touched.PERSONS, touched.FOLLOWING)
     person_index.refresh(con)
     rollups.refresh(con, scoped=rollups.scope(con, derived))
     marts.refresh(con, scoped=True)  # the pages' sums by month and place (etl/marts.py)

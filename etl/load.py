@@ -196,7 +196,7 @@ def _load(sources, db_path: Path, rejects_dir: Path | None, log, user: str | Non
                 # run's batches touched (etl/derived.py)
                 batches = [r.batch_id for r in results if r.status in ("loaded", "partial")]
                 parts = publish.touched(con, batches)  # the Parquet partitions to write again
-                derived.refresh(con, derived.capture(con, batches))
+                derived.refresh(con, derived.capture(con, batches, added=True))
                 load_audit.intent(db_path, con, results, user)  # answered after the swap
                 swap.swap_in(con, work, db_path, len(results))
                 publish.after_change(db_path, parts, user=user)  # a failure only warns

@@ -57,10 +57,12 @@ def _refresh_in_shares(con: duckdb.DuckDBPyConnection, table: str, chunk_rows: i
                     FROM (SELECT DISTINCT person_key FROM {table} WHERE {PENDING}) k
                     LEFT JOIN persons p USING (person_key)""")
     try:
+        _forget_last(con, table, "SELECT person_key FROM _pending_persons")
         for share in range(shares):
             frame = con.sql(f"""SELECT t.rowid AS rid, s.person_no, {projection(table)}
                                 FROM {table} t JOIN _pending_persons s
                                 ON s.person_key = t.person_key AND s.share = {share}""").pl()
+            _keep_last(con, table, frame)
             con.register("_derived", derive(frame, table))
             del frame
             # kept by DuckDB (which spills past its memory limit), written after by ranges
@@ -92,6 +94,8 @@ def _refresh_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
                        LEFT JOIN persons p USING (person_key)
                        WHERE t.person_key IN (SELECT person_key FROM {table}
                                               WHERE {PENDING})""").pl()
+    _forget_last(con, table, f"SELECT person_key FROM {table} WHERE {PENDING}")
+    _keep_last(con, table, rows)
     # In row-id order: DuckDB updates row groups in turn (in a person's order, the same
     # update of 4*10^5 rows took 3.4 s instead of 0.2 s).
     con.register("_derived", derive(rows, table).sort("rid"))
@@ -107,31 +111,44 @@ def for_insert(con: duckdb.DuckDBPyConnection, rows: str, table: str) -> pl.Data
     """The derived columns of `rows` (a view of the rows about to be inserted, with `_i`)
     when they are all the rows of `table` (it was empty), keyed by `rid` = `_i`: the insert
     writes them with the rows instead of updating 10^7 rows after."""
-    return derive(con.sql(f"""SELECT t._i AS rid, p.person_no, {projection(table)}
-                             FROM {rows} t LEFT JOIN persons p USING (person_key)""").pl(),
-                  table)
+    frame = con.sql(f"""SELECT t._i AS rid, p.person_no, {projection(table)}
+                        FROM {rows} t LEFT JOIN persons p USING (person_key)""").pl()
+    _forget_last(con, table, None)
+    _keep_last(con, table, frame)
+    return derive(frame, table)
 
 
-def refresh_staged(con: duckdb.DuckDBPyConnection, table: str,
-                   staged: str) -> pl.DataFrame | None:
-    """After a batch, the derived columns of the persons it touched from `staged`, every
-    current row of theirs with `row_id` (the table's rowid) and the columns as they were
-    (etl/touched.stage): a person's rows are spread over the whole table, and reading them
-    again decompressed most of its row groups twice more. Only the rows whose columns
-    change are written; they are returned (`rid` and the columns, as `derive` gives them)
-    for the rollups to compare. None, leaving the table to `refresh`, when a pending row is
-    of a person not staged, or nothing when the table has no per-person columns."""
+def refresh_staged(con: duckdb.DuckDBPyConnection, table: str, staged: str, persons: str,
+                   following: str) -> pl.DataFrame | None:
+    """After a batch, the derived columns of the persons it touched, from `staged` (rows of
+    theirs with `row_id`, the table's rowid, and the columns as they were: etl/touched.stage):
+    a person's rows are spread over the whole table, and reading them again decompressed
+    most of its row groups twice more. `persons` (a table of person_key) are the touched
+    persons, every current row of whom is staged, except those in `following`: persons
+    whose new rows all come after their last row (PERSON_LAST) and change no other row of
+    theirs; their new rows take their columns from those last rows (`_following`). Only the
+    rows whose columns change are written; they are returned (`rid` and the columns, as
+    `derive` gives them) for the rollups to compare. None, leaving the table to `refresh`,
+    when a pending row is of a person not staged, or nothing when the table has no
+    per-person columns."""
     if table not in schema.PERSON_INDEX:
         return None
     if con.sql(f"""SELECT count(*) FROM (SELECT person_key FROM {table} WHERE {PENDING}) t
                    ANTI JOIN {staged} s USING (person_key)""").fetchall()[0][0]:
         return None
     rows = con.sql(f"""SELECT t.row_id AS rid, p.person_no, {projection(table)}
-                       FROM {staged} t LEFT JOIN persons p USING (person_key)""").pl()
+                       FROM {staged} t ANTI JOIN {following} f USING (person_key)
+                       LEFT JOIN persons p USING (person_key)""").pl()
+    _forget_last(con, table, f"SELECT person_key FROM {persons} "
+                             f"ANTI JOIN {following} USING (person_key)")
+    _keep_last(con, table, rows)
+    derived = derive(rows, table)
+    if table in schema.PERSON_LAST:
+        derived = pl.concat([derived, _following(con, table, staged, following)])
     columns = schema.derived_columns(table)
     differ = {c: f"s.{c} IS DISTINCT FROM d.{c}" for c in columns}
     others = " OR ".join(v for c, v in differ.items() if c != "person_no")
-    con.register("_derived", derive(rows, table))
+    con.register("_derived", derived)
     try:
         changed = con.sql(f"""SELECT d.*, NOT ({others}) AS _number_only
                               FROM _derived d JOIN {staged} s ON s.row_id = d.rid
@@ -152,15 +169,101 @@ def refresh_staged(con: duckdb.DuckDBPyConnection, table: str,
     return changed.drop("_number_only")
 
 
+def _following(con: duckdb.DuckDBPyConnection, table: str, staged: str,
+               following: str) -> pl.DataFrame:
+    """The derived columns of the new (pending) rows of the persons in `following`: `derive`
+    over those rows alone, except that a group's first new row (of the person, or of the
+    person and a value) follows the group's last row before the batch, from PERSON_LAST;
+    a person's rows are in more than one place if they were before or are now (the persons
+    in `following` do not go from one place to two). Their PERSON_LAST rows then take the
+    new rows' dates."""
+    _, sites, dims = schema.PERSON_INDEX[table]
+    last = schema.PERSON_LAST[table]
+    new = con.sql(f"""SELECT t.row_id AS rid, p.person_no, {projection(table)}
+                      FROM (SELECT * FROM {staged} WHERE {PENDING}) t
+                      SEMI JOIN {following} f USING (person_key)
+                      LEFT JOIN persons p USING (person_key)""").pl()
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _following_last AS
+                    SELECT l.* FROM {last} l SEMI JOIN {following} f USING (person_key)""")
+    con.register("_following_rows", new)
+    con.register("_following_derived", derive(new, table))
+    joins, gaps, months = [], [], []
+    for i, dim in enumerate(("", *dims)):
+        suffix = f"_{dim}" if dim else ""
+        same = f"l{i}.value_h IS NOT DISTINCT FROM r.{dim}" if dim else "true"
+        joins.append(f"LEFT JOIN _following_last l{i} ON l{i}.person_key = r._key "
+                     f"AND l{i}.grp = '{dim}' AND {same}")
+        gaps.append(f"coalesce(d.prev_gap{suffix}, r._date - l{i}.last_date) "
+                    f"AS prev_gap{suffix}")
+        months.append(f"coalesce(d.prev_month{suffix}, year(l{i}.last_date) * 12 "
+                      f"+ month(l{i}.last_date) - 1) AS prev_month{suffix}")
+    site_groups = ", ".join(f"'{c}'" for c in sites)
+    try:
+        frame = con.sql(f"""
+            SELECT d.rid, d.person_no, d.multi_site OR coalesce(m.multi, false) AS multi_site,
+                   {', '.join(gaps)}, d.month_key, {', '.join(months)}
+            FROM _following_derived d JOIN _following_rows r USING (rid) {' '.join(joins)}
+            LEFT JOIN (SELECT person_key, bool_or(n >= 2) AS multi FROM (
+                           SELECT person_key, grp, count(DISTINCT value_h) AS n
+                           FROM _following_last WHERE grp IN ({site_groups}) GROUP BY ALL)
+                       GROUP BY ALL) m ON m.person_key = r._key""").pl()
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _following_new AS
+                        SELECT person_key, grp, value_h, max(last_date) AS last_date FROM (
+                            FROM _following_last UNION ALL {last_rows('_following_rows', table)})
+                        GROUP BY ALL""")
+        _forget_last(con, table, f"SELECT person_key FROM {following}")
+        con.execute(f"INSERT INTO {last} FROM _following_new")
+    finally:
+        con.unregister("_following_rows")
+        con.unregister("_following_derived")
+        con.execute("DROP TABLE IF EXISTS _following_last")
+        con.execute("DROP TABLE IF EXISTS _following_new")
+    return frame.select("rid", *schema.derived_columns(table)).with_columns(
+        pl.col("rid").cast(pl.Int64), pl.col("multi_site").cast(pl.Boolean),
+        pl.exclude("rid", "multi_site").cast(pl.Int32))
+
+
+def last_rows(source: str, table: str) -> str:
+    """A SELECT of `table`'s PERSON_LAST rows from `source`, rows as `projection` gives them:
+    each person's last date at all (grp ''), per site and per value of each dimension."""
+    _, sites, dims = schema.PERSON_INDEX[table]
+    parts = [f"SELECT _key AS person_key, '' AS grp, NULL::UBIGINT AS value_h, "
+             f"max(_date) AS last_date FROM {source} GROUP BY _key"]
+    parts += [f"SELECT _key, '{c}', {c}, max(_date) FROM {source} GROUP BY _key, {c}"
+              for c in (*sites, *dims)]
+    return " UNION ALL ".join(parts)
+
+
+def _forget_last(con: duckdb.DuckDBPyConnection, table: str, persons: str | None) -> None:
+    """Delete the PERSON_LAST rows of the persons `persons` selects (all of them: None)."""
+    last = schema.PERSON_LAST.get(table)
+    if last:
+        con.execute(f"DELETE FROM {last}" + (f" WHERE person_key IN ({persons})"
+                                             if persons else ""))
+
+
+def _keep_last(con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame) -> None:
+    """Add the PERSON_LAST rows of `rows` (every row of their persons, as `projection`)."""
+    last = schema.PERSON_LAST.get(table)
+    if not last:
+        return
+    con.register("_last_of", rows)
+    try:
+        con.execute(f"INSERT INTO {last} {last_rows('_last_of', table)}")
+    finally:
+        con.unregister("_last_of")
+
+
 def projection(table: str) -> str:
-    """Date, tiebreak hashes, and hashes of the sites and dimensions of the rows t. Hashes,
+    """Date, person key, tiebreak hashes, and hashes of the sites and dimensions of the rows
+    t. Hashes,
     not the text: eight bytes a row whatever the value, and a value only has to differ from
     the few other values of one person (NULL stays NULL)."""
     date_col, sites, dims = schema.PERSON_INDEX[table]
     ties = [f"hash(t.{c}) AS _tie{i}" for i, c in enumerate(TIEBREAK[table])]
     values = [f"CASE WHEN t.{c} IS NOT NULL THEN hash(t.{c}) END AS {c}"
               for c in (*sites, *dims)]
-    return ", ".join([f"t.{date_col} AS _date", *ties, *values])
+    return ", ".join([f"t.{date_col} AS _date", "t.person_key AS _key", *ties, *values])
 
 
 def derive(rows: pl.DataFrame, table: str) -> pl.DataFrame:
@@ -237,4 +340,15 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
                           + row_number() OVER (ORDER BY person_key) AS no
                    FROM persons WHERE person_no IS NULL) n
                WHERE persons.person_key = n.person_key""")
+    # each person's last rows, once, for a warehouse written before they were kept
+    rebuild = [t for t, last in schema.PERSON_LAST.items()
+               if not _count(con, last) and _count(con, t)]
     refresh(con)
+    for table in rebuild:
+        _forget_last(con, table, None)
+        con.execute(f"INSERT INTO {schema.PERSON_LAST[table]} "
+                    f"{last_rows(f'(SELECT {projection(table)} FROM {table} t)', table)}")
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0]

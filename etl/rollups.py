@@ -81,7 +81,9 @@ def _changed(con: duckdb.DuckDBPyConnection, derived: pl.DataFrame | None) -> No
     rows whose derived columns person_index changed: those `derived` holds (by `rid`, the
     staged rows' `row_id`), or, when person_index did not derive them from the staged copy,
     derived again from it with person_index's own projection and `derive` (a person's
-    columns depend on that person's rows only, and the copy holds all of them), not read
+    columns depend on that person's rows only, and the copy holds all of them, but for the
+    persons whose new rows follow their last: those rows, in the batch's, are all they
+    changed), not read
     back from relief: the persons' rows are spread over the whole table, so that read was a
     scan of all of it. The persons are then told apart by person_key, which names one
     person_no each (the load numbers the persons it adds), so persons is not read either."""
@@ -89,7 +91,8 @@ def _changed(con: duckdb.DuckDBPyConnection, derived: pl.DataFrame | None) -> No
         derived = person_index.derive(con.sql(f"""
             SELECT t.row_id AS rid, dense_rank() OVER (ORDER BY t.person_key) AS person_no,
                    {person_index.projection("relief")}
-            FROM {touched.PERSON_RELIEF} t""").pl(), "relief")
+            FROM {touched.PERSON_RELIEF} t
+            ANTI JOIN {touched.FOLLOWING} USING (person_key)""").pl(), "relief")
     # the derived columns the rollups read; person_no only follows the person
     columns = [c for c in schema.derived_columns("relief") if c != "person_no"]
     con.register("_rollup_derived", derived)

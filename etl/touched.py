@@ -13,10 +13,11 @@ the person-partitioned checks read instead of the whole tables.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 import duckdb
 
-from core import schema
+from core import festival, schema
 
 # Rows the batches wrote, replaced or (withdrawn) bring back, and the keys they touch.
 # relief_id, person_key, station_code, county_code, type, date, amount, batch_id, and
@@ -26,7 +27,11 @@ BATCHES = "_touched_batches"  # batch_id: the batches of the change
 HARDSHIP = "_touched_hardship"  # person_key, station_code
 PERSONS = "_touched_persons"  # person_key: relief or hardship rows changed
 COUNTY_YEARS = "_touched_county_years"  # county_code, year: relief or allocations changed
-# The touched persons' rows as they are after the change (`stage`); relief's with `row_id`.
+# Persons whose new relief rows all follow their last row and change no other row of theirs
+# (`stage`): person_key. Only their rows in the periods the checks read are staged.
+FOLLOWING = "_touched_following"
+# The touched persons' rows as they are after the change (`stage`), relief's with `row_id`:
+# every row of a person, the FOLLOWING persons' from the first period of their new rows.
 PERSON_RELIEF = "_touched_person_relief"
 PERSON_HARDSHIP = "_touched_person_hardship"
 
@@ -63,20 +68,80 @@ def _changed(table: str, columns: str, archived: bool = False) -> str:
             "WHERE list_contains($b, replaced_by)")
 
 
-def stage(con: duckdb.DuckDBPyConnection) -> None:
+def stage(con: duckdb.DuckDBPyConnection, added: bool = False) -> None:
     """The touched persons' relief and hardship rows as they are now (after the change).
 
-    Their relief rows are read once, whole: the checks read the facts, etl/person_index.py
-    derives the persons' columns from them (by `row_id`, relief's rowid) and etl/rollups.py
-    compares those with the columns as they were. A person's rows are spread over the whole
-    table, so every read of them decompresses most of its row groups. Of the hardship rows
-    only the columns the checks read (etl/checks/not_on_file.py, relief_after_exit.py)."""
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {PERSON_RELIEF} AS
-                    SELECT rowid AS row_id, * FROM relief
-                    WHERE person_key IN (SELECT person_key FROM {PERSONS})""")
+    Their relief rows are read once: the checks read the facts, etl/person_index.py derives
+    the persons' columns from them (by `row_id`, relief's rowid) and etl/rollups.py compares
+    those with the columns as they were. A person's rows are spread over the whole table, so
+    a read of every row of theirs decompresses most of its row groups. After a load
+    (`added`), the persons whose new rows all follow their last row (FOLLOWING) need none of
+    their older rows: their new rows' columns come from their last rows (etl/person_index.py)
+    and the checks group a person's rows by period (festival season for festival relief,
+    else year) at most, so only their rows from the first period of the new rows are read,
+    which lie in the table's last row groups (relief is mostly in load order, i.e. by date).
+    Of the hardship rows only the columns the checks read (etl/checks/not_on_file.py,
+    relief_after_exit.py)."""
+    _following(con, added)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {PERSON_RELIEF} AS "
+                "SELECT rowid AS row_id, * FROM relief LIMIT 0")
+    if con.execute(f"SELECT count(*) FROM {PERSONS} ANTI JOIN {FOLLOWING} USING (person_key)"
+                   ).fetchall()[0][0]:
+        con.execute(f"""INSERT INTO {PERSON_RELIEF} SELECT rowid AS row_id, * FROM relief
+                        WHERE person_key IN (SELECT person_key FROM {PERSONS}
+                                             ANTI JOIN {FOLLOWING} USING (person_key))""")
+    (first,), = con.execute(f"SELECT min(year(r.relief_date)) FROM {RELIEF} r "
+                            f"SEMI JOIN {FOLLOWING} USING (person_key)").fetchall()
+    if first is not None:
+        _, _, column, festive = schema.SEASON_ROLLUPS["relief"]
+        year_start = date(first, 1, 1)
+        season_start = min([s for y, _, s, _ in festival.spring_festivals() if y == first],
+                           default=year_start)
+        con.execute(f"""INSERT INTO {PERSON_RELIEF} SELECT rowid AS row_id, * FROM relief
+                        WHERE relief_date >= $since
+                          AND relief_date >= CASE WHEN {column} = $festive THEN $season
+                                                  ELSE $year END
+                          AND person_key IN (SELECT person_key FROM {FOLLOWING})""",
+                    {"since": min(year_start, season_start), "festive": festive,
+                     "season": season_start, "year": year_start})
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {PERSON_HARDSHIP} AS
                     SELECT person_key, registered_on, exited_on FROM hardship_files
                     WHERE person_key IN (SELECT person_key FROM {PERSONS})""")
+
+
+def _following(con: duckdb.DuckDBPyConnection, added: bool) -> None:
+    """FOLLOWING: after a load, the touched persons whose touched rows are all new (none
+    replaced), none of whose hardship rows changed, whose new rows come after their last
+    row (schema.PERSON_LAST; or who had none) and who were in more than one place before
+    the load exactly if they are after it; no one after a withdrawal."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {FOLLOWING} (person_key UBIGINT)")
+    if not added:
+        return
+    last = schema.PERSON_LAST["relief"]
+    _, sites, _ = schema.PERSON_INDEX["relief"]
+    new_sites = " UNION ALL ".join(
+        f"SELECT person_key, '{c}' AS grp, hash({c}) AS value_h, false AS before "
+        f"FROM {RELIEF} WHERE {c} IS NOT NULL" for c in sites)
+    con.execute(f"""
+        INSERT INTO {FOLLOWING}
+        WITH new AS (SELECT person_key, min(relief_date) AS first_new FROM {RELIEF}
+                     GROUP BY person_key HAVING NOT bool_or(archived)),
+        candidates AS (SELECT * FROM new ANTI JOIN {HARDSHIP} USING (person_key)),
+        seen AS (SELECT l.* FROM {last} l SEMI JOIN candidates USING (person_key)),
+        places AS (
+            SELECT person_key, bool_or(before_n >= 2) <> bool_or(after_n >= 2) AS moved
+            FROM (SELECT person_key, grp, count(DISTINCT value_h) FILTER (before) AS before_n,
+                         count(DISTINCT value_h) AS after_n
+                  FROM (SELECT person_key, grp, value_h, true AS before FROM seen
+                        WHERE grp IN ({', '.join(f"'{c}'" for c in sites)})
+                          AND value_h IS NOT NULL
+                        UNION ALL {new_sites})
+                  GROUP BY ALL)
+            GROUP BY person_key)
+        SELECT c.person_key FROM candidates c
+        LEFT JOIN (SELECT person_key, last_date FROM seen WHERE grp = '') s USING (person_key)
+        LEFT JOIN places p USING (person_key)
+        WHERE s.last_date IS NULL OR (s.last_date < c.first_new AND NOT coalesce(p.moved, true))""")
 
 
 def full_refresh_needed(con: duckdb.DuckDBPyConnection, batches: Sequence[str]) -> bool:
@@ -88,6 +153,6 @@ def full_refresh_needed(con: duckdb.DuckDBPyConnection, batches: Sequence[str]) 
 
 
 def drop(con: duckdb.DuckDBPyConnection) -> None:
-    for name in (RELIEF, BATCHES, HARDSHIP, PERSONS, COUNTY_YEARS, PERSON_RELIEF,
+    for name in (RELIEF, BATCHES, HARDSHIP, PERSONS, COUNTY_YEARS, FOLLOWING, PERSON_RELIEF,
                  PERSON_HARDSHIP):
         con.execute(f"DROP TABLE IF EXISTS {name}")

@@ -15,8 +15,9 @@ from core.schema import PENDING
 from etl import person_index
 from tests import golden_warehouse
 from tests.etl import person_rows
+from tests.warehouse_diff import rows_apart
 
-STAGED = "_staged_relief"
+STAGED, PERSONS, FOLLOWING = "_staged_relief", "_staged_persons", "_following"
 
 
 @pytest.fixture(scope="module")
@@ -41,9 +42,19 @@ def _loaded(root, later, tmp_path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _stage(con: duckdb.DuckDBPyConnection, persons: str) -> None:
+def _stage(con: duckdb.DuckDBPyConnection, persons: str, following: str = "SELECT NULL") -> None:
+    """Every row of `persons` staged, and the persons of `following` (persons whose new rows
+    follow their last ones) apart: etl/touched.stage's tables."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {PERSONS} AS SELECT DISTINCT * FROM ({persons}) "
+                "t(person_key)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {FOLLOWING} AS SELECT person_key FROM ("
+                f"{following}) t(person_key) WHERE person_key IS NOT NULL")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {STAGED} AS SELECT rowid AS row_id, *
-                    FROM relief WHERE person_key IN ({persons})""")
+                    FROM relief WHERE person_key IN (SELECT person_key FROM {PERSONS})""")
+
+
+def _refresh(con: duckdb.DuckDBPyConnection):
+    return person_index.refresh_staged(con, "relief", STAGED, PERSONS, FOLLOWING)
 
 
 def test_staged_persons_get_the_columns_of_a_rebuild(loads, tmp_path):
@@ -53,7 +64,7 @@ def test_staged_persons_get_the_columns_of_a_rebuild(loads, tmp_path):
     _stage(con, f"SELECT person_key FROM relief WHERE {PENDING} UNION SELECT 1 UNION SELECT 2")
     columns = schema.derived_columns("relief")
     before = con.sql("SELECT * FROM relief ORDER BY relief_id").pl()
-    changed = person_index.refresh_staged(con, "relief", STAGED)
+    changed = _refresh(con)
     assert changed is not None
     order = "ORDER BY relief_id"
     after = con.sql(f"SELECT * FROM relief {order}").pl()
@@ -78,9 +89,42 @@ def test_a_pending_person_not_staged_is_left_to_refresh(loads, tmp_path):
     _stage(con, f"SELECT min(person_key) FROM relief WHERE {PENDING}")
     pending = con.sql(f"SELECT count(*) FROM relief WHERE {PENDING}").fetchall()[0][0]
     assert pending == len(later)
-    assert person_index.refresh_staged(con, "relief", STAGED) is None
+    assert _refresh(con) is None
     assert con.sql(f"SELECT count(*) FROM relief WHERE {PENDING}").fetchall()[0][0] == pending
     person_index.refresh(con)
     order = "ORDER BY relief_id"
     assert con.sql(f"SELECT * FROM relief {order}").pl().equals(
         con.sql(f"SELECT * FROM a.relief {order}").pl())
+
+
+def test_new_rows_after_their_persons_last_take_the_columns_of_a_rebuild(tmp_path):
+    """Rows that come after every row of their persons (a monthly file in date order) get
+    their columns from the persons' last rows (schema.PERSON_LAST), not from their history:
+    the same columns and last rows as a rebuild, the persons' older rows not even staged."""
+    rng = random.Random(11)
+    rows = person_rows.relief_rows(rng, 160, 1100)  # persons 120-159 new in the later rows
+    first = [r for r in rows[:900] if r[1] < 120]
+    later = [(*r[:4], r[4].replace(year=2015), *r[5:]) for r in rows[900:]]
+    person_rows.build(tmp_path / "all.duckdb", first + later, [], 160)
+    person_rows.build(tmp_path / "inc.duckdb", first, [], 160)
+    con = duckdb.connect(str(tmp_path / "inc.duckdb"))
+    golden_warehouse.insert(con, "relief", later)
+    con.execute(f"ATTACH '{tmp_path / 'all.duckdb'}' AS a (READ_ONLY)")
+    # persons in one place, or in two before: new rows there keep them as they were
+    places = """SELECT person_key FROM relief GROUP BY person_key
+                HAVING bool_or({p}) AND count(DISTINCT station_code) FILTER (WHERE NOT {p})
+                       = count(DISTINCT station_code) OR count(DISTINCT station_code)
+                       FILTER (WHERE NOT {p}) >= 2""".format(p=f"({PENDING})")
+    _stage(con, f"SELECT person_key FROM relief WHERE {PENDING}", places)
+    con.execute(f"DELETE FROM {STAGED} WHERE person_key IN (SELECT person_key FROM {FOLLOWING})"
+                f" AND NOT ({PENDING})")  # their older rows are not needed
+    following = con.sql(f"SELECT count(*) FROM {FOLLOWING}").fetchall()[0][0]
+    assert 80 < following < con.sql(f"SELECT count(*) FROM {PERSONS}").fetchall()[0][0]
+    changed = _refresh(con)
+    order = "ORDER BY relief_id"
+    assert con.sql(f"SELECT * FROM relief {order}").pl().equals(
+        con.sql(f"SELECT * FROM a.relief {order}").pl())
+    last = schema.PERSON_LAST["relief"]
+    assert rows_apart(con, last, f"a.{last}") == (0, 0)
+    assert set(changed["rid"]) >= set(con.sql(
+        "SELECT rowid FROM relief WHERE relief_id >= 900").pl()["rowid"])

@@ -1,0 +1,104 @@
+"""Monthly files in date order (etl/touched.stage's FOLLOWING persons): the new rows of a
+person whose rows all come before them take their per-person columns from the person's last
+rows (schema.PERSON_LAST), and only the persons' rows from the first period of the file are
+staged for the checks. After each load, and after a roster, a correction and a withdrawal
+between them (whose persons take the whole-history way), every derived table equals what a
+full refresh makes, EXCEPT ALL both ways; some persons of each monthly file take the new way,
+and not all of them (a person who moves to a second place does not, nor do the persons of the
+roster or of a replaced row)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from pathlib import Path
+
+import pytest
+
+from etl import load, touched, withdraw
+from tests.etl import change_files
+from tests.etl.change_files import RELIEF_HEADER
+from tests.registry import registered
+
+TYPES = ["两节慰问", "临时救助", "医疗救助", "生活救助"]
+SOURCES = ["中央专项", "工会自筹", "地方财政配套"]
+GROUPS = ["困难职工", "劳模", ""]
+
+
+def _month_rows(rng: random.Random, stations: list[str], month: dt.date,
+                homes: dict[str, str]) -> list[list[str]]:
+    """Rows of about half the persons in `month`, each at their home station but one in
+    five elsewhere (a second place for them from then on)."""
+    rows = []
+    for person in rng.sample(change_files.PERSONS, 8):
+        station = rng.choice(stations) if rng.random() < 0.2 else homes[person]
+        day = month + dt.timedelta(days=rng.randrange(27))
+        kind = "两节慰问" if month.month in (12, 1, 2) and rng.random() < 0.6 else rng.choice(TYPES)
+        rows.append(["", "某某", person, station, kind, rng.choice(SOURCES),
+                     str(rng.choice([200, 500, 800, 1500])), day.isoformat(), rng.choice(GROUPS)])
+    return [[str(i), *r[1:]] for i, r in enumerate(rows, start=1)]
+
+
+@pytest.fixture
+def following(monkeypatch) -> list[tuple[int, int]]:
+    """(following persons, touched persons) of every load's stage."""
+    seen: list[tuple[int, int]] = []
+    choose = touched._following
+
+    def spied(con, added):
+        choose(con, added)
+        if added:
+            seen.append(tuple(con.execute(
+                f"SELECT (SELECT count(*) FROM {touched.FOLLOWING}), "
+                f"(SELECT count(*) FROM {touched.PERSONS})").fetchall()[0]))
+    monkeypatch.setattr(touched, "_following", spied)
+    return seen
+
+
+def test_monthly_files_in_date_order_leave_the_tables_a_full_refresh_makes(tmp_path: Path,
+                                                                           following):
+    rng = random.Random(5)
+    db = registered(tmp_path / "w.duckdb")
+    stations = change_files.stations(db)
+    homes = {p: rng.choice(stations) for p in change_files.PERSONS}
+    steps, apart, sent = [], [], []
+
+    def after(step: str) -> None:
+        steps.append(step)
+        apart.append(change_files.derived_differences(
+            db, change_files.full_refresh_of(db, tmp_path)))
+
+    for n, month in enumerate([dt.date(2011, 11, 1), dt.date(2011, 12, 1), dt.date(2012, 1, 1),
+                               dt.date(2012, 2, 1), dt.date(2012, 3, 1), dt.date(2012, 5, 1)]):
+        rows = _month_rows(rng, stations, month, homes)
+        path = change_files.csv(tmp_path / f"relief_{n}.csv", RELIEF_HEADER, rows)
+        batch = load.load_files([path], db, rejects_dir=tmp_path / "rej").files[0].batch_id
+        sent.append((path, rows))
+        after(f"relief {month:%Y-%m}")
+        if n == 2:  # a roster: its persons' rows are checked against it, all of them
+            roster = [[str(i), "某某", p, homes[p], "低收入", "2011-06-01", "2012-01-20"]
+                      for i, p in enumerate(change_files.PERSONS[:4], start=1)]
+            load.load_files([change_files.csv(tmp_path / "roster.csv", [
+                "序号", "姓名", "身份证号码", "帮扶站点", "困难类别", "建档日期", "脱困日期"],
+                roster)], db, rejects_dir=tmp_path / "rej")
+            after("roster")
+        if n == 3:  # the January file again, one amount corrected: rows replaced
+            path, rows = sent[2]
+            rows[0] = [*rows[0][:6], "990", *rows[0][7:]]
+            load.load_files([change_files.csv(path, RELIEF_HEADER, rows)], db,
+                            rejects_dir=tmp_path / "rej")
+            after("correction")
+        if n == 4:  # the March file withdrawn, then sent again
+            withdraw.withdraw(db, batch)
+            after("withdrawal")
+            load.load_files([sent[-1][0]], db, rejects_dir=tmp_path / "rej")
+            after("March again")
+    for step, found in zip(steps, apart, strict=True):
+        assert found == {}, (step, found)
+    # by load: Nov (the first: its rows derived as they were written, none pending), Dec,
+    # Jan, the roster, Feb, the correction, Mar, Mar again, May
+    assert len(following) == 9, following
+    assert following[3] == (0, 4) and following[5] == (0, 1), following
+    monthly = [following[i] for i in (1, 2, 4, 6, 7, 8)]
+    assert all(f > 0 for f, _ in monthly), following
+    assert any(0 < f < n for f, n in monthly), following
