@@ -7,8 +7,9 @@ row in a bucket are the rows whose previous row lies before the bucket: a filter
 and, summed per month first, one pass over the rows for any number of buckets. Sums of relief
 and the hardship register read monthly tables a few hundred times smaller than the facts.
 The other tables' sums and row counts read the marts (core/marts.py), summed by month,
-place and the breakdown shown. Where a warehouse lacks these (an old file, a test fixture),
-queries fall back to the exact definitions; tests/etl/test_person_index.py and
+place and the breakdown shown; a median reads rows counted by month, place and value, summed
+per value and cumulated (quantile_sql). Where a warehouse lacks these (an old file, a test
+fixture), queries fall back to the exact definitions; tests/etl/test_person_index.py and
 tests/etl/test_marts.py check both give the same numbers.
 """
 
@@ -19,7 +20,7 @@ from dataclasses import replace
 from analytics import db
 from analytics.filters import Filters
 from analytics.indicators import PERSONS, TABLE_DIMS, Measure
-from core.marts import BY_FACT, MARTS, MULTI_SITE, PERSON_MARTS
+from core.marts import BY_FACT, COUNTED, MARTS, MULTI_SITE, PERSON_MARTS, QUANTILES, Quantile
 from core.schema import (
     EVENT_ROLLUPS,
     PENDING,
@@ -243,14 +244,15 @@ def by_county(m: Measure, by: str | None, level: str | None) -> Measure | None:
 def _from_mart(m: Measure, by: str | None, level: str | None = None) -> Measure | None:
     """The measure over its table's mart, reading the grouping set of breakdown `by`, or None
     where the mart does not keep the measure's aggregate (word for word), that breakdown or
-    the stations the view needs."""
-    mart = BY_FACT.get((m.table, m.date_col))
+    the stations the view needs. A quantile (core/marts.QUANTILES) keeps its aggregate, read
+    from the mart of counts by quantile_sql."""
+    quantile = QUANTILES.get((m.table, m.date_col, m.expr))
+    mart = quantile.mart if quantile else BY_FACT.get((m.table, m.date_col))
     if (mart is None or m.kind not in ("flow", "annual_flow") or m.where
+            or quantile and m.kind != "flow"  # quantile_sql bounds its rows by $lo, $hi
             or f"mart:{mart.name}" not in ready()):
         return None
-    if facts := dict(mart.fact_reads).get(m.expr):
-        return replace(m, expr=facts)  # still over the facts, the table-wide part from the mart
-    if (read := mart.read(m.expr)) is None:
+    if (read := m.expr if quantile else mart.read(m.expr)) is None:
         return None
     stations = "station" in TABLE_DIMS[m.table] and (
         level not in ("country", "province", "city", "county") or by == "station"
@@ -265,3 +267,51 @@ def _from_mart(m: Measure, by: str | None, level: str | None = None) -> Measure 
     else:
         return None
     return replace(m, table=mart.name, expr=read, date_col="month", where=f"t.dim = '{dim}'")
+
+
+def counted(m: Measure) -> Quantile | None:
+    """The quantile a measure read from a mart of counts by value stands for, or None."""
+    return COUNTED.get(m.table)
+
+
+def quantile_sql(measures: list[Measure], time_join: str, dim_join: str, dim_expr: str,
+                 conds: list[str]) -> str:
+    """Quantiles from a mart of rows counted by value (core/marts.Quantile): the counts summed
+    per bucket (and dimension) and value, cumulated in the value's order, and each quantile
+    read at its rank as MEDIAN reads it from the rows (quantile_cont): the values at ranks
+    floor and ceil of (n - 1) q (0-based), interpolated. A bucket with rows but none counted
+    has NULL, as the filtered MEDIAN gives."""
+    quantile = COUNTED[measures[0].table]
+    dim, part = (", dim", f", {dim_expr} AS dim") if dim_expr else ("", "")
+    sums = (f"SELECT b.name AS bucket{part}, t.{quantile.value[0]} AS v, SUM(t.rows) FILTER "
+            f"(WHERE t.{quantile.value[0]} IS NOT NULL) AS n\nFROM ({_counted_rows(quantile)}"
+            f") t {time_join} {dim_join}\nWHERE {' AND '.join(conds)} GROUP BY ALL")
+    over = f"PARTITION BY bucket{dim}"
+    ranked = (f"SELECT *, SUM(n) OVER ({over} ORDER BY v ROWS UNBOUNDED PRECEDING) AS upto, "
+              f"SUM(n) OVER ({over}) AS total FROM ({sums})")
+    rank = "({} - 1)::DOUBLE * " + repr(float(quantile.q))  # in double, as quantile_cont's
+    lo, hi = (f"min(v) FILTER (WHERE upto > {f}({rank.format('total')}))"
+              for f in ("floor", "ceil"))
+    at = rank.format("max(total)")
+    value = f"CAST({lo} + ({hi} - {lo}) * ({at} - floor({at})) AS DOUBLE)"
+    cols = ", ".join(f"{value} AS m{i}" for i in range(len(measures)))  # one quantile a mart
+    return f"SELECT bucket{dim}, {cols}\nFROM ({ranked})\nGROUP BY ALL"
+
+
+def _counted_rows(q: Quantile) -> str:
+    """The mart's rows, the value NULL in months after the one `lag_days` before the last
+    date on file, and that month's rows from the facts (a row counts from its own date):
+    the rows of the plain definition, counted by value. The facts' rows are bounded by the
+    range too ($lo, $hi: a flow's, whose months the scan keeps), so a view of other months
+    skips their row groups."""
+    m, (col, value) = q.mart, q.value
+    last = f"(SELECT max(last_on) FROM {m.name})"
+    cut = f"date_trunc('month', {last} - INTERVAL {q.lag_days} DAY)::DATE"
+    places = "".join(f"t.{c}, " for c in m.places + m.cuts)
+    return (f"SELECT dim, month, {places}CASE WHEN month < {cut} THEN {col} END AS {col}, "
+            f"rows FROM {m.name} t WHERE month <> {cut}\nUNION ALL "
+            f"SELECT '' AS dim, date_trunc('month', t.{m.date_col})::DATE AS month, {places}"
+            f"CASE WHEN t.{m.date_col} + INTERVAL {q.lag_days} DAY <= {last} THEN {value} END, "
+            f"1 FROM {m.table} t WHERE t.{m.date_col} >= {cut} "
+            f"AND t.{m.date_col} < {cut} + INTERVAL 1 MONTH AND t.{m.date_col} >= $lo "
+            f"AND t.{m.date_col} < date_trunc('month', $hi::DATE) + INTERVAL 1 MONTH")

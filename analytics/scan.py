@@ -199,6 +199,8 @@ def scan(measures: list[Measure], f: Filters, buckets: list[Bucket], by: str | N
             sql = derived.by_season_sql(rollup, pairs, dim_join, dim_expr, placed)
         elif first_rows:
             sql = derived.first_rows_stock_sql(m0, len(pairs), dim_join, dim_expr, conds)
+        elif derived.counted(m0):  # a quantile from counts by value (a median)
+            sql = derived.quantile_sql(measures, time_join, dim_join, dim_expr, conds)
         else:
             cols = ", ".join(f"CAST({derived.persons_sql(m, g) if g else m.expr} AS DOUBLE) "
                              f"AS m{i}" for i, (m, g) in enumerate(pairs))

@@ -1,6 +1,9 @@
 """The marts (core/marts.py, etl/marts.py) give the figures the plain definitions give over
 the facts, for regions at every level, ranges, granularities, cuts and breakdowns, on the
-sample; and a mart kept for the (month, county) pairs a batch touched equals a rebuild.
+sample; and a mart kept for the (month, county) pairs a batch touched equals a rebuild. The
+median days to close, read from petitions counted by days to close, is the rows' median also
+around the month 180 days before the last petition (partly counted) and after a load that
+moves that month.
 
 The plain run reads every measure from its fact table as the catalogue defines it: sums over
 the rows, persons by COUNT(DISTINCT) (no monthly, season, persons or multi-site table)."""
@@ -12,6 +15,7 @@ import shutil
 from datetime import date
 
 import duckdb
+import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
@@ -19,7 +23,7 @@ from analytics import derived, queries
 from analytics.filters import COUNTRY, Filters
 from analytics.indicators import INDICATORS, PERSONS, TABLE_DIMS
 from core import schema
-from core.marts import BY_FACT, MARTS
+from core.marts import BY_FACT, MARTS, QUANTILES
 from etl import marts, person_index
 from sample import regions as sample_regions
 from tests.warehouse_diff import rows_apart
@@ -77,39 +81,101 @@ def _figures(view: Filters) -> list:
     return out
 
 
-@pytest.mark.parametrize("view", _views(), ids=lambda v: f"{v.region}-{v.start}-{v.end}")
-def test_marts_give_the_plain_definitions_figures(with_marts, monkeypatch, view):
-    monkeypatch.setenv("UNION_DASH_DB", str(with_marts))
-    assert {f"mart:{m.name}" for m in MARTS} | {"people:training", "multi:relief"} <= \
-        derived.ready()
-    read = []
-    for plain in (False, True):
-        queries.clear_memo()
-        if plain:  # every measure from its fact table, as the catalogue defines it
-            monkeypatch.setattr(derived, "_from_mart", lambda *a: None)
-            monkeypatch.setattr(derived, "summed", lambda m, by=None: m)
-            monkeypatch.setattr(derived, "gap_column", lambda *a, **k: None)
-            monkeypatch.setattr(derived, "season_table", lambda *a, **k: None)
-            monkeypatch.setattr(derived, "multi_site_rows", lambda table: table)
-        read.append(_figures(view))
+def _plainly(monkeypatch) -> None:
+    """Every measure from its fact table from now on, as the catalogue defines it."""
+    monkeypatch.setattr(derived, "_from_mart", lambda *a: None)
+    monkeypatch.setattr(derived, "summed", lambda m, by=None: m)
+    monkeypatch.setattr(derived, "gap_column", lambda *a, **k: None)
+    monkeypatch.setattr(derived, "season_table", lambda *a, **k: None)
+    monkeypatch.setattr(derived, "multi_site_rows", lambda table: table)
+
+
+def _fast_and_plain(monkeypatch, figures) -> tuple[list, list]:
+    """`figures()` read as the pages read them, then from the facts only."""
     queries.clear_memo()
-    fast, exact = read
+    fast = figures()
+    with monkeypatch.context() as plain:
+        _plainly(plain)
+        queries.clear_memo()
+        exact = figures()
+    queries.clear_memo()
+    return fast, exact
+
+
+def _assert_same(fast: list, exact: list) -> None:
     assert sum(f.height for f in exact) > 0
     for a, b in zip(fast, exact, strict=True):  # counts exact; money as doubles
         assert_frame_equal(a, b, check_exact=False, rel_tol=1e-9)
 
 
+@pytest.mark.parametrize("view", _views(), ids=lambda v: f"{v.region}-{v.start}-{v.end}")
+def test_marts_give_the_plain_definitions_figures(with_marts, monkeypatch, view):
+    monkeypatch.setenv("UNION_DASH_DB", str(with_marts))
+    assert {f"mart:{m.name}" for m in MARTS} | {"people:training", "multi:relief"} <= \
+        derived.ready()
+    _assert_same(*_fast_and_plain(monkeypatch, lambda: _figures(view)))
+
+
+def _days_figures(view: Filters) -> list:
+    """The median days to close as pages show it: KPI, trend, and by region and county."""
+    return [queries.kpis(["days_to_close"], view), queries.trend(["days_to_close"], view),
+            *(queries.breakdown(["days_to_close"], view, by) for by in ("region", "county"))]
+
+
+def _late_views(last: date, seed: int) -> list[Filters]:
+    """Views ending at the last petition's month, starting before the month 180 days
+    earlier (partly counted), at the country and a random province, city and county."""
+    rng = random.Random(seed)
+    first = date(last.year - 1, last.month, 1)
+    end = date(last.year, last.month, 1)
+    return [Filters(region=region, start=first, end=end, granularity=granularity)
+            for region, granularity in [(COUNTRY, "month"), *(
+                (rng.choice(BY_LEVEL[level]), rng.choice(["month", "quarter", "year"]))
+                for level in ("province", "city", "county"))]]
+
+
+def _days_fast_and_plain(db, monkeypatch, seed: int) -> tuple[list, list]:
+    """The median days to close of `_late_views` on warehouse `db`, as the pages read it
+    (from petition_days_mart: checked) and from the facts."""
+    con = duckdb.connect(str(db), read_only=True)
+    last = con.sql("SELECT max(received_on) FROM petitions").fetchall()[0][0]
+    con.close()
+    monkeypatch.setenv("UNION_DASH_DB", str(db))
+    calls = []
+    monkeypatch.setattr(derived, "quantile_sql", lambda *a, _f=derived.quantile_sql:
+                        calls.append(a) or _f(*a))
+    views = _late_views(last, seed)
+    fast, exact = _fast_and_plain(monkeypatch, lambda: [
+        f for v in views for f in _days_figures(v)])
+    assert calls
+    _assert_same(fast, exact)
+    return fast, exact
+
+
+def test_the_median_from_counts_is_the_rows_median(with_marts, monkeypatch):
+    """Near the last petition on file (a month partly counted, later months not at all), at
+    every level, even counts interpolated: the median from petition_days_mart is MEDIAN's
+    over the rows, and is read from that mart."""
+    fast, exact = _days_fast_and_plain(with_marts, monkeypatch, 21)
+    values = pl.concat([f.select(pl.col("value").cast(pl.Float64)) for f in exact
+                        if "value" in f.columns])["value"].drop_nulls()
+    assert (values % 1 == 0.5).any() and (values % 1 == 0).any()  # even and odd counts
+    trend = exact[1].filter(pl.col("code") == "days_to_close")
+    assert trend["value"].is_null().any() and trend["value"].is_not_null().any()
+
+
 def test_the_sample_views_read_the_marts(with_marts, monkeypatch):
     """The marts are read (not silently skipped): every sum of a table with a mart is read
-    from it, and the median of days to close takes the last day on file from it."""
+    from it, and the median of days to close from the counts by days to close."""
     monkeypatch.setenv("UNION_DASH_DB", str(with_marts))
     measures = {m for i in INDICATORS.values() for m in (i.numerator, i.denominator)
                 if m and (m.table, m.date_col) in BY_FACT and m.expr != PERSONS and not m.where}
     assert len(measures) >= 21
     for m in measures:
         got = derived.by_county(m, None, "country") or derived.summed(m, None)
-        mart = BY_FACT[(m.table, m.date_col)].name
-        assert got.table == mart or "MEDIAN" in m.expr and f"FROM {mart}" in got.expr, m
+        quantile = QUANTILES.get((m.table, m.date_col, m.expr))
+        assert got.table == (quantile.mart if quantile else BY_FACT[(m.table, m.date_col)]
+                             ).name, m
     view = Filters(region="150702", start=date(2012, 1, 1), end=date(2012, 12, 1))
     queries.clear_memo()
     assert queries.kpis(["petitions", "placement_6m", "loans"], view)["value"].is_not_null().all()
@@ -161,7 +227,7 @@ def test_a_scoped_refresh_equals_a_rebuild(with_marts, tmp_path):
                     ).fetchall()[0][0]
     assert 1 < scope <= 13
     marts.refresh(con, scoped=True)
-    assert "petitions_mart" in _changed(con, "before")
+    assert {"petitions_mart", "petition_days_mart"} <= set(_changed(con, "before"))
     # the withdrawal: scope first, then the rows out and the replaced ones back
     marts.scope(con, ["bn"])
     con.execute("DELETE FROM petitions WHERE batch_id = 'bn'")
@@ -169,13 +235,63 @@ def test_a_scoped_refresh_equals_a_rebuild(with_marts, tmp_path):
                 "WHERE replaced_by = 'bn'")
     con.execute(f"DELETE FROM {archive} WHERE replaced_by = 'bn'")
     marts.refresh(con, scoped=True)
-    assert "petitions_mart" not in _changed(con, "before")
+    assert not {"petitions_mart", "petition_days_mart"} & set(_changed(con, "before"))
     con.execute("INSERT INTO petitions SELECT * FROM new_rows")  # and in again, rebuilt
     marts.scope(con, ["bn"])
     marts.refresh(con, scoped=True)
     _keep(con, "scoped")
     marts.refresh(con)
     assert _changed(con, "scoped") == {}
+    con.close()
+
+
+def test_a_load_that_moves_the_last_petition_is_counted_as_the_rows_say(with_marts, tmp_path,
+                                                                        monkeypatch):
+    """Petitions received 75 days after the last on file: the month 180 days before the
+    last one moves on, so months the batch did not touch count now. The scoped refresh of
+    petition_days_mart equals a rebuild, the medians are the rows' (in a copy), and the
+    withdrawal's scoped refresh equals a rebuild again."""
+    path = tmp_path / "w.duckdb"
+    shutil.copyfile(with_marts, path)
+    con = duckdb.connect(str(path))
+    _keep(con, "before")
+    con.execute("""INSERT INTO petitions SELECT * REPLACE (petition_id || '~l' AS petition_id,
+                   (received_on + INTERVAL 75 DAY)::DATE AS received_on,
+                   (closed_on + INTERVAL 75 DAY)::DATE AS closed_on, 'bl' AS batch_id)
+                   FROM petitions WHERE received_on > (SELECT max(received_on) - 10
+                                                       FROM petitions)""")
+    marts.scope(con, ["bl"])
+    marts.refresh(con, scoped=True)
+    assert "petition_days_mart" in _changed(con, "before")
+    _keep(con, "scoped")
+    marts.refresh(con)
+    assert _changed(con, "scoped") == {}
+    con.close()
+    shutil.copyfile(path, tmp_path / "read.duckdb")
+    _days_fast_and_plain(tmp_path / "read.duckdb", monkeypatch, 5)
+    con = duckdb.connect(str(path))
+    _keep(con, "loaded")
+    marts.scope(con, ["bl"])  # withdrawn
+    con.execute("DELETE FROM petitions WHERE batch_id = 'bl'")
+    marts.refresh(con, scoped=True)
+    assert "petition_days_mart" in _changed(con, "loaded")
+    _keep(con, "scoped")
+    marts.refresh(con)
+    assert _changed(con, "scoped") == {}
+    con.close()
+
+
+def test_a_warehouse_from_before_a_mart_gets_it_at_its_next_load(with_marts, tmp_path):
+    """A warehouse made before petition_days_mart existed (a deployed file) has it made whole
+    by the next load's scoped refresh, whatever the batch touched."""
+    path = tmp_path / "w.duckdb"
+    shutil.copyfile(with_marts, path)
+    con = duckdb.connect(str(path))
+    _keep(con, "made")
+    con.execute("DROP TABLE petition_days_mart")
+    marts.scope(con, ["a batch of no petitions"])
+    marts.refresh(con, scoped=True)
+    assert _changed(con, "made") == {}
     con.close()
 
 
