@@ -127,13 +127,14 @@ TABLES: dict[str, str] = {
         county_code VARCHAR NOT NULL, station_code VARCHAR NOT NULL, relief_type VARCHAR,
         recipient_group VARCHAR, fund_source VARCHAR, category VARCHAR,
         persons BIGINT NOT NULL""",
-    # Derived at load (etl/person_index.py): each person's last relief date at all (`grp`
-    # ''), per station and per value of each dimension (`value_h`, the value's hash, NULL for
-    # no value). A monthly file's rows that come after their persons' last rows take their
-    # per-person columns from here, not from the persons' whole history (etl/touched.py).
+    # Derived at load (etl/person_index.py): a row per person listing their last relief date
+    # at all (`grp` ''), per station and per value of each dimension (`value_h`, the value's
+    # hash, NULL for no value). A monthly file's rows that come after their persons' last
+    # rows take their per-person columns from here, not from the persons' whole history
+    # (etl/touched.py).
     "relief_person_last": """
-        person_key UBIGINT NOT NULL, grp VARCHAR NOT NULL, value_h UBIGINT,
-        last_date DATE NOT NULL""",
+        person_key UBIGINT NOT NULL,
+        groups STRUCT(grp VARCHAR, value_h UBIGINT, last_date DATE)[] NOT NULL""",
     # 零报告: a station's declaration that it had nothing to report for a month and kind
     # (etl/zero_reports.py); a batch like any load, so it can be withdrawn. Completeness
     # counts a declared month as reported (etl/quality.py).

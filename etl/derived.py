@@ -62,7 +62,7 @@ def refresh(con: duckdb.DuckDBPyConnection, change: Change) -> None:
     # the persons with rows the change wrote or disturbed: relief's from the staged rows,
     # the other tables' (and relief's, if a pending person was not staged) from the tables
     derived = person_index.refresh_staged(con, "relief", touched.PERSON_RELIEF,
-                                          touched.PERSONS, touched.FOLLOWING)
+                                          touched.PERSONS, touched.FOLLOWING, touched.LAST)
     person_index.refresh(con)
     rollups.refresh(con, scoped=rollups.scope(con, derived))
     marts.refresh(con, scoped=True)  # the pages' sums by month and place (etl/marts.py)

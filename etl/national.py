@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import importlib.metadata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -54,6 +55,7 @@ def level_of(code: str) -> str:
     return "province" if code[2:] == "0000" else "city" if code[4:] == "00" else "county"
 
 
+@cache
 def english_name(name_zh: str) -> str:
     """Pinyin of the name's stem and the English word of its suffix: 天河区 → Tianhe District."""
     from pypinyin import lazy_pinyin  # only when a name has no established English form
@@ -94,19 +96,31 @@ def code_changes() -> tuple[CodeChange, ...]:
                                 r["note_en"]) for r in csv.DictReader(f))
 
 
-def in_scope(scope: list[str]) -> pl.DataFrame:
+def in_scope(scope: list[str], known: Mapping[tuple[str, str], str] | None = None
+             ) -> pl.DataFrame:
     """The divisions of a deployment: each scope code's subtree, their ancestors up to the
-    country, and nothing else (a city's federation sees its counties, not the nation's)."""
+    country, and nothing else (a city's federation sees its counties, not the nation's).
+    English names: the established one, else the one `known` gives for the same code and
+    Chinese name (the warehouse's regions: pinyin made by an earlier load), else pinyin
+    (`english_name`; pypinyin takes ~0.5 s to load, so a load whose regions are all known
+    does not)."""
+    table = divisions(scope)
+    known = known or {}
+    return table.with_columns(name_en=pl.coalesce("name_en", pl.struct(
+        "region_code", "name_zh").map_elements(
+            lambda r: known.get((r["region_code"], r["name_zh"])) or english_name(r["name_zh"]),
+            return_dtype=pl.String)))
+
+
+def divisions(scope: list[str]) -> pl.DataFrame:
+    """`in_scope` without the English names that are not established (NULL)."""
     return _in_scope(tuple(sorted(scope)))
 
 
 @cache
 def _in_scope(scope: tuple[str, ...]) -> pl.DataFrame:
     table = regions()
-    if COUNTRY[0] not in scope:
-        table = _subtrees(table, scope)
-    return table.with_columns(name_en=pl.coalesce(
-        "name_en", pl.col("name_zh").map_elements(english_name, return_dtype=pl.String)))
+    return table if COUNTRY[0] in scope else _subtrees(table, scope)
 
 
 def _subtrees(table: pl.DataFrame, scope: list[str]) -> pl.DataFrame:

@@ -119,14 +119,15 @@ def for_insert(con: duckdb.DuckDBPyConnection, rows: str, table: str) -> pl.Data
 
 
 def refresh_staged(con: duckdb.DuckDBPyConnection, table: str, staged: str, persons: str,
-                   following: str) -> pl.DataFrame | None:
+                   following: str, known: str) -> pl.DataFrame | None:
     """After a batch, the derived columns of the persons it touched, from `staged` (rows of
     theirs with `row_id`, the table's rowid, and the columns as they were: etl/touched.stage):
     a person's rows are spread over the whole table, and reading them again decompressed
     most of its row groups twice more. `persons` (a table of person_key) are the touched
     persons, every current row of whom is staged, except those in `following`: persons
     whose new rows all come after their last row (PERSON_LAST) and change no other row of
-    theirs; their new rows take their columns from those last rows (`_following`). Only the
+    theirs; their new rows take their columns from those last rows (`_following`; `known`
+    holds the persons' PERSON_LAST rows as they were, as `read_last` gives them). Only the
     rows whose columns change are written; they are returned (`rid` and the columns, as
     `derive` gives them) for the rollups to compare. None, leaving the table to `refresh`,
     when a pending row is of a person not staged, or nothing when the table has no
@@ -139,12 +140,11 @@ def refresh_staged(con: duckdb.DuckDBPyConnection, table: str, staged: str, pers
     rows = con.sql(f"""SELECT t.row_id AS rid, p.person_no, {projection(table)}
                        FROM {staged} t ANTI JOIN {following} f USING (person_key)
                        LEFT JOIN persons p USING (person_key)""").pl()
-    _forget_last(con, table, f"SELECT person_key FROM {persons} "
-                             f"ANTI JOIN {following} USING (person_key)")
+    _forget_last(con, table, f"SELECT person_key FROM {persons}")
     _keep_last(con, table, rows)
     derived = derive(rows, table)
     if table in schema.PERSON_LAST:
-        derived = pl.concat([derived, _following(con, table, staged, following)])
+        derived = pl.concat([derived, _following(con, table, staged, following, known)])
     columns = schema.derived_columns(table)
     differ = {c: f"s.{c} IS DISTINCT FROM d.{c}" for c in columns}
     others = " OR ".join(v for c, v in differ.items() if c != "person_no")
@@ -169,8 +169,8 @@ def refresh_staged(con: duckdb.DuckDBPyConnection, table: str, staged: str, pers
     return changed.drop("_number_only")
 
 
-def _following(con: duckdb.DuckDBPyConnection, table: str, staged: str,
-               following: str) -> pl.DataFrame:
+def _following(con: duckdb.DuckDBPyConnection, table: str, staged: str, following: str,
+               known: str) -> pl.DataFrame:
     """The derived columns of the new (pending) rows of the persons in `following`: `derive`
     over those rows alone, except that a group's first new row (of the person, or of the
     person and a value) follows the group's last row before the batch, from PERSON_LAST;
@@ -184,7 +184,7 @@ def _following(con: duckdb.DuckDBPyConnection, table: str, staged: str,
                       SEMI JOIN {following} f USING (person_key)
                       LEFT JOIN persons p USING (person_key)""").pl()
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _following_last AS
-                    SELECT l.* FROM {last} l SEMI JOIN {following} f USING (person_key)""")
+                    SELECT l.* FROM {known} l SEMI JOIN {following} f USING (person_key)""")
     con.register("_following_rows", new)
     con.register("_following_derived", derive(new, table))
     joins, gaps, months = [], [], []
@@ -207,17 +207,14 @@ def _following(con: duckdb.DuckDBPyConnection, table: str, staged: str,
                            SELECT person_key, grp, count(DISTINCT value_h) AS n
                            FROM _following_last WHERE grp IN ({site_groups}) GROUP BY ALL)
                        GROUP BY ALL) m ON m.person_key = r._key""").pl()
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE _following_new AS
-                        SELECT person_key, grp, value_h, max(last_date) AS last_date FROM (
-                            FROM _following_last UNION ALL {last_rows('_following_rows', table)})
-                        GROUP BY ALL""")
-        _forget_last(con, table, f"SELECT person_key FROM {following}")
-        con.execute(f"INSERT INTO {last} FROM _following_new")
+        groups = f"""SELECT person_key, grp, value_h, max(last_date) AS last_date FROM (
+                         FROM _following_last UNION ALL {_long_last('_following_rows', table)})
+                     GROUP BY ALL"""
+        con.execute(f"INSERT INTO {last} {_per_person(groups)}")
     finally:
         con.unregister("_following_rows")
         con.unregister("_following_derived")
         con.execute("DROP TABLE IF EXISTS _following_last")
-        con.execute("DROP TABLE IF EXISTS _following_new")
     return frame.select("rid", *schema.derived_columns(table)).with_columns(
         pl.col("rid").cast(pl.Int64), pl.col("multi_site").cast(pl.Boolean),
         pl.exclude("rid", "multi_site").cast(pl.Int32))
@@ -225,7 +222,30 @@ def _following(con: duckdb.DuckDBPyConnection, table: str, staged: str,
 
 def last_rows(source: str, table: str) -> str:
     """A SELECT of `table`'s PERSON_LAST rows from `source`, rows as `projection` gives them:
-    each person's last date at all (grp ''), per site and per value of each dimension."""
+    one per person, listing their last date at all (grp ''), per site and per value of each
+    dimension (one row per person, not per group: a batch's persons are looked up in a
+    table of as many rows as persons, fewer than the facts)."""
+    return _per_person(_long_last(source, table))
+
+
+def read_last(table: str, persons: str) -> str:
+    """A SELECT of the stored PERSON_LAST groups of the persons `persons` selects, one row
+    per group: person_key, grp, value_h, last_date."""
+    return (f"SELECT person_key, g.grp, g.value_h, g.last_date FROM ("
+            f"SELECT person_key, unnest(groups) AS g FROM {schema.PERSON_LAST[table]} "
+            f"WHERE person_key IN ({persons}))")
+
+
+def _per_person(groups: str) -> str:
+    """The groups `groups` selects (person_key, grp, value_h, last_date), a row per person."""
+    # sorted after: a list aggregate with ORDER BY holds every row until its end (5M relief
+    # rows passed DuckDB's 1.8 GB limit)
+    return (f"SELECT person_key, list_sort(list({{'grp': grp, 'value_h': value_h, "
+            f"'last_date': last_date}}), 'ASC', 'NULLS FIRST') AS groups "
+            f"FROM ({groups}) GROUP BY person_key")
+
+
+def _long_last(source: str, table: str) -> str:
     _, sites, dims = schema.PERSON_INDEX[table]
     parts = [f"SELECT _key AS person_key, '' AS grp, NULL::UBIGINT AS value_h, "
              f"max(_date) AS last_date FROM {source} GROUP BY _key"]

@@ -29,7 +29,7 @@ def scope(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def words(con: duckdb.DuckDBPyConnection) -> vocabulary.Words:
     """The deployment's words (level labels, the provincial fund's label) from its scope."""
-    return words_of(national.in_scope(scope(con)))
+    return words_of(national.divisions(scope(con)))
 
 
 def words_of(divisions: pl.DataFrame) -> vocabulary.Words:
@@ -68,8 +68,10 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
 
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:
     """The regions table and the region labels from the scope's divisions and the registry."""
-    divisions = national.in_scope(scope(con))
-    frame = pl.concat([divisions, _registered(con, divisions)], how="vertical")
+    known = {(code, zh): en for code, zh, en in con.sql(
+        "SELECT region_code, name_zh, name_en FROM regions").fetchall()}
+    divisions = national.in_scope(scope(con), known)
+    frame = pl.concat([divisions, _registered(con, divisions, known)], how="vertical")
     con.register("_regions", frame)
     try:
         con.sql("DELETE FROM regions")
@@ -81,10 +83,13 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> None:
         con.unregister("_regions")
 
 
-def _registered(con: duckdb.DuckDBPyConnection, divisions: pl.DataFrame) -> pl.DataFrame:
+def _registered(con: duckdb.DuckDBPyConnection, divisions: pl.DataFrame,
+                known: dict[tuple[str, str], str]) -> pl.DataFrame:
     """Townships and stations of the registry, stations under their township if they have
     one. English names: the county's where the name starts with it, then `_station_english`
-    (海拉尔区正阳街道帮扶站 → Hailar District Zhengyang Subdistrict Help Station)."""
+    (海拉尔区正阳街道帮扶站 → Hailar District Zhengyang Subdistrict Help Station); the name
+    `known` gives for the same code and Chinese name where it begins with the same county's
+    English (it was made the same way: no pinyin made again)."""
     rows = con.sql("""
         SELECT DISTINCT township_code AS region_code, county_code AS parent_code,
                'township' AS level, township_zh AS name_zh
@@ -95,13 +100,17 @@ def _registered(con: duckdb.DuckDBPyConnection, divisions: pl.DataFrame) -> pl.D
     counties = dict(zip(divisions["name_zh"], divisions["name_en"], strict=True))
     counties = {zh: en for zh, en in counties.items() if zh[-1] in "区县旗市"}
 
-    def english(name: str) -> str:
+    def english(row: dict[str, str]) -> str:
+        name, before = row["name_zh"], known.get((row["region_code"], row["name_zh"]))
         county = next((zh for zh in counties if name.startswith(zh) and name != zh), None)
         if county is None:
-            return _station_english(name)
+            return before or _station_english(name)
+        if before and before.startswith(counties[county] + " "):
+            return before
         return f"{counties[county]} {_station_english(name[len(county):])}"
 
-    english = rows["name_zh"].map_elements(english, return_dtype=pl.String)
+    english = rows.select(pl.struct("region_code", "name_zh").map_elements(
+        english, return_dtype=pl.String)).to_series()
     return rows.with_columns(name_en=english, longitude=pl.lit(None, pl.Float64),
                              latitude=pl.lit(None, pl.Float64)).select(list(national.SCHEMA))
 

@@ -18,6 +18,7 @@ from datetime import date
 import duckdb
 
 from core import festival, schema
+from etl import person_index
 
 # Rows the batches wrote, replaced or (withdrawn) bring back, and the keys they touch.
 # relief_id, person_key, station_code, county_code, type, date, amount, batch_id, and
@@ -30,6 +31,8 @@ COUNTY_YEARS = "_touched_county_years"  # county_code, year: relief or allocatio
 # Persons whose new relief rows all follow their last row and change no other row of theirs
 # (`stage`): person_key. Only their rows in the periods the checks read are staged.
 FOLLOWING = "_touched_following"
+# The touched persons' PERSON_LAST groups as they were (etl/person_index.read_last).
+LAST = "_touched_last"
 # The touched persons' rows as they are after the change (`stage`), relief's with `row_id`:
 # every row of a person, the FOLLOWING persons' from the first period of their new rows.
 PERSON_RELIEF = "_touched_person_relief"
@@ -115,9 +118,10 @@ def _following(con: duckdb.DuckDBPyConnection, added: bool) -> None:
     row (schema.PERSON_LAST; or who had none) and who were in more than one place before
     the load exactly if they are after it; no one after a withdrawal."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE {FOLLOWING} (person_key UBIGINT)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {LAST} AS "
+                f"{person_index.read_last('relief', f'SELECT person_key FROM {PERSONS}')}")
     if not added:
         return
-    last = schema.PERSON_LAST["relief"]
     _, sites, _ = schema.PERSON_INDEX["relief"]
     new_sites = " UNION ALL ".join(
         f"SELECT person_key, '{c}' AS grp, hash({c}) AS value_h, false AS before "
@@ -127,7 +131,7 @@ def _following(con: duckdb.DuckDBPyConnection, added: bool) -> None:
         WITH new AS (SELECT person_key, min(relief_date) AS first_new FROM {RELIEF}
                      GROUP BY person_key HAVING NOT bool_or(archived)),
         candidates AS (SELECT * FROM new ANTI JOIN {HARDSHIP} USING (person_key)),
-        seen AS (SELECT l.* FROM {last} l SEMI JOIN candidates USING (person_key)),
+        seen AS (SELECT l.* FROM {LAST} l SEMI JOIN candidates USING (person_key)),
         places AS (
             SELECT person_key, bool_or(before_n >= 2) <> bool_or(after_n >= 2) AS moved
             FROM (SELECT person_key, grp, count(DISTINCT value_h) FILTER (before) AS before_n,
@@ -153,6 +157,6 @@ def full_refresh_needed(con: duckdb.DuckDBPyConnection, batches: Sequence[str]) 
 
 
 def drop(con: duckdb.DuckDBPyConnection) -> None:
-    for name in (RELIEF, BATCHES, HARDSHIP, PERSONS, COUNTY_YEARS, FOLLOWING, PERSON_RELIEF,
-                 PERSON_HARDSHIP):
+    for name in (RELIEF, BATCHES, HARDSHIP, PERSONS, COUNTY_YEARS, FOLLOWING, LAST,
+                 PERSON_RELIEF, PERSON_HARDSHIP):
         con.execute(f"DROP TABLE IF EXISTS {name}")

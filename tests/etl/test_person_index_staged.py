@@ -17,7 +17,8 @@ from tests import golden_warehouse
 from tests.etl import person_rows
 from tests.warehouse_diff import rows_apart
 
-STAGED, PERSONS, FOLLOWING = "_staged_relief", "_staged_persons", "_following"
+STAGED, PERSONS, FOLLOWING, KNOWN = ("_staged_relief", "_staged_persons", "_following",
+                                     "_known_last")
 
 
 @pytest.fixture(scope="module")
@@ -51,10 +52,12 @@ def _stage(con: duckdb.DuckDBPyConnection, persons: str, following: str = "SELEC
                 f"{following}) t(person_key) WHERE person_key IS NOT NULL")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {STAGED} AS SELECT rowid AS row_id, *
                     FROM relief WHERE person_key IN (SELECT person_key FROM {PERSONS})""")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {KNOWN} AS "
+                f"{person_index.read_last('relief', f'SELECT person_key FROM {PERSONS}')}")
 
 
 def _refresh(con: duckdb.DuckDBPyConnection):
-    return person_index.refresh_staged(con, "relief", STAGED, PERSONS, FOLLOWING)
+    return person_index.refresh_staged(con, "relief", STAGED, PERSONS, FOLLOWING, KNOWN)
 
 
 def test_staged_persons_get_the_columns_of_a_rebuild(loads, tmp_path):
