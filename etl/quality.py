@@ -58,7 +58,7 @@ def refresh(con: duckdb.DuckDBPyConnection, *, fund_rules: Path | None = None,
             statement.refresh(con)
         else:
             statement.run(con)
-    con.execute("DROP TABLE IF EXISTS dq_relief_campaigns")
+    con.execute("DROP VIEW IF EXISTS dq_relief_campaigns")
     _store_summary(con)
 
 
@@ -76,13 +76,14 @@ def _rule_tables(con: duckdb.DuckDBPyConnection, rules: pl.DataFrame,
 
 
 # Tables a scoped refresh keeps rows of: without them, it is a full one.
-KEPT = (*(s.table for s in STATEMENTS if s.table != "dq_relief_campaigns"),  # temporary
+KEPT = (*(s.table for s in STATEMENTS if s.table != "dq_relief_campaigns"),  # a view
         "dq_amount_groups", "dq_amount_p99", "dq_amount_stratum_counts")
 
 # The statements as this code writes them, stored in dq_meta: findings kept by other code
 # (other columns, another rule) are made again whole, not patched.
-VERSION = hashlib.sha256(repr([(s.sql, s.before, sorted(s.params.items()))
-                               for s in STATEMENTS]).encode()).hexdigest()[:16]
+VERSION = hashlib.sha256(repr([
+    (s.sql, [b if isinstance(b, str) else f"{b.__module__}.{b.__qualname__}" for b in s.before],
+     sorted(s.params.items()), s.by_period) for s in STATEMENTS]).encode()).hexdigest()[:16]
 
 
 def _unchanged(con: duckdb.DuckDBPyConnection, rules: dict[str, pl.DataFrame]) -> bool:

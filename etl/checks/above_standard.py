@@ -21,6 +21,7 @@ STATEMENT = Statement(
           "valid on the relief date, one flag_key per group (its first relief_id; "
           "analytics/quality.py numbers the groups for the reader)",
     checks=(CHECK,),
+    by_period=True,  # a group lies in one period: a full refresh a range of periods at a time
     sql="""
 CREATE OR REPLACE TABLE dq_above_standard AS
 WITH rc AS (

@@ -15,7 +15,10 @@ from those counts, not from their rows (a stratum's rows grow with the
 warehouse's history: reading them made each load cost more as the warehouse grew). The rows
 it wrote are scored, and the other rows only where a score can have changed: every row of a
 stratum whose median, MAD or size class moved, and the rows of a relief type whose p99 moved
-above $f x the lower of the old and new p99.
+above $f x the lower of the old and new p99. A full refresh, too, takes the p99 from the
+counts (`all_p99_from_counts`): quantile_cont over the rows holds every amount of a type in
+memory and cannot spill (run alone at 10M rows it failed under a 200 MB limit, which
+scales to a load's 2 GB at 100M).
 """
 
 import duckdb
@@ -74,11 +77,6 @@ def _middle(value: str) -> str:
             f"min({value}) FILTER (upto > ceil((total - 1) / 2))], 'median')")
 
 
-def _p99(rows: str) -> str:
-    return (f"SELECT relief_type, quantile_cont(amount_yuan::DOUBLE, 0.99) AS p99 "
-            f"FROM {rows} WHERE amount_yuan > 0 GROUP BY ALL")
-
-
 def _counts(rows: str) -> str:
     """Rows per relief type x county and amount: a stratum's median and MAD and a type's
     p99 without reading their rows."""
@@ -86,17 +84,19 @@ def _counts(rows: str) -> str:
             f"WHERE amount_yuan > 0 GROUP BY ALL")
 
 
-def p99_from_counts(con: duckdb.DuckDBPyConnection) -> None:
-    """The touched types' p99 into dq_amount_p99, from the counts: the two amounts
-    around rank (n - 1) x 0.99 found by running sums over the distinct amounts, and DuckDB's
-    own quantile_cont interpolating between them (the same arithmetic as over all rows: a
-    2-row quantile at the fraction d interpolates lo + d x (hi - lo) as the n-row one)."""
+def p99_from_counts(con: duckdb.DuckDBPyConnection, types: str | None = None) -> None:
+    """The p99 of `types` (a subquery; the touched types by default) into dq_amount_p99,
+    from the counts: the two amounts around rank (n - 1) x 0.99 found by running sums over
+    the distinct amounts, and DuckDB's own quantile_cont interpolating between them (the
+    same arithmetic as over all rows: a 2-row quantile at the fraction d interpolates
+    lo + d x (hi - lo) as the n-row one)."""
+    types = types or TYPES
     ends = con.execute(f"""
         WITH c AS (SELECT relief_type, amount_yuan::DOUBLE AS v,
                           sum(n) OVER (PARTITION BY relief_type ORDER BY amount_yuan) AS upto,
                           sum(n) OVER (PARTITION BY relief_type) AS total
                    FROM (SELECT relief_type, amount_yuan, sum(n) AS n
-                         FROM dq_amount_stratum_counts WHERE relief_type IN {TYPES}
+                         FROM dq_amount_stratum_counts WHERE relief_type IN {types}
                          GROUP BY ALL)),
         k AS (SELECT DISTINCT relief_type, (total - 1)::DOUBLE * 0.99::DOUBLE AS rn FROM c)
         SELECT relief_type,
@@ -104,12 +104,18 @@ def p99_from_counts(con: duckdb.DuckDBPyConnection) -> None:
                (SELECT min(v) FROM c WHERE c.relief_type = k.relief_type AND c.upto > ceil(rn)),
                rn - floor(rn)
         FROM k""").fetchall()
-    con.execute(f"DELETE FROM dq_amount_p99 WHERE relief_type IN {TYPES}")
+    con.execute(f"DELETE FROM dq_amount_p99 WHERE relief_type IN {types}")
     for relief_type, lo, hi, d in ends:
         p99 = lo if d == 0 else con.execute(
             f"SELECT quantile_cont(v, {d!r}::DOUBLE) FROM (VALUES ($lo), ($hi)) t(v)",
             {"lo": lo, "hi": hi}).fetchall()[0][0]
         con.execute("INSERT INTO dq_amount_p99 VALUES (?, ?)", [relief_type, p99])
+
+
+def all_p99_from_counts(con: duckdb.DuckDBPyConnection) -> None:
+    """Every type's p99 (a full refresh), from the counts as after a batch."""
+    con.execute("CREATE OR REPLACE TABLE dq_amount_p99 (relief_type VARCHAR, p99 DOUBLE)")
+    p99_from_counts(con, "(SELECT DISTINCT relief_type FROM dq_amount_stratum_counts)")
 
 
 STRATA = f"(SELECT DISTINCT relief_type, county_code FROM {touched.RELIEF})"
@@ -145,7 +151,7 @@ STATEMENT = Statement(
             f"CREATE OR REPLACE TABLE dq_amount_stratum_counts AS {_counts('relief')}",
             "CREATE OR REPLACE TABLE dq_amount_groups AS "
             f"{_group_stats('dq_amount_stratum_counts')}",
-            f"CREATE OR REPLACE TABLE dq_amount_p99 AS {_p99('relief')}"),
+            all_p99_from_counts),
     sql="""
 CREATE OR REPLACE TABLE dq_amount_outliers AS
 WITH z AS (

@@ -9,7 +9,9 @@ The SQL names the tables it reads as {relief}, {campaigns}, ... (`Statement.text
 is `RELIEF_COLS`, {campaign_text} `CAMPAIGN_TEXT`): the
 tables themselves for a full refresh, the touched part of them (etl/touched.py) for a
 refresh after a batch. The same SELECT makes the findings either way, so the two agree by
-construction; tests/etl/test_incremental_refresh.py checks they do.
+construction; tests/etl/test_incremental_refresh.py checks they do. A full refresh of a
+statement `by_period` runs that SELECT a range of periods at a time (`run_by_period`), so
+what it holds at once follows a part of the warehouse, not the whole.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from types import MappingProxyType
 from typing import Any
 
@@ -92,7 +95,8 @@ class Statement:
     checks: tuple[Check, ...] = ()
     params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     scope: Scope = FULL
-    before: tuple[str, ...] = ()
+    before: tuple[str | Callable[[duckdb.DuckDBPyConnection], None], ...] = ()
+    by_period: bool = False
 
     def text(self, sources: Mapping[str, str] = WHOLE_TABLES) -> str:
         """The SQL with its tables named: whole, or the touched part (`sources`)."""
@@ -101,13 +105,21 @@ class Statement:
 
     def select(self, sources: Mapping[str, str] = WHOLE_TABLES) -> str:
         """The SELECT that makes the table's rows (the SQL without its CREATE)."""
-        return re.sub(r"^\s*CREATE OR REPLACE (TEMP )?TABLE \w+ AS", "", self.text(sources))
+        return re.sub(r"^\s*CREATE OR REPLACE (TEMP )?(TABLE|VIEW) \w+ AS", "",
+                      self.text(sources))
 
     def run(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Rewrite the whole table (a full refresh)."""
-        for sql in self.before:
-            con.execute(sql, self._params(sql))
-        con.execute(self.text(), self._params(self.sql))
+        """Rewrite the whole table (a full refresh); with `by_period`, a range of periods at a
+        time (`run_by_period`)."""
+        for sql in self.before:  # SQL, or a step that needs Python between its queries
+            if callable(sql):
+                sql(con)
+            else:
+                con.execute(sql, self._params(sql))
+        if self.by_period:
+            run_by_period(con, self)
+        else:
+            con.execute(self.text(), self._params(self.sql))
 
     def refresh(self, con: duckdb.DuckDBPyConnection) -> None:
         """Recompute the findings the touched keys (etl/touched.py's tables) can change."""
@@ -150,3 +162,68 @@ PERSON_ROWS_STALE = (f"relief_id IN (SELECT relief_id FROM {touched.PERSON_RELIE
                      f"UNION ALL SELECT relief_id FROM {touched.RELIEF})")
 PERSON_SOURCES = MappingProxyType({"relief": touched.PERSON_RELIEF,
                                    "hardship_files": touched.PERSON_HARDSHIP})
+
+
+# Rows of relief a statement `by_period` reads at a time, at least one period's: in one pass
+# over the warehouse the groups (one per person x type x period or campaign, nearly as many
+# as rows) took ~90 bytes a row in hash tables and a materialized CTE, spilled past the
+# memory limit (0.9 GB of temporary files at 10M rows under 200 MB; ~9 GB at 100M under a
+# load's 2 GB), and the refresh failed at 100M when the temporary files filled the disk.
+PERIOD_PART_ROWS = 4_000_000
+
+# The campaign rows of periods $period_lo to $period_hi: a period (a festival season, else a
+# year) P has its rows dated in years P-1 and P, a constant range of relief_date that DuckDB
+# prunes row groups by (relief is mostly in date order) before the period itself is computed.
+PERIOD_SLICE = """(SELECT * FROM dq_relief_campaigns
+                   WHERE relief_date BETWEEN $date_lo AND $date_hi
+                     AND period_key BETWEEN $period_lo AND $period_hi)"""
+
+
+def period_parts(con: duckdb.DuckDBPyConnection,
+                 part_rows: int | None = None) -> list[tuple[int, int] | None]:
+    """Consecutive ranges of periods of about `part_rows` rows each (a year's rows stand for
+    its period's), covering every period of relief (a date's period is its year or the
+    next: its festival season); None for the rows without a date, if any."""
+    part_rows = PERIOD_PART_ROWS if part_rows is None else part_rows
+    years = con.execute("SELECT year(relief_date) AS y, count(*) FROM relief "
+                        "GROUP BY ALL ORDER BY y NULLS LAST").fetchall()
+    counts = {y: n for y, n in years if y is not None}
+    parts: list[tuple[int, int] | None] = []
+    if counts:
+        lo, rows = min(counts), 0
+        for period in range(min(counts), max(counts) + 2):
+            rows += counts.get(period, 0)
+            if rows >= part_rows or period == max(counts) + 1:
+                parts.append((lo, period))
+                lo, rows = period + 1, 0
+    if len(counts) < len(years):
+        parts.append(None)
+    return parts
+
+
+def run_by_period(con: duckdb.DuckDBPyConnection, statement: Statement) -> None:
+    """A full refresh of a statement whose findings are groups within one period (person x
+    type x campaign, or x period; a campaign lies in its period): its SELECT over each
+    range of periods in turn (`{campaigns}` the rows of those periods), so the groups held
+    at once are a part's, not the warehouse's. The findings, sorted as the statement sorts
+    them, are the same rows as its SELECT over the whole table (`text()`)."""
+    params = statement._params(statement.sql) or {}
+    parts = period_parts(con)
+    if not parts:  # no relief: nothing to split
+        con.execute(statement.text(), params or None)
+        return
+    for i, part in enumerate(parts):
+        if part is None:
+            source = "(SELECT * FROM dq_relief_campaigns WHERE period_key IS NULL)"
+            bound = params
+        else:
+            source = PERIOD_SLICE
+            bound = {**params, "period_lo": part[0], "period_hi": part[1],
+                     "date_lo": date(part[0] - 1, 1, 1), "date_hi": date(part[1], 12, 31)}
+        select = statement.select({"campaigns": source})
+        con.execute(("INSERT INTO _by_period " if i else
+                     "CREATE OR REPLACE TEMP TABLE _by_period AS ") + select, bound or None)
+    # the statement's own ORDER BY, over the columns it names (qualifiers dropped)
+    order = re.sub(r"\b\w+\.", "", re.findall(r"ORDER BY ([^()]*?)\s*$", statement.sql)[0])
+    con.execute(f"CREATE OR REPLACE TABLE {statement.table} AS FROM _by_period ORDER BY {order}")
+    con.execute("DROP TABLE _by_period")

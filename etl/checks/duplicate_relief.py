@@ -18,6 +18,7 @@ STATEMENT = Statement(
           "per group (its first relief_id; analytics/quality.py numbers the groups for the "
           "reader)",
     checks=(CHECK,),
+    by_period=True,  # a group lies in one period: a full refresh a range of periods at a time
     sql="""
 CREATE OR REPLACE TABLE dq_duplicate_relief AS
 -- A narrow pass finds candidate groups (min <> max: two stations); only their rows get details.

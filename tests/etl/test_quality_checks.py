@@ -17,6 +17,7 @@ import pytest
 
 from analytics.quality import NUMBERED
 from etl import checks
+from etl.checks import contract
 from tests.quality_fixtures import allocation, hardship, masked, relief, rows, warehouse
 
 
@@ -204,7 +205,8 @@ def test_every_check_has_golden_rows():
 def test_statement_contract(statement):
     """Each statement writes the table it names, binds exactly its thresholds, and its checks
     are counted from that table."""
-    assert re.search(rf"CREATE OR REPLACE (TEMP )?TABLE {statement.table} AS", statement.sql)
+    assert re.search(rf"CREATE OR REPLACE (TEMP )?(TABLE|VIEW) {statement.table} AS",
+                     statement.sql)
     assert set(re.findall(r"\$(\w+)", statement.sql)) == set(statement.params)
     for check in statement.checks:
         assert check.table == statement.table
@@ -212,9 +214,45 @@ def test_statement_contract(statement):
     assert statement.flags
     # and says which of its findings a batch can change (etl/checks/contract.py's Scope)
     assert statement.scope.key and (statement.scope.whole or statement.scope.stale != "false")
+    if statement.by_period:  # read by periods from the campaigns, sorted as its parts are
+        assert "{campaigns}" in statement.sql
+        assert re.search(r"ORDER BY [^()]*$", statement.sql)
 
 
 def test_names_and_codes_are_unique():
     names = [s.name for s in checks.STATEMENTS]
     codes = [c.code for c in checks.CHECKS]
     assert len(set(names)) == len(names) and len(set(codes)) == len(codes)
+
+
+def _seasons_and_years() -> list[dict]:
+    """Duplicates and totals above the standard in every period of 2009-2013: festival
+    relief paid by two stations on both sides of a season's start (a season's rows span two
+    calendar years; December 2013 is season 2014, past the last year), and temporary relief
+    over a year's standard in two payments."""
+    rows = []
+    for y in range(2009, 2014):
+        p = f"p{y}"
+        rows += [relief(p, f"{y}-08-20", type="festival_condolence", amount=1200),
+                 relief(p, f"{y + 1}-01-10" if y < 2013 else "2013-12-30",
+                        type="festival_condolence", station="150702002", amount=1200),
+                 relief(p, f"{y}-03-05", amount=3000),
+                 relief(p, f"{y}-11-05", station="150702002", amount=2500),
+                 relief(f"q{y}", f"{y}-05-05")]
+    return rows
+
+
+@pytest.mark.parametrize("part_rows", [1, 7])
+def test_by_period_parts_find_what_one_query_finds(part_rows, monkeypatch):
+    """A full refresh a range of periods at a time (contract.run_by_period: one period per
+    part, or a few) writes the same rows, in the same order, as the statement's SELECT over
+    the whole table."""
+    monkeypatch.setattr(contract, "PERIOD_PART_ROWS", part_rows)
+    con = warehouse(relief_rows=_seasons_and_years())
+    assert len(contract.period_parts(con)) == (6 if part_rows == 1 else 3)
+    checks.STATEMENTS[0].run(con)  # the campaigns view, which the refresh drops at its end
+    for statement in (s for s in checks.STATEMENTS if s.by_period):
+        parts = con.execute(f"FROM {statement.table}").fetchall()
+        con.execute(statement.text(), statement._params(statement.sql))  # in one query
+        whole = con.execute(f"FROM {statement.table}").fetchall()
+        assert len(parts) >= 10 and parts == whole, statement.name

@@ -106,6 +106,28 @@ def test_outliers_when_most_amounts_are_equal():
         (masked("x"),)]
 
 
+def test_p99_from_counts_is_quantile_cont_over_the_rows():
+    """A full refresh takes each type's p99 from the rows per amount, as a scoped one does
+    (amount_outliers.all_p99_from_counts): bit for bit DuckDB's quantile_cont over the rows,
+    for a type of one row, of two, of 101 (rank 99: no interpolation) and of 157 amounts
+    with repeats and cents spread over three counties; zero amounts left out."""
+    spread = [relief(f"e{i}", "2012-03-05", type="education",
+                     station=("150702001", "150402000", "451030000")[i % 3],
+                     amount=[120.5, 300, 300, 875.25, 2400][i % 5] + i % 7) for i in range(157)]
+    con = warehouse(relief_rows=[
+        relief("a", "2012-01-10", type="living", amount=640),
+        relief("b", "2012-01-10", type="medical", amount=80),
+        relief("c", "2012-01-10", type="medical", amount=9100.1),
+        relief("d", "2012-01-10", type="medical", amount=0),
+        *(relief(f"t{i}", "2012-04-05", amount=100 + 3 * i) for i in range(101)), *spread])
+    by_rows = """SELECT relief_type, quantile_cont(amount_yuan::DOUBLE, 0.99) AS p99
+                 FROM relief WHERE amount_yuan > 0 GROUP BY ALL"""
+    assert rows(con, f"SELECT count(*) FROM (FROM dq_amount_p99 EXCEPT ALL {by_rows})") == [(0,)]
+    assert rows(con, f"SELECT count(*) FROM ({by_rows} EXCEPT ALL FROM dq_amount_p99)") == [(0,)]
+    assert rows(con, "SELECT relief_type FROM dq_amount_p99 ORDER BY 1") == [
+        ("education",), ("living",), ("medical",), ("temporary",)]
+
+
 def test_fund_scope_with_the_bundled_rules():
     con = warehouse(relief_rows=[
         relief("m", "2012-01-10", fund="central_special", group="model_worker"),
