@@ -362,7 +362,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
                WHERE persons.person_key = n.person_key""")
     # each person's last rows, once, for a warehouse written before they were kept
     rebuild = [t for t, last in schema.PERSON_LAST.items()
-               if not _count(con, last) and _count(con, t)]
+               if t in schema.PERSON_INDEX and not _count(con, last) and _count(con, t)]
     refresh(con)
     for table in rebuild:
         _forget_last(con, table, None)

@@ -118,6 +118,8 @@ def _following(con: duckdb.DuckDBPyConnection, added: bool) -> None:
     row (schema.PERSON_LAST; or who had none) and who were in more than one place before
     the load exactly if they are after it; no one after a withdrawal."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE {FOLLOWING} (person_key UBIGINT)")
+    if "relief" not in schema.PERSON_INDEX:  # no per-person columns (bench/bench_etl.py)
+        return
     con.execute(f"CREATE OR REPLACE TEMP TABLE {LAST} AS "
                 f"{person_index.read_last('relief', f'SELECT person_key FROM {PERSONS}')}")
     if not added:
