@@ -360,14 +360,26 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
                           + row_number() OVER (ORDER BY person_key) AS no
                    FROM persons WHERE person_no IS NULL) n
                WHERE persons.person_key = n.person_key""")
-    # each person's last rows, once, for a warehouse written before they were kept
+    # each person's last rows, once, for a warehouse whose rows were derived before they
+    # were kept (rows derived now, such as every row of bench_pages' copies, keep theirs)
     rebuild = [t for t, last in schema.PERSON_LAST.items()
-               if t in schema.PERSON_INDEX and not _count(con, last) and _count(con, t)]
+               if t in schema.PERSON_INDEX and not _count(con, last) and con.sql(
+                   f"SELECT EXISTS (FROM {t} WHERE NOT ({PENDING}))").fetchall()[0][0]]
     refresh(con)
     for table in rebuild:
-        _forget_last(con, table, None)
-        con.execute(f"INSERT INTO {schema.PERSON_LAST[table]} "
-                    f"{last_rows(f'(SELECT {projection(table)} FROM {table} t)', table)}")
+        _rebuild_last(con, table)
+
+
+def _rebuild_last(con: duckdb.DuckDBPyConnection, table: str,
+                  chunk_rows: int = CHUNK_ROWS) -> None:
+    """PERSON_LAST from every row of `table`, a share of the persons at a time: the list a
+    person's groups make is held in memory to the end of its aggregate."""
+    _forget_last(con, table, None)
+    shares = max(1, -(-_count(con, table) // chunk_rows))
+    for share in range(shares):
+        rows = (f"(SELECT {projection(table)} FROM {table} t "
+                f"WHERE hash(t.person_key) % {shares} = {share})")
+        con.execute(f"INSERT INTO {schema.PERSON_LAST[table]} {last_rows(rows, table)}")
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
