@@ -111,11 +111,7 @@ class Statement:
     def run(self, con: duckdb.DuckDBPyConnection) -> None:
         """Rewrite the whole table (a full refresh); with `by_period`, a range of periods at a
         time (`run_by_period`)."""
-        for sql in self.before:  # SQL, or a step that needs Python between its queries
-            if callable(sql):
-                sql(con)
-            else:
-                con.execute(sql, self._params(sql))
+        self._steps(con, self.before)
         if self.by_period:
             run_by_period(con, self)
         else:
@@ -127,11 +123,7 @@ class Statement:
         if scope.whole and not scope.sources:
             self.run(con)
             return
-        for sql in scope.before:  # SQL, or a step that needs Python between its queries
-            if callable(sql):
-                sql(con)
-            else:
-                con.execute(sql, self._params(sql))
+        self._steps(con, scope.before)
         if scope.whole:
             con.execute(self.text(scope.sources), self._params(self.sql))
         else:
@@ -140,6 +132,13 @@ class Statement:
                         self._params(self.sql))
         for sql in scope.after:
             con.execute(sql)
+
+    def _steps(self, con: duckdb.DuckDBPyConnection, steps) -> None:
+        for sql in steps:  # SQL, or a step that needs Python between its queries
+            if callable(sql):
+                sql(con)
+            else:
+                con.execute(sql, self._params(sql))
 
     def _params(self, sql: str) -> dict | None:
         used = set(re.findall(r"\$(\w+)", sql))
