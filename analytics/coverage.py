@@ -117,10 +117,13 @@ def in_view(f: Filters, tables: tuple[str, ...]) -> dict[str, str]:
     """Each table → 'rows' (rows in the region and range), 'none' (rows, but none here),
     'empty' (no rows at all) or 'not_kept' (the table is not kept at a help station's level).
 
-    Each test is an EXISTS, which stops at the first row found."""
+    Each test is an EXISTS, which stops at the first row found; the tables a view asked
+    about before are not asked again (a relief view names relief in three calls)."""
     access.check(f)
     loaded = coverage().loaded
     level = region_level(f.region)
+    w = db.warehouse()
+    view = (str(w.path), w.stamp, f.region, f.start, f.end_day)
     out, asks, params = {}, [], {}
     for table in tables:
         station = "t.station_code" if "station" in TABLE_DIMS[table] else None
@@ -129,10 +132,27 @@ def in_view(f: Filters, tables: tuple[str, ...]) -> dict[str, str]:
             out[table] = "empty"
         elif where is None:
             out[table] = "not_kept"
+        elif (found := _SEEN.get((*view, table))) is not None:
+            out[table] = found
         else:
             asks.append(f"SELECT '{table}', EXISTS (SELECT 1 FROM {table} t WHERE {where.sql})")
             params |= where.params
     if asks:
         rows = db.rows(" UNION ALL ".join(asks), params)
-        out.update({table: "rows" if found else "none" for table, found in rows})
+        found = {table: "rows" if any_row else "none" for table, any_row in rows}
+        if len(_SEEN) > _SEEN_SIZE:
+            _SEEN.clear()
+        _SEEN.update({(*view, t): v for t, v in found.items()})
+        out.update(found)
     return {t: out[t] for t in tables}
+
+
+# in_view's answers by (file, stamp, region, first day, last day, table): the range's test
+# reads only the region and the days (no cut), so that is the whole key.
+_SEEN: dict[tuple, str] = {}
+_SEEN_SIZE = 4096
+
+
+def forget_views() -> None:
+    """Forget in_view's answers (benchmarks timing a new view; a file swap needs no call)."""
+    _SEEN.clear()

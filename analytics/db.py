@@ -58,7 +58,7 @@ class Warehouse:
         cur = self._connection().cursor()
         try:
             cur.execute("USE w")  # a cursor starts in the in-memory catalogue
-            return cur.sql(query, params=params).pl()
+            return cur.sql(_parsed(cur, query), params=params).pl()
         finally:
             cur.close()
 
@@ -67,7 +67,7 @@ class Warehouse:
         cur = self._connection().cursor()
         try:
             cur.execute("USE w")
-            return cur.execute(query, params).fetchall()
+            return cur.execute(_parsed(cur, query), params).fetchall()
         finally:
             cur.close()
 
@@ -77,6 +77,27 @@ class Warehouse:
         ids = tuple(rows["batch_id"].to_list())
         last = rows["loaded_at"].max() if rows.height else None
         return DataVersion(DataVersion.token_of(stamp), last, len(ids), ids)
+
+
+# The parsed form of each statement text, kept for the process: a page's 20-odd statements
+# are the same texts at every view (values are bound parameters), and DuckDB's parser took a
+# tenth of their time (perf, 5M relief rows). A parsed statement holds no connection: cursors,
+# threads and the connection of a swapped-in file share it; each execution binds its values.
+_PARSED: dict[str, object] = {}
+_PARSED_SIZE = 1024
+
+
+def _parsed(cur: duckdb.DuckDBPyConnection, query: str) -> object:
+    """`query` parsed once per process (the text itself when it holds several statements)."""
+    statement = _PARSED.get(query)
+    if statement is None:
+        statements = cur.extract_statements(query)
+        statement = statements[0] if len(statements) == 1 else query
+        if len(_PARSED) >= _PARSED_SIZE:
+            _PARSED.clear()
+        _PARSED[query] = statement
+    return statement
+
 
 
 def _open(path: Path) -> duckdb.DuckDBPyConnection:

@@ -14,7 +14,7 @@ from datetime import date
 import polars as pl
 
 from analytics import access, db, derived
-from analytics.coverage import coverage
+from analytics.coverage import coverage, forget_views
 from analytics.filters import Filters
 from analytics.indicators import INDICATORS, Indicator, Measure
 from analytics.reference import lineage, region_level
@@ -27,7 +27,7 @@ from analytics.scan import (
     period_start,
     scan,
 )
-from analytics.where import days, render
+from analytics.where import render, used
 from core.schema import EVENT_ROLLUPS
 
 # amount per person; a season's KPI, then the seasons' trend), each call cached by Streamlit on
@@ -38,12 +38,19 @@ from core.schema import EVENT_ROLLUPS
 _MEMO: OrderedDict[tuple, tuple] = OrderedDict()
 _MEMO_SIZE = 4096
 _memo_lock = threading.Lock()
+# Measures numbered in the order first met, never renumbered (memo keys hold the numbers).
+_IDS: dict[Measure, int] = {}
+# A region's interventions by (file, stamp, region), a few rows each (see interventions).
+_INTERVENTIONS: dict[tuple, pl.DataFrame] = {}
 
 
 def clear_memo() -> None:
-    """Forget computed measures (benchmarks timing a new view; a file swap needs no call)."""
+    """Forget computed measures, interventions and which tables hold rows in a view
+    (benchmarks timing a new view; a file swap needs no call)."""
     with _memo_lock:
         _MEMO.clear()
+        _INTERVENTIONS.clear()
+    forget_views()
 
 
 def _memo_get(key: tuple) -> tuple | None:
@@ -76,22 +83,23 @@ def evaluate(measures: list[Measure], f: Filters, buckets: list[Bucket],
     w = db.warehouse()
     view = (str(w.path), w.stamp, f.region, f.fund_source, f.category, by)
     measures = list(dict.fromkeys(measures))
-    got = {(m, lo, hi): _memo_get((*view, m, lo, hi)) for m in measures for _, lo, hi in buckets}
+    ids = [_mid(m) for m in measures]  # keys of ints: a Measure hashes its nine fields
+    got = {(i, lo, hi): _memo_get((*view, i, lo, hi)) for i in ids for _, lo, hi in buckets}
     level = _level(f.region)
-    read = {m: m if m.through else derived.by_county(m, by, level) or derived.summed(m, by)
-            for m in measures}  # the load's tables keep no days: a capped measure reads rows
-    groups: dict[tuple, list[Measure]] = defaultdict(list)
-    for m in measures:
-        r = read[m]
-        groups[(r.table, r.kind, r.date_col, r.until_col, r.where, r.through)].append(m)
-    todo = [(g, [b for b in buckets if any(got[(m, b[1], b[2])] is None for m in g)])
+    read = [m if m.through else derived.by_county(m, by, level) or derived.summed(m, by)
+            for m in measures]  # the load's tables keep no days: a capped measure reads rows
+    groups: dict[tuple, list[int]] = defaultdict(list)  # positions in `measures`
+    for k, r in enumerate(read):
+        groups[(r.table, r.kind, r.date_col, r.until_col, r.where, r.through)].append(k)
+    todo = [(g, [b for b in buckets if any(got[(ids[k], b[1], b[2])] is None for k in g)])
             for g in groups.values()]
-    todo = [(g, missing + _ahead(g, read, f, by, view, ahead or [], missing))
+    todo = [(g, missing + _ahead([read[k] for k in g], [ids[k] for k in g], f, by, view,
+                                 ahead or [], missing))
             for g, missing in todo if missing]
     for group, missing in todo:
         try:
-            rows = scan([read[m] for m in group], f, missing, by, level or region_level(f.region),
-                        checked=True)
+            rows = scan([read[k] for k in group], f, missing, by,
+                        level or region_level(f.region), checked=True)
         except Unavailable:
             rows = []
         found: dict[tuple[str, int], list] = defaultdict(list)
@@ -99,12 +107,21 @@ def evaluate(measures: list[Measure], f: Filters, buckets: list[Bucket],
             dim, values = (row[1], row[2:]) if by else (None, row[1:])
             for i, value in enumerate(values):
                 found[(row[0], i)].append((dim, value))
-        for i, m in enumerate(group):
+        for i, k in enumerate(group):
             for name, lo, hi in missing:
-                got[(m, lo, hi)] = tuple(found.get((name, i), ()))
-                _memo_put((*view, m, lo, hi), got[(m, lo, hi)])
+                got[(ids[k], lo, hi)] = tuple(found.get((name, i), ()))
+                _memo_put((*view, ids[k], lo, hi), got[(ids[k], lo, hi)])
     return {m: {(name, dim): value for name, lo, hi in buckets
-                 for dim, value in got[(m, lo, hi)]} for m in measures}
+                 for dim, value in got[(i, lo, hi)]} for m, i in zip(measures, ids, strict=True)}
+
+
+def _mid(m: Measure) -> int:
+    """The measure's number in this process (equal measures share one), for memo keys."""
+    number = _IDS.get(m)
+    if number is None:
+        with _memo_lock:
+            number = _IDS.setdefault(m, len(_IDS))
+    return number
 
 
 def _level(region: str) -> str | None:
@@ -115,13 +132,14 @@ def _level(region: str) -> str | None:
         return None
 
 
-def _ahead(group: list[Measure], read: dict[Measure, Measure], f: Filters, by: str | None,
-           view: tuple, ahead: list[Bucket], missing: list[Bucket]) -> list[Bucket]:
-    """The buckets of `ahead` worth adding to this group's scan: not known yet, and the scan
-    sums rows per month before it meets the buckets (or reads a monthly table), so more
-    buckets cost no more rows. Names are kept apart from the asked buckets'."""
-    m0 = read[group[0]]
-    pairs = [(read[m], derived.gap_column(read[m], f, by)) for m in group]
+def _ahead(read: list[Measure], ids: list[int], f: Filters, by: str | None, view: tuple,
+           ahead: list[Bucket], missing: list[Bucket]) -> list[Bucket]:
+    """The buckets of `ahead` worth adding to the scan of a group of measures (`read`: what
+    each reads, `ids`: their memo numbers): not known yet, and the scan sums rows per month
+    before it meets the buckets (or reads a monthly table), so more buckets cost no more
+    rows. Names are kept apart from the asked buckets'."""
+    m0 = read[0]
+    pairs = [(m, derived.gap_column(m, f, by)) for m in read]
     monthly = m0.kind == "stock_events" and m0.table in EVENT_ROLLUPS or (
         m0.kind in ("flow", "annual_flow") and all(g or derived.additive(m) for m, g in pairs)
         ) or derived.season_table(m0, pairs, by) is not None
@@ -129,7 +147,7 @@ def _ahead(group: list[Measure], read: dict[Measure, Measure], f: Filters, by: s
         return []
     asked = {b[0] for b in missing}
     return [(f"ahead:{name}", lo, hi) for name, lo, hi in ahead if name not in asked
-            and any(_memo_get((*view, m, lo, hi)) is None for m in group)]
+            and any(_memo_get((*view, i, lo, hi)) is None for i in ids)]
 
 
 def indicator_values(codes: list[str], f: Filters, buckets: list[Bucket],
@@ -190,31 +208,50 @@ def trend(codes: list[str], f: Filters, by: str | None = None) -> pl.DataFrame:
 
     Seasonal indicators have one row per Spring Festival season (period = the festival day's
     period) and compare with the previous season.
-    """
+
+    Built in Python from the measures' values, then one frame: the Polars steps (grid join,
+    year-ago join, filter, sort) cost more than the scans' memo hits, ten trends a page."""
     buckets = period_buckets(f)
-    long = _every_period(indicator_values(codes, f, buckets, by), codes, f, buckets, by)
+    inds = [INDICATORS[c] for c in codes]
+    rows = _every_period(_rows(inds, f, buckets, by), codes, f, buckets, by)
     keys = ["code"] + (["dim"] if by else [])
-    if not long.height:
-        return pl.DataFrame(schema={"period": pl.Date, **{k: pl.String for k in keys},
-                                    "value": pl.Float64, "year_ago": pl.Float64})
-    long = long.with_columns(pl.col("bucket").str.to_date().alias("period")).drop("bucket")
-    back = long.select(*keys, pl.col("period").dt.offset_by("1y"),
-                       pl.col("value").alias("year_ago"))
-    out = long.join(back, on=[*keys, "period"], how="left")
-    return (out.filter(pl.col("period") >= period_start(f.start, f.granularity))
-            .select("period", *keys, "value", "year_ago").sort([*keys, "period"]))
+    schema = {"period": pl.Date, **{k: pl.String for k in keys}, "value": pl.Float64,
+              "year_ago": pl.Float64}
+    first = period_start(f.start, f.granularity)
+    values = {(code, dim, date.fromisoformat(name)): value for code, name, dim, value in rows}
+    out = [(period, code, dim, value,  # a null dimension meets no year-ago row (a join's)
+            None if by and dim is None else values.get((code, dim, _year_before(period))))
+           for (code, dim, period), value in values.items() if period >= first]
+    out.sort(key=lambda r: (r[1], r[2] is not None, r[2] or "", r[0]))  # nulls first
+    return pl.DataFrame([r if by else (r[0], r[1], r[3], r[4]) for r in out], orient="row",
+                        schema=schema)
 
 
-def _every_period(long: pl.DataFrame, codes: list[str], f: Filters, buckets: list[Bucket],
-                  by: str | None) -> pl.DataFrame:
+def _year_before(period: date) -> date:
+    """The period a year earlier (periods start on the 1st of a month: no 29 February)."""
+    return period.replace(year=period.year - 1)
+
+
+def _rows(inds: list[Indicator], f: Filters, buckets: list[Bucket], by: str | None
+          ) -> list[tuple]:
+    """(code, bucket, dim, value) of each indicator, as `_values` frames them."""
+    measures = [m for i in inds for m in (i.numerator, i.denominator) if m is not None]
+    values = evaluate(measures, f, buckets, by)
+    return [(i.code, bucket, dim if by else None, value) for i in inds
+            for (bucket, dim), value in _combine(i, values).items()]
+
+
+def _every_period(rows: list[tuple], codes: list[str], f: Filters, buckets: list[Bucket],
+                  by: str | None) -> list[tuple]:
     """The scan's rows with every bucket of every indicator (and every dimension value found):
     a scan returns only buckets holding rows, and a chart of those joins January straight to
     March. A flow is 0 in a bucket without rows inside the months its table holds data for
     (nothing happened); outside them, and for rates and stocks, the value stays null (a gap)."""
-    if by and not long.height:
-        return long  # no dimension value to carry
+    if by and not rows:
+        return rows  # no dimension value to carry
     months = coverage().months
-    dims = long["dim"].unique(maintain_order=True).to_list() if by else [None]
+    dims = list(dict.fromkeys(r[2] for r in rows)) if by else [None]
+    found = {r[:3]: r[3] for r in rows}
     grid = []
     for code in codes:
         ind = INDICATORS[code]
@@ -223,14 +260,10 @@ def _every_period(long: pl.DataFrame, codes: list[str], f: Filters, buckets: lis
         span = months.get(ind.numerator.table) if ind.is_flow else None
         for name, s, e in buckets:
             fill = 0.0 if span and s <= span[1] and e >= span[0] else None
-            grid += [(code, name, dim, fill) for dim in dims]
-    if not grid:
-        return long
-    cols = ["code", "bucket", *(["dim"] * bool(by))]
-    frame = pl.DataFrame([g if by else (g[0], g[1], g[3]) for g in grid], orient="row",
-                         schema={**{c: pl.String for c in cols}, "fill": pl.Float64})
-    return (frame.join(long, on=cols, how="left", nulls_equal=True)
-            .select(*cols, pl.coalesce("value", "fill").alias("value")))
+            for dim in dims:
+                value = found.get((code, name, dim))
+                grid.append((code, name, dim, fill if value is None else value))
+    return grid if grid else rows
 
 
 def through(codes: list[str], f: Filters, day: date, by: str | None = None) -> pl.DataFrame:
@@ -262,11 +295,27 @@ def breakdown(codes: list[str], f: Filters, by: str) -> pl.DataFrame:
 
 def interventions(f: Filters) -> pl.DataFrame:
     """Interventions whose scope covers or lies within the region, starting in the range."""
-    below = render(access.check(f), county="t.scope_code", station="t.scope_code")
+    region = access.check(f).region
+    w = db.warehouse()
+    key = (str(w.path), w.stamp, region)
+    frame = _INTERVENTIONS.get(key)
+    if frame is None:
+        frame = _interventions_of(region)
+        with _memo_lock:
+            if len(_INTERVENTIONS) > 256:
+                _INTERVENTIONS.clear()
+            _INTERVENTIONS[key] = frame
+    return frame.filter(pl.col("start_on").is_between(f.start, f.end_day))
+
+
+def _interventions_of(region: str) -> pl.DataFrame:
+    """Every intervention whose scope covers or lies within `region`, by start (ties by id, so
+    the order is the same at every call): one query per region, which each range of a view
+    then filters (a relief view shows two ranges)."""
+    below = render(Filters(region=region), county="t.scope_code", station="t.scope_code")
     sql = f"""SELECT intervention_id, kind, name_zh, coalesce(name_en, name_zh) AS name_en,
                scope_code, start_on
         FROM interventions t
-        WHERE ({below.sql} OR list_contains($up, t.scope_code)) AND {days('t.start_on')}
-        ORDER BY start_on"""
-    return db.query(sql, {**below.params, "up": lineage(f.region), "start": f.start,
-                          "end_day": f.end_day})
+        WHERE ({below.sql} OR list_contains($up, t.scope_code))
+        ORDER BY start_on, intervention_id"""
+    return db.query(sql, {**used(below.params, sql), "up": lineage(region)})

@@ -33,6 +33,7 @@ def counties(scope: str = COUNTRY) -> dict[str, str]:
     return {code: name for code, name in rows if access.within(code, scope)}
 
 
+@db.per_file
 def is_sample() -> bool:
     """Whether this warehouse is the bundled synthetic sample (示例数据 banner)."""
     if not db.rows("SELECT 1 FROM duckdb_tables() WHERE table_name = 'deployment'"):

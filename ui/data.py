@@ -20,7 +20,7 @@ _CACHE = {"show_spinner": False, "max_entries": 2048}
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _version(path: str, stamp: tuple[int, int]) -> DataVersion:
-    return db.warehouse().version()
+    return db.data_version()  # kept per file in analytics too: one query per file swap
 
 
 def version() -> DataVersion:

@@ -266,3 +266,70 @@ def test_memo_shared_across_calls_gives_the_values_of_a_cold_scan():
     for call, warm in zip(calls, shared, strict=True):
         queries.clear_memo()
         assert call().equals(warm)
+
+
+def _counting(monkeypatch, method: str) -> list[str]:
+    """The statements run through db.Warehouse.`method` from now on."""
+    from analytics import db
+
+    ran, plain = [], getattr(db.Warehouse, method)
+
+    def counted(self, query, params=None):
+        ran.append(query)
+        return plain(self, query, params)
+
+    monkeypatch.setattr(db.Warehouse, method, counted)
+    return ran
+
+
+def test_interventions_of_a_region_are_read_once_and_each_range_filters_them(monkeypatch):
+    queries.clear_memo()
+    ran = _counting(monkeypatch, "sql")
+    ranges = [(date(2005, 1, 1), date(2012, 12, 1), ["i2", "i1"]),
+              (date(2008, 7, 1), date(2010, 7, 1), ["i2", "i1"]),  # both first days counted
+              (date(2008, 8, 1), date(2010, 6, 1), []),
+              (date(2010, 7, 1), date(2012, 12, 1), ["i1"])]
+    for start, end, ids in ranges:
+        f = Filters(region="150702", start=start, end=end)
+        assert queries.interventions(f)["intervention_id"].to_list() == ids
+    assert len(ran) == 1  # one region: one query
+    queries.clear_memo()  # a new view reads again
+    queries.interventions(Filters(region="150702", start=date(2005, 1, 1), end=Y2012.end))
+    assert len(ran) == 2
+
+
+def test_in_view_asks_about_a_table_once_per_view(monkeypatch):
+    from analytics import coverage
+
+    queries.clear_memo()
+    ran = _counting(monkeypatch, "rows")
+    f = Filters(region="150702", start=Y2012.start, end=Y2012.end)
+    first = coverage.in_view(f, ("relief", "petitions"))
+    assert coverage.in_view(f, ("petitions", "relief")) == {t: first[t] for t in
+                                                            ("petitions", "relief")}
+    assert coverage.in_view(f, ("relief",)) == {"relief": first["relief"]}
+    asked = len(ran)
+    other = Filters(region="150702", start=date(2030, 1, 1), end=date(2030, 12, 1))
+    assert coverage.in_view(other, ("relief",)) == {"relief": "none"}  # another range: asked
+    assert len(ran) == asked + 1 and first == {"relief": "rows", "petitions": "rows"}
+    queries.clear_memo()
+    assert coverage.in_view(f, ("petitions", "relief")) == {"petitions": "rows",
+                                                            "relief": "rows"}
+    assert len(ran) == asked + 2
+
+
+def test_a_statement_parsed_once_binds_each_call_s_values_on_any_cursor():
+    """db keeps each statement text parsed: later calls, other threads' cursors and other
+    values get their own rows; a text of two statements still runs whole."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from analytics import db
+
+    sql = "SELECT count(*) FROM petitions WHERE received_on >= $d"
+    counts = {d: db.rows(sql, {"d": d})[0][0] for d in (date(2000, 1, 1), date(2013, 1, 1))}
+    assert sql in db._PARSED and counts[date(2000, 1, 1)] > counts[date(2013, 1, 1)]
+    with ThreadPoolExecutor(4) as pool:
+        again = list(pool.map(lambda d: db.rows(sql, {"d": d})[0][0], list(counts) * 8))
+    assert again == list(counts.values()) * 8
+    assert db.query(sql, {"d": date(2000, 1, 1)}).item() == counts[date(2000, 1, 1)]
+    assert db.rows("SELECT 1; SELECT 2") == [(2,)]
