@@ -73,6 +73,7 @@ def refresh(con: duckdb.DuckDBPyConnection, change: Change) -> None:
 def refresh_all(con: duckdb.DuckDBPyConnection) -> None:
     """Every derived table from the facts: the per-person columns of every row, every rollup,
     every finding."""
+    person_index.create_last(con)  # a warehouse from before them
     for table in schema.PERSON_INDEX:
         con.execute(f"UPDATE {table} SET month_key = NULL")  # PENDING: made again
     person_index.refresh(con)

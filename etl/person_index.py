@@ -360,11 +360,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
                           + row_number() OVER (ORDER BY person_key) AS no
                    FROM persons WHERE person_no IS NULL) n
                WHERE persons.person_key = n.person_key""")
-    for last in schema.PERSON_LAST.values():  # a row per person (not per group, as first)
-        if con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = ? "
-                       "AND column_name = 'last_date'", [last]).fetchall()[0][0]:
-            con.execute(f"DROP TABLE {last}")
-        con.execute(f"CREATE TABLE IF NOT EXISTS {last} ({schema.TABLES[last]})")
+    create_last(con)
     # each person's last rows, once, for a warehouse whose rows were derived before they
     # were kept (rows derived now, such as every row of bench_pages' copies, keep theirs)
     rebuild = [t for t, last in schema.PERSON_LAST.items()
@@ -373,6 +369,16 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
     refresh(con)
     for table in rebuild:
         _rebuild_last(con, table)
+
+
+def create_last(con: duckdb.DuckDBPyConnection) -> None:
+    """The PERSON_LAST tables where a warehouse has none (made before them, or its tables
+    copied without them), or has the first form (a row per group, not per person)."""
+    for last in schema.PERSON_LAST.values():
+        if con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = ? "
+                       "AND column_name = 'last_date'", [last]).fetchall()[0][0]:
+            con.execute(f"DROP TABLE {last}")
+        con.execute(f"CREATE TABLE IF NOT EXISTS {last} ({schema.TABLES[last]})")
 
 
 def _rebuild_last(con: duckdb.DuckDBPyConnection, table: str,

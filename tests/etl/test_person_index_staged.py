@@ -12,7 +12,7 @@ import pytest
 
 from core import schema
 from core.schema import PENDING
-from etl import person_index
+from etl import derived, person_index
 from tests import golden_warehouse
 from tests.etl import person_rows
 from tests.warehouse_diff import rows_apart
@@ -151,4 +151,17 @@ def test_an_older_warehouse_gets_its_persons_last_rows(loads, tmp_path):
     assert rows_apart(con, last, "made") == (0, 0)
     con.execute(f"DROP TABLE {last}")  # one older still, or a copy of its tables
     person_index.migrate(con)
+    assert rows_apart(con, last, "made") == (0, 0)
+
+
+def test_a_full_refresh_of_an_older_warehouse_makes_its_persons_last_rows(loads, tmp_path):
+    """`python -m etl refresh` (derived.refresh_all) on a warehouse from before the table."""
+    root, _ = loads
+    path = tmp_path / "old.duckdb"
+    path.write_bytes((root / "all.duckdb").read_bytes())
+    con = duckdb.connect(str(path))
+    last = schema.PERSON_LAST["relief"]
+    con.execute(f"CREATE TEMP TABLE made AS FROM {last}")
+    con.execute(f"DROP TABLE {last}")
+    derived.refresh_all(con)
     assert rows_apart(con, last, "made") == (0, 0)
