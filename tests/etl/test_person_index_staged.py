@@ -133,16 +133,22 @@ def test_new_rows_after_their_persons_last_take_the_columns_of_a_rebuild(tmp_pat
         "SELECT rowid FROM relief WHERE relief_id >= 900").pl()["rowid"])
 
 
-def test_an_older_warehouse_gets_its_persons_last_rows(loads, tmp_path):
-    """A warehouse whose rows were derived before relief_person_last existed (empty, or not
-    there at all) gets it at its next load (`migrate`), a share of the persons at a time, as
-    the derivation makes it."""
+def _with_last_kept(loads, tmp_path) -> tuple[duckdb.DuckDBPyConnection, str]:
+    """A copy of the rebuilt warehouse, its relief_person_last kept aside as `made`."""
     root, _ = loads
     path = tmp_path / "old.duckdb"
     path.write_bytes((root / "all.duckdb").read_bytes())
     con = duckdb.connect(str(path))
     last = schema.PERSON_LAST["relief"]
     con.execute(f"CREATE TEMP TABLE made AS FROM {last}")
+    return con, last
+
+
+def test_an_older_warehouse_gets_its_persons_last_rows(loads, tmp_path):
+    """A warehouse whose rows were derived before relief_person_last existed (empty, or not
+    there at all) gets it at its next load (`migrate`), a share of the persons at a time, as
+    the derivation makes it."""
+    con, last = _with_last_kept(loads, tmp_path)
     assert con.sql("SELECT count(*) FROM made").fetchall()[0][0] > 200
     con.execute(f"DELETE FROM {last}")
     person_index.migrate(con)
@@ -156,12 +162,7 @@ def test_an_older_warehouse_gets_its_persons_last_rows(loads, tmp_path):
 
 def test_a_full_refresh_of_an_older_warehouse_makes_its_persons_last_rows(loads, tmp_path):
     """`python -m etl refresh` (derived.refresh_all) on a warehouse from before the table."""
-    root, _ = loads
-    path = tmp_path / "old.duckdb"
-    path.write_bytes((root / "all.duckdb").read_bytes())
-    con = duckdb.connect(str(path))
-    last = schema.PERSON_LAST["relief"]
-    con.execute(f"CREATE TEMP TABLE made AS FROM {last}")
+    con, last = _with_last_kept(loads, tmp_path)
     con.execute(f"DROP TABLE {last}")
     derived.refresh_all(con)
     assert rows_apart(con, last, "made") == (0, 0)
