@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from core import schema
-from etl import marts, person_index, quality, rollups, swap, touched, upsert
+from etl import marts, memory, person_index, quality, rollups, swap, touched
 
 
 @dataclass(frozen=True)
@@ -83,11 +83,11 @@ def refresh_all(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def refresh_warehouse(db_path: Path) -> None:
-    """`refresh_all` on the warehouse at `db_path`, swapped in whole. DuckDB is held to a
-    load's share of memory, as in a load (etl/warehouse.prepare), and spills past it: by
-    default it would take 80% of the machine's."""
+    """`refresh_all` on the warehouse at `db_path`, swapped in whole. DuckDB is held to the
+    whole warehouse's share of memory (etl/memory.py) and spills past it: by default it would
+    take 80% of the machine's."""
     def change(con: duckdb.DuckDBPyConnection) -> None:
-        con.sql(f"SET memory_limit = '{upsert.LOAD_MEMORY_LIMIT}'")
+        memory.hold(con)
         refresh_all(con)
 
     swap.rewrite(Path(db_path), change)

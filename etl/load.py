@@ -34,6 +34,7 @@ from etl import (
     key_types,
     load_audit,
     mappings,
+    memory,
     pseudonym,
     publish,
     region_checks,
@@ -196,6 +197,7 @@ def _load(sources, db_path: Path, rejects_dir: Path | None, log, user: str | Non
                 # run's batches touched (etl/derived.py)
                 batches = [r.batch_id for r in results if r.status in ("loaded", "partial")]
                 parts = publish.touched(con, batches)  # the Parquet partitions to write again
+                memory.hold(con, sum(r.rows_loaded for r in results))
                 derived.refresh(con, derived.capture(con, batches, added=True))
                 load_audit.intent(db_path, con, results, user)  # answered after the swap
                 swap.swap_in(con, work, db_path, len(results))
@@ -279,6 +281,7 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
             result.batch_id += f"-{again + 1}"
         if declared is not None:
             return _zero_report(con, result, declared, sha, now, user, seen)
+        memory.hold(con, result.rows_loaded)  # a monthly file: DuckDB caches less (etl/memory.py)
         with swap.transaction(con):
             _write_batch(con, result, table, sha, now, stage.genders, user)
             if table == REGISTRY:

@@ -7,12 +7,9 @@ Set-based SQL over the stage (etl/staging.py), inside the load's transaction.
 
 from __future__ import annotations
 
-import os
-
 from core import schema
-from etl import key_types, person_index, staging
+from etl import key_types, memory, person_index, staging
 
-LOAD_MEMORY_LIMIT = os.environ.get("UNION_DASH_LOAD_MEMORY", "2GB")  # DuckDB's share of a load
 SURROGATE_IDS = key_types.SURROGATE_IDS
 STAGE = staging.VIEW  # one file's checked rows
 
@@ -34,7 +31,7 @@ def upsert(con, table: str, key: tuple[str, ...], batch: str):
     into = f"{table} ({', '.join(columns)})"  # derived columns stay NULL: person_index fills them
     total = _one(con, f"SELECT count(*) FROM {STAGE}")[0]
     if _one(con, f"SELECT count(*) FROM {table}")[0] == 0:
-        _insert_all(con, table, columns, values, batch)
+        _insert_all(con, table, columns, values, batch, total)
         return total, 0, 0
     on = " AND ".join(f"t.{k} IS NOT DISTINCT FROM s.{k}" for k in key)
     same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in columns
@@ -63,7 +60,8 @@ def upsert(con, table: str, key: tuple[str, ...], batch: str):
     return total - updated - unchanged, updated, unchanged
 
 
-def _insert_all(con, table: str, columns: list[str], values: str, batch: str) -> None:
+def _insert_all(con, table: str, columns: list[str], values: str, batch: str,
+                rows: int) -> None:
     """The stage into an empty table; per-person columns computed on the way in (all rows of
     every person are in the stage), so person_index.refresh has nothing left to do."""
     if table not in schema.PERSON_INDEX:
@@ -77,7 +75,7 @@ def _insert_all(con, table: str, columns: list[str], values: str, batch: str) ->
     try:
         frame = person_index.for_insert(con, STAGE, table)
     finally:
-        con.sql(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
+        memory.hold(con, rows)
     con.register("_derived", frame)
     # The hash table on the narrow side as written: the optimiser, misled by the estimate
     # after the stage's anti-join, built it on the whole stage (10M rows: +6 s).

@@ -14,7 +14,7 @@ import duckdb
 import polars as pl
 
 from core import schema
-from etl import key_types, mappings, person_index, regions, rollups, swap, upsert
+from etl import key_types, mappings, memory, person_index, regions, rollups, swap
 
 
 def ensure_warehouse(db_path: Path) -> None:
@@ -44,7 +44,7 @@ def prepare(con, deployment: tuple[list[str], bool] | None = None) -> None:
     # Row order in tables carries no meaning; not keeping it lets DuckDB insert with less
     # memory, and the limit makes it spill rather than crowd out Polars' frames.
     con.sql("SET preserve_insertion_order = false")
-    con.sql(f"SET memory_limit = '{upsert.LOAD_MEMORY_LIMIT}'")
+    memory.hold(con)  # the whole share: migrations of an older warehouse read it all
     for statement in schema.ddl():
         con.sql(statement)
     for column in ("longitude", "latitude"):  # regions of warehouses made before them

@@ -35,6 +35,7 @@ from etl import (
     load,
     load_audit,
     mappings,
+    memory,
     publish,
     regions,
     swap,
@@ -217,6 +218,7 @@ def _withdraw(db_path: Path, batch_id: str, who: str, say: Say,
         try:
             warehouse.prepare(con)  # an older warehouse gets the archives and loaded_by first
             plan = _plan(con, batch_id)
+            memory.hold(con, plan.rows_removed + plan.rows_restored)
             if region is not None and batch_id in _outside(con, _batch_rows(con), region):
                 raise Refused("etl.withdrawal.outside", batch=batch_id, region=region)
             if plan.blocked:

@@ -1,0 +1,61 @@
+"""DuckDB's share of memory follows the batch (etl/memory.py): a monthly file's load and
+withdrawal refresh what they touched under the small share, a big file under the whole one,
+and UNION_DASH_LOAD_MEMORY, when set, is the share of everything."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from etl import derived, memory, withdraw
+from tests import messy_files as mf
+from tests.withdraw_history import A_ROWS, copy_state, load_into
+
+
+def _shown(limit: str) -> str:
+    """How DuckDB reports a memory limit once set (e.g. 700MB -> 667.5 MiB)."""
+    con = duckdb.connect()
+    try:
+        con.sql(f"SET memory_limit = '{limit}'")
+        return con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def limits_seen(monkeypatch) -> list[str]:
+    """The memory limit in force each time derived tables are refreshed."""
+    seen: list[str] = []
+    refresh = derived.refresh
+
+    def watched(con, change):
+        seen.append(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        return refresh(con, change)
+
+    monkeypatch.setattr(derived, "refresh", watched)
+    return seen
+
+
+def test_share_follows_rows(monkeypatch):
+    monkeypatch.delenv("UNION_DASH_LOAD_MEMORY", raising=False)
+    assert memory.share(2_000) == memory.share(memory.SMALL_ROWS - 1) == memory.SMALL
+    assert memory.share(memory.SMALL_ROWS) == memory.share() == memory.WHOLE
+    monkeypatch.setenv("UNION_DASH_LOAD_MEMORY", "900MB")  # the administrator's, for all
+    assert memory.share(2_000) == memory.share() == "900MB"
+
+
+def test_monthly_load_and_withdrawal_hold_the_small_share(tmp_path, limits_seen, monkeypatch):
+    monkeypatch.delenv("UNION_DASH_LOAD_MEMORY", raising=False)
+    batch = load_into(tmp_path / "w.duckdb", mf.write_csv(tmp_path / "march.csv", A_ROWS))
+    withdraw.withdraw(tmp_path / "w.duckdb", batch.batch_id)
+    # the station registry (tests/registry.py), the file, its withdrawal
+    assert limits_seen == [_shown(memory.SMALL)] * 3
+
+
+def test_big_batch_holds_the_whole_share(loaded, tmp_path, limits_seen, monkeypatch):
+    monkeypatch.delenv("UNION_DASH_LOAD_MEMORY", raising=False)
+    monkeypatch.setattr(memory, "SMALL_ROWS", len(A_ROWS))  # A's five rows count as big
+    db = copy_state(loaded, "a", tmp_path)
+    withdraw.withdraw(db, loaded["a"].batch_id)
+    load_into(db, loaded["files"]["a"])
+    assert limits_seen == [_shown(memory.WHOLE)] * 2
