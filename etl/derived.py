@@ -47,6 +47,8 @@ def capture(con: duckdb.DuckDBPyConnection, batches: Sequence[str],
         scoped = changed <= max(BULK_ROWS, rows / 4)
     if scoped:
         marts.scope(con, batches)  # the (month, county) pairs and persons' counties
+        if not added:  # whose withdrawn rows follow their other rows, while they are there
+            touched.recede(con)
     return Change(batches, scoped, added)
 
 

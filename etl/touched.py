@@ -18,6 +18,7 @@ from datetime import date
 import duckdb
 
 from core import festival, schema
+from core.schema import PENDING
 from etl import person_index
 
 # Rows the batches wrote, replaced or (withdrawn) bring back, and the keys they touch.
@@ -28,10 +29,13 @@ BATCHES = "_touched_batches"  # batch_id: the batches of the change
 HARDSHIP = "_touched_hardship"  # person_key, station_code
 PERSONS = "_touched_persons"  # person_key: relief or hardship rows changed
 COUNTY_YEARS = "_touched_county_years"  # county_code, year: relief or allocations changed
-# Persons whose new relief rows all follow their last row and change no other row of theirs
-# (`stage`): person_key. Only their rows in the periods the checks read are staged.
+# Persons whose new relief rows all follow their last row (a load: `stage`), or whose
+# withdrawn rows all follow their other rows (a withdrawal: `recede`), and whose change
+# leaves their other rows' columns as they are: person_key. Only their rows in the periods
+# the checks read are staged.
 FOLLOWING = "_touched_following"
-# The touched persons' PERSON_LAST groups as they were (etl/person_index.read_last).
+# The touched persons' PERSON_LAST groups (etl/person_index.read_last) as they were before a
+# load; after a withdrawal, the FOLLOWING persons' groups once its rows are gone.
 LAST = "_touched_last"
 # The touched persons' rows as they are after the change (`stage`), relief's with `row_id`:
 # every row of a person, the FOLLOWING persons' from the first period of their new rows.
@@ -116,14 +120,14 @@ def _following(con: duckdb.DuckDBPyConnection, added: bool) -> None:
     """FOLLOWING: after a load, the touched persons whose touched rows are all new (none
     replaced), none of whose hardship rows changed, whose new rows come after their last
     row (schema.PERSON_LAST; or who had none) and who were in more than one place before
-    the load exactly if they are after it; no one after a withdrawal."""
+    the load exactly if they are after it; after a withdrawal, those `recede` chose."""
+    if not added:  # made before the rows went (`recede`)
+        return
     con.execute(f"CREATE OR REPLACE TEMP TABLE {FOLLOWING} (person_key UBIGINT)")
     if "relief" not in schema.PERSON_INDEX:  # no per-person columns (bench/bench_etl.py)
         return
     con.execute(f"CREATE OR REPLACE TEMP TABLE {LAST} AS "
                 f"{person_index.read_last('relief', f'SELECT person_key FROM {PERSONS}')}")
-    if not added:
-        return
     _, sites, _ = schema.PERSON_INDEX["relief"]
     new_sites = " UNION ALL ".join(
         f"SELECT person_key, '{c}' AS grp, hash({c}) AS value_h, false AS before "
@@ -148,6 +152,75 @@ def _following(con: duckdb.DuckDBPyConnection, added: bool) -> None:
         LEFT JOIN (SELECT person_key, last_date FROM seen WHERE grp = '') s USING (person_key)
         LEFT JOIN places p USING (person_key)
         WHERE s.last_date IS NULL OR (s.last_date < c.first_new AND NOT coalesce(p.moved, true))""")
+
+
+def recede(con: duckdb.DuckDBPyConnection) -> None:
+    """Before a withdrawal's rows go: FOLLOWING, the touched persons whose withdrawn rows all
+    come after their other rows (by date), none of whose rows come back from the archive or
+    whose hardship rows change, and who are in one place; LAST, their PERSON_LAST groups
+    once those rows are gone. A withdrawn row's previous row in a group is then one that
+    stays (or none), and its derived columns say where: a group's new last date is the date
+    of its first withdrawn row less that row's gap to the previous one (the largest gap on
+    that date: the others on it follow a withdrawn row, gap 0), and a group whose first
+    withdrawn row has no previous row goes. Their other rows keep their columns: a row's
+    columns depend on the rows before it only."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {FOLLOWING} (person_key UBIGINT)")
+    if "relief" not in schema.PERSON_INDEX or "relief" not in schema.PERSON_LAST:
+        return
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {LAST} AS "
+                f"{person_index.read_last('relief', f'SELECT person_key FROM {PERSONS}')}")
+    _, sites, dims = schema.PERSON_INDEX["relief"]
+    site_groups = ", ".join(f"'{c}'" for c in sites)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _receding AS
+        SELECT g.* FROM (SELECT person_key, min(relief_date) AS first_gone FROM {RELIEF}
+                         GROUP BY person_key HAVING NOT bool_or(archived)) g
+        ANTI JOIN {HARDSHIP} USING (person_key)
+        SEMI JOIN (SELECT person_key FROM {LAST} WHERE grp IN ({site_groups})
+                   GROUP BY person_key HAVING count(*) = 1) USING (person_key)""")
+    # their rows that stay on or after their first withdrawn row's date: a constant lower
+    # bound on relief_date, so only the last row groups are read (relief is mostly by date)
+    (since,), = con.execute("SELECT min(first_gone) FROM _receding").fetchall()
+    con.execute(f"""
+        INSERT INTO {FOLLOWING}
+        SELECT person_key FROM _receding
+        ANTI JOIN (SELECT r.person_key FROM relief r JOIN _receding c USING (person_key)
+                   WHERE r.relief_date >= $since AND r.relief_date >= c.first_gone
+                     AND r.batch_id NOT IN (SELECT batch_id FROM {BATCHES})) USING (person_key)
+        ANTI JOIN (SELECT person_key FROM relief
+                   WHERE batch_id IN (SELECT batch_id FROM {BATCHES}) AND ({PENDING}))
+             USING (person_key)""", {"since": since})
+    con.execute("DROP TABLE _receding")
+    # each withdrawn row once per group it is in: at all, its place (gap: the previous row
+    # at all, the person being in one place), each dimension's value (value_h as stored)
+    groups = [("''", "NULL::UBIGINT", "prev_gap"),
+              *((f"'{c}'", f"hash({c})", "prev_gap") for c in sites),
+              *((f"'{d}'", f"CASE WHEN {d} IS NOT NULL THEN hash({d}) END", f"prev_gap_{d}")
+                for d in dims)]
+    withdrawn = " UNION ALL ".join(
+        f"SELECT person_key, {grp} AS grp, {value} AS value_h, relief_date, {gap} AS gap "
+        f"FROM _receding_rows" for grp, value, gap in groups)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _receding_rows AS
+                    SELECT * FROM relief WHERE batch_id IN (SELECT batch_id FROM {BATCHES})
+                      AND person_key IN (SELECT person_key FROM {FOLLOWING})""")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _receded AS
+        WITH withdrawn AS ({withdrawn}),
+        firsts AS (SELECT person_key, grp, value_h, min(relief_date) AS first_gone,
+                          bool_or(gap IS NULL) AS none_before
+                   FROM withdrawn GROUP BY ALL),
+        moved AS (SELECT f.person_key, f.grp, f.value_h,
+                         f.first_gone - max(w.gap)::INTEGER AS last_date
+                  FROM firsts f JOIN withdrawn w ON w.person_key = f.person_key
+                       AND w.grp = f.grp AND w.value_h IS NOT DISTINCT FROM f.value_h
+                       AND w.relief_date = f.first_gone
+                  WHERE NOT f.none_before GROUP BY f.person_key, f.grp, f.value_h, f.first_gone)
+        SELECT l.* FROM {LAST} l SEMI JOIN {FOLLOWING} USING (person_key)
+        ANTI JOIN firsts f ON f.person_key = l.person_key AND f.grp = l.grp
+                           AND f.value_h IS NOT DISTINCT FROM l.value_h
+        UNION ALL SELECT * FROM moved""")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {LAST} AS FROM _receded")
+    con.execute("DROP TABLE _receding_rows; DROP TABLE _receded")
 
 
 def full_refresh_needed(con: duckdb.DuckDBPyConnection, batches: Sequence[str]) -> bool:

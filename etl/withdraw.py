@@ -39,6 +39,7 @@ from etl import (
     publish,
     regions,
     swap,
+    touched,
     warehouse,
     zero_reports,
 )
@@ -436,7 +437,8 @@ def _remove(con: duckdb.DuckDBPyConnection, plan: Plan) -> int:
     batch, table = plan.batch_id, plan.table_name
     change = derived.capture(con, [batch])  # what it touches, while its rows exist
     with swap.transaction(con):
-        _rows_back(con, table, batch)
+        # persons whose withdrawn rows follow all their others keep those others' columns
+        _rows_back(con, table, batch, touched.FOLLOWING if change.scoped else None)
         for lineage in ("row_replacements", "unchanged_rows", "load_rejects", "load_batches"):
             con.execute(f"DELETE FROM {lineage} WHERE batch_id = ?", [batch])
         persons = _remove_persons(con, batch)
@@ -447,13 +449,20 @@ def _remove(con: duckdb.DuckDBPyConnection, plan: Plan) -> int:
     return persons
 
 
-def _rows_back(con: duckdb.DuckDBPyConnection, table: str, batch: str) -> None:
-    """The batch's rows out of `table`, the rows it replaced back in from the archive."""
+def _rows_back(con: duckdb.DuckDBPyConnection, table: str, batch: str,
+               kept: str | None = None) -> None:
+    """The batch's rows out of `table`, the rows it replaced back in from the archive; the
+    persons in the table `kept` (etl/touched.recede) keep their other rows' columns."""
     params = {"b": batch}
     if table in schema.PERSON_INDEX:  # its persons' other rows: per-person columns again
-        con.execute(f"""UPDATE {table} SET person_no = NULL WHERE batch_id <> $b AND
-                        person_key IN (SELECT person_key FROM {table} WHERE batch_id = $b)""",
-                    params)
+        others = f"SELECT person_key FROM {table} WHERE batch_id = $b"
+        if kept and table in schema.PERSON_LAST:
+            others += f" EXCEPT SELECT person_key FROM {kept}"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _others AS {others}", params)
+        if con.execute("SELECT count(*) FROM _others").fetchall()[0][0]:  # a scan of all
+            con.execute(f"""UPDATE {table} SET person_no = NULL WHERE batch_id <> $b AND
+                            person_key IN (SELECT person_key FROM _others)""", params)
+        con.execute("DROP TABLE _others")
     con.execute(f"DELETE FROM {table} WHERE batch_id = $b", params)
     if table not in schema.LOADED:  # 零报告: nothing replaced, no archive
         return

@@ -1,11 +1,13 @@
 """Monthly files in date order (etl/touched.stage's FOLLOWING persons): the new rows of a
 person whose rows all come before them take their per-person columns from the person's last
 rows (schema.PERSON_LAST), and only the persons' rows from the first period of the file are
-staged for the checks. After each load, and after a roster, a correction and a withdrawal
-between them (whose persons take the whole-history way), every derived table equals what a
-full refresh makes, EXCEPT ALL both ways; some persons of each monthly file take the new way,
-and not all of them (a person who moves to a second place does not, nor do the persons of the
-roster or of a replaced row)."""
+staged for the checks. After each load, and after a roster and a correction between them
+(whose persons take the whole-history way), every derived table equals what a full refresh
+makes, EXCEPT ALL both ways; some persons of each monthly file take the new way, and not all
+of them (a person who moves to a second place does not, nor do the persons of the roster or
+of a replaced row). Withdrawals the same way (etl/touched.recede): of the latest file, whose
+rows follow their persons' others (their last rows move back, groups a person had only in
+it go, persons only in it go), and of an earlier one, whose persons have rows after it."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from etl import load, touched, withdraw
+from etl.parse import make_id
 from tests.etl import change_files
 from tests.etl.change_files import RELIEF_HEADER
 from tests.registry import registered
@@ -55,8 +58,38 @@ def following(monkeypatch) -> list[tuple[int, int]]:
     return seen
 
 
+@pytest.fixture
+def receding(monkeypatch) -> list[tuple[int, int]]:
+    """(receding persons, touched persons) of every scoped withdrawal."""
+    seen: list[tuple[int, int]] = []
+    choose = touched.recede
+
+    def spied(con):
+        choose(con)
+        seen.append(tuple(con.execute(
+            f"SELECT (SELECT count(*) FROM {touched.FOLLOWING}), "
+            f"(SELECT count(*) FROM {touched.PERSONS})").fetchall()[0]))
+    monkeypatch.setattr(touched, "recede", spied)
+    return seen
+
+
+def _june_rows(rng: random.Random, stations: list[str], homes: dict[str, str]) -> list[list[str]]:
+    """Two persons never seen before (one with two rows on one day), and three known persons
+    with a relief type none of them had (金秋助学), one of them twice on one day."""
+    fresh = [make_id(f"1507021999060{i}99{i}") for i in (1, 2)]
+    rows = [["", "某某", fresh[0], stations[0], "临时救助", "工会自筹", "300", "2012-06-10", ""],
+            ["", "某某", fresh[0], stations[0], "医疗救助", "工会自筹", "500", "2012-06-10", ""],
+            ["", "某某", fresh[1], stations[1], "生活救助", "社会捐助", "200", "2012-06-12", "劳模"]]
+    for person in change_files.PERSONS[:3]:
+        rows.append(["", "某某", person, homes[person], "金秋助学", rng.choice(SOURCES), "1000",
+                     "2012-06-15", rng.choice(GROUPS)])
+    rows.append([*rows[-1][:4], "临时救助", *rows[-1][5:]])
+    return [[str(i), *r[1:]] for i, r in enumerate(rows, start=1)]
+
+
 def test_monthly_files_in_date_order_leave_the_tables_a_full_refresh_makes(tmp_path: Path,
-                                                                           following):
+                                                                           following,
+                                                                           receding):
     rng = random.Random(5)
     db = registered(tmp_path / "w.duckdb")
     stations = change_files.stations(db)
@@ -68,12 +101,14 @@ def test_monthly_files_in_date_order_leave_the_tables_a_full_refresh_makes(tmp_p
         apart.append(change_files.derived_differences(
             db, change_files.full_refresh_of(db, tmp_path)))
 
+    batches = []
     for n, month in enumerate([dt.date(2011, 11, 1), dt.date(2011, 12, 1), dt.date(2012, 1, 1),
                                dt.date(2012, 2, 1), dt.date(2012, 3, 1), dt.date(2012, 5, 1)]):
         rows = _month_rows(rng, stations, month, homes)
         path = change_files.csv(tmp_path / f"relief_{n}.csv", RELIEF_HEADER, rows)
         batch = load.load_files([path], db, rejects_dir=tmp_path / "rej").files[0].batch_id
         sent.append((path, rows))
+        batches.append(batch)
         after(f"relief {month:%Y-%m}")
         if n == 2:  # a roster: its persons' rows are checked against it, all of them
             roster = [[str(i), "某某", p, homes[p], "低收入", "2011-06-01", "2012-01-20"]
@@ -91,14 +126,29 @@ def test_monthly_files_in_date_order_leave_the_tables_a_full_refresh_makes(tmp_p
         if n == 4:  # the March file withdrawn, then sent again
             withdraw.withdraw(db, batch)
             after("withdrawal")
-            load.load_files([sent[-1][0]], db, rejects_dir=tmp_path / "rej")
+            batches[-1] = load.load_files([sent[-1][0]], db,
+                                          rejects_dir=tmp_path / "rej").files[0].batch_id
             after("March again")
+    june = change_files.csv(tmp_path / "relief_june.csv", RELIEF_HEADER,
+                            _june_rows(rng, stations, homes))
+    june_load = load.load_files([june], db, rejects_dir=tmp_path / "rej")
+    assert june_load.exit_code == 0, june_load.files[0].line
+    june_batch = june_load.files[0].batch_id
+    after("June")
+    for name, gone in (("June withdrawn", june_batch), ("December withdrawn", batches[1])):
+        withdraw.withdraw(db, gone)
+        after(name)
     for step, found in zip(steps, apart, strict=True):
         assert found == {}, (step, found)
     # by load: Nov (the first: its rows derived as they were written, none pending), Dec,
-    # Jan, the roster, Feb, the correction, Mar, Mar again, May
-    assert len(following) == 9, following
+    # Jan, the roster, Feb, the correction, Mar, Mar again, May, June
+    assert len(following) == 10, following
     assert following[3] == (0, 4) and following[5] == (0, 1), following
     monthly = [following[i] for i in (1, 2, 4, 6, 7, 8)]
     assert all(f > 0 for f, _ in monthly), following
     assert any(0 < f < n for f, n in monthly), following
+    # by withdrawal: March (the latest then), June (every person of it in one place), Dec
+    assert len(receding) == 3, receding
+    (march, march_all), (june, june_all), (december, december_all) = receding
+    assert 0 < march <= march_all and june > 2 and june_all == 5, receding
+    assert december < december_all, receding

@@ -48,8 +48,10 @@ def test_monthly_load_and_withdrawal_hold_the_small_share(tmp_path, limits_seen,
     monkeypatch.delenv("UNION_DASH_LOAD_MEMORY", raising=False)
     batch = load_into(tmp_path / "w.duckdb", mf.write_csv(tmp_path / "march.csv", A_ROWS))
     withdraw.withdraw(tmp_path / "w.duckdb", batch.batch_id)
-    # the station registry (tests/registry.py), the file, its withdrawal
-    assert limits_seen == [_shown(memory.SMALL)] * 3
+    # the file, its withdrawal, and the station registry's load when tests/registry.py
+    # made the warehouse here rather than copied one it made before
+    assert limits_seen[-2:] == [_shown(memory.SMALL)] * 2
+    assert set(limits_seen) == {_shown(memory.SMALL)}
 
 
 def test_big_batch_holds_the_whole_share(loaded, tmp_path, limits_seen, monkeypatch):
