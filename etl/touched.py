@@ -34,9 +34,13 @@ COUNTY_YEARS = "_touched_county_years"  # county_code, year: relief or allocatio
 # leaves their other rows' columns as they are: person_key. Only their rows in the periods
 # the checks read are staged.
 FOLLOWING = "_touched_following"
-# The touched persons' PERSON_LAST groups (etl/person_index.read_last) as they were before a
-# load; after a withdrawal, the FOLLOWING persons' groups once its rows are gone.
+# The touched persons' PERSON_LAST groups (etl/person_index.read_last) as they were, but for
+# the FOLLOWING persons whose rows a load replaced or a withdrawal takes out: theirs once
+# those rows are gone (`_recede_last`).
 LAST = "_touched_last"
+# Relief rows the run's loads replaced, as they were, derived columns included (etl/upsert.py
+# keeps them: the archive holds the columns files give, not the derived ones).
+REPLACED = "_touched_replaced"
 # The touched persons' rows as they are after the change (`stage`), relief's with `row_id`:
 # every row of a person, the FOLLOWING persons' from the first period of their new rows.
 PERSON_RELIEF = "_touched_person_relief"
@@ -58,12 +62,21 @@ def capture(con: duckdb.DuckDBPyConnection, batches: Sequence[str]) -> None:
                     {_changed('relief', relief_cols, archived=True)}""", b)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {HARDSHIP} AS
                     {_changed('hardship_files', 'person_key, station_code')}""", b)
+    keep_replaced(con, None)  # none, unless a load of this run replaced rows
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {PERSONS} AS
                     SELECT person_key FROM {RELIEF} UNION SELECT person_key FROM {HARDSHIP}""")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {COUNTY_YEARS} AS
                     SELECT county_code, year(relief_date)::SMALLINT AS year FROM {RELIEF} UNION
                     SELECT county_code, year FROM ({_changed('fund_allocations',
                                                              'county_code, year')})""", b)
+
+
+def keep_replaced(con: duckdb.DuckDBPyConnection, rowids: str | None) -> None:
+    """Keep in REPLACED the relief rows `rowids` selects (their rowid), before a load
+    replaces them (etl/upsert.py); with None, only make REPLACED if it is not there."""
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {REPLACED} AS FROM relief LIMIT 0")
+    if rowids is not None:
+        con.execute(f"INSERT INTO {REPLACED} SELECT * FROM relief WHERE rowid IN ({rowids})")
 
 
 def _changed(table: str, columns: str, archived: bool = False) -> str:
@@ -117,26 +130,32 @@ def stage(con: duckdb.DuckDBPyConnection, added: bool = False) -> None:
 
 
 def _following(con: duckdb.DuckDBPyConnection, added: bool) -> None:
-    """FOLLOWING: after a load, the touched persons whose touched rows are all new (none
-    replaced), none of whose hardship rows changed, whose new rows come after their last
-    row (schema.PERSON_LAST; or who had none) and who were in more than one place before
-    the load exactly if they are after it; after a withdrawal, those `recede` chose."""
+    """FOLLOWING: after a load, the touched persons none of whose hardship rows changed,
+    whose new rows come after their last row (schema.PERSON_LAST; or who had none) and who
+    were in more than one place before the load exactly if they are after it, counting
+    without the rows it replaced if those all came after the person's other rows (`_recede`:
+    a correction of the latest file), else without any replaced row; after a withdrawal,
+    those `recede` chose."""
     if not added:  # made before the rows went (`recede`)
         return
     con.execute(f"CREATE OR REPLACE TEMP TABLE {FOLLOWING} (person_key UBIGINT)")
-    if "relief" not in schema.PERSON_INDEX:  # no per-person columns (bench/bench_etl.py)
-        return
+    if "relief" not in schema.PERSON_INDEX or "relief" not in schema.PERSON_LAST:
+        return  # no per-person columns (bench/bench_etl.py)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {LAST} AS "
                 f"{person_index.read_last('relief', f'SELECT person_key FROM {PERSONS}')}")
+    _recede(con, REPLACED, f"SELECT person_key FROM {PERSONS}")
     _, sites, _ = schema.PERSON_INDEX["relief"]
     new_sites = " UNION ALL ".join(
         f"SELECT person_key, '{c}' AS grp, hash({c}) AS value_h, false AS before "
-        f"FROM {RELIEF} WHERE {c} IS NOT NULL" for c in sites)
+        f"FROM {RELIEF} WHERE NOT archived AND {c} IS NOT NULL" for c in sites)
     con.execute(f"""
         INSERT INTO {FOLLOWING}
-        WITH new AS (SELECT person_key, min(relief_date) AS first_new FROM {RELIEF}
-                     GROUP BY person_key HAVING NOT bool_or(archived)),
-        candidates AS (SELECT * FROM new ANTI JOIN {HARDSHIP} USING (person_key)),
+        WITH new AS (SELECT person_key, min(relief_date) FILTER (NOT archived) AS first_new,
+                            bool_or(archived) AS replaced
+                     FROM {RELIEF} GROUP BY person_key),
+        candidates AS (SELECT * FROM new ANTI JOIN {HARDSHIP} USING (person_key)
+                       WHERE first_new IS NOT NULL AND (NOT replaced OR person_key IN (
+                           SELECT person_key FROM _receded_persons))),
         seen AS (SELECT l.* FROM {LAST} l SEMI JOIN candidates USING (person_key)),
         places AS (
             SELECT person_key, bool_or(before_n >= 2) <> bool_or(after_n >= 2) AS moved
@@ -152,75 +171,83 @@ def _following(con: duckdb.DuckDBPyConnection, added: bool) -> None:
         LEFT JOIN (SELECT person_key, last_date FROM seen WHERE grp = '') s USING (person_key)
         LEFT JOIN places p USING (person_key)
         WHERE s.last_date IS NULL OR (s.last_date < c.first_new AND NOT coalesce(p.moved, true))""")
+    con.execute("DROP TABLE _receded_persons")
 
 
 def recede(con: duckdb.DuckDBPyConnection) -> None:
-    """Before a withdrawal's rows go: FOLLOWING, the touched persons whose withdrawn rows all
-    come after their other rows (by date), none of whose rows come back from the archive or
-    whose hardship rows change, and who are in one place; LAST, their PERSON_LAST groups
-    once those rows are gone. A withdrawn row's previous row in a group is then one that
-    stays (or none), and its derived columns say where: a group's new last date is the date
-    of its first withdrawn row less that row's gap to the previous one (the largest gap on
-    that date: the others on it follow a withdrawn row, gap 0), and a group whose first
-    withdrawn row has no previous row goes. Their other rows keep their columns: a row's
-    columns depend on the rows before it only."""
+    """Before a withdrawal's rows go: FOLLOWING, the touched persons whose withdrawn rows
+    all come after their other rows, none of whose rows come back from the archive
+    (`_recede`), and LAST, with their groups once those rows are gone."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE {FOLLOWING} (person_key UBIGINT)")
     if "relief" not in schema.PERSON_INDEX or "relief" not in schema.PERSON_LAST:
         return
     con.execute(f"CREATE OR REPLACE TEMP TABLE {LAST} AS "
                 f"{person_index.read_last('relief', f'SELECT person_key FROM {PERSONS}')}")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _withdrawn AS SELECT * FROM relief
+                    WHERE batch_id IN (SELECT batch_id FROM {BATCHES})""")
+    _recede(con, "_withdrawn", f"SELECT person_key FROM {RELIEF} GROUP BY person_key "
+                               "HAVING NOT bool_or(archived)")
+    con.execute(f"INSERT INTO {FOLLOWING} SELECT person_key FROM _receded_persons")
+    con.execute("DROP TABLE _withdrawn; DROP TABLE _receded_persons")
+
+
+def _recede(con: duckdb.DuckDBPyConnection, gone: str, allowed: str) -> None:
+    """`_receded_persons`: the persons `allowed` selects (person_key) with rows in `gone`
+    (relief rows going, derived columns as they were: none pending) that all come after the
+    person's other rows by date, none of whose hardship rows change and who are in one
+    place; their LAST rows then become their groups without those rows. A going row's
+    previous row in a group is then one that stays (or none), and its derived columns say
+    where: a group's new last date is the date of its first going row less that row's gap
+    to the previous one (the largest gap on that date: the others on it follow a going row,
+    gap 0), and a group whose first going row has no previous row goes. Their other rows
+    keep their columns: a row's columns depend on the rows before it only."""
     _, sites, dims = schema.PERSON_INDEX["relief"]
     site_groups = ", ".join(f"'{c}'" for c in sites)
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _receding AS
-        SELECT g.* FROM (SELECT person_key, min(relief_date) AS first_gone FROM {RELIEF}
-                         GROUP BY person_key HAVING NOT bool_or(archived)) g
+        CREATE OR REPLACE TEMP TABLE _receded_persons AS
+        SELECT g.* FROM (SELECT person_key, min(relief_date) AS first_gone FROM {gone}
+                         WHERE person_key IN ({allowed})
+                         GROUP BY person_key HAVING NOT bool_or({PENDING})) g
         ANTI JOIN {HARDSHIP} USING (person_key)
         SEMI JOIN (SELECT person_key FROM {LAST} WHERE grp IN ({site_groups})
                    GROUP BY person_key HAVING count(*) = 1) USING (person_key)""")
-    # their rows that stay on or after their first withdrawn row's date: a constant lower
-    # bound on relief_date, so only the last row groups are read (relief is mostly by date)
-    (since,), = con.execute("SELECT min(first_gone) FROM _receding").fetchall()
+    # their rows that stay on or after their first going row's date: a constant lower
+    # bound on relief_date, so only the last row groups are read (relief is mostly by date);
+    # the batches' own rows are going (a withdrawal) or new (a load)
+    (since,), = con.execute("SELECT min(first_gone) FROM _receded_persons").fetchall()
     con.execute(f"""
-        INSERT INTO {FOLLOWING}
-        SELECT person_key FROM _receding
-        ANTI JOIN (SELECT r.person_key FROM relief r JOIN _receding c USING (person_key)
-                   WHERE r.relief_date >= $since AND r.relief_date >= c.first_gone
-                     AND r.batch_id NOT IN (SELECT batch_id FROM {BATCHES})) USING (person_key)
-        ANTI JOIN (SELECT person_key FROM relief
-                   WHERE batch_id IN (SELECT batch_id FROM {BATCHES}) AND ({PENDING}))
-             USING (person_key)""", {"since": since})
-    con.execute("DROP TABLE _receding")
-    # each withdrawn row once per group it is in: at all, its place (gap: the previous row
-    # at all, the person being in one place), each dimension's value (value_h as stored)
+        DELETE FROM _receded_persons WHERE person_key IN (
+            SELECT r.person_key FROM relief r JOIN _receded_persons c USING (person_key)
+            WHERE r.relief_date >= $since AND r.relief_date >= c.first_gone
+              AND r.batch_id NOT IN (SELECT batch_id FROM {BATCHES}))""", {"since": since})
+    # each going row once per group it is in: at all, its place (gap: the previous row at
+    # all, the person being in one place), each dimension's value (value_h as stored)
     groups = [("''", "NULL::UBIGINT", "prev_gap"),
               *((f"'{c}'", f"hash({c})", "prev_gap") for c in sites),
               *((f"'{d}'", f"CASE WHEN {d} IS NOT NULL THEN hash({d}) END", f"prev_gap_{d}")
                 for d in dims)]
-    withdrawn = " UNION ALL ".join(
+    going = " UNION ALL ".join(
         f"SELECT person_key, {grp} AS grp, {value} AS value_h, relief_date, {gap} AS gap "
-        f"FROM _receding_rows" for grp, value, gap in groups)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _receding_rows AS
-                    SELECT * FROM relief WHERE batch_id IN (SELECT batch_id FROM {BATCHES})
-                      AND person_key IN (SELECT person_key FROM {FOLLOWING})""")
+        f"FROM {gone} SEMI JOIN _receded_persons USING (person_key)"
+        for grp, value, gap in groups)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _receded AS
-        WITH withdrawn AS ({withdrawn}),
+        WITH going AS ({going}),
         firsts AS (SELECT person_key, grp, value_h, min(relief_date) AS first_gone,
                           bool_or(gap IS NULL) AS none_before
-                   FROM withdrawn GROUP BY ALL),
+                   FROM going GROUP BY ALL),
         moved AS (SELECT f.person_key, f.grp, f.value_h,
                          f.first_gone - max(w.gap)::INTEGER AS last_date
-                  FROM firsts f JOIN withdrawn w ON w.person_key = f.person_key
+                  FROM firsts f JOIN going w ON w.person_key = f.person_key
                        AND w.grp = f.grp AND w.value_h IS NOT DISTINCT FROM f.value_h
                        AND w.relief_date = f.first_gone
                   WHERE NOT f.none_before GROUP BY f.person_key, f.grp, f.value_h, f.first_gone)
-        SELECT l.* FROM {LAST} l SEMI JOIN {FOLLOWING} USING (person_key)
+        SELECT l.* FROM {LAST} l
         ANTI JOIN firsts f ON f.person_key = l.person_key AND f.grp = l.grp
                            AND f.value_h IS NOT DISTINCT FROM l.value_h
         UNION ALL SELECT * FROM moved""")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {LAST} AS FROM _receded")
-    con.execute("DROP TABLE _receding_rows; DROP TABLE _receded")
+    con.execute("DROP TABLE _receded")
 
 
 def full_refresh_needed(con: duckdb.DuckDBPyConnection, batches: Sequence[str]) -> bool:
@@ -232,6 +259,6 @@ def full_refresh_needed(con: duckdb.DuckDBPyConnection, batches: Sequence[str]) 
 
 
 def drop(con: duckdb.DuckDBPyConnection) -> None:
-    for name in (RELIEF, BATCHES, HARDSHIP, PERSONS, COUNTY_YEARS, FOLLOWING, LAST,
+    for name in (RELIEF, BATCHES, HARDSHIP, PERSONS, COUNTY_YEARS, FOLLOWING, LAST, REPLACED,
                  PERSON_RELIEF, PERSON_HARDSHIP):
         con.execute(f"DROP TABLE IF EXISTS {name}")

@@ -8,7 +8,7 @@ Set-based SQL over the stage (etl/staging.py), inside the load's transaction.
 from __future__ import annotations
 
 from core import schema
-from etl import key_types, memory, person_index, staging
+from etl import key_types, memory, person_index, staging, touched
 
 SURROGATE_IDS = key_types.SURROGATE_IDS
 STAGE = staging.VIEW  # one file's checked rows
@@ -39,6 +39,8 @@ def upsert(con, table: str, key: tuple[str, ...], batch: str):
     con.sql(f"""CREATE OR REPLACE TEMP TABLE _matched AS
                 SELECT t.rowid AS rid, s._nk, t.batch_id AS old_batch, ({same}) AS same
                 FROM {table} t JOIN {STAGE} s ON {on}""")
+    if table in schema.PERSON_LAST:  # with their derived columns, for etl/touched.py
+        touched.keep_replaced(con, "SELECT rid FROM _matched WHERE NOT same")
     # The replaced rows' content is kept, so a withdrawal of this batch can restore it.
     con.execute(f"""INSERT INTO {schema.archive(table)} BY NAME
                     SELECT {', '.join(columns)}, $batch AS replaced_by FROM {table}

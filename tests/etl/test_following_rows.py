@@ -1,13 +1,15 @@
 """Monthly files in date order (etl/touched.stage's FOLLOWING persons): the new rows of a
 person whose rows all come before them take their per-person columns from the person's last
 rows (schema.PERSON_LAST), and only the persons' rows from the first period of the file are
-staged for the checks. After each load, and after a roster and a correction between them
-(whose persons take the whole-history way), every derived table equals what a full refresh
-makes, EXCEPT ALL both ways; some persons of each monthly file take the new way, and not all
-of them (a person who moves to a second place does not, nor do the persons of the roster or
-of a replaced row). Withdrawals the same way (etl/touched.recede): of the latest file, whose
-rows follow their persons' others (their last rows move back, groups a person had only in
-it go, persons only in it go), and of an earlier one, whose persons have rows after it."""
+staged for the checks. After each load, a roster and corrections, every derived table equals
+what a full refresh makes, EXCEPT ALL both ways; some persons of each monthly file take the
+new way, and not all of them (a person who moves to a second place does not, nor do the
+persons of the roster). A corrected person takes it too when the replaced rows came after
+their other rows (their last rows move back first, by the replaced rows' gaps), not when a
+row of theirs that stays is as late. Withdrawals the same way (etl/touched.recede): of the
+latest file, whose rows follow their persons' others (groups a person had only in it go,
+persons only in it go), not of a correction (its replaced rows come back), nor, for the
+persons with later rows, of an earlier file."""
 
 from __future__ import annotations
 
@@ -75,7 +77,7 @@ def receding(monkeypatch) -> list[tuple[int, int]]:
 
 def _june_rows(rng: random.Random, stations: list[str], homes: dict[str, str]) -> list[list[str]]:
     """Two persons never seen before (one with two rows on one day), and three known persons
-    with a relief type none of them had (金秋助学), one of them twice on one day."""
+    with a relief type none of them had (金秋助学), one of them again three days later."""
     fresh = [make_id(f"1507021999060{i}99{i}") for i in (1, 2)]
     rows = [["", "某某", fresh[0], stations[0], "临时救助", "工会自筹", "300", "2012-06-10", ""],
             ["", "某某", fresh[0], stations[0], "医疗救助", "工会自筹", "500", "2012-06-10", ""],
@@ -83,7 +85,7 @@ def _june_rows(rng: random.Random, stations: list[str], homes: dict[str, str]) -
     for person in change_files.PERSONS[:3]:
         rows.append(["", "某某", person, homes[person], "金秋助学", rng.choice(SOURCES), "1000",
                      "2012-06-15", rng.choice(GROUPS)])
-    rows.append([*rows[-1][:4], "临时救助", *rows[-1][5:]])
+    rows.append([*rows[-1][:4], "临时救助", *rows[-1][5:7], "2012-06-18", rows[-1][8]])
     return [[str(i), *r[1:]] for i, r in enumerate(rows, start=1)]
 
 
@@ -129,26 +131,41 @@ def test_monthly_files_in_date_order_leave_the_tables_a_full_refresh_makes(tmp_p
             batches[-1] = load.load_files([sent[-1][0]], db,
                                           rejects_dir=tmp_path / "rej").files[0].batch_id
             after("March again")
-    june = change_files.csv(tmp_path / "relief_june.csv", RELIEF_HEADER,
-                            _june_rows(rng, stations, homes))
+    june_rows = _june_rows(rng, stations, homes)
+    june = change_files.csv(tmp_path / "relief_june.csv", RELIEF_HEADER, june_rows)
     june_load = load.load_files([june], db, rejects_dir=tmp_path / "rej")
     assert june_load.exit_code == 0, june_load.files[0].line
     june_batch = june_load.files[0].batch_id
     after("June")
-    for name, gone in (("June withdrawn", june_batch), ("December withdrawn", batches[1])):
+    # June corrected: the amount of a new person's only row, of a known person's only June
+    # row, of the second of a new person's two rows on one day (the first stays) and of a
+    # known person's row three days before one that stays
+    rows = [list(r) for r in june_rows]
+    for i in (1, 2, 4, 5):
+        rows[i] = [*rows[i][:6], "1234", *rows[i][7:]]
+    correction = load.load_files([change_files.csv(tmp_path / "relief_june_corrected.csv",
+                                                   RELIEF_HEADER, rows)],
+                                 db, rejects_dir=tmp_path / "rej").files[0]
+    assert (correction.rows_updated, correction.rows_inserted) == (4, 0), correction.line
+    after("June corrected")
+    for name, gone in (("June's correction withdrawn", correction.batch_id),
+                       ("June withdrawn", june_batch), ("December withdrawn", batches[1])):
         withdraw.withdraw(db, gone)
         after(name)
     for step, found in zip(steps, apart, strict=True):
         assert found == {}, (step, found)
     # by load: Nov (the first: its rows derived as they were written, none pending), Dec,
-    # Jan, the roster, Feb, the correction, Mar, Mar again, May, June
-    assert len(following) == 10, following
-    assert following[3] == (0, 4) and following[5] == (0, 1), following
+    # Jan, the roster, Feb, Jan's correction (its one replaced row the person's last), Mar,
+    # Mar again, May, June, June's correction (not the persons with a row that stays as late)
+    assert len(following) == 11, following
+    assert following[3] == (0, 4) and following[5] == (1, 1), following
+    assert following[10] == (2, 4), following
     monthly = [following[i] for i in (1, 2, 4, 6, 7, 8)]
     assert all(f > 0 for f, _ in monthly), following
     assert any(0 < f < n for f, n in monthly), following
-    # by withdrawal: March (the latest then), June (every person of it in one place), Dec
-    assert len(receding) == 3, receding
-    (march, march_all), (june, june_all), (december, december_all) = receding
-    assert 0 < march <= march_all and june > 2 and june_all == 5, receding
-    assert december < december_all, receding
+    # by withdrawal: March (the latest then), June's correction (its replaced rows come
+    # back), June (every person of it in one place), Dec
+    assert len(receding) == 4, receding
+    (march, march_all), fixed, (june, june_all), (december, december_all) = receding
+    assert 0 < march <= march_all and fixed == (0, 4), receding
+    assert june > 2 and june_all == 5 and december < december_all, receding
