@@ -130,12 +130,10 @@ def stage(con: duckdb.DuckDBPyConnection, added: bool = False) -> None:
 
 
 def _following(con: duckdb.DuckDBPyConnection, added: bool) -> None:
-    """FOLLOWING: after a load, the touched persons none of whose hardship rows changed,
-    whose new rows come after their last row (schema.PERSON_LAST; or who had none) and who
-    were in more than one place before the load exactly if they are after it, counting
-    without the rows it replaced if those all came after the person's other rows (`_recede`:
-    a correction of the latest file), else without any replaced row; after a withdrawal,
-    those `recede` chose."""
+    """FOLLOWING: after a load, the touched persons none of whose hardship rows changed and
+    whose new rows follow their last rows (`_follow`), counting without the rows it replaced
+    if those all came after the person's other rows (`_recede`: a correction of the latest
+    file), else without any replaced row; after a withdrawal, those `recede` chose."""
     if not added:  # made before the rows went (`recede`)
         return
     con.execute(f"CREATE OR REPLACE TEMP TABLE {FOLLOWING} (person_key UBIGINT)")
@@ -144,18 +142,45 @@ def _following(con: duckdb.DuckDBPyConnection, added: bool) -> None:
     con.execute(f"CREATE OR REPLACE TEMP TABLE {LAST} AS "
                 f"{person_index.read_last('relief', f'SELECT person_key FROM {PERSONS}')}")
     _recede(con, REPLACED, f"SELECT person_key FROM {PERSONS}")
+    _follow(con, f"SELECT * FROM {RELIEF} WHERE NOT archived", f"""
+        SELECT person_key FROM {RELIEF} ANTI JOIN {HARDSHIP} USING (person_key)
+        GROUP BY person_key
+        HAVING NOT bool_or(archived) OR person_key IN (SELECT person_key FROM _receded_persons)""")
+    con.execute("DROP TABLE _receded_persons")
+
+
+def recede(con: duckdb.DuckDBPyConnection) -> None:
+    """Before a withdrawal's rows go: FOLLOWING, the touched persons whose withdrawn rows
+    all come after their other rows (`_recede`) and whose rows that come back from the
+    archive, if any (the withdrawal of a correction), follow the rows that stay (`_follow`);
+    LAST, with their groups once the withdrawn rows are gone."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {FOLLOWING} (person_key UBIGINT)")
+    if "relief" not in schema.PERSON_INDEX or "relief" not in schema.PERSON_LAST:
+        return
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {LAST} AS "
+                f"{person_index.read_last('relief', f'SELECT person_key FROM {PERSONS}')}")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _withdrawn AS SELECT * FROM relief
+                    WHERE batch_id IN (SELECT batch_id FROM {BATCHES})""")
+    _recede(con, "_withdrawn", f"SELECT person_key FROM {PERSONS}")
+    back = f"SELECT * FROM {RELIEF} WHERE archived"
+    con.execute(f"""INSERT INTO {FOLLOWING} SELECT person_key FROM _receded_persons
+                    ANTI JOIN ({back}) USING (person_key)""")
+    _follow(con, back, "SELECT person_key FROM _receded_persons")
+    con.execute("DROP TABLE _withdrawn; DROP TABLE _receded_persons")
+
+
+def _follow(con: duckdb.DuckDBPyConnection, new: str, candidates: str) -> None:
+    """Add to FOLLOWING the persons `candidates` selects whose rows in `new` (relief rows
+    about to be derived) all come after their last row in LAST (or who have none there),
+    and who were in more than one place before exactly if they are with those rows."""
     _, sites, _ = schema.PERSON_INDEX["relief"]
     new_sites = " UNION ALL ".join(
         f"SELECT person_key, '{c}' AS grp, hash({c}) AS value_h, false AS before "
-        f"FROM {RELIEF} WHERE NOT archived AND {c} IS NOT NULL" for c in sites)
+        f"FROM ({new}) WHERE {c} IS NOT NULL" for c in sites)
     con.execute(f"""
         INSERT INTO {FOLLOWING}
-        WITH new AS (SELECT person_key, min(relief_date) FILTER (NOT archived) AS first_new,
-                            bool_or(archived) AS replaced
-                     FROM {RELIEF} GROUP BY person_key),
-        candidates AS (SELECT * FROM new ANTI JOIN {HARDSHIP} USING (person_key)
-                       WHERE first_new IS NOT NULL AND (NOT replaced OR person_key IN (
-                           SELECT person_key FROM _receded_persons))),
+        WITH candidates AS (SELECT person_key, min(relief_date) AS first_new FROM ({new})
+                            WHERE person_key IN ({candidates}) GROUP BY person_key),
         seen AS (SELECT l.* FROM {LAST} l SEMI JOIN candidates USING (person_key)),
         places AS (
             SELECT person_key, bool_or(before_n >= 2) <> bool_or(after_n >= 2) AS moved
@@ -171,24 +196,6 @@ def _following(con: duckdb.DuckDBPyConnection, added: bool) -> None:
         LEFT JOIN (SELECT person_key, last_date FROM seen WHERE grp = '') s USING (person_key)
         LEFT JOIN places p USING (person_key)
         WHERE s.last_date IS NULL OR (s.last_date < c.first_new AND NOT coalesce(p.moved, true))""")
-    con.execute("DROP TABLE _receded_persons")
-
-
-def recede(con: duckdb.DuckDBPyConnection) -> None:
-    """Before a withdrawal's rows go: FOLLOWING, the touched persons whose withdrawn rows
-    all come after their other rows, none of whose rows come back from the archive
-    (`_recede`), and LAST, with their groups once those rows are gone."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {FOLLOWING} (person_key UBIGINT)")
-    if "relief" not in schema.PERSON_INDEX or "relief" not in schema.PERSON_LAST:
-        return
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {LAST} AS "
-                f"{person_index.read_last('relief', f'SELECT person_key FROM {PERSONS}')}")
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _withdrawn AS SELECT * FROM relief
-                    WHERE batch_id IN (SELECT batch_id FROM {BATCHES})""")
-    _recede(con, "_withdrawn", f"SELECT person_key FROM {RELIEF} GROUP BY person_key "
-                               "HAVING NOT bool_or(archived)")
-    con.execute(f"INSERT INTO {FOLLOWING} SELECT person_key FROM _receded_persons")
-    con.execute("DROP TABLE _withdrawn; DROP TABLE _receded_persons")
 
 
 def _recede(con: duckdb.DuckDBPyConnection, gone: str, allowed: str) -> None:
