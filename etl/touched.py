@@ -6,8 +6,11 @@ only (etl/derived.py) and come out as a full refresh makes them.
 the rows they replaced or bring back (a load: after its rows are in; a withdrawal: before
 they go, when both are still there) and their keys: persons, (county, year); the checks and
 rollups take stations, months and strata from the rows themselves. A 零报告 batch touches
-no row: the completeness grid, made whole at every refresh, reads zero_reports itself. `stage` then copies the touched persons' current rows, which
-the person-partitioned checks read instead of the whole tables.
+no row: the completeness grid, made whole at every refresh, reads zero_reports itself.
+`stage` then copies the touched persons' current rows, which the person-partitioned checks
+read instead of the whole tables: every row of a person, except for the FOLLOWING persons,
+whose change lies after all their other rows (a monthly file in date order, its correction,
+the withdrawal of either): their rows from the first period the change touches.
 """
 
 from __future__ import annotations
@@ -94,12 +97,13 @@ def stage(con: duckdb.DuckDBPyConnection, added: bool = False) -> None:
     Their relief rows are read once: the checks read the facts, etl/person_index.py derives
     the persons' columns from them (by `row_id`, relief's rowid) and etl/rollups.py compares
     those with the columns as they were. A person's rows are spread over the whole table, so
-    a read of every row of theirs decompresses most of its row groups. After a load
-    (`added`), the persons whose new rows all follow their last row (FOLLOWING) need none of
-    their older rows: their new rows' columns come from their last rows (etl/person_index.py)
-    and the checks group a person's rows by period (festival season for festival relief,
-    else year) at most, so only their rows from the first period of the new rows are read,
-    which lie in the table's last row groups (relief is mostly in load order, i.e. by date).
+    a read of every row of theirs decompresses most of its row groups. The persons whose
+    change follows all their other rows (FOLLOWING: `_following` after a load, `recede`
+    before a withdrawal) need none of their older rows: their new rows' columns come from
+    their last rows (etl/person_index.py), and the checks group a person's rows by period
+    (festival season for festival relief, else year) at most, so only their rows from the
+    first period of the rows changed are read, which lie in the table's last row groups
+    (relief is mostly in load order, i.e. by date).
     Of the hardship rows only the columns the checks read (etl/checks/not_on_file.py,
     relief_after_exit.py)."""
     _following(con, added)
