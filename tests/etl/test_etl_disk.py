@@ -74,6 +74,37 @@ def test_working_copy_filling_the_disk(setup, capsys, monkeypatch):
     _unchanged(db, sha)
 
 
+def test_full_copy_written_back_before_the_swap(setup, capsys, monkeypatch):
+    """A full copy (no clone) is written back to disk from a thread while the load runs;
+    the swap waits for it, and a write-back error (delayed allocation: ENOSPC only then)
+    stops the load with the warehouse as it was."""
+    db, path, rejects, sha = setup
+    monkeypatch.setattr(swap, "_clone", lambda source, target: False)  # as on ext4
+    flushed, run = [], swap._Flush.run
+
+    def watched(self):
+        run(self)
+        flushed.append(self.path)
+
+    monkeypatch.setattr(swap._Flush, "run", watched)
+    assert _load(capsys, db, path, rejects)[0] == 3
+    assert [p.name for p in flushed] == [f".{db.name}.loading-{os.getpid()}"]
+    assert not swap._flushes  # waited for, and let go
+    sha = _sha(db)
+
+    def failing(self):
+        self.error = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.path))
+
+    monkeypatch.setattr(swap._Flush, "run", failing)
+    code, err = _load(capsys, db, mf.write_csv(db.parent / "other.csv", [
+        ["1", "某某", mf.ID_A, "150702001", "", "临时救助", "工会自筹", "300", "2012-07-01", "",
+         ""]]), rejects)
+    assert code == 2 and "Traceback" not in err
+    assert "No space left on device" in err and f".{db.name}.loading-" in err
+    _unchanged(db, sha)
+    assert not swap._flushes
+
+
 def test_too_little_room_is_refused_before_copying(setup, capsys, monkeypatch):
     db, path, rejects, sha = setup
     monkeypatch.setattr(swap, "_free", lambda _p: 1000)
