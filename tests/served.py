@@ -15,7 +15,7 @@ from pathlib import Path
 from bench._browser import CHROMIUM, FLAGS, IDLE
 
 __all__ = ["CHROMIUM", "DONE", "FLAGS", "IDLE", "ROOT", "SHOTS", "charts_drawn", "dashboard",
-           "free_port", "log_in", "streamlit_app", "without_charts"]
+           "free_port", "log_in", "streamlit_app", "with_charts", "without_charts"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "screenshots"  # what the browser tests saw, to look at
@@ -87,6 +87,11 @@ def without_charts(target) -> None:
     tests check the charts themselves)."""
     target.route(_PLOTLY_CHUNK, lambda route: route.fulfill(
         status=200, content_type="text/javascript", body=_NO_CHART))
+
+
+def with_charts(target) -> None:
+    """Plotly charts drawn again in a page or context that `without_charts` served."""
+    target.unroute(_PLOTLY_CHUNK)
 
 
 def log_in(page, name: str, password: str) -> None:
