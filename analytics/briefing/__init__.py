@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analytics.briefing.charts import build_charts
-from analytics.briefing.content import BriefingData, gather
+from analytics.briefing.content import BriefingData, gather, region_row
 from analytics.briefing.document import problem_paragraphs, write_docx
 from analytics.briefing.period import Period, parse_period
 from analytics.briefing.text import paragraphs
@@ -44,6 +44,7 @@ def build_briefing(region: str, period: str | Period, *, lang: str = "zh",
     `seconds` says how long each step took."""
     p = parse_period(period) if isinstance(period, str) else period
     clock = {"start": time.perf_counter()}
+    region_row(region, scope)  # an unknown region is refused before Chromium starts
     warm_up()  # Chromium starts while the queries run
     data = gather(region, p, scope)
     clock["query"] = time.perf_counter()

@@ -80,14 +80,22 @@ def _breakdown(codes: tuple[str, ...], f, by: str) -> pl.DataFrame:
                                     "year_ago": pl.Float64})
 
 
-def gather(region: str, period: Period, scope: str = COUNTRY) -> BriefingData:
-    """Query every number of the briefing for `region` (any level) and `period`; a region
-    outside the user's `scope` is refused (analytics.access.OutOfScope)."""
+def region_row(region: str, scope: str = COUNTRY) -> pl.DataFrame:
+    """The region's row of the reference table. A region outside the user's `scope` is
+    refused (analytics.access.OutOfScope), one the warehouse does not know is a KeyError:
+    before any query, and before build_briefing starts Chromium for the charts."""
     access.check_region(region, scope)
-    regions = reference.regions()
-    row = regions.filter(pl.col("region_code") == region)
+    row = reference.regions().filter(pl.col("region_code") == region)
     if not row.height:
         raise KeyError(f"unknown region {region}")
+    return row
+
+
+def gather(region: str, period: Period, scope: str = COUNTRY) -> BriefingData:
+    """Query every number of the briefing for `region` (any level) and `period` (refused as
+    region_row refuses it)."""
+    row = region_row(region, scope)
+    regions = reference.regions()
     f = period.filters(region, scope)
     kpis = {r["code"]: r for r in queries.kpis(list(KEY_CODES), f).iter_rows(named=True)}
     children = _breakdown(CHILD_CODES, f, "region")

@@ -287,17 +287,6 @@ def test_matching_funds_not_arrived(bairin_left_may_2012) -> None:
     assert "地方财政配套资金应到位22万元，截至2012年5月尚未到位" in text
 
 
-def test_command_line(sample_db, tmp_path, capsys, monkeypatch) -> None:
-    monkeypatch.setenv("UNION_DASH_DB", str(sample_db))  # restored after the CLI sets it
-    out = tmp_path / "b.docx"
-    assert cli(["--region", HAILAR, "--period", "2012Q1", "--out", str(out),
-                "--db", str(sample_db)]) == 0
-    assert "2012年第一季度" in _text(out.read_bytes())
-    assert cli(["--region", HAILAR, "--period", "2012Q9", "--out", str(out),
-                "--db", str(sample_db)]) == 2
-    assert "YYYYQn" in capsys.readouterr().err
-
-
 def test_pdf(hailar_2012) -> None:
     assert soffice() is not None, "LibreOffice missing: `make system-deps` installs it"
     pdf = to_pdf(hailar_2012.docx)
@@ -467,3 +456,16 @@ def test_a_period_without_data_says_why_it_has_no_figures(sample_db, monkeypatch
     texts = [p.text for p in doc.paragraphs if p.text]
     assert "1995年海拉尔区尚无已载入的帮扶数据" in "\n".join(texts)
     assert not doc.tables and b.chart_titles == [] and "二、主要数据" not in texts
+
+
+# Last in the module: the command stops the process's Chromium when it ends (as it must
+# before a process exits), and a briefing after it would start another (~3 CPU-s).
+def test_command_line(sample_db, tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("UNION_DASH_DB", str(sample_db))  # restored after the CLI sets it
+    out = tmp_path / "b.docx"
+    assert cli(["--region", HAILAR, "--period", "2012Q1", "--out", str(out),
+                "--db", str(sample_db)]) == 0
+    assert "2012年第一季度" in _text(out.read_bytes())
+    assert cli(["--region", HAILAR, "--period", "2012Q9", "--out", str(out),
+                "--db", str(sample_db)]) == 2
+    assert "YYYYQn" in capsys.readouterr().err
