@@ -301,9 +301,11 @@ def test_pdf(hailar_2012) -> None:
 # ---------------------------------------------------------------- the page
 
 
-@pytest.fixture
-def page(sample_db, monkeypatch, tmp_path):
-    """The page run on its own, as the local staff user, with the frame's filters preset."""
+@pytest.fixture(scope="module")
+def page(sample_db, tmp_path_factory):
+    """The page run on its own, as the local staff user, with the frame's filters preset: one
+    session for the module's page tests, as one user makes one briefing, then others (its
+    first run took ~0.5 CPU-s a test)."""
     from pathlib import Path
 
     from streamlit import config as st_config
@@ -311,17 +313,20 @@ def page(sample_db, monkeypatch, tmp_path):
 
     from analytics.filters import Filters
 
-    monkeypatch.setenv("UNION_DASH_DB", str(sample_db))
-    monkeypatch.setenv("UNION_DASH_AUTH", str(tmp_path / "no-auth.yaml"))
     before = st_config.get_option("server.address")
-    st_config.set_option("server.address", "127.0.0.1")
-    at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "pages" / "briefing.py"),
-                           default_timeout=120)
-    at.session_state["_inside_frame"] = True  # ui/frame.py's mark: the frame drew this run
-    at.session_state["filters"] = Filters(region=HAILAR, start=date(2012, 1, 1),
-                                          end=date(2012, 12, 1))
-    yield at.run()
-    st_config.set_option("server.address", before)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("UNION_DASH_DB", str(sample_db))
+        mp.setenv("UNION_DASH_AUTH", str(tmp_path_factory.mktemp("page") / "no-auth.yaml"))
+        st_config.set_option("server.address", "127.0.0.1")
+        at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "pages" / "briefing.py"),
+                               default_timeout=120)
+        at.session_state["_inside_frame"] = True  # ui/frame.py's mark: the frame drew this run
+        at.session_state["filters"] = Filters(region=HAILAR, start=date(2012, 1, 1),
+                                              end=date(2012, 12, 1))
+        try:
+            yield at.run()
+        finally:
+            st_config.set_option("server.address", before)
 
 
 def test_briefing_page_writes_and_offers_the_document(page) -> None:
