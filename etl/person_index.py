@@ -45,10 +45,13 @@ def _refresh_in_shares(con: duckdb.DuckDBPyConnection, table: str, chunk_rows: i
     the number of shares), every row of a person in the same share, since a row's columns
     compare it with the person's other rows; the same columns as all at once. False, left to
     `_refresh_table`, when at most `chunk_rows` rows are pending."""
-    (pending, rows, last), = con.sql(f"SELECT count(*) FILTER ({PENDING}), count(*), "
-                                     f"max(rowid) FROM {table}").fetchall()
+    # a WHERE, not a FILTER: DuckDB skips the row groups whose statistics say the columns
+    # hold no NULL, where an aggregate over the table read them all (100M relief rows, read
+    # cold: most of 1.1-2.2 s of every load and withdrawal)
+    (pending,), = con.sql(f"SELECT count(*) FROM {table} WHERE {PENDING}").fetchall()
     if pending <= chunk_rows:
         return False
+    (rows, last), = con.sql(f"SELECT count(*), max(rowid) FROM {table}").fetchall()
     shares = -(-rows // chunk_rows)  # the table's rows bound the pending persons' rows
     # persons without a number are one group in `derive`: all of them in share 0
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _pending_persons AS
