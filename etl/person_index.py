@@ -234,9 +234,13 @@ def last_rows(source: str, table: str) -> str:
 def read_last(table: str, persons: str) -> str:
     """A SELECT of the stored PERSON_LAST groups of the persons `persons` selects, one row
     per group: person_key, grp, value_h, last_date."""
+    # By rowid: the persons' rows found on the key column alone, then only theirs read
+    # whole. A semi-join on person_key read every person's groups (40M relief rows, 6M
+    # persons: 107 ms warm, 730 ms cold, against 25 and 150 ms).
+    last = schema.PERSON_LAST[table]
     return (f"SELECT person_key, g.grp, g.value_h, g.last_date FROM ("
-            f"SELECT person_key, unnest(groups) AS g FROM {schema.PERSON_LAST[table]} "
-            f"WHERE person_key IN ({persons}))")
+            f"SELECT person_key, unnest(groups) AS g FROM {last} WHERE rowid IN ("
+            f"SELECT rowid FROM {last} WHERE person_key IN ({persons})))")
 
 
 def _per_person(groups: str) -> str:

@@ -163,8 +163,11 @@ def recede(con: duckdb.DuckDBPyConnection) -> None:
         return
     con.execute(f"CREATE OR REPLACE TEMP TABLE {LAST} AS "
                 f"{person_index.read_last('relief', f'SELECT person_key FROM {PERSONS}')}")
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _withdrawn AS SELECT * FROM relief
-                    WHERE batch_id IN (SELECT batch_id FROM {BATCHES})""")
+    # the batches as constants: DuckDB then skips row groups by batch_id (a batch's rows lie
+    # together, in the last row groups after a monthly file), where a join read them all
+    batches = {"b": [b for (b,) in con.execute(f"SELECT batch_id FROM {BATCHES}").fetchall()]}
+    con.execute("""CREATE OR REPLACE TEMP TABLE _withdrawn AS SELECT * FROM relief
+                   WHERE list_contains($b, batch_id)""", batches)
     _recede(con, "_withdrawn", f"SELECT person_key FROM {PERSONS}")
     back = f"SELECT * FROM {RELIEF} WHERE archived"
     con.execute(f"""INSERT INTO {FOLLOWING} SELECT person_key FROM _receded_persons
