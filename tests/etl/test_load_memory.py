@@ -9,7 +9,7 @@ import pytest
 
 from etl import derived, memory, withdraw
 from tests import messy_files as mf
-from tests.withdraw_history import A_ROWS, copy_state, load_into
+from tests.withdraw_history import A_ROWS, load_into
 
 
 def _shown(limit: str) -> str:
@@ -44,20 +44,15 @@ def test_share_follows_rows(monkeypatch):
     assert memory.share(2_000) == memory.share() == "900MB"
 
 
-def test_monthly_load_and_withdrawal_hold_the_small_share(tmp_path, limits_seen, monkeypatch):
+def test_small_batches_hold_the_small_share_and_big_ones_the_whole(tmp_path, limits_seen,
+                                                                   monkeypatch):
     monkeypatch.delenv("UNION_DASH_LOAD_MEMORY", raising=False)
-    batch = load_into(tmp_path / "w.duckdb", mf.write_csv(tmp_path / "march.csv", A_ROWS))
-    withdraw.withdraw(tmp_path / "w.duckdb", batch.batch_id)
+    db, march = tmp_path / "w.duckdb", mf.write_csv(tmp_path / "march.csv", A_ROWS)
+    withdraw.withdraw(db, load_into(db, march).batch_id)
     # the file, its withdrawal, and the station registry's load when tests/registry.py
     # made the warehouse here rather than copied one it made before
     assert limits_seen[-2:] == [_shown(memory.SMALL)] * 2
     assert set(limits_seen) == {_shown(memory.SMALL)}
-
-
-def test_big_batch_holds_the_whole_share(loaded, tmp_path, limits_seen, monkeypatch):
-    monkeypatch.delenv("UNION_DASH_LOAD_MEMORY", raising=False)
-    monkeypatch.setattr(memory, "SMALL_ROWS", len(A_ROWS))  # A's five rows count as big
-    db = copy_state(loaded, "a", tmp_path)
-    withdraw.withdraw(db, loaded["a"].batch_id)
-    load_into(db, loaded["files"]["a"])
-    assert limits_seen == [_shown(memory.WHOLE)] * 2
+    monkeypatch.setattr(memory, "SMALL_ROWS", len(A_ROWS))  # its five rows count as big
+    withdraw.withdraw(db, load_into(db, march).batch_id)
+    assert limits_seen[-2:] == [_shown(memory.WHOLE)] * 2
