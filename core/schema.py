@@ -217,6 +217,15 @@ def archive(table: str) -> str:
 PENDING = "person_no IS NULL OR month_key IS NULL"
 
 
+def pending_keys(table: str) -> str:
+    """A SELECT of the person_key of `table`'s PENDING rows (a row per row), as two scans
+    of one IS NULL each: DuckDB skips the row groups whose statistics hold no NULL for one
+    column, but scanned both columns of every row for the OR (40M relief rows: 15 ms warm
+    against 1.4, read cold a second or more, in every load)."""
+    return (f"SELECT person_key FROM {table} WHERE person_no IS NULL UNION ALL "
+            f"SELECT person_key FROM {table} WHERE month_key IS NULL AND person_no IS NOT NULL")
+
+
 def derived_columns(table: str) -> tuple[str, ...]:
     """Columns of `table` the load computes itself rather than reads from a file."""
     if table == "persons":

@@ -19,7 +19,7 @@ import duckdb
 import polars as pl
 
 from core import schema
-from core.schema import PENDING
+from core.schema import PENDING, pending_keys
 
 # Breaks ties between a person's rows on the same day, so a rebuild is deterministic.
 TIEBREAK = {"relief": ("relief_id",), "training": ("enrolment_id",),
@@ -48,7 +48,7 @@ def _refresh_in_shares(con: duckdb.DuckDBPyConnection, table: str, chunk_rows: i
     # a WHERE, not a FILTER: DuckDB skips the row groups whose statistics say the columns
     # hold no NULL, where an aggregate over the table read them all (100M relief rows, read
     # cold: most of 1.1-2.2 s of every load and withdrawal)
-    (pending,), = con.sql(f"SELECT count(*) FROM {table} WHERE {PENDING}").fetchall()
+    (pending,), = con.sql(f"SELECT count(*) FROM ({pending_keys(table)})").fetchall()
     if pending <= chunk_rows:
         return False
     (rows, last), = con.sql(f"SELECT count(*), max(rowid) FROM {table}").fetchall()
@@ -57,7 +57,7 @@ def _refresh_in_shares(con: duckdb.DuckDBPyConnection, table: str, chunk_rows: i
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _pending_persons AS
                     SELECT k.person_key, p.person_no,
                            coalesce(p.person_no, 0) % {shares} AS share
-                    FROM (SELECT DISTINCT person_key FROM {table} WHERE {PENDING}) k
+                    FROM (SELECT DISTINCT person_key FROM ({pending_keys(table)})) k
                     LEFT JOIN persons p USING (person_key)""")
     try:
         _forget_last(con, table, "SELECT person_key FROM _pending_persons")
@@ -87,7 +87,7 @@ def _refresh_in_shares(con: duckdb.DuckDBPyConnection, table: str, chunk_rows: i
 
 
 def _refresh_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    pending = con.sql(f"SELECT count(*) FROM {table} WHERE {PENDING}").fetchall()[0][0]
+    pending = con.sql(f"SELECT count(*) FROM ({pending_keys(table)})").fetchall()[0][0]
     if not pending:
         return
     # A narrow projection of the touched persons' rows goes to Polars, which sorts it once
@@ -95,9 +95,8 @@ def _refresh_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
     # DuckDB ran one window sort per dimension (10M relief rows: ~30 s against ~5 s).
     rows = con.sql(f"""SELECT t.rowid AS rid, p.person_no, {projection(table)} FROM {table} t
                        LEFT JOIN persons p USING (person_key)
-                       WHERE t.person_key IN (SELECT person_key FROM {table}
-                                              WHERE {PENDING})""").pl()
-    _forget_last(con, table, f"SELECT person_key FROM {table} WHERE {PENDING}")
+                       WHERE t.person_key IN ({pending_keys(table)})""").pl()
+    _forget_last(con, table, pending_keys(table))
     _keep_last(con, table, rows)
     # In row-id order: DuckDB updates row groups in turn (in a person's order, the same
     # update of 4*10^5 rows took 3.4 s instead of 0.2 s).
@@ -137,7 +136,7 @@ def refresh_staged(con: duckdb.DuckDBPyConnection, table: str, staged: str, pers
     per-person columns."""
     if table not in schema.PERSON_INDEX:
         return None
-    if con.sql(f"""SELECT count(*) FROM (SELECT person_key FROM {table} WHERE {PENDING}) t
+    if con.sql(f"""SELECT count(*) FROM ({pending_keys(table)}) t
                    ANTI JOIN {staged} s USING (person_key)""").fetchall()[0][0]:
         return None
     rows = con.sql(f"""SELECT t.row_id AS rid, p.person_no, {projection(table)}
