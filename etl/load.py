@@ -179,6 +179,8 @@ def _load(sources, db_path: Path, rejects_dir: Path | None, log, user: str | Non
                 result = _load_file(con, path, source, key, seen, swap.scratch(work), user,
                                     region)
                 results.append(result)
+                if result.status in ("loaded", "partial"):  # the load goes ahead
+                    swap.write_back(work)
                 say(result.message, path.name)
                 for note in result.notes:
                     say(Message("etl.load.note", {"note": note}), path.name)

@@ -121,6 +121,7 @@ def rewrite(db_path: Path, change: Callable[[duckdb.DuckDBPyConnection], None]) 
     readers see the warehouse before or after the change, never during it."""
     db_path = Path(db_path)
     with exclusive(db_path), working_copy(db_path) as work:
+        write_back(work)  # the change goes ahead whatever it finds
         con = duckdb.connect(str(work))
         try:
             change(con)
@@ -133,7 +134,7 @@ def swap_in(con: duckdb.DuckDBPyConnection, work: Path, db_path: Path,
             files_done: int = 0) -> None:
     """Checkpoint and close the working copy's connection, then put the copy in place (once
     a full copy is on disk: `_Flush`)."""
-    flush = _flushes.pop(Path(work), None)
+    flush = _flushes.get(Path(work))
     if flush is not None:
         flush.join()
         if flush.error is not None:  # a write-back error: the copy is not what was copied
@@ -192,7 +193,7 @@ def working_copy(db_path: Path) -> Iterator[Path]:
     try:
         if db_path.exists():
             if not _copy(db_path, work):
-                _flushes[work] = _Flush(work)
+                _flushes[work] = None  # a full copy: `write_back` starts its flush
             wal = db_path.with_name(db_path.name + ".wal")
             if wal.exists():
                 _copy(wal, work.with_name(work.name + ".wal"))
@@ -226,11 +227,20 @@ def _copy(source: Path, target: Path) -> bool:
     return False
 
 
+def write_back(work: Path) -> None:
+    """Start writing the working copy back to disk while the change runs, if it is a full
+    copy (a clone shares its blocks) and the change is going ahead: the copy leaves the
+    whole file in dirty pages, which the checkpoint's own fsync then wrote out under the
+    lock (most of its 1.6-1.8 s at 40M relief rows on ext4, bench/RESULTS.md). A change that
+    is refused, or a load whose files were all loaded before, drops its copy unwritten."""
+    work = Path(work)
+    if work in _flushes and _flushes[work] is None:
+        _flushes[work] = _Flush(work)
+
+
 class _Flush(threading.Thread):
-    """Writes a fresh full copy back to disk (fsync) while the change runs. The copy leaves
-    the whole file in dirty pages, which the checkpoint's own fsync then wrote out under the
-    lock: most of its 1.6-1.8 s at 40M relief rows on ext4 (bench/RESULTS.md). `swap_in`
-    waits for it and raises its error, if any, before the checkpoint."""
+    """Writes a full copy back to disk (fsync); `swap_in` waits for it and raises its error,
+    if any, before the checkpoint."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(name=f"flush {path.name}", daemon=True)
@@ -248,8 +258,8 @@ class _Flush(threading.Thread):
             self.error = exc
 
 
-# working copy -> the thread writing it back (a full copy's only)
-_flushes: dict[Path, _Flush] = {}
+# full working copy -> the thread writing it back (None until `write_back`)
+_flushes: dict[Path, _Flush | None] = {}
 
 
 # A clone takes new blocks only where DuckDB writes: a monthly file's load wrote 5-6 MB into

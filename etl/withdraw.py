@@ -224,6 +224,7 @@ def _withdraw(db_path: Path, batch_id: str, who: str, say: Say,
                 raise Refused("etl.withdrawal.outside", batch=batch_id, region=region)
             if plan.blocked:
                 raise Refused("etl.withdrawal.blocked", batch=batch_id, why=plan.blocked)
+            swap.write_back(work)  # not refused: the copy will be swapped in
             parts = publish.touched(con, [batch_id])  # while its rows exist
             persons = _remove(con, plan)
             # intent and outcome under the lock: a kill between them is reconciled later

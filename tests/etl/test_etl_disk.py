@@ -75,9 +75,10 @@ def test_working_copy_filling_the_disk(setup, capsys, monkeypatch):
 
 
 def test_full_copy_written_back_before_the_swap(setup, capsys, monkeypatch):
-    """A full copy (no clone) is written back to disk from a thread while the load runs;
-    the swap waits for it, and a write-back error (delayed allocation: ENOSPC only then)
-    stops the load with the warehouse as it was."""
+    """A full copy (no clone) is written back to disk from a thread while the load runs,
+    once a file has loaded (a load of files loaded before drops its copy unwritten); the
+    swap waits for it, and a write-back error (delayed allocation: ENOSPC only then) stops
+    the load with the warehouse as it was."""
     db, path, rejects, sha = setup
     monkeypatch.setattr(swap, "_clone", lambda source, target: False)  # as on ext4
     flushed, run = [], swap._Flush.run
@@ -90,6 +91,8 @@ def test_full_copy_written_back_before_the_swap(setup, capsys, monkeypatch):
     assert _load(capsys, db, path, rejects)[0] == 3
     assert [p.name for p in flushed] == [f".{db.name}.loading-{os.getpid()}"]
     assert not swap._flushes  # waited for, and let go
+    _load(capsys, db, path, rejects)  # the same file again: skipped, nothing written back
+    assert len(flushed) == 1 and not swap._flushes
     sha = _sha(db)
 
     def failing(self):
