@@ -48,7 +48,7 @@ def capture(con: duckdb.DuckDBPyConnection, batches: Sequence[str],
     if scoped:
         marts.scope(con, batches)  # the (month, county) pairs and persons' counties
         if not added:  # whose withdrawn rows follow their other rows, while they are there
-            touched.recede(con)
+            touched.recede(con, batches)
     return Change(batches, scoped, added)
 
 

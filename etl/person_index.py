@@ -129,7 +129,8 @@ def refresh_staged(con: duckdb.DuckDBPyConnection, table: str, staged: str, pers
     persons, every current row of whom is staged, except those in `following`: persons
     whose new rows all come after their last row (PERSON_LAST) and change no other row of
     theirs; their new rows take their columns from those last rows (`_following`; `known`
-    holds the persons' PERSON_LAST rows as they were, as `read_last` gives them). Only the
+    holds the persons' PERSON_LAST rows as `read_last` gives them, moved back past the rows
+    a withdrawal or correction took out: etl/touched.py). Only the
     rows whose columns change are written; they are returned (`rid` and the columns, as
     `derive` gives them) for the rollups to compare. None, leaving the table to `refresh`,
     when a pending row is of a person not staged, or nothing when the table has no

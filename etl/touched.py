@@ -138,13 +138,8 @@ def _following(con: duckdb.DuckDBPyConnection, added: bool) -> None:
     whose new rows follow their last rows (`_follow`), counting without the rows it replaced
     if those all came after the person's other rows (`_recede`: a correction of the latest
     file), else without any replaced row; after a withdrawal, those `recede` chose."""
-    if not added:  # made before the rows went (`recede`)
+    if not added or not _start_following(con):  # a withdrawal: made by `recede`
         return
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {FOLLOWING} (person_key UBIGINT)")
-    if "relief" not in schema.PERSON_INDEX or "relief" not in schema.PERSON_LAST:
-        return  # no per-person columns (bench/bench_etl.py)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {LAST} AS "
-                f"{person_index.read_last('relief', f'SELECT person_key FROM {PERSONS}')}")
     _recede(con, REPLACED, f"SELECT person_key FROM {PERSONS}")
     _follow(con, f"SELECT * FROM {RELIEF} WHERE NOT archived", f"""
         SELECT person_key FROM {RELIEF} ANTI JOIN {HARDSHIP} USING (person_key)
@@ -153,27 +148,34 @@ def _following(con: duckdb.DuckDBPyConnection, added: bool) -> None:
     con.execute("DROP TABLE _receded_persons")
 
 
-def recede(con: duckdb.DuckDBPyConnection) -> None:
-    """Before a withdrawal's rows go: FOLLOWING, the touched persons whose withdrawn rows
-    all come after their other rows (`_recede`) and whose rows that come back from the
-    archive, if any (the withdrawal of a correction), follow the rows that stay (`_follow`);
-    LAST, with their groups once the withdrawn rows are gone."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {FOLLOWING} (person_key UBIGINT)")
-    if "relief" not in schema.PERSON_INDEX or "relief" not in schema.PERSON_LAST:
+def recede(con: duckdb.DuckDBPyConnection, batches: Sequence[str]) -> None:
+    """Before a withdrawal's rows (of `batches`) go: FOLLOWING, the touched persons whose
+    withdrawn rows all come after their other rows (`_recede`) and whose rows that come back
+    from the archive, if any (the withdrawal of a correction), follow the rows that stay
+    (`_follow`); LAST, with their groups once the withdrawn rows are gone."""
+    if not _start_following(con):
         return
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {LAST} AS "
-                f"{person_index.read_last('relief', f'SELECT person_key FROM {PERSONS}')}")
     # the batches as constants: DuckDB then skips row groups by batch_id (a batch's rows lie
     # together, in the last row groups after a monthly file), where a join read them all
-    batches = {"b": [b for (b,) in con.execute(f"SELECT batch_id FROM {BATCHES}").fetchall()]}
     con.execute("""CREATE OR REPLACE TEMP TABLE _withdrawn AS SELECT * FROM relief
-                   WHERE list_contains($b, batch_id)""", batches)
+                   WHERE list_contains($b, batch_id)""", {"b": list(batches)})
     _recede(con, "_withdrawn", f"SELECT person_key FROM {PERSONS}")
     back = f"SELECT * FROM {RELIEF} WHERE archived"
     con.execute(f"""INSERT INTO {FOLLOWING} SELECT person_key FROM _receded_persons
                     ANTI JOIN ({back}) USING (person_key)""")
     _follow(con, back, "SELECT person_key FROM _receded_persons")
     con.execute("DROP TABLE _withdrawn; DROP TABLE _receded_persons")
+
+
+def _start_following(con: duckdb.DuckDBPyConnection) -> bool:
+    """An empty FOLLOWING, and LAST as it is for the touched persons; False, with no LAST,
+    where relief keeps no last rows (bench/bench_etl.py runs without per-person columns)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {FOLLOWING} (person_key UBIGINT)")
+    if "relief" not in schema.PERSON_INDEX or "relief" not in schema.PERSON_LAST:
+        return False
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {LAST} AS "
+                f"{person_index.read_last('relief', f'SELECT person_key FROM {PERSONS}')}")
+    return True
 
 
 def _follow(con: duckdb.DuckDBPyConnection, new: str, candidates: str) -> None:

@@ -66,8 +66,8 @@ def receding(monkeypatch) -> list[tuple[int, int]]:
     seen: list[tuple[int, int]] = []
     choose = touched.recede
 
-    def spied(con):
-        choose(con)
+    def spied(con, batches):
+        choose(con, batches)
         seen.append(tuple(con.execute(
             f"SELECT (SELECT count(*) FROM {touched.FOLLOWING}), "
             f"(SELECT count(*) FROM {touched.PERSONS})").fetchall()[0]))
