@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
-DB     ?= data/warehouse.duckdb
+DB     ?= $(or $(UNION_DASH_DB),data/warehouse.duckdb)
 
 .PHONY: run serve-many alerts test install install-dev system-deps sample lint bench
 
@@ -10,7 +10,9 @@ DB     ?= data/warehouse.duckdb
 run: install
 	@# exit 3 = loaded, with the sample's deliberately bad rows rejected (data/rejects/)
 	@test -f $(DB) || $(PY) -m sample build --db $(DB) || [ $$? -eq 3 ]
-	$(PY) -m streamlit run dashboard.py
+	@# a warehouse an earlier version of the program made: brought up to date (etl/warehouse.py)
+	$(PY) -m etl upgrade --db $(DB)
+	UNION_DASH_DB=$(DB) $(PY) -m streamlit run dashboard.py
 
 ## K dashboard processes (default: one per core) behind nginx on 127.0.0.1:8500, one warehouse.
 K ?= $(shell nproc)

@@ -3,12 +3,13 @@ version. Every page is declared once in ui/pages_registry.py; pages hold layout 
 
 from __future__ import annotations
 
+import duckdb
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
 from analytics import db
 from core.messages import render
-from ui import audit_trail, data, frame
+from ui import audit_trail, data, frame, upgrade_notice
 from ui.auth import can_see, login_gate
 from ui.filters import filter_bar, language, say_scope
 from ui.pages_registry import HOME, PAGES
@@ -45,6 +46,7 @@ def main() -> None:
     frame.refuse_link([p.url for p in PAGES if can_see(user.role, p.file)])
     nav = st.navigation(pages)
     frame.follow_link(pages, nav)  # the page a link named, whichever run resolved first
+    lacked = upgrade_notice.notice(user, lang)  # a warehouse from an earlier version
     # After the link's page switch: a switch drops the widget values of the run it ends, so
     # the link's filters are seeded in the run that shows its page.
     f = filter_bar(lang)
@@ -62,6 +64,10 @@ def main() -> None:
         # Streamlit keeps no widget values of a run stopped early, so the sidebar's language,
         # granularity and toggles fell back to nothing on the next click.
         pass
+    except duckdb.Error:
+        if not lacked:
+            raise
+        st.info(render("app.page_needs_upgrade", lang))  # not the Binder Error of what it lacks
     finally:
         frame.leave()
 

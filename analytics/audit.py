@@ -15,6 +15,7 @@ from core.warehouse import audit_path
 
 ACTION_LABELS = {"login": ("登录", "log-in"), "logout": ("退出登录", "log-out"),
                  "load": ("导入数据", "load"), "withdraw": ("撤销导入", "withdrawal"),
+                 "upgrade": ("更新数据仓库", "warehouse upgrade"),
                  "export": ("导出", "export"), "briefing": ("汇报材料", "briefing"),
                  "audit": ("审计日志", "audit log"),
                  # alerts/: a rule fired or cleared, each delivery attempt, a rule saved

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import duckdb
 import polars as pl
 
-from core import festival
+from core import festival, schema
 from core.warehouse import DataVersion, file_stamp, warehouse_path
 
 T = TypeVar("T")
@@ -167,3 +167,10 @@ def per_file(fn: Callable[..., T]) -> Callable[..., T]:
 @per_file
 def data_version() -> DataVersion:
     return warehouse().version()
+
+
+@per_file
+def columns() -> frozenset[tuple[str, str]]:
+    """The warehouse's own (table, column) pairs: what a warehouse older than the code lacks
+    is etl.warehouse.lacking of them (ui/upgrade_notice.py)."""
+    return frozenset(rows(schema.COLUMNS_SQL))

@@ -45,9 +45,11 @@ CHECK_TABLES: dict[str, tuple[str, ...]] = {
 
 
 def computed() -> bool:
-    """Whether a load has computed the checks yet (a new, empty warehouse has no dq_* tables)."""
-    return db.query("SELECT count(*) AS n FROM information_schema.tables "
-                    "WHERE table_name = 'dq_checks'")["n"][0] > 0
+    """Whether a load has computed the checks yet: a new warehouse has their tables, empty,
+    and no batch (one made before `etl.warehouse.init` made them has no dq_* tables)."""
+    tables = db.rows("SELECT count(*) FROM information_schema.tables "
+                     "WHERE table_name = 'dq_checks'")[0][0]
+    return tables > 0 and db.rows("SELECT EXISTS (FROM load_batches)")[0][0]
 
 
 def _where(f: Filters, day: str | None, station: bool) -> Where:

@@ -43,7 +43,7 @@ ENV = AUDIT_ENV  # where the log lives is core/warehouse.py's to say
 SUFFIX = AUDIT_SUFFIX
 BUSY_TIMEOUT_S = 30.0
 # The actions the program records; `record` accepts others (a later feature's own).
-ACTIONS = ("login", "logout", "load", "withdraw", "export", "briefing", "audit")
+ACTIONS = ("login", "logout", "load", "withdraw", "upgrade", "export", "briefing", "audit")
 
 _log = logging.getLogger(__name__)
 _SCHEMA = """

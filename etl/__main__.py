@@ -1,4 +1,4 @@
-"""Command line: `python -m etl init|load|zero-report|batches|withdraw|refresh|publish-facts ...` (the sample's is `python -m sample`).
+"""Command line: `python -m etl init|load|zero-report|batches|withdraw|refresh|upgrade|publish-facts ...` (the sample's is `python -m sample`).
 
 Exit codes of `load`: 0 every row loaded; 3 some rows rejected, the rest loaded; 2 a file
 loaded nothing (unreadable, unknown kind, required columns missing), or the copy or the
@@ -40,6 +40,9 @@ register("etl.cli", {
                       "(Hulunbuir)"),
     "no_warehouse": ("数据仓库 {path} 不存在", "no warehouse at {path}"),
     "recomputed": ("已重新计算全部派生表", "every derived table recomputed ({s} s)"),
+    "up_to_date": ("数据仓库已是最新，未改动", "the warehouse is up to date, left as it is"),
+    "upgraded": ("已按本版本更新数据仓库（原缺 {n} 项：{what}），用时 {s} 秒",
+                 "the warehouse brought up to this version (it lacked {n}: {what}) in {s} s"),
     "published": ("已发布 {n} 个分区", "{n} partitions published ({s} s)"),
 })
 
@@ -180,6 +183,31 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    """A warehouse made by an earlier version brought up to date (etl/warehouse.py)."""
+    import time
+
+    from etl import warehouse
+    from etl.swap import WriteFailed
+
+    if not args.db.exists():
+        _say(Message("etl.cli.no_warehouse", {"path": args.db}))
+        return 2
+    started = time.perf_counter()
+    try:
+        lacked = warehouse.upgrade(args.db)
+    except WriteFailed as e:
+        _say(str(e))
+        return 2
+    if not lacked:
+        _print("up_to_date", f"{args.db}:")
+        return 0
+    what = ", ".join(lacked[:5]) + ("…" if len(lacked) > 5 else "")
+    _print("upgraded", f"{args.db}:", n=len(lacked), what=what,
+           s=f"{time.perf_counter() - started:.1f}")
+    return 0
+
+
 def cmd_refresh(args: argparse.Namespace) -> int:
     """Every derived table made again from the facts (etl/derived.py), swapped in whole."""
     import time
@@ -266,9 +294,18 @@ def parser() -> argparse.ArgumentParser:
         "season tables, data-quality findings) from the facts",
         description="A load or a withdrawal refreshes the derived tables for what its batch "
         "touched; this makes them all again from the facts, under the same lock and swap "
-        "as a load (after an upgrade, or to check).")
+        "as a load (to check; after an upgrade of the code, `upgrade` does this when needed).")
     refresh.add_argument("--db", type=Path, default=paths.warehouse_path())
     refresh.set_defaults(run=cmd_refresh)
+    upgrade = sub.add_parser(
+        "upgrade", help="bring a warehouse made by an earlier version up to date (only if it "
+        "lacks a table or column this version reads)",
+        description="Compares the warehouse with an empty one this version makes; if it lacks "
+        "anything, adds the tables and columns and makes every derived table again (as "
+        "refresh), under the lock and swap of a load. `make run` runs it before the dashboard "
+        "starts; the dashboard offers it to staff when it finds the warehouse older.")
+    upgrade.add_argument("--db", type=Path, default=paths.warehouse_path())
+    upgrade.set_defaults(run=cmd_upgrade)
     facts = sub.add_parser(
         "publish-facts", help="write every fact table again as Hive-partitioned Parquet "
         "(<table>/year=<Y>/data.parquet) for Spark, Trino or pyarrow",
