@@ -27,25 +27,10 @@ def header_key(cell: object) -> str:
     return mappings.normalise_header(cell).strip("*:：") if cell is not None else ""
 
 
-@functools.cache
+@functools.lru_cache(maxsize=4096)  # bounded: the rows scanned hold data cells too
 def _without_unit(key: str) -> str:
     """慰问金额（元） → 慰问金额: a unit in brackets is a variant, not another column."""
     return re.sub(r"（[^）]*）$", "", key)
-
-
-@functools.cache
-def _unitless_headers(col: Column) -> frozenset[str]:
-    return frozenset(_without_unit(h) for h in col.headers)
-
-
-def _header_matches(key: str, col: Column) -> bool:
-    # cached: a header row is matched against every column of every kind
-    if not key:
-        return False
-    if key in col.headers or _without_unit(key) in _unitless_headers(col):
-        return True
-    # the county column in any region's words (所属区（市）县, 县（市、区）, 旗县 …)
-    return col.type == "county" and vocabulary.is_county_header(key)
 
 
 @dataclass(frozen=True)
@@ -64,13 +49,17 @@ class HeaderMatch:
 def match_row(row: list[str | None], index: int) -> HeaderMatch | None:
     """The kind whose headers this row matches best, or None if it matches none."""
     keys = [header_key(c) for c in row]
+    named = [_columns_named(k) for k in keys]  # per position, the columns its header names
     dropped = sum(k in DROPPED_HEADERS for k in keys)
     best = None
+    hit = {c.kind for cols in named for c in cols}  # most rows scanned are data: none
     for kind in mappings.kinds():
+        if kind not in hit:
+            continue
         found: dict[int, Column] = {}
-        for col in mappings.columns(kind):
-            pos = next((i for i, k in enumerate(keys)
-                        if i not in found and _header_matches(k, col)), None)
+        for col in mappings.columns(kind):  # each column at its first free position
+            pos = next((i for i, cols in enumerate(named) if col in cols and i not in found),
+                       None)
             if pos is not None:
                 found[pos] = col
         if len(found) >= 2:
@@ -78,6 +67,45 @@ def match_row(row: list[str | None], index: int) -> HeaderMatch | None:
             if best is None or match.score > best.score:
                 best = match
     return best
+
+
+@dataclass(frozen=True)
+class _Index:
+    """Per mappings: each header → the columns it names, the same without a unit, and the
+    county columns, which a header in any region's words names."""
+    kinds: dict
+    exact: dict[str, frozenset[Column]]
+    unitless: dict[str, frozenset[Column]]
+    county: frozenset[Column]
+
+
+_index: list[_Index] = []
+
+
+def _index_of(kinds: dict) -> _Index:
+    if not _index or _index[0].kinds is not kinds:  # the mappings were read again
+        every = [c for kind in kinds for c in mappings.columns(kind)]
+        exact: dict[str, set[Column]] = {}
+        unitless: dict[str, set[Column]] = {}
+        for col in every:
+            for h in col.headers:
+                exact.setdefault(h, set()).add(col)
+                unitless.setdefault(_without_unit(h), set()).add(col)
+        _index[:] = [_Index(kinds, {h: frozenset(c) for h, c in exact.items()},
+                            {h: frozenset(c) for h, c in unitless.items()},
+                            frozenset(c for c in every if c.type == "county"))]
+    return _index[0]
+
+
+def _columns_named(key: str) -> frozenset[Column]:
+    """The columns, of every kind, that a header names: by one of their headers, with or
+    without its unit, or (the county column) in any region's words (所属区（市）县, 旗县 …)."""
+    if not key:
+        return frozenset()
+    index = _index_of(mappings.kinds())  # the same dict until the mappings' caches are cleared
+    found = index.exact.get(key, frozenset()) | index.unitless.get(_without_unit(key),
+                                                                   frozenset())
+    return found | index.county if vocabulary.is_county_header(key) else found
 
 
 def find_header(head: list[list[str | None]]) -> HeaderMatch | None:
