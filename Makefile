@@ -33,14 +33,20 @@ test: system-deps install-dev
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# uv installs the same requirements as pip in a sixth of the time (a fresh venv with the dev
+# tools: 9 s against 53 s here); pip does it where uv cannot be installed or reach an index.
+# uv reads no pip.conf: PIP_FIND_LINKS (a folder of wheels) is handed on.
+UV_INSTALL = $(PY) -m uv pip install -q --python $(PY) $(if $(PIP_FIND_LINKS),--find-links $(PIP_FIND_LINKS))
+PIP_INSTALL = $(PY) -m pip install -q
+
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements.txt
+	$(PIP_INSTALL) uv && $(UV_INSTALL) -r requirements.txt \
+	  || { $(PIP_INSTALL) --upgrade pip && $(PIP_INSTALL) -r requirements.txt; }
 	touch $@
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
-	$(PY) -m pip install -q -r requirements-dev.txt
+	$(UV_INSTALL) -r requirements-dev.txt || $(PIP_INSTALL) -r requirements-dev.txt
 	touch $@
 
 ## Debian packages: Chromium (PNG/SVG export) and its headless shell (browser tests), a CJK
