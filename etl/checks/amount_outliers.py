@@ -13,9 +13,10 @@ a batch the counts of the amounts it touched move by its signed change (`DELTA`:
 the rows it replaced or took out), and the strata and types it touched get their statistics
 from those counts, not from their rows (a stratum's rows grow with the
 warehouse's history: reading them made each load cost more as the warehouse grew). The rows
-it wrote are scored, and the other rows only where a score can have changed: every row of a
-stratum whose median, MAD or size class moved, and the rows of a relief type whose p99 moved
-above $f x the lower of the old and new p99. A full refresh, too, takes the p99 from the
+it wrote are scored, and the other rows only where a finding can have changed: the rows of a
+stratum whose median, MAD or size class moved that were flagged or now lie beyond its robust-z
+band, and the rows of a relief type whose p99 moved above $f x the lower of the old and new
+p99. A full refresh, too, takes the p99 from the
 counts (`all_p99_from_counts`): quantile_cont over the rows holds every amount of a type in
 memory and cannot spill (run alone at 10M rows it failed under a 200 MB limit, which
 scales to a load's 2 GB at 100M).
@@ -138,6 +139,16 @@ STRATA_COUNTS = (f"(SELECT c.* FROM dq_amount_stratum_counts c "
 # staged copy, whose per-person columns may be older than the table's).
 COLUMNS = ("relief_id, person_key, county_code, station_code, relief_date, relief_type, "
            "recipient_group, fund_source, amount_yuan, batch_id")
+# Per stratum whose statistics moved and that is big enough for the robust z: its median and
+# the distance from it beyond which |z| > $z. Its rows within it were not flagged by that rule
+# and are not now, so of its rows only those beyond it (0.1% nearer: rounding), and the rows
+# flagged before (their score and group median move), are scored again: a stratum's rows grow
+# with the warehouse's history, its outliers do not.
+BANDS = """SELECT relief_type, county_code, med,
+       CASE WHEN mad > 0 THEN $z * mad / 0.6745 WHEN meanad > 0 THEN $z * 1.253314 * meanad
+       END AS half
+FROM dq_amount_groups SEMI JOIN _groups_moved USING (relief_type, county_code)
+WHERE n >= $n"""
 SAME = ("o.med IS NOT DISTINCT FROM n.med AND o.mad IS NOT DISTINCT FROM n.mad AND "
         "o.meanad IS NOT DISTINCT FROM n.meanad AND (o.n >= $n) = (n.n >= $n)")
 
@@ -178,9 +189,10 @@ ORDER BY r.relief_type, r.county_code, r.relief_date, f.rule
 """,
     # Findings are per relief row, scored against its stratum's statistics and its type's
     # p99: the touched strata and types get new statistics; the batch's rows are scored,
-    # and so is every row of a stratum whose statistics moved (its z scores move) and of a
-    # type whose p99 moved, above $f x the lower p99 (below it no row was or is flagged by
-    # that rule; above it the status or the score may change).
+    # and so are, in a stratum whose statistics moved, its rows flagged before and those
+    # beyond its new robust-z band (`BANDS`), and the rows of a type whose p99 moved, above
+    # $f x the lower p99 (below it no row was or is flagged by that rule; above it the
+    # status or the score may change).
     scope=Scope(
         "relief row, by relief type x county (robust z) and relief type (p99)",
         stale=f"relief_id IN (SELECT relief_id FROM _outlier_rows UNION ALL "
@@ -218,8 +230,13 @@ ORDER BY r.relief_type, r.county_code, r.relief_date, f.rule
                     FROM _p99_before o FULL JOIN (SELECT * FROM dq_amount_p99
                                                   WHERE relief_type IN {TYPES}) n
                     USING (relief_type) WHERE o.p99 IS DISTINCT FROM n.p99)
-                SELECT {COLUMNS} FROM relief r
-                SEMI JOIN _groups_moved g USING (relief_type, county_code)
+                SELECT {COLUMNS} FROM relief r JOIN ({BANDS}) b USING (relief_type, county_code)
+                WHERE r.amount_yuan > 0
+                  AND abs(ln(r.amount_yuan::DOUBLE) - b.med) > 0.999 * b.half
+                UNION
+                SELECT {COLUMNS} FROM relief WHERE relief_id IN (
+                    SELECT relief_id FROM dq_amount_outliers
+                    SEMI JOIN _groups_moved USING (relief_type, county_code))
                 UNION
                 SELECT {COLUMNS} FROM {touched.PERSON_RELIEF}
                 WHERE relief_id IN (SELECT relief_id FROM {touched.RELIEF})

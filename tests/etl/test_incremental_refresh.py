@@ -219,6 +219,39 @@ def test_a_load_elsewhere_that_moves_a_types_p99_rescores_rows_it_did_not_touch(
     assert change_files.derived_differences(db, change_files.full_refresh_of(db, tmp_path)) == {}
 
 
+def test_a_load_that_moves_a_strata_statistics_rescores_its_rows_beyond_the_band(tmp_path):
+    """A stratum's median and MAD move with a batch of other persons' rows: a row the batch
+    did not touch becomes an outlier (it lies beyond the narrower band now), then a batch
+    that widens the band clears the rows flagged before. The scoped refresh reads only the
+    stratum's flagged rows and those beyond its band (etl/checks/amount_outliers.py BANDS),
+    and gives a full refresh's findings."""
+    db = registered(tmp_path / "w.duckdb")
+    *_, other = change_files.stations(db)
+
+    def flagged() -> list[int]:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            return [a for (a,) in con.sql(
+                "SELECT amount_yuan::INTEGER FROM dq_amount_outliers WHERE rule = 'robust_z' "
+                "ORDER BY ALL").fetchall()]
+        finally:
+            con.close()
+
+    def loaded(name: str, amounts: list[int], start: int) -> None:
+        path = change_files.csv(tmp_path / name, RELIEF_HEADER,
+                                change_files.dated_rows(other, amounts, start))
+        assert load.load_files([path], db, rejects_dir=tmp_path / "rej").exit_code == 0
+        assert change_files.derived_differences(
+            db, change_files.full_refresh_of(db, tmp_path)) == {}, name
+
+    loaded("spread.csv", [200, 250, 300, 350, 400] * 6 + [700, 1000], 0)
+    assert flagged() == [1000]  # 700 lies within the band
+    loaded("narrow.csv", [300] * 30, 40)  # MAD 0 now: the mean deviation, a narrower band
+    assert flagged() == [700, 1000]
+    loaded("wide.csv", [100, 150, 600, 900, 1200, 1500] * 10, 80)
+    assert flagged() == []
+
+
 def test_kept_amount_statistics_are_those_of_the_rows(tmp_path):
     """The outlier check's strata statistics are made from kept counts per amount
     (dq_amount_stratum_counts), not from the rows: after loads and withdrawals that add
