@@ -57,9 +57,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "of Hailar, Bairin Left Banner and Xilin County are reproduced as written."),
     "no_warehouse": ("未找到数据仓库 {path}。请先运行 `python -m sample build` 生成示例数据。",
                      "No warehouse at {path}. Run `python -m sample build` to build the sample."),
-    "warehouse_older": ("数据仓库 {path} 由本程序的较早版本建成，缺少本版本读取的 {n} 项（{what}），"
+    "warehouse_older": ("数据仓库由本程序的较早版本建成，缺少本版本读取的 {n} 项（{what}），"
                         "部分页面在更新前无法显示。{how}",
-                        "The warehouse {path} was made by an earlier version of this program and "
+                        "The warehouse was made by an earlier version of this program and "
                         "lacks {n} things this version reads ({what}); some pages cannot show "
                         "until it is brought up to date. {how}"),
     "upgrade_how_staff": ("点击下方按钮更新（与导入一样加锁并整体替换，数据不变），或在服务器上运行 "

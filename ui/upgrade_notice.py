@@ -42,7 +42,7 @@ def notice(user: User, lang: str) -> list[str]:
     staff = can(user.role, "upload")
     how = render("app.upgrade_how_staff" if staff else "app.upgrade_how_others", lang, path=path)
     named = ", ".join(what[:3]) + ("…" if len(what) > 3 else "")
-    st.warning(render("app.warehouse_older", lang, path=path, n=len(what), what=named, how=how),
+    st.warning(render("app.warehouse_older", lang, n=len(what), what=named, how=how),
                icon=":material/upgrade:")
     if staff:
         # a callback: it runs before the next run, which a link's page switch may rerun
