@@ -8,6 +8,8 @@ Binder Error on a warehouse from before it until the next load (etl/warehouse.py
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from analytics import db
@@ -16,10 +18,16 @@ from ui import audit_trail, data
 from ui.auth import User, can
 from ui.etl_actions import WriteFailed, warehouse
 
+_log = logging.getLogger(__name__)
+
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _lacking(token: str) -> list[str]:
-    return warehouse.lacking(db.columns())
+    try:
+        return warehouse.lacking(db.columns())
+    except Exception:  # noqa: BLE001 - the check must not take every page down with it
+        _log.exception("could not compare the warehouse with this version's tables")
+        return []
 
 
 def lacking() -> list[str]:

@@ -113,3 +113,18 @@ def test_the_next_load_brings_it_up_to_date_too(current, tmp_path):
     db = _older(current, tmp_path)
     load_into(db, mf.write_csv(tmp_path / "march_corrected.csv", B_ROWS))
     assert warehouse.lacking_in(db) == []
+
+
+def test_a_check_that_cannot_run_leaves_the_pages_as_they_are(current, tmp_path, monkeypatch,
+                                                                local_staff):
+    """The comparison itself failing (here: making the empty warehouse) is logged, not shown:
+    the pages of an up-to-date warehouse must not go down with it."""
+    def broken() -> frozenset:
+        raise OSError("the national divisions could not be read")
+
+    monkeypatch.setattr(warehouse, "_expected", broken)
+    db = tmp_path / "copy.duckdb"
+    shutil.copyfile(current, db)
+    at = _dashboard(db, monkeypatch, "pages/relief.py")
+    assert not at.exception, [e.value for e in at.exception]
+    assert not any("较早版本" in w.value for w in at.warning)
