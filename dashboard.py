@@ -64,7 +64,7 @@ def main() -> None:
         # Streamlit keeps no widget values of a run stopped early, so the sidebar's language,
         # granularity and toggles fell back to nothing on the next click.
         pass
-    except duckdb.Error:
+    except (duckdb.Error, db.WarehouseOlder):
         if not lacked:
             raise
         st.info(render("app.page_needs_upgrade", lang))  # not the Binder Error of what it lacks

@@ -20,7 +20,8 @@ from typing import Any, TypeVar
 import duckdb
 import polars as pl
 
-from core import festival, schema
+from core import festival, warehouse_tables
+from core.messages import render
 from core.warehouse import DataVersion, file_stamp, warehouse_path
 
 T = TypeVar("T")
@@ -169,8 +170,24 @@ def data_version() -> DataVersion:
     return warehouse().version()
 
 
+class WarehouseOlder(ValueError):
+    """The warehouse lacks tables or columns this version reads (made by an earlier one)."""
+
+
+def require_current() -> None:
+    """Refuse, with what to run, a warehouse an earlier version made: for what reads the
+    warehouse outside the dashboard's notice (a briefing by command or subscription)."""
+    what = lacking()
+    if what:
+        path = warehouse_path()
+        words = {"n": len(what), "what": ", ".join(what[:3]) + ("…" if len(what) > 3 else ""),
+                 "path": path}
+        raise WarehouseOlder(f"{render('app.warehouse_older_run', 'zh', **words)} / "
+                             f"{render('app.warehouse_older_run', 'en', **words)}")
+
+
 @per_file
-def columns() -> frozenset[tuple[str, str]]:
-    """The warehouse's own (table, column) pairs: what a warehouse older than the code lacks
-    is etl.warehouse.lacking of them (ui/upgrade_notice.py)."""
-    return frozenset(rows(schema.COLUMNS_SQL))
+def lacking() -> list[str]:
+    """What the warehouse lacks that this version reads, one made by an earlier version
+    (core/warehouse_tables.py); [] when nothing."""
+    return warehouse_tables.lacking(rows(warehouse_tables.COLUMNS_SQL))

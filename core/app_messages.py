@@ -57,16 +57,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "of Hailar, Bairin Left Banner and Xilin County are reproduced as written."),
     "no_warehouse": ("未找到数据仓库 {path}。请先运行 `python -m sample build` 生成示例数据。",
                      "No warehouse at {path}. Run `python -m sample build` to build the sample."),
-    "warehouse_older": ("数据仓库由本程序的较早版本建成，缺少本版本读取的 {n} 项（{what}），"
-                        "部分页面在更新前无法显示。{how}",
+    "warehouse_older": ("数据仓库由本程序的较早版本建成，缺少本版本读取的 {n} 项表或列，"
+                        "部分页面在更新前可能无法显示。{how}",
                         "The warehouse was made by an earlier version of this program and "
-                        "lacks {n} things this version reads ({what}); some pages cannot show "
-                        "until it is brought up to date. {how}"),
-    "upgrade_how_staff": ("点击下方按钮更新（与导入一样加锁并整体替换，数据不变），或在服务器上运行 "
-                          "`python -m etl upgrade --db {path}`；下次导入文件时也会自动更新。",
-                          "Update it with the button below (under a load's lock and swap; the "
-                          "data stay as they are), or run `python -m etl upgrade --db {path}` on "
-                          "the server; the next file loaded also brings it up to date."),
+                        "lacks {n} tables or columns this version reads; some pages may not "
+                        "show until it is brought up to date. {how}"),
+    "warehouse_older_run": ("数据仓库 {path} 由本程序的较早版本建成，缺少 {n} 项（{what}）；"
+                            "请先运行 python -m etl upgrade --db {path}",
+                            "the warehouse {path} was made by an earlier version (it lacks {n}: "
+                            "{what}); run python -m etl upgrade --db {path} first"),
+    "upgrade_how_staff": ("缺少：{what}。点击下方按钮更新（与导入一样加锁并整体替换，数据不变），"
+                          "或在服务器上运行 `python -m etl upgrade --db {path}`；下次导入文件时"
+                          "也会自动更新。",
+                          "Lacking: {what}. Update it with the button below (under a load's lock "
+                          "and swap; the data stay as they are), or run `python -m etl upgrade "
+                          "--db {path}` on the server; the next file loaded also brings it up "
+                          "to date."),
     "upgrade_how_others": ("请联系数据管理人员更新（`python -m etl upgrade`）。",
                            "Ask your data staff to bring it up to date (`python -m etl upgrade`)."),
     "upgrade_button": ("更新数据仓库", "Bring the warehouse up to date"),

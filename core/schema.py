@@ -216,11 +216,6 @@ def archive(table: str) -> str:
 # (etl/person_index.py); the dashboard uses the columns only when no row is pending.
 PENDING = "person_no IS NULL OR month_key IS NULL"
 
-# The (table, column) pairs of the warehouse's own tables, in the connection's current
-# catalogue: what etl.warehouse.lacking compares with what this version of the code reads.
-COLUMNS_SQL = ("SELECT table_name, column_name FROM duckdb_columns() "
-               "WHERE database_name = current_database() AND schema_name = 'main'")
-
 
 def pending_keys(table: str) -> str:
     """A SELECT of the person_key of `table`'s PENDING rows (a row per row), as two scans

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from core import schema
+from core import schema, warehouse_tables
 from etl import marts, memory, person_index, quality, rollups, swap, touched
 
 
@@ -39,7 +39,10 @@ def capture(con: duckdb.DuckDBPyConnection, batches: Sequence[str],
     """Record what `batches` touch: after a load's rows are in (`added`), before a
     withdrawal's go."""
     batches = tuple(b for b in batches if b)
-    scoped = not touched.full_refresh_needed(con, batches)
+    # a warehouse an earlier version made: every derived table made again, in this version's
+    # shape (a scoped refresh writes into the tables as they are)
+    scoped = not (touched.full_refresh_needed(con, batches) or warehouse_tables.lacking(
+        con.execute(warehouse_tables.COLUMNS_SQL).fetchall()))
     if scoped:
         touched.capture(con, batches)
         changed, rows = con.execute(f"SELECT (SELECT count(*) FROM {touched.RELIEF}), "

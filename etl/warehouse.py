@@ -6,20 +6,19 @@ surrogate ids, the station registry) and makes the regions again.
 
 A warehouse made by an earlier version of this code can lack tables and columns that pages
 read (a new data-quality column, a new mart). `lacking` names them, comparing the warehouse
-with an empty one this code makes in memory, and `upgrade` makes everything again (`prepare`,
-then every derived table), under the lock and swap of a load.
+with the tables this version records (core/warehouse_tables.py), and `upgrade` makes
+everything again (`prepare`, then every derived table), under the lock and swap of a load.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from core import schema
+from core import schema, warehouse_tables
 from etl import derived, key_types, mappings, memory, person_index, regions, rollups, swap
 
 
@@ -81,28 +80,19 @@ def prepare(con, deployment: tuple[list[str], bool] | None = None) -> None:
     regions.rebuild(con)
 
 
-COLUMNS_SQL = schema.COLUMNS_SQL
+COLUMNS_SQL = warehouse_tables.COLUMNS_SQL
+lacking = warehouse_tables.lacking
 
 
-@functools.cache
-def _expected() -> frozenset[tuple[str, str]]:
-    """The tables and columns of an empty warehouse this code makes (0.8 s, once a process)."""
+def made_tables() -> frozenset[tuple[str, str]]:
+    """The tables and columns of an empty warehouse this code makes: what
+    core/warehouse_tables.json records (`python -m etl.warehouse` writes it again)."""
     con = duckdb.connect(":memory:")
     try:
-        prepare(con)
-        derived.refresh_all(con)
+        _made(con)
         return frozenset(con.sql(COLUMNS_SQL).fetchall())
     finally:
         con.close()
-
-
-def lacking(have: Iterable[tuple[str, str]]) -> list[str]:
-    """What a warehouse with the (table, column) pairs `have` lacks that this code reads:
-    "table" for a missing table, "table.column" for a column of one it has; [] when none."""
-    have = set(have)
-    tables = {t for t, _ in have}
-    missing = sorted(_expected() - have)
-    return list(dict.fromkeys(t if t not in tables else f"{t}.{c}" for t, c in missing))
 
 
 def lacking_in(db_path: Path) -> list[str]:
@@ -147,3 +137,9 @@ def _complete(db_path: Path) -> bool:
                 and con.sql("SELECT count(*) FROM regions").fetchall()[0][0] > 0)
     finally:
         con.close()
+
+
+if __name__ == "__main__":  # python -m etl.warehouse: record this version's tables
+    warehouse_tables.RECORDED.write_text(warehouse_tables.as_json(made_tables()),
+                                         encoding="utf-8")
+    print(f"wrote {warehouse_tables.RECORDED}")

@@ -3,7 +3,8 @@ lacks and how to bring it up to date (a button for the roles that load, the comm
 others), and a page that reads what is missing says so instead of showing DuckDB's error.
 
 Without this, pages that read a newer table or column (数据质量's flag_key) failed with a
-Binder Error on a warehouse from before it until the next load (etl/warehouse.py `lacking`).
+Binder Error on a warehouse from before it until the next load. What it lacks is
+analytics.db.lacking (core/warehouse_tables.py).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ _log = logging.getLogger(__name__)
 @st.cache_data(show_spinner=False, max_entries=16)
 def _lacking(token: str) -> list[str]:
     try:
-        return warehouse.lacking(db.columns())
+        return db.lacking()
     except Exception:  # noqa: BLE001 - the check must not take every page down with it
         _log.exception("could not compare the warehouse with this version's tables")
         return []
@@ -48,9 +49,10 @@ def notice(user: User, lang: str) -> list[str]:
         return []
     path = db.warehouse_path()
     staff = can(user.role, "upload")
-    how = render("app.upgrade_how_staff" if staff else "app.upgrade_how_others", lang, path=path)
     named = ", ".join(what[:3]) + ("…" if len(what) > 3 else "")
-    st.warning(render("app.warehouse_older", lang, n=len(what), what=named, how=how),
+    how = render("app.upgrade_how_staff" if staff else "app.upgrade_how_others", lang, path=path,
+                 what=named)
+    st.warning(render("app.warehouse_older", lang, n=len(what), how=how),
                icon=":material/upgrade:")
     if staff:
         # a callback: it runs before the next run, which a link's page switch may rerun

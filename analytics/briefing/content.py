@@ -83,7 +83,9 @@ def _breakdown(codes: tuple[str, ...], f, by: str) -> pl.DataFrame:
 def region_row(region: str, scope: str = COUNTRY) -> pl.DataFrame:
     """The region's row of the reference table. A region outside the user's `scope` is
     refused (analytics.access.OutOfScope), one the warehouse does not know is a KeyError:
-    before any query, and before build_briefing starts Chromium for the charts."""
+    before any query, and before build_briefing starts Chromium for the charts; so is a
+    warehouse an earlier version made (analytics.db.WarehouseOlder, with what to run)."""
+    db.require_current()
     access.check_region(region, scope)
     row = reference.regions().filter(pl.col("region_code") == region)
     if not row.height:
