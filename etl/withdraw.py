@@ -237,9 +237,7 @@ def _withdraw(db_path: Path, batch_id: str, who: str, say: Say,
             publish.after_change(db_path, parts, user=who)  # a failure only warns
         finally:
             con.close()
-    result = WithdrawResult(plan, who, persons)
-    say(result.message)
-    return result
+    return WithdrawResult(plan, who, persons)  # its message is the caller's to say, once
 
 
 def _outside(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, region: str) -> list[str]:

@@ -41,7 +41,10 @@ def test_a_region_bound_user_cannot_withdraw_another_regions_batch(loaded, tmp_p
     assert "150402" in err and "outside your region" in err and "Traceback" not in err
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before  # nothing changed
     assert cli.main(["withdraw", batch, "--db", str(db), "--user", "hailar"]) == 0
-    assert "by hailar" in capsys.readouterr().out
+    said = capsys.readouterr()
+    assert "by hailar" in said.out
+    # what was withdrawn is said once: as the result, not also as progress before it
+    assert (said.out + said.err).count("撤销") == said.out.count("撤销") == 1, said
 
 
 def test_an_operator_login_is_not_limited(loaded, tmp_path, capsys, user_file):
