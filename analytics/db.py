@@ -180,8 +180,7 @@ def require_current() -> None:
     what = lacking()
     if what:
         path = warehouse_path()
-        words = {"n": len(what), "what": ", ".join(what[:3]) + ("…" if len(what) > 3 else ""),
-                 "path": path}
+        words = {"n": len(what), "what": warehouse_tables.named(what), "path": path}
         raise WarehouseOlder(f"{render('app.warehouse_older_run', 'zh', **words)} / "
                              f"{render('app.warehouse_older_run', 'en', **words)}")
 

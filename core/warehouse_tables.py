@@ -37,6 +37,11 @@ def as_json(pairs: Iterable[tuple[str, str]]) -> str:
     return json.dumps(tables, ensure_ascii=False, indent=1) + "\n"
 
 
+def named(what: list[str], first: int = 3) -> str:
+    """The first few of `lacking`'s items, as a notice or a command line names them."""
+    return ", ".join(what[:first]) + ("…" if len(what) > first else "")
+
+
 def lacking(have: Iterable[tuple[str, str]]) -> list[str]:
     """What a warehouse with the (table, column) pairs `have` lacks that this version reads:
     "table" for a missing table, "table.column" for a column of one it has; [] when none."""

@@ -183,48 +183,50 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_upgrade(args: argparse.Namespace) -> int:
-    """A warehouse made by an earlier version brought up to date (etl/warehouse.py)."""
+def _whole_change(args: argparse.Namespace, change) -> tuple[object, str] | None:
+    """`change(args.db)` on an existing warehouse: (its result, seconds as said), or None
+    when there is no warehouse or the change could not be written (said)."""
     import time
 
-    from etl import warehouse
     from etl.swap import WriteFailed
 
     if not args.db.exists():
         _say(Message("etl.cli.no_warehouse", {"path": args.db}))
-        return 2
+        return None
     started = time.perf_counter()
     try:
-        lacked = warehouse.upgrade(args.db)
+        result = change(args.db)
     except WriteFailed as e:
         _say(str(e))
+        return None
+    return result, f"{time.perf_counter() - started:.1f}"
+
+
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    """A warehouse made by an earlier version brought up to date (etl/warehouse.py)."""
+    from core import warehouse_tables
+    from etl import warehouse
+
+    done = _whole_change(args, warehouse.upgrade)
+    if done is None:
         return 2
+    lacked, seconds = done
     if not lacked:
         _print("up_to_date", f"{args.db}:")
-        return 0
-    what = ", ".join(lacked[:5]) + ("…" if len(lacked) > 5 else "")
-    _print("upgraded", f"{args.db}:", n=len(lacked), what=what,
-           s=f"{time.perf_counter() - started:.1f}")
+    else:
+        _print("upgraded", f"{args.db}:", n=len(lacked),
+               what=warehouse_tables.named(lacked, 5), s=seconds)
     return 0
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     """Every derived table made again from the facts (etl/derived.py), swapped in whole."""
-    import time
-
     from etl import derived
-    from etl.swap import WriteFailed
 
-    if not args.db.exists():
-        _say(Message("etl.cli.no_warehouse", {"path": args.db}))
+    done = _whole_change(args, derived.refresh_warehouse)
+    if done is None:
         return 2
-    started = time.perf_counter()
-    try:
-        derived.refresh_warehouse(args.db)
-    except WriteFailed as e:
-        _say(str(e))
-        return 2
-    _print("recomputed", f"{args.db}:", s=f"{time.perf_counter() - started:.1f}")
+    _print("recomputed", f"{args.db}:", s=done[1])
     return 0
 
 
@@ -300,8 +302,8 @@ def parser() -> argparse.ArgumentParser:
     upgrade = sub.add_parser(
         "upgrade", help="bring a warehouse made by an earlier version up to date (only if it "
         "lacks a table or column this version reads)",
-        description="Compares the warehouse with an empty one this version makes; if it lacks "
-        "anything, adds the tables and columns and makes every derived table again (as "
+        description="Compares the warehouse with the tables this version records "
+        "(core/warehouse_tables.json); if it lacks anything, adds the tables and columns and makes every derived table again (as "
         "refresh), under the lock and swap of a load. `make run` runs it before the dashboard "
         "starts; the dashboard offers it to staff when it finds the warehouse older.")
     upgrade.add_argument("--db", type=Path, default=paths.warehouse_path())

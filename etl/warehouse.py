@@ -5,7 +5,7 @@ A new warehouse (`init`) covers a federation's scope; every load and withdrawal 
 surrogate ids, the station registry) and makes the regions again.
 
 A warehouse made by an earlier version of this code can lack tables and columns that pages
-read (a new data-quality column, a new mart). `lacking` names them, comparing the warehouse
+read (a new data-quality column, a new mart). `lacking_in` names them, comparing the warehouse
 with the tables this version records (core/warehouse_tables.py), and `upgrade` makes
 everything again (`prepare`, then every derived table), under the lock and swap of a load.
 """
@@ -45,7 +45,7 @@ def init(db_path: Path, scope: Sequence[str], *, sample: bool = False) -> None:
 def _made(con: duckdb.DuckDBPyConnection, deployment: tuple[list[str], bool] | None = None
           ) -> None:
     """A new warehouse: `prepare`, and every derived table (empty), so that it lacks
-    nothing a page reads before its first load (`lacking`)."""
+    nothing a page reads before its first load (`lacking_in`)."""
     prepare(con, deployment)
     derived.refresh_all(con)
 
@@ -80,26 +80,23 @@ def prepare(con, deployment: tuple[list[str], bool] | None = None) -> None:
     regions.rebuild(con)
 
 
-COLUMNS_SQL = warehouse_tables.COLUMNS_SQL
-lacking = warehouse_tables.lacking
-
-
 def made_tables() -> frozenset[tuple[str, str]]:
     """The tables and columns of an empty warehouse this code makes: what
     core/warehouse_tables.json records (`python -m etl.warehouse` writes it again)."""
     con = duckdb.connect(":memory:")
     try:
         _made(con)
-        return frozenset(con.sql(COLUMNS_SQL).fetchall())
+        return frozenset(con.sql(warehouse_tables.COLUMNS_SQL).fetchall())
     finally:
         con.close()
 
 
 def lacking_in(db_path: Path) -> list[str]:
-    """`lacking` of the warehouse at `db_path`, read as it is on disk."""
+    """What the warehouse at `db_path`, read as it is on disk, lacks that this version reads
+    (core/warehouse_tables.lacking)."""
     con = duckdb.connect(str(db_path), read_only=True)
     try:
-        return lacking(con.sql(COLUMNS_SQL).fetchall())
+        return _lacking(con)
     finally:
         con.close()
 
@@ -115,13 +112,17 @@ def upgrade(db_path: Path) -> list[str]:
         return []
 
     def change(con: duckdb.DuckDBPyConnection) -> None:
-        if lacking(con.sql(COLUMNS_SQL).fetchall()):
+        if _lacking(con):
             prepare(con)
             memory.hold(con)
             derived.refresh_all(con)
 
     swap.rewrite(db_path, change)
     return before
+
+
+def _lacking(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return warehouse_tables.lacking(con.sql(warehouse_tables.COLUMNS_SQL).fetchall())
 
 
 def _complete(db_path: Path) -> bool:

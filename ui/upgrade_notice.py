@@ -14,26 +14,26 @@ import logging
 import streamlit as st
 
 from analytics import db
+from core import warehouse_tables
 from core.messages import render
-from ui import audit_trail, data
+from ui import audit_trail
 from ui.auth import User, can
 from ui.etl_actions import WriteFailed, warehouse
 
 _log = logging.getLogger(__name__)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _lacking(token: str) -> list[str]:
+_DONE = "_warehouse_upgraded"  # what the button's callback did, for the run after it
+
+
+def lacking() -> list[str]:
+    """What the current warehouse lacks that this version reads ([] when nothing); kept per
+    warehouse file by analytics.db."""
     try:
         return db.lacking()
     except Exception:  # noqa: BLE001 - the check must not take every page down with it
         _log.exception("could not compare the warehouse with this version's tables")
         return []
-
-
-def lacking() -> list[str]:
-    """What the current warehouse lacks that this version reads ([] when nothing)."""
-    return _lacking(data.version().token)
 
 
 def notice(user: User, lang: str) -> list[str]:
@@ -49,9 +49,8 @@ def notice(user: User, lang: str) -> list[str]:
         return []
     path = db.warehouse_path()
     staff = can(user.role, "upload")
-    named = ", ".join(what[:3]) + ("…" if len(what) > 3 else "")
     how = render("app.upgrade_how_staff" if staff else "app.upgrade_how_others", lang, path=path,
-                 what=named)
+                 what=warehouse_tables.named(what))
     st.warning(render("app.warehouse_older", lang, n=len(what), how=how),
                icon=":material/upgrade:")
     if staff:
@@ -60,9 +59,6 @@ def notice(user: User, lang: str) -> list[str]:
         st.button(render("app.upgrade_button", lang), key="warehouse_upgrade",
                   on_click=_upgrade, args=(path, lang))
     return what
-
-
-_DONE = "_warehouse_upgraded"
 
 
 def _upgrade(path, lang: str) -> None:
