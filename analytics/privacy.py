@@ -61,7 +61,9 @@ _COUNT_NAME = re.compile(
     r"(person|people|worker|recipient|member|holder|trainee|borrower|beneficiar|case|"
     r"headcount|count|^n$|^n_|_n$|人数|人次|人)", re.IGNORECASE)
 _ADDITIVE_NAME = re.compile(r"(yuan|amount|sum|total|金额|元)", re.IGNORECASE)
-_DIM_INT_NAME = re.compile(r"(year|month|quarter|period|week|day|level|code|年|月|季)", re.IGNORECASE)
+# `(^|_)time$`: an event study's `rel_time` places a row; it counts nothing.
+_DIM_INT_NAME = re.compile(r"(year|month|quarter|period|week|day|level|code|(^|_)time$|年|月|季)",
+                           re.IGNORECASE)
 # Dimensions that place a cell in time: left out of its key, so that the same cell has the
 # same key in a trend and in one period's table.
 _TIME_NAME = re.compile(r"(period|year|month|quarter|season|week|date|day|年|月|季|期间)",
@@ -104,7 +106,14 @@ def infer_spec(df: pl.DataFrame, indicators: list[dict] | None = None) -> TableS
             counts.append(name)
         else:
             measures.append(name)
-    if not counts:  # nothing is named as a count: every integer measure may count persons
+    codes = {i.get("code") for i in indicators or []}
+    if not counts and codes and codes <= person_codes and not codes & set(df.columns):
+        # Every indicator counts, none names a column: the values sit under other names (an
+        # effects series' observed and counterfactual, a funnel's value), all in the counts'
+        # unit, and each would give the counts back exact (a counterfactual is observed ÷ the
+        # estimate): every measure is a count.
+        counts, measures = measures, []
+    elif not counts:  # nothing is named as a count: every integer measure may count persons
         counts = [m for m in measures if df.schema[m].is_integer()]
         measures = [m for m in measures if m not in counts]
     return TableSpec(tuple(dims), tuple(counts), tuple(measures))
