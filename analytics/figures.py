@@ -39,7 +39,7 @@ def _layout(fig: go.Figure, title: str, unit: str, lang: str, *, value_axis: str
     factor, axis_unit = fmt.scale(unit, lang)
     axis = {"title": {"text": axis_unit}, "separatethousands": True, "rangemode": "tozero"}
     if unit == "ratio":
-        axis.update(ticksuffix="%", tickformat=".0f")
+        axis.update(ticksuffix="%", tickformat=",~r")  # ".0f" drew 0% 0% 1% under 1%
     elif unit == "yuan":  # 万元 with the digits its ticks need: 0.02 0.04 …, 1,200 1,400 …
         axis.update(tickformat=pick((",~r", "~s"), lang))  # yuan in SI: 2M
     else:

@@ -123,3 +123,12 @@ def test_funnel_figure():
     df = pl.DataFrame({"label": ["企业调解", "劳动仲裁"], "value": [10.0, 2.0]})
     fig = figures.funnel_figure(df, label="label", lang="zh")
     assert list(fig.data[0].x) == [10.0, 2.0] and list(fig.data[0].customdata) == ["10", "2"]
+
+
+def test_small_rates_keep_the_digits_their_ticks_need():
+    """Rates under a few per cent tick at 0.2%: ".0f" drew 0% 0% 0% 1% 1% 1% (救助覆盖率 by
+    困难类别 in a deployment whose rosters leave the category out)."""
+    df = pl.DataFrame({"label": ["低收入", "因病致困"], "value": [0.004, 0.012]})
+    fig = figures.bar_figure(df, label="label", unit="ratio", lang="zh", name="覆盖率")
+    assert list(fig.data[0].x) == pytest.approx([0.4, 1.2])
+    assert fig.layout.xaxis.ticksuffix == "%" and fig.layout.xaxis.tickformat == ",~r"
