@@ -8,7 +8,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from analytics import export
+from analytics import export, fmt
 from analytics import quality as q
 from analytics.figures import STATUSES  # the quality grid's cell statuses and colours
 from core.messages import pick, register, render
@@ -63,6 +63,9 @@ def labelled(df: pl.DataFrame, lang: str, token: str) -> pl.DataFrame:
         if column in df.columns:
             shown = {k: pick(v, lang) for k, v in words.items()}
             df = df.with_columns(pl.col(column).replace(shown))
+    if df.schema.get("month") == pl.Date:  # 2026年2月, as the filter bar and charts say it
+        df = df.with_columns(pl.col("month").map_elements(
+            lambda m: fmt.period(m, "month", lang), return_dtype=pl.String))
     df = df.with_columns(pl.col(pl.Date).dt.strftime("%Y-%m-%d"))
     # the county column in the deployment's words (区（市）县, 旗县（市、区）…)
     headers = {c: render(f"findings_headers.{c}", lang) for c in HEADERS}

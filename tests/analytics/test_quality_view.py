@@ -74,3 +74,12 @@ def test_headers_are_unique_in_each_language():
     for i in (0, 1):
         names = [h[i] for h in qv.HEADERS.values()]
         assert len(names) == len(set(names))
+
+
+def test_the_tables_months_read_as_the_pages_write_them():
+    """漏报和迟报月份 said 2026-02-01 (a date); every other page says 2026年2月."""
+    df = pl.DataFrame({"month": [date(2026, 2, 1)], "status": ["missing"],
+                       "rows": [0]})
+    assert qv.labelled(df, "zh", "t").to_dicts() == [{"月份": "2026年2月", "状态": "漏报",
+                                                      "笔数": 0}]
+    assert qv.labelled(df, "en", "t")["month"].to_list() == ["Feb 2026"]
