@@ -115,13 +115,20 @@ def _registered(con: duckdb.DuckDBPyConnection, divisions: pl.DataFrame,
                              latitude=pl.lit(None, pl.Float64)).select(list(national.SCHEMA))
 
 
+_STATION_WORDS = (("总工会帮扶中心", "Union Help Centre"), ("帮扶中心", "Help Centre"),
+                  ("服务中心", "Service Centre"), ("帮扶站", "Help Station"),
+                  ("困难职工", "Hardship Workers'"), ("职工", "Workers'"),
+                  ("街道", "Subdistrict"), ("乡", "Township"), ("镇", "Town"))
+
+
 def _station_english(name_zh: str) -> str:
-    """帮扶中心/帮扶站, 街道, 乡, 镇 as English words, the rest in pinyin:
-    天河区五山街道帮扶站 → Tianhequwushan Subdistrict Help Station."""
-    for suffix, word in (("总工会帮扶中心", "Union Help Centre"), ("帮扶中心", "Help Centre"),
-                         ("帮扶站", "Help Station"), ("街道", "Subdistrict"),
-                         ("乡", "Township"), ("镇", "Town")):
-        if name_zh.endswith(suffix) and len(name_zh) > len(suffix):
+    """帮扶中心/帮扶站, 服务中心, 职工, 街道, 乡, 镇 as English words, the rest in pinyin:
+    天河区五山街道帮扶站 → Tianhequwushan Subdistrict Help Station; 职工服务中心 → Workers'
+    Service Centre."""
+    for suffix, word in _STATION_WORDS:
+        if name_zh.endswith(suffix):
             stem = name_zh[: -len(suffix)]
+            if not stem:  # the whole name is the word (a county's 职工服务中心)
+                return word
             return f"{_station_english(stem)} {word}" if stem != "总工会" else f"Union {word}"
     return national.english_name(name_zh)

@@ -33,3 +33,14 @@ def test_known_names_are_kept_and_a_stations_follow_its_county(tmp_path):
     names = _names(con)
     assert names[kept] == f"{made[county]} Kept Help Station"  # known: not made again
     assert names[again] == made[again]  # not under its county's English: made again
+
+
+def test_station_words_in_english_not_pinyin():
+    """职工, 困难职工 and 服务中心 are words of many stations' names (重庆市: 解放碑街道职工帮扶站),
+    which read Jiefangbeijiedaozhigong Help Station in pinyin."""
+    english = regions._station_english
+    assert english("解放碑街道职工帮扶站") == "Jiefangbei Subdistrict Workers' Help Station"
+    assert english("困难职工帮扶中心") == "Hardship Workers' Help Centre"
+    assert english("职工服务中心") == "Workers' Service Centre"
+    assert english("总工会帮扶中心") == "Union Help Centre"
+    assert english("正阳街道帮扶站") == "Zhengyang Subdistrict Help Station"
