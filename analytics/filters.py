@@ -66,8 +66,10 @@ class Filters:
         return replace(self, start=add_months(self.start, months), end=add_months(self.end, months))
 
     def year_ago(self) -> Filters:
-        """The same range one year earlier (同比)."""
-        return self.shifted(-12)
+        """The same range one year earlier (同比); a range longer than a year, as many whole
+        years earlier as keep it clear of itself (one year back, 2025-2026 would be compared
+        with 2024-2025, half of it the range itself)."""
+        return self.shifted(-12 * -(-self.months // 12))
 
     def previous(self) -> Filters:
         """The range of equal length just before this one (环比)."""

@@ -92,6 +92,20 @@ def test_year_ago_and_previous():
     assert f.end_day == date(2012, 6, 30)
 
 
+@pytest.mark.parametrize(("start", "end", "base"), [
+    ((2025, 1), (2025, 12), ((2024, 1), (2024, 12))),  # a year: one year earlier
+    ((2025, 1), (2026, 12), ((2023, 1), (2024, 12))),  # two years: the two years before
+    ((2025, 6), (2026, 6), ((2023, 6), (2024, 6))),    # 13 months: the same months, apart
+])
+def test_year_ago_of_a_long_range_does_not_overlap_it(start, end, base):
+    """同比 of 2025年1月至2026年12月 was 2024-2025: half the range itself, so a steady count
+    read +95%. The same calendar months, whole years earlier, clear of the range."""
+    f = Filters(start=date(*start, 1), end=date(*end, 1))
+    ago = f.year_ago()
+    assert (ago.start, ago.end) == (date(*base[0], 1), date(*base[1], 1))
+    assert ago.end < f.start
+
+
 def test_festival_seasons_cover_time_without_gaps():
     seasons = spring_festivals()
     assert dict((y, d) for y, d, _, _ in seasons)[2012] == date(2012, 1, 23)
