@@ -223,6 +223,20 @@ PROPOSALS_DONE = _m("npc_activities", "SUM(t.completed) FILTER (WHERE t.kind = '
                     "activity_on")
 CARD_HOLDERS = _m("medical_cards", PERSONS, "issued_on", "stock")
 DISCOUNT_YUAN = _m("medical_benefits", "SUM(t.discount_yuan)", "benefit_on")
+BENEFITS = _m("medical_benefits", "COUNT(*)", "benefit_on")
+RELIEVED_BY_YEAR = _m("relief", PERSONS, "relief_date", "annual_flow")
+
+# The count each sum about persons is paid to. Outside the staff role an export scales the sum
+# by that count's published/true ratio, in every table (analytics/disclosure_parts.py): the
+# average stays true, and an amount published exactly no longer gives the count back when
+# divided by the average (relief amount ÷ amount per person = persons relieved).
+COUNT_OF: dict[Measure, Measure] = {
+    RELIEF_YUAN: RELIEVED, FESTIVAL_YUAN: FESTIVAL_PERSONS, DISBURSED_BY_YEAR: RELIEVED_BY_YEAR,
+    LOAN_YUAN: LOANS, LOAN_JOBS: LOANS, DISCOUNT_YUAN: BENEFITS,
+    # relief from allocated sources: the year's persons (of those sources alone once the fund
+    # filter picks one, where it equals that source's relief amount)
+    DISBURSED_ALLOCATED: RELIEVED_BY_YEAR,
+}
 
 
 def _i(code, zh, en, unit, num, den=None, better=True, dzh="", den_="") -> Indicator:

@@ -22,7 +22,9 @@ of the Australian Bureau of Statistics' TableBuilder (Fraser & Wooton 2005; Thom
    measure of its row.
 4. Amounts in a row (yuan) are scaled by the ratio of the row's published to true count, so
    amount per person stays true while a difference of two amounts carries the counts' noise.
-   Rates and averages are published as computed, and withheld with a withheld row.
+   Given the parts behind a chart's indicators (analytics/disclosure_parts.py), rates and
+   averages are made from the published counts and amounts scaled by the count they are paid
+   to; otherwise they are published as computed, and withheld with a withheld row.
 5. With ``margins=True`` total rows (``合计``) are added and perturbed as cells of their own,
    so a total is the same wherever it is published (a table's cells need not add up to it,
    as in every cell-key table).
@@ -45,6 +47,8 @@ from pathlib import Path
 
 import polars as pl
 
+from analytics.disclosure_parts import PART, Term, recipe
+from analytics.indicators import INDICATORS
 from core.secret_file import read_or_make
 
 DEFAULT_K = 5
@@ -179,14 +183,22 @@ def protect(
     margins: bool = False,
     filters: dict[str, str] | None = None,
     secret: bytes | None = None,
+    parts: pl.DataFrame | None = None,
 ) -> Protection:
     """The table as it may be published: counts perturbed by their cell keys, rows whose
     published count is 1..k-1 withheld, amounts scaled with their row's count.
 
     Adds a boolean ``suppressed`` column. `filters` are the export's filters (region and cuts
-    as codes, or with their labels after the code), part of every cell's key.
+    as codes, or with their labels after the code), part of every cell's key. `parts`: the
+    counts and sums behind the table's indicators (analytics/disclosure_parts.py), keyed by
+    the table's period or dimension column: its rates, averages and amounts are then
+    published from the same perturbed counts as the counts' own tables.
     """
     refuse_person_level(df)
+    if parts is not None and _indicator_table(df, spec or infer_spec(df, indicators)):
+        secret = secret if secret is not None else cell_key_secret()
+        return _from_parts(df, parts, spec or infer_spec(df, indicators), k,
+                           context_of(filters), secret)
     spec = spec or infer_spec(df, indicators)
     if not spec.counts:
         return Protection(df.with_columns(pl.lit(False).alias(SUPPRESSED_COLUMN)), 0, 0)
@@ -212,6 +224,73 @@ def protect(
         published[c] = out
     table = _apply(df, spec, indicators, published, k)
     return Protection(table, int(table[SUPPRESSED_COLUMN].sum()), perturbed, spec.counts)
+
+
+def _indicator_table(df: pl.DataFrame, spec: TableSpec) -> bool:
+    """Every measure of the table is an indicator of the catalogue (a chart's table)."""
+    return all(c in INDICATORS for c in (*spec.counts, *spec.measures))
+
+
+def _from_parts(df: pl.DataFrame, parts: pl.DataFrame, spec: TableSpec, k: int,
+                context: tuple[str, ...], secret: bytes) -> Protection:
+    """Each indicator from its parts (disclosure_parts.recipe): counts perturbed by the cell
+    key of their own indicator, sums scaled by their count's ratio; a row is withheld when
+    any count it reads is published as 1..k-1. Indicators without a recipe stay as computed."""
+    keys = [c for c in parts.columns if c in df.columns]
+    joined = df.join(parts, on=keys, how="left", maintain_order="left") if keys else df
+    places = _places(df, spec, context)
+    recipes = {c: recipe(c) for c in (*spec.counts, *spec.measures)}
+    recipes = {c: r for c, r in recipes.items() if r is not None}
+    out = {c: df[c].cast(pl.Float64).to_list() for c in recipes}
+    suppressed, perturbed = [False] * df.height, 0
+    for i, row in enumerate(joined.iter_rows(named=True)):
+        published: dict[str, float | None] = {}  # each count's published value, once per row
+        for c, terms in recipes.items():
+            if not out[c][i]:  # none, or zero: a true zero stays zero, and a gap stays one
+                continue
+            values = [_published(t, row, published, places[i], secret) if t else 1.0
+                      for t in terms]
+            num, den = values
+            out[c][i] = None if num is None or not den else num / den
+        small = [p for p in published.values() if p is not None and 1 <= p < k]
+        suppressed[i] = bool(small) or any(out[c][i] is None and df[c][i] is not None
+                                           for c in recipes)
+        perturbed += sum(1 for n, p in published.items() if p != _whole(row.get(PART + n)))
+    table = df.with_columns(
+        *(pl.Series(c, out[c], dtype=pl.Float64).round(2) if _money_term(recipes[c])
+          else pl.Series(c, out[c], dtype=pl.Float64) for c in recipes),
+        pl.Series(SUPPRESSED_COLUMN, suppressed))
+    table = table.with_columns(
+        pl.when(pl.col(SUPPRESSED_COLUMN)).then(None).otherwise(pl.col(c)).alias(c)
+        for c in (*spec.counts, *spec.measures))
+    return Protection(table, sum(suppressed), perturbed, tuple(recipes))
+
+
+def _whole(value: float | None) -> float | None:
+    return None if value is None else float(round(value))
+
+
+def _published(term: Term, row: dict, published: dict, place: tuple, secret: bytes
+               ) -> float | None:
+    """A term's published value in one row: a count with its noise, a sum scaled by its
+    count's published/true ratio, anything else as it is."""
+    if term.how == "exact":
+        return row.get(PART + term.name)
+    count = term.name if term.how == "count" else term.per
+    if count not in published:
+        true = _whole(row.get(PART + count))
+        published[count] = None if true is None else true + perturbation(
+            int(true), cell_key(secret, count, int(true), place))
+    if term.how == "count":
+        return published[count]
+    true, value = _whole(row.get(PART + count)), row.get(PART + term.name)
+    if value is None or not true or published[count] is None:
+        return value
+    return value * published[count] / true
+
+
+def _money_term(terms: tuple[Term, Term | None]) -> bool:
+    return terms[0].how == "scaled" and terms[1] is None
 
 
 def _places(df: pl.DataFrame, spec: TableSpec, context: tuple[str, ...]) -> list[tuple]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import importlib.util
+from collections.abc import Callable
 from datetime import datetime
 
 import plotly.graph_objects as go
@@ -51,9 +52,11 @@ def provenance(title: str, codes: list[str], f: Filters, lang: str):
 
 
 def show_chart(page: PageContext, fig: go.Figure | None, table: pl.DataFrame, *, key: str,
-               title: str, codes: list[str], reason: str | None = None) -> bool:
+               title: str, codes: list[str], reason: str | None = None,
+               parts: Callable[[], pl.DataFrame] | None = None) -> bool:
     """Draw `fig` with download buttons for it and `table`; say so when there is no data
-    (`reason`: why, when the caller knows; else the general message).
+    (`reason`: why, when the caller knows; else the general message). `parts`: the counts
+    and sums behind the table's indicators, for exports outside the staff role.
 
     Returns False when there was nothing to draw.
     """
@@ -67,7 +70,7 @@ def show_chart(page: PageContext, fig: go.Figure | None, table: pl.DataFrame, *,
         return True
     from ui.downloads import download_buttons
 
-    download_buttons(fig, table, provenance(title, codes, f, lang), key=key)
+    download_buttons(fig, table, provenance(title, codes, f, lang), key=key, parts=parts)
     return True
 
 

@@ -10,7 +10,7 @@ import polars as pl
 import streamlit as st
 
 from analytics import coverage as cov
-from analytics import db, queries, reference, registry, targets
+from analytics import db, disclosure_parts, queries, reference, registry, targets
 from analytics import quality as q
 from analytics.filters import COUNTRY, Filters
 from core.warehouse import DataVersion
@@ -78,6 +78,18 @@ def trend(codes: tuple[str, ...], f: Filters, token: str, by: str | None = None)
 @st.cache_data(**_CACHE)
 def breakdown(codes: tuple[str, ...], f: Filters, by: str, token: str) -> pl.DataFrame:
     return queries.breakdown(list(codes), f, by)
+
+
+@st.cache_data(**_CACHE)
+def trend_parts(codes: tuple[str, ...], f: Filters, token: str) -> pl.DataFrame:
+    """The counts and sums behind a trend's indicators, for its protected exports."""
+    return disclosure_parts.trend_parts(list(codes), f)
+
+
+@st.cache_data(**_CACHE)
+def breakdown_parts(codes: tuple[str, ...], f: Filters, by: str, token: str) -> pl.DataFrame:
+    """The counts and sums behind a breakdown's indicators, for its protected exports."""
+    return disclosure_parts.breakdown_parts(list(codes), f, by)
 
 
 @st.cache_data(**_CACHE)

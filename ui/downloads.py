@@ -51,11 +51,14 @@ class Release:
 
 
 def release(data: pl.DataFrame, provenance: export.Provenance, *, role: str = "staff",
-            k: int = DEFAULT_K) -> Release:
+            k: int = DEFAULT_K, parts: Callable[[], pl.DataFrame] | None = None) -> Release:
+    """What `role` may download of `data`; `parts` gives the counts and sums behind its
+    indicators (analytics/disclosure_parts.py), asked for only outside the staff role."""
     if role == "staff":
         return Release(data, protected=False)
     try:
-        done = protect(data, k=k, indicators=provenance.indicators, filters=provenance.filters)
+        done = protect(data, k=k, indicators=provenance.indicators, filters=provenance.filters,
+                       parts=parts() if parts is not None else None)
     except DisclosureError:
         return Release(None, protected=True)
     return Release(done.table, protected=True, suppressed=done.suppressed,
@@ -94,6 +97,7 @@ def download_buttons(
     query: dict[str, str] | None = None,
     derive: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
     action: str = "export_aggregate",
+    parts: Callable[[], pl.DataFrame] | None = None,
 ) -> None:
     """A compact row of download buttons; files are built on click, and each click is
     recorded in the audit log with `query` (default: the filter bar's view as codes).
@@ -102,13 +106,14 @@ def download_buttons(
     aggregate exports, unsuppressed data only for roles with row-level exports. `derive`
     adds columns computed from the counts AFTER disclosure control (a 完成率 from a
     protected count), so no derived column gives an exact count away. `action`: the power
-    the buttons need (ui/auth/policy.py)."""
+    the buttons need (ui/auth/policy.py). `parts`: the counts and sums behind the table's
+    indicators, so that its rates and amounts are published from perturbed counts."""
     role = role or getattr(auth.current_user(), "role", None)
     if not auth.can(role, action):
         return
     role = "staff" if auth.can(role, "export_rows") else role
     stem = file_stem(provenance.title)
-    released = release(data, provenance, role=role, k=k)
+    released = release(data, provenance, role=role, k=k, parts=parts)
     if derive is not None and released.table is not None:
         released = replace(released, table=derive(released.table))
     facts = export_facts(provenance, released, trail.view_filters() if query is None else query)

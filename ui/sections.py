@@ -145,7 +145,8 @@ def trend_chart(page: PageContext, codes: list[str], *, key: str, title: str) ->
     fig, table = _trend_view(tuple(codes), g, lang, title, st.session_state.get("show_iv", True),
                              page.token)
     show_chart(page, fig, table, key=key, title=title, codes=codes,
-               reason=empty.chart_reason(page, codes, None))
+               reason=empty.chart_reason(page, codes, None),
+               parts=lambda: data.trend_parts(tuple(codes), g, page.token))
 
 
 # Building a chart (Polars glue and Plotly's property checks) was about half a cached page
@@ -180,7 +181,8 @@ def breakdown_chart(page: PageContext, codes: list[str], by: str, *, key: str, t
     df, fig, table = _breakdown_view(tuple(codes), f, by, lang, title,
                                      tuple((series_names or {}).items()), page.token)
     show_chart(page, fig, table, key=key, title=title, codes=codes,
-               reason=empty.chart_reason(page, codes, by))
+               reason=empty.chart_reason(page, codes, by),
+               parts=lambda: data.breakdown_parts(tuple(codes), f, by, page.token))
     return df
 
 
