@@ -152,11 +152,13 @@ for w in result.warnings:
 
 start = min(design.starts.values())
 codes = [outcome.catalogue] if outcome.catalogue else []
+named = [outcome.as_dict(lang)]  # what the exports say the series count
 title = render("effects.counterfactual_title", lang, outcome=label)
 width = settings.period_width
 if method == "its":
     fig = effect_figures.its_figure(result, start, lang=lang, title=title, y_title=label)
-    show_chart(page, fig, result.series, key="ef_its", title=title, codes=codes)
+    show_chart(page, fig, result.series, key="ef_its", title=title, codes=codes,
+               indicators=named)
 else:
     left, right = st.columns(2)
     with left:
@@ -167,14 +169,16 @@ else:
             series = effect_figures.event_series(analysis.data, result, width, settings.window)
             fig = effect_figures.event_counterfactual_figure(
                 series, lang=lang, title=title, y_title=label, months_per_period=width)
-        show_chart(page, fig, series, key="ef_counterfactual", title=title, codes=codes)
+        show_chart(page, fig, series, key="ef_counterfactual", title=title, codes=codes,
+                   indicators=named)
     dynamic = result if method == "event_study" else analysis.dynamic
     with right:
         if dynamic is not None:
             event_title = render("effects.event_title", lang, outcome=label)
             fig = effect_figures.event_figure(dynamic, lang=lang, title=event_title,
                                               months_per_period=width)
-            show_chart(page, fig, dynamic.periods, key="ef_event", title=event_title, codes=codes)
+            show_chart(page, fig, dynamic.periods, key="ef_event", title=event_title, codes=codes,
+                       indicators=named)
 st.caption(render("effects.estimator", lang, text=result.estimator))
 for note in analysis.notes:
     st.caption(note)

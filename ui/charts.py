@@ -41,19 +41,23 @@ def describe(f: Filters, lang: str) -> dict[str, str]:
     return out
 
 
-def provenance(title: str, codes: list[str], f: Filters, lang: str):
+def provenance(title: str, codes: list[str], f: Filters, lang: str,
+               indicators: list[dict] | None = None):
+    """What an export says of itself; `indicators` in place of the codes' catalogue entries
+    (an effect's outcome that is no catalogue indicator)."""
     from analytics.export import Provenance
 
     v = data.version()
     return Provenance(
-        title=title, indicators=[INDICATORS[c].as_dict(lang) for c in codes],
+        title=title, indicators=indicators or [INDICATORS[c].as_dict(lang) for c in codes],
         filters=describe(f, lang), data_version=v.describe(lang),
         generated_at=datetime.now().astimezone(), lang=lang, sample=data.is_sample(v.token))
 
 
 def show_chart(page: PageContext, fig: go.Figure | None, table: pl.DataFrame, *, key: str,
                title: str, codes: list[str], reason: str | None = None,
-               parts: Callable[[], pl.DataFrame] | None = None) -> bool:
+               parts: Callable[[], pl.DataFrame] | None = None,
+               indicators: list[dict] | None = None) -> bool:
     """Draw `fig` with download buttons for it and `table`; say so when there is no data
     (`reason`: why, when the caller knows; else the general message). `parts`: the counts
     and sums behind the table's indicators, for exports outside the staff role.
@@ -70,7 +74,8 @@ def show_chart(page: PageContext, fig: go.Figure | None, table: pl.DataFrame, *,
         return True
     from ui.downloads import download_buttons
 
-    download_buttons(fig, table, provenance(title, codes, f, lang), key=key, parts=parts)
+    download_buttons(fig, table, provenance(title, codes, f, lang, indicators), key=key,
+                     parts=parts)
     return True
 
 

@@ -15,7 +15,7 @@ import polars as pl
 
 from analytics import access, db
 from analytics.filters import ALL_MONTHS, COUNTRY, Filters
-from analytics.indicators import CATALOGUE, SKIP_LEVEL, TABLE_DIMS, Measure
+from analytics.indicators import CATALOGUE, INDICATORS, SKIP_LEVEL, TABLE_DIMS, Measure
 from analytics.where import days, render
 from core.messages import pick
 
@@ -32,6 +32,20 @@ class Outcome:
 
     def name(self, lang: str) -> str:
         return pick((self.name_zh, self.name_en), lang)
+
+    def as_dict(self, lang: str = "zh") -> dict[str, str]:
+        """The outcome as an export's provenance names it: its catalogue indicator's entry
+        where that indicator is the outcome itself, else its own. 越级信访件数 counts the
+        numerator of 越级信访占比: named as the share, its series went out as computed
+        (analytics/privacy.py perturbs a table of counts by its indicators' units)."""
+        ind = INDICATORS.get(self.catalogue or "")
+        if ind is not None and (ind.unit, ind.numerator, ind.denominator) == (
+                self.unit, self.numerator, self.denominator):
+            return ind.as_dict(lang)
+        return {"code": self.code, "name_zh": self.name_zh, "name_en": self.name_en,
+                "unit": self.unit, "definition": self.name(lang),
+                "numerator": self.numerator.sql_text,
+                "denominator": self.denominator.sql_text if self.denominator else ""}
 
     @property
     def is_count(self) -> bool:

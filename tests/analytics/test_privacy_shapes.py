@@ -107,3 +107,21 @@ def test_measures_are_counts_only_when_every_indicator_counts(frame, indicators,
                                                               measures) -> None:
     spec = infer_spec(frame, indicators)
     assert (spec.counts, spec.measures) == (counts, measures)
+
+
+def test_every_count_outcome_of_the_effects_page_is_exported_as_counts() -> None:
+    """越级信访件数 and 医疗减免人次 count; their catalogue indicators are a share and an amount.
+    Named after those, their series went out as computed."""
+    from analytics.effects.data import outcomes
+
+    months = [add_months(START, i) for i in range(len(COUNTS))]
+    series = pl.DataFrame({"month": months, "value": [float(c) for c in COUNTS]})
+    table = its(series, "value", "month", add_months(START, 12), family="poisson").series
+    counted = [o for o in outcomes().values() if o.is_count]
+    assert {"skip_level", "medical_benefits"} <= {o.code for o in counted}
+    for outcome in counted:
+        named = [outcome.as_dict("zh")]
+        assert named[0]["unit"] == outcome.unit, outcome.code
+        published = protect(table, indicators=named, secret=SECRET).table
+        _assert_protected(table, published, ["observed", "fitted", "counterfactual"])
+    assert outcomes()["relieved"].as_dict("zh") == INDICATORS["relieved"].as_dict("zh")
