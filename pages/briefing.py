@@ -1,5 +1,6 @@
 """汇报材料 Briefing: one click writes a Word briefing for the filter bar's region and a period
-(key figures with 同比, drafted paragraphs, five charts, a table), with a preview here."""
+(key figures with 同比, drafted paragraphs, the charts that compare something, a table), with a
+preview here."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import date
 import streamlit as st
 
 from analytics.briefing import build_briefing, parse_period, soffice, to_pdf
+from analytics.briefing.charts import CHART_TITLES
 from analytics.briefing.document import key_rows
 from analytics.filters import add_months
 from core import literal
@@ -18,10 +20,11 @@ from ui.page_context import open_page
 
 register("briefing_page", {
     "intro": ("为筛选栏所选地区生成一份 Word 汇报材料：主要数据及同比、按文件体例起草的文字、"
-              "五张图表和下级单位表。数字全部来自指标目录。",
+              "图表（至多{charts}张，只画有可比内容的）和下级单位表。数字全部来自指标目录。",
               "Writes a Word briefing for the region chosen in the filter bar: key figures "
-              "with year-on-year change, drafted paragraphs, five charts and a table of "
-              "units. Every number comes from the indicator catalogue."),
+              "with year-on-year change, drafted paragraphs, charts (up to {charts}, only those "
+              "that compare something) and a table of units. Every number comes from the "
+              "indicator catalogue."),
     "region": ("地区", "Region"), "kind": ("期间类型", "Period type"), "period": ("期间", "Period"),
     "make": ("生成汇报材料", "Write briefing"),
     "kind_year": ("年度", "Year"), "kind_quarter": ("季度", "Quarter"), "kind_month": ("月度", "Month"),
@@ -72,7 +75,8 @@ def period_options(kind: str, last: date) -> list[str]:
 
 
 st.title(render("app.page_briefing", lang))
-st.caption(render("briefing_page.intro", lang))
+# as many as build_charts can make: a briefing leaves out a chart that compares nothing
+st.caption(render("briefing_page.intro", lang, charts=len(CHART_TITLES)))
 token = page.token
 regions = data.regions(token)
 row = regions.filter(regions["region_code"] == f.region)

@@ -15,13 +15,15 @@ from analytics.export import Provenance
 from analytics.indicators import INDICATORS
 from core.messages import register, render
 
-register("briefing_chart", {
+# One title per chart build_charts can make: how many a briefing holds at most.
+CHART_TITLES = {
     "trend": ("救助人数与在档困难职工", "Persons relieved and on file"),
     "amount": ("救助金额", "Relief paid"),
     "festival": ("两节慰问人数（按对象）", "Condolence visits by group"),
     "funds": ("帮扶资金（按来源）", "Funds by source"),
     "units": ("救助人数（按下级单位）", "Persons relieved by unit"),
-})
+}
+register("briefing_chart", CHART_TITLES)
 
 WIDTH, HEIGHT = 680, 380  # CSS px for 150 mm of page: tick labels stay legible
 
@@ -72,7 +74,7 @@ def _sized(fig: go.Figure) -> go.Figure:
 
 
 def build_charts(b: BriefingData, lang: str = "zh") -> list[Chart]:
-    """Up to five charts; a chart is left out unless it compares something: a trend needs two
+    """Up to one chart per CHART_TITLES entry; a chart is left out unless it compares something: a trend needs two
     periods with data, a breakdown two groups (one bar or one dot says no more than the
     text)."""
     gran = "year" if b.period.granularity == "year" else "month"

@@ -345,6 +345,16 @@ def test_briefing_page_writes_and_offers_the_document(page) -> None:
     assert "5 张图表" in page.success[0].value
 
 
+def test_the_intro_promises_no_more_charts_than_a_briefing_can_hold(page) -> None:
+    """The intro said 五张图表 where a 重庆市 trial's document held 4: a chart that compares
+    nothing is left out (build_charts), so the page says how many it holds at most and the
+    document's own count comes with it."""
+    from analytics.briefing.charts import CHART_TITLES
+
+    intro = next(c.value for c in page.caption if "Word" in c.value)
+    assert f"至多{len(CHART_TITLES)}张" in intro and "五张" not in intro
+
+
 def test_briefing_page_other_periods(page) -> None:
     page.selectbox(key="bf_kind").set_value("month").run()
     page.selectbox(key="bf_period").set_value("2012-05").run()
