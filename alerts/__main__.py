@@ -151,4 +151,6 @@ def _audit(sub_id: str, outcome: str, details: dict) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from core import cli
+
+    cli.run(main)

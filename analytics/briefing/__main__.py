@@ -56,4 +56,6 @@ def _write(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from core import cli
+
+    cli.run(main)
