@@ -12,6 +12,7 @@ from analytics.reference import region_level
 
 DROP_THRESHOLD = -0.05  # persons relieved down more than 5% year-on-year
 LOWEST = 3  # how many of the lowest-coverage sub-regions to name
+FULL_COVERAGE = 1.0  # everyone on file relieved: no shortfall, however the others compare
 
 
 def attention_unit(level: str) -> str | None:
@@ -54,9 +55,13 @@ def _drops(w: pl.DataFrame, v: str, ya: str) -> pl.DataFrame:
 
 
 def _lowest(w: pl.DataFrame, cov: str) -> pl.DataFrame:
+    """The `LOWEST` lowest coverages, each only if below the middle unit's and short of
+    full coverage: the lowest of units that all relieved everyone on file (100%, or 100%
+    beside 111%) is no concern, and a 重庆市 trial's list called them 最低之一."""
     ranked = w.filter(pl.col(cov).is_not_null()).sort(cov)
     median = ranked[cov].median() if ranked.height else None
     return (ranked.head(min(LOWEST, max(ranked.height - 1, 0)))
+            .filter((pl.col(cov) < pl.lit(median)) & (pl.col(cov) < FULL_COVERAGE))
             .select(pl.col("dim").alias("region"), pl.lit("low_coverage").alias("reason"),
                     pl.col(cov).alias("value"),
                     ((pl.lit(median) - pl.col(cov)) / pl.lit(median or 1)).alias("score")))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import polars as pl
 import pytest
 
 from analytics import queries
@@ -173,6 +174,22 @@ def test_attention_names_funds_not_arrived():
     f = Filters(region="150400", start=Y2012.start, end=Y2012.end)
     df = attention(f)
     assert ("150422", "funds", 2000.0) in df.select("region", "reason", "value").rows()
+
+
+@pytest.mark.parametrize(("coverages", "named"), [
+    ({"a": 1.0, "b": 1.0, "c": 1.0}, []),  # a 重庆市 trial: 最低之一(100.0%) of three at 100%
+    ({"a": 1.0, "b": 1.111}, []),  # full coverage beside more than full: no shortfall
+    ({"a": 0.7, "b": 0.7, "c": 0.7}, []),  # level with everyone: not below the others
+    ({"a": 0.6, "b": 0.7, "c": 0.9, "d": 0.95}, ["a", "b"]),  # below the middle unit only
+    ({"a": 0.9, "b": 1.2}, ["a"]),
+])
+def test_lowest_coverage_is_named_only_below_the_others(coverages, named):
+    from analytics.queries_attention import _lowest
+
+    w = pl.DataFrame({"dim": list(coverages), "value_coverage": list(coverages.values())})
+    low = _lowest(w, "value_coverage")
+    assert low["region"].to_list() == named
+    assert (low["score"] > 0).all() and (low["reason"] == "low_coverage").all()
 
 
 def test_matching_gaps_name_bairin_left():
