@@ -3,7 +3,9 @@
 A file is .xlsx/.xls (one sheet per month or campaign; hidden and empty sheets skipped) or
 .csv in UTF-8, UTF-8 with BOM or GB18030/GBK. Above the header there may be title rows and a
 unit/date line; below the data a totals row (合计) and signature lines. The header row is the
-row among the first few that best matches one kind's headers (etl/mappings/columns.csv).
+row among the first few that best matches one kind's headers (etl/mappings/columns.csv), or
+two rows read as one (a group title over sub-headers): `Sheet.header_row` is then the lower
+one, so the data, their row numbers and the number-cell masks start below it as for one row.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import polars as pl
 from core.messages import Message, Pair, register
 from etl import csv_files, formulas, headers, mappings, sheets
 from etl.headers import DROPPED_HEADERS, find_header, header_key
+from etl.headers import header_cells as header_cells_of  # `headers` is a local in identify
 from etl.messages import joined, listed
 from etl.sheets import Chunk, FileError, MissingColumns, RawSheet, Sheet
 
@@ -171,7 +174,7 @@ def identify(raw: RawSheet) -> Sheet:
     match = find_header(raw.head)
     if match is None:
         raise FileError("etl.extract.no_header")
-    header_cells = raw.head[match.row]
+    header_cells = header_cells_of(raw.head, match)  # two rows read as one, if two
     headers = {col.name: str(header_cells[pos]).strip() for pos, col in match.columns.items()}
     _require(match.kind, headers, header_cells)
     unmatched = [str(h).strip() for i, h in enumerate(header_cells)
