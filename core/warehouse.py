@@ -4,7 +4,8 @@ from the next: the half of the warehouse contract that is not its tables (core/s
 Every path is read from the environment at call time, here only, so the ETL's command line,
 the dashboard, the sample generator and tests that set `UNION_DASH_DB` after import agree:
 - the warehouse: `UNION_DASH_DB`, else data/warehouse.duckdb in the repository;
-- rejected rows of a load: `UNION_DASH_REJECTS_DIR`, else data/rejects;
+- rejected rows of a load: `UNION_DASH_REJECTS_DIR`, else `rejects/` beside the warehouse
+  (data/rejects for the default one): a federation's reports stay with its warehouse;
 - the audit log: `UNION_DASH_AUDIT`, else beside the warehouse (core/audit.py says why);
 - the published Parquet facts: `UNION_DASH_FACTS_DIR`, else `<warehouse>.facts` beside it
   (etl/publish.py).
@@ -47,9 +48,13 @@ def _as_path(setting: str | None) -> Path:
     return Path(setting) if setting else DATA / "warehouse.duckdb"
 
 
-def rejects_dir() -> Path:
-    """Where a load writes the rows it rejected, from `UNION_DASH_REJECTS_DIR` at call time."""
-    return Path(os.environ.get(REJECTS_ENV, DATA / "rejects"))
+def rejects_dir(warehouse: Path | str | None = None) -> Path:
+    """Where a load into `warehouse` (default: `warehouse_path()`) writes the rows it rejected:
+    `UNION_DASH_REJECTS_DIR` at call time, else `rejects/` beside the warehouse. A deployment
+    whose warehouse lives elsewhere had its reports written into the program's data/ folder."""
+    if os.environ.get(REJECTS_ENV):
+        return Path(os.environ[REJECTS_ENV])
+    return Path(warehouse or warehouse_path()).parent / "rejects"
 
 
 def audit_path(warehouse: Path | str | None = None) -> Path:

@@ -254,8 +254,9 @@ def parser() -> argparse.ArgumentParser:
     load = sub.add_parser("load", help="load station files (.xlsx/.csv) into the warehouse")
     load.add_argument("paths", nargs="+", type=Path)
     load.add_argument("--db", type=Path, default=paths.warehouse_path())
-    load.add_argument("--rejects", type=Path, default=paths.rejects_dir(),
-                      help="directory for the rejects report (CSV)")
+    load.add_argument("--rejects", type=Path,
+                      help="directory for the rejects report (CSV; default: rejects/ beside "
+                      "the warehouse, or UNION_DASH_REJECTS_DIR)")
     load.add_argument("--user", help="who loads the files (default: the OS login name); "
                       "a region-bound dashboard user loads only that region's rows")
     load.set_defaults(run=cmd_load)
@@ -282,8 +283,9 @@ def parser() -> argparse.ArgumentParser:
     zero.add_argument("--kind", default="relief", choices=sorted(_zero_kinds()),
                       help="the report that has nothing this month (default: relief)")
     zero.add_argument("--db", type=Path, default=paths.warehouse_path())
-    zero.add_argument("--rejects", type=Path, default=paths.rejects_dir(),
-                      help="directory for the rejects report (CSV)")
+    zero.add_argument("--rejects", type=Path,
+                      help="directory for the rejects report (CSV; default: rejects/ beside "
+                      "the warehouse, or UNION_DASH_REJECTS_DIR)")
     zero.add_argument("--user", help="who declares it (default: the OS login name)")
     zero.set_defaults(run=cmd_zero_report)
     init = sub.add_parser("init", help="make an empty warehouse for a federation's regions")

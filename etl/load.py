@@ -192,7 +192,7 @@ def _load(sources, db_path: Path, rejects_dir: Path | None, log, user: str | Non
             # the report is written before the swap: a full disk or read-only folder stops
             # the load here (swap.WriteFailed), with the warehouse as it was
             pending = rj.prepare_report(LoadReport(results).rejects,
-                                        rejects_dir or default_rejects_dir())
+                                        rejects_dir or default_rejects_dir(db_path))
             changed = any(r.status in ("loaded", "partial") for r in results)
             if changed or not db_path.exists() or any(not r.rejects.is_empty() for r in results):
                 # per-person columns, monthly and season tables, findings: for what the

@@ -70,7 +70,7 @@ def run_load(files: list[tuple[str, bytes]], db_path: Path,
     rejected, with the reason)."""
     who = None if user is None or user.local else trail.who()[0]
     try:
-        report = load_bytes(files, db_path, rejects_dir=rejects_dir(), user=who,
+        report = load_bytes(files, db_path, rejects_dir=rejects_dir(db_path), user=who,
                             region=user.region if user else None)
     except WriteFailed as e:  # full disk or read-only folder: nothing changed, say which file
         return LoadReport([FileResult(Path(name), status="failed", message=e.message)

@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from etl import load, swap, warehouse
+from etl.__main__ import main as etl_main
 from tests import messy_files as mf
 from tests.registry import registered
 
@@ -173,6 +174,18 @@ def test_default_rejects_dir_is_config(tmp_path, monkeypatch):
     monkeypatch.setenv("UNION_DASH_REJECTS_DIR", str(tmp_path / "default_rej"))  # at call time
     report = load.load_files([mf.bad_rows_csv(tmp_path)], registered(tmp_path / "w.duckdb"))
     assert report.rejects_path.parent == tmp_path / "default_rej"
+
+
+def test_without_config_the_rejects_report_goes_beside_the_warehouse(tmp_path, monkeypatch):
+    """A federation's warehouse outside the program's folder keeps its reports with it (they
+    were written into the program's data/rejects), by the library and by the command line."""
+    monkeypatch.delenv("UNION_DASH_REJECTS_DIR", raising=False)
+    db = registered(tmp_path / "deployment" / "w.duckdb")
+    report = load.load_files([mf.bad_rows_csv(tmp_path)], db)
+    assert report.rejects_path.parent == tmp_path / "deployment" / "rejects"
+    other = registered(tmp_path / "other" / "w.duckdb")
+    assert etl_main(["load", str(mf.bad_rows_csv(tmp_path / "other")), "--db", str(other)]) == 3
+    assert list((tmp_path / "other" / "rejects").glob("*.csv"))
 
 
 def test_a_roster_without_recipient_group_says_not_stated(tmp_path):
