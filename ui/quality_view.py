@@ -20,7 +20,7 @@ from ui.page_context import PageContext
 HEADERS: dict[str, tuple[str, str]] = {
     "flag_id": ("问题编号", "finding"), "id_masked": ("身份证号（脱敏）", "masked ID"),
     "relief_id": ("救助记录", "relief row"),
-    "station_code": ("帮扶站点", "station"), "relief_date": ("发放日期", "date"),
+    "station_code": ("站点代码", "station code"), "relief_date": ("发放日期", "date"),
     "relief_type": ("救助类型", "relief type"), "recipient_group": ("救助对象", "recipient group"),
     "fund_source": ("资金来源", "fund source"), "amount_yuan": ("金额（元）", "amount (yuan)"),
     "campaign": ("批次", "campaign"), "stations": ("发放站点", "stations"),
@@ -43,7 +43,7 @@ HEADERS: dict[str, tuple[str, str]] = {
     "status": ("状态", "status"),
 }
 _CODED = {"relief_type": "relief_type", "recipient_group": "recipient_group",
-          "fund_source": "fund_source", "county_code": "region", "station_code": "region"}
+          "fund_source": "fund_source", "county_code": "region"}
 _WORDS = {"outside": {"relief_type": ("救助类型", "relief type"),
                       "recipient_group": ("救助对象", "recipient group")},
           "rule": {"robust_z": ("稳健z分数", "robust z-score"), "p99x3": ("超过P99的3倍", "> 3x P99")},
@@ -55,6 +55,7 @@ _HIDDEN = ("relief_id",)  # a hash: kept in exports for tracing, not worth a col
 
 def labelled(df: pl.DataFrame, lang: str, token: str) -> pl.DataFrame:
     """Coded values as labels and headers in the reader's language, dates as text."""
+    df = _station_named(df, lang, token)
     for column, domain in _CODED.items():
         if column in df.columns:
             labels = {k: pick(v, lang) for k, v in data.labels(domain, token).items()}
@@ -71,6 +72,23 @@ def labelled(df: pl.DataFrame, lang: str, token: str) -> pl.DataFrame:
     headers = {c: render(f"findings_headers.{c}", lang) for c in HEADERS}
     headers["county_code"] = level_label("county", lang)
     return df.rename({c: headers[c] for c in df.columns if c in headers})
+
+
+def _station_named(df: pl.DataFrame, lang: str, token: str) -> pl.DataFrame:
+    """A station's code and its name once each, side by side, as the registry shows them:
+    the code was replaced by its name, which beside the table's own name column said the
+    name twice and the code nowhere (a 重庆市 trial's 漏报和迟报月份)."""
+    if "station_code" not in df.columns:
+        return df
+    name = pick(("station_zh", "station_en"), lang)
+    if name not in df.columns:
+        labels = {k: pick(v, lang) for k, v in data.labels("region", token).items()}
+        df = df.with_columns(pl.col("station_code").cast(pl.String)
+                             .replace_strict(labels, default=None, return_dtype=pl.String)
+                             .alias(name))
+    rest = [c for c in df.columns if c != name]
+    at = rest.index("station_code") + 1
+    return df.select(*rest[:at], name, *rest[at:])
 
 
 def show_table(df: pl.DataFrame, lang: str, token: str, *, key: str) -> None:

@@ -83,3 +83,20 @@ def test_the_tables_months_read_as_the_pages_write_them():
     assert qv.labelled(df, "zh", "t").to_dicts() == [{"月份": "2026年2月", "状态": "漏报",
                                                       "笔数": 0}]
     assert qv.labelled(df, "en", "t")["month"].to_list() == ["Feb 2026"]
+
+
+def test_a_station_shows_its_code_and_its_name_once_each(monkeypatch):
+    """The 帮扶站点 column showed the station's name beside the 站点名称 column (the name
+    twice, the code nowhere); a table without a name column gets one beside the code."""
+    monkeypatch.setattr(qv.data, "labels", lambda domain, token: {
+        "150702001": ("正阳街道帮扶站", "Zhengyang Station")})
+    gaps = pl.DataFrame({"station_code": ["150702001"], "station_zh": ["正阳街道帮扶站"],
+                         "month": [date(2026, 2, 1)], "status": ["missing"], "rows": [0]})
+    assert qv.labelled(gaps, "zh", "t").row(0, named=True) == {
+        "站点代码": "150702001", "站点名称": "正阳街道帮扶站", "月份": "2026年2月",
+        "状态": "漏报", "笔数": 0}
+    rejects = pl.DataFrame({"month": ["2026-02"], "station_code": ["150702001"],
+                            "reason_zh": ["金额无法识别"], "rows": [1]})
+    for lang, name in (("zh", "正阳街道帮扶站"), ("en", "Zhengyang Station")):
+        shown = qv.labelled(rejects, lang, "t")
+        assert shown.row(0) == ("2026-02", "150702001", name, "金额无法识别", 1)
