@@ -168,10 +168,8 @@ if stations.is_empty():
     st.info(render("upload.no_stations", lang))
 edited = st.data_editor(
     stations.drop("county_code").to_pandas(), key="upload_registry", num_rows="dynamic",
-    hide_index=True, width="stretch",
-    column_config={**rv.headers(), "county_zh":
-                   st.column_config.SelectboxColumn(rv.headers()["county_zh"],
-                                                    options=list(counties.values()))})
+    hide_index=True, width="stretch", column_config=rv.editor_columns(counties),
+    placeholder="")  # an empty cell empty, not the grid's grey "None"
 if st.button(render("upload.save_registry", lang), key="upload_save_registry"):
     with st.spinner(render("upload.running", lang)):
         report = uv.run_load([(rv.REGISTRY_FILE, rv.registry_csv(pl.from_pandas(edited)))],

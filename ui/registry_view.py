@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import polars as pl
+import streamlit as st
 
 from analytics import reference, vocabulary
 from analytics.filters import COUNTRY
@@ -23,6 +24,17 @@ _HEADERS = {"station_code": "站点代码", "name_zh": "站点名称", "county_z
 def headers() -> dict[str, str]:
     """The registry's column headers, the county's in the deployment's words (所属区（市）县)."""
     return {**_HEADERS, "county_zh": vocabulary.words().county_header}
+
+
+def editor_columns(counties: dict[str, str]) -> dict[str, object]:
+    """The registry editor's columns: its headers, the county a choice of `counties`, and
+    the dates as dates (2012-03-03, as the registry file writes them), not the timestamps
+    ("2012-03-03 00:00:00") a Polars date becomes in pandas."""
+    names = headers()
+    dates = {c: st.column_config.DateColumn(names[c], format="YYYY-MM-DD")
+             for c in ("established_on", "closed_on")}
+    return {**names, **dates, "county_zh": st.column_config.SelectboxColumn(
+        names["county_zh"], options=list(counties.values()))}
 
 
 def county_word(lang: str) -> str:

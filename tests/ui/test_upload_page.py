@@ -126,3 +126,20 @@ def test_withdraw_a_batch_behind_a_confirmation(upload_db):
     assert any("已撤销批次" in s.value for s in at.success)
     assert _count(upload_db, "SELECT count(*) FROM relief") == 0
     assert _count(upload_db, "SELECT count(*) FROM load_batches WHERE file_name = 'good.csv'") == 0
+
+
+def test_the_registry_editor_shows_dates_as_dates_and_empty_cells_empty(upload_db):
+    """The 帮扶站点名录 editor showed 成立日期 as "2012-03-03 00:00:00" (a Polars date is a
+    timestamp in pandas) and an empty 所属乡镇街道 or 撤销日期 as a grey "None"."""
+    import json
+
+    at = upload_page().run()
+    assert not at.exception
+    (editor,) = [d for d in at.dataframe if "established_on" in d.value.columns]
+    columns = json.loads(editor.proto.columns)
+    for c, label in (("established_on", "成立日期"), ("closed_on", "撤销日期")):
+        assert columns[c]["label"] == label
+        assert columns[c]["type_config"]["type"] == "date"
+        assert columns[c]["type_config"]["format"] == "YYYY-MM-DD"
+    assert editor.value["closed_on"].isna().any()  # the sample's stations are open
+    assert editor.proto.HasField("placeholder") and editor.proto.placeholder == ""
