@@ -161,7 +161,7 @@ def _values(inds: list[Indicator], f: Filters, buckets: list[Bucket], by: str | 
     measures = [m for i in inds for m in (i.numerator, i.denominator) if m is not None]
     values = evaluate(measures, f, buckets, by, ahead)
     rows = [(i.code, bucket, dim, value) for i in inds
-            for (bucket, dim), value in _combine(i, values).items()]
+            for (bucket, dim), value in _combine(i, values, by).items()]
     columns = ["code", "bucket", *(["dim"] * bool(by)), "value"]
     if not rows:
         return pl.DataFrame(schema={c: pl.Float64 if c == "value" else pl.String
@@ -170,15 +170,32 @@ def _values(inds: list[Indicator], f: Filters, buckets: list[Bucket], by: str | 
                         schema={c: pl.Float64 if c == "value" else pl.String for c in columns})
 
 
-def _combine(ind: Indicator, values: dict[Measure, dict]) -> dict:
+def _combine(ind: Indicator, values: dict[Measure, dict], by: str | None = None) -> dict:
     """{(bucket, dim): value} of the indicator: the numerator, or numerator ÷ denominator
-    where the denominator is positive (no numerator: 0)."""
+    where the denominator is positive (no numerator: 0). A ratio cut by a dimension its
+    numerator's rows of a bucket never record (relief rosters without 困难类别, beside a
+    register that has it) is unknown in that bucket, not 0%."""
     num = values[ind.numerator]
     if ind.denominator is None:
         return num
     den = values[ind.denominator]
-    return {k: (num.get(k) or 0) / d if (d := den.get(k)) is not None and d > 0 else None
+    unknown = unrecorded(num) if by else set()
+    return {k: (num.get(k) or 0) / d
+            if (d := den.get(k)) is not None and d > 0 and k[0] not in unknown else None
             for k in {**num, **den}}
+
+
+def unrecorded(values: dict[tuple[str, str | None], float | None]) -> set[str]:
+    """Buckets whose rows all lack the dimension they are cut by: values only under None."""
+    named = {bucket for (bucket, dim), v in values.items() if dim is not None and v}
+    return {bucket for (bucket, dim), v in values.items()
+            if dim is None and v and bucket not in named}
+
+
+def dim_unrecorded(code: str, f: Filters, by: str) -> bool:
+    """The indicator's numerator has rows in the range, none of them recording `by`."""
+    m = INDICATORS[code].numerator
+    return "cur" in unrecorded(evaluate([m], f, kpi_buckets(f)[:1], by)[m])
 
 
 # --- what pages ask for ----------------------------------------------------------------------
@@ -238,7 +255,7 @@ def _rows(inds: list[Indicator], f: Filters, buckets: list[Bucket], by: str | No
     measures = [m for i in inds for m in (i.numerator, i.denominator) if m is not None]
     values = evaluate(measures, f, buckets, by)
     return [(i.code, bucket, dim if by else None, value) for i in inds
-            for (bucket, dim), value in _combine(i, values).items()]
+            for (bucket, dim), value in _combine(i, values, by).items()]
 
 
 def _every_period(rows: list[tuple], codes: list[str], f: Filters, buckets: list[Bucket],

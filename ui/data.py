@@ -81,6 +81,12 @@ def breakdown(codes: tuple[str, ...], f: Filters, by: str, token: str) -> pl.Dat
 
 
 @st.cache_data(**_CACHE)
+def dim_unrecorded(code: str, f: Filters, by: str, token: str) -> bool:
+    """Whether the indicator's rows in the range all leave `by` empty (analytics.queries)."""
+    return queries.dim_unrecorded(code, f, by)
+
+
+@st.cache_data(**_CACHE)
 def trend_parts(codes: tuple[str, ...], f: Filters, token: str) -> pl.DataFrame:
     """The counts and sums behind a trend's indicators, for its protected exports."""
     return disclosure_parts.trend_parts(list(codes), f)

@@ -74,6 +74,11 @@ WHY = {
                    "bar to see them by {county}."),
     "no_dim": ("{what}数据不记录“{dim}”，无法按它细分。",
                "{what} data do not record {dim}, so they cannot be broken down by it."),
+    "dim_unfilled": ("所选范围内的{what}数据没有填写“{dim}”（报表未含此列或未填），无法按它细分；"
+                     "请在报表中填写{dim}后重新导入。",
+                     "The {what} data in this range leave {dim} empty (the files lack the "
+                     "column or left it blank), so they cannot be broken down by it; fill in "
+                     "{dim} in the files and load them again."),
     "placement_6m": ("还没有可计算的学员：只计结业已满六个月（以数据中最后的开班月份{last}为准）"
                      "且跟踪了就业结果的学员，所选时间范围内的学员结业未满六个月或未跟踪。",
                      "No trainee to count yet: only those who completed at least six months "
@@ -234,4 +239,8 @@ def chart_reason(page: PageContext, codes: Sequence[str], by: str | None) -> str
             return render("empty_why.no_station", lang, what=what_,
                           county=pick((county, county.lower()), lang))
         return render("empty_why.no_dim", lang, what=what_, dim=render(f"app.dim_{by}", lang))
+    if by and by != "region" and ind.denominator is not None and data.dim_unrecorded(
+            codes[0], f, by, page.token):
+        return render("empty_why.dim_unfilled", lang, what=what([ind.numerator.table], lang),
+                      dim=render(f"app.dim_{by}", lang))
     return next((r for c in codes if (r := value_reason(c, lang))), None)

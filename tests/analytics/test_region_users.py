@@ -130,6 +130,7 @@ def _refusers(f: Filters) -> dict[str, object]:
         "findings.matching_arrears": lambda: findings.matching_arrears(f),
         "findings.silent_stations": lambda: findings.silent_stations(f),
         "briefing.problems": lambda: gather_problems(f, (None, None)),
+        "dim_unrecorded": lambda: queries.dim_unrecorded("coverage", f, "category"),
         "disclosure_parts.trend_parts": lambda: disclosure_parts.trend_parts(["coverage"], f),
         "disclosure_parts.breakdown_parts":
             lambda: disclosure_parts.breakdown_parts(["relief_amount"], f, "region"),
@@ -158,7 +159,8 @@ def test_no_analytics_function_takes_filters_unchecked():
               "attention", "matching_gaps", "mediation_funnel", "summary", "findings",
               "flag_groups", "station_months", "rejects_by_reason", "overspend_rows",
               "progress", "indicator_by_unit", "petition_counts", "matching_arrears",
-              "silent_stations", "gather_problems", "trend_parts", "breakdown_parts"}
+              "silent_stations", "gather_problems", "trend_parts", "breakdown_parts",
+              "dim_unrecorded"}
     helpers = {"kpi_buckets", "period_buckets", "scan", "indicator_values", "long_view",
                "render", "gap_column", "check", "available"}  # called by checked ones, or no query
     found = set()
