@@ -239,7 +239,7 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
     if earlier := loaded_before():
         return _skipped(result, earlier)
     # the regions this file is checked against: with the stations registered so far
-    checked_against = region_checks.FileRegions(RegionIndex.of(con, region))
+    checked_against = region_checks.FileRegions(RegionIndex.of(con, region), name=path.name)
     stage = staging.Stage(con, scratch)
     try:
         try:

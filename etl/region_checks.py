@@ -28,12 +28,20 @@ class FileRegions:
     across its chunks."""
     index: RegionIndex
     _numbering: stations.Numbering | None = None
+    name: str = ""  # the file's name (渝中区救助发放花名册202605.xlsx)
 
     @property
     def numbering(self) -> stations.Numbering:
         if self._numbering is None:
             self._numbering = stations.Numbering(self.index)
         return self._numbering
+
+    @property
+    def county(self) -> str | None:
+        """The file's county as far as the load knows it before reading a row, for hints:
+        the county of a user bound to one, else the one county the file's name names."""
+        return (self.index.county_of(self.index.within)
+                or self.index.county_named_in(self.name))
 
 
 @cache
@@ -66,6 +74,12 @@ register("etl.region", {
                         "help-station registry (帮扶站点名录) file, then upload again (the upload "
                         "page registers a file's unknown stations in one step), or give the code "
                         "or full Chinese name of a known {level}, e.g. {code} or {name}"),
+    "unknown_station_none": ("未知的{level}“{text}”；{county}还没有已登记的{level}：请先在“帮扶站点名录”中"
+                             "登记该站点后重新上传（数据导入页可一键登记文件中的未知站点）",
+                             "Unknown {level} '{text}'; no {level} of {county} is registered "
+                             "yet: register the station first with a help-station registry "
+                             "(帮扶站点名录) file, then upload again (the upload page "
+                             "registers a file's unknown stations in one step)"),
     "former": ("“{header}”中的“{text}”是旧区划，已按现行代码 {code} {name}载入（{note}）",
                "'{text}' in '{header}' is a former division; loaded as today's {code} {name} "
                "({note})"),
@@ -83,15 +97,29 @@ register("etl.region", {
 })
 
 
-def region_parser(index: RegionIndex, level: str, notes: dict[str, object] | None = None
-                  ) -> Callable[[str], str]:
-    """Cell text → region code; old names and codes resolve with a note added to `notes`."""
+def station_county(index: RegionIndex, raw: pl.Series) -> str | None:
+    """The county most of the registered stations a column names lie in: the file's own,
+    whose stations make the best example for the column's unknown ones."""
+    found = [index.find("station", parse.clean(v)) for v in raw.drop_nulls().unique().to_list()]
+    counties = [f.code[:6] for f in found if f is not None and f is not AMBIGUOUS]
+    return max(sorted(set(counties)), key=counties.count) if counties else None
+
+
+def region_parser(index: RegionIndex, level: str, notes: dict[str, object] | None = None,
+                  county: str | None = None) -> Callable[[str], str]:
+    """Cell text → region code; old names and codes resolve with a note added to `notes`.
+    `county`: the file's, whose stations the hints give as examples (a 渝中区 file was
+    told to write a 万州区 station), or say it has none registered."""
     # the county level in this deployment's words (区（市）县, 旗县（市、区）…)
     words = (Message(f"etl.region.{level}") if level in ("station", "any") else
              Pair(index.words.level(level), index.words.level(level, "en")))
-    code, name = index.example(level)
+    own = index.station_example(county) if level == "station" and county else None
+    code, name = own or index.example(level)
     example = {"level": words, "code": code, "name": name}
     unknown = "etl.region.unknown_station" if level == "station" else "etl.region.unknown"
+    if level == "station" and county and own is None:
+        unknown = "etl.region.unknown_station_none"
+        example["county"] = index.names[county]
 
     def parse_region(text: str) -> str:
         found = index.find(level, parse.clean(text))

@@ -94,6 +94,28 @@ class RegionIndex:
                       else ("440106", "天河区"))
         return f"{code}001", f"{name}某某街道帮扶站"
 
+    def county_of(self, code: str | None) -> str | None:
+        """The county `code` lies in (a station's or township's code starts with its
+        county's six digits), if it is a county of this warehouse or below one."""
+        county = (code or "")[:6]
+        return county if county in self._counties else None
+
+    def county_named_in(self, text: str) -> str | None:
+        """The one county of this warehouse whose name `text` (a file's name) contains."""
+        named = [code for code, name in self._counties.items() if name and name in text]
+        return named[0] if len(named) == 1 else None
+
+    def station_example(self, county: str) -> tuple[str, str] | None:
+        """The first station registered in `county` (None: it has none), for messages."""
+        rows = (self._of_level("station").filter(pl.col("region_code").str.starts_with(county))
+                .sort("region_code"))
+        return (rows["region_code"][0], rows["name_zh"][0]) if rows.height else None
+
+    @cached_property
+    def _counties(self) -> dict[str, str]:
+        rows = self._of_level("county")
+        return dict(zip(rows["region_code"], rows["name_zh"], strict=True))
+
     def _of_level(self, level: str) -> pl.DataFrame:
         if level == "any":
             return self.regions

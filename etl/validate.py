@@ -138,9 +138,10 @@ register("etl.validate", {
 
 
 def check_column(col: Column, raw: pl.Series, header: str, has_persons: bool,
-                 index: RegionIndex | None = None) -> Checked:
+                 index: RegionIndex | None = None, county: str | None = None) -> Checked:
     """One column's cells checked; regions against `index` (default: the country's divisions
-    and no station, as outside a load)."""
+    and no station, as outside a load). `county`: the file's, if known before its rows
+    (region_checks.FileRegions.county), for a station column's hints."""
     index = region_checks.national() if index is None else index
     if col.type == "id":
         return Checked(raw)  # checked with the person columns below
@@ -152,8 +153,15 @@ def check_column(col: Column, raw: pl.Series, header: str, has_persons: bool,
     if col.type in ("station", "county", "region"):
         level = "any" if col.type == "region" else col.type
         notes: dict[str, object] = {}
-        checked = by_distinct(raw, region_checks.region_parser(index, level, notes),
+        checked = by_distinct(raw, region_checks.region_parser(index, level, notes, county),
                               region_checks.region_codes(index, level))
+        if level == "station" and checked.reason_zh is not None:
+            # an unknown station's hint: the stations the file names say its county best
+            # (looked up only when a cell failed, as few do)
+            named = region_checks.station_county(index, raw)
+            if named and named != county:
+                checked = by_distinct(raw, region_checks.region_parser(index, level, notes, named),
+                                      region_checks.region_codes(index, level))
         checked.notes = region_checks.region_notes(index, header, notes)
         return checked
     if col.type == "date":
@@ -289,7 +297,8 @@ def check_cells(sheet: Sheet, regions: FileRegions) -> dict[str, Checked]:
         if col.type != "id":
             raw, header = sheet.data[name], sheet.headers[name]
             checked[name] = _required(
-                col, check_column(col, raw, header, has_persons, regions.index), raw, header)
+                col, check_column(col, raw, header, has_persons, regions.index,
+                                  regions.county), raw, header)
     return checked
 
 
