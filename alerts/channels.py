@@ -69,7 +69,7 @@ class Channel:
     name: str
     kind: str
     settings: dict = field(repr=False, hash=False, compare=False)  # holds secrets: never shown
-    lang: str = "zh"
+    lang: str = ""  # "" speaks each rule's language; "zh" or "en" overrides it for this channel
     retries: int = 3
     timeout: float = 10.0
 
@@ -127,7 +127,7 @@ def _channel(file: Path, name: str, t: dict) -> Channel:
     settings = dict(t)
     if kind == "email" and isinstance(settings["to"], str):
         settings["to"] = [settings["to"]]
-    return Channel(name, kind, settings, lang=t.get("lang", "zh"),
+    return Channel(name, kind, settings, lang=t.get("lang", ""),
                    retries=int(t.get("retries", 3)), timeout=float(t.get("timeout", 10)))
 
 
@@ -172,12 +172,16 @@ def _payload(channel: Channel, subject: str, text: str) -> dict:
 
 
 def _fit(text: str, msgtype: str) -> str:
-    """Cut to the robot's byte limit, on a character boundary, marked with …"""
+    """Cut to the robot's byte limit, marked with …: after the last whole line that fits
+    (a finding's line ends in its link, and a link cut short leads nowhere), else on a
+    character boundary."""
     limit = MAX_BYTES[msgtype]
     data = text.encode("utf-8")
     if len(data) <= limit:
         return text
-    return data[:limit - 3].decode("utf-8", "ignore") + "…"
+    cut = data[:limit - 4].decode("utf-8", "ignore")
+    line_end = cut.rfind("\n")
+    return (cut[:line_end + 1] if line_end > 0 else cut) + "…"
 
 
 def dingtalk_sign(secret: str, timestamp_ms: int) -> str:

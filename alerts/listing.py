@@ -145,7 +145,8 @@ register("channel_headers", CHANNEL_HEADERS)
 def channels_table(configured: dict, lang: str = "zh") -> pl.DataFrame:
     """One row per channel, without its secrets (Channel.describe)."""
     rows = [{"name": c.name, "kind": render(f"channel_kind.{c.kind}", lang), "where": c.describe(),
-             "lang": c.lang, "retries": str(c.retries)} for c in configured.values()]
+             "lang": c.lang or pick(("随规则", "the rule's"), lang), "retries": str(c.retries)}
+            for c in configured.values()]
     return pl.DataFrame(rows, schema={k: pl.String for k in CHANNEL_HEADERS}, orient="row")
 
 

@@ -84,7 +84,7 @@ def test_staff_see_firings_deliveries_failures_and_the_editor(env):
     assert any(b.label == "保存规则" for b in at.button)
     channels = at.dataframe[2].value  # firings, rules, channels
     assert channels.iloc[0].to_dict() == {"渠道": "停机群", "类型": "企业微信",
-                                          "发往": channels.iloc[0]["发往"], "语言": "zh",
+                                          "发往": channels.iloc[0]["发往"], "语言": "随规则",
                                           "重试次数": "1"}
     assert channels.iloc[0]["发往"].startswith("127.0.0.1:")
     assert "hushhush" not in str(at)  # the robot's key: nowhere on the page

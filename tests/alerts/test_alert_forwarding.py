@@ -1,0 +1,43 @@
+"""What a robot receives is fit to forward: in the rule's language unless the channel names
+its own, and, where a message is longer than the robot takes, cut after a whole finding so
+that no link is cut short (found by sending every kind of rule to a loopback receiver)."""
+
+from __future__ import annotations
+
+from alerts import channels, deliver
+from tests.alert_servers import webhook_server
+
+
+def _channels(tmp_path, url: str):
+    file = tmp_path / "channels.toml"
+    file.write_text(f'[channels.plain]\nkind = "wecom"\nwebhook = "{url}/plain?key=K"\n'
+                    f'[channels.zh]\nkind = "wecom"\nlang = "zh"\nwebhook = "{url}/zh?key=K"\n',
+                    "utf-8")
+    return channels.load(file)
+
+
+def test_a_channel_without_a_language_speaks_the_rules(tmp_path, monkeypatch):
+    monkeypatch.setenv("UNION_DASH_AUDIT", str(tmp_path / "audit.sqlite"))
+    hooks, server = webhook_server()
+    try:
+        configured = _channels(tmp_path, hooks.url(""))
+        out = deliver.send(["plain", "zh"], {"zh": "【预警】低", "en": "[Alert] low"},
+                           {"zh": "巴林左旗偏低", "en": "Bairin Left Banner is low"}, lang="en",
+                           configured=configured, state=tmp_path / "alerts.sqlite")
+    finally:
+        server.shutdown()
+    assert [d.outcome for d in out] == ["sent", "sent"]
+    (plain,), (zh,) = hooks.to("/plain"), hooks.to("/zh")
+    assert plain.body["markdown"]["content"] == "### [Alert] low\nBairin Left Banner is low"
+    assert zh.body["markdown"]["content"] == "### 【预警】低\n巴林左旗偏低"  # its own wins
+
+
+def test_a_long_text_message_is_cut_after_a_whole_line():
+    lines = [f"【覆盖率偏低】第{i}区救助覆盖率为3.5%，低于90.0%。查看：http://dash.example.org/"
+             f"?region=1504{i:02d}&from=2012-05&to=2012-05&gran=month" for i in range(30)]
+    robot = channels.Channel("t", "wecom", {"webhook": "http://x", "msgtype": "text"})
+    content = channels._payload(robot, "【预警】覆盖率偏低（30处）", "\n".join(lines))["text"]["content"]
+    assert len(content.encode("utf-8")) <= channels.MAX_BYTES["text"]
+    head, *kept, mark = content.split("\n")
+    assert head == "【预警】覆盖率偏低（30处）" and mark == "…"
+    assert 10 < len(kept) < 30 and kept == lines[:len(kept)]  # whole lines, each link whole
