@@ -45,8 +45,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{gap} not arrived by {deadline}. View: {link}"),
     "petitions_above": (
         "【{rule}】{region}{period}受理{kind}{value}件，超过{reference}件。查看：{link}",
-        "[{rule}] {region}, {period}: {value} {kind} received, above {reference}. "
-        "View: {link}"),
+        "[{rule}] {region}, {period}: {kind} received: {value}, above {reference}. "
+        "View: {link}"),  # "1 collective petitions" read wrong: the count after the words
 }
 _OPS = {">": ("高于", "above"), ">=": ("不低于", "at or above"), "<": ("低于", "below"),
         "<=": ("不高于", "at or below")}

@@ -4,7 +4,8 @@ that no link is cut short (found by sending every kind of rule to a loopback rec
 
 from __future__ import annotations
 
-from alerts import channels, deliver
+from alerts import channels, deliver, messages
+from alerts.model import Finding
 from tests.alert_servers import webhook_server
 
 
@@ -41,3 +42,15 @@ def test_a_long_text_message_is_cut_after_a_whole_line():
     head, *kept, mark = content.split("\n")
     assert head == "【预警】覆盖率偏低（30处）" and mark == "…"
     assert 10 < len(kept) < 30 and kept == lines[:len(kept)]  # whole lines, each link whole
+
+
+def test_a_single_petition_reads_right_in_english():
+    f = Finding("pet", "150422", "巴林左旗", "2012-05", "", 1.0, 0.0, "petitions_above",
+                {"rule": "群体性诉求", "kind": "collective", "n": 0,
+                 "region_names": ["巴林左旗", "Bairin Left Banner"], "period_start": "2012-05-01"},
+                "/petitions?region=150422")
+    assert messages.render(f, "en") == (
+        "[群体性诉求] Bairin Left Banner, May 2012: collective petitions received: 1, above 0. "
+        "View: /petitions?region=150422&lang=en")
+    assert messages.render(f, "zh") == (
+        "【群体性诉求】巴林左旗2012年5月受理群体性诉求1件，超过0件。查看：/petitions?region=150422")
