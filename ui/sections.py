@@ -25,6 +25,24 @@ from ui.region_map import mappable, region_map
 
 # A KPI card's width: two fit a 390-px phone (358 px inside), five a row on a desktop.
 CARD_WIDTH = 170
+KPI_ROW = "kpi_row_"  # a row of cards is keyed KPI_ROW + its first code: CSS class st-key-<key>
+# Streamlit cuts a metric's label to one line ("两节慰问金额(万…") and its 同比 after a long delta
+# ("+13.2百分点 同…": both wrap here instead), and 170-px cards stack one a
+# row with half the screen empty on a 360-px phone (328 px inside). Under 400 px two cards share
+# a row at half its width each, their values a size smaller so that "16,573人" still fits.
+_ROW = f'[class*="st-key-{KPI_ROW}"]'
+_CARD = f'{_ROW} [data-testid="stElementContainer"]:has(> [data-testid="stMetric"])'
+KPI_CSS = f"""<style>
+{_ROW} [data-testid="stMetricLabel"] :is(div, p) {{
+  white-space: normal; overflow: visible; text-overflow: clip; }}
+{_ROW} div:has(> [data-testid="stMetricDelta"]) {{ flex-wrap: wrap; row-gap: 0.25rem; }}
+@media (max-width: 400px) {{
+  {_CARD} {{ flex: 1 1 calc(50% - 0.5rem) !important; width: auto !important;
+    min-width: 0 !important; max-width: calc(50% - 0.5rem) !important; }}
+  {_CARD} > [data-testid="stMetric"] {{ width: 100% !important; }}
+  {_ROW} [data-testid="stMetricValue"] {{ font-size: 1.75rem; }}
+}}
+</style>"""
 
 
 def _token() -> str:
@@ -87,10 +105,11 @@ def kpi_cards(page: PageContext, codes: list[str], per_row: int = 5) -> None:
     k = data.kpis(tuple(codes), f, token)
     trend = _sparklines(codes, f, token)
     rows = {r["code"]: r for r in k.iter_rows(named=True)}
+    st.html(KPI_CSS)  # a style alone takes no room on the page
     for i in range(0, len(codes), per_row):
         # A row that wraps, not st.columns: columns stack one card a screen on a phone,
         # wrapped cards sit two a row there and `per_row` a row on a desktop.
-        col = st.container(horizontal=True, gap="small")
+        col = st.container(horizontal=True, gap="small", key=KPI_ROW + codes[i])
         for code in codes[i:i + per_row]:
             ind, r = INDICATORS[code], rows[code]
             reason = empty.card_reason(cov.tables_of(code), state, lang)
