@@ -14,7 +14,7 @@ from analytics import fmt, geo
 from analytics.filters import Filters
 from analytics.indicators import INDICATORS
 from analytics.map_figure import CONFIG, map_figure
-from core.messages import render
+from core.messages import pick, render
 from ui import data
 from ui.charts import PLOTLY_CONFIG
 from ui.filters import set_region
@@ -52,11 +52,18 @@ def region_map(page: PageContext, code: str, df: pl.DataFrame, *, key: str) -> N
     chart = f"{key}_{f.region}"
     st.plotly_chart(fig, key=chart, config={**PLOTLY_CONFIG, **CONFIG},
                     on_select=partial(_drill_to, chart), selection_mode="points")
-    names = dict(zip(df["dim"], df["label"], strict=False))
-    note = f"{render('app.map_hint', lang)} {geo.source().caption(lang)}"
-    if without:
-        note += render("app.map_without", lang, names="、".join(names.get(c, c) for c in without))
-    st.caption(note)
+    st.caption(f"{render('app.map_hint', lang)} {geo.source().caption(lang)}"
+               + left_off(without, kids, lang))
+
+
+def left_off(without: list[str], kids: pl.DataFrame, lang: str) -> str:
+    """The caption's words on children without a boundary, by name. Named from the children,
+    not from the indicator's frame: a child without a row in the view (重庆's 两江新区, a
+    deployment's own county-level area) was named by its bare code, "未画出:500157"."""
+    if not without:
+        return ""
+    names = dict(zip(kids["region_code"], kids[pick(("name_zh", "name_en"), lang)], strict=True))
+    return render("app.map_without", lang, names="、".join(names.get(c) or c for c in without))
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
