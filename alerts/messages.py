@@ -18,15 +18,16 @@ from core import messages as catalogue
 from core.messages import Pair, pick, register
 
 # message_key → (zh, en). Fields: rule, region, period, indicator, value, reference, link,
-# and each condition's own.
+# and each condition's own. English puts a figure after its words, no verb: "Persons relieved
+# is 4", "Relief payments is 18" and "1 collective petitions" read wrong.
 MESSAGES: dict[str, tuple[str, str]] = {
     "threshold": (
         "【{rule}】{region}{period}{indicator}为{value}，{op}{reference}。查看：{link}",
-        "[{rule}] {region}, {period}: {indicator} is {value}, {op} {reference}. View: {link}"),
+        "[{rule}] {region}, {period}: {indicator} {value}, {op} {reference}. View: {link}"),
     "change": (
         "【{rule}】{region}{period}{indicator}为{value}，{basis}{change}"
         "（{base_period}为{reference}）。查看：{link}",
-        "[{rule}] {region}, {period}: {indicator} is {value}, {change} {basis} "
+        "[{rule}] {region}, {period}: {indicator} {value}, {change} {basis} "
         "(was {reference}). View: {link}"),
     "behind_schedule": (
         "【{rule}】{region}{period}{indicator}完成{value}，目标{reference}，完成率{completion}，"

@@ -54,3 +54,16 @@ def test_a_single_petition_reads_right_in_english():
         "View: /petitions?region=150422&lang=en")
     assert messages.render(f, "zh") == (
         "【群体性诉求】巴林左旗2012年5月受理群体性诉求1件，超过0件。查看：/petitions?region=150422")
+
+
+def test_a_figure_follows_its_words_in_english():
+    base = {"rule": "少", "region_names": ["林西县", "Linxi County"], "period_start": "2012-05-01",
+            "op": "<=", "unit": "persons"}
+    low = Finding("t", "150424", "林西县", "2012-05", "relieved", 1.0, 3.0, "threshold", base, "/")
+    assert "Linxi County, May 2012: Persons relieved 1, at or below 3." in messages.render(low, "en")
+    assert "林西县2012年5月救助人数为1人，不高于3人。" in messages.render(low, "zh")
+    change = {**base, "op": ">", "basis": "mom", "pct": -100.0, "change": -14.3, "unit": "count"}
+    fell = Finding("c", "150424", "林西县", "2012-05", "relief_count", 18.0, 21.0, "change",
+                   change, "/")
+    assert ": Relief payments 18, -14.3% on the period before (was 21)." in messages.render(
+        fell, "en")
