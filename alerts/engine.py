@@ -1,5 +1,6 @@
 """One run of the alert rules: evaluate every enabled rule, fire what is new, clear what is
-gone, deliver each new firing to its rule's channels, and say what happened.
+gone, deliver each new firing to its rule's channels (and an open one again to a channel whose
+delivery failed, at most three runs in all), and say what happened.
 
 Called after every load and withdrawal from the dashboard (ui/alerts_hook.py) and by the
 scheduler (`python -m alerts`). Two runs never overlap: a lock file beside the state file
@@ -36,6 +37,7 @@ catalogue.register("alert_run", {"summary": (
     "{failed} failed; {errors} rules could not be checked"),
     "more": ("……另有{n}处，见预警页面", "… and {n} more on the Alerts page")})
 MESSAGE_BYTES = 3500  # of a run's lines for one rule: under the robots' 4096 with the subject
+RESEND_RUNS = 3  # runs that try a firing's failed channel, as alerts/schedule.py a subscription's
 
 
 @dataclass
@@ -97,6 +99,7 @@ def _run_one(rule: Rule, con, now: datetime, evaluate: Evaluate, render: Render,
         return
     new, gone = state.reconcile(rule.rule_id, findings, now=now, state=state_file)
     report.cleared += gone
+    _resend(rule, {f.firing_id for f in new}, render, send, report, user, state_file)
     texts = []
     for firing in new:
         report.fired.append(firing)
@@ -111,6 +114,35 @@ def _run_one(rule: Rule, con, now: datetime, evaluate: Evaluate, render: Render,
                                    for lang in ("zh", "en")},
                                   lang=rule.lang, ref=_ref(ids), firing_ids=ids, user=user,
                                   state=state_file)
+
+
+def _resend(rule: Rule, new_ids: set[int], render: Render, send, report: RunReport,
+            user: str | None, state_file: Path | None) -> None:
+    """Send again, to each channel that has not had them, the rule's open firings whose
+    delivery failed after its retries (a robot down for the minute of a run), at most
+    RESEND_RUNS runs in all, as a subscription's failed channels are: an alert fires once,
+    but it is not lost for a channel that was down when it fired."""
+    rows = [r for r in state.firings(open_only=True, rule_ids=[rule.rule_id], limit=None,
+                                     state=state_file) if r["id"] not in new_ids]
+    failed_runs: dict[tuple[int, str], int | None] = {}  # None: that channel has it
+    for d in deliver.deliveries(firing_ids=[r["id"] for r in rows], state=state_file):
+        key = (d["firing_id"], d["channel"])
+        if d["outcome"] == "sent":
+            failed_runs[key] = None
+        elif d["outcome"] == "failed" and failed_runs.get(key, 0) is not None:
+            failed_runs[key] = failed_runs.get(key, 0) + 1
+    for channel in rule.recipients:
+        due = [r for r in sorted(rows, key=lambda r: r["id"])
+               if 0 < (failed_runs.get((r["id"], channel)) or 0) < RESEND_RUNS]
+        if due:
+            ids = [r["id"] for r in due]
+            texts = [{lang: render(state.finding_of(r), lang) for lang in ("zh", "en")}
+                     for r in due]
+            report.deliveries += send([channel], subject(rule, len(due)),
+                                      {lang: combined([t[lang] for t in texts], lang)
+                                       for lang in ("zh", "en")},
+                                      lang=rule.lang, ref=_ref(ids), firing_ids=ids,
+                                      user=user, state=state_file)
 
 
 def subject(rule: Rule, count: int = 1) -> dict[str, str]:

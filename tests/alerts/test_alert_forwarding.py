@@ -4,9 +4,11 @@ that no link is cut short (found by sending every kind of rule to a loopback rec
 
 from __future__ import annotations
 
-from alerts import channels, deliver, messages
-from alerts.model import Finding
-from tests.alert_servers import webhook_server
+from datetime import datetime
+
+from alerts import channels, deliver, engine, messages, rules
+from alerts.model import Finding, Rule
+from tests.alert_servers import free_port, webhook_server
 
 
 def _channels(tmp_path, url: str):
@@ -67,3 +69,50 @@ def test_a_figure_follows_its_words_in_english():
                    change, "/")
     assert ": Relief payments 18, -14.3% on the period before (was 21)." in messages.render(
         fell, "en")
+
+
+def test_an_alert_a_robot_missed_is_sent_to_it_at_the_next_runs(tmp_path, monkeypatch):
+    """Robot a is down when the alert fires (b gets it): the next run sends it to a alone,
+    once; robot c, down throughout, is tried at three runs in all, then left alone."""
+    hooks, server = webhook_server()
+    down = f"http://127.0.0.1:{free_port()}"
+    channels_file = tmp_path / "channels.toml"
+
+    def robots(first: str) -> None:
+        channels_file.write_text(
+            f'[channels.a]\nkind = "wecom"\nretries = 0\nwebhook = "{first}/a?key=K"\n'
+            f'[channels.b]\nkind = "wecom"\nretries = 0\nwebhook = "{hooks.url("/b")}?key=K"\n'
+            f'[channels.c]\nkind = "wecom"\nretries = 0\nwebhook = "{down}/c?key=K"\n',
+            "utf-8")
+
+    for k, v in {"UNION_DASH_DB": tmp_path / "w.duckdb", "UNION_DASH_AUDIT": tmp_path / "audit",
+                 "UNION_DASH_CHANNELS": channels_file}.items():
+        monkeypatch.setenv(k, str(v))
+    monkeypatch.delenv("UNION_DASH_ALERTS", raising=False)
+    rule = rules.save(Rule("", "配套资金未到位", "", "matching_arrears", {"by": "06-30"},
+                           region="150400", recipients=("a", "b", "c")), check_known=False)
+    found = [Finding(rule.rule_id, "150422", "巴林左旗", "2012", "", 0.0, 1.0,
+                     "matching_arrears", {}, "/funds")]
+
+    def run() -> engine.RunReport:
+        return engine.run_rules(datetime(2012, 7, 1, 9).astimezone(),
+                                evaluate=lambda *_: list(found),
+                                render=lambda f, lang: f"{lang}:{f.region_name}{f.period}")
+
+    try:
+        robots(down)
+        first = run()
+        assert [(d.channel, d.outcome) for d in first.deliveries] == [
+            ("a", "failed"), ("b", "sent"), ("c", "failed")]
+        robots(hooks.url(""))
+        again = run()
+        assert [(d.channel, d.outcome) for d in again.deliveries] == [("a", "sent"),
+                                                                       ("c", "failed")]
+        assert again.fired == []  # fired once: sent again, not fired again
+        assert [(d.channel, d.outcome) for d in run().deliveries] == [("c", "failed")]
+        assert run().deliveries == []  # c: three runs tried
+    finally:
+        server.shutdown()
+    assert [p.body["markdown"]["content"] for p in hooks.to("/a")] == [
+        "### 【预警】配套资金未到位\nzh:巴林左旗2012"]
+    assert len(hooks.to("/b")) == 1
