@@ -29,6 +29,7 @@ from etl.messages import joined, listed
 from etl.sheets import Chunk, FileError, MissingColumns, RawSheet, Sheet
 
 _TOTAL_WORDS = ("合计", "总计", "小计", "共计")
+_SUBTOTAL = "小计"  # a part's total (one station's, one month's), not the whole sheet's
 _SIGNATURE = re.compile(
     r"^(经办人|审核人|负责人|制表人|填表人|填报人|复核人|单位负责人|主管领导|审批人|"
     r"制表|审核|填表|填报单位|填报日期|制表日期)\s*[:：]?")
@@ -300,9 +301,8 @@ def _split_rows(cells: pl.DataFrame, names: dict[str, str],
     whole = every().filter(pl.col("_row").is_in(suspects["_row"].implode()))
     flags = _flags(whole)
     totals, totals_row = {}, None
-    total_rows = flags.filter(pl.col("_total"))["_row"]
-    if total_rows.len():
-        totals_row = total_rows[0]
+    totals_row = _grand_total(flags)
+    if totals_row is not None:
         first = suspects.filter(pl.col("_row") == totals_row).row(0, named=True)
         totals = {n: first[c] for c, n in names.items() if first[c] is not None}
     dropped = flags.filter(pl.col("_empty") | pl.col("_total") | pl.col("_sign")
@@ -311,6 +311,17 @@ def _split_rows(cells: pl.DataFrame, names: dict[str, str],
         return data, totals, totals_row, []
     data = data.filter(~pl.col("_row").is_in(dropped["_row"].implode()))
     return data, totals, totals_row, _skipped_lines(whole, dropped.filter(~pl.col("_empty")))
+
+
+def _grand_total(flags: pl.DataFrame) -> int | None:
+    """The row of the total that covers every row: the last 合计/总计/共计 below a station's
+    小计 rows (checking 合计 against one station's 小计 reported a false mismatch), else a
+    lone 小计; None when there are only several 小计, each of some rows."""
+    totals = flags.filter(pl.col("_total"))
+    grand = totals.filter(~pl.col("_sub"))["_row"]
+    if grand.len():
+        return grand[-1]
+    return totals["_row"][0] if totals.height == 1 else None
 
 
 def _flags(whole: pl.DataFrame) -> pl.DataFrame:
@@ -330,6 +341,8 @@ def _flags(whole: pl.DataFrame) -> pl.DataFrame:
         _empty=first.is_null(),
         _total=pl.any_horizontal([pl.col(c).str.starts_with(w) for c in cells
                                   for w in _TOTAL_WORDS]).fill_null(False),
+        _sub=pl.any_horizontal([pl.col(c).str.starts_with(_SUBTOTAL) for c in cells])
+        .fill_null(False),
         _sign=pl.any_horizontal([pl.col(c).str.contains(_SIGNATURE.pattern) for c in cells])
         .fill_null(False),
         _alone=alone.fill_null(False),

@@ -40,6 +40,16 @@ register("etl.parse", {
                    "check the year for a typing error"),
     "amount_unreadable": ("无法识别的金额“{text}”；请只填数字，如 1200.00",
                           "Unreadable amount '{text}'; enter a number such as 1200.00"),
+    "amount_grouping": ("金额“{text}”中的逗号不是每三位一个的千分位，数值无法确定；请只填数字，"
+                        "如 1200.00",
+                        "The commas in amount '{text}' are not thousands separators (one every "
+                        "three digits), so its value is unclear; enter a number such as 1200.00"),
+    "date_month_ambiguous": (
+        "日期“{text}”可能是{year}年1月，也可能是{year}年10月被 Excel 存成了数字（{year}.10 → "
+        "{year}.1）；请写成 {year}-01-01 或 {year}-10-01 这样的完整日期",
+        "Date '{text}' may be January {year}, or October {year} that Excel stored as the "
+        "number {year}.1 ({year}.10 → {year}.1); write the full date, such as {year}-01-01 "
+        "or {year}-10-01"),
     "amount_negative": ("金额 {text} 为负数；请填写实际发放的正数金额",
                         "Amount {text} is negative; enter the positive amount paid"),
     "amount_limit": ("金额 {value} 元超过单笔上限 {limit} 元，可能多输了位数；请核对",
@@ -72,17 +82,23 @@ _YMD = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?
 _YM = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")
 _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _SERIAL = re.compile(r"\d{4,6}(\.\d+)?")
+# A month typed 2025.10 in a number cell is kept as 2025.1 — the same as January written
+# with a dot; neither can be told from the other, so the date is asked for in full.
+_DOT_MONTH_ONE = re.compile(r"(\d{4})\.1")
 _TIME_TAIL = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
 
 
 def parse_date(text: object, *, earliest: dt.date = EARLIEST_DATE,
                latest: dt.date | None = None) -> dt.date:
     """2012-05-04, 2012/5/4, 2012.5.4, 2012年5月4日, 20120504, Excel serials (41033),
-    datetime text (2012-05-04 00:00:00); a month alone (2012-05, 2012年5月) is its first day.
+    datetime text (2012-05-04 00:00:00); a month alone (2012-05, 2012年5月) is its first day,
+    but 2012.1 (January, or October kept as a number) is rejected as ambiguous.
     Dates before `earliest` or after `latest` (default today) are rejected."""
     s = _TIME_TAIL.sub("", clean(text))
     if not s:
         raise ParseError("etl.parse.date_empty")
+    if m := _DOT_MONTH_ONE.fullmatch(s):
+        raise ParseError("etl.parse.date_month_ambiguous", text=s, year=m[1])
     try:
         value = _date_of(s)
     except ValueError:
@@ -133,17 +149,27 @@ DATE_STYLES = ("iso", "slash", "dot", "zh", "compact", "serial", "datetime", "fu
 
 # ---------------------------------------------------------------- amounts
 
-_AMOUNT_NOISE = re.compile(r"[,\s¥$]|RMB|CNY|人民币|元整|元")
+_AMOUNT_NOISE = re.compile(r"[\s¥$]|RMB|CNY|人民币|元整|元")
+# Commas are read only as thousands separators: "1,2000", "12,00" or "1.200,00" have no one
+# clear value (12000 or 1.2? 1200 or 12?) and are rejected rather than read as 12000, 1200, 1.20.
+_GROUPED = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d*)?")
+_DIGITS_COMMAS = re.compile(r"-?[\d.,]+")  # a number but for its commas; else unreadable
 
 
 def parse_amount(text: object, *, limit: Decimal = MAX_AMOUNT_YUAN) -> Decimal:
     """Yuan with cents: "1,200.00元", "￥1200", "１２００", "1.2万"; rounded to the cent.
-    Negative amounts and amounts above `limit` are rejected."""
+    Negative amounts, amounts above `limit` and commas that are not thousands separators
+    ("1,2000", "12,00") are rejected."""
     s = clean(text)
     body = _AMOUNT_NOISE.sub("", s)
     scale = Decimal(1)
     if body.endswith("万"):
         body, scale = body[:-1], Decimal(10000)
+    if "," in body:
+        if _GROUPED.fullmatch(body):
+            body = body.replace(",", "")
+        elif _DIGITS_COMMAS.fullmatch(body):
+            raise ParseError("etl.parse.amount_grouping", text=s)
     try:
         value = (Decimal(body) * scale).quantize(_CENT, rounding=ROUND_HALF_UP)
     except (InvalidOperation, ValueError):

@@ -1,0 +1,113 @@
+"""Cells whose value cannot be told are rejected, not guessed: an amount whose commas are not
+thousands separators ("1,2000" was read as 12000, "12,00" as 1200, "1.200,00" as 1.20) and a
+month typed 2025.10 that Excel kept as the number 2025.1 (read as January). A 合计 below
+each station's 小计 is checked against all rows (the first 小计 was, and a false mismatch was
+noted). Found feeding a 德阳市 deployment rosters as its stations type them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from decimal import Decimal
+
+import duckdb
+import pytest
+import xlsxwriter
+
+from etl import load, parse, warehouse
+from etl.parse import ParseError, make_id
+from tests.deployment_files import PLACES, station_files
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("1,200", "1200.00"), ("1,200.00元", "1200.00"), ("￥12,345,678.5", "12345678.50"),
+    ("1,200万", "12000000.00"), ("1200", "1200.00"),
+])
+def test_thousands_separators_are_read(raw, expected):
+    assert parse.parse_amount(raw, limit=Decimal("1e9")) == Decimal(expected)
+
+
+@pytest.mark.parametrize("raw", ["1,2000", "12,00", "1.200,00", "1,20,000", ",1200", "1200,"])
+def test_commas_that_are_not_thousands_separators_are_rejected(raw):
+    with pytest.raises(ParseError) as e:
+        parse.parse_amount(raw)
+    assert e.value.message.key == "etl.parse.amount_grouping"
+    assert raw in e.value.zh and "1200.00" in e.value.zh
+
+
+def test_a_month_that_may_be_october_kept_as_a_number_is_rejected():
+    with pytest.raises(ParseError) as e:
+        parse.parse_date("2025.1")
+    assert e.value.message.key == "etl.parse.date_month_ambiguous"
+    assert "2025-10-01" in e.value.zh and "2025-01-01" in e.value.zh
+    # the other dotted forms keep their one reading
+    assert parse.parse_date("2025.10") == dt.date(2025, 10, 1)
+    assert parse.parse_date("2025.1.5") == dt.date(2025, 1, 5)
+    assert parse.parse_date("2025.3") == dt.date(2025, 3, 1)
+
+
+HEADER = ["序号", "姓名", "身份证号码", "帮扶站点", "帮扶类型", "资金来源", "金额（元）", "发放日期"]
+# (amount cell, date cell, amount loaded or None when the row is rejected, reject's column)
+ROWS = [("1,200.00", "2025.3.5", "1200.00", None),
+        ("1,2000", "2025.3.6", None, "金额（元）"),
+        ("12,00", "2025.3.7", None, "金额（元）"),
+        (800, 2025.1, None, "发放日期"),  # typed 2025.10 in a number cell
+        (900, 2025.3, "900.00", None)]
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory):
+    """A 德阳市 warehouse with its one station registered; each test loads into a copy."""
+    where = tmp_path_factory.mktemp("deyang")
+    db = where / "w.duckdb"
+    warehouse.init(db, [PLACES["deyang"].scope])
+    assert load.load_files(station_files(where, PLACES["deyang"])[:1], db).exit_code == 0
+    return db
+
+
+def _roster(path, lines: list[list]) -> list:
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("3月")
+    for r, line in enumerate([HEADER, *lines]):
+        sheet.write_row(r, 0, line)
+    book.close()
+    return [path]
+
+
+def _row(i: int, amount: object, day: object) -> list:
+    pid = make_id(f"51060319{80 + i}0101{100 + i:03d}")
+    return [i + 1, f"王{i}", pid, PLACES["deyang"].station, "临时救助", "工会自筹", amount, day]
+
+
+def _load(registry, tmp_path, lines: list[list]):
+    db = tmp_path / "w.duckdb"
+    shutil.copy(registry, db)
+    return db, load.load_files(_roster(tmp_path / "救助花名册.xlsx", lines), db,
+                               rejects_dir=tmp_path / "rej")
+
+
+def test_a_roster_with_unclear_cells_loads_only_the_clear_rows(registry, tmp_path):
+    db, report = _load(registry, tmp_path,
+                       [_row(i, amount, day) for i, (amount, day, _, _) in enumerate(ROWS)])
+
+    rejects = report.rejects.select("sheet", "row", "column").rows()
+    assert rejects == [("3月", i + 2, column) for i, (*_, column) in enumerate(ROWS) if column]
+    with duckdb.connect(str(db), read_only=True) as con:
+        loaded = con.sql("SELECT relief_date, amount_yuan FROM relief ORDER BY 1").fetchall()
+    assert loaded == [(dt.date(2025, 3, 1), Decimal("900.00")),
+                      (dt.date(2025, 3, 5), Decimal("1200.00"))]
+
+
+@pytest.mark.parametrize("grand, noted", [(4500, False), (4400, True)])
+def test_the_total_below_subtotals_is_checked_against_all_rows(registry, tmp_path, grand,
+                                                                noted):
+    rows = [_row(i, 500 + 100 * i, f"2025-03-0{i + 1}") for i in range(6)]  # 500 … 1000
+    _, report = _load(registry, tmp_path, [
+        *rows[:3], ["小计", "", "", "", "", "", 1800, ""],
+        *rows[3:], ["小计", "", "", "", "", "", 2700, ""], ["合计", "", "", "", "", "", grand, ""]])
+    (result,) = report.files
+    assert (result.rows_loaded, result.rows_rejected) == (6, 0)
+    assert [what for _, _, what, _ in result.skipped] == ["total"] * 3
+    zh = [text for text, _ in result.warnings]
+    assert any("4400" in t and "4500" in t and "第 10 行" in t for t in zh) == noted
+    assert len(result.notes) == noted
