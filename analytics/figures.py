@@ -106,7 +106,19 @@ def trend_figure(
         fig.update_layout(height=fig.layout.height + LEGEND_ROW_PX * marks)
     fig.update_layout(showlegend=bool(series) or marks > 0)
     _top_margin(fig, len(fig.data))
+    _whole_steps(fig, unit)
     return fig
+
+
+COUNTS = ("persons", "count")  # whole things: never a tick at half a person
+
+
+def _whole_steps(fig: go.Figure, unit: str, axis: str = "y") -> None:
+    """A count's value axis steps by one under 5: Plotly stepped by halves (受理诉求件数 0 0.5 1
+    1.5 2 in a 重庆 deployment's months of one or two petitions)."""
+    values = [v for tr in fig.data for v in (getattr(tr, axis) or ()) if v is not None]
+    if unit in COUNTS and max(map(abs, values), default=0) < 5:
+        (fig.update_yaxes if axis == "y" else fig.update_xaxes)(dtick=1)
 
 
 def _headroom(fig: go.Figure) -> None:
@@ -201,6 +213,7 @@ def bar_figure(
                              customdata=text, hovertemplate=hover))
     fig.update_layout(barmode="group", showlegend=bool(series))
     _top_margin(fig, len(groups), per_row=4)  # above the bars, clear of the value axis
+    _whole_steps(fig, unit, "x" if horizontal else "y")
     if horizontal:
         fig.update_yaxes(type="category", autorange="reversed")
         fig.update_layout(height=max(300, 26 * df[label].n_unique() * max(1, len(groups)) + 90))
