@@ -1,6 +1,6 @@
 """Station files → sheets of raw text cells with their header row found and kind recognised.
 
-A file is .xlsx/.xls (one sheet per month or campaign; hidden and empty sheets skipped) or
+A file is .xlsx/.xls (one sheet per month or campaign; hidden and empty sheets skipped, a hidden one that holds a table said in the report) or
 .csv in UTF-8, UTF-8 with BOM or GB18030/GBK. Above the header there may be title rows and a
 unit/date line; below the data a totals row (合计) and signature lines. The header row is the
 row among the first few that best matches one kind's headers (etl/mappings/columns.csv), or
@@ -100,10 +100,13 @@ def _excel_sheets(data: bytes | str) -> list[RawSheet]:
     sheets, grids = [], {}
     for sheet_name in reader.sheet_names:
         sheet = reader.load_sheet(sheet_name, header_row=None, dtypes="string", skip_rows=0)
-        if sheet.visible != "visible" or sheet.height == 0:
+        if sheet.height == 0:
             continue
         grid = sheet.to_polars()
         grid.columns = [f"c{i}" for i in range(grid.width)]
+        if sheet.visible != "visible":  # not loaded; its head only, to say what it holds
+            sheets.append(RawSheet(sheet_name, _head_rows(grid), _slicer(grid), hidden=True))
+            continue
         grids[sheet_name] = grid
         sheets.append(RawSheet(sheet_name, _head_rows(grid), _slicer(grid),
                                _numeric_cells(reader, sheet_name)))

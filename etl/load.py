@@ -348,6 +348,9 @@ register("etl.load", {
     "sheet": ("工作表“{sheet}”：{why}", "sheet '{sheet}': {why}"),
     "sheet_skipped": ("工作表“{sheet}”：未识别，已跳过。{why}", "sheet '{sheet}': not recognised, "
                       "skipped. {why}"),
+    "sheet_hidden": ("是隐藏的工作表，未载入；如其中的行也要载入，请在 Excel 中取消隐藏后重新上传",
+                     "a hidden sheet, not loaded; if its rows belong in, unhide it in Excel and "
+                     "upload again"),
     "note": ("注意 {note}", "warning: {note}"),
     "rejects_report": ("拒绝清单", "rejects report: {path}"),  # a line of both: 拒绝清单 / rejects …
 })
@@ -417,6 +420,9 @@ def _recognised_sheets(result: FileResult, raws: list[extract.RawSheet]) -> list
     """The sheets of the file's kind; other sheets are reported, not fatal, if one loads."""
     sheets, problems = [], []
     for raw in raws:
+        if raw.hidden:
+            _hidden(result, raw)
+            continue
         try:
             sheet = extract.identify(raw)
         except FileError as e:
@@ -435,7 +441,7 @@ def _recognised_sheets(result: FileResult, raws: list[extract.RawSheet]) -> list
         result.kind = result.kind or sheet.kind
         result.sheets.append(SheetResult(raw.name, sheet.kind, "loaded"))
         sheets.append(sheet)
-    if not raws:
+    if all(raw.hidden for raw in raws):
         raise FileError("etl.load.no_sheet")
     if not sheets:
         _, first = problems[0]
@@ -451,6 +457,19 @@ def _recognised_sheets(result: FileResult, raws: list[extract.RawSheet]) -> list
             result.notes.append(Message("etl.load.sheet_skipped",
                                         {"sheet": name, "why": e.message}))
     return sheets
+
+
+def _hidden(result: FileResult, raw: extract.RawSheet) -> None:
+    """A hidden sheet is not loaded, but one that holds a table is said: its rows (a month
+    hidden once reported, people taken off the list?) would otherwise be left out unseen. A
+    hidden sheet of anything else (a template's drop-down lists) is passed over."""
+    try:
+        kind = extract.identify(raw).kind
+    except FileError:
+        return
+    why = Message("etl.load.sheet_hidden")
+    result.sheets.append(SheetResult(raw.name, kind, "ignored", 0, why))
+    result.notes.append(Message("etl.load.sheet", {"sheet": raw.name, "why": why}))
 
 
 def _failed(result: FileResult, message: Message) -> FileResult:

@@ -48,6 +48,7 @@ class RawSheet:
     # (header row index, positions of the columns wanted) → the rows below it, a chunk at a time
     chunks: Callable[[int, Sequence[int]], Iterator[Chunk]]
     numeric: Callable[[int, int], pl.Series] | None = None  # (header row, column) → number cell?
+    hidden: bool = False  # a hidden Excel sheet: never loaded, said in the report if it has data
 
 
 @dataclass

@@ -47,13 +47,15 @@ def test_csv_encodings_and_mess(tmp_path, builder):
 
 def test_xlsx_roster(tmp_path):
     """Merged titles, unit/date line, date cells, serials, IDs as numbers, a totals row,
-    signatures, two month sheets; hidden and empty sheets skipped, a notes sheet reported."""
+    signatures, two month sheets; hidden and empty sheets skipped, a notes sheet and the
+    hidden roster sheet reported."""
     report = _load(tmp_path, mf.roster_xlsx(tmp_path))
     f = report.files[0]
     assert f.status == "partial" and report.exit_code == 3
     assert [(s.name, s.status) for s in f.sheets] == [
-        ("1月", "loaded"), ("2月", "loaded"), ("说明", "ignored")]
+        ("1月", "loaded"), ("2月", "loaded"), ("旧表", "ignored"), ("说明", "ignored")]
     assert any("说明" in en for _, en in f.warnings)
+    assert any("旧表" in en and "hidden" in en for _, en in f.warnings)
     got = _query(tmp_path / "w.duckdb",
                  "SELECT relief_type, amount_yuan::VARCHAR, relief_date FROM relief")
     assert sorted(got.rows()) == sorted(mf.EXPECTED_XLSX.values())

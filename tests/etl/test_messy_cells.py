@@ -2,7 +2,8 @@
 thousands separators ("1,2000" was read as 12000, "12,00" as 1200, "1.200,00" as 1.20) and a
 month typed 2025.10 that Excel kept as the number 2025.1 (read as January). A 合计 below
 each station's 小计 is checked against all rows (the first 小计 was, and a false mismatch was
-noted). Found feeding a 德阳市 deployment rosters as its stations type them."""
+noted). A hidden sheet holding a roster is said in the report, not left out unseen. Found
+feeding a 德阳市 deployment rosters as its stations type them."""
 
 from __future__ import annotations
 
@@ -111,3 +112,28 @@ def test_the_total_below_subtotals_is_checked_against_all_rows(registry, tmp_pat
     zh = [text for text, _ in result.warnings]
     assert any("4400" in t and "4500" in t and "第 10 行" in t for t in zh) == noted
     assert len(result.notes) == noted
+
+
+def test_a_hidden_roster_sheet_is_said_not_left_out_unseen(registry, tmp_path):
+    db = tmp_path / "w.duckdb"
+    shutil.copy(registry, db)
+    path = tmp_path / "救助花名册.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    for name, month in (("2月", 2), ("3月", 3)):
+        sheet = book.add_worksheet(name)
+        for r, line in enumerate([HEADER, *[_row(i, 500, f"2025-0{month}-1{i}")
+                                             for i in range(3)]]):
+            sheet.write_row(r, 0, line)
+    lists = book.add_worksheet("下拉选项")
+    lists.write_column(0, 0, ["临时救助", "两节慰问"])
+    book.worksheets()[1].activate()
+    book.worksheets()[0].hide()
+    lists.hide()
+    book.close()
+
+    (result,) = load.load_files([path], db, rejects_dir=tmp_path / "rej").files
+
+    assert (result.status, result.rows_loaded) == ("loaded", 3)
+    assert [(s.name, s.status) for s in result.sheets] == [("2月", "ignored"), ("3月", "loaded")]
+    assert [zh for zh, _ in result.warnings] == [
+        "工作表“2月”：是隐藏的工作表，未载入；如其中的行也要载入，请在 Excel 中取消隐藏后重新上传"]
