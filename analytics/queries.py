@@ -193,7 +193,8 @@ def unrecorded(values: dict[tuple[str, str | None], float | None]) -> set[str]:
 
 
 def dim_unrecorded(code: str, f: Filters, by: str) -> bool:
-    """The indicator's numerator has rows in the range, none of them recording `by`."""
+    """The indicator's numerator has rows in the range, none of them recording `by` (an
+    optional column left out: 困难类别 of relief rosters, 调处层级 of petition registers)."""
     m = INDICATORS[code].numerator
     return "cur" in unrecorded(evaluate([m], f, kpi_buckets(f)[:1], by)[m])
 

@@ -53,7 +53,8 @@ if empty.section(page, ["petitions"]):
     labels = sections.dim_labels("mediation_level", lang, page.token)
     funnel = funnel.with_columns(pl.col("level").replace_strict(labels).alias("label"))
     show_chart(page, figures.funnel_figure(funnel, label="label", lang=lang) if funnel.height else None,
-               funnel, key="pt_funnel", title=render("app.funnel_reached", lang), codes=["petitions"])
+               funnel, key="pt_funnel", title=render("app.funnel_reached", lang), codes=["petitions"],
+               reason=empty.chart_reason(page, ["petitions"], "mediation_level"))
 
 st.subheader(render("app.coverage3_section", lang))
 COVERAGE = ["union_coverage", "bargaining_coverage", "congress_coverage", "harmonious_share"]

@@ -239,8 +239,7 @@ def chart_reason(page: PageContext, codes: Sequence[str], by: str | None) -> str
             return render("empty_why.no_station", lang, what=what_,
                           county=pick((county, county.lower()), lang))
         return render("empty_why.no_dim", lang, what=what_, dim=render(f"app.dim_{by}", lang))
-    if by and by != "region" and ind.denominator is not None and data.dim_unrecorded(
-            codes[0], f, by, page.token):
+    if by and by != "region" and data.dim_unrecorded(codes[0], f, by, page.token):
         return render("empty_why.dim_unfilled", lang, what=what([ind.numerator.table], lang),
                       dim=render(f"app.dim_{by}", lang))
     return next((r for c in codes if (r := value_reason(c, lang))), None)

@@ -1,6 +1,7 @@
 """A rate cut by a dimension its rows never record is unknown, not 0%: relief rosters kept
 without 困难类别 beside a register that has it showed 救助覆盖率 by hardship category as 0% for
-every category (a 重庆市 trial); now the values are missing and the chart says why."""
+every category (a 重庆市 trial); now the values are missing and the chart says why. So does
+the petitions page's funnel when the register leaves 调处层级 out (it said only 'no data')."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from analytics.filters import Filters
 from etl import load
 from tests.deployment_files import AMOUNTS, guangzhou
 from tests.messy_files import make_id
+from tests.served import ROOT
 
 JAN = Filters(region="440106", start=date(2026, 1, 1), end=date(2026, 1, 1))
 FEB = Filters(region="440106", start=date(2026, 2, 1), end=date(2026, 2, 1))
@@ -38,8 +40,10 @@ def deployment(tmp_path_factory) -> Path:
         if i < 2:
             february.append(f"{i + 1},张{i},{pid},天河区五山街道帮扶站,临时救助,{kind},工会自筹,"
                             f"500,2026-02-1{i}")
-    files = [where / "建档花名册.csv", where / "二月救助花名册.csv"]
-    for path, lines in zip(files, (register, february), strict=True):
+    petitions = ["登记编号,所属区县,受理日期,来源渠道,诉求类别,涉及人数,是否群体性,是否越级,办理结果",
+                 *(f"TH-{i},天河区,2026-01-0{i + 1},帮扶站,拖欠工资,1,否,否,已解决" for i in range(3))]
+    files = [where / "建档花名册.csv", where / "二月救助花名册.csv", where / "信访登记表.csv"]
+    for path, lines in zip(files, (register, february, petitions), strict=True):
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert load.load_files(files, db, rejects_dir=where / "rej").exit_code == 0
     return db
@@ -61,3 +65,19 @@ def test_a_month_whose_rosters_record_it_is_cut_by_it(on_deployment):
     feb = queries.breakdown(["coverage"], FEB, "category")
     assert sorted(feb["value"].to_list()) == pytest.approx([1 / 3, 1 / 2])
     assert not queries.dim_unrecorded("coverage", FEB, "category")
+
+
+
+def test_the_funnel_of_a_register_without_mediation_levels_says_why(on_deployment,
+                                                                   local_staff):
+    from streamlit.testing.v1 import AppTest
+
+    assert queries.dim_unrecorded("petitions", JAN, "mediation_level")
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.run()
+    at.switch_page("pages/petitions.py").run()
+    at.selectbox(key="f_county").select("440106").run()
+    at.select_slider(key="f_period").set_range(date(2026, 1, 1), date(2026, 1, 1)).run()
+    assert not at.exception, [e.value for e in at.exception]
+    said = " ".join(i.value for i in at.info)
+    assert "没有填写“调处层级”" in said, said
