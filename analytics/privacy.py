@@ -195,11 +195,10 @@ def protect(
     published from the same perturbed counts as the counts' own tables.
     """
     refuse_person_level(df)
-    if parts is not None and _indicator_table(df, spec or infer_spec(df, indicators)):
-        secret = secret if secret is not None else cell_key_secret()
-        return _from_parts(df, parts, spec or infer_spec(df, indicators), k,
-                           context_of(filters), secret)
     spec = spec or infer_spec(df, indicators)
+    if parts is not None and _indicator_table(df, spec):
+        secret = secret if secret is not None else cell_key_secret()
+        return _from_parts(df, parts, spec, k, context_of(filters), secret)
     if not spec.counts:
         return Protection(df.with_columns(pl.lit(False).alias(SUPPRESSED_COLUMN)), 0, 0)
     if df.select(spec.dims).is_duplicated().any() if spec.dims else df.height > 1:

@@ -78,16 +78,20 @@ def forbidden(p: Place, text: str) -> list[str]:
     return [w for w in words if w in text]
 
 
-def guangzhou(where: Path):
-    """A fresh 广州市 deployment (`etl init --scope 440100`) with its station registry and one
-    station's roster loaded: (warehouse path, load report)."""
+def fresh(where: Path, scope: str, stations: str, *files: Path):
+    """A fresh deployment for `scope` (`etl init`) with its station registry (`stations`, the
+    CSV's text) and `files` loaded into where/w.duckdb: (warehouse path, load report)."""
     from etl import load
     from etl.__main__ import main as etl_main
 
     db = where / "w.duckdb"
-    assert etl_main(["init", "--db", str(db), "--scope", "440100"]) == 0
-    stations = where / "stations.csv"
-    stations.write_text(STATIONS, encoding="utf-8")
-    report = load.load_files([stations, roster(where / "relief.csv", "天河区五山街道帮扶站")],
-                             db, rejects_dir=where / "rej")
-    return db, report
+    assert etl_main(["init", "--db", str(db), "--scope", scope]) == 0
+    registry = where / "stations.csv"
+    registry.write_text(stations, encoding="utf-8")
+    return db, load.load_files([registry, *files], db, rejects_dir=where / "rej")
+
+
+def guangzhou(where: Path):
+    """A fresh 广州市 deployment (`etl init --scope 440100`) with its station registry and one
+    station's roster loaded: (warehouse path, load report)."""
+    return fresh(where, "440100", STATIONS, roster(where / "relief.csv", "天河区五山街道帮扶站"))

@@ -15,8 +15,8 @@ import pytest
 
 from analytics import queries, reference
 from analytics.filters import Filters
-from etl import load, national
-from etl.__main__ import main as etl_main
+from etl import national
+from tests.deployment_files import fresh
 from tests.messy_files import make_id
 
 
@@ -57,16 +57,12 @@ def _roster(path: Path, station: str, county: str, code: str, amounts: list[int]
 @pytest.fixture(scope="module")
 def hubei(tmp_path_factory) -> Path:
     where = tmp_path_factory.mktemp("hb")
-    db = where / "w.duckdb"
-    assert etl_main(["init", "--db", str(db), "--scope", "420000"]) == 0
-    stations = where / "帮扶站点名录.csv"
-    stations.write_text("站点名称,所属县（市、区）,所属乡镇街道,成立日期\n"
-                        "仙桃市沙嘴街道帮扶站,仙桃市,沙嘴街道,2018-03-01\n"
-                        "江岸区大智街道帮扶站,江岸区,大智街道,2019-05-01\n", encoding="utf-8")
-    files = [stations,
-             _roster(where / "仙桃.csv", "仙桃市沙嘴街道帮扶站", "仙桃市", "429004", [800, 600, 500]),
-             _roster(where / "江岸.csv", "江岸区大智街道帮扶站", "江岸区", "420102", [1000, 300])]
-    report = load.load_files(files, db, rejects_dir=where / "rej")
+    db, report = fresh(
+        where, "420000", "站点名称,所属县（市、区）,所属乡镇街道,成立日期\n"
+        "仙桃市沙嘴街道帮扶站,仙桃市,沙嘴街道,2018-03-01\n"
+        "江岸区大智街道帮扶站,江岸区,大智街道,2019-05-01\n",
+        _roster(where / "仙桃.csv", "仙桃市沙嘴街道帮扶站", "仙桃市", "429004", [800, 600, 500]),
+        _roster(where / "江岸.csv", "江岸区大智街道帮扶站", "江岸区", "420102", [1000, 300]))
     assert report.exit_code == 0, [f.line for f in report.files]
     return db
 

@@ -15,8 +15,7 @@ import pytest
 from openpyxl import Workbook
 
 from etl import extract, load
-from etl.__main__ import main as etl_main
-from tests.deployment_files import STATIONS
+from tests.deployment_files import STATIONS, fresh
 from tests.messy_files import make_id
 
 STATION = "天河区五山街道帮扶站"
@@ -61,12 +60,8 @@ def grouped_roster(path: Path) -> Path:
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory) -> Path:
     """A fresh 广州市 warehouse with its stations registered."""
-    where = tmp_path_factory.mktemp("two-rows")
-    db = where / "w.duckdb"
-    assert etl_main(["init", "--db", str(db), "--scope", "440100"]) == 0
-    stations = where / "stations.csv"
-    stations.write_text(STATIONS, encoding="utf-8")
-    assert load.load_files([stations], db, rejects_dir=where / "rej").exit_code == 0
+    db, report = fresh(tmp_path_factory.mktemp("two-rows"), "440100", STATIONS)
+    assert report.exit_code == 0
     return db
 
 
