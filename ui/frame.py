@@ -8,6 +8,8 @@ and marks its runs; a page that finds itself outside the frame reruns through it
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs
+
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 from streamlit.runtime.pages_manager import PagesManager
@@ -89,20 +91,47 @@ def refuse_link(allowed: list[str]) -> None:
 
 def follow_link(pages: list[StreamlitPage], shown: StreamlitPage) -> None:
     """After the signed-in navigation: go to the page the link named, with the URL's
-    filters, unless it is the one shown; a page the user's role may not open is said."""
+    filters, unless it is the one shown; a page the user's role may not open is said. Then
+    keep the page shown against a rerun the browser sent before it learned of a switch."""
     want = st.session_state.get(_LINK)
-    if not want or shown.url_path == want:
-        st.session_state.pop(_LINK, None)
-        return
-    target = next((p for p in pages if p.url_path == want), None)
-    if target is None:
-        st.session_state.pop(_LINK, None)
-        st.session_state[_SAY] = ("refused", want)
-        return
-    # Kept until the page shows: a rerun that supersedes the switch (the login cookie's, on a
-    # slow browser) resolves as the root again, and comes back here (1 in ~10 clean-clone
-    # runs of test_browser_links landed on the overview with the link's filters).
+    if want and shown.url_path != want:
+        target = next((p for p in pages if p.url_path == want), None)
+        if target is None:
+            st.session_state.pop(_LINK, None)
+            st.session_state[_SAY] = ("refused", want)
+        else:
+            # Kept until the page shows: a rerun that supersedes the switch (the login
+            # cookie's, on a slow browser) resolves as the root again, and comes back here.
+            _switch(target)
+    st.session_state.pop(_LINK, None)
+    last = st.session_state.get(_SHOWN)
+    if last and last != shown.url_path and not _asked_for_page():
+        target = next((p for p in pages if p.url_path == last), None)
+        if target is not None:
+            _switch(target)
+    st.session_state[_SHOWN] = shown.url_path
+
+
+_SHOWN = "_page_shown"  # the URL path of the page the session's last run resolved to
+_EMBED = {"embed", "embed_options"}  # the only query a menu click keeps
+
+
+def _switch(target: StreamlitPage) -> None:
+    st.session_state[_SHOWN] = target.url_path
     st.switch_page(target, query_params=st.query_params.to_dict())
+
+
+def _asked_for_page() -> bool:
+    """Whether this run's page is one the user asked for. The browser sends each rerun with
+    the page it last heard of: a component's value (the login cookie's) sent before it heard
+    of a page switch names the page before it, and Streamlit runs that page (a clean-clone run
+    of test_browser_links landed on 总览 after its link's page had shown). A menu click or a
+    page link clears the URL's query (all but Streamlit's embed options); the back and
+    forward buttons say so; a widget's rerun keeps the query."""
+    ctx = get_script_run_ctx()
+    if ctx is None or ctx.is_history_navigation:
+        return True
+    return not set(parse_qs(ctx.query_string)) - _EMBED
 
 
 def say_link_message(lang: str, shown: StreamlitPage) -> None:
