@@ -22,7 +22,7 @@ import fastexcel
 import polars as pl
 
 from core.messages import Message, Pair, register
-from etl import csv_files, formulas, headers, mappings, sheets
+from etl import csv_files, formulas, headers, hidden_rows, mappings, sheets
 from etl.headers import DROPPED_HEADERS, find_header, header_key
 from etl.headers import header_cells as header_cells_of  # `headers` is a local in identify
 from etl.messages import joined, listed
@@ -111,6 +111,9 @@ def _excel_sheets(data: bytes | str) -> list[RawSheet]:
         sheets.append(RawSheet(sheet_name, _head_rows(grid), _slicer(grid),
                                _numeric_cells(reader, sheet_name)))
     _refuse_uncached_formulas(data, grids)
+    hidden = hidden_rows.of_sheets(data, list(grids))
+    for sheet in sheets:
+        sheet.hidden_rows = hidden.get(sheet.name, frozenset())
     return sheets
 
 

@@ -29,7 +29,7 @@ def uncached(data: bytes | str | Path, sheets: list[str]) -> dict[str, list[str]
     try:
         with zipfile.ZipFile(source) as z:
             found = {}
-            for name, member in _sheet_members(z).items():
+            for name, member in sheet_members(z).items():
                 if name in sheets and _has_formula(z, member):
                     cells = _formula_cells_without_values(z, member)
                     if cells:
@@ -62,7 +62,7 @@ register("etl.formulas", {
 })
 
 
-def _sheet_members(z: zipfile.ZipFile) -> dict[str, str]:
+def sheet_members(z: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name → its XML member, from the workbook and its relationships."""
     rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
     target = {r.get("Id"): r.get("Target") for r in rels.iter(f"{_PKG_REL}Relationship")}

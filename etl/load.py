@@ -31,6 +31,7 @@ from core.warehouse import rejects_dir as default_rejects_dir
 from etl import (
     derived,
     extract,
+    hidden_rows,
     key_types,
     load_audit,
     mappings,
@@ -381,13 +382,16 @@ def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.Raw
     done = 0
     for sheet in sheets:
         sums: dict = {}
-        totalled, rows_read = sheet, 0
+        totalled, rows_read, hidden = sheet, 0, []
+        hidden_here = raw_of[sheet.name].hidden_rows
         chunks = ((chunk, validate.check_cells(chunk, checked_against))
                   for chunk in extract.sheet_chunks(raw_of[sheet.name], sheet))
         for chunk, cells in extract.read_ahead(chunks):
             checked = validate.validate(chunk, result.path.name, key, regions=checked_against,
                                         totals=False, person_ids=person_ids, cells=cells)
             rows_read += chunk.data.height
+            if hidden_here:
+                hidden += chunk.data["_row"].filter(chunk.data["_row"].is_in(hidden_here)).to_list()
             for name, value in checked.sums.items():
                 sums[name] = sums.get(name, 0) + value
             if chunk.totals_row is not None and totalled.totals_row is None:
@@ -408,6 +412,9 @@ def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.Raw
         next(r for r in result.sheets if r.name == sheet.name and r.status == "loaded"
              ).rows_read = rows_read
         result.notes += validate.check_totals(totalled, sums)
+        if hidden:
+            result.notes.append(Message("etl.load.sheet", {"sheet": sheet.name,
+                                                           "why": hidden_rows.note(hidden)}))
     stage.close(mappings.kinds()[result.kind].natural_key)
     if "person_key" in {c for c, _ in columns}:
         stage.add_persons(person_ids.persons(), pl.concat(rejected_persons).unique())

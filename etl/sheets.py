@@ -49,6 +49,7 @@ class RawSheet:
     chunks: Callable[[int, Sequence[int]], Iterator[Chunk]]
     numeric: Callable[[int, int], pl.Series] | None = None  # (header row, column) → number cell?
     hidden: bool = False  # a hidden Excel sheet: never loaded, said in the report if it has data
+    hidden_rows: frozenset[int] = frozenset()  # Excel numbers of rows hidden in a visible sheet
 
 
 @dataclass

@@ -137,3 +137,40 @@ def test_a_hidden_roster_sheet_is_said_not_left_out_unseen(registry, tmp_path):
     assert [(s.name, s.status) for s in result.sheets] == [("2月", "ignored"), ("3月", "loaded")]
     assert [zh for zh, _ in result.warnings] == [
         "工作表“2月”：是隐藏的工作表，未载入；如其中的行也要载入，请在 Excel 中取消隐藏后重新上传"]
+
+
+def test_hidden_rows_are_loaded_and_said(registry, tmp_path):
+    """Rows hidden in a visible sheet are read like the others (calamine does not tell them
+    apart): loaded, and the report names the hidden data rows (not the hidden 合计 row or a
+    hidden column) so that rows meant to stay out can be deleted."""
+    db = tmp_path / "w.duckdb"
+    shutil.copy(registry, db)
+    path = tmp_path / "救助花名册.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("3月")
+    sheet.write_row(0, 0, ["德阳市困难职工救助发放花名册"])
+    lines = [_row(i, 500, f"2025-03-1{i}") for i in range(6)]
+    for r, line in enumerate([HEADER, *lines, ["合计", "", "", "", "", "", 3000]]):
+        sheet.write_row(r + 1, 0, line)
+    for excel_row in (4, 5, 7, 9):  # three data rows, and the 合计
+        sheet.set_row(excel_row - 1, None, None, {"hidden": True})
+    sheet.set_column(2, 2, None, None, {"hidden": True})  # 身份证号码 hidden: not a hidden row
+    book.close()
+
+    (result,) = load.load_files([path], db, rejects_dir=tmp_path / "rej").files
+
+    assert (result.status, result.rows_loaded) == ("loaded", 6)
+    assert [w for w in result.warnings if "隐藏" in w[0]] == [(
+        "工作表“3月”：第 4–5、7 行在 Excel 中是隐藏的（共 3 行），已照常载入；"
+        "如这些行不应上报，请删除后重新上传",
+        "sheet '3月': rows 4–5, 7 are hidden in Excel (3 rows) and were loaded like the others; "
+        "if they should not be reported, delete them and upload the file again")]
+    shown = tmp_path / "shown.xlsx"  # the same roster with nothing hidden: no such line
+    book = xlsxwriter.Workbook(str(shown))
+    sheet = book.add_worksheet("3月")
+    for r, line in enumerate([HEADER, *lines]):
+        sheet.write_row(r, 0, line)
+    book.close()
+    shutil.copy(registry, db)
+    (result,) = load.load_files([shown], db, rejects_dir=tmp_path / "rej").files
+    assert result.rows_loaded == 6 and not [w for w in result.warnings if "隐藏" in w[0]]
