@@ -98,7 +98,7 @@ def change(value: float, before: float | None, code: str, base: str, lang: str) 
 def key_rows(b: BriefingData, lang: str) -> list[tuple[str, str, str, str]]:
     """(indicator, this period, a year before, 同比) for every key figure the period has; a
     row is in the unit of its current figure, as the text writes that figure."""
-    base = b.period.base_zh()
+    base = b.period.base().zh
     rows = []
     for code in KEY_CODES:
         value, before = b.value(code), b.year_ago(code)
@@ -203,7 +203,7 @@ def _work(w: _Writer, b: BriefingData, paragraphs: list[tuple[str, str]]) -> Non
 
 def problem_paragraphs(b: BriefingData, lang: str = "zh") -> list[str]:
     """The sentences of 存在的问题 ([] when the facts show none)."""
-    return problems(b.problems, lang, b.period.base_zh(), vocabulary.level_label("county"))
+    return problems(b.problems, lang, b.period.base().zh, vocabulary.level_label("county"))
 
 
 def _problems(w: _Writer, b: BriefingData) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from analytics.filters import COUNTRY, Filters, add_months
-from core.messages import pick
+from core.messages import Pair, pick
 
 _FORMS = (
     (re.compile(r"^(\d{4})$"), "year"),
@@ -34,9 +34,11 @@ class Period:
                      {"year": f"{s.year}", "quarter": f"{s.year} Q{q + 1}",
                       "month": f"{s:%B %Y}"}), lang)[self.granularity]
 
-    def base_zh(self) -> str:
-        """What 同比 compares with: 上年 for a year, 上年同期 otherwise."""
-        return "上年" if self.granularity == "year" else "上年同期"
+    def base(self) -> Pair:
+        """What 同比 compares with: 上年 for a year, 上年同期 otherwise (and in English)."""
+        if self.granularity == "year":
+            return Pair("上年", "the year before")
+        return Pair("上年同期", "the same period a year before")
 
     def filters(self, region: str, scope: str = COUNTRY) -> Filters:
         return Filters(region=region, start=self.start, end=self.end,

@@ -4,12 +4,10 @@ e.g. "2012年慰问困难职工803人、劳模2人、临时救助81人，总计8
 A sentence whose numbers are missing is left out rather than written with blanks.
 
 Each paragraph is built once, from the facts, as clauses of the "briefing" message domain
-(core/messages.py) rendered in the reader's language. The English briefing is a shorter
-summary than the Chinese one (no 同比, register or coverage; of the funds only the local
-matching funds): `_zh_only` marks the clauses it leaves out, and the two-festival paragraph,
-which the two languages put differently, chooses its clauses with `pick`. Every clause has
-both languages in the catalogue, so stating a fact in English too is a change of which clauses
-are said, not a new sentence.
+(core/messages.py) rendered in the reader's language: the English briefing states what the
+Chinese one does (同比, the register and coverage, funds by source, collective petitions), and
+only the two-festival paragraph, which the two languages put differently, chooses its clauses
+with `pick`. Rates have one decimal in both.
 """
 
 from __future__ import annotations
@@ -22,18 +20,18 @@ from analytics import fmt
 from analytics.briefing import goals
 from analytics.briefing.content import BriefingData
 from analytics.briefing.wording import (
-    change_zh,
+    change,
     count_zh,
     percent,
     persons_zh,
-    points_zh,
+    points,
     yuan_en,
     yuan_zh,
 )
 from core.messages import LANGS, Message, Pair, pick, register, render
 
-# The English texts of clauses only the Chinese says (_zh_only, _festival_zh) and of the
-# headings 培训就业 and 无息借款 (the English has one heading for both) are not shown today.
+# The English texts of the clauses only the Chinese festival paragraph says (_festival_zh) and
+# of the headings 培训就业 and 无息借款 (the English has one heading for both) are not shown.
 register("briefing", {
     "sentence": ("{clauses}。", "{clauses}."),
     "then": ("，{what}", ", {what}"),  # a clause after the one before it
@@ -62,9 +60,9 @@ register("briefing", {
     "own_funds": ("（含不经下拨的{sources}）", " (including {sources}, not allocated from above)"),
     "by_source": ("，其中{sources}", ", of which {sources}"),
     "matching": ("地方财政配套资金应到位{due}，实际到位{got}，到位率{rate}",
-                 "Local matching funds due: {due}; received: {got} ({rate})"),
+                 "local matching funds due: {due}; received: {got} ({rate})"),
     "matching_none": ("地方财政配套资金应到位{due}，截至{month}尚未到位",
-                      "Local matching funds due: {due}; received: {got} ({rate}) by {month}"),
+                      "local matching funds due: {due}; none received by {month}"),
     "sentences": ("；", "; "),
     "trained": ("开展职业技能培训{persons}", "{persons} persons trained"),
     "placed": ("就业安置{persons}", "{persons} placed in jobs"),
@@ -111,11 +109,6 @@ def _m(key: str, **params: object) -> Message:
     return Message(f"briefing.{key}", params)
 
 
-def _zh_only(lang: str, *clauses: Message) -> tuple[Message, ...]:
-    """Clauses the Chinese briefing says and the shorter English one leaves out."""
-    return pick((clauses, NONE), lang)
-
-
 def _listed(items: list[Message | Pair], lang: str, sep: str = "list") -> str:
     """Clauses or names one after another: '、' / ', ' (`sep` "list"), '，' (clauses) or
     '；' (sentences)."""
@@ -145,20 +138,20 @@ def relief(b: BriefingData, lang: str = "zh") -> str:
         b.value("registered")
     if not _ok(relieved, amount):
         return ""
-    base = b.period.base_zh()
-    change = change_zh(relieved, b.year_ago("relieved"), "人", base)
+    grown = change(relieved, b.year_ago("relieved"), "人", b.period.base())
     held = NONE
     if _ok(registered) and registered > 0:
         cov = b.value("coverage")
-        points = points_zh(cov, b.year_ago("coverage"), base) if _ok(cov) else ""
-        coverage = (_m("coverage", rate=percent(cov),
-                       points=(_m("then", what=points),) if points else NONE),) if _ok(cov) \
-            else NONE
+        coverage = NONE
+        if _ok(cov):
+            moved = points(cov, b.year_ago("coverage"), b.period.base())
+            coverage = (_m("coverage", rate=percent(cov),
+                           points=(_m("then", what=moved),) if moved.zh else NONE),)
         held = (_m("register", registered=_persons(registered), coverage=coverage),)
     return render("briefing.sentence", lang, clauses=_m(
         "relief", when=b.period.label(lang), region=b.name(lang), relieved=_persons(relieved),
-        change=_zh_only(lang, *((_m("then", what=change),) if change else NONE)),
-        amount=_yuan(amount), held=_zh_only(lang, *held)))
+        change=(_m("then", what=grown),) if grown.zh else NONE,
+        amount=_yuan(amount), held=held))
 
 
 def festival(b: BriefingData, lang: str = "zh") -> str:
@@ -214,21 +207,20 @@ def _festival_en(b: BriefingData, persons: dict[str, float], total: float,
 
 
 def funds(b: BriefingData, lang: str = "zh") -> str:
-    """Funds received by source, paid out, and the local matching funds; the English states
-    the matching funds only, and as received 0 (0%) where the Chinese says 尚未到位."""
+    """Funds received by source, paid out by source, and the local matching funds."""
     received = _cells(b.funds, "fund_received")
     disbursed = b.value("fund_disbursed")
     clauses: list[Message] = []
     if received and sum(received.values()) > 0:
         # 到位 counts funds allocated from above only; what is paid out also counts the union's
         # own funds and donations, so the sentence names which money each figure is
-        clauses += _zh_only(lang, _m("received", amount=_yuan(sum(received.values())),
-                                     sources=_sources(b, received.items(), lang)))
+        clauses.append(_m("received", amount=_yuan(sum(received.values())),
+                          sources=_sources(b, received.items(), lang)))
     if _ok(disbursed) and disbursed > 0:
         paid = {s: v for s, v in _cells(b.funds, "fund_disbursed").items() if v > 0}
         own = [Pair(*_fund(b, s)) for s in paid if s not in received]
         by_source = sorted(paid.items(), key=lambda kv: -kv[1])  # largest first
-        clauses += _zh_only(lang, _m(
+        clauses.append(_m(
             "disbursed", amount=_yuan(disbursed),
             own=(_m("own_funds", sources=_listed(own, lang)),) if received and own else NONE,
             sources=(_m("by_source", sources=_sources(b, by_source, lang)),)
@@ -237,13 +229,12 @@ def funds(b: BriefingData, lang: str = "zh") -> str:
     if _ok(due) and due > 0:
         arrived = _ok(got) and got > 0
         got = got if _ok(got) else 0.0
-        key = pick(("matching" if arrived else "matching_none", "matching"), lang)
-        clauses.append(_m(key, due=_yuan(due), got=_yuan(got),
-                          rate=Pair(percent(got / due), f"{got / due:.0%}"),
+        clauses.append(_m("matching" if arrived else "matching_none", due=_yuan(due),
+                          got=_yuan(got), rate=percent(got / due),
                           month=Pair(*(fmt.period(b.period.end, "month", x) for x in LANGS))))
     if not clauses:
         return ""
-    return render("briefing.sentence", lang, clauses=_listed(clauses, lang, "sentences"))
+    return _capital(render("briefing.sentence", lang, clauses=_listed(clauses, lang, "sentences")))
 
 
 def _fund(b: BriefingData, source: str) -> tuple[str, str]:
@@ -277,8 +268,12 @@ def employment(b: BriefingData, lang: str = "zh") -> str:
     if _ok(loans, loan_yuan) and loans > 0:
         clauses.append(_m("loans", loans=_count(loans, "笔"), amount=_yuan(loan_yuan),
                           plural=Pair("", "s" * (loans != 1))))
-    text = _sentence(lang, clauses) if clauses else ""
-    return text[:1].upper() + text[1:]  # an English sentence starts with a capital
+    return _capital(_sentence(lang, clauses)) if clauses else ""
+
+
+def _capital(text: str) -> str:
+    """An English sentence starts with a capital (a clause may start one)."""
+    return text[:1].upper() + text[1:]
 
 
 def rights(b: BriefingData, lang: str = "zh") -> str:
@@ -288,9 +283,9 @@ def rights(b: BriefingData, lang: str = "zh") -> str:
         return ""
     said = (_m("collective", collective=_count(collective, "件")),) \
         if _ok(collective) and collective > 0 else NONE
-    resolved = (_m("resolved", rate=Pair(percent(rate), f"{rate:.1%}")),) if _ok(rate) else NONE
+    resolved = (_m("resolved", rate=percent(rate)),) if _ok(rate) else NONE
     return render("briefing.sentence", lang, clauses=_m(
-        "petitions", petitions=_count(petitions, "件"), collective=_zh_only(lang, *said),
+        "petitions", petitions=_count(petitions, "件"), collective=said,
         resolved=resolved))
 
 

@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import math
 
+from core.messages import Pair
+
 WAN, YI = 10_000, 100_000_000
 _BASE = {"万": WAN, "亿": YI}
+
+SAME_PERIOD = Pair("上年同期", "the same period a year before")  # what 同比 compares with
 
 # Measure words of counts, by indicator (a count without one is written bare).
 MEASURE_WORDS = {"loans": "笔", "petitions": "件", "collective": "件", "relief_count": "人次",
@@ -121,29 +125,40 @@ def figure_en(value: float, unit: str) -> str:
     return f"{round(value):,}"
 
 
-def change_zh(current: float, before: float | None, unit_word: str = "人",
-              base: str = "上年同期") -> str:
-    """同比 wording: '比上年同期增加39人（增长4.6%）', '比上年减少2人', '与上年持平'."""
+def change(current: float, before: float | None, unit_word: str = "人",
+           base: Pair = SAME_PERIOD) -> Pair:
+    """同比 worded in both languages from one difference: '比上年同期增加39人（增长4.6%）' and
+    '39 more than the same period a year before (up 4.6%)'; '与上年持平' / 'as many as the
+    year before'; empty without a figure before. `unit_word` 元 words money."""
     if before is None or math.isnan(before):
-        return ""
-    diff = current - before
+        return Pair("", "")
+    diff, money = current - before, unit_word == "元"
     if abs(diff) < 1e-9:
-        return f"与{base}持平"
-    verb = "增加" if diff > 0 else "减少"
-    amount = yuan_zh(abs(diff)) if unit_word == "元" else approx(abs(diff), unit_word)
-    pct = f"（{'增长' if diff > 0 else '下降'}{abs(diff) / before * 100:.1f}%）" if before else ""
-    return f"比{base}{verb}{amount}{pct}"
+        return Pair(f"与{base.zh}持平", f"as {'much' if money else 'many'} as {base.en}")
+    up = diff > 0
+    amount = Pair(yuan_zh(abs(diff)), yuan_en(abs(diff))) if money else \
+        Pair(approx(abs(diff), unit_word), f"{round(abs(diff)):,}")
+    pct = f"{abs(diff) / before * 100:.1f}%"
+    more = ("more" if up else "less") if money else ("more" if up else "fewer")
+    return Pair(
+        f"比{base.zh}{'增加' if up else '减少'}{amount.zh}"
+        + (f"（{'增长' if up else '下降'}{pct}）" if before else ""),
+        f"{amount.en} {more} than {base.en}" + (f" ({'up' if up else 'down'} {pct})" if before else ""))
 
 
-def points_zh(current: float, before: float | None, base: str = "上年同期") -> str:
-    """Change of a rate in percentage points: '比上年同期提高5.3个百分点'."""
+def points(current: float, before: float | None,
+           base: Pair = SAME_PERIOD) -> Pair:
+    """Change of a rate in percentage points: '比上年同期提高5.3个百分点' and '5.3 points higher
+    than the same period a year before'."""
     if before is None or math.isnan(before) or math.isnan(current):
-        return ""
+        return Pair("", "")
     pp = (current - before) * 100
     if abs(pp) < 0.05:
-        return f"与{base}持平"
-    return f"比{base}{'提高' if pp > 0 else '下降'}{abs(pp):.1f}个百分点"
+        return Pair(f"与{base.zh}持平", f"the same as {base.en}")
+    return Pair(f"比{base.zh}{'提高' if pp > 0 else '下降'}{abs(pp):.1f}个百分点",
+                f"{abs(pp):.1f} points {'higher' if pp > 0 else 'lower'} than {base.en}")
 
 
 def percent(value: float) -> str:
+    """A rate as every text and table of the product writes it: one decimal, '89.4%'."""
     return f"{value * 100:.1f}%"

@@ -23,12 +23,13 @@ from analytics.briefing.document import key_rows
 from analytics.briefing.text import festival_zh, paragraphs_zh
 from analytics.briefing.wording import (
     approx,
-    change_zh,
+    change,
     persons_zh,
-    points_zh,
+    points,
     yuan_en,
     yuan_zh,
 )
+from core.messages import Pair
 from tests.deployment_files import guangzhou
 
 HAILAR = "150702"
@@ -54,10 +55,14 @@ def test_yuan_in_english(value: float, words: str) -> None:
 def test_counts_and_changes() -> None:
     assert persons_zh(803) == "803人" and persons_zh(12_345) == "1.2万余人"
     assert approx(48, "笔") == "48笔"
-    assert change_zh(886, 847, "人", "上年") == "比上年增加39人（增长4.6%）"
-    assert change_zh(840, 847) == "比上年同期减少7人（下降0.8%）"
-    assert change_zh(5, 5) == "与上年同期持平" and change_zh(5, None) == ""
-    assert points_zh(0.894, 0.841, "上年") == "比上年提高5.3个百分点"
+    year = Pair("上年", "the year before")
+    assert change(886, 847, "人", year) == ("比上年增加39人（增长4.6%）",
+                                            "39 more than the year before (up 4.6%)")
+    assert change(840, 847) == ("比上年同期减少7人（下降0.8%）",
+                                "7 fewer than the same period a year before (down 0.8%)")
+    assert change(5, 5).zh == "与上年同期持平" and change(5, None) == ("", "")
+    assert points(0.894, 0.841, year) == ("比上年提高5.3个百分点",
+                                          "5.3 points higher than the year before")
     with pytest.raises(ValueError):
         yuan_zh(-1)
 
@@ -268,7 +273,7 @@ def test_english_briefing(sample_db, monkeypatch) -> None:
     b = build_briefing("150422", "2012-05", lang="en")
     text = _text(b.docx)
     assert "Bairin Left Banner" in text and "May 2012" in text
-    assert "Local matching funds due: 220,000 yuan; received: 0 yuan (0%)." in text
+    assert "matching funds due: 220,000 yuan; none received by May 2012." in text
 
 
 @pytest.fixture(scope="module")
