@@ -52,6 +52,38 @@ def level_of(code: str) -> str:
     return "province" if code[2:] == "0000" else "city" if code[4:] == "00" else "county"
 
 
+# The nationalities of GB 3304 as autonomous divisions' names carry them (族 may follow),
+# longest first, so that 柯尔克孜 is taken whole before a shorter name inside it.
+ETHNIC_GROUPS = tuple(sorted((
+    "蒙古", "回", "藏", "维吾尔", "苗", "彝", "壮", "布依", "朝鲜", "满", "侗", "瑶", "白", "土家",
+    "哈尼", "哈萨克", "傣", "黎", "傈僳", "佤", "畲", "高山", "拉祜", "水", "东乡", "纳西", "景颇",
+    "柯尔克孜", "土", "达斡尔", "仫佬", "羌", "布朗", "撒拉", "毛南", "仡佬", "锡伯", "阿昌", "普米",
+    "塔吉克", "怒", "乌孜别克", "俄罗斯", "鄂温克", "德昂", "保安", "裕固", "京", "塔塔尔", "独龙",
+    "鄂伦春", "赫哲", "门巴", "珞巴", "基诺"), key=len, reverse=True))
+_AUTONOMOUS = (("自治州", "州"), ("自治县", "县"), ("自治旗", "旗"))
+
+
+def short_name(name_zh: str) -> str | None:
+    """The short name staff write for an autonomous prefecture, county or banner: its place
+    without the nationalities, 伊犁哈萨克自治州 → 伊犁州, 恩施土家族苗族自治州 → 恩施州,
+    察布查尔锡伯自治县 → 察布查尔县 (None: not an autonomous division, or one named by its
+    nationality alone: 鄂温克族自治旗)."""
+    for suffix, short in _AUTONOMOUS:
+        if name_zh.endswith(suffix):
+            stem = name_zh[: -len(suffix)]
+            while stem:
+                # 族 may be left out after a name of two or more characters (伊犁哈萨克),
+                # never after one: 长白朝鲜族自治县 is 长白县, not 长县
+                tail = next((t for g in ETHNIC_GROUPS for t in (g + "族", g)
+                             if stem.endswith(t) and len(stem) > len(t)
+                             and (t.endswith("族") or len(g) > 1)), None)
+                if tail is None:
+                    break
+                stem = stem.removesuffix(tail)
+            return stem + short if stem != name_zh[: -len(suffix)] else None
+    return None
+
+
 @cache
 def english_name(name_zh: str) -> str:
     """Pinyin of the name's stem and the English word of its suffix: 天河区 → Tianhe District."""

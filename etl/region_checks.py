@@ -67,6 +67,9 @@ register("etl.region", {
     "unknown": ("未知的{level}“{text}”；请填写已有{level}的代码或全称，如 {code} 或 {name}",
                 "Unknown {level} '{text}'; give the code or full Chinese name of a known "
                 "{level}, e.g. {code} or {name}"),
+    "higher": ("“{text}”是{found_level}，不是{level}；请填写其下的{level}，如 {code} {name}",
+               "'{text}' is a division above that level ({found_level}); give one of its "
+               "divisions at the level of {level}, e.g. {code} {name}"),
     "unknown_station": ("未知的{level}“{text}”；请先在“帮扶站点名录”中登记该站点后重新上传"
                         "（数据导入页可一键登记文件中的未知站点），或填写已有{level}的代码或全称，"
                         "如 {code} 或 {name}",
@@ -129,12 +132,29 @@ def region_parser(index: RegionIndex, level: str, notes: dict[str, object] | Non
             outside = national().find(level, parse.clean(text))
             if outside is not None and outside is not AMBIGUOUS:  # a real division, not ours
                 raise ParseError("etl.region.outside", text=text, found=outside.code, **example)
+        if found is None and level == "county":
+            _higher(index, text, words)
         if found is None:
             raise ParseError(unknown, text=text, **example)
         if found.note_zh and notes is not None:
             notes[text] = found
         return found.code
     return parse_region
+
+
+def _higher(index: RegionIndex, text: str, words: Pair) -> None:
+    """Refuse a city or province of this warehouse written where a county belongs (阿克苏地区
+    in 所属县（市、区）), saying what it is and one of its counties, not that it is unknown."""
+    for level in ("city", "province"):
+        found = index.find(level, parse.clean(text))
+        if found is not None and found is not AMBIGUOUS:
+            county = index.first_county(found.code)
+            if county is not None:
+                raise ParseError("etl.region.higher", text=text,
+                                 level=Pair(words.zh, words.en.lower()),
+                                 found_level=Pair(index.words.level(level),
+                                                  index.words.level(level, "en").lower()),
+                                 code=county, name=index.names[county])
 
 
 def region_notes(index: RegionIndex, header: str, notes: dict) -> list[Message]:

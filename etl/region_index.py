@@ -105,6 +105,14 @@ class RegionIndex:
         named = [code for code, name in self._counties.items() if name and name in text]
         return named[0] if len(named) == 1 else None
 
+    def first_county(self, code: str) -> str | None:
+        """The first county-level division (by code) below the city or province `code`."""
+        parents = dict(zip(self.regions["region_code"], self.regions["parent_code"],
+                           strict=True))
+        below = [c for c in self._counties if parents.get(c) == code
+                 or parents.get(parents.get(c, ""), None) == code]
+        return min(below) if below else None
+
     def station_example(self, county: str) -> tuple[str, str] | None:
         """The first station registered in `county` (None: it has none), for messages."""
         rows = (self._of_level("station").filter(pl.col("region_code").str.starts_with(county))
@@ -120,6 +128,28 @@ class RegionIndex:
         if level == "any":
             return self.regions
         return self.regions.filter(pl.col("level") == level)
+
+    def _qualified(self, rows: pl.DataFrame) -> dict[str, Found]:
+        """Spellings staff write beside the names, each taken only where it names one region
+        and no region's own name: an autonomous division's short name (伊犁州, 察布查尔县) and
+        a county after its city's name, full or short (伊犁哈萨克自治州霍城县, 伊犁州霍城县,
+        乌鲁木齐市天山区)."""
+        cities = {code: name for code, name, level in self.regions.select(
+            "region_code", "name_zh", "level").iter_rows() if level == "city"}
+        found: dict[str, set[str]] = {}
+        for code, parent, level, name in rows.select(
+                "region_code", "parent_code", "level", "name_zh").iter_rows():
+            if level not in ("city", "county") or not name:
+                continue
+            own = [n for n in (name, national.short_name(name)) if n]
+            city = cities.get(parent) if level == "county" else None
+            prefixes = [""] + ([p for p in (city, national.short_name(city)) if p] if city else [])
+            for prefix in prefixes:
+                for n in own:
+                    if prefix or n != name:
+                        found.setdefault(prefix + n, set()).add(code)
+        return {spelling: Found(next(iter(codes))) for spelling, codes in found.items()
+                if len(codes) == 1}
 
     def _build(self, level: str) -> dict[str, Found]:
         out: dict[str, Found] = {}
@@ -140,6 +170,8 @@ class RegionIndex:
                     add(name, found)
             if r["level"] == "county":
                 add(f"{r['name_zh']}总工会", found)
+        for spelling, found in self._qualified(rows).items():
+            out.setdefault(mappings.normalise_value(spelling), found)
         codes = set(rows["region_code"])
         for change in self.changes:  # spellings in use now win over old ones
             if change.new_code in codes:

@@ -29,6 +29,20 @@ def roster(path: Path, station: str, county: str | None = None, prefix: str = "4
 
 
 
+def county_roster(path: Path, title: str, rows: list[tuple[str, str, str, str, str, str]],
+                  total: str, born: int = 80) -> Path:
+    """A relief roster CSV with a title, a 所属县（市、区） column and a 合计 line: `rows` of
+    (station, county as written, the person's area code, fund, amount, date as written)."""
+    lines = [f"{title},,,,,,,,",
+             "序号,姓名,身份证号码,帮扶站点,所属县（市、区）,帮扶类型,资金来源,金额（元）,发放日期"]
+    for i, (station, county, area, fund, amount, day) in enumerate(rows):
+        pid = make_id(f"{area}19{born + i}0101{100 + i:03d}")
+        lines.append(f"{i + 1},王{i},{pid},{station},{county},两节慰问,{fund},{amount},{day}")
+    lines.append(f"合计,,,,,,,{total},")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 @dataclass(frozen=True)
 class Place:
     scope: str

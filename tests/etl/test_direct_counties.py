@@ -16,8 +16,7 @@ import pytest
 from analytics import queries, reference
 from analytics.filters import Filters
 from etl import national
-from tests.deployment_files import fresh
-from tests.messy_files import make_id
+from tests.deployment_files import county_roster, fresh
 
 
 @pytest.mark.parametrize(("province", "county"), [
@@ -43,15 +42,9 @@ def test_a_scope_of_the_old_code_still_covers_its_counties():
 
 
 def _roster(path: Path, station: str, county: str, code: str, amounts: list[int]) -> Path:
-    lines = [f"{county}总工会2026年“两节”慰问困难职工花名册,,,,,,,,",
-             "序号,姓名,身份证号码,帮扶站点,所属县（市、区）,帮扶类型,资金来源,金额（元）,发放日期"]
-    for i, amount in enumerate(amounts):
-        pid = make_id(f"{code}19{80 + i}0101{100 + i:03d}")
-        lines.append(f"{i + 1},王{i},{pid},{station},{county},两节慰问,工会自筹,{amount},"
-                     f"2026-01-1{i}")
-    lines.append(f"合计,,,,,,,{sum(amounts)},")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    return county_roster(path, f"{county}总工会2026年“两节”慰问困难职工花名册", [
+        (station, county, code, "工会自筹", str(amount), f"2026-01-1{i}")
+        for i, amount in enumerate(amounts)], str(sum(amounts)))
 
 
 @pytest.fixture(scope="module")
