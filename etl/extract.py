@@ -22,7 +22,7 @@ import fastexcel
 import polars as pl
 
 from core.messages import Message, Pair, register
-from etl import csv_files, formulas, headers, hidden_rows, mappings, sheets
+from etl import csv_files, formulas, headers, mappings, sheets, xlsx_scan
 from etl.headers import DROPPED_HEADERS, find_header, header_key
 from etl.headers import header_cells as header_cells_of  # `headers` is a local in identify
 from etl.messages import joined, listed
@@ -92,6 +92,7 @@ def _start_of(path: Path) -> bytes:
 
 
 def _excel_sheets(data: bytes | str) -> list[RawSheet]:
+    scanned = xlsx_scan.scan(data)  # before calamine expands a sheet: a zip bomb is refused
     try:
         reader = fastexcel.read_excel(data)
     except Exception as e:  # calamine reports damaged workbooks with many exception types
@@ -108,12 +109,12 @@ def _excel_sheets(data: bytes | str) -> list[RawSheet]:
             sheets.append(RawSheet(sheet_name, _head_rows(grid), _slicer(grid), hidden=True))
             continue
         grids[sheet_name] = grid
+        found = scanned.get(sheet_name, xlsx_scan.SheetScan())
         sheets.append(RawSheet(sheet_name, _head_rows(grid), _slicer(grid),
-                               _numeric_cells(reader, sheet_name)))
-    _refuse_uncached_formulas(data, grids)
-    hidden = hidden_rows.of_sheets(data, list(grids))
-    for sheet in sheets:
-        sheet.hidden_rows = hidden.get(sheet.name, frozenset())
+                               _numeric_cells(reader, sheet_name),
+                               hidden_rows=found.hidden_rows))
+    _refuse_uncached_formulas(data, {name: grid for name, grid in grids.items()
+                                     if name not in scanned or scanned[name].formulas})
     return sheets
 
 
@@ -121,7 +122,7 @@ def _refuse_uncached_formulas(data: bytes | str, grids: dict[str, pl.DataFrame])
     """A workbook never opened in Excel: its formulas read as empty cells, so say to open and
     save it rather than reject its rows as empty. A 合计 row's formula alone is let be (the
     total is only compared with the rows, and an empty one is skipped)."""
-    found = formulas.uncached(data, list(grids))
+    found = formulas.uncached(data, list(grids)) if grids else {}
     missing = {name: [c for c in cells if not _in_totals_row(grids[name], c)]
                for name, cells in found.items()}
     missing = {name: cells for name, cells in missing.items() if cells}

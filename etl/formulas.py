@@ -18,19 +18,18 @@ from etl.messages import joined
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_CHUNK = 1 << 20
 
 
 def uncached(data: bytes | str | Path, sheets: list[str]) -> dict[str, list[str]]:
     """Sheet name → references of its formula cells that have no saved value, for the named
-    sheets of an .xlsx (none for other files). A sheet without any formula is only scanned
-    for the bytes ``<f``, not parsed."""
+    sheets of an .xlsx (none for other files). Name only the sheets that hold formulas
+    (etl/xlsx_scan.py finds them in its pass): each named sheet is parsed whole."""
     source = io.BytesIO(data) if isinstance(data, bytes) else data
     try:
         with zipfile.ZipFile(source) as z:
             found = {}
             for name, member in sheet_members(z).items():
-                if name in sheets and _has_formula(z, member):
+                if name in sheets:
                     cells = _formula_cells_without_values(z, member)
                     if cells:
                         found[name] = cells
@@ -73,16 +72,6 @@ def sheet_members(z: zipfile.ZipFile) -> dict[str, str]:
         out[s.get("name")] = (path.lstrip("/") if path.startswith("/")
                               else posixpath.normpath(posixpath.join("xl", path)))
     return out
-
-
-def _has_formula(z: zipfile.ZipFile, member: str) -> bool:
-    tail = b""
-    with z.open(member) as f:
-        while chunk := f.read(_CHUNK):
-            if b"<f>" in tail + chunk or b"<f " in tail + chunk or b"<f/>" in tail + chunk:
-                return True
-            tail = chunk[-4:]
-    return False
 
 
 def _formula_cells_without_values(z: zipfile.ZipFile, member: str) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import struct
 from decimal import Decimal
 
 import duckdb
@@ -174,3 +175,52 @@ def test_hidden_rows_are_loaded_and_said(registry, tmp_path):
     shutil.copy(registry, db)
     (result,) = load.load_files([shown], db, rejects_dir=tmp_path / "rej").files
     assert result.rows_loaded == 6 and not [w for w in result.warnings if "隐藏" in w[0]]
+
+
+def test_a_workbook_that_expands_beyond_the_limit_is_refused_before_it_is_read(
+        registry, tmp_path, monkeypatch):
+    """A zip bomb: calamine expands a sheet whole (a 0.5 MB file of one repeated row was
+    147 MB of XML, 381 MB of memory), so a workbook whose sheets declare more than the limit
+    is refused with the fix, and the other files of the load go in."""
+    db = tmp_path / "w.duckdb"
+    shutil.copy(registry, db)
+    big = _roster(tmp_path / "大.xlsx", [_row(i % 90, 500, "2025-03-10") for i in range(600)])
+    small = _roster(tmp_path / "小.xlsx", [_row(1, 500, "2025-03-11")])
+    monkeypatch.setenv("UNION_DASH_XLSX_LIMIT_MB", "0.1")
+
+    report = load.load_files([*big, *small], db, rejects_dir=tmp_path / "rej")
+
+    refused, loaded = report.files
+    assert refused.status == "failed" and loaded.status == "loaded", refused.message
+    said = load.render(refused.message, "zh")
+    assert said.startswith("Excel 文件解压后的表格内容约 ") and "超过单个文件可载入的上限 0.1 MB" \
+        in said and "另存为 CSV" in said, said
+
+
+def _declare(path, member: bytes, size: int) -> None:
+    """Make the zip declare `size` bytes for `member` (its local and central headers)."""
+    data = bytearray(path.read_bytes())
+    for sig, name_len, name_at, size_at in ((b"PK\x03\x04", 26, 30, 22),
+                                            (b"PK\x01\x02", 28, 46, 24)):
+        at = data.find(sig)
+        while at >= 0:
+            n = struct.unpack("<H", data[at + name_len:at + name_len + 2])[0]
+            if data[at + name_at:at + name_at + n] == member:
+                data[at + size_at:at + size_at + 4] = struct.pack("<I", size)
+            at = data.find(sig, at + 4)
+    path.write_bytes(bytes(data))
+
+
+def test_a_sheet_that_holds_more_than_it_declares_is_refused_as_damaged(registry, tmp_path):
+    """calamine reads past the size a sheet declares (a bomb that declares 1,000 bytes still
+    expanded to 147 MB), Python's zip reader stops there: such a sheet is refused."""
+    db = tmp_path / "w.duckdb"
+    shutil.copy(registry, db)
+    (path,) = _roster(tmp_path / "救助花名册.xlsx", [_row(i, 500, "2025-03-10") for i in range(3)])
+    _declare(path, b"xl/worksheets/sheet1.xml", 200)
+
+    (result,) = load.load_files([path], db, rejects_dir=tmp_path / "rej").files
+
+    assert result.status == "failed" and result.rows_loaded == 0
+    assert load.render(result.message, "zh").startswith(
+        "Excel 文件已损坏：工作表“3月”的内容与文件记录的大小不符")
