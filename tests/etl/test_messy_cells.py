@@ -193,7 +193,7 @@ def test_a_workbook_that_expands_beyond_the_limit_is_refused_before_it_is_read(
     refused, loaded = report.files
     assert refused.status == "failed" and loaded.status == "loaded", refused.message
     said = load.render(refused.message, "zh")
-    assert said.startswith("Excel 文件解压后的表格内容约 ") and "超过单个文件可载入的上限 0.1 MB" \
+    assert said.startswith("Excel 文件解压后约 ") and "超过单个文件可载入的上限 0.1 MB" \
         in said and "另存为 CSV" in said, said
 
 
@@ -224,3 +224,18 @@ def test_a_sheet_that_holds_more_than_it_declares_is_refused_as_damaged(registry
     assert result.status == "failed" and result.rows_loaded == 0
     assert load.render(result.message, "zh").startswith(
         "Excel 文件已损坏：工作表“3月”的内容与文件记录的大小不符")
+
+
+def test_any_part_that_holds_more_than_it_declares_is_refused(registry, tmp_path):
+    """calamine reads the styles and shared strings as well as the sheets: a bomb there is
+    refused the same way, naming the part."""
+    (path,) = _roster(tmp_path / "救助花名册.xlsx", [_row(1, 500, "2025-03-10")])
+    _declare(path, b"xl/styles.xml", 100)
+    db = tmp_path / "w.duckdb"
+    shutil.copy(registry, db)
+
+    (result,) = load.load_files([path], db, rejects_dir=tmp_path / "rej").files
+
+    assert result.status == "failed"
+    assert load.render(result.message, "zh").startswith(
+        "Excel 文件已损坏：其中的“xl/styles.xml”与文件记录的大小不符")
