@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from analytics import access, db
+from analytics import access, db, derived
 from analytics.filters import COUNTRY, Filters, add_months
 from analytics.indicators import INDICATORS, TABLE_DIMS
 from analytics.reference import region_level
 from analytics.where import render
+from core.schema import SUM_ROLLUPS
 
 # Fact table → SQL of the first and last day a row speaks for. Event dates only: planned ones
 # (a loan's due date, a course's end) may lie years ahead and would stretch the range into
@@ -45,10 +46,18 @@ IN_RANGE: dict[str, str] = {
     "union_coverage": "t.year BETWEEN year($start) AND year($end_day)",
 }
 
+# Fact tables help stations send month by month, a month with nothing to report declared by a
+# 零报告 (etl/zero_reports.KINDS): table → (its kind in zero_reports, the date its measures
+# place rows by). A month in which no station of a region sent either is unknown there, not
+# 0: its files have not come yet, or were withdrawn (analytics.queries leaves it empty).
+REPORTED: dict[str, tuple[str, str]] = {"relief": ("relief", "relief_date"),
+                                         "loans": ("loan", "issued_on")}
+
 
 @dataclass(frozen=True)
 class Coverage:
-    """Rows per fact table, and the first and last month of each table that has any."""
+    """Rows per fact table, and the first and last month of each table that has any (or,
+    for a table of REPORTED, any 零报告)."""
 
     rows: dict[str, int]
     months: dict[str, tuple[date, date]]
@@ -62,8 +71,8 @@ class Coverage:
         return not self.loaded
 
     def span(self, tables: tuple[str, ...] | list[str] | None = None) -> tuple[date, date] | None:
-        """First and last month holding a row of any of `tables` (default: every fact table);
-        None when none has rows."""
+        """First and last month holding a row (or a 零报告) of any of `tables` (default: every
+        fact table); None when none has any."""
         spans = [self.months[t] for t in (tables or FACT_TABLES) if t in self.months]
         if not spans:
             return None
@@ -80,12 +89,55 @@ def coverage(scope: str = COUNTRY) -> Coverage:
     where = f" WHERE {held.sql}" if held else ""
     parts = [f"SELECT '{table}' AS tbl, count(*)::BIGINT AS n, min({lo}) AS lo, max({hi}) AS hi "
              f"FROM {table} t{where}" for table, (lo, hi) in SPANS.items()]
-    rows, months = {}, {}
+    if _has_zero_reports():  # the months stations declared nothing for speak for them too
+        parts += [f"SELECT 'zero:{table}', 0, min(t.month), max(t.month) FROM zero_reports t"
+                  f"{where}{' AND' if held else ' WHERE'} t.kind = '{kind}'"
+                  for table, (kind, _) in REPORTED.items()]
+    rows, months, declared = {}, {}, {}
     for table, n, lo, hi in db.rows(" UNION ALL ".join(parts), held and held.params):
+        if table.startswith("zero:"):
+            if lo is not None:
+                declared[table[5:]] = (lo, hi)
+            continue
         rows[table] = n
         if n:
             months[table] = (lo.replace(day=1), hi.replace(day=1))
+    for table, (lo, hi) in declared.items():
+        was = months.get(table, (lo, hi))
+        months[table] = (min(lo, was[0]), max(hi, was[1]))
     return Coverage(rows, months)
+
+
+@db.per_file
+def _has_zero_reports() -> bool:
+    """Whether the warehouse has the 零报告 table (one an earlier version made has not)."""
+    return db.rows("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'zero_reports'"
+                   )[0][0] > 0
+
+
+def reported_months(f: Filters, table: str) -> frozenset[date]:
+    """The months (first days) in which some help station in f.region sent rows of `table`
+    (a table of REPORTED), of any fund or category, or a 零报告 for it: the months the
+    stations speak for there. One query per warehouse file, region and table."""
+    access.check(f)
+    return _reported(f.region, table)
+
+
+@db.per_file
+def _reported(region: str, table: str) -> frozenset[date]:
+    kind, day = REPORTED[table]
+    source, month = table, f"date_trunc('month', t.{day})"
+    if table in SUM_ROLLUPS and f"rollup:{table}" in derived.ready():
+        source, month = SUM_ROLLUPS[table][0], "t.month"  # its monthly sums: far fewer rows
+    where = render(Filters(region=region, scope=region), station="t.station_code")
+    if where is None:
+        return frozenset()
+    parts = [f"SELECT DISTINCT {month}::DATE FROM {source} t WHERE {where.sql}"]
+    if _has_zero_reports():
+        parts.append(f"SELECT t.month FROM zero_reports t WHERE {where.sql} AND t.kind = $kind")
+    return frozenset(m for (m,) in db.rows(" UNION ".join(parts),
+                                           {**where.params, "kind": kind}
+                                           if len(parts) > 1 else where.params))
 
 
 def data_months(today: date | None = None) -> tuple[date, date]:
@@ -114,8 +166,10 @@ def tables_of(code: str) -> tuple[str, ...]:
 
 
 def in_view(f: Filters, tables: tuple[str, ...]) -> dict[str, str]:
-    """Each table → 'rows' (rows in the region and range), 'none' (rows, but none here),
-    'empty' (no rows at all) or 'not_kept' (the table is not kept at a help station's level).
+    """Each table → 'rows' (rows in the region and range, or for a table of REPORTED a
+    零报告 of a month in it: stations said there was nothing, a real 0), 'none' (rows, but
+    none here), 'empty' (no rows at all) or 'not_kept' (the table is not kept at a help
+    station's level).
 
     Each test is an EXISTS, which stops at the first row found; the tables a view asked
     about before are not asked again (a relief view names relief in three calls)."""
@@ -134,6 +188,9 @@ def in_view(f: Filters, tables: tuple[str, ...]) -> dict[str, str]:
             out[table] = "not_kept"
         elif (found := _SEEN.get((*view, table))) is not None:
             out[table] = found
+        elif table in REPORTED and any(f.start <= m <= f.end
+                                       for m in reported_months(f, table)):
+            out[table] = "rows"
         else:
             asks.append(f"SELECT '{table}', EXISTS (SELECT 1 FROM {table} t WHERE {where.sql})")
             params |= where.params

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict, defaultdict
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 
 import polars as pl
 
 from analytics import access, db, derived
-from analytics.coverage import coverage, forget_views
-from analytics.filters import Filters
+from analytics.coverage import REPORTED, coverage, forget_views, reported_months
+from analytics.filters import Filters, add_months
 from analytics.indicators import INDICATORS, Indicator, Measure
 from analytics.reference import lineage, region_level
 from analytics.scan import (
@@ -161,7 +162,7 @@ def _values(inds: list[Indicator], f: Filters, buckets: list[Bucket], by: str | 
     measures = [m for i in inds for m in (i.numerator, i.denominator) if m is not None]
     values = evaluate(measures, f, buckets, by, ahead)
     rows = [(i.code, bucket, dim, value) for i in inds
-            for (bucket, dim), value in _combine(i, values, by).items()]
+            for (bucket, dim), value in _reported(i, values, f, buckets, by).items()]
     columns = ["code", "bucket", *(["dim"] * bool(by)), "value"]
     if not rows:
         return pl.DataFrame(schema={c: pl.Float64 if c == "value" else pl.String
@@ -170,19 +171,76 @@ def _values(inds: list[Indicator], f: Filters, buckets: list[Bucket], by: str | 
                         schema={c: pl.Float64 if c == "value" else pl.String for c in columns})
 
 
-def _combine(ind: Indicator, values: dict[Measure, dict], by: str | None = None) -> dict:
+def _reported(ind: Indicator, values: dict[Measure, dict], f: Filters, buckets: list[Bucket],
+              by: str | None) -> dict:
+    """The indicator's {(bucket, dim): value}, as far as the stations reported it (`_said`)."""
+    return _combine(ind, values, by, _said(ind, f, buckets, _units(ind, values, by)))
+
+
+def _combine(ind: Indicator, values: dict[Measure, dict], by: str | None = None,
+             said: dict[tuple[str, str | None], bool] | None = None) -> dict:
     """{(bucket, dim): value} of the indicator: the numerator, or numerator ÷ denominator
     where the denominator is positive (no numerator: 0). A ratio cut by a dimension its
     numerator's rows of a bucket never record (relief rosters without 困难类别, beside a
-    register that has it) is unknown in that bucket, not 0%."""
+    register that has it) is unknown in that bucket, not 0%.
+
+    `said` (`_said`): whether the stations reported the numerator's table in a bucket (of a
+    unit, in a breakdown by region or station). What they did not report is unknown (no
+    value, a ratio's too); a bucket they reported without rows of the numerator had none: a
+    flow is 0 there, as a ratio's numerator is."""
     num = values[ind.numerator]
+    if said:
+        num = {k: v for k, v in num.items() if _spoke(said, k)}
+        if ind.is_flow and not by:
+            num |= {k: 0.0 for k, spoke in said.items() if spoke and k not in num}
     if ind.denominator is None:
         return num
     den = values[ind.denominator]
     unknown = unrecorded(num) if by else set()
     return {k: (num.get(k) or 0) / d
-            if (d := den.get(k)) is not None and d > 0 and k[0] not in unknown else None
+            if (d := den.get(k)) is not None and d > 0 and k[0] not in unknown
+            and (not said or _spoke(said, k)) else None
             for k in {**num, **den}}
+
+
+def _said(ind: Indicator, f: Filters, buckets: list[Bucket], units: Iterable[str] = ()
+          ) -> dict[tuple[str, str | None], bool] | None:
+    """(bucket, None) → whether some help station in f.region sent rows or a 零报告 for a
+    month of the bucket, and (bucket, unit) the same in each of `units` (regions or stations
+    of a breakdown), for an indicator whose numerator counts what stations report month by
+    month (coverage.REPORTED: relief paid, loans issued); None for any other. A month no
+    station reported is a gap, not 0 (its files have not come yet, or were withdrawn)."""
+    m = ind.numerator
+    if REPORTED.get(m.table, (None, None))[1] != m.date_col or not available(m, f):
+        return None
+    out = {}
+    for unit in (None, *units):
+        months = reported_months(f if unit is None else replace(f, region=unit), m.table)
+        out |= {(name, unit): any(mo in months for mo in _months_of(lo, hi))
+                for name, lo, hi in buckets}
+    return out
+
+
+def _units(ind: Indicator, values: dict[Measure, dict], by: str | None) -> list[str]:
+    """The regions or stations a breakdown by them found rows of the indicator's measures in."""
+    if by not in ("region", "station"):
+        return []
+    return sorted({d for m in (ind.numerator, ind.denominator) if m in values
+                   for _, d in values[m] if d is not None})
+
+
+def _spoke(said: dict[tuple[str, str | None], bool], key: tuple[str, str | None]) -> bool:
+    """Whether the bucket of `key` was reported, in its unit where `said` has it."""
+    return said.get(key, said.get((key[0], None), True))
+
+
+def _months_of(lo: date, hi: date) -> list[date]:
+    """The first days of the months from lo's to hi's."""
+    out, m = [], lo.replace(day=1)
+    while m <= hi:
+        out.append(m)
+        m = add_months(m, 1)
+    return out
 
 
 def unrecorded(values: dict[tuple[str, str | None], float | None]) -> set[str]:
@@ -256,7 +314,7 @@ def _rows(inds: list[Indicator], f: Filters, buckets: list[Bucket], by: str | No
     measures = [m for i in inds for m in (i.numerator, i.denominator) if m is not None]
     values = evaluate(measures, f, buckets, by)
     return [(i.code, bucket, dim if by else None, value) for i in inds
-            for (bucket, dim), value in _combine(i, values, by).items()]
+            for (bucket, dim), value in _reported(i, values, f, buckets, by).items()]
 
 
 def _every_period(rows: list[tuple], codes: list[str], f: Filters, buckets: list[Bucket],
@@ -264,7 +322,9 @@ def _every_period(rows: list[tuple], codes: list[str], f: Filters, buckets: list
     """The scan's rows with every bucket of every indicator (and every dimension value found):
     a scan returns only buckets holding rows, and a chart of those joins January straight to
     March. A flow is 0 in a bucket without rows inside the months its table holds data for
-    (nothing happened); outside them, and for rates and stocks, the value stays null (a gap)."""
+    (nothing happened); outside them, and for rates and stocks, the value stays null (a gap).
+    What stations report month by month (relief, loans) is 0 only in a bucket some station
+    of the region reported (rows, or a 零报告), and a gap in one none did (`_said`)."""
     if by and not rows:
         return rows  # no dimension value to carry
     months = coverage().months
@@ -276,11 +336,15 @@ def _every_period(rows: list[tuple], codes: list[str], f: Filters, buckets: list
         if not all(available(m, f, by) for m in (ind.numerator, ind.denominator) if m):
             continue  # not kept at this level: no values at all
         span = months.get(ind.numerator.table) if ind.is_flow else None
+        units = [d for d in dims if d is not None] if by in ("region", "station") else []
+        said = _said(ind, f, buckets, units) if ind.is_flow else None
         for name, s, e in buckets:
             fill = 0.0 if span and s <= span[1] and e >= span[0] else None
             for dim in dims:
                 value = found.get((code, name, dim))
-                grid.append((code, name, dim, fill if value is None else value))
+                if value is None and said is not None:
+                    value = 0.0 if _spoke(said, (name, dim)) else None
+                grid.append((code, name, dim, fill if value is None and said is None else value))
     return grid if grid else rows
 
 

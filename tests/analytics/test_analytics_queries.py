@@ -126,7 +126,8 @@ MONTHS_2012 = [date(2012, m, 1) for m in range(1, 13)]
 def test_monthly_trend_spans_the_period_flows_zero_rates_gaps():
     """Every month of the range, first and last the filter's; a month without rows inside
     the table's data is 0 for a flow and a gap (null) for a rate; months after the table's
-    last row are gaps."""
+    last row are gaps. Relief, which help stations report month by month, is a gap in a month
+    no station sent rows or a 零报告 for (tests/analytics/test_unreported_months.py)."""
     df = queries.trend(["petitions", "skip_level_share", "relief_amount"],
                        Filters(region="000000", start=date(2012, 1, 1), end=date(2012, 12, 1),
                                granularity="month"))
@@ -138,9 +139,9 @@ def test_monthly_trend_spans_the_period_flows_zero_rates_gaps():
     assert [by["petitions"][m] for m in MONTHS_2012] == [0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 0]
     assert [by["skip_level_share"][m] for m in MONTHS_2012] == [
         None, 0.0, 1.0, None, 0.0, 0.0, None, None, None, None, None, None]
-    # relief: Jan 1600, Mar 1000, May 300; the relief table's last row is in May 2012
+    # relief: Jan 1600, Mar 1000, May 300; no station reported Feb or Apr (no 零报告)
     assert [by["relief_amount"][m] for m in MONTHS_2012] == [
-        1600, 0, 1000, 0, 300, None, None, None, None, None, None, None]
+        1600, None, 1000, None, 300, None, None, None, None, None, None, None]
     jan_2013 = queries.trend(["petitions"], Filters(region="000000", start=date(2013, 1, 1),
                                                     end=date(2013, 2, 1), granularity="month"))
     assert jan_2013["year_ago"].to_list() == [0, 1]  # 同比 against the filled months

@@ -114,6 +114,7 @@ def _refusers(f: Filters) -> dict[str, object]:
         "evaluate": lambda: queries.evaluate([], f, scan.kpi_buckets(f)),
         "interventions": lambda: queries.interventions(f),
         "in_view": lambda: coverage.in_view(f, ("relief",)),
+        "reported_months": lambda: coverage.reported_months(f, "relief"),
         "attention": lambda: queries_attention.attention(f),
         "matching_gaps": lambda: queries_attention.matching_gaps(f),
         "mediation_funnel": lambda: queries_petitions.mediation_funnel(f),
@@ -156,6 +157,7 @@ def test_no_analytics_function_takes_filters_unchecked():
     import pkgutil
 
     tested = {"kpis", "trend", "breakdown", "through", "evaluate", "interventions", "in_view",
+              "reported_months",
               "attention", "matching_gaps", "mediation_funnel", "summary", "findings",
               "flag_groups", "station_months", "rejects_by_reason", "overspend_rows",
               "progress", "indicator_by_unit", "petition_counts", "matching_arrears",

@@ -241,14 +241,15 @@ def test_the_first_load_moves_the_period_to_the_new_data(relief_db, local_staff)
 # --- one hardship register loaded: the numerator of coverage is missing --------------------
 
 def test_register_only_coverage_is_a_dash_not_zero_percent(hardship_db, local_staff):
-    """On file 5, relieved: no roster loaded. The catalogue's ratio is 0 ÷ 5 = 0.0%, which
-    would claim nobody was helped; the card shows "—" and says which file is missing."""
+    """On file 5, relieved: no roster loaded. The catalogue's ratio would be 0 ÷ 5 = 0.0%,
+    which would claim nobody was helped; no station reported relief, so the value is
+    unknown, and the card shows "—" and says which file is missing."""
     from analytics import queries
     from analytics.filters import Filters
 
     local_staff.setenv("UNION_DASH_DB", str(hardship_db))
     f = Filters(start=date(2023, 2, 1), end=date(2023, 2, 1))
-    assert queries.kpis(["coverage"], f)["value"][0] == 0.0  # what the card must not show
+    assert queries.kpis(["coverage"], f)["value"][0] is None  # no month of relief reported
     at = open_dashboard(hardship_db, local_staff, "pages/relief.py")
     m = _metrics(at)
     assert m["在档困难职工"] == "5人"
