@@ -13,7 +13,7 @@ import streamlit as st
 from analytics import db, registry
 from analytics.filters import COUNTRY
 from core.messages import pick, register, render
-from ui import empty
+from ui import empty, uploader
 from ui import registry_view as rv
 from ui import upload_view as uv
 from ui import withdraw_view as wv
@@ -83,9 +83,9 @@ held = empty.coverage()
 if held.empty:
     st.info(render("upload.start", lang), icon=":material/upload_file:")
 limit = uv.max_upload_bytes()
-files = st.file_uploader(render("upload.uploader", lang), type=list(uv.SUFFIXES), accept_multiple_files=True,
-                         key="upload_files", help=render("upload.limit", lang, mb=limit // 2**20))
-st.caption(render("upload.limit", lang, mb=limit // 2**20))
+files = uploader.file_uploader(render("upload.uploader", lang), key="upload_files", lang=lang,
+                               types=list(uv.SUFFIXES), accept_multiple_files=True,
+                               help=render("upload.limit", lang, mb=limit // 2**20))
 
 if st.button(render("upload.go", lang), key="upload_go", type="primary", disabled=not files):
     ok, refused = uv.screen([(f.name, f.getvalue()) for f in files], limit)

@@ -19,6 +19,7 @@ from analytics.filters import COUNTRY
 from analytics.indicators import CATALOGUE
 from core.messages import pick, register, render
 from ui import audit_trail as trail
+from ui import uploader
 from ui.auth.policy import can
 from ui.page_context import PageContext
 
@@ -195,7 +196,8 @@ def rules_file(page: PageContext) -> None:
         st.download_button(render("alerts_page.template", page.lang), listing.template(_regions(page)[0][0]),
                            "预警规则模板.csv", "text/csv", key="alerts_template",
                            on_click="ignore")
-        upload = st.file_uploader(render("alerts_page.file", page.lang), type=["csv", "toml"], key="alerts_file")
+        upload = uploader.file_uploader(render("alerts_page.file", page.lang), key="alerts_file",
+                                        lang=page.lang, types=["csv", "toml"])
         if upload is not None and st.button(render("alerts_page.import", page.lang), key="alerts_import"):
             saved = _refusable(page, lambda: rules.import_file(
                 upload.name, upload.getvalue(), user=trail.who()[0], scope=scope(page)))
