@@ -36,3 +36,15 @@ def test_wide_spans_rates_and_money_keep_plotlys_ticks():
     bar = map_figure(_frame({"500101": 0.5, "500102": 0.6}), SHAPES, unit="ratio", lang="zh",
                      name="救助覆盖率").data[-1]
     assert bar.colorbar.tickvals is None
+
+
+@pytest.mark.parametrize(("unit", "value", "tick"), [
+    ("ratio", 1.0, 100.0),  # 诉求解决率 100% in every county of a 新疆 trial read 99.6 … 100.4
+    ("ratio", 0.009, 0.9),
+    ("yuan", 200_000.0, 20.0),  # 万元
+])
+def test_one_value_everywhere_ticks_that_value_alone(unit, value, tick):
+    bar = map_figure(_frame({"500101": value, "500102": value}), SHAPES, unit=unit, lang="zh",
+                     name="诉求解决率").data[-1]
+    assert bar.colorbar.tickmode == "array"
+    assert list(bar.colorbar.tickvals) == pytest.approx([tick])
