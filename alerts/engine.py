@@ -22,7 +22,7 @@ from pathlib import Path
 
 from alerts import deliver, rules, state, store
 from alerts.model import Finding, Rule
-from core import audit
+from core import audit, literal
 from core import messages as catalogue
 from core.warehouse import warehouse_path
 
@@ -147,9 +147,10 @@ def _resend(rule: Rule, new_ids: set[int], render: Render, send, report: RunRepo
 
 def subject(rule: Rule, count: int = 1) -> dict[str, str]:
     """A message's subject in either language: the rule's name, and how many findings."""
+    name = literal.chat(rule.name)
     if count == 1:
-        return {"zh": f"【预警】{rule.name}", "en": f"[Alert] {rule.name}"}
-    return {"zh": f"【预警】{rule.name}（{count}处）", "en": f"[Alert] {rule.name} ({count})"}
+        return {"zh": f"【预警】{name}", "en": f"[Alert] {name}"}
+    return {"zh": f"【预警】{name}（{count}处）", "en": f"[Alert] {name} ({count})"}
 
 
 def combined(lines: list[str], lang: str, budget: int = MESSAGE_BYTES) -> str:

@@ -1,6 +1,8 @@
 """The alerts' messages, the "alert" domain of core/messages.py: one short line per condition, Chinese first, English a
 switch away, with the figure, the region, the period, the rule's name and the link.
 
+Names typed in files or forms (stations, rules) go out with their markup characters in
+full-width forms (core/literal.chat): the robots render Markdown, and escape none.
 `render(finding, lang)` formats a Finding's params (raw numbers, codes, ISO dates) with
 analytics.fmt: money in 万元, rates to one decimal, periods as 2012年5月. The fund's and the
 indicator's words are the deployment's (labels table, catalogue), never fixed here.
@@ -14,6 +16,7 @@ from urllib.parse import urlencode
 from alerts.model import Finding
 from analytics import fmt
 from analytics.indicators import INDICATORS
+from core import literal
 from core import messages as catalogue
 from core.messages import Pair, pick, register
 
@@ -90,8 +93,8 @@ def fields(finding: Finding, lang: str = "zh", base_url: str = "") -> dict[str, 
     unit = p.get("unit", "count")
     ind = INDICATORS.get(finding.indicator)
     start = date.fromisoformat(p["period_start"]) if p.get("period_start") else None
-    out = {"rule": p.get("rule", finding.rule_id),
-           "region": _name(p.get("region_names"), lang, finding.region_name),
+    out = {"rule": literal.chat(p.get("rule", finding.rule_id)),
+           "region": literal.chat(_name(p.get("region_names"), lang, finding.region_name)),
            "period": fmt.period(start, p.get("granularity", "month"), lang) if start
            else finding.period,
            "indicator": ind.name(lang) if ind else "",
@@ -114,7 +117,8 @@ def fields(finding: Finding, lang: str = "zh", base_url: str = "") -> dict[str, 
     elif cond == "silent_station":
         out["count"] = f"{len(p['stations'])}"
         out["stations"] = pick(("、", ", "), lang).join(
-            _name(n, lang, c) for c, n in zip(p["stations"], p["station_names"], strict=True))
+            literal.chat(_name(n, lang, c))
+            for c, n in zip(p["stations"], p["station_names"], strict=True))
         out["deadline"] = _day(p["deadline"], lang)
     elif cond == "matching_arrears":
         fund = p.get("fund") or ["地方财政配套", "local matching fund"]

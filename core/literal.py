@@ -32,3 +32,16 @@ def plotly(text: object) -> object:
     if not isinstance(text, str):
         return text
     return re.sub(r"[&<>]", lambda m: _HTML[m.group()], text)
+
+
+# The robots of 企业微信 and 钉钉 render a subset of Markdown (links, images, bold, headings,
+# quotes, <font> tags) and document no escape: a name's markup characters are sent as their
+# full-width forms, which read the same in a Chinese message and mark nothing up.
+_CHAT = str.maketrans({c: chr(ord(c) + 0xFEE0) for c in "[]()*_`#<>!~|"})
+
+
+def chat(text: object) -> str:
+    """A name from a file or a form (a station, a rule) for a group-chat robot's message,
+    shown as text: a station named ``[点此查看](http://…)`` would otherwise be a link in the
+    federation's group, sent by its own robot."""
+    return "" if text is None else str(text).translate(_CHAT)

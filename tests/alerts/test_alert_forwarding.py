@@ -116,3 +116,29 @@ def test_an_alert_a_robot_missed_is_sent_to_it_at_the_next_runs(tmp_path, monkey
     assert [p.body["markdown"]["content"] for p in hooks.to("/a")] == [
         "### 【预警】配套资金未到位\nzh:巴林左旗2012"]
     assert len(hooks.to("/b")) == 1
+
+
+def test_names_from_files_and_forms_mark_nothing_up_in_a_group_chat(tmp_path, monkeypatch):
+    """A station registered as ``[点此查看](http://…)`` and a rule named ``**紧急**`` were sent
+    as a link and bold text by the federation's own robot; their markup characters now go
+    in full-width forms, which read the same."""
+    silent = Finding("s", "150402", "红山区", "2012-05", "", 1.0, None, "silent_station",
+                     {"rule": "**紧急**", "region_names": ["红山区", "Hongshan District"],
+                      "period_start": "2012-05-01", "stations": ["S1"],
+                      "station_names": [["[点此查看](http://evil.example/x)", "Evil"]],
+                      "deadline": "2012-06-05", "day": 5}, "/quality?region=150402")
+    text = messages.render(silent, "zh")
+    assert "［点此查看］（http://evil.example/x）" in text and "＊＊紧急＊＊" in text
+    assert "](" not in text and "**" not in text
+    rule = Rule("s", "[赢取](http://evil.example)", "", "silent_station", {"day": 5})
+    assert engine.subject(rule) == {"zh": "【预警】［赢取］（http://evil.example）",
+                                    "en": "[Alert] ［赢取］（http://evil.example）"}
+    monkeypatch.setenv("UNION_DASH_AUDIT", str(tmp_path / "audit.sqlite"))
+    hooks, server = webhook_server()
+    try:
+        deliver.send(["plain"], engine.subject(rule), text,
+                     configured=_channels(tmp_path, hooks.url("")), state=tmp_path / "a.sqlite")
+    finally:
+        server.shutdown()
+    (got,) = hooks.to("/plain")
+    assert "](" not in got.body["markdown"]["content"]
