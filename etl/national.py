@@ -52,15 +52,41 @@ def level_of(code: str) -> str:
     return "province" if code[2:] == "0000" else "city" if code[4:] == "00" else "county"
 
 
-# The nationalities of GB 3304 as autonomous divisions' names carry them (族 may follow),
-# longest first, so that 柯尔克孜 is taken whole before a shorter name inside it.
-ETHNIC_GROUPS = tuple(sorted((
-    "蒙古", "回", "藏", "维吾尔", "苗", "彝", "壮", "布依", "朝鲜", "满", "侗", "瑶", "白", "土家",
-    "哈尼", "哈萨克", "傣", "黎", "傈僳", "佤", "畲", "高山", "拉祜", "水", "东乡", "纳西", "景颇",
-    "柯尔克孜", "土", "达斡尔", "仫佬", "羌", "布朗", "撒拉", "毛南", "仡佬", "锡伯", "阿昌", "普米",
-    "塔吉克", "怒", "乌孜别克", "俄罗斯", "鄂温克", "德昂", "保安", "裕固", "京", "塔塔尔", "独龙",
-    "鄂伦春", "赫哲", "门巴", "珞巴", "基诺"), key=len, reverse=True))
+# The nationalities of GB 3304 as autonomous divisions' names carry them (族 may follow), each
+# with the English its divisions' usual names give it (恩施土家族苗族自治州: Enshi Tujia and Miao
+# Autonomous Prefecture).
+NATIONALITIES = {
+    "蒙古": "Mongol", "回": "Hui", "藏": "Tibetan", "维吾尔": "Uygur", "苗": "Miao", "彝": "Yi",
+    "壮": "Zhuang", "布依": "Bouyei", "朝鲜": "Korean", "满": "Manchu", "侗": "Dong", "瑶": "Yao",
+    "白": "Bai", "土家": "Tujia", "哈尼": "Hani", "哈萨克": "Kazakh", "傣": "Dai", "黎": "Li",
+    "傈僳": "Lisu", "佤": "Va", "畲": "She", "高山": "Gaoshan", "拉祜": "Lahu", "水": "Sui",
+    "东乡": "Dongxiang", "纳西": "Naxi", "景颇": "Jingpo", "柯尔克孜": "Kirgiz", "土": "Tu",
+    "达斡尔": "Daur", "仫佬": "Mulao", "羌": "Qiang", "布朗": "Blang", "撒拉": "Salar",
+    "毛南": "Maonan", "仡佬": "Gelao", "锡伯": "Xibe", "阿昌": "Achang", "普米": "Pumi",
+    "塔吉克": "Tajik", "怒": "Nu", "乌孜别克": "Uzbek", "俄罗斯": "Russian", "鄂温克": "Ewenki",
+    "德昂": "De'ang", "保安": "Bonan", "裕固": "Yugur", "京": "Gin", "塔塔尔": "Tatar",
+    "独龙": "Derung", "鄂伦春": "Oroqen", "赫哲": "Hezhen", "门巴": "Monba", "珞巴": "Lhoba",
+    "基诺": "Jino",
+    "各": "Various Nationalities"}  # 龙胜各族自治县: Longsheng Various Nationalities …
+# longest first, so that 柯尔克孜 is taken whole before a shorter name inside it
+_BY_LENGTH = sorted(NATIONALITIES, key=len, reverse=True)
 _AUTONOMOUS = (("自治州", "州"), ("自治县", "县"), ("自治旗", "旗"))
+
+
+def nationalities(stem: str) -> tuple[str, list[str]]:
+    """An autonomous division's name without its suffix → (its place, its nationalities in
+    order): 恩施土家族苗族 → (恩施, [土家, 苗]); 鄂温克族 → ('', [鄂温克])."""
+    found: list[str] = []
+    while stem:
+        # 族 may be left out after a name of two or more characters (伊犁哈萨克), never
+        # after one: 长白朝鲜族自治县 is 长白县, not 长县
+        tail = next(((g, t) for g in _BY_LENGTH for t in (g + "族", g) if stem.endswith(t)
+                     and (t.endswith("族") or len(g) > 1)), None)
+        if tail is None or (found and len(stem) == len(tail[1]) and not tail[1].endswith("族")):
+            break
+        found.insert(0, tail[0])
+        stem = stem.removesuffix(tail[1])
+    return stem, found
 
 
 def short_name(name_zh: str) -> str | None:
@@ -70,17 +96,8 @@ def short_name(name_zh: str) -> str | None:
     nationality alone: 鄂温克族自治旗)."""
     for suffix, short in _AUTONOMOUS:
         if name_zh.endswith(suffix):
-            stem = name_zh[: -len(suffix)]
-            while stem:
-                # 族 may be left out after a name of two or more characters (伊犁哈萨克),
-                # never after one: 长白朝鲜族自治县 is 长白县, not 长县
-                tail = next((t for g in ETHNIC_GROUPS for t in (g + "族", g)
-                             if stem.endswith(t) and len(stem) > len(t)
-                             and (t.endswith("族") or len(g) > 1)), None)
-                if tail is None:
-                    break
-                stem = stem.removesuffix(tail)
-            return stem + short if stem != name_zh[: -len(suffix)] else None
+            place, found = nationalities(name_zh[: -len(suffix)])
+            return place + short if place and found else None
     return None
 
 
@@ -91,7 +108,13 @@ def english_name(name_zh: str) -> str:
 
     for suffix, word in _SUFFIXES:
         if name_zh.endswith(suffix) and len(name_zh) > len(suffix):
-            stem = "".join(lazy_pinyin(name_zh[: -len(suffix)])).capitalize()
+            place, found = (nationalities(name_zh[: -len(suffix)]) if suffix.startswith("自治")
+                            else (name_zh[: -len(suffix)], []))
+            # the nationalities as words: Changji Hui, Enshi Tujia and Miao (Changjihuizu)
+            groups = [NATIONALITIES[g] for g in found]
+            said = (", ".join(groups[:-1]) + " and " + groups[-1] if len(groups) > 1
+                    else "".join(groups))
+            stem = " ".join(w for w in ("".join(lazy_pinyin(place)).capitalize(), said) if w)
             return f"{stem} {word}"
     return "".join(lazy_pinyin(name_zh)).capitalize()
 
