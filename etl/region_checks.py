@@ -112,17 +112,12 @@ def region_parser(index: RegionIndex, level: str, notes: dict[str, object] | Non
                   county: str | None = None) -> Callable[[str], str]:
     """Cell text → region code; old names and codes resolve with a note added to `notes`.
     `county`: the file's, whose stations the hints give as examples (a 渝中区 file was
-    told to write a 万州区 station), or say it has none registered."""
+    told to write a 万州区 station), or say it has none registered; an unknown station whose
+    name names a county (伊宁市解放路帮扶站) takes that county's instead."""
     # the county level in this deployment's words (区（市）县, 旗县（市、区）…)
     words = (Message(f"etl.region.{level}") if level in ("station", "any") else
              Pair(index.words.level(level), index.words.level(level, "en")))
-    own = index.station_example(county) if level == "station" and county else None
-    code, name = own or index.example(level)
-    example = {"level": words, "code": code, "name": name}
-    unknown = "etl.region.unknown_station" if level == "station" else "etl.region.unknown"
-    if level == "station" and county and own is None:
-        unknown = "etl.region.unknown_station_none"
-        example["county"] = index.names[county]
+    unknown, example = _hint(index, level, words, county)
 
     def parse_region(text: str) -> str:
         found = index.find(level, parse.clean(text))
@@ -134,12 +129,30 @@ def region_parser(index: RegionIndex, level: str, notes: dict[str, object] | Non
                 raise ParseError("etl.region.outside", text=text, found=outside.code, **example)
         if found is None and level == "county":
             _higher(index, text, words)
+        if found is None and level == "station" and (
+                named := index.county_named_in(parse.clean(text))) not in (None, county):
+            key, hint = _hint(index, level, words, named)
+            raise ParseError(key, text=text, **hint)
         if found is None:
             raise ParseError(unknown, text=text, **example)
         if found.note_zh and notes is not None:
             notes[text] = found
         return found.code
     return parse_region
+
+
+def _hint(index: RegionIndex, level: str, words: Message | Pair,
+          county: str | None) -> tuple[str, dict[str, object]]:
+    """The message of an unknown region and its example: a station of `county` when it has
+    one, else that it has none; without a county, the warehouse's first of the level."""
+    own = index.station_example(county) if level == "station" and county else None
+    code, name = own or index.example(level)
+    example: dict[str, object] = {"level": words, "code": code, "name": name}
+    if level != "station":
+        return "etl.region.unknown", example
+    if county and own is None:
+        return "etl.region.unknown_station_none", {**example, "county": index.names[county]}
+    return "etl.region.unknown_station", example
 
 
 def _higher(index: RegionIndex, text: str, words: Pair) -> None:

@@ -47,3 +47,15 @@ def test_a_county_without_registered_stations_is_said_to_have_none():
     reason = _hint(["李渡街道职工帮扶站"], "03_涪陵区救助发放花名册202605.xlsx")
     assert "涪陵区还没有已登记的帮扶站点" in reason and "万州区" not in reason
     assert "帮扶站点名录" in reason
+
+
+@pytest.mark.parametrize(("cells", "example", "absent"), [
+    # a 新疆 trial's province-wide roster: 伊宁市解放路帮扶站 (its row in 伊宁市) was told to
+    # write 652901001 阿克苏市英巴扎街道帮扶站, the file's stations spanning five counties
+    (["解放碑街道职工帮扶站", "万州区双河口街道帮扶站"], "500101001 或 万州区困难职工帮扶中心", "解放碑"),
+    (["万州区困难职工帮扶中心", "渝中区大坪街道职工帮扶站"], "500103001 或 解放碑街道职工帮扶站", "万州区"),
+    (["解放碑街道职工帮扶站", "涪陵区李渡街道职工帮扶站"], "涪陵区还没有已登记的帮扶站点", "解放碑"),
+])
+def test_a_station_named_after_its_county_takes_that_countys_example(cells, example, absent):
+    reason = _hint(cells, "全市救助发放花名册.xlsx")
+    assert example in reason and absent not in reason
