@@ -284,3 +284,63 @@ def test_the_frame_registers_the_upload_page_only_for_its_roles(role, role_env, 
         return
     at.switch_page("pages/upload.py").run()
     assert not at.exception and at.file_uploader
+
+
+# --- the re-login cookie: ended by a logout, a new password or the user's removal -------------
+
+def _signed_in(monkeypatch, cfg: Path, name: str) -> tuple[AppTest, str]:
+    """A session signed in by password, and the re-login cookie it gave the browser."""
+    at = _gate(monkeypatch, cfg)
+    at.text_input[0].input(name)
+    at.text_input[1].input(PASSWORD)
+    at.button[0].click().run()
+    assert f"USER {name}" in _markdown(at)
+    return at, at.session_state["union_dash_cookie_to_set"][1]
+
+
+def _with_cookie(monkeypatch, cfg: Path, token: str) -> AppTest:
+    """A new browser session that sends `token` as its re-login cookie (a copied cookie)."""
+    from streamlit.runtime.context import ContextProxy
+
+    cookies = {"union_dash_auth": token}
+    monkeypatch.setattr(ContextProxy, "cookies", property(lambda self: cookies))
+    return _gate(monkeypatch, cfg)
+
+
+def test_a_cookie_ends_with_its_logout(monkeypatch, tmp_path, address):
+    address("0.0.0.0")
+    cfg = tmp_path / "auth.yaml"
+    auth.add_user("frank", "staff", PASSWORD, cfg)
+    at, token = _signed_in(monkeypatch, cfg, "frank")
+    assert "USER frank staff" in _markdown(_with_cookie(monkeypatch, cfg, token))  # a new tab
+    at.sidebar.button[0].click().run()  # 退出登录 (its run still draws the page)
+    assert "USER" not in _markdown(at.run())
+    replayed = _with_cookie(monkeypatch, cfg, token)  # the cookie copied before the logout
+    assert "USER" not in _markdown(replayed) and len(replayed.text_input) == 2
+
+
+def test_a_cookie_ends_with_a_new_password(monkeypatch, tmp_path, address):
+    address("0.0.0.0")
+    cfg = tmp_path / "auth.yaml"
+    auth.add_user("grace", "staff", PASSWORD, cfg)
+    _, token = _signed_in(monkeypatch, cfg, "grace")
+    auth.add_user("grace", "staff", "Another-secret-42", cfg)  # what an admin does on a leak
+    replayed = _with_cookie(monkeypatch, cfg, token)
+    assert "USER" not in _markdown(replayed) and len(replayed.text_input) == 2
+
+
+def test_a_removed_users_cookie_asks_for_a_password_in_the_pages_language(monkeypatch,
+                                                                          tmp_path, address):
+    import yaml
+
+    address("0.0.0.0")
+    cfg = tmp_path / "auth.yaml"
+    auth.add_user("heidi", "staff", PASSWORD, cfg)
+    auth.add_user("ivan", "admin", PASSWORD, cfg)
+    _, token = _signed_in(monkeypatch, cfg, "heidi")
+    config = yaml.safe_load(cfg.read_text(encoding="utf-8"))
+    del config["credentials"]["usernames"]["heidi"]
+    cfg.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    replayed = _with_cookie(monkeypatch, cfg, token)
+    assert "USER" not in _markdown(replayed) and len(replayed.text_input) == 2
+    assert not replayed.error and not replayed.exception  # was 'User not authorized'

@@ -12,7 +12,7 @@ loads that region's subtree only: the filter bar starts there and every analytic
 it (analytics/access.py). Without a region a user sees the whole deployment.
 
 In rooms: policy.py (roles, actions, can, the pages a role sees, from ui/pages_registry.py),
-users.py (the user store), session.py (who is signed in; `require`), login.py (the gate),
+users.py (the user store), cookie.py (the re-login cookie's limits), session.py (who is signed in; `require`), login.py (the gate),
 messages.py (its words), __main__.py (the command line). This module names them in one place.
 """
 

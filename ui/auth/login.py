@@ -1,5 +1,6 @@
-"""The login gate: streamlit-authenticator's form and signed re-login cookie, a lockout after
-repeated wrong passwords, and log-ins, failed attempts and log-outs in the audit log.
+"""The login gate: streamlit-authenticator's form and signed re-login cookie (held to its user,
+password and session by cookie.py), a lockout after repeated wrong passwords, and log-ins,
+failed attempts and log-outs in the audit log.
 
 A login is required whenever the server listens beyond this machine. On 127.0.0.1 with no
 user file there is one local user, treated as staff, and the sidebar says so.
@@ -17,6 +18,7 @@ from core import audit
 from core.messages import render
 from core.users import config_path
 from core.warehouse import warehouse_path
+from ui.auth import cookie
 from ui.auth.messages import login_fields, role_label, session_lang
 from ui.auth.session import SESSION_KEY, current_user, login_required
 from ui.auth.users import User, entries, read_config, user_from
@@ -42,6 +44,7 @@ def login_gate() -> User | None:
         st.sidebar.caption(render("auth.local_banner", session_lang()))
         return user
     authenticator = _authenticator(config)
+    cookie.bind(authenticator)  # the cookie holds while its user, password and session do
     _record_attempts(authenticator)
     _hold_cookie(authenticator)
     try:
@@ -126,6 +129,7 @@ def _logged_out(username: str | None, role: str) -> None:
     st.session_state.pop(SESSION_KEY, None)
     st.session_state.pop(_RECORDED, None)
     st.session_state.pop(_COOKIE, None)
+    cookie.end_session_token()
     _record("logout", username or "?", role)
 
 
