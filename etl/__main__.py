@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import unicodedata
 from pathlib import Path
@@ -164,6 +165,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     from etl import national, regions
     from etl.warehouse import init
 
+    # 654000,654200 as the deployment table writes a scope, or with 、，: each code alone
+    args.scope = [c for v in args.scope for c in re.split(r"[,，、;；\s]+", v) if c]
     try:
         init(args.db, args.scope)
     except FileExistsError:

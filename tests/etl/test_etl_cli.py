@@ -65,3 +65,20 @@ def test_missing_path_is_a_failed_file(tmp_path, capsys):
     code, stderr = _cli(tmp_path, capsys, tmp_path / "nope.csv")
     assert code == 2 and "nope.csv: " in stderr
     assert "Traceback" not in stderr
+
+
+def test_init_takes_a_scope_written_with_commas(tmp_path, capsys):
+    """`--scope 654000,654200,654300` (伊犁州 with the two 地区 it administers, written as the
+    warehouse's own deployment table writes a scope) was refused as 未知的区划代码
+    654000,654200,654300, each of them a known code."""
+    import duckdb
+
+    db = tmp_path / "w.duckdb"
+    assert main(["init", "--db", str(db), "--scope", "654000,654200，654300"]) == 0
+    assert "654200 塔城地区" in capsys.readouterr().out
+    with duckdb.connect(str(db), read_only=True) as con:
+        ((scope,),) = con.sql("SELECT value FROM deployment WHERE key = 'scope'").fetchall()
+        counties = {c for (c,) in con.sql(
+            "SELECT region_code FROM regions WHERE level = 'county'").fetchall()}
+    assert scope == "654000,654200,654300"
+    assert {"654002", "654201", "654301"} <= counties
