@@ -84,6 +84,11 @@ WHY = {
                      "No trainee to count yet: only those who completed at least six months "
                      "before the last course start on file ({last}) and whose outcome was "
                      "followed up count, and none in this period has."),
+    "days_to_close": ("还没有可计算的诉求：只计已办结、且受理日期早于数据中最后受理的月份（{last}）"
+                      "180天以上的诉求，所选时间范围内没有这样的诉求。",
+                      "No petition to count yet: only closed petitions received at least 180 "
+                      "days before the last one on file ({last}) count, and none in this "
+                      "period is."),
     "no_base": ("所选地区和时间范围内分母为零，无法计算。口径：{definition}",
                 "The base is zero for this region and period, so it cannot be computed. "
                 "Definition: {definition}"),
@@ -213,12 +218,15 @@ def loaded_table(lang: str) -> pl.DataFrame:
 
 def value_reason(code: str, lang: str) -> str | None:
     """Why an indicator whose tables hold rows in the view has no value ("—"): a rate's base
-    is zero, or (placement within six months) no cohort has had its six months yet."""
+    is zero, or (placement within six months, the median days to close) no cohort has had
+    its six months yet."""
     ind = INDICATORS[code]
-    if code == "placement_6m":
-        months = coverage().months.get("training")
+    # counted only some months before the last on file: say which month that is
+    lagged = {"placement_6m": "training", "days_to_close": "petitions"}
+    if code in lagged:
+        months = coverage().months.get(lagged[code])
         last = fmt.period(months[1], "month", lang) if months else "—"
-        return render("empty_why.placement_6m", lang, last=last)
+        return render(f"empty_why.{code}", lang, last=last)
     if ind.denominator is not None:
         return render("empty_why.no_base", lang, definition=ind.definition(lang))
     return None
