@@ -75,8 +75,10 @@ def _streamed(path: Path, skip_lines: int, schema: dict,
               positions: Sequence[int]) -> Iterator[Chunk]:
     """A UTF-8 CSV file's rows sheets.CHUNK_ROWS at a time, read by Polars' streaming engine. Nothing
     when its bytes turn out not to be UTF-8 before the first chunk (then GB18030)."""
+    # Cells past the header's last column (a note typed beside a row) are passed over;
+    # truncate_ragged_lines alone fails a file whose first row has one (Polars' English).
     frame = pl.scan_csv(path, has_header=False, schema=schema, skip_lines=skip_lines,
-                        truncate_ragged_lines=True)
+                        truncate_ragged_lines=True, extra_columns="ignore")
     wanted = [f"c{p}" for p in positions]
     given = False
     try:
@@ -172,9 +174,9 @@ def _read_csv(data: bytes, encoding: str, schema: dict, first: bool,
     """The cells of a piece as text (the columns at `positions`, else all). An encoding error
     anywhere fails the file, never a silent empty load; valid UTF-8 in the first 64 KB but
     not in the first piece means GB18030."""
-    read = functools.partial(pl.read_csv, has_header=False, schema=schema,
+    read = functools.partial(pl.read_csv, has_header=False, schema=schema,  # see _streamed
                              columns=None if positions is None else list(positions),
-                             truncate_ragged_lines=True)
+                             truncate_ragged_lines=True, extra_columns="ignore")
     try:
         if encoding == "utf8":
             try:

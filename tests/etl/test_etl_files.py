@@ -188,3 +188,25 @@ def test_cells_of_white_space_only_are_empty(tmp_path):
                  "FROM relief")
     assert got.rows() == [("150702001", "temporary", "500.00")]
 
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+@pytest.mark.parametrize("given", ["path", "upload"])
+def test_a_cell_beyond_the_last_column_in_the_first_row_is_not_a_failed_file(tmp_path,
+                                                                              encoding, given):
+    """A note typed past the last column of the first data row (as on any other row) is
+    passed over: it failed the whole file with Polars' English 'CSV file contained column
+    names not specified in schema (n_extra = 1)...' inside the Chinese message."""
+    rows = [mf._row(1, mf.ID_A, "150702001", "临时救助", "中央专项", "500", "2012-06-01")
+            + ["已核实"],
+            mf._row(2, mf.ID_B, "150702001", "临时救助", "中央专项", "600", "2012-06-02"),
+            mf._row(3, mf.ID_C, "150702001", "临时救助", "中央专项", "700", "2012-06-03")
+            + ["", "另附"]]
+    path = mf.write_csv(tmp_path / "note.csv", rows, encoding=encoding, title=False)
+    db = registered(tmp_path / "w.duckdb")
+    report = (load.load_files([path], db, rejects_dir=tmp_path / "rej") if given == "path" else
+              load.load_bytes([(path.name, path.read_bytes())], db, rejects_dir=tmp_path / "rej"))
+    f = report.files[0]
+    assert (f.status, f.rows_read, f.rows_loaded, f.rows_rejected) == ("loaded", 3, 3, 0), (
+        f.message_en)
+    assert _query(db, "SELECT sum(amount_yuan)::INT s FROM relief")["s"][0] == 1800
