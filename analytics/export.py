@@ -37,12 +37,30 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from core.cells import WORKBOOK_OPTIONS, neutral, neutral_frame
-from core.messages import pick
+from core.messages import has, pick, register, render
 
 SAMPLE_NOTE = "示例数据 sample data"
 CAPTION_FONT_SIZE = 10
 _CAPTION_ZH = ("指标：", "筛选：", "数据版本：", "生成：")
 _CAPTION_EN = ("Indicators: ", "Filters: ", "Data version: ", "Generated: ")
+
+
+# The filters' words in a figure's caption (the data files keep the keys, for machines).
+register("export.filter", {
+    "region": ("地区", "Region"), "period": ("期间", "Period"),
+    "granularity": ("时间粒度", "Granularity"), "fund_source": ("资金来源", "Fund source"),
+    "category": ("困难类别", "Hardship category"),
+})
+register("export.granularity", {"month": ("月", "month"), "quarter": ("季度", "quarter"),
+                                "year": ("年", "year")})
+
+
+def _filter_words(key: str, value: str, lang: str) -> str:
+    """`key=value` as a caption says it: 时间粒度=月, not granularity=month."""
+    name = render(f"export.filter.{key}", lang) if has(f"export.filter.{key}") else key
+    if key == "granularity" and has(f"export.granularity.{value}"):
+        value = render(f"export.granularity.{value}", lang)
+    return f"{name}={value}"
 
 
 @dataclass(frozen=True)
@@ -92,7 +110,8 @@ class Provenance:
         lang = self.lang
         names = pick(("、", "; "), lang).join(
             i.get(pick(("name_zh", "name_en"), lang)) or i.get("code", "") for i in self.indicators)
-        filters = pick(("，", ", "), lang).join(f"{k}={v}" for k, v in self.filters.items())
+        filters = pick(("，", ", "), lang).join(_filter_words(k, str(v), lang)
+                                                for k, v in self.filters.items())
         words = pick((_CAPTION_ZH, _CAPTION_EN), lang)
         what = [words[0] + names if names else "", words[1] + filters if filters else ""]
         when = [
