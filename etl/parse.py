@@ -71,6 +71,28 @@ register("etl.parse", {
 })
 
 
+# Characters a cell may hold that no reader sees, or that change how the rest reads: C0/C1
+# controls (a NUL, a bell), zero-width spaces and joiners, direction marks and the overrides
+# (U+202E shows what follows backwards), a byte-order mark. Line and page breaks and tabs
+# (Word's vertical tab, Alt+Enter) read as a space.
+_BREAKS = "\t\n\r\x0b\x0c\x85\u2028\u2029"
+_INVISIBLE = ("".join(chr(c) for c in (*range(0x00, 0x09), *range(0x0E, 0x20), *range(0x7F, 0x85),
+                                       *range(0x86, 0xA0)))
+              + "\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067"
+                "\u2068\u2069\ufeff")
+
+
+def visible(cells: pl.Series) -> pl.Series:
+    """Text cells (names, numbers of record) as they read: the characters above removed,
+    breaks a space, surrounding space stripped; a cell left empty is empty (null). A column
+    without such characters (nearly all) is returned as it is, after one scan."""
+    if not cells.str.contains_any(list(_BREAKS + _INVISIBLE)).any():
+        return cells
+    out = (cells.str.replace_all(f"[{re.escape(_BREAKS)}]+", " ")
+           .str.replace_all(f"[{re.escape(_INVISIBLE)}]", "").str.strip_chars())
+    return pl.select(pl.when(out != "").then(out)).to_series().alias(cells.name)
+
+
 def clean(text: object) -> str:
     """Full-width letters/digits/punctuation to half-width (NFKC), outer spaces stripped."""
     return unicodedata.normalize("NFKC", str(text)).strip()

@@ -296,6 +296,8 @@ def check_cells(sheet: Sheet, regions: FileRegions) -> dict[str, Checked]:
     for name, col in sheet.columns.items():
         if col.type != "id":
             raw, header = sheet.data[name], sheet.headers[name]
+            if col.type == "text":  # a name as it reads: a cell of control characters is empty
+                raw = parse.visible(raw)
             checked[name] = _required(
                 col, check_column(col, raw, header, has_persons, regions.index,
                                   regions.county), raw, header)

@@ -210,3 +210,27 @@ def test_a_cell_beyond_the_last_column_in_the_first_row_is_not_a_failed_file(tmp
     assert (f.status, f.rows_read, f.rows_loaded, f.rows_rejected) == ("loaded", 3, 3, 0), (
         f.message_en)
     assert _query(db, "SELECT sum(amount_yuan)::INT s FROM relief")["s"][0] == 1800
+
+
+def test_names_keep_no_control_or_direction_characters(tmp_path):
+    """A registry's names as they read: a station name pasted with a NUL, a bell, a
+    vertical tab (Word's line break), a zero-width space and a right-to-left override
+    (U+202E, which shows what follows backwards: '站扶帮' read as 帮扶站 in every table,
+    hover and briefing) was stored with them; a name of such characters alone is empty."""
+    rows = [["站点代码", "站点名称", "所属旗县区", "所属乡镇街道", "成立日期", "撤销日期"],
+            ["150702001", "海拉尔区\x00正阳街道\x0b帮扶站\x07\u200b", "海拉尔区", "正阳\u202e街道",
+             "2005-01-01", ""],
+            ["150702002", "\u202e站扶帮道街湖靠", "海拉尔区", "", "2005-01-01", ""],
+            ["150702003", "\x00\u202e", "海拉尔区", "", "2005-01-01", ""]]
+    path = mf.write_csv(tmp_path / "帮扶站点名录.csv", rows[1:], header=rows[0], title=False)
+    f = _load(tmp_path, path).files[0]
+    assert (f.rows_loaded, f.rows_rejected) == (2, 1)
+    assert f.rejects.select("row", "column").rows() == [(4, "站点名称")]
+    got = _query(tmp_path / "w.duckdb", "SELECT station_code, name_zh, township_zh "
+                 "FROM help_stations WHERE station_code IN ('150702001', '150702002') "
+                 "ORDER BY 1").rows()
+    assert got == [("150702001", "海拉尔区正阳街道 帮扶站", "正阳街道"),
+                   ("150702002", "站扶帮道街湖靠", None)]
+    names = _query(tmp_path / "w.duckdb", "SELECT name_zh FROM regions "
+                   "WHERE region_code = '150702001'")["name_zh"].to_list()
+    assert names == ["海拉尔区正阳街道 帮扶站"]
