@@ -92,10 +92,14 @@ def test_add_user_stores_a_hash_only(tmp_path):
     assert list(users) == ["alice"] and users["alice"]["roles"] == ["leader"]
 
 
-@pytest.mark.parametrize(("role", "password"), [("boss", PASSWORD), ("staff", "short")])
-def test_add_user_refuses_bad_input(tmp_path, role, password):
+@pytest.mark.parametrize(("name", "role", "password"), [
+    ("bob", "boss", PASSWORD), ("bob", "staff", "short"),
+    # the login form strips what is typed, so these could never sign in (and five tries
+    # lock the user): a password with space around it, a name of spaces
+    ("bob", "staff", PASSWORD + " "), ("bob", "staff", "\t" + PASSWORD), (" ", "staff", PASSWORD)])
+def test_add_user_refuses_bad_input(tmp_path, name, role, password):
     with pytest.raises(ValueError):
-        auth.add_user("bob", role, password, tmp_path / "auth.yaml")
+        auth.add_user(name, role, password, tmp_path / "auth.yaml")
     assert not (tmp_path / "auth.yaml").exists()
 
 

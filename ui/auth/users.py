@@ -62,6 +62,11 @@ def add_user(name: str, role: str, password: str, path: Path | None = None,
                          "e.g. 150702")
     if len(password) < 8:
         raise ValueError("password must have at least 8 characters")
+    # the login form strips the name and password typed: such a user could never sign in
+    if password != password.strip():
+        raise ValueError("password must not begin or end with a space")
+    if not name.strip():
+        raise ValueError("name must not be empty")
     path = path or config_path()
     config = read_config(path) or {}
     config.setdefault("cookie", {"name": "union_dash_auth", "key": secrets.token_hex(32),
