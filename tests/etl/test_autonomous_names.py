@@ -31,11 +31,18 @@ def test_an_autonomous_divisions_nationalities_are_words(zh, en):
 
 
 def test_a_new_deployment_reads_them(tmp_path):
+    """Pinyin with the nationalities as words where no established name is kept (昌吉,
+    察布查尔); the established names of prefecture-level divisions whose English is not
+    their pinyin (Wulumuqi City, Kashi Prefecture, Yili … were read) from
+    etl/mappings/region_names_en.csv."""
     db = tmp_path / "w.duckdb"
     assert etl_main(["init", "--db", str(db), "--scope", "650000"]) == 0
     with duckdb.connect(str(db), read_only=True) as con:
         names = dict(con.sql("SELECT region_code, name_en FROM regions WHERE region_code IN "
-                             "('652300', '654022', '652800')").fetchall())
+                             "('652300', '654022', '652800', '650100', '653100', '654000')"
+                             ).fetchall())
     assert names == {"652300": "Changji Hui Autonomous Prefecture",
                      "654022": "Chabuchaer Xibe Autonomous County",
-                     "652800": "Bayinguoleng Mongol Autonomous Prefecture"}
+                     "652800": "Bayingolin Mongol Autonomous Prefecture",
+                     "650100": "Urumqi", "653100": "Kashgar Prefecture",
+                     "654000": "Ili Kazakh Autonomous Prefecture"}
