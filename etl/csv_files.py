@@ -148,15 +148,25 @@ def _cut(data: bytes | bytearray, near: int, end: int | None = None) -> int | No
         nl = data.rfind(b"\n", 0, near)
         nl = data.find(b"\n", near, end) if nl < 0 else nl
         return None if nl < 0 else nl + 1
+    # The quotes before each line end are counted from the last line end's, not from the
+    # start: a stray quote near the top (他说"好) leaves every later line end inside quotes,
+    # and counting from the start for each of them took minutes for a few MB (quadratic).
+    before = data.count(b'"', 0, near) % 2
+    odd, after = before, near
     nl = data.rfind(b"\n", 0, near)
-    while nl >= 0 and data.count(b'"', 0, nl) % 2:
-        nl = data.rfind(b"\n", 0, nl)
-    if nl >= 0:
-        return nl + 1
+    while nl >= 0:
+        odd ^= data.count(b'"', nl, after) % 2  # the quotes before `nl`
+        if not odd:
+            return nl + 1
+        after, nl = nl, data.rfind(b"\n", 0, nl)
+    odd, start = before, near
     nl = data.find(b"\n", near, end)
-    while nl >= 0 and data.count(b'"', 0, nl) % 2:
-        nl = data.find(b"\n", nl + 1, end)
-    return None if nl < 0 else nl + 1
+    while nl >= 0:
+        odd ^= data.count(b'"', start, nl) % 2
+        if not odd:
+            return nl + 1
+        start, nl = nl, data.find(b"\n", nl + 1, end)
+    return None
 
 
 def _physical_lines(row: list[str]) -> int:
