@@ -194,8 +194,13 @@ def _festival_zh(b: BriefingData, persons: dict[str, float], total: float,
 
 def _festival_en(b: BriefingData, persons: dict[str, float], total: float,
                  amount: float | None, lang: str) -> list[Message]:
-    """Every group the rows have, in their order, the unstated among them; what was paid
-    whenever the amount is known."""
+    """Every group the rows have, in their order, the unstated among them (none listed when no
+    row states one: the persons alone, as the Chinese says them); what was paid whenever the
+    amount is known."""
+    if not any(v > 0 for g, v in persons.items() if g != UNSTATED):
+        out = [_m("festival_all", when=Pair(b.period.label(), b.period.label("en")),
+                  persons=_persons(total))]
+        return out + ([_m("festival_paid", amount=_yuan(amount))] if _ok(amount) else [])
     groups = [_m("group_unstated", persons=_persons(v)) if g == UNSTATED else
               _m("group", group=Pair(b.label("recipient_group", g),
                                      b.label("recipient_group", g, "en")), persons=_persons(v))
