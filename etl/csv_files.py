@@ -50,6 +50,14 @@ def csv_sheet(data: bytes | Path, start: bytes) -> RawSheet:
             break
 
     def chunks(header: int, positions: Sequence[int]) -> Iterator[Chunk]:
+        try:
+            yield from read(header, positions)
+        except FileError as e:  # Polars' words for a quote never closed: say where it is
+            if e.message.key == "etl.csv.unreadable" and (row := unpaired_quote(data)):
+                raise FileError("etl.csv.quote", row=row) from None
+            raise
+
+    def read(header: int, positions: Sequence[int]) -> Iterator[Chunk]:
         schema = {f"c{i}": pl.String for i in range(len(head[header]))}
         # The data start after the header's last physical line (a cell may hold line breaks).
         skip = line_starts[header] + _physical_lines([c or "" for c in head[header]])
@@ -90,6 +98,20 @@ def _streamed(path: Path, skip_lines: int, schema: dict,
             raise _unreadable(e) from None
         if given:
             raise FileError("etl.csv.mixed") from None
+
+
+def unpaired_quote(data: bytes | Path) -> int | None:
+    """The line (1-based, as a text editor and, without line breaks in cells, Excel number
+    them) whose quote no later quote closes, or None: the rest of such a file is one cell.
+    A quote byte is never part of a multi-byte UTF-8 or GB18030 character."""
+    source = io.BytesIO(data) if isinstance(data, bytes) else open(data, "rb")  # noqa: SIM115
+    odd, opened = False, None
+    with source:
+        for number, line in enumerate(source, 1):
+            if line.count(b'"') % 2:
+                odd = not odd
+                opened = number if odd else None
+    return opened
 
 
 def _line_offset(data: bytes, lines: int) -> int:
@@ -220,6 +242,11 @@ register("etl.csv", {
               "Excel as 'CSV UTF-8'"),
     "unreadable": ("CSV 文件无法读取（{why}）；请检查是否为逗号分隔的表格",
                    "The CSV file cannot be read ({why}); check it is comma-separated"),
+    "quote": ('CSV 文件第 {row} 行有一个英文引号（"）没有配对，其后的内容都被读成了一个单元格；'
+              "请删除该引号或改用中文引号（“”），再上传",
+              'Row {row} of the CSV file has a quote (") that is never closed, so everything '
+              "after it reads as one cell; delete it or use Chinese quotes (“”), and upload "
+              "again"),
 })
 
 
