@@ -19,7 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
-from core.messages import register
+from core.messages import Message, register
 from etl import sheets
 from etl.headers import HEADER_SCAN_ROWS
 from etl.sheets import Chunk, FileError, RawSheet
@@ -52,10 +52,21 @@ def csv_sheet(data: bytes | Path, start: bytes) -> RawSheet:
     def chunks(header: int, positions: Sequence[int]) -> Iterator[Chunk]:
         try:
             yield from read(header, positions)
-        except FileError as e:  # Polars' words for a quote never closed: say where it is
-            if e.message.key == "etl.csv.unreadable" and (row := unpaired_quote(data)):
-                raise FileError("etl.csv.quote", row=row) from None
-            raise
+        except FileError as e:
+            raise explained(e) from None
+
+    def explained(e: FileError) -> FileError:
+        """Polars' words for a misplaced quote replaced by where it is and what to do."""
+        if e.message.key == "etl.csv.unreadable" and (said := misquoted(data, encoding)):
+            return FileError(said)
+        return e
+
+    def whole(piece: bytes, encoding: str, schema: dict) -> pl.DataFrame:
+        """Every column of a piece: the cells past those wanted are parsed here first."""
+        try:
+            return _read_csv(piece, encoding, schema, False).cells
+        except FileError as e:
+            raise explained(e) from None
 
     def read(header: int, positions: Sequence[int]) -> Iterator[Chunk]:
         schema = {f"c{i}": pl.String for i in range(len(head[header]))}
@@ -75,7 +86,7 @@ def csv_sheet(data: bytes | Path, start: bytes) -> RawSheet:
             read = _read_csv(piece, piece_encoding, schema, first, positions)
             piece_encoding, first = read.encoding, False
             yield Chunk(read.cells, lambda piece=piece, encoding=piece_encoding:
-                        _read_csv(piece, encoding, schema, False).cells)
+                        whole(piece, encoding, schema))
     return RawSheet(None, head, chunks)
 
 
@@ -100,18 +111,32 @@ def _streamed(path: Path, skip_lines: int, schema: dict,
             raise FileError("etl.csv.mixed") from None
 
 
-def unpaired_quote(data: bytes | Path) -> int | None:
-    """The line (1-based, as a text editor and, without line breaks in cells, Excel number
-    them) whose quote no later quote closes, or None: the rest of such a file is one cell.
-    A quote byte is never part of a multi-byte UTF-8 or GB18030 character."""
-    source = io.BytesIO(data) if isinstance(data, bytes) else open(data, "rb")  # noqa: SIM115
-    odd, opened = False, None
-    with source:
+def misquoted(data: bytes | Path, encoding: str) -> Message | None:
+    """What is wrong with a file's quotes, naming the line (1-based, as a text editor and,
+    without line breaks in cells, Excel number them), or None: a quote no later quote closes
+    (the rest of the file is one cell; a quote byte is never part of a multi-byte UTF-8 or
+    GB18030 character), else the first cell with text after its closing quote ("红旗"厂)."""
+    opened = None
+    with _binary(data) as source:
         for number, line in enumerate(source, 1):
             if line.count(b'"') % 2:
-                odd = not odd
-                opened = number if odd else None
-    return opened
+                opened = None if opened else number
+    if opened:
+        return Message("etl.csv.quote", {"row": opened})
+    with _binary(data) as source:
+        text = io.TextIOWrapper(source, "utf-8-sig" if encoding == "utf8" else encoding,
+                                errors="replace", newline="")
+        reader = csv.reader(text, strict=True)
+        try:
+            for _ in reader:
+                pass
+        except csv.Error:
+            return Message("etl.csv.quote_text", {"row": reader.line_num})
+    return None
+
+
+def _binary(data: bytes | Path) -> io.BufferedIOBase:
+    return io.BytesIO(data) if isinstance(data, bytes) else open(data, "rb")  # noqa: SIM115
 
 
 def _line_offset(data: bytes, lines: int) -> int:
@@ -247,6 +272,11 @@ register("etl.csv", {
               'Row {row} of the CSV file has a quote (") that is never closed, so everything '
               "after it reads as one cell; delete it or use Chinese quotes (“”), and upload "
               "again"),
+    "quote_text": ('CSV 文件第 {row} 行有单元格以英文引号（"）括起的文字开头、引号后还有文字'
+                   '（如 "红旗"机械厂），无法读取；请删除这对引号或改用中文引号（“”），再上传',
+                   'Row {row} of the CSV file has a cell that starts with a quoted word and goes '
+                   'on after the closing quote (like "红旗"机械厂), which cannot be read; delete '
+                   "those quotes or use Chinese quotes (“”), and upload again"),
 })
 
 

@@ -236,25 +236,36 @@ def test_names_keep_no_control_or_direction_characters(tmp_path):
     assert names == ["海拉尔区正阳街道 帮扶站"]
 
 
+
+# A cell as a hand-made CSV has it (not quoted as Excel would), as written by the csv module,
+# and what the message says of it.
+MISQUOTED = {
+    # a quote never closed: Polars read the rest of the file as one cell and said 'CSV
+    # malformed: expected 0 rows, actual 1 rows, in chunk starting at row_offset 2…'
+    "unpaired": ('原"红旗机械厂', '"原""红旗机械厂"', "没有配对", "never closed"),
+    # a quoted word, then more text: Polars said 'could not parse `"红旗"机械厂` as dtype
+    # `str` at column 'c10'…' in three English paragraphs
+    "quoted_word": ('"红旗"机械厂', '"""红旗""机械厂"', "引号后还有文字", "after the closing"),
+}
+
+
+@pytest.mark.parametrize("case", MISQUOTED)
 @pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
 @pytest.mark.parametrize("given", ["path", "upload"])
-def test_an_unpaired_quote_is_named_by_its_row(tmp_path, encoding, given):
-    """A quote typed into a cell and never closed (原"红旗机械厂) makes the rest of the file
-    one cell: the file failed with Polars' 'CSV malformed: expected 0 rows, actual 1 rows,
-    in chunk starting at row_offset 2…' and the advice to check it is comma-separated. The
-    message names the row and the fix."""
+def test_a_misplaced_quote_is_named_by_its_row(tmp_path, case, encoding, given):
+    """A file a misplaced quote keeps from being read fails with its row and the fix, not
+    with Polars' English and the advice to check it is comma-separated."""
+    cell, written, zh, en = MISQUOTED[case]
     rows = [mf._row(i, mf.ID_A, "150702001", "临时救助", "中央专项", "500", f"2012-06-0{i}")
             for i in range(1, 5)]
-    rows[1][-1] = '原"红旗机械厂'  # 备注 of the second data row: line 5 (two title lines)
+    rows[1][-1] = cell  # 备注 of the second data row: line 5 (two title lines)
     path = mf.write_csv(tmp_path / "quote.csv", rows, encoding=encoding)
-    text = path.read_bytes().replace(b'"""', b'"').replace('"原"'.encode(encoding), "原".encode(
-        encoding)).replace('机械厂"'.encode(encoding), "机械厂".encode(encoding))
-    path.write_bytes(text)  # as a hand-made CSV has it: the cell not quoted, its quote alone
-    assert text.count(b'"') == 1
+    path.write_bytes(path.read_bytes().replace(written.encode(encoding), cell.encode(encoding)))
     db = registered(tmp_path / "w.duckdb")
     report = (load.load_files([path], db, rejects_dir=tmp_path / "rej") if given == "path" else
               load.load_bytes([(path.name, path.read_bytes())], db, rejects_dir=tmp_path / "rej"))
     f = report.files[0]
     assert f.status == "failed"
-    assert "第 5 行" in f.message_zh and "引号" in f.message_zh and "malformed" not in f.message_zh
-    assert "Row 5" in f.message_en and "quote" in f.message_en
+    assert f.message_zh.startswith("CSV 文件第 5 行") and zh in f.message_zh
+    assert f.message_en.startswith("Row 5") and en in f.message_en
+    assert not any(w in f.message_en for w in ("malformed", "parse", "dtype"))
