@@ -269,3 +269,27 @@ def test_a_misplaced_quote_is_named_by_its_row(tmp_path, case, encoding, given):
     assert f.message_zh.startswith("CSV 文件第 5 行") and zh in f.message_zh
     assert f.message_en.startswith("Row 5") and en in f.message_en
     assert not any(w in f.message_en for w in ("malformed", "parse", "dtype"))
+
+
+
+@pytest.mark.parametrize("ends", ["mac", "in_a_cell"])
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+@pytest.mark.parametrize("given", ["path", "upload"])
+def test_carriage_returns_alone_load(tmp_path, ends, encoding, given):
+    """Excel for Mac's 'CSV (Macintosh)' ends lines with a carriage return alone, and a cell
+    of a hand-made CSV may hold one (not quoted): the load died with a traceback
+    (_csv.Error: new-line character seen in unquoted field), from the command line and the
+    upload page alike."""
+    rows = [mf._row(i, mf.ID_A, "150702001", "临时救助", "中央专项", str(100 * i),
+                    f"2012-06-0{i}") for i in range(1, 5)]
+    if ends == "in_a_cell":
+        rows[1][-1] = "备注\r续"
+    path = mf.write_csv(tmp_path / "cr.csv", rows, encoding=encoding)
+    data = path.read_bytes().replace('"备注\r续"'.encode(encoding), "备注\r续".encode(encoding))
+    path.write_bytes(data.replace(b"\r\n", b"\r") if ends == "mac" else data)
+    db = registered(tmp_path / "w.duckdb")
+    report = (load.load_files([path], db, rejects_dir=tmp_path / "rej") if given == "path" else
+              load.load_bytes([(path.name, path.read_bytes())], db, rejects_dir=tmp_path / "rej"))
+    f = report.files[0]
+    assert (f.status, f.rows_read, f.rows_loaded) == ("loaded", 4, 4), f.message_en
+    assert _query(db, "SELECT sum(amount_yuan)::INT s FROM relief")["s"][0] == 1000
