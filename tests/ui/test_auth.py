@@ -348,3 +348,18 @@ def test_a_removed_users_cookie_asks_for_a_password_in_the_pages_language(monkey
     replayed = _with_cookie(monkeypatch, cfg, token)
     assert "USER" not in _markdown(replayed) and len(replayed.text_input) == 2
     assert not replayed.error and not replayed.exception  # was 'User not authorized'
+
+
+def test_a_logout_the_server_cannot_record_still_logs_out(monkeypatch, tmp_path, address,
+                                                          caplog):
+    """The ended cookies' file cannot be written (a read-only folder, a full disk): the
+    session still logs out, and the server's log says the cookie stays valid."""
+    address("0.0.0.0")
+    cfg = tmp_path / "auth.yaml"
+    auth.add_user("judy", "staff", PASSWORD, cfg)
+    at, _ = _signed_in(monkeypatch, cfg, "judy")
+    (tmp_path / "auth.yaml.logouts.lock").mkdir()  # what opening it for writing cannot do
+    at.sidebar.button[0].click().run()
+    assert not at.exception
+    assert "USER" not in _markdown(at.run())
+    assert "logout not recorded" in caplog.text

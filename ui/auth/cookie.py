@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import logging
 import os
 import time
 from pathlib import Path
@@ -24,6 +25,7 @@ import streamlit as st
 
 from core.users import config_path
 
+_log = logging.getLogger(__name__)
 TOKEN_KEY = "union_dash_token"  # the re-login token this session was signed in with or given
 
 
@@ -126,8 +128,14 @@ def bind(authenticator) -> None:
 
 
 def end_session_token() -> None:
-    """The logout: the token this session holds signs nobody in again."""
+    """The logout: the token this session holds signs nobody in again. A file that cannot be
+    written (a read-only folder, a full disk) does not keep the session from logging out:
+    the server's log says the cookie stays valid until it expires."""
     token = st.session_state.pop(TOKEN_KEY, None)
     if token:
         expiry = jwt.decode(token, options={"verify_signature": False}).get("exp_date", 0)
-        end(token, float(expiry))
+        try:
+            end(token, float(expiry))
+        except OSError as e:
+            _log.warning("logout not recorded in %s (%s): its cookie signs in until it expires",
+                         ended_path(), e)
