@@ -50,6 +50,7 @@ TEXT = {
                   "或上传这一时期的{files}。",
                   "No {what} data for this region and period (data on file: {span}). Change the "
                   "period or region in the filter bar, or upload the {files} for this period."),
+    "as_above": ("同上。", "As above."),
     "not_kept": ("{what}数据不按帮扶站点记录。请在筛选栏选择{county}或更高层级。",
                  "{what} data are not kept by help station. Choose a {county} or a higher "
                  "level in the filter bar."),
@@ -151,8 +152,12 @@ def section(page: PageContext, tables: Sequence[str], *, need: str = "all") -> b
     ok = [s == "rows" for s in state.values()]
     if all(ok) or (need == "any" and any(ok)):
         return True
-    notice(message(state, page.lang) or "", page.lang,
-           link=any(s != "not_kept" for s in state.values()))
+    text = message(state, page.lang) or ""
+    if text in page.said:  # a page of four sections said it four times (维权诉求 at a station)
+        st.caption(render("empty.as_above", page.lang))
+        return False
+    page.said.add(text)
+    notice(text, page.lang, link=any(s != "not_kept" for s in state.values()))
     return False
 
 

@@ -9,7 +9,7 @@ hands on to the UI blocks it draws.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from analytics.filters import Filters
 from ui import data
@@ -24,6 +24,8 @@ class PageContext:
     filters: Filters
     lang: str  # "zh" or "en"
     user: User | None
+    # empty-state messages this run has said (ui/empty.section): each is said once a page
+    said: set[str] = field(default_factory=set, compare=False, hash=False)
 
     @property
     def token(self) -> str:
