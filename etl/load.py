@@ -36,6 +36,7 @@ from etl import (
     load_audit,
     mappings,
     memory,
+    parse,
     pseudonym,
     publish,
     region_checks,
@@ -147,7 +148,7 @@ def load_bytes(items: Sequence[tuple[str, bytes]], db_path: Path, *,
                log: Say | None = None,
                user: str | None = None, region: str | None = None) -> LoadReport:
     """Load uploaded files given as (file name, content), e.g. from the browser upload page."""
-    sources = [(Path(name), data) for name, data in items]
+    sources = [(Path(parse.visible_name(name) or "upload"), data) for name, data in items]
     return _load(sources, Path(db_path), rejects_dir, log, user, region)
 
 

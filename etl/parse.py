@@ -93,6 +93,13 @@ def visible(cells: pl.Series) -> pl.Series:
     return pl.select(pl.when(out != "").then(out)).to_series().alias(cells.name)
 
 
+def visible_name(text: str) -> str:
+    """One name (an uploaded file's) as it reads, by the rules of `visible`: a file named
+    with U+202E showed backwards in the batch list and the audit log."""
+    out = re.sub(f"[{re.escape(_BREAKS)}]+", " ", text)
+    return re.sub(f"[{re.escape(_INVISIBLE)}]", "", out).strip()
+
+
 def clean(text: object) -> str:
     """Full-width letters/digits/punctuation to half-width (NFKC), outer spaces stripped."""
     return unicodedata.normalize("NFKC", str(text)).strip()

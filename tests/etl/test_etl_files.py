@@ -8,7 +8,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from etl import extract, load
+from etl import extract, load, warehouse
 from tests import messy_files as mf
 from tests.registry import registered
 
@@ -234,6 +234,20 @@ def test_names_keep_no_control_or_direction_characters(tmp_path):
     names = _query(tmp_path / "w.duckdb", "SELECT name_zh FROM regions "
                    "WHERE region_code = '150702001'")["name_zh"].to_list()
     assert names == ["海拉尔区正阳街道 帮扶站"]
+
+
+def test_an_uploaded_files_name_keeps_no_direction_characters(tmp_path):
+    """An upload named 'x\u202evsc.xlsx' read backwards in the batch list and the audit log;
+    the name is kept as it reads (the file's content is read as before)."""
+    rows = [["站点代码", "站点名称", "所属旗县区", "所属乡镇街道", "成立日期", "撤销日期"],
+            ["150702001", "海拉尔区正阳街道帮扶站", "海拉尔区", "正阳街道", "2005-01-01", ""]]
+    data = mf.write_csv(tmp_path / "x.csv", rows[1:], header=rows[0], title=False).read_bytes()
+    db = tmp_path / "w.duckdb"
+    warehouse.init(db, ["150700"])
+    report = load.load_bytes([("名录\u202e\x00vsc.csv", data)], db,
+                             rejects_dir=tmp_path / "rej")
+    assert report.files[0].path.name == "名录vsc.csv" and report.files[0].rows_loaded == 1
+    assert _query(db, "SELECT file_name FROM load_batches")["file_name"].to_list() == ["名录vsc.csv"]
 
 
 
