@@ -1,11 +1,12 @@
 """Station files → sheets of raw text cells with their header row found and kind recognised.
 
-A file is .xlsx/.xls (one sheet per month or campaign; hidden and empty sheets skipped, a hidden one that holds a table said in the report) or
-.csv in UTF-8, UTF-8 with BOM or GB18030/GBK. Above the header there may be title rows and a
-unit/date line; below the data a totals row (合计) and signature lines. The header row is the
-row among the first few that best matches one kind's headers (etl/mappings/columns.csv), or
-two rows read as one (a group title over sub-headers): `Sheet.header_row` is then the lower
-one, so the data, their row numbers and the number-cell masks start below it as for one row.
+A file is .xlsx/.xls (one sheet per month or campaign; hidden and empty sheets skipped, a
+hidden one that holds a table said in the report) or .csv in UTF-8, UTF-8 with BOM or
+GB18030/GBK. Above the header there may be title rows and a unit/date line; below the data a
+totals row (合计) and signature lines. The header row is the row among the first few that best
+matches one kind's headers (etl/mappings/columns.csv), or two rows read as one (a group title
+over sub-headers): `Sheet.header_row` is then the lower one, so the data, their row numbers and
+the number-cell masks start below it as for one row.
 """
 
 from __future__ import annotations

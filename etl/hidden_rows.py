@@ -16,7 +16,6 @@ from etl.messages import joined
 _ROW = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
 _HIDDEN = re.compile(rb"""\bhidden\s*=\s*["'](?:1|true)["']""")
 _NUMBER = re.compile(rb"""\br\s*=\s*["'](\d+)["']""")
-_MARK = re.compile(rb"""hidden\s*=\s*["'](?:1|true)""")
 
 register("etl.hidden_rows", {
     "loaded": ("第 {rows} 行在 Excel 中是隐藏的（共 {n} 行），已照常载入；如这些行不应上报，"
@@ -43,7 +42,7 @@ def note(rows: Sequence[int]) -> Message:
 def rows_in(xml: bytes) -> set[int]:
     """The numbers of the hidden rows whose tags `xml` (a sheet's XML, cut between tags)
     holds; a part without the flag's bytes is not searched further."""
-    if not _MARK.search(xml):
+    if not _HIDDEN.search(xml):
         return set()
     return {int(n[1]) for m in _ROW.finditer(xml)
             if _HIDDEN.search(m[1]) and (n := _NUMBER.search(m[1]))}

@@ -80,6 +80,8 @@ _INVISIBLE = ("".join(chr(c) for c in (*range(0x00, 0x09), *range(0x0E, 0x20), *
                                        *range(0x86, 0xA0)))
               + "\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067"
                 "\u2068\u2069\ufeff")
+_BREAK_RUN = f"[{re.escape(_BREAKS)}]+"  # patterns for Polars and for re alike
+_INVISIBLE_ONE = f"[{re.escape(_INVISIBLE)}]"
 
 
 def visible(cells: pl.Series) -> pl.Series:
@@ -88,16 +90,15 @@ def visible(cells: pl.Series) -> pl.Series:
     without such characters (nearly all) is returned as it is, after one scan."""
     if not cells.str.contains_any(list(_BREAKS + _INVISIBLE)).any():
         return cells
-    out = (cells.str.replace_all(f"[{re.escape(_BREAKS)}]+", " ")
-           .str.replace_all(f"[{re.escape(_INVISIBLE)}]", "").str.strip_chars())
+    out = (cells.str.replace_all(_BREAK_RUN, " ")
+           .str.replace_all(_INVISIBLE_ONE, "").str.strip_chars())
     return pl.select(pl.when(out != "").then(out)).to_series().alias(cells.name)
 
 
 def visible_name(text: str) -> str:
     """One name (an uploaded file's) as it reads, by the rules of `visible`: a file named
     with U+202E showed backwards in the batch list and the audit log."""
-    out = re.sub(f"[{re.escape(_BREAKS)}]+", " ", text)
-    return re.sub(f"[{re.escape(_INVISIBLE)}]", "", out).strip()
+    return re.sub(_INVISIBLE_ONE, "", re.sub(_BREAK_RUN, " ", text)).strip()
 
 
 def clean(text: object) -> str:

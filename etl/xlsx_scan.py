@@ -7,8 +7,9 @@ would take the dashboard's server down for every user. The sizes the zip declare
 first (a workbook whose parts declare more than the limit is refused, with the fix: split it,
 or save it as CSV, which is read a chunk at a time), then each part is read through once,
 where Python's zip reader stops at the declared size, so a sheet (or styles, strings...) that
-holds more than it declares is refused as damaged before calamine sees it. The same pass notes formulas (for
-etl/formulas.py) and hidden rows (etl/hidden_rows.py), which had a pass each.
+holds more than it declares is refused as damaged before calamine sees it. The same pass
+notes formulas (for etl/formulas.py) and hidden rows (etl/hidden_rows.py), which had a pass
+each.
 """
 
 from __future__ import annotations

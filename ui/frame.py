@@ -95,9 +95,8 @@ def follow_link(pages: list[StreamlitPage], shown: StreamlitPage) -> None:
     keep the page shown against a rerun the browser sent before it learned of a switch."""
     want = st.session_state.get(_LINK)
     if want and shown.url_path != want:
-        target = next((p for p in pages if p.url_path == want), None)
+        target = _page(pages, want)
         if target is None:
-            st.session_state.pop(_LINK, None)
             st.session_state[_SAY] = ("refused", want)
         else:
             # Kept until the page shows: a rerun that supersedes the switch (the login
@@ -105,11 +104,14 @@ def follow_link(pages: list[StreamlitPage], shown: StreamlitPage) -> None:
             _switch(target)
     st.session_state.pop(_LINK, None)
     last = st.session_state.get(_SHOWN)
-    if last and last != shown.url_path and not _asked_for_page():
-        target = next((p for p in pages if p.url_path == last), None)
-        if target is not None:
-            _switch(target)
+    if last and last != shown.url_path and not _asked_for_page() \
+            and (target := _page(pages, last)) is not None:
+        _switch(target)
     st.session_state[_SHOWN] = shown.url_path
+
+
+def _page(pages: list[StreamlitPage], url_path: str) -> StreamlitPage | None:
+    return next((p for p in pages if p.url_path == url_path), None)
 
 
 _SHOWN = "_page_shown"  # the URL path of the page the session's last run resolved to
