@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import duckdb
 import polars as pl
 
-from core import festival, warehouse_tables
+from core import engine, festival, warehouse_tables
 from core.messages import render
 from core.warehouse import DataVersion, file_stamp, warehouse_path
 
@@ -104,7 +104,7 @@ def _parsed(cur: duckdb.DuckDBPyConnection, query: str) -> object:
 def _open(path: Path) -> duckdb.DuckDBPyConnection:
     if not path.exists():
         raise FileNotFoundError(f"warehouse not found: {path}")
-    con = duckdb.connect(":memory:", config={"threads": os.cpu_count() or 2})
+    con = engine.connect(":memory:", config={"threads": os.cpu_count() or 2})
     # ATTACH takes no bound parameter; the path is ours (env/config), quoted as a literal.
     con.sql(f"ATTACH '{_quote(str(path))}' AS w (READ_ONLY)")
     con.register("festivals_df", festival.frame())

@@ -19,9 +19,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
-
-from core import audit, audit_chain
+from core import audit, audit_chain, engine
 from core.audit_chain import Problem, Report
 from core.messages import register, render
 from core.warehouse import warehouse_path
@@ -69,7 +67,7 @@ def verify(log: Path | str | None = None, *, warehouse: Path | str | None = None
 
 def warehouse_batches(warehouse: Path) -> dict[str, dict]:
     """The warehouse's load_batches by batch id (read-only), each as its facts."""
-    con = duckdb.connect(":memory:")
+    con = engine.connect(":memory:")
     try:
         # ATTACH takes no bound parameter; the path is the caller's, quoted as a literal.
         con.sql(f"ATTACH '{str(warehouse).replace(chr(39), chr(39) * 2)}' AS w (READ_ONLY)")

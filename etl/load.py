@@ -23,9 +23,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
+from core import engine
 from core.messages import Message, Pair, register, render
 from core.warehouse import rejects_dir as default_rejects_dir
 from etl import (
@@ -173,7 +173,7 @@ def _load(sources, db_path: Path, rejects_dir: Path | None, log, user: str | Non
     names = [path.name for path, _ in sources]
     with (swap.exclusive(db_path, say), load_audit.recorded(db_path, names, results, user),
           swap.working_copy(db_path) as work):
-        con = duckdb.connect(str(work))
+        con = engine.connect(str(work))
         try:
             warehouse.prepare(con)
             seen: dict[str, str] = {}

@@ -19,9 +19,9 @@ import hashlib
 import os
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
+from core import engine
 from core import warehouse as paths
 from core.secret_file import read_or_make
 
@@ -82,7 +82,7 @@ def _pads(key: bytes) -> tuple[bytes, bytes]:
 def _hmac_many(values: pl.Series, key: bytes) -> pl.Series:
     """The same keys as `_hmac_int`, computed by DuckDB (sha256 of blobs), in order."""
     inner, outer = _pads(key)
-    con = duckdb.connect()
+    con = engine.connect()
     try:
         con.register("_ids", pl.DataFrame({"v": values}))
         return con.sql("SELECT ('0x' || left(sha256($o || unhex(sha256($i || encode(v)))), "

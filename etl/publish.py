@@ -27,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from core import audit, schema
+from core import audit, engine, schema
 from core import warehouse as paths
 
 _log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ def publish_all(db_path: Path) -> int:
     """Every partition of every fact table written again, and partitions of years no longer
     in the warehouse removed; the number of partitions written."""
     target = paths.facts_dir(db_path)
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with engine.connect(str(db_path), read_only=True) as con:
         parts = {(t, int(y)) for t, year in FACTS.items()
                  for (y,) in con.execute(f"SELECT DISTINCT {year} FROM {t}").fetchall()
                  if y is not None}
@@ -111,7 +111,7 @@ def _publish(db_path: Path, target: Path, parts: set[Partition]) -> int:
     target.mkdir(parents=True, exist_ok=True)
     (target / SUCCESS).unlink(missing_ok=True)  # not known to match until this is done
     written = 0
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with engine.connect(str(db_path), read_only=True) as con:
         for table, year in sorted(parts):
             written += _partition(con, target, table, year)
     stamp = paths.DataVersion.token_of(paths.file_stamp(db_path))

@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from core import festival, schema
+from core import engine, festival, schema
 from etl import regions, swap
 from etl.checks import CHECKS, STATEMENTS
 from etl.quality_rules import (
@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.db.exists():
         parser.error(f"no warehouse at {args.db}")
     refresh_warehouse(args.db)
-    con = duckdb.connect(str(args.db), read_only=True)
+    con = engine.connect(str(args.db), read_only=True)
     try:
         for code, findings in con.sql("SELECT code, findings FROM dq_summary").fetchall():
             print(f"{code}: {findings}")

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 
+from core import engine
 from core.messages import Message, register
 from etl.messages import Said
 
@@ -122,7 +123,7 @@ def rewrite(db_path: Path, change: Callable[[duckdb.DuckDBPyConnection], None]) 
     db_path = Path(db_path)
     with exclusive(db_path), working_copy(db_path) as work:
         write_back(work)  # the change goes ahead whatever it finds
-        con = duckdb.connect(str(work))
+        con = engine.connect(str(work))
         try:
             change(con)
             swap_in(con, work, db_path)

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from core import schema, warehouse_tables
+from core import engine, schema, warehouse_tables
 from etl import derived, key_types, mappings, memory, person_index, regions, rollups, swap
 
 
@@ -83,7 +83,7 @@ def prepare(con, deployment: tuple[list[str], bool] | None = None) -> None:
 def made_tables() -> frozenset[tuple[str, str]]:
     """The tables and columns of an empty warehouse this code makes: what
     core/warehouse_tables.json records (`python -m etl.warehouse` writes it again)."""
-    con = duckdb.connect(":memory:")
+    con = engine.connect(":memory:")
     try:
         _made(con)
         return frozenset(con.sql(warehouse_tables.COLUMNS_SQL).fetchall())
@@ -94,7 +94,7 @@ def made_tables() -> frozenset[tuple[str, str]]:
 def lacking_in(db_path: Path) -> list[str]:
     """What the warehouse at `db_path`, read as it is on disk, lacks that this version reads
     (core/warehouse_tables.lacking)."""
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = engine.connect(str(db_path), read_only=True)
     try:
         return _lacking(con)
     finally:
@@ -127,7 +127,7 @@ def _lacking(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def _complete(db_path: Path) -> bool:
     try:
-        con = duckdb.connect(str(db_path), read_only=True)
+        con = engine.connect(str(db_path), read_only=True)
     except duckdb.Error:
         return False
     try:

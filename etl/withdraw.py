@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from core import schema
+from core import engine, schema
 from core.messages import Message, Pair, register, render
 from etl import (
     derived,
@@ -215,7 +215,7 @@ def _withdraw(db_path: Path, batch_id: str, who: str, say: Say,
         raise _no_warehouse(db_path)
     with (swap.exclusive(db_path, say), load_audit.reconciled(db_path),
           swap.working_copy(db_path) as work):
-        con = duckdb.connect(str(work))
+        con = engine.connect(str(work))
         try:
             warehouse.prepare(con)  # an older warehouse gets the archives and loaded_by first
             plan = _plan(con, batch_id)
@@ -272,7 +272,7 @@ def _reading(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     now, even after a swap (a cached read-only connection might not: NOTES.md)."""
     if not db_path.exists():
         raise _no_warehouse(db_path)
-    con = duckdb.connect(":memory:")
+    con = engine.connect(":memory:")
     try:
         path = str(db_path).replace("'", "''")
         con.sql(f"ATTACH '{path}' AS w (READ_ONLY)")

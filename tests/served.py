@@ -9,10 +9,11 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from bench._browser import CHROMIUM, FLAGS, IDLE
+from core import engine
 
 __all__ = ["CHROMIUM", "DONE", "FLAGS", "IDLE", "ROOT", "SHOTS", "charts_drawn", "dashboard",
            "free_port", "log_in", "streamlit_app", "with_charts", "without_charts"]
@@ -53,7 +54,8 @@ def streamlit_app(script: Path, address: str = "127.0.0.1", **env: str) -> Itera
         [sys.executable, "-m", "streamlit", "run", str(script),
          "--server.headless=true", f"--server.port={port}", f"--server.address={address}",
          "--server.fileWatcherType=none", "--browser.gatherUsageStats=false"], cwd=ROOT,
-        env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env={**_deployed(os.environ), **env}, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -66,6 +68,12 @@ def streamlit_app(script: Path, address: str = "127.0.0.1", **env: str) -> Itera
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def _deployed(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment without the workers' one-thread limit (tests/conftest.py): a served
+    dashboard runs DuckDB as a deployment does, on every core."""
+    return {k: v for k, v in environ.items() if k != engine.THREADS_ENV}
 
 
 def charts_drawn(page, timeout: float = 60_000) -> None:
