@@ -22,9 +22,18 @@ from etl import person_index, season_rollup, touched
 
 def tables() -> list[str]:
     """Every table refresh() writes."""
-    return [*(r for r, *_ in schema.EVENT_ROLLUPS.values()),
-            *(r for r, _ in schema.SUM_ROLLUPS.values()), *schema.PERSON_ROLLUPS.values(),
-            *(r for r, *_ in schema.SEASON_ROLLUPS.values())]
+    return [rollup for made in sources().values() for rollup in made]
+
+
+def sources() -> dict[str, list[str]]:
+    """Fact table → the rollups made from it."""
+    made: dict[str, list[str]] = {}
+    for rollups in (schema.EVENT_ROLLUPS, schema.SUM_ROLLUPS, schema.SEASON_ROLLUPS):
+        for facts, (rollup, *_) in rollups.items():
+            made.setdefault(facts, []).append(rollup)
+    for facts, rollup in schema.PERSON_ROLLUPS.items():
+        made.setdefault(facts, []).append(rollup)
+    return made
 
 
 # The cells of the relief rollups a batch changes (`scope`): (station, month) and (station,
@@ -35,10 +44,15 @@ FESTIVALS = "spring_festivals_df"
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
-    """Fill the rollups of a warehouse written before one of them existed (or without facts),
-    once its per-person columns are there (etl/person_index.migrate)."""
-    if any(not con.sql(f"SELECT count(*) FROM {rollup}").fetchall()[0][0]
-           for rollup in tables()):
+    """Fill the rollups of a warehouse written before one of them existed, once its
+    per-person columns are there (etl/person_index.migrate): when a rollup is empty and its
+    facts are not. (An empty rollup of empty facts is what a refresh would make: every load
+    into a warehouse of the registry alone made them again.)"""
+    def empty(table: str) -> bool:
+        return not con.sql(f"SELECT EXISTS (FROM {table})").fetchall()[0][0]
+
+    if any(empty(rollup) and not empty(facts) for facts, made in sources().items()
+           for rollup in made):
         refresh(con)
 
 
