@@ -1,6 +1,6 @@
-"""etl/rollups.migrate, run by every load's `prepare`: the rollups are made again when one is
-empty while its facts are not (a warehouse from before it), and left alone when its facts are
-empty too (a warehouse of the registry alone: every load made them again)."""
+"""etl/rollups.migrate, run by `prepare`: the rollups are made again when one is empty while
+its facts are not (a warehouse from before it), and left alone when its facts are empty too (a
+warehouse of the registry alone: every load made them again)."""
 
 from __future__ import annotations
 
@@ -31,14 +31,15 @@ def test_a_warehouse_without_facts_keeps_its_empty_rollups(tmp_path, calls):
                    for r in rollups.tables())
 
 
-def test_an_emptied_rollup_of_loaded_facts_is_made_again(tmp_path, loaded, calls):
+def test_a_rollup_missing_beside_loaded_facts_is_made(tmp_path, loaded, calls):
+    """A warehouse from before `relief_monthly`: the table made, and filled."""
     db = tmp_path / "w.duckdb"
     shutil.copyfile(loaded["dir"] / "after_a.duckdb", db)
     with duckdb.connect(str(db)) as con:
         before = {r: con.sql(f"SELECT * FROM {r} ORDER BY ALL").fetchall()
                   for r in rollups.tables()}
         assert before["relief_monthly"]
-        con.execute("DELETE FROM relief_monthly")
+        con.execute("DROP TABLE relief_monthly")
         warehouse.prepare(con)
         assert calls == [1]
         assert {r: con.sql(f"SELECT * FROM {r} ORDER BY ALL").fetchall()
