@@ -63,7 +63,9 @@ def prepare(con, deployment: tuple[list[str], bool] | None = None) -> None:
     con.sql("SET preserve_insertion_order = false")
     memory.hold(con)  # the whole share: migrations of an older warehouse read it all
     code = _code_digest()
-    if deployment is not None or code is None or _prepared(con) != _stamp(con, code):
+    current = (deployment is None and code is not None
+               and _prepared(con) == _stamp(con, code))
+    if not current:
         _up_to_date(con)
     regions.migrate(con)
     if deployment is not None:
@@ -77,7 +79,7 @@ def prepare(con, deployment: tuple[list[str], bool] | None = None) -> None:
     con.sql("INSERT INTO labels BY NAME SELECT * FROM _labels")
     con.unregister("_labels")
     regions.rebuild(con)
-    if code is not None:  # (a copy made by CREATE TABLE AS has no key to replace by)
+    if code is not None and not current:  # (CREATE TABLE AS makes no key to replace by)
         con.execute("DELETE FROM deployment WHERE key = ?", [PREPARED])
         con.execute("INSERT INTO deployment VALUES (?, ?)", [PREPARED, _stamp(con, code)])
 
