@@ -9,8 +9,8 @@ CHROMIUM = "/usr/bin/chromium-headless-shell"
 # --force-prefers-reduced-motion: Streamlit's running indicator and spinners stop animating,
 # as for a user who asks for less motion. Animated, they kept Chromium drawing frames on a
 # whole core for as long as a script ran (a page running 7 s: 6.4-7.3 CPU-s of Chromium,
-# against 0.6-0.7 without the animation): CPU taken from the dashboard the benchmark times
-# and, in the tests, from the other workers. Nothing a screenshot shows moves.
+# against 0.6-0.7 without the animation): CPU taken from the dashboard the benchmark times.
+# The test suite's time did not change with it. Nothing a screenshot shows moves.
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run",
          "--disable-dev-shm-usage", "--force-prefers-reduced-motion"]
