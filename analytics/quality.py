@@ -14,6 +14,7 @@ import polars as pl
 
 from analytics import access, db
 from analytics.filters import ALL_MONTHS, Filters
+from analytics.reference import lineage, root_region
 from analytics.where import Where, days, render, years
 
 # check code → (table, date column for the period filter, has station_code)
@@ -197,15 +198,21 @@ def rejects_by_reason(f: Filters = ALL_MONTHS) -> pl.DataFrame:
     digits, a station's code being its county's and three more).
 
     Reasons quote the offending value ("无法识别的金额“1千元”"); the values and numbers are
-    replaced by "…" so that rows with the same kind of problem count together."""
+    replaced by "…" so that rows with the same kind of problem count together.
+
+    A reject without a station (one naming a station not registered) lies in no county: the
+    deployment's whole view (its top region or one above it) counts it, as station "?"."""
     where = render(access.check(f), county="left(t.station_code, 6)", station="t.station_code")
+    placed = where.sql
+    if f.region in lineage(root_region()):
+        placed = f"({placed} OR t.station_code IS NULL)"
     return db.query(
         f"""SELECT date_trunc('month', t.loaded_at)::DATE AS month,
                    coalesce(t.station_code, '?') AS station_code,
                    {_generic('t.reason_zh')} AS reason_zh, {_generic('t.reason_en')} AS reason_en,
                    count(*)::BIGINT AS rows
             FROM load_rejects t
-            WHERE {where.sql}
+            WHERE {placed}
             GROUP BY ALL ORDER BY month, station_code, rows DESC""",
         {**where.params, "values": _VALUES})
 
