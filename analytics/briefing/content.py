@@ -105,11 +105,14 @@ def gather(region: str, period: Period, scope: str = COUNTRY) -> BriefingData:
                                                   strict=True), strict=True))
     labels = {d: reference.labels(d) for d in ("recipient_group", "fund_source")}  # label domains
     labels["region"] = {c: names[c] for c in children["dim"].unique() if c in names}
+    fund_rows = _breakdown(FUND_CODES, f, "fund_source")
+    if period.granularity != "year":
+        kpis, fund_rows = _paid_in(f, kpis, fund_rows)
     return BriefingData(
         region=region, name_zh=row["name_zh"][0], name_en=row["name_en"][0], period=period,
         kpis=kpis,
         festival=_breakdown(("festival_persons", "festival_amount"), f, "recipient_group"),
-        funds=_breakdown(FUND_CODES, f, "fund_source"),
+        funds=fund_rows,
         children=children,
         trend=queries.trend(list(TREND_CODES), period.history(region, scope=scope)),
         amount_trend=queries.trend(["relief_amount"], period.history(region, scope=scope)),
@@ -119,3 +122,17 @@ def gather(region: str, period: Period, scope: str = COUNTRY) -> BriefingData:
                                  kpis.get("coverage", {}).get("value")),
         goals=targets.progress(None, f, period.end.year),
     )
+
+
+def _paid_in(f, kpis: dict[str, dict], fund_rows: pl.DataFrame
+             ) -> tuple[dict[str, dict], pl.DataFrame]:
+    """A quarter's or month's 资金支出: what its own months paid out (救助金额, the same money
+    counted by month), in total and by fund source. fund_disbursed counts whole years, to meet
+    the allocation tables: in a quarter's briefing it stated the year's spending, later months
+    included, and compared it with the whole year before as 上年同期."""
+    if "relief_amount" in kpis:
+        kpis = {**kpis, "fund_disbursed": {**kpis["relief_amount"], "code": "fund_disbursed"}}
+    paid = _breakdown(("relief_amount",), f, "fund_source").with_columns(
+        pl.lit("fund_disbursed").alias("code"))
+    kept = fund_rows.filter(pl.col("code") != "fund_disbursed")
+    return kpis, pl.concat([kept, paid.select(kept.columns).cast(kept.schema)])

@@ -40,6 +40,10 @@ register("briefing_doc", {
     "next": ("下一步工作", "Next steps"), "key": ("主要数据", "Key figures"),
     "units": ("分单位情况", "Units below"), "charts": ("图表", "Charts"),
     "defs": ("指标说明", "Definitions"), "definition": ("{name}：{text}", "{name}: {text}"),
+    # 资金支出 in a quarter's or month's briefing: the period's months (content._paid_in)
+    "paid_in": ("救助发放金额，按资金来源，计本期各月（整年数见年度材料）。",
+                "Relief paid out in this period's months, by fund source (whole years: a "
+                "year's briefing)."),
     "col_indicator": ("指标", "Indicator"), "col_now": ("本期", "This period"),
     "col_before": ("上年同期", "Year before"), "col_change": ("同比", "Change"),
     "unit_col": ("单位", "Unit"),
@@ -234,11 +238,13 @@ def _charts(w: _Writer, b: BriefingData, charts: list[Chart], scale: float) -> N
             w.para(_t("chart_sample", w.lang), "图表题注")
 
 
-def _definitions(w: _Writer, codes: list[str]) -> None:
+def _definitions(w: _Writer, codes: list[str], whole_year: bool = True) -> None:
     w.part("defs")
     for code in dict.fromkeys(codes):
         ind = INDICATORS[code]
-        text = _t("definition", w.lang, name=ind.name(w.lang), text=ind.definition(w.lang))
+        said = ind.definition(w.lang) if whole_year or code != "fund_disbursed" else \
+            _t("paid_in", w.lang)
+        text = _t("definition", w.lang, name=ind.name(w.lang), text=said)
         w.para(pick((text.translate(_HALF_TO_FULL), text), w.lang), "附注")  # ，（）in Chinese
 
 
@@ -273,7 +279,8 @@ def write_docx(b: BriefingData, paragraphs: list[tuple[str, str]], charts: list[
     _charts(w, b, charts, scale)
     shown = [c for c in KEY_CODES if INDICATORS[c].name(lang) in {r[0] for r in rows}]
     if shown or units:
-        _definitions(w, [*shown, *(CHILD_CODES if units else ())])
+        _definitions(w, [*shown, *(CHILD_CODES if units else ())],
+                     b.period.granularity == "year")
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
