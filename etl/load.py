@@ -117,7 +117,8 @@ class LoadReport:
     def exit_code(self) -> int:
         """2 when a file loaded nothing, 3 when rows were rejected, else 0."""
         statuses = {f.status for f in self.files}
-        return 2 if "failed" in statuses else 3 if "partial" in statuses else 0
+        still_out = any(f.status == "skipped" and f.rows_rejected for f in self.files)
+        return 2 if "failed" in statuses else 3 if "partial" in statuses or still_out else 0
 
     @property
     def rejects(self) -> pl.DataFrame:
@@ -239,7 +240,7 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
         return seen.get(sha) or _loaded_batch(con, sha)
 
     if earlier := loaded_before():
-        return _skipped(result, earlier)
+        return _skipped(con, result, earlier)
     # the regions this file is checked against: with the stations registered so far
     checked_against = region_checks.FileRegions(RegionIndex.of(con, region), name=path.name)
     stage = staging.Stage(con, scratch)
@@ -252,9 +253,9 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
                                 checked_against)
             digest.result()  # wait for it
             if earlier := loaded_before():
-                return _skipped(result, earlier)
+                return _skipped(con, result, earlier)
         except _AlreadyLoaded as e:
-            return _skipped(result, e.batch)
+            return _skipped(con, result, e.batch)
         except FileError as e:
             return _failed(result, e.message)
         except OSError as e:  # gone or unreadable half-way
@@ -329,8 +330,12 @@ class _AlreadyLoaded(Exception):
 register("etl.load", {
     "unreadable": ("无法读取文件（{why}）；请检查路径和权限",
                    "cannot read the file ({why}); check the path and permissions"),
-    "same_content": ("内容与已载入的批次 {batch} 相同，已跳过",
-                     "same content as batch {batch}, already loaded; skipped"),
+    "same_content": ("内容与已载入的批次 {batch} 相同，已跳过{rejected}",
+                     "same content as batch {batch}, already loaded; skipped{rejected}"),
+    "still_rejected": ("；其中 {n} 行未通过校验、至今未载入，请按拒绝清单（数据质量页“导入拒收”）修改后"
+                       "重新上传",
+                       "; {n} rows of it failed validation and are still not loaded: fix them "
+                       "as the rejects report (data quality page) says and upload again"),
     "loaded": ("已载入 {rows} 行（新增 {new}，更新 {updated}，未变 {unchanged}）{rejected}",
                "loaded {rows} rows ({new} new, {updated} updated, {unchanged} unchanged)"
                "{rejected}"),
@@ -362,10 +367,16 @@ def _unreadable(result: FileResult, e: OSError) -> FileResult:
     return _failed(result, Message("etl.load.unreadable", {"why": e.strerror}))
 
 
-def _skipped(result: FileResult, earlier: str) -> FileResult:
-    """A fresh result (no rejects of the chunks checked before the digest was known)."""
-    return FileResult(result.path, status="skipped", batch_id=earlier,
-                      message=Message("etl.load.same_content", {"batch": earlier}))
+def _skipped(con, result: FileResult, earlier: str) -> FileResult:
+    """A fresh result (no rejects of the chunks checked before the digest was known). The
+    rows the earlier batch rejected are still out: the result counts them (exit code 3) and
+    says so, without recording them again."""
+    n = _one(con, """SELECT count(DISTINCT (coalesce(sheet, ''), excel_row)) FROM load_rejects
+                      WHERE batch_id = ? AND excel_row IS NOT NULL""", [earlier])[0]
+    rejected = Message("etl.load.still_rejected", {"n": n}) if n else ""
+    return FileResult(result.path, status="skipped", batch_id=earlier, rows_rejected=n,
+                      message=Message("etl.load.same_content",
+                                      {"batch": earlier, "rejected": rejected}))
 
 
 def _stage(con, stage: staging.Stage, result: FileResult, raws: list[extract.RawSheet],

@@ -188,4 +188,6 @@ def test_a_big_file_loaded_again_is_skipped_while_hashed(tmp_path, monkeypatch):
     again = _load(db, path)
     f = again.files[0]
     assert (f.status, f.batch_id, f.rejects.height) == ("skipped", first.files[0].batch_id, 0)
-    assert again.exit_code == 0 and (_snapshot(db), db.stat().st_mtime_ns) == before
+    # the rows the first load rejected are still out: counted, not recorded again
+    assert f.rows_rejected == first.files[0].rows_rejected and again.exit_code == 3
+    assert (_snapshot(db), db.stat().st_mtime_ns) == before
