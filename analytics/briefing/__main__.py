@@ -12,7 +12,7 @@ from pathlib import Path
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m analytics.briefing",
                                  description="Write a Word briefing (汇报材料) for a region and period.")
-    ap.add_argument("--region", required=True, help="region code, e.g. 150702 (海拉尔区)")
+    ap.add_argument("--region", required=True, help=f"region code (GB/T 2260){_example(argv)}")
     ap.add_argument("--period", required=True, help="2012, 2012Q3 or 2012-05")
     ap.add_argument("--out", required=True, type=Path, help="the .docx to write")
     ap.add_argument("--db", type=Path, help="warehouse (default: UNION_DASH_DB or data/)")
@@ -33,6 +33,32 @@ def main(argv: list[str] | None = None) -> int:
         return _write(args)
     finally:
         close_renderer()
+
+
+def _example(argv: list[str] | None) -> str:
+    """', e.g. 440604 (禅城区)': a county (else the top region) of the warehouse that --db or
+    UNION_DASH_DB names; '' when there is none or it cannot be read now (a load holds it)."""
+    if not {"-h", "--help"} & set(sys.argv[1:] if argv is None else argv):
+        return ""  # read for the help alone
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--db", type=Path)
+    named = pre.parse_known_args(argv)[0].db
+    from core.warehouse import warehouse_path
+
+    path = named or warehouse_path()
+    if not path.exists():
+        return ""
+    import duckdb
+
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            row = con.execute("""SELECT region_code, name_zh FROM regions
+                                 WHERE level IN ('county', 'city', 'province')
+                                 ORDER BY level = 'county' DESC, level = 'city' DESC, region_code
+                                 LIMIT 1""").fetchone()
+    except duckdb.Error:
+        return ""
+    return f", e.g. {row[0]} ({row[1]})" if row else ""
 
 
 def _write(args: argparse.Namespace) -> int:
