@@ -149,6 +149,14 @@ def _card_value(value: float | None, unit: str, lang: str) -> str:
     return fmt.number(value, unit, lang, compact=True)
 
 
+def years_note(codes: list[str], g: Filters, lang: str) -> str:
+    """'按春节季,2024–2025年', or '按春节季,2025年' for one year (not '2025–2025年')."""
+    first, last = g.start.year, g.end.year
+    years = f"{first}" if first == last else f"{first}–{last}"
+    return render("app.by_season_note" if any(INDICATORS[c].seasonal for c in codes)
+                  else "app.by_year_note", lang, years=years)
+
+
 def trend_chart(page: PageContext, codes: list[str], *, key: str, title: str) -> None:
     """Lines of one or more indicators of one unit over the range's periods, in the order given.
 
@@ -158,9 +166,7 @@ def trend_chart(page: PageContext, codes: list[str], *, key: str, title: str) ->
     f, lang = page.filters, page.lang
     g = chart_view(f, codes)
     if g is not f:
-        note = render("app.by_season_note" if any(INDICATORS[c].seasonal for c in codes)
-                      else "app.by_year_note", lang, first=g.start.year, last=g.end.year)
-        title = render("app.with_note", lang, title=title, note=note)
+        title = render("app.with_note", lang, title=title, note=years_note(codes, g, lang))
     fig, table = _trend_view(tuple(codes), g, lang, title, st.session_state.get("show_iv", True),
                              page.token)
     show_chart(page, fig, table, key=key, title=title, codes=codes,
