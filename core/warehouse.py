@@ -114,3 +114,36 @@ class DataVersion:
         day = pick((f"{at.year}年{at.month}月{at.day}日", f"{at.day} {at:%b %Y}"), lang)
         return render("data_version.as_of", lang, day=day, hm=f"{at:%H:%M}", n=self.batches,
                       batches="batch" if self.batches == 1 else "batches")
+
+
+def help_examples(argv: list[str] | None) -> tuple[tuple[str, str], str] | None:
+    """For a command's --help: a county (else the top region) of the warehouse that --db in
+    `argv` or UNION_DASH_DB names, as (code, name), and a help station's code there (its
+    first registered one, else the county's code and 001); None when help is not asked for,
+    or there is no warehouse or it cannot be read now (a load holds it). The help's examples
+    are then this deployment's, not the sample's 150702 (海拉尔区)."""
+    import argparse
+    import sys
+
+    argv = sys.argv[1:] if argv is None else argv
+    if not {"-h", "--help"} & set(argv):
+        return None
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--db", type=Path)
+    path = pre.parse_known_args(argv)[0].db or warehouse_path()
+    if not path.exists():
+        return None
+    import duckdb
+
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            region = con.execute("""SELECT region_code, name_zh FROM regions
+                                    WHERE level IN ('county', 'city', 'province')
+                                    ORDER BY level = 'county' DESC, level = 'city' DESC,
+                                             region_code LIMIT 1""").fetchone()
+            station = con.execute("SELECT min(station_code) FROM help_stations").fetchone()
+    except duckdb.Error:
+        return None
+    if region is None:
+        return None
+    return (region[0], region[1]), (station[0] if station and station[0] else f"{region[0]}001")

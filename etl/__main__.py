@@ -251,7 +251,7 @@ def cmd_publish_facts(args: argparse.Namespace) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m etl", description="Station files → warehouse")
     sub = p.add_subparsers(dest="command", required=True)
     load = sub.add_parser("load", help="load station files (.xlsx/.csv) into the warehouse")
@@ -278,10 +278,11 @@ def parser() -> argparse.ArgumentParser:
     back.add_argument("--user", help="who withdraws it (default: the OS login name); a "
                       "region-bound dashboard user withdraws only that region's batches")
     back.set_defaults(run=cmd_withdraw)
+    found = paths.help_examples(argv)  # this deployment's codes as the help's examples
     zero = sub.add_parser("zero-report", help="零报告: stations declare a month with nothing "
                           "to report (a batch each, withdrawable like a load)")
     zero.add_argument("--station", nargs="+", required=True, metavar="CODE",
-                      help="help-station codes, e.g. 150702001")
+                      help="help-station codes" + (f", e.g. {found[1]}" if found else ""))
     zero.add_argument("--month", required=True, help="the month, e.g. 2012-03")
     zero.add_argument("--kind", default="relief", choices=sorted(_zero_kinds()),
                       help="the report that has nothing this month (default: relief)")
@@ -331,7 +332,7 @@ def _zero_kinds() -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args = parser(argv).parse_args(argv)
     return args.run(args)
 
 

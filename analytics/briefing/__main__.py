@@ -36,29 +36,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _example(argv: list[str] | None) -> str:
-    """', e.g. 440604 (禅城区)': a county (else the top region) of the warehouse that --db or
-    UNION_DASH_DB names; '' when there is none or it cannot be read now (a load holds it)."""
-    if not {"-h", "--help"} & set(sys.argv[1:] if argv is None else argv):
-        return ""  # read for the help alone
-    pre = argparse.ArgumentParser(add_help=False)
-    pre.add_argument("--db", type=Path)
-    named = pre.parse_known_args(argv)[0].db
-    from core.warehouse import warehouse_path
+    """', e.g. 440604 (禅城区)': a region of the warehouse the command reads (for --help)."""
+    from core.warehouse import help_examples
 
-    path = named or warehouse_path()
-    if not path.exists():
-        return ""
-    import duckdb
-
-    try:
-        with duckdb.connect(str(path), read_only=True) as con:
-            row = con.execute("""SELECT region_code, name_zh FROM regions
-                                 WHERE level IN ('county', 'city', 'province')
-                                 ORDER BY level = 'county' DESC, level = 'city' DESC, region_code
-                                 LIMIT 1""").fetchone()
-    except duckdb.Error:
-        return ""
-    return f", e.g. {row[0]} ({row[1]})" if row else ""
+    found = help_examples(argv)
+    return f", e.g. {found[0][0]} ({found[0][1]})" if found else ""
 
 
 def _write(args: argparse.Namespace) -> int:

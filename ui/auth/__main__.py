@@ -7,6 +7,7 @@ import argparse
 import getpass
 import sys
 
+from core.warehouse import help_examples
 from ui.auth.policy import ROLES
 from ui.auth.users import add_user, entries, read_config
 
@@ -28,8 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     add = sub.add_parser("add-user", help="add or replace a user (password from a prompt or stdin)")
     add.add_argument("name")
     add.add_argument("role", choices=ROLES)
-    add.add_argument("--region", help="limit the user to this region's subtree, e.g. 150702 "
-                     "(a county); without it the user sees the whole deployment")
+    found = help_examples(argv)  # this deployment's county as the help's example
+    add.add_argument("--region", help="limit the user to this region's subtree"
+                     + (f", e.g. {found[0][0]} ({found[0][1]})" if found else "")
+                     + "; without it the user sees the whole deployment")
     sub.add_parser("list-users", help="user names and roles (never passwords)")
     args = parser.parse_args(argv)
     if args.command == "list-users":
