@@ -146,9 +146,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "employment_section": ("就业与借款", "Employment and loans"),
     "petitions_section": ("诉求来源与类别", "Petitions by channel and category"),
     "resolution_section": ("办理与化解", "Resolution"),
-    "funnel_section": ("调处层级(企业→乡镇→县级→仲裁→诉讼)",
-                       "Mediation funnel (enterprise → township → county → arbitration → "
-                       "litigation)"),
+    # the stages are the chart's own labels: a fixed list here said 县级 in every deployment
+    "funnel_section": ("调处层级", "Mediation funnel"),
     "funnel_reached": ("到达该层级的件数", "Petitions reaching the level"),
     "coverage3_section": ("三个普遍", "Union coverage (three universals)"),
     "npc_section": ("人大代表履职", "NPC deputy activity"),
