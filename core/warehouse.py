@@ -18,6 +18,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from core.messages import pick, register, render
 
@@ -116,9 +117,16 @@ class DataVersion:
                       batches="batch" if self.batches == 1 else "batches")
 
 
-def help_examples(argv: list[str] | None) -> tuple[tuple[str, str], str] | None:
+class HelpExamples(NamedTuple):
+    """A deployment's codes for a command's --help: a region, "440604 (禅城区)", and a
+    help station's code."""
+    region: str
+    station: str
+
+
+def help_examples(argv: list[str] | None) -> HelpExamples | None:
     """For a command's --help: a county (else the top region) of the warehouse that --db in
-    `argv` or UNION_DASH_DB names, as (code, name), and a help station's code there (its
+    `argv` or UNION_DASH_DB names, as "code (name)", and a help station's code there (its
     first registered one, else the county's code and 001); None when help is not asked for,
     or there is no warehouse or it cannot be read now (a load holds it). The help's examples
     are then this deployment's, not the sample's 150702 (海拉尔区)."""
@@ -146,4 +154,5 @@ def help_examples(argv: list[str] | None) -> tuple[tuple[str, str], str] | None:
         return None
     if region is None:
         return None
-    return (region[0], region[1]), (station[0] if station and station[0] else f"{region[0]}001")
+    return HelpExamples(f"{region[0]} ({region[1]})",
+                        station[0] if station and station[0] else f"{region[0]}001")

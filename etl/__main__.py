@@ -282,7 +282,7 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     zero = sub.add_parser("zero-report", help="零报告: stations declare a month with nothing "
                           "to report (a batch each, withdrawable like a load)")
     zero.add_argument("--station", nargs="+", required=True, metavar="CODE",
-                      help="help-station codes" + (f", e.g. {found[1]}" if found else ""))
+                      help="help-station codes" + (f", e.g. {found.station}" if found else ""))
     zero.add_argument("--month", required=True, help="the month, e.g. 2012-03")
     zero.add_argument("--kind", default="relief", choices=sorted(_zero_kinds()),
                       help="the report that has nothing this month (default: relief)")

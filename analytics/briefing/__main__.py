@@ -40,7 +40,7 @@ def _example(argv: list[str] | None) -> str:
     from core.warehouse import help_examples
 
     found = help_examples(argv)
-    return f", e.g. {found[0][0]} ({found[0][1]})" if found else ""
+    return f", e.g. {found.region}" if found else ""
 
 
 def _write(args: argparse.Namespace) -> int:

@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("role", choices=ROLES)
     found = help_examples(argv)  # this deployment's county as the help's example
     add.add_argument("--region", help="limit the user to this region's subtree"
-                     + (f", e.g. {found[0][0]} ({found[0][1]})" if found else "")
+                     + (f", e.g. {found.region}" if found else "")
                      + "; without it the user sees the whole deployment")
     sub.add_parser("list-users", help="user names and roles (never passwords)")
     args = parser.parse_args(argv)
