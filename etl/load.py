@@ -232,12 +232,17 @@ def _load_file(con, path: Path, source: bytes | Path, key: bytes,
     except OSError as e:
         return _unreadable(result, e)
 
+    known: list[str | None] = []  # the answer, once the digest is known: asked after
+    # every chunk, and nothing this file does before its batch is written can change it
+
     def loaded_before() -> str | None:
         """The batch that loaded this content, once the digest is known."""
         if not digest.done():
             return None
-        sha = _content_id(digest.result(), region)
-        return seen.get(sha) or _loaded_batch(con, sha)
+        if not known:
+            sha = _content_id(digest.result(), region)
+            known.append(seen.get(sha) or _loaded_batch(con, sha))
+        return known[0]
 
     if earlier := loaded_before():
         return _skipped(con, result, earlier)

@@ -64,14 +64,13 @@ def touched(con: duckdb.DuckDBPyConnection, batches: Sequence[str]) -> set[Parti
     its rows are in; a withdrawal: before they go)."""
     if not batches:
         return set()
-    out: set[Partition] = set()
-    for table, year in FACTS.items():
-        query = (f"SELECT DISTINCT {year} FROM {table} WHERE list_contains($b, batch_id) UNION "
-                 f"SELECT DISTINCT {year} FROM {schema.archive(table)} "
-                 "WHERE list_contains($b, replaced_by)")
-        out |= {(table, int(y)) for (y,) in con.execute(query, {"b": list(batches)}).fetchall()
-                if y is not None}
-    return out
+    # one statement for every table (one each cost ~0.8 ms of CPU, 11 in every load)
+    query = " UNION ALL ".join(
+        f"SELECT '{table}', y FROM (SELECT {year} AS y FROM {table} "
+        f"WHERE list_contains($b, batch_id) UNION SELECT {year} FROM {schema.archive(table)} "
+        "WHERE list_contains($b, replaced_by))" for table, year in FACTS.items())
+    return {(table, int(y)) for table, y in con.execute(query, {"b": list(batches)}).fetchall()
+            if y is not None}
 
 
 def after_change(db_path: Path, parts: Iterable[Partition], *, user: str | None = None) -> None:
