@@ -124,10 +124,10 @@ def _publish(db_path: Path, target: Path, parts: set[Partition], every: bool = F
     return written
 
 
-# One in-memory DuckDB per thread limit (core/engine.py) the warehouse is read through after
+# One in-memory DuckDB per process and thread limit (core/engine.py) the warehouse is read through after
 # a change: attached read only and detached when written (~3 ms of CPU), where opening it
 # on a connection of its own cost ~15 ms in every load and withdrawal.
-_READERS: dict[int | None, duckdb.DuckDBPyConnection] = {}
+_READERS: dict[tuple[int, int | None], duckdb.DuckDBPyConnection] = {}
 _READERS_LOCK = threading.Lock()
 _ALIASES = itertools.count()
 
@@ -139,7 +139,7 @@ def _reading(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     the end); the file is detached at the end, the instance kept for the next change. Each
     caller has a cursor of its own (a connection of the instance) and a name of its own
     for the file, so threads of one process do not meet."""
-    limit = engine.threads()
+    limit = (os.getpid(), engine.threads())  # a forked child makes its own
     with _READERS_LOCK:
         base = _READERS.get(limit)
         if base is None:
