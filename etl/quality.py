@@ -46,9 +46,9 @@ def refresh(con: duckdb.DuckDBPyConnection, *, fund_rules: Path | None = None,
     The rule files default to etl/mappings/fund_rules.csv and relief_standards.csv."""
     # a warehouse from before 零报告 (`python -m etl.quality` does not migrate it)
     con.execute(f"CREATE TABLE IF NOT EXISTS zero_reports ({schema.TABLES['zero_reports']})")
-    rules = _rule_tables(con, read_fund_rules(fund_rules or FUND_RULES_CSV),
-                         read_relief_standards(relief_standards or RELIEF_STANDARDS_CSV))
-    kept = _unchanged(con, rules)
+    rules, version = _judged_by(con, Path(fund_rules or FUND_RULES_CSV),
+                                Path(relief_standards or RELIEF_STANDARDS_CSV))
+    kept = _unchanged(con, rules, version)
     scoped = scoped and kept
     for name, df in rules.items() if not kept else ():  # else the same rows are there
         con.register("_df", df)
@@ -60,7 +60,32 @@ def refresh(con: duckdb.DuckDBPyConnection, *, fund_rules: Path | None = None,
         else:
             statement.run(con)
     con.execute("DROP VIEW IF EXISTS dq_relief_campaigns")
-    _store_summary(con, _version(rules))
+    _store_summary(con, version)
+
+
+# The rule tables and their version made last, by the deployment's scope and the rule files'
+# paths and contents: made for every load, they took ~10 ms of CPU (the rule texts in the
+# deployment's words, a CSV of each table for the version).
+_JUDGED: dict[tuple, tuple[dict[str, pl.DataFrame], str]] = {}
+
+
+def _judged_by(con: duckdb.DuckDBPyConnection, fund_rules: Path,
+               relief_standards: Path) -> tuple[dict[str, pl.DataFrame], str]:
+    """`_rule_tables` of the rule files and their `_version`, made again when the scope
+    (the words the rule texts take) or a file's content differs from the last time."""
+    def contents() -> tuple[bytes, bytes]:
+        return fund_rules.read_bytes(), relief_standards.read_bytes()
+
+    key = (tuple(regions.scope(con)), str(fund_rules), str(relief_standards), contents())
+    if key in _JUDGED:
+        return _JUDGED[key]
+    rules = _rule_tables(con, read_fund_rules(fund_rules),
+                         read_relief_standards(relief_standards))
+    made = rules, _version(rules)
+    if contents() == key[-1]:  # kept only if the files did not change while they were read
+        _JUDGED.clear()
+        _JUDGED[key] = made
+    return made
 
 
 def _rule_tables(con: duckdb.DuckDBPyConnection, rules: pl.DataFrame,
@@ -98,10 +123,11 @@ def _version(rules: dict[str, pl.DataFrame]) -> str:
     return f"{VERSION}:{digest.hexdigest()[:16]}"
 
 
-def _unchanged(con: duckdb.DuckDBPyConnection, rules: dict[str, pl.DataFrame]) -> bool:
+def _unchanged(con: duckdb.DuckDBPyConnection, rules: dict[str, pl.DataFrame],
+               version: str | None = None) -> bool:
     """Whether the findings kept are still valid: every table there, the same checks and
     the same rules (as `_version` says, or, where an earlier version stored VERSION alone,
-    as the rule tables hold them)."""
+    as the rule tables hold them); `version` is `_version(rules)` when the caller has it."""
     have = {t for (t,) in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
         "AND schema_name = 'main'").fetchall()}
@@ -111,7 +137,7 @@ def _unchanged(con: duckdb.DuckDBPyConnection, rules: dict[str, pl.DataFrame]) -
         stored = con.execute("SELECT any_value(version) FROM dq_meta").fetchall()
     except duckdb.Error:  # findings from before the version was stored
         return False
-    if stored == [(_version(rules),)]:
+    if stored == [(version or _version(rules),)]:
         return True
     if stored != [(VERSION,)]:
         return False
