@@ -11,6 +11,8 @@ never clash with a station's county code + three digits (9).
 
 from __future__ import annotations
 
+from collections import Counter
+
 import duckdb
 import polars as pl
 
@@ -75,11 +77,10 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> None:
     con.register("_regions", frame)
     try:
         # most loads change neither: then nothing is written (four statements, ~5 ms of CPU)
-        if same_rows(con, f"SELECT {', '.join(national.SCHEMA)} FROM _regions",
-                     f"SELECT {', '.join(national.SCHEMA)} FROM regions",
-                     "SELECT 'region', region_code, name_zh, name_en FROM _regions",
-                     "SELECT domain, code, label_zh, label_en FROM labels "
-                     "WHERE domain = 'region'"):
+        if same_rows(con, frame.select(list(national.SCHEMA)),
+                     f"SELECT {', '.join(national.SCHEMA)} FROM regions") and same_rows(
+                con, frame.select(pl.lit("region"), "region_code", "name_zh", "name_en"),
+                "SELECT domain, code, label_zh, label_en FROM labels WHERE domain = 'region'"):
             return
         con.sql("DELETE FROM regions")
         con.sql("INSERT INTO regions BY NAME SELECT * FROM _regions")
@@ -90,13 +91,10 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> None:
         con.unregister("_regions")
 
 
-def same_rows(con: duckdb.DuckDBPyConnection, *pairs: str) -> bool:
-    """Whether each pair of SELECTs (new rows, rows there) gives the same rows, as many
-    times each (NULL equal to NULL), in one query."""
-    differ = " + ".join(
-        f"(SELECT count(*) FROM ({a} EXCEPT ALL {b})) + (SELECT count(*) FROM ({b} EXCEPT ALL {a}))"
-        for a, b in zip(pairs[::2], pairs[1::2], strict=True))
-    return con.execute(f"SELECT {differ}").fetchall()[0][0] == 0
+def same_rows(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, select: str) -> bool:
+    """Whether the SELECT gives the frame's rows, as many times each, in any order (a
+    table of a few hundred rows: compared in Python, ~1 ms; EXCEPT ALL both ways took 7)."""
+    return Counter(rows.rows()) == Counter(con.execute(select).fetchall())
 
 
 def _registered(con: duckdb.DuckDBPyConnection, divisions: pl.DataFrame,

@@ -74,14 +74,12 @@ def prepare(con, deployment: tuple[list[str], bool] | None = None) -> None:
     labels = [(d, c, *words.label(d, c, zh, en)) for d, c, zh, en in mappings.labels()]
     label_rows = pl.DataFrame(list(dict.fromkeys(labels)),
                               schema=["domain", "code", "label_zh", "label_en"], orient="row")
-    con.register("_labels", label_rows)
-    try:  # written only when they changed (two statements, ~4 ms of CPU in every load)
-        if not regions.same_rows(con, "SELECT domain, code, label_zh, label_en FROM _labels",
-                                 "SELECT domain, code, label_zh, label_en FROM labels "
-                                 "WHERE domain <> 'region'"):
-            con.sql("DELETE FROM labels WHERE domain <> 'region'")
-            con.sql("INSERT INTO labels BY NAME SELECT * FROM _labels")
-    finally:
+    # written only when they changed (two statements, ~4 ms of CPU in every load)
+    if not regions.same_rows(con, label_rows, "SELECT domain, code, label_zh, label_en "
+                                              "FROM labels WHERE domain <> 'region'"):
+        con.register("_labels", label_rows)
+        con.sql("DELETE FROM labels WHERE domain <> 'region'")
+        con.sql("INSERT INTO labels BY NAME SELECT * FROM _labels")
         con.unregister("_labels")
     regions.rebuild(con)
     if code is not None and not current:  # (CREATE TABLE AS makes no key to replace by)
