@@ -30,4 +30,4 @@ def share(rows: int | None = None) -> str:
 
 def hold(con: duckdb.DuckDBPyConnection, rows: int | None = None) -> None:
     """Limit DuckDB on `con` to the share of work on `rows` rows."""
-    con.sql(f"SET memory_limit = '{share(rows)}'")
+    con.execute(f"SET memory_limit = '{share(rows)}'")

@@ -56,7 +56,7 @@ def _refresh_in_shares(con: duckdb.DuckDBPyConnection, table: str, chunk_rows: i
     `_refresh_table`, when at most `chunk_rows` rows are `pending`."""
     if pending <= chunk_rows:
         return False
-    (rows, last), = con.sql(f"SELECT count(*), max(rowid) FROM {table}").fetchall()
+    (rows, last), = con.execute(f"SELECT count(*), max(rowid) FROM {table}").fetchall()
     shares = -(-rows // chunk_rows)  # the table's rows bound the pending persons' rows
     # persons without a number are one group in `derive`: all of them in share 0
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _pending_persons AS
@@ -106,7 +106,7 @@ def _refresh_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
     con.register("_derived", derive(rows, table).sort("rid"))
     try:
         columns = schema.derived_columns(table)
-        con.sql(f"UPDATE {table} SET {', '.join(f'{c} = d.{c}' for c in columns)} "
+        con.execute(f"UPDATE {table} SET {', '.join(f'{c} = d.{c}' for c in columns)} "
                 f"FROM _derived d WHERE {table}.rowid = d.rid")
     finally:
         con.unregister("_derived")
@@ -140,7 +140,7 @@ def refresh_staged(con: duckdb.DuckDBPyConnection, table: str, staged: str, pers
     per-person columns."""
     if table not in schema.PERSON_INDEX:
         return None
-    if con.sql(f"""SELECT count(*) FROM ({pending_keys(table)}) t
+    if con.execute(f"""SELECT count(*) FROM ({pending_keys(table)}) t
                    ANTI JOIN {staged} s USING (person_key)""").fetchall()[0][0]:
         return None
     rows = con.sql(f"""SELECT t.row_id AS rid, p.person_no, {projection(table)}
@@ -167,7 +167,7 @@ def refresh_staged(con: duckdb.DuckDBPyConnection, table: str, staged: str, pers
     con.register("_derived", changed)
     try:
         for only_number, written in ((True, ("person_no",)), (False, columns)):
-            con.sql(f"UPDATE {table} SET {', '.join(f'{c} = d.{c}' for c in written)} "
+            con.execute(f"UPDATE {table} SET {', '.join(f'{c} = d.{c}' for c in written)} "
                     f"FROM _derived d WHERE {table}.rowid = d.rid "
                     f"AND d._number_only = {only_number}")
     finally:
@@ -416,4 +416,4 @@ def _rebuild_last(con: duckdb.DuckDBPyConnection, table: str,
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    return con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]

@@ -70,7 +70,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
 
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:
     """The regions table and the region labels from the scope's divisions and the registry."""
-    known = {(code, zh): en for code, zh, en in con.sql(
+    known = {(code, zh): en for code, zh, en in con.execute(
         "SELECT region_code, name_zh, name_en FROM regions").fetchall()}
     divisions = national.in_scope(scope(con), known)
     frame = pl.concat([divisions, _registered(con, divisions, known)], how="vertical")
@@ -82,10 +82,10 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> None:
                 con, frame.select(pl.lit("region"), "region_code", "name_zh", "name_en"),
                 "SELECT domain, code, label_zh, label_en FROM labels WHERE domain = 'region'"):
             return
-        con.sql("DELETE FROM regions")
-        con.sql("INSERT INTO regions BY NAME SELECT * FROM _regions")
-        con.sql("DELETE FROM labels WHERE domain = 'region'")
-        con.sql("""INSERT INTO labels SELECT 'region', region_code, name_zh, name_en
+        con.execute("DELETE FROM regions")
+        con.execute("INSERT INTO regions BY NAME SELECT * FROM _regions")
+        con.execute("DELETE FROM labels WHERE domain = 'region'")
+        con.execute("""INSERT INTO labels SELECT 'region', region_code, name_zh, name_en
                    FROM _regions""")
     finally:
         con.unregister("_regions")

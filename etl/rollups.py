@@ -49,7 +49,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
     facts are not. (An empty rollup of empty facts is what a refresh would make: every load
     into a warehouse of the registry alone made them again.)"""
     def empty(table: str) -> bool:
-        return not con.sql(f"SELECT EXISTS (FROM {table})").fetchall()[0][0]
+        return not con.execute(f"SELECT EXISTS (FROM {table})").fetchall()[0][0]
 
     if any(empty(rollup) and not empty(facts) for facts, made in sources().items()
            for rollup in made):
@@ -203,13 +203,13 @@ def refresh(con: duckdb.DuckDBPyConnection, scoped: bool = False) -> None:
     in_month = _in_cells(con, scoped, MONTHS, "month_key", "{t}.month_key")
     month_rows = MONTH_ROWS if scoped else "relief"  # the cells' relief rows
     for table, (rollup, date_col) in schema.SUM_ROLLUPS.items():
-        columns = [r[0] for r in con.sql(f"DESCRIBE {rollup}").fetchall()]
+        columns = [r[0] for r in con.execute(f"DESCRIBE {rollup}").fetchall()]
         keys = [c for c in columns if c not in ("month", "payments", "amount_yuan")]
         cell = _in_cells(con, scoped, MONTHS, "month_key",
                          "year({t}.month) * 12 + month({t}.month) - 1",
                          ("{t}.month", lambda key: f"DATE '{_month_start(key)}'"))
-        con.sql(f"DELETE FROM {rollup} WHERE {cell(rollup)}")
-        con.sql(f"""INSERT INTO {rollup} ({', '.join(columns)})
+        con.execute(f"DELETE FROM {rollup} WHERE {cell(rollup)}")
+        con.execute(f"""INSERT INTO {rollup} ({', '.join(columns)})
                     SELECT date_trunc('month', {date_col})::DATE AS month, {', '.join(keys)},
                            count(*) AS payments, sum(amount_yuan) AS amount_yuan
                     FROM {_source(table, month_rows)} GROUP BY ALL ORDER BY month""")
@@ -219,8 +219,8 @@ def refresh(con: duckdb.DuckDBPyConnection, scoped: bool = False) -> None:
                 f"WHERE h.station_code IS NOT DISTINCT FROM {{t}}.station_code)"
                 if scoped else "true")
         month = "year({d}) * 12 + month({d}) - 1"
-        con.sql(f"DELETE FROM {rollup} WHERE {mine.format(t=rollup)}")
-        con.sql(f"""INSERT INTO {rollup}
+        con.execute(f"DELETE FROM {rollup} WHERE {mine.format(t=rollup)}")
+        con.execute(f"""INSERT INTO {rollup}
                     SELECT month_key, county_code, station_code, category, sum(change)
                     FROM (SELECT {month.format(d=entry)} AS month_key, county_code,
                                  station_code, category, 1 AS change FROM {table}
@@ -253,7 +253,7 @@ def _refresh_persons(con: duckdb.DuckDBPyConnection, table: str, rollup: str,
     for one dimension and a range of months reads only its row groups; rows of `table` (the
     fact table or its scope's rows), replacing the rollup's rows where `only` (SQL) holds."""
     dims = schema.PERSON_INDEX[_fact(table)][2]
-    con.sql(f"DELETE FROM {rollup} WHERE {only}")
+    con.execute(f"DELETE FROM {rollup} WHERE {only}")
     for dim in ("", *dims):
         values = ", ".join(f"{d}" if d == dim else f"NULL AS {d}" for d in dims)
         prev = f"prev_month_{dim}" if dim else "prev_month"

@@ -32,7 +32,7 @@ def refresh(con: duckdb.DuckDBPyConnection,
                                                "LEFT JOIN")
             prev_join, prev = festival.season_sql(f"(t.{date_col} - t.{gap})",
                                                   "spring_festivals_df", "px", "LEFT JOIN")
-            con.sql(f"DELETE FROM {rollup} WHERE {only(rollup)}")
+            con.execute(f"DELETE FROM {rollup} WHERE {only(rollup)}")
             con.execute(f"""
                 INSERT INTO {rollup}
                 SELECT {season} AS season,

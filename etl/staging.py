@@ -68,15 +68,15 @@ class Stage:
         else:
             self.con.register(_FRAME, _arrow(pl.concat(self.frames, rechunk=False)))
             self.frames = []
-        self.con.sql(f"CREATE OR REPLACE TEMP VIEW {VIEW} AS SELECT *, {self.key} "
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {VIEW} AS SELECT *, {self.key} "
                      f"FROM {self.base}")
 
     def drop(self, rows: pl.DataFrame) -> None:
         """Leave the rows whose `_i` is in `rows` out of the view from now on."""
         self.con.register("_drop", rows.select("_i"))
-        self.con.sql(f"CREATE OR REPLACE TEMP TABLE {_DROPPED} AS SELECT _i FROM _drop")
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {_DROPPED} AS SELECT _i FROM _drop")
         self.con.unregister("_drop")
-        self.con.sql(f"""CREATE OR REPLACE TEMP VIEW {VIEW} AS SELECT *, {self.key}
+        self.con.execute(f"""CREATE OR REPLACE TEMP VIEW {VIEW} AS SELECT *, {self.key}
                          FROM {self.base} ANTI JOIN {_DROPPED} USING (_i)""")
 
     def add_persons(self, persons: pl.DataFrame, rejected: pl.Series) -> None:
@@ -100,8 +100,8 @@ class Stage:
     def discard(self) -> None:
         """Remove the view and what lies under it (also after a failure half-way)."""
         self.frames = []
-        self.con.sql(f"DROP VIEW IF EXISTS {VIEW}")
-        self.con.sql(f"DROP TABLE IF EXISTS {_DROPPED}")
+        self.con.execute(f"DROP VIEW IF EXISTS {VIEW}")
+        self.con.execute(f"DROP TABLE IF EXISTS {_DROPPED}")
         for name in (_FRAME, PERSONS):
             with contextlib.suppress(duckdb.Error):
                 self.con.unregister(name)

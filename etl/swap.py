@@ -140,7 +140,7 @@ def swap_in(con: duckdb.DuckDBPyConnection, work: Path, db_path: Path,
         flush.join()
         if flush.error is not None:  # a write-back error: the copy is not what was copied
             raise flush.error
-    con.sql("CHECKPOINT")
+    con.execute("CHECKPOINT")
     con.close()
     fault("before_swap", files_done)
     os.replace(work, db_path)

@@ -17,7 +17,7 @@ STAGE = staging.VIEW  # one file's checked rows
 def table_columns(con, table: str) -> list[tuple[str, str]]:
     """The table's columns that files supply (not those the load derives)."""
     derived = set(schema.derived_columns(table))
-    return [(r[0], r[1]) for r in con.sql(f"DESCRIBE {table}").fetchall() if r[0] not in derived]
+    return [(r[0], r[1]) for r in con.execute(f"DESCRIBE {table}").fetchall() if r[0] not in derived]
 
 
 def upsert(con, table: str, key: tuple[str, ...], batch: str):
@@ -36,7 +36,7 @@ def upsert(con, table: str, key: tuple[str, ...], batch: str):
     on = " AND ".join(f"t.{k} IS NOT DISTINCT FROM s.{k}" for k in key)
     same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in columns
                         if c not in ("batch_id", surrogate))
-    con.sql(f"""CREATE OR REPLACE TEMP TABLE _matched AS
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _matched AS
                 SELECT t.rowid AS rid, s._nk, t.batch_id AS old_batch, ({same}) AS same
                 FROM {table} t JOIN {STAGE} s ON {on}""")
     if table in schema.PERSON_LAST:  # with their derived columns, for etl/touched.py
@@ -46,7 +46,7 @@ def upsert(con, table: str, key: tuple[str, ...], batch: str):
                     SELECT {', '.join(columns)}, $batch AS replaced_by FROM {table}
                     WHERE rowid IN (SELECT rid FROM _matched WHERE NOT same)""",
                 {"batch": batch})
-    con.sql(f"DELETE FROM {table} WHERE rowid IN (SELECT rid FROM _matched WHERE NOT same)")
+    con.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT rid FROM _matched WHERE NOT same)")
     con.execute(f"""INSERT INTO {into} SELECT {values} FROM {STAGE}
                     ANTI JOIN (SELECT _nk FROM _matched WHERE same) USING (_nk)""",
                 {"batch": batch})
@@ -58,7 +58,7 @@ def upsert(con, table: str, key: tuple[str, ...], batch: str):
     updated, unchanged = _one(
         con, "SELECT count(DISTINCT _nk) FILTER (NOT same), "
         "count(DISTINCT _nk) FILTER (same) FROM _matched")
-    con.sql("DROP TABLE _matched")
+    con.execute("DROP TABLE _matched")
     return total - updated - unchanged, updated, unchanged
 
 
@@ -73,7 +73,7 @@ def _insert_all(con, table: str, columns: list[str], values: str, batch: str,
     derived = schema.derived_columns(table)
     # DuckDB gives back its cached blocks while Polars sorts the persons' rows, so the two
     # do not hold memory at once (10M rows: peak 4.5 GB otherwise).
-    con.sql(f"SET memory_limit = '{staging.STAGE_MEMORY_LIMIT}'")
+    con.execute(f"SET memory_limit = '{staging.STAGE_MEMORY_LIMIT}'")
     try:
         frame = person_index.for_insert(con, STAGE, table)
     finally:
@@ -81,13 +81,13 @@ def _insert_all(con, table: str, columns: list[str], values: str, batch: str,
     con.register("_derived", frame)
     # The hash table on the narrow side as written: the optimiser, misled by the estimate
     # after the stage's anti-join, built it on the whole stage (10M rows: +6 s).
-    con.sql("SET disabled_optimizers = 'build_side_probe_side'")
+    con.execute("SET disabled_optimizers = 'build_side_probe_side'")
     try:
         con.execute(f"""INSERT INTO {table} ({', '.join([*columns, *derived])})
                         SELECT {values}, {', '.join(f'd.{c}' for c in derived)}
                         FROM {STAGE} JOIN _derived d ON _i = d.rid""", {"batch": batch})
     finally:
-        con.sql("SET disabled_optimizers = ''")
+        con.execute("SET disabled_optimizers = ''")
         con.unregister("_derived")
 
 

@@ -60,7 +60,7 @@ def prepare(con, deployment: tuple[list[str], bool] | None = None) -> None:
     (`PREPARED`)."""
     # Row order in tables carries no meaning; not keeping it lets DuckDB insert with less
     # memory, and the limit makes it spill rather than crowd out Polars' frames.
-    con.sql("SET preserve_insertion_order = false")
+    con.execute("SET preserve_insertion_order = false")
     memory.hold(con)  # the whole share: migrations of an older warehouse read it all
     code = _code_digest()
     current = (deployment is None and code is not None
@@ -78,8 +78,8 @@ def prepare(con, deployment: tuple[list[str], bool] | None = None) -> None:
     if not regions.same_rows(con, label_rows, "SELECT domain, code, label_zh, label_en "
                                               "FROM labels WHERE domain <> 'region'"):
         con.register("_labels", label_rows)
-        con.sql("DELETE FROM labels WHERE domain <> 'region'")
-        con.sql("INSERT INTO labels BY NAME SELECT * FROM _labels")
+        con.execute("DELETE FROM labels WHERE domain <> 'region'")
+        con.execute("INSERT INTO labels BY NAME SELECT * FROM _labels")
         con.unregister("_labels")
     regions.rebuild(con)
     if code is not None and not current:  # (CREATE TABLE AS makes no key to replace by)
@@ -90,10 +90,10 @@ def prepare(con, deployment: tuple[list[str], bool] | None = None) -> None:
 def _up_to_date(con: duckdb.DuckDBPyConnection) -> None:
     """Every table and column of this version, and the migrations of older warehouses."""
     for statement in schema.ddl():
-        con.sql(statement)
+        con.execute(statement)
     for column in ("longitude", "latitude"):  # regions of warehouses made before them
-        con.sql(f"ALTER TABLE regions ADD COLUMN IF NOT EXISTS {column} DOUBLE")
-    con.sql("ALTER TABLE load_batches ADD COLUMN IF NOT EXISTS loaded_by VARCHAR")
+        con.execute(f"ALTER TABLE regions ADD COLUMN IF NOT EXISTS {column} DOUBLE")
+    con.execute("ALTER TABLE load_batches ADD COLUMN IF NOT EXISTS loaded_by VARCHAR")
     key_types.migrate(con)
     person_index.migrate(con)
     rollups.migrate(con)  # after the per-person columns it sums
