@@ -39,25 +39,33 @@ def upsert(con, table: str, key: tuple[str, ...], batch: str):
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _matched AS
                 SELECT t.rowid AS rid, s._nk, t.batch_id AS old_batch, ({same}) AS same
                 FROM {table} t JOIN {STAGE} s ON {on}""")
+    # A file of new rows matches none: the statements for replaced or unchanged rows would
+    # write nothing (five statements, ~1 ms of CPU each in every such load).
+    updated, unchanged, replacing, keeping = _one(
+        con, "SELECT count(DISTINCT _nk) FILTER (NOT same), "
+        "count(DISTINCT _nk) FILTER (same), count(*) FILTER (NOT same), "
+        "count(*) FILTER (same) FROM _matched")
     if table in schema.PERSON_LAST:  # with their derived columns, for etl/touched.py
-        touched.keep_replaced(con, "SELECT rid FROM _matched WHERE NOT same")
-    # The replaced rows' content is kept, so a withdrawal of this batch can restore it.
-    con.execute(f"""INSERT INTO {schema.archive(table)} BY NAME
-                    SELECT {', '.join(columns)}, $batch AS replaced_by FROM {table}
-                    WHERE rowid IN (SELECT rid FROM _matched WHERE NOT same)""",
-                {"batch": batch})
-    con.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT rid FROM _matched WHERE NOT same)")
+        touched.keep_replaced(con, "SELECT rid FROM _matched WHERE NOT same" if replacing
+                              else None)
+    if replacing:
+        # The replaced rows' content is kept, so a withdrawal of this batch can restore it.
+        con.execute(f"""INSERT INTO {schema.archive(table)} BY NAME
+                        SELECT {', '.join(columns)}, $batch AS replaced_by FROM {table}
+                        WHERE rowid IN (SELECT rid FROM _matched WHERE NOT same)""",
+                    {"batch": batch})
+        con.execute(f"DELETE FROM {table} "
+                    "WHERE rowid IN (SELECT rid FROM _matched WHERE NOT same)")
     con.execute(f"""INSERT INTO {into} SELECT {values} FROM {STAGE}
                     ANTI JOIN (SELECT _nk FROM _matched WHERE same) USING (_nk)""",
                 {"batch": batch})
-    con.execute("""INSERT INTO row_replacements
-                   SELECT DISTINCT ?, ?, _nk, old_batch FROM _matched WHERE NOT same""",
-                [batch, table])
-    con.execute("""INSERT INTO unchanged_rows SELECT ?, ?, old_batch, count(DISTINCT _nk)
-                   FROM _matched WHERE same GROUP BY old_batch""", [batch, table])
-    updated, unchanged = _one(
-        con, "SELECT count(DISTINCT _nk) FILTER (NOT same), "
-        "count(DISTINCT _nk) FILTER (same) FROM _matched")
+    if replacing:
+        con.execute("""INSERT INTO row_replacements
+                       SELECT DISTINCT ?, ?, _nk, old_batch FROM _matched WHERE NOT same""",
+                    [batch, table])
+    if keeping:
+        con.execute("""INSERT INTO unchanged_rows SELECT ?, ?, old_batch, count(DISTINCT _nk)
+                       FROM _matched WHERE same GROUP BY old_batch""", [batch, table])
     con.execute("DROP TABLE _matched")
     return total - updated - unchanged, updated, unchanged
 
