@@ -80,10 +80,16 @@ def warehouse(*, relief_rows=(), files=(), allocations=(), batches=None, rejects
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows) -> None:
-    for row in rows:
-        cols = ", ".join(row)
-        marks = ", ".join("?" for _ in row)
-        con.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", list(row.values()))
+    """The rows in order, a statement for each run of up to 500 rows with the same columns (the
+    parameters take the columns' types as a row's own statement gives them): a statement per
+    row took 0.09 s of each warehouse's 0.17 s, for the 138 regions."""
+    for cols, run in itertools.groupby(rows, key=lambda row: tuple(row)):
+        run = [list(row.values()) for row in run]
+        marks = f"({', '.join('?' for _ in cols)})"
+        for start in range(0, len(run), 500):
+            chunk = run[start:start + 500]
+            con.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
+                        f"{', '.join([marks] * len(chunk))}", [v for row in chunk for v in row])
 
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:

@@ -122,9 +122,9 @@ def _registered_tables(tree: ast.Module) -> set[int]:
 def _pairs_built_per_language(tree: ast.Module) -> list[int]:
     """Lines of (Chinese, English) pairs outside registered tables that are sentences:
     f-strings, or a Chinese text with a sentence's punctuation."""
-    inside = set()
+    inside, registered = set(), _registered_tables(tree)
     for node in ast.walk(tree):
-        if isinstance(node, ast.Dict) and id(node) in _registered_tables(tree):
+        if isinstance(node, ast.Dict) and id(node) in registered:
             inside |= {id(v) for v in node.values}
     lines = []
     for node in ast.walk(tree):
