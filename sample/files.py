@@ -104,12 +104,12 @@ def _value(rng, col: mappings.Column, style: Style, n: int) -> pl.Expr:
 
 
 def dress(rng: np.random.Generator, kind: str, table: pl.DataFrame,
-          people: dict[str, np.ndarray], style: Style) -> pl.DataFrame:
+          people: dict[str, pl.Series], style: Style) -> pl.DataFrame:
     """Canonical rows (codes, dates, pid) → the all-text frame a station would send.
     `people` holds the people's columns indexed by pid (sample.people.lookup)."""
     if "pid" in table.columns:
-        pid = table["pid"].to_numpy()
-        table = table.with_columns(**{c: pl.Series(v[pid]) for c, v in people.items()})
+        pid = table["pid"]
+        table = table.with_columns(**{c: v.gather(pid) for c, v in people.items()})
     n = len(table)
     cols = [c for c in mappings.columns(kind) if c.name in table.columns]
     exprs = [_value(rng, c, style, n).alias(_header(rng, c, style)) for c in cols]

@@ -77,8 +77,10 @@ def write_all(rng, out: Path, tables: dict[str, pl.DataFrame], people: People,
     relief = tables["relief"]
     in_xlsx = (pl.col("county").is_in(XLSX_COUNTIES)
                & (pl.col("relief_date").dt.year() == XLSX_YEAR) & workbooks)
+    # one pass over the relief rows, not one per county (each county's rows in their order)
+    counties = relief.filter(~in_xlsx).partition_by("county", as_dict=True, maintain_order=True)
     for code, (_, zh, _) in COUNTIES.items():
-        mine = relief.filter((pl.col("county") == code) & ~in_xlsx)
+        mine = counties.get((code,), relief.clear())
         for lo, hi in BLOCKS:
             rows = mine.filter(pl.col("relief_date").dt.year().is_between(lo, hi))
             style = _style(rng, code)

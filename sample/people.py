@@ -92,16 +92,16 @@ def stack(parts: list[dict[str, np.ndarray]], strings: tuple[str, ...] = ()) -> 
     for k, v in cols.items():
         if k in strings or v.dtype == object:
             vals = v.tolist()
-            is_bool = any(isinstance(x, bool) for x in vals)
+            is_bool = bool in set(map(type, vals))  # any(isinstance(x, bool)), in C
             out[k] = pl.Series(k, vals, dtype=pl.Boolean if is_bool else pl.String)
         else:
             out[k] = v
     return pl.DataFrame(out)
 
 
-def lookup(persons: pl.DataFrame) -> dict[str, np.ndarray]:
+def lookup(persons: pl.DataFrame) -> dict[str, pl.Series]:
     """Columns of the people frame indexed by pid (pids are 0..n-1 in order)."""
-    return {c: persons[c].to_numpy() for c in ("id_number", "name", "gender")}
+    return {c: persons[c] for c in ("id_number", "name", "gender")}
 
 
 def names(rng: np.random.Generator, n: int) -> np.ndarray:
