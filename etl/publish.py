@@ -19,13 +19,10 @@ facts carry `person_key`, the keyed pseudonym, and nothing else about a person.
 
 from __future__ import annotations
 
-import contextlib
-import itertools
 import logging
 import os
 import shutil
-import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import duckdb
@@ -108,11 +105,11 @@ def publish_all(db_path: Path) -> int:
 
 def _publish(db_path: Path, target: Path, parts: set[Partition], every: bool = False) -> int:
     """Write `parts`, and with `every` every partition the warehouse has (read on the same
-    connection: opening the file costs ~25 ms of CPU)."""
+    connection: opening the file costs ~25 ms of CPU; it is attached, core/engine.py)."""
     target.mkdir(parents=True, exist_ok=True)
     (target / SUCCESS).unlink(missing_ok=True)  # not known to match until this is done
     written = 0
-    with _reading(db_path) as con:
+    with engine.attached(db_path) as con:
         if every:
             parts = parts | {(t, int(y)) for t, year in FACTS.items()
                              for (y,) in con.execute(f"SELECT DISTINCT {year} FROM {t}").fetchall()
@@ -122,46 +119,6 @@ def _publish(db_path: Path, target: Path, parts: set[Partition], every: bool = F
     stamp = paths.DataVersion.token_of(paths.file_stamp(db_path))
     (target / SUCCESS).write_text(f"warehouse {db_path.name} {stamp}\n", encoding="utf-8")
     return written
-
-
-# One in-memory DuckDB per process and thread limit (core/engine.py) the warehouse is read through after
-# a change: attached read only and detached when written (~3 ms of CPU), where opening it
-# on a connection of its own cost ~15 ms in every load and withdrawal.
-_READERS: dict[tuple[int, int | None], duckdb.DuckDBPyConnection] = {}
-_READERS_LOCK = threading.Lock()
-_ALIASES = itertools.count()
-
-
-@contextlib.contextmanager
-def _reading(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection that reads the warehouse at `db_path` as its own database, as a
-    read-only `engine.connect` of it does (the same shared lock on the file, held until
-    the end); the file is detached at the end, the instance kept for the next change. Each
-    caller has a cursor of its own (a connection of the instance) and a name of its own
-    for the file, so threads of one process do not meet."""
-    limit = (os.getpid(), engine.threads())  # a forked child makes its own
-    with _READERS_LOCK:
-        base = _READERS.get(limit)
-        if base is None:
-            base = _READERS[limit] = engine.connect()
-        con = base.cursor()
-    alias = f"_warehouse_{next(_ALIASES)}"
-    try:
-        con.execute(f"ATTACH '{_quoted(Path(db_path))}' AS {alias} (READ_ONLY)")
-        try:
-            con.execute(f"USE {alias}")
-            yield con
-        finally:
-            try:
-                con.execute("USE memory")
-                con.execute(f"DETACH {alias}")
-            except duckdb.Error:  # never keep the file open: drop the instance whole
-                with _READERS_LOCK:
-                    if _READERS.get(limit) is base:
-                        del _READERS[limit]
-                base.close()
-    finally:
-        con.close()
 
 
 def _partition(con: duckdb.DuckDBPyConnection, target: Path, table: str, year: int) -> int:

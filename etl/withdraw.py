@@ -268,18 +268,12 @@ def _outside(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, region: str) ->
 
 @contextlib.contextmanager
 def _reading(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The warehouse read-only, attached to a fresh connection: it sees the file as it is
-    now, even after a swap (a cached read-only connection might not: NOTES.md)."""
+    """The warehouse read-only, attached anew (core/engine.attached): it sees the file as it
+    is now, even after a swap (a cached read-only connection might not: NOTES.md)."""
     if not db_path.exists():
         raise _no_warehouse(db_path)
-    con = engine.connect(":memory:")
-    try:
-        path = str(db_path).replace("'", "''")
-        con.sql(f"ATTACH '{path}' AS w (READ_ONLY)")
-        con.sql("USE w")
+    with engine.attached(db_path) as con:
         yield con
-    finally:
-        con.close()
 
 
 def _no_warehouse(db_path: Path) -> Refused:
