@@ -40,8 +40,8 @@ def cards(rng: random.Random, persons: int) -> list[tuple]:
 
 def build(path, rows: list[tuple], cards: list[tuple], persons: int) -> None:
     con = golden_warehouse.empty(path)
-    con.executemany("INSERT INTO persons VALUES (?, 'x', NULL, NULL, 'b1', ?)",
-                    [(p, p + 1) for p in range(persons)])
+    golden_warehouse.add_rows(con, "persons", [(p, "x", None, None, "b1", p + 1)
+                                               for p in range(persons)])
     golden_warehouse.insert(con, "relief", rows)
     golden_warehouse.insert(con, "medical_cards", cards)
     person_index.refresh(con)

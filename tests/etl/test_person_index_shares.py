@@ -19,8 +19,8 @@ PERSONS = 300  # rows name 320 persons: 20 are not in `persons` (no person_no, o
 def _columns(path, chunk_rows: int | None) -> dict[str, pl.DataFrame]:
     rng = random.Random(17)
     con = golden_warehouse.empty(path)
-    con.executemany("INSERT INTO persons VALUES (?, 'x', NULL, NULL, 'b1', ?)",
-                    [(p, p + 1) for p in range(PERSONS)])
+    golden_warehouse.add_rows(con, "persons", [(p, "x", None, None, "b1", p + 1)
+                                               for p in range(PERSONS)])
     golden_warehouse.insert(con, "relief", person_rows.relief_rows(rng, PERSONS + 20, 3000))
     golden_warehouse.insert(con, "medical_cards", person_rows.cards(rng, PERSONS + 20))
     if chunk_rows is None:

@@ -120,15 +120,16 @@ def test_empty_registry_says_so(tmp_path, monkeypatch):
 
     from core.schema import ddl
     from sample.regions import all_regions
+    from tests import golden_warehouse
 
     db = tmp_path / "empty.duckdb"
     con = duckdb.connect(str(db))
     for statement in ddl():
         con.execute(statement)
-    con.executemany("INSERT INTO regions (region_code, parent_code, level, name_zh, name_en) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    [(r.region_code, r.parent_code, r.level, r.name_zh, r.name_en)
-                     for r in all_regions()])
+    golden_warehouse.add_rows(con, "regions",
+                              [(r.region_code, r.parent_code, r.level, r.name_zh, r.name_en)
+                               for r in all_regions()],
+                              ["region_code", "parent_code", "level", "name_zh", "name_en"])
     con.close()
     monkeypatch.setenv("UNION_DASH_DB", str(db))
     at = AppTest.from_file(PAGE, default_timeout=60)
