@@ -61,7 +61,10 @@ def scope(con: duckdb.DuckDBPyConnection, batches: list[str]) -> None:
 def refresh(con: duckdb.DuckDBPyConnection, scoped: bool = False) -> None:
     """Make every mart again from its facts: whole, or with `scoped` only the pairs `scope`
     recorded (a mart not made yet is made whole)."""
-    have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    # the warehouse's own tables: over every catalog (the load's temporary tables too) the
+    # query cost ~4 ms of CPU, over the warehouse's ~1
+    have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() "
+                                      "WHERE database_name = current_database()").fetchall()}
     # every mart's range of months at once (a query each cost ~0.5 ms of CPU)
     ranges = {mart: (lo, hi) for mart, lo, hi in con.execute(
         f"SELECT mart, min(month), max(month) FROM {SCOPE} GROUP BY mart").fetchall()

@@ -190,7 +190,7 @@ class PersonIds:
 
     def __init__(self, key: bytes) -> None:
         self.key = key
-        self.known = _hashed(_per_id(pl.Series("raw", [], dtype=pl.String), key))
+        self.known = _none_known(key)  # made once (~5 ms of Polars in every file)
 
     def lookup(self, raw: pl.Series) -> pl.DataFrame:
         """person_key and the error (a key of parse.ID_REASONS) of each raw ID, in the
@@ -227,6 +227,18 @@ class PersonIds:
         by_text = self.known.unique("raw", maintain_order=True).select("raw", *ROW_PERSON_COLUMNS)
         return rows.select("raw").join(by_text, on="raw", how="left", maintain_order="left"
                                        ).select(ROW_PERSON_COLUMNS)
+
+
+_NONE_KNOWN: list[pl.DataFrame] = []
+
+
+def _none_known(key: bytes) -> pl.DataFrame:
+    """`PersonIds.known` before any ID is seen: the columns of `_per_id`, no rows. Made
+    once per process: with no ID there is nothing the key changes (and the key is not
+    kept)."""
+    if not _NONE_KNOWN:
+        _NONE_KNOWN.append(_hashed(_per_id(pl.Series("raw", [], dtype=pl.String), key)))
+    return _NONE_KNOWN[0].clear()
 
 
 ROW_PERSON_COLUMNS = ("person_key", "error")  # what each row takes of its ID
