@@ -10,7 +10,7 @@ bar's boxes is a rerun of the same page."""
 
 from __future__ import annotations
 
-from tests.served import IDLE, SHOTS
+from tests.served import IDLE, POLL, SHOTS
 
 MAP = ".js-plotly-plot:has(path.choroplethlocation)"
 # The regions a scope's map draws: its children, whose codes begin with its own code's.
@@ -52,13 +52,14 @@ def choose_region(page, label: str, name: str) -> None:
     page.keyboard.type(name)  # the list shows a few options at a time: filtered to this one
     page.get_by_role("option", name=name, exact=True).first.click()
     page.wait_for_function("([el, name]) => el.value === name",
-                           arg=[box.locator("input").element_handle(), name], timeout=30_000)
+                           arg=[box.locator("input").element_handle(), name], timeout=30_000,
+                           polling=POLL)
 
 
 def map_drawn(page, code: str, scope: str) -> list[str]:
     """The codes the map draws, once it draws `code`'s children (a rerun from another region
     has re-drawn it) at the window's width."""
-    page.wait_for_function(_MAP_OF, arg=[code, PREFIX[scope]], timeout=60_000)
+    page.wait_for_function(_MAP_OF, arg=[code, PREFIX[scope]], timeout=60_000, polling=POLL)
     return page.locator(MAP).first.locator("path.choroplethlocation").evaluate_all(
         "els => els.map(e => e.__data__ && e.__data__.loc)")
 

@@ -1,7 +1,10 @@
 """A new, empty warehouse in a real Chromium: the overview's empty state, then a first relief
 roster uploaded through 数据导入, after which the filter bar offers the roster's months.
 
-The warehouse has the sample's stations registered and no rows (tests/registry.py).
+The warehouse has the sample's stations registered and no rows (tests/registry.py). Its
+charts are not drawn (tests/served.py `without_charts`): no check reads one, and the
+screenshots are of the empty state and the first roster's cards and filter bar (a view with
+charts costs Chromium ~2.5 CPU-s more; test_browser.py checks every page's charts).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import pytest
 
 from etl.parse import make_id
 from tests.registry import registered
-from tests.served import IDLE, ROOT, dashboard
+from tests.served import IDLE, ROOT, dashboard, without_charts
 
 pytestmark = pytest.mark.browser
 SHOTS = ROOT / "screenshots"
@@ -31,6 +34,7 @@ def empty_server(tmp_path_factory):
 def page(empty_server, browser):
     """One tab for the module: the second test goes on from where the first left it."""
     pg = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    without_charts(pg)
     yield pg
     pg.close()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.served import DONE, without_charts
+from tests.served import DONE, POLL, without_charts
 
 pytestmark = pytest.mark.browser
 
@@ -57,7 +57,7 @@ def test_a_copied_url_opens_the_same_filters(server, browser):
         " const bar = document.querySelector('[data-testid=\"stSidebar\"]');"
         " return bar.querySelectorAll('[data-testid=\"stSelectbox\"] input').length >= boxes"
         " && bar.querySelectorAll('[role=\"radio\"][aria-checked=\"true\"]').length >= radios; }",
-        arg=[len(shown[0]), len(shown[1])], timeout=30_000)
+        arg=[len(shown[0]), len(shown[1])], timeout=30_000, polling=POLL)
     assert _filters_shown(copy) == shown
     assert "资金使用" in copy.inner_text("h1")
     page.close()

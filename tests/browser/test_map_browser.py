@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.map_views import MAP, choose_region, map_drawn, new_page, open_view, screenshot
-from tests.served import IDLE
+from tests.served import IDLE, POLL
 
 pytestmark = pytest.mark.browser
 PERIOD = "from=2012-01&to=2012-12"
@@ -95,7 +95,7 @@ def test_a_click_on_a_county_sets_the_filter_bar_to_it(server, browser):
     page.wait_for_function(
         "() => [...document.querySelectorAll('[data-testid=\"stSidebar\"] "
         "[data-testid=\"stSelectbox\"] input')].some(e => e.value === '海拉尔区')",
-        timeout=30_000)
+        timeout=30_000, polling=POLL)
     assert _region_boxes(page)[:3] == ["内蒙古自治区", "呼伦贝尔市", "海拉尔区"]
     assert page.locator('[data-testid="stException"]').count() == 0
     assert not [u for u in outside if "plot.ly" in u or "tile" in u]

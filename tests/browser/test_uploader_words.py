@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.deployment_files import fresh
-from tests.served import IDLE, dashboard
+from tests.served import IDLE, POLL, dashboard
 
 pytestmark = pytest.mark.browser
 
@@ -54,7 +54,8 @@ def test_the_upload_picker_speaks_the_pages_language(xinjiang, browser, lang, ti
     with contextlib.suppress(PlaywrightTimeout):
         page.wait_for_function(f"""w => {{
             const zone = document.querySelector('[data-testid=stFileUploaderDropzone]');
-            return zone && ({_SHOWN})(zone).includes(w); }}""", arg=words[0], timeout=15_000)
+            return zone && ({_SHOWN})(zone).includes(w); }}""", arg=words[0], timeout=15_000,
+            polling=POLL)
     shown = zone.evaluate(_SHOWN)
     page.close()
     for w in words:
