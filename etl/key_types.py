@@ -187,7 +187,7 @@ def refuse_collisions(con: duckdb.DuckDBPyConnection, file_persons: str) -> None
     birth_year) has a row per distinct full ID of the file (`validate.PersonIds.persons`);
     with the warehouse they are told apart by masked ID and birth year, which the same ID
     always has alike."""
-    clash = con.sql(f"""
+    clash = con.execute(f"""
         SELECT count(*) FROM (
             SELECT person_key FROM {file_persons} GROUP BY person_key HAVING count(*) > 1
             UNION ALL
