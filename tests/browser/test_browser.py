@@ -19,10 +19,19 @@ VIEWS = [("overview", "", "总览", "示例数据"),
          ("petitions", "", "维权诉求", "示例数据")]
 
 
+@pytest.fixture(scope="module")
+def page(server, browser):
+    """One tab for the module: each view is a new page load (a new session) in it. A tab that
+    has shown a page already draws the next with ~1/3 less CPU than a new one (its renderer
+    keeps the compiled scripts: 4 views with charts, 14 against 21 CPU-s)."""
+    pg = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    yield pg
+    pg.close()
+
+
 @pytest.mark.parametrize(("name", "query", "title", "banner"), VIEWS, ids=[v[0] for v in VIEWS])
-def test_page_draws_charts_without_errors(server, browser, name, query, title, banner):
+def test_page_draws_charts_without_errors(server, page, name, query, title, banner):
     path = "" if name == "overview" else name
-    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
     page.goto(f"{server}/{path}?from=2012-01&to=2012-12{query}")
     page.wait_for_selector(DONE, timeout=60_000)
     charts_drawn(page)
@@ -37,4 +46,3 @@ def test_page_draws_charts_without_errors(server, browser, name, query, title, b
     assert page.locator(".js-plotly-plot .main-svg").count() >= 1
     for part in query.split("&")[1:]:
         assert part in page.url, (part, page.url)  # the link's state kept
-    page.close()
