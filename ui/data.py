@@ -18,15 +18,13 @@ from core.warehouse import DataVersion
 _CACHE = {"show_spinner": False, "max_entries": 2048}
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _version(path: str, stamp: tuple[int, int]) -> DataVersion:
-    return db.data_version()  # kept per file in analytics too: one query per file swap
-
-
 def version() -> DataVersion:
-    """The current data version (one stat of the file when nothing changed)."""
-    wh = db.warehouse()
-    return _version(str(wh.path), wh.stamp)
+    """The current data version (one stat of the file when nothing changed).
+
+    Kept per file by analytics (db.per_file), not by st.cache_data: a page asks some thirty
+    times a view, and Streamlit's hashing of the key and unpickling of the (frozen) value
+    cost more than the rest of the call."""
+    return db.data_version()
 
 
 @st.cache_data(**_CACHE)
