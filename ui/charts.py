@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import html
 import importlib.util
+import threading
 from collections.abc import Callable
 from datetime import datetime
 
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
+from plotly.basedatatypes import BaseFigure
 
 from analytics import fmt
 from analytics.filters import Filters
@@ -83,15 +85,46 @@ def draw(fig: go.Figure, *, key: str) -> None:
     """The figure on screen, its title drawn by Streamlit above it: there it wraps on a phone,
     where Plotly's one-line title ran under the legend and off the chart. The figure keeps
     its title for the downloaded PNG/SVG (their builders read it later, on a click)."""
-    title, top = fig.layout.title.text, fig.layout.margin.t
+    title = fig.layout.title.text
     if title:
         st.markdown(f"**{literal.markdown(html.unescape(title.replace('<br>', ' ')))}**")
-        fig.update_layout(title_text=None, margin_t=10)  # the legend widens it as it needs
-    try:
-        st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG)
-    finally:
-        if title:
-            fig.update_layout(title_text=title, margin_t=top)
+    st.plotly_chart(on_screen(fig, untitled=True), key=key, config=PLOTLY_CONFIG)
+
+
+class _Drawn(BaseFigure):
+    """A figure as Streamlit reads it, `to_dict()`, made once per figure. Streamlit reads
+    every figure through `to_dict()`, a deep copy of all it holds: for the figures shared by
+    every view of the same filters (ui/sections.py, ui/region_map.py, cached) that copy, and
+    taking the title off and putting it back, were a fifth of a page view's CPU."""
+
+    def __init__(self, spec: dict) -> None:  # no Plotly state: only `to_dict` is read
+        object.__setattr__(self, "_spec", spec)
+
+    def to_dict(self) -> dict:
+        return self._spec  # read, never changed, by Streamlit (its JSON and size)
+
+
+_DRAWN_LOCK = threading.Lock()
+
+
+def on_screen(fig: go.Figure, *, untitled: bool = False) -> go.Figure:
+    """`fig` as st.plotly_chart draws it (`untitled`: without Plotly's title, the top margin
+    10 px, the legend widening it as it needs), its dict made at the first draw. Figures are
+    not changed once drawn (the cached ones are shared; the others are built per run)."""
+    attr = "_drawn_untitled" if untitled else "_drawn"
+    drawn = fig.__dict__.get(attr)
+    if drawn is None:
+        with _DRAWN_LOCK:  # a shared figure is changed for a moment while its dict is made
+            title, top = fig.layout.title.text, fig.layout.margin.t
+            if untitled and title:
+                fig.update_layout(title_text=None, margin_t=10)
+            try:
+                drawn = _Drawn(fig.to_dict())
+            finally:
+                if untitled and title:
+                    fig.update_layout(title_text=title, margin_t=top)
+            setattr(fig, attr, drawn)
+    return drawn
 
 
 def _has_values(table: pl.DataFrame) -> bool:

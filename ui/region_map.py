@@ -16,7 +16,7 @@ from analytics.indicators import INDICATORS
 from analytics.map_figure import CONFIG, map_figure
 from core.messages import pick, render
 from ui import data
-from ui.charts import PLOTLY_CONFIG
+from ui.charts import PLOTLY_CONFIG, on_screen
 from ui.filters import set_region
 from ui.page_context import PageContext
 
@@ -50,7 +50,7 @@ def region_map(page: PageContext, code: str, df: pl.DataFrame, *, key: str) -> N
     # selection goes to a callback (not on_select="rerun"): it runs before the next run draws
     # the filter bar, which is when set_region may move its boxes.
     chart = f"{key}_{f.region}"
-    st.plotly_chart(fig, key=chart, config={**PLOTLY_CONFIG, **CONFIG},
+    st.plotly_chart(on_screen(fig), key=chart, config={**PLOTLY_CONFIG, **CONFIG},
                     on_select=partial(_drill_to, chart), selection_mode="points")
     st.caption(f"{render('app.map_hint', lang)} {geo.source().caption(lang)}"
                + left_off(without, kids, lang))
