@@ -66,7 +66,7 @@ def left_off(without: list[str], kids: pl.DataFrame, lang: str) -> str:
     return render("app.map_without", lang, names="、".join(names.get(c) or c for c in without))
 
 
-@st.cache_resource(show_spinner=False, max_entries=256)
+@st.cache_resource(show_spinner=False, max_entries=256, hash_funcs=data.HASH_FILTERS)
 def _map_view(code: str, f: Filters, mapped: tuple[str, ...], lang: str, token: str,
               _df: pl.DataFrame) -> tuple[go.Figure | None, list[str]]:
     """The figure (None when no child has a boundary) and the children left off it. Shared by

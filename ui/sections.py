@@ -177,7 +177,7 @@ def trend_chart(page: PageContext, codes: list[str], *, key: str, title: str) ->
 # Building a chart (Polars glue and Plotly's property checks) was about half a cached page
 # view's CPU, with the interpreter held; every user of the same view now shares one. Figures
 # and frames are only read after this (drawn, exported from a copy), never changed.
-@st.cache_resource(show_spinner=False, max_entries=512)
+@st.cache_resource(show_spinner=False, max_entries=512, hash_funcs=data.HASH_FILTERS)
 def _trend_view(codes: tuple[str, ...], g: Filters, lang: str, title: str, show_iv: bool,
                 token: str) -> tuple[go.Figure, pl.DataFrame]:
     seasonal = any(INDICATORS[c].seasonal for c in codes)
@@ -211,7 +211,7 @@ def breakdown_chart(page: PageContext, codes: list[str], by: str, *, key: str, t
     return df
 
 
-@st.cache_resource(show_spinner=False, max_entries=512)
+@st.cache_resource(show_spinner=False, max_entries=512, hash_funcs=data.HASH_FILTERS)
 def _breakdown_view(codes: tuple[str, ...], f: Filters, by: str, lang: str, title: str,
                     series_names: tuple[tuple[str, str], ...], token: str,
                     ) -> tuple[pl.DataFrame, go.Figure, pl.DataFrame]:
