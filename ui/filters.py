@@ -8,6 +8,7 @@ the URL seeds the widgets once per session and is rewritten from them on every r
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from datetime import date
 
@@ -232,9 +233,10 @@ def filter_bar(lang: str) -> Filters:
     shown = st.session_state.get("f_period")
     if not (isinstance(shown, tuple | list) and set(shown) <= set(months)):
         shown = (view.start, view.end)
+    labels = _month_labels(tuple(months), lang)
     period = st.sidebar.select_slider(
         render("app.period", lang), months, key="f_period", value=tuple(shown),
-        format_func=lambda m: fmt.period(m, "month", lang))
+        format_func=lambda m: labels.get(m) or fmt.period(m, "month", lang))
     if not isinstance(period, tuple | list):  # a range widget handed back one end (AppTest)
         last = st.session_state.get("filters")
         if last is None or not {last.start, last.end} <= set(months):
@@ -262,6 +264,13 @@ def filter_bar(lang: str) -> Filters:
     _write_url(f, lang)
     st.session_state["_seeded"] = True
     return f
+
+
+@functools.lru_cache(maxsize=64)
+def _month_labels(months: tuple[date, ...], lang: str) -> dict[date, str]:
+    """The period slider's words for its months, made once per process and data range: the
+    slider formats every month (some 700 calls a run on the sample's 20 years)."""
+    return {m: fmt.period(m, "month", lang) for m in months}
 
 
 def _write_url(f: Filters, lang: str) -> None:
