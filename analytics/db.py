@@ -106,15 +106,11 @@ def _open(path: Path) -> duckdb.DuckDBPyConnection:
         raise FileNotFoundError(f"warehouse not found: {path}")
     con = engine.connect(":memory:", config={"threads": os.cpu_count() or 2})
     # ATTACH takes no bound parameter; the path is ours (env/config), quoted as a literal.
-    con.sql(f"ATTACH '{_quote(str(path))}' AS w (READ_ONLY)")
+    con.sql(f"ATTACH '{engine.literal(path)}' AS w (READ_ONLY)")
     con.register("festivals_df", festival.frame())
     con.sql("CREATE TABLE memory.main.spring_festivals AS SELECT * FROM festivals_df")
     con.unregister("festivals_df")
     return con
-
-
-def _quote(text: str) -> str:
-    return text.replace("'", "''")
 
 
 _warehouses: dict[Path, Warehouse] = {}

@@ -70,7 +70,7 @@ def warehouse_batches(warehouse: Path) -> dict[str, dict]:
     con = engine.connect(":memory:")
     try:
         # ATTACH takes no bound parameter; the path is the caller's, quoted as a literal.
-        con.sql(f"ATTACH '{str(warehouse).replace(chr(39), chr(39) * 2)}' AS w (READ_ONLY)")
+        con.sql(f"ATTACH '{engine.literal(warehouse)}' AS w (READ_ONLY)")
         if not con.sql("SELECT 1 FROM duckdb_tables() WHERE database_name = 'w' "
                        "AND table_name = 'load_batches'").fetchall():
             return {}

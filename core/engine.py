@@ -38,6 +38,12 @@ def connect(database: str = ":memory:", read_only: bool = False,
     return duckdb.connect(database, read_only=read_only, config=config)
 
 
+def literal(text: str | Path) -> str:
+    """`text` as an SQL string literal's body (quotes doubled): for what takes no bound
+    parameter (ATTACH, COPY TO, read_parquet of a path); the text is a path of ours."""
+    return str(text).replace("'", "''")
+
+
 # One in-memory DuckDB per process and thread limit that `attached` reads files through:
 # opening a file on a connection of its own costs ~12-15 ms of CPU (even to :memory:),
 # attaching it to a live instance and detaching it ~3 (a load's publishing, a withdrawal's
@@ -64,9 +70,8 @@ def attached(path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
             base = _READERS[key] = connect()
         con = base.cursor()
     alias = f"_attached_{next(_ALIASES)}"
-    quoted = str(path).replace("'", "''")
     try:
-        con.execute(f"ATTACH '{quoted}' AS {alias} (READ_ONLY)")
+        con.execute(f"ATTACH '{literal(path)}' AS {alias} (READ_ONLY)")
         try:
             con.execute(f"USE {alias}")
             yield con

@@ -107,7 +107,7 @@ def _refresh_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
     try:
         columns = schema.derived_columns(table)
         con.execute(f"UPDATE {table} SET {', '.join(f'{c} = d.{c}' for c in columns)} "
-                f"FROM _derived d WHERE {table}.rowid = d.rid")
+                    f"FROM _derived d WHERE {table}.rowid = d.rid")
     finally:
         con.unregister("_derived")
 
@@ -168,8 +168,8 @@ def refresh_staged(con: duckdb.DuckDBPyConnection, table: str, staged: str, pers
     try:
         for only_number, written in ((True, ("person_no",)), (False, columns)):
             con.execute(f"UPDATE {table} SET {', '.join(f'{c} = d.{c}' for c in written)} "
-                    f"FROM _derived d WHERE {table}.rowid = d.rid "
-                    f"AND d._number_only = {only_number}")
+                        f"FROM _derived d WHERE {table}.rowid = d.rid "
+                        f"AND d._number_only = {only_number}")
     finally:
         con.unregister("_derived")
     return changed.drop("_number_only")

@@ -104,8 +104,8 @@ def publish_all(db_path: Path) -> int:
 
 
 def _publish(db_path: Path, target: Path, parts: set[Partition], every: bool = False) -> int:
-    """Write `parts`, and with `every` every partition the warehouse has (read on the same
-    connection: opening the file costs ~25 ms of CPU; it is attached, core/engine.py)."""
+    """Write `parts`, and with `every` every partition the warehouse has, all read through
+    one attachment of the file (core/engine.attached)."""
     target.mkdir(parents=True, exist_ok=True)
     (target / SUCCESS).unlink(missing_ok=True)  # not known to match until this is done
     written = 0
@@ -136,12 +136,9 @@ def _partition(con: duckdb.DuckDBPyConnection, target: Path, table: str, year: i
     temp = folder / f".{FILE}.{os.getpid()}.tmp"
     try:
         con.execute(f"COPY (SELECT {', '.join(columns(con, table))} FROM {table} WHERE {where}) "
-                    f"TO '{_quoted(temp)}' (FORMAT parquet, COMPRESSION zstd)")
+                    f"TO '{engine.literal(temp)}' (FORMAT parquet, COMPRESSION zstd)")
         os.replace(temp, final)
     finally:
         temp.unlink(missing_ok=True)
     return 1
 
-
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")

@@ -22,6 +22,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from core import engine
+
 VIEW = "_stage"
 _FRAME = "_stage_frame"
 _DROPPED = "_stage_dropped"
@@ -63,13 +65,13 @@ class Stage:
         self.key = natural_key_sql(natural_key) + " AS _nk"
         if self.parts:
             self._spill()
-            files = str(self.directory / "*.parquet").replace("'", "''")
+            files = engine.literal(self.directory / "*.parquet")
             self.base = f"read_parquet('{files}', union_by_name = true)"
         else:
             self.con.register(_FRAME, _arrow(pl.concat(self.frames, rechunk=False)))
             self.frames = []
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW {VIEW} AS SELECT *, {self.key} "
-                     f"FROM {self.base}")
+                         f"FROM {self.base}")
 
     def drop(self, rows: pl.DataFrame) -> None:
         """Leave the rows whose `_i` is in `rows` out of the view from now on."""
