@@ -55,6 +55,11 @@ register("etl.parse", {
     "amount_limit": ("金额 {value} 元超过单笔上限 {limit} 元，可能多输了位数；请核对",
                      "Amount {value} yuan exceeds the limit of {limit} yuan for one entry; "
                      "check for extra digits"),
+    "name_formula": ("名称“{text}”以“{first}”开头，电子表格打开时会把它当作公式执行；请去掉开头的"
+                     "“{first}”，填写实际名称",
+                     "The name '{text}' begins with '{first}', which a spreadsheet runs as a "
+                     "formula when it opens the file; remove the leading '{first}' and enter the "
+                     "actual name"),
     "count_unreadable": ("无法识别的数量“{text}”；请填写非负整数，如 12",
                          "Unreadable count '{text}'; enter a whole number such as 12"),
     "bool_unreadable": ("无法识别的是/否值“{text}”；请填写“是”或“否”",
@@ -99,6 +104,20 @@ def visible_name(text: str) -> str:
     """One name (an uploaded file's) as it reads, by the rules of `visible`: a file named
     with U+202E showed backwards in the batch list and the audit log."""
     return re.sub(_INVISIBLE_ONE, "", re.sub(_BREAK_RUN, " ", text)).strip()
+
+
+# What a spreadsheet runs as a formula when a cell begins with it (=, +, -, @; OWASP's list
+# of CSV injection): no station, township or measure is named so, and a name is shown and
+# exported everywhere, so such a cell is refused at the door (exports neutralise it too).
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def parse_name(text: str) -> str:
+    """A name as typed; one beginning as a formula does is refused. A lone "-" (a cell
+    marked as empty, as staff often do) runs nothing and stays."""
+    if len(text) > 1 and text.startswith(_FORMULA_START):
+        raise ParseError("etl.parse.name_formula", text=text, first=text[0])
+    return text
 
 
 def clean(text: object) -> str:

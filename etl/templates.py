@@ -60,6 +60,8 @@ register("etl.template", {
                "the target, 0 or more: a number for persons, counts and yuan, a percentage for "
                "rates, e.g. 80%"),
     "text": ("文字，自由填写", "free text"),
+    "name": ("名称，照实填写；不以 = + - @ 开头（电子表格会当作公式）",
+             "the name as written; not beginning with = + - @ (a spreadsheet runs it as a formula)"),
     "instructions": ("填写说明", "Instructions"),
     "required": ("必填：", "required: "), "optional": ("选填：", "optional: "),
     "not_a_value": ("不是可选值；", "Not one of the values; "),
@@ -177,7 +179,7 @@ def spec(col: Column, choices: dict[str, list[str]], has_persons: bool, lang: st
                     EXAMPLE_DATE.year)
     if t == "target":
         return Spec(None, fmt, _say("target", lang), 1000)
-    return Spec(None, fmt, _say("text", lang), "")
+    return Spec(None, fmt, _say("name" if t == "name" else "text", lang), "")
 
 
 def template_bytes(kind: str, choices: dict[str, list[str]] | None = None,

@@ -147,6 +147,8 @@ def check_column(col: Column, raw: pl.Series, header: str, has_persons: bool,
         return Checked(raw)  # checked with the person columns below
     if col.type == "text":
         return Checked(raw)
+    if col.type == "name":
+        return by_distinct(raw, parse.parse_name, pl.String)
     if col.type == "code":
         return by_distinct(raw, code_parser(col.domain, header, index.words),
                            codes(col.domain))
@@ -308,7 +310,7 @@ def check_cells(sheet: Sheet, regions: FileRegions) -> dict[str, Checked]:
     for name, col in sheet.columns.items():
         if col.type != "id":
             raw, header = sheet.data[name], sheet.headers[name]
-            if col.type == "text":  # a name as it reads: a cell of control characters is empty
+            if col.type in ("text", "name"):  # as it reads: a cell of control characters is empty
                 raw = parse.visible(raw)
             checked[name] = _required(
                 col, check_column(col, raw, header, has_persons, regions.index,
