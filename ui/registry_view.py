@@ -84,12 +84,14 @@ def template(kind: str, stations: pl.DataFrame, counties: dict[str, str], lang: 
 
 def unknown_stations(report: LoadReport | None, counties: dict[str, str]) -> pl.DataFrame:
     """Station names the report rejected as unknown, with a county guessed from the name's
-    start (海拉尔区XX街道帮扶站 → 海拉尔区) for staff to confirm or change."""
+    start (海拉尔区XX街道帮扶站 → 海拉尔区), else the only county there is (a county's own
+    staff: its stations are its own), for staff to confirm or change."""
     if report is None or report.rejects.is_empty():
         return pl.DataFrame(schema={"name_zh": pl.String, "county_zh": pl.String})
     names = (report.rejects.filter(pl.col("reason_zh").str.contains(_UNKNOWN.pattern))
              ["value"].drop_nulls().str.strip_chars().unique(maintain_order=True).to_list())
-    guess = [next((c for c in counties.values() if n.startswith(c)), None) for n in names]
+    only = next(iter(counties.values())) if len(counties) == 1 else None
+    guess = [next((c for c in counties.values() if n.startswith(c)), only) for n in names]
     return pl.DataFrame({"name_zh": names, "county_zh": guess},
                         schema={"name_zh": pl.String, "county_zh": pl.String})
 
