@@ -18,6 +18,7 @@ and its JSON as Streamlit sends it, raw and gzipped.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import json
 import os
@@ -26,6 +27,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -71,6 +73,28 @@ def _province(explicit: str | None) -> str:
     return max(provinces, key=lambda p: sum(c.startswith(p[:2]) for c in counties))
 
 
+@contextlib.contextmanager
+def _geo_cache() -> Iterator[str]:
+    """The folder the map's cache files go to while the benchmark runs: UNION_DASH_GEO_CACHE
+    where it is set, else a temporary one (the shapes simplified afresh, as in a process's
+    first map), removed afterwards, the environment as it was."""
+    from analytics import geo
+
+    before = os.environ.get(geo.CACHE_ENV)
+    if before:
+        yield before
+        return
+    with tempfile.TemporaryDirectory(prefix="geo_cache_") as tmp:
+        os.environ[geo.CACHE_ENV] = tmp
+        try:
+            yield tmp
+        finally:
+            if before is None:
+                del os.environ[geo.CACHE_ENV]
+            else:
+                os.environ[geo.CACHE_ENV] = before
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--db", default=str(ROOT / "data" / "warehouse.duckdb"))
@@ -80,8 +104,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args(argv)
     os.environ["UNION_DASH_DB"] = args.db
-    os.environ.setdefault("UNION_DASH_GEO_CACHE", tempfile.mkdtemp(prefix="geo_cache_"))
+    with _geo_cache():
+        _run(args)
 
+
+def _run(args: argparse.Namespace) -> None:
     from analytics import geo, queries, reference
     from analytics.indicators import INDICATORS
     from analytics.map_figure import map_figure

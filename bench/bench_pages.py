@@ -237,9 +237,13 @@ def profiled(calls: list) -> dict:
     the way it moves wall time."""
     import tempfile
 
+    with tempfile.TemporaryDirectory(prefix="bench_pages_") as tmp:
+        return _profiled(calls, Path(tmp) / "profile.json")
+
+
+def _profiled(calls: list, out: Path) -> dict:
     from analytics import db
 
-    out = Path(tempfile.mkdtemp()) / "profile.json"
     rows: dict[str, int] = {}
     cpu = [0.0]
 

@@ -55,12 +55,15 @@ def pages_all(tiny_files: Path, sample_db: Path, run_dir: Path) -> tuple[Path, s
     into a fresh warehouse made for the sample's counties (unscoped, every later load of a
     copy made the English names of the nation's ~3,000 counties again: 2-3 CPU-s a script),
     the overview recorded on the sample and replayed on it. Its warehouse is only read or
-    copied by the tests that take it."""
+    copied by the tests that take it. Its temporary files go to work/tmp (the test checks
+    none is left there)."""
 
     def run(work: Path) -> None:
+        (work / "tmp").mkdir()
         stdout = bench("bench_pages.py", "all", "--sample", sample_db, "--out", work,
                        "--files", tiny_files, "--repeats", "1", "--pages", "overview",
-                       "--views", "default", "--scope", ",".join(sample_regions.SCOPE))
+                       "--views", "default", "--scope", ",".join(sample_regions.SCOPE),
+                       env={"TMPDIR": str(work / "tmp")})
         (work / "stdout.txt").write_text(stdout, encoding="utf-8")
 
     work = _made_once(run_dir / "bench_pages", run)

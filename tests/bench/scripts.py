@@ -3,6 +3,7 @@ with the session's pseudonym and audit settings), and reading the tables it prin
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,10 +12,12 @@ ROOT = Path(__file__).resolve().parents[2]
 COUNTY = "150702"  # the sample's county whose files make the tiny warehouse
 
 
-def bench(script: str, *args: object, timeout: float = 240) -> str:
-    """Run bench/<script> with `args`; its stdout (the results), after checking it exited 0."""
+def bench(script: str, *args: object, timeout: float = 240, env: dict | None = None) -> str:
+    """Run bench/<script> with `args` (and `env` added to the environment); its stdout (the
+    results), after checking it exited 0."""
     out = subprocess.run([sys.executable, str(ROOT / "bench" / script), *map(str, args)],
-                         cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+                         cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                         env={**os.environ, **(env or {})})
     assert out.returncode == 0, f"{script} exited {out.returncode}:\n{out.stderr[-4000:]}"
     return out.stdout
 

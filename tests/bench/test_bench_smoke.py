@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import ast
 import json
+import os
+import tempfile
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -33,6 +36,7 @@ def test_pages_all_loads_records_replays_and_compares_with_pandas(pages_all):
     row = json.loads(next(line for line in lines[::-1] if line.startswith('{"pandas"')))
     assert row["pandas"]["rows"] > 10_000 and row["pandas"]["median_ms"] > 0
     assert row["duckdb"]["median_ms"] > 0
+    assert not list((db.parent / "tmp").iterdir())  # the profiler's output removed with its folder
 
 
 def test_pages_build_copies_the_keys_a_later_load_reads(pages_all, tiny_files, tmp_path):
@@ -110,6 +114,26 @@ def test_bench_imports_nothing_from_tests():
         names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
         assert not [m for m in names if m.split(".")[0] == "tests" or m.startswith("test_")], path
         assert '"tests"' not in path.read_text(encoding="utf-8"), path  # no sys.path to tests/
+
+
+def test_bench_map_leaves_no_cache_folder_behind(tmp_path, monkeypatch):
+    """bench/bench_map.py's map cache: the folder UNION_DASH_GEO_CACHE names, and no other made;
+    without it a temporary one, removed at the end (each run left a geo_cache_* in /tmp, even
+    with the variable set). Its run on the sample is tests/analytics/test_geo.py's."""
+    from analytics import geo
+    from bench.bench_map import _geo_cache
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setenv(geo.CACHE_ENV, str(tmp_path / "kept"))
+    with _geo_cache() as where:
+        assert where == str(tmp_path / "kept") and geo.cache_dir() == tmp_path / "kept"
+    assert os.environ[geo.CACHE_ENV] == str(tmp_path / "kept") and not list(tmp_path.iterdir())
+    monkeypatch.delenv(geo.CACHE_ENV)
+    with _geo_cache() as where:
+        assert Path(where).is_dir() and Path(where).parent == tmp_path
+        assert geo.cache_dir() == Path(where)
+        (Path(where) / "150000-x.geojson").write_text("{}")
+    assert geo.CACHE_ENV not in os.environ and not list(tmp_path.iterdir())
 
 
 def test_pages_before_after_table_reads_both_sizes_and_states():
