@@ -115,10 +115,10 @@ def _run_child(action: str, db: Path, arg: str) -> None:
         if hasattr(contract.Statement, method):
             original = getattr(contract.Statement, method)
 
-            def wrapped(self, con, _o=original):
+            def wrapped(self, con, *args, _o=original, **kwargs):  # whatever else it takes
                 t = time.perf_counter()
                 try:
-                    return _o(self, con)
+                    return _o(self, con, *args, **kwargs)
                 finally:
                     checks[self.name] = checks.get(self.name, 0.0) + time.perf_counter() - t
 
