@@ -3,6 +3,9 @@ with the session's pseudonym and audit settings), and reading the tables it prin
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import io
 import os
 import subprocess
 import sys
@@ -20,6 +23,22 @@ def bench(script: str, *args: object, timeout: float = 240, env: dict | None = N
                          env={**os.environ, **(env or {})})
     assert out.returncode == 0, f"{script} exited {out.returncode}:\n{out.stderr[-4000:]}"
     return out.stdout
+
+
+def bench_main(script: str, *args: object) -> str:
+    """bench/<script>'s main() in this process, as its command line with `args` runs it (the
+    arguments parsed from sys.argv); what it printed. For a script whose command line another
+    test runs: this saves a Python start and the imports pytest has made already."""
+    module = importlib.import_module(f"bench.{script.removesuffix('.py')}")
+    out = io.StringIO()
+    argv = sys.argv
+    sys.argv = [str(ROOT / "bench" / script), *map(str, args)]
+    try:
+        with contextlib.redirect_stdout(out):
+            module.main()
+    finally:
+        sys.argv = argv
+    return out.getvalue()
 
 
 def table_rows(stdout: str) -> dict[str, list[str]]:
