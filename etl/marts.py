@@ -88,8 +88,11 @@ def refresh(con: duckdb.DuckDBPyConnection, scoped: bool = False) -> None:
                 + inside.format(month=f"date_trunc('month', t.{m.date_col})::DATE",
                                 county="t.county_code"))
         con.execute(f"INSERT INTO {m.name} {_select(m, rows)}", {"lo": lo, "hi": hi})
+    # the person marts of tables whose persons the batch touched in no county keep their rows
+    placed = {t for (t,) in con.execute(f"SELECT DISTINCT tbl FROM {PLACES}").fetchall()
+              } if scoped else set(PERSON_MARTS)
     for table, (name, dims) in PERSON_MARTS.items():
-        if table in have:
+        if table in have and (table in placed or name not in have):
             _refresh_persons(con, table, name, dims, scoped and name in have)
     for table, name in MULTI_SITE.items():
         # whole each time: one pass over a boolean column, and few rows kept

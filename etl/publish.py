@@ -110,9 +110,10 @@ def _publish(db_path: Path, target: Path, parts: set[Partition], every: bool = F
     (target / SUCCESS).unlink(missing_ok=True)  # not known to match until this is done
     written = 0
     with engine.attached(db_path) as con:
-        if every:
-            parts = parts | {(t, int(y)) for t, year in FACTS.items()
-                             for (y,) in con.execute(f"SELECT DISTINCT {year} FROM {t}").fetchall()
+        if every:  # one statement for every table (one each: ~0.6 ms of CPU, 11 of them)
+            years = " UNION ALL ".join(f"SELECT DISTINCT '{t}', {year} FROM {t}"
+                                       for t, year in FACTS.items())
+            parts = parts | {(t, int(y)) for t, y in con.execute(years).fetchall()
                              if y is not None}
         for table, year in sorted(parts):
             written += _partition(con, target, table, year)

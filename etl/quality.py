@@ -54,13 +54,25 @@ def refresh(con: duckdb.DuckDBPyConnection, *, fund_rules: Path | None = None,
         con.register("_df", df)
         con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _df")
         con.unregister("_df")
+    empty = _empty_drivers(con) if scoped else frozenset()
     for statement in STATEMENTS:  # etl/checks/, in order (relief_campaigns first)
         if scoped:
-            statement.refresh(con)
+            statement.refresh(con, empty)
         else:
             statement.run(con)
     con.execute("DROP VIEW IF EXISTS dq_relief_campaigns")
     _store_summary(con, version)
+
+
+# The touched tables (etl/touched.py) some check is driven by (its Scope.driven_by).
+DRIVERS = tuple(sorted({t for s in STATEMENTS for t in s.scope.driven_by}))
+
+
+def _empty_drivers(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """The DRIVERS without a row, in one query."""
+    empty = con.execute("SELECT " + ", ".join(f"NOT EXISTS (FROM {t})" for t in DRIVERS)
+                        ).fetchall()[0]
+    return frozenset(t for t, none in zip(DRIVERS, empty, strict=True) if none)
 
 
 # The rule tables and their version made last, by the deployment's scope and the rule files'

@@ -132,9 +132,12 @@ def _month_rows(con: duckdb.DuckDBPyConnection) -> None:
 
 def _season_rows(con: duckdb.DuckDBPyConnection) -> None:
     """SEASON_ROWS: the rows of the SEASONS cells that the season table sums, read from their
-    seasons' dates only, the season computed for those rows alone."""
+    seasons' dates only, the season computed for those rows alone; not made when no cell has
+    a season (`refresh` then leaves the season tables alone)."""
     seasons = [s for (s,) in con.execute(f"SELECT DISTINCT season FROM {SEASONS} "
                                          "WHERE season IS NOT NULL").fetchall()]
+    if not seasons:
+        return
     spans = {s: (start, end) for s, _, start, end in festival.spring_festivals()}
     runs = [(spans[first][0], spans[last][1]) for first, last in _runs(seasons)]
     join, season = festival.season_sql("r.relief_date", FESTIVALS, "nx", "LEFT JOIN")
@@ -180,9 +183,10 @@ def _bounds(runs: list[tuple[date, date]]) -> dict[str, date]:
 
 def _in_cells(con: duckdb.DuckDBPyConnection, scoped: bool, cells: str, column: str, key: str,
               sorted_on: tuple[str, Callable[[int], str]] | None = None
-              ) -> Callable[[str], str]:
+              ) -> Callable[[str], str] | None:
     """SQL over a rollup `t`: its rows in the scope's `cells` (station and `column`, whose
-    value in the rollup is `key`), or every row. The cells' keys, in runs, also bound the
+    value in the rollup is `key`), or every row; None when the scope has no such cell. The
+    cells' keys, in runs, also bound the
     column the rollup is sorted by (`sorted_on`: that column and a key's constant in it;
     `key` itself by default) with constants, so a DELETE reads only their row groups."""
     if not scoped:
@@ -190,8 +194,10 @@ def _in_cells(con: duckdb.DuckDBPyConnection, scoped: bool, cells: str, column: 
     on, constant = sorted_on or (key, str)
     keys = [k for (k,) in con.execute(f"SELECT DISTINCT {column} FROM {cells} "
                                       f"WHERE {column} IS NOT NULL").fetchall()]
+    if not keys:
+        return None
     near = " OR ".join(f"{on} BETWEEN {constant(first)} AND {constant(last)}"
-                       for first, last in _runs(keys)) or "false"
+                       for first, last in _runs(keys))
     return lambda t: (f"({near.format(t=t)}) AND EXISTS (SELECT 1 FROM {cells} c "
                       f"WHERE c.station_code = {t}.station_code"
                       f" AND c.{column} = {key.format(t=t)})")
@@ -200,20 +206,26 @@ def _in_cells(con: duckdb.DuckDBPyConnection, scoped: bool, cells: str, column: 
 def refresh(con: duckdb.DuckDBPyConnection, scoped: bool = False) -> None:
     """Rebuild every monthly table from its fact table (about 0.1 s per 10^6 rows); with
     `scoped`, only the cells `scope` found touched."""
+    # A scope without cells of months (or seasons) leaves those rollups as they are: none
+    # of their rows is in it, and the relief rows in its cells are none.
     in_month = _in_cells(con, scoped, MONTHS, "month_key", "{t}.month_key")
     month_rows = MONTH_ROWS if scoped else "relief"  # the cells' relief rows
     for table, (rollup, date_col) in schema.SUM_ROLLUPS.items():
-        columns = [r[0] for r in con.execute(f"DESCRIBE {rollup}").fetchall()]
-        keys = [c for c in columns if c not in ("month", "payments", "amount_yuan")]
         cell = _in_cells(con, scoped, MONTHS, "month_key",
                          "year({t}.month) * 12 + month({t}.month) - 1",
                          ("{t}.month", lambda key: f"DATE '{_month_start(key)}'"))
-        con.execute(f"DELETE FROM {rollup} WHERE {cell(rollup)}")
+        if cell is None and table == "relief":
+            continue
+        columns = [r[0] for r in con.execute(f"DESCRIBE {rollup}").fetchall()]
+        keys = [c for c in columns if c not in ("month", "payments", "amount_yuan")]
+        con.execute(f"DELETE FROM {rollup} WHERE {cell(rollup) if cell else 'false'}")
         con.execute(f"""INSERT INTO {rollup} ({', '.join(columns)})
                     SELECT date_trunc('month', {date_col})::DATE AS month, {', '.join(keys)},
                            count(*) AS payments, sum(amount_yuan) AS amount_yuan
                     FROM {_source(table, month_rows)} GROUP BY ALL ORDER BY month""")
     for table, (rollup, entry, leave) in schema.EVENT_ROLLUPS.items():
+        if scoped and not _any(con, touched.HARDSHIP):
+            continue  # no station's rows are in scope
         # its stations' rows (a station of NULL is one too), when the batch touched them
         mine = (f"EXISTS (SELECT 1 FROM {touched.HARDSHIP} h "
                 f"WHERE h.station_code IS NOT DISTINCT FROM {{t}}.station_code)"
@@ -232,13 +244,21 @@ def refresh(con: duckdb.DuckDBPyConnection, scoped: bool = False) -> None:
                     GROUP BY ALL HAVING sum(change) <> 0
                     ORDER BY month_key""")
     for table, rollup in schema.PERSON_ROLLUPS.items():
-        _refresh_persons(con, _source(table, month_rows), rollup, in_month(rollup))
+        if in_month is not None or table != "relief":
+            _refresh_persons(con, _source(table, month_rows), rollup,
+                             in_month(rollup) if in_month else "false")
     # two-festival relief per Spring Festival season
-    season_rollup.refresh(con, _in_cells(con, scoped, SEASONS, "season", "{t}.season"),
-                          lambda table: _source(table, SEASON_ROWS if scoped else table))
+    in_season = _in_cells(con, scoped, SEASONS, "season", "{t}.season")
+    if in_season is not None:
+        season_rollup.refresh(con, in_season,
+                              lambda table: _source(table, SEASON_ROWS if scoped else table))
     if scoped:
         for name in (MONTH_ROWS, SEASON_ROWS):
             con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _any(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return con.execute(f"SELECT EXISTS (FROM {table})").fetchall()[0][0]
 
 
 def _source(table: str, scoped_relief: str) -> str:

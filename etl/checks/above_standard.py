@@ -1,7 +1,7 @@
 """Compliance: total per person per period (festival season, else year) above the relief
 type's standard (relief_standards.csv, snapshot in dq_relief_standards)."""
 
-from etl.checks.contract import PERSON_ROWS_STALE, PERSON_SOURCES, Check, Scope, Statement
+from etl.checks.contract import Check, Statement, person_scope
 
 CHECK = Check(
     "above_standard", "compliance", "dq_above_standard", "超标准发放",
@@ -49,4 +49,4 @@ ORDER BY g.flag_key, r.relief_date
     # A finding is one person's total: the touched persons' findings are made again from
     # their rows. Its flag_key is its own (the least relief_id of its rows), so the other
     # findings keep theirs and no statement reads the whole table.
-    scope=Scope("person (x type x period)", PERSON_ROWS_STALE, PERSON_SOURCES))
+    scope=person_scope("person (x type x period)"))

@@ -198,6 +198,8 @@ ORDER BY r.relief_type, r.county_code, r.relief_date, f.rule
         stale=f"relief_id IN (SELECT relief_id FROM _outlier_rows UNION ALL "
               f"SELECT relief_id FROM {touched.RELIEF})",
         sources={"outlier_rows": "_outlier_rows"},
+        # no touched row: no stratum, type or count moves and no row is scored again
+        driven_by=(touched.RELIEF,),
         before=(
             f"""CREATE OR REPLACE TEMP TABLE _groups_before AS SELECT g.* FROM dq_amount_groups g
                 SEMI JOIN {STRATA} s USING (relief_type, county_code)""",

@@ -59,13 +59,16 @@ class Scope:
     rows, save what the SELECT needs); `after` last (drop what `before` staged). Nothing
     kept is numbered across the table (a batch would renumber every finding): a group of
     rows is named by a key of its own (flag_key), and the reader numbers them. `whole`: the SELECT rewrites the whole table, from sources that are
-    themselves small (e.g. the stations' months, kept from the findings)."""
+    themselves small (e.g. the stations' months, kept from the findings). `driven_by`: the
+    touched tables (etl/touched.py) every finding it could add or remove comes from, so
+    when all of them are empty the batch changes none and the refresh skips the check."""
     key: str
     stale: str = "false"
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     before: tuple[str | Callable[[duckdb.DuckDBPyConnection], None], ...] = ()
     after: tuple[str, ...] = ()
     whole: bool = False
+    driven_by: tuple[str, ...] = ()
 
 
 FULL = Scope("none: recomputed whole at every refresh", whole=True)
@@ -117,9 +120,13 @@ class Statement:
         else:
             con.execute(self.text(), self._params(self.sql))
 
-    def refresh(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Recompute the findings the touched keys (etl/touched.py's tables) can change."""
+    def refresh(self, con: duckdb.DuckDBPyConnection,
+                empty: frozenset[str] = frozenset()) -> None:
+        """Recompute the findings the touched keys (etl/touched.py's tables) can change;
+        nothing when every table the scope is `driven_by` is among the `empty` ones."""
         scope = self.scope
+        if scope.driven_by and empty.issuperset(scope.driven_by):
+            return
         if scope.whole and not scope.sources:
             self.run(con)
             return
@@ -161,6 +168,14 @@ PERSON_ROWS_STALE = (f"relief_id IN (SELECT relief_id FROM {touched.PERSON_RELIE
                      f"UNION ALL SELECT relief_id FROM {touched.RELIEF})")
 PERSON_SOURCES = MappingProxyType({"relief": touched.PERSON_RELIEF,
                                    "hardship_files": touched.PERSON_HARDSHIP})
+
+
+def person_scope(key: str) -> Scope:
+    """The scope of findings of relief rows made again for the touched persons: every such
+    finding is a row of {relief} (their staged rows) and the stale ones are those rows and
+    the rows the batch wrote, replaced or removed, so with none of either it changes none."""
+    return Scope(key, PERSON_ROWS_STALE, PERSON_SOURCES,
+                 driven_by=(touched.PERSON_RELIEF, touched.RELIEF))
 
 
 # Rows of relief a statement `by_period` reads at a time, at least one period's: in one pass

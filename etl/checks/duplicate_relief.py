@@ -1,7 +1,7 @@
 """Duplicates: the same person, relief type and campaign (festival season, else month) paid
 by two or more stations."""
 
-from etl.checks.contract import PERSON_ROWS_STALE, PERSON_SOURCES, Check, Scope, Statement
+from etl.checks.contract import Check, Statement, person_scope
 
 CHECK = Check(
     "duplicate_relief", "quality", "dq_duplicate_relief", "跨站点重复救助",
@@ -41,4 +41,4 @@ ORDER BY r.flag_key, r.relief_date
     # A group is one person's: the touched persons' findings are made again from their rows.
     # Its flag_key is its own (the least relief_id of its rows), so the other groups keep
     # theirs and no statement reads the whole table.
-    scope=Scope("person (x type x campaign)", PERSON_ROWS_STALE, PERSON_SOURCES))
+    scope=person_scope("person (x type x campaign)"))

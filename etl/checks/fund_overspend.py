@@ -81,4 +81,5 @@ ORDER BY p.county_code, p.year, p.fund_source
          "fund_allocations": f"(SELECT a.* FROM fund_allocations a SEMI JOIN "
                              f"{touched.COUNTY_YEARS} t USING (county_code, year))"},
         before=(_touched_relief_rows,),
-        after=(f"DROP TABLE IF EXISTS {TOUCHED_RELIEF}",)))
+        after=(f"DROP TABLE IF EXISTS {TOUCHED_RELIEF}",),
+        driven_by=(touched.COUNTY_YEARS,)))

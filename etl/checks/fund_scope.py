@@ -1,7 +1,7 @@
 """Compliance: relief type or recipient group outside the fund source's scope
 (fund_rules.csv, snapshot in dq_fund_rules)."""
 
-from etl.checks.contract import PERSON_ROWS_STALE, PERSON_SOURCES, Check, Scope, Statement
+from etl.checks.contract import Check, Statement, person_scope
 
 CHECK = Check(
     "fund_out_of_scope", "compliance", "dq_fund_scope", "专项资金超范围使用",
@@ -39,4 +39,4 @@ ORDER BY r.relief_date, r.relief_id
 """,
     # A finding is one row, judged by the rules alone: the rows the batch touched (its
     # persons' rows, a superset the person checks share) are judged again.
-    scope=Scope("relief row", PERSON_ROWS_STALE, PERSON_SOURCES))
+    scope=person_scope("relief row"))

@@ -1,6 +1,7 @@
 """Compliance: local matching funds promised and not (fully) arrived."""
 
-from etl.checks.contract import FULL, Check, Statement
+from etl import touched
+from etl.checks.contract import Check, Scope, Statement
 
 CHECK = Check(
     "matching_not_arrived", "compliance", "dq_matching_arrears", "配套资金未到位",
@@ -27,5 +28,7 @@ HAVING sum(allocated_yuan) > 0 AND sum(received_yuan) < sum(allocated_yuan)
 ORDER BY county_code, year
 """,
     # Not scoped: it reads fund_allocations alone, one row per county, year and source (a
-    # few thousand), cheaper to recompute than to scope.
-    scope=FULL)
+    # few thousand), cheaper to recompute than to scope; skipped when the batch touched no
+    # county-year (then it wrote, replaced or removed no row of fund_allocations).
+    scope=Scope("none: recomputed whole at every refresh", whole=True,
+                driven_by=(touched.COUNTY_YEARS,)))

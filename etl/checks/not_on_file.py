@@ -1,7 +1,7 @@
 """Funds that require a hardship file (fund_rules.csv) paying someone never registered by
 the relief date."""
 
-from etl.checks.contract import PERSON_ROWS_STALE, PERSON_SOURCES, Check, Scope, Statement
+from etl.checks.contract import Check, Statement, person_scope
 
 CHECK = Check(
     "not_on_file", "quality", "dq_relief_not_on_file", "未建档人员使用专项资金",
@@ -30,4 +30,4 @@ WHERE r.fund_source IN (SELECT fund_source FROM dq_fund_rules WHERE requires_on_
 ORDER BY r.relief_date, r.relief_id
 """,
     # A row is judged by its person's hardship files: the touched persons' rows again.
-    scope=Scope("person", PERSON_ROWS_STALE, PERSON_SOURCES))
+    scope=person_scope("person"))

@@ -1,6 +1,6 @@
 """Hardship-worker relief dated after the person left the file, with no file open then."""
 
-from etl.checks.contract import PERSON_ROWS_STALE, PERSON_SOURCES, Check, Scope, Statement
+from etl.checks.contract import Check, Statement, person_scope
 
 CHECK = Check(
     "relief_after_exit", "quality", "dq_relief_after_exit", "脱困后仍救助",
@@ -29,4 +29,4 @@ WHERE r.recipient_group IN ('hardship_worker', 'not_stated')  -- unstated: may b
 ORDER BY r.relief_date, r.relief_id
 """,
     # A row is judged by its person's hardship files: the touched persons' rows again.
-    scope=Scope("person", PERSON_ROWS_STALE, PERSON_SOURCES))
+    scope=person_scope("person"))
