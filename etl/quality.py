@@ -121,7 +121,8 @@ KEPT = (*(s.table for s in STATEMENTS if s.table != "dq_relief_campaigns"),  # a
 # (other columns, another rule) are made again whole, not patched.
 VERSION = hashlib.sha256(repr([
     (s.sql, [b if isinstance(b, str) else f"{b.__module__}.{b.__qualname__}" for b in s.before],
-     sorted(s.params.items()), s.by_period) for s in STATEMENTS]).encode()).hexdigest()[:16]
+     sorted(s.params.items()), s.by_period, sorted(s.tables.items())) for s in STATEMENTS]
+    ).encode()).hexdigest()[:16]
 
 
 def _version(rules: dict[str, pl.DataFrame]) -> str:

@@ -90,7 +90,8 @@ class Statement:
     its rows are, `params` are its thresholds (bound as $name), `checks` the findings read
     from its table (none for a helper table other statements read), `scope` how a batch's
     touched keys map to its findings, `before` statements of a full refresh that make the
-    helper tables the SQL reads (their scoped versions are in `scope.before`)."""
+    helper tables the SQL reads (their scoped versions are in `scope.before`), `tables`
+    placeholders of its own SQL with what a full refresh puts in them (like WHOLE_TABLES)."""
     name: str
     table: str
     flags: str
@@ -100,10 +101,11 @@ class Statement:
     scope: Scope = FULL
     before: tuple[str | Callable[[duckdb.DuckDBPyConnection], None], ...] = ()
     by_period: bool = False
+    tables: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def text(self, sources: Mapping[str, str] = WHOLE_TABLES) -> str:
         """The SQL with its tables named: whole, or the touched part (`sources`)."""
-        return self.sql.format(**{**WHOLE_TABLES, **sources}, cols=RELIEF_COLS,
+        return self.sql.format(**{**WHOLE_TABLES, **self.tables, **sources}, cols=RELIEF_COLS,
                                campaign_text=CAMPAIGN_TEXT)
 
     def select(self, sources: Mapping[str, str] = WHOLE_TABLES) -> str:
