@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core import warehouse as paths
 from etl import load, swap, warehouse
 from etl.__main__ import main as etl_main
 from tests import messy_files as mf
@@ -37,6 +39,23 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.fixture(scope="module")
+def bom_loaded(tmp_path_factory) -> tuple[Path, Path, load.LoadReport]:
+    """(warehouse, file, report): the registered warehouse with mf.bom_csv loaded, made once
+    for the tests that start from it; each takes a copy (`_bom_copy`)."""
+    where = tmp_path_factory.mktemp("bom")
+    db, path = where / "w.duckdb", mf.bom_csv(where)
+    return db, path, _load(db, path)
+
+
+def _bom_copy(bom_loaded: tuple[Path, Path, load.LoadReport], tmp_path: Path) -> Path:
+    """tmp_path/w.duckdb: a copy of `bom_loaded`'s warehouse and of the facts it published."""
+    made, db = bom_loaded[0], tmp_path / "w.duckdb"
+    shutil.copyfile(made, db)
+    shutil.copytree(paths.facts_dir(made), paths.facts_dir(db))
+    return db
+
+
 def test_ensure_warehouse(tmp_path):
     db = tmp_path / "w.duckdb"
     warehouse.ensure_warehouse(db)
@@ -58,9 +77,8 @@ def test_ensure_warehouse(tmp_path):
     assert _sha(db) == before
 
 
-def test_same_file_twice_is_skipped(tmp_path):
-    db, path = tmp_path / "w.duckdb", mf.bom_csv(tmp_path)
-    first = _load(db, path)
+def test_same_file_twice_is_skipped(bom_loaded, tmp_path):
+    db, (_, path, first) = _bom_copy(bom_loaded, tmp_path), bom_loaded
     before, sha = _tables(db), _sha(db)
     second = _load(db, path)
     assert second.files[0].status == "skipped" and second.exit_code == 0
@@ -99,9 +117,8 @@ def test_corrections_update_changed_rows_only(tmp_path):
     assert sorted(sources) == sorted([(f.batch_id, 3), (first.batch_id, 3)])
 
 
-def test_fault_mid_load_leaves_warehouse_unchanged(tmp_path, monkeypatch):
-    db = tmp_path / "w.duckdb"
-    _load(db, mf.bom_csv(tmp_path))
+def test_fault_mid_load_leaves_warehouse_unchanged(bom_loaded, tmp_path, monkeypatch):
+    db = _bom_copy(bom_loaded, tmp_path)
     before, sha = _tables(db), _sha(db)
 
     def crash(point: str) -> None:
@@ -115,11 +132,10 @@ def test_fault_mid_load_leaves_warehouse_unchanged(tmp_path, monkeypatch):
     assert list(tmp_path.glob(".w.duckdb.loading-*")) == []
 
 
-def test_killed_load_leaves_warehouse_unchanged(tmp_path):
+def test_killed_load_leaves_warehouse_unchanged(bom_loaded, tmp_path):
     """A load killed (SIGKILL) after its first file: the original file is byte-identical and
     the next load clears the leftover copy."""
-    db = tmp_path / "w.duckdb"
-    _load(db, mf.bom_csv(tmp_path))
+    db = _bom_copy(bom_loaded, tmp_path)
     sha, before = _sha(db), _tables(db)
     a = mf.station_csv(tmp_path, "a.csv", "150702001", mf.ID_C, "2013-01-05")
     b = mf.station_csv(tmp_path, "b.csv", "150702001", mf.ID_D, "2013-01-05")
@@ -134,9 +150,8 @@ def test_killed_load_leaves_warehouse_unchanged(tmp_path):
     assert list(tmp_path.glob(".w.duckdb.loading-*")) == []
 
 
-def test_reader_during_load_sees_old_or_new_whole(tmp_path):
-    db = tmp_path / "w.duckdb"
-    _load(db, mf.bom_csv(tmp_path))
+def test_reader_during_load_sees_old_or_new_whole(bom_loaded, tmp_path):
+    db = _bom_copy(bom_loaded, tmp_path)
     reader = duckdb.connect(str(db), read_only=True)  # opened before the load
     old = reader.sql("SELECT count(*) FROM relief").fetchall()
     seen = []
@@ -188,13 +203,12 @@ def test_without_config_the_rejects_report_goes_beside_the_warehouse(tmp_path, m
     assert list((tmp_path / "other" / "rejects").glob("*.csv"))
 
 
-def test_a_roster_without_recipient_group_says_not_stated(tmp_path):
+def test_a_roster_without_recipient_group_says_not_stated(bom_loaded, tmp_path):
     """A file with no 救助对象类别 column does not say whom it paid: its rows are 未填写, not a
     guessed 困难职工 that the relief page would count as hardship workers."""
-    db = tmp_path / "w.duckdb"
-    path = mf.bom_csv(tmp_path)
+    db, (_, path, report) = _bom_copy(bom_loaded, tmp_path), bom_loaded
     assert "救助对象类别" not in path.read_text(encoding="utf-8-sig")
-    assert _load(db, path).exit_code == 0
+    assert report.exit_code == 0
     con = duckdb.connect(str(db), read_only=True)
     try:
         groups = con.sql("SELECT DISTINCT recipient_group FROM relief").fetchall()
