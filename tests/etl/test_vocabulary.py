@@ -165,10 +165,10 @@ def test_the_dashboard_words_and_templates(deployment, monkeypatch):
     definition = INDICATORS["fund_execution"].definition("zh")
     assert p.fund in definition and not forbidden(p, definition)
     assert rv.headers()["county_zh"] == f"所属{p.county}"
-    texts = {}
+    texts, registry = {}, _registry()  # the deployment's stations and counties
     for kind in mappings.kinds():
         for lang in ("zh", "en"):
-            data = rv.template(kind, *_registry(), lang)
+            data = rv.template(kind, *registry, lang)
             texts[kind, lang] = _workbook_text(data)
             assert not forbidden(p, texts[kind, lang]), (kind, lang, forbidden(p, texts[kind, lang]))
             if any(c.type == "county" for c in mappings.columns(kind)):
