@@ -233,11 +233,12 @@ def test_a_second_run_while_the_first_holds_the_lock_does_nothing(scheduled_env,
     assert "no subscription due" in third.stdout and len(box.messages) == 1
 
 
-def test_run_due_without_a_warehouse_exits_2(tmp_path):
-    env = os.environ | {"UNION_DASH_DB": str(tmp_path / "none.duckdb"),
-                        "UNION_DASH_ALERTS": str(tmp_path / "alerts.sqlite")}
-    out = subprocess.run([sys.executable, "-m", "alerts", "run-due"], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=120)
+def test_run_due_without_a_warehouse_exits_2(tmp_path, monkeypatch, capsys):
+    """Through `main` in this process (the command line in a process of its own is the busy
+    run's, above)."""
+    monkeypatch.setenv("UNION_DASH_DB", str(tmp_path / "none.duckdb"))
+    monkeypatch.setenv("UNION_DASH_ALERTS", str(tmp_path / "alerts.sqlite"))
+    out = _main(capsys, "run-due")
     assert out.returncode == schedule.CANNOT_RUN and "no warehouse" in out.stderr
 
 
