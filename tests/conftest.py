@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,20 @@ def _component_scan_once() -> None:
 
     manifest_scanner.scan_component_manifests = functools.cache(
         manifest_scanner.scan_component_manifests)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashes() -> Iterator[None]:
+    """Passwords the tests' own processes hash get bcrypt's lowest cost, 4 (the hash records
+    it, so a server checks it at 4 too): no assertion depends on the cost, and a hash or a
+    check at the library's 12 takes ~0.25 CPU-s (a lockout test: six). A command run as a
+    child process hashes at the product's cost."""
+    import bcrypt
+
+    real = bcrypt.gensalt
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(bcrypt, "gensalt", lambda rounds=4, prefix=b"2b": real(rounds, prefix))
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,6 @@ cards draw them."""
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import shutil
 from collections.abc import Iterator
@@ -187,19 +186,14 @@ def _refused_before_login(page) -> None:
 @pytest.fixture(scope="module")
 def login_server(sample_db, tmp_path_factory) -> Iterator[str]:
     """The sample served to a network (a login required) with two users: 王 (leader, every
-    region) and 海拉尔区's researcher. Their passwords are hashed at bcrypt's lowest cost (4,
-    the hash says it: the server checks each password at that cost); the default 12 took
-    ~0.25 CPU-s a hash and a check, ~1.7 CPU-s of the module (two hashes, five logins)."""
-    import bcrypt
-
+    region) and 海拉尔区's researcher (their passwords hashed at bcrypt's cost 4, as every test
+    hashes: tests/conftest.py; the server checks them at that cost)."""
     from ui import auth
 
     root = tmp_path_factory.mktemp("logins")
     cfg = root / "auth.yaml"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(bcrypt, "gensalt", functools.partial(bcrypt.gensalt, rounds=4))
-        auth.add_user("wang", "leader", "Passwort-123", cfg)
-        auth.add_user("hailar", "researcher", "Passwort-123", cfg, region="150702")
+    auth.add_user("wang", "leader", "Passwort-123", cfg)
+    auth.add_user("hailar", "researcher", "Passwort-123", cfg, region="150702")
     db = root / "warehouse.duckdb"
     shutil.copyfile(sample_db, db)
     with dashboard(db, address="0.0.0.0", UNION_DASH_AUTH=str(cfg)) as server:

@@ -166,14 +166,10 @@ def test_a_withdrawal_is_recorded_for_its_batch(tmp_path, log):
 @pytest.fixture
 def network(monkeypatch):
     """A server open to the network (so logins are required). Quicker than in production:
-    no pause of 0.7 s before each log-in form, and bcrypt's cheapest cost for the users
-    added here (a check at the default cost takes 0.8 s on these machines)."""
-    import bcrypt
+    no pause of 0.7 s before each log-in form (bcrypt's cost: tests/conftest.py)."""
     from streamlit_authenticator import params
 
     monkeypatch.setattr(params, "PRE_LOGIN_SLEEP_TIME", 0.0)
-    cheap = bcrypt.gensalt
-    monkeypatch.setattr(bcrypt, "gensalt", lambda: cheap(rounds=4))
     before = st_config.get_option("server.address")
     st_config.set_option("server.address", "0.0.0.0")
     monkeypatch.chdir(ROOT)

@@ -9,7 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import bcrypt
 import pytest
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
@@ -39,16 +38,11 @@ RESTRICTED = {"pages/effects.py", "pages/briefing.py", "pages/upload.py", "pages
 
 @pytest.fixture(scope="module", autouse=True)
 def _cheap_logins():
-    """Users added in this process get bcrypt hashes of cost 4, not the library's 12: what
-    these tests check (a hash stored, a wrong password refused, the lockout) does not depend on
-    the cost, and each check of a cost-12 hash takes 0.25 s of CPU (a lockout: six of them).
-    The command line's process (test_cli_reads_...) hashes at the product's cost. Nor do they
-    depend on streamlit-authenticator's 0.7 s sleep before each run of the login form."""
+    """What these tests check does not depend on streamlit-authenticator's 0.7 s sleep before
+    each run of the login form (nor on bcrypt's cost: tests/conftest.py hashes at 4)."""
     from streamlit_authenticator import params
 
-    real = bcrypt.gensalt
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(bcrypt, "gensalt", lambda rounds=4, prefix=b"2b": real(rounds, prefix))
         mp.setattr(params, "PRE_LOGIN_SLEEP_TIME", 0)
         yield
 
