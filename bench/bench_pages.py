@@ -456,6 +456,9 @@ def main() -> None:
     scope = a.scope.split(",") if a.scope else None
     if unknown := (set(pages) - set(PAGES)) | (set(views) - set(VIEWS)):
         ap.error(f"unknown pages or views: {', '.join(sorted(unknown))}")
+    needs = {"build": ("sample", "out"), "generated": ("out",)}.get(a.command, ())
+    if missing := [f"--{n}" for n in needs if getattr(a, n) is None]:
+        ap.error(f"{a.command} needs {' and '.join(missing)}")
     if a.command == "all":  # `make bench`: every step, on the sample warehouse
         work = Path(a.out or "/tmp/bench_pages")
         work.mkdir(parents=True, exist_ok=True)
