@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import polars as pl
 
+from core.cells import TRIGGERS
 from core.messages import register
 from etl.messages import Said
 
@@ -106,16 +107,12 @@ def visible_name(text: str) -> str:
     return re.sub(_INVISIBLE_ONE, "", re.sub(_BREAK_RUN, " ", text)).strip()
 
 
-# What a spreadsheet runs as a formula when a cell begins with it (=, +, -, @; OWASP's list
-# of CSV injection): no station, township or measure is named so, and a name is shown and
-# exported everywhere, so such a cell is refused at the door (exports neutralise it too).
-_FORMULA_START = ("=", "+", "-", "@")
-
-
 def parse_name(text: str) -> str:
-    """A name as typed; one beginning as a formula does is refused. A lone "-" (a cell
+    """A name as typed; one beginning as a spreadsheet formula does (core.cells.TRIGGERS; tab
+    and CR are gone by then: `visible`) is refused: no station, township or measure is named
+    so, and a name is shown everywhere (exports neutralise it too). A lone "-" (a cell
     marked as empty, as staff often do) runs nothing and stays."""
-    if len(text) > 1 and text.startswith(_FORMULA_START):
+    if len(text) > 1 and text.startswith(TRIGGERS):
         raise ParseError("etl.parse.name_formula", text=text, first=text[0])
     return text
 

@@ -77,7 +77,7 @@ def key_hashes(staged: pl.DataFrame, kind: str) -> pl.DataFrame:
     key = mappings.kinds()[kind].natural_key
     types = {validate.RENAMED.get(c.name, c.name): c.type for c in mappings.columns(kind)}
     surrogate = SURROGATE_IDS.get(mappings.kinds()[kind].table_name)
-    if all(types.get(k, "text") not in ("text", "name") for k in key):
+    if all(types.get(k, "text") not in validate.TEXT_TYPES for k in key):
         hashed = pl.col(surrogate) if surrogate else pl.struct(key).hash()
     else:
         hashed = pl.concat_str([pl.col(k).cast(pl.String).fill_null("") for k in key],

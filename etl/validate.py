@@ -37,6 +37,9 @@ RENAMED = {"station": "station_code", "county": "county_code", "scope": "scope_c
 # a 救助对象类别 column (or a blank cell) does not say whom it paid, so its rows are "not stated"
 # (未填写), never a guessed 困难职工 that the pages would count as such.
 DEFAULTS = {"recipient_group": "not_stated"}
+# Column types whose cells are free text as typed (a name is checked not to begin as a
+# formula): read as they read, and keyed as text.
+TEXT_TYPES = ("text", "name")
 
 
 @dataclass
@@ -310,7 +313,7 @@ def check_cells(sheet: Sheet, regions: FileRegions) -> dict[str, Checked]:
     for name, col in sheet.columns.items():
         if col.type != "id":
             raw, header = sheet.data[name], sheet.headers[name]
-            if col.type in ("text", "name"):  # as it reads: a cell of control characters is empty
+            if col.type in TEXT_TYPES:  # as it reads: a cell of control characters is empty
                 raw = parse.visible(raw)
             checked[name] = _required(
                 col, check_column(col, raw, header, has_persons, regions.index,
