@@ -36,9 +36,9 @@ register("etl.cli", {
     "withdrawn": ("{what}（操作人 {by}）", "{what} (by {by})"),
     "exists": ("{path} 已存在，未改动；请换一个路径或先移走它",
                "{path} exists, left as it is; choose another path or move it away first"),
-    "unknown_codes": ("未知的区划代码 {codes}；请填写 GB/T 2260 的 6 位代码，如 150700（呼伦贝尔市）",
-                      "unknown region codes {codes}; give 6-digit GB/T 2260 codes, e.g. 150700 "
-                      "(Hulunbuir)"),
+    "unknown_codes": ("未知的区划代码 {codes}；请填写 GB/T 2260 的 6 位代码{hint}",
+                      "unknown region codes {codes}; give 6-digit GB/T 2260 codes{hint}"),
+    "nearest": ("，如 {code}（{name_zh}）", ", e.g. {code} ({name_en})"),
     "no_warehouse": ("数据仓库 {path} 不存在", "no warehouse at {path}"),
     "recomputed": ("已重新计算全部派生表", "every derived table recomputed ({s} s)"),
     "up_to_date": ("数据仓库已是最新，未改动", "the warehouse is up to date, left as it is"),
@@ -174,7 +174,8 @@ def cmd_init(args: argparse.Namespace) -> int:
         return 2
     except ValueError:
         unknown = national.unknown_codes(args.scope)
-        _say(Message("etl.cli.unknown_codes", {"codes": ", ".join(unknown)}))
+        _say(Message("etl.cli.unknown_codes", {"codes": ", ".join(unknown),
+                                                "hint": _nearest_hint(unknown)}))
         return 2
     names = national.regions().filter(pl.col("region_code").is_in(args.scope))
     print(f"{args.db}: 空的数据仓库，范围 / empty warehouse for "
@@ -184,6 +185,18 @@ def cmd_init(args: argparse.Namespace) -> int:
     print(f"用语 / words: 县级 {words.county[0]}（{words.county[1]}），模板列 {words.county_header}，"
           f"资金来源 {words.fund()}（{words.fund('en')}）")
     return 0
+
+
+def _nearest_hint(unknown: list[str]) -> Message | str:
+    """The division nearest the first unknown code that has one (its city or province, or
+    the name as written), as an example of a code that works."""
+    from etl import national
+
+    found = next(filter(None, map(national.nearest, unknown)), None)
+    if found is None:
+        return ""
+    code, name_zh, name_en = found
+    return Message("etl.cli.nearest", {"code": code, "name_zh": name_zh, "name_en": name_en})
 
 
 def _whole_change(args: argparse.Namespace, change) -> tuple[object, str] | None:
@@ -295,7 +308,8 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     init = sub.add_parser("init", help="make an empty warehouse for a federation's regions")
     init.add_argument("--db", type=Path, default=paths.warehouse_path())
     init.add_argument("--scope", nargs="+", required=True, metavar="CODE",
-                      help="GB/T 2260 codes the federation covers, e.g. 150700 (呼伦贝尔市)")
+                      help="GB/T 2260 codes the federation covers: 6 digits, AA0000 a province, "
+                      "AABB00 a city, AABBCC a county-level division")
     init.set_defaults(run=cmd_init)
     refresh = sub.add_parser(
         "refresh", help="recompute every derived table (per-person columns, monthly and "

@@ -208,6 +208,30 @@ def unknown_codes(codes: list[str]) -> list[str]:
     return [c for c in codes if c not in known]
 
 
+def nearest(text: str) -> tuple[str, str, str] | None:
+    """A known division close to `text`, as (code, name_zh, name_en), to suggest when a code
+    is not one: a name as written (成都市, 成都, 恩施州), else the division of the same city or
+    province (510199 → 510100 成都市; 5101 → 510100). None when nothing shares even the
+    province's two digits."""
+    rows = {r[0]: r for r in regions().select("region_code", "name_zh", "name_en").iter_rows()}
+    if not text.isdigit():
+        found = next((row for row in rows.values() if text in _spellings(row[1])), None)
+    else:
+        code = text[:6].ljust(6, "0")
+        found = next((rows[c] for c in (code[:4] + "00", code[:2] + "0000") if c in rows), None)
+    # no province of those digits (99…): nothing near
+    if found is None or found[0][:2] + "0000" not in rows:
+        return None
+    return found[0], found[1], found[2] or english_name(found[1])
+
+
+def _spellings(name_zh: str) -> set[str]:
+    """A division's name as staff may write it: in full, its short form, without its suffix."""
+    stems = {name_zh[: -len(suffix)] for suffix, _ in _SUFFIXES
+             if name_zh.endswith(suffix) and len(name_zh) > len(suffix) + 1}
+    return {name_zh, short_name(name_zh) or name_zh, *stems}
+
+
 def _prefix(code: str) -> str:
     return {"province": code[:2], "city": code[:4]}.get(level_of(code), code)
 

@@ -122,6 +122,23 @@ def test_init_refuses_an_existing_path_and_unknown_codes(tmp_path, capsys):
     assert "已存在" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("typed", "suggested"), [
+    ("510199", "510100（成都市）"), ("4401", "440100（广州市）"), ("乌鲁木齐", "650100（乌鲁木齐市）")])
+def test_init_suggests_a_code_near_what_was_typed(tmp_path, capsys, typed, suggested):
+    """An unknown code's message gives as example the division of its city or province (or
+    the name typed), never one fixed place for every federation."""
+    assert etl_main(["init", "--db", str(tmp_path / "w.duckdb"), "--scope", typed]) == 2
+    said = capsys.readouterr().err
+    assert f"未知的区划代码 {typed}" in said and suggested in said, said
+    assert "呼伦贝尔" not in said and "Hulunbuir" not in said, said
+
+
+def test_init_suggests_nothing_for_digits_of_no_province(tmp_path, capsys):
+    assert etl_main(["init", "--db", str(tmp_path / "w.duckdb"), "--scope", "770101"]) == 2
+    said = capsys.readouterr().err
+    assert "请填写 GB/T 2260 的 6 位代码 /" in said and "如 " not in said, said
+
+
 def test_one_step_registration_then_the_same_file_loads(guangzhou, tmp_path):
     """What the upload page does: the unknown stations of a report, confirmed with their
     county, become a registry file loaded with the same roster again."""
