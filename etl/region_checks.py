@@ -221,13 +221,16 @@ def reconcile(index: RegionIndex, rows: pl.DataFrame, sheet: Sheet, data: pl.Dat
 # Where a row says which region it belongs to: (row column, sheet column), narrowest first.
 _PLACES = (("station_code", "station"), ("county_code", "county"), ("scope_code", "scope"),
            ("region_code", "region"))
+PLACE_COLUMNS = frozenset(sheet_column for _, sheet_column in _PLACES)
 
 
 def outside_user_region(index: RegionIndex, rows: pl.DataFrame, sheet: Sheet,
-                        data: pl.DataFrame) -> list[pl.DataFrame]:
+                        data: pl.DataFrame, unread: pl.Series | None = None
+                        ) -> list[pl.DataFrame]:
     """Rows of a user bound to a region (RegionIndex.within) that lie outside it: a county's
     staff load their county only. A kind that names no region (labels) is theirs to load
-    by no row."""
+    by no row. `unread`: whether each row's place could not be read (an unknown station):
+    rejected for that already, such a row lies nowhere, not outside."""
     if index.allowed is None:
         return []
     places = [(c, s) for c, s in _PLACES if c in rows.columns and s in data.columns]
@@ -235,6 +238,8 @@ def outside_user_region(index: RegionIndex, rows: pl.DataFrame, sheet: Sheet,
     inside = pl.lit(False)
     for column, _ in places:
         inside = inside | pl.col(column).cast(pl.String).is_in(allowed).fill_null(False)
+    if unread is not None:
+        inside = inside | pl.lit(unread)
     bad = rows.with_columns(_in=inside).filter(~pl.col("_in"))
     if not bad.height:
         return []

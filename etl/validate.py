@@ -348,7 +348,8 @@ def validate(sheet: Sheet, file_name: str, key: bytes, *, regions: FileRegions,
     else:
         rows, region_failures = region_checks.reconcile(regions.index, rows, sheet, data)
         failures += region_failures
-    failures += region_checks.outside_user_region(regions.index, rows, sheet, data)
+    failures += region_checks.outside_user_region(regions.index, rows, sheet, data,
+                                                  _unread_places(cells))
     rows = _derive(rows, sheet.kind)
     rejects = _rejects_frame(failures, file_name, sheet.name, rows, _masked_ids(sheet))
     bad = rejects["row"].unique().implode()
@@ -362,6 +363,14 @@ def validate(sheet: Sheet, file_name: str, key: bytes, *, regions: FileRegions,
         checked.rejected_persons = rows.filter(pl.col("_row").is_in(bad))[
             "person_key"].drop_nulls().unique()
     return checked
+
+
+def _unread_places(cells: dict[str, Checked]) -> pl.Series | None:
+    """Per row, whether a cell naming its place (station, county, region) failed: that
+    row's reason is the cell's, not that it lies outside the user's region."""
+    failed = [c.reason_zh.is_not_null() for name, c in cells.items()
+              if name in region_checks.PLACE_COLUMNS and c.reason_zh is not None]
+    return pl.DataFrame(failed).select(pl.any_horizontal(pl.all())).to_series() if failed else None
 
 
 def _required(col: Column, checked: Checked, raw: pl.Series, header: str) -> Checked:

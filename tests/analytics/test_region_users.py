@@ -289,6 +289,19 @@ def test_an_upload_loads_the_district_rows_only(guangzhou, tmp_path):
     assert amounts == [(901,), (902,)]  # each once
 
 
+def test_an_unknown_station_is_rejected_once_for_being_unknown(guangzhou, tmp_path):
+    """A row naming a station not registered yet: its place cannot be read, so its reason is
+    that (with how to register it), not a second one that it lies outside the user's region."""
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(guangzhou.read_bytes())
+    more = roster(tmp_path / "feb.csv", [("天河区五山街道帮扶站", MINE, 903),
+                                         ("天河区猎德街道帮扶站", MINE, 904)])
+    (result,) = load.load_files([more], db, rejects_dir=tmp_path / "rej", region=MINE).files
+    assert (result.rows_loaded, result.rows_rejected) == (1, 1)
+    reasons = result.rejects.filter(pl.col("row").is_not_null())["reason_zh"].to_list()
+    assert len(reasons) == 1 and reasons[0].startswith("未知的帮扶站点“天河区猎德街道帮扶站”"), reasons
+
+
 def test_a_registry_upload_cannot_add_another_district_station(guangzhou, tmp_path):
     db = tmp_path / "w.duckdb"
     db.write_bytes(guangzhou.read_bytes())
