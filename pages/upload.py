@@ -52,10 +52,12 @@ TEXT = {
     "kind": ("报表种类", "Kind of table"),
     "get_template": ("下载模板", "Download the template"),
     "unknown": ("文件中有未登记的帮扶站点", "The files name help stations that are not registered"),
-    "unknown_help": ("核对每个站点的{county}（已按名称推测，可修改），确认后登记这些站点并重新导入上面的文件。"
-                     "未确认不会登记任何站点。", "Check each station's {county} (guessed from the "
-                     "name; change it if wrong), then register them and load the files above "
-                     "again. Nothing is registered without this step."),
+    "unknown_help": ("核对每个站点的{county}（能从站名或本会唯一的{county}判断的已预填，可修改；空白的请选择），"
+                     "确认后登记这些站点并重新导入上面的文件。未确认不会登记任何站点。",
+                     "Check each station's {county} (filled in where the station's name or this "
+                     "federation's only {county} tells it; change it if wrong, choose it where "
+                     "blank), then register them and load the files above again. Nothing is "
+                     "registered without this step."),
     "register": ("登记这些站点并重新导入", "Register these stations and load again"),
     "registry": ("帮扶站点名录", "Help-station registry"),
     "registry_help": ("已登记的站点。可直接修改或在末尾添加行（代码可留空，自动编号），保存后作为一个批次载入。",
