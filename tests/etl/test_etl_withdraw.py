@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import io
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from tests.registry import registered
 from tests.warehouse_diff import differences
 from tests.withdraw_history import A_ROWS, B_ROWS, copy_state, load_into
 
-ROOT = Path(__file__).resolve().parents[2]
+
 def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -217,12 +216,20 @@ def test_command_line(loaded, tmp_path, capsys):
                   "'march_corrected.csv'") == [("dave",)]
 
 
-def test_command_line_refusal_in_a_process(loaded, tmp_path):
+def test_command_line_refusal_of_an_unknown_batch(loaded, tmp_path, capsys, monkeypatch):
+    """Through the command line's exit (core.cli.run) in this process: a Python process of
+    its own only imported the code again (`python -m etl` in a process of its own stays
+    tested: tests/etl/test_etl_cli.py, test_etl_load.py, tests/core/test_audit_chain.py's
+    withdrawal)."""
+    from core import cli as core_cli
+
     db = copy_state(loaded, "b", tmp_path)
-    run = subprocess.run([sys.executable, "-m", "etl", "withdraw", "nope", "--db", str(db)],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert run.returncode == 2 and "Traceback" not in run.stderr
-    assert "没有批次 nope" in run.stderr and "no batch nope" in run.stderr
+    monkeypatch.setattr(sys, "argv", ["etl", "withdraw", "nope", "--db", str(db)])
+    with pytest.raises(SystemExit) as done:
+        core_cli.run(cli.main)
+    run = capsys.readouterr()
+    assert done.value.code == 2 and "Traceback" not in run.err
+    assert "没有批次 nope" in run.err and "no batch nope" in run.err
 
 
 # ---------------------------------------------------------------- at the sample's size
