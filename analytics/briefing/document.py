@@ -12,6 +12,7 @@ import io
 from datetime import datetime
 
 from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
@@ -152,9 +153,20 @@ class _Writer:
     def __init__(self, doc, lang: str) -> None:
         self.doc, self.lang = doc, lang
         self.parts = self.tables = 0
+        self._style_ids: dict[str, str | None] = {}
+
+    def style(self, p, name: str) -> None:
+        """`p.style = doc.styles[name]`, its id found once a document: python-docx looks the
+        name up and compares the style with the type's default, both through every style's
+        XML, at each assignment (~1 ms each, ~0.1 CPU-s of a briefing)."""
+        if name not in self._style_ids:
+            self._style_ids[name] = self.doc.part.get_style_id(self.doc.styles[name],
+                                                               WD_STYLE_TYPE.PARAGRAPH)
+        p._p.style = self._style_ids[name]
 
     def para(self, text: str, style: str = "Normal", align=None):
-        p = self.doc.add_paragraph(text, style=self.doc.styles[style])
+        p = self.doc.add_paragraph(text)
+        self.style(p, style)
         if align is not None:
             p.alignment = align
         return p
@@ -183,7 +195,7 @@ class _Writer:
             for j, (cell, text) in enumerate(zip(cells, row, strict=True)):
                 cell.width = Mm(widths_mm[j])
                 p = cell.paragraphs[0]
-                p.style = self.doc.styles["表格文字"]
+                self.style(p, "表格文字")
                 if j == 0 and i:
                     p.alignment = WD_ALIGN_PARAGRAPH.LEFT
                 run = p.add_run(text)
