@@ -547,13 +547,14 @@ def swap(db: Path, times: int, every_s: float = 2.5) -> None:
 
 # --- validation against a real browser --------------------------------------------------
 
-def validate(db: Path, repeats: int, timeout: float) -> dict:
+def validate(db: Path, repeats: int, timeout: float, warm_up: bool = True) -> dict:
     """One view at a time on one process, by Chromium and by this client: cold (caches just
     cleared) and again (from the cache); Chromium as a returning visitor (one browser, scripts
     in its cache) and as a new one (a fresh browser profile). Chromium's times are its own
     timestamps of the websocket frames (CDP Network events), the rerun sent to script_finished
     received; `idle` is until the page shows it is idle (drawing included). `cpu` is the
-    server's CPU seconds for the view."""
+    server's CPU seconds for the view. Without `warm_up` the returning browser's first view is
+    its cold one, which then loads its scripts too (a run that only checks the figures come)."""
     from playwright.sync_api import sync_playwright
 
     sys.path.insert(0, str(ROOT))
@@ -567,7 +568,8 @@ def validate(db: Path, repeats: int, timeout: float) -> dict:
     with dashboards(db, 1, False) as (url, backends, pids, _), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         returning = browser.new_context()
-        _browser_view(returning, url, IDLE, timeout)  # its scripts into the browser's cache
+        if warm_up:
+            _browser_view(returning, url, IDLE, timeout)  # its scripts into the browser's cache
         for i in range(repeats):
             query = f"gran=quarter&from=20{10 + i}-01&to=20{10 + i}-12"  # new to the cache
             for who, state, ctx in (("browser", "cold", returning), ("browser", "cached", returning),
@@ -635,11 +637,14 @@ def main() -> None:
     ap.add_argument("--swaps", type=int, default=0,
                     help="replace (a copy of) the warehouse file this often in each level")
     ap.add_argument("--repeats", type=int, default=3, help="validate: views compared")
+    ap.add_argument("--warm-up", action=argparse.BooleanOptionalAction, default=True,
+                    help="validate: a first view, untimed, puts the page's scripts in the "
+                         "returning browser's cache (default)")
     ap.add_argument("--out", type=Path)
     a = ap.parse_args()
     if a.swaps and a.url:
         ap.error("--swaps replaces the file of dashboards started here, not --url's")
-    result = validate(a.db, a.repeats, a.timeout) if a.command == "validate" else bench(a)
+    result = validate(a.db, a.repeats, a.timeout, a.warm_up) if a.command == "validate" else bench(a)
     if a.command == "validate":
         print(json.dumps(result))
     if a.out:
