@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import streamlit as st
 
@@ -169,9 +170,31 @@ def _set_cookie_until_stored(authenticator) -> None:
         st.session_state.pop(_COOKIE, None)
 
 
+class _CookieReader:
+    """The authenticator's cookie manager without its fetch. extra-streamlit-components'
+    CookieManager draws a component on creation, so in every run of every session, that asks
+    the browser for all its cookies; in the browser that is a frame with a page and scripts
+    of its own, and its answer asks for a second run of the whole page. The library reads its
+    cookie from the request (st.context.cookies, and cookie.py does) and never from that
+    answer. Setting (`_set_cookie_until_stored`) and the logout's delete still draw it."""
+
+    def __init__(self) -> None:
+        from extra_streamlit_components.CookieManager import _component_func
+
+        self.cookie_manager = _component_func
+        self.cookies = dict(st.context.cookies)
+
+    def delete(self, cookie: str, key: str = "delete") -> None:
+        self.cookie_manager(method="delete", cookie=cookie, key=key, default=False)
+        self.cookies.pop(cookie, None)
+
+
 def _authenticator(config: dict):
     import streamlit_authenticator as stauth  # only needed once a user file exists
+    from streamlit_authenticator.models import cookie_model
 
+    # the library's cookie model makes its manager as stx.CookieManager(): this one fetches nothing
+    cookie_model.stx = SimpleNamespace(CookieManager=_CookieReader)
     cookie = config.get("cookie", {})
     path = config_path()
     credentials = _credentials(str(path), path.stat().st_mtime_ns)
