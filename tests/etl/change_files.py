@@ -9,9 +9,7 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-import duckdb
-
-from core import schema
+from core import engine, schema
 from etl import derived, marts, rollups
 from etl.parse import make_id
 from tests.warehouse_diff import differences
@@ -26,12 +24,9 @@ DERIVED = {*rollups.tables(), *marts.tables(), *schema.PERSON_INDEX, *schema.PER
 def stations(db: Path) -> list[str]:
     """Three stations of the first county of the registered warehouse and one of the second
     (the first county's relief type strata reach the robust z's 20 rows)."""
-    con = duckdb.connect(str(db), read_only=True)
-    try:
+    with engine.attached(db) as con:
         rows = con.sql("SELECT region_code, parent_code FROM regions WHERE level = 'station' "
                        "ORDER BY region_code").fetchall()
-    finally:
-        con.close()
     counties = sorted({p for _, p in rows})[:2]
     return [s for c, n in zip(counties, (3, 1), strict=True)
             for s in [s for s, p in rows if p == c][:n]]

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core import engine
 from etl import __main__ as cli
 from etl import load, rollups, withdraw, zero_reports
 from tests.etl import change_files
@@ -184,12 +185,10 @@ def test_random_changes_leave_the_tables_a_full_refresh_makes(sequences, seed):
     assert set(done) == set(KINDS), done
     for n, found in enumerate(apart):
         assert found == {}, done[:n + 1]
-    con = duckdb.connect(str(run.db), read_only=True)
-    try:  # the sequence made findings to compare, not empty tables
+    # the sequence made findings to compare, not empty tables
+    with engine.attached(run.db) as con:
         counts = dict(con.sql("SELECT code, findings FROM dq_summary").fetchall())
         relief = con.sql("SELECT count(*) FROM relief").fetchall()[0][0]
-    finally:
-        con.close()
     assert relief and sum(1 for n in counts.values() if n) >= 5, (done, counts)
 
 
@@ -201,12 +200,9 @@ def test_a_load_elsewhere_that_moves_a_types_p99_rescores_rows_it_did_not_touch(
     rows = change_files.dated_rows
 
     def outliers() -> list[tuple]:
-        con = duckdb.connect(str(db), read_only=True)
-        try:
+        with engine.attached(db) as con:
             return con.sql("SELECT station_code, amount_yuan::INTEGER FROM dq_amount_outliers "
                            "WHERE rule = 'p99x3' ORDER BY ALL").fetchall()
-        finally:
-            con.close()
 
     # p99 500: the 1,600 is above 3 x p99; then 60 rows of 1,000 elsewhere raise p99 to
     # 1,000 and it is not
@@ -229,13 +225,10 @@ def test_a_load_that_moves_a_strata_statistics_rescores_its_rows_beyond_the_band
     *_, other = change_files.stations(db)
 
     def flagged() -> list[int]:
-        con = duckdb.connect(str(db), read_only=True)
-        try:
+        with engine.attached(db) as con:
             return [a for (a,) in con.sql(
                 "SELECT amount_yuan::INTEGER FROM dq_amount_outliers WHERE rule = 'robust_z' "
                 "ORDER BY ALL").fetchall()]
-        finally:
-            con.close()
 
     def loaded(name: str, amounts: list[int], start: int) -> None:
         path = change_files.csv(tmp_path / name, RELIEF_HEADER,
@@ -261,8 +254,7 @@ def test_kept_amount_statistics_are_those_of_the_rows(tmp_path):
     *_, other = change_files.stations(db)
 
     def check() -> int:
-        con = duckdb.connect(str(db), read_only=True)
-        try:
+        with engine.attached(db) as con:
             apart = con.sql(f"""
                 SELECT count(*) FROM ({ROW_STATISTICS}) r
                 FULL JOIN dq_amount_groups g USING (relief_type, county_code)
@@ -278,8 +270,6 @@ def test_kept_amount_statistics_are_those_of_the_rows(tmp_path):
                                SELECT relief_type, county_code, amount_yuan, count(*) FROM relief
                                WHERE amount_yuan > 0 GROUP BY ALL))""").fetchall()[0][0]
             groups = con.sql("SELECT count(*) FROM dq_amount_groups").fetchall()[0][0]
-        finally:
-            con.close()
         assert (apart, counts) == (0, 0)
         return groups
 
