@@ -7,6 +7,7 @@ as 上年同期 (下降61.4%)."""
 from __future__ import annotations
 
 import polars as pl
+import pytest
 
 from analytics.briefing import parse_period
 from analytics.briefing.content import gather
@@ -15,9 +16,33 @@ from etl import load
 from tests.deployment_files import guangzhou, roster
 
 
-def test_a_quarters_funds_are_the_quarters(tmp_path, monkeypatch):
-    db, report = guangzhou(tmp_path)  # 5 rows of 工会自筹 in January 2026: 3,500 yuan
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory):
+    """A fresh 广州市 deployment with one station's January 2026 roster, made once for the
+    module (~0.7 CPU-s): the definitions' test reads it as made, then the funds' test loads
+    June into it."""
+    db, report = guangzhou(tmp_path_factory.mktemp("gz_quarter"))
     assert report.exit_code == 0
+    return db
+
+
+def test_a_quarters_definition_says_its_months(deployment, monkeypatch):
+    import io
+
+    import docx
+
+    from analytics.briefing.document import write_docx
+    monkeypatch.setenv("UNION_DASH_DB", str(deployment))
+    for period, said in (("2026Q1", "计本期各月"), ("2026", "按整年计")):
+        b = gather("440100", parse_period(period))
+        text = "\n".join(p.text for p in docx.Document(io.BytesIO(write_docx(b, [], []))).paragraphs)
+        line = next(t for t in text.splitlines() if t.startswith("资金支出："))
+        assert said in line, line
+
+
+# Last: it loads June into the module's deployment.
+def test_a_quarters_funds_are_the_quarters(deployment, tmp_path, monkeypatch):
+    db = deployment  # 5 rows of 工会自筹 in January 2026: 3,500 yuan
     june = roster(tmp_path / "june.csv", "天河区五山街道帮扶站", day="2026-06-1")  # 3,500 more
     assert load.load_files([june], db, rejects_dir=tmp_path / "rej").exit_code == 0
     monkeypatch.setenv("UNION_DASH_DB", str(db))
@@ -31,19 +56,3 @@ def test_a_quarters_funds_are_the_quarters(tmp_path, monkeypatch):
 
     year = gather("440100", parse_period("2026"))  # a year's briefing: the whole year, as before
     assert year.value("fund_disbursed") == 7000
-
-
-def test_a_quarters_definition_says_its_months(tmp_path, monkeypatch):
-    import io
-
-    import docx
-
-    from analytics.briefing.document import write_docx
-    db, report = guangzhou(tmp_path)
-    assert report.exit_code == 0
-    monkeypatch.setenv("UNION_DASH_DB", str(db))
-    for period, said in (("2026Q1", "计本期各月"), ("2026", "按整年计")):
-        b = gather("440100", parse_period(period))
-        text = "\n".join(p.text for p in docx.Document(io.BytesIO(write_docx(b, [], []))).paragraphs)
-        line = next(t for t in text.splitlines() if t.startswith("资金支出："))
-        assert said in line, line
