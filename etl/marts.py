@@ -18,6 +18,7 @@ from core.marts import MARTS, MULTI_SITE, PERSON_MARTS, Mart
 
 SCOPE = "_mart_scope"  # temp table: mart, month, county_code of the pairs to sum again
 PLACES = "_mart_person_scope"  # temp table: fact table, county_code of the touched persons
+MOVED = "_mart_multi_persons"  # temp table: fact table, person_key of the touched persons
 
 
 def tables() -> list[str]:
@@ -56,6 +57,15 @@ def scope(con: duckdb.DuckDBPyConnection, batches: list[str]) -> None:
                    WHERE list_contains($b, replaced_by))""" for table in PERSON_MARTS]
     if places:
         con.execute(f"INSERT INTO {PLACES} {' UNION ALL '.join(places)}", {"b": batches})
+    # whose rows in several places can change: the persons of the batches' rows and of the
+    # rows they replaced (etl/person_index.py derives their columns again, no one else's)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {MOVED} (tbl VARCHAR, person_key UBIGINT)")
+    persons = [f"SELECT '{table}', person_key FROM {table} WHERE list_contains($b, batch_id)"
+               + (f" UNION ALL SELECT '{table}', person_key FROM {schema.archive(table)} "
+                  "WHERE list_contains($b, replaced_by)" if table in schema.LOADED else "")
+               for table in MULTI_SITE]
+    con.execute(f"INSERT INTO {MOVED} SELECT DISTINCT * FROM ({' UNION ALL '.join(persons)})",
+                {"b": batches})
 
 
 def refresh(con: duckdb.DuckDBPyConnection, scoped: bool = False) -> None:
@@ -94,11 +104,26 @@ def refresh(con: duckdb.DuckDBPyConnection, scoped: bool = False) -> None:
     for table, (name, dims) in PERSON_MARTS.items():
         if table in have and (table in placed or name not in have):
             _refresh_persons(con, table, name, dims, scoped and name in have)
+    _refresh_multi_site(con, have, scoped)
+
+
+def _refresh_multi_site(con: duckdb.DuckDBPyConnection, have: set[str], scoped: bool) -> None:
+    """The rows of persons in several places: whole, or with `scoped` those of the persons
+    `scope` recorded. Whole, it read the rows of every such person (at 40M relief rows 78 of
+    328 row groups, 0.3 CPU-s cold, in every load); a row's flag and columns change only
+    with its person's rows."""
+    moved = {t for (t,) in con.execute(f"SELECT DISTINCT tbl FROM {MOVED}").fetchall()
+             } if scoped else set(MULTI_SITE)
     for table, name in MULTI_SITE.items():
-        # whole each time: one pass over a boolean column, and few rows kept
-        if table in have:
+        if table not in have:
+            continue
+        if not scoped or name not in have:
             con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {table} "
                         "WHERE multi_site")
+        elif table in moved:
+            whose = f"person_key IN (SELECT person_key FROM {MOVED} WHERE tbl = '{table}')"
+            con.execute(f"DELETE FROM {name} WHERE {whose}")
+            con.execute(f"INSERT INTO {name} SELECT * FROM {table} WHERE multi_site AND {whose}")
 
 
 def _refresh_persons(con: duckdb.DuckDBPyConnection, table: str, name: str,
