@@ -20,6 +20,10 @@ from tests import golden_warehouse, shared_sample
 # more CPU, 596+86 s against ~790 s). The dashboards the browser tests serve keep DuckDB's
 # default (tests/served.py), so its parallel plans still run under test.
 os.environ.setdefault(engine.THREADS_ENV, "1")
+# and one OpenBLAS thread (NumPy's, read when NumPy loads: no test imports it before this
+# file): its second thread spins between calls on the cores the other workers keep busy
+# (tests/analytics/test_effects_estimators.py 8.8-10.2 CPU-s with two, 7.9-8.1 with one).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 @pytest.hookimpl(optionalhook=True)
