@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import itertools
 import logging
 import os
 import shutil
@@ -143,8 +144,45 @@ def swap_in(con: duckdb.DuckDBPyConnection, work: Path, db_path: Path,
     con.execute("CHECKPOINT")
     con.close()
     fault("before_swap", files_done)
+    old = _kept_name(db_path)
     os.replace(work, db_path)
     fault("after_swap", files_done)  # the change is in; its audit outcome is not yet
+    if old is not None:
+        _Discard(old)
+
+
+def _kept_name(db_path: Path) -> Path | None:
+    """A second name for the warehouse about to be replaced, so that `os.replace` only moves
+    a name: dropping the file's last name frees its blocks and its pages in the page cache
+    (0.8 s of the kernel's time for a 2.8 GB warehouse on ext4, inside the swap), which
+    `_Discard` then does after it, while the change finishes and the lock is let go. None
+    where the file system makes no hard link (nor is there a file)."""
+    kept = db_path.with_name(f".{db_path.name}.{_OLD}{os.getpid()}-{next(_swaps)}")
+    try:
+        kept.unlink(missing_ok=True)
+        os.link(db_path, kept)
+    except OSError:
+        return None
+    return kept
+
+
+class _Discard(threading.Thread):
+    """Drops the replaced warehouse's last name (readers that still have it open keep it
+    until they let go). Not a daemon: a command line's process waits for it at exit. A name
+    left by a kill is dropped by the next change (`working_copy`)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(name=f"discard {path.name}")
+        self.path = path
+        self.start()
+
+    def run(self) -> None:
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+
+
+_OLD = "replaced-"  # .<warehouse>.replaced-<pid>-<n>: the version a swap replaced, being dropped
+_swaps = itertools.count()
 
 
 @contextlib.contextmanager
@@ -185,7 +223,9 @@ def exclusive(db_path: Path, say: Callable[[Message], None] = lambda _m: None, *
 def working_copy(db_path: Path) -> Iterator[Path]:
     """A copy of the warehouse beside it (same file system, so os.replace is atomic);
     removed unless it was swapped in. Copies left by a killed change are cleared first."""
-    for stale in db_path.parent.glob(f".{db_path.name}.loading-*"):
+    stale_names = [*db_path.parent.glob(f".{db_path.name}.loading-*"),
+                   *db_path.parent.glob(f".{db_path.name}.{_OLD}*")]
+    for stale in stale_names:
         if stale.is_dir():  # DuckDB's spill directory or the stage's of a killed load
             shutil.rmtree(stale, ignore_errors=True)
         else:
