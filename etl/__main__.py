@@ -38,7 +38,7 @@ register("etl.cli", {
                "{path} exists, left as it is; choose another path or move it away first"),
     "unknown_codes": ("未知的区划代码 {codes}；请填写 GB/T 2260 的 6 位代码{hint}",
                       "unknown region codes {codes}; give 6-digit GB/T 2260 codes{hint}"),
-    "nearest": ("，如 {code}（{name_zh}）", ", e.g. {code} ({name_en})"),
+    "nearest": ("，如 {code}（{name}）", ", e.g. {code} ({name})"),
     "no_warehouse": ("数据仓库 {path} 不存在", "no warehouse at {path}"),
     "recomputed": ("已重新计算全部派生表", "every derived table recomputed ({s} s)"),
     "up_to_date": ("数据仓库已是最新，未改动", "the warehouse is up to date, left as it is"),
@@ -196,7 +196,7 @@ def _nearest_hint(unknown: list[str]) -> Message | str:
     if found is None:
         return ""
     code, name_zh, name_en = found
-    return Message("etl.cli.nearest", {"code": code, "name_zh": name_zh, "name_en": name_en})
+    return Message("etl.cli.nearest", {"code": code, "name": Pair(name_zh, name_en)})
 
 
 def _whole_change(args: argparse.Namespace, change) -> tuple[object, str] | None:
