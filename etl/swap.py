@@ -159,7 +159,6 @@ def _kept_name(db_path: Path) -> Path | None:
     where the file system makes no hard link (nor is there a file)."""
     kept = db_path.with_name(f".{db_path.name}.{_OLD}{os.getpid()}-{next(_swaps)}")
     try:
-        kept.unlink(missing_ok=True)
         os.link(db_path, kept)
     except OSError:
         return None

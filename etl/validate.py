@@ -351,7 +351,7 @@ def validate(sheet: Sheet, file_name: str, key: bytes, *, regions: FileRegions,
     failures += region_checks.outside_user_region(regions.index, rows, sheet, data,
                                                   _unread_places(cells))
     rows = _derive(rows, sheet.kind)
-    rejects = _rejects_frame(failures, file_name, sheet.name, rows, _masked_ids(sheet, failures))
+    rejects = _rejects_frame(failures, file_name, sheet.name, rows, _ids_as_typed(sheet))
     bad = rejects["row"].unique().implode()
     good = rows.filter(~pl.col("_row").is_in(bad)).with_columns(_sheet=pl.lit(sheet.name))
     sums = {name: Decimal(rows[name].sum() or 0) for name, col in sheet.columns.items()
@@ -410,19 +410,15 @@ def _derive(rows: pl.DataFrame, kind: str) -> pl.DataFrame:
     return rows
 
 
-def _masked_ids(sheet: Sheet, failures: list[pl.DataFrame]
-                ) -> tuple[str, pl.DataFrame] | None:
-    """The ID column's header and each failed row's ID as typed, masked (for the rejects:
-    enough to find the row, not to name the person); None for a kind without IDs or a sheet
-    with no failure. Only the failed rows: masking every row's ID took 15% of a clean 2M-row
-    file's load."""
+def _ids_as_typed(sheet: Sheet) -> tuple[str, pl.DataFrame] | None:
+    """The ID column's header and each row's ID as typed (`_rejects_frame` masks those of
+    the failed rows: masking every row's took 15% of a clean 2M-row file's load); None for a
+    kind without IDs."""
     name = next((n for n, c in sheet.columns.items() if c.type == "id"), None)
-    if name is None or not failures:
+    if name is None:
         return None
-    failed = pl.concat([f.select("row") for f in failures])["row"].unique().implode()
-    return sheet.headers[name], sheet.data.filter(
-        pl.col("_row").cast(pl.Int64).is_in(failed)).select(
-        row=pl.col("_row").cast(pl.Int64), id_masked=rj.mask_id_cell(pl.col(name)))
+    return sheet.headers[name], sheet.data.select(row=pl.col("_row").cast(pl.Int64),
+                                                  id_masked=pl.col(name))
 
 
 def _rejects_frame(failures: list[pl.DataFrame], file_name: str, sheet: str | None,
@@ -432,9 +428,10 @@ def _rejects_frame(failures: list[pl.DataFrame], file_name: str, sheet: str | No
         return rj.empty()
     cols = ["row", "column", "value", "reason_zh", "reason_en"]
     found = pl.concat([f.select(cols) for f in failures]).sort("row", maintain_order=True)
-    if ids is not None:  # the ID cell itself is masked like the row's ID
-        header, masked = ids
-        found = found.join(masked, on="row", how="left").with_columns(
+    if ids is not None:  # the row's ID, and the ID cell itself, masked
+        header, typed = ids
+        found = found.join(typed, on="row", how="left").with_columns(
+            id_masked=rj.mask_id_cell(pl.col("id_masked")),
             value=pl.when(pl.col("column") == header).then(rj.mask_id_cell(pl.col("value")))
             .otherwise("value"))
     else:
