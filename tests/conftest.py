@@ -22,7 +22,8 @@ from tests import golden_warehouse, shared_sample
 os.environ.setdefault(engine.THREADS_ENV, "1")
 # and one OpenBLAS thread (NumPy's, read when NumPy loads: no test imports it before this
 # file): its second thread spins between calls on the cores the other workers keep busy
-# (tests/analytics/test_effects_estimators.py 8.8-10.2 CPU-s with two, 7.9-8.1 with one).
+# (tests/analytics/test_effects_estimators.py 8.8-10.2 CPU-s with two, 7.9-8.1 with one;
+# bench_effects.py, which the bench tests run as a child that inherits it: 5.6-6.3, 4.4-4.8).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 

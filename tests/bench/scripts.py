@@ -15,19 +15,12 @@ ROOT = Path(__file__).resolve().parents[2]
 COUNTY = "150702"  # the sample's county whose files make the tiny warehouse
 
 
-# One OpenBLAS thread unless the environment says otherwise, as the suite's DuckDB has one
-# (tests/conftest.py): after each call OpenBLAS's second thread spins waiting for the next, on
-# cores the suite keeps busy (bench_effects.py's estimators: 5.6-6.3 CPU-s with two threads,
-# 4.4-4.8 with one; no other script here spends measurably in BLAS).
-BLAS_THREADS = {"OPENBLAS_NUM_THREADS": "1"}
-
-
 def bench(script: str, *args: object, timeout: float = 240, env: dict | None = None) -> str:
     """Run bench/<script> with `args` (and `env` added to the environment); its stdout (the
     results), after checking it exited 0."""
     out = subprocess.run([sys.executable, str(ROOT / "bench" / script), *map(str, args)],
                          cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                         env={**BLAS_THREADS, **os.environ, **(env or {})})
+                         env={**os.environ, **(env or {})})
     assert out.returncode == 0, f"{script} exited {out.returncode}:\n{out.stderr[-4000:]}"
     return out.stdout
 
