@@ -51,8 +51,9 @@ def _bad_value(people: People, county: str, rule: str) -> str:
     good = people.new(county, 1)["id_number"][0]
     if rule == "wrong_check_digit":
         return good[:17] + ("0" if good[17] != "0" else "1")
-    if rule == "scientific":
-        return f"{float(good):.5E}"  # as Excel shows it: 1.50421E+17
+    if rule == "scientific":  # as Excel shows an ID it took for a number: 1.50421E+17 (one
+        # ending in X stays text there, but its first 17 digits show the same)
+        return f"{float(good[:17]) * 10:.5E}"
     return rule
 
 

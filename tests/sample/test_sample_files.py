@@ -99,3 +99,16 @@ def test_scale_two_gives_about_twice_the_rows(timed_build, tmp_path):
     ratio = two["canonical_rows"]["relief"] / one["canonical_rows"]["relief"]
     assert 1.8 <= ratio <= 2.2
     assert not list(tmp_path.rglob("*.xlsx"))  # generate writes CSV only
+
+
+@pytest.mark.parametrize("check", ["7", "X"])
+def test_an_id_shown_as_excel_shows_a_number_whatever_its_check_digit(check, monkeypatch):
+    """The planted 1.50421E+17 cell: `sample generate --scale 3` once drew a person whose ID
+    ends in X for it, and stopped (float('…X'))."""
+    from sample import output
+
+    class OnePerson:
+        def new(self, county, n):
+            return {"id_number": np.array([f"15042119511227142{check}"])}
+
+    assert output._bad_value(OnePerson(), "150421", "scientific") == "1.50421E+17"
