@@ -51,10 +51,12 @@ def make_tables(seed: int = DEFAULT_SEED, scale: int = 1
         if code == HAILAR:
             f = pl.concat([f, loan_files])
         files.append(f)
-        relief.append(county_relief(rng, people, code, f, params[code], scale))
+        # capped county by county (a person's rows are all in their county): the caps' sums
+        # over the whole frame held twice its memory (10 GB at --scale 52)
+        relief.append(cap_yearly(county_relief(rng, people, code, f, params[code], scale),
+                                 YEARLY_CAPS))
     hardship = pl.concat(files)
-    relief_, planted = plant(rng, cap_yearly(pl.concat(relief), YEARLY_CAPS), hardship,
-                             people.frame())
+    relief_, planted = plant(rng, pl.concat(relief), hardship, people.frame())
     loan = loans(rng, hardship, loan_files, first_loans, scale)
     trained = training(rng, people, hardship, params, scale)
     card = cards(rng, hardship.filter(pl.col("county") == HAILAR), 1)

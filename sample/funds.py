@@ -17,10 +17,11 @@ EARMARKED = ("central_special", "provincial_special", "local_matching")
 
 
 def allocations(rng, relief: pl.DataFrame) -> pl.DataFrame:
-    spent = (relief.filter(pl.col("fund_source").is_in(EARMARKED))
+    # lazily: the four columns read, not a filtered copy of every column (0.4 GB at --scale 6)
+    spent = (relief.lazy().filter(pl.col("fund_source").is_in(EARMARKED))
              .group_by(year=pl.col("relief_date").dt.year(), county="county",
                        fund_source="fund_source")
-             .agg(pl.col("amount_yuan").sum()))
+             .agg(pl.col("amount_yuan").sum()).collect())
     spent_by = {(r["year"], r["county"], r["fund_source"]): r["amount_yuan"]
                 for r in spent.iter_rows(named=True)}
     rows = []

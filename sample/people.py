@@ -28,6 +28,13 @@ def check_digit(first17: np.ndarray) -> np.ndarray:
     return _CHECK[(first17 * _WEIGHTS).sum(axis=1) % 11]
 
 
+def as_typed_number(id_number: str) -> float:
+    """An ID as Excel holds it once typed into a cell as a number. One ending in X cannot be
+    typed so (Excel keeps it as text), so its first 17 digits are, with a 0: the sample's rows
+    of IDs typed as numbers are to be rejected either way."""
+    return float(id_number[:17] + "0" if id_number.endswith("X") else id_number)
+
+
 def id_numbers(county: str, birth: np.ndarray, seq: np.ndarray) -> np.ndarray:
     """Valid 18-character ID numbers from birth dates (datetime64[D]) and 3-digit sequences."""
     ymd = pl.Series(birth).dt.strftime("%Y%m%d").to_numpy().astype(str)

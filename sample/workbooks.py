@@ -10,7 +10,7 @@ import polars as pl
 
 from sample.design import BAIRIN_LEFT, HAILAR
 from sample.files import Style, dress, header_of
-from sample.people import People
+from sample.people import People, as_typed_number
 from sample.xlsx import Sheet, write_workbook
 
 HAILAR_ROSTER = "relief/150702_海拉尔区_2012年两节慰问花名册.xlsx"
@@ -79,7 +79,7 @@ def _numeric_id(rng, w, rel: str, sheet: Sheet, people: People) -> Sheet:
     frame = pl.concat([sheet.frame.slice(0, at), row, sheet.frame.slice(at)])
     w.bad_rows.append({"file": rel, "sheet": sheet.name, "data_row": at + 1,
                        "excel_row": at + 3, "column": "id_number",
-                       "value": f"{float(person['id_number'][0]):.5E}",
+                       "value": f"{as_typed_number(person['id_number'][0]):.5E}",
                        "reason_zh": "身份证号码被存成数字（Excel显示为科学计数法），后三位已丢失"})
     return Sheet(sheet.name, sheet.title, frame, sheet.unit_line, sheet.excel_dates,
                  sheet.signature, {at})

@@ -13,6 +13,7 @@ import polars as pl
 import xlsxwriter
 
 from etl import mappings
+from sample.people import as_typed_number
 
 # A fixed creation time keeps the workbook's bytes the same from run to run.
 CREATED = datetime(2012, 5, 4, 9, 0, 0)
@@ -97,7 +98,7 @@ def _cell(ws, r: int, c: int, v, t: str, header: str, sheet: Sheet, i: int, f: d
         ws.write_blank(r, c, None, f["cell"])
     elif t == "id" and i in sheet.numeric_ids:
         # Excel keeps 15 significant digits: the last three are lost (1.50422E+17).
-        ws.write_number(r, c, float(f"{float(v):.14e}"), f["sci"])
+        ws.write_number(r, c, float(f"{as_typed_number(v):.14e}"), f["sci"])
     elif t == "amount" or header == "序号":
         ws.write_number(r, c, float(v), f["money"] if t == "amount" else f["cell"])
     elif t == "date" and sheet.excel_dates and v[:4].isdigit() and "-" in v:

@@ -103,12 +103,15 @@ def test_scale_two_gives_about_twice_the_rows(timed_build, tmp_path):
 
 @pytest.mark.parametrize("check", ["7", "X"])
 def test_an_id_shown_as_excel_shows_a_number_whatever_its_check_digit(check, monkeypatch):
-    """The planted 1.50421E+17 cell: `sample generate --scale 3` once drew a person whose ID
-    ends in X for it, and stopped (float('…X'))."""
+    """The planted 1.50421E+17 cells, in a CSV and as a number in a workbook: `sample generate
+    --scale 3` (and 52) once drew a person whose ID ends in X for one, and stopped
+    (float('…X'))."""
     from sample import output
+    from sample.people import as_typed_number
 
     class OnePerson:
         def new(self, county, n):
             return {"id_number": np.array([f"15042119511227142{check}"])}
 
     assert output._bad_value(OnePerson(), "150421", "scientific") == "1.50421E+17"
+    assert f"{as_typed_number(f'15042119511227142{check}'):.14e}" == "1.50421195112271e+17"
