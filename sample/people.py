@@ -48,8 +48,8 @@ class People:
     """Registry of every person of the sample, with IDs unique per county."""
 
     rng: np.random.Generator
-    _used: dict[str, set[int]] = field(default_factory=dict)
-    _parts: list[dict[str, np.ndarray]] = field(default_factory=list)
+    _used: dict[str, np.ndarray] = field(default_factory=dict)  # sorted keys taken per county
+    _parts: list[pl.DataFrame] = field(default_factory=list)
     _next_pid: int = 0
 
     def new(self, county: str, n: int, born_from: int = 1950,
@@ -70,25 +70,27 @@ class People:
             "birth": birth,
         }
         self._next_pid += n
-        self._parts.append(part)
+        # kept as a frame: numpy holds an 18-character ID in 72 bytes (at --scale 52, 4 M people)
+        self._parts.append(stack([part]))
         return part
 
     def _unique_keys(self, county: str, n: int, lo: int, hi: int) -> np.ndarray:
-        used = self._used.setdefault(county, set())
-        out: list[int] = []
-        while len(out) < n:
-            cand = np.unique(self.rng.integers(lo, hi, size=(n - len(out)) * 2 + 10))
+        """n keys in [lo, hi) not taken before in the county, in the order drawn."""
+        used = self._used.get(county, np.empty(0, dtype=np.int64))
+        out: list[np.ndarray] = []
+        need = n
+        while need:
+            cand = np.unique(self.rng.integers(lo, hi, size=need * 2 + 10))
             self.rng.shuffle(cand)
-            for k in cand.tolist():
-                if k not in used:
-                    used.add(k)
-                    out.append(k)
-                    if len(out) == n:
-                        break
-        return np.array(out, dtype=np.int64)
+            fresh = cand[~np.isin(cand, used, assume_unique=True)][:need]
+            used = np.union1d(used, fresh)
+            out.append(fresh)
+            need -= len(fresh)
+        self._used[county] = used
+        return np.concatenate(out).astype(np.int64) if out else np.empty(0, dtype=np.int64)
 
     def frame(self) -> pl.DataFrame:
-        return stack(self._parts)
+        return pl.concat(self._parts, rechunk=True)
 
 
 def stack(parts: list[dict[str, np.ndarray]], strings: tuple[str, ...] = ()) -> pl.DataFrame:

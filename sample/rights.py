@@ -57,8 +57,11 @@ def petitions(rng, params: dict[str, CountyParams], scale: int) -> pl.DataFrame:
         mu = np.array([expected_petitions(county, params[county].size * scale, m)
                        for m in MONTHS])
         counts = rng.poisson(mu * rng.gamma(NB_SHAPE, 1 / NB_SHAPE, mu.shape))
-        parts.append(_petition_rows(rng, county, counts[:, 0], counts[:, 1]))
-    out = stack(parts, strings=("mediation_level",))
+        # a frame per county: the rows' numpy texts are made and dropped a county at a time
+        # (all counties' at once were 1.5 GB at --scale 52)
+        parts.append(stack([_petition_rows(rng, county, counts[:, 0], counts[:, 1])],
+                           strings=("mediation_level",)))
+    out = pl.concat(parts, rechunk=True)
     seq = pl.int_range(1, pl.len() + 1).over("county", pl.col("received_on").dt.year())
     return out.sort("county", "received_on").with_columns(petition_no=pl.format(
         "XF{}-{}-{}", "county", pl.col("received_on").dt.year(), seq.cast(pl.String)
