@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 from core import warehouse as paths
 from etl import config
 
-os.environ.setdefault(*config.POLARS_ALLOCATOR)  # before anything imports Polars
+# before anything imports Polars
+os.environ.setdefault(*(config.GENERATE_ALLOCATOR if sys.argv[1:2] == ["generate"]
+                        else config.POLARS_ALLOCATOR))
 
 SAMPLE_DIR = Path(os.environ.get("UNION_DASH_SAMPLE_DIR", paths.DATA / "sample"))
 
