@@ -61,7 +61,7 @@ def petitions(rng, params: dict[str, CountyParams], scale: int) -> pl.DataFrame:
         # (all counties' at once were 1.5 GB at --scale 52)
         parts.append(stack([_petition_rows(rng, county, counts[:, 0], counts[:, 1])],
                            strings=("mediation_level",)))
-    out = pl.concat(parts, rechunk=True)
+    out = pl.concat(parts)
     seq = pl.int_range(1, pl.len() + 1).over("county", pl.col("received_on").dt.year())
     return out.sort("county", "received_on").with_columns(petition_no=pl.format(
         "XF{}-{}-{}", "county", pl.col("received_on").dt.year(), seq.cast(pl.String)
