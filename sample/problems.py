@@ -56,7 +56,7 @@ def _duplicates(rng, relief, ids, notes) -> pl.DataFrame:
                   "season": year, "id_numbers": [ids[p] for p in rows["pid"]],
                   "stations": sorted(set(rows["station"]) | set(other)),
                   "description": "同一人在同一“两节”慰问季被同一旗县区的两个帮扶站各慰问一次"})
-    return pl.concat([relief, dup])
+    return pl.concat([relief, dup.cast(relief.schema)])
 
 
 def _after_exit(rng, relief, files, ids, notes) -> pl.DataFrame:
@@ -78,7 +78,7 @@ def _after_exit(rng, relief, files, ids, notes) -> pl.DataFrame:
                   "exited_on": [str(d) for d in rows["exited_on"]],
                   "relief_dates": [str(d) for d in days],
                   "description": "脱困退出档案后仍发放两节慰问金"})
-    return pl.concat([relief, extra.select(relief.columns)])
+    return pl.concat([relief, extra.select(relief.columns).cast(relief.schema)])
 
 
 def _outliers(rng, relief, ids, notes) -> pl.DataFrame:
