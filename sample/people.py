@@ -29,9 +29,9 @@ def check_digit(first17: np.ndarray) -> np.ndarray:
 
 
 def as_typed_number(id_number: str) -> float:
-    """An ID as Excel holds it once typed into a cell as a number. One ending in X cannot be
-    typed so (Excel keeps it as text), so its first 17 digits are, with a 0: the sample's rows
-    of IDs typed as numbers are to be rejected either way."""
+    """An ID as Excel holds it once typed into a cell as a number. An ID ending in X cannot be
+    typed so (Excel keeps it as text): its first 17 digits and a 0 stand in for it, as the
+    sample's rows of IDs typed as numbers are to be rejected either way."""
     return float(id_number[:17] + "0" if id_number.endswith("X") else id_number)
 
 
