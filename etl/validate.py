@@ -418,7 +418,7 @@ def _ids_as_typed(sheet: Sheet) -> tuple[str, pl.DataFrame] | None:
     if name is None:
         return None
     return sheet.headers[name], sheet.data.select(row=pl.col("_row").cast(pl.Int64),
-                                                  id_masked=pl.col(name))
+                                                  id_typed=pl.col(name))
 
 
 def _rejects_frame(failures: list[pl.DataFrame], file_name: str, sheet: str | None,
@@ -431,7 +431,7 @@ def _rejects_frame(failures: list[pl.DataFrame], file_name: str, sheet: str | No
     if ids is not None:  # the row's ID, and the ID cell itself, masked
         header, typed = ids
         found = found.join(typed, on="row", how="left").with_columns(
-            id_masked=rj.mask_id_cell(pl.col("id_masked")),
+            id_masked=rj.mask_id_cell(pl.col("id_typed")),
             value=pl.when(pl.col("column") == header).then(rj.mask_id_cell(pl.col("value")))
             .otherwise("value"))
     else:
