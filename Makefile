@@ -31,6 +31,8 @@ test: system-deps install-dev
 	@# the project's own bytecode, once: where PYTHONDONTWRITEBYTECODE is set (this sandbox)
 	@# every process the suite starts compiled the modules it imported, ~0.1 CPU-s each
 	$(PY) -m compileall -q -j 0 dashboard.py alerts analytics bench core etl pages sample ui
+	@# and pytest's rewrite of the test modules, which each worker did again (tests/assert_cache.py)
+	$(PY) -m tests.assert_cache
 	$(PY) -m pytest
 
 install: $(VENV)/.installed
