@@ -16,7 +16,7 @@ from bench._browser import CHROMIUM, FLAGS, IDLE
 from core import engine
 
 __all__ = ["CHROMIUM", "DONE", "FLAGS", "IDLE", "POLL", "ROOT", "SHOTS", "charts_drawn", "dashboard",
-           "free_port", "log_in", "streamlit_app", "with_charts", "without_charts"]
+           "dashboard_while", "free_port", "log_in", "streamlit_app", "with_charts", "without_charts"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "screenshots"  # what the browser tests saw, to look at
@@ -54,24 +54,47 @@ def streamlit_app(script: Path, address: str = "127.0.0.1", **env: str) -> Itera
     """The loopback URL of `streamlit run script` once it answers its health check. No file
     watcher: nothing edits the sources during a test, and watching them costs the server CPU."""
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(script),
-         "--server.headless=true", f"--server.port={port}", f"--server.address={address}",
-         "--server.fileWatcherType=none", "--browser.gatherUsageStats=false"], cwd=ROOT,
-        env={**_deployed(os.environ), **env}, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(_streamlit(script, port, address), cwd=ROOT,
+                            env={**_deployed(os.environ), **env}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+        _answering(url)
         yield url
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def dashboard_while(pid: int, db: Path) -> str:
+    """The loopback URL of a dashboard over `db` that serves until process `pid` ends, not
+    the caller (tests/shared_server.py: a watch started in its place stops it then)."""
+    port = free_port()
+    env = {"UNION_DASH_AUTH": str(db.parent / "no-logins.yaml"), "UNION_DASH_DB": str(db)}
+    subprocess.Popen(
+        [sys.executable, "-m", "tests.shared_server", str(pid), "--",
+         *_streamlit(ROOT / "dashboard.py", port, "127.0.0.1")], cwd=ROOT,
+        env={**_deployed(os.environ), **env}, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    _answering(url)
+    return url
+
+
+def _streamlit(script: Path, port: int, address: str) -> list[str]:
+    return [sys.executable, "-m", "streamlit", "run", str(script),
+            "--server.headless=true", f"--server.port={port}", f"--server.address={address}",
+            "--server.fileWatcherType=none", "--browser.gatherUsageStats=false"]
+
+
+def _answering(url: str) -> None:
+    """Wait (up to ~6 minutes) until the server at `url` answers its health check."""
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
+            return
+        except OSError:
+            time.sleep(0.2)
 
 
 def _deployed(environ: Mapping[str, str]) -> dict[str, str]:

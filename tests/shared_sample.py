@@ -37,14 +37,23 @@ def start(run_dir: Path) -> subprocess.Popen | None:
 def result(run_dir: Path, timeout: float = 540) -> tuple[object, float]:
     """(load report, CPU seconds the build took), once the build in `run_dir` has finished (the
     timeout is under pytest.ini's 600 s per test, so this message is the one shown)."""
-    deadline = time.monotonic() + timeout
-    while not (run_dir / DONE).exists():
-        if (run_dir / FAILED).exists():
-            raise RuntimeError(f"the sample build failed:\n{(run_dir / FAILED).read_text()}")
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"no sample build after {timeout:.0f} s: see {run_dir / LOG}")
-        time.sleep(0.2)
+    waited(run_dir / DONE, run_dir / FAILED, timeout,
+           failed_says="the sample build failed", late=f"no sample build (see {run_dir / LOG})")
     return pickle.loads((run_dir / DONE).read_bytes())
+
+
+def waited(done: Path, failed: Path, timeout: float, *, failed_says: str = "", late: str = ""
+           ) -> None:
+    """Wait until another process has written `done` (whole: it renames it into place);
+    RuntimeError with `failed`'s text if it writes that instead, TimeoutError after
+    `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not done.exists():
+        if failed.exists():
+            raise RuntimeError(f"{failed_says}:\n{failed.read_text()}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{late} after {timeout:.0f} s")
+        time.sleep(0.2)
 
 
 def main(run_dir: Path) -> None:

@@ -1,12 +1,12 @@
 """Fixtures of the browser tests: one Chromium per worker, and the dashboard served over the
-pages' warehouse or over the sample, shared by the worker's consecutive modules.
+sample (one for the whole run: tests/shared_server.py) or over the pages' warehouse.
 
-Chromium (about 2 s to start) and a dashboard over the sample (a few seconds to start, and
-its first runs fill the caches every later page reads) are kept open from one module to the
-next while the next module uses them, and closed as soon as it does not: the sync Playwright
-marks the thread's event loop as running, which asyncio code of other tests refuses, and an
-idle server only holds memory. A module's tests run together (--dist loadscope), so the
-next test says whether the worker still needs them."""
+Chromium (about 2 s to start) and a dashboard over another warehouse (a few seconds to start,
+and its first runs fill the caches every later page reads) are kept open from one module to
+the next while the next module uses them, and closed as soon as it does not: the sync
+Playwright marks the thread's event loop as running, which asyncio code of other tests
+refuses, and an idle server only holds memory. A module's tests run together (--dist
+loadscope), so the next test says whether the worker still needs them."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import shared_server
 from tests.served import CHROMIUM, FLAGS, dashboard
 
 
@@ -42,7 +43,7 @@ class _Kept:
 
 
 _CHROMIUM = _Kept("browser")
-_SERVERS = _Kept("server", "sample_server")
+_SERVERS = _Kept("server")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -77,16 +78,18 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def server(pages_db: Path, sample_db: Path) -> str:
+def server(pages_db: Path, sample_db: Path, run_dir: Path) -> str:
     """The dashboard over the warehouse the page tests check (tests/conftest.py): the same
     server as `sample_server` when that is the sample. Named here, `sample_db` puts the
     module among those that wait for the sample's build (tests/conftest.py orders them after
     the others); `pages_db` asks for it only when it runs."""
+    if pages_db == sample_db:
+        return shared_server.url(run_dir, sample_db)
     return _SERVERS.get(pages_db, lambda: dashboard(pages_db))
 
 
 @pytest.fixture(scope="module")
-def sample_server(sample_db: Path) -> str:
-    """The dashboard over the sample, whatever the page tests use (read-only: no test loads
-    into it)."""
-    return _SERVERS.get(sample_db, lambda: dashboard(sample_db))
+def sample_server(sample_db: Path, run_dir: Path) -> str:
+    """The run's dashboard over the sample, whatever the page tests use (read-only: no test
+    loads into it)."""
+    return shared_server.url(run_dir, sample_db)
