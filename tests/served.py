@@ -45,8 +45,12 @@ def dashboard(db: Path, address: str = "127.0.0.1", **env: str
     served to a network), once it answers its health check. Without UNION_DASH_AUTH in `env`
     the machine's local user, no login file (not even the developer's own
     ~/.config/union-dashboard/auth.yaml)."""
-    env.setdefault("UNION_DASH_AUTH", str(db.parent / "no-logins.yaml"))
-    return streamlit_app(ROOT / "dashboard.py", address, UNION_DASH_DB=str(db), **env)
+    return streamlit_app(ROOT / "dashboard.py", address, **{**_over(db), **env})
+
+
+def _over(db: Path) -> dict[str, str]:
+    """A dashboard's environment over `db`, with no login file (the machine's local user)."""
+    return {"UNION_DASH_AUTH": str(db.parent / "no-logins.yaml"), "UNION_DASH_DB": str(db)}
 
 
 @contextlib.contextmanager
@@ -70,11 +74,10 @@ def dashboard_while(pid: int, db: Path) -> str:
     """The loopback URL of a dashboard over `db` that serves until process `pid` ends, not
     the caller (tests/shared_server.py: a watch started in its place stops it then)."""
     port = free_port()
-    env = {"UNION_DASH_AUTH": str(db.parent / "no-logins.yaml"), "UNION_DASH_DB": str(db)}
     subprocess.Popen(
         [sys.executable, "-m", "tests.shared_server", str(pid), "--",
          *_streamlit(ROOT / "dashboard.py", port, "127.0.0.1")], cwd=ROOT,
-        env={**_deployed(os.environ), **env}, stdout=subprocess.DEVNULL,
+        env={**_deployed(os.environ), **_over(db)}, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     _answering(url)

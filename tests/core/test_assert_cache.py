@@ -19,5 +19,5 @@ def test_the_written_bytecode_is_the_one_pytest_reads(tmp_path: Path):
     assert read is not None and read == rewrite._rewrite_test(module, None)[1]
     assert "@pytest_ar" in read.co_names  # the asserts are rewritten ones
     assert not any(p.name.startswith("helper") for p in (tmp_path / "__pycache__").iterdir())
-    module.write_text("def test_one():\n    assert True\n", encoding="utf-8")
+    module.write_text("def test_one():\n    x = 2\n    assert x == 2, 'told'\n", encoding="utf-8")
     assert rewrite._read_pyc(module, pyc) is None  # edited since: pytest rewrites it again
