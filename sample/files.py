@@ -18,6 +18,8 @@ from etl import mappings
 from sample.people import employers, phones
 from sample.regions import all_regions
 
+CSV_SLICE_ROWS = 100_000  # rows of a GB18030 file encoded at a time (sample/files.write_csv)
+
 DATE_STYLES = {"iso": "%Y-%m-%d", "slash": "%Y/%-m/%-d", "cn": "%Y年%-m月%-d日"}
 # Columns stations keep that the ETL drops, by kind: (header, source).
 EXTRAS = {
@@ -153,8 +155,16 @@ def header_of(frame: pl.DataFrame, kind: str, column: str) -> str:
 
 
 def write_csv(path: Path, frame: pl.DataFrame, encoding: str) -> Path:
+    """The frame as a station's CSV, numbered from 1 (序号). Written a slice at a time: the
+    whole file as one Python string (4 bytes a character once a Chinese one is in it), its
+    bytes and its copy with the BOM were the generation's peak at large scales."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = frame.with_row_index("序号", offset=1).write_csv()
-    data = text.encode("gb18030") if encoding == "gb18030" else text.encode("utf-8")
-    path.write_bytes(b"\xef\xbb\xbf" + data if encoding == "utf-8-sig" else data)
+    frame = frame.with_row_index("序号", offset=1)
+    if encoding != "gb18030":
+        frame.write_csv(path, include_bom=encoding == "utf-8-sig")
+        return path
+    with path.open("wb") as out:
+        out.write(frame.head(0).write_csv().encode("gb18030"))  # the header line
+        for part in frame.iter_slices(CSV_SLICE_ROWS):
+            out.write(part.write_csv(include_header=False).encode("gb18030"))
     return path

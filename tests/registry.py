@@ -3,6 +3,7 @@ help stations registered (a 帮扶站点名录 file loaded), made once and copie
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
 from pathlib import Path
@@ -20,6 +21,7 @@ def registered(db: Path) -> Path:
         return db
     if not _MADE:
         where = Path(tempfile.mkdtemp(prefix="registered-"))
+        atexit.register(shutil.rmtree, where, ignore_errors=True)  # each run left one per worker
         made = where / "registered.duckdb"
         warehouse.init(made, sample_regions.SCOPE)
         report = load.load_files([sample_regions.write_registry(where)], made,

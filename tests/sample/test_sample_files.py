@@ -115,3 +115,19 @@ def test_an_id_shown_as_excel_shows_a_number_whatever_its_check_digit(check, mon
 
     assert output._bad_value(OnePerson(), "150421", "scientific") == "1.50421E+17"
     assert f"{as_typed_number(f'15042119511227142{check}'):.14e}" == "1.50421195112271e+17"
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-8", "utf-8-sig"])
+def test_csv_written_in_slices_is_the_frame_in_one_piece(tmp_path, monkeypatch, encoding):
+    """A file written a slice at a time (sample/files.write_csv) holds the bytes of the whole
+    frame written at once: one header, every row numbered once, quotes kept, the BOM once."""
+    from sample import files
+
+    monkeypatch.setattr(files, "CSV_SLICE_ROWS", 3)
+    frame = pl.DataFrame({"姓名": ["张三", "李四,二", "王\"五", "赵六", "钱七", "孙八", "周九"],
+                          "金额": ["100", "", "300", "400", "500", "600", "700"]})
+    for rows in (frame, frame.head(3), frame.clear()):
+        path = files.write_csv(tmp_path / f"{encoding}_{len(rows)}.csv", rows, encoding)
+        whole = rows.with_row_index("序号", offset=1).write_csv()
+        expected = whole.encode("gb18030" if encoding == "gb18030" else "utf-8")
+        assert path.read_bytes() == (b"\xef\xbb\xbf" if encoding == "utf-8-sig" else b"") + expected
