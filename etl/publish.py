@@ -45,6 +45,8 @@ FACTS: dict[str, str] = {
 ENABLED_ENV = "UNION_DASH_PUBLISH_FACTS"
 SUCCESS = "_SUCCESS"
 FILE = "data.parquet"
+# A table's years in one COPY (`_table`): a folder per year, its file named data<N>.parquet
+WHOLE_TABLE = "FORMAT parquet, COMPRESSION zstd, PARTITION_BY (year), FILENAME_PATTERN 'data'"
 
 Partition = tuple[str, int]  # (table, year)
 
@@ -104,22 +106,55 @@ def publish_all(db_path: Path) -> int:
 
 
 def _publish(db_path: Path, target: Path, parts: set[Partition], every: bool = False) -> int:
-    """Write `parts`, and with `every` every partition the warehouse has, all read through
-    one attachment of the file (core/engine.attached)."""
+    """Write `parts`, and with `every` every partition the warehouse has, a table at a time,
+    all read through one attachment of the file (core/engine.attached); a partition of
+    `parts` with no rows left is removed."""
     target.mkdir(parents=True, exist_ok=True)
     (target / SUCCESS).unlink(missing_ok=True)  # not known to match until this is done
     written = 0
     with engine.attached(db_path) as con:
-        if every:  # one statement for every table (one each: ~0.6 ms of CPU, 11 of them)
-            years = " UNION ALL ".join(f"SELECT DISTINCT '{t}', {year} FROM {t}"
-                                       for t, year in FACTS.items())
-            parts = parts | {(t, int(y)) for t, y in con.execute(years).fetchall()
-                             if y is not None}
-        for table, year in sorted(parts):
-            written += _partition(con, target, table, year)
+        for table in FACTS:
+            asked = {y for t, y in parts if t == table}
+            if not (asked or every):
+                continue
+            years = _table(con, target, table, None if every else asked)
+            written += len(years)
+            for gone in sorted(asked - years):
+                _partition(con, target, table, gone)  # no rows left: removed
     stamp = paths.DataVersion.token_of(paths.file_stamp(db_path))
     (target / SUCCESS).write_text(f"warehouse {db_path.name} {stamp}\n", encoding="utf-8")
     return written
+
+
+def _table(con: duckdb.DuckDBPyConnection, target: Path, table: str,
+           years: set[int] | None) -> set[int]:
+    """`years` of `table` (None: all it has) in one statement (DuckDB's PARTITION_BY, into a
+    hidden folder), each year's file then renamed into place; the years written. One
+    statement per year cost ~9 ms of CPU each (242 in the sample's build) and read the table
+    once per year (10M rows in 14 years: 5.4 s, 3.6 s in one). A year DuckDB wrote as more
+    than one file (past its limit of open files) is written again alone."""
+    temp = target / f".{table}.{os.getpid()}.tmp"
+    shutil.rmtree(temp, ignore_errors=True)
+    year = FACTS[table]
+    which = f"{year} IS NOT NULL" if years is None else f"list_contains($years, {year})"
+    try:
+        con.execute(f"COPY (SELECT {', '.join(columns(con, table))}, {year} AS year FROM {table} "
+                    f"WHERE {which}) TO '{engine.literal(temp)}' ({WHOLE_TABLE})",
+                    None if years is None else {"years": sorted(years)})
+        written = set()
+        for folder in temp.glob("year=*"):
+            y = int(folder.name.removeprefix("year="))
+            files = list(folder.glob("*.parquet"))
+            if len(files) == 1:
+                final = target / table / folder.name / FILE
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(files[0], final)
+            else:
+                _partition(con, target, table, y)
+            written.add(y)
+        return written
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
 
 
 def _partition(con: duckdb.DuckDBPyConnection, target: Path, table: str, year: int) -> int:

@@ -130,7 +130,7 @@ def test_a_failed_publish_warns_and_the_next_load_repairs_it(tmp_path, monkeypat
         raise OSError("disk full")
 
     with monkeypatch.context() as m:
-        m.setattr(publish, "_partition", broken)
+        m.setattr(publish, "_table", broken)
         b = load_into(db, mf.write_csv(tmp_path / "march_corrected.csv", B_ROWS))
     assert b.status == "loaded"  # the load stands
     assert "publishing the facts failed" in caplog.text
@@ -176,3 +176,34 @@ def test_publishing_can_be_turned_off(tmp_path, monkeypatch):
     assert cli.main(["publish-facts", "--db", str(db)]) == 0
     assert (tmp_path / "elsewhere" / "relief" / "year=2012" / publish.FILE).exists()
     _assert_same_rows(db)
+
+
+def test_a_year_written_as_several_files_is_written_again_as_one(tmp_path, monkeypatch):
+    """publish_all writes a table's years in one statement; a year DuckDB split over several
+    files (here forced by a file size limit) is written again alone: one data.parquet per
+    year, the warehouse's rows, no hidden folder left."""
+    db = tmp_path / "w.duckdb"
+    load_into(db, mf.write_csv(tmp_path / "2011.csv", [
+        row(1, mf.ID_A, "临时救助", "工会自筹", "250", "2011-06-01"),
+        row(2, mf.ID_C, "临时救助", "工会自筹", "350", "2011-07-01")]))
+    load_into(db, mf.write_csv(tmp_path / "march.csv", A_ROWS))
+    with duckdb.connect(str(db)) as con:  # 2012's rows many times: row groups of their own
+        con.execute("INSERT INTO relief SELECT relief.* REPLACE (hash(relief_id, range) AS relief_id) "
+                    "FROM relief, range(1, 2000) WHERE year(relief_date) = 2012")
+    alone = []
+    monkeypatch.setattr(publish, "WHOLE_TABLE",
+                        publish.WHOLE_TABLE + ", ROW_GROUP_SIZE 2048, FILE_SIZE_BYTES 1")
+    monkeypatch.setattr(publish, "_partition", lambda con, target, table, year: alone.append(
+        (table, year)) or _partition(con, target, table, year))
+    with duckdb.connect(str(db), read_only=True) as con:
+        years = sum(con.execute(f"SELECT count(DISTINCT {year}) FROM {table}").fetchone()[0]
+                    for table, year in publish.FACTS.items())
+    assert publish.publish_all(db) == years
+    assert ("relief", 2012) in alone
+    facts = paths.facts_dir(db)
+    assert {p.name for p in (facts / "relief").rglob("*") if p.is_file()} == {publish.FILE}
+    assert not list(facts.glob(".*"))
+    _assert_same_rows(db)
+
+
+_partition = publish._partition
