@@ -113,9 +113,10 @@ def _publish(db_path: Path, target: Path, parts: set[Partition], every: bool = F
     (target / SUCCESS).unlink(missing_ok=True)  # not known to match until this is done
     written = 0
     with engine.attached(db_path) as con:
+        filled = _filled(con) if every else set()
         for table in FACTS:
             asked = {y for t, y in parts if t == table}
-            if not (asked or every):
+            if not (asked or table in filled):
                 continue
             years = _table(con, target, table, None if every else asked)
             written += len(years)
@@ -124,6 +125,13 @@ def _publish(db_path: Path, target: Path, parts: set[Partition], every: bool = F
     stamp = paths.DataVersion.token_of(paths.file_stamp(db_path))
     (target / SUCCESS).write_text(f"warehouse {db_path.name} {stamp}\n", encoding="utf-8")
     return written
+
+
+def _filled(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The fact tables with a row, in one statement: a COPY of an empty table cost ~2 ms of
+    CPU, 11 in every publish of a new warehouse."""
+    query = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (FROM {t})" for t in FACTS)
+    return {t for (t,) in con.execute(query).fetchall()}
 
 
 def _table(con: duckdb.DuckDBPyConnection, target: Path, table: str,
