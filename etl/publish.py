@@ -118,6 +118,9 @@ def _publish(db_path: Path, target: Path, parts: set[Partition], every: bool = F
             asked = {y for t, y in parts if t == table}
             if not (asked or table in filled):
                 continue
+            if len(asked) == 1 and not every:  # a monthly file's: one COPY costs ~10 ms less
+                written += _partition(con, target, table, *asked)
+                continue
             years = _table(con, target, table, None if every else asked)
             written += len(years)
             for gone in sorted(asked - years):

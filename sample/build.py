@@ -87,7 +87,7 @@ def write_sample(out_dir: Path, scale: int = 1, seed: int = DEFAULT_SEED,
         shutil.rmtree(out_dir / sub, ignore_errors=True)
     tables, people, planted, params = make_tables(seed, scale)
     written = write_all(np.random.default_rng([seed, 1]), out_dir, tables, people, workbooks)
-    truth = ground_truth(tables, people.frame(), planted, written, params, seed, scale)
+    truth = ground_truth(tables, len(people), planted, written, params, seed, scale)
     declared = declarations.write(out_dir, tables["relief"]) if scale == 1 else []
     truth["zero_reports"] = [p.name for p in declared]
     (out_dir / "ground_truth.json").write_text(

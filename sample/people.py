@@ -92,6 +92,11 @@ class People:
     def frame(self) -> pl.DataFrame:
         return pl.concat(self._parts, rechunk=True)
 
+    def __len__(self) -> int:
+        """How many people were made (without building the frame: at --scale 52 that copy
+        was the generation's peak)."""
+        return self._next_pid
+
 
 def stack(parts: list[dict[str, np.ndarray]], strings: tuple[str, ...] = ()) -> pl.DataFrame:
     """One frame from column dicts of numpy arrays (building many small frames is slow).

@@ -118,7 +118,8 @@ def effects(params) -> list[dict]:
     ]
 
 
-def ground_truth(tables, persons, planted, written, params, seed: int, scale: int) -> dict:
+def ground_truth(tables, persons: int, planted, written, params, seed: int, scale: int) -> dict:
+    """The sample's ground truth; `persons`: how many people it made."""
     return {
         "generator": "sample", "seed": seed, "scale": scale,
         "note": "示例数据 sample data: synthetic, not official statistics",
@@ -132,5 +133,5 @@ def ground_truth(tables, persons, planted, written, params, seed: int, scale: in
         "bad_rows": written.bad_rows,
         "files": written.files,
         "canonical_rows": {k: len(v) for k, v in tables.items()},
-        "persons": len(persons),
+        "persons": persons,
     }

@@ -130,7 +130,8 @@ def test_a_failed_publish_warns_and_the_next_load_repairs_it(tmp_path, monkeypat
         raise OSError("disk full")
 
     with monkeypatch.context() as m:
-        m.setattr(publish, "_table", broken)
+        m.setattr(publish, "_table", broken)  # a table's years, or one year alone
+        m.setattr(publish, "_partition", broken)
         b = load_into(db, mf.write_csv(tmp_path / "march_corrected.csv", B_ROWS))
     assert b.status == "loaded"  # the load stands
     assert "publishing the facts failed" in caplog.text
