@@ -14,6 +14,7 @@ import numpy as np
 import polars as pl
 
 from sample.design import festival_window
+from sample.people import lookup
 from sample.register import station_codes
 
 DUPLICATE = ("150402", 2016, 6)           # county, festival season, persons
@@ -25,7 +26,9 @@ OUT_OF_SCOPE = ("150404", 2014)           # county, season: central funds pay mo
 
 def plant(rng, relief: pl.DataFrame, files: pl.DataFrame,
           people: pl.DataFrame) -> tuple[pl.DataFrame, list[dict]]:
-    ids = dict(zip(people["pid"].to_list(), people["id_number"].to_list(), strict=True))
+    # every person's ID by pid as a Series (sample.people.lookup), not as a dict: a Python
+    # object per person, whose memory the process kept after the dict was gone
+    ids = lookup(people)["id_number"]
     notes: list[dict] = []
     relief = _duplicates(rng, relief, ids, notes)
     relief = _after_exit(rng, relief, files, ids, notes)
