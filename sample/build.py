@@ -21,6 +21,7 @@ from sample.design import HAILAR, county_params
 from sample.funds import allocations
 from sample.interventions import interventions
 from sample.medical import benefits, cards
+from sample.memory import give_back
 from sample.output import write_all
 from sample.people import People
 from sample.problems import plant
@@ -58,8 +59,10 @@ def make_tables(seed: int = DEFAULT_SEED, scale: int = 1
         # over the whole frame held twice its memory (10 GB at --scale 52)
         relief.append(cap_yearly(county_relief(rng, people, code, f, params[code], scale),
                                  YEARLY_CAPS).with_columns(pl.col(CODES).cast(pl.Categorical)))
+        give_back()  # the county's intermediate arrays
     hardship = pl.concat(files)
     relief_, planted = plant(rng, pl.concat(relief), hardship, people.frame())
+    give_back()
     loan = loans(rng, hardship, loan_files, first_loans, scale)
     trained = training(rng, people, hardship, params, scale)
     card = cards(rng, hardship.filter(pl.col("county") == HAILAR), 1)
@@ -86,6 +89,7 @@ def write_sample(out_dir: Path, scale: int = 1, seed: int = DEFAULT_SEED,
     for sub in SUBDIRS:  # only what an earlier run of this function wrote
         shutil.rmtree(out_dir / sub, ignore_errors=True)
     tables, people, planted, params = make_tables(seed, scale)
+    give_back()
     written = write_all(np.random.default_rng([seed, 1]), out_dir, tables, people, workbooks)
     truth = ground_truth(tables, len(people), planted, written, params, seed, scale)
     declared = declarations.write(out_dir, tables["relief"]) if scale == 1 else []

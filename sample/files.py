@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from etl import mappings
+from sample.memory import give_back
 from sample.people import employers, phones
 from sample.regions import all_regions
 
@@ -162,9 +163,10 @@ def write_csv(path: Path, frame: pl.DataFrame, encoding: str) -> Path:
     frame = frame.with_row_index("序号", offset=1)
     if encoding != "gb18030":
         frame.write_csv(path, include_bom=encoding == "utf-8-sig")
-        return path
-    with path.open("wb") as out:
-        out.write(frame.head(0).write_csv().encode("gb18030"))  # the header line
-        for part in frame.iter_slices(CSV_SLICE_ROWS):
-            out.write(part.write_csv(include_header=False).encode("gb18030"))
+    else:
+        with path.open("wb") as out:
+            out.write(frame.head(0).write_csv().encode("gb18030"))  # the header line
+            for part in frame.iter_slices(CSV_SLICE_ROWS):
+                out.write(part.write_csv(include_header=False).encode("gb18030"))
+    give_back()  # what dressing the file's rows took
     return path
