@@ -26,8 +26,8 @@ OUT_OF_SCOPE = ("150404", 2014)           # county, season: central funds pay mo
 
 def plant(rng, relief: pl.DataFrame, files: pl.DataFrame,
           people: pl.DataFrame) -> tuple[pl.DataFrame, list[dict]]:
-    # every person's ID by pid as a Series (sample.people.lookup), not as a dict: a Python
-    # object per person, whose memory the process kept after the dict was gone
+    # every person's ID by pid as a Series (sample.people.lookup), not as a dict: two Python
+    # objects per person (~8M people at --scale 100) while the planting ran
     ids = lookup(people)["id_number"]
     notes: list[dict] = []
     relief = _duplicates(rng, relief, ids, notes)
